@@ -1,0 +1,52 @@
+// Bundles the extension host, the worker, the CLI and one browser bundle per webview panel.
+// Usage: node scripts/build.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { readdirSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const nodeTargets = [
+  { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', 'onnxruntime-node'] },
+  { entryPoints: ['src/analysis/worker.ts'], outfile: 'dist/worker.js', external: ['onnxruntime-node'] },
+  { entryPoints: ['src/analysis/cli.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node'], banner: { js: '#!/usr/bin/env node' } },
+].filter((t) => existsSync(join(root, t.entryPoints[0])));
+
+// Every folder under webview/ (except shared/) with a main.ts is one panel bundle.
+const panels = readdirSync(join(root, 'webview'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== 'shared' && existsSync(join(root, 'webview', d.name, 'main.ts')))
+  .map((d) => d.name);
+
+const builds = [
+  ...nodeTargets.map((t) => ({ ...common, ...t, platform: 'node', target: 'node20', format: 'cjs' })),
+  ...panels.map((name) => ({
+    ...common,
+    entryPoints: [`webview/${name}/main.ts`],
+    outfile: `media/dist/${name}.js`,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+  })),
+];
+
+mkdirSync(join(root, 'media', 'dist'), { recursive: true });
+// The toolkit's codicons font is not needed; its web components are bundled into each panel.
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+  console.log(`watching ${builds.length} bundles`);
+} else {
+  const t0 = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`built ${builds.length} bundles in ${Date.now() - t0} ms`);
+}

@@ -1,0 +1,44 @@
+/** A dense row-major float32 matrix: element (i, j) is data[i * cols + j]. */
+export interface Matrix {
+  rows: number;
+  cols: number;
+  data: Float32Array;
+}
+
+/** A dense row-major float64 matrix, for small exact work (oracles, eigen tails, tests). */
+export interface Matrix64 {
+  rows: number;
+  cols: number;
+  data: Float64Array;
+}
+
+export function matrix(rows: number, cols: number, data?: Float32Array): Matrix {
+  const d = data ?? new Float32Array(rows * cols);
+  if (d.length !== rows * cols) throw new Error(`matrix data has ${d.length} values, expected ${rows}×${cols}`);
+  return { rows, cols, data: d };
+}
+
+export function transpose(m: Matrix): Matrix {
+  const out = new Float32Array(m.rows * m.cols);
+  const B = 64; // cache blocking: a plain double loop thrashes on large matrices
+  for (let i0 = 0; i0 < m.rows; i0 += B) {
+    for (let j0 = 0; j0 < m.cols; j0 += B) {
+      const iEnd = Math.min(i0 + B, m.rows), jEnd = Math.min(j0 + B, m.cols);
+      for (let i = i0; i < iEnd; i++) for (let j = j0; j < jEnd; j++) out[j * m.rows + i] = m.data[i * m.cols + j];
+    }
+  }
+  return { rows: m.cols, cols: m.rows, data: out };
+}
+
+/** Rows r0..r1 (exclusive) as a copy. */
+export function sliceRows(m: Matrix, r0: number, r1: number): Matrix {
+  return { rows: r1 - r0, cols: m.cols, data: m.data.slice(r0 * m.cols, r1 * m.cols) };
+}
+
+/** Columns c0..c1 (exclusive) as a copy. */
+export function sliceCols(m: Matrix, c0: number, c1: number): Matrix {
+  const w = c1 - c0;
+  const out = new Float32Array(m.rows * w);
+  for (let i = 0; i < m.rows; i++) out.set(m.data.subarray(i * m.cols + c0, i * m.cols + c1), i * w);
+  return { rows: m.rows, cols: w, data: out };
+}

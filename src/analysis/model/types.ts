@@ -1,0 +1,76 @@
+import type { DType } from '../io/dtypes';
+
+/** The seven weight matrices every method works on, always in the `[out, in]` convention. */
+export const MATRIX_ROLES = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+export type MatrixRole = (typeof MATRIX_ROLES)[number];
+
+/** Roles of tensors that are not one of the seven matrices. */
+export type OtherRole = 'embed' | 'lm_head' | 'final_norm' | 'attn_norm' | 'mlp_norm' | 'norm' | 'bias' | 'other';
+
+/** One tensor as the safetensors header describes it. */
+export interface TensorEntry {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  /** Absolute path of the file that holds it. */
+  file: string;
+  /** Absolute byte offset of the first data byte inside `file`. */
+  dataStart: number;
+  byteLength: number;
+}
+
+/**
+ * How to obtain one role matrix `[out, in]` from a stored tensor: optionally transpose the stored
+ * 2-D tensor (GPT-2 Conv1D), then take a range of rows (fused qkv / gate_up splits), or an explicit
+ * list of rows (GPT-NeoX's per-head interleaved `query_key_value`).
+ */
+export interface RoleSource {
+  tensor: string;
+  transpose: boolean;
+  rows?: [start: number, end: number];
+  rowIndex?: number[];
+}
+
+export interface RoleMatrixRef {
+  role: MatrixRole;
+  layer: number;
+  /** Shape `[out, in]` after the transform. */
+  shape: [number, number];
+  source: RoleSource;
+}
+
+export interface LayerInfo {
+  index: number;
+  /** Names of every tensor of this layer. */
+  tensors: string[];
+  roles: Partial<Record<MatrixRole, RoleMatrixRef>>;
+}
+
+export interface AttentionGeometry {
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+}
+
+export interface ModelHandle {
+  /** The path the user opened: a `.safetensors` file or a model folder. */
+  path: string;
+  kind: 'file' | 'folder';
+  /** Files read (absolute); every one is inside the model folder. */
+  files: string[];
+  config: Record<string, unknown> | null;
+  /** `llama`, `gpt2`, `gpt_neox`, … or `generic` when nothing was recognised. */
+  architecture: string;
+  /** Human-readable architecture name, e.g. `LlamaForCausalLM`. */
+  architectureLabel: string;
+  hiddenSize?: number;
+  intermediateSize?: number;
+  vocabSize?: number;
+  attention?: AttentionGeometry;
+  tensors: Map<string, TensorEntry>;
+  layers: LayerInfo[];
+  /** Role of each tensor that is not inside a layer (embeddings, final norm, lm_head…). */
+  otherRoles: Map<string, OtherRole>;
+  /** `__metadata__` of the (first) safetensors header. */
+  metadata: Record<string, string>;
+}

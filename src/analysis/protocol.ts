@@ -1,0 +1,48 @@
+/**
+ * The one message protocol between the extension host and the analysis worker (JSON-RPC over the
+ * child process's IPC channel, via vscode-jsonrpc). Every request is declared here once, as
+ * `method name → { params, result }`; both sides are typed from this table. Cancellation uses
+ * JSON-RPC's own `$/cancelRequest`, which the worker turns into an AbortSignal. Long jobs carry a
+ * `jobId` so that their progress and partial results can be streamed as notifications.
+ */
+import type { ModelSummary, TensorStats } from './model/summary';
+import type { EngineInfo } from './engine/info';
+
+export interface JobParams {
+  /** Chosen by the caller; progress and partial-result notifications carry it back. */
+  jobId: string;
+}
+
+export interface WorkerRequests {
+  'model/open': { params: { path: string }; result: ModelSummary };
+  'tensor/stats': { params: JobParams & { path: string; tensor: string; bins?: number }; result: TensorStats };
+  'engine/info': { params: Record<string, never>; result: EngineInfo };
+}
+
+export type WorkerMethod = keyof WorkerRequests;
+export type ParamsOf<M extends WorkerMethod> = WorkerRequests[M]['params'];
+export type ResultOf<M extends WorkerMethod> = WorkerRequests[M]['result'];
+
+export interface JobProgress {
+  jobId: string;
+  done: number;
+  total: number;
+  message?: string;
+}
+
+/** A piece of a job's result sent before the job ends (e.g. one finished layer pair). */
+export interface JobPartial {
+  jobId: string;
+  data: unknown;
+}
+
+export interface WorkerNotifications {
+  'job/progress': JobProgress;
+  'job/partial': JobPartial;
+}
+
+/** Errors cross the process boundary as data: a stable code plus a message meant for the user. */
+export interface WorkerErrorData {
+  code: 'cancelled' | 'bad-input' | 'not-found' | 'internal';
+  message: string;
+}
