@@ -7,6 +7,12 @@ export type MatrixRole = (typeof MATRIX_ROLES)[number];
 /** Roles of tensors that are not one of the seven matrices. */
 export type OtherRole = 'embed' | 'lm_head' | 'final_norm' | 'attn_norm' | 'mlp_norm' | 'norm' | 'bias' | 'other';
 
+/**
+ * Role of any tensor of a layer, for display and grouping: one of the seven matrices, a fused
+ * tensor that holds several of them (`qkv`, `gate_up`), or one of the other roles.
+ */
+export type TensorRole = MatrixRole | OtherRole | 'qkv' | 'gate_up';
+
 /** One tensor as the safetensors header describes it. */
 export interface TensorEntry {
   name: string;
@@ -44,6 +50,13 @@ export interface LayerInfo {
   /** Names of every tensor of this layer. */
   tensors: string[];
   roles: Partial<Record<MatrixRole, RoleMatrixRef>>;
+  /** Role of each tensor of the layer (fused tensors: `qkv`, `gate_up`), set by openModel. */
+  tensorRoles?: Record<string, TensorRole>;
+  /**
+   * Name suffix after the layer index (e.g. `self_attn.q_proj.weight`) → tensor name: the same
+   * suffix in different layers is the same kind of tensor, even in architectures nobody mapped.
+   */
+  suffixes?: Record<string, string>;
 }
 
 export interface AttentionGeometry {
@@ -73,4 +86,6 @@ export interface ModelHandle {
   otherRoles: Map<string, OtherRole>;
   /** `__metadata__` of the (first) safetensors header. */
   metadata: Record<string, string>;
+  /** What the architecture map could not work out, said plainly (set by openModel). */
+  notes?: string[];
 }

@@ -1,0 +1,177 @@
+/**
+ * Lazy, chunked tensor reads. A tensor is read in chunks of at most 64 MiB, double-buffered: while
+ * one chunk is converted to float32 on this thread, the next is already being read by libuv's thread
+ * pool, so conversion hides behind the read. Nothing ever reads a whole file. F32 is read straight
+ * into the result; BF16 is read into the result's own memory and widened there (bf16Wasm.ts).
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { throwIfCancelled, type JobContext } from '../jobs';
+import type { TensorEntry } from '../model/types';
+import { bf16Destination } from './bf16Wasm';
+import { decodeInto, DTYPE_BYTES } from './dtypes';
+import { MAX_READ_BYTES, readExactly } from './readBytes';
+
+export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Below this many values the JavaScript loop is fast enough, and not creating a WebAssembly.Memory
+ * (each reserves address space until garbage-collected) for every small norm or bias matters more.
+ */
+export const WASM_MIN_VALUES = 65536;
+
+export interface ChunkOptions extends JobContext {
+  /** Raw bytes per chunk (rounded down to whole elements, at most 64 MiB). */
+  chunkBytes?: number;
+}
+
+export function elementCount(entry: TensorEntry): number {
+  return entry.byteLength / DTYPE_BYTES[entry.dtype];
+}
+
+/** Whole elements per chunk, a multiple of 8 so chunk starts keep every alignment the decoders like. */
+function chunkElements(entry: TensorEntry, chunkBytes: number | undefined): number {
+  const eb = DTYPE_BYTES[entry.dtype];
+  const bytes = Math.min(MAX_READ_BYTES, Math.max(64, chunkBytes ?? DEFAULT_CHUNK_BYTES));
+  return Math.max(8, Math.floor(bytes / eb / 8) * 8);
+}
+
+function checkRange(entry: TensorEntry, first: number, count: number): void {
+  const n = elementCount(entry);
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > n) {
+    throw new Error(`elements ${first}..${first + count} are outside tensor '${entry.name}' of ${n} elements`);
+  }
+}
+
+/**
+ * The double-buffered loop every read shares: chunk k (elements `e0 … e0+m` relative to `first`) is
+ * read into `slot(k, e0, m)`, and `process` runs on chunk k while chunk k+1 is being read, so two
+ * consecutive slots must not overlap.
+ */
+async function pipeline(
+  fh: FileHandle,
+  entry: TensorEntry,
+  first: number,
+  count: number,
+  opts: ChunkOptions,
+  slot: (k: number, e0: number, m: number) => Uint8Array,
+  process: (k: number, e0: number, m: number, bytes: Uint8Array) => void | Promise<void>,
+): Promise<void> {
+  if (count === 0) return;
+  const eb = DTYPE_BYTES[entry.dtype];
+  const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
+  const chunks = Math.ceil(count / per);
+  const total = count * eb;
+  const read = async (k: number): Promise<Uint8Array> => {
+    const e0 = k * per;
+    const target = slot(k, e0, Math.min(per, count - e0));
+    await readExactly(fh, target, entry.dataStart + (first + e0) * eb, entry.file);
+    return target;
+  };
+  let pending = read(0);
+  for (let k = 0; k < chunks; k++) {
+    const bytes = await pending;
+    throwIfCancelled(opts.signal);
+    if (k + 1 < chunks) {
+      pending = read(k + 1);
+      // A failed read-ahead is awaited (and thrown) next turn; this keeps it from counting as unhandled.
+      pending.catch(() => undefined);
+    }
+    const e0 = k * per;
+    await process(k, e0, bytes.byteLength / eb, bytes);
+    opts.onProgress?.({ done: Math.min(total, (e0 + per) * eb), total, message: entry.name });
+  }
+}
+
+async function withFile<T>(entry: TensorEntry, body: (fh: FileHandle) => Promise<T>): Promise<T> {
+  const fh = await open(entry.file, 'r');
+  try {
+    return await body(fh);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Calls `consume` with the raw bytes of elements `[first, first+count)`, chunk by chunk, in order.
+ * The bytes are only valid during the call (the buffer is reused two chunks later).
+ */
+export async function forEachRawChunk(
+  entry: TensorEntry,
+  first: number,
+  count: number,
+  opts: ChunkOptions,
+  consume: (bytes: Uint8Array, firstElement: number, elements: number) => void | Promise<void>,
+): Promise<void> {
+  checkRange(entry, first, count);
+  const eb = DTYPE_BYTES[entry.dtype];
+  const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
+  const buffers = [new Uint8Array(per * eb), new Uint8Array(count > per ? per * eb : 0)];
+  await withFile(entry, (fh) =>
+    pipeline(fh, entry, first, count, opts, (k, _e0, m) => buffers[k & 1].subarray(0, m * eb), (_k, e0, m, bytes) => consume(bytes, first + e0, m)),
+  );
+}
+
+/** Elements `[first, first+count)` of a tensor as float32, whatever its dtype. */
+export async function readElementsF32(entry: TensorEntry, first: number, count: number, opts: ChunkOptions = {}): Promise<Float32Array> {
+  checkRange(entry, first, count);
+  if (entry.dtype === 'F32') {
+    // Read straight into the result: no second buffer, no conversion.
+    const out = new Float32Array(count);
+    const bytes = new Uint8Array(out.buffer);
+    await withFile(entry, (fh) => pipeline(fh, entry, first, count, opts, (_k, e0, m) => bytes.subarray(4 * e0, 4 * (e0 + m)), () => undefined));
+    return out;
+  }
+  const dest = entry.dtype === 'BF16' && count >= WASM_MIN_VALUES ? bf16Destination(count) : null;
+  if (dest) {
+    await withFile(entry, (fh) => pipeline(fh, entry, first, count, opts, (_k, e0, m) => dest.rawSlot(e0, m), (_k, e0, m) => dest.expand(e0, m)));
+    return dest.out;
+  }
+  const out = new Float32Array(count);
+  await forEachRawChunk(entry, first, count, opts, (bytes, firstElement) => decodeInto(entry.dtype, bytes, out, firstElement - first));
+  return out;
+}
+
+/** The whole tensor as float32. */
+export function readAllF32(entry: TensorEntry, opts: ChunkOptions = {}): Promise<Float32Array> {
+  return readElementsF32(entry, 0, elementCount(entry), opts);
+}
+
+/**
+ * Streams a tensor as float32 chunks of bounded size, for reductions over tensors of any size
+ * (statistics, histograms). `values` is only valid during the call: its memory is reused.
+ */
+export async function streamF32(
+  entry: TensorEntry,
+  opts: ChunkOptions,
+  consume: (values: Float32Array, firstElement: number) => void | Promise<void>,
+): Promise<void> {
+  const count = elementCount(entry);
+  checkRange(entry, 0, count);
+  const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
+  if (entry.dtype === 'F32') {
+    const buffers = [new Float32Array(per), new Float32Array(count > per ? per : 0)];
+    await withFile(entry, (fh) =>
+      pipeline(fh, entry, 0, count, opts, (k, _e0, m) => new Uint8Array(buffers[k & 1].buffer, 0, 4 * m), (k, e0, m) => consume(buffers[k & 1].subarray(0, m), e0)),
+    );
+    return;
+  }
+  const a = entry.dtype === 'BF16' && per >= WASM_MIN_VALUES ? bf16Destination(per) : null;
+  const b = a && count > per ? bf16Destination(per) : a;
+  if (a && b) {
+    const dests = [a, b];
+    await withFile(entry, (fh) =>
+      pipeline(fh, entry, 0, count, opts, (k, _e0, m) => dests[k & 1].rawSlot(0, m), (k, e0, m) => {
+        dests[k & 1].expand(0, m);
+        return consume(dests[k & 1].out.subarray(0, m), e0);
+      }),
+    );
+    return;
+  }
+  let scratch: Float32Array | null = null;
+  await forEachRawChunk(entry, 0, count, opts, async (bytes, firstElement, m) => {
+    if (!scratch || scratch.length < m) scratch = new Float32Array(m);
+    const values = scratch.subarray(0, m);
+    decodeInto(entry.dtype, bytes, values, 0);
+    await consume(values, firstElement);
+  });
+}

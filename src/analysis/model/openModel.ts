@@ -1,0 +1,116 @@
+/**
+ * Opens a `.safetensors` file or a model folder. Only headers and config.json are read (a few KB
+ * to a few MB whatever the model size), so an 8B sharded checkpoint opens in milliseconds; tensor
+ * values are read later, on demand, by readRole.ts and summary.ts.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { readSafetensorsHeader, type SafetensorsHeader } from '../io/safetensors';
+import { INDEX_FILE, readShardIndex } from '../io/shardIndex';
+import { mapArchitecture } from './architectures/index';
+import type { ModelHandle, TensorEntry } from './types';
+
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** config.json of `folder` as an object, null when absent; a damaged one is an error, not silence. */
+async function readConfig(folder: string): Promise<Record<string, unknown> | null> {
+  const p = join(folder, 'config.json');
+  let s;
+  try {
+    s = await stat(p);
+  } catch {
+    return null;
+  }
+  if (!s.isFile()) return null;
+  if (s.size > MAX_CONFIG_BYTES) throw new Error(`config.json is ${s.size} bytes, far larger than any model config; refusing to parse it`);
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(p, 'utf8'));
+  } catch (e) {
+    throw new Error(`config.json in ${folder} is not valid JSON (${(e as Error).message})`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`config.json in ${folder} must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+/** The weight files of a folder and, when sharded, which tensor the index puts in which shard. */
+async function folderWeights(folder: string): Promise<{ files: string[]; weightMap?: Map<string, string> }> {
+  if (await exists(join(folder, INDEX_FILE))) {
+    const index = await readShardIndex(folder);
+    return { files: index.shards, weightMap: index.weightMap };
+  }
+  const single = join(folder, 'model.safetensors');
+  if (await exists(single)) return { files: [single] };
+  const all = (await readdir(folder)).filter((n) => n.endsWith('.safetensors')).sort();
+  if (all.length === 0) {
+    const others = (await readdir(folder)).filter((n) => /\.(bin|pt|pth|ckpt|gguf)$/.test(n));
+    const hint = others.length ? ` It holds ${others.slice(0, 3).join(', ')}: Layer Lens reads only safetensors; convert the checkpoint first.` : '';
+    throw new Error(`${folder} has no .safetensors weights.${hint}`);
+  }
+  return { files: all.map((n) => join(folder, n)) };
+}
+
+function collectTensors(headers: SafetensorsHeader[], weightMap?: Map<string, string>): Map<string, TensorEntry> {
+  const tensors = new Map<string, TensorEntry>();
+  for (const h of headers) {
+    for (const t of h.tensors) {
+      const seen = tensors.get(t.name);
+      if (seen) throw new Error(`tensor '${t.name}' is stored twice, in ${basename(seen.file)} and ${basename(t.file)}; the folder mixes two checkpoints`);
+      tensors.set(t.name, t);
+    }
+  }
+  if (weightMap) {
+    for (const [name, shard] of weightMap) {
+      const t = tensors.get(name);
+      if (!t || t.file !== shard) {
+        throw new Error(`${INDEX_FILE} puts tensor '${name}' in ${basename(shard)}, but ${t ? `it is in ${basename(t.file)}` : 'no shard holds it'}; the index does not match the shards`);
+      }
+    }
+  }
+  return tensors;
+}
+
+export async function openModel(path: string): Promise<ModelHandle> {
+  const full = resolve(path);
+  let s;
+  try {
+    s = await stat(full);
+  } catch {
+    throw new Error(`No such file or folder: ${path}`);
+  }
+  const kind: 'file' | 'folder' = s.isDirectory() ? 'folder' : 'file';
+  const folder = kind === 'folder' ? full : dirname(full);
+  const { files, weightMap } = kind === 'folder' ? await folderWeights(full) : { files: [full], weightMap: undefined };
+  // A file opened from inside a model folder still gets that folder's architecture map.
+  const config = await readConfig(folder);
+  const headers = await Promise.all(files.map((f) => readSafetensorsHeader(f)));
+  const tensors = collectTensors(headers, weightMap);
+  if (tensors.size === 0) throw new Error(`${basename(full)} holds no tensors`);
+  const mapped = mapArchitecture({ config, tensors });
+  return {
+    path: full,
+    kind,
+    files,
+    config,
+    architecture: mapped.architecture,
+    architectureLabel: mapped.architectureLabel,
+    hiddenSize: mapped.hiddenSize,
+    intermediateSize: mapped.intermediateSize,
+    vocabSize: mapped.vocabSize,
+    attention: mapped.attention,
+    tensors,
+    layers: mapped.layers,
+    otherRoles: mapped.otherRoles,
+    metadata: headers[0]?.metadata ?? {},
+    notes: mapped.notes,
+  };
+}
