@@ -1,0 +1,154 @@
+// Symmetric eigenvalues (eigh, values only) at n = 1024, 2048, 4096 against numpy.linalg.eigvalsh
+// (LAPACK via OpenBLAS) on the same matrix in the same run, plus eigenvectors at n = 1024.
+// Each measurement runs in its own child process so that its peak RSS is its own.
+//   node --import tsx bench/eigen.bench.ts [n…]        (default 1024 2048 4096)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { eigh } from '../src/analysis/linalg/eigh';
+
+interface ChildResult {
+  n: number;
+  vectors: boolean;
+  seconds: number;
+  phases: Record<string, number>;
+  peakRssMB: number;
+  maxAbsDiffVsNumpy?: number;
+  numpySeconds?: number;
+  numpyPeakRssMB?: number;
+  residual?: number;
+}
+
+/** A Wigner matrix (symmetric, N(0, 1) entries) from a fixed seed: written once, read by both sides. */
+function wigner(n: number, seed: number): Float64Array {
+  let s = seed >>> 0;
+  const uniform = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const g = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+      a[i * n + j] = g;
+      a[j * n + i] = g;
+    }
+  }
+  return a;
+}
+
+const NUMPY = `
+import sys, time, resource, json
+import numpy as np
+n = int(sys.argv[2])
+a = np.fromfile(sys.argv[1]).reshape(n, n)
+np.linalg.eigvalsh(a[:64, :64])  # load LAPACK before timing
+t = time.perf_counter()
+w = np.linalg.eigvalsh(a)
+dt = time.perf_counter() - t
+w.tofile(sys.argv[1] + '.np')
+print(json.dumps({"seconds": dt, "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+`;
+
+async function child(n: number, vectors: boolean, dir: string): Promise<ChildResult> {
+  const a = wigner(n, 1234 + n);
+  const file = join(dir, `a${n}.bin`);
+  writeFileSync(file, a);
+  // Warm up: compile the ORT sessions and the WASM module on a small matrix.
+  await eigh({ rows: 512, cols: 512, data: wigner(512, 1) });
+  const phases: Record<string, number> = {};
+  let phase = 'setup';
+  let mark = performance.now();
+  const t0 = mark;
+  const result = await eigh(
+    { rows: n, cols: n, data: a },
+    {
+      vectors,
+      onProgress: (p) => {
+        if (p.message && p.message !== phase) {
+          const now = performance.now();
+          phases[phase] = (phases[phase] ?? 0) + (now - mark) / 1000;
+          phase = p.message;
+          mark = now;
+        }
+      },
+    },
+  );
+  const t1 = performance.now();
+  phases[`${phase} + tridiagonal QL${vectors ? ' + back-transform' : ''}`] = (t1 - mark) / 1000;
+  const out: ChildResult = { n, vectors, seconds: (t1 - t0) / 1000, phases, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+  if (vectors && result.vectors) {
+    // ‖A·v − λ·v‖ / ‖A‖_F over a few columns (the full check is O(n³) in JS).
+    const v = result.vectors.data;
+    let frob = 0;
+    for (const x of a) frob += x * x;
+    let worst = 0;
+    for (const i of [0, n >> 1, n - 1]) {
+      let s = 0;
+      for (let r = 0; r < n; r++) {
+        let av = 0;
+        for (let c = 0; c < n; c++) av += a[r * n + c] * v[c * n + i];
+        s += (av - result.values[i] * v[r * n + i]) ** 2;
+      }
+      worst = Math.max(worst, Math.sqrt(s / frob));
+    }
+    out.residual = worst;
+  }
+  if (!vectors) {
+    const py = spawnSync('python3', ['-c', NUMPY, file, String(n)], { encoding: 'utf8' });
+    if (py.status === 0) {
+      const np = JSON.parse(py.stdout.trim());
+      out.numpySeconds = np.seconds;
+      out.numpyPeakRssMB = np.peakRssMB;
+      const ref = new Float64Array(new Uint8Array(readFileSync(file + '.np')).buffer);
+      let diff = 0;
+      let scale = 0;
+      for (let i = 0; i < n; i++) {
+        diff = Math.max(diff, Math.abs(ref[i] - result.values[i]));
+        scale = Math.max(scale, Math.abs(ref[i]));
+      }
+      out.maxAbsDiffVsNumpy = diff / scale;
+    }
+  }
+  return out;
+}
+
+function runChild(n: number, vectors: boolean, dir: string): ChildResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', String(n), vectors ? 'vectors' : 'values', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`eigen bench child n=${n} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string);
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--child') {
+    const result = await child(Number(argv[1]), argv[2] === 'vectors', argv[3]);
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const sizes = argv.length ? argv.map(Number) : [1024, 2048, 4096];
+  const dir = mkdtempSync(join(tmpdir(), 'eigen-bench-'));
+  console.log(`eigh (values only) vs numpy.linalg.eigvalsh; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'})`);
+  try {
+    for (const n of sizes) {
+      const r = runChild(n, false, dir);
+      const phases = Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(2)}s`).join(', ');
+      const vsNumpy = r.numpySeconds !== undefined
+        ? `numpy ${r.numpySeconds.toFixed(3)} s (peak RSS ${r.numpyPeakRssMB?.toFixed(0)} MB) → ratio ${(r.seconds / r.numpySeconds).toFixed(2)}×, max |Δλ|/max|λ| ${r.maxAbsDiffVsNumpy?.toExponential(1)}`
+        : 'numpy unavailable';
+      console.log(`n=${n}: eigh ${r.seconds.toFixed(3)} s (peak RSS ${r.peakRssMB.toFixed(0)} MB) | ${vsNumpy}\n        phases: ${phases}`);
+    }
+    const v = runChild(1024, true, dir);
+    console.log(`n=1024 with eigenvectors: ${v.seconds.toFixed(3)} s (peak RSS ${v.peakRssMB.toFixed(0)} MB), ‖Av−λv‖/‖A‖_F ≤ ${v.residual?.toExponential(1)}\n        phases: ${Object.entries(v.phases).map(([k, s]) => `${k} ${s.toFixed(2)}s`).join(', ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,173 @@
+// Stage two of the symmetric eigen-decomposition: band → tridiagonal by bulge chasing in WASM, and
+// the matching back-transformation of eigenvectors. O(n²·b) flops on an n×(2b+1) band that stays in
+// cache, which is why stage one (dense → band, all GEMMs) stops at a small bandwidth.
+import { JobContext, throwIfCancelled, yieldToEventLoop } from '../jobs';
+import { WasmWorkspace } from './wasm/linalgWasm';
+import { sweepHelper } from './wasm/sweepHelper';
+
+/** Lower band of a symmetric matrix: element (r, c), 0 ≤ r − c ≤ b, at data[c·ld + r − c]. */
+export interface SymmetricBand {
+  n: number;
+  /** Half-bandwidth: entries with |r − c| > b are zero. */
+  b: number;
+  /** Column stride; ≥ min(2b + 1, n) so the bulge fits. */
+  ld: number;
+  data: Float64Array;
+}
+
+export function bandLeadingDimension(n: number, b: number): number {
+  return Math.max(1, Math.min(2 * b + 1, n));
+}
+
+export function emptyBand(n: number, b: number): SymmetricBand {
+  const ld = bandLeadingDimension(n, b);
+  return { n, b, ld, data: new Float64Array(n * ld) };
+}
+
+/** Reflectors recorded by the bulge chasing, in the order they were applied. */
+export interface BandReflectors {
+  count: number;
+  b: number;
+  rows: Int32Array;
+  lengths: Int32Array;
+  taus: Float64Array;
+  /** count × b; reflector q's vector (unit first entry) starts at q·b. */
+  vectors: Float64Array;
+}
+
+export interface TridiagonalForm {
+  diagonal: Float64Array;
+  offDiagonal: Float64Array;
+  reflectors?: BandReflectors;
+}
+
+/** Reflectors of sweep i: one per chase step (the sweep's column, then one per block below). */
+function sweepReflectors(n: number, b: number, i: number): number {
+  const ed = Math.min(i + b, n - 1);
+  if (ed - i < 2) return 0;
+  return 1 + Math.ceil((n - 1 - ed) / b);
+}
+
+/** Sweeps per WASM call between cancellation checks (~2²⁴ flops each). */
+function sweepsPerSlice(n: number, b: number, threads: number): number {
+  return Math.max(threads, Math.floor((threads << 24) / Math.max(1, 6 * n * b)));
+}
+
+/** Two threads pay off once sweeps are long (many chase steps) and the band is narrow. */
+function wantsHelper(n: number, b: number): boolean {
+  return n >= 512 && 4 * b <= n;
+}
+
+export async function bandToTridiagonal(
+  band: SymmetricBand,
+  opts: { keepReflectors?: boolean; ws?: WasmWorkspace; singleThread?: boolean } & JobContext = {},
+): Promise<TridiagonalForm> {
+  const { n, b, ld } = band;
+  if (ld < bandLeadingDimension(n, b)) throw new Error(`band storage of order ${n} and bandwidth ${b} needs leading dimension ≥ ${bandLeadingDimension(n, b)}, got ${ld}`);
+  const ws = opts.ws ?? new WasmWorkspace();
+  const helper = !opts.singleThread && b > 1 && wantsHelper(n, b) ? await sweepHelper() : undefined;
+  const threads = helper ? 2 : 1;
+  const mark = ws.mark();
+  try {
+    const abPtr = ws.allocF64(n * ld);
+    ws.f64(abPtr, n * ld).set(band.data);
+    const width = Math.max(1, b);
+    const scratch = Array.from({ length: threads }, () => ({ v: ws.allocF64(width + 2), w: ws.allocF64(width + 2), s: ws.allocF64(4) }));
+    const progressPtr = ws.alloc(n * 4);
+    ws.i32(progressPtr, n).fill(0);
+    const keep = opts.keepReflectors === true;
+    let count = 0;
+    const firstPtr = ws.alloc(keep ? n * 4 : 0);
+    if (keep && b > 1) {
+      const first = ws.i32(firstPtr, n);
+      for (let i = 0; i < n; i++) {
+        first[i] = count;
+        count += sweepReflectors(n, b, i);
+      }
+    }
+    const rowsPtr = ws.alloc(count * 4);
+    const lensPtr = ws.alloc(count * 4);
+    const tausPtr = ws.allocF64(count);
+    const vsPtr = ws.allocF64(count * width);
+    if (b > 1) {
+      const slice = sweepsPerSlice(n, b, threads);
+      for (let s0 = 0; s0 < n - 1; s0 += slice) {
+        throwIfCancelled(opts.signal);
+        const s1 = Math.min(n - 1, s0 + slice);
+        const args = (t: number) => [abPtr, ld, n, b, s0, s1, t, threads, progressPtr, keep ? 1 : 0, firstPtr, rowsPtr, lensPtr, tausPtr, vsPtr, scratch[t].v, scratch[t].w, scratch[t].s];
+        // The worker starts on the odd sweeps while this thread runs the even ones in step.
+        const other = helper?.run(ws.memory, args(1));
+        other?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+        const mine = (ws.fn.bandToTridiagonal as (...a: number[]) => number)(...args(0));
+        const theirs = other ? await other : 0;
+        if (mine !== 0 || theirs !== 0) throw new Error('band → tridiagonal: the helper thread stopped responding');
+        opts.onProgress?.({ done: s1, total: n - 1, message: 'band → tridiagonal' });
+        if (!other && s1 < n - 1) await yieldToEventLoop();
+      }
+    }
+    const ab = ws.f64(abPtr, n * ld);
+    const diagonal = new Float64Array(n);
+    const offDiagonal = new Float64Array(Math.max(0, n - 1));
+    for (let i = 0; i < n; i++) diagonal[i] = ab[i * ld];
+    if (b > 0) for (let i = 0; i + 1 < n; i++) offDiagonal[i] = ab[i * ld + 1];
+    if (!keep) return { diagonal, offDiagonal };
+    const reflectors: BandReflectors = {
+      count,
+      b,
+      rows: ws.i32(rowsPtr, count).slice(),
+      lengths: ws.i32(lensPtr, count).slice(),
+      taus: ws.f64(tausPtr, count).slice(),
+      vectors: ws.f64(vsPtr, count * b).slice(),
+    };
+    return { diagonal, offDiagonal, reflectors };
+  } finally {
+    ws.release(mark);
+  }
+}
+
+/**
+ * Y ← Q₂·Y in place, where Q₂ is the product of the recorded reflectors and Y is n×k row-major
+ * (row r = component r of k vectors): eigenvectors of the tridiagonal form → of the band matrix.
+ */
+export async function applyBandReflectors(
+  reflectors: BandReflectors,
+  y: Float64Array,
+  n: number,
+  k: number,
+  opts: { ws?: WasmWorkspace } & JobContext = {},
+): Promise<void> {
+  if (reflectors.count === 0 || k === 0) return;
+  const ws = opts.ws ?? new WasmWorkspace();
+  const mark = ws.mark();
+  try {
+    const { count, b } = reflectors;
+    const rowsPtr = ws.alloc(count * 4);
+    const lensPtr = ws.alloc(count * 4);
+    const tausPtr = ws.allocF64(count);
+    const vsPtr = ws.allocF64(count * b);
+    ws.i32(rowsPtr, count).set(reflectors.rows);
+    ws.i32(lensPtr, count).set(reflectors.lengths);
+    ws.f64(tausPtr, count).set(reflectors.taus);
+    ws.f64(vsPtr, count * b).set(reflectors.vectors);
+    // Columns in chunks so that the rows one reflector touches stay in cache across the sweep.
+    const chunk = Math.min(k, 256);
+    const yPtr = ws.allocF64(n * chunk);
+    const wPtr = ws.allocF64(chunk);
+    const perSlice = Math.max(1, Math.floor((1 << 24) / (4 * b * chunk)));
+    for (let c0 = 0; c0 < k; c0 += chunk) {
+      const width = Math.min(chunk, k - c0);
+      const yv = ws.f64(yPtr, n * width);
+      for (let r = 0; r < n; r++) yv.set(y.subarray(r * k + c0, r * k + c0 + width), r * width);
+      // Reflectors must be applied last to first; slices walk down from the end.
+      for (let q1 = count; q1 > 0; q1 -= perSlice) {
+        throwIfCancelled(opts.signal);
+        ws.fn.applyBandReflectors(yPtr, width, b, Math.max(0, q1 - perSlice), q1, rowsPtr, lensPtr, tausPtr, vsPtr, wPtr);
+        if (q1 - perSlice > 0) await yieldToEventLoop();
+      }
+      const out = ws.f64(yPtr, n * width);
+      for (let r = 0; r < n; r++) y.set(out.subarray(r * width, r * width + width), r * k + c0);
+    }
+  } finally {
+    ws.release(mark);
+  }
+}

@@ -1,0 +1,168 @@
+// Stage one of the symmetric eigen-decomposition: dense → band (half-bandwidth b) by blocked
+// Householder QR panels, like LAPACK's dsytrd_sy2sb, with every O(n³) product run by ORT in float64.
+//
+// Panels are grouped into blocks of `panelsPerBlock`: inside a block the trailing matrix is not
+// rewritten; its updates stay implicit as A − Σₚ (vₚᵀ·wₚ + wₚᵀ·vₚ) (one row of vₚ, wₚ per reflector),
+// and each panel's products correct for them. Only at the end of a block is the trailing matrix rewritten,
+// with one Gemm of inner dimension 2·(block width). That keeps the number of full passes over the
+// n² matrix (which cost memory bandwidth, not flops) at n / (block width) instead of n / b.
+import { JobContext, throwIfCancelled } from '../jobs';
+import { SymmetricBand, emptyBand } from './bandToTridiagonal';
+import { ReductionSessions, TRAILING_SPLIT, f64Tensor, indexTensor } from './reductionGraphs';
+
+/** Below this order the trailing update is one plain Gemm: splitting it saves too little. */
+export const SPLIT_MIN = 256;
+import { WasmWorkspace } from './wasm/linalgWasm';
+
+/** The reflectors of one block: Q_block = I − Vᵀ·T·V acting on rows/columns offset.. of A. */
+export interface ReflectorBlock {
+  offset: number;
+  /** Order of the trailing matrix the block acted on. */
+  m: number;
+  /** q×m, one reflector per row (zero left of its first entry). */
+  v: Float64Array;
+  q: number;
+  /** T of each panel (b×b), in order; combined into the block's T by the back-transformation. */
+  panelT: Float64Array[];
+}
+
+export interface DenseToBandResult {
+  band: SymmetricBand;
+  /** Present when asked for: the blocks in the order they were applied. */
+  blocks?: ReflectorBlock[];
+}
+
+export interface DenseToBandOptions extends JobContext {
+  b: number;
+  panelsPerBlock: number;
+  /** Smallest trailing order updated by row blocks (default SPLIT_MIN). */
+  splitMin?: number;
+  keepReflectors?: boolean;
+  sessions: ReductionSessions;
+  ws: WasmWorkspace;
+}
+
+/**
+ * a: the full symmetric n×n matrix, row-major float64; it is overwritten (used as work space).
+ * Progress is reported in columns reduced.
+ */
+export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandOptions): Promise<DenseToBandResult> {
+  const { b, sessions, ws } = opts;
+  const band = emptyBand(n, b);
+  const ld = band.ld;
+  const blocks: ReflectorBlock[] = [];
+  // Ping-pong between the caller's array and one more for the shrinking trailing matrices.
+  let cur: Float64Array = a;
+  let spare: Float64Array = new Float64Array(Math.max(0, n - b) ** 2);
+  let m = n;
+  let offset = 0;
+  const mark = ws.mark();
+  try {
+    const panelPtr = ws.allocF64(b * n);
+    const tauPtr = ws.allocF64(b);
+    const tPtr = ws.allocF64(b * b);
+    const scratchPtr = ws.allocF64(b + 2);
+    // The next panel's rows, alternating so that the rows being factored are never overwritten.
+    const nextRows = [new Float64Array(b * n), new Float64Array(b * n)];
+    while (m > b) {
+      const panels = Math.min(opts.panelsPerBlock, Math.ceil((m - b) / b));
+      const width = panels * b;
+      const vBlock = opts.keepReflectors ? new Float64Array(width * m) : undefined;
+      // PR = [v₀; w₀; v₁; w₁; …] and QR = [w₀; v₀; w₁; v₁; …], so that Σₚ vₚᵀ·wₚ + wₚᵀ·vₚ = PRᵀ·QR.
+      const pr = new Float64Array(2 * width * m);
+      const qr = new Float64Array(2 * width * m);
+      // PRᵀ's rows below the block ((m − width) × 2·width), the trailing update's left operand.
+      const pTail = new Float64Array((m - width) * 2 * width);
+      const panelT: Float64Array[] = [];
+      let rows = cur.subarray(0, b * m); // rows c..c+b of the current matrix (= its columns)
+      for (let p = 0; p < panels; p++) {
+        throwIfCancelled(opts.signal);
+        const c = p * b;
+        const s = c + b;
+        const L = m - s;
+        // The diagonal block goes to the band as it is.
+        for (let j = 0; j < b; j++) {
+          for (let i = j; i < b; i++) band.data[(offset + c + j) * ld + (i - j)] = rows[j * m + c + i];
+        }
+        // QR of the panel below it, each panel column contiguous for the WASM kernel.
+        const panel = ws.f64(panelPtr, b * L);
+        for (let j = 0; j < b; j++) panel.set(rows.subarray(j * m + s, j * m + m), j * L);
+        ws.fn.panelQR(panelPtr, L, L, b, tauPtr, tPtr, scratchPtr);
+        const factors = ws.f64(panelPtr, b * L);
+        // v is built in its PR slot and fed to ORT from there; QR's copy follows the run.
+        const v = pr.subarray(2 * p * b * m, (2 * p + 1) * b * m);
+        for (let j = 0; j < b; j++) {
+          // R (upper triangular) is the panel's part of the band.
+          for (let i = 0; i <= Math.min(j, L - 1); i++) band.data[(offset + c + j) * ld + (b + i - j)] = factors[j * L + i];
+          if (j < L) {
+            v[j * m + s + j] = 1;
+            v.set(factors.subarray(j * L + j + 1, j * L + L), j * m + s + j + 1);
+          }
+        }
+        const t = ws.f64(tPtr, b * b).slice();
+        panelT.push(t);
+        const rowEnd = Math.min(s + b, m);
+        const feeds: Record<string, ReturnType<typeof f64Tensor>> = {
+          A: f64Tensor(cur.subarray(0, m * m), m, m),
+          v: f64Tensor(v, b, m),
+          T: f64Tensor(t, b, b),
+          rowStart: indexTensor(s),
+          rowEnd: indexTensor(rowEnd),
+        };
+        if (p > 0) {
+          feeds.PR = f64Tensor(pr.subarray(0, 2 * p * b * m), 2 * p * b, m);
+          feeds.QR = f64Tensor(qr.subarray(0, 2 * p * b * m), 2 * p * b, m);
+        }
+        const next = nextRows[p % 2].subarray(0, (rowEnd - s) * m);
+        const wSlot = qr.subarray(2 * p * b * m, (2 * p + 1) * b * m);
+        await (p > 0 ? sessions.panel : sessions.panelFirst).run(feeds, { w: f64Tensor(wSlot, b, m), next: f64Tensor(next, rowEnd - s, m) });
+        pr.set(wSlot, (2 * p + 1) * b * m);
+        qr.set(v, (2 * p + 1) * b * m);
+        vBlock?.set(v, p * b * m);
+        // Row by row, so that the writes are contiguous (2b values per row of pTail).
+        for (let r = 0; r < m - width; r++) {
+          const base = r * 2 * width + 2 * p * b;
+          for (let j = 0; j < b; j++) {
+            pTail[base + j] = v[j * m + width + r];
+            pTail[base + b + j] = wSlot[j * m + width + r];
+          }
+        }
+        rows = next;
+        opts.onProgress?.({ done: offset + s, total: n, message: 'dense → band' });
+      }
+      // Rewrite the trailing matrix once for the whole block.
+      throwIfCancelled(opts.signal);
+      const r = m - width;
+      const out = spare.subarray(0, r * r);
+      const feeds = {
+        A: f64Tensor(cur.subarray(0, m * m), m, m),
+        P: f64Tensor(pTail, m - width, 2 * width),
+        QR: f64Tensor(qr, 2 * width, m),
+        start: indexTensor(width),
+      };
+      if (r >= Math.max(TRAILING_SPLIT, opts.splitMin ?? SPLIT_MIN)) {
+        // Row blocks of the symmetric result, each written straight into its rows of `out`.
+        const cuts = Array.from({ length: TRAILING_SPLIT + 1 }, (_, i) => Math.round((i * r) / TRAILING_SPLIT));
+        const cutFeeds: Record<string, ReturnType<typeof indexTensor>> = {};
+        const rowFetches: Record<string, ReturnType<typeof f64Tensor>> = {};
+        for (let i = 1; i < TRAILING_SPLIT; i++) cutFeeds[`cut${i}`] = indexTensor(cuts[i]);
+        for (let i = 0; i < TRAILING_SPLIT; i++) rowFetches[`row${i}`] = f64Tensor(out.subarray(cuts[i] * r, cuts[i + 1] * r), cuts[i + 1] - cuts[i], r);
+        await sessions.trailingSplit.run({ ...feeds, ...cutFeeds }, rowFetches);
+      } else {
+        await sessions.trailing.run(feeds, { out: f64Tensor(out, r, r) });
+      }
+      if (vBlock) blocks.push({ offset, m, v: vBlock, q: width, panelT });
+      spare = cur;
+      cur = out;
+      offset += width;
+      m = r;
+    }
+    // What is left fits inside the band.
+    for (let j = 0; j < m; j++) {
+      for (let i = j; i < m; i++) band.data[(offset + j) * ld + (i - j)] = cur[i * m + j];
+    }
+  } finally {
+    ws.release(mark);
+  }
+  return { band, blocks: opts.keepReflectors ? blocks : undefined };
+}

@@ -1,0 +1,335 @@
+// The float64 ONNX graphs that carry the O(n³) part of the symmetric eigen-decomposition: the
+// panel step and the trailing rank-2k update of the dense → band reduction, and the blocked
+// reflector product of the back-transformation. Shapes are symbolic, so each graph compiles once
+// per process and serves every matrix size.
+import * as ort from 'onnxruntime-node';
+import { onnx } from 'onnx-proto';
+import { availableParallelism } from 'node:os';
+
+const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
+const INT64 = onnx.TensorProto.DataType.INT64;
+const OPSET = 21;
+/** "To the end" for Slice: ends are clamped to the dimension. */
+const END = 2n ** 62n;
+
+type Dim = string | number;
+/** The attributes of the ops used here that are floats; all others are ints. */
+const FLOAT_ATTRIBUTES = new Set(['alpha', 'beta']);
+interface Node {
+  op: string;
+  inputs: string[];
+  output: string;
+  attrs?: Record<string, number>;
+}
+
+function valueInfo(name: string, elemType: number, dims: Dim[]): onnx.IValueInfoProto {
+  return {
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+  };
+}
+
+function int64Constant(name: string, values: bigint[]): onnx.ITensorProto {
+  return { name, dataType: INT64, dims: [values.length], rawData: new Uint8Array(BigInt64Array.from(values).buffer) };
+}
+
+function encode(name: string, nodes: Node[], inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[], constants: onnx.ITensorProto[]): Uint8Array {
+  const node: onnx.INodeProto[] = nodes.map((n) => ({
+    opType: n.op,
+    input: n.inputs,
+    output: [n.output],
+    attribute: Object.entries(n.attrs ?? {}).map(([k, v]) =>
+      FLOAT_ATTRIBUTES.has(k) ? { name: k, type: onnx.AttributeProto.AttributeType.FLOAT, f: v } : { name: k, type: onnx.AttributeProto.AttributeType.INT, i: v },
+    ),
+  }));
+  const model = onnx.ModelProto.create({
+    irVersion: 10,
+    opsetImport: [{ domain: '', version: OPSET }],
+    producerName: 'layer-lens',
+    graph: { name, node, input: inputs, output: outputs, initializer: constants },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** Gemm with the C input as accumulator: out = alpha·op(a)·op(b) + beta·c. */
+function gemm(output: string, a: string, b: string, opts: { c?: string; transA?: boolean; transB?: boolean; alpha?: number } = {}): Node {
+  const attrs: Record<string, number> = {};
+  if (opts.transA) attrs.transA = 1;
+  if (opts.transB) attrs.transB = 1;
+  if (opts.alpha !== undefined) attrs.alpha = opts.alpha;
+  return { op: 'Gemm', inputs: opts.c ? [a, b, opts.c] : [a, b], output, attrs };
+}
+
+/** Columns [start, end) of a 2-D tensor. */
+function sliceCols(output: string, x: string, start: string, end: string): Node {
+  return { op: 'Slice', inputs: [x, start, end, 'axis1'], output };
+}
+
+/**
+ * One panel of the dense → band reduction, on the trailing matrix A (m×m) as it was when the
+ * current block of panels began. The block's earlier reflectors act implicitly:
+ * A_cur = A − Σₚ (vₚᵀ·wₚ + wₚᵀ·vₚ), held as PR = [v₀; w₀; v₁; w₁; …] and QR = [w₀; v₀; w₁; v₁; …]
+ * (2q×m each, so A_cur = A − PRᵀ·QR). Given this panel's reflectors v (k×m, zero left of their
+ * first entry) and T (k×k, H = I − vᵀ·T·v), returns w (k×m) with Hᵀ·A_cur·H = A_cur − vᵀ·w − wᵀ·v,
+ * and rows [rowStart, rowEnd) of that updated matrix (the next panel). Everything is computed
+ * transposed (k×m rather than m×k): A is symmetric, and this way the big products are Gemms
+ * without transposed operands, which ORT runs fastest. first = true: no earlier reflectors.
+ */
+function panelGraph(first: boolean): Uint8Array {
+  // A·vᵀ, not v·A: MLAS packs its second operand, and packing v is cheap while packing A is not.
+  const nodes: Node[] = [gemm('Y0', 'A', 'v', { transB: true }), { op: 'Transpose', inputs: ['Y0'], output: 'Yt0' }];
+  let yt = 'Yt0';
+  if (!first) {
+    nodes.push(gemm('S', 'QR', 'v', { transB: true }), gemm('Yt1', 'S', 'PR', { c: 'Yt0', transA: true, alpha: -1 }));
+    yt = 'Yt1';
+  }
+  nodes.push(
+    gemm('Xt', 'T', yt, { transA: true }),
+    gemm('U', 'v', 'Xt', { transB: true }),
+    gemm('Z', 'T', 'U', { transA: true }),
+    gemm('w', 'Z', 'v', { c: 'Xt', transA: true, alpha: -0.5 }),
+    { op: 'Slice', inputs: ['A', 'rowStart', 'rowEnd', 'axis0'], output: 'N0' },
+    sliceCols('ws', 'w', 'rowStart', 'rowEnd'),
+    sliceCols('vs', 'v', 'rowStart', 'rowEnd'),
+  );
+  let next = 'N0';
+  if (!first) {
+    nodes.push(sliceCols('PRs', 'PR', 'rowStart', 'rowEnd'), gemm('N1', 'PRs', 'QR', { c: 'N0', transA: true, alpha: -1 }));
+    next = 'N1';
+  }
+  nodes.push(gemm('N2', 'vs', 'w', { c: next, transA: true, alpha: -1 }), gemm('next', 'ws', 'v', { c: 'N2', transA: true, alpha: -1 }));
+  const inputs = [valueInfo('A', DOUBLE, ['m', 'm'])];
+  if (!first) inputs.push(valueInfo('PR', DOUBLE, ['q2', 'm']), valueInfo('QR', DOUBLE, ['q2', 'm']));
+  inputs.push(valueInfo('v', DOUBLE, ['k', 'm']), valueInfo('T', DOUBLE, ['k', 'k']), valueInfo('rowStart', INT64, [1]), valueInfo('rowEnd', INT64, [1]));
+  return encode(
+    first ? 'band_panel_first' : 'band_panel',
+    nodes,
+    inputs,
+    [valueInfo('w', DOUBLE, ['k', 'm']), valueInfo('next', DOUBLE, ['r', 'm'])],
+    [int64Constant('axis0', [0n]), int64Constant('axis1', [1n])],
+  );
+}
+
+/**
+ * End of a block of panels: the trailing part A[s:, s:] − P·QR[:, s:] of the implicitly updated
+ * matrix (s = start), one Gemm of inner dimension 2q. P = PR[:, s:]ᵀ ((m−s)×2q) comes transposed
+ * from the caller, who builds it as the panels appear: a transposed operand would slow the Gemm.
+ */
+function trailingGraph(): Uint8Array {
+  const nodes: Node[] = [
+    sliceCols('QRs', 'QR', 'start', 'end'),
+    { op: 'Concat', inputs: ['start', 'start'], output: 'starts', attrs: { axis: 0 } },
+    { op: 'Slice', inputs: ['A', 'starts', 'ends', 'axes01'], output: 'C' },
+    gemm('out', 'P', 'QRs', { c: 'C', alpha: -1 }),
+  ];
+  return encode(
+    'band_trailing_update',
+    nodes,
+    [valueInfo('A', DOUBLE, ['m', 'm']), valueInfo('P', DOUBLE, ['r', 'q2']), valueInfo('QR', DOUBLE, ['q2', 'm']), valueInfo('start', INT64, [1])],
+    [valueInfo('out', DOUBLE, ['r', 'r'])],
+    [int64Constant('end', [END]), int64Constant('ends', [END, END]), int64Constant('axes01', [0n, 1n]), int64Constant('axis1', [1n])],
+  );
+}
+
+/** Row blocks of the split trailing update (see trailingSplitGraph). */
+export const TRAILING_SPLIT = 4;
+
+/**
+ * The same trailing update, exploiting the symmetry of its result: the rows are cut into k blocks
+ * at local row indices cut1 < … < cut(k−1), block i computes only its columns up to the end of its
+ * own rows (one Gemm), and the rest of its row is the transpose of the blocks below. That saves
+ * (k−1)/(2k) of the flops for a few extra copies. Each row block is its own output, so the caller
+ * can point them at consecutive rows of one buffer: outputs row0 … row(k−1).
+ */
+function trailingSplitGraph(k: number): Uint8Array {
+  const nodes: Node[] = [
+    sliceCols('QRs', 'QR', 'start', 'end'),
+  ];
+  const cut = (i: number) => (i === 0 ? 'zero' : i === k ? 'end' : `cut${i}`);
+  for (let i = 1; i < k; i++) nodes.push({ op: 'Add', inputs: ['start', `cut${i}`], output: `abs${i}` });
+  const abs = (i: number) => (i === 0 ? 'start' : i === k ? 'end' : `abs${i}`);
+  // Bottom block first: the blocks above take their right-hand parts from it.
+  for (let i = k - 1; i >= 0; i--) {
+    nodes.push(
+      { op: 'Slice', inputs: ['P', cut(i), cut(i + 1), 'axis0'], output: `P${i}` },
+      { op: 'Slice', inputs: ['QRs', 'zero', cut(i + 1), 'axis1'], output: `Q${i}` },
+      { op: 'Concat', inputs: [abs(i), 'start'], output: `cs${i}`, attrs: { axis: 0 } },
+      { op: 'Concat', inputs: [abs(i + 1), abs(i + 1)], output: `ce${i}`, attrs: { axis: 0 } },
+      { op: 'Slice', inputs: ['A', `cs${i}`, `ce${i}`, 'axes01'], output: `C${i}` },
+    );
+    const lower = i === k - 1 ? `row${i}` : `L${i}`;
+    nodes.push(gemm(lower, `P${i}`, `Q${i}`, { c: `C${i}`, alpha: -1 }));
+    if (i < k - 1) {
+      const parts = [lower];
+      for (let j = i + 1; j < k; j++) {
+        const below = j === k - 1 ? `row${j}` : `L${j}`;
+        nodes.push(
+          { op: 'Slice', inputs: [below, cut(i), cut(i + 1), 'axis1'], output: `B${i}_${j}` },
+          { op: 'Transpose', inputs: [`B${i}_${j}`], output: `T${i}_${j}` },
+        );
+        parts.push(`T${i}_${j}`);
+      }
+      nodes.push({ op: 'Concat', inputs: parts, output: `row${i}`, attrs: { axis: 1 } });
+    }
+  }
+  const cuts = Array.from({ length: k - 1 }, (_, i) => valueInfo(`cut${i + 1}`, INT64, [1]));
+  return encode(
+    `band_trailing_update_split${k}`,
+    nodes,
+    [valueInfo('A', DOUBLE, ['m', 'm']), valueInfo('P', DOUBLE, ['r', 'q2']), valueInfo('QR', DOUBLE, ['q2', 'm']), valueInfo('start', INT64, [1]), ...cuts],
+    Array.from({ length: k }, (_, i) => valueInfo(`row${i}`, DOUBLE, [`h${i}`, 'r'])),
+    [int64Constant('zero', [0n]), int64Constant('end', [END]), int64Constant('axes01', [0n, 1n]), int64Constant('axis0', [0n]), int64Constant('axis1', [1n])],
+  );
+}
+
+/** Y − Vᵀ·(T·(V·Y)): a block of reflectors I − Vᵀ·T·V applied to Y (m×k) from the left. */
+function blockReflectorGraph(): Uint8Array {
+  const nodes: Node[] = [
+    { op: 'MatMul', inputs: ['V', 'Y'], output: 'VY' },
+    { op: 'MatMul', inputs: ['T', 'VY'], output: 'TVY' },
+    gemm('out', 'V', 'TVY', { c: 'Y', transA: true, alpha: -1 }),
+  ];
+  return encode(
+    'block_reflector',
+    nodes,
+    [valueInfo('V', DOUBLE, ['q', 'm']), valueInfo('T', DOUBLE, ['q', 'q']), valueInfo('Y', DOUBLE, ['m', 'k'])],
+    [valueInfo('out', DOUBLE, ['m', 'k'])],
+    [],
+  );
+}
+
+/** Float64 products with operands as given (nn), or one of them transposed (nt: A·Bᵀ, tn: Aᵀ·B). */
+function productGraph(kind: 'nn' | 'nt' | 'tn'): Uint8Array {
+  const a = kind === 'tn' ? ['k', 'm'] : ['m', 'k'];
+  const b = kind === 'nt' ? ['n', 'k'] : ['k', 'n'];
+  return encode(
+    `gemm_${kind}`,
+    [gemm('out', 'A', 'B', { transA: kind === 'tn', transB: kind === 'nt' })],
+    [valueInfo('A', DOUBLE, a), valueInfo('B', DOUBLE, b)],
+    [valueInfo('out', DOUBLE, ['m', 'n'])],
+    [],
+  );
+}
+
+/**
+ * Gram matrix in float64 of a float32 matrix, over the slice [start, end) of its long dimension:
+ * side 'rows' → W[:, s:e]·W[:, s:e]ᵀ, 'cols' → W[s:e, :]ᵀ·W[s:e, :]. The Cast happens per slice
+ * inside ORT, so the float64 copy of a large weight matrix never exists as a whole.
+ */
+function gramGraph(side: 'rows' | 'cols'): Uint8Array {
+  const axis = side === 'rows' ? 'axis1' : 'axis0';
+  return encode(
+    `gram_${side}_f64`,
+    [
+      { op: 'Slice', inputs: ['W', 'start', 'end', axis], output: 'Ws' },
+      { op: 'Cast', inputs: ['Ws'], output: 'Wd', attrs: { to: DOUBLE } },
+      gemm('out', 'Wd', 'Wd', side === 'rows' ? { transB: true } : { transA: true }),
+    ],
+    [valueInfo('W', onnx.TensorProto.DataType.FLOAT, ['m', 'n']), valueInfo('start', INT64, [1]), valueInfo('end', INT64, [1])],
+    [valueInfo('out', DOUBLE, ['g', 'g'])],
+    [side === 'rows' ? int64Constant('axis1', [1n]) : int64Constant('axis0', [0n])],
+  );
+}
+
+/**
+ * Float64 products with one float32 operand (a weight matrix) cast inside the graph:
+ * 'nn': A₃₂·B₆₄, 'tn': A₃₂ᵀ·B₆₄, 'nt': A₆₄·B₃₂ᵀ.
+ */
+export type MixedKind = 'nn' | 'tn' | 'nt';
+
+function mixedProductGraph(kind: MixedKind): Uint8Array {
+  const FLOAT = onnx.TensorProto.DataType.FLOAT;
+  const nodes: Node[] =
+    kind === 'nt'
+      ? [{ op: 'Cast', inputs: ['B'], output: 'Bd', attrs: { to: DOUBLE } }, gemm('out', 'A', 'Bd', { transB: true })]
+      : [{ op: 'Cast', inputs: ['A'], output: 'Ad', attrs: { to: DOUBLE } }, gemm('out', 'Ad', 'B', { transA: kind === 'tn' })];
+  const inputs =
+    kind === 'nt'
+      ? [valueInfo('A', DOUBLE, ['m', 'k']), valueInfo('B', FLOAT, ['n', 'k'])]
+      : [valueInfo('A', FLOAT, kind === 'tn' ? ['k', 'm'] : ['m', 'k']), valueInfo('B', DOUBLE, ['k', 'n'])];
+  return encode(`gemm_mixed_${kind}`, nodes, inputs, [valueInfo('out', DOUBLE, ['m', 'n'])], []);
+}
+
+export interface ReductionSessions {
+  threads: number;
+  panelFirst: ort.InferenceSession;
+  panel: ort.InferenceSession;
+  trailing: ort.InferenceSession;
+  trailingSplit: ort.InferenceSession;
+  blockReflector: ort.InferenceSession;
+  productNN: ort.InferenceSession;
+  productNT: ort.InferenceSession;
+  productTN: ort.InferenceSession;
+  gramRows: ort.InferenceSession;
+  gramCols: ort.InferenceSession;
+  mixed: Record<MixedKind, ort.InferenceSession>;
+}
+
+const cache = new Map<number, Promise<ReductionSessions>>();
+
+/** Sessions for the given intra-op thread count (default: all cores), created once and reused. */
+export function reductionSessions(threads = availableParallelism()): Promise<ReductionSessions> {
+  let s = cache.get(threads);
+  if (!s) {
+    const options: ort.InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    };
+    const make = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, options);
+    s = (async () => ({
+      threads,
+      panelFirst: await make(panelGraph(true)),
+      panel: await make(panelGraph(false)),
+      trailing: await make(trailingGraph()),
+      trailingSplit: await make(trailingSplitGraph(TRAILING_SPLIT)),
+      blockReflector: await make(blockReflectorGraph()),
+      productNN: await make(productGraph('nn')),
+      productNT: await make(productGraph('nt')),
+      productTN: await make(productGraph('tn')),
+      gramRows: await make(gramGraph('rows')),
+      gramCols: await make(gramGraph('cols')),
+      mixed: { nn: await make(mixedProductGraph('nn')), tn: await make(mixedProductGraph('tn')), nt: await make(mixedProductGraph('nt')) },
+    }))();
+    s.catch(() => cache.delete(threads));
+    cache.set(threads, s);
+  }
+  return s;
+}
+
+export function f64Tensor(data: Float64Array, rows: number, cols: number): ort.Tensor {
+  return new ort.Tensor('float64', data, [rows, cols]);
+}
+
+export function f32Tensor(data: Float32Array, rows: number, cols: number): ort.Tensor {
+  return new ort.Tensor('float32', data, [rows, cols]);
+}
+
+/** out = op(A)·op(B) in float64 through ORT. */
+export async function product(
+  sessions: ReductionSessions,
+  kind: 'nn' | 'nt' | 'tn',
+  a: Float64Array, aRows: number, aCols: number,
+  b: Float64Array, bRows: number, bCols: number,
+): Promise<Float64Array> {
+  const session = kind === 'nn' ? sessions.productNN : kind === 'nt' ? sessions.productNT : sessions.productTN;
+  const result = await session.run({ A: f64Tensor(a, aRows, aCols), B: f64Tensor(b, bRows, bCols) });
+  return result.out.data as Float64Array;
+}
+
+/** op(A)·op(B) in float64 where the weight-matrix operand is float32 (see MixedKind). */
+export async function mixedProduct(
+  sessions: ReductionSessions,
+  kind: MixedKind,
+  a: Float32Array | Float64Array, aRows: number, aCols: number,
+  b: Float32Array | Float64Array, bRows: number, bCols: number,
+): Promise<Float64Array> {
+  const tensor = (x: Float32Array | Float64Array, r: number, c: number) => (x instanceof Float32Array ? f32Tensor(x, r, c) : f64Tensor(x, r, c));
+  const result = await sessions.mixed[kind].run({ A: tensor(a, aRows, aCols), B: tensor(b, bRows, bCols) });
+  return result.out.data as Float64Array;
+}
+
+export function indexTensor(i: number): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.of(BigInt(i)), [1]);
+}

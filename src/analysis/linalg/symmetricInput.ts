@@ -1,0 +1,64 @@
+// Validation shared by eigh, singular values and pinv: shape, finiteness and symmetry checks with
+// messages a user can act on, and the float64 copy the algorithms work on.
+import { Matrix, Matrix64 } from './matrix';
+
+export function checkShape(A: Matrix | Matrix64, what: string): void {
+  if (!Number.isInteger(A.rows) || !Number.isInteger(A.cols) || A.rows < 0 || A.cols < 0) {
+    throw new Error(`${what}: invalid matrix shape ${A.rows}×${A.cols}`);
+  }
+  if (A.data.length !== A.rows * A.cols) {
+    throw new Error(`${what}: matrix data has ${A.data.length} values, expected ${A.rows}×${A.cols} = ${A.rows * A.cols}`);
+  }
+}
+
+export function checkFinite(A: Matrix | Matrix64, what: string): void {
+  const d = A.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      throw new Error(`${what}: entry (${Math.floor(i / A.cols)}, ${i % A.cols}) is ${d[i]}; the matrix must be finite`);
+    }
+  }
+}
+
+/**
+ * A float64 copy of (A + Aᵀ)/2. Gram matrices computed in float32 are symmetric only up to rounding,
+ * so small asymmetry is averaged away; asymmetry beyond 1e-3 of the largest entry means the input
+ * is not symmetric at all, which is an error rather than something to silently symmetrise.
+ */
+export function symmetricCopy(A: Matrix | Matrix64, what: string): Float64Array {
+  checkShape(A, what);
+  if (A.rows !== A.cols) throw new Error(`${what}: needs a square symmetric matrix, got ${A.rows}×${A.cols}`);
+  checkFinite(A, what);
+  const n = A.rows;
+  const out = new Float64Array(n * n);
+  out.set(A.data); // native copy (and float32 → float64 conversion)
+  let maxAbs = 0;
+  for (let i = 0; i < out.length; i++) maxAbs = Math.max(maxAbs, Math.abs(out[i]));
+  let worst = 0;
+  let worstAt = [0, 0];
+  const B = 64; // cache blocking for the transposed reads
+  for (let i0 = 0; i0 < n; i0 += B) {
+    const i1 = Math.min(n, i0 + B);
+    for (let j0 = 0; j0 <= i0; j0 += B) {
+      for (let i = i0; i < i1; i++) {
+        const j1 = Math.min(i, j0 + B);
+        for (let j = j0; j < j1; j++) {
+          const x = out[i * n + j];
+          const y = out[j * n + i];
+          const diff = Math.abs(x - y);
+          if (diff > worst) {
+            worst = diff;
+            worstAt = [i, j];
+          }
+          const avg = 0.5 * (x + y);
+          out[i * n + j] = avg;
+          out[j * n + i] = avg;
+        }
+      }
+    }
+  }
+  if (worst > 1e-3 * maxAbs) {
+    throw new Error(`${what}: the matrix is not symmetric: entries (${worstAt[0]}, ${worstAt[1]}) and (${worstAt[1]}, ${worstAt[0]}) differ by ${worst.toPrecision(3)} (largest entry ${maxAbs.toPrecision(3)})`);
+  }
+  return out;
+}
