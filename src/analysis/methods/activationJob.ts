@@ -1,0 +1,90 @@
+/**
+ * The activation analysis as a job on a model on disk: gathers prompts from their sources
+ * (built-in domain sets, a user file, editor text, token ids), tokenizes them with the model's
+ * tokenizer, and runs activationAnalysis on a layer-streaming executor. Shared by the worker
+ * ('activation/run') and the CLI (`layer-lens activation`).
+ */
+import type { ModelHandle } from '../model/types';
+import type { Engine } from '../engine/engine';
+import { executorFor } from '../model/executor/index';
+import { loadTokenizer } from '../model/tokenizer';
+import { builtinPrompts, type Prompt } from '../prompts/index';
+import { loadPromptFile } from '../prompts/loadPromptFile';
+import { activationAnalysis, type ActivationOptions, type ActivationResult, type Threshold, type TokenizedPrompt } from './activation';
+
+export type PromptSource =
+  | { kind: 'builtin'; domains?: string[]; perDomain?: number }
+  | { kind: 'file'; path: string }
+  | { kind: 'text'; text: string; domain?: string }
+  | { kind: 'tokens'; ids: number[][]; domain?: string };
+
+export interface ActivationJobParams {
+  prompts: PromptSource[];
+  threshold?: Threshold;
+  targetPruneRatio?: number;
+  epsilon?: number;
+  /** Longer prompts keep their first maxTokens tokens (default 128). */
+  maxTokens?: number;
+  /** Prepend BOS (default: the tokenizer's own rule). */
+  addBos?: boolean;
+  maxPairs?: number;
+  maxTrackedParams?: number;
+}
+
+export interface ActivationJobResult extends ActivationResult {
+  model: string;
+  seconds: number;
+}
+
+async function gather(sources: PromptSource[]): Promise<Array<Prompt | { domain: string; ids: number[] }>> {
+  const out: Array<Prompt | { domain: string; ids: number[] }> = [];
+  for (const s of sources) {
+    switch (s.kind) {
+      case 'builtin':
+        out.push(...builtinPrompts(s.domains, s.perDomain));
+        break;
+      case 'file':
+        out.push(...(await loadPromptFile(s.path)));
+        break;
+      case 'text':
+        if (s.text.trim().length === 0) throw new Error('the selected text is empty');
+        out.push({ domain: s.domain ?? 'selection', text: s.text });
+        break;
+      case 'tokens':
+        for (const ids of s.ids) out.push({ domain: s.domain ?? 'tokens', ids });
+        break;
+    }
+  }
+  if (out.length === 0) throw new Error('no prompts to analyse');
+  return out;
+}
+
+export async function runActivationJob(model: ModelHandle, params: ActivationJobParams, opts: Pick<ActivationOptions, 'signal' | 'onProgress' | 'onPartial'> & { engine?: Engine } = {}): Promise<ActivationJobResult> {
+  const t0 = performance.now();
+  const raw = await gather(params.prompts);
+  const tok = raw.some((p) => 'text' in p) ? await loadTokenizer(model.path) : null;
+  const maxTokens = params.maxTokens ?? 128;
+  const prompts: TokenizedPrompt[] = raw.map((p) => {
+    let ids: number[];
+    if ('text' in p) {
+      if (!tok) throw new Error(`${model.path} has no tokenizer.json, so text prompts cannot be used: give token ids`);
+      ids = tok.encode(p.text, { addBos: params.addBos });
+    } else {
+      ids = p.ids;
+    }
+    if (ids.length === 0) throw new Error(`a prompt of domain "${p.domain}" has no tokens`);
+    const label = 'text' in p ? p.text.slice(0, 80) : ids.slice(0, 12).join(',');
+    return { domain: p.domain, label, ids: ids.slice(0, maxTokens) };
+  });
+  const ex = executorFor(model, { engine: opts.engine });
+  try {
+    const result = await activationAnalysis(ex, prompts, {
+      threshold: params.threshold, targetPruneRatio: params.targetPruneRatio, epsilon: params.epsilon,
+      maxPairs: params.maxPairs, maxTrackedParams: params.maxTrackedParams,
+      signal: opts.signal, onProgress: opts.onProgress, onPartial: opts.onPartial,
+    });
+    return { ...result, model: model.path, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await ex.release();
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The executor's view of a model: everything the block graphs need, read once from `config.json`
+ * and the tensor names. Unsupported architectures are refused here with a message that says so.
+ */
+import type { ModelHandle } from '../types';
+
+export type RopeScaling =
+  | { type: 'default' }
+  | { type: 'linear'; factor: number }
+  | { type: 'dynamic'; factor: number }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
+  | { type: 'yarn'; factor: number; originalMaxPositions: number; betaFast: number; betaSlow: number; attentionFactor?: number; mscale?: number; mscaleAllDim?: number };
+
+export type Family = 'llama' | 'gpt2' | 'gpt_neox';
+
+export interface DecoderConfig {
+  family: Family;
+  modelType: string;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  /** RMSNorm (Llama) or LayerNorm (GPT-2, NeoX) epsilon. */
+  normEps: number;
+  ropeTheta: number;
+  /** Fraction of each head's dims that rotate (1 for Llama; GPT-NeoX's rotary_pct; 0 = no RoPE, GPT-2). */
+  partialRotaryFactor: number;
+  maxPositions: number;
+  rope: RopeScaling;
+  tiedEmbeddings: boolean;
+  /** Mistral-style sliding-window attention (keys with j > i − window stay visible), or null. */
+  slidingWindow: number | null;
+  /** MLP activation: 'silu' (SwiGLU), 'gelu_new' (tanh GELU) or 'gelu' (exact). */
+  hiddenAct: 'silu' | 'gelu_new' | 'gelu';
+  parallelResidual: boolean;
+  /** Checkpoint tensor names that are not inside a layer, and each layer's name prefix. */
+  names: { embed: string; positionEmbed: string | null; finalNorm: string; finalNormBias: string | null; lmHead: string; layer: (l: number) => string };
+}
+
+const LLAMA_TYPES = new Set(['llama', 'mistral', 'qwen2', 'qwen3']);
+export const SUPPORTED_MODEL_TYPES = [...LLAMA_TYPES, 'gpt2', 'gpt_neox'];
+
+function num(cfg: Record<string, unknown>, key: string, fallback?: number): number {
+  const v = cfg[key];
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (fallback !== undefined) return fallback;
+  throw new Error(`config.json has no numeric "${key}", which the executor needs`);
+}
+
+export function parseRopeScaling(raw: unknown): RopeScaling {
+  if (raw === null || raw === undefined) return { type: 'default' };
+  if (typeof raw !== 'object') throw new Error('config.json "rope_scaling" must be an object');
+  const rs = raw as Record<string, unknown>;
+  const type = String(rs.rope_type ?? rs.type ?? 'default');
+  const f = (k: string, fb?: number) => num(rs, k, fb);
+  switch (type) {
+    case 'default':
+      return { type: 'default' };
+    case 'linear':
+      return { type: 'linear', factor: f('factor') };
+    case 'dynamic':
+      return { type: 'dynamic', factor: f('factor') };
+    case 'llama3':
+      return {
+        type: 'llama3', factor: f('factor'), lowFreqFactor: f('low_freq_factor'), highFreqFactor: f('high_freq_factor'),
+        originalMaxPositions: f('original_max_position_embeddings'),
+      };
+    case 'yarn':
+      return {
+        type: 'yarn', factor: f('factor'), originalMaxPositions: f('original_max_position_embeddings', 0),
+        betaFast: f('beta_fast', 32), betaSlow: f('beta_slow', 1),
+        attentionFactor: typeof rs.attention_factor === 'number' ? rs.attention_factor : undefined,
+        mscale: typeof rs.mscale === 'number' ? rs.mscale : undefined,
+        mscaleAllDim: typeof rs.mscale_all_dim === 'number' ? rs.mscale_all_dim : undefined,
+      };
+    default:
+      throw new Error(`rope_scaling type "${type}" is not supported (supported: default, linear, dynamic, llama3, yarn)`);
+  }
+}
+
+/** Reads a Llama-family decoder configuration from a model handle (config.json + tensor names). */
+export function decoderConfig(model: ModelHandle): DecoderConfig {
+  if (!model.config) throw new Error(`${model.path}: running the model needs its config.json, and none was found`);
+  return decoderConfigFromJson(model.config, (n) => model.tensors.has(n), model.architecture);
+}
+
+/** The same from a parsed config.json and a tensor-existence test (in-memory models, tests). */
+export function decoderConfigFromJson(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean, architecture = 'llama'): DecoderConfig {
+  const modelType = String(cfg.model_type ?? architecture);
+  if (LLAMA_TYPES.has(modelType)) return llamaConfig(cfg, hasTensor, modelType);
+  if (modelType === 'gpt2') return gpt2Config(cfg, hasTensor);
+  if (modelType === 'gpt_neox') return neoxConfig(cfg, hasTensor);
+  throw new Error(`running "${modelType}" models is not supported yet (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
+}
+
+function heads(hiddenSize: number, numHeads: number, numKvHeads: number, headDim?: number): { numHeads: number; numKvHeads: number; headDim: number } {
+  if (numHeads % numKvHeads !== 0) throw new Error(`num_attention_heads (${numHeads}) is not a multiple of num_key_value_heads (${numKvHeads})`);
+  const hd = headDim ?? hiddenSize / numHeads;
+  if (!Number.isInteger(hd)) throw new Error(`hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}`);
+  return { numHeads, numKvHeads, headDim: hd };
+}
+
+function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean, modelType: string): DecoderConfig {
+  const hiddenSize = num(cfg, 'hidden_size');
+  const numHeads = num(cfg, 'num_attention_heads');
+  const h = heads(hiddenSize, numHeads, num(cfg, 'num_key_value_heads', numHeads), typeof cfg.head_dim === 'number' ? cfg.head_dim : undefined);
+  const maxPositions = num(cfg, 'max_position_embeddings', 2048);
+  let rope = parseRopeScaling(cfg.rope_scaling);
+  if (rope.type === 'yarn' && rope.originalMaxPositions === 0) rope = { ...rope, originalMaxPositions: maxPositions };
+  const hasLmHead = hasTensor('lm_head.weight');
+  const sw = cfg.sliding_window;
+  const useSw = typeof sw === 'number' && sw > 0 && (modelType === 'mistral' || cfg.use_sliding_window === true);
+  const act = String(cfg.hidden_act ?? 'silu');
+  if (act !== 'silu' && act !== 'swish') throw new Error(`hidden_act "${act}" is not supported for ${modelType} (supported: silu)`);
+  return {
+    family: 'llama', modelType, hiddenSize, intermediateSize: num(cfg, 'intermediate_size'), numLayers: num(cfg, 'num_hidden_layers'), ...h,
+    vocabSize: num(cfg, 'vocab_size'), normEps: num(cfg, 'rms_norm_eps', 1e-6), ropeTheta: num(cfg, 'rope_theta', 10000),
+    partialRotaryFactor: num(cfg, 'partial_rotary_factor', 1), maxPositions, rope, tiedEmbeddings: !hasLmHead,
+    slidingWindow: useSw ? (sw as number) : null, hiddenAct: 'silu', parallelResidual: false,
+    names: {
+      embed: 'model.embed_tokens.weight', positionEmbed: null, finalNorm: 'model.norm.weight', finalNormBias: null,
+      lmHead: hasLmHead ? 'lm_head.weight' : 'model.embed_tokens.weight', layer: (l) => `model.layers.${l}.`,
+    },
+  };
+}
+
+function gpt2Config(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean): DecoderConfig {
+  // Checkpoints are saved with or without the `transformer.` prefix (the original gpt2 repo has none).
+  const p = hasTensor('transformer.wte.weight') ? 'transformer.' : '';
+  const d = num(cfg, 'n_embd');
+  const act = String(cfg.activation_function ?? 'gelu_new');
+  if (act !== 'gelu_new' && act !== 'gelu') throw new Error(`activation_function "${act}" is not supported for gpt2 (supported: gelu_new, gelu)`);
+  if (cfg.scale_attn_by_inverse_layer_idx === true || cfg.reorder_and_upcast_attn === true) {
+    throw new Error('GPT-2 variants with scale_attn_by_inverse_layer_idx or reorder_and_upcast_attn are not supported');
+  }
+  const hasLmHead = hasTensor('lm_head.weight');
+  const n = num(cfg, 'n_head');
+  return {
+    family: 'gpt2', modelType: 'gpt2', hiddenSize: d, intermediateSize: typeof cfg.n_inner === 'number' ? cfg.n_inner : 4 * d,
+    numLayers: num(cfg, 'n_layer'), ...heads(d, n, n), vocabSize: num(cfg, 'vocab_size'), normEps: num(cfg, 'layer_norm_epsilon', 1e-5),
+    ropeTheta: 10000, partialRotaryFactor: 0, maxPositions: num(cfg, 'n_positions', 1024), rope: { type: 'default' },
+    tiedEmbeddings: !hasLmHead, slidingWindow: null, hiddenAct: act === 'gelu' ? 'gelu' : 'gelu_new', parallelResidual: false,
+    names: {
+      embed: `${p}wte.weight`, positionEmbed: `${p}wpe.weight`, finalNorm: `${p}ln_f.weight`, finalNormBias: `${p}ln_f.bias`,
+      lmHead: hasLmHead ? 'lm_head.weight' : `${p}wte.weight`, layer: (l) => `${p}h.${l}.`,
+    },
+  };
+}
+
+function neoxConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean): DecoderConfig {
+  const d = num(cfg, 'hidden_size');
+  const n = num(cfg, 'num_attention_heads');
+  const act = String(cfg.hidden_act ?? 'gelu');
+  if (act !== 'gelu' && act !== 'gelu_new') throw new Error(`hidden_act "${act}" is not supported for gpt_neox (supported: gelu, gelu_new)`);
+  const maxPositions = num(cfg, 'max_position_embeddings', 2048);
+  return {
+    family: 'gpt_neox', modelType: 'gpt_neox', hiddenSize: d, intermediateSize: num(cfg, 'intermediate_size'), numLayers: num(cfg, 'num_hidden_layers'),
+    ...heads(d, n, n), vocabSize: num(cfg, 'vocab_size'), normEps: num(cfg, 'layer_norm_eps', 1e-5),
+    ropeTheta: num(cfg, 'rotary_emb_base', num(cfg, 'rope_theta', 10000)), partialRotaryFactor: num(cfg, 'rotary_pct', num(cfg, 'partial_rotary_factor', 1)),
+    maxPositions, rope: parseRopeScaling(cfg.rope_scaling), tiedEmbeddings: !hasTensor('embed_out.weight'), slidingWindow: null,
+    hiddenAct: act === 'gelu' ? 'gelu' : 'gelu_new', parallelResidual: cfg.use_parallel_residual !== false,
+    names: {
+      embed: 'gpt_neox.embed_in.weight', positionEmbed: null, finalNorm: 'gpt_neox.final_layer_norm.weight', finalNormBias: 'gpt_neox.final_layer_norm.bias',
+      lmHead: hasTensor('embed_out.weight') ? 'embed_out.weight' : 'gpt_neox.embed_in.weight', layer: (l) => `gpt_neox.layers.${l}.`,
+    },
+  };
+}
