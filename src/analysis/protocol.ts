@@ -7,6 +7,11 @@
  */
 import type { ModelSummary, TensorStats } from './model/summary';
 import type { EngineInfo } from './engine/info';
+import type { ForwardParams, ForwardReport } from './model/executor/forwardReport';
+import type { ActivationJobParams, ActivationJobResult } from './methods/activationJob';
+import type { SpectraOptions, SpectraResult } from './methods/spectra';
+import type { SimilaritySettings } from './methods/similarityOptions';
+import type { SimilarityJobResult } from './methods/similarityJob';
 
 export interface JobParams {
   /** Chosen by the caller; progress and partial-result notifications carry it back. */
@@ -17,6 +22,10 @@ export interface WorkerRequests {
   'model/open': { params: { path: string }; result: ModelSummary };
   'tensor/stats': { params: JobParams & { path: string; tensor: string; bins?: number }; result: TensorStats };
   'engine/info': { params: Record<string, never>; result: EngineInfo };
+  'forward/run': { params: JobParams & { path: string } & ForwardParams; result: ForwardReport };
+  'activation/run': { params: JobParams & { path: string } & ActivationJobParams; result: ActivationJobResult };
+  'spectra/run': { params: JobParams & { path: string; cacheDir?: string } & SpectraOptions; result: SpectraResult };
+  'similarity/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & SimilaritySettings; result: SimilarityJobResult };
 }
 
 export type WorkerMethod = keyof WorkerRequests;

@@ -1,0 +1,82 @@
+/**
+ * `layer-lens activation <model> [--domains prose,code] [--per-domain N] [--prompts FILE]
+ *  [--text "..."] [--tokens "1,2,3;4,5"] [--tau X | --relative F] [--target R] [--epsilon E]
+ *  [--max-tokens N] [--json]`: gradient-based parameter activation over a prompt set.
+ */
+import { runActivationJob, type ActivationJobResult, type PromptSource } from '../methods/activationJob';
+import { parseTokenIds } from '../model/tokenizer';
+import { BUILTIN_DOMAINS } from '../prompts/index';
+import { toJson, UsageError, type CliCommand, type CliValues } from './types';
+
+function num(values: CliValues, key: string): number | undefined {
+  const v = values[key];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isFinite(n)) throw new UsageError(`--${key} must be a number, got '${v}'`);
+  return n;
+}
+
+function sources(values: CliValues): PromptSource[] {
+  const out: PromptSource[] = [];
+  if (typeof values.prompts === 'string') out.push({ kind: 'file', path: values.prompts });
+  if (typeof values.text === 'string') out.push({ kind: 'text', text: values.text });
+  if (typeof values.tokens === 'string') out.push({ kind: 'tokens', ids: values.tokens.split(';').map((s) => parseTokenIds(s)) });
+  const perDomain = num(values, 'per-domain');
+  if (perDomain !== undefined && !(Number.isInteger(perDomain) && perDomain > 0)) throw new UsageError('--per-domain must be a positive integer');
+  if (typeof values.domains === 'string' || out.length === 0) {
+    const domains = typeof values.domains === 'string' ? values.domains.split(',').map((s) => s.trim()).filter(Boolean) : [...BUILTIN_DOMAINS];
+    out.push({ kind: 'builtin', domains, perDomain: perDomain ?? 8 });
+  }
+  return out;
+}
+
+function formatResult(r: ActivationJobResult): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
+  const lines = [
+    `${r.model}: ${r.promptsDone} prompts, τ = ${r.tau.toExponential(3)} (${r.threshold.kind}), ${r.trackedFraction < 1 ? `${pct(r.trackedFraction).trim()} of parameters sampled, ` : ''}${r.seconds.toFixed(1)} s`,
+    '',
+    `layer  activated  ${r.roles.map((x) => x.padStart(6)).join(' ')}   mean|A|     prune  MLP |a|<${r.epsilon}  sim same  sim cross`,
+  ];
+  for (let l = 0; l < r.numLayers; l++) {
+    const same = r.similarityByDepth.same[l], cross = r.similarityByDepth.cross[l];
+    lines.push(`${String(l).padStart(5)}  ${pct(r.layerFraction[l])}    ${r.roleFraction[l].map((f) => pct(f).slice(1)).join(' ')}   ${r.meanAbsActivation[l].toExponential(2)}  ${pct(r.pruneRatios[l])}  ${pct(r.forwardSparsity[l])}       ${same ? same.median.toFixed(3) : '  —  '}     ${cross ? cross.median.toFixed(3) : '  —  '}`);
+  }
+  lines.push('', `(role columns: activated fraction of each matrix; prune: suggested per-layer ratio, mean ${r.targetPruneRatio}; sim: median pattern similarity)`);
+  return lines.join('\n');
+}
+
+export const activation: CliCommand = {
+  name: 'activation',
+  summary: 'Gradient-based parameter activation per layer over prompt sets (dense/sparse layers, domain similarity, prune ratios)',
+  usage: '<model> [--domains prose,code,math,dialogue] [--per-domain N] [--prompts FILE] [--text "..."] [--tokens "1,2;3,4"] [--tau X | --relative F] [--target R] [--epsilon E] [--max-tokens N] [--json]',
+  options: {
+    domains: { type: 'string' },
+    'per-domain': { type: 'string' },
+    prompts: { type: 'string' },
+    text: { type: 'string' },
+    tokens: { type: 'string' },
+    tau: { type: 'string' },
+    relative: { type: 'string' },
+    target: { type: 'string' },
+    epsilon: { type: 'string' },
+    'max-tokens': { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run({ positionals, values }, ctx) {
+    if (positionals.length !== 1) throw new UsageError('give exactly one model path');
+    const tau = num(values, 'tau'), relative = num(values, 'relative');
+    if (tau !== undefined && relative !== undefined) throw new UsageError('give --tau or --relative, not both');
+    if ((tau !== undefined && !(tau > 0)) || (relative !== undefined && !(relative > 0))) throw new UsageError('thresholds must be positive');
+    const target = num(values, 'target');
+    if (target !== undefined && !(target >= 0 && target <= 1)) throw new UsageError('--target must lie in [0, 1]');
+    const model = await ctx.model(positionals[0]);
+    const result = await runActivationJob(model, {
+      prompts: sources(values),
+      threshold: relative !== undefined ? { kind: 'relative', factor: relative } : { kind: 'absolute', tau },
+      targetPruneRatio: target,
+      epsilon: num(values, 'epsilon'),
+      maxTokens: num(values, 'max-tokens'),
+    }, { signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() });
+    ctx.out(values.json ? toJson(result) : formatResult(result));
+  },
+};

@@ -1,0 +1,18 @@
+/**
+ * Every CLI subcommand. To add one: write `cli/<name>.ts` exporting a `CliCommand` (options in
+ * parseArgs form, always including `json: { type: 'boolean' }`), and add one line below.
+ */
+import type { CliCommand } from './types';
+import { inspect } from './inspect';
+import { forward } from './forward';
+import { activation } from './activation';
+import { spectra } from './spectra';
+import { similarity } from './similarity';
+
+export const commands: CliCommand[] = [
+  inspect,
+  forward,
+  activation,
+  spectra,
+  similarity,
+];

@@ -1,0 +1,135 @@
+/**
+ * `layer-lens similarity <model> --kind up [--index docs|cka|…|all] [--pairs all|adjacent]
+ * [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold 0.4] [--json]`:
+ * DOCS (or a baseline index) of every pair of layers for one or more matrix kinds, as a
+ * layer × layer table with the adjacent-layer values and the clusters found, or as JSON.
+ */
+import { ORIENTATIONS, type Orientation } from '../methods/docs';
+import type { LayerSimilarityResult } from '../methods/layerSimilarity';
+import { INDEX_LABELS, parseIndex, SIMILARITY_INDICES, type SimilarityIndex } from '../methods/similarityIndices';
+import { runSimilarityJob } from '../methods/similarityJob';
+import { PAIR_MODES, type PairMode } from '../methods/similarityPlan';
+import { clusterFloor, describeThreshold, findClusters } from '../methods/clusters';
+import { MATRIX_ROLES, type MatrixRole } from '../model/types';
+import { toJson, UsageError, type CliCommand, type CliValues } from './types';
+
+function single(values: CliValues, key: string): string | undefined {
+  const v = values[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new UsageError(`--${key} needs a value`);
+  return v;
+}
+
+/** "0,1,5" or "0-3,8" → layer indices in the order given. */
+export function parseLayers(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new UsageError(`--layers: '${part}' is not a layer index or a range like 2-5`);
+    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new UsageError(`--layers: range '${part}' runs backwards`);
+    for (let l = a; l <= b; l++) if (!out.includes(l)) out.push(l);
+  }
+  if (out.length < 2) throw new UsageError('--layers needs at least two layers');
+  return out;
+}
+
+function parseKinds(text: string): MatrixRole[] {
+  if (text === 'all') return [...MATRIX_ROLES];
+  const kinds = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const k of kinds) if (!MATRIX_ROLES.includes(k as MatrixRole)) throw new UsageError(`--kind: '${k}' is not one of ${MATRIX_ROLES.join(', ')}, all`);
+  if (kinds.length === 0) throw new UsageError('--kind needs a matrix kind');
+  return kinds as MatrixRole[];
+}
+
+function fmt(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3);
+}
+
+/** The layer × layer table of one index, adjacent values and clusters, as plain text. */
+export function formatSimilarity(r: LayerSimilarityResult, index: SimilarityIndex, threshold?: number): string {
+  const L = r.layers.length;
+  const cell = new Map<number, string>();
+  const value = new Map<number, number | null>();
+  for (const p of r.pairs) {
+    const text = p.comparable ? fmt(p.values[index]) : 'n/c';
+    cell.set(p.a * L + p.b, text).set(p.b * L + p.a, text);
+    value.set(p.a * L + p.b, p.comparable ? (p.values[index] ?? null) : null);
+  }
+  const w = 7;
+  const name = r.model.split(/[\\/]/).filter(Boolean).pop() ?? r.model;
+  const lines = [
+    `${name} (${r.architecture}) · ${r.kind} · ${INDEX_LABELS[index]} · comparing ${r.compared === 'rows' ? 'rows' : 'columns'} of the [out, in] weights (${r.orientation}) · ${r.pairMode} pairs`,
+    `${L} layers, shape ${[...new Set(r.shapes.map((s) => s.join('×')))].join(', ')} · ${r.engine.provider} · ${r.engine.threads} thread${r.engine.threads === 1 ? '' : 's'} · ${r.seconds.toFixed(2)} s`,
+    '',
+    ' '.repeat(5) + r.layers.map((l) => `L${l}`.padStart(w)).join(''),
+  ];
+  for (let a = 0; a < L; a++) {
+    const row = r.layers.map((_, b) => (a === b ? fmt(1) : (cell.get(a * L + b) ?? '·')).padStart(w)).join('');
+    lines.push(`L${r.layers[a]}`.padEnd(5) + row);
+  }
+  const adjacent = r.pairs.filter((p) => p.b === p.a + 1).sort((x, y) => x.a - y.a);
+  lines.push('', `Adjacent layers: ${adjacent.map((p) => `L${p.layerA}–L${p.layerB} ${p.comparable ? fmt(p.values[index]) : 'n/c'}`).join(', ')}`);
+  const c = index === r.clusters.index
+    ? r.clusters
+    : findClusters(L, (a, b) => value.get(a * L + b) ?? undefined, { adjacentOnly: r.pairMode === 'adjacent', threshold, floor: clusterFloor(index, r.docsChance) });
+  const list = c.clusters.map((k) => `L${r.layers[k.first]}–L${r.layers[k.last]} (mean ${fmt(k.mean)})`);
+  lines.push(`Clusters: ${list.length ? list.join(', ') : 'none'} (${describeThreshold(c)}; ${c.rule})`);
+  if (index === 'docs' && r.docsChance !== undefined) lines.push(`Two independent Gaussian matrices of this shape score ≈ ${fmt(r.docsChance)} (Φ⁻¹(1 − 1/2m)/√n).`);
+  const notComparable = r.pairs.filter((p) => !p.comparable);
+  if (notComparable.length) lines.push(`Not comparable (n/c): ${notComparable.map((p) => p.reason).join('; ')}`);
+  return lines.join('\n');
+}
+
+export const similarity: CliCommand = {
+  name: 'similarity',
+  summary: 'Layer similarity: DOCS and baseline indices (Pearson, cosine, R², CKA, SVCCA, Procrustes) of every pair of layers, with clusters',
+  usage: `<model> --kind ${MATRIX_ROLES.join('|')}|all [--index ${SIMILARITY_INDICES.join('|')}|all] [--pairs all|adjacent] [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold T] [--json]`,
+  options: {
+    kind: { type: 'string' },
+    index: { type: 'string' },
+    pairs: { type: 'string' },
+    layers: { type: 'string' },
+    orientation: { type: 'string' },
+    threshold: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run({ positionals, values }, ctx) {
+    if (positionals.length !== 1) throw new UsageError('give exactly one model path');
+    const kindText = single(values, 'kind');
+    if (kindText === undefined) throw new UsageError(`--kind is required: one of ${MATRIX_ROLES.join(', ')}, or all`);
+    const kinds = parseKinds(kindText);
+    const indexText = single(values, 'index') ?? 'docs';
+    let shown: SimilarityIndex[];
+    try {
+      shown = indexText === 'all' ? [...SIMILARITY_INDICES] : indexText.split(',').map((s) => parseIndex(s.trim()));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const pairs = single(values, 'pairs') ?? 'all';
+    if (!PAIR_MODES.includes(pairs as PairMode)) throw new UsageError(`--pairs must be all or adjacent, got '${pairs}'`);
+    const orientation = single(values, 'orientation') ?? 'neuron';
+    if (!ORIENTATIONS.includes(orientation as Orientation)) throw new UsageError(`--orientation must be one of ${ORIENTATIONS.join(', ')}, got '${orientation}'`);
+    const layersText = single(values, 'layers');
+    const thresholdText = single(values, 'threshold');
+    const threshold = thresholdText === undefined ? undefined : Number(thresholdText);
+    if (threshold !== undefined && !Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got '${thresholdText}'`);
+
+    const model = await ctx.model(positionals[0]);
+    const engine = await ctx.engine();
+    const results: LayerSimilarityResult[] = [];
+    for (const kind of kinds) {
+      const r = await runSimilarityJob(engine, model, {
+        kind,
+        pairs: pairs as PairMode,
+        layers: layersText === undefined ? undefined : parseLayers(layersText),
+        orientation: orientation as Orientation,
+        indices: shown,
+        clusterThreshold: threshold,
+      }, { signal: ctx.signal, onProgress: ctx.onProgress });
+      results.push(r);
+      if (!values.json) ctx.out(`${shown.map((i) => formatSimilarity(r, i, threshold)).join('\n\n')}\n\n`);
+    }
+    if (values.json) ctx.out(toJson(results.length === 1 ? results[0] : results));
+  },
+};

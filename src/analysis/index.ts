@@ -1,0 +1,44 @@
+/**
+ * Layer Lens as a library: what the CLI and the worker use, for scripts and notebooks that want
+ * the same analyses without VS Code. Every export here is pure Node (no `vscode`). Methods add
+ * their entry points below, one line each.
+ */
+export * from './jobs';
+export * from './linalg/matrix';
+export type * from './model/types';
+export { MATRIX_ROLES } from './model/types';
+export { openModel } from './model/openModel';
+export { readRoleMatrix, readTensorF32, headSlice } from './model/readRole';
+export { summarize, tensorStats } from './model/summary';
+export type { ModelSummary, TensorStats } from './model/summary';
+export { modelOverview } from './modelOverview';
+export type { ModelOverview, TensorGroup, TensorRow, CountRow } from './modelOverview';
+export { getEngine } from './engine/engine';
+export type { Engine, EngineOptions } from './engine/engine';
+export { describeEngine } from './engine/info';
+export type { EngineInfo } from './engine/info';
+export { eigh } from './linalg/eigh';
+export { singularValues, svd } from './linalg/svd';
+export { pinv } from './linalg/pinv';
+export type { WorkerRequests, WorkerMethod, ParamsOf, ResultOf, WorkerErrorData } from './protocol';
+export { runSpectra } from './methods/spectra';
+export type { SpectraOptions, SpectraResult, MatrixSpectra, HeadSpectrum } from './methods/spectra';
+export { analyzeSpectrum } from './methods/spectrum';
+export type { Spectrum, SpectralMetrics, VectorRandomness, MarchenkoPasturFit } from './methods/spectrum';
+export { kstest, kolmogorovLimitSf } from './stats/ks';
+export { kolmogorovN } from './stats/kolmogorovN';
+export { marchenkoPastur, mpDensity, mpCdf } from './stats/marchenkoPastur';
+export { fitPowerLaw, fitPowerLawAt } from './stats/powerLaw';
+export { jensenShannonDistance } from './stats/jensenShannon';
+export { executorFor, DecoderExecutor, decoderConfig, memoryWeightSource, fileWeightSource } from './model/executor/index';
+export type { ExecutorOptions, OutputRequest, BackwardRequest, RunResult, LayerGradients, Objective, DecoderConfig, WeightSource } from './model/executor/index';
+export { forwardReport } from './model/executor/forwardReport';
+export type { ForwardParams, ForwardReport } from './model/executor/forwardReport';
+export { loadTokenizer, parseTokenIds } from './model/tokenizer';
+export type { PromptTokenizer } from './model/tokenizer';
+export { builtinPrompts, BUILTIN_DOMAINS } from './prompts/index';
+export { loadPromptFile } from './prompts/loadPromptFile';
+export { activationAnalysis } from './methods/activation';
+export type { ActivationResult, ActivationOptions, TokenizedPrompt, Threshold } from './methods/activation';
+export { runActivationJob } from './methods/activationJob';
+export type { ActivationJobParams, ActivationJobResult, PromptSource } from './methods/activationJob';

@@ -1,0 +1,49 @@
+/**
+ * The one place that reads Layer Lens settings. Everything else receives a LayerLensConfig, so a
+ * setting's name, default and validation live here only.
+ */
+import * as vscode from 'vscode';
+import type { WorkerConfig } from '../analysis/workerConfig';
+
+export interface LayerLensConfig {
+  /** Execution providers to try, in order; the first that starts is used. */
+  executionProviders: string[];
+  /** Working memory for blocked kernels, MiB. */
+  memoryBudgetMB: number;
+  /** V8 heap limit of the worker process, MiB (weights live outside it, in ArrayBuffers). */
+  workerMaxOldSpaceMB: number;
+  /** Histogram bins for tensor statistics in the model editor. */
+  histogramBins: number;
+}
+
+const SECTION = 'layerLens';
+const KNOWN_PROVIDERS = new Set(['cuda', 'webgpu', 'cpu']);
+
+export function readConfig(): LayerLensConfig {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const providers = c.get<unknown>('executionProviders');
+  const executionProviders = Array.isArray(providers)
+    ? providers.filter((p): p is string => typeof p === 'string' && KNOWN_PROVIDERS.has(p))
+    : [];
+  return {
+    executionProviders: executionProviders.length ? executionProviders : ['cuda', 'webgpu', 'cpu'],
+    memoryBudgetMB: positive(c.get<number>('memoryBudgetMB'), 4096),
+    workerMaxOldSpaceMB: positive(c.get<number>('workerMaxOldSpaceMB'), 4096),
+    histogramBins: Math.min(1024, Math.round(positive(c.get<number>('histogramBins'), 64))),
+  };
+}
+
+function positive(v: number | undefined, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+export function workerConfigOf(config: LayerLensConfig): WorkerConfig {
+  return { executionProviders: config.executionProviders, memoryBudgetMB: config.memoryBudgetMB };
+}
+
+/** Calls `listener` with the new configuration whenever a Layer Lens setting changes. */
+export function onConfigChange(listener: (config: LayerLensConfig) => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration(SECTION)) listener(readConfig());
+  });
+}

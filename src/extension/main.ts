@@ -1,0 +1,21 @@
+/**
+ * Extension entry: wires the context (settings, worker, status bar), the model editor, the model
+ * folder tracker and the commands. Nothing else happens here; every piece registers its own
+ * disposables with the context.
+ */
+import type * as vscode from 'vscode';
+import { registerCommands } from './commands/index';
+import { LayerLensContext } from './context';
+import { ModelEditorProvider } from './editor/modelEditorProvider';
+import { ModelFolderTracker } from './editor/modelFolders';
+
+export function activate(extension: vscode.ExtensionContext): LayerLensContext {
+  const ctx = new LayerLensContext(extension);
+  ctx.track(ModelEditorProvider.register(ctx), new ModelFolderTracker());
+  registerCommands(ctx);
+  // Returned as the extension's API so extension-host tests can reach the worker and panels.
+  return ctx;
+}
+
+/** The worker and every other disposable are in extension.subscriptions; VS Code disposes them. */
+export function deactivate(): void {}

@@ -1,0 +1,269 @@
+/**
+ * The host side of every analysis panel: opens a webview beside the active editor, loads the
+ * panel's bundle (media/dist/<panel>.js) under a strict CSP, runs the panel's job in the worker
+ * and streams its progress and partial results to the webview, cancels on request or when the
+ * panel closes, keeps the last result so a re-created webview (hidden tab, moved panel) redraws
+ * it, and saves exports through a save dialog. Every message from the webview is validated
+ * (panelProtocol.ts) before use; options for a re-run go through the panel's own parseOptions.
+ *
+ *   AnalysisPanel.open(ctx, {
+ *     panel: 'similarity', title: 'Layer similarity', model: modelPath, options,
+ *     parseOptions: parseSimilarityOptions,
+ *     run: (opts, job) => ctx.worker.request('similarity/docs', { path: modelPath, ...opts }, job),
+ *     toCsv: similarityCsv,
+ *   });
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { parseAnalysisMessage, type AnalysisFromWebview, type AnalysisToWebview, type PanelError } from '../../analysis/panelProtocol';
+import type { LayerLensContext } from '../context';
+import { WorkerRequestError, type RequestOptions } from '../worker/workerConnection';
+import { decodePng, fileStem, saveExport } from './exportFile';
+import { renderWebviewHtml, webviewOptions } from './webviewHtml';
+
+/** What a run receives: pass it straight to `ctx.worker.request` as its options. */
+export interface PanelJob extends RequestOptions {
+  signal: AbortSignal;
+  onProgress: NonNullable<RequestOptions['onProgress']>;
+  onPartial: (data: unknown) => void;
+}
+
+export interface AnalysisPanelSpec<Options, Result> {
+  /** Panel kind: the webview bundle media/dist/<panel>.js (source webview/<panel>/main.ts). */
+  panel: string;
+  /** Tab title; the model's name is appended. */
+  title: string;
+  /** The model file or folder analysed. */
+  model: string;
+  /** Options of the first run. */
+  options: Options;
+  /** Validates options the webview sends for a re-run; throws an Error whose message the user sees. */
+  parseOptions(raw: unknown): Options;
+  /** Runs the analysis, normally one worker request. */
+  run(options: Options, job: PanelJob): Promise<Result>;
+  /** CSV of a result, for "Export CSV"; without it only JSON is offered. */
+  toCsv?(result: Result): string;
+  /** Answers panel-specific requests from the webview (validate `payload` before use). */
+  onRequest?(name: string, payload: unknown, job: PanelJob): Promise<unknown>;
+  /** Start the first run as soon as the webview is ready (default true). */
+  runOnOpen?: boolean;
+}
+
+type Message = AnalysisToWebview;
+
+function toPanelError(err: unknown): PanelError {
+  if (err instanceof WorkerRequestError) return { code: err.code, message: err.message };
+  return { code: 'bad-input', message: err instanceof Error ? err.message : String(err) };
+}
+
+export class AnalysisPanel<Options, Result> implements vscode.Disposable {
+  private static readonly open_ = new Set<AnalysisPanel<unknown, unknown>>();
+
+  /** Opens a new panel beside the active editor and starts its first run. */
+  static open<Options, Result>(ctx: LayerLensContext, spec: AnalysisPanelSpec<Options, Result>): AnalysisPanel<Options, Result> {
+    const webviewPanel = vscode.window.createWebviewPanel(
+      `layerLens.${spec.panel}`,
+      `${spec.title} · ${path.basename(spec.model)}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      webviewOptions(ctx.mediaRoot),
+    );
+    return new AnalysisPanel(ctx, webviewPanel, spec);
+  }
+
+  /** Panels currently open (e.g. for tests and for "cancel all"). */
+  static get all(): ReadonlySet<AnalysisPanel<unknown, unknown>> {
+    return AnalysisPanel.open_;
+  }
+
+  private options: Options;
+  private runId = 0;
+  private running: { id: number; abort: AbortController; progress?: { done: number; total: number; message?: string }; partials: unknown[] } | undefined;
+  private last: { id: number; result: Result; seconds: number } | undefined;
+  private lastError: { id: number; error: PanelError } | undefined;
+  private readonly subs: vscode.Disposable[] = [];
+  private disposed = false;
+  private readonly closeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidClose = this.closeEmitter.event;
+
+  private constructor(
+    private readonly ctx: LayerLensContext,
+    readonly webviewPanel: vscode.WebviewPanel,
+    private readonly spec: AnalysisPanelSpec<Options, Result>,
+  ) {
+    this.options = spec.options;
+    webviewPanel.iconPath = vscode.Uri.joinPath(ctx.mediaRoot, 'icon.svg');
+    webviewPanel.webview.html = renderWebviewHtml(webviewPanel.webview, ctx.mediaRoot, { bundle: spec.panel, title: spec.title });
+    this.subs.push(
+      webviewPanel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      webviewPanel.onDidDispose(() => this.dispose()),
+    );
+    AnalysisPanel.open_.add(this as AnalysisPanel<unknown, unknown>);
+    if (spec.runOnOpen !== false) void this.run(this.options);
+  }
+
+  /** The latest finished result, if any. */
+  get result(): Result | undefined {
+    return this.last?.result;
+  }
+
+  /** Starts a run (cancelling the one in progress). Resolves when it ends, however it ends. */
+  async run(options: Options): Promise<void> {
+    this.cancel();
+    const id = ++this.runId;
+    const abort = new AbortController();
+    const running = { id, abort, progress: undefined as { done: number; total: number; message?: string } | undefined, partials: [] as unknown[] };
+    this.running = running;
+    this.options = options;
+    this.post({ type: 'running', runId: id, options });
+    const job: PanelJob = {
+      signal: abort.signal,
+      onProgress: (p) => {
+        running.progress = { done: p.done, total: p.total, message: p.message };
+        this.post({ type: 'progress', runId: id, done: p.done, total: p.total, message: p.message });
+      },
+      onPartial: (data) => {
+        running.partials.push(data);
+        this.post({ type: 'partial', runId: id, data });
+      },
+    };
+    const t0 = performance.now();
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Layer Lens: ${this.spec.title}` },
+        () => this.spec.run(options, job),
+      );
+      if (this.running !== running) return;
+      this.last = { id, result, seconds: (performance.now() - t0) / 1000 };
+      this.lastError = undefined;
+      this.post({ type: 'result', runId: id, data: result, seconds: this.last.seconds });
+    } catch (err) {
+      if (this.running !== running && !abort.signal.aborted) return;
+      if (abort.signal.aborted || (err instanceof WorkerRequestError && err.code === 'cancelled')) {
+        this.post({ type: 'cancelled', runId: id });
+      } else {
+        this.lastError = { id, error: toPanelError(err) };
+        this.ctx.log.warn(`${this.spec.title} on ${this.spec.model} failed: ${this.lastError.error.message}`);
+        this.post({ type: 'failed', runId: id, error: this.lastError.error });
+      }
+    } finally {
+      if (this.running === running) this.running = undefined;
+    }
+  }
+
+  cancel(): void {
+    this.running?.abort.abort();
+  }
+
+  private post(message: Message): void {
+    if (!this.disposed) void this.webviewPanel.webview.postMessage(message);
+  }
+
+  /** A new webview (first load, or re-created after being hidden) gets the whole state again. */
+  private replay(): void {
+    this.post({ type: 'init', panel: this.spec.panel, title: this.spec.title, model: path.basename(this.spec.model), options: this.options });
+    if (this.last) this.post({ type: 'result', runId: this.last.id, data: this.last.result, seconds: this.last.seconds });
+    else if (this.lastError) this.post({ type: 'failed', runId: this.lastError.id, error: this.lastError.error });
+    const r = this.running;
+    if (r) {
+      this.post({ type: 'running', runId: r.id, options: this.options });
+      for (const data of r.partials) this.post({ type: 'partial', runId: r.id, data });
+      if (r.progress) this.post({ type: 'progress', runId: r.id, ...r.progress });
+    }
+  }
+
+  private receive(raw: unknown): void {
+    const msg = parseAnalysisMessage(raw);
+    if (!msg) {
+      this.ctx.log.warn(`${this.spec.panel} panel: ignored a malformed message from the webview`);
+      return;
+    }
+    void this.handle(msg);
+  }
+
+  private async handle(msg: AnalysisFromWebview): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        this.replay();
+        return;
+      case 'run': {
+        let options: Options;
+        try {
+          options = this.spec.parseOptions(msg.options);
+        } catch (err) {
+          this.post({ type: 'failed', runId: ++this.runId, error: { code: 'bad-input', message: err instanceof Error ? err.message : String(err) } });
+          return;
+        }
+        await this.run(options);
+        return;
+      }
+      case 'cancel':
+        this.cancel();
+        return;
+      case 'exportImage':
+        await this.export(msg.format, () => (msg.format === 'png' ? decodePng(msg.data) : msg.data));
+        return;
+      case 'exportData': {
+        const last = this.last;
+        if (!last) {
+          this.post({ type: 'exportFailed', format: msg.format, message: 'There is no result to export yet.' });
+          return;
+        }
+        if (msg.format === 'csv' && !this.spec.toCsv) {
+          this.post({ type: 'exportFailed', format: 'csv', message: 'This panel exports JSON only.' });
+          return;
+        }
+        await this.export(msg.format, () =>
+          msg.format === 'csv' ? this.spec.toCsv!(last.result) : JSON.stringify({ model: this.spec.model, options: this.options, result: last.result }, jsonReplacer, 2),
+        );
+        return;
+      }
+      case 'request':
+        await this.answer(msg.requestId, msg.name, msg.payload);
+        return;
+    }
+  }
+
+  private async export(format: 'png' | 'svg' | 'csv' | 'json', contents: () => string | Uint8Array): Promise<void> {
+    try {
+      const saved = await saveExport(format, `${this.spec.panel}-${fileStem(path.basename(this.spec.model))}`, contents(), this.spec.model);
+      if (saved) this.post({ type: 'exported', format, path: saved });
+    } catch (err) {
+      this.post({ type: 'exportFailed', format, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private async answer(requestId: number, name: string, payload: unknown): Promise<void> {
+    if (!this.spec.onRequest) {
+      this.post({ type: 'reply', requestId, ok: false, error: { code: 'bad-input', message: `This panel answers no requests (got '${name}').` } });
+      return;
+    }
+    const abort = new AbortController();
+    const sub = this.onDidClose(() => abort.abort());
+    try {
+      const data = await this.spec.onRequest(name, payload, { signal: abort.signal, onProgress: () => undefined, onPartial: () => undefined });
+      this.post({ type: 'reply', requestId, ok: true, data });
+    } catch (err) {
+      this.post({ type: 'reply', requestId, ok: false, error: toPanelError(err) });
+    } finally {
+      sub.dispose();
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.cancel();
+    this.disposed = true;
+    AnalysisPanel.open_.delete(this as AnalysisPanel<unknown, unknown>);
+    this.closeEmitter.fire();
+    this.closeEmitter.dispose();
+    for (const s of this.subs) s.dispose();
+    this.webviewPanel.dispose();
+  }
+}
+
+/** JSON for exports: typed arrays become plain arrays, non-finite numbers become strings. */
+function jsonReplacer(_key: string, v: unknown): unknown {
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return v;
+}

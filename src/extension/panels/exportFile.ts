@@ -1,0 +1,41 @@
+/**
+ * Saving what a panel exports (PNG/SVG drawn in the webview, CSV/JSON of the data) through the
+ * save dialog. The webview never names the file: the user picks it here.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DataFormat, ImageFormat } from '../../analysis/panelProtocol';
+
+const FILTERS: Record<ImageFormat | DataFormat, Record<string, string[]>> = {
+  png: { 'PNG image': ['png'] },
+  svg: { 'SVG image': ['svg'] },
+  csv: { 'CSV table': ['csv'] },
+  json: { JSON: ['json'] },
+};
+
+/** Turns any label into a safe file name stem. */
+export function fileStem(label: string): string {
+  return label.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 120) || 'layer-lens';
+}
+
+/**
+ * Asks where to save, writes the file, and returns its path (undefined if the user cancelled).
+ * `nearPath` (the model) picks the dialog's starting folder.
+ */
+export async function saveExport(format: ImageFormat | DataFormat, stem: string, contents: string | Uint8Array, nearPath?: string): Promise<string | undefined> {
+  const folder = nearPath ? (path.extname(nearPath) ? path.dirname(nearPath) : nearPath) : undefined;
+  const defaultUri = folder ? vscode.Uri.file(path.join(folder, `${fileStem(stem)}.${format}`)) : undefined;
+  const target = await vscode.window.showSaveDialog({ defaultUri, filters: FILTERS[format], saveLabel: `Export ${format.toUpperCase()}` });
+  if (!target) return undefined;
+  const bytes = typeof contents === 'string' ? new TextEncoder().encode(contents) : contents;
+  await vscode.workspace.fs.writeFile(target, bytes);
+  return target.fsPath;
+}
+
+/** PNG bytes from the webview's base64; rejects anything that is not a PNG. */
+export function decodePng(base64: string): Uint8Array {
+  const bytes = Buffer.from(base64, 'base64');
+  const magic = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length < magic.length || magic.some((b, i) => bytes[i] !== b)) throw new Error('the exported image is not a PNG');
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+}

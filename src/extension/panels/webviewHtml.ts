@@ -1,0 +1,57 @@
+/**
+ * The HTML shell of every Layer Lens webview: a strict Content Security Policy (nothing remote,
+ * scripts only with this page's nonce, styles and fonts only from the extension's media), the
+ * panel's CSS and its bundle from media/dist/. Plot's generated <style> elements get the nonce too
+ * (webview/shared/plot.ts), and the toolkit (FAST) finds it in the csp-nonce meta tag, so no
+ * 'unsafe-inline' is needed anywhere.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+
+export interface WebviewPage {
+  /** Bundle name: loads media/dist/<bundle>.js and, if present, media/<bundle>.css. */
+  bundle: string;
+  title: string;
+  /** Extra CSS files under media/ (e.g. shared.css). */
+  styles?: string[];
+}
+
+export function webviewOptions(mediaRoot: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { enableScripts: true, localResourceRoots: [mediaRoot], enableFindWidget: true };
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function renderWebviewHtml(webview: vscode.Webview, mediaRoot: vscode.Uri, page: WebviewPage): string {
+  const nonce = randomBytes(18).toString('base64');
+  const src = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, ...parts)).toString();
+  const csp = [
+    "default-src 'none'",
+    `img-src ${webview.cspSource} data: blob:`,
+    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+    `font-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  const styles = ['shared.css', ...(page.styles ?? []), `${page.bundle}.css`]
+    .filter((f) => existsSync(vscode.Uri.joinPath(mediaRoot, f).fsPath))
+    .map((f) => `<link rel="stylesheet" href="${src(f)}">`)
+    .join('\n    ');
+  return `<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8">
+    <meta http-equiv="Content-Security-Policy" content="${csp}">
+    <meta property="csp-nonce" content="${nonce}">
+    <meta name="viewport" content="width=device-width, initial-scale=1.0">
+    ${styles}
+    <title>${escapeHtml(page.title)}</title>
+  </head>
+  <body>
+    <div id="root"></div>
+    <script nonce="${nonce}" src="${src('dist', `${page.bundle}.js`)}"></script>
+  </body>
+</html>`;
+}

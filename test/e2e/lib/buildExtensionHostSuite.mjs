@@ -1,0 +1,41 @@
+// Bundles test/e2e/extension-host/ for the extension host: index.js (the mocha runner VS Code calls
+// through extensionTestsPath) plus one <name>.test.js per suite file. `vscode` comes from the host;
+// mocha is required from the repo's node_modules at run time.
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export async function buildExtensionHostSuite(repoRoot) {
+  const srcDir = join(repoRoot, 'test', 'e2e', 'extension-host');
+  const outDir = join(repoRoot, 'out', 'e2e', 'extension-host');
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const entries = readdirSync(srcDir).filter((f) => f === 'index.ts' || f.endsWith('.test.ts'));
+  await esbuild.build({
+    absWorkingDir: repoRoot,
+    entryPoints: entries.map((f) => join(srcDir, f)),
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    external: ['vscode', 'mocha', 'mocha/*', 'onnxruntime-node'],
+    logLevel: 'warning',
+  });
+  return { outDir, index: join(outDir, 'index.js') };
+}
+
+/**
+ * The folder the extension-host suite opens: a copy of stories260K and a malformed .safetensors
+ * file (the suite finds them through vscode.workspace.workspaceFolders[0]).
+ */
+export function prepareExtensionHostWorkspace(repoRoot, dir) {
+  const stories = join(repoRoot, '..', 'shared', 'models', 'stories260K');
+  if (!existsSync(join(stories, 'model.safetensors'))) throw new Error(`the stories260K model is missing at ${stories}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'broken'), { recursive: true });
+  cpSync(stories, join(dir, 'stories260K'), { recursive: true });
+  writeFileSync(join(dir, 'broken', 'model.safetensors'), 'this is not a safetensors file');
+  return dir;
+}

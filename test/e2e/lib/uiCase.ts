@@ -1,0 +1,59 @@
+// One UI end-to-end case per file in test/e2e/ui/: `export default uiCase({...})`. The runner
+// (test/e2e/run-e2e.mjs) gives every case a fresh workspace folder filled by `setup`, a fresh
+// browser page with the workbench open on it, and a screenshot folder test-results/e2e/<file>/.
+import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Workbench } from './workbench';
+
+export interface UiCase {
+  /** What a user does and sees, in one sentence. */
+  title: string;
+  /** Whole-case limit; the runner fails the case when it is exceeded (default 60 s). */
+  timeoutMs?: number;
+  /** Fills the case's empty workspace folder before the workbench opens it. */
+  setup?: (workspace: CaseWorkspace) => Promise<void> | void;
+  run: (wb: Workbench, workspace: CaseWorkspace) => Promise<void>;
+}
+
+export function uiCase(c: UiCase): UiCase {
+  return c;
+}
+
+export const repoRoot = resolve(__dirname, '..', '..', '..');
+
+/** The real trained model every checkout has beside it (../shared/models/stories260K). */
+export const STORIES_260K = resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
+/** The project's own trained sample model (`npm run train-sample` writes it). */
+export const SAMPLE_MODEL = join(repoRoot, 'media', 'sample-model');
+
+export class CaseWorkspace {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  path(rel: string): string {
+    return join(this.dir, rel);
+  }
+
+  /** Copies a model folder (config.json, *.safetensors, tokenizer files) into `as`. */
+  copyModel(from: string, as: string): string {
+    if (!existsSync(join(from, 'config.json'))) throw new Error(`no model folder at ${from} (config.json missing)`);
+    const to = this.path(as);
+    cpSync(from, to, { recursive: true, filter: (src) => !src.includes(`${from}/corpus`) });
+    return to;
+  }
+
+  copyFile(from: string, rel: string): string {
+    const to = this.path(rel);
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(from, to);
+    return to;
+  }
+
+  writeFile(rel: string, data: string | Uint8Array): string {
+    const to = this.path(rel);
+    mkdirSync(dirname(to), { recursive: true });
+    writeFileSync(to, data);
+    return to;
+  }
+}

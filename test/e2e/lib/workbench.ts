@@ -1,0 +1,267 @@
+// Drives the VS Code workbench (code-server in Chromium) the way a user does: command palette,
+// explorer clicks and context menus, editor tabs, notifications, and the extension's webviews.
+// Every step that waits polls with a deadline and says what it was waiting for when it gives up.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+
+export interface WorkbenchOptions {
+  /** Folder screenshots of this case go to (test-results/e2e/<case>/). */
+  shotsDir: string;
+  /** The folder the workbench has open (the case's workspace). */
+  workspace: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value other than undefined/false, or throws `what` at the deadline. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message.split('\n')[0]})` : '';
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${why}`);
+    }
+    await sleep(everyMs);
+  }
+}
+
+export class Workbench {
+  private shotIndex = 0;
+
+  constructor(readonly page: Page, readonly options: WorkbenchOptions) {
+    mkdirSync(options.shotsDir, { recursive: true });
+  }
+
+  /**
+   * Loads the workbench URL and waits until the explorer shows the workspace folder and Layer
+   * Lens's contributions are registered. Until then a click on a .safetensors file opens VS Code's
+   * binary-file notice instead of the model editor (the custom editor is not known yet).
+   */
+  async open(url: string, readyCommand = 'Layer Lens: Open Model Folder'): Promise<void> {
+    await this.page.goto(url);
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 45_000 });
+    await this.page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 45_000 });
+    if (readyCommand) {
+      await this.waitForCommand(readyCommand);
+      await this.closePalette();
+    }
+  }
+
+  /** Saves a numbered full-window screenshot under test-results/e2e/<case>/. */
+  async screenshot(step: string): Promise<string> {
+    this.shotIndex += 1;
+    const file = join(this.options.shotsDir, `${String(this.shotIndex).padStart(2, '0')}-${step.replace(/[^a-z0-9-]+/gi, '-')}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  // ---- command palette ----
+
+  private palette(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  private async openPalette(query: string): Promise<void> {
+    const input = this.palette().locator('.quick-input-box input');
+    if (!(await input.isVisible())) {
+      await this.page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+    }
+    await input.fill(`>${query}`);
+  }
+
+  async closePalette(): Promise<void> {
+    if (await this.palette().isVisible()) await this.page.keyboard.press('Escape');
+  }
+
+  /** The palette row whose label is exactly `title` (e.g. "Layer Lens: Open Model Folder"). */
+  private paletteRow(title: string): Locator {
+    return this.palette().locator('.quick-input-list .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: paletteLabel(title) }) });
+  }
+
+  /**
+   * Waits until `title` is listed in the command palette. Commands appear a few seconds after the
+   * workbench (extensions register late), so this re-queries until the deadline.
+   */
+  async waitForCommand(title: string, timeoutMs = 30_000): Promise<Locator> {
+    return waitFor(`command "${title}" in the command palette`, async () => {
+      await this.openPalette(title);
+      const row = this.paletteRow(title);
+      try {
+        await row.first().waitFor({ state: 'visible', timeout: 1500 });
+        return row.first();
+      } catch {
+        await this.openPalette(''); // re-typing makes the palette query the registry again
+        return undefined;
+      }
+    }, timeoutMs, 300);
+  }
+
+  /** Runs a command by its palette title. */
+  async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
+    const row = await this.waitForCommand(title, timeoutMs);
+    await row.click();
+    await this.palette().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+  }
+
+  // ---- explorer ----
+
+  /** The explorer row of a workspace-relative path (its last segment), parents not expanded. */
+  explorerRow(relPath: string): Locator {
+    const name = relPath.split('/').filter(Boolean).pop() ?? relPath;
+    return this.page.locator('.explorer-folders-view .monaco-list-row[role="treeitem"]').filter({
+      has: this.page.locator('.label-name', { hasText: exactText(name) }),
+    });
+  }
+
+  /** Expands every folder on the way to `relPath` and returns its row. */
+  async revealInExplorer(relPath: string): Promise<Locator> {
+    const segments = relPath.split('/').filter(Boolean);
+    for (let i = 0; i < segments.length; i += 1) {
+      const partial = segments.slice(0, i + 1).join('/');
+      const row = this.explorerRow(partial).first();
+      await row.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => {
+        throw new Error(`explorer shows no "${segments[i]}" (looking for ${relPath})`);
+      });
+      if (i < segments.length - 1 && (await row.getAttribute('aria-expanded')) === 'false') {
+        await row.click();
+        await waitFor(`explorer folder ${partial} to expand`, async () => (await row.getAttribute('aria-expanded')) === 'true', 5_000);
+      }
+    }
+    return this.explorerRow(relPath).first();
+  }
+
+  /** Opens a workspace file the way a user does: a click in the explorer. */
+  async openFromExplorer(relPath: string): Promise<void> {
+    const row = await this.revealInExplorer(relPath);
+    await row.click();
+  }
+
+  /**
+   * Right-clicks a file or folder in the explorer and picks `item` from its context menu. A menu
+   * shows the contributions known when it opens, so a missing item is retried for a few seconds.
+   */
+  async explorerContextMenu(relPath: string, item: string, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = await this.revealInExplorer(relPath);
+      await row.click({ button: 'right' });
+      try {
+        await this.contextMenuItem(item);
+        return;
+      } catch (err) {
+        if (Date.now() > deadline || !(err instanceof MissingMenuItem)) throw err;
+        await sleep(500);
+      }
+    }
+  }
+
+  /** Clicks `item` in the open context menu (VS Code draws its menus in a shadow root). */
+  async contextMenuItem(item: string): Promise<void> {
+    const menu = this.page.locator('.context-view .monaco-menu');
+    await menu.first().waitFor({ state: 'visible', timeout: 5_000 });
+    const entry = menu.locator('.action-item:not(.disabled) .action-label', { hasText: exactText(item) }).first();
+    if (!(await entry.count())) {
+      const labels = (await menu.locator('.action-label').allTextContents()).filter(Boolean);
+      await this.page.keyboard.press('Escape');
+      throw new MissingMenuItem(`context menu has no enabled "${item}"; it has: ${labels.join(' | ')}`);
+    }
+    // The menu ignores a click that comes right after it opened (the releasing right button must
+    // not pick an item), so: hover (which focuses the item), click, and press Enter if it stayed open.
+    await entry.hover();
+    await entry.click();
+    const closed = await menu.first().waitFor({ state: 'hidden', timeout: 1_000 }).then(() => true, () => false);
+    if (!closed) {
+      await this.page.keyboard.press('Enter');
+      await menu.first().waitFor({ state: 'hidden', timeout: 3_000 });
+    }
+  }
+
+  // ---- editors ----
+
+  /** Titles of the open editor tabs, left to right, per group. */
+  async editorTabs(): Promise<string[]> {
+    return this.page.locator('.tabs-container .tab .label-name').allTextContents();
+  }
+
+  async waitForTab(title: string, timeoutMs = 15_000): Promise<void> {
+    await waitFor(`an editor tab "${title}" (tabs: ${(await this.editorTabs()).join(', ')})`, async () => (await this.editorTabs()).some((t) => t.includes(title)), timeoutMs);
+  }
+
+  // ---- webviews ----
+
+  /** Each webview's content frame: outer `iframe.webview.ready` → inner `iframe#active-frame`. */
+  private webviewFrames(): FrameLocator[] {
+    return [0, 1, 2, 3, 4, 5, 6, 7].map((i) => this.page.locator('iframe.webview.ready').nth(i).contentFrame().locator('iframe#active-frame').contentFrame());
+  }
+
+  /**
+   * The webview whose document contains `selector` (a custom editor and a panel beside it are two
+   * webviews). Waits until one does; its error lists what each webview currently shows.
+   */
+  async webview(selector: string, timeoutMs = 30_000): Promise<FrameLocator> {
+    return waitFor(`a webview containing ${selector}`, async () => {
+      const count = await this.page.locator('iframe.webview.ready').count();
+      for (const frame of this.webviewFrames().slice(0, count)) {
+        if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+      }
+      return undefined;
+    }, timeoutMs, 250);
+  }
+
+  /** Text of every webview body (for failure messages). */
+  async webviewTexts(): Promise<string[]> {
+    const count = await this.page.locator('iframe.webview.ready').count();
+    const texts: string[] = [];
+    for (const frame of this.webviewFrames().slice(0, count)) {
+      texts.push(((await frame.locator('body').innerText({ timeout: 2_000 }).catch(() => '')) ?? '').slice(0, 400));
+    }
+    return texts;
+  }
+
+  // ---- notifications ----
+
+  /** Visible notification toasts whose text matches. */
+  notification(text: string | RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast').filter({ hasText: text });
+  }
+
+  async notificationTexts(): Promise<string[]> {
+    return this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message').allTextContents();
+  }
+
+  /** Error messages VS Code shows as toasts (e.g. an extension command that threw). */
+  async errorNotifications(): Promise<string[]> {
+    return this.page
+      .locator('.notifications-toasts .notification-toast:has(.codicon-error) .notification-list-item-message')
+      .allTextContents();
+  }
+
+  /** True while the workbench responds: the palette opens and closes. */
+  async isResponsive(): Promise<boolean> {
+    await this.openPalette('');
+    const open = await this.palette().isVisible();
+    await this.closePalette();
+    return open && !(await this.palette().isVisible());
+  }
+}
+
+class MissingMenuItem extends Error {}
+
+/** Escapes a string for an exact-text RegExp match. */
+export function exactText(text: string): RegExp {
+  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+}
+
+/** Palette rows show "Category: Title" as one label; match it exactly. */
+function paletteLabel(title: string): RegExp {
+  return exactText(title);
+}

@@ -1,0 +1,106 @@
+// Issue 7: right-click a model folder → "Analyze Weight Spectra" → the spectra panel renders: a
+// layer × kind heatmap whose mean-KS-p cells equal scipy's (test/oracles/spectra.json), spikes in
+// every q, the singular-value histogram with the Marchenko–Pastur curve, and the power-law tail fit
+// whose x_min, set by hand, refits live to the closed-form MLE of the same eigenvalues.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { STORIES_260K, repoRoot, uiCase } from '../lib/uiCase';
+import { waitFor } from '../lib/workbench';
+
+interface StoriesOracle {
+  heads: { layer: number; kind: string; head: number; singularValues: number[] }[];
+  randomnessByDepth: Record<string, number[]>;
+}
+
+function commandTitle(id: string): string {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+  const cmd = (manifest.contributes?.commands ?? []).find((c: { command: string }) => c.command === id);
+  if (!cmd) throw new Error(`package.json does not contribute ${id}`);
+  return cmd.title;
+}
+
+export default uiCase({
+  title: 'right-click a model folder → Analyze Weight Spectra → heatmap, MP histogram and a draggable power-law fit that match scipy',
+  timeoutMs: 120_000,
+  setup: (ws) => {
+    ws.copyModel(STORIES_260K, 'stories260K');
+  },
+  run: async (wb, ws) => {
+    const oracle = (JSON.parse(readFileSync(join(repoRoot, 'test', 'oracles', 'spectra.json'), 'utf8')) as { stories260K: StoriesOracle }).stories260K;
+    const config = JSON.parse(readFileSync(ws.path('stories260K/config.json'), 'utf8')) as { num_hidden_layers: number };
+    const layers = config.num_hidden_layers;
+
+    await wb.openFromExplorer('stories260K/model.safetensors');
+    await wb.webview('.me-header', 45_000);
+    await wb.explorerContextMenu('stories260K', commandTitle('layerLens.analyzeSpectra'));
+    await wb.waitForTab('Weight spectra');
+
+    const panel = await wb.webview('[data-testid="spectra-heatmap"]', 30_000);
+    const status = panel.locator('.ll-status-text');
+    await waitFor('the spectra run to finish', async () => /Done in/.test(await status.innerText()), 60_000, 300);
+    await wb.screenshot('done');
+
+    // Heatmap: layers × 7 kinds, coloured by the mean KS p; q, k, v, o cells average their heads.
+    const cells = panel.locator('[data-testid="spectra-cell"]');
+    const count = await cells.count();
+    if (count !== layers * 7) throw new Error(`heatmap has ${count} cells with values, expected ${layers * 7}`);
+    const problems: string[] = [];
+    for (const rect of await cells.all()) {
+      const [layer, kind, value] = await Promise.all([rect.getAttribute('data-layer'), rect.getAttribute('data-kind'), rect.getAttribute('data-value')]);
+      const expected = oracle.randomnessByDepth[kind ?? '']?.[Number(layer)];
+      if (expected !== undefined && Math.abs(Number(value) - expected) > 1e-6) problems.push(`L${layer} ${kind}: shown ${value}, scipy ${expected}`);
+    }
+    if (problems.length) throw new Error(`mean KS p differs from scipy: ${problems.join('; ')}`);
+
+    // Another metric: spikes above the MP edge; every layer's q has at least one.
+    await panel.locator('[data-testid="spectra-metric"]').selectOption('spikes');
+    await waitFor('the spikes heatmap', async () => (await panel.locator('[data-testid="spectra-cell"][data-kind="q"]').count()) === layers, 10_000);
+    for (const rect of await panel.locator('[data-testid="spectra-cell"][data-kind="q"]').all()) {
+      const v = Number(await rect.getAttribute('data-value'));
+      if (!(v >= 1)) throw new Error(`layer ${await rect.getAttribute('data-layer')} q shows ${v} spikes; stories260K has at least one in every q`);
+    }
+    const depthLines = await panel.locator('[data-testid="spectra-depth"] svg [aria-label="line"] path').count();
+    if (depthLines < 3) throw new Error(`randomness vs depth shows ${depthLines} lines, expected q, k, v`);
+
+    // Detail of one head that the oracle knows: histogram + MP curve, then the tail fit.
+    const head = oracle.heads.find((h) => h.kind === 'q') as StoriesOracle['heads'][number];
+    await panel.locator('[data-testid="spectra-layer"]').selectOption(String(head.layer));
+    await panel.locator('[data-testid="spectra-kind"]').selectOption('q');
+    await panel.locator('[data-testid="spectra-head"]').selectOption(String(head.head));
+    await waitFor('the head summary', async () => (await panel.locator('[data-testid="spectra-summary"]').innerText()).includes(`head ${head.head}`), 10_000);
+    const histogramMarks = await panel.locator('[data-testid="spectra-histogram"] svg [aria-label="line"]').count();
+    if (histogramMarks < 1) throw new Error('the singular-value histogram has no Marchenko–Pastur curve');
+    const fit = panel.locator('[data-testid="spectra-fit"]');
+    if (!/minimum KS distance|No power-law fit/.test(await fit.innerText())) throw new Error(`fit text: ${await fit.innerText()}`);
+    await wb.screenshot('head-detail');
+
+    // x_min by hand: α must be the closed-form MLE 1 + n / Σ ln(λ / x_min) over λ ≥ x_min.
+    const lambda = head.singularValues.map((s) => s * s).sort((a, b) => a - b);
+    // Between two eigenvalues, so float rounding cannot move one across the boundary.
+    const xmin = Math.sqrt((lambda[1] as number) * (lambda[2] as number));
+    const tail = lambda.filter((l) => l >= xmin);
+    const alpha = 1 + tail.length / tail.reduce((a, l) => a + Math.log(l / xmin), 0);
+    const input = panel.locator('[data-testid="spectra-xmin"]');
+    await input.fill(String(xmin));
+    await input.press('Enter');
+    await input.dispatchEvent('change');
+    await waitFor('the refit at the typed x_min', async () => /set by hand/.test(await fit.innerText()), 5_000);
+    const shown = Number(/α = ([-\d.e+]+)/.exec(await fit.innerText())?.[1]);
+    if (!(Math.abs(shown - alpha) < 1e-3 * alpha)) throw new Error(`α at x_min ${xmin}: shown ${shown}, closed form ${alpha}`);
+
+    // The whole matrix (64 eigenvalues) has a KS-chosen fit; dragging its x_min line refits live.
+    await panel.locator('[data-testid="spectra-head"]').selectOption('-1');
+    await waitFor('the KS-chosen fit of the whole matrix', async () => /minimum KS distance/.test(await fit.innerText()), 5_000);
+    const plot = panel.locator('[data-testid="spectra-tail"] svg').first();
+    const box = await plot.boundingBox();
+    if (!box) throw new Error('the tail plot has no box');
+    await plot.hover({ position: { x: box.width * 0.3, y: box.height / 2 } });
+    await wb.page.mouse.down();
+    await plot.hover({ position: { x: box.width * 0.45, y: box.height / 2 } });
+    await wb.page.mouse.up();
+    await waitFor('the refit after dragging x_min', async () => /set by hand/.test(await fit.innerText()), 5_000);
+    await panel.locator('[data-testid="spectra-xmin-reset"]').click();
+    await waitFor('the KS choice back after reset', async () => /minimum KS distance/.test(await fit.innerText()), 5_000);
+    await wb.screenshot('dragged');
+  },
+});

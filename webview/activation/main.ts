@@ -1,0 +1,121 @@
+/**
+ * The parameter-activation panel: activated fraction per layer stacked by matrix kind, pattern
+ * similarity by depth for same- vs cross-domain prompt pairs, forward MLP sparsity, and a table of
+ * suggested per-layer pruning ratios. The running result arrives after every prompt and is drawn
+ * as it grows; the options row re-runs with another threshold, target ratio, ε or prompt domains.
+ */
+import type { ActivationResult } from '../../src/analysis/methods/activation';
+import type { ActivationJobResult } from '../../src/analysis/methods/activationJob';
+import type { ActivationPanelOptions } from '../../src/analysis/methods/activationOptions';
+import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
+import { startAnalysisPanel } from '../shared/analysisShell';
+import { formatPercent, formatValue, h, replaceChildren } from '../shared/dom';
+import { renderPlot } from '../shared/plot';
+import type { Theme } from '../shared/theme';
+import { fractionPlot, similarityPlot, sparsityPlot } from './plots';
+
+function numberInput(value: number | undefined, testid: string, label: string, step = 'any'): HTMLInputElement {
+  const el = h('input', { type: 'number', step, 'data-testid': testid, 'aria-label': label, class: 'll-activation-number' });
+  if (value !== undefined) el.value = String(value);
+  return el;
+}
+
+function renderOptions(container: HTMLElement, o: ActivationPanelOptions, rerun: (o: ActivationPanelOptions) => void): void {
+  const kind = h('select', { 'data-testid': 'activation-threshold-kind', 'aria-label': 'Threshold kind' });
+  kind.append(h('option', { value: 'absolute' }, 'absolute τ'), h('option', { value: 'relative' }, 'relative (× mean |A|)'));
+  kind.value = o.threshold.kind;
+  const value = numberInput(o.threshold.kind === 'absolute' ? o.threshold.tau : o.threshold.factor, 'activation-threshold', 'Threshold value');
+  value.placeholder = 'default';
+  const target = numberInput(o.targetPruneRatio, 'activation-target', 'Target pruning ratio', '0.05');
+  const eps = numberInput(o.epsilon, 'activation-epsilon', 'ε for MLP sparsity');
+  const perDomain = numberInput(o.perDomain, 'activation-per-domain', 'Prompts per domain', '1');
+  const boxes = BUILTIN_DOMAINS.map((d) => {
+    const box = h('input', { type: 'checkbox', 'data-testid': `activation-domain-${d}` });
+    box.checked = o.domains.includes(d);
+    return [d, box] as const;
+  });
+  const extra = [o.useSelection ? 'the editor selection' : '', o.useFile ? 'the chosen prompt file' : ''].filter(Boolean).join(' and ');
+  const run = h('button', { type: 'button', class: 'll-activation-button', 'data-testid': 'activation-run' }, 'Run with these options');
+  run.addEventListener('click', () => {
+    const v = value.value.trim() === '' ? undefined : Number(value.value);
+    rerun({
+      ...o,
+      threshold: kind.value === 'relative' ? { kind: 'relative', factor: v ?? 1 } : { kind: 'absolute', tau: v },
+      targetPruneRatio: Number(target.value),
+      epsilon: Number(eps.value),
+      perDomain: Number(perDomain.value),
+      domains: boxes.filter(([, b]) => b.checked).map(([d]) => d),
+    });
+  });
+  replaceChildren(
+    container,
+    h('div', { class: 'll-activation-row' },
+      h('label', {}, 'Threshold ', kind, ' ', value),
+      h('label', {}, 'Target pruning ratio ', target),
+      h('label', {}, 'ε ', eps)),
+    h('div', { class: 'll-activation-row' },
+      'Built-in prompts: ', ...boxes.map(([d, b]) => h('label', {}, b, ` ${d}`)), h('label', {}, ' per domain ', perDomain),
+      extra ? h('span', { class: 'll-activation-note' }, `plus ${extra}`) : null, run),
+  );
+}
+
+function pruneTable(r: ActivationResult): HTMLTableElement {
+  const head = h('tr', {}, ...['layer', 'activated', ...r.roles, 'mean |A|', 'prune ratio', `MLP |a| < ${r.epsilon}`].map((c) => h('th', {}, c)));
+  const rows = r.layerFraction.map((f, l) =>
+    h('tr', {},
+      h('td', {}, l), h('td', {}, formatPercent(f)), ...r.roleFraction[l].map((x) => h('td', {}, formatPercent(x))),
+      h('td', {}, formatValue(r.meanAbsActivation[l])), h('td', { class: 'll-activation-prune' }, formatPercent(r.pruneRatios[l])),
+      h('td', {}, formatPercent(r.forwardSparsity[l]))));
+  return h('table', { class: 'll-activation-table', 'data-testid': 'activation-prune-table' }, h('thead', {}, head), h('tbody', {}, ...rows));
+}
+
+function promptTable(r: ActivationResult): HTMLTableElement {
+  const rows = r.prompts.map((p) => h('tr', {}, h('td', {}, p.domain), h('td', { class: 'll-activation-label' }, p.label), h('td', {}, p.tokens), h('td', {}, p.target), h('td', {}, formatValue(p.maxLogit))));
+  return h('table', { class: 'll-activation-table' },
+    h('thead', {}, h('tr', {}, ...['domain', 'prompt', 'tokens', 'argmax token', 'max logit'].map((c) => h('th', {}, c)))),
+    h('tbody', {}, ...rows));
+}
+
+function draw(container: HTMLElement, r: ActivationResult, theme: Theme, done: boolean): void {
+  const fraction = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-fraction' });
+  const similarity = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-similarity' });
+  const sparsity = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-sparsity' });
+  const sampled = r.trackedFraction < 1 ? ` · ${formatPercent(r.trackedFraction)} of each matrix sampled` : '';
+  // τ's defaults were set for 7B-scale models; on small ones nearly every parameter clears them.
+  const saturated = r.threshold.kind === 'absolute' && r.layerFraction.length > 0 && r.layerFraction.every((f) => f > 0.95)
+    ? h('p', { class: 'll-activation-note', 'data-testid': 'activation-saturated' }, 'Nearly every parameter exceeds τ in every layer: raise τ or choose a relative threshold to see which layers are dense.')
+    : null;
+  replaceChildren(
+    container,
+    h('p', { class: 'll-activation-summary', 'data-testid': 'activation-summary' },
+      `${r.promptsDone} prompt${r.promptsDone === 1 ? '' : 's'} · τ = ${formatValue(r.tau)} (${r.threshold.kind}) · target pruning ratio ${r.targetPruneRatio}${sampled}`),
+    saturated,
+    h('h2', {}, 'Activated parameters per layer'),
+    fraction,
+    h('h2', {}, 'Activation-pattern similarity by depth'),
+    similarity,
+    h('h2', {}, 'Suggested pruning ratios'),
+    pruneTable(r),
+    h('h2', {}, 'Forward MLP activation sparsity'),
+    sparsity,
+    h('h2', {}, 'Prompts'),
+    promptTable(r),
+  );
+  renderPlot(fraction, fractionPlot(r, theme), theme);
+  const sim = done ? similarityPlot(r, theme) : null;
+  if (sim) renderPlot(similarity, sim, theme);
+  else similarity.textContent = done ? 'Similarity needs at least two prompts.' : 'Drawn when every prompt has run.';
+  renderPlot(sparsity, sparsityPlot(r, theme), theme);
+}
+
+startAnalysisPanel<ActivationPanelOptions, ActivationResult, ActivationJobResult>({
+  renderOptions,
+  renderPartial(container, partials, theme) {
+    const last = partials[partials.length - 1];
+    if (last) draw(container, last, theme, false);
+  },
+  renderResult(container, result, theme) {
+    draw(container, result, theme, true);
+  },
+  exportElement: () => document.querySelector('[data-testid="activation-fraction"]'),
+});

@@ -1,0 +1,204 @@
+/**
+ * The webview side of every analysis panel (host: src/extension/panels/analysisPanel.ts): a
+ * toolbar with the run's status and progress, Cancel, Run again and Export (PNG, SVG, CSV, JSON),
+ * an error area, and a results area the panel draws into. A panel's main.ts only supplies how to
+ * draw its options, partial results and result:
+ *
+ *   startAnalysisPanel<SimilarityOptions, PairPartial, SimilarityResult>({
+ *     renderResult: (el, result, theme) => renderPlot(el, heatmapOptions(cells(result), theme), theme),
+ *   });
+ */
+import type { AnalysisFromWebview, AnalysisToWebview, DataFormat, ImageFormat, PanelError } from '../../src/analysis/panelProtocol';
+import { h, replaceChildren } from './dom';
+import { exportImage } from './export';
+import { onThemeChange, readTheme, type Theme } from './theme';
+import { registerToolkit } from './toolkit';
+import { hostChannel } from './vscodeApi';
+
+export interface AnalysisView<Options, Partial, Result> {
+  /** Draws controls for the options; `rerun(options)` starts a new run with them. */
+  renderOptions?(container: HTMLElement, options: Options, rerun: (options: Options) => void): void;
+  /** Draws the partial results received so far (called after each one arrives). */
+  renderPartial?(container: HTMLElement, partials: Partial[], theme: Theme): void;
+  /** Draws the result; called again when the theme changes. */
+  renderResult(container: HTMLElement, result: Result, theme: Theme): void;
+  /** The element whose plot PNG/SVG export saves (default: the results area). */
+  exportElement?(): Element | null | undefined;
+  /** Offer "Export CSV" (the host's spec must define toCsv). Default true. */
+  csv?: boolean;
+}
+
+export interface AnalysisPanelHandle {
+  /** Asks the host a panel-specific question (AnalysisPanelSpec.onRequest). */
+  request(name: string, payload: unknown): Promise<unknown>;
+  /** Shows a message under the toolbar ('' hides it). */
+  notify(text: string, kind?: 'info' | 'error'): void;
+}
+
+type In<O, P, R> = AnalysisToWebview<O, P, R>;
+
+export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<Options, Partial, Result>): AnalysisPanelHandle {
+  registerToolkit();
+  const host = hostChannel<In<Options, Partial, Result>, AnalysisFromWebview>();
+  let theme = readTheme();
+  let currentRun = 0;
+  let partials: Partial[] = [];
+  let result: Result | undefined;
+  let options: Options | undefined;
+  let nextRequest = 1;
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  const title = h('h1', { class: 'll-title' }, 'Layer Lens');
+  const model = h('span', { class: 'll-model' });
+  const statusText = h('span', { class: 'll-status-text' }, 'Waiting for the extension…');
+  const progress = h('progress', { class: 'll-progress', max: 1, value: 0, hidden: true });
+  const ring = h('span', { class: 'll-spinner', role: 'progressbar', 'aria-label': 'computing', hidden: true });
+  const cancelButton = h('vscode-button', { appearance: 'secondary', disabled: true, onclick: () => host.post({ type: 'cancel' }) }, 'Cancel');
+  const rerunButton = h('vscode-button', { appearance: 'secondary', disabled: true, onclick: () => options !== undefined && host.post({ type: 'run', options }) }, 'Run again');
+  const exportButtons = (['png', 'svg', 'csv', 'json'] as const)
+    .filter((f) => f !== 'csv' || view.csv !== false)
+    .map((format) => h('vscode-button', { appearance: 'icon', title: `Export ${format.toUpperCase()}`, 'aria-label': `Export ${format.toUpperCase()}`, 'data-format': format, disabled: true, onclick: () => void doExport(format) }, format.toUpperCase()));
+  const message = h('div', { class: 'll-message', role: 'status', hidden: true });
+  const optionsArea = h('section', { class: 'll-options' });
+  const resultsArea = h('section', { class: 'll-results' });
+
+  const root = document.getElementById('root') ?? document.body;
+  replaceChildren(
+    root,
+    h(
+      'header',
+      { class: 'll-toolbar' },
+      h('div', { class: 'll-heading' }, title, model),
+      h('div', { class: 'll-status' }, ring, progress, statusText),
+      h('div', { class: 'll-actions' }, cancelButton, rerunButton, h('span', { class: 'll-export' }, 'Export', ...exportButtons)),
+    ),
+    message,
+    optionsArea,
+    resultsArea,
+  );
+
+  function notify(text: string, kind: 'info' | 'error' = 'info'): void {
+    message.hidden = !text;
+    message.textContent = text;
+    message.className = `ll-message ll-${kind}`;
+  }
+
+  function setRunning(running: boolean): void {
+    ring.hidden = !running;
+    (cancelButton as HTMLElement & { disabled: boolean }).disabled = !running;
+    (rerunButton as HTMLElement & { disabled: boolean }).disabled = running || options === undefined;
+    if (!running) progress.hidden = true;
+  }
+
+  function setExportable(ok: boolean): void {
+    for (const b of exportButtons) (b as HTMLElement & { disabled: boolean }).disabled = !ok;
+  }
+
+  async function doExport(format: ImageFormat | DataFormat): Promise<void> {
+    try {
+      if (format === 'csv' || format === 'json') {
+        host.post({ type: 'exportData', format });
+        return;
+      }
+      const el = view.exportElement?.() ?? resultsArea;
+      host.post({ type: 'exportImage', format, data: await exportImage(el, format, theme) });
+    } catch (err) {
+      notify(`Export failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
+    }
+  }
+
+  function showError(error: PanelError): void {
+    const hint = error.code === 'worker-crashed' ? ' Press "Run again" to restart the worker.' : '';
+    notify(`${error.message}${hint}`, 'error');
+  }
+
+  function drawResult(): void {
+    if (result === undefined) return;
+    view.renderResult(resultsArea, result, theme);
+  }
+
+  host.listen((msg) => {
+    switch (msg.type) {
+      case 'init':
+        title.textContent = msg.title;
+        model.textContent = msg.model;
+        document.title = `${msg.title} · ${msg.model}`;
+        options = msg.options;
+        if (view.renderOptions) view.renderOptions(optionsArea, msg.options, (o) => host.post({ type: 'run', options: o }));
+        setRunning(false);
+        statusText.textContent = '';
+        return;
+      case 'running':
+        currentRun = msg.runId;
+        options = msg.options;
+        partials = [];
+        notify('');
+        statusText.textContent = 'Computing…';
+        setRunning(true);
+        return;
+      case 'progress':
+        if (msg.runId !== currentRun) return;
+        progress.hidden = false;
+        progress.max = Math.max(1, msg.total);
+        progress.value = Math.min(msg.done, msg.total);
+        statusText.textContent = `${msg.message ? `${msg.message} · ` : ''}${msg.done} / ${msg.total}`;
+        return;
+      case 'partial':
+        if (msg.runId !== currentRun) return;
+        partials.push(msg.data);
+        if (view.renderPartial && result === undefined) view.renderPartial(resultsArea, partials, theme);
+        return;
+      case 'result':
+        currentRun = msg.runId;
+        result = msg.data;
+        setRunning(false);
+        setExportable(true);
+        statusText.textContent = `Done in ${msg.seconds < 10 ? msg.seconds.toFixed(2) : msg.seconds.toFixed(1)} s`;
+        drawResult();
+        return;
+      case 'failed':
+        setRunning(false);
+        statusText.textContent = 'Failed';
+        showError(msg.error);
+        return;
+      case 'cancelled':
+        if (msg.runId !== currentRun) return;
+        setRunning(false);
+        statusText.textContent = result === undefined ? 'Cancelled' : 'Cancelled (showing the previous result)';
+        if (result !== undefined) drawResult();
+        return;
+      case 'exported':
+        notify(`Saved ${msg.path}`);
+        return;
+      case 'exportFailed':
+        notify(`Export ${msg.format.toUpperCase()} failed: ${msg.message}`, 'error');
+        return;
+      case 'reply': {
+        const w = waiting.get(msg.requestId);
+        if (!w) return;
+        waiting.delete(msg.requestId);
+        if (msg.ok) w.resolve(msg.data);
+        else w.reject(new Error(msg.error.message));
+        return;
+      }
+    }
+  });
+
+  onThemeChange((t) => {
+    const changed = t.kind !== theme.kind || t.foreground !== theme.foreground || t.background !== theme.background;
+    theme = t;
+    if (changed) drawResult();
+  });
+  host.post({ type: 'ready' });
+
+  return {
+    request(name, payload) {
+      const requestId = nextRequest++;
+      return new Promise((resolve, reject) => {
+        waiting.set(requestId, { resolve, reject });
+        host.post({ type: 'request', requestId, name, payload });
+      });
+    },
+    notify,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The layer × layer heatmap of one index (Observable Plot cells with a colour legend and a hover
+ * tip listing the pair and every index), with cells not computed yet or not comparable drawn in
+ * a neutral colour, the selected pair outlined and each cluster boxed. Cells carry stable test
+ * ids: data-testid="heat-cell" (a value, diagonal included), "heat-cell-empty" (pending, not
+ * comparable or undefined) and "cluster-box".
+ */
+import * as Plot from '@observablehq/plot';
+import type { ClusterResult } from '../../src/analysis/methods/clusters';
+import { INDEX_LABELS, type SimilarityIndex } from '../../src/analysis/methods/similarityNames';
+import { formatValue } from '../shared/dom';
+import { renderPlot } from '../shared/plot';
+import type { Theme } from '../shared/theme';
+import { colourDomain, heatCells, isSigned, layerLabel, valueAt, type HeatCell, type SimilarityView } from './viewModel';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+export interface HeatmapOptions {
+  index: SimilarityIndex;
+  clusters: ClusterResult;
+  selected?: { a: number; b: number };
+  onSelect(a: number, b: number): void;
+}
+
+const STATE_TEXT: Record<HeatCell['state'], string> = {
+  value: '',
+  diagonal: 'same layer',
+  pending: 'computing…',
+  'not-comparable': 'not comparable',
+  undefined: 'undefined (a constant matrix)',
+};
+
+function tipChannels(view: SimilarityView): Record<string, { value: (c: HeatCell) => string; label: string }> {
+  const channels: Record<string, { value: (c: HeatCell) => string; label: string }> = {
+    pair: { value: (c) => `${layerLabel(view.plan.layers[c.a])} × ${layerLabel(view.plan.layers[c.b])}`, label: 'pair' },
+  };
+  for (const i of view.plan.indices) {
+    channels[i] = {
+      value: (c) => {
+        if (c.state === 'not-comparable') return c.pair?.reason ?? STATE_TEXT['not-comparable'];
+        const v = valueAt(view, i, c.a, c.b);
+        return v === undefined ? STATE_TEXT.pending : formatValue(v);
+      },
+      label: INDEX_LABELS[i],
+    };
+  }
+  return channels;
+}
+
+export function drawHeatmap(container: HTMLElement, view: SimilarityView, theme: Theme, opts: HeatmapOptions): void {
+  const labels = view.plan.layers.map(layerLabel);
+  const cells = heatCells(view, opts.index);
+  const filled = cells.filter((c) => c.state === 'value' || c.state === 'diagonal');
+  const empty = cells.filter((c) => c.state !== 'value' && c.state !== 'diagonal');
+  const side = Math.max(240, Math.min(640, 48 + labels.length * 36));
+  const channels = tipChannels(view);
+  const tipFormat = { x: false, y: false, fill: false, ...Object.fromEntries(Object.keys(channels).map((k) => [k, true])) };
+  const showText = labels.length <= 12;
+  const selected = opts.selected ? cells.filter((c) => (c.a === opts.selected!.a && c.b === opts.selected!.b)) : [];
+  const el = renderPlot(container, {
+    width: side + 72,
+    height: side,
+    marginLeft: 56,
+    marginBottom: 40,
+    padding: 0,
+    x: { domain: labels, label: 'layer', tickRotate: labels.length > 16 ? -90 : 0 },
+    y: { domain: labels, label: 'layer' },
+    color: {
+      type: isSigned(opts.index) ? 'diverging' : 'linear',
+      scheme: (isSigned(opts.index) ? theme.divergingScheme : theme.sequentialScheme) as Plot.ColorScheme,
+      domain: colourDomain(cells, opts.index),
+      clamp: true,
+      legend: true,
+      label: INDEX_LABELS[opts.index],
+    },
+    marks: [
+      Plot.cell(filled, { x: 'x', y: 'y', fill: 'value', className: 'll-heat-filled', channels, tip: { format: tipFormat } }),
+      Plot.cell(empty, { x: 'x', y: 'y', fill: theme.grid, className: 'll-heat-empty', channels, tip: { format: tipFormat } }),
+      showText ? Plot.text(filled, { x: 'x', y: 'y', text: (c: HeatCell) => (c.value === null ? '' : c.state === 'diagonal' ? '1' : c.value.toFixed(2)), fill: theme.foreground, stroke: theme.background, strokeWidth: 3, fontSize: 10, pointerEvents: 'none' } as Plot.TextOptions) : null,
+      Plot.cell(selected, { x: 'x', y: 'y', fill: 'none', stroke: theme.foreground, strokeWidth: 2.5, inset: 1 }),
+    ],
+  }, theme) as (SVGSVGElement | HTMLElement) & { scale?: (name: string) => { apply(v: string): number; bandwidth?: number } | undefined };
+  tagCells(el, 'll-heat-filled', filled, 'heat-cell');
+  tagCells(el, 'll-heat-empty', empty, 'heat-cell-empty');
+  boxClusters(el, labels, opts.clusters, theme);
+  el.addEventListener('click', (e) => {
+    const rect = (e.target as Element | null)?.closest?.('[data-a]');
+    if (!rect) return;
+    const a = Number(rect.getAttribute('data-a')), b = Number(rect.getAttribute('data-b'));
+    if (a !== b) opts.onSelect(a, b);
+  });
+}
+
+/** Test ids and positions on each rect of a cell mark (Plot binds each rect to its data index). */
+function tagCells(root: Element, className: string, data: HeatCell[], testId: string): void {
+  const group = root.querySelector(`g.${className}`);
+  if (!group) return;
+  for (const rect of Array.from(group.querySelectorAll('rect'))) {
+    const i = (rect as unknown as { __data__?: number }).__data__;
+    const c = typeof i === 'number' ? data[i] : undefined;
+    if (!c) continue;
+    rect.setAttribute('data-testid', testId);
+    rect.setAttribute('data-a', String(c.a));
+    rect.setAttribute('data-b', String(c.b));
+    rect.setAttribute('data-state', c.state);
+    if (c.value !== null) rect.setAttribute('data-value', String(c.value));
+    if (c.a !== c.b) rect.setAttribute('cursor', 'pointer');
+  }
+}
+
+/** A dashed box around each cluster's diagonal block, in the plot's own coordinates. */
+function boxClusters(root: HTMLElement | SVGSVGElement, labels: string[], clusters: ClusterResult, theme: Theme): void {
+  const plot = root as unknown as { scale?: (name: string) => { apply(v: string): number; bandwidth?: number } | undefined };
+  const svg = root.querySelector('g.ll-heat-filled')?.closest('svg') ?? (root instanceof SVGSVGElement ? root : null);
+  const x = plot.scale?.('x'), y = plot.scale?.('y');
+  if (!svg || !x || !y || !x.bandwidth || !y.bandwidth) return;
+  for (const c of clusters.clusters) {
+    const rect = document.createElementNS(SVG_NS, 'rect');
+    const x0 = x.apply(labels[c.first]), y0 = y.apply(labels[c.first]);
+    rect.setAttribute('x', String(x0));
+    rect.setAttribute('y', String(y0));
+    rect.setAttribute('width', String((c.last - c.first + 1) * x.bandwidth));
+    rect.setAttribute('height', String((c.last - c.first + 1) * y.bandwidth));
+    rect.setAttribute('fill', 'none');
+    rect.setAttribute('stroke', theme.foreground);
+    rect.setAttribute('stroke-width', '2');
+    rect.setAttribute('stroke-dasharray', '6 3');
+    rect.setAttribute('pointer-events', 'none');
+    rect.setAttribute('data-testid', 'cluster-box');
+    rect.setAttribute('data-first', String(c.first));
+    rect.setAttribute('data-last', String(c.last));
+    // Under the hover tips (Plot draws them last), over the cells.
+    svg.insertBefore(rect, svg.querySelector(':scope > g[aria-label="tip"]'));
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The layer-similarity panel: a layer × layer heatmap of DOCS or a baseline index (index
+ * dropdown), the adjacent-layer line plot under it, clusters boxed in both, and for a clicked cell
+ * the row/column max-|cos| histograms with their Gumbel fits. Matrix kind, pair mode, orientation
+ * and a layer subset start a new run (finished runs come back from the worker's cache at once);
+ * index and cluster threshold only redraw. Pairs fill in while the job runs.
+ * Test ids: similarity-kind, -index, -pairs, -orientation, -layers, -apply, -threshold,
+ * -summary, -heatmap (cells: heat-cell, heat-cell-empty, cluster-box), -clusters, -adjacent,
+ * -detail.
+ */
+import type { SimilarityJobResult, SimilarityPartial } from '../../src/analysis/methods/similarityJob';
+import type { SimilaritySettings } from '../../src/analysis/methods/similarityOptions';
+import { INDEX_LABELS, ORIENTATIONS, SIMILARITY_INDICES, type SimilarityIndex } from '../../src/analysis/methods/similarityNames';
+import { MATRIX_ROLES } from '../../src/analysis/model/types';
+import { startAnalysisPanel } from '../shared/analysisShell';
+import { formatValue, h, replaceChildren } from '../shared/dom';
+import type { Theme } from '../shared/theme';
+import { drawAdjacent } from './adjacent';
+import { drawPairDetail } from './detail';
+import { drawHeatmap } from './heatmap';
+import { describeThreshold } from '../../src/analysis/methods/clusters';
+import { clustersOf, layerLabel, pairAt, viewFromPartials, viewFromResult, type SimilarityView } from './viewModel';
+
+const state: { index: SimilarityIndex; threshold?: number; selected?: { a: number; b: number } } = { index: 'docs' };
+let current: { view: SimilarityView; theme: Theme; container: HTMLElement } | undefined;
+let layout: { root: HTMLElement; summary: HTMLElement; heatmap: HTMLElement; clusters: HTMLElement; adjacent: HTMLElement; detail: HTMLElement } | undefined;
+let indexSelect: HTMLSelectElement | undefined;
+
+function select(testId: string, label: string, values: readonly string[], selected: string, text: (v: string) => string = (v) => v): HTMLSelectElement {
+  const el = h('select', { 'data-testid': testId, 'aria-label': label });
+  for (const v of values) {
+    const o = h('option', { value: v }, text(v));
+    o.selected = v === selected;
+    el.append(o);
+  }
+  return el;
+}
+
+function parseLayerField(text: string): number[] | undefined {
+  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) return undefined;
+  const out = parts.map(Number);
+  if (!out.every((l) => Number.isInteger(l) && l >= 0)) throw new Error(`'${text}' is not a list of layer indices like 0,1,5`);
+  return out;
+}
+
+function renderOptions(container: HTMLElement, initial: SimilaritySettings, rerun: (o: SimilaritySettings) => void): void {
+  let options = initial;
+  const run = (next: SimilaritySettings) => {
+    options = next;
+    state.selected = undefined;
+    rerun(next);
+  };
+  const kind = select('similarity-kind', 'Matrix kind', MATRIX_ROLES, options.kind);
+  kind.addEventListener('change', () => run({ ...options, kind: kind.value as SimilaritySettings['kind'] }));
+  indexSelect = select('similarity-index', 'Similarity index', SIMILARITY_INDICES, state.index, (v) => INDEX_LABELS[v as SimilarityIndex]);
+  indexSelect.addEventListener('change', () => {
+    state.index = indexSelect!.value as SimilarityIndex;
+    redraw();
+  });
+  const pairs = select('similarity-pairs', 'Pairs', ['all', 'adjacent'], options.pairs ?? 'all', (v) => (v === 'all' ? 'all pairs' : 'adjacent only'));
+  pairs.addEventListener('change', () => run({ ...options, pairs: pairs.value as 'all' | 'adjacent' }));
+  const orientation = select('similarity-orientation', 'Orientation', ORIENTATIONS, options.orientation ?? 'neuron', (v) =>
+    v === 'neuron' ? 'per neuron (default)' : v === 'rows' ? 'rows of [out, in]' : 'columns of [out, in]');
+  orientation.addEventListener('change', () => run({ ...options, orientation: orientation.value as SimilaritySettings['orientation'] }));
+  const layers = h('input', { type: 'text', 'data-testid': 'similarity-layers', placeholder: 'all layers, or e.g. 0,1,5', 'aria-label': 'Layers', value: options.layers?.join(',') ?? '' });
+  const error = h('span', { class: 'll-sim-error', role: 'alert' });
+  const apply = h('vscode-button', { appearance: 'secondary', 'data-testid': 'similarity-apply', onclick: () => {
+    try {
+      error.textContent = '';
+      run({ ...options, layers: parseLayerField(layers.value) });
+    } catch (e) {
+      error.textContent = e instanceof Error ? e.message : String(e);
+    }
+  } }, 'Apply');
+  const threshold = h('input', { type: 'number', step: '0.01', 'data-testid': 'similarity-threshold', placeholder: 'Otsu', 'aria-label': 'Cluster threshold' });
+  threshold.addEventListener('change', () => {
+    const v = threshold.value.trim() === '' ? undefined : Number(threshold.value);
+    state.threshold = v !== undefined && Number.isFinite(v) ? v : undefined;
+    redraw();
+  });
+  replaceChildren(
+    container,
+    h('div', { class: 'll-sim-controls' },
+      h('label', {}, 'Matrices ', kind),
+      h('label', {}, 'Index ', indexSelect),
+      h('label', {}, 'Pairs ', pairs),
+      h('label', {}, 'Compare ', orientation),
+      h('label', {}, 'Layers ', layers), apply,
+      h('label', {}, 'Cluster τ ', threshold),
+      error),
+  );
+}
+
+function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
+  if (layout && container.contains(layout.root)) return layout;
+  const summary = h('p', { class: 'll-muted', 'data-testid': 'similarity-summary' });
+  const heatmap = h('div', { class: 'll-sim-plot', 'data-testid': 'similarity-heatmap' });
+  const clusters = h('p', { 'data-testid': 'similarity-clusters' });
+  const adjacent = h('div', { class: 'll-sim-plot', 'data-testid': 'similarity-adjacent' });
+  const detail = h('div', { class: 'll-sim-detail', 'data-testid': 'similarity-detail' });
+  const root = h('div', { class: 'll-sim' }, summary, heatmap, clusters, h('h2', {}, 'Adjacent layers'), adjacent, h('h2', {}, 'Pair detail'), detail);
+  replaceChildren(container, root);
+  layout = { root, summary, heatmap, clusters, adjacent, detail };
+  return layout;
+}
+
+function describe(view: SimilarityView): string {
+  const p = view.plan, r = view.result as SimilarityJobResult | undefined;
+  const shapes = [...new Set(p.shapes.map((s) => s.join('×')))].join(', ');
+  const parts = [
+    `${p.kind}: comparing ${p.compared} of the [out, in] weights (${p.orientation})`,
+    `${p.layers.length} layers (${shapes})`,
+    `${r ? r.pairs.length : view.pairs.size}${r ? '' : ` of ${p.pairs}`} ${p.pairMode === 'adjacent' ? 'adjacent ' : ''}pairs`,
+  ];
+  if (r) {
+    parts.push(`${r.engine.provider} · ${r.engine.threads} thread${r.engine.threads === 1 ? '' : 's'}`);
+    parts.push(r.cached ? `from the ${r.cached} cache` : `${r.seconds.toFixed(r.seconds < 10 ? 2 : 1)} s`);
+    if (r.docsChance !== undefined) parts.push(`unrelated matrices of this shape: DOCS ≈ ${formatValue(r.docsChance)}`);
+  }
+  return parts.join(' · ');
+}
+
+function redraw(): void {
+  if (!current) return;
+  const { view, theme, container } = current;
+  const l = ensureLayout(container);
+  if (!view.plan.indices.includes(state.index)) state.index = view.plan.indices[0];
+  if (indexSelect) indexSelect.value = state.index;
+  const clusters = clustersOf(view, state.index, state.threshold);
+  l.summary.textContent = describe(view);
+  drawHeatmap(l.heatmap, view, theme, {
+    index: state.index,
+    clusters,
+    selected: state.selected,
+    onSelect: (a, b) => {
+      state.selected = { a, b };
+      redraw();
+    },
+  });
+  const list = clusters.clusters.map((c) => `${layerLabel(view.plan.layers[c.first])}–${layerLabel(view.plan.layers[c.last])} (mean ${formatValue(c.mean)})`);
+  l.clusters.textContent = `Clusters of ${INDEX_LABELS[state.index]}: ${list.length ? list.join(', ') : 'none'} (${describeThreshold(clusters)}; ${clusters.rule}).`;
+  drawAdjacent(l.adjacent, view, state.index, clusters, theme, view.result?.docsChance);
+  const sel = state.selected;
+  drawPairDetail(l.detail, view, sel ? pairAt(view, sel.a, sel.b) : undefined, theme);
+}
+
+let pending = 0;
+function show(container: HTMLElement, view: SimilarityView, theme: Theme, immediately: boolean): void {
+  current = { view, theme, container };
+  if (immediately) {
+    cancelAnimationFrame(pending);
+    redraw();
+  } else {
+    // Pairs can arrive faster than the heatmap redraws: draw at most once per frame.
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(redraw);
+  }
+}
+
+startAnalysisPanel<SimilaritySettings, SimilarityPartial, SimilarityJobResult>({
+  renderOptions,
+  renderPartial(container, partials, theme) {
+    const view = viewFromPartials(partials);
+    if (view) show(container, view, theme, false);
+  },
+  renderResult(container, result, theme) {
+    show(container, viewFromResult(result), theme, true);
+  },
+  exportElement: () => layout?.heatmap,
+});

@@ -1,0 +1,174 @@
+/**
+ * The weight-spectra panel: a layer × kind heatmap of any metric (metric dropdown), randomness vs
+ * depth (mean KS p of q, k, v per layer), and for the selected matrix or head the singular-value
+ * histogram with the Marchenko–Pastur curve and the power-law tail fit with a draggable x_min.
+ * Clicking a heatmap cell selects that matrix. Partial results fill the heatmap while the job runs.
+ */
+import type { MatrixSpectra, SpectraOptions, SpectraResult } from '../../src/analysis/methods/spectra';
+import type { Spectrum } from '../../src/analysis/methods/spectrum';
+import { startAnalysisPanel } from '../shared/analysisShell';
+import { h, replaceChildren, formatValue } from '../shared/dom';
+import { renderPlot } from '../shared/plot';
+import type { Theme } from '../shared/theme';
+import { depthSeries, heatmapCells, metricById, METRICS } from './metrics';
+import { annotateCells, depthPlot, heatmapPlot, histogramPlot } from './plots';
+import { createTailView, type TailView } from './tailPlot';
+
+interface Selection {
+  layer: number;
+  kind: string;
+  /** -1: the whole matrix. */
+  head: number;
+}
+
+const state: { metric: string; selection?: Selection } = { metric: 'meanP' };
+
+let layout:
+  | { root: HTMLElement; metricSelect: HTMLSelectElement; heatmap: HTMLElement; depth: HTMLElement; layerSelect: HTMLSelectElement; kindSelect: HTMLSelectElement; headSelect: HTMLSelectElement; summary: HTMLElement; histogram: HTMLElement; tail: TailView }
+  | undefined;
+let entries: MatrixSpectra[] = [];
+let theme: Theme | undefined;
+
+function option(value: string, label: string, selected: boolean): HTMLOptionElement {
+  const o = h('option', { value }, label);
+  o.selected = selected;
+  return o;
+}
+
+function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
+  if (layout && container.contains(layout.root)) return layout;
+  const metricSelect = h('select', { 'data-testid': 'spectra-metric', 'aria-label': 'Heatmap metric' });
+  for (const m of METRICS) metricSelect.append(option(m.id, m.label, m.id === state.metric));
+  const layerSelect = h('select', { 'data-testid': 'spectra-layer', 'aria-label': 'Layer' });
+  const kindSelect = h('select', { 'data-testid': 'spectra-kind', 'aria-label': 'Matrix kind' });
+  const headSelect = h('select', { 'data-testid': 'spectra-head', 'aria-label': 'Head' });
+  const heatmap = h('div', { class: 'll-spectra-plot', 'data-testid': 'spectra-heatmap' });
+  const depth = h('div', { class: 'll-spectra-plot', 'data-testid': 'spectra-depth' });
+  const summary = h('p', { class: 'll-spectra-summary', 'data-testid': 'spectra-summary' });
+  const histogram = h('div', { class: 'll-spectra-plot', 'data-testid': 'spectra-histogram' });
+  const tailBox = h('div', { class: 'll-spectra-tailbox' });
+  const root = h(
+    'div',
+    { class: 'll-spectra' },
+    h('h2', {}, 'Layer × kind'),
+    h('div', { class: 'll-spectra-row' }, h('label', {}, 'Metric ', metricSelect)),
+    heatmap,
+    h('h2', {}, 'Randomness vs depth'),
+    depth,
+    h('h2', {}, 'Matrix detail'),
+    h('div', { class: 'll-spectra-row' }, h('label', {}, 'Layer ', layerSelect), h('label', {}, 'Kind ', kindSelect), h('label', {}, 'Head ', headSelect)),
+    summary,
+    h('h3', {}, 'Singular values and the Marchenko–Pastur law'),
+    histogram,
+    h('h3', {}, 'Power-law fit of the eigenvalue tail'),
+    tailBox,
+  );
+  replaceChildren(container, root);
+  layout = { root, metricSelect, heatmap, depth, layerSelect, kindSelect, headSelect, summary, histogram, tail: createTailView(tailBox) };
+  metricSelect.addEventListener('change', () => {
+    state.metric = metricSelect.value;
+    drawOverview();
+  });
+  const pick = () => {
+    state.selection = { layer: Number(layerSelect.value), kind: kindSelect.value, head: Number(headSelect.value) };
+    drawOverview();
+    drawDetail();
+  };
+  layerSelect.addEventListener('change', pick);
+  kindSelect.addEventListener('change', () => {
+    headSelect.value = '-1';
+    pick();
+  });
+  headSelect.addEventListener('change', pick);
+  return layout;
+}
+
+function selectedEntry(): MatrixSpectra | undefined {
+  const s = state.selection;
+  return s ? entries.find((e) => e.layer === s.layer && e.kind === s.kind) : undefined;
+}
+
+function drawOverview(): void {
+  if (!layout || !theme) return;
+  const metric = metricById(state.metric);
+  const cells = heatmapCells(entries, metric);
+  const plot = renderPlot(layout.heatmap, heatmapPlot(cells, metric, theme, state.selection), theme) as HTMLElement & { value?: { layer: number; kind: string } | null };
+  annotateCells(plot, cells);
+  plot.addEventListener('click', () => {
+    const v = plot.value;
+    if (!v || typeof v.layer !== 'number') return;
+    state.selection = { layer: v.layer, kind: v.kind, head: -1 };
+    drawOverview();
+    drawDetail();
+  });
+  const series = depthSeries(entries);
+  if (series.length) renderPlot(layout.depth, depthPlot(series, theme), theme);
+  else layout.depth.textContent = 'No singular-vector randomness for q, k, v yet.';
+}
+
+function fillSelect(select: HTMLSelectElement, values: [string, string][], current: string): void {
+  select.replaceChildren(...values.map(([v, label]) => option(v, label, v === current)));
+  if (!values.some(([v]) => v === current) && values.length) select.value = values[0]![0];
+}
+
+function describeSpectrum(s: Spectrum, label: string): string {
+  const parts = [`${label}: ${s.rows}×${s.cols}`];
+  if (s.note) parts.push(s.note);
+  if (s.mp) {
+    parts.push(`σ = ${formatValue(s.mp.sigma)}`, `MP bulk [${formatValue(s.mp.lower)}, ${formatValue(s.mp.upper)}]`, `${s.mp.spikes} spike${s.mp.spikes === 1 ? '' : 's'}`, `KS to MP = ${formatValue(s.mp.ks)}`);
+  }
+  if (s.vectors) parts.push(`mean KS p of ${s.vectors.count} ${s.vectors.side} vectors = ${formatValue(s.vectors.meanP)} (${formatValue(100 * s.vectors.fractionBelow05)}% below 0.05)`);
+  const m = s.metrics;
+  parts.push(`stable rank ${formatValue(m.stableRank)}`, `log10 λmax ${formatValue(m.logSpectralNorm)}`, `rand_distance ${formatValue(m.randDistance)}`);
+  return parts.join(' · ');
+}
+
+function drawDetail(): void {
+  if (!layout || !theme) return;
+  if (!state.selection && entries.length) state.selection = { layer: entries[0]!.layer, kind: entries[0]!.kind, head: -1 };
+  const sel = state.selection;
+  if (!sel) return;
+  const layers = [...new Set(entries.map((e) => e.layer))].sort((a, b) => a - b);
+  fillSelect(layout.layerSelect, layers.map((l) => [String(l), String(l)]), String(sel.layer));
+  const kinds = entries.filter((e) => e.layer === Number(layout!.layerSelect.value)).map((e) => e.kind);
+  fillSelect(layout.kindSelect, kinds.map((k) => [k, k]), sel.kind);
+  sel.layer = Number(layout.layerSelect.value);
+  sel.kind = layout.kindSelect.value;
+  const entry = selectedEntry();
+  const heads = entry?.heads ?? [];
+  fillSelect(layout.headSelect, [['-1', 'whole matrix'], ...heads.map((x): [string, string] => [String(x.head), `head ${x.head}`])], String(sel.head));
+  sel.head = Number(layout.headSelect.value);
+  if (!entry) return;
+  const spectrum = sel.head >= 0 ? heads.find((x) => x.head === sel.head)?.spectrum ?? entry.spectrum : entry.spectrum;
+  layout.summary.textContent = describeSpectrum(spectrum, sel.head >= 0 ? `layer ${sel.layer} ${sel.kind} head ${sel.head}` : `layer ${sel.layer} ${sel.kind}`);
+  const hist = histogramPlot(spectrum, theme);
+  if (typeof hist === 'string') layout.histogram.textContent = hist;
+  else renderPlot(layout.histogram, hist, theme);
+  layout.tail.show((spectrum.singularValues ?? []).map((v) => v * v), spectrum.metrics.alpha, theme);
+}
+
+function draw(container: HTMLElement, list: MatrixSpectra[], t: Theme): void {
+  entries = list;
+  theme = t;
+  ensureLayout(container);
+  drawOverview();
+  drawDetail();
+}
+
+startAnalysisPanel<SpectraOptions, MatrixSpectra, SpectraResult>({
+  renderOptions(container, options, rerun) {
+    const side = h('select', { 'data-testid': 'spectra-side', 'aria-label': 'Singular vectors tested' });
+    side.append(option('right', 'right singular vectors (input side)', options.vectorSide !== 'left'), option('left', 'left singular vectors (output side)', options.vectorSide === 'left'));
+    const heads = h('input', { type: 'checkbox', 'data-testid': 'spectra-heads' });
+    heads.checked = options.heads !== false;
+    const run = h('button', { type: 'button', class: 'll-spectra-button', 'data-testid': 'spectra-run' }, 'Run with these options');
+    run.addEventListener('click', () => rerun({ ...options, vectorSide: side.value === 'left' ? 'left' : 'right', heads: heads.checked }));
+    replaceChildren(container, h('div', { class: 'll-spectra-row' }, h('label', {}, 'KS test of ', side), h('label', {}, heads, ' per attention head'), run));
+  },
+  renderPartial(container, partials, t) {
+    draw(container, partials, t);
+  },
+  renderResult(container, result, t) {
+    draw(container, result.entries, t);
+  },
+});

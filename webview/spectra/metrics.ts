@@ -1,0 +1,72 @@
+/**
+ * What the spectra panel can colour its layer × kind heatmap by, and how each value is read from a
+ * matrix's result. Values that crossed the webview boundary as null (NaN on the worker side) and
+ * unreliable power-law fits are "missing" here, never a misleading number.
+ */
+import type { MatrixSpectra } from '../../src/analysis/methods/spectra';
+import type { Spectrum } from '../../src/analysis/methods/spectrum';
+
+export interface MetricDef {
+  id: string;
+  label: string;
+  /** Text for the colour legend and tooltips. */
+  short: string;
+  get(e: MatrixSpectra): number | null;
+  /** Fixed colour range, when the metric has a natural one. */
+  domain?: [number, number];
+}
+
+function finite(v: number | null | undefined): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+const of = (f: (s: Spectrum) => number | null | undefined) => (e: MatrixSpectra) => finite(f(e.spectrum));
+
+export const METRICS: MetricDef[] = [
+  { id: 'meanP', label: 'Mean KS p of singular vectors (heads averaged)', short: 'mean KS p', get: (e) => finite(e.meanP), domain: [0, 1] },
+  { id: 'fractionBelow05', label: 'Fraction of singular vectors with p < 0.05', short: 'p < 0.05', get: of((s) => s.vectors?.fractionBelow05), domain: [0, 1] },
+  { id: 'spikes', label: 'Spikes above the Marchenko–Pastur edge', short: 'spikes', get: of((s) => s.mp?.spikes) },
+  { id: 'fractionOutside', label: 'Fraction of singular values outside the MP bulk', short: 'outside MP', get: of((s) => s.mp?.fractionOutside) },
+  { id: 'ksMp', label: 'KS distance of singular values to Marchenko–Pastur', short: 'KS to MP', get: of((s) => s.mp?.ks), domain: [0, 1] },
+  { id: 'alpha', label: 'Power-law α of the eigenvalue tail (reliable fits only)', short: 'α', get: of((s) => (s.metrics.alpha.reliable ? s.metrics.alpha.alpha : null)) },
+  { id: 'alphaWeighted', label: 'alpha_weighted = α · log10 λmax (reliable fits only)', short: 'α weighted', get: of((s) => (s.metrics.alpha.reliable ? s.metrics.alphaWeighted : null)) },
+  { id: 'logSpectralNorm', label: 'log_spectral_norm = log10 λmax', short: 'log10 λmax', get: of((s) => s.metrics.logSpectralNorm) },
+  { id: 'logNorm', label: 'log_norm = log10 Σλ', short: 'log10 Σλ', get: of((s) => s.metrics.logNorm) },
+  { id: 'stableRank', label: 'Stable rank Σλ / λmax', short: 'stable rank', get: of((s) => s.metrics.stableRank) },
+  { id: 'randDistance', label: 'rand_distance (Jensen–Shannon to the entry-shuffled matrix)', short: 'rand distance', get: of((s) => s.metrics.randDistance) },
+  { id: 'sigma', label: 'Entry standard deviation σ', short: 'σ', get: of((s) => s.mp?.sigma) },
+];
+
+export function metricById(id: string): MetricDef {
+  return METRICS.find((m) => m.id === id) ?? METRICS[0]!;
+}
+
+export interface Cell {
+  layer: number;
+  kind: string;
+  value: number | null;
+  /** Why the value is missing (unreliable fit), for the tooltip. */
+  note?: string;
+}
+
+export function heatmapCells(entries: MatrixSpectra[], metric: MetricDef): Cell[] {
+  return entries.map((e) => {
+    const value = metric.get(e);
+    const a = e.spectrum.metrics.alpha;
+    const note = value === null && (metric.id === 'alpha' || metric.id === 'alphaWeighted') ? a.reason ?? 'no power-law fit' : undefined;
+    return { layer: e.layer, kind: e.kind, value, note };
+  });
+}
+
+/** Mean KS p per layer for each attention kind present: the "randomness vs depth" series. */
+export function depthSeries(entries: MatrixSpectra[], kinds: readonly string[] = ['q', 'k', 'v']): { name: string; points: { x: number; y: number }[] }[] {
+  return kinds
+    .map((kind) => ({
+      name: kind,
+      points: entries
+        .filter((e) => e.kind === kind && finite(e.meanP) !== null)
+        .map((e) => ({ x: e.layer, y: e.meanP as number }))
+        .sort((a, b) => a.x - b.x),
+    }))
+    .filter((s) => s.points.length > 0);
+}
