@@ -1,20 +1,16 @@
 /**
  * The worker's open models, least recently used first out. A model is reused only while every file
- * it was read from still has the size and modification time it had when opened: a checkpoint that
- * a training run rewrites in place is opened afresh rather than read through a stale header.
+ * it was read from keeps the identity it had when opened (fileIdentity.ts: inode, size, mtime,
+ * ctime): a checkpoint that a training run rewrites in place is opened afresh rather than read
+ * through a stale header.
  */
-import { stat } from 'node:fs/promises';
+import { modelFilesIdentity } from './fileIdentity';
 import type { ModelHandle } from './model/types';
 
 interface Entry {
   handle: Promise<ModelHandle>;
-  /** `size:mtimeMs` of each file of the model, in `handle.files` order (set before `handle` resolves). */
+  /** fileIdentity of the model's files (set before `handle` resolves). */
   fingerprint?: string;
-}
-
-async function fingerprintOf(files: readonly string[]): Promise<string> {
-  const stats = await Promise.all(files.map((f) => stat(f)));
-  return stats.map((s) => `${s.size}:${s.mtimeMs}`).join('|');
 }
 
 export class ModelCache {
@@ -52,7 +48,7 @@ export class ModelCache {
     const entry: Entry = {
       // The fingerprint is part of loading, so a caller never sees a handle the cache cannot check.
       handle: this.open(path).then(async (h) => {
-        entry.fingerprint = await fingerprintOf(h.files);
+        entry.fingerprint = await modelFilesIdentity(h);
         return h;
       }),
     };
@@ -72,10 +68,7 @@ export class ModelCache {
     } catch {
       return false;
     }
-    try {
-      return (await fingerprintOf(handle.files)) === entry.fingerprint;
-    } catch {
-      return false; // a file vanished
-    }
+    // A vanished file has the identity '-', so it never matches.
+    return (await modelFilesIdentity(handle)) === entry.fingerprint;
   }
 }

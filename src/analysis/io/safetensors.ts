@@ -5,11 +5,11 @@
  * opens as fast as a tiny one. Every check here turns a damaged file into a message that says what
  * is wrong, before any tensor is read through a bad offset.
  */
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { TensorEntry } from '../model/types';
 import { DTYPE_BYTES, DTYPES, isDType } from './dtypes';
-import { readExactly } from './readBytes';
+import { ModelFileError } from './modelFileError';
+import { openRegularFile, readExactly } from './readBytes';
 
 /** The reference implementation's limit: larger headers are refused rather than parsed. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -25,17 +25,17 @@ export interface SafetensorsHeader {
 }
 
 /** An error in a safetensors file; the message names the file and what is wrong with it. */
-export class SafetensorsError extends Error {
+export class SafetensorsError extends ModelFileError {
   constructor(file: string, problem: string) {
-    super(`${basename(file)}: ${problem}`);
+    super(`${basename(file)}: ${problem}`, file);
     this.name = 'SafetensorsError';
   }
 }
 
 export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
-  const fh = await open(file, 'r');
+  // A folder or named pipe named *.safetensors is refused here, before any read could block.
+  const { fh, size: fileSize } = await openRegularFile(file);
   try {
-    const fileSize = (await fh.stat()).size;
     if (fileSize < 8) throw new SafetensorsError(file, `the file is ${fileSize} bytes long, too short to be a safetensors file (it must start with an 8-byte header length); it is truncated or not a safetensors file`);
     const lenBytes = new Uint8Array(8);
     await readExactly(fh, lenBytes, 0, file);

@@ -5,8 +5,10 @@
  * followed on purpose: a Hugging Face cache snapshot folder is made of symlinks into `../../blobs`,
  * and the user chose that folder; only the name written in the index is untrusted.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { ModelFileError } from './modelFileError';
+import { readJsonFile } from './readBytes';
 
 export const INDEX_FILE = 'model.safetensors.index.json';
 
@@ -28,35 +30,32 @@ function isInside(folder: string, target: string): boolean {
 
 /** Resolves a shard name against `folder`, refusing anything that lands outside it. */
 export async function resolveShard(folder: string, indexName: string, shard: string): Promise<string> {
-  if (shard.length === 0 || shard.includes('\0')) throw new Error(`${indexName}: shard name ${JSON.stringify(shard)} is not a file name`);
-  if (isAbsolute(shard)) throw new Error(`${indexName}: shard ${JSON.stringify(shard)} is an absolute path; shards must be files inside the model folder`);
+  const fail = (problem: string) => new ModelFileError(`${indexName}: shard ${JSON.stringify(shard)} ${problem}`);
+  if (shard.length === 0 || shard.includes('\0')) throw new ModelFileError(`${indexName}: shard name ${JSON.stringify(shard)} is not a file name`);
+  if (isAbsolute(shard)) throw fail('is an absolute path; shards must be files inside the model folder');
   const full = resolve(folder, shard);
-  if (!isInside(folder, full)) throw new Error(`${indexName}: shard ${JSON.stringify(shard)} resolves outside the model folder; refusing to read it`);
+  if (!isInside(folder, full)) throw fail('resolves outside the model folder; refusing to read it');
+  let s;
   try {
-    await stat(full);
+    s = await stat(full);
   } catch {
-    throw new Error(`${indexName}: shard ${JSON.stringify(shard)} is listed but missing from the model folder`);
+    throw fail('is listed but missing from the model folder');
   }
+  // A folder or pipe under a shard's name is reported here; the reader re-checks with fstat on open.
+  if (!s.isFile()) throw fail(`is ${s.isDirectory() ? 'a folder' : 'not a regular file'}, not a safetensors file`);
   return full;
 }
 
 export async function readShardIndex(folder: string, indexName = INDEX_FILE): Promise<ShardIndex> {
   const indexPath = resolve(folder, indexName);
-  const size = (await stat(indexPath)).size;
-  if (size > MAX_INDEX_BYTES) throw new Error(`${indexName} is ${size} bytes, too large for a shard index`);
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(indexPath, 'utf8'));
-  } catch (e) {
-    throw new Error(`${indexName} is not valid JSON (${(e as Error).message})`);
-  }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${indexName} must be a JSON object with a "weight_map"`);
+  const json = await readJsonFile(indexPath, indexName, MAX_INDEX_BYTES);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new ModelFileError(`${indexName} must be a JSON object with a "weight_map"`, indexPath);
   const { weight_map: map, metadata } = json as Record<string, unknown>;
-  if (map === null || typeof map !== 'object' || Array.isArray(map)) throw new Error(`${indexName} has no "weight_map" object mapping tensor names to shard files`);
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) throw new ModelFileError(`${indexName} has no "weight_map" object mapping tensor names to shard files`, indexPath);
   const byName = new Map<string, string>();
   const resolved = new Map<string, string>();
   for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
-    if (typeof shard !== 'string') throw new Error(`${indexName}: the shard of tensor '${tensor}' must be a file name, got ${JSON.stringify(shard)}`);
+    if (typeof shard !== 'string') throw new ModelFileError(`${indexName}: the shard of tensor '${tensor}' must be a file name, got ${JSON.stringify(shard)}`);
     let full = resolved.get(shard);
     if (full === undefined) {
       full = await resolveShard(folder, indexName, shard);
@@ -64,7 +63,7 @@ export async function readShardIndex(folder: string, indexName = INDEX_FILE): Pr
     }
     byName.set(tensor, full);
   }
-  if (byName.size === 0) throw new Error(`${indexName} lists no tensors`);
+  if (byName.size === 0) throw new ModelFileError(`${indexName} lists no tensors`, indexPath);
   const meta = metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : {};
   return { shards: [...new Set(resolved.values())], weightMap: byName, metadata: meta };
 }

@@ -4,12 +4,14 @@
  * pool, so conversion hides behind the read. Nothing ever reads a whole file. F32 is read straight
  * into the result; BF16 is read into the result's own memory and widened there (bf16Wasm.ts).
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { throwIfCancelled, type JobContext } from '../jobs';
 import type { TensorEntry } from '../model/types';
 import { bf16Destination } from './bf16Wasm';
 import { decodeInto, DTYPE_BYTES } from './dtypes';
-import { MAX_READ_BYTES, readExactly } from './readBytes';
+import { ModelFileError } from './modelFileError';
+import { MAX_READ_BYTES, openRegularFile, readExactly } from './readBytes';
 
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -82,9 +84,18 @@ async function pipeline(
   }
 }
 
+/**
+ * Opens the tensor's file afresh for each read (never a cached descriptor), so a checkpoint replaced
+ * by a folder or pipe, or cut short since its header was read, fails here with a message rather than
+ * blocking or handing back a half-filled buffer; a cut during the read fails in readExactly.
+ */
 async function withFile<T>(entry: TensorEntry, body: (fh: FileHandle) => Promise<T>): Promise<T> {
-  const fh = await open(entry.file, 'r');
+  const { fh, size } = await openRegularFile(entry.file);
   try {
+    const end = entry.dataStart + entry.byteLength;
+    if (size < end) {
+      throw new ModelFileError(`${basename(entry.file)}: the file is now ${size} bytes long but tensor '${entry.name}' ends at byte ${end}; it was truncated or rewritten since it was opened: reload the model`, entry.file);
+    }
     return await body(fh);
   } finally {
     await fh.close();

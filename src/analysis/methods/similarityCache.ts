@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { modelFilesIdentity } from '../fileIdentity';
 import type { ModelHandle } from '../model/types';
 import type { LayerSimilarityResult } from './layerSimilarity';
 import { settingsKey, type SimilaritySettings } from './similarityOptions';
@@ -22,10 +23,9 @@ const FORMAT = 1;
 
 const memory = new Map<string, LayerSimilarityResult>();
 
-/** `path|size:mtime|…` over the model's files. */
+/** The model path and the identity (inode, size, mtime, ctime) of every file it was read from. */
 export async function modelIdentity(model: ModelHandle): Promise<string> {
-  const stats = await Promise.all(model.files.map((f) => stat(f)));
-  return `${model.path}|${model.files.map((f, i) => `${f}:${stats[i].size}:${stats[i].mtimeMs}`).join('|')}`;
+  return `${model.path}|${model.files.join('|')}|${await modelFilesIdentity(model)}`;
 }
 
 export function similarityCacheKey(identity: string, settings: SimilaritySettings): string {

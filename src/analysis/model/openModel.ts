@@ -3,9 +3,11 @@
  * to a few MB whatever the model size), so an 8B sharded checkpoint opens in milliseconds; tensor
  * values are read later, on demand, by readRole.ts and summary.ts.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readSafetensorsHeader, type SafetensorsHeader } from '../io/safetensors';
+import { ModelFileError } from '../io/modelFileError';
+import { readJsonFile } from '../io/readBytes';
 import { INDEX_FILE, readShardIndex } from '../io/shardIndex';
 import { mapArchitecture } from './architectures/index';
 import type { ModelHandle, TensorEntry } from './types';
@@ -31,14 +33,8 @@ async function readConfig(folder: string): Promise<Record<string, unknown> | nul
     return null;
   }
   if (!s.isFile()) return null;
-  if (s.size > MAX_CONFIG_BYTES) throw new Error(`config.json is ${s.size} bytes, far larger than any model config; refusing to parse it`);
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(p, 'utf8'));
-  } catch (e) {
-    throw new Error(`config.json in ${folder} is not valid JSON (${(e as Error).message})`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`config.json in ${folder} must be a JSON object`);
+  const value = await readJsonFile(p, `config.json in ${folder}`, MAX_CONFIG_BYTES);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ModelFileError(`config.json in ${folder} must be a JSON object`, p);
   return value as Record<string, unknown>;
 }
 
@@ -54,7 +50,7 @@ async function folderWeights(folder: string): Promise<{ files: string[]; weightM
   if (all.length === 0) {
     const others = (await readdir(folder)).filter((n) => /\.(bin|pt|pth|ckpt|gguf)$/.test(n));
     const hint = others.length ? ` It holds ${others.slice(0, 3).join(', ')}: Layer Lens reads only safetensors; convert the checkpoint first.` : '';
-    throw new Error(`${folder} has no .safetensors weights.${hint}`);
+    throw new ModelFileError(`${folder} has no .safetensors weights.${hint}`);
   }
   return { files: all.map((n) => join(folder, n)) };
 }
@@ -64,7 +60,7 @@ function collectTensors(headers: SafetensorsHeader[], weightMap?: Map<string, st
   for (const h of headers) {
     for (const t of h.tensors) {
       const seen = tensors.get(t.name);
-      if (seen) throw new Error(`tensor '${t.name}' is stored twice, in ${basename(seen.file)} and ${basename(t.file)}; the folder mixes two checkpoints`);
+      if (seen) throw new ModelFileError(`tensor '${t.name}' is stored twice, in ${basename(seen.file)} and ${basename(t.file)}; the folder mixes two checkpoints`);
       tensors.set(t.name, t);
     }
   }
@@ -72,7 +68,7 @@ function collectTensors(headers: SafetensorsHeader[], weightMap?: Map<string, st
     for (const [name, shard] of weightMap) {
       const t = tensors.get(name);
       if (!t || t.file !== shard) {
-        throw new Error(`${INDEX_FILE} puts tensor '${name}' in ${basename(shard)}, but ${t ? `it is in ${basename(t.file)}` : 'no shard holds it'}; the index does not match the shards`);
+        throw new ModelFileError(`${INDEX_FILE} puts tensor '${name}' in ${basename(shard)}, but ${t ? `it is in ${basename(t.file)}` : 'no shard holds it'}; the index does not match the shards`);
       }
     }
   }
@@ -85,7 +81,7 @@ export async function openModel(path: string): Promise<ModelHandle> {
   try {
     s = await stat(full);
   } catch {
-    throw new Error(`No such file or folder: ${path}`);
+    throw new ModelFileError(`No such file or folder: ${path}`);
   }
   const kind: 'file' | 'folder' = s.isDirectory() ? 'folder' : 'file';
   const folder = kind === 'folder' ? full : dirname(full);
@@ -94,7 +90,7 @@ export async function openModel(path: string): Promise<ModelHandle> {
   const config = await readConfig(folder);
   const headers = await Promise.all(files.map((f) => readSafetensorsHeader(f)));
   const tensors = collectTensors(headers, weightMap);
-  if (tensors.size === 0) throw new Error(`${basename(full)} holds no tensors`);
+  if (tensors.size === 0) throw new ModelFileError(`${basename(full)} holds no tensors`);
   const mapped = mapArchitecture({ config, tensors });
   return {
     path: full,

@@ -14,10 +14,16 @@ export interface Geometry {
   headDim?: number;
 }
 
+/**
+ * No real dimension comes near 2^24 (the largest vocabularies are ~2^18); a larger value is a damaged
+ * or hostile config, and bounding it keeps every product of two dimensions an exact integer.
+ */
+export const MAX_CONFIG_DIM = 2 ** 24;
+
 function positiveInt(config: Record<string, unknown>, keys: string[]): number | undefined {
   for (const k of keys) {
     const v = config[k];
-    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= MAX_CONFIG_DIM) return v;
   }
   return undefined;
 }

@@ -4,10 +4,19 @@
  * BOS decision is made here (HF's fast Llama tokenizers rebuild their post-processor from that flag,
  * which is what we reproduce). Models without a tokenizer take prompts as token ids.
  */
-import { readFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { ModelFileError } from '../io/modelFileError';
+import { readJsonFile } from '../io/readBytes';
+
+/** The largest tokenizer.json in common use (Gemma 3, 262k tokens) is ~33 MB; four times that is not one. */
+const MAX_TOKENIZER_BYTES = 128 * 1024 * 1024;
+const MAX_TOKENIZER_CONFIG_BYTES = 16 * 1024 * 1024;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
 
 export interface EncodeOptions {
   /** Overrides the tokenizer's own BOS rule (e.g. persistence analysis wants no BOS). */
@@ -45,43 +54,46 @@ export async function loadTokenizer(modelPath: string): Promise<PromptTokenizer 
   const folder = modelFolder(modelPath);
   const tokPath = join(folder, 'tokenizer.json');
   if (!existsSync(tokPath)) return null;
-  let tokJson: Json;
-  try {
-    tokJson = JSON.parse(await readFile(tokPath, 'utf8')) as Json;
-  } catch (e) {
-    throw new Error(`${tokPath} is not valid JSON: ${(e as Error).message}`);
-  }
+  const tokJson = await readJsonFile(tokPath, tokPath, MAX_TOKENIZER_BYTES);
+  if (!isObject(tokJson)) throw new ModelFileError(`${tokPath} must be a JSON object describing a tokenizer`, tokPath);
   const cfgPath = join(folder, 'tokenizer_config.json');
   let cfg: Json = {};
   if (existsSync(cfgPath)) {
-    try {
-      cfg = JSON.parse(await readFile(cfgPath, 'utf8')) as Json;
-    } catch (e) {
-      throw new Error(`${cfgPath} is not valid JSON: ${(e as Error).message}`);
-    }
+    const raw = await readJsonFile(cfgPath, cfgPath, MAX_TOKENIZER_CONFIG_BYTES);
+    if (!isObject(raw)) throw new ModelFileError(`${cfgPath} must be a JSON object`, cfgPath);
+    cfg = raw;
   }
   return tokenizerFromJson(tokJson, cfg, tokPath);
 }
 
 export function tokenizerFromJson(tokJson: Json, cfg: Json, source = 'tokenizer.json'): PromptTokenizer {
+  if (!isObject(tokJson)) throw new ModelFileError(`${source} must be a JSON object describing a tokenizer`);
+  // The library trusts its input: a damaged file can make it throw anything (TypeError included)
+  // from construction or from the first encode, so both run here and any failure is the file's.
   let tok: Tokenizer;
+  let vocabSize = 0;
+  let bosId: number | null = null;
+  let postAddsPrefix = false;
   try {
     tok = new Tokenizer(tokJson, cfg);
+    for (const id of tok.get_vocab(true).values()) {
+      if (!Number.isSafeInteger(id) || id < 0) throw new Error(`the vocabulary holds the id ${JSON.stringify(id)}, which is not a non-negative integer`);
+      vocabSize = Math.max(vocabSize, id + 1);
+    }
+    const bosText = tokenContent(cfg.bos_token);
+    bosId = bosText !== null ? (tok.token_to_id(bosText) ?? null) : null;
+    if (bosId !== null && (!Number.isSafeInteger(bosId) || bosId < 0)) throw new Error(`the BOS token ${JSON.stringify(bosText)} has the id ${JSON.stringify(bosId)}, which is not a non-negative integer`);
+    // If the config says nothing, the post-processor decides (Llama-2 templates add <s>, Llama-3's does too
+    // via its own template, GPT-2's adds nothing): probe it once.
+    const probe = 'a';
+    const raw = tok.encode(probe, { add_special_tokens: false }).ids;
+    const full = tok.encode(probe, { add_special_tokens: true }).ids;
+    if (full.length > raw.length && bosId !== null && full[0] === bosId) postAddsPrefix = true;
   } catch (e) {
-    throw new Error(`cannot load ${source}: ${(e as Error).message}`);
+    // The library interpolates objects as '[object Object]'; say what it is instead.
+    const why = (e instanceof Error ? e.message : String(e)).replace(/\[object Object\]/g, 'a JSON object');
+    throw new ModelFileError(`cannot load ${source}: ${why}`);
   }
-  const vocab = tok.get_vocab(true);
-  let vocabSize = 0;
-  for (const id of vocab.values()) vocabSize = Math.max(vocabSize, id + 1);
-  const bosText = tokenContent(cfg.bos_token);
-  const bosId = bosText !== null ? (tok.token_to_id(bosText) ?? null) : null;
-  // If the config says nothing, the post-processor decides (Llama-2 templates add <s>, Llama-3's does too
-  // via its own template, GPT-2's adds nothing): probe it once.
-  let postAddsPrefix = false;
-  const probe = 'a';
-  const raw = tok.encode(probe, { add_special_tokens: false }).ids;
-  const full = tok.encode(probe, { add_special_tokens: true }).ids;
-  if (full.length > raw.length && bosId !== null && full[0] === bosId) postAddsPrefix = true;
   const addsBos = typeof cfg.add_bos_token === 'boolean' ? cfg.add_bos_token && bosId !== null : postAddsPrefix;
 
   return {
@@ -91,6 +103,10 @@ export function tokenizerFromJson(tokJson: Json, cfg: Json, source = 'tokenizer.
     addsBos,
     encode(text: string, opts: EncodeOptions = {}): number[] {
       const ids = tok.encode(text, { add_special_tokens: false }).ids;
+      // The library hands back whatever the vocabulary held: a damaged one yields ids that are
+      // arrays or strings, which would index embeddings with garbage.
+      const bad = ids.findIndex((id: number) => !Number.isSafeInteger(id) || id < 0);
+      if (bad >= 0) throw new ModelFileError(`${source}: encoding gave the token id ${String(ids[bad])}, which is not a non-negative integer; the vocabulary in the file is damaged`);
       const wantBos = opts.addBos ?? addsBos;
       if (wantBos) {
         if (bosId === null) throw new Error(`${source}: a BOS token was requested but tokenizer_config.json names none`);

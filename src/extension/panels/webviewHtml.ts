@@ -5,9 +5,9 @@
  * (webview/shared/plot.ts), and the toolkit (FAST) finds it in the csp-nonce meta tag, so no
  * 'unsafe-inline' is needed anywhere.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { contentSecurityPolicy, newNonce, webviewOptionsFor } from './csp';
 
 export interface WebviewPage {
   /** Bundle name: loads media/dist/<bundle>.js and, if present, media/<bundle>.css. */
@@ -18,7 +18,7 @@ export interface WebviewPage {
 }
 
 export function webviewOptions(mediaRoot: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return { enableScripts: true, localResourceRoots: [mediaRoot], enableFindWidget: true };
+  return webviewOptionsFor(mediaRoot);
 }
 
 function escapeHtml(s: string): string {
@@ -26,15 +26,9 @@ function escapeHtml(s: string): string {
 }
 
 export function renderWebviewHtml(webview: vscode.Webview, mediaRoot: vscode.Uri, page: WebviewPage): string {
-  const nonce = randomBytes(18).toString('base64');
+  const nonce = newNonce();
   const src = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, ...parts)).toString();
-  const csp = [
-    "default-src 'none'",
-    `img-src ${webview.cspSource} data: blob:`,
-    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-    `font-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
+  const csp = contentSecurityPolicy(webview.cspSource, nonce);
   const styles = ['shared.css', ...(page.styles ?? []), `${page.bundle}.css`]
     .filter((f) => existsSync(vscode.Uri.joinPath(mediaRoot, f).fsPath))
     .map((f) => `<link rel="stylesheet" href="${src(f)}">`)

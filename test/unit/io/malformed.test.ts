@@ -110,7 +110,7 @@ test('a file cut short after it was opened: the read fails with a message, no ha
   const p = await fileWith(buildSafetensors([{ name: 'w', dtype: 'BF16', shape: [64, 64], values: new Float32Array(4096).fill(1) }]));
   const model = await openModel(p);
   await truncate(p, 1000);
-  await assert.rejects(readTensorF32(model, 'w'), /the file ended at byte 1000 while \d+ bytes from byte \d+ were needed; it is truncated or was changed while open/);
+  await assert.rejects(readTensorF32(model, 'w'), /the file is now 1000 bytes long but tensor 'w' ends at byte \d+; it was truncated or rewritten since it was opened: reload the model/);
 });
 
 test('random corruption of a valid file never crashes: each outcome is a parse or a clear Error', T, async () => {
