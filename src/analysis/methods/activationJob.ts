@@ -8,15 +8,10 @@ import type { ModelHandle } from '../model/types';
 import type { Engine } from '../engine/engine';
 import { executorFor } from '../model/executor/index';
 import { loadTokenizer } from '../model/tokenizer';
-import { builtinPrompts, type Prompt } from '../prompts/index';
-import { loadPromptFile } from '../prompts/loadPromptFile';
+import { gatherPrompts, type PromptSource } from '../prompts/promptSources';
 import { activationAnalysis, type ActivationOptions, type ActivationResult, type Threshold, type TokenizedPrompt } from './activation';
 
-export type PromptSource =
-  | { kind: 'builtin'; domains?: string[]; perDomain?: number }
-  | { kind: 'file'; path: string }
-  | { kind: 'text'; text: string; domain?: string }
-  | { kind: 'tokens'; ids: number[][]; domain?: string };
+export type { PromptSource } from '../prompts/promptSources';
 
 export interface ActivationJobParams {
   prompts: PromptSource[];
@@ -36,32 +31,9 @@ export interface ActivationJobResult extends ActivationResult {
   seconds: number;
 }
 
-async function gather(sources: PromptSource[]): Promise<Array<Prompt | { domain: string; ids: number[] }>> {
-  const out: Array<Prompt | { domain: string; ids: number[] }> = [];
-  for (const s of sources) {
-    switch (s.kind) {
-      case 'builtin':
-        out.push(...builtinPrompts(s.domains, s.perDomain));
-        break;
-      case 'file':
-        out.push(...(await loadPromptFile(s.path)));
-        break;
-      case 'text':
-        if (s.text.trim().length === 0) throw new Error('the selected text is empty');
-        out.push({ domain: s.domain ?? 'selection', text: s.text });
-        break;
-      case 'tokens':
-        for (const ids of s.ids) out.push({ domain: s.domain ?? 'tokens', ids });
-        break;
-    }
-  }
-  if (out.length === 0) throw new Error('no prompts to analyse');
-  return out;
-}
-
 export async function runActivationJob(model: ModelHandle, params: ActivationJobParams, opts: Pick<ActivationOptions, 'signal' | 'onProgress' | 'onPartial'> & { engine?: Engine } = {}): Promise<ActivationJobResult> {
   const t0 = performance.now();
-  const raw = await gather(params.prompts);
+  const raw = await gatherPrompts(params.prompts);
   const tok = raw.some((p) => 'text' in p) ? await loadTokenizer(model.path) : null;
   const maxTokens = params.maxTokens ?? 128;
   const prompts: TokenizedPrompt[] = raw.map((p) => {

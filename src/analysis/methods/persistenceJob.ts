@@ -11,10 +11,10 @@ import type { ModelHandle } from '../model/types';
 import type { Matrix } from '../linalg/matrix';
 import { executorFor } from '../model/executor/index';
 import { loadTokenizer } from '../model/tokenizer';
-import { builtinPrompts, type Prompt } from '../prompts/index';
-import { loadPromptFile } from '../prompts/loadPromptFile';
 import { openModel } from '../model/openModel';
-import type { PromptSource } from './activationJob';
+import { builtinPrompts } from '../prompts/index';
+import { loadPromptFile } from '../prompts/loadPromptFile';
+import { gatherPrompts, type PromptSource } from '../prompts/promptSources';
 import { persistenceAnalysis, type PersistenceOptions, type PersistenceResult } from './persistence';
 import { writePrunedModel, type PruneReport } from './persistencePrune';
 import { perplexity, type PerplexityResult } from './persistencePerplexity';
@@ -33,22 +33,6 @@ export interface PersistenceJobResult extends PersistenceResult {
   seconds: number;
   /** Seconds of forward passes collecting the hidden states. */
   forwardSeconds: number;
-}
-
-type RawPrompt = Prompt | { domain: string; ids: number[] };
-
-async function gatherPrompts(sources: PromptSource[]): Promise<RawPrompt[]> {
-  const out: RawPrompt[] = [];
-  for (const s of sources) {
-    if (s.kind === 'builtin') out.push(...builtinPrompts(s.domains, s.perDomain));
-    else if (s.kind === 'file') out.push(...(await loadPromptFile(s.path)));
-    else if (s.kind === 'text') {
-      if (s.text.trim().length === 0) throw new Error('the selected text is empty');
-      out.push({ domain: s.domain ?? 'selection', text: s.text });
-    } else for (const ids of s.ids) out.push({ domain: s.domain ?? 'tokens', ids });
-  }
-  if (out.length === 0) throw new Error('no prompts to analyse');
-  return out;
 }
 
 export async function tokenizePrompts(model: ModelHandle, sources: PromptSource[], maxTokens = 64): Promise<number[][]> {
