@@ -1,0 +1,69 @@
+/**
+ * `layer-lens correlations <model> [--layer 0-3] [--rcond X] [--json]`: weight correlations M1–M8
+ * between attention and MLP matrices (methods.md §2): a layer × head table per head measure, M6's
+ * line over all heads, and M7/M8 per layer. --layer takes one value, a comma list or ranges.
+ */
+import type { CorrelationsResult } from '../methods/correlations';
+import { runCorrelations } from '../methods/correlations';
+import { HEAD_LABELS, HEAD_MEASURES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES } from '../methods/correlationsNames';
+import { parseLayerList } from './spectra';
+import { toJson, UsageError, type CliCommand, type CliValues } from './types';
+
+function fmt(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(4);
+}
+
+export function formatCorrelations(r: CorrelationsResult): string {
+  const a = r.attention;
+  const lines = [
+    `${r.model} (${r.architecture}): ${r.layers.length} layers${a ? `, ${a.numHeads} query heads, ${a.numKvHeads} kv heads (query head h uses kv head ⌊h/${a.groupSize}⌋), head_dim ${a.headDim}` : ''}; ${r.seconds.toFixed(2)} s${r.cached ? `, ${r.cached} layers from cache` : ''}`,
+  ];
+  const heads = Math.max(0, ...r.entries.map((e) => e.heads.length));
+  if (heads > 0) {
+    for (const m of HEAD_MEASURES) {
+      lines.push('', `${HEAD_LABELS[m]} — rows: layers, columns: query heads`);
+      lines.push(`  layer ${Array.from({ length: heads }, (_, h) => `h${h}`.padStart(8)).join('')}`);
+      for (const e of r.entries) lines.push(`  ${String(e.layer).padStart(5)} ${e.heads.map((h) => fmt(h[m]).padStart(8)).join('')}`);
+    }
+  }
+  if (r.m6) lines.push('', `M6: M5 = ${r.m6.intercept.toFixed(4)} + ${r.m6.slope.toFixed(4)}·M1 over ${r.m6.n} heads, r = ${r.m6.r.toFixed(4)}`);
+  const cols = [...M7_MEASURES.map((m) => M7_LABELS[m]), ...M8_MEASURES.map((m) => M8_LABELS[m])];
+  lines.push('', 'M7 and M8 per layer:', `  layer ${cols.map((c) => c.padStart(22)).join('')}`);
+  for (const e of r.entries) {
+    lines.push(`  ${String(e.layer).padStart(5)} ${[...M7_MEASURES.map((m) => e.m7[m]), ...M8_MEASURES.map((m) => e.m8[m])].map((v) => fmt(v).padStart(22)).join('')}`);
+  }
+  for (const n of r.notApplicable) lines.push(`not applicable: ${n.measure} — ${n.reason}`);
+  for (const e of r.entries) for (const n of e.notes) lines.push(`layer ${e.layer}: ${n}`);
+  lines.push('', 'cc = Pearson correlation of the flattened matrices; cc(M, I) = with the identity, from closed forms (no d×d product is formed); pinv by the Gram eigen-decomposition.');
+  return lines.join('\n');
+}
+
+function single(values: CliValues, key: string): string | undefined {
+  const v = values[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new UsageError(`--${key} needs a value`);
+  return v;
+}
+
+export const correlations: CliCommand = {
+  name: 'correlations',
+  summary: 'Weight correlations M1–M8 between attention and MLP matrices, per head and per layer',
+  usage: '<model> [--layer N|0,2|2-5] [--rcond X] [--json]',
+  options: {
+    layer: { type: 'string' },
+    rcond: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run({ positionals, values }, ctx) {
+    if (positionals.length !== 1) throw new UsageError('give exactly one model path');
+    const layerText = single(values, 'layer');
+    const rcondText = single(values, 'rcond');
+    const rcond = rcondText === undefined ? undefined : Number(rcondText);
+    if (rcond !== undefined && !(Number.isFinite(rcond) && rcond >= 0 && rcond < 1)) throw new UsageError(`--rcond must be a number in [0, 1), got '${rcondText}'`);
+    const model = await ctx.model(positionals[0]);
+    const result = await runCorrelations(model, { layers: layerText === undefined ? undefined : parseLayerList(layerText), rcond }, {
+      engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress,
+    });
+    ctx.out(values.json ? toJson(result) : formatCorrelations(result));
+  },
+};
