@@ -75,10 +75,25 @@ function cachedChoice(order: string[], threads: number): ReturnType<typeof choos
   let choice = choices.get(key);
   if (!choice) {
     choice = chooseProvider(order, threads);
-    choice.catch(() => choices.delete(key));
+    choice.then((c) => logChoiceOnce(c, threads)).catch(() => choices.delete(key));
     choices.set(key, choice);
   }
   return choice;
+}
+
+let choiceLogged = false;
+
+/**
+ * One line on stderr (the worker's log) per process when providers before the chosen one could
+ * not start, e.g. on a machine without a GPU. That is expected, so it is information, not an
+ * error; the reasons also travel in every result's EngineInfo.tried.
+ */
+function logChoiceOnce(choice: Awaited<ReturnType<typeof chooseProvider>>, threads: number): void {
+  const skipped = choice.tried.filter((t) => t.error);
+  if (choiceLogged || skipped.length === 0) return;
+  choiceLogged = true;
+  const reasons = skipped.map((t) => `${t.provider}: ${t.error}`).join('; ');
+  console.error(`Layer Lens engine: computing on ${choice.provider} with ${threads} thread${threads === 1 ? '' : 's'} (not available: ${reasons})`);
 }
 
 /**

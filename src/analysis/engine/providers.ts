@@ -4,9 +4,14 @@
  * (CUDA: "Failed to load shared library"; WebGPU: "Failed to get a WebGPU adapter"). So each
  * provider is tried by itself, in its own try/catch, by creating and running a tiny session; the
  * first that works is kept and every failure is recorded with its message.
+ *
+ * A machine without a GPU is the normal case, not an error: when a GPU provider's prerequisites are
+ * plainly missing (CUDA binaries not installed; no Vulkan loader for WebGPU on Linux) it is skipped
+ * without asking onnxruntime, whose native layers would otherwise print errors and warnings on
+ * stderr (Dawn writes "Couldn't load Vulkan" straight to it). The reason is still recorded.
  */
 import * as ort from 'onnxruntime-node';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GraphBuilder } from './graph';
 import type { ProviderAttempt } from './info';
@@ -46,6 +51,9 @@ export function sessionOptions(provider: string, threads: number): ort.Inference
 
 /** Tries one provider; returns undefined on success, else the reason it cannot be used. */
 export async function probeProvider(provider: string, threads: number): Promise<string | undefined> {
+  const missing = missingPrerequisite(provider);
+  if (missing) return missing;
+  quietNativeLogs();
   try {
     const options = { ...sessionOptions(provider, threads), logSeverityLevel: 4 as const };
     const session = await ort.InferenceSession.create(probeBytes(), options);
@@ -74,14 +82,62 @@ function explain(provider: string, message: string): string {
   return first;
 }
 
-function cudaBinariesInstalled(): boolean {
+/** onnxruntime-node's folder of native libraries for this platform, if it can be found. */
+function ortBinDir(): string | undefined {
   try {
     const main = require.resolve('onnxruntime-node');
-    const bin = join(dirname(main), '..', 'bin', 'napi-v6', `${process.platform}`, `${process.arch}`);
-    return existsSync(join(bin, 'libonnxruntime_providers_cuda.so'));
+    return join(dirname(main), '..', 'bin', 'napi-v6', `${process.platform}`, `${process.arch}`);
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+function cudaBinariesInstalled(): boolean {
+  const bin = ortBinDir();
+  return bin !== undefined && existsSync(join(bin, 'libonnxruntime_providers_cuda.so'));
+}
+
+/**
+ * Whether the dynamic loader can find libvulkan.so.1 (Linux; elsewhere WebGPU uses D3D12 or Metal
+ * and the probe decides). Looks where dlopen does: LD_LIBRARY_PATH, onnxruntime's own folder,
+ * /etc/ld.so.cache (which holds the names of every library it indexes) and the default folders.
+ */
+export function vulkanLoaderPresent(): boolean | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const name = 'libvulkan.so.1';
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ortBinDir() ?? ''];
+  dirs.push('/lib', '/usr/lib', '/lib64', '/usr/lib64', '/usr/local/lib', `/lib/${multiarch()}`, `/usr/lib/${multiarch()}`);
+  if (dirs.some((d) => d && existsSync(join(d, name)))) return true;
+  try {
+    return readFileSync('/etc/ld.so.cache').includes(name);
+  } catch {
+    return false; // no cache (musl, or a minimal image) and not in the default folders
+  }
+}
+
+function multiarch(): string {
+  return process.arch === 'arm64' ? 'aarch64-linux-gnu' : 'x86_64-linux-gnu';
+}
+
+/** A reason to skip `provider` without starting it, when a prerequisite is plainly absent. */
+function missingPrerequisite(provider: string): string | undefined {
+  if (provider === 'cuda' && !cudaBinariesInstalled()) {
+    return "onnxruntime-node's CUDA binaries are not installed (`npm run setup:cuda` installs them on a machine with CUDA 12)";
+  }
+  if (provider === 'webgpu' && vulkanLoaderPresent() === false) {
+    return 'no Vulkan loader (libvulkan.so.1), so WebGPU has no adapter on this machine';
+  }
+  return undefined;
+}
+
+/**
+ * onnxruntime's process-wide logger prints a provider's failure to load as an error on stderr
+ * ("[E:onnxruntime…] Failed to load library…") before the same message reaches us as an exception,
+ * which we record. It is configured once, when the first session is created, so it is set here,
+ * before the probes, unless the host chose a level itself.
+ */
+function quietNativeLogs(): void {
+  if (ort.env.logLevel === undefined || ort.env.logLevel === 'warning') ort.env.logLevel = 'fatal';
 }
 
 /** Validates a user-supplied order (the `layerLens.executionProviders` setting). */

@@ -3,7 +3,7 @@
 // cache, which is why stage one (dense → band, all GEMMs) stops at a small bandwidth.
 import { JobContext, throwIfCancelled, yieldToEventLoop } from '../jobs';
 import { WasmWorkspace } from './wasm/linalgWasm';
-import { sweepHelper } from './wasm/sweepHelper';
+import { leaseSweepHelper } from './wasm/sweepHelper';
 
 /** Lower band of a symmetric matrix: element (r, c), 0 ≤ r − c ≤ b, at data[c·ld + r − c]. */
 export interface SymmetricBand {
@@ -65,9 +65,12 @@ export async function bandToTridiagonal(
   const { n, b, ld } = band;
   if (ld < bandLeadingDimension(n, b)) throw new Error(`band storage of order ${n} and bandwidth ${b} needs leading dimension ≥ ${bandLeadingDimension(n, b)}, got ${ld}`);
   const ws = opts.ws ?? new WasmWorkspace();
-  const helper = !opts.singleThread && b > 1 && wantsHelper(n, b) ? await sweepHelper() : undefined;
+  // Leased for this whole call: the sweep split (odd/even) is fixed by `threads` from here on.
+  const helper = !opts.singleThread && b > 1 && wantsHelper(n, b) ? await leaseSweepHelper() : undefined;
   const threads = helper ? 2 : 1;
   const mark = ws.mark();
+  /** The helper's slice in flight, if any: it must end before its memory is released. */
+  let inFlight: Promise<unknown> | undefined;
   try {
     const abPtr = ws.allocF64(n * ld);
     ws.f64(abPtr, n * ld).set(band.data);
@@ -97,9 +100,10 @@ export async function bandToTridiagonal(
         const args = (t: number) => [abPtr, ld, n, b, s0, s1, t, threads, progressPtr, keep ? 1 : 0, firstPtr, rowsPtr, lensPtr, tausPtr, vsPtr, scratch[t].v, scratch[t].w, scratch[t].s];
         // The worker starts on the odd sweeps while this thread runs the even ones in step.
         const other = helper?.run(ws.memory, args(1));
-        other?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+        inFlight = other?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
         const mine = (ws.fn.bandToTridiagonal as (...a: number[]) => number)(...args(0));
         const theirs = other ? await other : 0;
+        inFlight = undefined;
         if (mine !== 0 || theirs !== 0) throw new Error('band → tridiagonal: the helper thread stopped responding');
         opts.onProgress?.({ done: s1, total: n - 1, message: 'band → tridiagonal' });
         if (!other && s1 < n - 1) await yieldToEventLoop();
@@ -121,6 +125,11 @@ export async function bandToTridiagonal(
     };
     return { diagonal, offDiagonal, reflectors };
   } finally {
+    // After a failure on this thread the helper may still be chasing its sweeps (it gives up
+    // after its patience runs out): wait for it, so that it never writes into released memory
+    // and the next reduction finds it idle.
+    if (inFlight) await inFlight;
+    helper?.release();
     ws.release(mark);
   }
 }

@@ -64,15 +64,22 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
     const scratchPtr = ws.allocF64(b + 2);
     // The next panel's rows, alternating so that the rows being factored are never overwritten.
     const nextRows = [new Float64Array(b * n), new Float64Array(b * n)];
+    // Block buffers sized for the first (largest) block and reused: fresh multi-megabyte arrays
+    // per block cost page faults and full garbage collections.
+    const maxWidth = Math.min(opts.panelsPerBlock, Math.ceil((n - b) / b)) * b;
+    const prBuffer = new Float64Array(2 * maxWidth * n);
+    const qrBuffer = new Float64Array(2 * maxWidth * n);
+    const pTailBuffer = new Float64Array(Math.max(0, n - maxWidth) * 2 * maxWidth);
     while (m > b) {
       const panels = Math.min(opts.panelsPerBlock, Math.ceil((m - b) / b));
       const width = panels * b;
       const vBlock = opts.keepReflectors ? new Float64Array(width * m) : undefined;
       // PR = [v₀; w₀; v₁; w₁; …] and QR = [w₀; v₀; w₁; v₁; …], so that Σₚ vₚᵀ·wₚ + wₚᵀ·vₚ = PRᵀ·QR.
-      const pr = new Float64Array(2 * width * m);
-      const qr = new Float64Array(2 * width * m);
+      // Every entry is written below before it is read (v's leading zeros by fill).
+      const pr = prBuffer.subarray(0, 2 * width * m);
+      const qr = qrBuffer.subarray(0, 2 * width * m);
       // PRᵀ's rows below the block ((m − width) × 2·width), the trailing update's left operand.
-      const pTail = new Float64Array((m - width) * 2 * width);
+      const pTail = pTailBuffer.subarray(0, (m - width) * 2 * width);
       const panelT: Float64Array[] = [];
       let rows = cur.subarray(0, b * m); // rows c..c+b of the current matrix (= its columns)
       for (let p = 0; p < panels; p++) {
@@ -91,6 +98,7 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
         const factors = ws.f64(panelPtr, b * L);
         // v is built in its PR slot and fed to ORT from there; QR's copy follows the run.
         const v = pr.subarray(2 * p * b * m, (2 * p + 1) * b * m);
+        v.fill(0);
         for (let j = 0; j < b; j++) {
           // R (upper triangular) is the panel's part of the band.
           for (let i = 0; i <= Math.min(j, L - 1); i++) band.data[(offset + c + j) * ld + (b + i - j)] = factors[j * L + i];
