@@ -27,6 +27,16 @@ function findTests(dir) {
   });
 }
 
+// Name a missing prerequisite of the end-to-end stage now, not only after minutes of unit tests.
+if (!unitOnly && existsSync(join(root, 'test', 'e2e', 'lib', 'prerequisites.mjs'))) {
+  const { missingPrerequisites } = await import('../test/e2e/lib/prerequisites.mjs');
+  const missing = missingPrerequisites(root);
+  if (missing.length) {
+    const bar = '!'.repeat(78);
+    console.error(`${bar}\n!! The end-to-end stage at the end of this run will FAIL: this machine is missing\n${missing.map((m) => `!!   - ${m}`).join('\n')}\n${bar}`);
+  }
+}
+
 run('typecheck', 'npx', ['tsc', '-p', '.', '--noEmit']);
 run('build', 'node', ['scripts/build.mjs']);
 let tests = findTests(join(root, 'test', 'unit')).map((p) => relative(root, p)).sort();

@@ -61,6 +61,10 @@ function missingInstallPrerequisites() {
     missing.push('ripgrep (`rg`, seeds @vscode/ripgrep so it does not download from GitHub): run `apt-get install -y ripgrep`');
   }
   if (!commandExists('npm')) missing.push('npm');
+  const headers = join(resolve(dirname(process.execPath), '..'), 'include', 'node', 'node.h');
+  if (!process.env.npm_config_nodedir && !existsSync(headers)) {
+    missing.push(`Node.js's C headers (${headers}; node-gyp would download them from nodejs.org): install Node with its headers (Debian: \`apt-get install -y nodejs\`) or set npm_config_nodedir`);
+  }
   if (!commandExists('make') || !(commandExists('g++') || commandExists('c++'))) {
     missing.push('a C++ toolchain for node-gyp: run `apt-get install -y build-essential python3`');
   }
@@ -131,9 +135,12 @@ export function ensureCodeServer({ log = (m) => console.log(m) } = {}) {
     npm_config_update_notifier: 'false',
     FORCE_NODE_VERSION: '', // postinstall.sh reads it under `set -u`
   };
-  // node-gyp downloads Node's headers unless told where they are; Debian's nodejs ships them.
-  if (!env.npm_config_nodedir && existsSync('/usr/include/node/node.h') && process.execPath.startsWith('/usr/')) {
-    env.npm_config_nodedir = '/usr';
+  // node-gyp downloads Node's headers (from nodejs.org, not the npm registry) unless told where
+  // they are. Debian's nodejs has them in /usr/include/node, official builds (nvm, tarballs) in
+  // <prefix>/include/node beside bin/node: either way <prefix> of the running node.
+  const nodePrefix = resolve(dirname(process.execPath), '..');
+  if (!env.npm_config_nodedir && existsSync(join(nodePrefix, 'include', 'node', 'node.h'))) {
+    env.npm_config_nodedir = nodePrefix;
   }
   runNpm(['install', '--ignore-scripts', '--no-package-lock', '--omit=dev'], installDir, env, log);
   const allow = `allow-scripts=${VSCODE_SCRIPTS.join(',')}\n`;

@@ -8,11 +8,13 @@ import { registerCommands } from './commands/index';
 import { LayerLensContext } from './context';
 import { ModelEditorProvider } from './editor/modelEditorProvider';
 import { ModelFolderTracker } from './editor/modelFolders';
+import { reopenSafetensorsTextTabs } from './editor/reopenInModelEditor';
 
 export function activate(extension: vscode.ExtensionContext): LayerLensContext {
   const ctx = new LayerLensContext(extension);
   ctx.track(ModelEditorProvider.register(ctx), new ModelFolderTracker());
   registerCommands(ctx);
+  ctx.track(reopenSafetensorsTextTabs(ctx.log));
   // Returned as the extension's API so extension-host tests can reach the worker and panels.
   return ctx;
 }

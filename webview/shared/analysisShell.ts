@@ -10,6 +10,7 @@
  */
 import type { AnalysisFromWebview, AnalysisToWebview, DataFormat, ImageFormat, PanelError } from '../../src/analysis/panelProtocol';
 import { h, replaceChildren } from './dom';
+import { drawThrottle } from './drawThrottle';
 import { exportImage } from './export';
 import { onThemeChange, readTheme, type Theme } from './theme';
 import { registerToolkit } from './toolkit';
@@ -112,6 +113,12 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
     notify(`${error.message}${hint}`, 'error');
   }
 
+  // Partials can arrive every few milliseconds; drawing each one would keep the workbench's main
+  // thread (which this iframe shares) busy and delay the user's clicks: see drawThrottle.ts.
+  const partialDraws = drawThrottle(() => {
+    if (view.renderPartial && result === undefined) view.renderPartial(resultsArea, partials, theme);
+  });
+
   function drawResult(): void {
     if (result === undefined) return;
     view.renderResult(resultsArea, result, theme);
@@ -132,6 +139,7 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
         currentRun = msg.runId;
         options = msg.options;
         partials = [];
+        partialDraws.cancel();
         notify('');
         statusText.textContent = 'Computing…';
         setRunning(true);
@@ -146,23 +154,26 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
       case 'partial':
         if (msg.runId !== currentRun) return;
         partials.push(msg.data);
-        if (view.renderPartial && result === undefined) view.renderPartial(resultsArea, partials, theme);
+        if (view.renderPartial && result === undefined) partialDraws.request();
         return;
       case 'result':
         currentRun = msg.runId;
         result = msg.data;
+        partialDraws.cancel();
         setRunning(false);
         setExportable(true);
         statusText.textContent = `Done in ${msg.seconds < 10 ? msg.seconds.toFixed(2) : msg.seconds.toFixed(1)} s`;
         drawResult();
         return;
       case 'failed':
+        partialDraws.flush();
         setRunning(false);
         statusText.textContent = 'Failed';
         showError(msg.error);
         return;
       case 'cancelled':
         if (msg.runId !== currentRun) return;
+        partialDraws.flush();
         setRunning(false);
         statusText.textContent = result === undefined ? 'Cancelled' : 'Cancelled (showing the previous result)';
         if (result !== undefined) drawResult();

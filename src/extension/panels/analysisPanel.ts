@@ -51,6 +51,25 @@ export interface AnalysisPanelSpec<Options, Result> {
 
 type Message = AnalysisToWebview;
 
+interface RunProgress {
+  done: number;
+  total: number;
+  message?: string;
+}
+
+/** The run in progress: its cancel switch, latest progress and partial results (for a replay). */
+interface Running {
+  id: number;
+  abort: AbortController;
+  progress?: RunProgress;
+  partials: unknown[];
+  /** Forwards progress to the run's notification while one is shown. */
+  notify?: (p: RunProgress) => void;
+}
+
+/** A run still going after this long gets a progress notification with a Cancel button. */
+const NOTIFY_AFTER_MS = 1000;
+
 function toPanelError(err: unknown): PanelError {
   if (err instanceof WorkerRequestError) return { code: err.code, message: err.message };
   return { code: 'bad-input', message: err instanceof Error ? err.message : String(err) };
@@ -77,7 +96,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
 
   private options: Options;
   private runId = 0;
-  private running: { id: number; abort: AbortController; progress?: { done: number; total: number; message?: string }; partials: unknown[] } | undefined;
+  private running: Running | undefined;
   private last: { id: number; result: Result; seconds: number } | undefined;
   private lastError: { id: number; error: PanelError } | undefined;
   private readonly subs: vscode.Disposable[] = [];
@@ -111,7 +130,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     this.cancel();
     const id = ++this.runId;
     const abort = new AbortController();
-    const running = { id, abort, progress: undefined as { done: number; total: number; message?: string } | undefined, partials: [] as unknown[] };
+    const running: Running = { id, abort, progress: undefined, partials: [] };
     this.running = running;
     this.options = options;
     this.post({ type: 'running', runId: id, options });
@@ -119,6 +138,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
       signal: abort.signal,
       onProgress: (p) => {
         running.progress = { done: p.done, total: p.total, message: p.message };
+        running.notify?.(running.progress);
         this.post({ type: 'progress', runId: id, done: p.done, total: p.total, message: p.message });
       },
       onPartial: (data) => {
@@ -128,10 +148,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     };
     const t0 = performance.now();
     try {
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `Layer Lens: ${this.spec.title}` },
-        () => this.spec.run(options, job),
-      );
+      const result = await this.withProgress(running, this.spec.run(options, job));
       if (this.running !== running) return;
       this.last = { id, result, seconds: (performance.now() - t0) / 1000 };
       this.lastError = undefined;
@@ -148,6 +165,42 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     } finally {
       if (this.running === running) this.running = undefined;
     }
+  }
+
+  /**
+   * Shows a run's progress: a spinner in the status bar at once and, when the run is still going
+   * after NOTIFY_AFTER_MS, a progress notification with a Cancel button (cancelling there is the
+   * same as the panel's Cancel). The delay keeps quick runs from flashing a toast. Either closes
+   * when `work` settles, however it settles.
+   */
+  private withProgress<T>(running: Running, work: Promise<T>): Promise<T> {
+    const title = `Layer Lens: ${this.spec.title}`;
+    const timer = setTimeout(() => {
+      if (running.abort.signal.aborted) return;
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `${title} · ${path.basename(this.spec.model)}`, cancellable: true },
+        async (progress, token) => {
+          const sub = token.onCancellationRequested(() => running.abort.abort());
+          // withProgress takes increments of a percentage; the worker reports done/total.
+          let reported = 0;
+          running.notify = (p) => {
+            const pct = p.total > 0 ? Math.min(100, (100 * p.done) / p.total) : 0;
+            progress.report({ increment: Math.max(0, pct - reported), message: p.message ?? `${p.done} / ${p.total}` });
+            reported = Math.max(reported, pct);
+          };
+          if (running.progress) running.notify(running.progress);
+          try {
+            await work;
+          } catch {
+            // The run reports its own failure; the notification only has to close.
+          } finally {
+            sub.dispose();
+            running.notify = undefined;
+          }
+        },
+      );
+    }, NOTIFY_AFTER_MS);
+    return Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, () => work)).finally(() => clearTimeout(timer));
   }
 
   cancel(): void {

@@ -126,6 +126,9 @@ export class WorkerConnection {
     if (this.disposed) throw new WorkerRequestError('worker-stopped', 'The Layer Lens worker has been shut down.');
     if (opts.signal?.aborted) throw new WorkerRequestError('cancelled', 'The job was cancelled.');
     await this.backoff(opts.signal);
+    // The await above yields: an abort that came meanwhile fired before the listener below existed
+    // and would be lost (the job would run to completion), so look again.
+    if (opts.signal?.aborted) throw new WorkerRequestError('cancelled', 'The job was cancelled.');
     const running = this.ensureRunning();
     const jobId = `job-${this.nextJob++}`;
     const cts = new CancellationTokenSource();

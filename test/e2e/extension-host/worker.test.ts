@@ -74,7 +74,7 @@ describe('the analysis worker (as the extension runs it)', () => {
     assert.equal(summary.layers.length, 5);
   });
 
-  it('stops a job when its signal is aborted', async () => {
+  it('cancels a job whose signal is aborted right after the call, before it reaches the worker', async () => {
     const ctx = await api();
     const abort = new AbortController();
     const file = fixture('stories260K', 'model.safetensors');
@@ -87,5 +87,33 @@ describe('the analysis worker (as the extension runs it)', () => {
     // The worker is still there for the next request.
     const stats = await ctx.worker.request('tensor/stats', { path: file, tensor: 'model.norm.weight' });
     assert.equal(stats.count, 64);
+  });
+
+  it('stops a running job within a second of its abort, and the same worker process serves on', async () => {
+    const ctx = await api();
+    const abort = new AbortController();
+    let progressed: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => (progressed = resolve));
+    // 16384 × 16384 BF16 (sparse file): seconds of work, so the abort lands mid-job.
+    const job = ctx.worker.request('tensor/stats', { path: fixture('big', 'model.safetensors'), tensor: 'big' }, { signal: abort.signal, onProgress: () => progressed() });
+    let settled = false;
+    void job.then(() => (settled = true), () => (settled = true));
+    await running;
+    assert.equal(settled, false, 'the job finished before it could be cancelled');
+    const pid = ctx.worker.connection.pid;
+    assert.ok(pid, 'no worker process while a job runs');
+    const abortedAt = Date.now();
+    abort.abort();
+    await assert.rejects(job, (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'cancelled', `error code ${err.code}: ${err.message}`);
+      return true;
+    });
+    const latency = Date.now() - abortedAt;
+    assert.ok(latency < 1000, `the job ended ${latency} ms after its abort`);
+    // The worker stopped the job itself: it was not killed as unresponsive and restarted.
+    assert.equal(ctx.worker.connection.pid, pid, 'the worker process was replaced');
+    const stats = await ctx.worker.request('tensor/stats', { path: fixture('stories260K', 'model.safetensors'), tensor: 'model.norm.weight' });
+    assert.equal(stats.count, 64);
+    assert.equal(ctx.worker.connection.pid, pid);
   });
 });

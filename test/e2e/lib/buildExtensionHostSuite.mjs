@@ -2,7 +2,7 @@
 // through extensionTestsPath) plus one <name>.test.js per suite file. `vscode` comes from the host;
 // mocha is required from the repo's node_modules at run time.
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export async function buildExtensionHostSuite(repoRoot) {
@@ -27,8 +27,10 @@ export async function buildExtensionHostSuite(repoRoot) {
 }
 
 /**
- * The folder the extension-host suite opens: a copy of stories260K and a malformed .safetensors
- * file (the suite finds them through vscode.workspace.workspaceFolders[0]).
+ * The folder the extension-host suite opens: a copy of stories260K, a malformed .safetensors file,
+ * and big/model.safetensors, one 16384 × 16384 BF16 tensor "big" (512 MiB of zeros in a sparse
+ * file: no disk used, but statistics over it take seconds, long enough to cancel mid-way). The
+ * suite finds them through vscode.workspace.workspaceFolders[0].
  */
 export function prepareExtensionHostWorkspace(repoRoot, dir) {
   const stories = join(repoRoot, '..', 'shared', 'models', 'stories260K');
@@ -37,5 +39,23 @@ export function prepareExtensionHostWorkspace(repoRoot, dir) {
   mkdirSync(join(dir, 'broken'), { recursive: true });
   cpSync(stories, join(dir, 'stories260K'), { recursive: true });
   writeFileSync(join(dir, 'broken', 'model.safetensors'), 'this is not a safetensors file');
+  writeSparseBf16(join(dir, 'big', 'model.safetensors'), 'big', 16384, 16384);
   return dir;
+}
+
+/** A safetensors file holding one BF16 tensor of zeros whose data region is a hole in the file. */
+function writeSparseBf16(file, name, rows, cols) {
+  mkdirSync(join(file, '..'), { recursive: true });
+  const dataBytes = rows * cols * 2;
+  const json = Buffer.from(JSON.stringify({ [name]: { dtype: 'BF16', shape: [rows, cols], data_offsets: [0, dataBytes] } }));
+  const head = Buffer.alloc(8 + json.length);
+  head.writeBigUInt64LE(BigInt(json.length), 0);
+  json.copy(head, 8);
+  const fd = openSync(file, 'w');
+  try {
+    writeSync(fd, head);
+    ftruncateSync(fd, head.length + dataBytes);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -5,16 +5,23 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { commandExists, isCodeServerInstalled } from '../../../scripts/vscode-host.mjs';
 
+/** The Chromium to drive: LAYER_LENS_CHROMIUM when set (and only it), else Debian's or Ubuntu's. */
 export function chromiumPath() {
-  const candidates = [process.env.LAYER_LENS_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
-  return candidates.find((p) => existsSync(p));
+  const chosen = process.env.LAYER_LENS_CHROMIUM;
+  if (chosen) return existsSync(chosen) ? chosen : undefined;
+  return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 }
 
 /** Returns a list of human-readable missing pieces (empty when everything is there). */
 export function missingPrerequisites(repoRoot) {
   const missing = [];
   if (!chromiumPath()) {
-    missing.push('Chromium (the browser the UI tests drive): run `apt-get install -y chromium` (or set LAYER_LENS_CHROMIUM=/path/to/chromium)');
+    const chosen = process.env.LAYER_LENS_CHROMIUM;
+    missing.push(
+      chosen
+        ? `Chromium (the browser the UI tests drive): LAYER_LENS_CHROMIUM=${chosen} does not exist; point it at a Chromium binary, or unset it and run \`apt-get install -y chromium\``
+        : 'Chromium (the browser the UI tests drive): no /usr/bin/chromium; run `apt-get install -y chromium` (or set LAYER_LENS_CHROMIUM=/path/to/chromium)',
+    );
   }
   const require = createRequire(join(repoRoot, 'package.json'));
   for (const pkg of ['playwright-core', 'esbuild', 'mocha', 'tsx']) {

@@ -8,8 +8,10 @@ import type { Workbench } from './workbench';
 export interface UiCase {
   /** What a user does and sees, in one sentence. */
   title: string;
-  /** Whole-case limit; the runner fails the case when it is exceeded (default 60 s). */
+  /** Whole-case limit; the runner fails the case when it is exceeded (default 120 s). */
   timeoutMs?: number;
+  /** A workspace-relative file the workbench URL opens at startup (as `npm start` does). */
+  openFile?: string;
   /** Fills the case's empty workspace folder before the workbench opens it. */
   setup?: (workspace: CaseWorkspace) => Promise<void> | void;
   run: (wb: Workbench, workspace: CaseWorkspace) => Promise<void>;

@@ -135,6 +135,15 @@ describe('worker', () => {
     console.log(`# cancellation latency ${latency.toFixed(0)} ms; CPU after cancel ${burnt} ms / 400 ms`);
   });
 
+  test('an abort right after the call, before the request reaches the worker, still cancels it', async () => {
+    const abort = new AbortController();
+    const job = worker.request('tensor/stats', { path: stories260K, tensor: 'model.embed_tokens.weight' }, { signal: abort.signal });
+    abort.abort();
+    const err = await rejection(job);
+    assert.equal(err.code, 'cancelled');
+    assert.equal((await worker.request('tensor/stats', { path: stories260K, tensor: 'model.norm.weight' })).count, 64);
+  });
+
   test('a worker killed mid-job is reported, the job fails clearly, and the next request restarts it', async () => {
     const crashes: WorkerCrash[] = [];
     const states: string[] = [];
