@@ -12,6 +12,23 @@ import type { ActivationJobParams, ActivationJobResult } from './methods/activat
 import type { SpectraOptions, SpectraResult } from './methods/spectra';
 import type { SimilaritySettings } from './methods/similarityOptions';
 import type { SimilarityJobResult } from './methods/similarityJob';
+import type { DiffOptions, DiffResult } from './methods/diff';
+import type { CorrelationsOptions, CorrelationsResult } from './methods/correlations';
+import type { HeadValuesQuery } from './methods/correlationsOptions';
+import type { HeadValues } from './methods/correlationsValues';
+import type { PersistenceJobParams, PersistenceJobResult, PruneJobParams, PruneJobResult } from './methods/persistenceJob';
+
+/**
+ * Which execution provider and how many threads computed a result. The worker stamps it on the
+ * result of every request whose handler used the engine, so no analysis can forget it.
+ */
+export interface ComputedWith {
+  provider: string;
+  threads: number;
+}
+
+/** What the worker answers for a request: the handler's result, stamped when the engine computed it. */
+export type Stamped<T> = T extends object ? T & { computedWith?: ComputedWith } : T;
 
 export interface JobParams {
   /** Chosen by the caller; progress and partial-result notifications carry it back. */
@@ -26,11 +43,16 @@ export interface WorkerRequests {
   'activation/run': { params: JobParams & { path: string } & ActivationJobParams; result: ActivationJobResult };
   'spectra/run': { params: JobParams & { path: string; cacheDir?: string } & SpectraOptions; result: SpectraResult };
   'similarity/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & SimilaritySettings; result: SimilarityJobResult };
+  'correlations/run': { params: JobParams & { path: string; cacheDir?: string } & CorrelationsOptions; result: CorrelationsResult };
+  'correlations/values': { params: JobParams & { path: string } & HeadValuesQuery; result: HeadValues };
+  'diff/run': { params: JobParams & { pathA: string; pathB: string } & DiffOptions; result: DiffResult };
+  'persistence/run': { params: JobParams & { path: string; batchSize?: number } & PersistenceJobParams; result: PersistenceJobResult };
+  'persistence/prune': { params: JobParams & { path: string } & PruneJobParams; result: PruneJobResult };
 }
 
 export type WorkerMethod = keyof WorkerRequests;
 export type ParamsOf<M extends WorkerMethod> = WorkerRequests[M]['params'];
-export type ResultOf<M extends WorkerMethod> = WorkerRequests[M]['result'];
+export type ResultOf<M extends WorkerMethod> = Stamped<WorkerRequests[M]['result']>;
 
 export interface JobProgress {
   jobId: string;

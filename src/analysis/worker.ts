@@ -13,7 +13,8 @@ import type { HandlerContext } from './handlers/types';
 import type { Progress } from './jobs';
 import { ModelCache } from './modelCache';
 import { openModel } from './model/openModel';
-import type { JobPartial, JobProgress, WorkerMethod } from './protocol';
+import type { EngineInfo } from './engine/info';
+import type { ComputedWith, JobPartial, JobProgress, WorkerMethod } from './protocol';
 import { parseWorkerConfig, WORKER_CONFIG_ENV } from './workerConfig';
 import { toWorkerErrorData } from './workerErrors';
 
@@ -40,13 +41,14 @@ function jobIdOf(params: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-function contextFor(params: unknown, token: CancellationToken): { ctx: HandlerContext; dispose: () => void } {
+function contextFor(params: unknown, token: CancellationToken): { ctx: HandlerContext; computedWith: () => ComputedWith | undefined; dispose: () => void } {
   const jobId = jobIdOf(params);
   const abort = new AbortController();
   const onShutdown = () => abort.abort();
   shutdown.signal.addEventListener('abort', onShutdown);
   const cancelSub = token.onCancellationRequested(() => abort.abort());
   let lastProgress = 0;
+  let usedEngine: EngineInfo | undefined;
   const ctx: HandlerContext = {
     signal: abort.signal,
     onProgress: (p: Progress) => {
@@ -67,10 +69,15 @@ function contextFor(params: unknown, token: CancellationToken): { ctx: HandlerCo
       await stat(path);
       return models.get(path);
     },
-    engine: () => getEngine({ providers: config.executionProviders, memoryBudgetMB: config.memoryBudgetMB }),
+    engine: async () => {
+      const engine = await getEngine({ providers: config.executionProviders, memoryBudgetMB: config.memoryBudgetMB });
+      usedEngine = engine.info;
+      return engine;
+    },
   };
   return {
     ctx,
+    computedWith: () => (usedEngine ? { provider: usedEngine.provider, threads: usedEngine.threads } : undefined),
     dispose: () => {
       cancelSub.dispose();
       shutdown.signal.removeEventListener('abort', onShutdown);
@@ -78,13 +85,20 @@ function contextFor(params: unknown, token: CancellationToken): { ctx: HandlerCo
   };
 }
 
+/** Adds `computedWith` to an object result computed with the engine (see protocol.ts). */
+function stamp<T>(result: T, computedWith: ComputedWith | undefined): T {
+  if (!computedWith || result === null || typeof result !== 'object' || Array.isArray(result)) return result;
+  return { ...result, computedWith };
+}
+
 function register<M extends WorkerMethod>(method: M): void {
   const handler = handlers[method];
   connection.onRequest(method, async (params: unknown, token: CancellationToken) => {
-    const { ctx, dispose } = contextFor(params, token);
+    const { ctx, computedWith, dispose } = contextFor(params, token);
     try {
       // Params cross a process boundary; each handler validates the fields it reads.
-      return await handler(params as Parameters<typeof handler>[0], ctx);
+      const result = await handler(params as Parameters<typeof handler>[0], ctx);
+      return stamp(result, computedWith());
     } catch (err) {
       const data = toWorkerErrorData(ctx.signal.aborted ? new DOMException('aborted', 'AbortError') : err);
       if (data.code === 'internal') console.error(`Layer Lens worker: ${method} failed:`, err);

@@ -38,6 +38,13 @@ export interface AnalysisPanelHandle {
 
 type In<O, P, R> = AnalysisToWebview<O, P, R>;
 
+/** " · cpu, 2 threads" from the worker's stamp on a result (protocol.ts ComputedWith), or "". */
+export function computedWithText(data: unknown): string {
+  const c = (data as { computedWith?: { provider?: unknown; threads?: unknown } } | null)?.computedWith;
+  if (!c || typeof c.provider !== 'string' || typeof c.threads !== 'number') return '';
+  return ` · ${c.provider}, ${c.threads} thread${c.threads === 1 ? '' : 's'}`;
+}
+
 export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<Options, Partial, Result>): AnalysisPanelHandle {
   registerToolkit();
   const host = hostChannel<In<Options, Partial, Result>, AnalysisFromWebview>();
@@ -162,7 +169,7 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
         partialDraws.cancel();
         setRunning(false);
         setExportable(true);
-        statusText.textContent = `Done in ${msg.seconds < 10 ? msg.seconds.toFixed(2) : msg.seconds.toFixed(1)} s`;
+        statusText.textContent = `Done in ${msg.seconds < 10 ? msg.seconds.toFixed(2) : msg.seconds.toFixed(1)} s${computedWithText(msg.data)}`;
         drawResult();
         return;
       case 'failed':

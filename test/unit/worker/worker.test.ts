@@ -51,6 +51,16 @@ describe('worker', () => {
     assert.equal(o.groups.find((g) => g.title === 'Layer 4')!.tensors.length, 9);
   });
 
+  test('a result computed with the engine says which provider and how many threads computed it', async () => {
+    const info = await worker.request('engine/info', {});
+    const r = await worker.request('correlations/run', { path: stories260K, layers: [0] });
+    assert.deepEqual(r.computedWith, { provider: info.provider, threads: info.threads });
+    assert.ok(r.computedWith!.threads >= 1);
+    // Reading a header uses no engine, so nothing is claimed about one.
+    const o = await worker.request('model/open', { path: stories260K });
+    assert.equal(o.computedWith, undefined);
+  });
+
   test('tensor/stats agrees with a float64 reference computed from the raw bytes', async () => {
     const name = 'model.layers.2.mlp.up_proj.weight';
     const values = referenceF32(MODEL_FILE, name);
