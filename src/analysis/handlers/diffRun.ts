@@ -1,0 +1,19 @@
+import { runDiff } from '../methods/diff';
+import { parseDiffOptions } from '../methods/diffOptions';
+import { requireString, WorkerError } from '../workerErrors';
+import type { Handler } from './types';
+
+/** Checkpoint diff of model B against model A, streamed matrix pair by matrix pair. */
+export const diffRun: Handler<'diff/run'> = async (params, ctx) => {
+  const pathA = requireString(params, 'pathA');
+  const pathB = requireString(params, 'pathB');
+  let options;
+  try {
+    options = parseDiffOptions(params);
+  } catch (err) {
+    throw new WorkerError('bad-input', err instanceof Error ? err.message : String(err));
+  }
+  const a = await ctx.model(pathA);
+  const b = await ctx.model(pathB);
+  return runDiff(a, b, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial });
+};

@@ -1,0 +1,195 @@
+/**
+ * The checkpoint-diff panel: model A and model B side by side as layer × kind heatmaps of the same
+ * per-side metric on one colour scale, the delta heatmap of any diff metric between them, hover and
+ * selection synchronised across the three; the selected matrix's detail (delta histogram, delta
+ * singular values, every number); the embedding rows that moved most; and the pairing report
+ * (tensors present on one side only or with different shapes). Partial results fill the heatmaps
+ * while the job runs.
+ */
+import type { DiffOptions, DiffResult } from '../../src/analysis/methods/diff';
+import type { MatrixDiff } from '../../src/analysis/methods/diffMatrix';
+import type { EmbeddingDiff } from '../../src/analysis/methods/diffEmbeddings';
+import { startAnalysisPanel } from '../shared/analysisShell';
+import { formatValue, h, replaceChildren } from '../shared/dom';
+import { renderPlot } from '../shared/plot';
+import type { Theme } from '../shared/theme';
+import { DELTA_METRICS, deltaCells, deltaMetric, SIDE_METRICS, sideCells, sideMetric, sharedDomain, signedDomain } from './metrics';
+import { annotateCells, deltaHistogramPlot, heatmapPlot, rowChangePlot, singularValuesPlot } from './plots';
+import { CellSync, type CellKey } from './sync';
+
+const state = { side: 'norm', delta: 'relChange' };
+let entries: MatrixDiff[] = [];
+let result: DiffResult | undefined;
+let theme: Theme | undefined;
+let layout: { root: HTMLElement; summary: HTMLElement; plotA: HTMLElement; plotD: HTMLElement; plotB: HTMLElement; titleA: HTMLElement; titleB: HTMLElement; detail: HTMLElement; embeddings: HTMLElement; report: HTMLElement } | undefined;
+const sync = new CellSync(() => drawDetail());
+
+function select(options: { id: string; label: string }[], current: string, testid: string, label: string, onChange: (v: string) => void): HTMLSelectElement {
+  const s = h('select', { 'data-testid': testid, 'aria-label': label });
+  for (const o of options) {
+    const el = h('option', { value: o.id }, o.label);
+    el.selected = o.id === current;
+    s.append(el);
+  }
+  s.addEventListener('change', () => onChange(s.value));
+  return s;
+}
+
+function baseName(p: string): string {
+  return p.split(/[\\/]/).filter(Boolean).pop() ?? p;
+}
+
+function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
+  if (layout && container.contains(layout.root)) return layout;
+  const sideSelect = select(SIDE_METRICS, state.side, 'diff-side-metric', 'Metric of A and B', (v) => { state.side = v; drawHeatmaps(); });
+  const deltaSelect = select(DELTA_METRICS, state.delta, 'diff-delta-metric', 'Diff metric', (v) => { state.delta = v; drawHeatmaps(); });
+  const column = (title: HTMLElement, plot: HTMLElement, cls: string) => h('div', { class: `ll-diff-column ${cls}` }, title, plot);
+  const titleA = h('h3', {}, 'A');
+  const titleB = h('h3', {}, 'B');
+  const plotA = h('div', { class: 'll-diff-plot', 'data-testid': 'diff-heatmap-a' });
+  const plotD = h('div', { class: 'll-diff-plot', 'data-testid': 'diff-heatmap-delta' });
+  const plotB = h('div', { class: 'll-diff-plot', 'data-testid': 'diff-heatmap-b' });
+  const summary = h('p', { class: 'll-diff-summary', 'data-testid': 'diff-summary' });
+  const detail = h('div', { class: 'll-diff-detail', 'data-testid': 'diff-detail' });
+  const embeddings = h('div', { class: 'll-diff-embeddings', 'data-testid': 'diff-embeddings' });
+  const report = h('div', { class: 'll-diff-report', 'data-testid': 'diff-report' });
+  const root = h(
+    'div',
+    { class: 'll-diff' },
+    summary,
+    h('div', { class: 'll-diff-row' }, h('label', {}, 'A and B: ', sideSelect), h('label', {}, 'Δ: ', deltaSelect)),
+    h('div', { class: 'll-diff-sides' }, column(titleA, plotA, 'll-diff-a'), column(h('h3', {}, 'Δ = B − A'), plotD, 'll-diff-delta'), column(titleB, plotB, 'll-diff-b')),
+    h('h2', {}, 'Matrix detail'),
+    detail,
+    embeddings,
+    report,
+  );
+  replaceChildren(container, root);
+  layout = { root, summary, plotA, plotD, plotB, titleA, titleB, detail, embeddings, report };
+  return layout;
+}
+
+function drawHeatmaps(): void {
+  if (!layout || !theme) return;
+  const side = sideMetric(state.side);
+  const delta = deltaMetric(state.delta);
+  const a = sideCells(entries, side, 'a');
+  const b = sideCells(entries, side, 'b');
+  const d = deltaCells(entries, delta);
+  const domain = sharedDomain(a, b);
+  const plots: Element[] = [];
+  for (const [el, cells, spec, id] of [
+    [layout.plotA, a, { label: side.short, domain }, 'diff-cell-a'],
+    [layout.plotD, d, { label: delta.short, domain: delta.signed ? signedDomain(d) : delta.domain, diverging: delta.signed }, 'diff-cell-delta'],
+    [layout.plotB, b, { label: side.short, domain }, 'diff-cell-b'],
+  ] as const) {
+    const plot = renderPlot(el, heatmapPlot(cells, spec, theme), theme);
+    annotateCells(plot, cells, id);
+    plots.push(plot);
+  }
+  sync.attach(plots);
+}
+
+function describe(e: MatrixDiff): string {
+  const s = e.delta.singularValues;
+  const zeros = s.filter((v) => v === 0).length;
+  const parts = [
+    `layer ${e.layer} ${e.kind}: ${e.shape[0]}×${e.shape[1]} (${e.dtypeA} → ${e.dtypeB})`,
+    `‖Δ‖/‖A‖ = ${formatValue(e.relChange)}`, `cos = ${formatValue(e.cosine)}`, `DOCS = ${formatValue(e.docs)}`,
+    `stable rank of Δ = ${formatValue(e.delta.stableRank)}`, `effective rank of Δ = ${formatValue(e.delta.effectiveRank)}`,
+    `σ₁..σ₄ of Δ = ${s.slice(0, 4).map(formatValue).join(', ')}${zeros ? ` (${zeros} of the ${s.length} shown are 0)` : ''}`,
+    `max |Δ| = ${formatValue(e.maxAbsDelta)}`,
+  ];
+  if (e.a && e.b && e.change) {
+    parts.push(`α ${formatValue(e.a.alpha)} → ${formatValue(e.b.alpha)}`, `stable rank ${formatValue(e.a.stableRank)} → ${formatValue(e.b.stableRank)}`, `log10 λmax ${formatValue(e.a.logSpectralNorm)} → ${formatValue(e.b.logSpectralNorm)}`);
+  }
+  return parts.join(' · ');
+}
+
+function drawDetail(): void {
+  if (!layout || !theme) return;
+  if (!sync.selected) {
+    const first = result?.largest ?? entries[0];
+    if (!first) return;
+    sync.selected = { layer: first.layer, kind: first.kind };
+    drawHeatmaps();
+  }
+  const key = sync.selected as CellKey;
+  const e = entries.find((x) => x.layer === key.layer && x.kind === key.kind);
+  if (!e) return;
+  const hist = h('div', { class: 'll-diff-plot', 'data-testid': 'diff-histogram' });
+  const sv = h('div', { class: 'll-diff-plot', 'data-testid': 'diff-singular' });
+  replaceChildren(
+    layout.detail,
+    h('p', { 'data-testid': 'diff-detail-summary' }, describe(e)),
+    h('div', { class: 'll-diff-pair' }, h('div', {}, h('h3', {}, 'Histogram of Δ entries'), hist), h('div', {}, h('h3', {}, 'Singular values of Δ'), sv)),
+  );
+  const hp = deltaHistogramPlot(e.delta.histogram, theme);
+  if (typeof hp === 'string') hist.textContent = hp;
+  else renderPlot(hist, hp, theme);
+  const sp = singularValuesPlot(e.delta.singularValues, theme);
+  if (typeof sp === 'string') sv.textContent = sp;
+  else renderPlot(sv, sp, theme);
+}
+
+function embeddingBlock(m: EmbeddingDiff, t: Theme): HTMLElement {
+  const plot = h('div', { class: 'll-diff-plot' });
+  const p = rowChangePlot(m.histogram, t);
+  if (typeof p === 'string') plot.textContent = p;
+  else renderPlot(plot, p, t);
+  const rows = m.top.map((x) => h('tr', {}, h('td', {}, String(x.id)), h('td', { class: 'll-diff-token' }, x.token ?? ''), h('td', {}, formatValue(x.change)), h('td', {}, formatValue(x.normA)), h('td', {}, formatValue(x.normB))));
+  const sizes = m.rowsA !== m.rowsB ? ` A has ${m.rowsA} token rows, B ${m.rowsB}; the first ${m.rowsCompared} are compared.` : '';
+  return h(
+    'section',
+    { 'data-testid': `diff-embedding-${m.role}` },
+    h('h3', {}, m.role === 'embed' ? 'Token embeddings' : 'lm_head'),
+    h('p', {}, `‖Δ‖/‖A‖ = ${formatValue(m.relChange)} · cos = ${formatValue(m.cosine)} · ${m.changedRows} of ${m.rowsCompared} rows changed (mean ${formatValue(m.meanRowChange)}, max ${formatValue(m.maxRowChange)}).${sizes}`),
+    plot,
+    m.top.length
+      ? h('table', { class: 'll-diff-table', 'data-testid': `diff-tokens-${m.role}` },
+        h('thead', {}, h('tr', {}, h('th', {}, 'id'), h('th', {}, m.tokenizer ? 'token' : 'token (no tokenizer.json)'), h('th', {}, 'row change'), h('th', {}, '‖a_r‖'), h('th', {}, '‖b_r‖'))),
+        h('tbody', {}, ...rows))
+      : null,
+  );
+}
+
+function drawTail(): void {
+  if (!layout || !theme || !result) return;
+  const r = result;
+  const rep = r.report;
+  layout.titleA.textContent = `A · ${baseName(r.modelA)}`;
+  layout.titleB.textContent = `B · ${baseName(r.modelB)}`;
+  layout.summary.textContent = `A: ${baseName(r.modelA)} (${rep.architectureA}, ${rep.layersA} layers, ${rep.dtypesA.join('/')}) · B: ${baseName(r.modelB)} (${rep.architectureB}, ${rep.layersB} layers, ${rep.dtypesB.join('/')}) · ${r.entries.length} matrices compared, ${r.changedMatrices} changed${r.largest ? `; largest change: layer ${r.largest.layer} ${r.largest.kind} (${formatValue(r.largest.relChange)})` : ''}.`;
+  replaceChildren(layout.embeddings, ...(r.embeddings.length ? [h('h2', {}, 'Embeddings and lm_head'), ...r.embeddings.map((m) => embeddingBlock(m, theme!))] : []));
+  const changedOthers = r.others.filter((o) => o.relChange !== 0);
+  const unmatched = rep.unmatched.map((u) => h('tr', {}, h('td', {}, u.what), h('td', {}, u.shapeA ? `[${u.shapeA.join(', ')}]` : '—'), h('td', {}, u.shapeB ? `[${u.shapeB.join(', ')}]` : '—'), h('td', {}, u.reason)));
+  replaceChildren(
+    layout.report,
+    h('h2', {}, 'Pairing'),
+    h('p', {}, `${rep.pairedMatrices} matrices, ${rep.pairedEmbeddings} embedding tensors and ${rep.pairedOthers} other tensors paired (${changedOthers.length} of the others changed${changedOthers.length ? `: ${changedOthers.slice(0, 6).map((o) => `${o.name} ${formatValue(o.relChange)}`).join(', ')}` : ''}).`),
+    ...rep.notes.map((n) => h('p', { class: 'll-diff-note' }, n)),
+    rep.unmatched.length
+      ? h('table', { class: 'll-diff-table', 'data-testid': 'diff-unmatched' }, h('thead', {}, h('tr', {}, h('th', {}, 'tensor'), h('th', {}, 'A'), h('th', {}, 'B'), h('th', {}, 'why not compared'))), h('tbody', {}, ...unmatched))
+      : h('p', {}, 'Every tensor has a partner of the same shape.'),
+  );
+}
+
+function draw(container: HTMLElement, list: MatrixDiff[], t: Theme): void {
+  entries = list;
+  theme = t;
+  ensureLayout(container);
+  drawHeatmaps();
+  drawDetail();
+  drawTail();
+}
+
+startAnalysisPanel<DiffOptions, MatrixDiff, DiffResult>({
+  renderPartial(container, partials, t) {
+    result = undefined;
+    draw(container, partials, t);
+  },
+  renderResult(container, r, t) {
+    result = r;
+    draw(container, r.entries, t);
+  },
+});

@@ -1,0 +1,89 @@
+/**
+ * Plot specifications of the checkpoint-diff panel: a compact layer × kind heatmap (three of them
+ * stand side by side), the histogram of a delta's entries, and the delta's singular values.
+ */
+import * as Plot from '@observablehq/plot';
+import type { HistogramBin } from '../../src/analysis/methods/diffMetrics';
+import { histogramOptions } from '../shared/plot';
+import type { Theme } from '../shared/theme';
+import type { Cell } from './metrics';
+
+const KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+
+export interface HeatmapSpec {
+  label: string;
+  domain?: [number, number];
+  diverging?: boolean;
+}
+
+export function heatmapPlot(cells: Cell[], spec: HeatmapSpec, theme: Theme): Plot.PlotOptions {
+  const layers = [...new Set(cells.map((c) => c.layer))].sort((a, b) => a - b);
+  const kinds = KIND_ORDER.filter((k) => cells.some((c) => c.kind === k));
+  const present = cells.filter((c) => c.value !== null);
+  const missing = cells.filter((c) => c.value === null);
+  const rowHeight = Math.max(8, Math.min(24, Math.floor(480 / Math.max(1, layers.length))));
+  return {
+    width: 44 + kinds.length * 28,
+    height: 84 + layers.length * rowHeight,
+    marginLeft: 36,
+    marginRight: 8,
+    padding: 0.05,
+    x: { domain: kinds, label: null, axis: 'top' },
+    y: { domain: layers, label: 'layer', tickFormat: (d: number) => (layers.length > 40 && d % 5 ? '' : String(d)) },
+    color: {
+      type: spec.diverging ? 'diverging' : 'linear',
+      scheme: (spec.diverging ? theme.divergingScheme : theme.sequentialScheme) as Plot.ColorScheme,
+      domain: spec.domain,
+      legend: true,
+      label: spec.label,
+      unknown: theme.grid,
+    },
+    marks: [
+      Plot.cell(present, { className: 'll-diff-cells', x: 'kind', y: 'layer', fill: 'value', title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${spec.label}: ${c.value}` }),
+      Plot.cell(missing, { className: 'll-diff-missing', x: 'kind', y: 'layer', fill: theme.grid, title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${spec.label}: not available` }),
+    ],
+  };
+}
+
+/** Tags each drawn cell with data-testid, layer, kind and value (Plot draws one rect per datum, in order). */
+export function annotateCells(plot: Element, cells: Cell[], testid: string): void {
+  const tag = (selector: string, list: Cell[], id: string) => {
+    plot.querySelectorAll(`${selector} rect`).forEach((rect, i) => {
+      const c = list[i];
+      if (!c) return;
+      rect.setAttribute('data-testid', id);
+      rect.setAttribute('data-layer', String(c.layer));
+      rect.setAttribute('data-kind', c.kind);
+      if (c.value !== null) rect.setAttribute('data-value', String(c.value));
+    });
+  };
+  tag('g.ll-diff-cells', cells.filter((c) => c.value !== null), testid);
+  tag('g.ll-diff-missing', cells.filter((c) => c.value === null), `${testid}-missing`);
+}
+
+export function deltaHistogramPlot(bins: HistogramBin[], theme: Theme): Plot.PlotOptions | string {
+  if (bins.length === 1 && bins[0]!.x0 === bins[0]!.x1) return `Δ is exactly zero: all ${bins[0]!.count} entries are unchanged.`;
+  return histogramOptions(bins, theme, { xLabel: 'Δ entry (B − A)', logY: true, height: 220 });
+}
+
+export function singularValuesPlot(values: number[], theme: Theme): Plot.PlotOptions | string {
+  if (!values.length || !(values[0]! > 0)) return 'Δ is zero: it has no singular values above 0.';
+  // Exact zeros cannot sit on a log axis; they are listed in the summary instead.
+  const points = values.map((s, i) => ({ i: i + 1, s })).filter((p) => p.s > 0);
+  return {
+    width: 520,
+    height: 220,
+    marginLeft: 56,
+    x: { label: 'index i', tickFormat: 'd' },
+    y: { label: 'σᵢ of Δ', type: 'log', grid: true, tickFormat: '~g' },
+    marks: [
+      Plot.line(points, { x: 'i', y: 's', stroke: theme.accent }),
+      Plot.dot(points, { x: 'i', y: 's', fill: theme.accent, r: 2.5, title: (p: { i: number; s: number }) => `σ${p.i} = ${p.s}` }),
+    ],
+  };
+}
+
+export function rowChangePlot(bins: HistogramBin[], theme: Theme): Plot.PlotOptions | string {
+  if (bins.length === 1 && bins[0]!.x0 === bins[0]!.x1) return `No token row changed (${bins[0]!.count} rows compared).`;
+  return histogramOptions(bins, theme, { xLabel: 'relative change of a token row ‖b_r − a_r‖ / ‖a_r‖', logY: true, height: 200 });
+}
