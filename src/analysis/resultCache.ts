@@ -1,0 +1,98 @@
+/**
+ * A cache of finished analysis results, so that re-opening a panel, re-running after a cancel or
+ * the next VS Code session is instant. Entries live in the worker's memory (least recently used
+ * go first) and, when the caller names a cache folder (the extension passes its global storage),
+ * on disk as one JSON file per key under `<cacheDir>/<folder>/`. Keys must contain the model's file
+ * identity (fileIdentity.ts) and every setting that changes the result; a key's hash names its
+ * file and the stored key guards against collisions and older formats.
+ * Disk problems never fail a run: an unreadable or unwritable cache just means computing again.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface ResultCacheOptions {
+  /** Sub-folder of the cache folder, e.g. 'similarity'. */
+  folder: string;
+  /** Entries kept in memory. */
+  memoryCapacity: number;
+  /** Files kept on disk; the least recently written go first. */
+  diskCapacity: number;
+}
+
+export interface CacheHit<T> {
+  value: T;
+  from: 'memory' | 'disk';
+}
+
+/** JSON has no NaN or ±Infinity (unfitted exponents, measures that do not apply): tag them. */
+const NON_FINITE = '\u0000nonfinite:';
+function replacer(_k: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? `${NON_FINITE}${v}` : v;
+}
+function reviver(_k: string, v: unknown): unknown {
+  return typeof v === 'string' && v.startsWith(NON_FINITE) ? Number(v.slice(NON_FINITE.length)) : v;
+}
+
+export class ResultCache<T> {
+  private readonly memory = new Map<string, T>();
+
+  constructor(private readonly options: ResultCacheOptions) {}
+
+  async get(key: string, cacheDir?: string): Promise<CacheHit<T> | undefined> {
+    const hit = this.memory.get(key);
+    if (hit !== undefined) {
+      this.remember(key, hit);
+      return { value: hit, from: 'memory' };
+    }
+    if (!cacheDir) return undefined;
+    try {
+      const stored = JSON.parse(await readFile(this.fileFor(cacheDir, key), 'utf8'), reviver) as { key?: string; value?: T };
+      if (stored.key !== key || stored.value === undefined) return undefined;
+      this.remember(key, stored.value);
+      return { value: stored.value, from: 'disk' };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async set(key: string, value: T, cacheDir?: string): Promise<void> {
+    this.remember(key, value);
+    if (!cacheDir) return;
+    const dir = join(cacheDir, this.options.folder);
+    const file = this.fileFor(cacheDir, key);
+    try {
+      await mkdir(dir, { recursive: true });
+      // Write then rename: a reader never sees half a file, even if two windows race.
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ key, value }, replacer));
+      await rename(tmp, file);
+      await this.prune(dir);
+    } catch (err) {
+      console.error(`Layer Lens: could not store a ${this.options.folder} result under ${cacheDir}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Forgets every in-memory entry (tests; the disk copies stay). */
+  clearMemory(): void {
+    this.memory.clear();
+  }
+
+  private fileFor(cacheDir: string, key: string): string {
+    return join(cacheDir, this.options.folder, `${createHash('sha256').update(key).digest('hex')}.json`);
+  }
+
+  private remember(key: string, value: T): void {
+    this.memory.delete(key);
+    this.memory.set(key, value);
+    while (this.memory.size > this.options.memoryCapacity) this.memory.delete(this.memory.keys().next().value as string);
+  }
+
+  private async prune(dir: string): Promise<void> {
+    const names = (await readdir(dir)).filter((n) => n.endsWith('.json'));
+    if (names.length <= this.options.diskCapacity) return;
+    const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(dir, n))).mtimeMs })));
+    dated.sort((a, b) => a.t - b.t);
+    await Promise.all(dated.slice(0, names.length - this.options.diskCapacity).map((d) => rm(join(dir, d.n), { force: true })));
+  }
+}
