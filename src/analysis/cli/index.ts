@@ -8,6 +8,9 @@ import { forward } from './forward';
 import { activation } from './activation';
 import { spectra } from './spectra';
 import { similarity } from './similarity';
+import { diff } from './diff';
+import { correlations } from './correlations';
+import { persistence } from './persistence';
 
 export const commands: CliCommand[] = [
   inspect,
@@ -15,4 +18,7 @@ export const commands: CliCommand[] = [
   activation,
   spectra,
   similarity,
+  correlations,
+  diff,
+  persistence,
 ];

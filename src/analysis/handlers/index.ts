@@ -11,6 +11,9 @@ import { forwardRun } from './forwardRun';
 import { activationRun } from './activationRun';
 import { spectraRun } from './spectraRun';
 import { similarityRun } from './similarityRun';
+import { diffRun } from './diffRun';
+import { correlationsRun, correlationsValues } from './correlationsRun';
+import { persistencePrune, persistenceRun } from './persistenceRun';
 
 export const handlers: HandlerTable = {
   'engine/info': engineInfo,
@@ -20,4 +23,9 @@ export const handlers: HandlerTable = {
   'activation/run': activationRun,
   'spectra/run': spectraRun,
   'similarity/run': similarityRun,
+  'correlations/run': correlationsRun,
+  'correlations/values': correlationsValues,
+  'diff/run': diffRun,
+  'persistence/run': persistenceRun,
+  'persistence/prune': persistencePrune,
 };

@@ -11,8 +11,11 @@ import { restartWorker } from './restartWorker';
 import { showWorkerLog } from './showWorkerLog';
 import { analyzeSpectra } from './analyzeSpectra';
 import { analyzeSimilarity } from './analyzeSimilarity';
+import { analyzeCorrelations } from './analyzeCorrelations';
 import { analyzeActivation } from './analyzeActivation';
 import { analyzeActivationSelection } from './analyzeActivationSelection';
+import { analyzePersistence } from './analyzePersistence';
+import { compareSelected, compareWith } from './compareModels';
 
 export const commands: CommandSpec[] = [
   openModelFolder,
@@ -21,8 +24,12 @@ export const commands: CommandSpec[] = [
   showWorkerLog,
   analyzeSpectra,
   analyzeSimilarity,
+  analyzeCorrelations,
   analyzeActivation,
   analyzeActivationSelection,
+  analyzePersistence,
+  compareWith,
+  compareSelected,
 ];
 
 export function registerCommands(ctx: LayerLensContext): void {
