@@ -25,6 +25,8 @@ const root = resolve(__dirname, '..');
 
 interface Side {
   seconds: number;
+  /** Fastest single pair (s): the least disturbed by other processes sharing the cores. */
+  bestPairSeconds: number;
   readSeconds: number;
   peakRssMB: number;
   docs: Record<string, number>;
@@ -67,7 +69,17 @@ async function ours(dir: string, orientation: Orientation): Promise<void> {
   };
   const before = await gemmBest(3);
   const t0 = performance.now();
-  const r = await layerSimilarity(engine, await openModel(join(dir, 'model.safetensors')), { kind: 'up', orientation, indices: ['docs'], histogramBins: 40 });
+  // Pair times from one onPair to the next (each pair is one blocked product plus two Gumbel
+  // fits; the first also reads and normalises its two layers, so it is never the fastest).
+  let last = performance.now(), bestPair = Infinity;
+  const r = await layerSimilarity(engine, await openModel(join(dir, 'model.safetensors')), {
+    kind: 'up', orientation, indices: ['docs'], histogramBins: 40,
+    onPair: () => {
+      const now = performance.now();
+      bestPair = Math.min(bestPair, now - last);
+      last = now;
+    },
+  });
   const seconds = (performance.now() - t0) / 1000;
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
   const best = Math.min(before, await gemmBest(3));
@@ -76,7 +88,7 @@ async function ours(dir: string, orientation: Orientation): Promise<void> {
   for (const l of r.layers) await readRoleMatrix(model, l, 'up');
   const readSeconds = (performance.now() - tr) / 1000;
   const docs = Object.fromEntries(r.pairs.map((p) => [`${p.layerA},${p.layerB}`, p.values.docs as number]));
-  const out: Side = { seconds, readSeconds, peakRssMB, docs, gemmGflops: (2 * n * m * m) / best / 1e6 };
+  const out: Side = { seconds, bestPairSeconds: bestPair / 1000, readSeconds, peakRssMB, docs, gemmGflops: (2 * n * m * m) / best / 1e6 };
   console.log(JSON.stringify({ ...out, provider: engine.info.provider, threads: engine.info.threads, shape: [n, m], pairs: r.pairs.length, layerReads: r.layerReads }));
 }
 
@@ -100,20 +112,23 @@ xs = [read(l) for l in range(layers)]
 read_s = time.perf_counter() - t_read
 xn = [normalise(x) for x in xs]
 docs = {}
+best_pair = 1e9
 for d in range(1, layers):
     for i in range(layers - d):
         j = i + d
+        tp = time.perf_counter()
         c = np.abs(xn[i].T @ xn[j])
         u1 = stats.gumbel_r.fit(c.max(axis=1))[0]
         u2 = stats.gumbel_r.fit(c.max(axis=0))[0]
         docs['%d,%d' % (i, j)] = (u1 + u2) / 2
+        best_pair = min(best_pair, time.perf_counter() - tp)
 seconds = time.perf_counter() - t0
 a = xs[0]
 best = 1e9
 for _ in range(6):
     t = time.perf_counter(); a.T @ a; best = min(best, time.perf_counter() - t)
 nn, m = a.shape
-print(json.dumps({"seconds": seconds, "readSeconds": read_s, "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"seconds": seconds, "bestPairSeconds": best_pair, "readSeconds": read_s, "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "docs": docs, "gemmGflops": 2 * nn * m * m / best / 1e9}))
 `;
 
@@ -145,6 +160,8 @@ async function main(): Promise<void> {
     console.log(`  wall ${me.seconds.toFixed(2)} s incl. reading (reading alone ${me.readSeconds.toFixed(2)} s, ${me.layerReads} layer reads), peak RSS ${me.peakRssMB.toFixed(0)} MB`);
     const ourRate = gflop / me.seconds;
     console.log(`  ${gflop.toFixed(0)} GFLOP in GEMMs → ${ourRate.toFixed(1)} GFLOP/s; GEMM peak (ORT, same shape, best of 6 around the job) ${me.gemmGflops.toFixed(1)} GFLOP/s → ratio ${(ourRate / me.gemmGflops).toFixed(2)} (target ≥ 0.8)`);
+    const pairGflop = (2 * n * m * m) / 1e9;
+    console.log(`  fastest pair ${me.bestPairSeconds.toFixed(3)} s → ${(pairGflop / me.bestPairSeconds).toFixed(1)} GFLOP/s, ratio to the GEMM peak ${(pairGflop / me.bestPairSeconds / me.gemmGflops).toFixed(2)} (best against best: less sensitive to other load)`);
     const probe = spawnSync('python3', ['-c', 'import numpy, scipy'], { encoding: 'utf8' });
     if (probe.status !== 0) {
       console.log('\npython3 with numpy and scipy not found: numpy comparison skipped');
@@ -154,9 +171,10 @@ async function main(): Promise<void> {
     const np = run('python3', ['-c', NUMPY, file, orientation, String(layers)]);
     console.log(`\nnumpy (plain: normalise once per layer, abs(Xn.T @ Yn), row/column max, scipy gumbel_r.fit):`);
     console.log(`  wall ${np.seconds.toFixed(2)} s incl. reading (${np.readSeconds.toFixed(2)} s), peak RSS ${np.peakRssMB.toFixed(0)} MB, ${(gflop / np.seconds).toFixed(1)} GFLOP/s, its GEMM peak ${np.gemmGflops.toFixed(1)} GFLOP/s`);
+    console.log(`  fastest pair ${np.bestPairSeconds.toFixed(3)} s (${(((2 * n * m * m) / 1e9) / np.bestPairSeconds).toFixed(1)} GFLOP/s)`);
     let diff = 0;
     for (const [k, v] of Object.entries(me.docs)) diff = Math.max(diff, Math.abs(v - (np.docs[k] as number)));
-    console.log(`\nour time / numpy time = ${(me.seconds / np.seconds).toFixed(2)} (target ≤ 0.8); max |DOCS difference| over ${pairs} pairs = ${diff.toExponential(2)}`);
+    console.log(`\nour time / numpy time = ${(me.seconds / np.seconds).toFixed(2)} (target ≤ 0.8); fastest pair, ours / numpy = ${(me.bestPairSeconds / np.bestPairSeconds).toFixed(2)}; max |DOCS difference| over ${pairs} pairs = ${diff.toExponential(2)}`);
     console.log(`load average after: ${load()}`);
   } finally {
     rmSync(join(root, '.bench-data', 'similarity-llama1b-up'), { recursive: true, force: true });

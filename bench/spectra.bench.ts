@@ -113,12 +113,15 @@ interface KindTiming {
 }
 
 async function oneLayer(dir: string): Promise<void> {
-  console.log(`1. Full spectra of one Llama-3.2-1B-shaped layer (synthetic N(0, 0.02²)), ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg()[0]!.toFixed(1)} at start`);
+  console.log(`\n1. Full spectra of one Llama-3.2-1B-shaped layer (synthetic N(0, 0.02²)), ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg()[0]!.toFixed(1)} at start`);
   // Warm up ORT sessions and the WASM module outside the timings.
   await analyzeSpectrum(gaussian(64, 512, 1));
   await analyzeSpectrum(gaussian(512, 600, 2));
   const ours: Partial<Record<MatrixRole, KindTiming>> = {};
   const np: Record<string, { matrixSeconds: number; headSeconds: number; meanP: number; alpha: number; ksMp: number; randDistance: number; headMeanP: number | null }> = {};
+  let totalOurs = 0, totalNp = 0;
+  // One row per kind as soon as both sides are measured: on a busy machine a cut-short run still reports.
+  console.log('kind   shape        matrix s  numpy s  ratio | heads s  numpy s  ratio | mean p (ours/np)  α (ours/np)   KS-MP (ours/np)');
   for (const [i, kind] of KINDS.entries()) {
     const [rows, cols] = SHAPES[kind];
     const W = gaussian(rows, cols, 100 + i);
@@ -135,27 +138,22 @@ async function oneLayer(dir: string): Promise<void> {
     const py = spawnSync('python3', ['-c', NUMPY, dir, JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (py.status === 0) Object.assign(np, JSON.parse(py.stdout.trim()));
     else console.log(`numpy/scipy reference for ${kind} failed: ${py.stderr?.slice(-400)}`);
-  }
-  let totalOurs = 0, totalNp = 0;
-  console.log('kind   shape        matrix s  numpy s  ratio | heads s  numpy s  ratio | mean p (ours/np)  α (ours/np)   KS-MP (ours/np)');
-  for (const kind of KINDS) {
     const o = ours[kind]!;
     const n = np?.[kind];
     totalOurs += o.matrixSeconds + o.headSeconds;
     if (n) totalNp += n.matrixSeconds + n.headSeconds;
-    const [rows, cols] = SHAPES[kind];
     const ratio = (a: number, b?: number) => (b ? `${(a / b).toFixed(2)}×` : '–').padStart(6);
     const heads = HEAD_COUNT[kind] ? `${o.headSeconds.toFixed(2).padStart(7)}  ${(n?.headSeconds ?? NaN).toFixed(2).padStart(7)} ${ratio(o.headSeconds, n?.headSeconds)}` : '      –        –      –';
     console.log(
       `${kind.padEnd(5)} ${`${rows}×${cols}`.padEnd(11)} ${o.matrixSeconds.toFixed(2).padStart(8)} ${(n?.matrixSeconds ?? NaN).toFixed(2).padStart(8)} ${ratio(o.matrixSeconds, n?.matrixSeconds)} | ${heads} | ` +
-        `${o.spectrum.vectors?.meanP.toFixed(3)}/${n?.meanP.toFixed(3)}      ${o.spectrum.metrics.alpha.alpha.toFixed(2)}/${n?.alpha.toFixed(2)}   ${o.spectrum.mp?.ks.toFixed(4)}/${n?.ksMp.toFixed(4)}`,
+        `${o.spectrum.vectors?.meanP.toFixed(3)}/${n?.meanP.toFixed(3)}      ${o.spectrum.metrics.alpha.alpha.toFixed(2)}/${n?.alpha.toFixed(2)}   ${o.spectrum.mp?.ks.toFixed(4)}/${n?.ksMp.toFixed(4)}  (load ${loadavg()[0]!.toFixed(1)})`,
     );
   }
   console.log(`whole layer: ours ${totalOurs.toFixed(2)} s, numpy/scipy ${totalNp ? totalNp.toFixed(2) : '–'} s${totalNp ? ` → ratio ${(totalOurs / totalNp).toFixed(2)}×` : ''}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }
 
 async function wholeModelHeads(layers: number): Promise<void> {
-  console.log(`\n2. Per-head spectra (right singular vectors, KS p per vector, MP, metrics; no rand_distance) of q, k, v, o in ${layers} layers: ${layers * (2 * HEADS + 2 * KV_HEADS)} heads`);
+  console.log(`2. Per-head spectra (right singular vectors, KS p per vector, MP, metrics; no rand_distance) of q, k, v, o in ${layers} layers: ${layers * (2 * HEADS + 2 * KV_HEADS)} heads`);
   let compute = 0;
   let vectors = 0;
   for (let layer = 0; layer < layers; layer++) {
@@ -169,6 +167,7 @@ async function wholeModelHeads(layers: number): Promise<void> {
       }
       compute += (performance.now() - t) / 1000;
     }
+    if ((layer + 1) % 4 === 0 && layer + 1 < layers) console.log(`   … ${layer + 1} layers: ${compute.toFixed(2)} s so far (load ${loadavg()[0]!.toFixed(1)})`);
   }
   console.log(`   ${compute.toFixed(2)} s for ${vectors} singular vectors (${((1000 * compute) / (layers * (2 * HEADS + 2 * KV_HEADS))).toFixed(1)} ms per head)`);
 }
@@ -178,8 +177,9 @@ async function main(): Promise<void> {
   const layers = i > 0 ? Number(process.argv[i + 1]) : 16;
   const dir = mkdtempSync(join(tmpdir(), 'spectra-bench-'));
   try {
-    await oneLayer(dir);
+    // The per-head pass first: it is the shorter one, so a busy machine still reports it.
     await wholeModelHeads(layers);
+    await oneLayer(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

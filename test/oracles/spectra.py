@@ -9,8 +9,8 @@
 # by scipy.integrate.quad; singular values, Gram eigenvalues (eigvalsh), singular-vector KS p-values
 # and spectral metrics of small fixed matrices; a power-law fit by a direct numpy implementation of
 # the same rule (MLE alpha, x_min by minimum two-sided KS distance over distinct values leaving >= 10
-# tail values); Jensen-Shannon distances; head spectra and per-layer randomness of the trained
-# stories260K model (read from ../shared/models/stories260K).
+# tail values); Jensen-Shannon distances; head spectra, per-layer randomness and whole-matrix
+# power-law fits of the trained stories260K model (read from ../shared/models/stories260K).
 import json
 import math
 
@@ -264,7 +264,15 @@ def stories_oracle():
         for layer in range(config["num_hidden_layers"]):
             w = tensor(f"model.layers.{layer}.{names[kind]}.weight")
             depth[kind].append(float(np.mean([np.mean(right_p(head(w, kind, h))) for h in range(heads[kind])])))
-    return {"heads": samples, "randomnessByDepth": depth}
+    # Whole matrices with enough eigenvalues for a power-law fit (heads have only hd = 8): singular
+    # values and the KS-chosen fit, for the model test and the e2e case's hand-set x_min.
+    whole = []
+    for layer, kind in [(2, "q"), (0, "gate"), (4, "o")]:
+        key = {"gate": "mlp.gate_proj"}.get(kind) or names[kind]
+        w = tensor(f"model.layers.{layer}.{key}.weight")
+        s = np.linalg.svd(w, compute_uv=False)
+        whole.append({"layer": layer, "kind": kind, "shape": list(w.shape), "singularValues": s.tolist(), "fit": fit_power_law(s**2)})
+    return {"heads": samples, "randomnessByDepth": depth, "matrices": whole}
 
 
 # --- Jensen-Shannon ---------------------------------------------------------------------------------

@@ -3,12 +3,13 @@
  * tip listing the pair and every index), with cells not computed yet or not comparable drawn in
  * a neutral colour, the selected pair outlined and each cluster boxed. Cells carry stable test
  * ids: data-testid="heat-cell" (a value, diagonal included), "heat-cell-empty" (pending, not
- * comparable or undefined) and "cluster-box".
+ * comparable or undefined), "heat-cell-flagged" (a matrix holds NaN/Inf: hatched) and "cluster-box".
  */
 import * as Plot from '@observablehq/plot';
 import type { ClusterResult } from '../../src/analysis/methods/clusters';
 import { INDEX_LABELS, type SimilarityIndex } from '../../src/analysis/methods/similarityNames';
 import { formatValue } from '../shared/dom';
+import { addHatchPattern, HATCH_FILL } from '../shared/hatch';
 import { renderPlot } from '../shared/plot';
 import type { Theme } from '../shared/theme';
 import { colourDomain, heatCells, isSigned, layerLabel, valueAt, type HeatCell, type SimilarityView } from './viewModel';
@@ -27,6 +28,7 @@ const STATE_TEXT: Record<HeatCell['state'], string> = {
   diagonal: 'same layer',
   pending: 'computing…',
   'not-comparable': 'not comparable',
+  'non-finite': 'not computable (NaN/Inf weights)',
   undefined: 'undefined (a constant matrix)',
 };
 
@@ -38,6 +40,7 @@ function tipChannels(view: SimilarityView): Record<string, { value: (c: HeatCell
     channels[i] = {
       value: (c) => {
         if (c.state === 'not-comparable') return c.pair?.reason ?? STATE_TEXT['not-comparable'];
+        if (c.state === 'non-finite') return c.pair?.nonFinite?.map((f) => f.summary).join('; ') ?? STATE_TEXT['non-finite'];
         const v = valueAt(view, i, c.a, c.b);
         return v === undefined ? STATE_TEXT.pending : formatValue(v);
       },
@@ -51,8 +54,12 @@ export function drawHeatmap(container: HTMLElement, view: SimilarityView, theme:
   const labels = view.plan.layers.map(layerLabel);
   const cells = heatCells(view, opts.index);
   const filled = cells.filter((c) => c.state === 'value' || c.state === 'diagonal');
-  const empty = cells.filter((c) => c.state !== 'value' && c.state !== 'diagonal');
-  const side = Math.max(240, Math.min(640, 48 + labels.length * 36));
+  const empty = cells.filter((c) => c.state !== 'value' && c.state !== 'diagonal' && c.state !== 'non-finite');
+  // A layer matrix holds NaN/Inf: hatched, never coloured; the tip gives the counts and the tensor.
+  const nonFinite = cells.filter((c) => c.state === 'non-finite');
+  // At least 360 px: Plot places a tip beside or below a cell only when it fits inside the plot,
+  // and the tip lists every index (8 lines); in a smaller plot it covers the legend.
+  const side = Math.max(360, Math.min(640, 48 + labels.length * 36));
   const channels = tipChannels(view);
   const tipFormat = { x: false, y: false, fill: false, ...Object.fromEntries(Object.keys(channels).map((k) => [k, true])) };
   const showText = labels.length <= 12;
@@ -76,19 +83,43 @@ export function drawHeatmap(container: HTMLElement, view: SimilarityView, theme:
     marks: [
       Plot.cell(filled, { x: 'x', y: 'y', fill: 'value', className: 'll-heat-filled', channels, tip: { format: tipFormat } }),
       Plot.cell(empty, { x: 'x', y: 'y', fill: theme.grid, className: 'll-heat-empty', channels, tip: { format: tipFormat } }),
+      Plot.cell(nonFinite, { x: 'x', y: 'y', fill: HATCH_FILL, stroke: theme.muted, className: 'll-heat-nonfinite', channels, tip: { format: tipFormat } }),
       showText ? Plot.text(filled, { x: 'x', y: 'y', text: (c: HeatCell) => (c.value === null ? '' : c.state === 'diagonal' ? '1' : c.value.toFixed(2)), fill: theme.foreground, stroke: theme.background, strokeWidth: 3, fontSize: 10, pointerEvents: 'none' } as Plot.TextOptions) : null,
       Plot.cell(selected, { x: 'x', y: 'y', fill: 'none', stroke: theme.foreground, strokeWidth: 2.5, inset: 1 }),
     ],
   }, theme) as (SVGSVGElement | HTMLElement) & { scale?: (name: string) => { apply(v: string): number; bandwidth?: number } | undefined };
   tagCells(el, 'll-heat-filled', filled, 'heat-cell');
   tagCells(el, 'll-heat-empty', empty, 'heat-cell-empty');
+  tagCells(el, 'll-heat-nonfinite', nonFinite, 'heat-cell-flagged');
+  addHatchPattern(el, theme);
   boxClusters(el, labels, opts.clusters, theme);
   el.addEventListener('click', (e) => {
-    const rect = (e.target as Element | null)?.closest?.('[data-a]');
-    if (!rect) return;
-    const a = Number(rect.getAttribute('data-a')), b = Number(rect.getAttribute('data-b'));
-    if (a !== b) opts.onSelect(a, b);
+    const hit = cellUnderPointer(el, labels, e as MouseEvent);
+    if (hit && hit.a !== hit.b) opts.onSelect(hit.a, hit.b);
   });
+}
+
+type ScaledPlot = { scale?: (name: string) => { apply(v: string): number; bandwidth?: number } | undefined };
+
+/**
+ * The cell (row position a, column position b) under a click. The event target is not enough:
+ * Plot re-draws a hovered cell's tip on pointerdown, and a tip whose arrow ends under the
+ * pointer turns the click's target into the whole SVG. So the position is looked up in the
+ * plot's band scales instead (the SVG may be drawn scaled: map client pixels to its viewBox).
+ */
+function cellUnderPointer(root: HTMLElement | SVGSVGElement, labels: string[], e: MouseEvent): { a: number; b: number } | undefined {
+  const tagged = (e.target as Element | null)?.closest?.('[data-a]');
+  if (tagged) return { a: Number(tagged.getAttribute('data-a')), b: Number(tagged.getAttribute('data-b')) };
+  const svg = root.querySelector('g.ll-heat-filled, g.ll-heat-empty')?.closest('svg');
+  const x = (root as unknown as ScaledPlot).scale?.('x'), y = (root as unknown as ScaledPlot).scale?.('y');
+  if (!svg || !x?.bandwidth || !y?.bandwidth) return undefined;
+  const box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;
+  const sx = view && view.width ? view.width / box.width : 1, sy = view && view.height ? view.height / box.height : 1;
+  const px = (e.clientX - box.left) * sx, py = (e.clientY - box.top) * sy;
+  const band = (scale: { apply(v: string): number; bandwidth?: number }, p: number) =>
+    labels.findIndex((l) => p >= scale.apply(l) && p < scale.apply(l) + (scale.bandwidth as number));
+  const a = band(y, py), b = band(x, px);
+  return a >= 0 && b >= 0 ? { a, b } : undefined;
 }
 
 /** Test ids and positions on each rect of a cell mark (Plot binds each rect to its data index). */
@@ -104,6 +135,7 @@ function tagCells(root: Element, className: string, data: HeatCell[], testId: st
     rect.setAttribute('data-b', String(c.b));
     rect.setAttribute('data-state', c.state);
     if (c.value !== null) rect.setAttribute('data-value', String(c.value));
+    if (c.state === 'non-finite' && c.pair?.reason) rect.setAttribute('data-reason', c.pair.reason);
     if (c.a !== c.b) rect.setAttribute('cursor', 'pointer');
   }
 }

@@ -17,10 +17,15 @@ export interface TailView {
   show(lambda: number[], fit: PowerLawFit, theme: Theme): void;
 }
 
-function describe(fit: PowerLawFit, chosen: boolean): string {
+/**
+ * The fit in words. An unreliable fit (too few tail eigenvalues) is flagged with its reason and
+ * its α is not given: a number with a huge standard error is what makes other tools mislead.
+ */
+export function describeFit(fit: PowerLawFit, chosen: boolean): string {
   if (!Number.isFinite(fit.alpha)) return `No power-law fit: ${fit.reason ?? 'not enough eigenvalues'}.`;
-  const base = `α = ${formatValue(fit.alpha)} ± ${formatValue(fit.sigma)}, x_min = ${formatValue(fit.xmin)} (${chosen ? 'minimum KS distance' : 'set by hand'}), tail = ${fit.nTail} of ${fit.n} eigenvalues, KS distance = ${formatValue(fit.ks)}`;
-  return fit.reliable ? `${base}.` : `${base}. Unreliable: ${fit.reason}.`;
+  const where = `x_min = ${formatValue(fit.xmin)} (${chosen ? 'minimum KS distance' : 'set by hand'}), tail = ${fit.nTail} of ${fit.n} eigenvalues`;
+  if (!fit.reliable) return `Unreliable fit, α not reported: ${fit.reason}. ${where}.`;
+  return `α = ${formatValue(fit.alpha)} ± ${formatValue(fit.sigma)}, ${where}, KS distance = ${formatValue(fit.ks)}.`;
 }
 
 export function createTailView(container: HTMLElement): TailView {
@@ -43,7 +48,7 @@ export function createTailView(container: HTMLElement): TailView {
     const n = lambda.length;
     if (n === 0) {
       plotArea.textContent = 'No eigenvalues to plot.';
-      info.textContent = describe(current, true);
+      info.textContent = describeFit(current, true);
       return;
     }
     const points = Array.from(lambda, (x, i) => ({ x, y: (n - i) / n, tail: Number.isFinite(current!.xmin) && x >= current!.xmin }));
@@ -54,7 +59,11 @@ export function createTailView(container: HTMLElement): TailView {
     if (Number.isFinite(fit.alpha)) {
       const xs = Array.from({ length: 60 }, (_, i) => fit.xmin * Math.pow(lambda[n - 1]! / fit.xmin, i / 59));
       marks.push(
-        Plot.line(xs.map((x) => ({ x, y: (fit.nTail / n) * Math.pow(x / fit.xmin, 1 - fit.alpha) })), { x: 'x', y: 'y', stroke: theme.categorical[1] ?? theme.foreground, strokeWidth: 2 }),
+        Plot.line(xs.map((x) => ({ x, y: (fit.nTail / n) * Math.pow(x / fit.xmin, 1 - fit.alpha) })), {
+          x: 'x', y: 'y', stroke: theme.categorical[1] ?? theme.foreground, strokeWidth: 2,
+          // Dashed: the shape of an unreliable fit, which is drawn but given no number.
+          strokeDasharray: fit.reliable ? undefined : '5 4',
+        }),
         Plot.ruleX([fit.xmin], { stroke: theme.categorical[4] ?? theme.foreground, strokeWidth: 3, strokeOpacity: 0.8 }),
       );
     }
@@ -66,7 +75,7 @@ export function createTailView(container: HTMLElement): TailView {
       y: { type: 'log', label: 'P(Λ ≥ λ)', grid: true, domain: [1 / n, 1], tickFormat: '~g' },
       marks,
     }, theme) as PlotElement;
-    info.textContent = describe(fit, fit === best);
+    info.textContent = describeFit(fit, fit === best);
     if (Number.isFinite(fit.xmin)) xminInput.value = String(Number(fit.xmin.toPrecision(6)));
   }
 

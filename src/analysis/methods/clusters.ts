@@ -8,8 +8,10 @@
  *   variance), placed halfway between the two values it falls between. Otsu always finds a cut,
  *   even in noise, so an automatic τ is used only when the split is clear: its separability
  *   η = between-group / total variance is ≥ MIN_SEPARABILITY (a normal sample gives ≈ 0.64, a
- *   uniform one 0.75, two tight groups → 1), and it is never below `floor` (for DOCS: just above
- *   what two unrelated random matrices of this shape score).
+ *   uniform one 0.75, two tight groups → 1) and the two groups' means differ by at least
+ *   MIN_GROUP_GAP (two tight groups 0.72 and 0.74 are perfectly separable, yet that difference is
+ *   no "block of similar layers"), and it is never below `floor` (for DOCS: just above what two
+ *   unrelated random matrices of this shape score).
  * - Layers are visited in order; a layer joins the current block when its similarity to EVERY
  *   layer already in the block is ≥ τ (with adjacent pairs only: to the block's last layer);
  *   otherwise it starts a new block. A missing or not-comparable pair counts as below τ.
@@ -32,6 +34,8 @@ export interface ClusterResult {
   thresholdRule: 'user' | 'otsu' | 'no clear split';
   /** η of Otsu's cut (NaN with a user threshold or fewer than two distinct values). */
   separability: number;
+  /** Mean of the values above Otsu's cut minus the mean of those below (NaN as for η). */
+  gap?: number;
   /** The floor that applied to an automatic threshold (see clusterFloor). */
   floor?: number;
   rule: string;
@@ -39,34 +43,39 @@ export interface ClusterResult {
 
 /** Smallest η for which an automatic threshold is trusted. */
 export const MIN_SEPARABILITY = 0.8;
+/** Smallest difference of the two groups' means (in the index's units) for an automatic threshold. */
+export const MIN_GROUP_GAP = 0.05;
 
 export const CLUSTER_RULE_ALL = 'contiguous layers whose every pairwise similarity is ≥ τ (greedy, first layer first)';
 export const CLUSTER_RULE_ADJACENT = 'contiguous layers whose each adjacent-pair similarity is ≥ τ';
 
 /**
  * Otsu's threshold of a list of values, halfway between the two sorted values where the split
- * maximises w₀·w₁·(μ₀ − μ₁)², with its separability η = that maximum / the total variance.
- * NaN threshold when there are no finite values; the value itself (η NaN) when all are equal.
+ * maximises w₀·w₁·(μ₀ − μ₁)², with its separability η = that maximum / the total variance and the
+ * gap μ₁ − μ₀ between the groups' means.
+ * NaN threshold when there are no finite values; the value itself (η, gap NaN) when all are equal.
  */
-export function otsuThreshold(values: readonly number[]): { threshold: number; separability: number } {
+export function otsuThreshold(values: readonly number[]): { threshold: number; separability: number; gap: number } {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return { threshold: NaN, separability: NaN };
-  if (v[0] === v[v.length - 1]) return { threshold: v[0], separability: NaN };
+  if (v.length === 0) return { threshold: NaN, separability: NaN, gap: NaN };
+  if (v[0] === v[v.length - 1]) return { threshold: v[0], separability: NaN, gap: NaN };
   const total = v.reduce((s, x) => s + x, 0);
   const mean = total / v.length;
   const variance = v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length;
-  let best = -1, cut = 1, below = 0;
+  let best = -1, cut = 1, below = 0, gap = NaN;
   for (let k = 1; k < v.length; k++) {
     below += v[k - 1];
     if (v[k] === v[k - 1]) continue; // a threshold cannot separate equal values
     const w0 = k / v.length, w1 = 1 - w0;
-    const between = w0 * w1 * (below / k - (total - below) / (v.length - k)) ** 2;
+    const difference = (total - below) / (v.length - k) - below / k;
+    const between = w0 * w1 * difference ** 2;
     if (between > best) {
       best = between;
       cut = k;
+      gap = difference;
     }
   }
-  return { threshold: 0.5 * (v[cut - 1] + v[cut]), separability: variance > 0 ? best / variance : NaN };
+  return { threshold: 0.5 * (v[cut - 1] + v[cut]), separability: variance > 0 ? best / variance : NaN, gap };
 }
 
 /**
@@ -91,18 +100,19 @@ export function findClusters(
   if (user && !Number.isFinite(opts.threshold)) throw new Error(`Cluster threshold must be a finite number, got ${opts.threshold}`);
   const rule = adjacentOnly ? CLUSTER_RULE_ADJACENT : CLUSTER_RULE_ALL;
   const clusters: LayerCluster[] = [];
-  let threshold: number, separability = NaN, thresholdRule: ClusterResult['thresholdRule'] = 'user';
+  let threshold: number, separability = NaN, gap: number | undefined, thresholdRule: ClusterResult['thresholdRule'] = 'user';
   if (user) threshold = opts.threshold as number;
   else {
-    ({ threshold, separability } = otsuThreshold(values));
+    ({ threshold, separability, gap } = otsuThreshold(values));
     thresholdRule = 'otsu';
-    // All values equal: one block if they pass the floor. Otherwise the cut must be clear.
-    if (Number.isFinite(separability) && separability < MIN_SEPARABILITY) threshold = NaN;
+    // All values equal: one block if they pass the floor. Otherwise the cut must be clear, and
+    // between groups whose means differ by at least MIN_GROUP_GAP.
+    if (Number.isFinite(separability) && (separability < MIN_SEPARABILITY || !(gap >= MIN_GROUP_GAP))) threshold = NaN;
     if (Number.isFinite(threshold) && opts.floor !== undefined) threshold = Math.max(threshold, opts.floor);
     if (!Number.isFinite(threshold)) thresholdRule = 'no clear split';
   }
   const floor = user ? undefined : opts.floor;
-  if (!Number.isFinite(threshold)) return { clusters, threshold, thresholdRule, separability, floor, rule };
+  if (!Number.isFinite(threshold)) return { clusters, threshold, thresholdRule, separability, gap, floor, rule };
   const high = (a: number, b: number) => {
     const s = similarity(a, b);
     return s !== undefined && Number.isFinite(s) && s >= threshold;
@@ -119,7 +129,7 @@ export function findClusters(
     }
   }
   if (count > 0) close(count - 1);
-  return { clusters, threshold, thresholdRule, separability, floor, rule };
+  return { clusters, threshold, thresholdRule, separability, gap, floor, rule };
 }
 
 function everyInBlock(start: number, c: number, high: (a: number, b: number) => boolean): boolean {
@@ -157,7 +167,11 @@ export function describeThreshold(c: ClusterResult): string {
   const f = (v: number) => v.toFixed(3);
   const eta = Number.isFinite(c.separability) ? `separability η = ${c.separability.toFixed(2)}` : '';
   if (c.thresholdRule === 'user') return `τ = ${f(c.threshold)}, set by hand`;
-  if (c.thresholdRule === 'no clear split') return `no clear split into similar and background layers (${eta || 'too few values'}, needs ≥ ${MIN_SEPARABILITY})`;
+  if (c.thresholdRule === 'no clear split') {
+    if (!eta) return 'no clear split into similar and background layers (too few values)';
+    if (c.separability < MIN_SEPARABILITY) return `no clear split into similar and background layers (${eta}, needs ≥ ${MIN_SEPARABILITY})`;
+    return `no clear split into similar and background layers (the groups' means differ by ${f(c.gap ?? NaN)}, needs ≥ ${MIN_GROUP_GAP})`;
+  }
   if (c.floor !== undefined && c.threshold === c.floor) return `τ = ${f(c.threshold)}: ${DOCS_FLOOR_FACTOR} × the DOCS of unrelated matrices, above Otsu's cut (${eta})`;
   return `τ = ${f(c.threshold)}, Otsu's threshold (${eta})`;
 }

@@ -1,7 +1,9 @@
 // Case 2 of issue 4: with a model open, right-click its folder in the explorer → "Analyze Layer
 // Similarity" → pick the matrix kind → a heatmap renders in a panel beside the editor. The cell
 // values are read from inside the webview and compared with DOCS computed here, independently, from
-// the file (lib/docsOracle.ts).
+// the file (lib/docsOracle.ts). Then: the colour legend, a hover tip listing every index, a click
+// on a cell showing both max-|cos| histograms with their Gumbel curves, and the index dropdown
+// switching the cells to linear CKA (also computed here from the file).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { docs, vectorsOf } from '../lib/docsOracle';
@@ -14,6 +16,32 @@ function commandTitle(id: string): string {
   const cmd = (manifest.contributes?.commands ?? []).find((c: { command: string }) => c.command === id);
   if (!cmd) throw new Error(`package.json does not contribute ${id}`);
   return cmd.title;
+}
+
+/**
+ * Linear CKA of two layers given as their compared vectors, as the panel defines it (each vector
+ * one unit, its coordinates the examples): centre each vector over its coordinates, then
+ * ‖X̃ᵀỸ‖²_F / (‖X̃ᵀX̃‖_F ‖ỸᵀỸ‖_F), through the n×n Grams, in float64.
+ */
+function linearCka(a: Float64Array[], b: Float64Array[]): number {
+  const n = a[0].length;
+  const gramOf = (vs: Float64Array[]) => {
+    const g = new Float64Array(n * n);
+    for (const v of vs) {
+      const mean = v.reduce((s, x) => s + x, 0) / n;
+      const c = v.map((x) => x - mean);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) g[i * n + j] += c[i] * c[j];
+    }
+    return g;
+  };
+  const ga = gramOf(a), gb = gramOf(b);
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < n * n; i++) {
+    ab += ga[i] * gb[i];
+    aa += ga[i] * ga[i];
+    bb += gb[i] * gb[i];
+  }
+  return ab / Math.sqrt(aa * bb);
 }
 
 export default uiCase({
@@ -79,5 +107,44 @@ export default uiCase({
 
     const summary = await panel.locator('[data-testid="similarity-summary"]').innerText();
     if (!summary.includes(`${layers} layers`)) throw new Error(`summary "${summary}" does not say ${layers} layers`);
+    if ((await panel.locator('svg [aria-label="color-legend"], .plot-ramp, svg.plot-ramp, [class$="-ramp"]').count()) === 0) throw new Error('the heatmap has no colour legend');
+
+    // Hover a cell: the tip names the pair and lists every index.
+    const cell01 = panel.locator('[data-testid="heat-cell"][data-a="0"][data-b="1"]');
+    await cell01.hover();
+    const tip = panel.locator('[data-testid="similarity-heatmap"] g[aria-label="tip"]');
+    const tipText = await waitFor('a hover tip listing the indices', async () => {
+      const t = (await tip.textContent().catch(() => '')) ?? '';
+      return t.includes('DOCS') && t.includes('Linear CKA') && t.includes('Procrustes') ? t : undefined;
+    }, 10_000);
+    if (!tipText.includes('L0 × L1')) throw new Error(`hover tip "${tipText}" does not name the pair L0 × L1`);
+
+    // Click it: the two max-|cos| histograms with their fitted Gumbel curves.
+    await cell01.click();
+    const detail = panel.locator('[data-testid="similarity-detail"]');
+    await waitFor('the pair detail for L0 × L1', async () => ((await detail.locator('[data-testid="similarity-detail-summary"]').textContent({ timeout: 1_000 }).catch(() => '')) ?? '').includes('L0 × L1'), 10_000)
+      .catch(async (e: Error) => { throw new Error(`${e.message}; the detail shows "${await detail.innerText({ timeout: 1_000 }).catch(() => '?')}"`); });
+    for (const side of ['rows', 'cols']) {
+      const plot = detail.locator(`[data-testid="similarity-detail-${side}"] svg`).first();
+      const bars = await plot.locator('rect').count(), curves = await plot.locator('path').count();
+      if (bars < 10 || curves < 1) throw new Error(`detail ${side}: ${bars} histogram bars, ${curves} paths (expected bars and a Gumbel curve)`);
+    }
+    await wb.screenshot('pair-detail');
+
+    // Switch the index to linear CKA: the same cells, now CKA of the weights (computed here).
+    await panel.locator('[data-testid="similarity-index"]').selectOption('cka');
+    const ckaShown = await waitFor('the heatmap to show CKA', async () => {
+      const v = Number(await cell01.getAttribute('data-value').catch(() => null));
+      return Number.isFinite(v) && Math.abs(v - at(0, 1)) > 1e-6 ? v : undefined;
+    }, 10_000);
+    if ((await cells.count()) !== layers * layers) throw new Error(`after switching to CKA, ${await cells.count()} cells have values`);
+    // CKA sees each unit's scale, so the raw rows (not vectorsOf's unit vectors).
+    const rawRows = (l: number) => {
+      const w = readF32(file, name(l));
+      return Array.from({ length: out }, (_, r) => Float64Array.from(w.subarray(r * inn, (r + 1) * inn)));
+    };
+    const ckaExpected = linearCka(rawRows(0), rawRows(1));
+    if (Math.abs(ckaShown - ckaExpected) > 2e-3) throw new Error(`CKA of L0 × L1 shown ${ckaShown}, expected ${ckaExpected}`);
+    await wb.screenshot('cka');
   },
 });

@@ -1,7 +1,8 @@
 // Issue 7: right-click a model folder → "Analyze Weight Spectra" → the spectra panel renders: a
 // layer × kind heatmap whose mean-KS-p cells equal scipy's (test/oracles/spectra.json), spikes in
-// every q, the singular-value histogram with the Marchenko–Pastur curve, and the power-law tail fit
-// whose x_min, set by hand, refits live to the closed-form MLE of the same eigenvalues.
+// every q, α only where the fit is reliable (numpy's fits), the singular-value histogram with the
+// Marchenko–Pastur curve, and the power-law tail fit whose x_min, typed or dragged, refits live to
+// the closed-form MLE of the same eigenvalues.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STORIES_260K, repoRoot, uiCase } from '../lib/uiCase';
@@ -10,6 +11,7 @@ import { waitFor } from '../lib/workbench';
 interface StoriesOracle {
   heads: { layer: number; kind: string; head: number; singularValues: number[] }[];
   randomnessByDepth: Record<string, number[]>;
+  matrices: { layer: number; kind: string; singularValues: number[]; fit: { alpha: number; nTail: number } }[];
 }
 
 function commandTitle(id: string): string {
@@ -62,7 +64,18 @@ export default uiCase({
     const depthLines = await panel.locator('[data-testid="spectra-depth"] svg [aria-label="line"] path').count();
     if (depthLines < 3) throw new Error(`randomness vs depth shows ${depthLines} lines, expected q, k, v`);
 
-    // Detail of one head that the oracle knows: histogram + MP curve, then the tail fit.
+    // Unreliable power-law fits are flagged, not printed: on the α heatmap, L2 q (19 tail
+    // eigenvalues in numpy's fit) is a missing cell and L0 gate (29) shows numpy's α.
+    const wholeFits = oracle.matrices;
+    await panel.locator('[data-testid="spectra-metric"]').selectOption('alpha');
+    const gateFit = wholeFits.find((m) => m.kind === 'gate' && m.layer === 0)!;
+    await waitFor('the α heatmap', async () => (await panel.locator('[data-testid="spectra-cell"][data-kind="gate"][data-layer="0"]').count()) === 1, 10_000);
+    const gateAlpha = Number(await panel.locator('[data-testid="spectra-cell"][data-kind="gate"][data-layer="0"]').getAttribute('data-value'));
+    if (!(Math.abs(gateAlpha - gateFit.fit.alpha) < 1e-6)) throw new Error(`L0 gate α shown ${gateAlpha}, numpy ${gateFit.fit.alpha}`);
+    if ((await panel.locator('[data-testid="spectra-cell-missing"][data-kind="q"][data-layer="2"]').count()) !== 1) throw new Error('L2 q has an unreliable fit (19 tail eigenvalues) but its α cell is not flagged as missing');
+    await wb.screenshot('alpha-heatmap');
+
+    // Detail of one head that the oracle knows: histogram + MP curve; 8 eigenvalues are too few to fit.
     const head = oracle.heads.find((h) => h.kind === 'q') as StoriesOracle['heads'][number];
     await panel.locator('[data-testid="spectra-layer"]').selectOption(String(head.layer));
     await panel.locator('[data-testid="spectra-kind"]').selectOption('q');
@@ -71,13 +84,21 @@ export default uiCase({
     const histogramMarks = await panel.locator('[data-testid="spectra-histogram"] svg [aria-label="line"]').count();
     if (histogramMarks < 1) throw new Error('the singular-value histogram has no Marchenko–Pastur curve');
     const fit = panel.locator('[data-testid="spectra-fit"]');
-    if (!/minimum KS distance|No power-law fit/.test(await fit.innerText())) throw new Error(`fit text: ${await fit.innerText()}`);
+    const headFit = await fit.innerText();
+    if (!new RegExp(`No power-law fit: only ${head.singularValues.length} positive eigenvalues`).test(headFit)) throw new Error(`head fit text: ${headFit}`);
     await wb.screenshot('head-detail');
 
-    // x_min by hand: α must be the closed-form MLE 1 + n / Σ ln(λ / x_min) over λ ≥ x_min.
-    const lambda = head.singularValues.map((s) => s * s).sort((a, b) => a - b);
+    // The whole L2 q matrix: numpy's KS-chosen fit has 19 tail eigenvalues → flagged, no α shown.
+    const q2 = wholeFits.find((m) => m.kind === 'q' && m.layer === head.layer)!;
+    await panel.locator('[data-testid="spectra-head"]').selectOption('-1');
+    await waitFor('the KS-chosen fit of the whole matrix', async () => /minimum KS distance/.test(await fit.innerText()), 5_000);
+    const flagged = await fit.innerText();
+    if (!/^Unreliable fit, α not reported/.test(flagged) || /α =/.test(flagged) || !flagged.includes(`tail = ${q2.fit.nTail} of 64`)) throw new Error(`unreliable fit text: ${flagged}`);
+
+    // x_min by hand, leaving 54 of 64 eigenvalues: α must be the closed-form MLE 1 + n / Σ ln(λ / x_min).
+    const lambda = q2.singularValues.map((s) => s * s).sort((a, b) => a - b);
     // Between two eigenvalues, so float rounding cannot move one across the boundary.
-    const xmin = Math.sqrt((lambda[1] as number) * (lambda[2] as number));
+    const xmin = Math.sqrt((lambda[9] as number) * (lambda[10] as number));
     const tail = lambda.filter((l) => l >= xmin);
     const alpha = 1 + tail.length / tail.reduce((a, l) => a + Math.log(l / xmin), 0);
     const input = panel.locator('[data-testid="spectra-xmin"]');
@@ -85,12 +106,12 @@ export default uiCase({
     await input.press('Enter');
     await input.dispatchEvent('change');
     await waitFor('the refit at the typed x_min', async () => /set by hand/.test(await fit.innerText()), 5_000);
-    const shown = Number(/α = ([-\d.e+]+)/.exec(await fit.innerText())?.[1]);
-    if (!(Math.abs(shown - alpha) < 1e-3 * alpha)) throw new Error(`α at x_min ${xmin}: shown ${shown}, closed form ${alpha}`);
+    const typed = await fit.innerText();
+    const shown = Number(/α = ([-\d.e+]+)/.exec(typed)?.[1]);
+    if (!(Math.abs(shown - alpha) < 1e-3 * alpha) || !typed.includes(`tail = ${tail.length} of 64`)) throw new Error(`at x_min ${xmin}: "${typed}", closed form α ${alpha} over ${tail.length}`);
+    await wb.screenshot('xmin-typed');
 
-    // The whole matrix (64 eigenvalues) has a KS-chosen fit; dragging its x_min line refits live.
-    await panel.locator('[data-testid="spectra-head"]').selectOption('-1');
-    await waitFor('the KS-chosen fit of the whole matrix', async () => /minimum KS distance/.test(await fit.innerText()), 5_000);
+    // Dragging the x_min line refits live; the reset button brings back the KS choice.
     const plot = panel.locator('[data-testid="spectra-tail"] svg').first();
     const box = await plot.boundingBox();
     if (!box) throw new Error('the tail plot has no box');
@@ -98,7 +119,7 @@ export default uiCase({
     await wb.page.mouse.down();
     await plot.hover({ position: { x: box.width * 0.45, y: box.height / 2 } });
     await wb.page.mouse.up();
-    await waitFor('the refit after dragging x_min', async () => /set by hand/.test(await fit.innerText()), 5_000);
+    await waitFor('the refit after dragging x_min', async () => /set by hand/.test(await fit.innerText()) && (await fit.innerText()) !== typed, 5_000);
     await panel.locator('[data-testid="spectra-xmin-reset"]').click();
     await waitFor('the KS choice back after reset', async () => /minimum KS distance/.test(await fit.innerText()), 5_000);
     await wb.screenshot('dragged');

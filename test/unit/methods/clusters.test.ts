@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterFloor, describeThreshold, findClusters, MIN_SEPARABILITY, otsuThreshold } from '../../../src/analysis/methods/clusters';
+import { clusterFloor, describeThreshold, findClusters, MIN_GROUP_GAP, MIN_SEPARABILITY, otsuThreshold } from '../../../src/analysis/methods/clusters';
 import { LayerCache, layerBytes, planPairs } from '../../../src/analysis/methods/similarityPlan';
 
 /** Similarity of two families of layers, [0, split) and [split, count): high inside, low across. */
@@ -9,14 +9,15 @@ function families(count: number, split: number, inside = 0.9, across = 0.2): (a:
 }
 
 test("Otsu's threshold and separability on closed-form cases", () => {
-  assert.deepEqual(otsuThreshold([0, 0, 1, 1]), { threshold: 0.5, separability: 1 });
+  assert.deepEqual(otsuThreshold([0, 0, 1, 1]), { threshold: 0.5, separability: 1, gap: 1 });
   // 0…99: the cut is at the median, group means 24.5 and 74.5, so σ_B² = ¼·50² = 625 against a
   // variance of (n² − 1)/12 = 9999/12: η = 7500/9999 (→ 0.75 for a continuous uniform).
   const grid = Array.from({ length: 100 }, (_, i) => i);
   const g = otsuThreshold(grid);
   assert.equal(g.threshold, 49.5);
   assert.ok(Math.abs(g.separability - 7500 / 9999) < 1e-12, `η ${g.separability}`);
-  assert.deepEqual(otsuThreshold([0.3, 0.3]), { threshold: 0.3, separability: NaN });
+  assert.equal(g.gap, 50);
+  assert.deepEqual(otsuThreshold([0.3, 0.3]), { threshold: 0.3, separability: NaN, gap: NaN });
   assert.ok(Number.isNaN(otsuThreshold([NaN]).threshold));
 });
 
@@ -45,6 +46,20 @@ test('noise gives no clusters (no clear split); a hand-set threshold still appli
   // 0–1 0.339, 0–2 0.337 and 1–2 0.338 are ≥ 0.336; 3 joins only if 0–3, 1–3, 2–3 are (0.342, 0.34, 0.34): yes; 4: 0–4 0.338, 1–4 0.336, 2–4 0.331 → no.
   assert.deepEqual(manual.clusters.map((c) => [c.first, c.last]), [[0, 3]]);
   assert.throws(() => findClusters(5, sim, { threshold: NaN }), /finite/);
+});
+
+test('two tight groups whose means barely differ are no clusters (minimum gap between the groups)', () => {
+  // η = 1 (each group constant), but 0.72 against 0.74 is no block of similar layers.
+  const close = (a: number, b: number) => (a >= 3 && b >= 3 ? 0.74 : 0.72);
+  const c = findClusters(5, close);
+  assert.ok(Math.abs(otsuThreshold([0.72, 0.72, 0.74]).gap - 0.02) < 1e-12);
+  assert.equal(c.thresholdRule, 'no clear split');
+  assert.ok(Math.abs(c.separability - 1) < 1e-12);
+  assert.deepEqual(c.clusters, []);
+  assert.match(describeThreshold(c), /means differ by 0\.020, needs ≥ 0\.05/);
+  // The same shape with a gap just above the minimum is split.
+  const apart = (a: number, b: number) => (a >= 3 && b >= 3 ? 0.72 + MIN_GROUP_GAP + 1e-3 : 0.72);
+  assert.deepEqual(findClusters(5, apart).clusters.map((k) => [k.first, k.last]), [[3, 4]]);
 });
 
 test('the DOCS floor keeps "as similar as random" layers out of clusters', () => {

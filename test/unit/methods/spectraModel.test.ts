@@ -57,6 +57,24 @@ describe('spectra of whole models', () => {
     assert.equal(trainedResult.entries.find((e) => e.kind === 'up')?.heads, undefined);
   });
 
+  test('stories260K whole matrices: singular values and the KS-chosen power-law fit equal numpy; tails under 25 are flagged', () => {
+    const flags: string[] = [];
+    for (const m of oracle.stories260K.matrices) {
+      const e = trainedResult.entries.find((x) => x.layer === m.layer && x.kind === m.kind) as MatrixSpectra;
+      assert.deepEqual(e.shape, m.shape);
+      m.singularValues.forEach((v, i) => assertClose(e.spectrum.singularValues![i]!, v, 1e-9, 1e-12, `L${m.layer} ${m.kind} σ${i}`));
+      const fit = e.spectrum.metrics.alpha;
+      assert.equal(fit.nTail, m.fit.nTail, `L${m.layer} ${m.kind} tail size`);
+      assertClose(fit.xmin, m.fit.xmin, 1e-8, 0, `L${m.layer} ${m.kind} x_min`);
+      assertClose(fit.alpha, m.fit.alpha, 1e-7, 0, `L${m.layer} ${m.kind} α`);
+      assertClose(fit.ks, m.fit.ks, 1e-7, 0, `L${m.layer} ${m.kind} power-law KS`);
+      assert.equal(fit.reliable, m.fit.nTail >= 25);
+      if (!fit.reliable) assert.match(fit.reason ?? '', new RegExp(`only ${m.fit.nTail} eigenvalues \\(fewer than 25\\)`));
+      flags.push(`${m.kind}:${fit.reliable}`);
+    }
+    assert.deepEqual(flags, ['q:false', 'gate:true', 'o:false']);
+  });
+
   test('a random-init model reads as random: no spikes, spectrum ≈ its shuffle, singular vectors ≈ N(0, 1/n)', () => {
     assert.equal(spikes(randomResult), 0);
     for (const e of randomResult.entries) {
@@ -140,10 +158,60 @@ describe('spectra of whole models', () => {
     assert.match(text, /L2 q\s+64×64/);
     assert.match(text, /^ {2}head 7 /m);
     assert.match(text, /Randomness vs depth/);
-    const csv = spectraCsv(trainedResult).trim().split('\n');
-    assert.equal(csv[0], SPECTRA_CSV_COLUMNS.join(','));
+    const csv = parseCsv(spectraCsv(trainedResult));
+    assert.deepEqual(csv[0], [...SPECTRA_CSV_COLUMNS]);
     const heads = trainedResult.entries.reduce((a, e) => a + (e.heads?.length ?? 0), 0);
     assert.equal(csv.length, 1 + trainedResult.entries.length + heads);
-    assert.ok(csv.every((line) => line.split(',').length === SPECTRA_CSV_COLUMNS.length));
+    assert.ok(csv.every((cells) => cells.length === SPECTRA_CSV_COLUMNS.length));
+    // Unreliable power-law fits: flagged with their reason, never given as a number (CSV and table).
+    const col = (name: string) => SPECTRA_CSV_COLUMNS.indexOf(name as (typeof SPECTRA_CSV_COLUMNS)[number]);
+    const matrixRows = csv.slice(1).filter((cells) => cells[col('head')] === '');
+    let reliable = 0;
+    let unreliable = 0;
+    trainedResult.entries.forEach((e, i) => {
+      const cells = matrixRows[i]!;
+      assert.equal(`${cells[col('layer')]}${cells[col('kind')]}`, `${e.layer}${e.kind}`);
+      const a = e.spectrum.metrics.alpha;
+      if (a.reliable) {
+        reliable++;
+        assert.equal(Number(cells[col('alpha')]), a.alpha);
+        assert.equal(Number(cells[col('alpha_weighted')]), e.spectrum.metrics.alphaWeighted);
+        assert.equal(cells[col('alpha_note')], '');
+      } else {
+        unreliable++;
+        assert.equal(cells[col('alpha')], '', `L${e.layer} ${e.kind}: unreliable α printed`);
+        assert.equal(cells[col('alpha_weighted')], '');
+        assert.equal(cells[col('alpha_reliable')], 'false');
+        assert.match(cells[col('alpha_note')]!, /fewer than 25|positive eigenvalues/);
+        // Table columns: label (2 words), shape, σ, spikes, out, KS MP, mean p, p<.05, α, tail, α_w, …
+        const words = text.split('\n').find((l) => l.startsWith(`L${e.layer} ${e.kind} `))!.trim().split(/\s+/);
+        assert.ok(['unrel.', '–'].includes(words[9]!) && words[11] === words[9], `table shows an unreliable α: ${words.join(' ')}`);
+      }
+    });
+    // stories260K has both kinds of matrices, so both branches above ran.
+    assert.ok(reliable > 0 && unreliable > 0, `reliable ${reliable}, unreliable ${unreliable}`);
   });
 });
+
+/** RFC 4180 rows (quoted cells may hold commas and doubled quotes). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  for (const line of text.trimEnd().split('\n')) {
+    const cells: string[] = [];
+    let cell = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!;
+      if (quoted) {
+        if (c === '"' && line[i + 1] === '"') (cell += '"'), i++;
+        else if (c === '"') quoted = false;
+        else cell += c;
+      } else if (c === '"') quoted = true;
+      else if (c === ',') (cells.push(cell), (cell = ''));
+      else cell += c;
+    }
+    cells.push(cell);
+    rows.push(cells);
+  }
+  return rows;
+}

@@ -6,6 +6,9 @@ import type { MatrixSpectra } from '../../../src/analysis/methods/spectra';
 import { analyzeSpectrum } from '../../../src/analysis/methods/spectrum';
 import { depthSeries, heatmapCells, metricById, METRICS } from '../../../webview/spectra/metrics';
 import { densityBins } from '../../../webview/spectra/plots';
+import { describeFit } from '../../../webview/spectra/tailPlot';
+import { fitPowerLaw, fitPowerLawAt } from '../../../src/analysis/stats/powerLaw';
+import { assertClose } from '../stats/oracle';
 import { gaussianMatrix, paretoSample, plantedSpectrum } from './spectraHelpers';
 
 test('histogram bins are a density: their area is 1 whatever the bin count', () => {
@@ -41,4 +44,21 @@ test('heatmap cells: values per metric, unreliable α shown as missing with its 
   assert.equal(metricById('no such metric'), METRICS[0]);
   // Every metric reads something from a complete spectrum (no metric silently always null).
   for (const m of METRICS) assert.notEqual(m.get(entries[0]!), null, m.id);
+});
+
+test('the tail fit in words: a reliable fit gives α ± its error, an unreliable one its reason and no α', () => {
+  const lambda = Array.from(paretoSample(200, 3, 0.5, 8));
+  const good = fitPowerLawAt(lambda, 0.5);
+  assert.equal(good.reliable, true);
+  const text = describeFit(good, false);
+  assert.match(text, /set by hand/);
+  assertClose(Number(/α = ([-\d.e+]+)/.exec(text)?.[1]), good.alpha, 1e-3, 0, 'α shown');
+  const few = fitPowerLawAt(lambda, lambda.slice().sort((a, b) => b - a)[11]!);
+  assert.equal(few.nTail, 12);
+  assert.equal(few.reliable, false);
+  const flagged = describeFit(few, true);
+  assert.doesNotMatch(flagged, /α =/);
+  assert.match(flagged, /^Unreliable fit, α not reported: the tail has only 12 eigenvalues \(fewer than 25\)/);
+  assert.match(flagged, /minimum KS distance/);
+  assert.match(describeFit(fitPowerLaw([1, 2, 3]), true), /^No power-law fit: only 3 positive eigenvalues/);
 });

@@ -29,6 +29,7 @@ export interface SpectraOracle {
   stories260K: {
     heads: { layer: number; kind: string; head: number; shape: [number, number]; singularValues: number[]; rightKsP: number[] }[];
     randomnessByDepth: Record<'q' | 'k' | 'v' | 'o', number[]>;
+    matrices: { layer: number; kind: string; shape: [number, number]; singularValues: number[]; fit: { alpha: number; xmin: number; ks: number; nTail: number } }[];
   };
 }
 
