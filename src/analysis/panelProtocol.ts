@@ -54,6 +54,8 @@ export type AnalysisToWebview<Options = unknown, Partial = unknown, Result = unk
   | { type: 'result'; runId: number; data: Result; seconds: number }
   | { type: 'failed'; runId: number; error: PanelError }
   | { type: 'cancelled'; runId: number }
+  /** A model file of the panel was rewritten, truncated, replaced or removed: offer a re-run. */
+  | { type: 'filesChanged'; message: string }
   | { type: 'exported'; format: ImageFormat | DataFormat; path: string }
   | { type: 'exportFailed'; format: ImageFormat | DataFormat; message: string }
   | { type: 'reply'; requestId: number; ok: true; data: unknown }

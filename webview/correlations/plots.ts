@@ -9,6 +9,7 @@ import * as Plot from '@observablehq/plot';
 import type { HeadValues } from '../../src/analysis/methods/correlationsValues';
 import type { Regression } from '../../src/analysis/methods/correlationsRegression';
 import { formatValue } from '../shared/dom';
+import { addHatchPattern, HATCH_FILL } from '../shared/hatch';
 import { renderPlot } from '../shared/plot';
 import type { Theme } from '../shared/theme';
 import { regressionSegment, type CorrCell, type ScatterPoint } from './viewModel';
@@ -29,7 +30,9 @@ export function drawHeatmap(
   selected?: { layer: number; col: number },
 ): void {
   const filled = cells.filter((c) => c.value !== null);
-  const empty = cells.filter((c) => c.value === null);
+  const empty = cells.filter((c) => c.value === null && !c.flagged);
+  // Not computable because a matrix holds NaN/Inf: hatched, never coloured, the counts in the tip.
+  const flagged = cells.filter((c) => c.value === null && c.flagged);
   const rowHeight = Math.max(8, Math.min(26, Math.floor(360 / Math.max(1, axes.y.length))));
   const channels = {
     where: { value: (c: CorrCell) => `layer ${c.layer}${c.kvHead !== undefined ? `, head ${c.col} (kv head ${c.kvHead})` : ''}`, label: 'at' },
@@ -51,11 +54,14 @@ export function drawHeatmap(
       Plot.cell(filled, { x: 'x', y: 'y', fill: 'value', className: 'll-corr-filled', channels, tip }),
       Plot.cell(empty, { x: 'x', y: 'y', fill: theme.grid, className: 'll-corr-empty', channels, tip }),
       Plot.text(empty, { x: 'x', y: 'y', text: () => 'n/a', fill: theme.muted, fontSize: 9, pointerEvents: 'none' } as Plot.TextOptions),
+      Plot.cell(flagged, { x: 'x', y: 'y', fill: HATCH_FILL, stroke: theme.muted, className: 'll-corr-flagged', channels, tip }),
       Plot.cell(sel, { x: 'x', y: 'y', fill: 'none', stroke: theme.foreground, strokeWidth: 2 }),
     ],
   }, theme);
   tag(el, 'll-corr-filled', filled, 'corr-cell', !!onClick);
   tag(el, 'll-corr-empty', empty, 'corr-cell-empty', false);
+  tag(el, 'll-corr-flagged', flagged, 'corr-cell-flagged', false);
+  addHatchPattern(el, theme);
   if (onClick) {
     el.addEventListener('click', (e) => {
       // Plot's sticky tip is drawn under the pointer on pointerdown, so neither the click's target
@@ -83,6 +89,7 @@ function tag(root: Element, className: string, data: CorrCell[], testId: string,
     rect.setAttribute('data-layer', String(c.layer));
     rect.setAttribute('data-col', String(c.col));
     if (c.value !== null) rect.setAttribute('data-value', String(c.value));
+    else if (c.reason) rect.setAttribute('data-reason', c.reason);
     if (clickable) rect.setAttribute('cursor', 'pointer');
   }
 }
@@ -132,5 +139,5 @@ export function drawValues(container: HTMLElement, v: HeadValues, theme: Theme):
 export function describeValues(v: HeadValues): string {
   const sample = v.x.length < v.total ? `${v.x.length} of ${v.total} entries (a fixed random sample)` : `all ${v.total} entries`;
   const m4 = v.measure === 'M4' ? ' M4 itself correlates the d×d product WqᵀWk with I; shown are the entries it is formed from.' : '';
-  return `Layer ${v.layer}, query head ${v.head} (kv head ${v.kvHead}), ${v.measure}: ${v.xLabel} vs ${v.yLabel}, ${sample}; cc over all entries = ${formatValue(v.cc)}.${m4}`;
+  return `Layer ${v.layer}, query head ${v.head} (kv head ${v.kvHead}), ${v.measure}: ${v.xLabel} vs ${v.yLabel}, ${sample}; cc over all entries = ${v.cc === null ? `not computable (${v.nonFinite.map((f) => f.summary).join('; ')})` : formatValue(v.cc)}.${m4}`;
 }

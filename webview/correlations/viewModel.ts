@@ -8,8 +8,9 @@
  */
 import type { CorrelationsResult, LayerCorrelations } from '../../src/analysis/methods/correlations';
 import {
-  M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES, type HeadMeasure, type M7Measure, type M8Measure,
+  HEAD_MEASURE_ROLES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES, MLP_MEASURE_ROLES, type HeadMeasure, type M7Measure, type M8Measure,
 } from '../../src/analysis/methods/correlationsNames';
+import type { WeightFlag } from '../../src/analysis/methods/nonFinite';
 import type { Regression } from '../../src/analysis/methods/correlationsRegression';
 
 export interface CorrCell {
@@ -23,6 +24,8 @@ export interface CorrCell {
   kvHead?: number;
   /** Why the value is missing. */
   reason?: string;
+  /** Missing because a matrix it needs holds NaN/Inf: drawn hatched, the reason names the counts. */
+  flagged?: true;
 }
 
 export interface ScatterPoint {
@@ -43,13 +46,20 @@ function reasonFor(result: Pick<CorrelationsResult, 'notApplicable'> | undefined
   return entry.notes.length ? entry.notes.join('; ') : 'undefined (a constant matrix)';
 }
 
+/** The flags among `flags` that a measure reading `roles` depends on, as a cell's flag fields. */
+function flagFields(flags: readonly WeightFlag[] | undefined, roles: readonly string[]): Pick<CorrCell, 'flagged' | 'reason'> | null {
+  const hit = (flags ?? []).filter((f) => roles.includes(f.role));
+  return hit.length ? { flagged: true, reason: hit.map((f) => f.summary).join('; ') } : null;
+}
+
 export function headCells(entries: readonly LayerCorrelations[], measure: HeadMeasure, result?: Pick<CorrelationsResult, 'notApplicable'>): CorrCell[] {
   return entries.flatMap((e) => e.heads.map((h): CorrCell => {
     const value = finite(h[measure]);
-    return {
+    const cell: CorrCell = {
       measure, layer: e.layer, col: h.head, x: headLabel(h.head), y: layerLabel(e.layer), value, kvHead: h.kvHead,
       reason: value === null ? reasonFor(result, e, measure) : undefined,
     };
+    return value === null ? { ...cell, ...flagFields(h.nonFinite, HEAD_MEASURE_ROLES[measure]) } : cell;
   }));
 }
 
@@ -57,8 +67,9 @@ export function mlpCells(entries: readonly LayerCorrelations[], group: 'm7' | 'm
   const measures: readonly (M7Measure | M8Measure)[] = group === 'm7' ? M7_MEASURES : M8_MEASURES;
   const labels: Record<string, string> = group === 'm7' ? M7_LABELS : M8_LABELS;
   return entries.flatMap((e) => measures.map((m, i): CorrCell => {
-    const value = finite((e[group] as Record<string, number>)[m]);
-    return { measure: m, layer: e.layer, col: i, x: labels[m], y: layerLabel(e.layer), value, reason: value === null ? reasonFor(result, e, m) : undefined };
+    const value = finite((e[group] as Record<string, number | null>)[m]);
+    const cell: CorrCell = { measure: m, layer: e.layer, col: i, x: labels[m], y: layerLabel(e.layer), value, reason: value === null ? reasonFor(result, e, m) : undefined };
+    return value === null ? { ...cell, ...flagFields(e.nonFinite, MLP_MEASURE_ROLES[m]) } : cell;
   }));
 }
 

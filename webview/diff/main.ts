@@ -11,9 +11,10 @@ import type { MatrixDiff } from '../../src/analysis/methods/diffMatrix';
 import type { EmbeddingDiff } from '../../src/analysis/methods/diffEmbeddings';
 import { startAnalysisPanel } from '../shared/analysisShell';
 import { formatValue, h, replaceChildren } from '../shared/dom';
+import { addHatchPattern } from '../shared/hatch';
 import { renderPlot } from '../shared/plot';
 import type { Theme } from '../shared/theme';
-import { DELTA_METRICS, deltaCells, deltaMetric, SIDE_METRICS, sideCells, sideMetric, sharedDomain, signedDomain } from './metrics';
+import { DELTA_METRICS, deltaCells, deltaMetric, flaggedCells, SIDE_METRICS, sideCells, sideMetric, sharedDomain, signedDomain } from './metrics';
 import { annotateCells, deltaHistogramPlot, heatmapPlot, rowChangePlot, singularValuesPlot } from './plots';
 import { CellSync, type CellKey } from './sync';
 
@@ -73,9 +74,10 @@ function drawHeatmaps(): void {
   if (!layout || !theme) return;
   const side = sideMetric(state.side);
   const delta = deltaMetric(state.delta);
-  const a = sideCells(entries, side, 'a');
-  const b = sideCells(entries, side, 'b');
-  const d = deltaCells(entries, delta);
+  const flagged = flaggedCells(result?.nonFinite);
+  const a = [...sideCells(entries, side, 'a'), ...flagged];
+  const b = [...sideCells(entries, side, 'b'), ...flagged];
+  const d = [...deltaCells(entries, delta), ...flagged];
   const domain = sharedDomain(a, b);
   const plots: Element[] = [];
   for (const [el, cells, spec, id] of [
@@ -85,6 +87,7 @@ function drawHeatmaps(): void {
   ] as const) {
     const plot = renderPlot(el, heatmapPlot(cells, spec, theme), theme);
     annotateCells(plot, cells, id);
+    addHatchPattern(plot, theme);
     plots.push(plot);
   }
   sync.attach(plots);

@@ -4,12 +4,28 @@
  * heatmap between them shows a diff metric. Values that crossed the webview boundary as null (NaN
  * on the worker side) and unreliable power-law fits are missing, never a misleading number.
  */
+import type { DiffFlag } from '../../src/analysis/methods/diff';
 import type { MatrixDiff } from '../../src/analysis/methods/diffMatrix';
 
 export interface Cell {
   layer: number;
   kind: string;
   value: number | null;
+  /** A or B holds NaN/Inf in this matrix: drawn hatched, `note` gives the counts and the tensor. */
+  flagged?: true;
+  note?: string;
+}
+
+/** One hatched cell per pair left out because A or B holds NaN/Inf there. */
+export function flaggedCells(flags: readonly DiffFlag[] = []): Cell[] {
+  const byMatrix = new Map<string, Cell>();
+  for (const f of flags) {
+    const key = `${f.layer}:${f.kind}`;
+    const c = byMatrix.get(key);
+    if (c) c.note = `${c.note}; ${f.summary}`;
+    else byMatrix.set(key, { layer: f.layer, kind: f.kind, value: null, flagged: true, note: f.summary });
+  }
+  return [...byMatrix.values()];
 }
 
 export interface DeltaMetric {

@@ -2,6 +2,7 @@
  * Plot specifications of the checkpoint-diff panel: a compact layer × kind heatmap (three of them
  * stand side by side), the histogram of a delta's entries, and the delta's singular values.
  */
+import { HATCH_FILL } from '../shared/hatch';
 import * as Plot from '@observablehq/plot';
 import type { HistogramBin } from '../../src/analysis/methods/diffMetrics';
 import { histogramOptions } from '../shared/plot';
@@ -20,7 +21,8 @@ export function heatmapPlot(cells: Cell[], spec: HeatmapSpec, theme: Theme): Plo
   const layers = [...new Set(cells.map((c) => c.layer))].sort((a, b) => a - b);
   const kinds = KIND_ORDER.filter((k) => cells.some((c) => c.kind === k));
   const present = cells.filter((c) => c.value !== null);
-  const missing = cells.filter((c) => c.value === null);
+  const missing = cells.filter((c) => c.value === null && !c.flagged);
+  const flagged = cells.filter((c) => c.flagged);
   const rowHeight = Math.max(8, Math.min(24, Math.floor(480 / Math.max(1, layers.length))));
   return {
     width: 44 + kinds.length * 28,
@@ -41,6 +43,8 @@ export function heatmapPlot(cells: Cell[], spec: HeatmapSpec, theme: Theme): Plo
     marks: [
       Plot.cell(present, { className: 'll-diff-cells', x: 'kind', y: 'layer', fill: 'value', title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${spec.label}: ${c.value}` }),
       Plot.cell(missing, { className: 'll-diff-missing', x: 'kind', y: 'layer', fill: theme.grid, title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${spec.label}: not available` }),
+      // NaN/Inf weights in A or B: hatched, never coloured; the tooltip names the counts and tensor.
+      Plot.cell(flagged, { className: 'll-diff-flagged', x: 'kind', y: 'layer', fill: HATCH_FILL, stroke: theme.muted, title: (c: Cell) => `layer ${c.layer} ${c.kind}\nnot computable: ${c.note}` }),
     ],
   };
 }
@@ -55,10 +59,12 @@ export function annotateCells(plot: Element, cells: Cell[], testid: string): voi
       rect.setAttribute('data-layer', String(c.layer));
       rect.setAttribute('data-kind', c.kind);
       if (c.value !== null) rect.setAttribute('data-value', String(c.value));
+      if (c.flagged && c.note) rect.setAttribute('data-reason', c.note);
     });
   };
   tag('g.ll-diff-cells', cells.filter((c) => c.value !== null), testid);
-  tag('g.ll-diff-missing', cells.filter((c) => c.value === null), `${testid}-missing`);
+  tag('g.ll-diff-missing', cells.filter((c) => c.value === null && !c.flagged), `${testid}-missing`);
+  tag('g.ll-diff-flagged', cells.filter((c) => c.flagged), `${testid}-flagged`);
 }
 
 export function deltaHistogramPlot(bins: HistogramBin[], theme: Theme): Plot.PlotOptions | string {

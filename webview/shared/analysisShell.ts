@@ -67,6 +67,10 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
     .filter((f) => f !== 'csv' || view.csv !== false)
     .map((format) => h('vscode-button', { appearance: 'icon', title: `Export ${format.toUpperCase()}`, 'aria-label': `Export ${format.toUpperCase()}`, 'data-format': format, disabled: true, onclick: () => void doExport(format) }, format.toUpperCase()));
   const message = h('div', { class: 'll-message', role: 'status', hidden: true });
+  // The model's files changed on disk after this run started: say so until the next run.
+  const changedText = h('span', {});
+  const changedButton = h('vscode-button', { appearance: 'primary', onclick: () => options !== undefined && host.post({ type: 'run', options }) }, 'Re-run');
+  const changedBanner = h('div', { class: 'll-message ll-warning ll-files-changed', role: 'alert', 'data-testid': 'files-changed', hidden: true }, changedText, ' ', changedButton);
   const optionsArea = h('section', { class: 'll-options' });
   const resultsArea = h('section', { class: 'll-results' });
 
@@ -80,6 +84,7 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
       h('div', { class: 'll-status' }, ring, progress, statusText),
       h('div', { class: 'll-actions' }, cancelButton, rerunButton, h('span', { class: 'll-export' }, 'Export', ...exportButtons)),
     ),
+    changedBanner,
     message,
     optionsArea,
     resultsArea,
@@ -148,6 +153,7 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
         partials = [];
         partialDraws.cancel();
         notify('');
+        changedBanner.hidden = true;
         statusText.textContent = 'Computing…';
         setRunning(true);
         return;
@@ -184,6 +190,10 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
         setRunning(false);
         statusText.textContent = result === undefined ? 'Cancelled' : 'Cancelled (showing the previous result)';
         if (result !== undefined) drawResult();
+        return;
+      case 'filesChanged':
+        changedText.textContent = `${msg.message} —`;
+        changedBanner.hidden = false;
         return;
       case 'exported':
         notify(`Saved ${msg.path}`);

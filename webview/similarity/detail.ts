@@ -61,6 +61,10 @@ export function drawPairDetail(container: HTMLElement, view: SimilarityView, pai
     replaceChildren(container, heading, h('p', { class: 'll-muted' }, `Not comparable: ${pair.reason ?? ''}`));
     return;
   }
+  if (pair.nonFinite?.length) {
+    replaceChildren(container, heading, h('p', { class: 'll-muted', 'data-testid': 'similarity-detail-nonfinite' }, `Not computable: ${pair.nonFinite.map((f) => f.summary).join('; ')}. A NaN or Inf weight makes every cosine with it NaN, so this pair is left out.`));
+    return;
+  }
   if (!pair.docs) {
     replaceChildren(container, heading, h('p', { class: 'll-muted' }, 'DOCS was not computed for this run: no max-|cos| distributions to show.'));
     return;

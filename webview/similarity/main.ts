@@ -117,6 +117,8 @@ function describe(view: SimilarityView): string {
     parts.push(`${r.engine.provider} · ${r.engine.threads} thread${r.engine.threads === 1 ? '' : 's'}`);
     parts.push(r.cached ? `from the ${r.cached} cache` : `${r.seconds.toFixed(r.seconds < 10 ? 2 : 1)} s`);
     if (r.docsChance !== undefined) parts.push(`unrelated matrices of this shape: DOCS ≈ ${formatValue(r.docsChance)}`);
+    // Hatched cells: the flagged matrices, named with their counts.
+    if (r.nonFinite?.length) parts.push(`not computable (hatched), NaN/Inf weights: ${r.nonFinite.map((f) => `${f.matrix} — ${f.summary}`).join('; ')}`);
   }
   return parts.join(' · ');
 }
@@ -126,7 +128,11 @@ function redraw(): void {
   const { view, theme, container } = current;
   const l = ensureLayout(container);
   if (!view.plan.indices.includes(state.index)) state.index = view.plan.indices[0];
-  if (indexSelect) indexSelect.value = state.index;
+  if (indexSelect) {
+    // A run given a subset of indices (a command argument, the CLI's cache) offers only those.
+    for (const o of Array.from(indexSelect.options)) o.disabled = !view.plan.indices.includes(o.value as SimilarityIndex);
+    indexSelect.value = state.index;
+  }
   const clusters = clustersOf(view, state.index, state.threshold);
   l.summary.textContent = describe(view);
   drawHeatmap(l.heatmap, view, theme, {
@@ -140,7 +146,8 @@ function redraw(): void {
   });
   const list = clusters.clusters.map((c) => `${layerLabel(view.plan.layers[c.first])}–${layerLabel(view.plan.layers[c.last])} (mean ${formatValue(c.mean)})`);
   l.clusters.textContent = `Clusters of ${INDEX_LABELS[state.index]}: ${list.length ? list.join(', ') : 'none'} (${describeThreshold(clusters)}; ${clusters.rule}).`;
-  drawAdjacent(l.adjacent, view, state.index, clusters, theme, view.result?.docsChance);
+  // The plan carries the chance level, so the reference line is there while pairs stream in.
+  drawAdjacent(l.adjacent, view, state.index, clusters, theme, view.plan.docsChance);
   const sel = state.selected;
   drawPairDetail(l.detail, view, sel ? pairAt(view, sel.a, sel.b) : undefined, theme);
 }

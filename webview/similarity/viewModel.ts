@@ -16,7 +16,7 @@ export interface SimilarityView {
   result?: LayerSimilarityResult;
 }
 
-export type CellState = 'value' | 'diagonal' | 'pending' | 'not-comparable' | 'undefined';
+export type CellState = 'value' | 'diagonal' | 'pending' | 'not-comparable' | 'non-finite' | 'undefined';
 
 export interface HeatCell {
   /** Row position (y) and column position (x) in plan.layers. */
@@ -75,6 +75,7 @@ export function heatCells(view: SimilarityView, index: SimilarityIndex): HeatCel
       if (a === b) state = 'diagonal';
       else if (!pair || v === undefined) state = 'pending';
       else if (!pair.comparable) state = 'not-comparable';
+      else if (pair.nonFinite?.length) state = 'non-finite';
       else state = v === null ? 'undefined' : 'value';
       cells.push({ a, b, x: labels[b], y: labels[a], value: typeof v === 'number' ? v : null, state, pair });
     }

@@ -4,8 +4,9 @@
  * histogram with the Marchenko–Pastur curve and the power-law tail fit with a draggable x_min.
  * Clicking a heatmap cell selects that matrix. Partial results fill the heatmap while the job runs.
  */
-import type { MatrixSpectra, SpectraOptions, SpectraResult } from '../../src/analysis/methods/spectra';
+import type { FlaggedSpectra, MatrixSpectra, SpectraOptions, SpectraResult } from '../../src/analysis/methods/spectra';
 import type { Spectrum } from '../../src/analysis/methods/spectrum';
+import { fitPowerLaw } from '../../src/analysis/stats/powerLaw';
 import { startAnalysisPanel } from '../shared/analysisShell';
 import { h, replaceChildren, formatValue } from '../shared/dom';
 import { renderPlot } from '../shared/plot';
@@ -27,6 +28,8 @@ let layout:
   | { root: HTMLElement; metricSelect: HTMLSelectElement; heatmap: HTMLElement; depth: HTMLElement; layerSelect: HTMLSelectElement; kindSelect: HTMLSelectElement; headSelect: HTMLSelectElement; summary: HTMLElement; histogram: HTMLElement; tail: TailView }
   | undefined;
 let entries: MatrixSpectra[] = [];
+/** Matrices holding NaN/Inf (known once the result arrives): hatched cells, finite heads still shown. */
+let flagged: FlaggedSpectra[] = [];
 let theme: Theme | undefined;
 
 function option(value: string, label: string, selected: boolean): HTMLOptionElement {
@@ -91,9 +94,9 @@ function selectedEntry(): MatrixSpectra | undefined {
 function drawOverview(): void {
   if (!layout || !theme) return;
   const metric = metricById(state.metric);
-  const cells = heatmapCells(entries, metric);
+  const cells = heatmapCells(entries, metric, flagged);
   const plot = renderPlot(layout.heatmap, heatmapPlot(cells, metric, theme, state.selection), theme) as HTMLElement & { value?: { layer: number; kind: string } | null };
-  annotateCells(plot, cells);
+  annotateCells(plot, cells, theme);
   plot.addEventListener('click', () => {
     const v = plot.value;
     if (!v || typeof v.layer !== 'number') return;
@@ -130,16 +133,26 @@ function drawDetail(): void {
   if (!sel) return;
   const layers = [...new Set(entries.map((e) => e.layer))].sort((a, b) => a - b);
   fillSelect(layout.layerSelect, layers.map((l) => [String(l), String(l)]), String(sel.layer));
-  const kinds = entries.filter((e) => e.layer === Number(layout!.layerSelect.value)).map((e) => e.kind);
+  const kinds = [...entries, ...flagged].filter((e) => e.layer === Number(layout!.layerSelect.value)).map((e) => e.kind);
   fillSelect(layout.kindSelect, kinds.map((k) => [k, k]), sel.kind);
   sel.layer = Number(layout.layerSelect.value);
   sel.kind = layout.kindSelect.value;
   const entry = selectedEntry();
-  const heads = entry?.heads ?? [];
+  const bad = entry ? undefined : flagged.find((f) => f.layer === sel.layer && f.kind === sel.kind);
+  const heads = entry?.heads ?? bad?.heads ?? [];
   fillSelect(layout.headSelect, [['-1', 'whole matrix'], ...heads.map((x): [string, string] => [String(x.head), `head ${x.head}`])], String(sel.head));
   sel.head = Number(layout.headSelect.value);
-  if (!entry) return;
-  const spectrum = sel.head >= 0 ? heads.find((x) => x.head === sel.head)?.spectrum ?? entry.spectrum : entry.spectrum;
+  const headSpectrum = sel.head >= 0 ? heads.find((x) => x.head === sel.head)?.spectrum : undefined;
+  if (bad && !headSpectrum) {
+    const finiteHeads = bad.heads.length ? ` Heads ${bad.heads.map((x) => x.head).join(', ')} are finite: pick one above.` : '';
+    layout.summary.textContent = `layer ${sel.layer} ${sel.kind}: not computable — ${bad.summary}${bad.headFlags.length ? ` (${bad.headFlags.map((f) => `head ${f.head}`).join(', ')})` : ''}.${finiteHeads}`;
+    layout.histogram.replaceChildren();
+    // An empty tail: the fit view says there is nothing to fit instead of keeping the last matrix's.
+    layout.tail.show([], fitPowerLaw([]), theme);
+    return;
+  }
+  if (!entry && !headSpectrum) return;
+  const spectrum = headSpectrum ?? entry!.spectrum;
   layout.summary.textContent = describeSpectrum(spectrum, sel.head >= 0 ? `layer ${sel.layer} ${sel.kind} head ${sel.head}` : `layer ${sel.layer} ${sel.kind}`);
   const hist = histogramPlot(spectrum, theme);
   if (typeof hist === 'string') layout.histogram.textContent = hist;
@@ -147,8 +160,9 @@ function drawDetail(): void {
   layout.tail.show((spectrum.singularValues ?? []).map((v) => v * v), spectrum.metrics.alpha, theme);
 }
 
-function draw(container: HTMLElement, list: MatrixSpectra[], t: Theme): void {
+function draw(container: HTMLElement, list: MatrixSpectra[], t: Theme, nonFinite: FlaggedSpectra[] = []): void {
   entries = list;
+  flagged = nonFinite;
   theme = t;
   ensureLayout(container);
   drawOverview();
@@ -169,6 +183,6 @@ startAnalysisPanel<SpectraOptions, MatrixSpectra, SpectraResult>({
     draw(container, partials, t);
   },
   renderResult(container, result, t) {
-    draw(container, result.entries, t);
+    draw(container, result.entries, t, result.nonFinite ?? []);
   },
 });

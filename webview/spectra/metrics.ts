@@ -3,7 +3,7 @@
  * matrix's result. Values that crossed the webview boundary as null (NaN on the worker side) and
  * unreliable power-law fits are "missing" here, never a misleading number.
  */
-import type { MatrixSpectra } from '../../src/analysis/methods/spectra';
+import type { FlaggedSpectra, MatrixSpectra } from '../../src/analysis/methods/spectra';
 import type { Spectrum } from '../../src/analysis/methods/spectrum';
 
 export interface MetricDef {
@@ -45,17 +45,20 @@ export interface Cell {
   layer: number;
   kind: string;
   value: number | null;
-  /** Why the value is missing (unreliable fit), for the tooltip. */
+  /** Why the value is missing (unreliable fit, non-finite weights), for the tooltip. */
   note?: string;
+  /** The matrix holds NaN/Inf: drawn hatched, `note` gives the counts and the tensor. */
+  flagged?: true;
 }
 
-export function heatmapCells(entries: MatrixSpectra[], metric: MetricDef): Cell[] {
-  return entries.map((e) => {
+export function heatmapCells(entries: MatrixSpectra[], metric: MetricDef, flagged: readonly FlaggedSpectra[] = []): Cell[] {
+  const cells = entries.map((e): Cell => {
     const value = metric.get(e);
     const a = e.spectrum.metrics.alpha;
     const note = value === null && (metric.id === 'alpha' || metric.id === 'alphaWeighted') ? a.reason ?? 'no power-law fit' : undefined;
     return { layer: e.layer, kind: e.kind, value, note };
   });
+  return [...cells, ...flagged.map((f): Cell => ({ layer: f.layer, kind: f.kind, value: null, note: f.summary, flagged: true }))];
 }
 
 /** Mean KS p per layer for each attention kind present: the "randomness vs depth" series. */

@@ -5,6 +5,7 @@
 import * as Plot from '@observablehq/plot';
 import type { Spectrum } from '../../src/analysis/methods/spectrum';
 import { marchenkoPastur, mpCurve } from '../../src/analysis/stats/marchenkoPastur';
+import { addHatchPattern, HATCH_FILL } from '../shared/hatch';
 import { lineOptions } from '../shared/plot';
 import type { Theme } from '../shared/theme';
 import type { Cell, MetricDef } from './metrics';
@@ -15,7 +16,8 @@ export function heatmapPlot(cells: Cell[], metric: MetricDef, theme: Theme, sele
   const layers = [...new Set(cells.map((c) => c.layer))].sort((a, b) => a - b);
   const kinds = KIND_ORDER.filter((k) => cells.some((c) => c.kind === k));
   const present = cells.filter((c) => c.value !== null);
-  const missing = cells.filter((c) => c.value === null);
+  const missing = cells.filter((c) => c.value === null && !c.flagged);
+  const flagged = cells.filter((c) => c.flagged);
   const rowHeight = Math.max(10, Math.min(28, Math.floor(520 / Math.max(1, layers.length))));
   return {
     width: 120 + kinds.length * 64,
@@ -36,6 +38,8 @@ export function heatmapPlot(cells: Cell[], metric: MetricDef, theme: Theme, sele
       Plot.cell(present, { className: 'll-spectra-cells', x: 'kind', y: 'layer', fill: 'value', tip: true, title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${metric.short}: ${c.value}` }),
       Plot.cell(missing, { className: 'll-spectra-missing', x: 'kind', y: 'layer', fill: theme.grid, title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${metric.short}: ${c.note ?? 'not available'}` }),
       Plot.text(missing, { x: 'kind', y: 'layer', text: () => '?', fill: theme.muted }),
+      // NaN/Inf weights: hatched, never coloured; the tooltip names the counts and the tensor.
+      Plot.cell(flagged, { className: 'll-spectra-flagged', x: 'kind', y: 'layer', fill: HATCH_FILL, stroke: theme.muted, tip: true, title: (c: Cell) => `layer ${c.layer} ${c.kind}\nnot computable: ${c.note}` }),
       ...(selected ? [Plot.cell([selected], { x: 'kind', y: 'layer', fill: 'none', stroke: theme.foreground, strokeWidth: 2 })] : []),
     ],
   };
@@ -45,9 +49,10 @@ export function heatmapPlot(cells: Cell[], metric: MetricDef, theme: Theme, sele
  * Stable hooks for tests and tools: each drawn cell gets data-testid, its layer, kind and value
  * (Plot draws one <rect> per datum, in data order).
  */
-export function annotateCells(plot: Element, cells: Cell[]): void {
+export function annotateCells(plot: Element, cells: Cell[], theme: Theme): void {
   const present = cells.filter((c) => c.value !== null);
-  const missing = cells.filter((c) => c.value === null);
+  const missing = cells.filter((c) => c.value === null && !c.flagged);
+  const flagged = cells.filter((c) => c.flagged);
   const tag = (selector: string, list: Cell[], testid: string) => {
     plot.querySelectorAll(`${selector} rect`).forEach((rect, i) => {
       const c = list[i];
@@ -56,10 +61,13 @@ export function annotateCells(plot: Element, cells: Cell[]): void {
       rect.setAttribute('data-layer', String(c.layer));
       rect.setAttribute('data-kind', c.kind);
       if (c.value !== null) rect.setAttribute('data-value', String(c.value));
+      if (c.flagged && c.note) rect.setAttribute('data-reason', c.note);
     });
   };
   tag('g.ll-spectra-cells', present, 'spectra-cell');
   tag('g.ll-spectra-missing', missing, 'spectra-cell-missing');
+  tag('g.ll-spectra-flagged', flagged, 'spectra-cell-flagged');
+  addHatchPattern(plot, theme);
 }
 
 export function depthPlot(series: { name: string; points: { x: number; y: number }[] }[], theme: Theme): Plot.PlotOptions {

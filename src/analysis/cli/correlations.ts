@@ -5,6 +5,7 @@
  */
 import type { CorrelationsResult } from '../methods/correlations';
 import { runCorrelations } from '../methods/correlations';
+import { nonFiniteLines } from '../methods/nonFinite';
 import { HEAD_LABELS, HEAD_MEASURES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES } from '../methods/correlationsNames';
 import { parseLayerList } from './spectra';
 import { toJson, UsageError, type CliCommand, type CliValues } from './types';
@@ -34,6 +35,8 @@ export function formatCorrelations(r: CorrelationsResult): string {
   }
   for (const n of r.notApplicable) lines.push(`not applicable: ${n.measure} — ${n.reason}`);
   for (const e of r.entries) for (const n of e.notes) lines.push(`layer ${e.layer}: ${n}`);
+  const flagged = nonFiniteLines(r.nonFinite ?? []);
+  if (flagged.length) lines.push('', ...flagged, '  (– in the tables above: not computable; per-head values stay for the heads whose slices are finite)');
   lines.push('', 'cc = Pearson correlation of the flattened matrices; cc(M, I) = with the identity, from closed forms (no d×d product is formed); pinv by the Gram eigen-decomposition.');
   return lines.join('\n');
 }

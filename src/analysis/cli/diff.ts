@@ -4,6 +4,7 @@
  * row per layer and matrix kind, then the embedding rows that moved most, then every tensor that
  * could not be paired.
  */
+import { nonFiniteLines } from '../methods/nonFinite';
 import { runDiff, type DiffResult } from '../methods/diff';
 import type { MatrixDiff } from '../methods/diffMatrix';
 import { describeUnmatched } from '../methods/diffPlan';
@@ -44,6 +45,8 @@ export function formatDiff(r: DiffResult): string {
   }
   const changedOthers = r.others.filter((o) => o.relChange !== 0);
   if (r.others.length) lines.push('', `other tensors: ${r.others.length} compared, ${changedOthers.length} changed${changedOthers.length ? `: ${changedOthers.slice(0, 8).map((o) => `${o.name} ${fmt(o.relChange)}`).join(', ')}${changedOthers.length > 8 ? ', …' : ''}` : ''}`);
+  const flagged = nonFiniteLines(r.nonFinite ?? []);
+  if (flagged.length) lines.push('', ...flagged, '  (these pairs are left out of the table above)');
   lines.push('', `pairing: ${describeUnmatched(rep, 20)}`);
   for (const n of rep.notes) lines.push(`note: ${n}`);
   lines.push(

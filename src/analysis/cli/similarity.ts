@@ -4,6 +4,7 @@
  * DOCS (or a baseline index) of every pair of layers for one or more matrix kinds, as a
  * layer × layer table with the adjacent-layer values and the clusters found, or as JSON.
  */
+import { nonFiniteLines } from '../methods/nonFinite';
 import { ORIENTATIONS, type Orientation } from '../methods/docs';
 import type { LayerSimilarityResult } from '../methods/layerSimilarity';
 import { INDEX_LABELS, parseIndex, SIMILARITY_INDICES, type SimilarityIndex } from '../methods/similarityIndices';
@@ -52,7 +53,7 @@ export function formatSimilarity(r: LayerSimilarityResult, index: SimilarityInde
   const cell = new Map<number, string>();
   const value = new Map<number, number | null>();
   for (const p of r.pairs) {
-    const text = p.comparable ? fmt(p.values[index]) : 'n/c';
+    const text = !p.comparable ? 'n/c' : p.nonFinite ? 'n/f' : fmt(p.values[index]);
     cell.set(p.a * L + p.b, text).set(p.b * L + p.a, text);
     value.set(p.a * L + p.b, p.comparable ? (p.values[index] ?? null) : null);
   }
@@ -78,6 +79,8 @@ export function formatSimilarity(r: LayerSimilarityResult, index: SimilarityInde
   if (index === 'docs' && r.docsChance !== undefined) lines.push(`Two independent Gaussian matrices of this shape score ≈ ${fmt(r.docsChance)} (Φ⁻¹(1 − 1/2m)/√n).`);
   const notComparable = r.pairs.filter((p) => !p.comparable);
   if (notComparable.length) lines.push(`Not comparable (n/c): ${notComparable.map((p) => p.reason).join('; ')}`);
+  const flagged = nonFiniteLines(r.nonFinite ?? []);
+  if (flagged.length) lines.push('', ...flagged, '  (n/f in the table: not computable, the pair has a flagged matrix)');
   return lines.join('\n');
 }
 

@@ -1,12 +1,15 @@
 /**
- * `layer-lens spectra <model> [--layer N] [--kind q] [--heads] [--side left] [--seed N] [--json]`:
+ * `layer-lens spectra <model> [--layer N] [--kind q] [--heads] [--side left] [--seed N] [--json|--csv]`:
  * random-matrix spectra of the weights (Marchenko–Pastur fit, KS randomness of singular vectors,
  * spectral metrics). --layer and --kind take one value, a comma list or (layers) ranges like 2-5;
  * --heads prints every attention head as well.
  */
+import { nonFiniteLines } from '../methods/nonFinite';
 import { runSpectra, type MatrixSpectra, type SpectraResult } from '../methods/spectra';
+import { spectraCsv } from '../methods/spectraCsv';
 import type { Spectrum } from '../methods/spectrum';
 import { MATRIX_ROLES, type MatrixRole } from '../model/types';
+import { RELIABLE_TAIL } from '../stats/powerLaw';
 import { toJson, UsageError, type CliCommand, type CliValues } from './types';
 
 /** "3", "0,2,4", "2-5", "0-3,8" → sorted distinct layer indices. */
@@ -41,12 +44,13 @@ function row(label: string, shape: [number, number], s: Spectrum): string {
   const mp = s.mp;
   const m = s.metrics;
   const a = m.alpha;
-  const alpha = Number.isFinite(a.alpha) ? `${a.alpha.toFixed(2)}${a.reliable ? ' ' : '?'}` : '–    ';
+  // An unreliable fit is flagged, never shown as a number (--json keeps it with its reason).
+  const alpha = a.reliable ? a.alpha.toFixed(2) : Number.isFinite(a.alpha) ? 'unrel.' : '–';
   const cells = [
     label.padEnd(12), `${shape[0]}×${shape[1]}`.padStart(11),
     fmt(mp?.sigma, 4).padStart(9), String(mp?.spikes ?? '–').padStart(6), (mp ? `${(100 * mp.fractionOutside).toFixed(1)}%` : '–').padStart(7),
     fmt(mp?.ks).padStart(7), fmt(s.vectors?.meanP).padStart(7), (s.vectors ? `${(100 * s.vectors.fractionBelow05).toFixed(0)}%` : '–').padStart(5),
-    alpha.padStart(7), String(a.nTail || '–').padStart(5), fmt(m.alphaWeighted, 2).padStart(7), fmt(m.logNorm, 2).padStart(7),
+    alpha.padStart(7), String(a.nTail || '–').padStart(5), (a.reliable ? fmt(m.alphaWeighted, 2) : alpha).padStart(7), fmt(m.logNorm, 2).padStart(7),
     fmt(m.logSpectralNorm, 2).padStart(7), fmt(m.stableRank, 1).padStart(7), fmt(m.randDistance).padStart(7),
   ];
   return cells.join(' ');
@@ -63,6 +67,12 @@ export function formatSpectra(r: SpectraResult, showHeads: boolean): string {
     lines.push(row(`L${e.layer} ${e.kind}`, e.shape, e.spectrum));
     if (showHeads) for (const h of e.heads ?? []) lines.push(row(`  head ${h.head}`, [h.spectrum.rows, h.spectrum.cols], h.spectrum));
   }
+  const flagged = nonFiniteLines(r.nonFinite ?? []);
+  if (flagged.length) lines.push('', ...flagged);
+  for (const f of r.nonFinite ?? []) {
+    if (f.heads.length) lines.push(`  ${f.matrix}: heads ${f.heads.map((x) => x.head).join(', ')} are finite and analysed${showHeads ? ':' : ' (--heads shows them)'}`);
+    if (showHeads) for (const h of f.heads) lines.push(row(`  head ${h.head}`, [h.spectrum.rows, h.spectrum.cols], h.spectrum));
+  }
   lines.push('', `Randomness vs depth (mean KS p of ${r.options.vectorSide} singular vectors${r.options.heads ? ', averaged over heads for q, k, v, o' : ''}):`);
   lines.push(`  layer ${r.kinds.map((k) => k.padStart(6)).join(' ')}`);
   r.layers.forEach((layer, i) => lines.push(`  ${String(layer).padStart(5)} ${r.kinds.map((k) => fmt(r.randomnessByDepth[k]?.[i]).padStart(6)).join(' ')}`));
@@ -70,7 +80,8 @@ export function formatSpectra(r: SpectraResult, showHeads: boolean): string {
     '',
     'σ: entry std; spikes/out: singular values above / outside the Marchenko–Pastur bulk (edges widened by 4 Tracy–Widom scales);',
     'KS MP: KS distance of the singular values to MP; mean p, p<.05: KS randomness of the whole matrix\'s singular vectors vs N(0, 1/n);',
-    `α: power-law exponent of the eigenvalue tail ("?" = unreliable: fewer than 25 tail eigenvalues); α_w = α·log10 λ₁; rand d: Jensen–Shannon distance to the shuffled matrix.`,
+    `α: power-law exponent of the eigenvalue tail, x_min by minimum KS distance ("unrel." = unreliable fit: fewer than ${RELIABLE_TAIL} tail eigenvalues, not reported;`,
+    '   "–" = no fit possible); tail: eigenvalues ≥ x_min; α_w = α·log10 λ₁; rand d: Jensen–Shannon distance to the entry-shuffled matrix.',
   );
   return lines.join('\n');
 }
@@ -85,7 +96,7 @@ function single(values: CliValues, key: string): string | undefined {
 export const spectra: CliCommand = {
   name: 'spectra',
   summary: 'Random-matrix spectra of the weights: Marchenko–Pastur fit, KS randomness of singular vectors per head and layer, spectral metrics',
-  usage: '<model> [--layer N|0,2|2-5] [--kind q|q,k,v] [--heads] [--side right|left] [--seed N] [--json]',
+  usage: '<model> [--layer N|0,2|2-5] [--kind q|q,k,v] [--heads] [--side right|left] [--seed N] [--json|--csv]',
   options: {
     layer: { type: 'string' },
     kind: { type: 'string' },
@@ -93,9 +104,11 @@ export const spectra: CliCommand = {
     side: { type: 'string' },
     seed: { type: 'string' },
     json: { type: 'boolean' },
+    csv: { type: 'boolean' },
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
+    if (values.json && values.csv) throw new UsageError('give --json or --csv, not both');
     const layerText = single(values, 'layer');
     const kindText = single(values, 'kind');
     const side = single(values, 'side') ?? 'right';
@@ -111,6 +124,6 @@ export const spectra: CliCommand = {
       vectorSide: side,
       seed,
     }, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress });
-    ctx.out(values.json ? toJson(result) : formatSpectra(result, values.heads === true));
+    ctx.out(values.json ? toJson(result) : values.csv ? spectraCsv(result).trimEnd() : formatSpectra(result, values.heads === true));
   },
 };

@@ -113,6 +113,10 @@ export async function activationAnalysis(ex: DecoderExecutor, prompts: Tokenized
         });
       },
     }, { signal: opts.signal });
+    if (!Number.isFinite(r.objectiveValue!)) {
+      // The role matrices were checked before the run (requireFiniteWeights): what is left is a norm, a bias or an embedding row.
+      throw new Error(`prompt ${p + 1} ("${prompt.label}") gave a non-finite largest logit (${r.objectiveValue}): a norm, bias or embedding weight holds NaN/Inf, so gradients cannot be computed`);
+    }
     patterns.push(mine);
     r.mlpActivations!.forEach((act, l) => {
       sparse[l] += sparsity(act, epsilon) * prompt.ids.length;

@@ -9,6 +9,7 @@ import type { Engine } from '../engine/engine';
 import { executorFor } from '../model/executor/index';
 import { loadTokenizer } from '../model/tokenizer';
 import { gatherPrompts, type PromptSource } from '../prompts/promptSources';
+import { requireFiniteWeights } from './checkedRead';
 import { activationAnalysis, type ActivationOptions, type ActivationResult, type Threshold, type TokenizedPrompt } from './activation';
 
 export type { PromptSource } from '../prompts/promptSources';
@@ -48,6 +49,8 @@ export async function runActivationJob(model: ModelHandle, params: ActivationJob
     const label = 'text' in p ? p.text.slice(0, 80) : ids.slice(0, 12).join(',');
     return { domain: p.domain, label, ids: ids.slice(0, maxTokens) };
   });
+  // A NaN weight makes every gradient after it NaN: name the matrices and stop instead of plotting NaN.
+  await requireFiniteWeights(model, 'The activation analysis', { signal: opts.signal, onProgress: opts.onProgress });
   const ex = executorFor(model, { engine: opts.engine });
   try {
     const result = await activationAnalysis(ex, prompts, {

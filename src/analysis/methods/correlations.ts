@@ -8,11 +8,16 @@
  */
 import type { Engine } from '../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../jobs';
-import { readRoleMatrix } from '../model/readRole';
+import { transpose } from '../linalg/matrix';
+import { headSlice, kvHeadOf } from '../model/readRole';
 import type { MatrixRole, ModelHandle } from '../model/types';
+import { headFlag, readRoleChecked, type CheckedMatrix } from './checkedRead';
 import { correlationsCacheKey, readCachedCorrelations, writeCachedCorrelations } from './correlationsCache';
-import { headCorrelations, mlpCorrelations, type HeadCorrelations } from './correlationsMeasures';
-import { GATE_MEASURES, HEAD_MEASURES, M7_MEASURES, M8_MEASURES, type M7Measure, type M8Measure } from './correlationsNames';
+import { cc, ccProductIdentity, headCorrelations, mlpCorrelations, type AttentionMatrices, type HeadCorrelations } from './correlationsMeasures';
+import {
+  GATE_MEASURES, HEAD_MEASURE_ROLES, HEAD_MEASURES, M7_MEASURES, M8_MEASURES, MLP_MEASURE_ROLES, type M7Measure, type M8Measure,
+} from './correlationsNames';
+import { notComputableReason, type WeightFlag } from './nonFinite';
 import { regression, type Regression } from './correlationsRegression';
 import { modelIdentity } from './similarityCache';
 
@@ -27,13 +32,15 @@ export interface LayerCorrelations {
   layer: number;
   /** One per query head; empty when the layer has no complete attention or the head layout is unknown. */
   heads: HeadCorrelations[];
-  /** NaN where a measure does not apply or is undefined (a constant matrix). */
-  m7: Record<M7Measure, number>;
-  m8: Record<M8Measure, number>;
+  /** NaN where a measure does not apply or is undefined (a constant matrix); null where a matrix it needs holds NaN/Inf. */
+  m7: Record<M7Measure, number | null>;
+  m8: Record<M8Measure, number | null>;
   /** `[out, in]` of every matrix used. */
   shapes: Partial<Record<MatrixRole, [number, number]>>;
   /** What could not be computed in this layer, and why. */
   notes: string[];
+  /** Whole role matrices of this layer holding NaN/Inf (per-head slices are on each head); empty or absent when all are finite. */
+  nonFinite?: WeightFlag[];
 }
 
 export interface CorrelationsResult {
@@ -47,6 +54,8 @@ export interface CorrelationsResult {
   /** Measures that do not exist for this model, with the reason. */
   notApplicable: { measure: string; reason: string }[];
   options: { rcond: number | null };
+  /** Every flagged matrix of every layer: the values that need one are null. */
+  nonFinite: WeightFlag[];
   /** Layers taken from the cache rather than computed. */
   cached: number;
   seconds: number;
@@ -75,11 +84,60 @@ export function resolveCorrelationLayers(model: ModelHandle, opts: CorrelationsO
 
 const nanRecord = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, NaN])) as Record<K, number>;
 
+/**
+ * Nulls the head measures that need a non-finite head slice: q and o are sliced by query head, k and
+ * v by kv head, so a NaN in one query head's rows of q leaves every other head's values untouched.
+ */
+function flagHeads(model: ModelHandle, layer: number, m: AttentionMatrices, heads: HeadCorrelations[]): void {
+  for (const h of heads) {
+    const flags = (['q', 'k', 'v', 'o'] as const).flatMap((role) => {
+      const head = role === 'k' || role === 'v' ? kvHeadOf(model, h.head) : h.head;
+      const f = headFlag(model, layer, role, head, headSlice(model, m[role], role, head));
+      return f ? [f] : [];
+    });
+    if (flags.length === 0) continue;
+    h.nonFinite = flags;
+    for (const measure of HEAD_MEASURES) if (flags.some((f) => (HEAD_MEASURE_ROLES[measure] as readonly string[]).includes(f.role))) h[measure] = null;
+  }
+}
+
+/** M7/M8 when some of gate, up, down hold NaN/Inf: only the measures whose matrices are all finite. */
+async function mlpWithFlags(entry: LayerCorrelations, mats: { up: CheckedMatrix; down: CheckedMatrix; gate?: CheckedMatrix }, rcond: number | undefined, ctx: CorrelationsContext): Promise<void> {
+  const bad = new Set((entry.nonFinite ?? []).map((f) => f.role));
+  const { up, down, gate } = mats;
+  const goodGate = gate && !bad.has('gate') ? gate.matrix : undefined;
+  if (!bad.has('up') && !bad.has('down')) {
+    const mlp = await mlpCorrelations({ up: up.matrix, down: down.matrix, gate: goodGate }, { engine: ctx.engine, rcond, signal: ctx.signal });
+    entry.m7 = mlp.m7;
+    entry.m8 = mlp.m8;
+  } else if (goodGate) {
+    // pinv(Wu) and every up–down measure are out; the gate still pairs with whichever of the two is finite.
+    if (!bad.has('up')) entry.m7.gate_up = cc(goodGate, up.matrix, 'cc(Wg, Wu)');
+    if (!bad.has('down')) {
+      const downT = transpose(down.matrix);
+      entry.m7.gate_downT = cc(goodGate, downT, 'cc(Wg, Wdᵀ)');
+      entry.m8.down_gate = await ccProductIdentity(ctx.engine, downT, goodGate, ctx);
+    }
+  }
+  const has = (role: string) => role !== 'gate' || !!gate;
+  for (const group of [entry.m7, entry.m8] as Record<string, number | null>[]) {
+    for (const measure of Object.keys(group) as (M7Measure | M8Measure)[]) {
+      const roles = MLP_MEASURE_ROLES[measure];
+      if (roles.every(has) && roles.some((r) => bad.has(r))) group[measure] = null;
+    }
+  }
+}
+
 async function analyzeLayer(model: ModelHandle, layer: number, rcond: number | undefined, ctx: CorrelationsContext, step: (message: string) => void): Promise<LayerCorrelations> {
   const roles = model.layers.find((l) => l.index === layer)!.roles;
   // Only the signal: the reader's byte progress would garble the job's layer-by-layer progress.
-  const read = (role: MatrixRole) => readRoleMatrix(model, layer, role, { signal: ctx.signal });
-  const entry: LayerCorrelations = { layer, heads: [], m7: nanRecord(M7_MEASURES), m8: nanRecord(M8_MEASURES), shapes: {}, notes: [] };
+  const read = (role: MatrixRole) => readRoleChecked(model, layer, role, { signal: ctx.signal });
+  const flags: WeightFlag[] = [];
+  const entry: LayerCorrelations = { layer, heads: [], m7: nanRecord(M7_MEASURES), m8: nanRecord(M8_MEASURES), shapes: {}, notes: [], nonFinite: flags };
+  const note = (c: CheckedMatrix) => {
+    if (c.flag) flags.push(c.flag);
+    return c;
+  };
   for (const role of Object.keys(roles) as MatrixRole[]) entry.shapes[role] = roles[role]!.shape;
 
   step(`layer ${layer} attention heads`);
@@ -87,8 +145,9 @@ async function analyzeLayer(model: ModelHandle, layer: number, rcond: number | u
   if (missingAttention.length) entry.notes.push(`no per-head measures: the layer has no ${missingAttention.join(', ')} matrix`);
   else if (!model.attention) entry.notes.push('no per-head measures: config.json gives no usable head counts');
   else {
-    const [q, k, v, o] = await Promise.all(ATTENTION.map(read));
+    const [q, k, v, o] = (await Promise.all(ATTENTION.map(read))).map(note).map((c) => c.matrix);
     entry.heads = await headCorrelations(model, { q, k, v, o }, { engine: ctx.engine, signal: ctx.signal });
+    if (flags.length) flagHeads(model, layer, { q, k, v, o }, entry.heads);
   }
   throwIfCancelled(ctx.signal);
 
@@ -96,10 +155,10 @@ async function analyzeLayer(model: ModelHandle, layer: number, rcond: number | u
   if (!roles.up || !roles.down) entry.notes.push(`no MLP measures: the layer has no ${[!roles.up && 'up', !roles.down && 'down'].filter(Boolean).join(' or ')} matrix`);
   else {
     const [up, down, gate] = await Promise.all([read('up'), read('down'), roles.gate ? read('gate') : Promise.resolve(undefined)]);
-    const mlp = await mlpCorrelations({ up, down, gate }, { engine: ctx.engine, rcond, signal: ctx.signal });
-    entry.m7 = mlp.m7;
-    entry.m8 = mlp.m8;
+    [up, down, gate].forEach((c) => c && note(c));
+    await mlpWithFlags(entry, { up, down, gate }, rcond, ctx);
   }
+  if (flags.length) entry.notes.push(`some values are ${notComputableReason(flags)}`);
   return entry;
 }
 
@@ -137,7 +196,8 @@ export async function runCorrelations(model: ModelHandle, opts: CorrelationsOpti
     await yieldToEventLoop();
   }
   ctx.onProgress?.({ done: total, total });
-  const heads = entries.flatMap((e) => e.heads);
+  // Heads whose M1 or M5 is not computable (non-finite weights) stay out of the regression.
+  const heads = entries.flatMap((e) => e.heads).filter((h): h is HeadCorrelations & { M1: number; M5: number } => h.M1 !== null && h.M5 !== null);
   const a = model.attention;
   return {
     model: model.path,
@@ -148,6 +208,7 @@ export async function runCorrelations(model: ModelHandle, opts: CorrelationsOpti
     m6: regression(heads.map((h) => h.M1), heads.map((h) => h.M5)),
     notApplicable: notApplicable(model, layers),
     options: { rcond: opts.rcond ?? null },
+    nonFinite: entries.flatMap((e) => e.nonFinite ?? []),
     cached,
     seconds: (performance.now() - t0) / 1000,
   };

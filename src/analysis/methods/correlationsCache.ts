@@ -15,7 +15,7 @@ const MEMORY_CAPACITY = 1024;
 /** Layer files kept on disk (≈ 5 KB each for 32 heads). */
 const DISK_CAPACITY = 2048;
 /** Bumped whenever the stored entry's shape or meaning changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 const FOLDER = 'correlations';
 
 const memory = new Map<string, LayerCorrelations>();

@@ -1,10 +1,11 @@
 /**
  * CSV of a correlations result for "Export CSV": one row per layer and query head with M1–M5, then
  * one row per layer with M7 and M8, then the M6 regression. Not-applicable or undefined values are
- * empty cells.
+ * empty cells; values that need a matrix holding NaN/Inf are empty too, and `not_computable` says why.
  */
 import type { CorrelationsResult } from './correlations';
 import { M7_MEASURES, M8_MEASURES } from './correlationsNames';
+import { notComputableReason, type WeightFlag } from './nonFinite';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -12,16 +13,19 @@ function cell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export const CORRELATIONS_CSV_COLUMNS = ['scope', 'layer', 'head', 'kv_head', 'M1', 'M2', 'M3', 'M4', 'M5', ...M7_MEASURES.map((m) => `M7_${m}`), ...M8_MEASURES.map((m) => `M8_${m}`), 'M6_slope', 'M6_intercept', 'M6_r', 'M6_n'] as const;
+export const CORRELATIONS_CSV_COLUMNS = ['scope', 'layer', 'head', 'kv_head', 'M1', 'M2', 'M3', 'M4', 'M5', ...M7_MEASURES.map((m) => `M7_${m}`), ...M8_MEASURES.map((m) => `M8_${m}`), 'M6_slope', 'M6_intercept', 'M6_r', 'M6_n', 'not_computable'] as const;
+
+const reason = (flags: readonly WeightFlag[] | undefined) => (flags?.length ? notComputableReason(flags) : undefined);
 
 export function correlationsCsv(r: CorrelationsResult): string {
   const row = (values: Record<string, unknown>) => CORRELATIONS_CSV_COLUMNS.map((c) => cell(values[c])).join(',');
   const lines = [CORRELATIONS_CSV_COLUMNS.join(',')];
   for (const e of r.entries) {
-    for (const h of e.heads) lines.push(row({ scope: 'head', layer: e.layer, head: h.head, kv_head: h.kvHead, M1: h.M1, M2: h.M2, M3: h.M3, M4: h.M4, M5: h.M5 }));
+    for (const h of e.heads) lines.push(row({ scope: 'head', layer: e.layer, head: h.head, kv_head: h.kvHead, M1: h.M1, M2: h.M2, M3: h.M3, M4: h.M4, M5: h.M5, not_computable: reason(h.nonFinite) }));
   }
   for (const e of r.entries) {
-    const values: Record<string, unknown> = { scope: 'layer', layer: e.layer };
+    const mlpFlags = e.nonFinite?.filter((f) => f.role === 'gate' || f.role === 'up' || f.role === 'down');
+    const values: Record<string, unknown> = { scope: 'layer', layer: e.layer, not_computable: reason(mlpFlags) };
     for (const m of M7_MEASURES) values[`M7_${m}`] = e.m7[m];
     for (const m of M8_MEASURES) values[`M8_${m}`] = e.m8[m];
     lines.push(row(values));

@@ -20,16 +20,20 @@ import { pinv } from '../linalg/pinv';
 import { headSlice, kvHeadOf } from '../model/readRole';
 import type { ModelHandle } from '../model/types';
 import type { M7Measure, M8Measure } from './correlationsNames';
+import type { WeightFlag } from './nonFinite';
 
 export interface HeadCorrelations {
   head: number;
   /** The key/value head this query head attends with. */
   kvHead: number;
-  M1: number;
-  M2: number;
-  M3: number;
-  M4: number;
-  M5: number;
+  /** Null when a head slice the measure needs holds NaN/Inf (see `nonFinite`). */
+  M1: number | null;
+  M2: number | null;
+  M3: number | null;
+  M4: number | null;
+  M5: number | null;
+  /** Head slices (q, o of this head; k, v of its kv head) holding NaN/Inf; absent when all are finite. */
+  nonFinite?: WeightFlag[];
 }
 
 export interface AttentionMatrices {

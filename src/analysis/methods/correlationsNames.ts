@@ -47,3 +47,22 @@ export const HEAD_MATRICES: Record<HeadMeasure, [string, string]> = {
   M4: ['Wq', 'Wk'],
   M5: ['Woᵀ', 'Wv'],
 };
+
+/** The role matrices each measure reads: a non-finite one makes the measure not computable. */
+export const HEAD_MEASURE_ROLES: Record<HeadMeasure, readonly ('q' | 'k' | 'v' | 'o')[]> = {
+  M1: ['q', 'k'],
+  M2: ['q', 'v'],
+  M3: ['k', 'v'],
+  M4: ['q', 'k'],
+  M5: ['o', 'v'],
+};
+
+export const MLP_MEASURE_ROLES: Record<M7Measure | M8Measure, readonly ('gate' | 'up' | 'down')[]> = {
+  gate_up: ['gate', 'up'],
+  gate_downT: ['gate', 'down'],
+  up_downT: ['up', 'down'],
+  pinvUp_down: ['up', 'down'],
+  down_gate: ['down', 'gate'],
+  down_up: ['down', 'up'],
+  down_pinvUpT: ['down', 'up'],
+};

@@ -9,7 +9,9 @@ import type { JobContext } from '../jobs';
 import type { Matrix } from '../linalg/matrix';
 import { headSlice, kvHeadOf, readRoleMatrix } from '../model/readRole';
 import type { ModelHandle } from '../model/types';
+import { headFlag } from './checkedRead';
 import { HEAD_MATRICES, type HeadMeasure } from './correlationsNames';
+import type { WeightFlag } from './nonFinite';
 import type { HeadValuesQuery } from './correlationsOptions';
 
 export interface HeadValues {
@@ -24,8 +26,10 @@ export interface HeadValues {
   y: number[];
   /** Entries per matrix (hd·d); x.length < total when sampled. */
   total: number;
-  /** Pearson correlation of all entries (not only the sample). */
-  cc: number;
+  /** Pearson correlation of all entries (not only the sample); null when a slice holds NaN/Inf. */
+  cc: number | null;
+  /** Head slices holding NaN/Inf: their non-finite entries are left out of x and y. */
+  nonFinite: WeightFlag[];
 }
 
 export const DEFAULT_MAX_POINTS = 4096;
@@ -52,20 +56,27 @@ export async function headValues(model: ModelHandle, query: HeadValuesQuery, ctx
   if (!a) throw new Error(`${model.path}: the attention head layout is unknown, so heads cannot be sliced`);
   if (head >= a.numHeads) throw new Error(`head ${head} is out of range: the model has ${a.numHeads} query heads`);
   const kvHead = kvHeadOf(model, head);
+  const flags: WeightFlag[] = [];
   const read = async (role: 'q' | 'k' | 'v' | 'o'): Promise<Matrix> => {
     const m = await readRoleMatrix(model, layer, role, { signal: ctx.signal });
-    return headSlice(model, m, role, role === 'k' || role === 'v' ? kvHead : head);
+    const h = role === 'k' || role === 'v' ? kvHead : head;
+    const slice = headSlice(model, m, role, h);
+    const flag = headFlag(model, layer, role, h, slice);
+    if (flag) flags.push(flag);
+    return slice;
   };
   const roles = { M1: ['q', 'k'], M2: ['q', 'v'], M3: ['k', 'v'], M4: ['q', 'k'], M5: ['o', 'v'] } as const;
   const [ra, rb] = roles[measure];
   const [A, B] = await Promise.all([read(ra), read(rb)]);
-  const idx = sampleIndices(A.data.length, query.maxPoints ?? DEFAULT_MAX_POINTS);
+  // Non-finite entries cannot be drawn: keep the sample positions where both values are finite.
+  const idx = sampleIndices(A.data.length, query.maxPoints ?? DEFAULT_MAX_POINTS).filter((i) => !flags.length || (Number.isFinite(A.data[i]) && Number.isFinite(B.data[i])));
   const [xLabel, yLabel] = HEAD_MATRICES[measure];
   return {
     layer, head, kvHead, measure, xLabel, yLabel,
     x: idx.map((i) => A.data[i]),
     y: idx.map((i) => B.data[i]),
     total: A.data.length,
-    cc: pearson(A.data, B.data),
+    cc: flags.length ? null : pearson(A.data, B.data),
+    nonFinite: flags,
   };
 }

@@ -9,7 +9,9 @@
  */
 import type { Engine } from '../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../jobs';
-import { readRoleMatrix, readTensorF32 } from '../model/readRole';
+import { readTensorF32 } from '../model/readRole';
+import { readRoleChecked } from './checkedRead';
+import type { WeightFlag } from './nonFinite';
 import { loadTokenizer, type PromptTokenizer } from '../model/tokenizer';
 import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../model/types';
 import { diffEmbedding, type EmbeddingDiff } from './diffEmbeddings';
@@ -60,7 +62,17 @@ export interface DiffResult {
   largest: { layer: number; kind: MatrixRole; relChange: number } | null;
   /** Matrices whose delta is not exactly zero. */
   changedMatrices: number;
+  /**
+   * Matrices of A or B holding NaN/Inf: their pair is left out of `entries` (its metrics would be
+   * NaN) and reported here, `summary` naming the model.
+   */
+  nonFinite: DiffFlag[];
   seconds: number;
+}
+
+export interface DiffFlag extends WeightFlag {
+  model: 'A' | 'B';
+  kind: MatrixRole;
 }
 
 export interface DiffContext extends JobContext {
@@ -113,14 +125,21 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
   const total = plan.matrices.length + embeddingPairs.length + (plan.others.length ? 1 : 0);
   const sub = { engine: ctx.engine, signal: ctx.signal };
   const entries: MatrixDiff[] = [];
+  const nonFinite: DiffFlag[] = [];
   for (let i = 0; i < plan.matrices.length; i++) {
     throwIfCancelled(ctx.signal);
     const p = plan.matrices[i];
     ctx.onProgress?.({ done: i, total, message: `layer ${p.layer} ${p.kind}` });
     // One pair in memory at a time: A, B and their delta, released before the next pair is read.
-    const A = await readRoleMatrix(a, p.layer, p.kind, { signal: ctx.signal });
-    const B = await readRoleMatrix(b, p.layer, p.kind, { signal: ctx.signal });
-    const entry = await diffMatrices(A, B, p, options, sub);
+    const A = await readRoleChecked(a, p.layer, p.kind, { signal: ctx.signal });
+    const B = await readRoleChecked(b, p.layer, p.kind, { signal: ctx.signal });
+    if (A.flag || B.flag) {
+      for (const [model, f] of [['A', A.flag], ['B', B.flag]] as const) {
+        if (f) nonFinite.push({ ...f, model, kind: p.kind, matrix: `${model}: ${f.matrix}`, summary: `${f.summary} (model ${model})` });
+      }
+      continue;
+    }
+    const entry = await diffMatrices(A.matrix, B.matrix, p, options, sub);
     entries.push(entry);
     ctx.onPartial?.(entry);
     await yieldToEventLoop();
@@ -150,6 +169,7 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
     kinds: MATRIX_ROLES.filter((k) => plan.matrices.some((p) => p.kind === k)),
     options, entries, embeddings, others, report: plan.report, largest,
     changedMatrices: entries.filter((e) => e.normDelta > 0).length,
+    nonFinite,
     seconds: (performance.now() - t0) / 1000,
   };
 }

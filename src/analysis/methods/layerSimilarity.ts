@@ -9,7 +9,8 @@
 import type { Engine } from '../engine/engine';
 import { CancelledError, throwIfCancelled, yieldToEventLoop, type JobContext } from '../jobs';
 import type { Matrix } from '../linalg/matrix';
-import { readRoleMatrix } from '../model/readRole';
+import { readRoleChecked } from './checkedRead';
+import { notComputableReason, type WeightFlag } from './nonFinite';
 import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../model/types';
 import { clusterFloor, findClusters, type ClusterResult } from './clusters';
 import { docsChanceLevel, docsOfNormalized, normalizedColumns, normalizedRows, orientForDocs, resolveOrientation, type Orientation } from './docs';
@@ -72,8 +73,10 @@ export interface PairResult {
   layerA: number;
   layerB: number;
   comparable: boolean;
-  /** Why the pair is not comparable. */
+  /** Why the pair is not comparable, or why its values are not computable (non-finite weights). */
   reason?: string;
+  /** The pair's matrices that hold NaN/Inf; every index value is then null. */
+  nonFinite?: WeightFlag[];
   /** Index values; null where undefined (e.g. a constant matrix for Pearson). */
   values: Partial<Record<SimilarityIndex, number | null>>;
   /** Row maxima (columns of layer A) and column maxima (columns of layer B) of |cos|. */
@@ -100,6 +103,8 @@ export interface LayerSimilarityResult {
   /** DOCS of two independent Gaussian matrices of the most common shape, Φ⁻¹(1 − 1/2m)/√n. */
   docsChance?: number;
   engine: { provider: string; threads: number };
+  /** Layer matrices holding NaN/Inf, in layer order: every pair with one of them is null. */
+  nonFinite: WeightFlag[];
   /** Layer matrix reads (equal to the layer count when everything fit the budget). */
   layerReads: number;
   seconds: number;
@@ -113,6 +118,8 @@ interface LayerData {
   /** Its columns normalised, as rows (m×n), kept when DOCS is computed. */
   normalized?: Matrix;
   features: IndexFeatures;
+  /** Set when the matrix holds NaN/Inf: nothing else is prepared, no index can use it. */
+  flag?: WeightFlag;
 }
 
 function finiteOrNull(v: number | undefined): number | null {
@@ -170,9 +177,14 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
   const capacity = Math.max(2, Math.floor(budget / perLayer));
   // Inner steps get the signal only: the job's own progress counts pairs.
   const inner = { signal: opts.signal };
+  const flagged = new Map<number, WeightFlag>();
   const cache = new LayerCache<LayerData>(capacity, async (p) => {
     throwIfCancelled(opts.signal);
-    const weight = await readRoleMatrix(model, layers[p], opts.kind, inner);
+    const { matrix: weight, flag } = await readRoleChecked(model, layers[p], opts.kind, inner);
+    if (flag) {
+      flagged.set(p, flag);
+      return { features: {}, flag };
+    }
     // Comparing rows, the normalised form is W with unit rows: no transpose for DOCS alone.
     const raw = needs.raw ? orientForDocs(weight, side) : undefined;
     let normalized: Matrix | undefined;
@@ -196,7 +208,15 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
       pair.reason = `layer ${layers[a]} ${opts.kind} is ${na}×${ma} but layer ${layers[b]} ${opts.kind} is ${nb}×${mb} (after orientation)`;
     } else {
       const x = await cache.get(a), y = await cache.get(b);
-      if (indices.includes('docs')) {
+      const flags = [x.flag, y.flag].filter((f): f is WeightFlag => !!f);
+      if (flags.length) {
+        // Every index would be NaN: report the pair as not computable, with the counts.
+        pair.nonFinite = flags;
+        pair.reason = notComputableReason(flags);
+        for (const i of indices) pair.values[i] = null;
+        pair.complete = true;
+      }
+      if (flags.length === 0 && indices.includes('docs')) {
         const d = await docsOfNormalized(engine, x.normalized as Matrix, y.normalized as Matrix, inner).catch((e: unknown) => {
           throw e instanceof Error && !(e instanceof CancelledError) ? new Error(`${opts.kind}, layers ${layers[a]} × ${layers[b]}: ${e.message}`) : e;
         });
@@ -207,7 +227,7 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
         };
       }
       const baselines = light.filter((i) => i !== 'docs');
-      if (baselines.length) {
+      if (flags.length === 0 && baselines.length) {
         const base = await baselineIndices(engine, x.raw as Matrix, x.features, y.raw as Matrix, y.features, baselines, inner);
         for (const [k, v] of Object.entries(base)) pair.values[k as SimilarityIndex] = finiteOrNull(v);
       }
@@ -228,7 +248,7 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
     };
     for (const pair of pairs) {
       throwIfCancelled(opts.signal);
-      if (pair.comparable) {
+      if (pair.comparable && !pair.nonFinite) {
         const x = await withSpectral(pair.a), y = await withSpectral(pair.b);
         const v = await baselineIndices(engine, x.raw as Matrix, x.features, y.raw as Matrix, y.features, heavy, inner);
         for (const k of heavy) pair.values[k] = finiteOrNull(v[k]);
@@ -260,6 +280,7 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
     pairs,
     clusters: { ...clusters, index: first },
     docsChance,
+    nonFinite: [...flagged.entries()].sort((x, y) => x[0] - y[0]).map(([, f]) => f),
     engine: { provider: engine.info.provider, threads: engine.info.threads },
     layerReads: cache.loads,
     seconds: (performance.now() - t0) / 1000,

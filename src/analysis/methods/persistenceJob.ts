@@ -18,6 +18,8 @@ import { gatherPrompts, type PromptSource } from '../prompts/promptSources';
 import { persistenceAnalysis, type PersistenceOptions, type PersistenceResult } from './persistence';
 import { writePrunedModel, type PruneReport } from './persistencePrune';
 import { perplexity, type PerplexityResult } from './persistencePerplexity';
+import { requireFiniteWeights } from './checkedRead';
+import { countNonFinite } from './nonFinite';
 
 export interface PersistenceJobParams extends PersistenceOptions {
   prompts: PromptSource[];
@@ -74,6 +76,9 @@ export async function hiddenStateClouds(model: ModelHandle, prompts: number[][],
       }
     }
     const names = [...Array.from({ length: L }, (_, l) => `layer ${l} post-attention norm`), 'final norm'];
+    // Role matrices were checked before (requireFiniteWeights); a NaN here comes from a norm, bias or embedding row.
+    const bad = clouds.findIndex((c) => { const n = countNonFinite(c.data); return n.nan + n.posInf + n.negInf > 0; });
+    if (bad >= 0) throw new Error(`the hidden states at ${names[bad]} hold NaN/Inf: a norm, bias or embedding weight is non-finite, so the persistence analysis cannot run`);
     return { clouds, names };
   } finally {
     await ex.release();
@@ -88,6 +93,8 @@ function stage(ctx: JobContext, from: number, to: number): JobContext['onProgres
 export async function runPersistenceJob(model: ModelHandle, params: PersistenceJobParams, opts: JobContext & { engine: Engine }): Promise<PersistenceJobResult> {
   const t0 = performance.now();
   const prompts = await tokenizePrompts(model, params.prompts, params.maxTokens ?? 64);
+  // A NaN weight makes every hidden state after it NaN, and a k-NN graph of NaN points is meaningless.
+  await requireFiniteWeights(model, 'The persistence analysis', { signal: opts.signal });
   const { clouds, names } = await hiddenStateClouds(model, prompts, { engine: opts.engine, signal: opts.signal, batchSize: params.batchSize, onProgress: stage(opts, 0, 500) });
   const forwardSeconds = (performance.now() - t0) / 1000;
   const result = await persistenceAnalysis(opts.engine, clouds, names, {
@@ -120,6 +127,7 @@ export async function runPruneJob(model: ModelHandle, params: PruneJobParams, op
   if (held.kind === 'file') text = (await loadPromptFile(held.path)).map((p) => p.text).join('\n\n');
   else if (held.kind === 'text') text = held.text;
   else text = builtinPrompts().map((p) => p.text).join('\n\n');
+  await requireFiniteWeights(model, 'Prune and evaluate', { signal: opts.signal });
   const tok = await loadTokenizer(model.path);
   if (!tok) throw new Error(`${model.path} has no tokenizer.json: perplexity needs one to tokenize the held-out text`);
   const ids = tok.encode(text, { addBos: true });

@@ -19,7 +19,7 @@ const MEMORY_CAPACITY = 64;
 /** Result files kept on disk; the least recently written go first (a few MB at most). */
 const DISK_CAPACITY = 256;
 /** Bumped whenever the stored result's shape or meaning changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 const memory = new Map<string, LayerSimilarityResult>();
 

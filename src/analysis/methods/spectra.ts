@@ -7,10 +7,12 @@
  */
 import type { Engine } from '../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../jobs';
-import { headSlice, readRoleMatrix } from '../model/readRole';
+import { headSlice } from '../model/readRole';
 import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../model/types';
 import { analyzeSpectrum, DEFAULT_SHUFFLE_SEED, type Spectrum, type VectorSide } from './spectrum';
 import { modelIdentity, readCachedSpectra, spectraCacheKey, writeCachedSpectra } from './spectraCache';
+import { headFlag, readRoleChecked } from './checkedRead';
+import type { WeightFlag } from './nonFinite';
 
 export const HEAD_KINDS: readonly MatrixRole[] = ['q', 'k', 'v', 'o'];
 
@@ -21,7 +23,11 @@ export interface SpectraOptions {
   kinds?: MatrixRole[];
   /** Analyse every attention head of q, k, v, o as well (default true). */
   heads?: boolean;
-  /** Singular vectors tested for randomness (default 'right': length = the matrix's `in`). */
+  /**
+   * Singular vectors tested for randomness (default 'right': length = the matrix's `in`). A head of
+   * o is its column slice transposed to [hd, d] (methods.md), like the q, k, v row slices, so the
+   * right vectors of every head run over the hidden size d and the left ones over hd.
+   */
   vectorSide?: VectorSide;
   /** Test the singular vectors of whole matrices too, not only of heads (default true). */
   matrixVectors?: boolean;
@@ -52,6 +58,21 @@ export interface MatrixSpectra {
   meanP: number | null;
 }
 
+/**
+ * A matrix holding NaN/Inf: it has no spectrum (an SVD of NaN is NaN) and no entry in `entries`, so
+ * its heatmap cell and its point of randomness vs depth are not computable. Heads whose slice is
+ * finite are still analysed: their spectra equal those of a clean model.
+ */
+export interface FlaggedSpectra extends WeightFlag {
+  kind: MatrixRole;
+  /** `[out, in]`. */
+  shape: [number, number];
+  /** Head slices holding NaN/Inf. */
+  headFlags: WeightFlag[];
+  /** Spectra of the finite heads. */
+  heads: HeadSpectrum[];
+}
+
 export interface SpectraResult {
   model: string;
   architecture: string;
@@ -61,6 +82,8 @@ export interface SpectraResult {
   entries: MatrixSpectra[];
   /** Mean KS p per layer (in `layers` order) for each analysed kind: the "randomness vs depth" curves. */
   randomnessByDepth: Partial<Record<MatrixRole, (number | null)[]>>;
+  /** Matrices holding NaN/Inf, left out of `entries` (their values are null in randomnessByDepth). */
+  nonFinite: FlaggedSpectra[];
   /** Matrices taken from the cache rather than computed. */
   cached: number;
   seconds: number;
@@ -112,11 +135,23 @@ function mean(values: number[]): number | null {
   return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : null;
 }
 
-async function analyzeMatrix(model: ModelHandle, layer: number, kind: MatrixRole, options: SpectraResult['options'], ctx: SpectraContext): Promise<MatrixSpectra> {
+async function analyzeMatrix(model: ModelHandle, layer: number, kind: MatrixRole, options: SpectraResult['options'], ctx: SpectraContext): Promise<MatrixSpectra | FlaggedSpectra> {
   // Only the signal: the reader's byte progress would garble the job's matrix-by-matrix progress.
-  const W = await readRoleMatrix(model, layer, kind, { signal: ctx.signal });
+  const { matrix: W, flag } = await readRoleChecked(model, layer, kind, { signal: ctx.signal });
   const heads = options.heads ? headCount(model, kind) : 0;
   const common = { vectorSide: options.vectorSide, randDistance: options.randDistance, seed: options.seed, keepValues: options.keepValues, engine: ctx.engine };
+  if (flag) {
+    const flagged: FlaggedSpectra = { ...flag, kind, shape: [W.rows, W.cols], headFlags: [], heads: [] };
+    for (let h = 0; h < heads; h++) {
+      throwIfCancelled(ctx.signal);
+      const slice = headSlice(model, W, kind, h);
+      const hf = headFlag(model, layer, kind, h, slice);
+      if (hf) flagged.headFlags.push(hf);
+      else flagged.heads.push({ head: h, spectrum: await analyzeSpectrum(slice, common, ctx) });
+      await yieldToEventLoop();
+    }
+    return flagged;
+  }
   const spectrum = await analyzeSpectrum(W, { ...common, vectors: options.matrixVectors }, ctx);
   const entry: MatrixSpectra = { layer, kind, shape: [W.rows, W.cols], spectrum, meanP: spectrum.vectors?.meanP ?? null };
   if (heads > 0) {
@@ -142,6 +177,7 @@ export async function runSpectra(model: ModelHandle, opts: SpectraOptions = {}, 
   if (todo.length === 0) throw new Error(`none of the matrix kinds ${kinds.join(', ')} was found in layers ${layers.join(', ')} of ${model.path}`);
   const identity = await modelIdentity(model);
   const entries: MatrixSpectra[] = [];
+  const nonFinite: FlaggedSpectra[] = [];
   let cached = 0;
   for (let i = 0; i < todo.length; i++) {
     throwIfCancelled(ctx.signal);
@@ -151,7 +187,13 @@ export async function runSpectra(model: ModelHandle, opts: SpectraOptions = {}, 
     let entry = await readCachedSpectra(key, ctx.cacheDir);
     if (entry) cached++;
     else {
-      entry = await analyzeMatrix(model, layer, kind, options, ctx);
+      const got = await analyzeMatrix(model, layer, kind, options, ctx);
+      if ('headFlags' in got) {
+        // Not cached: re-reading finds the flag again, and a repaired file has a new identity anyway.
+        nonFinite.push(got);
+        continue;
+      }
+      entry = got;
       await writeCachedSpectra(key, entry, ctx.cacheDir);
     }
     entries.push(entry);
@@ -164,7 +206,7 @@ export async function runSpectra(model: ModelHandle, opts: SpectraOptions = {}, 
     randomnessByDepth[kind] = layers.map((layer) => entries.find((e) => e.layer === layer && e.kind === kind)?.meanP ?? null);
   }
   return {
-    model: model.path, architecture: model.architecture, layers, kinds, options, entries, randomnessByDepth, cached,
+    model: model.path, architecture: model.architecture, layers, kinds, options, entries, randomnessByDepth, nonFinite, cached,
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -27,6 +27,7 @@ export function openDiffPanel(ctx: LayerLensContext, pathA: string, pathB: strin
     panel: 'diff',
     title: `Checkpoint diff vs ${path.basename(pathA)}`,
     model: pathB,
+    alsoWatch: [pathA],
     options: {},
     parseOptions: parseDiffOptions,
     run: (options, job) => ctx.worker.request('diff/run', { pathA, pathB, ...options }, job),

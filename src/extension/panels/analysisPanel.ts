@@ -19,6 +19,7 @@ import { parseAnalysisMessage, type AnalysisFromWebview, type AnalysisToWebview,
 import type { LayerLensContext } from '../context';
 import { WorkerRequestError, type RequestOptions } from '../worker/workerConnection';
 import { decodePng, fileStem, saveExport } from './exportFile';
+import { concernsModel, filesChangedMessage, watchSpecFor } from './modelFileChange';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
 /** What a run receives: pass it straight to `ctx.worker.request` as its options. */
@@ -47,6 +48,8 @@ export interface AnalysisPanelSpec<Options, Result> {
   onRequest?(name: string, payload: unknown, job: PanelJob): Promise<unknown>;
   /** Start the first run as soon as the webview is ready (default true). */
   runOnOpen?: boolean;
+  /** Other model paths the results depend on (a diff's second model); `model` is always watched. */
+  alsoWatch?: string[];
 }
 
 type Message = AnalysisToWebview;
@@ -69,6 +72,8 @@ interface Running {
 
 /** A run still going after this long gets a progress notification with a Cancel button. */
 const NOTIFY_AFTER_MS = 1000;
+/** A checkpoint write is many events: one banner once they settle. */
+const CHANGE_DEBOUNCE_MS = 500;
 
 function toPanelError(err: unknown): PanelError {
   if (err instanceof WorkerRequestError) return { code: err.code, message: err.message };
@@ -99,6 +104,9 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
   private running: Running | undefined;
   private last: { id: number; result: Result; seconds: number } | undefined;
   private lastError: { id: number; error: PanelError } | undefined;
+  /** Set when a watched model file changed after the last run started; cleared by the next run. */
+  private filesChanged: string | undefined;
+  private changeTimer: NodeJS.Timeout | undefined;
   private readonly subs: vscode.Disposable[] = [];
   private disposed = false;
   private readonly closeEmitter = new vscode.EventEmitter<void>();
@@ -115,9 +123,30 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     this.subs.push(
       webviewPanel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       webviewPanel.onDidDispose(() => this.dispose()),
+      ...[spec.model, ...(spec.alsoWatch ?? [])].map((m) => this.watchModel(m)),
     );
     AnalysisPanel.open_.add(this as AnalysisPanel<unknown, unknown>);
     if (spec.runOnOpen !== false) void this.run(this.options);
+  }
+
+  /**
+   * Watches one model's files (a RelativePattern watcher also works outside the workspace). The
+   * worker re-opens a model whose file identity changed (fileIdentity.ts), so a re-run reads the
+   * new bytes; until then the panel says its results describe the old ones.
+   */
+  private watchModel(modelPath: string): vscode.Disposable {
+    const spec = watchSpecFor(modelPath);
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(spec.base), spec.glob));
+    const changed = (uri: vscode.Uri) => {
+      if (!concernsModel(modelPath, uri.fsPath)) return;
+      clearTimeout(this.changeTimer);
+      this.changeTimer = setTimeout(() => {
+        this.filesChanged = filesChangedMessage(modelPath, uri.fsPath);
+        this.ctx.log.info(`${this.spec.title}: ${uri.fsPath} changed on disk`);
+        this.post({ type: 'filesChanged', message: this.filesChanged });
+      }, CHANGE_DEBOUNCE_MS);
+    };
+    return vscode.Disposable.from(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed));
   }
 
   /** The latest finished result, if any. */
@@ -133,6 +162,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     const running: Running = { id, abort, progress: undefined, partials: [] };
     this.running = running;
     this.options = options;
+    this.filesChanged = undefined;
     this.post({ type: 'running', runId: id, options });
     const job: PanelJob = {
       signal: abort.signal,
@@ -222,6 +252,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
       for (const data of r.partials) this.post({ type: 'partial', runId: r.id, data });
       if (r.progress) this.post({ type: 'progress', runId: r.id, ...r.progress });
     }
+    if (this.filesChanged) this.post({ type: 'filesChanged', message: this.filesChanged });
   }
 
   private receive(raw: unknown): void {
@@ -305,6 +336,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.cancel();
+    clearTimeout(this.changeTimer);
     this.disposed = true;
     AnalysisPanel.open_.delete(this as AnalysisPanel<unknown, unknown>);
     this.closeEmitter.fire();

@@ -50,10 +50,10 @@ function assertMatchesOracle(got: CorrelationsResult, want: OracleModel, tol: nu
     assert.equal(e.heads.length, o.heads.length);
     e.heads.forEach((h, i) => {
       assert.equal(h.kvHead, o.heads[i].kvHead, `${what} L${l} h${i} kv head`);
-      for (const m of HEAD_MEASURES) check(`L${l} h${i} ${m}`, h[m], o.heads[i][m], tol);
+      for (const m of HEAD_MEASURES) check(`L${l} h${i} ${m}`, h[m]!, o.heads[i][m], tol);
     });
-    for (const m of M7_MEASURES) check(`L${l} M7 ${m}`, e.m7[m], o.m7[m], m === 'pinvUp_down' ? pinvTol : tol);
-    for (const m of M8_MEASURES) check(`L${l} M8 ${m}`, e.m8[m], o.m8[m], m === 'down_pinvUpT' ? pinvTol : tol);
+    for (const m of M7_MEASURES) check(`L${l} M7 ${m}`, e.m7[m]!, o.m7[m], m === 'pinvUp_down' ? pinvTol : tol);
+    for (const m of M8_MEASURES) check(`L${l} M8 ${m}`, e.m8[m]!, o.m8[m], m === 'down_pinvUpT' ? pinvTol : tol);
   });
   assert.ok(got.m6, `${what}: M6 missing`);
   check('M6 slope', got.m6!.slope, want.m6.slope, 10 * tol);
@@ -94,8 +94,8 @@ describe('weight correlations of whole models', () => {
     const hs = res.entries[0].heads;
     assert.deepEqual(hs.map((h) => h.kvHead), [0, 0, 0, 0, 1, 1, 1, 1]);
     for (const h of hs) {
-      assert.ok(Math.abs(h.M1 - 1) < 1e-6, `head ${h.head}: M1 = ${h.M1}`);
-      assert.ok(Math.abs(h.M5 - 1) < 1e-6, `head ${h.head}: M5 = ${h.M5}`);
+      assert.ok(Math.abs(h.M1! - 1) < 1e-6, `head ${h.head}: M1 = ${h.M1}`);
+      assert.ok(Math.abs(h.M5! - 1) < 1e-6, `head ${h.head}: M5 = ${h.M5}`);
     }
     assert.deepEqual(res.attention, { numHeads: 8, numKvHeads: 2, headDim: 2, groupSize: 4 });
 
@@ -190,10 +190,10 @@ describe('weight correlations of whole models', () => {
       assert.equal(e.heads.length, heads, arch);
       e.heads.forEach((h, i) => {
         assert.equal(h.kvHead, ref.heads[i].kvHead, `${arch} head ${i}`);
-        for (const m of HEAD_MEASURES) assert.ok(Math.abs(h[m] - ref.heads[i][m]) < 1e-5, `${arch} head ${i} ${m}: ${h[m]} vs ${ref.heads[i][m]}`);
+        for (const m of HEAD_MEASURES) assert.ok(Math.abs(h[m]! - ref.heads[i][m]!) < 1e-5, `${arch} head ${i} ${m}: ${h[m]} vs ${ref.heads[i][m]}`);
       });
-      for (const m of M7_MEASURES) assert.ok(Object.is(e.m7[m], ref.m7[m]) || Math.abs(e.m7[m] - ref.m7[m]) < 1e-4, `${arch} M7 ${m}: ${e.m7[m]} vs ${ref.m7[m]}`);
-      for (const m of M8_MEASURES) assert.ok(Object.is(e.m8[m], ref.m8[m]) || Math.abs(e.m8[m] - ref.m8[m]) < 1e-4, `${arch} M8 ${m}: ${e.m8[m]} vs ${ref.m8[m]}`);
+      for (const m of M7_MEASURES) assert.ok(Object.is(e.m7[m], ref.m7[m]) || Math.abs(e.m7[m]! - ref.m7[m]!) < 1e-4, `${arch} M7 ${m}: ${e.m7[m]} vs ${ref.m7[m]}`);
+      for (const m of M8_MEASURES) assert.ok(Object.is(e.m8[m], ref.m8[m]) || Math.abs(e.m8[m]! - ref.m8[m]!) < 1e-4, `${arch} M8 ${m}: ${e.m8[m]} vs ${ref.m8[m]}`);
       assert.equal(res.notApplicable.length, gqa ? 0 : 3, arch);
     }
   });

@@ -27,13 +27,13 @@ describe('correlations through the worker process and the CLI', () => {
     const r = await worker.request('correlations/run', { path: stories, layers: [1, 4] }, { onPartial: (d) => partials.push(d) });
     assert.equal(partials.length, 2);
     assert.deepEqual(r.entries.map((e) => e.layer), [1, 4]);
-    assert.ok(Math.abs(r.entries[1].heads[5].M1 - oracle.layers[4].heads[5].M1) < 2e-6);
-    assert.ok(Math.abs(r.entries[0].m8.down_up - oracle.layers[1].m8.down_up) < 2e-6);
+    assert.ok(Math.abs(r.entries[1].heads[5].M1! - oracle.layers[4].heads[5].M1) < 2e-6);
+    assert.ok(Math.abs(r.entries[0].m8.down_up! - oracle.layers[1].m8.down_up) < 2e-6);
     const v = await worker.request('correlations/values', { path: stories, layer: 4, head: 5, measure: 'M1' });
     assert.equal(v.kvHead, 2);
     assert.equal(v.total, 8 * 64);
     assert.equal(v.x.length, 8 * 64);
-    assert.ok(Math.abs(v.cc - oracle.layers[4].heads[5].M1) < 2e-6);
+    assert.ok(Math.abs(v.cc! - oracle.layers[4].heads[5].M1) < 2e-6);
     const bad = await worker.request('correlations/run', { path: stories, layers: [9] }).then(() => undefined, (e: unknown) => e);
     assert.ok(bad instanceof WorkerRequestError);
     assert.equal(bad.code, 'bad-input');
