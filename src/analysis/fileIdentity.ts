@@ -34,3 +34,8 @@ export function modelSourceFiles(model: Pick<ModelHandle, 'kind' | 'path' | 'fil
 export function modelFilesIdentity(model: Pick<ModelHandle, 'kind' | 'path' | 'files'>): Promise<string> {
   return filesIdentity(modelSourceFiles(model));
 }
+
+/** The model path and the identity of every file it was read from: the start of every result-cache key. */
+export async function modelIdentity(model: Pick<ModelHandle, 'kind' | 'path' | 'files'>): Promise<string> {
+  return `${model.path}|${model.files.join('|')}|${await modelFilesIdentity(model)}`;
+}

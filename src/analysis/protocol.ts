@@ -45,7 +45,7 @@ export interface WorkerRequests {
   'similarity/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & SimilaritySettings; result: SimilarityJobResult };
   'correlations/run': { params: JobParams & { path: string; cacheDir?: string } & CorrelationsOptions; result: CorrelationsResult };
   'correlations/values': { params: JobParams & { path: string } & HeadValuesQuery; result: HeadValues };
-  'diff/run': { params: JobParams & { pathA: string; pathB: string } & DiffOptions; result: DiffResult };
+  'diff/run': { params: JobParams & { pathA: string; pathB: string; cacheDir?: string } & DiffOptions; result: DiffResult };
   'persistence/run': { params: JobParams & { path: string; batchSize?: number } & PersistenceJobParams; result: PersistenceJobResult };
   'persistence/prune': { params: JobParams & { path: string } & PruneJobParams; result: PruneJobResult };
 }

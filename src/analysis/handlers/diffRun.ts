@@ -1,4 +1,5 @@
 import { runDiff } from '../methods/diff';
+import { diffCacheKey, readCachedDiff, writeCachedDiff } from '../methods/diffCache';
 import { parseDiffOptions } from '../methods/diffOptions';
 import { requireString, WorkerError } from '../workerErrors';
 import type { Handler } from './types';
@@ -13,7 +14,14 @@ export const diffRun: Handler<'diff/run'> = async (params, ctx) => {
   } catch (err) {
     throw new WorkerError('bad-input', err instanceof Error ? err.message : String(err));
   }
+  const cacheDir = params.cacheDir;
+  if (cacheDir !== undefined && (typeof cacheDir !== 'string' || cacheDir.length === 0)) throw new WorkerError('bad-input', "Parameter 'cacheDir' must be a folder path.");
   const a = await ctx.model(pathA);
   const b = await ctx.model(pathB);
-  return runDiff(a, b, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial });
+  const key = await diffCacheKey(a, b, options);
+  const cached = await readCachedDiff(key, cacheDir);
+  if (cached) return cached;
+  const result = await runDiff(a, b, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial });
+  await writeCachedDiff(key, result, cacheDir);
+  return result;
 };

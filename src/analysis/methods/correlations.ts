@@ -19,7 +19,7 @@ import {
 } from './correlationsNames';
 import { notComputableReason, type WeightFlag } from './nonFinite';
 import { regression, type Regression } from './correlationsRegression';
-import { modelIdentity } from './similarityCache';
+import { modelIdentity } from '../fileIdentity';
 
 export interface CorrelationsOptions {
   /** Layer indices (default: every layer). */

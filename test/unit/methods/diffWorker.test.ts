@@ -47,6 +47,23 @@ describe('checkpoint diff through the worker process and the CLI', () => {
     assert.match((missing as Error).message, /nowhere/);
   });
 
+  test("'diff/run' with a cache folder answers a repeat from the cache and recomputes when B is rewritten", async () => {
+    const cacheDir = path.join(dir, 'cache');
+    const params = { pathA: a, pathB: b, kinds: ['v' as const], docs: false, spectra: false, embeddings: false, cacheDir };
+    const first = await worker.request('diff/run', params);
+    const partials: unknown[] = [];
+    const again = await worker.request('diff/run', params, { onPartial: (d) => partials.push(d) });
+    assert.equal(partials.length, 0, 'a cached diff computes nothing');
+    assert.deepEqual(again.entries, first.entries);
+    assert.equal(again.seconds, first.seconds, 'the stored result, not a new run');
+    // Rewrite B with a different update: its file identity changes, so the diff is computed again.
+    const fixture = await writeFixtureModel(path.join(dir, 'a2'), { arch: 'qwen2', layers: 2, hidden: 16, heads: 4, kvHeads: 2, intermediate: 24, seed: 9 });
+    await copyModel(fixture, b, { dtype: 'BF16' });
+    const fresh = await worker.request('diff/run', params, { onPartial: (d) => partials.push(d) });
+    assert.equal(partials.length, 2, 'both v pairs computed again');
+    assert.ok(fresh.entries[1].relChange < first.entries[1].relChange / 10, 'the new B has no planted update');
+  });
+
   test('layer-lens diff prints the table and --json the result; a wrong call is a usage error (exit 2)', () => {
     const cli = path.join(repoRoot, 'src', 'analysis', 'cli.ts');
     const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, 'diff', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
