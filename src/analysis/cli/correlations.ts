@@ -7,8 +7,8 @@ import type { CorrelationsResult } from '../methods/correlations';
 import { runCorrelations } from '../methods/correlations';
 import { nonFiniteLines } from '../methods/nonFinite';
 import { HEAD_LABELS, HEAD_MEASURES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES } from '../methods/correlationsNames';
-import { parseLayerList } from './spectra';
-import { toJson, UsageError, type CliCommand, type CliValues } from './types';
+import { parseLayerList, stringOption } from './args';
+import { toJson, UsageError, type CliCommand } from './types';
 
 function fmt(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(4);
@@ -41,13 +41,6 @@ export function formatCorrelations(r: CorrelationsResult): string {
   return lines.join('\n');
 }
 
-function single(values: CliValues, key: string): string | undefined {
-  const v = values[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new UsageError(`--${key} needs a value`);
-  return v;
-}
-
 export const correlations: CliCommand = {
   name: 'correlations',
   summary: 'Weight correlations M1–M8 between attention and MLP matrices, per head and per layer',
@@ -59,8 +52,8 @@ export const correlations: CliCommand = {
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
-    const layerText = single(values, 'layer');
-    const rcondText = single(values, 'rcond');
+    const layerText = stringOption(values, 'layer');
+    const rcondText = stringOption(values, 'rcond');
     const rcond = rcondText === undefined ? undefined : Number(rcondText);
     if (rcond !== undefined && !(Number.isFinite(rcond) && rcond >= 0 && rcond < 1)) throw new UsageError(`--rcond must be a number in [0, 1), got '${rcondText}'`);
     const model = await ctx.model(positionals[0]);

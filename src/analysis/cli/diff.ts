@@ -8,8 +8,8 @@ import { nonFiniteLines } from '../methods/nonFinite';
 import { runDiff, type DiffResult } from '../methods/diff';
 import type { MatrixDiff } from '../methods/diffMatrix';
 import { describeUnmatched } from '../methods/diffPlan';
-import { parseKindList, parseLayerList } from './spectra';
-import { toJson, UsageError, type CliCommand, type CliValues } from './types';
+import { parseKindList, parseLayerList, stringOption } from './args';
+import { toJson, UsageError, type CliCommand } from './types';
 
 function fmt(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '–';
@@ -58,13 +58,6 @@ export function formatDiff(r: DiffResult): string {
   return lines.join('\n');
 }
 
-function single(values: CliValues, key: string): string | undefined {
-  const v = values[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new UsageError(`--${key} needs a value`);
-  return v;
-}
-
 export const diff: CliCommand = {
   name: 'diff',
   summary: 'Checkpoint diff of B against A: per layer and matrix relative change, cosine, DOCS, rank of the delta, spectral change; embedding rows that moved',
@@ -80,9 +73,9 @@ export const diff: CliCommand = {
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 2) throw new UsageError('give two model paths: the base model A and the changed model B');
-    const layerText = single(values, 'layer');
-    const kindText = single(values, 'kind');
-    const topText = single(values, 'top');
+    const layerText = stringOption(values, 'layer');
+    const kindText = stringOption(values, 'kind');
+    const topText = stringOption(values, 'top');
     const top = topText === undefined ? undefined : Number(topText);
     if (top !== undefined && !(Number.isInteger(top) && top >= 0 && top <= 1000)) throw new UsageError(`--top must be an integer from 0 to 1000, got '${topText}'`);
     const options = {

@@ -11,37 +11,9 @@ import { INDEX_LABELS, parseIndex, SIMILARITY_INDICES, type SimilarityIndex } fr
 import { runSimilarityJob } from '../methods/similarityJob';
 import { PAIR_MODES, type PairMode } from '../methods/similarityPlan';
 import { clusterFloor, describeThreshold, findClusters } from '../methods/clusters';
-import { MATRIX_ROLES, type MatrixRole } from '../model/types';
-import { toJson, UsageError, type CliCommand, type CliValues } from './types';
-
-function single(values: CliValues, key: string): string | undefined {
-  const v = values[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new UsageError(`--${key} needs a value`);
-  return v;
-}
-
-/** "0,1,5" or "0-3,8" → layer indices in the order given. */
-export function parseLayers(text: string): number[] {
-  const out: number[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) throw new UsageError(`--layers: '${part}' is not a layer index or a range like 2-5`);
-    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
-    if (b < a) throw new UsageError(`--layers: range '${part}' runs backwards`);
-    for (let l = a; l <= b; l++) if (!out.includes(l)) out.push(l);
-  }
-  if (out.length < 2) throw new UsageError('--layers needs at least two layers');
-  return out;
-}
-
-function parseKinds(text: string): MatrixRole[] {
-  if (text === 'all') return [...MATRIX_ROLES];
-  const kinds = text.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const k of kinds) if (!MATRIX_ROLES.includes(k as MatrixRole)) throw new UsageError(`--kind: '${k}' is not one of ${MATRIX_ROLES.join(', ')}, all`);
-  if (kinds.length === 0) throw new UsageError('--kind needs a matrix kind');
-  return kinds as MatrixRole[];
-}
+import { MATRIX_ROLES } from '../model/types';
+import { parseKindList, parseLayerList, stringOption } from './args';
+import { toJson, UsageError, type CliCommand } from './types';
 
 function fmt(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3);
@@ -99,22 +71,22 @@ export const similarity: CliCommand = {
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
-    const kindText = single(values, 'kind');
+    const kindText = stringOption(values, 'kind');
     if (kindText === undefined) throw new UsageError(`--kind is required: one of ${MATRIX_ROLES.join(', ')}, or all`);
-    const kinds = parseKinds(kindText);
-    const indexText = single(values, 'index') ?? 'docs';
+    const kinds = parseKindList(kindText, true);
+    const indexText = stringOption(values, 'index') ?? 'docs';
     let shown: SimilarityIndex[];
     try {
       shown = indexText === 'all' ? [...SIMILARITY_INDICES] : indexText.split(',').map((s) => parseIndex(s.trim()));
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const pairs = single(values, 'pairs') ?? 'all';
+    const pairs = stringOption(values, 'pairs') ?? 'all';
     if (!PAIR_MODES.includes(pairs as PairMode)) throw new UsageError(`--pairs must be all or adjacent, got '${pairs}'`);
-    const orientation = single(values, 'orientation') ?? 'neuron';
+    const orientation = stringOption(values, 'orientation') ?? 'neuron';
     if (!ORIENTATIONS.includes(orientation as Orientation)) throw new UsageError(`--orientation must be one of ${ORIENTATIONS.join(', ')}, got '${orientation}'`);
-    const layersText = single(values, 'layers');
-    const thresholdText = single(values, 'threshold');
+    const layersText = stringOption(values, 'layers');
+    const thresholdText = stringOption(values, 'threshold');
     const threshold = thresholdText === undefined ? undefined : Number(thresholdText);
     if (threshold !== undefined && !Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got '${thresholdText}'`);
 
@@ -125,7 +97,7 @@ export const similarity: CliCommand = {
       const r = await runSimilarityJob(engine, model, {
         kind,
         pairs: pairs as PairMode,
-        layers: layersText === undefined ? undefined : parseLayers(layersText),
+        layers: layersText === undefined ? undefined : parseLayerList(layersText, '--layers', 2),
         orientation: orientation as Orientation,
         indices: shown,
         clusterThreshold: threshold,

@@ -8,31 +8,9 @@ import { nonFiniteLines } from '../methods/nonFinite';
 import { runSpectra, type MatrixSpectra, type SpectraResult } from '../methods/spectra';
 import { spectraCsv } from '../methods/spectraCsv';
 import type { Spectrum } from '../methods/spectrum';
-import { MATRIX_ROLES, type MatrixRole } from '../model/types';
 import { RELIABLE_TAIL } from '../stats/powerLaw';
-import { toJson, UsageError, type CliCommand, type CliValues } from './types';
-
-/** "3", "0,2,4", "2-5", "0-3,8" → sorted distinct layer indices. */
-export function parseLayerList(text: string): number[] {
-  const out = new Set<number>();
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) throw new UsageError(`--layer: '${part}' is not a layer index or range like 2-5`);
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    if (b < a) throw new UsageError(`--layer: range '${part}' runs backwards`);
-    for (let l = a; l <= b; l++) out.add(l);
-  }
-  if (out.size === 0) throw new UsageError('--layer needs at least one layer index');
-  return [...out].sort((x, y) => x - y);
-}
-
-export function parseKindList(text: string): MatrixRole[] {
-  const kinds = text.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const k of kinds) if (!MATRIX_ROLES.includes(k as MatrixRole)) throw new UsageError(`--kind: '${k}' is not one of ${MATRIX_ROLES.join(', ')}`);
-  if (kinds.length === 0) throw new UsageError('--kind needs at least one matrix kind');
-  return kinds as MatrixRole[];
-}
+import { parseKindList, parseLayerList, stringOption } from './args';
+import { toJson, UsageError, type CliCommand } from './types';
 
 function fmt(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
@@ -86,13 +64,6 @@ export function formatSpectra(r: SpectraResult, showHeads: boolean): string {
   return lines.join('\n');
 }
 
-function single(values: CliValues, key: string): string | undefined {
-  const v = values[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new UsageError(`--${key} needs a value`);
-  return v;
-}
-
 export const spectra: CliCommand = {
   name: 'spectra',
   summary: 'Random-matrix spectra of the weights: Marchenko–Pastur fit, KS randomness of singular vectors per head and layer, spectral metrics',
@@ -109,11 +80,11 @@ export const spectra: CliCommand = {
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
     if (values.json && values.csv) throw new UsageError('give --json or --csv, not both');
-    const layerText = single(values, 'layer');
-    const kindText = single(values, 'kind');
-    const side = single(values, 'side') ?? 'right';
+    const layerText = stringOption(values, 'layer');
+    const kindText = stringOption(values, 'kind');
+    const side = stringOption(values, 'side') ?? 'right';
     if (side !== 'right' && side !== 'left') throw new UsageError(`--side must be right or left, got '${side}'`);
-    const seedText = single(values, 'seed');
+    const seedText = stringOption(values, 'seed');
     const seed = seedText === undefined ? undefined : Number(seedText);
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw new UsageError(`--seed must be an integer in [0, 2³²), got '${seedText}'`);
     const kinds = kindText === undefined ? undefined : parseKindList(kindText);

@@ -11,7 +11,8 @@ import { runSpectra, type MatrixSpectra, type SpectraResult } from '../../../src
 import { parseSpectraOptions } from '../../../src/analysis/methods/spectraOptions';
 import { spectraCsv, SPECTRA_CSV_COLUMNS } from '../../../src/analysis/methods/spectraCsv';
 import { clearSpectraMemoryCache } from '../../../src/analysis/methods/spectraCache';
-import { formatSpectra, parseLayerList, parseKindList } from '../../../src/analysis/cli/spectra';
+import { formatSpectra } from '../../../src/analysis/cli/spectra';
+import { parseKindList, parseLayerList } from '../../../src/analysis/cli/args';
 import { openModel } from '../../../src/analysis/model/openModel';
 import type { ModelHandle } from '../../../src/analysis/model/types';
 import { writeFixtureModel } from '../../fixtures/makeModel';
