@@ -111,7 +111,7 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
         panelT.push(t);
         const rowEnd = Math.min(s + b, m);
         const feeds: Record<string, ReturnType<typeof f64Tensor>> = {
-          A: f64Tensor(cur.subarray(0, m * m), m, m),
+          A: f64Tensor(cur.subarray(s * m, m * m), L, m),
           v: f64Tensor(v, b, m),
           T: f64Tensor(t, b, b),
           rowStart: indexTensor(s),

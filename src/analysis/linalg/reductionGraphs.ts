@@ -67,7 +67,8 @@ function sliceCols(output: string, x: string, start: string, end: string): Node 
 
 /**
  * One panel of the dense → band reduction, on the trailing matrix A (m×m) as it was when the
- * current block of panels began. The block's earlier reflectors act implicitly:
+ * current block of panels began, of which only rows rowStart.. are given (A: (m − rowStart)×m).
+ * The block's earlier reflectors act implicitly:
  * A_cur = A − Σₚ (vₚᵀ·wₚ + wₚᵀ·vₚ), held as PR = [v₀; w₀; v₁; w₁; …] and QR = [w₀; v₀; w₁; v₁; …]
  * (2q×m each, so A_cur = A − PRᵀ·QR). Given this panel's reflectors v (k×m, zero left of their
  * first entry) and T (k×k, H = I − vᵀ·T·v), returns w (k×m) with Hᵀ·A_cur·H = A_cur − vᵀ·w − wᵀ·v,
@@ -77,28 +78,47 @@ function sliceCols(output: string, x: string, start: string, end: string): Node 
  */
 function panelGraph(first: boolean): Uint8Array {
   // A·vᵀ, not v·A: MLAS packs its second operand, and packing v is cheap while packing A is not.
-  const nodes: Node[] = [gemm('Y0', 'A', 'v', { transB: true }), { op: 'Transpose', inputs: ['Y0'], output: 'Yt0' }];
+  // Only rows rowStart.. of A are fed (A is symmetric and v is zero left of rowStart, so they give
+  // the entries of A·vᵀ that matter); the columns of w left of rowStart come out as don't-cares
+  // that no later product reads, and the zero padding just keeps every operand m wide.
+  const nodes: Node[] = [
+    gemm('Y0', 'A', 'v', { transB: true }),
+    { op: 'Transpose', inputs: ['Y0'], output: 'Ytr' },
+    { op: 'Concat', inputs: ['zero', 'rowStart', 'zero', 'zero'], output: 'pads', attrs: { axis: 0 } },
+    { op: 'Pad', inputs: ['Ytr', 'pads'], output: 'Yt0' },
+    // Rows rowStart..rowEnd of A, the next panel's rows before the updates.
+    { op: 'Sub', inputs: ['rowEnd', 'rowStart'], output: 'rowCount' },
+    { op: 'Slice', inputs: ['A', 'zero', 'rowCount', 'axis0'], output: 'N0' },
+  ];
   let yt = 'Yt0';
+  let next = 'N0';
   if (!first) {
-    nodes.push(gemm('S', 'QR', 'v', { transB: true }), gemm('Yt1', 'S', 'PR', { c: 'Yt0', transA: true, alpha: -1 }));
+    // Both corrections in one Gemm that reads QR once: Yt1 = Yt0 − (QR·vᵀ)ᵀ·PR, and since PR is QR
+    // with each (w, v) pair of rows swapped, that equals Yt0 − (PR·vᵀ)ᵀ·QR; the next rows are
+    // N0 − PR[:, rows]ᵀ·QR. Stacked: [Yt1; N1] = [Yt0; N0] − [PR·vᵀ, PR[:, rows]]ᵀ·QR.
+    nodes.push(
+      gemm('S', 'PR', 'v', { transB: true }),
+      sliceCols('PRs', 'PR', 'rowStart', 'rowEnd'),
+      { op: 'Concat', inputs: ['S', 'PRs'], output: 'E', attrs: { axis: 1 } },
+      { op: 'Concat', inputs: ['Yt0', 'N0'], output: 'C0', attrs: { axis: 0 } },
+      gemm('F', 'E', 'QR', { c: 'C0', transA: true, alpha: -1 }),
+      { op: 'Shape', inputs: ['T'], output: 'kk', attrs: { end: 1 } },
+      { op: 'Slice', inputs: ['F', 'zero', 'kk', 'axis0'], output: 'Yt1' },
+      { op: 'Slice', inputs: ['F', 'kk', 'end', 'axis0'], output: 'N1' },
+    );
     yt = 'Yt1';
+    next = 'N1';
   }
   nodes.push(
     gemm('Xt', 'T', yt, { transA: true }),
     gemm('U', 'v', 'Xt', { transB: true }),
     gemm('Z', 'T', 'U', { transA: true }),
     gemm('w', 'Z', 'v', { c: 'Xt', transA: true, alpha: -0.5 }),
-    { op: 'Slice', inputs: ['A', 'rowStart', 'rowEnd', 'axis0'], output: 'N0' },
     sliceCols('ws', 'w', 'rowStart', 'rowEnd'),
     sliceCols('vs', 'v', 'rowStart', 'rowEnd'),
   );
-  let next = 'N0';
-  if (!first) {
-    nodes.push(sliceCols('PRs', 'PR', 'rowStart', 'rowEnd'), gemm('N1', 'PRs', 'QR', { c: 'N0', transA: true, alpha: -1 }));
-    next = 'N1';
-  }
   nodes.push(gemm('N2', 'vs', 'w', { c: next, transA: true, alpha: -1 }), gemm('next', 'ws', 'v', { c: 'N2', transA: true, alpha: -1 }));
-  const inputs = [valueInfo('A', DOUBLE, ['m', 'm'])];
+  const inputs = [valueInfo('A', DOUBLE, ['l', 'm'])];
   if (!first) inputs.push(valueInfo('PR', DOUBLE, ['q2', 'm']), valueInfo('QR', DOUBLE, ['q2', 'm']));
   inputs.push(valueInfo('v', DOUBLE, ['k', 'm']), valueInfo('T', DOUBLE, ['k', 'k']), valueInfo('rowStart', INT64, [1]), valueInfo('rowEnd', INT64, [1]));
   return encode(
@@ -106,7 +126,7 @@ function panelGraph(first: boolean): Uint8Array {
     nodes,
     inputs,
     [valueInfo('w', DOUBLE, ['k', 'm']), valueInfo('next', DOUBLE, ['r', 'm'])],
-    [int64Constant('axis0', [0n]), int64Constant('axis1', [1n])],
+    [int64Constant('zero', [0n]), ...(first ? [] : [int64Constant('end', [END])]), int64Constant('axis0', [0n]), int64Constant('axis1', [1n])],
   );
 }
 

@@ -99,6 +99,9 @@ test('slight float32 asymmetry is averaged; real asymmetry, bad shapes and NaN a
   await assert.rejects(eigh({ rows: 2, cols: 3, data: new Float64Array(6) }), /square symmetric matrix, got 2×3/);
   await assert.rejects(eigh({ rows: 3, cols: 3, data: new Float64Array(8) }), /8 values, expected 3×3/);
   await assert.rejects(eigh({ rows: 2, cols: 2, data: Float64Array.of(1, NaN, NaN, 1) }), /entry \(0, 1\) is NaN/);
+  await assert.rejects(eigh({ rows: 3, cols: 3, data: Float64Array.of(1, 0, 0, 0, 1, 0, 0, 0, Infinity) }), /entry \(2, 2\) is Infinity/);
+  // Non-finite on one side of the diagonal only: still named as non-finite, not as asymmetry.
+  await assert.rejects(eigh({ rows: 3, cols: 3, data: Float64Array.of(1, 0, 0, 0, 1, 0, -Infinity, 0, 1) }), /entry \(2, 0\) is -Infinity/);
 });
 
 test('cancellation before and during the work throws CancelledError; progress rises to 1000', async () => {
