@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { commandExists, repoRoot, startHost } from './vscode-host.mjs';
+import { commandExists, keepRunning, repoRoot, startHost } from './vscode-host.mjs';
 
 const STORIES_260K = resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
 const SAMPLE_MODEL = join(repoRoot, 'media', 'sample-model');
@@ -94,16 +94,4 @@ if (commandExists('code')) {
 }
 console.log('Ctrl-C stops it.');
 
-let stopping = false;
-const shutdown = async () => {
-  stopping = true;
-  await host.stop();
-  process.exit(0);
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
-host.child.on('exit', (code) => {
-  if (stopping) return;
-  console.error(`code-server exited (${code}); its last output:\n${host.output().split('\n').slice(-20).join('\n')}`);
-  process.exit(code || 1);
-});
+keepRunning(host);

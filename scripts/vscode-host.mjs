@@ -356,6 +356,26 @@ export function workbenchUrl({ origin, folder, extensionDevelopmentPath = repoRo
   return `${origin}/${query.length ? `?${query.join('&')}` : ''}`;
 }
 
+/**
+ * Keeps a started host until Ctrl-C or SIGTERM (then stops it and everything it started); if
+ * code-server dies on its own, prints its last output and exits with its code.
+ */
+export function keepRunning(host) {
+  let stopping = false;
+  const shutdown = async () => {
+    stopping = true;
+    await host.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  host.child.on('exit', (code) => {
+    if (stopping) return;
+    console.error(`code-server exited (${code}); its last output:\n${host.output().split('\n').slice(-20).join('\n')}`);
+    process.exit(code || 1);
+  });
+}
+
 async function main() {
   const [cmd, ...rest] = process.argv.slice(2);
   if (cmd === 'install') {
@@ -367,19 +387,7 @@ async function main() {
   if (!existsSync(folder) || !statSync(folder).isDirectory()) fail(`not a folder: ${folder}`);
   const host = await startHost({ folder, profileDir: join(cacheDir, 'vscode-host', 'cli') });
   console.log(`\nVS Code (code-server ${CODE_SERVER_VERSION}) with Layer Lens loaded:\n\n  ${host.url}\n\nCtrl-C stops it.`);
-  let stopping = false;
-  const shutdown = async () => {
-    stopping = true;
-    await host.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
-  host.child.on('exit', (code) => {
-    if (stopping) return;
-    console.error(`code-server exited (${code})`);
-    process.exit(code || 1);
-  });
+  keepRunning(host);
   void rest;
 }
 

@@ -15,7 +15,7 @@ import type { Theme } from '../shared/theme';
 import { fractionPlot, similarityPlot, sparsityPlot } from './plots';
 
 function numberInput(value: number | undefined, testid: string, label: string, step = 'any'): HTMLInputElement {
-  const el = h('input', { type: 'number', step, 'data-testid': testid, 'aria-label': label, class: 'll-activation-number' });
+  const el = h('input', { type: 'number', step, 'data-testid': testid, 'aria-label': label, class: 'll-field ll-activation-number' });
   if (value !== undefined) el.value = String(value);
   return el;
 }
@@ -35,7 +35,7 @@ function renderOptions(container: HTMLElement, o: ActivationPanelOptions, rerun:
     return [d, box] as const;
   });
   const extra = [o.useSelection ? 'the editor selection' : '', o.useFile ? 'the chosen prompt file' : ''].filter(Boolean).join(' and ');
-  const run = h('button', { type: 'button', class: 'll-activation-button', 'data-testid': 'activation-run' }, 'Run with these options');
+  const run = h('button', { type: 'button', class: 'll-button ll-activation-button', 'data-testid': 'activation-run' }, 'Run with these options');
   run.addEventListener('click', () => {
     const v = value.value.trim() === '' ? undefined : Number(value.value);
     rerun({
@@ -49,11 +49,11 @@ function renderOptions(container: HTMLElement, o: ActivationPanelOptions, rerun:
   });
   replaceChildren(
     container,
-    h('div', { class: 'll-activation-row' },
+    h('div', { class: 'll-row ll-activation-row' },
       h('label', {}, 'Threshold ', kind, ' ', value),
       h('label', {}, 'Target pruning ratio ', target),
       h('label', {}, 'ε ', eps)),
-    h('div', { class: 'll-activation-row' },
+    h('div', { class: 'll-row ll-activation-row' },
       'Built-in prompts: ', ...boxes.map(([d, b]) => h('label', {}, b, ` ${d}`)), h('label', {}, ' per domain ', perDomain),
       extra ? h('span', { class: 'll-activation-note' }, `plus ${extra}`) : null, run),
   );

@@ -19,7 +19,7 @@ let ratio = 0.9;
 const evaluations: PruneJobResult[] = [];
 
 function numberInput(value: number, testid: string, label: string, min: number, max: number): HTMLInputElement {
-  const el = h('input', { type: 'number', step: '1', min: String(min), max: String(max), 'data-testid': testid, 'aria-label': label, class: 'll-persistence-number' });
+  const el = h('input', { type: 'number', step: '1', min: String(min), max: String(max), 'data-testid': testid, 'aria-label': label, class: 'll-field ll-persistence-number' });
   el.value = String(value);
   return el;
 }
@@ -34,15 +34,15 @@ function renderOptions(container: HTMLElement, o: PersistencePanelOptions, rerun
     box.checked = o.domains.includes(d);
     return [d, box] as const;
   });
-  const run = h('button', { type: 'button', class: 'll-persistence-button', 'data-testid': 'persistence-run' }, 'Run with these options');
+  const run = h('button', { type: 'button', class: 'll-button ll-persistence-button', 'data-testid': 'persistence-run' }, 'Run with these options');
   run.addEventListener('click', () => rerun({
     ...o, k: Number(k.value), maxDim: Number(maxDim.value), perDomain: Number(perDomain.value), maxTokens: Number(maxTokens.value),
     domains: boxes.filter(([, b]) => b.checked).map(([d]) => d),
   }));
   replaceChildren(container,
-    h('div', { class: 'll-persistence-row' },
+    h('div', { class: 'll-row ll-persistence-row' },
       h('label', {}, 'k ', k), h('label', {}, 'clique dim ', maxDim), h('label', {}, 'tokens per prompt ', maxTokens)),
-    h('div', { class: 'll-persistence-row' },
+    h('div', { class: 'll-row ll-persistence-row' },
       'Built-in prompts: ', ...boxes.map(([d, b]) => h('label', {}, b, ` ${d}`)), h('label', {}, ' per domain ', perDomain),
       o.useFile ? h('span', { class: 'll-persistence-note' }, 'plus the chosen prompt file') : null, run));
 }
@@ -67,7 +67,7 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
   const slider = h('input', { type: 'range', min: '0.5', max: '1', step: '0.01', 'data-testid': 'persistence-ratio', 'aria-label': 'Pruning ratio p' });
   slider.value = String(ratio);
   slider.addEventListener('change', () => { ratio = Number(slider.value); draw(container, r, theme); });
-  const pruneButton = h('button', { type: 'button', class: 'll-persistence-button', 'data-testid': 'persistence-prune', disabled: suggestion.layers.length === 0 },
+  const pruneButton = h('button', { type: 'button', class: 'll-button ll-persistence-button', 'data-testid': 'persistence-prune', disabled: suggestion.layers.length === 0 },
     suggestion.layers.length ? `Prune and evaluate: remove layers ${suggestion.layers.join(', ')}` : 'No layer suggested at this p');
   const status = h('span', { class: 'll-persistence-note', 'data-testid': 'persistence-prune-status' });
   pruneButton.addEventListener('click', () => {
@@ -90,17 +90,17 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
       + `forward ${r.forwardSeconds.toFixed(1)} s, k-NN ${(r.timings.knnMs / 1000).toFixed(2)} s, complexes ${(r.timings.complexMs / 1000).toFixed(2)} s, `
       + `zigzag ${((r.timings.zigzagBuildMs + r.timings.reductionMs) / 1000).toFixed(2)} s`),
     h('p', { class: 'll-persistence-note', 'data-testid': 'persistence-suggestions' }, `Suggested for removal (S̄${sdim} ≥ p · max): ${fixed}`),
-    h('div', { class: 'll-persistence-row' }, h('label', {}, 'Homology dimension ', dimSelect)),
+    h('div', { class: 'll-row ll-persistence-row' }, h('label', {}, 'Homology dimension ', dimSelect)),
     h('div', { class: 'll-persistence-grid' },
       h('div', {}, h('h2', {}, `Persistence similarity S${dim}(i, j) / β${dim}(i)`), heat),
       h('div', {}, h('h2', {}, 'Betti numbers per layer'), betti)),
     h('div', { class: 'll-persistence-grid' },
       h('div', {}, h('h2', {}, `Average similarity S̄${sdim} and pruning threshold`),
-        h('div', { class: 'll-persistence-row' }, h('label', {}, 'p ', slider, ` ${ratio.toFixed(2)} → threshold ${formatValue(suggestion.threshold)}`)), avg),
+        h('div', { class: 'll-row ll-persistence-row' }, h('label', {}, 'p ', slider, ` ${ratio.toFixed(2)} → threshold ${formatValue(suggestion.threshold)}`)), avg),
       h('div', {}, h('h2', {}, 'Baselines from the same hidden states'), base)),
     h('h2', {}, `Barcode (H${dim}) over zigzag positions`), code,
     h('h2', {}, 'Prune and evaluate'),
-    h('div', { class: 'll-persistence-row' }, pruneButton, status),
+    h('div', { class: 'll-row ll-persistence-row' }, pruneButton, status),
     evaluationTable());
   renderPlot(heat, heatmapPlot(r, dim, theme), theme);
   renderPlot(betti, bettiPlot(r, theme), theme);

@@ -54,12 +54,12 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
     'div',
     { class: 'll-spectra' },
     h('h2', {}, 'Layer × kind'),
-    h('div', { class: 'll-spectra-row' }, h('label', {}, 'Metric ', metricSelect)),
+    h('div', { class: 'll-row ll-spectra-row' }, h('label', {}, 'Metric ', metricSelect)),
     heatmap,
     h('h2', {}, 'Randomness vs depth'),
     depth,
     h('h2', {}, 'Matrix detail'),
-    h('div', { class: 'll-spectra-row' }, h('label', {}, 'Layer ', layerSelect), h('label', {}, 'Kind ', kindSelect), h('label', {}, 'Head ', headSelect)),
+    h('div', { class: 'll-row ll-spectra-row' }, h('label', {}, 'Layer ', layerSelect), h('label', {}, 'Kind ', kindSelect), h('label', {}, 'Head ', headSelect)),
     summary,
     h('h3', {}, 'Singular values and the Marchenko–Pastur law'),
     histogram,
@@ -175,9 +175,9 @@ startAnalysisPanel<SpectraOptions, MatrixSpectra, SpectraResult>({
     side.append(option('right', 'right singular vectors (input side)', options.vectorSide !== 'left'), option('left', 'left singular vectors (output side)', options.vectorSide === 'left'));
     const heads = h('input', { type: 'checkbox', 'data-testid': 'spectra-heads' });
     heads.checked = options.heads !== false;
-    const run = h('button', { type: 'button', class: 'll-spectra-button', 'data-testid': 'spectra-run' }, 'Run with these options');
+    const run = h('button', { type: 'button', class: 'll-button ll-spectra-button', 'data-testid': 'spectra-run' }, 'Run with these options');
     run.addEventListener('click', () => rerun({ ...options, vectorSide: side.value === 'left' ? 'left' : 'right', heads: heads.checked }));
-    replaceChildren(container, h('div', { class: 'll-spectra-row' }, h('label', {}, 'KS test of ', side), h('label', {}, heads, ' per attention head'), run));
+    replaceChildren(container, h('div', { class: 'll-row ll-spectra-row' }, h('label', {}, 'KS test of ', side), h('label', {}, heads, ' per attention head'), run));
   },
   renderPartial(container, partials, t) {
     draw(container, partials, t);

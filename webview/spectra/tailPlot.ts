@@ -31,9 +31,9 @@ export function describeFit(fit: PowerLawFit, chosen: boolean): string {
 export function createTailView(container: HTMLElement): TailView {
   const info = h('p', { class: 'll-spectra-fit', 'data-testid': 'spectra-fit' });
   const xminInput = h('input', { type: 'number', step: 'any', min: '0', class: 'll-spectra-xmin', 'data-testid': 'spectra-xmin', 'aria-label': 'x_min' });
-  const reset = h('button', { type: 'button', class: 'll-spectra-button', 'data-testid': 'spectra-xmin-reset' }, 'Best x_min (min KS)');
+  const reset = h('button', { type: 'button', class: 'll-button ll-spectra-button', 'data-testid': 'spectra-xmin-reset' }, 'Best x_min (min KS)');
   const plotArea = h('div', { class: 'll-spectra-tail', 'data-testid': 'spectra-tail', title: 'Drag the vertical line to move x_min' });
-  replaceChildren(container, h('div', { class: 'll-spectra-row' }, h('label', {}, 'x_min ', xminInput), reset), plotArea, info);
+  replaceChildren(container, h('div', { class: 'll-row ll-spectra-row' }, h('label', {}, 'x_min ', xminInput), reset), plotArea, info);
 
   let lambda: Float64Array = new Float64Array(0);
   let best: PowerLawFit | undefined;
