@@ -164,6 +164,35 @@ export class Workbench {
     }
   }
 
+  /**
+   * Selects the whole text of the active editor and picks `item` from the editor's context menu.
+   * The right click lands on the selected text itself (a right click outside the selection moves
+   * the cursor and clears it, which hides selection-only items), and is retried for a few seconds:
+   * the selection and the extension's menu contributions reach the menu asynchronously.
+   */
+  async editorSelectAllContextMenu(item: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const editor = this.page.locator('.editor-group-container.active .monaco-editor').first();
+      await editor.locator('.view-lines').first().click();
+      await this.page.keyboard.press('Control+A');
+      const selected = editor.locator('.selected-text').first();
+      try {
+        await selected.waitFor({ state: 'visible', timeout: 2_000 });
+        const box = await selected.boundingBox();
+        if (!box) throw new MissingMenuItem('the selection has no box yet');
+        await this.page.mouse.click(box.x + Math.min(10, box.width / 2), box.y + box.height / 2, { button: 'right' });
+        await this.contextMenuItem(item);
+        return;
+      } catch (err) {
+        const retriable = err instanceof MissingMenuItem || (err instanceof Error && err.name === 'TimeoutError');
+        if (Date.now() > deadline || !retriable) throw err;
+        await this.page.keyboard.press('Escape');
+        await sleep(500);
+      }
+    }
+  }
+
   /** Clicks `item` in the open context menu (VS Code draws its menus in a shadow root). */
   async contextMenuItem(item: string): Promise<void> {
     const menu = this.page.locator('.context-view .monaco-menu');

@@ -19,11 +19,7 @@ export default uiCase({
     const config = JSON.parse(readFileSync(ws.path('sample-model/config.json'), 'utf8')) as { num_hidden_layers: number };
     await wb.openFromExplorer('story.txt');
     await wb.waitForTab('story.txt');
-    const lines = wb.page.locator('.monaco-editor .view-lines').first();
-    await lines.click();
-    await wb.page.keyboard.press('Control+A');
-    await lines.click({ button: 'right' });
-    await wb.contextMenuItem('Analyze Activation for Selection');
+    await wb.editorSelectAllContextMenu('Analyze Activation for Selection');
 
     // The model picker lists the workspace's model folders; the sample model copied there is one.
     const row = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: 'workspace model' }).filter({ hasText: 'sample-model' });
