@@ -39,7 +39,27 @@ function kindOf(s: import('node:fs').Stats): string {
  * Opens `file` for reading only if it is a regular file (symlinks to one are fine). O_NONBLOCK makes
  * opening a FIFO return at once instead of waiting for a writer; on regular files it changes nothing.
  */
-export async function openRegularFile(file: string): Promise<{ fh: FileHandle; size: number }> {
+/**
+ * What identifies one version of a file (as fileIdentity.ts does for caches): a rewrite, even to the
+ * same size, changes the modification time; a copy that keeps the old mtime (`cp -p`) changes the
+ * status-change time; a replacement by rename changes the inode.
+ */
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
+
+export function stampOf(s: import('node:fs').Stats): FileStamp {
+  return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
+}
+
+export function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+export async function openRegularFile(file: string): Promise<{ fh: FileHandle; size: number; stamp: FileStamp }> {
   let fh: FileHandle;
   try {
     fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -51,7 +71,7 @@ export async function openRegularFile(file: string): Promise<{ fh: FileHandle; s
   try {
     const s = await fh.stat();
     if (!s.isFile()) throw new ModelFileError(`${basename(file)} is ${kindOf(s)}, not a file; Layer Lens reads model data only from regular files`, file);
-    return { fh, size: s.size };
+    return { fh, size: s.size, stamp: stampOf(s) };
   } catch (e) {
     await fh.close();
     throw e;

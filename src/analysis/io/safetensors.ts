@@ -34,7 +34,7 @@ export class SafetensorsError extends ModelFileError {
 
 export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
   // A folder or named pipe named *.safetensors is refused here, before any read could block.
-  const { fh, size: fileSize } = await openRegularFile(file);
+  const { fh, size: fileSize, stamp } = await openRegularFile(file);
   try {
     if (fileSize < 8) throw new SafetensorsError(file, `the file is ${fileSize} bytes long, too short to be a safetensors file (it must start with an 8-byte header length); it is truncated or not a safetensors file`);
     const lenBytes = new Uint8Array(8);
@@ -50,7 +50,9 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
     const headerBytes = new Uint8Array(n);
     await readExactly(fh, headerBytes, 8, file);
     const json = parseHeaderJson(file, headerBytes);
-    return validateHeader(file, fileSize, 8 + n, json);
+    const header = validateHeader(file, fileSize, 8 + n, json);
+    for (const t of header.tensors) t.fileStamp = stamp;
+    return header;
   } finally {
     await fh.close();
   }

@@ -11,7 +11,7 @@ import type { TensorEntry } from '../model/types';
 import { bf16Destination } from './bf16Wasm';
 import { decodeInto, DTYPE_BYTES } from './dtypes';
 import { ModelFileError } from './modelFileError';
-import { MAX_READ_BYTES, openRegularFile, readExactly } from './readBytes';
+import { MAX_READ_BYTES, openRegularFile, readExactly, sameStamp, stampOf } from './readBytes';
 
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -90,16 +90,26 @@ async function pipeline(
  * blocking or handing back a half-filled buffer; a cut during the read fails in readExactly.
  */
 async function withFile<T>(entry: TensorEntry, body: (fh: FileHandle) => Promise<T>): Promise<T> {
-  const { fh, size } = await openRegularFile(entry.file);
+  const { fh, size, stamp } = await openRegularFile(entry.file);
   try {
     const end = entry.dataStart + entry.byteLength;
     if (size < end) {
       throw new ModelFileError(`${basename(entry.file)}: the file is now ${size} bytes long but tensor '${entry.name}' ends at byte ${end}; it was truncated or rewritten since it was opened: reload the model`, entry.file);
     }
-    return await body(fh);
+    // Same size but new contents (a training run saving over its checkpoint) would otherwise be
+    // read through the old header: wrong offsets, or right offsets of other weights.
+    if (entry.fileStamp && !sameStamp(entry.fileStamp, stamp)) throw rewritten(entry, 'since it was opened');
+    const result = await body(fh);
+    // A rewrite while the bytes were being read mixes old and new data: check once more after.
+    if (entry.fileStamp && !sameStamp(entry.fileStamp, stampOf(await fh.stat()))) throw rewritten(entry, 'while it was being read');
+    return result;
   } finally {
     await fh.close();
   }
+}
+
+function rewritten(entry: TensorEntry, when: string): ModelFileError {
+  return new ModelFileError(`${basename(entry.file)} was rewritten ${when} (its modification time or inode changed), so tensor '${entry.name}' cannot be read through the header of the earlier version: reload the model`, entry.file);
 }
 
 /**

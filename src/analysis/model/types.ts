@@ -23,6 +23,12 @@ export interface TensorEntry {
   /** Absolute byte offset of the first data byte inside `file`. */
   dataStart: number;
   byteLength: number;
+  /**
+   * The file's size, modification time and inode when its header was read. Reads compare it with
+   * the file as it is then, so data rewritten in place after opening (even to the same size) is
+   * reported instead of being mixed with the header that described the old contents.
+   */
+  fileStamp?: import('../io/readBytes').FileStamp;
 }
 
 /**

@@ -177,6 +177,9 @@ test('results are cached by file identity and settings, in memory and on disk, a
   assert.equal(other.cached, false, 'other settings, other entry');
   const later = new Date(Date.now() + 5000);
   await utimes(families.files[0], later, later);
+  // The worker re-opens a model whose files changed (ModelCache); the old handle refuses to read.
+  await assert.rejects(runSimilarityJob(engine, families, settings, { cacheDir }), /was rewritten since it was opened/);
+  families = await openModel(path.join(dir, 'families'));
   const touched = await runSimilarityJob(engine, families, settings, { cacheDir });
   assert.equal(touched.cached, false, 'a file with a new mtime is not served from the cache');
 });

@@ -92,3 +92,19 @@ test("editing a model folder's config.json invalidates it too (roles come from t
   assert.equal(opens, 2);
   assert.equal(reopened.architecture, 'brand_new');
 }));
+
+test('a same-size rewrite after opening is refused by reads through the old handle (in place, and with the old mtime put back)', withDir(async (dir) => {
+  const file = path.join(dir, 'ckpt.safetensors');
+  writeFileSync(file, tensor([1, 2, 3, 4]));
+  const { mtime, atime } = statSync(file);
+  const stale = await openModel(file);
+  assert.deepEqual([...(await readTensorF32(stale, 'w'))], [1, 2, 3, 4]);
+  await new Promise((r) => setTimeout(r, 20));
+  writeFileSync(file, tensor([5, 6, 7, 8])); // same inode, same size, new bytes
+  const refused = (e: unknown) => e instanceof ModelFileError && /was rewritten since it was opened .* reload the model/.test(e.message);
+  await assert.rejects(readTensorF32(stale, 'w'), refused);
+  utimesSync(file, atime, mtime); // mtime back as it was: the status-change time still differs
+  await assert.rejects(readTensorF32(stale, 'w'), refused);
+  // A fresh open reads the new weights.
+  assert.deepEqual([...(await readTensorF32(await openModel(file), 'w'))], [5, 6, 7, 8]);
+}));
