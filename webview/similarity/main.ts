@@ -116,6 +116,7 @@ function describe(view: SimilarityView): string {
   if (r) {
     parts.push(`${r.engine.provider} · ${r.engine.threads} thread${r.engine.threads === 1 ? '' : 's'}`);
     parts.push(r.cached ? `from the ${r.cached} cache` : `${r.seconds.toFixed(r.seconds < 10 ? 2 : 1)} s`);
+    if (r.resumedPairs) parts.push(`${r.resumedPairs} pair${r.resumedPairs === 1 ? '' : 's'} kept from the cancelled run`);
     if (r.docsChance !== undefined) parts.push(`unrelated matrices of this shape: DOCS ≈ ${formatValue(r.docsChance)}`);
     // Hatched cells: the flagged matrices, named with their counts.
     if (r.nonFinite?.length) parts.push(`not computable (hatched), NaN/Inf weights: ${r.nonFinite.map((f) => `${f.matrix} — ${f.summary}`).join('; ')}`);

@@ -36,6 +36,11 @@ export interface LayerSimilarityOptions extends JobContext {
   onPlan?: (plan: SimilarityPlan) => void;
   /** Called with every pair as soon as it is computed (again when the heavy indices arrive). */
   onPair?: (pair: PairResult) => void;
+  /**
+   * Complete pairs of an earlier run of the same model files and settings that was cancelled,
+   * keyed by pairKey(layerA, layerB): they are reported again (onPair) instead of recomputed.
+   */
+  resume?: ReadonlyMap<string, PairResult>;
 }
 
 /** The shape of a run, known before any weight is read. */
@@ -126,6 +131,11 @@ function finiteOrNull(v: number | undefined): number | null {
   return v !== undefined && Number.isFinite(v) ? v : null;
 }
 
+/** The key of a pair of model layers (by their layer numbers) in LayerSimilarityOptions.resume. */
+export function pairKey(layerA: number, layerB: number): string {
+  return `${layerA}-${layerB}`;
+}
+
 export function histogram(values: Float32Array, bins: number): Histogram {
   let lo = Infinity, hi = -Infinity;
   for (const v of values) {
@@ -198,8 +208,19 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
   const total = plan.length * (heavy.length ? 2 : 1);
   let done = 0;
   const pairs: PairResult[] = [];
+  const resumed = new Set<PairResult>();
   for (const { a, b } of plan) {
     throwIfCancelled(opts.signal);
+    const earlier = opts.resume?.get(pairKey(layers[a], layers[b]));
+    if (earlier?.complete && earlier.a === a && earlier.b === b) {
+      const pair = structuredClone(earlier);
+      resumed.add(pair);
+      pairs.push(pair);
+      opts.onPair?.(pair);
+      done += heavy.length ? 2 : 1;
+      opts.onProgress?.({ done, total, message: `${opts.kind}: layers ${layers[a]} × ${layers[b]} (from the cancelled run)` });
+      continue;
+    }
     const pair: PairResult = { a, b, layerA: layers[a], layerB: layers[b], comparable: true, values: {}, complete: heavy.length === 0 };
     const [na, ma] = shapes[a], [nb, mb] = shapes[b];
     if (na !== nb || ma !== mb) {
@@ -248,6 +269,7 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
     };
     for (const pair of pairs) {
       throwIfCancelled(opts.signal);
+      if (resumed.has(pair)) continue; // from a cancelled run: complete, and counted above
       if (pair.comparable && !pair.nonFinite) {
         const x = await withSpectral(pair.a), y = await withSpectral(pair.b);
         const v = await baselineIndices(engine, x.raw as Matrix, x.features, y.raw as Matrix, y.features, heavy, inner);

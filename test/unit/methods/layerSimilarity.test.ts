@@ -10,7 +10,7 @@ import { layerSimilarity, type PairResult, type SimilarityPlan } from '../../../
 import { compareMatrices, SIMILARITY_INDICES } from '../../../src/analysis/methods/similarityIndices';
 import { clearSimilarityMemoryCache } from '../../../src/analysis/methods/similarityCache';
 import { similarityCsv } from '../../../src/analysis/methods/similarityCsv';
-import { runSimilarityJob, type SimilarityPartial } from '../../../src/analysis/methods/similarityJob';
+import { clearUnfinishedSimilarityRuns, runSimilarityJob, type SimilarityPartial } from '../../../src/analysis/methods/similarityJob';
 import { parseSimilaritySettings } from '../../../src/analysis/methods/similarityOptions';
 import { openModel } from '../../../src/analysis/model/openModel';
 import { readRoleMatrix } from '../../../src/analysis/model/readRole';
@@ -201,4 +201,37 @@ test('stories260K: the full analysis (every index, all pairs) runs for all 7 mat
     assert.equal(r.engine.provider, 'cpu');
     assert.ok((r.docsChance as number) > 0.1 && (r.docsChance as number) < 0.6);
   }
+});
+
+test('a cancelled run keeps its finished pairs: the re-run reports them at once, computes only the rest, and equals a fresh run', async () => {
+  const engine = await cpu();
+  clearSimilarityMemoryCache();
+  clearUnfinishedSimilarityRuns();
+  const settings = parseSimilaritySettings({ kind: 'up', indices: ['docs', 'pearson', 'svcca'] });
+  const ac = new AbortController();
+  let seen = 0;
+  await assert.rejects(
+    runSimilarityJob(engine, families, settings, {
+      signal: ac.signal,
+      onPartial: (p) => {
+        if (p.type === 'pair' && p.pair.complete && ++seen === 4) ac.abort();
+      },
+    }),
+    (e) => e instanceof CancelledError,
+  );
+  const progress: string[] = [];
+  const partials: SimilarityPartial[] = [];
+  const resumed = await runSimilarityJob(engine, families, settings, { onPartial: (p) => partials.push(p), onProgress: (p) => progress.push(p.message ?? '') });
+  assert.equal(resumed.cached, false);
+  assert.equal(resumed.resumedPairs, 4);
+  assert.equal(progress.filter((m) => m.includes('from the cancelled run')).length, 4);
+  // The kept pairs come first, complete, before anything is computed.
+  const firstPairs = partials.filter((p) => p.type === 'pair').slice(0, 4);
+  assert.ok(firstPairs.every((p) => p.type === 'pair' && p.pair.complete));
+  clearSimilarityMemoryCache();
+  const fresh = await runSimilarityJob(engine, families, settings, { force: true });
+  assert.equal(fresh.resumedPairs, undefined);
+  assert.equal(resumed.pairs.length, 15);
+  assert.deepEqual(resumed.pairs.map((p) => p.values), fresh.pairs.map((p) => p.values));
+  assert.deepEqual(resumed.clusters, fresh.clusters);
 });
