@@ -1,7 +1,7 @@
 // One UI end-to-end case per file in test/e2e/ui/: `export default uiCase({...})`. The runner
 // (test/e2e/run-e2e.mjs) gives every case a fresh workspace folder filled by `setup`, a fresh
 // browser page with the workbench open on it, and a screenshot folder test-results/e2e/<file>/.
-import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Workbench } from './workbench';
 
@@ -24,6 +24,14 @@ export function uiCase(c: UiCase): UiCase {
 export const repoRoot = resolve(__dirname, '..', '..', '..');
 
 /** The real trained model every checkout has beside it (../shared/models/stories260K). */
+/** The title package.json gives command `id` (menus and the palette show it). */
+export function commandTitle(id: string): string {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+  const cmd = (manifest.contributes?.commands ?? []).find((c: { command: string }) => c.command === id);
+  if (!cmd) throw new Error(`package.json does not contribute ${id}`);
+  return cmd.title;
+}
+
 export const STORIES_260K = resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
 /** The project's own trained sample model (`npm run train-sample` writes it). */
 export const SAMPLE_MODEL = join(repoRoot, 'media', 'sample-model');

@@ -8,15 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { docs, vectorsOf } from '../lib/docsOracle';
 import { readF32, readHeader } from '../lib/safetensorsPeek';
-import { STORIES_260K, repoRoot, uiCase } from '../lib/uiCase';
+import { STORIES_260K, uiCase, commandTitle } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';
-
-function commandTitle(id: string): string {
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-  const cmd = (manifest.contributes?.commands ?? []).find((c: { command: string }) => c.command === id);
-  if (!cmd) throw new Error(`package.json does not contribute ${id}`);
-  return cmd.title;
-}
 
 /**
  * Linear CKA of two layers given as their compared vectors, as the panel defines it (each vector

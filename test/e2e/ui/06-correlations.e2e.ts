@@ -7,15 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readF32 } from '../lib/safetensorsPeek';
-import { SAMPLE_MODEL, repoRoot, uiCase } from '../lib/uiCase';
+import { SAMPLE_MODEL, uiCase, commandTitle } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';
-
-function commandTitle(id: string): string {
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-  const cmd = (manifest.contributes?.commands ?? []).find((c: { command: string }) => c.command === id);
-  if (!cmd) throw new Error(`package.json does not contribute ${id}`);
-  return cmd.title;
-}
 
 function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;

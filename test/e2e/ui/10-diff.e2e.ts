@@ -5,19 +5,12 @@
 // and clicking selects it everywhere and shows its delta histogram and singular values.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STORIES_260K, repoRoot, uiCase } from '../lib/uiCase';
+import { STORIES_260K, uiCase, commandTitle } from '../lib/uiCase';
 import { readF32, readHeader } from '../lib/safetensorsPeek';
 import { waitFor } from '../lib/workbench';
 
 const Q3 = 'model.layers.3.self_attn.q_proj.weight';
 const PLANTED = 0.5;
-
-function commandTitle(id: string): string {
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-  const cmd = (manifest.contributes?.commands ?? []).find((c: { command: string }) => c.command === id);
-  if (!cmd) throw new Error(`package.json does not contribute ${id}`);
-  return cmd.title;
-}
 
 /** Adds PLANTED to the first four diagonal entries of layer 3's q: Δ = 0.5·(e₀e₀ᵀ + … + e₃e₃ᵀ), rank 4. */
 function plantRank4(file: string): void {

@@ -4,18 +4,11 @@
 // that differs between the two copies (its ‖Δ‖/‖A‖ computed here from the files).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STORIES_260K, repoRoot, uiCase } from '../lib/uiCase';
+import { STORIES_260K, uiCase, commandTitle } from '../lib/uiCase';
 import { readF32, readHeader } from '../lib/safetensorsPeek';
 import { waitFor } from '../lib/workbench';
 
 const DOWN1 = 'model.layers.1.mlp.down_proj.weight';
-
-function commandTitle(id: string): string {
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-  const cmd = (manifest.contributes?.commands ?? []).find((c: { command: string }) => c.command === id);
-  if (!cmd) throw new Error(`package.json does not contribute ${id}`);
-  return cmd.title;
-}
 
 /** Scales layer 1's down_proj by 1.5 in place: ‖Δ‖/‖A‖ = 0.5 exactly (up to float32 rounding). */
 function scaleDown1(file: string): void {

@@ -5,20 +5,13 @@
 // the closed-form MLE of the same eigenvalues.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STORIES_260K, repoRoot, uiCase } from '../lib/uiCase';
+import { STORIES_260K, repoRoot, uiCase, commandTitle } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';
 
 interface StoriesOracle {
   heads: { layer: number; kind: string; head: number; singularValues: number[] }[];
   randomnessByDepth: Record<string, number[]>;
   matrices: { layer: number; kind: string; singularValues: number[]; fit: { alpha: number; nTail: number } }[];
-}
-
-function commandTitle(id: string): string {
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-  const cmd = (manifest.contributes?.commands ?? []).find((c: { command: string }) => c.command === id);
-  if (!cmd) throw new Error(`package.json does not contribute ${id}`);
-  return cmd.title;
 }
 
 export default uiCase({
