@@ -1,17 +1,9 @@
 // Small float64 reference tools for the linear-algebra tests, written plainly (no code shared with
-// the implementation under test).
+// the linear algebra under test; the seeded generator is the project's one from stats/random).
+import { uniformSource as seeded } from '../../../src/analysis/stats/random';
 
 /** Deterministic uniform generator in [0, 1) (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded };
 
 /** Standard normal samples (Box–Muller). */
 export function gaussian(random: () => number): () => number {
