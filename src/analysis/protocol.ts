@@ -40,13 +40,13 @@ export interface WorkerRequests {
   'tensor/stats': { params: JobParams & { path: string; tensor: string; bins?: number }; result: TensorStats };
   'engine/info': { params: Record<string, never>; result: EngineInfo };
   'forward/run': { params: JobParams & { path: string } & ForwardParams; result: ForwardReport };
-  'activation/run': { params: JobParams & { path: string } & ActivationJobParams; result: ActivationJobResult };
+  'activation/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & ActivationJobParams; result: ActivationJobResult };
   'spectra/run': { params: JobParams & { path: string; cacheDir?: string } & SpectraOptions; result: SpectraResult };
   'similarity/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & SimilaritySettings; result: SimilarityJobResult };
   'correlations/run': { params: JobParams & { path: string; cacheDir?: string } & CorrelationsOptions; result: CorrelationsResult };
   'correlations/values': { params: JobParams & { path: string } & HeadValuesQuery; result: HeadValues };
   'diff/run': { params: JobParams & { pathA: string; pathB: string; cacheDir?: string } & DiffOptions; result: DiffResult };
-  'persistence/run': { params: JobParams & { path: string; batchSize?: number } & PersistenceJobParams; result: PersistenceJobResult };
+  'persistence/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean; batchSize?: number } & PersistenceJobParams; result: PersistenceJobResult };
   'persistence/prune': { params: JobParams & { path: string } & PruneJobParams; result: PruneJobResult };
 }
 

@@ -52,6 +52,13 @@ export function requireString(params: unknown, key: string): string {
   return v;
 }
 
+/** The optional 'cacheDir' parameter of the runs that keep finished results: a folder path. */
+export function optionalCacheDir(params: unknown): string | undefined {
+  const v = (params as Record<string, unknown> | null)?.cacheDir;
+  if (v !== undefined && (typeof v !== 'string' || v.length === 0)) throw new WorkerError('bad-input', "Parameter 'cacheDir' must be a folder path.");
+  return v;
+}
+
 export function optionalInteger(params: unknown, key: string, min: number, max: number): number | undefined {
   const v = (params as Record<string, unknown> | null)?.[key];
   if (v === undefined || v === null) return undefined;

@@ -9,7 +9,7 @@ import type { ActivationJobResult } from '../../src/analysis/methods/activationJ
 import type { ActivationPanelOptions } from '../../src/analysis/methods/activationOptions';
 import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
 import { startAnalysisPanel } from '../shared/analysisShell';
-import { formatPercent, formatValue, h, replaceChildren } from '../shared/dom';
+import { cachedNote, formatPercent, formatValue, h, replaceChildren } from '../shared/dom';
 import { renderPlot } from '../shared/plot';
 import type { Theme } from '../shared/theme';
 import { fractionPlot, similarityPlot, sparsityPlot } from './plots';
@@ -88,7 +88,7 @@ function draw(container: HTMLElement, r: ActivationResult, theme: Theme, done: b
   replaceChildren(
     container,
     h('p', { class: 'll-activation-summary', 'data-testid': 'activation-summary' },
-      `${r.promptsDone} prompt${r.promptsDone === 1 ? '' : 's'} · τ = ${formatValue(r.tau)} (${r.threshold.kind}) · target pruning ratio ${r.targetPruneRatio}${sampled}`),
+      `${r.promptsDone} prompt${r.promptsDone === 1 ? '' : 's'} · τ = ${formatValue(r.tau)} (${r.threshold.kind}) · target pruning ratio ${r.targetPruneRatio}${sampled}${cachedNote(r as Partial<ActivationJobResult>)}`),
     saturated,
     h('h2', {}, 'Activated parameters per layer'),
     fraction,

@@ -9,7 +9,7 @@ import type { PersistencePanelOptions } from '../../src/analysis/methods/persist
 import { pruningSuggestion } from '../../src/analysis/methods/persistenceDescriptors';
 import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
 import { startAnalysisPanel } from '../shared/analysisShell';
-import { formatValue, h, replaceChildren } from '../shared/dom';
+import { cachedNote, formatValue, h, replaceChildren } from '../shared/dom';
 import { renderPlot } from '../shared/plot';
 import type { Theme } from '../shared/theme';
 import { averagePlot, barcodePlot, baselinePlot, bettiPlot, heatmapPlot } from './plots';
@@ -88,7 +88,7 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
     h('p', { class: 'll-persistence-note', 'data-testid': 'persistence-summary' },
       `${r.prompts} prompts · k = ${r.k} · clique dim ${r.maxDim} · ${r.bars.length} bars · ${r.instances} simplex instances · `
       + `forward ${r.forwardSeconds.toFixed(1)} s, k-NN ${(r.timings.knnMs / 1000).toFixed(2)} s, complexes ${(r.timings.complexMs / 1000).toFixed(2)} s, `
-      + `zigzag ${((r.timings.zigzagBuildMs + r.timings.reductionMs) / 1000).toFixed(2)} s`),
+      + `zigzag ${((r.timings.zigzagBuildMs + r.timings.reductionMs) / 1000).toFixed(2)} s${cachedNote(r)}`),
     h('p', { class: 'll-persistence-note', 'data-testid': 'persistence-suggestions' }, `Suggested for removal (S̄${sdim} ≥ p · max): ${fixed}`),
     h('div', { class: 'll-row ll-persistence-row' }, h('label', {}, 'Homology dimension ', dimSelect)),
     h('div', { class: 'll-persistence-grid' },

@@ -68,3 +68,12 @@ export function formatPercent(fraction: number): string {
   if (pct === 0 || pct >= 0.1) return `${pct.toFixed(pct >= 10 ? 1 : 2)} %`;
   return `${pct >= 1e-4 ? Number(pct.toPrecision(2)) : pct.toExponential(1)} %`;
 }
+
+/**
+ * " · from the disk cache (computed in 42 s)" for a result served from the worker's cache of
+ * finished runs, "" for one computed now: the status line's "Done in" is then the cache lookup.
+ */
+export function cachedNote(r: { cached?: false | 'memory' | 'disk'; seconds?: number }): string {
+  if (!r.cached) return '';
+  return ` · from the ${r.cached} cache${typeof r.seconds === 'number' ? ` (computed in ${r.seconds < 10 ? r.seconds.toFixed(2) : r.seconds.toFixed(1)} s)` : ''}`;
+}

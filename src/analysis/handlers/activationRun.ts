@@ -1,6 +1,6 @@
 import { runActivationJob, type PromptSource } from '../methods/activationJob';
 import type { ActivationResult } from '../methods/activation';
-import { requireString, WorkerError } from '../workerErrors';
+import { optionalCacheDir, requireString, WorkerError } from '../workerErrors';
 import type { Handler } from './types';
 
 function checkSources(v: unknown): PromptSource[] {
@@ -40,6 +40,8 @@ export const activationRun: Handler<'activation/run'> = async (params, ctx) => {
     addBos: typeof params.addBos === 'boolean' ? params.addBos : undefined,
     maxPairs: optionalNumber(p, 'maxPairs', 0, 1e6),
   }, {
+    cacheDir: optionalCacheDir(params),
+    force: params.force === true,
     signal: ctx.signal,
     onProgress: ctx.onProgress,
     onPartial: (r: ActivationResult) => ctx.onPartial(r),

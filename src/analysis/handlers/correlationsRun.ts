@@ -1,7 +1,7 @@
 import { runCorrelations } from '../methods/correlations';
 import { parseCorrelationsOptions, parseHeadValuesQuery } from '../methods/correlationsOptions';
 import { headValues } from '../methods/correlationsValues';
-import { requireString, WorkerError } from '../workerErrors';
+import { requireString, WorkerError, optionalCacheDir } from '../workerErrors';
 import type { Handler } from './types';
 
 function badInput<T>(parse: () => T): T {
@@ -16,8 +16,7 @@ function badInput<T>(parse: () => T): T {
 export const correlationsRun: Handler<'correlations/run'> = async (params, ctx) => {
   const model = await ctx.model(requireString(params, 'path'));
   const options = badInput(() => parseCorrelationsOptions(params));
-  const cacheDir = params.cacheDir;
-  if (cacheDir !== undefined && (typeof cacheDir !== 'string' || cacheDir.length === 0)) throw new WorkerError('bad-input', "Parameter 'cacheDir' must be a folder path.");
+  const cacheDir = optionalCacheDir(params);
   return runCorrelations(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, cacheDir });
 };
 

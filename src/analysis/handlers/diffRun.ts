@@ -1,7 +1,7 @@
 import { runDiff } from '../methods/diff';
 import { diffCacheKey, readCachedDiff, writeCachedDiff } from '../methods/diffCache';
 import { parseDiffOptions } from '../methods/diffOptions';
-import { requireString, WorkerError } from '../workerErrors';
+import { requireString, WorkerError, optionalCacheDir } from '../workerErrors';
 import type { Handler } from './types';
 
 /** Checkpoint diff of model B against model A, streamed matrix pair by matrix pair. */
@@ -14,8 +14,7 @@ export const diffRun: Handler<'diff/run'> = async (params, ctx) => {
   } catch (err) {
     throw new WorkerError('bad-input', err instanceof Error ? err.message : String(err));
   }
-  const cacheDir = params.cacheDir;
-  if (cacheDir !== undefined && (typeof cacheDir !== 'string' || cacheDir.length === 0)) throw new WorkerError('bad-input', "Parameter 'cacheDir' must be a folder path.");
+  const cacheDir = optionalCacheDir(params);
   const a = await ctx.model(pathA);
   const b = await ctx.model(pathB);
   const key = await diffCacheKey(a, b, options);

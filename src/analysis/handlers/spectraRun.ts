@@ -1,6 +1,6 @@
 import { runSpectra } from '../methods/spectra';
 import { parseSpectraOptions } from '../methods/spectraOptions';
-import { requireString, WorkerError } from '../workerErrors';
+import { requireString, WorkerError, optionalCacheDir } from '../workerErrors';
 import type { Handler } from './types';
 
 /** Random-matrix spectra of a model's weights, streamed matrix by matrix. */
@@ -12,7 +12,6 @@ export const spectraRun: Handler<'spectra/run'> = async (params, ctx) => {
   } catch (err) {
     throw new WorkerError('bad-input', err instanceof Error ? err.message : String(err));
   }
-  const cacheDir = params.cacheDir;
-  if (cacheDir !== undefined && (typeof cacheDir !== 'string' || cacheDir.length === 0)) throw new WorkerError('bad-input', "Parameter 'cacheDir' must be a folder path.");
+  const cacheDir = optionalCacheDir(params);
   return runSpectra(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, cacheDir });
 };

@@ -11,6 +11,7 @@ import { loadTokenizer } from '../model/tokenizer';
 import { gatherPrompts, type PromptSource } from '../prompts/promptSources';
 import { requireFiniteWeights } from './checkedRead';
 import { activationAnalysis, type ActivationOptions, type ActivationResult, type Threshold, type TokenizedPrompt } from './activation';
+import { promptRunKey, readPromptRun, writePromptRun } from './promptRunCache';
 
 export type { PromptSource } from '../prompts/promptSources';
 
@@ -29,10 +30,21 @@ export interface ActivationJobParams {
 
 export interface ActivationJobResult extends ActivationResult {
   model: string;
+  /** Seconds the run took when it was computed (a cached result keeps its original time). */
   seconds: number;
+  /** Where the result came from: computed now, or the cache of finished runs. */
+  cached: false | 'memory' | 'disk';
 }
 
-export async function runActivationJob(model: ModelHandle, params: ActivationJobParams, opts: Pick<ActivationOptions, 'signal' | 'onProgress' | 'onPartial'> & { engine?: Engine } = {}): Promise<ActivationJobResult> {
+export interface ActivationJobOptions extends Pick<ActivationOptions, 'signal' | 'onProgress' | 'onPartial'> {
+  engine?: Engine;
+  /** Folder for finished runs on disk (the extension's global storage); memory only when absent. */
+  cacheDir?: string;
+  /** Compute even when the same model files, prompts and options were analysed before. */
+  force?: boolean;
+}
+
+export async function runActivationJob(model: ModelHandle, params: ActivationJobParams, opts: ActivationJobOptions = {}): Promise<ActivationJobResult> {
   const t0 = performance.now();
   const raw = await gatherPrompts(params.prompts);
   const tok = raw.some((p) => 'text' in p) ? await loadTokenizer(model.path) : null;
@@ -49,6 +61,15 @@ export async function runActivationJob(model: ModelHandle, params: ActivationJob
     const label = 'text' in p ? p.text.slice(0, 80) : ids.slice(0, 12).join(',');
     return { domain: p.domain, label, ids: ids.slice(0, maxTokens) };
   });
+  // Everything that changes the result; the prompts as tokenized, so edited sources count.
+  const key = await promptRunKey('activation', model, prompts, {
+    threshold: params.threshold ?? null, targetPruneRatio: params.targetPruneRatio ?? null, epsilon: params.epsilon ?? null,
+    maxPairs: params.maxPairs ?? null, maxTrackedParams: params.maxTrackedParams ?? null,
+  });
+  if (!opts.force) {
+    const hit = await readPromptRun('activation', key, opts.cacheDir);
+    if (hit) return { ...hit.value, cached: hit.from };
+  }
   // A NaN weight makes every gradient after it NaN: name the matrices and stop instead of plotting NaN.
   await requireFiniteWeights(model, 'The activation analysis', { signal: opts.signal, onProgress: opts.onProgress });
   const ex = executorFor(model, { engine: opts.engine });
@@ -58,7 +79,9 @@ export async function runActivationJob(model: ModelHandle, params: ActivationJob
       maxPairs: params.maxPairs, maxTrackedParams: params.maxTrackedParams,
       signal: opts.signal, onProgress: opts.onProgress, onPartial: opts.onPartial,
     });
-    return { ...result, model: model.path, seconds: (performance.now() - t0) / 1000 };
+    const done = { ...result, model: model.path, seconds: (performance.now() - t0) / 1000 };
+    await writePromptRun('activation', key, done, opts.cacheDir);
+    return { ...done, cached: false };
   } finally {
     await ex.release();
   }

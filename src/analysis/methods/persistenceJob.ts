@@ -20,6 +20,7 @@ import { writePrunedModel, type PruneReport } from './persistencePrune';
 import { perplexity, type PerplexityResult } from './persistencePerplexity';
 import { requireFiniteWeights } from './checkedRead';
 import { countNonFinite } from './nonFinite';
+import { promptRunKey, readPromptRun, writePromptRun } from './promptRunCache';
 
 export interface PersistenceJobParams extends PersistenceOptions {
   prompts: PromptSource[];
@@ -35,6 +36,16 @@ export interface PersistenceJobResult extends PersistenceResult {
   seconds: number;
   /** Seconds of forward passes collecting the hidden states. */
   forwardSeconds: number;
+  /** Where the result came from: computed now, or the cache of finished runs (which keeps the original times). */
+  cached: false | 'memory' | 'disk';
+}
+
+export interface PersistenceJobOptions extends JobContext {
+  engine: Engine;
+  /** Folder for finished runs on disk (the extension's global storage); memory only when absent. */
+  cacheDir?: string;
+  /** Compute even when the same model files, prompts and options were analysed before. */
+  force?: boolean;
 }
 
 export async function tokenizePrompts(model: ModelHandle, sources: PromptSource[], maxTokens = 64): Promise<number[][]> {
@@ -90,9 +101,19 @@ function stage(ctx: JobContext, from: number, to: number): JobContext['onProgres
   return (p) => ctx.onProgress?.({ done: Math.round(from + ((to - from) * p.done) / Math.max(1, p.total)), total: 1000, message: p.message });
 }
 
-export async function runPersistenceJob(model: ModelHandle, params: PersistenceJobParams, opts: JobContext & { engine: Engine }): Promise<PersistenceJobResult> {
+export async function runPersistenceJob(model: ModelHandle, params: PersistenceJobParams, opts: PersistenceJobOptions): Promise<PersistenceJobResult> {
   const t0 = performance.now();
   const prompts = await tokenizePrompts(model, params.prompts, params.maxTokens ?? 64);
+  // Everything that changes the result; the prompts as tokenized, so edited sources count. The
+  // batch size only groups forward passes, but batched sums may round differently: it counts too.
+  const key = await promptRunKey('persistence', model, prompts, {
+    k: params.k ?? null, maxDim: params.maxDim ?? null, ratios: params.ratios ?? null,
+    angularBlocks: params.angularBlocks ?? null, batchSize: params.batchSize ?? null,
+  });
+  if (!opts.force) {
+    const hit = await readPromptRun('persistence', key, opts.cacheDir);
+    if (hit) return { ...hit.value, cached: hit.from };
+  }
   // A NaN weight makes every hidden state after it NaN, and a k-NN graph of NaN points is meaningless.
   await requireFiniteWeights(model, 'The persistence analysis', { signal: opts.signal });
   const { clouds, names } = await hiddenStateClouds(model, prompts, { engine: opts.engine, signal: opts.signal, batchSize: params.batchSize, onProgress: stage(opts, 0, 500) });
@@ -100,7 +121,9 @@ export async function runPersistenceJob(model: ModelHandle, params: PersistenceJ
   const result = await persistenceAnalysis(opts.engine, clouds, names, {
     k: params.k, maxDim: params.maxDim, ratios: params.ratios, angularBlocks: params.angularBlocks, signal: opts.signal, onProgress: stage(opts, 500, 1000),
   });
-  return { ...result, model: model.path, prompts: prompts.length, seconds: (performance.now() - t0) / 1000, forwardSeconds };
+  const done = { ...result, model: model.path, prompts: prompts.length, seconds: (performance.now() - t0) / 1000, forwardSeconds };
+  await writePromptRun('persistence', key, done, opts.cacheDir);
+  return { ...done, cached: false };
 }
 
 export interface PruneJobParams {

@@ -31,6 +31,13 @@ describe('persistence through the worker process and the CLI', () => {
     assert.deepEqual(r.bars, local.bars);
     assert.deepEqual(r.betti, local.betti);
     assert.ok(progress.length > 0);
+    assert.equal(r.cached, false);
+    // The same request again is served by the worker's cache of finished runs.
+    const again = await worker.request('persistence/run', { path: sample, ...params });
+    assert.equal(again.cached, 'memory');
+    assert.deepEqual(again.bars, r.bars);
+    const badDir = await worker.request('persistence/run', { path: sample, ...params, cacheDir: 42 as never }).then(() => undefined, (e: unknown) => e);
+    assert.ok(badDir instanceof WorkerRequestError && badDir.code === 'bad-input' && /cacheDir/.test(badDir.message), String(badDir));
     const bad = await worker.request('persistence/run', { path: sample, prompts: [], k: 4 }).then(() => undefined, (e: unknown) => e);
     assert.ok(bad instanceof WorkerRequestError && bad.code === 'bad-input', String(bad));
     const badK = await worker.request('persistence/run', { path: sample, prompts: [{ kind: 'builtin', perDomain: 2 }], k: 10 }).then(() => undefined, (e: unknown) => e);
