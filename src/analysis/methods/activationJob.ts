@@ -11,7 +11,7 @@ import { loadTokenizer } from '../model/tokenizer';
 import { gatherPrompts, type PromptSource } from '../prompts/promptSources';
 import { requireFiniteWeights } from './checkedRead';
 import { activationAnalysis, type ActivationOptions, type ActivationResult, type Threshold, type TokenizedPrompt } from './activation';
-import { promptRunKey, readPromptRun, writePromptRun } from './promptRunCache';
+import { cachedPromptRun, promptRunKey, type PromptRunCacheOptions } from './promptRunCache';
 
 export type { PromptSource } from '../prompts/promptSources';
 
@@ -36,12 +36,8 @@ export interface ActivationJobResult extends ActivationResult {
   cached: false | 'memory' | 'disk';
 }
 
-export interface ActivationJobOptions extends Pick<ActivationOptions, 'signal' | 'onProgress' | 'onPartial'> {
+export interface ActivationJobOptions extends Pick<ActivationOptions, 'signal' | 'onProgress' | 'onPartial'>, PromptRunCacheOptions {
   engine?: Engine;
-  /** Folder for finished runs on disk (the extension's global storage); memory only when absent. */
-  cacheDir?: string;
-  /** Compute even when the same model files, prompts and options were analysed before. */
-  force?: boolean;
 }
 
 export async function runActivationJob(model: ModelHandle, params: ActivationJobParams, opts: ActivationJobOptions = {}): Promise<ActivationJobResult> {
@@ -66,23 +62,19 @@ export async function runActivationJob(model: ModelHandle, params: ActivationJob
     threshold: params.threshold ?? null, targetPruneRatio: params.targetPruneRatio ?? null, epsilon: params.epsilon ?? null,
     maxPairs: params.maxPairs ?? null, maxTrackedParams: params.maxTrackedParams ?? null,
   });
-  if (!opts.force) {
-    const hit = await readPromptRun('activation', key, opts.cacheDir);
-    if (hit) return { ...hit.value, cached: hit.from };
-  }
-  // A NaN weight makes every gradient after it NaN: name the matrices and stop instead of plotting NaN.
-  await requireFiniteWeights(model, 'The activation analysis', { signal: opts.signal, onProgress: opts.onProgress });
-  const ex = executorFor(model, { engine: opts.engine });
-  try {
-    const result = await activationAnalysis(ex, prompts, {
-      threshold: params.threshold, targetPruneRatio: params.targetPruneRatio, epsilon: params.epsilon,
-      maxPairs: params.maxPairs, maxTrackedParams: params.maxTrackedParams,
-      signal: opts.signal, onProgress: opts.onProgress, onPartial: opts.onPartial,
-    });
-    const done = { ...result, model: model.path, seconds: (performance.now() - t0) / 1000 };
-    await writePromptRun('activation', key, done, opts.cacheDir);
-    return { ...done, cached: false };
-  } finally {
-    await ex.release();
-  }
+  return cachedPromptRun('activation', key, opts, async () => {
+    // A NaN weight makes every gradient after it NaN: name the matrices and stop instead of plotting NaN.
+    await requireFiniteWeights(model, 'The activation analysis', { signal: opts.signal, onProgress: opts.onProgress });
+    const ex = executorFor(model, { engine: opts.engine });
+    try {
+      const result = await activationAnalysis(ex, prompts, {
+        threshold: params.threshold, targetPruneRatio: params.targetPruneRatio, epsilon: params.epsilon,
+        maxPairs: params.maxPairs, maxTrackedParams: params.maxTrackedParams,
+        signal: opts.signal, onProgress: opts.onProgress, onPartial: opts.onPartial,
+      });
+      return { ...result, model: model.path, seconds: (performance.now() - t0) / 1000 };
+    } finally {
+      await ex.release();
+    }
+  });
 }

@@ -20,7 +20,7 @@ import { writePrunedModel, type PruneReport } from './persistencePrune';
 import { perplexity, type PerplexityResult } from './persistencePerplexity';
 import { requireFiniteWeights } from './checkedRead';
 import { countNonFinite } from './nonFinite';
-import { promptRunKey, readPromptRun, writePromptRun } from './promptRunCache';
+import { cachedPromptRun, promptRunKey, type PromptRunCacheOptions } from './promptRunCache';
 
 export interface PersistenceJobParams extends PersistenceOptions {
   prompts: PromptSource[];
@@ -40,12 +40,8 @@ export interface PersistenceJobResult extends PersistenceResult {
   cached: false | 'memory' | 'disk';
 }
 
-export interface PersistenceJobOptions extends JobContext {
+export interface PersistenceJobOptions extends JobContext, PromptRunCacheOptions {
   engine: Engine;
-  /** Folder for finished runs on disk (the extension's global storage); memory only when absent. */
-  cacheDir?: string;
-  /** Compute even when the same model files, prompts and options were analysed before. */
-  force?: boolean;
 }
 
 export async function tokenizePrompts(model: ModelHandle, sources: PromptSource[], maxTokens = 64): Promise<number[][]> {
@@ -110,20 +106,16 @@ export async function runPersistenceJob(model: ModelHandle, params: PersistenceJ
     k: params.k ?? null, maxDim: params.maxDim ?? null, ratios: params.ratios ?? null,
     angularBlocks: params.angularBlocks ?? null, batchSize: params.batchSize ?? null,
   });
-  if (!opts.force) {
-    const hit = await readPromptRun('persistence', key, opts.cacheDir);
-    if (hit) return { ...hit.value, cached: hit.from };
-  }
-  // A NaN weight makes every hidden state after it NaN, and a k-NN graph of NaN points is meaningless.
-  await requireFiniteWeights(model, 'The persistence analysis', { signal: opts.signal });
-  const { clouds, names } = await hiddenStateClouds(model, prompts, { engine: opts.engine, signal: opts.signal, batchSize: params.batchSize, onProgress: stage(opts, 0, 500) });
-  const forwardSeconds = (performance.now() - t0) / 1000;
-  const result = await persistenceAnalysis(opts.engine, clouds, names, {
-    k: params.k, maxDim: params.maxDim, ratios: params.ratios, angularBlocks: params.angularBlocks, signal: opts.signal, onProgress: stage(opts, 500, 1000),
+  return cachedPromptRun('persistence', key, opts, async () => {
+    // A NaN weight makes every hidden state after it NaN, and a k-NN graph of NaN points is meaningless.
+    await requireFiniteWeights(model, 'The persistence analysis', { signal: opts.signal });
+    const { clouds, names } = await hiddenStateClouds(model, prompts, { engine: opts.engine, signal: opts.signal, batchSize: params.batchSize, onProgress: stage(opts, 0, 500) });
+    const forwardSeconds = (performance.now() - t0) / 1000;
+    const result = await persistenceAnalysis(opts.engine, clouds, names, {
+      k: params.k, maxDim: params.maxDim, ratios: params.ratios, angularBlocks: params.angularBlocks, signal: opts.signal, onProgress: stage(opts, 500, 1000),
+    });
+    return { ...result, model: model.path, prompts: prompts.length, seconds: (performance.now() - t0) / 1000, forwardSeconds };
   });
-  const done = { ...result, model: model.path, prompts: prompts.length, seconds: (performance.now() - t0) / 1000, forwardSeconds };
-  await writePromptRun('persistence', key, done, opts.cacheDir);
-  return { ...done, cached: false };
 }
 
 export interface PruneJobParams {

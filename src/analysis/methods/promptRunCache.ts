@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { modelIdentity } from '../fileIdentity';
 import type { ModelHandle } from '../model/types';
-import { ResultCache, type CacheHit } from '../resultCache';
+import { ResultCache } from '../resultCache';
 import type { ActivationResult } from './activation';
 import type { PersistenceResult } from './persistence';
 
@@ -38,12 +38,26 @@ export async function promptRunKey(kind: PromptRunKind, model: Pick<ModelHandle,
   return `${kind}:v${FORMAT[kind]}#${await modelIdentity(model)}#${digest}`;
 }
 
-export function readPromptRun<K extends PromptRunKind>(kind: K, key: string, cacheDir?: string): Promise<CacheHit<Stored[K]> | undefined> {
-  return (caches[kind] as ResultCache<Stored[K]>).get(key, cacheDir);
+export interface PromptRunCacheOptions {
+  /** Folder for finished runs on disk (the extension's global storage); memory only when absent. */
+  cacheDir?: string;
+  /** Compute even when the same model files, prompts and options were analysed before. */
+  force?: boolean;
 }
 
-export function writePromptRun<K extends PromptRunKind>(kind: K, key: string, result: Stored[K], cacheDir?: string): Promise<void> {
-  return (caches[kind] as ResultCache<Stored[K]>).set(key, result, cacheDir);
+/**
+ * The run under `key`: from the cache when it was finished before (unless forced), otherwise
+ * computed by `compute`, stored, and returned with `cached: false`.
+ */
+export async function cachedPromptRun<K extends PromptRunKind>(kind: K, key: string, opts: PromptRunCacheOptions, compute: () => Promise<Stored[K]>): Promise<Stored[K] & { cached: false | 'memory' | 'disk' }> {
+  const cache = caches[kind] as ResultCache<Stored[K]>;
+  if (!opts.force) {
+    const hit = await cache.get(key, opts.cacheDir);
+    if (hit) return { ...hit.value, cached: hit.from };
+  }
+  const done = await compute();
+  await cache.set(key, done, opts.cacheDir);
+  return { ...done, cached: false };
 }
 
 /** Forgets every in-memory run (tests; the disk copies stay). */
