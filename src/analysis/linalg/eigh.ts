@@ -76,7 +76,7 @@ export async function eigh(A: Matrix | Matrix64, opts: EighOptions = {}): Promis
     blocks = stage1.blocks;
   }
   const tri = await bandToTridiagonal(band, { keepReflectors: opts.vectors, ws, signal: opts.signal, onProgress: progress('band → tridiagonal') });
-  const eig = await tridiagonalEigen(tri.diagonal, tri.offDiagonal, { vectors: opts.vectors, ws, signal: opts.signal });
+  const eig = await tridiagonalEigen(tri.diagonal, tri.offDiagonal, { vectors: opts.vectors, ws, threads: engineThreads(opts.engine), signal: opts.signal });
   if (!opts.vectors) return { values: eig.values };
   const rows = eig.vectorRows as Float64Array;
   const y = new Float64Array(n * n);

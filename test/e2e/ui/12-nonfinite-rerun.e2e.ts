@@ -18,8 +18,7 @@ function setFirstValue(file: string, value: number): number {
   if (!e || e.dtype !== 'F32') throw new Error(`${file}: ${TENSOR} missing or not F32`);
   const at = dataStart + e.data_offsets[0];
   const old = bytes.readFloatLE(at);
-  const four = Buffer.alloc(4);
-  four.writeFloatLE(value);
+  const four = new Uint8Array(Float32Array.of(value).buffer); // little-endian, as safetensors stores F32
   const fd = openSync(file, 'r+');
   try {
     writeSync(fd, four, 0, 4, at);
