@@ -143,11 +143,15 @@ export async function applyBandReflectors(
   y: Float64Array,
   n: number,
   k: number,
-  opts: { ws?: WasmWorkspace } & JobContext = {},
+  opts: { ws?: WasmWorkspace; singleThread?: boolean } & JobContext = {},
 ): Promise<void> {
   if (reflectors.count === 0 || k === 0) return;
   const ws = opts.ws ?? new WasmWorkspace();
+  // Columns are independent: with the helper thread, it takes every other block of columns.
+  const helper = !opts.singleThread && k >= 2 * HELPER_MIN_COLUMNS && n >= 256 ? await leaseSweepHelper() : undefined;
+  const threads = helper ? 2 : 1;
   const mark = ws.mark();
+  let inFlight: Promise<unknown> | undefined;
   try {
     const { count, b } = reflectors;
     const rowsPtr = ws.alloc(count * 4);
@@ -159,24 +163,39 @@ export async function applyBandReflectors(
     ws.f64(tausPtr, count).set(reflectors.taus);
     ws.f64(vsPtr, count * b).set(reflectors.vectors);
     // Columns in chunks so that the rows one reflector touches stay in cache across the sweep.
-    const chunk = Math.min(k, 256);
-    const yPtr = ws.allocF64(n * chunk);
-    const wPtr = ws.allocF64(chunk);
+    const chunk = Math.min(Math.ceil(k / threads), 256);
+    const buffers = Array.from({ length: threads }, () => ({ y: ws.allocF64(n * chunk), w: ws.allocF64(chunk) }));
     const perSlice = Math.max(1, Math.floor((1 << 24) / (4 * b * chunk)));
-    for (let c0 = 0; c0 < k; c0 += chunk) {
-      const width = Math.min(chunk, k - c0);
-      const yv = ws.f64(yPtr, n * width);
-      for (let r = 0; r < n; r++) yv.set(y.subarray(r * k + c0, r * k + c0 + width), r * width);
+    for (let c0 = 0; c0 < k; c0 += threads * chunk) {
+      const parts = buffers.map((buf, t) => ({ ...buf, from: Math.min(k, c0 + t * chunk), width: Math.max(0, Math.min(chunk, k - c0 - t * chunk)) })).filter((p) => p.width > 0);
+      for (const p of parts) {
+        const yv = ws.f64(p.y, n * p.width);
+        for (let r = 0; r < n; r++) yv.set(y.subarray(r * k + p.from, r * k + p.from + p.width), r * p.width);
+      }
       // Reflectors must be applied last to first; slices walk down from the end.
       for (let q1 = count; q1 > 0; q1 -= perSlice) {
         throwIfCancelled(opts.signal);
-        ws.fn.applyBandReflectors(yPtr, width, b, Math.max(0, q1 - perSlice), q1, rowsPtr, lensPtr, tausPtr, vsPtr, wPtr);
-        if (q1 - perSlice > 0) await yieldToEventLoop();
+        const q0 = Math.max(0, q1 - perSlice);
+        const args = (p: (typeof parts)[number]) => [p.y, p.width, b, q0, q1, rowsPtr, lensPtr, tausPtr, vsPtr, p.w];
+        const other = helper && parts[1] ? helper.run(ws.memory, args(parts[1]), 'applyBandReflectors') : undefined;
+        inFlight = other?.catch(() => undefined);
+        (ws.fn.applyBandReflectors as (...a: number[]) => void)(...args(parts[0]));
+        if (other) await other;
+        inFlight = undefined;
+        if (!other && q0 > 0) await yieldToEventLoop();
       }
-      const out = ws.f64(yPtr, n * width);
-      for (let r = 0; r < n; r++) y.set(out.subarray(r * width, r * width + width), r * k + c0);
+      for (const p of parts) {
+        const out = ws.f64(p.y, n * p.width);
+        for (let r = 0; r < n; r++) y.set(out.subarray(r * p.width, r * p.width + p.width), r * k + p.from);
+      }
     }
   } finally {
+    // The helper must be done with the shared memory before it is released.
+    if (inFlight) await inFlight;
+    helper?.release();
     ws.release(mark);
   }
 }
+
+/** Fewer columns per thread than this are not worth the helper's hand-offs. */
+const HELPER_MIN_COLUMNS = 64;

@@ -97,7 +97,7 @@ async function byDivideAndConquer(
     return { values: r.values, vectors: transposeSquare(r.vectorRows as Float64Array, d.length) };
   };
   const multiply = (a: Float64Array, m: number, k: number, b: Float64Array, cols: number) =>
-    m * k * cols < ORT_PRODUCT_MIN ? multiplyPlain(a, m, k, b, cols) : product(sessions, 'nn', a, m, k, b, k, cols);
+    m * k * cols < ORT_PRODUCT_MIN ? multiplyPlain(a, m, k, b, cols) : product(sessions, 'nt', a, m, k, b, cols, k);
   const r = await divideAndConquer(diagonal, offDiagonal, { leaf, leafSize: DIVIDE_LEAF, multiply, signal: opts.signal });
   return { values: r.values, vectorRows: transposeSquare(r.vectors, n) };
 }

@@ -14,7 +14,7 @@ export interface ColumnEigen {
   vectors: Float64Array;
 }
 
-/** C = A·B for row-major A (m×k) and B (k×n). */
+/** C = A·Bᵀ for row-major A (m×k) and B (n×k). */
 export type Multiply = (a: Float64Array, m: number, k: number, b: Float64Array, n: number) => Promise<Float64Array>;
 
 export interface DivideOptions extends JobContext {
@@ -71,6 +71,9 @@ async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: 
     for (let c = 0; c < n; c++) if (order[c] >= k1) qp[(k1 + r) * n + c] = right.vectors[r * k2 + order[c] - k1];
   }
 
+  // Which halves of the rows each column has entries in: 1 top (T₁'s rows), 2 bottom, 3 both
+  // (after a deflating rotation mixed a column of each). The final product skips the zero blocks.
+  const rowsOf = Uint8Array.from(order, (src) => (src < k1 ? 1 : 2));
   // Deflation: a negligible z component leaves its pair as it is; two close poles are rotated so
   // that one of them has z = 0 (the rotation's off-diagonal remainder below the tolerance).
   let dMax = 0;
@@ -102,6 +105,7 @@ async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: 
       ds[i] = s * s * dp + c * c * di;
       zs[prev] = 0;
       zs[i] = r;
+      rowsOf[prev] = rowsOf[i] = rowsOf[prev] | rowsOf[i];
       deflated.push(prev);
     } else {
       kept.push(prev);
@@ -122,10 +126,22 @@ async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: 
     // delta[j·K + i] = d_i − λ_j, each computed from its root's own origin so that it is accurate.
     const delta = new Float64Array(K * K);
     lambda = solveSecular(dk, zk, rho, delta);
-    const u = eigenvectorsOfRankOne(dk, zk, rho, delta);
-    const qKept = new Float64Array(n * K);
-    for (let row = 0; row < n; row++) for (let j = 0; j < K; j++) qKept[row * K + j] = qp[row * n + kept[j]];
-    product = await multiply(qKept, n, K, u, K);
+    const ut = eigenvectorsOfRankOne(dk, zk, rho, delta);
+    // product = Qp[:, kept]·U, by row halves: the top k1 rows need only the columns with top
+    // entries (and U's matching rows), the bottom k2 rows those with bottom entries. Without
+    // rotations that halves the flops of the merge's one O(n³) step.
+    product = new Float64Array(n * K);
+    for (const [bit, r0, rows] of [[1, 0, k1], [2, k1, k2]] as const) {
+      const cols: number[] = [];
+      for (let j = 0; j < K; j++) if (rowsOf[kept[j]] & bit) cols.push(j);
+      if (cols.length === 0) continue;
+      const qPart = new Float64Array(rows * cols.length);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols.length; c++) qPart[r * cols.length + c] = qp[(r0 + r) * n + kept[cols[c]]];
+      const m = cols.length;
+      const utPart = new Float64Array(K * m);
+      for (let j = 0; j < K; j++) for (let c = 0; c < m; c++) utPart[j * m + c] = ut[j * K + cols[c]];
+      product.set(await multiply(qPart, rows, m, utPart, K), r0 * K);
+    }
   }
   // All eigenvalues ascending: the merged problem's and the deflated ones, with their vectors.
   const all: Array<{ value: number; from: number; kind: 0 | 1 }> = [];
@@ -225,44 +241,49 @@ function solveSecular(d: Float64Array, z: Float64Array, rho: number, delta: Floa
 }
 
 /**
- * Unit eigenvectors of diag(d) + ρ·ẑ·ẑᵀ (K×K row-major, column j for λ_j), where ẑ is recomputed
+ * Unit eigenvectors of diag(d) + ρ·ẑ·ẑᵀ (K×K row-major, row j for λ_j), where ẑ is recomputed
  * from the computed roots (Gu & Eisenstat): the exact eigenvectors of a problem within rounding of
  * the given one, hence orthogonal to working precision however close the roots are.
  */
 function eigenvectorsOfRankOne(d: Float64Array, z: Float64Array, rho: number, delta: Float64Array): Float64Array {
   const K = d.length;
-  const zHat = new Float64Array(K);
-  for (let i = 0; i < K; i++) {
-    // ẑᵢ² = Πⱼ(λⱼ − dᵢ) / (ρ·Π_{j≠i}(dⱼ − dᵢ)), each root paired with a neighbouring pole.
-    let p = -delta[(K - 1) * K + i] / rho;
-    for (let j = 0; j < i; j++) p *= -delta[j * K + i] / (d[j] - d[i]);
-    for (let j = i; j < K - 1; j++) p *= -delta[j * K + i] / (d[j + 1] - d[i]);
-    zHat[i] = Math.sign(z[i]) * Math.sqrt(Math.max(0, p));
+  // ẑᵢ² = Πⱼ(λⱼ − dᵢ) / (ρ·Π_{m≠i}(d_m − dᵢ)): λⱼ paired with d_j for j < i, with d_{j+1} for
+  // i ≤ j < K − 1, and the last root with ρ. Accumulated for all i at once, one root (one row of
+  // delta, delta[j·K + i] = dᵢ − λⱼ) at a time.
+  const p = new Float64Array(K);
+  const last = (K - 1) * K;
+  for (let i = 0; i < K; i++) p[i] = -delta[last + i] / rho;
+  for (let j = 0; j < K - 1; j++) {
+    const row = j * K;
+    for (let i = 0; i < K; i++) p[i] *= -delta[row + i] / (i > j ? d[j] - d[i] : d[j + 1] - d[i]);
   }
-  const u = new Float64Array(K * K);
+  const zHat = new Float64Array(K);
+  for (let i = 0; i < K; i++) zHat[i] = Math.sign(z[i]) * Math.sqrt(Math.max(0, p[i]));
+  const ut = new Float64Array(K * K);
   for (let j = 0; j < K; j++) {
+    const row = j * K;
     let norm = 0;
     for (let i = 0; i < K; i++) {
-      const x = zHat[i] / delta[j * K + i];
-      u[i * K + j] = x;
+      const x = zHat[i] / delta[row + i];
+      ut[row + i] = x;
       norm += x * x;
     }
     const inv = 1 / Math.sqrt(norm);
-    for (let i = 0; i < K; i++) u[i * K + j] *= inv;
+    for (let i = 0; i < K; i++) ut[row + i] *= inv;
   }
-  return u;
+  return ut;
 }
 
-/** A plain row-major product for blocks too small to be worth an ORT call. */
+/** A·Bᵀ in plain JS (row-major A m×k, B n×k), for blocks too small to be worth an ORT call. */
 export async function multiplyPlain(a: Float64Array, m: number, k: number, b: Float64Array, n: number): Promise<Float64Array> {
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
-    for (let p = 0; p < k; p++) {
-      const x = a[i * k + p];
-      if (x === 0) continue;
-      const row = p * n;
-      const out = i * n;
-      for (let j = 0; j < n; j++) c[out + j] += x * b[row + j];
+    const ai = i * k;
+    for (let j = 0; j < n; j++) {
+      const bj = j * k;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
+      c[i * n + j] = s;
     }
   }
   return c;

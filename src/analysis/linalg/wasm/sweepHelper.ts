@@ -1,7 +1,8 @@
-// A second thread for the band → tridiagonal bulge chasing: a worker_threads Worker that runs the
-// same WASM function on the same shared memory (odd sweeps while the main thread runs the even
-// ones). The worker's code is a string (eval), so it needs no file of its own next to the esbuild
-// bundle.
+// A second thread for stage two of the eigen-decomposition: a worker_threads Worker that runs the
+// same WASM functions on the same shared memory: the bulge chasing (odd sweeps while the main
+// thread runs the even ones) and the back-transformation of eigenvectors (its own block of
+// columns). The worker's code is a string (eval), so it needs no file of its own next to the
+// esbuild bundle.
 //
 // Lifetime rules, so that no thread outlives its use:
 // - one helper per process, created on first use and leased to one reduction at a time (a second,
@@ -16,16 +17,19 @@ import { linalgModule } from './linalgWasm';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-parentPort.on('message', ({ memory, args }) => {
+parentPort.on('message', ({ memory, fn, args }) => {
   try {
     const instance = new WebAssembly.Instance(workerData.module, { env: { memory } });
-    parentPort.postMessage({ status: instance.exports.bandToTridiagonal(...args) });
+    parentPort.postMessage({ status: instance.exports[fn](...args) ?? 0 });
   } catch (e) {
     parentPort.postMessage({ error: String((e && e.stack) || e) });
   }
 });
 parentPort.postMessage({ ready: true });
 `;
+
+/** The WASM exports the helper thread runs. */
+export type HelperFunction = 'bandToTridiagonal' | 'applyBandReflectors';
 
 /** How long an unused helper thread lives on (a following reduction reuses it). */
 export const IDLE_MS = 2000;
@@ -127,15 +131,18 @@ export class SweepHelper {
     this.idleTimer.unref();
   }
 
-  /** Posts one slice to the worker; resolves with its return code when it has finished. */
-  run(memory: WebAssembly.Memory, args: number[]): Promise<number> {
+  /**
+   * Posts one slice to the worker: the WASM export `fn` on `args` (bandToTridiagonal returns a
+   * status; applyBandReflectors returns nothing, read as 0). Resolves when it has finished.
+   */
+  run(memory: WebAssembly.Memory, args: number[], fn: HelperFunction = 'bandToTridiagonal'): Promise<number> {
     if (!this.leased) return Promise.reject(new Error('internal: the helper thread is used without a lease'));
     if (!this.usable) return Promise.reject(new Error('the helper thread has exited'));
     if (this.pending) return Promise.reject(new Error('internal: the helper thread is still running the previous slice'));
     return new Promise((resolve, reject) => {
       this.pending = (r) => (r.error !== undefined ? reject(new Error(r.error)) : resolve(r.status ?? 1));
       this.worker.ref();
-      this.worker.postMessage({ memory, args });
+      this.worker.postMessage({ memory, fn, args });
     });
   }
 }
