@@ -98,8 +98,14 @@ async function byDivideAndConquer(
   };
   const multiply = (a: Float64Array, m: number, k: number, b: Float64Array, cols: number) =>
     m * k * cols < ORT_PRODUCT_MIN ? multiplyPlain(a, m, k, b, cols) : product(sessions, 'nt', a, m, k, b, cols, k);
-  const r = await divideAndConquer(diagonal, offDiagonal, { leaf, leafSize: DIVIDE_LEAF, multiply, signal: opts.signal });
-  return { values: r.values, vectorRows: transposeSquare(r.vectors, n) };
+  // Scaled to max |entry| = 1 (as LAPACK's dstedc does): the secular equation's sums and the
+  // vectors' norms would otherwise overflow or underflow for matrices of order 1e±150.
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(diagonal[i]), i < n - 1 ? Math.abs(offDiagonal[i]) : 0);
+  // A power of two, so that scaling is exact.
+  scale = scale > 0 ? 2 ** Math.round(Math.log2(scale)) : 1;
+  const r = await divideAndConquer(diagonal.map((x) => x / scale), offDiagonal.map((x) => x / scale), { leaf, leafSize: DIVIDE_LEAF, multiply, signal: opts.signal });
+  return { values: r.values.map((x) => x * scale), vectorRows: transposeSquare(r.vectors, n) };
 }
 
 /** Aᵀ of a row-major n×n matrix, in cache-sized tiles. */

@@ -101,6 +101,16 @@ test('graded and negative entries, and a zero matrix', async () => {
   assert.ok(check(new Float64Array(n), new Float64Array(n - 1), z.values, z.vectorRows as Float64Array).orthogonality < 1e-15);
 });
 
+test('extreme scales (1e±150) and near-deflation (tiny couplings, poles 1e-12 apart)', async () => {
+  const random = seeded(13);
+  const n = 150;
+  for (const scale of [1e150, 1e-150]) {
+    await assertGood(Float64Array.from({ length: n }, () => scale * (random() - 0.5)), Float64Array.from({ length: n - 1 }, () => scale * (random() - 0.5)), `scale ${scale}`);
+  }
+  await assertGood(Float64Array.from({ length: n }, (_, i) => i / n), new Float64Array(n - 1).fill(1e-8), 'tiny couplings');
+  await assertGood(Float64Array.from({ length: n }, (_, i) => Math.floor(i / 2) + (i % 2) * 1e-12), Float64Array.from({ length: n - 1 }, () => 0.1 * random()), 'close pairs');
+});
+
 test('divide and conquer agrees with the QL iteration on the same matrix', async () => {
   const random = seeded(5);
   const n = 160;
