@@ -117,16 +117,14 @@ async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: 
 
   const K = kept.length;
   const values = new Float64Array(n);
-  const vectors = new Float64Array(n * n);
   let product: Float64Array = new Float64Array(0);
   let lambda: Float64Array = new Float64Array(0);
   if (K > 0) {
     const dk = Float64Array.from(kept, (i) => ds[i]);
     const zk = Float64Array.from(kept, (i) => zs[i]);
-    // delta[j·K + i] = d_i − λ_j, each computed from its root's own origin so that it is accurate.
-    const delta = new Float64Array(K * K);
-    lambda = solveSecular(dk, zk, rho, delta);
-    const ut = eigenvectorsOfRankOne(dk, zk, rho, delta);
+    const roots = rankOneEigen(dk, zk, rho);
+    lambda = roots.lambda;
+    const ut = roots.ut;
     // product = Qp[:, kept]·U, by row halves: the top k1 rows need only the columns with top
     // entries (and U's matching rows), the bottom k2 rows those with bottom entries. Without
     // rotations that halves the flops of the merge's one O(n³) step.
@@ -149,14 +147,27 @@ async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: 
   for (const i of deflated) all.push({ value: ds[i], from: i, kind: 1 });
   all.sort((a, b) => a.value - b.value);
   all.forEach((entry, col) => (values[col] = entry.value));
+  // The result overwrites qp row by row (one n² buffer fewer at the merge's peak: n = 8192 is
+  // 512 MB per n² buffer).
+  const rowCopy = new Float64Array(n);
   for (let row = 0; row < n; row++) {
     const out = row * n, fromProduct = row * K;
+    rowCopy.set(qp.subarray(out, out + n));
     for (let col = 0; col < n; col++) {
       const entry = all[col];
-      vectors[out + col] = entry.kind === 0 ? product[fromProduct + entry.from] : qp[out + entry.from];
+      qp[out + col] = entry.kind === 0 ? product[fromProduct + entry.from] : rowCopy[entry.from];
     }
   }
-  return { values, vectors };
+  return { values, vectors: qp };
+}
+
+/** Roots and unit eigenvectors (rows of ut) of diag(d) + ρ·z·zᵀ; the K×K differences are freed on return. */
+function rankOneEigen(d: Float64Array, z: Float64Array, rho: number): { lambda: Float64Array; ut: Float64Array } {
+  const K = d.length;
+  // delta[j·K + i] = d_i − λ_j, each computed from its root's own origin so that it is accurate.
+  const delta = new Float64Array(K * K);
+  const lambda = solveSecular(d, z, rho, delta);
+  return { lambda, ut: eigenvectorsOfRankOne(d, z, rho, delta) };
 }
 
 /**
