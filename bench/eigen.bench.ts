@@ -1,5 +1,6 @@
 // Symmetric eigenvalues (eigh, values only) at n = 1024, 2048, 4096 against numpy.linalg.eigvalsh
-// (LAPACK via OpenBLAS) on the same matrix in the same run, plus eigenvectors at n = 1024.
+// (LAPACK via OpenBLAS) on the same matrix in the same run, plus eigenvectors at n = 1024 and 2048
+// against numpy.linalg.eigh.
 // Each measurement runs in its own child process so that its peak RSS is its own. On a machine
 // shared with other jobs both timings swing widely (OpenBLAS more than ORT), so each size is
 // measured PAIRS times as side-by-side pairs, the median ratio is reported, and so is the 1-minute
@@ -47,10 +48,11 @@ const NUMPY = `
 import sys, time, resource, json
 import numpy as np
 n = int(sys.argv[2])
+vectors = len(sys.argv) > 3 and sys.argv[3] == 'vectors'
 a = np.fromfile(sys.argv[1]).reshape(n, n)
 np.linalg.eigvalsh(a[:64, :64])  # load LAPACK before timing
 t = time.perf_counter()
-w = np.linalg.eigvalsh(a)
+w = np.linalg.eigh(a)[0] if vectors else np.linalg.eigvalsh(a)
 dt = time.perf_counter() - t
 w.tofile(sys.argv[1] + '.np')
 print(json.dumps({"seconds": dt, "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -81,7 +83,7 @@ async function child(n: number, vectors: boolean, dir: string): Promise<ChildRes
     },
   );
   const t1 = performance.now();
-  phases[`${phase} + tridiagonal QL${vectors ? ' + back-transform' : ''}`] = (t1 - mark) / 1000;
+  phases[`${phase} + tridiagonal ${vectors ? 'divide and conquer + back-transform' : 'QL'}`] = (t1 - mark) / 1000;
   const out: ChildResult = { n, vectors, seconds: (t1 - t0) / 1000, phases, peakRssMB: process.resourceUsage().maxRSS / 1024 };
   if (vectors && result.vectors) {
     // ‖A·v − λ·v‖ / ‖A‖_F over a few columns (the full check is O(n³) in JS).
@@ -100,8 +102,9 @@ async function child(n: number, vectors: boolean, dir: string): Promise<ChildRes
     }
     out.residual = worst;
   }
-  if (!vectors) {
-    const py = spawnSync('python3', ['-c', NUMPY, file, String(n)], { encoding: 'utf8' });
+  {
+    // numpy.linalg.eigvalsh for values, numpy.linalg.eigh (LAPACK dsyevd) with vectors.
+    const py = spawnSync('python3', ['-c', NUMPY, file, String(n), vectors ? 'vectors' : 'values'], { encoding: 'utf8' });
     if (py.status === 0) {
       const np = JSON.parse(py.stdout.trim());
       out.numpySeconds = np.seconds;
@@ -158,8 +161,13 @@ async function main() {
         console.log(`n=${n} median of ${withNumpy.length}: eigh ${median(runs.map((r) => r.seconds)).toFixed(3)} s, numpy ${median(withNumpy.map((r) => r.numpySeconds as number)).toFixed(3)} s, ratio ${ratio.toFixed(2)}× (target ≤ 2 at n ≥ 2048), peak RSS ${Math.max(...runs.map((r) => r.peakRssMB)).toFixed(0)} MB vs numpy ${Math.max(...withNumpy.map((r) => r.numpyPeakRssMB ?? 0)).toFixed(0)} MB`);
       }
     }
-    const v = runChild(1024, true, dir);
-    console.log(`n=1024 with eigenvectors: ${v.seconds.toFixed(3)} s (peak RSS ${v.peakRssMB.toFixed(0)} MB), ‖Av−λv‖/‖A‖_F ≤ ${v.residual?.toExponential(1)}\n        phases: ${Object.entries(v.phases).map(([k, s]) => `${k} ${s.toFixed(2)}s`).join(', ')}`);
+    // With eigenvectors: one run per size against numpy.linalg.eigh (EIGEN_VECTOR_SIZES, default 1024 2048).
+    for (const n of (process.env.EIGEN_VECTOR_SIZES ?? '1024 2048').split(/[ ,]+/).filter(Boolean).map(Number)) {
+      loadavg();
+      const v = runChild(n, true, dir);
+      const vsNumpy = v.numpySeconds !== undefined ? ` | numpy eigh ${v.numpySeconds.toFixed(3)} s → ratio ${(v.seconds / v.numpySeconds).toFixed(2)}×, max |Δλ|/max|λ| ${v.maxAbsDiffVsNumpy?.toExponential(1)}` : '';
+      console.log(`n=${n} with eigenvectors [load ${loadavg()[0].toFixed(1)}]: ${v.seconds.toFixed(3)} s (peak RSS ${v.peakRssMB.toFixed(0)} MB), ‖Av−λv‖/‖A‖_F ≤ ${v.residual?.toExponential(1)}${vsNumpy}\n        phases: ${Object.entries(v.phases).map(([k, s]) => `${k} ${s.toFixed(2)}s`).join(', ')}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
