@@ -63,8 +63,11 @@ export type AnalysisToWebview<Options = unknown, Partial = unknown, Result = unk
 
 export type AnalysisFromWebview =
   | { type: 'ready' }
-  /** Run again, with options the user edited in the panel (validated by the panel's parseOptions). */
-  | { type: 'run'; options: unknown }
+  /**
+   * Run with options the user edited in the panel (validated by the panel's parseOptions);
+   * `fresh`: the user pressed "Run again", so cached results are not used.
+   */
+  | { type: 'run'; options: unknown; fresh?: boolean }
   | { type: 'cancel' }
   | { type: 'exportImage'; format: ImageFormat; data: string }
   | { type: 'exportData'; format: DataFormat }
@@ -127,7 +130,7 @@ export function parseAnalysisMessage(raw: unknown): AnalysisFromWebview | undefi
     case 'cancel':
       return { type: raw.type };
     case 'run':
-      return { type: 'run', options: raw.options };
+      return raw.fresh === true ? { type: 'run', options: raw.options, fresh: true } : { type: 'run', options: raw.options };
     case 'exportImage':
       if (!isImage(raw.format, raw.data)) return undefined;
       return { type: 'exportImage', format: raw.format as ImageFormat, data: raw.data as string };

@@ -41,11 +41,11 @@ export interface WorkerRequests {
   'engine/info': { params: Record<string, never>; result: EngineInfo };
   'forward/run': { params: JobParams & { path: string } & ForwardParams; result: ForwardReport };
   'activation/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & ActivationJobParams; result: ActivationJobResult };
-  'spectra/run': { params: JobParams & { path: string; cacheDir?: string } & SpectraOptions; result: SpectraResult };
+  'spectra/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & SpectraOptions; result: SpectraResult };
   'similarity/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & SimilaritySettings; result: SimilarityJobResult };
-  'correlations/run': { params: JobParams & { path: string; cacheDir?: string } & CorrelationsOptions; result: CorrelationsResult };
+  'correlations/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & CorrelationsOptions; result: CorrelationsResult };
   'correlations/values': { params: JobParams & { path: string } & HeadValuesQuery; result: HeadValues };
-  'diff/run': { params: JobParams & { pathA: string; pathB: string; cacheDir?: string } & DiffOptions; result: DiffResult };
+  'diff/run': { params: JobParams & { pathA: string; pathB: string; cacheDir?: string; force?: boolean } & DiffOptions; result: DiffResult };
   'persistence/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean; batchSize?: number } & PersistenceJobParams; result: PersistenceJobResult };
   'persistence/prune': { params: JobParams & { path: string } & PruneJobParams; result: PruneJobResult };
 }

@@ -62,7 +62,7 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
   const progress = h('progress', { class: 'll-progress', max: 1, value: 0, hidden: true });
   const ring = h('span', { class: 'll-spinner', role: 'progressbar', 'aria-label': 'computing', hidden: true });
   const cancelButton = h('vscode-button', { appearance: 'secondary', disabled: true, onclick: () => host.post({ type: 'cancel' }) }, 'Cancel');
-  const rerunButton = h('vscode-button', { appearance: 'secondary', disabled: true, onclick: () => options !== undefined && host.post({ type: 'run', options }) }, 'Run again');
+  const rerunButton = h('vscode-button', { appearance: 'secondary', disabled: true, onclick: () => options !== undefined && host.post({ type: 'run', options, fresh: true }) }, 'Run again');
   const exportButtons = (['png', 'svg', 'csv', 'json'] as const)
     .filter((f) => f !== 'csv' || view.csv !== false)
     .map((format) => h('vscode-button', { appearance: 'icon', title: `Export ${format.toUpperCase()}`, 'aria-label': `Export ${format.toUpperCase()}`, 'data-format': format, disabled: true, onclick: () => void doExport(format) }, format.toUpperCase()));

@@ -17,7 +17,7 @@ export const correlationsRun: Handler<'correlations/run'> = async (params, ctx) 
   const model = await ctx.model(requireString(params, 'path'));
   const options = badInput(() => parseCorrelationsOptions(params));
   const cacheDir = optionalCacheDir(params);
-  return runCorrelations(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, cacheDir });
+  return runCorrelations(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, cacheDir, force: params.force === true });
 };
 
 /** The entries of the two matrices behind one head measure (the panel's value scatter). */

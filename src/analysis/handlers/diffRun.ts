@@ -18,7 +18,7 @@ export const diffRun: Handler<'diff/run'> = async (params, ctx) => {
   const a = await ctx.model(pathA);
   const b = await ctx.model(pathB);
   const key = await diffCacheKey(a, b, options);
-  const cached = await readCachedDiff(key, cacheDir);
+  const cached = params.force === true ? undefined : await readCachedDiff(key, cacheDir);
   if (cached) return cached;
   const result = await runDiff(a, b, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial });
   await writeCachedDiff(key, result, cacheDir);

@@ -13,5 +13,5 @@ export const spectraRun: Handler<'spectra/run'> = async (params, ctx) => {
     throw new WorkerError('bad-input', err instanceof Error ? err.message : String(err));
   }
   const cacheDir = optionalCacheDir(params);
-  return runSpectra(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, cacheDir });
+  return runSpectra(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, cacheDir, force: params.force === true });
 };

@@ -67,6 +67,8 @@ export interface CorrelationsContext extends JobContext {
   onPartial?: (entry: LayerCorrelations) => void;
   /** Folder for the on-disk cache (the extension's global storage); memory only without it. */
   cacheDir?: string;
+  /** Compute every layer anew (cached entries are replaced), as "Run again" asks. */
+  force?: boolean;
 }
 
 const ATTENTION: MatrixRole[] = ['q', 'k', 'v', 'o'];
@@ -183,7 +185,7 @@ export async function runCorrelations(model: ModelHandle, opts: CorrelationsOpti
   for (const layer of layers) {
     throwIfCancelled(ctx.signal);
     const key = correlationsCacheKey(identity, layer, opts.rcond);
-    let entry = await readCachedCorrelations(key, ctx.cacheDir);
+    let entry = ctx.force ? undefined : await readCachedCorrelations(key, ctx.cacheDir);
     if (entry) {
       cached++;
       done += 2;

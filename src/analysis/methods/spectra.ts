@@ -95,6 +95,8 @@ export interface SpectraContext extends JobContext {
   onPartial?: (entry: MatrixSpectra) => void;
   /** Folder for the on-disk cache (the extension's global storage); memory only without it. */
   cacheDir?: string;
+  /** Compute every matrix anew (cached entries are replaced), as "Run again" asks. */
+  force?: boolean;
 }
 
 export function resolveSpectraOptions(model: ModelHandle, opts: SpectraOptions): { layers: number[]; kinds: MatrixRole[]; options: SpectraResult['options'] } {
@@ -184,7 +186,7 @@ export async function runSpectra(model: ModelHandle, opts: SpectraOptions = {}, 
     const { layer, kind } = todo[i];
     ctx.onProgress?.({ done: i, total: todo.length, message: `layer ${layer} ${kind}` });
     const key = spectraCacheKey(identity, layer, kind, options);
-    let entry = await readCachedSpectra(key, ctx.cacheDir);
+    let entry = ctx.force ? undefined : await readCachedSpectra(key, ctx.cacheDir);
     if (entry) cached++;
     else {
       const got = await analyzeMatrix(model, layer, kind, options, ctx);

@@ -21,7 +21,7 @@ export const analyzeCorrelations: CommandSpec = {
       model,
       options: {},
       parseOptions: parseCorrelationsOptions,
-      run: (options, job) => ctx.worker.request('correlations/run', { path: model, cacheDir, ...options }, job),
+      run: (options, job) => ctx.worker.request('correlations/run', { path: model, cacheDir, ...options, force: job.fresh }, job),
       toCsv: correlationsCsv,
       // Clicking a head asks for the entries of the two matrices behind that measure; the model
       // path is the panel's own, never one from the webview.

@@ -63,7 +63,7 @@ export const analyzeSimilarity: CommandSpec = {
       model,
       options: settings,
       parseOptions: parseSimilaritySettings,
-      run: (options, job) => ctx.worker.request('similarity/run', { path: model, cacheDir, ...options }, job),
+      run: (options, job) => ctx.worker.request('similarity/run', { path: model, cacheDir, ...options, force: job.fresh }, job),
       toCsv: similarityCsv,
     });
   },

@@ -21,7 +21,7 @@ export const analyzeSpectra: CommandSpec = {
       model,
       options: { vectorSide: 'right' },
       parseOptions: parseSpectraOptions,
-      run: (options, job) => ctx.worker.request('spectra/run', { path: model, cacheDir, ...options }, job),
+      run: (options, job) => ctx.worker.request('spectra/run', { path: model, cacheDir, ...options, force: job.fresh }, job),
       toCsv: spectraCsv,
     });
   },

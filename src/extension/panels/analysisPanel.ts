@@ -27,6 +27,8 @@ export interface PanelJob extends RequestOptions {
   signal: AbortSignal;
   onProgress: NonNullable<RequestOptions['onProgress']>;
   onPartial: (data: unknown) => void;
+  /** The user pressed "Run again": compute anew rather than serve a cached result. */
+  fresh: boolean;
 }
 
 export interface AnalysisPanelSpec<Options, Result> {
@@ -155,7 +157,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
   }
 
   /** Starts a run (cancelling the one in progress). Resolves when it ends, however it ends. */
-  async run(options: Options): Promise<void> {
+  async run(options: Options, fresh = false): Promise<void> {
     this.cancel();
     const id = ++this.runId;
     const abort = new AbortController();
@@ -165,6 +167,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     this.filesChanged = undefined;
     this.post({ type: 'running', runId: id, options });
     const job: PanelJob = {
+      fresh,
       signal: abort.signal,
       onProgress: (p) => {
         running.progress = { done: p.done, total: p.total, message: p.message };
@@ -277,7 +280,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
           this.post({ type: 'failed', runId: ++this.runId, error: { code: 'bad-input', message: err instanceof Error ? err.message : String(err) } });
           return;
         }
-        await this.run(options);
+        await this.run(options, msg.fresh === true);
         return;
       }
       case 'cancel':
@@ -324,7 +327,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     const abort = new AbortController();
     const sub = this.onDidClose(() => abort.abort());
     try {
-      const data = await this.spec.onRequest(name, payload, { signal: abort.signal, onProgress: () => undefined, onPartial: () => undefined });
+      const data = await this.spec.onRequest(name, payload, { fresh: false, signal: abort.signal, onProgress: () => undefined, onPartial: () => undefined });
       this.post({ type: 'reply', requestId, ok: true, data });
     } catch (err) {
       this.post({ type: 'reply', requestId, ok: false, error: toPanelError(err) });

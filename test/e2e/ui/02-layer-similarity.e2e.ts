@@ -139,5 +139,25 @@ export default uiCase({
     const ckaExpected = linearCka(rawRows(0), rawRows(1));
     if (Math.abs(ckaShown - ckaExpected) > 2e-3) throw new Error(`CKA of L0 × L1 shown ${ckaShown}, expected ${ckaExpected}`);
     await wb.screenshot('cka');
+
+    // "Run again" computes anew: the worker has this exact result cached, so a run that used the
+    // cache would say so in the summary ("from the memory cache").
+    const summaryBox = panel.locator('[data-testid="similarity-summary"]');
+    const statusLine = panel.locator('.ll-status-text');
+    // Record every text the status line shows from here on, so that the new run is seen even if fast.
+    await statusLine.evaluate((el) => {
+      const seen: string[] = [];
+      (window as unknown as { statusTexts: string[] }).statusTexts = seen;
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+    await panel.locator('vscode-button', { hasText: 'Run again' }).click();
+    const rerun = await waitFor('the re-run to start and finish', async () => {
+      const seen = await statusLine.evaluate(() => (window as unknown as { statusTexts: string[] }).statusTexts);
+      const started = seen.findIndex((t) => t.startsWith('Computing'));
+      if (started < 0 || !seen.slice(started).some((t) => /Done in/.test(t))) return undefined;
+      const text = await summaryBox.innerText();
+      return (await cells.count()) === layers * layers && text.includes(`${layers} layers`) ? text : undefined;
+    }, 60_000, 300);
+    if (/cache/.test(rerun)) throw new Error(`"Run again" was served from the cache: ${rerun}`);
   },
 });

@@ -156,6 +156,9 @@ describe('weight correlations of whole models', () => {
     // Second run: every layer from the cache, same values.
     const again = await runCorrelations(model, { layers: [1, 3] }, { engine });
     assert.equal(again.cached, 2);
+    const forced = await runCorrelations(model, { layers: [1, 3] }, { engine, force: true });
+    assert.equal(forced.cached, 0, 'force ("Run again") recomputes cached layers');
+    assert.deepEqual(forced.entries.map((e) => e.heads), again.entries.map((e) => e.heads));
     assert.deepEqual(again.entries.map((e) => e.heads), [res.entries[1].heads, res.entries[3].heads]);
     // A disk cache survives a cleared memory.
     const cacheDir = path.join(dir, 'cache');

@@ -56,6 +56,11 @@ describe('checkpoint diff through the worker process and the CLI', () => {
     assert.equal(partials.length, 0, 'a cached diff computes nothing');
     assert.deepEqual(again.entries, first.entries);
     assert.equal(again.seconds, first.seconds, 'the stored result, not a new run');
+    // "Run again" (force) computes anew although the result is cached.
+    const forced = await worker.request('diff/run', { ...params, force: true }, { onPartial: (d) => partials.push(d) });
+    assert.equal(partials.length, 2, 'the forced run computed both v pairs again');
+    assert.deepEqual(forced.entries.map((e) => e.relChange), first.entries.map((e) => e.relChange));
+    partials.length = 0;
     // Rewrite B with a different update: its file identity changes, so the diff is computed again.
     const fixture = await writeFixtureModel(path.join(dir, 'a2'), { arch: 'qwen2', layers: 2, hidden: 16, heads: 4, kvHeads: 2, intermediate: 24, seed: 9 });
     await copyModel(fixture, b, { dtype: 'BF16' });

@@ -123,6 +123,10 @@ describe('spectra of whole models', () => {
     assert.equal(first.cached, 0);
     assert.equal(again.cached, 2);
     assert.deepEqual(again.entries, first.entries);
+    const forced = await runSpectra(random, { layers: [0], kinds: ['q', 'o'] }, { force: true });
+    assert.equal(forced.cached, 0, 'force ("Run again") recomputes cached matrices');
+    assert.ok((forced.entries[0].spectrum.singularValues?.length ?? 0) > 0);
+    assert.deepEqual(forced.entries.map((e) => e.spectrum.singularValues), first.entries.map((e) => e.spectrum.singularValues));
     const left = await runSpectra(random, { layers: [0], kinds: ['q'], vectorSide: 'left' });
     assert.equal(left.cached, 0, 'another vector side is another result');
     assert.equal(left.entries[0]?.spectrum.vectors?.side, 'left');

@@ -48,6 +48,8 @@ test('model editor: malformed messages are rejected', () => {
 
 test('analysis panel: well-formed messages pass; options are handed on for the panel to validate', () => {
   assert.deepEqual(parseAnalysisMessage({ type: 'run', options: { layers: [0, 1] } }), { type: 'run', options: { layers: [0, 1] } });
+  assert.deepEqual(parseAnalysisMessage({ type: 'run', options: {}, fresh: true }), { type: 'run', options: {}, fresh: true });
+  assert.deepEqual(parseAnalysisMessage({ type: 'run', options: {}, fresh: 'yes' }), { type: 'run', options: {} });
   assert.deepEqual(parseAnalysisMessage({ type: 'cancel' }), { type: 'cancel' });
   assert.deepEqual(parseAnalysisMessage({ type: 'exportData', format: 'json' }), { type: 'exportData', format: 'json' });
   assert.deepEqual(parseAnalysisMessage({ type: 'exportImage', format: 'svg', data: ' <svg xmlns="http://www.w3.org/2000/svg"/>' }), {
