@@ -93,8 +93,13 @@ async function byDivideAndConquer(
   for (let i = 0; i < n; i++) if (!Number.isFinite(diagonal[i]) || (i < n - 1 && !Number.isFinite(offDiagonal[i]))) throw notConverged(n);
   const sessions = await reductionSessions(opts.threads);
   const leaf = async (d: Float64Array, e: Float64Array): Promise<ColumnEigen> => {
-    const r = await tridiagonalEigen(d, e, { vectors: true, ws: opts.ws, divideMin: Infinity, signal: opts.signal });
-    return { values: r.values, vectors: transposeSquare(r.vectorRows as Float64Array, d.length) };
+    // Each leaf rescaled to its own size: a small block of a graded matrix would otherwise sit near
+    // underflow after the whole matrix's scaling, where the QL iteration loses accuracy or stalls.
+    let s = 0;
+    for (let i = 0; i < d.length; i++) s = Math.max(s, Math.abs(d[i]), i < d.length - 1 ? Math.abs(e[i]) : 0);
+    const k = s > 0 ? powerOfTwoNear(s) : 1;
+    const r = await tridiagonalEigen(d.map((x) => x / k), e.map((x) => x / k), { vectors: true, ws: opts.ws, divideMin: Infinity, signal: opts.signal });
+    return { values: r.values.map((x) => x * k), vectors: transposeSquare(r.vectorRows as Float64Array, d.length) };
   };
   const multiply = (a: Float64Array, m: number, k: number, b: Float64Array, cols: number) =>
     m * k * cols < ORT_PRODUCT_MIN ? multiplyPlain(a, m, k, b, cols) : product(sessions, 'nt', a, m, k, b, cols, k);
@@ -103,9 +108,14 @@ async function byDivideAndConquer(
   let scale = 0;
   for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(diagonal[i]), i < n - 1 ? Math.abs(offDiagonal[i]) : 0);
   // A power of two, so that scaling is exact.
-  scale = scale > 0 ? 2 ** Math.round(Math.log2(scale)) : 1;
+  scale = scale > 0 ? powerOfTwoNear(scale) : 1;
   const r = await divideAndConquer(diagonal.map((x) => x / scale), offDiagonal.map((x) => x / scale), { leaf, leafSize: DIVIDE_LEAF, multiply, signal: opts.signal });
   return { values: r.values.map((x) => x * scale), vectorRows: transposeSquare(r.vectors, n) };
+}
+
+/** A finite power of two within a factor √2 of x > 0 (exact scaling; 2^1024 would overflow). */
+function powerOfTwoNear(x: number): number {
+  return 2 ** Math.max(-1022, Math.min(1023, Math.round(Math.log2(x))));
 }
 
 /** Aᵀ of a row-major n×n matrix, in cache-sized tiles. */

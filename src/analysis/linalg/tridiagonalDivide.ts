@@ -181,6 +181,12 @@ function solveSecular(d: Float64Array, z: Float64Array, rho: number, delta: Floa
   const w = Float64Array.from(z, (x) => rho * x * x);
   let zz = 0;
   for (let i = 0; i < K; i++) zz += z[i] * z[i];
+  if (K === 1) {
+    // One pole: 1 + w/(d − λ) = 0 at λ = d + w exactly.
+    lambda[0] = d[0] + w[0];
+    delta[0] = -w[0];
+    return lambda;
+  }
   const shifted = new Float64Array(K);
   for (let j = 0; j < K; j++) {
     const last = j === K - 1;
@@ -197,6 +203,8 @@ function solveSecular(d: Float64Array, z: Float64Array, rho: number, delta: Floa
     let b = origin === j ? mid - lo : 0;
     if (last) b = hi - o;
     let tau = origin === j ? 0.5 * b : 0.5 * a;
+    // Whether b is a point where f ≥ 0 was seen (the root may sit exactly there) rather than a pole.
+    let bSeen = origin === j && !last;
     for (let iter = 0; iter < 100; iter++) {
       let psi = 0, dpsi = 0, phi = 0, dphi = 0;
       for (let i = 0; i <= j; i++) {
@@ -210,8 +218,12 @@ function solveSecular(d: Float64Array, z: Float64Array, rho: number, delta: Floa
         dphi += w[i] * t * t;
       }
       const f = 1 + psi + phi;
+      if (Number.isNaN(f)) throw new Error('the divide-and-conquer eigen-solver met a NaN in the secular equation (non-finite or extreme input)');
       if (f < 0) a = tau;
-      else b = tau;
+      else {
+        b = tau;
+        bSeen = true;
+      }
       // Stop at f's rounding error (as LAPACK's dlaed4 bounds it), or when the bracket cannot shrink.
       const roundoff = EPS * (1 + 8 * (Math.abs(psi) + Math.abs(phi)) + Math.abs(tau) * (dpsi + dphi));
       if (Math.abs(f) <= roundoff || b - a <= 4 * EPS * Math.max(Math.abs(a), Math.abs(b))) break;
@@ -243,7 +255,8 @@ function solveSecular(d: Float64Array, z: Float64Array, rho: number, delta: Floa
         next = tau + eta;
       }
       // Outside the bracket (or no real step): bisect instead.
-      tau = next > a && next < b ? next : 0.5 * (a + b);
+      // A root at the midpoint of its interval (symmetric spectra) is reached exactly at b.
+      tau = next > a && (next < b || (bSeen && next === b)) ? next : 0.5 * (a + b);
     }
     lambda[j] = o + tau;
     for (let i = 0; i < K; i++) delta[j * K + i] = shifted[i] - tau;
@@ -273,13 +286,17 @@ function eigenvectorsOfRankOne(d: Float64Array, z: Float64Array, rho: number, de
   const ut = new Float64Array(K * K);
   for (let j = 0; j < K; j++) {
     const row = j * K;
-    let norm = 0;
+    // Scaled by the largest entry before squaring: with differences below ~1e-154 the squares
+    // would overflow and the vector would come out zero.
+    let big = 0;
     for (let i = 0; i < K; i++) {
       const x = zHat[i] / delta[row + i];
       ut[row + i] = x;
-      norm += x * x;
+      big = Math.max(big, Math.abs(x));
     }
-    const inv = 1 / Math.sqrt(norm);
+    let norm = 0;
+    for (let i = 0; i < K; i++) norm += (ut[row + i] / big) ** 2;
+    const inv = 1 / (big * Math.sqrt(norm));
     for (let i = 0; i < K; i++) ut[row + i] *= inv;
   }
   return ut;

@@ -111,6 +111,19 @@ test('extreme scales (1e±150) and near-deflation (tiny couplings, poles 1e-12 a
   await assertGood(Float64Array.from({ length: n }, (_, i) => Math.floor(i / 2) + (i % 2) * 1e-12), Float64Array.from({ length: n - 1 }, () => 0.1 * random()), 'close pairs');
 });
 
+test('a tiny sub-block, a graded matrix and a maximum entry near 2^1024 (found by an adversarial review)', async () => {
+  const random = seeded(17);
+  const n = 300;
+  // Most of the matrix 1e-140 of the largest entry: the vectors' norms overflowed (zero vectors).
+  const d = Float64Array.from({ length: n }, (_, i) => (i === 0 ? 1 : 1e-140 * random()));
+  const e = Float64Array.from({ length: n - 1 }, (_, i) => (i === 0 ? 0 : 1e-140 * random()));
+  await assertGood(d, e, 'tiny sub-block');
+  // Graded 1e150 … 1e-150: each leaf now rescaled to its own size (the QL leaves did not converge).
+  await assertGood(Float64Array.from({ length: 200 }, (_, i) => 10 ** (150 - (300 * i) / 199)), Float64Array.from({ length: 199 }, (_, i) => 10 ** (150 - (300 * (i + 0.5)) / 199)), 'graded');
+  // Largest entry 1.3e308: the power-of-two scale rounded up to 2^1024 = Infinity.
+  await assertGood(Float64Array.from({ length: 250 }, (_, i) => (i === 0 ? 1.3e308 : 1e307 * random())), Float64Array.from({ length: 249 }, () => 1e307 * random()), 'near the top of the range');
+});
+
 test('divide and conquer agrees with the QL iteration on the same matrix', async () => {
   const random = seeded(5);
   const n = 160;
