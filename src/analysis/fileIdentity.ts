@@ -7,6 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stampOf } from './io/readBytes';
 import { INDEX_FILE } from './io/shardIndex';
 import type { ModelHandle } from './model/types';
 
@@ -15,8 +16,7 @@ export async function filesIdentity(paths: readonly string[]): Promise<string> {
   const parts = await Promise.all(
     paths.map(async (p) => {
       try {
-        const s = await stat(p, { bigint: true });
-        return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+        return stampOf(await stat(p, { bigint: true }));
       } catch {
         return '-';
       }

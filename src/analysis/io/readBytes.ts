@@ -27,7 +27,7 @@ export async function readExactly(fh: FileHandle, target: Uint8Array, position: 
   }
 }
 
-function kindOf(s: import('node:fs').Stats): string {
+function kindOf(s: import('node:fs').Stats | import('node:fs').BigIntStats): string {
   if (s.isDirectory()) return 'a folder';
   if (s.isFIFO()) return 'a named pipe';
   if (s.isSocket()) return 'a socket';
@@ -36,29 +36,21 @@ function kindOf(s: import('node:fs').Stats): string {
 }
 
 /**
+ * What identifies one version of a file, `dev:ino:size:mtime:ctime` (nanoseconds): a rewrite, even
+ * to the same size, changes the modification time; a copy that keeps the old mtime (`cp -p`)
+ * changes the status-change time; a replacement by rename changes the inode. The one definition
+ * behind the caches' keys (fileIdentity.ts) and the reads' rewrite check (tensorReader.ts).
+ */
+export type FileStamp = string;
+
+export function stampOf(s: import('node:fs').BigIntStats): FileStamp {
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
+
+/**
  * Opens `file` for reading only if it is a regular file (symlinks to one are fine). O_NONBLOCK makes
  * opening a FIFO return at once instead of waiting for a writer; on regular files it changes nothing.
  */
-/**
- * What identifies one version of a file (as fileIdentity.ts does for caches): a rewrite, even to the
- * same size, changes the modification time; a copy that keeps the old mtime (`cp -p`) changes the
- * status-change time; a replacement by rename changes the inode.
- */
-export interface FileStamp {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-}
-
-export function stampOf(s: import('node:fs').Stats): FileStamp {
-  return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
-}
-
-export function sameStamp(a: FileStamp, b: FileStamp): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
-}
-
 export async function openRegularFile(file: string): Promise<{ fh: FileHandle; size: number; stamp: FileStamp }> {
   let fh: FileHandle;
   try {
@@ -69,9 +61,9 @@ export async function openRegularFile(file: string): Promise<{ fh: FileHandle; s
     throw e;
   }
   try {
-    const s = await fh.stat();
+    const s = await fh.stat({ bigint: true });
     if (!s.isFile()) throw new ModelFileError(`${basename(file)} is ${kindOf(s)}, not a file; Layer Lens reads model data only from regular files`, file);
-    return { fh, size: s.size, stamp: stampOf(s) };
+    return { fh, size: Number(s.size), stamp: stampOf(s) };
   } catch (e) {
     await fh.close();
     throw e;

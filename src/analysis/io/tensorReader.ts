@@ -11,7 +11,7 @@ import type { TensorEntry } from '../model/types';
 import { bf16Destination } from './bf16Wasm';
 import { decodeInto, DTYPE_BYTES } from './dtypes';
 import { ModelFileError } from './modelFileError';
-import { MAX_READ_BYTES, openRegularFile, readExactly, sameStamp, stampOf } from './readBytes';
+import { MAX_READ_BYTES, openRegularFile, readExactly, stampOf } from './readBytes';
 
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -98,10 +98,10 @@ async function withFile<T>(entry: TensorEntry, body: (fh: FileHandle) => Promise
     }
     // Same size but new contents (a training run saving over its checkpoint) would otherwise be
     // read through the old header: wrong offsets, or right offsets of other weights.
-    if (entry.fileStamp && !sameStamp(entry.fileStamp, stamp)) throw rewritten(entry, 'since it was opened');
+    if (entry.fileStamp && entry.fileStamp !== stamp) throw rewritten(entry, 'since it was opened');
     const result = await body(fh);
     // A rewrite while the bytes were being read mixes old and new data: check once more after.
-    if (entry.fileStamp && !sameStamp(entry.fileStamp, stampOf(await fh.stat()))) throw rewritten(entry, 'while it was being read');
+    if (entry.fileStamp && entry.fileStamp !== stampOf(await fh.stat({ bigint: true }))) throw rewritten(entry, 'while it was being read');
     return result;
   } finally {
     await fh.close();

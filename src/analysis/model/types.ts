@@ -24,7 +24,7 @@ export interface TensorEntry {
   dataStart: number;
   byteLength: number;
   /**
-   * The file's size, modification time and inode when its header was read. Reads compare it with
+   * The file's identity (device, inode, size, modification and status-change time) when its header was read. Reads compare it with
    * the file as it is then, so data rewritten in place after opening (even to the same size) is
    * reported instead of being mixed with the header that described the old contents.
    */
