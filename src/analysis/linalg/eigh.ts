@@ -76,11 +76,10 @@ export async function eigh(A: Matrix | Matrix64, opts: EighOptions = {}): Promis
     blocks = stage1.blocks;
   }
   const tri = await bandToTridiagonal(band, { keepReflectors: opts.vectors, ws, signal: opts.signal, onProgress: progress('band → tridiagonal') });
-  const eig = await tridiagonalEigen(tri.diagonal, tri.offDiagonal, { vectors: opts.vectors, ws, threads: engineThreads(opts.engine), signal: opts.signal });
+  const eig = await tridiagonalEigen(tri.diagonal, tri.offDiagonal, { vectors: opts.vectors, columns: true, ws, threads: engineThreads(opts.engine), signal: opts.signal });
   if (!opts.vectors) return { values: eig.values };
-  const rows = eig.vectorRows as Float64Array;
-  const y = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let r = 0; r < n; r++) y[r * n + i] = rows[i * n + r];
+  // Column i is the tridiagonal form's eigenvector i; the back-transformations turn it into A's.
+  const y = eig.vectorColumns as Float64Array;
   await applyBandReflectors(tri.reflectors as BandReflectors, y, n, n, { ws, signal: opts.signal });
   if (blocks && sessions) await applyReflectorBlocks(blocks, y, n, sessions);
   return { values: eig.values, vectors: { rows: n, cols: n, data: y } };

@@ -19,8 +19,16 @@ const ORT_PRODUCT_MIN = 1 << 21;
 export interface TridiagonalEigen {
   /** Ascending. */
   values: Float64Array;
-  /** n×n row-major; row i is the unit eigenvector of values[i] (present when asked for). */
+  /** n×n row-major; row i is the unit eigenvector of values[i] (vectors asked for, default layout). */
   vectorRows?: Float64Array;
+  /** n×n row-major; column i is the unit eigenvector of values[i] (vectors asked for with `columns`). */
+  vectorColumns?: Float64Array;
+}
+
+/** Vectors in the layout asked for: rows (default) or columns (what eigh's back-transformation takes). */
+function withVectors(values: Float64Array, rows: Float64Array | undefined, columns: Float64Array | undefined, n: number, wantColumns: boolean): TridiagonalEigen {
+  if (wantColumns) return { values, vectorColumns: columns ?? transposeSquare(rows as Float64Array, n) };
+  return { values, vectorRows: rows ?? transposeSquare(columns as Float64Array, n) };
 }
 
 function notConverged(n: number): Error {
@@ -37,13 +45,13 @@ const SLICE_WORK = 1 << 24;
 export async function tridiagonalEigen(
   diagonal: Float64Array,
   offDiagonal: Float64Array,
-  opts: { vectors?: boolean; ws?: WasmWorkspace; threads?: number; divideMin?: number } & JobContext = {},
+  opts: { vectors?: boolean; columns?: boolean; ws?: WasmWorkspace; threads?: number; divideMin?: number } & JobContext = {},
 ): Promise<TridiagonalEigen> {
   const n = diagonal.length;
   if (offDiagonal.length !== Math.max(0, n - 1)) {
     throw new Error(`a tridiagonal matrix of order ${n} has ${Math.max(0, n - 1)} off-diagonal entries, got ${offDiagonal.length}`);
   }
-  if (n === 0) return { values: new Float64Array(0), vectorRows: opts.vectors ? new Float64Array(0) : undefined };
+  if (n === 0) return opts.vectors ? withVectors(new Float64Array(0), new Float64Array(0), undefined, 0, opts.columns === true) : { values: new Float64Array(0) };
   if (opts.vectors && n > (opts.divideMin ?? DIVIDE_MIN)) return byDivideAndConquer(diagonal, offDiagonal, opts);
   const ws = opts.ws ?? new WasmWorkspace();
   const mark = ws.mark();
@@ -78,7 +86,7 @@ export async function tridiagonalEigen(
     const zt = ws.f64(ztPtr, n * n);
     const vectorRows = new Float64Array(n * n);
     order.forEach((from, to) => vectorRows.set(zt.subarray(from * n, from * n + n), to * n));
-    return { values, vectorRows };
+    return withVectors(values, vectorRows, undefined, n, opts.columns === true);
   } finally {
     ws.release(mark);
   }
@@ -87,7 +95,7 @@ export async function tridiagonalEigen(
 /** Vectors by divide and conquer, leaves by the QL iteration; rows of the result are the vectors. */
 async function byDivideAndConquer(
   diagonal: Float64Array, offDiagonal: Float64Array,
-  opts: { ws?: WasmWorkspace; threads?: number } & JobContext,
+  opts: { ws?: WasmWorkspace; threads?: number; columns?: boolean } & JobContext,
 ): Promise<TridiagonalEigen> {
   const n = diagonal.length;
   for (let i = 0; i < n; i++) if (!Number.isFinite(diagonal[i]) || (i < n - 1 && !Number.isFinite(offDiagonal[i]))) throw notConverged(n);
@@ -95,27 +103,27 @@ async function byDivideAndConquer(
   const leaf = async (d: Float64Array, e: Float64Array): Promise<ColumnEigen> => {
     // Each leaf rescaled to its own size: a small block of a graded matrix would otherwise sit near
     // underflow after the whole matrix's scaling, where the QL iteration loses accuracy or stalls.
-    let s = 0;
-    for (let i = 0; i < d.length; i++) s = Math.max(s, Math.abs(d[i]), i < d.length - 1 ? Math.abs(e[i]) : 0);
-    const k = s > 0 ? powerOfTwoNear(s) : 1;
-    const r = await tridiagonalEigen(d.map((x) => x / k), e.map((x) => x / k), { vectors: true, ws: opts.ws, divideMin: Infinity, signal: opts.signal });
-    return { values: r.values.map((x) => x * k), vectors: transposeSquare(r.vectorRows as Float64Array, d.length) };
+    const k = unitScale(d, e);
+    const r = await tridiagonalEigen(d.map((x) => x / k), e.map((x) => x / k), { vectors: true, columns: true, ws: opts.ws, divideMin: Infinity, signal: opts.signal });
+    return { values: r.values.map((x) => x * k), vectors: r.vectorColumns as Float64Array };
   };
   const multiply = (a: Float64Array, m: number, k: number, b: Float64Array, cols: number) =>
     m * k * cols < ORT_PRODUCT_MIN ? multiplyPlain(a, m, k, b, cols) : product(sessions, 'nt', a, m, k, b, cols, k);
-  // Scaled to max |entry| = 1 (as LAPACK's dstedc does): the secular equation's sums and the
+  // Scaled to max |entry| ≈ 1 (as LAPACK's dstedc does): the secular equation's sums and the
   // vectors' norms would otherwise overflow or underflow for matrices of order 1e±150.
-  let scale = 0;
-  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(diagonal[i]), i < n - 1 ? Math.abs(offDiagonal[i]) : 0);
-  // A power of two, so that scaling is exact.
-  scale = scale > 0 ? powerOfTwoNear(scale) : 1;
+  const scale = unitScale(diagonal, offDiagonal);
   const r = await divideAndConquer(diagonal.map((x) => x / scale), offDiagonal.map((x) => x / scale), { leaf, leafSize: DIVIDE_LEAF, multiply, signal: opts.signal });
-  return { values: r.values.map((x) => x * scale), vectorRows: transposeSquare(r.vectors, n) };
+  return withVectors(r.values.map((x) => x * scale), undefined, r.vectors, n, opts.columns === true);
 }
 
-/** A finite power of two within a factor √2 of x > 0 (exact scaling; 2^1024 would overflow). */
-function powerOfTwoNear(x: number): number {
-  return 2 ** Math.max(-1022, Math.min(1023, Math.round(Math.log2(x))));
+/**
+ * The power of two nearest the largest |entry| of the tridiagonal (d, e), 1 for a zero matrix:
+ * dividing by it is exact, and it is kept finite (2^1024 would overflow).
+ */
+function unitScale(d: Float64Array, e: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < d.length; i++) s = Math.max(s, Math.abs(d[i]), i < e.length ? Math.abs(e[i]) : 0);
+  return s > 0 ? 2 ** Math.max(-1022, Math.min(1023, Math.round(Math.log2(s)))) : 1;
 }
 
 /** Aᵀ of a row-major n×n matrix, in cache-sized tiles. */
