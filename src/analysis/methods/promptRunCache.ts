@@ -10,13 +10,13 @@ import { createHash } from 'node:crypto';
 import { modelIdentity } from '../fileIdentity';
 import type { ModelHandle } from '../model/types';
 import { ResultCache } from '../resultCache';
-import type { ActivationResult } from './activation';
-import type { PersistenceResult } from './persistence';
+import type { ActivationJobResult } from './activationJob';
+import type { PersistenceJobResult } from './persistenceJob';
 
-/** What a finished run stores: the analysis result plus the fields its job adds. */
+/** What a finished run stores: its job's result, less where it came from. */
 interface Stored {
-  activation: ActivationResult & { model: string; seconds: number };
-  persistence: PersistenceResult & { model: string; prompts: number; seconds: number; forwardSeconds: number };
+  activation: Omit<ActivationJobResult, 'cached'>;
+  persistence: Omit<PersistenceJobResult, 'cached'>;
 }
 export type PromptRunKind = keyof Stored;
 
