@@ -15,6 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GraphBuilder } from './graph';
 import type { ProviderAttempt } from './info';
+import { NO_SPINNING } from './threading';
 
 export const DEFAULT_PROVIDER_ORDER: readonly string[] = ['cuda', 'webgpu', 'cpu'];
 const KNOWN_PROVIDERS = new Set(['cuda', 'webgpu', 'cpu', 'tensorrt', 'dml', 'coreml']);
@@ -44,6 +45,7 @@ export function sessionOptions(provider: string, threads: number): ort.Inference
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    extra: NO_SPINNING,
     // Warnings about nodes placed on CPU by a GPU provider are expected; errors still surface as throws.
     logSeverityLevel: 3,
   };

@@ -5,6 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { availableParallelism } from 'node:os';
+import { NO_SPINNING } from '../engine/threading';
 
 const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
 const INT64 = onnx.TensorProto.DataType.INT64;
@@ -299,7 +300,7 @@ export function reductionSessions(threads = availableParallelism()): Promise<Red
       // GemmTransposeFusion would fold the panel's Transpose(A·vᵀ) into v·Aᵀ, making the big
       // matrix A the operand MLAS packs on every panel, which is what panelGraph avoids (≈ 20%
       // more CPU time per panel at m = 2048, measured).
-      extra: { optimization: { disable_specified_optimizers: 'GemmTransposeFusion' } },
+      extra: { ...NO_SPINNING, optimization: { disable_specified_optimizers: 'GemmTransposeFusion' } },
     };
     const make = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, options);
     s = (async () => ({

@@ -5,6 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { ElemType } from './ops';
+import { NO_SPINNING } from '../../engine/threading';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -18,6 +19,7 @@ export async function createSession(bytes: Uint8Array, elem: ElemType, opts: Ses
     executionProviders: ['cpu'],
     intraOpNumThreads: opts.threads ?? 2,
     interOpNumThreads: 1,
+    extra: NO_SPINNING,
     // Extended fusions rewrite x·σ(x) into com.microsoft ops that have float32 kernels only.
     graphOptimizationLevel: elem === 'float64' ? 'basic' : 'all',
   });
