@@ -43,7 +43,7 @@ export interface DenseToBandOptions extends JobContext {
 }
 
 /**
- * a: the full symmetric n×n matrix, row-major float64; it is overwritten (used as work space).
+ * a: the full symmetric n×n matrix, row-major float64; it is not modified.
  * Progress is reported in columns reduced.
  */
 export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandOptions): Promise<DenseToBandResult> {
@@ -51,9 +51,11 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
   const band = emptyBand(n, b);
   const ld = band.ld;
   const blocks: ReflectorBlock[] = [];
-  // Ping-pong between the caller's array and one more for the shrinking trailing matrices.
+  // The caller's array is only read; the shrinking trailing matrices ping-pong between two buffers,
+  // each allocated at the first (largest) size it holds: block k writes buffer k mod 2.
   let cur: Float64Array = a;
-  let spare: Float64Array = new Float64Array(Math.max(0, n - b) ** 2);
+  const trailing: Float64Array[] = [];
+  let blockIndex = 0;
   let m = n;
   let offset = 0;
   const mark = ws.mark();
@@ -135,7 +137,9 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
       // Rewrite the trailing matrix once for the whole block.
       throwIfCancelled(opts.signal);
       const r = m - width;
-      const out = spare.subarray(0, r * r);
+      const slot = blockIndex++ % 2;
+      trailing[slot] ??= new Float64Array(r * r);
+      const out = trailing[slot].subarray(0, r * r);
       const feeds = {
         A: f64Tensor(cur.subarray(0, m * m), m, m),
         P: f64Tensor(pTail, m - width, 2 * width),
@@ -154,7 +158,6 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
         await sessions.trailing.run(feeds, { out: f64Tensor(out, r, r) });
       }
       if (vBlock) blocks.push({ offset, m, v: vBlock, q: width, panelT });
-      spare = cur;
       cur = out;
       offset += width;
       m = r;

@@ -13,7 +13,7 @@ import { denseToBand, ReflectorBlock } from './denseToBand';
 import { reductionSessions, ReductionSessions, f64Tensor, product } from './reductionGraphs';
 import { tridiagonalEigen } from './tridiagonal';
 import { WasmWorkspace } from './wasm/linalgWasm';
-import { symmetricCopy } from './symmetricInput';
+import { symmetricView } from './symmetricInput';
 import type { Engine } from '../engine/engine';
 
 /** Half-bandwidth after stage 1: stage 2 costs ∝ BAND, stage 1's GEMMs get thin below ~32. */
@@ -46,7 +46,8 @@ export interface EighResult {
 }
 
 export async function eigh(A: Matrix | Matrix64, opts: EighOptions = {}): Promise<EighResult> {
-  const a = symmetricCopy(A, 'eigh');
+  // Read-only from here on: it may be the caller's own array.
+  const a = symmetricView(A, 'eigh');
   const n = A.rows;
   if (n === 0) return { values: new Float64Array(0), vectors: opts.vectors ? { rows: 0, cols: 0, data: new Float64Array(0) } : undefined };
   const ws = new WasmWorkspace();

@@ -80,6 +80,29 @@ test('float32 input (a Gram matrix) gives the same result as its float64 copy', 
   assert.ok(a.values[0] > -1e-10 * a.values[n - 1], 'a Gram matrix is positive semi-definite');
 });
 
+test("the caller's matrix is never modified: exactly symmetric (used in place) or not (averaged copy)", async () => {
+  for (const tuning of [undefined, SMALL_STAGES, { band: 8, panelsPerBlock: 2, denseMax: 16, splitMin: 20 }]) {
+    const n = 140;
+    const exact = randomSymmetric(n, 77);
+    const before = exact.slice();
+    const { values, vectors } = await eigh({ rows: n, cols: n, data: exact }, { vectors: true, tuning });
+    assert.deepEqual(exact, before, 'exactly symmetric input left as it was');
+    const { residual } = eigenResiduals(exact, values, (vectors as { data: Float64Array }).data, n);
+    assert.ok(residual / frobenius(exact) < 1e-10);
+    // One pair of mirrored entries off by rounding: the copy path, whose result is that of the average.
+    const skewed = exact.slice();
+    skewed[3 * n + 1] += 1e-9;
+    const skewedBefore = skewed.slice();
+    const averaged = exact.slice();
+    averaged[3 * n + 1] += 5e-10;
+    averaged[1 * n + 3] += 5e-10;
+    const got = await eigh({ rows: n, cols: n, data: skewed }, { tuning });
+    const want = await eigh({ rows: n, cols: n, data: averaged }, { tuning });
+    assert.deepEqual(skewed, skewedBefore, 'asymmetric input left as it was');
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(got.values[i] - want.values[i]) < 1e-12 * maxAbs(Array.from(want.values)), `λ${i}`);
+  }
+});
+
 test('tiny orders: 0×0 and 1×1', async () => {
   const empty = await eigh({ rows: 0, cols: 0, data: new Float64Array(0) }, { vectors: true });
   assert.equal(empty.values.length, 0);
