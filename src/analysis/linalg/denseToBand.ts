@@ -72,6 +72,7 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
     const prBuffer = new Float64Array(2 * maxWidth * n);
     const qrBuffer = new Float64Array(2 * maxWidth * n);
     const pTailBuffer = new Float64Array(Math.max(0, n - maxWidth) * 2 * maxWidth);
+    const qTailBuffer = new Float64Array(pTailBuffer.length);
     while (m > b) {
       const panels = Math.min(opts.panelsPerBlock, Math.ceil((m - b) / b));
       const width = panels * b;
@@ -83,6 +84,10 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
       // PRᵀ's rows below the block ((m − width) × 2·width), the trailing update's left operand.
       const pTail = pTailBuffer.subarray(0, (m - width) * 2 * width);
       const panelT: Float64Array[] = [];
+      const r = m - width;
+      // The symmetric trailing update also takes QR[:, width:]ᵀ, built like pTail (see trailingSplitGraph).
+      const split = r >= Math.max(TRAILING_SPLIT, opts.splitMin ?? SPLIT_MIN);
+      const qTail = split ? qTailBuffer.subarray(0, r * 2 * width) : undefined;
       let rows = cur.subarray(0, b * m); // rows c..c+b of the current matrix (= its columns)
       for (let p = 0; p < panels; p++) {
         throwIfCancelled(opts.signal);
@@ -128,33 +133,39 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
         await (p > 0 ? sessions.panel : sessions.panelFirst).run(feeds, { w: f64Tensor(wSlot, b, m), next: f64Tensor(next, rowEnd - s, m) });
         pr.set(wSlot, (2 * p + 1) * b * m);
         qr.set(v, (2 * p + 1) * b * m);
+
         vBlock?.set(v, p * b * m);
         transposeInto(pTail, 2 * width, 2 * p * b, v, m, width, b, m - width);
         transposeInto(pTail, 2 * width, 2 * p * b + b, wSlot, m, width, b, m - width);
+        if (qTail) {
+          transposeInto(qTail, 2 * width, 2 * p * b, wSlot, m, width, b, m - width);
+          transposeInto(qTail, 2 * width, 2 * p * b + b, v, m, width, b, m - width);
+        }
         rows = next;
         opts.onProgress?.({ done: offset + s, total: n, message: 'dense → band' });
       }
       // Rewrite the trailing matrix once for the whole block.
       throwIfCancelled(opts.signal);
-      const r = m - width;
       const slot = blockIndex++ % 2;
       trailing[slot] ??= new Float64Array(r * r);
       const out = trailing[slot].subarray(0, r * r);
-      const feeds = {
-        A: f64Tensor(cur.subarray(0, m * m), m, m),
-        P: f64Tensor(pTail, m - width, 2 * width),
-        QR: f64Tensor(qr, 2 * width, m),
-        start: indexTensor(width),
-      };
-      if (r >= Math.max(TRAILING_SPLIT, opts.splitMin ?? SPLIT_MIN)) {
+      const A = f64Tensor(cur.subarray(0, m * m), m, m);
+      const start = indexTensor(width);
+      if (qTail) {
         // Row blocks of the symmetric result, each written straight into its rows of `out`.
         const cuts = Array.from({ length: TRAILING_SPLIT + 1 }, (_, i) => Math.round((i * r) / TRAILING_SPLIT));
-        const cutFeeds: Record<string, ReturnType<typeof indexTensor>> = {};
+        const feeds: Record<string, ReturnType<typeof f64Tensor>> = { A, start };
         const rowFetches: Record<string, ReturnType<typeof f64Tensor>> = {};
-        for (let i = 1; i < TRAILING_SPLIT; i++) cutFeeds[`cut${i}`] = indexTensor(cuts[i]);
-        for (let i = 0; i < TRAILING_SPLIT; i++) rowFetches[`row${i}`] = f64Tensor(out.subarray(cuts[i] * r, cuts[i + 1] * r), cuts[i + 1] - cuts[i], r);
-        await sessions.trailingSplit.run({ ...feeds, ...cutFeeds }, rowFetches);
+        for (let i = 0; i < TRAILING_SPLIT; i++) {
+          const h = cuts[i + 1] - cuts[i];
+          if (i > 0) feeds[`cut${i}`] = indexTensor(cuts[i]);
+          feeds[`P${i}`] = f64Tensor(pTail.subarray(cuts[i] * 2 * width, cuts[i + 1] * 2 * width), h, 2 * width);
+          feeds[`Q${i}`] = f64Tensor(qTail.subarray(cuts[i] * 2 * width, cuts[i + 1] * 2 * width), h, 2 * width);
+          rowFetches[`row${i}`] = f64Tensor(out.subarray(cuts[i] * r, cuts[i + 1] * r), h, r);
+        }
+        await sessions.trailingSplit.run(feeds, rowFetches);
       } else {
+        const feeds = { A, P: f64Tensor(pTail, r, 2 * width), QR: f64Tensor(qr, 2 * width, m), start };
         await sessions.trailing.run(feeds, { out: f64Tensor(out, r, r) });
       }
       if (vBlock) blocks.push({ offset, m, v: vBlock, q: width, panelT });

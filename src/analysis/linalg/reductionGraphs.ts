@@ -156,50 +156,48 @@ function trailingGraph(): Uint8Array {
 export const TRAILING_SPLIT = 4;
 
 /**
- * The same trailing update, exploiting the symmetry of its result: the rows are cut into k blocks
- * at local row indices cut1 < … < cut(k−1), block i computes only its columns up to the end of its
- * own rows (one Gemm), and the rest of its row is the transpose of the blocks below. That saves
- * (k−1)/(2k) of the flops for a few extra copies. Each row block is its own output, so the caller
- * can point them at consecutive rows of one buffer: outputs row0 … row(k−1).
+ * The same trailing update, exploiting the symmetry of its result: its rows and columns are cut
+ * into k blocks at local indices cut1 < … < cut(k−1); block (i, j) with j ≤ i is one Gemm,
+ * A[s+cutᵢ.., s+cutⱼ..] − Pᵢ·Qⱼᵀ, and the blocks above the diagonal are transposes of those below.
+ * That saves (k−1)/(2k) of the flops. P = PR[:, s:]ᵀ and Q = QR[:, s:]ᵀ (both (m−s)×2q) come from
+ * the caller, who builds both as the panels appear, as row blocks Pᵢ, Qᵢ (contiguous views): so
+ * no operand is sliced in the graph. Slicing QR's columns per block copied ~45 MB at n = 2048 and
+ * first-touched as much fresh memory, which costs ~3 µs a page on the reference VM. Each row block
+ * is its own output, so the caller can point them at consecutive rows of one buffer: row0 … row(k−1).
  */
 function trailingSplitGraph(k: number): Uint8Array {
-  const nodes: Node[] = [
-    sliceCols('QRs', 'QR', 'start', 'end'),
-  ];
-  const cut = (i: number) => (i === 0 ? 'zero' : i === k ? 'end' : `cut${i}`);
+  const nodes: Node[] = [];
   for (let i = 1; i < k; i++) nodes.push({ op: 'Add', inputs: ['start', `cut${i}`], output: `abs${i}` });
   const abs = (i: number) => (i === 0 ? 'start' : i === k ? 'end' : `abs${i}`);
-  // Bottom block first: the blocks above take their right-hand parts from it.
-  for (let i = k - 1; i >= 0; i--) {
-    nodes.push(
-      { op: 'Slice', inputs: ['P', cut(i), cut(i + 1), 'axis0'], output: `P${i}` },
-      { op: 'Slice', inputs: ['QRs', 'zero', cut(i + 1), 'axis1'], output: `Q${i}` },
-      { op: 'Concat', inputs: [abs(i), 'start'], output: `cs${i}`, attrs: { axis: 0 } },
-      { op: 'Concat', inputs: [abs(i + 1), abs(i + 1)], output: `ce${i}`, attrs: { axis: 0 } },
-      { op: 'Slice', inputs: ['A', `cs${i}`, `ce${i}`, 'axes01'], output: `C${i}` },
-    );
-    const lower = i === k - 1 ? `row${i}` : `L${i}`;
-    nodes.push(gemm(lower, `P${i}`, `Q${i}`, { c: `C${i}`, alpha: -1 }));
-    if (i < k - 1) {
-      const parts = [lower];
-      for (let j = i + 1; j < k; j++) {
-        const below = j === k - 1 ? `row${j}` : `L${j}`;
-        nodes.push(
-          { op: 'Slice', inputs: [below, cut(i), cut(i + 1), 'axis1'], output: `B${i}_${j}` },
-          { op: 'Transpose', inputs: [`B${i}_${j}`], output: `T${i}_${j}` },
-        );
-        parts.push(`T${i}_${j}`);
-      }
-      nodes.push({ op: 'Concat', inputs: parts, output: `row${i}`, attrs: { axis: 1 } });
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      nodes.push(
+        { op: 'Concat', inputs: [abs(i), abs(j)], output: `cs${i}_${j}`, attrs: { axis: 0 } },
+        { op: 'Concat', inputs: [abs(i + 1), abs(j + 1)], output: `ce${i}_${j}`, attrs: { axis: 0 } },
+        { op: 'Slice', inputs: ['A', `cs${i}_${j}`, `ce${i}_${j}`, 'axes01'], output: `C${i}_${j}` },
+        gemm(`G${i}_${j}`, `P${i}`, `Q${j}`, { c: `C${i}_${j}`, transB: true, alpha: -1 }),
+      );
     }
   }
+  for (let i = 0; i < k; i++) {
+    const parts: string[] = [];
+    for (let j = 0; j < k; j++) {
+      if (j <= i) parts.push(`G${i}_${j}`);
+      else {
+        nodes.push({ op: 'Transpose', inputs: [`G${j}_${i}`], output: `T${i}_${j}` });
+        parts.push(`T${i}_${j}`);
+      }
+    }
+    nodes.push({ op: 'Concat', inputs: parts, output: `row${i}`, attrs: { axis: 1 } });
+  }
   const cuts = Array.from({ length: k - 1 }, (_, i) => valueInfo(`cut${i + 1}`, INT64, [1]));
+  const blocks = Array.from({ length: k }, (_, i) => [valueInfo(`P${i}`, DOUBLE, [`h${i}`, 'q2']), valueInfo(`Q${i}`, DOUBLE, [`h${i}`, 'q2'])]).flat();
   return encode(
     `band_trailing_update_split${k}`,
     nodes,
-    [valueInfo('A', DOUBLE, ['m', 'm']), valueInfo('P', DOUBLE, ['r', 'q2']), valueInfo('QR', DOUBLE, ['q2', 'm']), valueInfo('start', INT64, [1]), ...cuts],
+    [valueInfo('A', DOUBLE, ['m', 'm']), ...blocks, valueInfo('start', INT64, [1]), ...cuts],
     Array.from({ length: k }, (_, i) => valueInfo(`row${i}`, DOUBLE, [`h${i}`, 'r'])),
-    [int64Constant('zero', [0n]), int64Constant('end', [END]), int64Constant('axes01', [0n, 1n]), int64Constant('axis0', [0n]), int64Constant('axis1', [1n])],
+    [int64Constant('end', [END]), int64Constant('axes01', [0n, 1n])],
   );
 }
 
