@@ -133,7 +133,6 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
         await (p > 0 ? sessions.panel : sessions.panelFirst).run(feeds, { w: f64Tensor(wSlot, b, m), next: f64Tensor(next, rowEnd - s, m) });
         pr.set(wSlot, (2 * p + 1) * b * m);
         qr.set(v, (2 * p + 1) * b * m);
-
         vBlock?.set(v, p * b * m);
         transposeInto(pTail, 2 * width, 2 * p * b, v, m, width, b, m - width);
         transposeInto(pTail, 2 * width, 2 * p * b + b, wSlot, m, width, b, m - width);
