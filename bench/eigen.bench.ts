@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { eigh } from '../src/analysis/linalg/eigh';
+import { normalSource } from '../src/analysis/stats/random';
 
 interface ChildResult {
   n: number;
@@ -31,17 +32,11 @@ interface ChildResult {
 
 /** A Wigner matrix (symmetric, N(0, 1) entries) from a fixed seed: written once, read by both sides. */
 function wigner(n: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const normal = normalSource(seed);
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {
-      const g = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+      const g = normal();
       a[i * n + j] = g;
       a[j * n + i] = g;
     }
