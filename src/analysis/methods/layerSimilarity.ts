@@ -16,18 +16,10 @@ import { clusterFloor, findClusters, type ClusterResult } from './clusters';
 import { docsChanceLevel, docsOfNormalized, normalizedColumns, normalizedRows, orientForDocs, resolveOrientation, type Orientation } from './docs';
 import { baselineIndices, HEAVY_INDICES, prepareIndexFeatures, SIMILARITY_INDICES, spectralFeatures, centreColumns, type IndexFeatures, type SimilarityIndex } from './similarityIndices';
 import { LayerCache, layerBytes, planPairs, type PairMode } from './similarityPlan';
+import type { SimilaritySettings } from './similarityOptions';
 
-export interface LayerSimilarityOptions extends JobContext {
-  kind: MatrixRole;
-  /** 'all' (default) or 'adjacent'. */
-  pairs?: PairMode;
-  /** Model layer indices to compare, in this order; default every layer that has the kind. */
-  layers?: number[];
-  orientation?: Orientation;
-  /** Indices to compute; default all of SIMILARITY_INDICES. */
-  indices?: SimilarityIndex[];
-  /** Cluster threshold on the first index; default Otsu's threshold of the pair values. */
-  clusterThreshold?: number;
+/** The run's settings (SimilaritySettings: kind, pairs, layers, orientation, indices, threshold) plus in-process hooks. */
+export interface LayerSimilarityOptions extends JobContext, SimilaritySettings {
   /** Bins of the row/column max-|cos| histograms kept per pair (default 40). */
   histogramBins?: number;
   /** Bytes of layers to keep in memory; default half the engine's memory budget. */
@@ -47,9 +39,11 @@ export interface LayerSimilarityOptions extends JobContext {
 export interface SimilarityPlan {
   kind: MatrixRole;
   orientation: Orientation;
+  /** Which vectors of the `[out, in]` weights are compared. */
   compared: 'rows' | 'columns';
   pairMode: PairMode;
   layers: number[];
+  /** Shape (n×m, after orientation) of each layer's matrix. */
   shapes: [number, number][];
   indices: SimilarityIndex[];
   /** Pairs the run will compute. */
@@ -90,23 +84,12 @@ export interface PairResult {
   complete: boolean;
 }
 
-export interface LayerSimilarityResult {
+export interface LayerSimilarityResult extends Omit<SimilarityPlan, 'pairs'> {
   model: string;
   architecture: string;
-  kind: MatrixRole;
-  orientation: Orientation;
-  /** Which vectors of the `[out, in]` weights were compared. */
-  compared: 'rows' | 'columns';
-  pairMode: PairMode;
-  layers: number[];
-  /** Shape (n×m, after orientation) of each layer's matrix. */
-  shapes: [number, number][];
-  indices: SimilarityIndex[];
   pairs: PairResult[];
   /** Clusters on the first requested index. */
   clusters: ClusterResult & { index: SimilarityIndex };
-  /** DOCS of two independent Gaussian matrices of the most common shape, Φ⁻¹(1 − 1/2m)/√n. */
-  docsChance?: number;
   engine: { provider: string; threads: number };
   /** Layer matrices holding NaN/Inf, in layer order: every pair with one of them is null. */
   nonFinite: WeightFlag[];
