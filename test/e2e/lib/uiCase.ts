@@ -23,15 +23,25 @@ export function uiCase(c: UiCase): UiCase {
 
 export const repoRoot = resolve(__dirname, '..', '..', '..');
 
-/** The real trained model every checkout has beside it (../shared/models/stories260K). */
-/** The title package.json gives command `id` (menus and the palette show it). */
-export function commandTitle(id: string): string {
+function contributedCommand(id: string): { title: string; category?: string } {
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
   const cmd = (manifest.contributes?.commands ?? []).find((c: { command: string }) => c.command === id);
   if (!cmd) throw new Error(`package.json does not contribute ${id}`);
-  return cmd.title;
+  return cmd;
 }
 
+/** The title package.json gives command `id` (context menus show it). */
+export function commandTitle(id: string): string {
+  return contributedCommand(id).title;
+}
+
+/** Command `id` as the command palette lists it: "Category: Title". */
+export function paletteTitle(id: string): string {
+  const cmd = contributedCommand(id);
+  return cmd.category ? `${cmd.category}: ${cmd.title}` : cmd.title;
+}
+
+/** The real trained model every checkout has beside it (../shared/models/stories260K). */
 export const STORIES_260K = resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
 /** The project's own trained sample model (`npm run train-sample` writes it). */
 export const SAMPLE_MODEL = join(repoRoot, 'media', 'sample-model');

@@ -9,22 +9,8 @@ import { join } from 'node:path';
 import { readF32 } from '../lib/safetensorsPeek';
 import { SAMPLE_MODEL, uiCase, commandTitle } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i] / n;
-    mb += b[i] / n;
-  }
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < n; i++) {
-    ab += (a[i] - ma) * (b[i] - mb);
-    aa += (a[i] - ma) ** 2;
-    bb += (b[i] - mb) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
+// The unit tests' plain float64 reference, which shares no code with the implementation.
+import { refPearson as pearson } from '../../unit/methods/correlationsReference';
 
 export default uiCase({
   title: 'right-click a model folder → Analyze Weight Correlations → the 2×4 grid of M1–M8 renders, head values match the weights',

@@ -9,15 +9,8 @@ import { getEngine } from '../../../src/analysis/engine/engine';
 import { openModel } from '../../../src/analysis/model/openModel';
 import { runPersistenceJob } from '../../../src/analysis/methods/persistenceJob';
 import { DEFAULT_PERSISTENCE_OPTIONS, persistenceJobParams } from '../../../src/analysis/methods/persistenceOptions';
-import { SAMPLE_MODEL, repoRoot, uiCase } from '../lib/uiCase';
+import { SAMPLE_MODEL, repoRoot, uiCase, paletteTitle } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';
-
-function paletteTitle(id: string): string {
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-  const cmd = (manifest.contributes?.commands ?? []).find((c: { command: string }) => c.command === id);
-  if (!cmd) throw new Error(`package.json does not contribute ${id}`);
-  return cmd.category ? `${cmd.category}: ${cmd.title}` : cmd.title;
-}
 
 export default uiCase({
   title: 'sample model editor → palette "Analyze Persistence Similarity" → heatmap, Betti curves, S̄₁ threshold, barcode, suggestions',

@@ -7,15 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSpectra } from '../../../src/analysis/methods/spectra';
 import { openModel } from '../../../src/analysis/model/openModel';
-import { SAMPLE_MODEL, repoRoot, uiCase } from '../lib/uiCase';
+import { SAMPLE_MODEL, repoRoot, uiCase, paletteTitle } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';
-
-function paletteTitle(id: string): string {
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-  const cmd = (manifest.contributes?.commands ?? []).find((c: { command: string }) => c.command === id);
-  if (!cmd) throw new Error(`package.json does not contribute ${id}`);
-  return cmd.category ? `${cmd.category}: ${cmd.title}` : cmd.title;
-}
 
 export default uiCase({
   title: 'sample model editor → palette "Analyze Weight Spectra" → heatmap, depth lines and MP histogram with the analysis numbers',
