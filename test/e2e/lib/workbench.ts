@@ -75,7 +75,10 @@ export class Workbench {
       await this.page.keyboard.press('F1');
       await input.waitFor({ state: 'visible', timeout: 10_000 });
     }
-    await input.fill(`>${query}`);
+    // Short: an editor that opens meanwhile (a file in the startup URL) takes the focus and closes
+    // the palette; the callers' retry loops then open it again instead of waiting out their whole
+    // deadline in this one fill (Playwright's default action timeout is theirs, 30 s).
+    await input.fill(`>${query}`, { timeout: 3_000 });
   }
 
   async closePalette(): Promise<void> {
