@@ -35,18 +35,27 @@ export interface JobParams {
   jobId: string;
 }
 
+/**
+ * The finished-run cache of the analyses that keep their results: its folder (the extension's
+ * global storage), and force = true to compute anew ("Run again") instead of serving a cached result.
+ */
+export interface CachedRun {
+  cacheDir?: string;
+  force?: boolean;
+}
+
 export interface WorkerRequests {
   'model/open': { params: { path: string }; result: ModelSummary };
   'tensor/stats': { params: JobParams & { path: string; tensor: string; bins?: number }; result: TensorStats };
   'engine/info': { params: Record<string, never>; result: EngineInfo };
   'forward/run': { params: JobParams & { path: string } & ForwardParams; result: ForwardReport };
-  'activation/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & ActivationJobParams; result: ActivationJobResult };
-  'spectra/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & SpectraOptions; result: SpectraResult };
-  'similarity/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & SimilaritySettings; result: SimilarityJobResult };
-  'correlations/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean } & CorrelationsOptions; result: CorrelationsResult };
+  'activation/run': { params: JobParams & CachedRun & { path: string } & ActivationJobParams; result: ActivationJobResult };
+  'spectra/run': { params: JobParams & CachedRun & { path: string } & SpectraOptions; result: SpectraResult };
+  'similarity/run': { params: JobParams & CachedRun & { path: string } & SimilaritySettings; result: SimilarityJobResult };
+  'correlations/run': { params: JobParams & CachedRun & { path: string } & CorrelationsOptions; result: CorrelationsResult };
   'correlations/values': { params: JobParams & { path: string } & HeadValuesQuery; result: HeadValues };
-  'diff/run': { params: JobParams & { pathA: string; pathB: string; cacheDir?: string; force?: boolean } & DiffOptions; result: DiffResult };
-  'persistence/run': { params: JobParams & { path: string; cacheDir?: string; force?: boolean; batchSize?: number } & PersistenceJobParams; result: PersistenceJobResult };
+  'diff/run': { params: JobParams & CachedRun & { pathA: string; pathB: string } & DiffOptions; result: DiffResult };
+  'persistence/run': { params: JobParams & CachedRun & { path: string; batchSize?: number } & PersistenceJobParams; result: PersistenceJobResult };
   'persistence/prune': { params: JobParams & { path: string } & PruneJobParams; result: PruneJobResult };
 }
 

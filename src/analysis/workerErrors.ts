@@ -52,11 +52,12 @@ export function requireString(params: unknown, key: string): string {
   return v;
 }
 
-/** The optional 'cacheDir' parameter of the runs that keep finished results: a folder path. */
-export function optionalCacheDir(params: unknown): string | undefined {
-  const v = (params as Record<string, unknown> | null)?.cacheDir;
-  if (v !== undefined && (typeof v !== 'string' || v.length === 0)) throw new WorkerError('bad-input', "Parameter 'cacheDir' must be a folder path.");
-  return v;
+/** The CachedRun parameters of the runs that keep finished results: 'cacheDir' a folder path, 'force' true or absent. */
+export function cachedRunParams(params: unknown): { cacheDir?: string; force: boolean } {
+  const p = params as Record<string, unknown> | null;
+  const cacheDir = p?.cacheDir;
+  if (cacheDir !== undefined && (typeof cacheDir !== 'string' || cacheDir.length === 0)) throw new WorkerError('bad-input', "Parameter 'cacheDir' must be a folder path.");
+  return { cacheDir, force: p?.force === true };
 }
 
 export function optionalInteger(params: unknown, key: string, min: number, max: number): number | undefined {

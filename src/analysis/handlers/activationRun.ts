@@ -1,6 +1,6 @@
 import { runActivationJob, type PromptSource } from '../methods/activationJob';
 import type { ActivationResult } from '../methods/activation';
-import { optionalCacheDir, requireString, WorkerError } from '../workerErrors';
+import { cachedRunParams, requireString, WorkerError } from '../workerErrors';
 import type { Handler } from './types';
 
 function checkSources(v: unknown): PromptSource[] {
@@ -40,8 +40,7 @@ export const activationRun: Handler<'activation/run'> = async (params, ctx) => {
     addBos: typeof params.addBos === 'boolean' ? params.addBos : undefined,
     maxPairs: optionalNumber(p, 'maxPairs', 0, 1e6),
   }, {
-    cacheDir: optionalCacheDir(params),
-    force: params.force === true,
+    ...cachedRunParams(params),
     signal: ctx.signal,
     onProgress: ctx.onProgress,
     onPartial: (r: ActivationResult) => ctx.onPartial(r),

@@ -1,7 +1,7 @@
 import { runCorrelations } from '../methods/correlations';
 import { parseCorrelationsOptions, parseHeadValuesQuery } from '../methods/correlationsOptions';
 import { headValues } from '../methods/correlationsValues';
-import { requireString, WorkerError, optionalCacheDir } from '../workerErrors';
+import { cachedRunParams, requireString, WorkerError } from '../workerErrors';
 import type { Handler } from './types';
 
 function badInput<T>(parse: () => T): T {
@@ -16,8 +16,7 @@ function badInput<T>(parse: () => T): T {
 export const correlationsRun: Handler<'correlations/run'> = async (params, ctx) => {
   const model = await ctx.model(requireString(params, 'path'));
   const options = badInput(() => parseCorrelationsOptions(params));
-  const cacheDir = optionalCacheDir(params);
-  return runCorrelations(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, cacheDir, force: params.force === true });
+  return runCorrelations(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, ...cachedRunParams(params) });
 };
 
 /** The entries of the two matrices behind one head measure (the panel's value scatter). */

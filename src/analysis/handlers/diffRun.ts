@@ -1,7 +1,7 @@
 import { runDiff } from '../methods/diff';
 import { diffCacheKey, readCachedDiff, writeCachedDiff } from '../methods/diffCache';
 import { parseDiffOptions } from '../methods/diffOptions';
-import { requireString, WorkerError, optionalCacheDir } from '../workerErrors';
+import { cachedRunParams, requireString, WorkerError } from '../workerErrors';
 import type { Handler } from './types';
 
 /** Checkpoint diff of model B against model A, streamed matrix pair by matrix pair. */
@@ -14,11 +14,11 @@ export const diffRun: Handler<'diff/run'> = async (params, ctx) => {
   } catch (err) {
     throw new WorkerError('bad-input', err instanceof Error ? err.message : String(err));
   }
-  const cacheDir = optionalCacheDir(params);
+  const { cacheDir, force } = cachedRunParams(params);
   const a = await ctx.model(pathA);
   const b = await ctx.model(pathB);
   const key = await diffCacheKey(a, b, options);
-  const cached = params.force === true ? undefined : await readCachedDiff(key, cacheDir);
+  const cached = force ? undefined : await readCachedDiff(key, cacheDir);
   if (cached) return cached;
   const result = await runDiff(a, b, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial });
   await writeCachedDiff(key, result, cacheDir);

@@ -1,6 +1,6 @@
 import { runPersistenceJob, runPruneJob, type PruneJobParams } from '../methods/persistenceJob';
 import { checkPromptSources } from '../methods/persistenceOptions';
-import { optionalCacheDir, optionalInteger, requireString, WorkerError } from '../workerErrors';
+import { cachedRunParams, optionalInteger, requireString, WorkerError } from '../workerErrors';
 import type { Handler } from './types';
 
 /** Zigzag persistence similarity of the hidden states over a prompt set. */
@@ -23,7 +23,7 @@ export const persistenceRun: Handler<'persistence/run'> = async (params, ctx) =>
     maxTokens: optionalInteger(params, 'maxTokens', 1, 1 << 20),
     batchSize: optionalInteger(params, 'batchSize', 1, 1024),
     ratios,
-  }, { cacheDir: optionalCacheDir(params), force: params.force === true, signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() });
+  }, { ...cachedRunParams(params), signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() });
 };
 
 /** Writes a copy without the given layers and compares perplexities on a held-out text. */

@@ -1,6 +1,6 @@
 import { parseSimilaritySettings } from '../methods/similarityOptions';
 import { runSimilarityJob } from '../methods/similarityJob';
-import { requireString, WorkerError, optionalCacheDir } from '../workerErrors';
+import { cachedRunParams, requireString, WorkerError } from '../workerErrors';
 import type { Handler } from './types';
 
 /** DOCS and baseline similarity of a model's layers for one matrix kind, pairs streamed as they finish. */
@@ -12,10 +12,8 @@ export const similarityRun: Handler<'similarity/run'> = async (params, ctx) => {
   } catch (err) {
     throw new WorkerError('bad-input', err instanceof Error ? err.message : String(err));
   }
-  const cacheDir = optionalCacheDir(params);
   return runSimilarityJob(await ctx.engine(), model, settings, {
-    cacheDir,
-    force: params.force === true,
+    ...cachedRunParams(params),
     signal: ctx.signal,
     onProgress: ctx.onProgress,
     onPartial: ctx.onPartial,

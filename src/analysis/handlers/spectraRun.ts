@@ -1,6 +1,6 @@
 import { runSpectra } from '../methods/spectra';
 import { parseSpectraOptions } from '../methods/spectraOptions';
-import { requireString, WorkerError, optionalCacheDir } from '../workerErrors';
+import { cachedRunParams, requireString, WorkerError } from '../workerErrors';
 import type { Handler } from './types';
 
 /** Random-matrix spectra of a model's weights, streamed matrix by matrix. */
@@ -12,6 +12,5 @@ export const spectraRun: Handler<'spectra/run'> = async (params, ctx) => {
   } catch (err) {
     throw new WorkerError('bad-input', err instanceof Error ? err.message : String(err));
   }
-  const cacheDir = optionalCacheDir(params);
-  return runSpectra(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, cacheDir, force: params.force === true });
+  return runSpectra(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, ...cachedRunParams(params) });
 };

@@ -15,7 +15,7 @@ export function openActivationPanel(ctx: LayerLensContext, model: string, option
     model,
     options,
     parseOptions: parseActivationOptions,
-    run: (opts, job) => ctx.worker.request('activation/run', { path: model, cacheDir: ctx.extension.globalStorageUri.fsPath, ...activationJobParams(opts, held), force: job.fresh }, job),
+    run: (opts, job) => ctx.worker.request('activation/run', { path: model, ...activationJobParams(opts, held), ...job.cache }, job),
     toCsv: activationCsv,
   });
 }

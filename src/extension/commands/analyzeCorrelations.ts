@@ -14,14 +14,13 @@ export const analyzeCorrelations: CommandSpec = {
     const model = await resolveModelTarget(ctx, arg);
     if (!model) return;
     // Finished layers are kept on disk, like spectra, so re-opening is instant.
-    const cacheDir = ctx.extension.globalStorageUri.fsPath;
     return AnalysisPanel.open<CorrelationsOptions, CorrelationsResult>(ctx, {
       panel: 'correlations',
       title: 'Weight correlations',
       model,
       options: {},
       parseOptions: parseCorrelationsOptions,
-      run: (options, job) => ctx.worker.request('correlations/run', { path: model, cacheDir, ...options, force: job.fresh }, job),
+      run: (options, job) => ctx.worker.request('correlations/run', { path: model, ...options, ...job.cache }, job),
       toCsv: correlationsCsv,
       // Clicking a head asks for the entries of the two matrices behind that measure; the model
       // path is the panel's own, never one from the webview.

@@ -57,7 +57,7 @@ export function openPersistencePanel(ctx: LayerLensContext, model: string, optio
     model,
     options,
     parseOptions: parsePersistenceOptions,
-    run: (opts, job) => ctx.worker.request('persistence/run', { path: model, cacheDir: ctx.extension.globalStorageUri.fsPath, ...persistenceJobParams(opts, held), force: job.fresh }, job),
+    run: (opts, job) => ctx.worker.request('persistence/run', { path: model, ...persistenceJobParams(opts, held), ...job.cache }, job),
     toCsv: persistenceCsv,
     onRequest: async (name, payload) => {
       if (name !== 'pruneAndEvaluate') throw new Error(`unknown request '${name}'`);

@@ -56,14 +56,13 @@ export const analyzeSimilarity: CommandSpec = {
       settings = { kind };
     }
     if (!MATRIX_ROLES.includes(settings.kind)) throw new Error(`Unknown matrix kind '${settings.kind}'.`);
-    const cacheDir = ctx.extension.globalStorageUri.fsPath;
     return AnalysisPanel.open<SimilaritySettings, LayerSimilarityResult>(ctx, {
       panel: 'similarity',
       title: 'Layer similarity',
       model,
       options: settings,
       parseOptions: parseSimilaritySettings,
-      run: (options, job) => ctx.worker.request('similarity/run', { path: model, cacheDir, ...options, force: job.fresh }, job),
+      run: (options, job) => ctx.worker.request('similarity/run', { path: model, ...options, ...job.cache }, job),
       toCsv: similarityCsv,
     });
   },

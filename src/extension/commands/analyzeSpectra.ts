@@ -14,14 +14,13 @@ export const analyzeSpectra: CommandSpec = {
     const model = await resolveModelTarget(ctx, arg);
     if (!model) return;
     // Finished matrices are kept on disk, like layer-similarity results, so re-opening is instant.
-    const cacheDir = ctx.extension.globalStorageUri.fsPath;
     AnalysisPanel.open<SpectraOptions, SpectraResult>(ctx, {
       panel: 'spectra',
       title: 'Weight spectra',
       model,
       options: { vectorSide: 'right' },
       parseOptions: parseSpectraOptions,
-      run: (options, job) => ctx.worker.request('spectra/run', { path: model, cacheDir, ...options, force: job.fresh }, job),
+      run: (options, job) => ctx.worker.request('spectra/run', { path: model, ...options, ...job.cache }, job),
       toCsv: spectraCsv,
     });
   },

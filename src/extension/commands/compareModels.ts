@@ -30,7 +30,7 @@ export function openDiffPanel(ctx: LayerLensContext, pathA: string, pathB: strin
     alsoWatch: [pathA],
     options: {},
     parseOptions: parseDiffOptions,
-    run: (options, job) => ctx.worker.request('diff/run', { pathA, pathB, cacheDir: ctx.extension.globalStorageUri.fsPath, ...options, force: job.fresh }, job),
+    run: (options, job) => ctx.worker.request('diff/run', { pathA, pathB, ...options, ...job.cache }, job),
     toCsv: diffCsv,
   });
 }

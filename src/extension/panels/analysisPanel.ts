@@ -15,6 +15,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { CachedRun } from '../../analysis/protocol';
 import { parseAnalysisMessage, type AnalysisFromWebview, type AnalysisToWebview, type PanelError } from '../../analysis/panelProtocol';
 import type { LayerLensContext } from '../context';
 import { WorkerRequestError, type RequestOptions } from '../worker/workerConnection';
@@ -27,8 +28,11 @@ export interface PanelJob extends RequestOptions {
   signal: AbortSignal;
   onProgress: NonNullable<RequestOptions['onProgress']>;
   onPartial: (data: unknown) => void;
-  /** The user pressed "Run again": compute anew rather than serve a cached result. */
-  fresh: boolean;
+  /**
+   * The worker's finished-run cache for this run: the extension's global storage, and force when
+   * the user pressed "Run again". Spread it into the request of an analysis that keeps results.
+   */
+  cache: CachedRun;
 }
 
 export interface AnalysisPanelSpec<Options, Result> {
@@ -156,6 +160,10 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     return this.last?.result;
   }
 
+  private cacheFor(fresh: boolean): CachedRun {
+    return { cacheDir: this.ctx.extension.globalStorageUri.fsPath, force: fresh };
+  }
+
   /** Starts a run (cancelling the one in progress). Resolves when it ends, however it ends. */
   async run(options: Options, fresh = false): Promise<void> {
     this.cancel();
@@ -167,7 +175,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     this.filesChanged = undefined;
     this.post({ type: 'running', runId: id, options });
     const job: PanelJob = {
-      fresh,
+      cache: this.cacheFor(fresh),
       signal: abort.signal,
       onProgress: (p) => {
         running.progress = { done: p.done, total: p.total, message: p.message };
@@ -327,7 +335,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     const abort = new AbortController();
     const sub = this.onDidClose(() => abort.abort());
     try {
-      const data = await this.spec.onRequest(name, payload, { fresh: false, signal: abort.signal, onProgress: () => undefined, onPartial: () => undefined });
+      const data = await this.spec.onRequest(name, payload, { cache: this.cacheFor(false), signal: abort.signal, onProgress: () => undefined, onPartial: () => undefined });
       this.post({ type: 'reply', requestId, ok: true, data });
     } catch (err) {
       this.post({ type: 'reply', requestId, ok: false, error: toPanelError(err) });
