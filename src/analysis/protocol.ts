@@ -16,6 +16,8 @@ import type { DiffOptions, DiffResult } from './methods/diff';
 import type { CorrelationsOptions, CorrelationsResult } from './methods/correlations';
 import type { HeadValuesQuery } from './methods/correlationsOptions';
 import type { HeadValues } from './methods/correlationsValues';
+import type { CachedRun } from './resultCache';
+export type { CachedRun } from './resultCache';
 import type { PersistenceJobParams, PersistenceJobResult, PruneJobParams, PruneJobResult } from './methods/persistenceJob';
 
 /**
@@ -33,15 +35,6 @@ export type Stamped<T> = T extends object ? T & { computedWith?: ComputedWith } 
 export interface JobParams {
   /** Chosen by the caller; progress and partial-result notifications carry it back. */
   jobId: string;
-}
-
-/**
- * The finished-run cache of the analyses that keep their results: its folder (the extension's
- * global storage), and force = true to compute anew ("Run again") instead of serving a cached result.
- */
-export interface CachedRun {
-  cacheDir?: string;
-  force?: boolean;
 }
 
 export interface WorkerRequests {

@@ -11,6 +11,16 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/**
+ * How a run uses the cache of finished results: `cacheDir` is the folder for entries on disk (the
+ * extension's global storage; memory only when absent), `force` computes anew and replaces what is
+ * stored, as the panels' "Run again" asks.
+ */
+export interface CachedRun {
+  cacheDir?: string;
+  force?: boolean;
+}
+
 export interface ResultCacheOptions {
   /** Sub-folder of the cache folder, e.g. 'similarity'. */
   folder: string;

@@ -6,6 +6,7 @@
  */
 import { CancelledError } from './jobs';
 import type { WorkerErrorData } from './protocol';
+import type { CachedRun } from './resultCache';
 
 const PROGRAMMING_ERRORS = [TypeError, ReferenceError, SyntaxError, RangeError, EvalError, URIError];
 
@@ -52,8 +53,8 @@ export function requireString(params: unknown, key: string): string {
   return v;
 }
 
-/** The CachedRun parameters of the runs that keep finished results: 'cacheDir' a folder path, 'force' true or absent. */
-export function cachedRunParams(params: unknown): { cacheDir?: string; force: boolean } {
+/** The CachedRun parameters of a request, checked: 'cacheDir' a folder path, 'force' true when given as true. */
+export function cachedRunParams(params: unknown): CachedRun {
   const p = params as Record<string, unknown> | null;
   const cacheDir = p?.cacheDir;
   if (cacheDir !== undefined && (typeof cacheDir !== 'string' || cacheDir.length === 0)) throw new WorkerError('bad-input', "Parameter 'cacheDir' must be a folder path.");

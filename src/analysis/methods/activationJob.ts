@@ -11,7 +11,8 @@ import { loadTokenizer } from '../model/tokenizer';
 import { gatherPrompts, type PromptSource } from '../prompts/promptSources';
 import { requireFiniteWeights } from './checkedRead';
 import { activationAnalysis, type ActivationOptions, type ActivationResult, type Threshold, type TokenizedPrompt } from './activation';
-import { cachedPromptRun, promptRunKey, type PromptRunCacheOptions } from './promptRunCache';
+import { cachedPromptRun, promptRunKey } from './promptRunCache';
+import type { CachedRun } from '../resultCache';
 
 export type { PromptSource } from '../prompts/promptSources';
 
@@ -36,7 +37,7 @@ export interface ActivationJobResult extends ActivationResult {
   cached: false | 'memory' | 'disk';
 }
 
-export interface ActivationJobOptions extends Pick<ActivationOptions, 'signal' | 'onProgress' | 'onPartial'>, PromptRunCacheOptions {
+export interface ActivationJobOptions extends Pick<ActivationOptions, 'signal' | 'onProgress' | 'onPartial'>, CachedRun {
   engine?: Engine;
 }
 

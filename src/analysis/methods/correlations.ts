@@ -8,6 +8,7 @@
  */
 import type { Engine } from '../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../jobs';
+import type { CachedRun } from '../resultCache';
 import { transpose } from '../linalg/matrix';
 import { headSlice, kvHeadOf } from '../model/readRole';
 import type { MatrixRole, ModelHandle } from '../model/types';
@@ -61,14 +62,11 @@ export interface CorrelationsResult {
   seconds: number;
 }
 
-export interface CorrelationsContext extends JobContext {
+/** Cached per layer: `force` recomputes every layer and replaces its entry. */
+export interface CorrelationsContext extends JobContext, CachedRun {
   engine: Engine;
   /** Receives each layer's result as soon as it is done. */
   onPartial?: (entry: LayerCorrelations) => void;
-  /** Folder for the on-disk cache (the extension's global storage); memory only without it. */
-  cacheDir?: string;
-  /** Compute every layer anew (cached entries are replaced), as "Run again" asks. */
-  force?: boolean;
 }
 
 const ATTENTION: MatrixRole[] = ['q', 'k', 'v', 'o'];

@@ -20,7 +20,8 @@ import { writePrunedModel, type PruneReport } from './persistencePrune';
 import { perplexity, type PerplexityResult } from './persistencePerplexity';
 import { requireFiniteWeights } from './checkedRead';
 import { countNonFinite } from './nonFinite';
-import { cachedPromptRun, promptRunKey, type PromptRunCacheOptions } from './promptRunCache';
+import { cachedPromptRun, promptRunKey } from './promptRunCache';
+import type { CachedRun } from '../resultCache';
 
 export interface PersistenceJobParams extends PersistenceOptions {
   prompts: PromptSource[];
@@ -40,7 +41,7 @@ export interface PersistenceJobResult extends PersistenceResult {
   cached: false | 'memory' | 'disk';
 }
 
-export interface PersistenceJobOptions extends JobContext, PromptRunCacheOptions {
+export interface PersistenceJobOptions extends JobContext, CachedRun {
   engine: Engine;
 }
 

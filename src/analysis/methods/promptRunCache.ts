@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { modelIdentity } from '../fileIdentity';
 import type { ModelHandle } from '../model/types';
-import { ResultCache } from '../resultCache';
+import { ResultCache, type CachedRun } from '../resultCache';
 import type { ActivationJobResult } from './activationJob';
 import type { PersistenceJobResult } from './persistenceJob';
 
@@ -38,18 +38,11 @@ export async function promptRunKey(kind: PromptRunKind, model: Pick<ModelHandle,
   return `${kind}:v${FORMAT[kind]}#${await modelIdentity(model)}#${digest}`;
 }
 
-export interface PromptRunCacheOptions {
-  /** Folder for finished runs on disk (the extension's global storage); memory only when absent. */
-  cacheDir?: string;
-  /** Compute even when the same model files, prompts and options were analysed before. */
-  force?: boolean;
-}
-
 /**
  * The run under `key`: from the cache when it was finished before (unless forced), otherwise
  * computed by `compute`, stored, and returned with `cached: false`.
  */
-export async function cachedPromptRun<K extends PromptRunKind>(kind: K, key: string, opts: PromptRunCacheOptions, compute: () => Promise<Stored[K]>): Promise<Stored[K] & { cached: false | 'memory' | 'disk' }> {
+export async function cachedPromptRun<K extends PromptRunKind>(kind: K, key: string, opts: CachedRun, compute: () => Promise<Stored[K]>): Promise<Stored[K] & { cached: false | 'memory' | 'disk' }> {
   const cache = caches[kind] as ResultCache<Stored[K]>;
   if (!opts.force) {
     const hit = await cache.get(key, opts.cacheDir);

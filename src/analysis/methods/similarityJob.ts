@@ -5,6 +5,7 @@
  */
 import type { Engine } from '../engine/engine';
 import type { JobContext } from '../jobs';
+import type { CachedRun } from '../resultCache';
 import type { ModelHandle } from '../model/types';
 import { layerSimilarity, pairKey, type LayerSimilarityResult, type PairResult, type SimilarityPlan } from './layerSimilarity';
 import { modelIdentity, readCachedSimilarity, similarityCacheKey, writeCachedSimilarity } from './similarityCache';
@@ -35,11 +36,7 @@ export function clearUnfinishedSimilarityRuns(): void {
  */
 export type SimilarityPartial = { type: 'plan'; plan: SimilarityPlan } | { type: 'pair'; pair: PairResult };
 
-export interface SimilarityJobOptions extends JobContext {
-  /** Folder for results on disk (the extension's global storage); memory only when absent. */
-  cacheDir?: string;
-  /** Compute even when a cached result exists. */
-  force?: boolean;
+export interface SimilarityJobOptions extends JobContext, CachedRun {
   onPartial?: (data: SimilarityPartial) => void;
 }
 

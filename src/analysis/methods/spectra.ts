@@ -7,6 +7,7 @@
  */
 import type { Engine } from '../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../jobs';
+import type { CachedRun } from '../resultCache';
 import { headSlice } from '../model/readRole';
 import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../model/types';
 import { analyzeSpectrum, DEFAULT_SHUFFLE_SEED, type Spectrum, type VectorSide } from './spectrum';
@@ -89,14 +90,11 @@ export interface SpectraResult {
   seconds: number;
 }
 
-export interface SpectraContext extends JobContext {
+/** Cached per matrix: `force` recomputes every matrix and replaces its entry. */
+export interface SpectraContext extends JobContext, CachedRun {
   engine?: Engine;
   /** Receives each matrix's result as soon as it is done. */
   onPartial?: (entry: MatrixSpectra) => void;
-  /** Folder for the on-disk cache (the extension's global storage); memory only without it. */
-  cacheDir?: string;
-  /** Compute every matrix anew (cached entries are replaced), as "Run again" asks. */
-  force?: boolean;
 }
 
 export function resolveSpectraOptions(model: ModelHandle, opts: SpectraOptions): { layers: number[]; kinds: MatrixRole[]; options: SpectraResult['options'] } {
