@@ -18,8 +18,10 @@ export function matrix(rows: number, cols: number, data?: Float32Array): Matrix 
   return { rows, cols, data: d };
 }
 
-export function transpose(m: Matrix): Matrix {
-  const out = new Float32Array(m.rows * m.cols);
+export function transpose(m: Matrix): Matrix;
+export function transpose(m: Matrix64): Matrix64;
+export function transpose(m: Matrix | Matrix64): Matrix | Matrix64 {
+  const out = m.data instanceof Float64Array ? new Float64Array(m.rows * m.cols) : new Float32Array(m.rows * m.cols);
   const B = 64; // cache blocking: a plain double loop thrashes on large matrices
   for (let i0 = 0; i0 < m.rows; i0 += B) {
     for (let j0 = 0; j0 < m.cols; j0 += B) {
@@ -27,7 +29,7 @@ export function transpose(m: Matrix): Matrix {
       for (let i = i0; i < iEnd; i++) for (let j = j0; j < jEnd; j++) out[j * m.rows + i] = m.data[i * m.cols + j];
     }
   }
-  return { rows: m.cols, cols: m.rows, data: out };
+  return { rows: m.cols, cols: m.rows, data: out } as Matrix | Matrix64;
 }
 
 /** Rows r0..r1 (exclusive) as a copy. */

@@ -6,6 +6,7 @@ import { JobContext, throwIfCancelled, yieldToEventLoop } from '../jobs';
 import { divideAndConquer, multiplyPlain, type ColumnEigen } from './tridiagonalDivide';
 import { product, reductionSessions } from './reductionGraphs';
 import { WasmWorkspace } from './wasm/linalgWasm';
+import { transpose } from './matrix';
 
 /**
  * Orders above which vectors come from divide and conquer; its leaves are QL blocks of up to
@@ -27,8 +28,9 @@ export interface TridiagonalEigen {
 
 /** Vectors in the layout asked for: rows (default) or columns (what eigh's back-transformation takes). */
 function withVectors(values: Float64Array, rows: Float64Array | undefined, columns: Float64Array | undefined, n: number, wantColumns: boolean): TridiagonalEigen {
-  if (wantColumns) return { values, vectorColumns: columns ?? transposeSquare(rows as Float64Array, n) };
-  return { values, vectorRows: rows ?? transposeSquare(columns as Float64Array, n) };
+  const flip = (a: Float64Array) => transpose({ rows: n, cols: n, data: a }).data;
+  if (wantColumns) return { values, vectorColumns: columns ?? flip(rows as Float64Array) };
+  return { values, vectorRows: rows ?? flip(columns as Float64Array) };
 }
 
 function notConverged(n: number): Error {
@@ -124,17 +126,4 @@ function unitScale(d: Float64Array, e: Float64Array): number {
   let s = 0;
   for (let i = 0; i < d.length; i++) s = Math.max(s, Math.abs(d[i]), i < e.length ? Math.abs(e[i]) : 0);
   return s > 0 ? 2 ** Math.max(-1022, Math.min(1023, Math.round(Math.log2(s)))) : 1;
-}
-
-/** Aᵀ of a row-major n×n matrix, in cache-sized tiles. */
-function transposeSquare(a: Float64Array, n: number): Float64Array {
-  const t = new Float64Array(n * n);
-  const B = 64;
-  for (let i0 = 0; i0 < n; i0 += B) {
-    for (let j0 = 0; j0 < n; j0 += B) {
-      const i1 = Math.min(n, i0 + B), j1 = Math.min(n, j0 + B);
-      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) t[j * n + i] = a[i * n + j];
-    }
-  }
-  return t;
 }
