@@ -38,7 +38,7 @@ function probeBytes(): Uint8Array {
   return probeModel;
 }
 
-/** Session options every engine session uses for `provider`. */
+/** Session options every onnxruntime session uses for `provider` (the engine's, the eigen reduction's and the model executor's, which add their own settings). */
 export function sessionOptions(provider: string, threads: number): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],

@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { availableParallelism } from 'node:os';
-import { NO_SPINNING } from '../engine/threading';
+import { sessionOptions } from '../engine/providers';
 
 const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
 const INT64 = onnx.TensorProto.DataType.INT64;
@@ -290,15 +290,13 @@ const cache = new Map<number, Promise<ReductionSessions>>();
 export function reductionSessions(threads = availableParallelism()): Promise<ReductionSessions> {
   let s = cache.get(threads);
   if (!s) {
+    const base = sessionOptions('cpu', threads);
     const options: ort.InferenceSession.SessionOptions = {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
+      ...base,
       // GemmTransposeFusion would fold the panel's Transpose(A·vᵀ) into v·Aᵀ, making the big
       // matrix A the operand MLAS packs on every panel, which is what panelGraph avoids (≈ 20%
       // more CPU time per panel at m = 2048, measured).
-      extra: { ...NO_SPINNING, optimization: { disable_specified_optimizers: 'GemmTransposeFusion' } },
+      extra: { ...base.extra, optimization: { disable_specified_optimizers: 'GemmTransposeFusion' } },
     };
     const make = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, options);
     s = (async () => ({

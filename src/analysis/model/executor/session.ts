@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { ElemType } from './ops';
-import { NO_SPINNING } from '../../engine/threading';
+import { sessionOptions } from '../../engine/providers';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -16,10 +16,7 @@ export interface SessionOptions {
 
 export async function createSession(bytes: Uint8Array, elem: ElemType, opts: SessionOptions = {}): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(bytes, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: opts.threads ?? 2,
-    interOpNumThreads: 1,
-    extra: NO_SPINNING,
+    ...sessionOptions('cpu', opts.threads ?? 2),
     // Extended fusions rewrite x·σ(x) into com.microsoft ops that have float32 kernels only.
     graphOptimizationLevel: elem === 'float64' ? 'basic' : 'all',
   });
