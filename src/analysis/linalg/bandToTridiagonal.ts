@@ -76,8 +76,9 @@ export async function bandToTridiagonal(
     ws.f64(abPtr, n * ld).set(band.data);
     const width = Math.max(1, b);
     const scratch = Array.from({ length: threads }, () => ({ v: ws.allocF64(width + 2), w: ws.allocF64(width + 2), s: ws.allocF64(4) }));
-    const progressPtr = ws.alloc(n * 4);
-    ws.i32(progressPtr, n).fill(0);
+    // Per sweep: steps done, then (at n + i) whether the partner thread sleeps waiting on it.
+    const progressPtr = ws.alloc(2 * n * 4);
+    ws.i32(progressPtr, 2 * n).fill(0);
     const keep = opts.keepReflectors === true;
     let count = 0;
     const firstPtr = ws.alloc(keep ? n * 4 : 0);
