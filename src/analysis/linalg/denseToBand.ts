@@ -13,6 +13,7 @@ import { ReductionSessions, TRAILING_SPLIT, f64Tensor, indexTensor } from './red
 /** Below this order the trailing update is one plain Gemm: splitting it saves too little. */
 export const SPLIT_MIN = 256;
 import { WasmWorkspace } from './wasm/linalgWasm';
+import { giveScratch, takeScratch } from './scratchPool';
 
 /** The reflectors of one block: Q_block = I − Vᵀ·T·V acting on rows/columns offset.. of A. */
 export interface ReflectorBlock {
@@ -59,20 +60,28 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
   let m = n;
   let offset = 0;
   const mark = ws.mark();
+  // Work buffers come from the scratch pool (reused by the next reduction in this process) and
+  // go back to it in the finally block, once no ORT run can still write into them.
+  const taken: Float64Array[] = [];
+  const take = (length: number) => {
+    const buffer = takeScratch(length);
+    taken.push(buffer);
+    return buffer;
+  };
   try {
     const panelPtr = ws.allocF64(b * n);
     const tauPtr = ws.allocF64(b);
     const tPtr = ws.allocF64(b * b);
     const scratchPtr = ws.allocF64(b + 2);
     // The next panel's rows, alternating so that the rows being factored are never overwritten.
-    const nextRows = [new Float64Array(b * n), new Float64Array(b * n)];
+    const nextRows = [take(b * n), take(b * n)];
     // Block buffers sized for the first (largest) block and reused: fresh multi-megabyte arrays
     // per block cost page faults and full garbage collections.
     const maxWidth = Math.min(opts.panelsPerBlock, Math.ceil((n - b) / b)) * b;
-    const prBuffer = new Float64Array(2 * maxWidth * n);
-    const qrBuffer = new Float64Array(2 * maxWidth * n);
-    const pTailBuffer = new Float64Array(Math.max(0, n - maxWidth) * 2 * maxWidth);
-    const qTailBuffer = new Float64Array(pTailBuffer.length);
+    const prBuffer = take(2 * maxWidth * n);
+    const qrBuffer = take(2 * maxWidth * n);
+    const pTailBuffer = take(Math.max(0, n - maxWidth) * 2 * maxWidth);
+    const qTailBuffer = take(pTailBuffer.length);
     while (m > b) {
       const panels = Math.min(opts.panelsPerBlock, Math.ceil((m - b) / b));
       const width = panels * b;
@@ -146,7 +155,7 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
       // Rewrite the trailing matrix once for the whole block.
       throwIfCancelled(opts.signal);
       const slot = blockIndex++ % 2;
-      trailing[slot] ??= new Float64Array(r * r);
+      trailing[slot] ??= take(r * r);
       const out = trailing[slot].subarray(0, r * r);
       const A = f64Tensor(cur.subarray(0, m * m), m, m);
       const start = indexTensor(width);
@@ -177,6 +186,7 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
       for (let i = j; i < m; i++) band.data[(offset + j) * ld + (i - j)] = cur[i * m + j];
     }
   } finally {
+    giveScratch(...taken);
     ws.release(mark);
   }
   return { band, blocks: opts.keepReflectors ? blocks : undefined };
