@@ -9,11 +9,11 @@
 import { JobContext, throwIfCancelled } from '../jobs';
 import { SymmetricBand, emptyBand } from './bandToTridiagonal';
 import { ReductionSessions, TRAILING_SPLIT, f64Tensor, indexTensor } from './reductionGraphs';
+import { WasmWorkspace } from './wasm/linalgWasm';
+import { giveScratch, takeScratch } from './scratchPool';
 
 /** Below this order the trailing update is one plain Gemm: splitting it saves too little. */
 export const SPLIT_MIN = 256;
-import { WasmWorkspace } from './wasm/linalgWasm';
-import { giveScratch, takeScratch } from './scratchPool';
 
 /** The reflectors of one block: Q_block = I − Vᵀ·T·V acting on rows/columns offset.. of A. */
 export interface ReflectorBlock {

@@ -41,10 +41,9 @@ export function takeScratch(length: number): Float64Array {
 }
 
 /** Returns buffers from takeScratch; the caller must not use them afterwards. */
-export function giveScratch(...buffers: (Float64Array | undefined)[]): void {
+export function giveScratch(...buffers: Float64Array[]): void {
   touch();
   for (const b of buffers) {
-    if (!b) continue;
     // Keep the whole allocation, not the view that was handed out.
     const whole = new Float64Array(b.buffer, 0, b.buffer.byteLength / 8);
     if (!free.some((f) => f.buffer === whole.buffer)) free.push(whole);
