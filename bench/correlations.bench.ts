@@ -20,7 +20,7 @@ import { openModel } from '../src/analysis/model/openModel';
 import type { ModelHandle } from '../src/analysis/model/types';
 import { normalSource } from '../src/analysis/stats/random';
 
-const STORIES = resolve(__dirname, '..', '..', 'shared', 'models', 'stories260K');
+const STORIES = resolve(__dirname, '..', 'test', 'fixtures', 'models', 'stories260K');
 
 function random(rows: number, cols: number, seed: number, scale = 0.02): Matrix {
   const n = normalSource(seed);

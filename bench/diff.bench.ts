@@ -20,7 +20,7 @@ import { normalSource } from '../src/analysis/stats/random';
 import { writeFixtureModel } from '../test/fixtures/makeModel';
 import { copyModel, lowRank } from '../test/unit/methods/diffHelpers';
 
-const STORIES = resolve(__dirname, '..', '..', 'shared', 'models', 'stories260K');
+const STORIES = resolve(__dirname, '..', 'test', 'fixtures', 'models', 'stories260K');
 
 function summary(r: DiffResult): string {
   const top = [...r.entries].sort((a, b) => b.relChange - a.relChange)[0]!;

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'no
 import { basename, dirname, join, resolve } from 'node:path';
 import { commandExists, keepRunning, repoRoot, startHost } from './vscode-host.mjs';
 
-const STORIES_260K = resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
+const STORIES_260K = resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 const SAMPLE_MODEL = join(repoRoot, 'media', 'sample-model');
 const SAMPLE_WORKSPACE = join(repoRoot, '.cache', 'sample-workspace');
 

@@ -1,5 +1,5 @@
 # Oracle for test/unit/methods/correlationsModel.test.ts: numpy reference values of the weight
-# correlation measures M1-M8 (docs: ../shared/spec/methods.md section 2), computed the plain way:
+# correlation measures M1-M8 (docs/methods.md section 2), computed the plain way:
 # np.corrcoef of flattened matrices, every d x d product formed explicitly, np.corrcoef with
 # np.eye(d), np.linalg.pinv (SVD based) and np.polyfit for the M6 line.
 # Re-run from the repository root with:  python3 test/oracles/correlations.py > test/oracles/correlations.json
@@ -10,7 +10,7 @@
 #   head_dim 4, ff 24): its [out, in] matrices (float32 values) and every measure. The test writes
 #   these matrices into a safetensors model with writeFixtureModel and runs the TypeScript method.
 # - "gpt2": a 1-layer fixture without a gate (d = 16, 4 heads, ff 32): the same, gate measures absent.
-# - "stories260K": every measure of the trained model in ../shared/models/stories260K, read with a
+# - "stories260K": every measure of the trained model in test/fixtures/models/stories260K, read with a
 #   safetensors parser written here, plus the condition number of each layer's up_proj.
 import json
 import os
@@ -20,7 +20,7 @@ import numpy as np
 
 rng = np.random.default_rng(20250611)
 ROOT = os.path.dirname(os.path.abspath(__file__))
-STORIES = os.path.join(ROOT, '..', '..', '..', 'shared', 'models', 'stories260K', 'model.safetensors')
+STORIES = os.path.join(ROOT, '..', 'fixtures', 'models', 'stories260K', 'model.safetensors')
 
 
 def f32(x):

@@ -2,7 +2,7 @@
 """Independent float64 numpy forward pass of Llama-family decoder models (oracle for the executor).
 
 Re-run:  python3 test/oracles/llama_forward.py   (writes test/oracles/llama_forward.json)
-Needs numpy only, and reads ../shared/models/stories260K/model.safetensors (path relative to the repo
+Needs numpy only, and reads test/fixtures/models/stories260K/model.safetensors (path relative to the repo
 root; override with STORIES260K=/path/to/folder).
 
 Written from the Hugging Face `transformers` modelling code (LlamaForCausalLM, MistralForCausalLM,
@@ -28,7 +28,7 @@ import struct
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-STORIES = os.environ.get('STORIES260K', os.path.join(ROOT, '..', 'shared', 'models', 'stories260K'))
+STORIES = os.environ.get('STORIES260K', os.path.join(ROOT, 'test', 'fixtures', 'models', 'stories260K'))
 
 
 # ----------------------------------------------------------------------------- weights

@@ -10,7 +10,7 @@
 # and spectral metrics of small fixed matrices; a power-law fit by a direct numpy implementation of
 # the same rule (MLE alpha, x_min by minimum two-sided KS distance over distinct values leaving >= 10
 # tail values); Jensen-Shannon distances; head spectra, per-layer randomness and whole-matrix
-# power-law fits of the trained stories260K model (read from ../shared/models/stories260K).
+# power-law fits of the trained stories260K model (read from test/fixtures/models/stories260K).
 import json
 import math
 
@@ -227,13 +227,13 @@ for name, rows, cols, spike in [("wide 12x30", 12, 30, 0), ("tall 40x16", 40, 16
         "metrics": spectral_metrics(w, seed),
     })
 
-# --- the trained stories260K model (../shared/models/stories260K beside the repository) --------------
+# --- the trained stories260K model (test/fixtures/models/stories260K) --------------
 def stories_oracle():
     """Head slices per methods.md (q/k/v rows h*hd.., o columns h*hd.. transposed to [hd, d]): singular
     values and right-vector KS p of a few heads, and the head-averaged mean KS p per layer of q, k, v, o."""
     import os
     import struct
-    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "models", "stories260K")
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "models", "stories260K")
     raw = open(os.path.join(folder, "model.safetensors"), "rb").read()
     n = struct.unpack("<Q", raw[:8])[0]
     header = json.loads(raw[8:8 + n])

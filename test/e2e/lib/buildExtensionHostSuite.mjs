@@ -33,7 +33,7 @@ export async function buildExtensionHostSuite(repoRoot) {
  * suite finds them through vscode.workspace.workspaceFolders[0].
  */
 export function prepareExtensionHostWorkspace(repoRoot, dir) {
-  const stories = join(repoRoot, '..', 'shared', 'models', 'stories260K');
+  const stories = join(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
   if (!existsSync(join(stories, 'model.safetensors'))) throw new Error(`the stories260K model is missing at ${stories}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'broken'), { recursive: true });

@@ -41,8 +41,8 @@ export function paletteTitle(id: string): string {
   return cmd.category ? `${cmd.category}: ${cmd.title}` : cmd.title;
 }
 
-/** The real trained model every checkout has beside it (../shared/models/stories260K). */
-export const STORIES_260K = resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
+/** The real trained model committed under test/fixtures/models/stories260K. */
+export const STORIES_260K = resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 /** The project's own trained sample model (`npm run train-sample` writes it). */
 export const SAMPLE_MODEL = join(repoRoot, 'media', 'sample-model');
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const cli = path.join(repoRoot, 'dist', 'cli.js');
-const model = path.resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
+const model = path.resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 
 function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });

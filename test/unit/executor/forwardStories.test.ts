@@ -10,7 +10,7 @@ import { executorFor } from '../../../src/analysis/model/executor/index';
 // the independent numpy forward (test/oracles/llama_forward.py); then `layer-lens forward` as a
 // user runs it (the built dist/cli.js), on stories260K and on the bundled sample model.
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const stories = path.resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
+const stories = path.resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 const sample = path.join(repoRoot, 'media', 'sample-model');
 const oracle = JSON.parse(readFileSync(path.join(__dirname, '../../oracles/llama_forward.json'), 'utf8')).stories260K;
 const cli = path.join(repoRoot, 'dist', 'cli.js');

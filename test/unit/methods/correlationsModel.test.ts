@@ -23,7 +23,7 @@ import { randomMatrix } from '../engine/random';
 import { refLayer } from './correlationsReference';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const stories = path.resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
+const stories = path.resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 
 interface OracleLayer {
   heads: { head: number; kvHead: number; M1: number; M2: number; M3: number; M4: number; M5: number }[];

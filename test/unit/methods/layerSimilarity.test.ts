@@ -21,7 +21,7 @@ import { writeSafetensors } from '../../fixtures/safetensorsWriter';
 import { randomMatrix } from '../engine/random';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const stories = path.resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
+const stories = path.resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 const cpu = () => getEngine({ providers: ['cpu'], threads: 1 });
 
 let dir: string;

@@ -18,7 +18,7 @@ import type { ModelHandle } from '../../../src/analysis/model/types';
 import { writeFixtureModel } from '../../fixtures/makeModel';
 import { oracle, assertClose } from '../stats/oracle';
 
-const stories = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'models', 'stories260K');
+const stories = path.resolve(__dirname, '..', '..', 'fixtures', 'models', 'stories260K');
 const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
 const spikes = (r: SpectraResult) => r.entries.reduce((a, e) => a + (e.spectrum.mp?.spikes ?? 0), 0);
 

@@ -12,7 +12,7 @@ import { summarize, tensorStats } from '../../../src/analysis/model/summary';
 import { MATRIX_ROLES, type ModelHandle } from '../../../src/analysis/model/types';
 import { writeSafetensors } from '../../fixtures/safetensorsWriter';
 
-const STORIES = join(__dirname, '../../../../shared/models/stories260K');
+const STORIES = join(__dirname, '../../fixtures/models/stories260K');
 let root = '';
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'll-stats-'));

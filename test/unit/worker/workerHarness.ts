@@ -10,7 +10,7 @@ import { WorkerConnection, type WorkerConnectionOptions } from '../../../src/ext
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 /** CI has shared/ beside the clone; the same layout holds on the development machine. */
-export const stories260K = path.resolve(repoRoot, '..', 'shared', 'models', 'stories260K');
+export const stories260K = path.resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 
 export function startWorker(options: Partial<WorkerConnectionOptions> = {}): WorkerConnection {
   return new WorkerConnection({
