@@ -8,10 +8,10 @@ import type { ActivationResult } from '../../src/analysis/methods/activation';
 import type { ActivationJobResult } from '../../src/analysis/methods/activationJob';
 import type { ActivationPanelOptions } from '../../src/analysis/methods/activationOptions';
 import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
-import { startAnalysisPanel } from '../shared/analysisShell';
-import { cachedNote, formatPercent, formatValue, h, replaceChildren } from '../shared/dom';
-import { renderPlot } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { startAnalysisPanel } from '../common/analysisShell';
+import { cachedNote, formatPercent, formatValue, h, replaceChildren } from '../common/dom';
+import { renderPlot } from '../common/plot';
+import type { Theme } from '../common/theme';
 import { fractionPlot, similarityPlot, sparsityPlot } from './plots';
 
 function numberInput(value: number | undefined, testid: string, label: string, step = 'any'): HTMLInputElement {

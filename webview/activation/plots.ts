@@ -4,7 +4,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import type { ActivationResult } from '../../src/analysis/methods/activation';
-import type { Theme } from '../shared/theme';
+import type { Theme } from '../common/theme';
 
 export function fractionPlot(r: ActivationResult, theme: Theme): Plot.PlotOptions {
   const rows = r.activatedShare.flatMap((shares, layer) => shares.map((share, i) => ({ layer, kind: r.roles[i], share })));

@@ -9,9 +9,9 @@
 import type { CorrelationsOptions, CorrelationsResult, LayerCorrelations } from '../../src/analysis/methods/correlations';
 import { HEAD_LABELS, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES, type HeadMeasure } from '../../src/analysis/methods/correlationsNames';
 import type { HeadValues } from '../../src/analysis/methods/correlationsValues';
-import { startAnalysisPanel } from '../shared/analysisShell';
-import { formatValue, h, replaceChildren } from '../shared/dom';
-import type { Theme } from '../shared/theme';
+import { startAnalysisPanel } from '../common/analysisShell';
+import { formatValue, h, replaceChildren } from '../common/dom';
+import type { Theme } from '../common/theme';
 import { describeValues, drawHeatmap, drawM6, drawValues } from './plots';
 import { axes, headCells, mlpCells, scatterPoints, symmetricDomain, type CorrCell } from './viewModel';
 

@@ -8,10 +8,10 @@
 import * as Plot from '@observablehq/plot';
 import type { HeadValues } from '../../src/analysis/methods/correlationsValues';
 import type { Regression } from '../../src/analysis/methods/correlationsRegression';
-import { formatValue } from '../shared/dom';
-import { addHatchPattern, HATCH_FILL } from '../shared/hatch';
-import { renderPlot } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { formatValue } from '../common/dom';
+import { addHatchPattern, HATCH_FILL } from '../common/hatch';
+import { renderPlot } from '../common/plot';
+import type { Theme } from '../common/theme';
 import { regressionSegment, type CorrCell, type ScatterPoint } from './viewModel';
 
 const WIDTH = 270;

@@ -9,11 +9,11 @@
 import type { DiffOptions, DiffResult } from '../../src/analysis/methods/diff';
 import type { MatrixDiff } from '../../src/analysis/methods/diffMatrix';
 import type { EmbeddingDiff } from '../../src/analysis/methods/diffEmbeddings';
-import { startAnalysisPanel } from '../shared/analysisShell';
-import { formatValue, h, replaceChildren } from '../shared/dom';
-import { addHatchPattern } from '../shared/hatch';
-import { renderPlot } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { startAnalysisPanel } from '../common/analysisShell';
+import { formatValue, h, replaceChildren } from '../common/dom';
+import { addHatchPattern } from '../common/hatch';
+import { renderPlot } from '../common/plot';
+import type { Theme } from '../common/theme';
 import { DELTA_METRICS, deltaCells, deltaMetric, flaggedCells, SIDE_METRICS, sideCells, sideMetric, sharedDomain, signedDomain } from './metrics';
 import { annotateCells, deltaHistogramPlot, heatmapPlot, rowChangePlot, singularValuesPlot } from './plots';
 import { CellSync, type CellKey } from './sync';

@@ -2,11 +2,11 @@
  * Plot specifications of the checkpoint-diff panel: a compact layer × kind heatmap (three of them
  * stand side by side), the histogram of a delta's entries, and the delta's singular values.
  */
-import { HATCH_FILL } from '../shared/hatch';
+import { HATCH_FILL } from '../common/hatch';
 import * as Plot from '@observablehq/plot';
 import type { HistogramBin } from '../../src/analysis/methods/diffMetrics';
-import { histogramOptions } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { histogramOptions } from '../common/plot';
+import type { Theme } from '../common/theme';
 import type { Cell } from './metrics';
 
 const KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];

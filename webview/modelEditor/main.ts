@@ -4,10 +4,10 @@
  * the messages of panelProtocol.ts; remembers filter, open groups and selection across reloads.
  */
 import type { ModelEditorFromWebview, ModelEditorToWebview } from '../../src/analysis/panelProtocol';
-import { h, replaceChildren } from '../shared/dom';
-import { onThemeChange, readTheme } from '../shared/theme';
-import { registerToolkit } from '../shared/toolkit';
-import { hostChannel } from '../shared/vscodeApi';
+import { h, replaceChildren } from '../common/dom';
+import { onThemeChange, readTheme } from '../common/theme';
+import { registerToolkit } from '../common/toolkit';
+import { hostChannel } from '../common/vscodeApi';
 import { renderOverview } from './overview';
 import { StatsPane } from './statsPane';
 import { statsModel } from './statsView';

@@ -1,5 +1,5 @@
 /** The top of the model editor: architecture, config highlights, parameter counts by dtype and role. */
-import { formatBytes, formatCount, formatPercent, h } from '../shared/dom';
+import { formatBytes, formatCount, formatPercent, h } from '../common/dom';
 import type { CountRow, EditorModel } from './viewModel';
 
 function countTable(title: string, rows: CountRow[], total: number, withBytes: boolean): HTMLElement {

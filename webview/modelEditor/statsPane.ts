@@ -3,10 +3,10 @@
  * histogram (Observable Plot), with progress and Cancel while the worker streams the tensor, and
  * PNG/SVG/CSV/JSON export. Non-finite values are counted and flagged, never plotted.
  */
-import { formatBytes, formatCount, formatPercent, formatValue, h, replaceChildren } from '../shared/dom';
-import { exportImage } from '../shared/export';
-import { histogramOptions, renderPlot } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { formatBytes, formatCount, formatPercent, formatValue, h, replaceChildren } from '../common/dom';
+import { exportImage } from '../common/export';
+import { histogramOptions, renderPlot } from '../common/plot';
+import type { Theme } from '../common/theme';
 import type { StatsModel, TensorRow } from './viewModel';
 
 export interface StatsActions {

@@ -4,7 +4,7 @@
  * of which must match). Rows of a closed group are built only when it opens, so an 8B model's
  * few thousand tensors cost nothing until looked at.
  */
-import { formatBytes, formatCount, h } from '../shared/dom';
+import { formatBytes, formatCount, h } from '../common/dom';
 import type { TensorGroup, TensorRow } from './viewModel';
 
 export interface TreeState {

@@ -8,10 +8,10 @@ import type { PersistenceJobResult, PruneJobResult } from '../../src/analysis/me
 import type { PersistencePanelOptions } from '../../src/analysis/methods/persistenceOptions';
 import { pruningSuggestion } from '../../src/analysis/methods/persistenceDescriptors';
 import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
-import { startAnalysisPanel } from '../shared/analysisShell';
-import { cachedNote, formatValue, h, replaceChildren } from '../shared/dom';
-import { renderPlot } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { startAnalysisPanel } from '../common/analysisShell';
+import { cachedNote, formatValue, h, replaceChildren } from '../common/dom';
+import { renderPlot } from '../common/plot';
+import type { Theme } from '../common/theme';
 import { averagePlot, barcodePlot, baselinePlot, bettiPlot, heatmapPlot } from './plots';
 
 let dim = 1;

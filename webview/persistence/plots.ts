@@ -5,8 +5,8 @@
  */
 import * as Plot from '@observablehq/plot';
 import type { PersistenceResult } from '../../src/analysis/methods/persistence';
-import type { Theme } from '../shared/theme';
-import { heatmapOptions } from '../shared/plot';
+import type { Theme } from '../common/theme';
+import { heatmapOptions } from '../common/plot';
 
 /** Short cloud labels for axes: decoder layers by index, the final norm as 'norm'. */
 export function cloudLabel(r: PersistenceResult, l: number): string {

@@ -6,8 +6,8 @@
 import * as Plot from '@observablehq/plot';
 import type { ClusterResult } from '../../src/analysis/methods/clusters';
 import { INDEX_LABELS, type SimilarityIndex } from '../../src/analysis/methods/similarityNames';
-import { renderPlot } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { renderPlot } from '../common/plot';
+import type { Theme } from '../common/theme';
 import { adjacentSeries, type SimilarityView } from './viewModel';
 
 export function drawAdjacent(container: HTMLElement, view: SimilarityView, index: SimilarityIndex, clusters: ClusterResult, theme: Theme, chance?: number): void {

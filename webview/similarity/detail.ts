@@ -7,9 +7,9 @@ import * as Plot from '@observablehq/plot';
 import type { DocsSide, PairResult } from '../../src/analysis/methods/layerSimilarity';
 import { INDEX_LABELS } from '../../src/analysis/methods/similarityNames';
 import { gumbelDensity } from '../../src/analysis/stats/gumbel';
-import { formatValue, h, replaceChildren } from '../shared/dom';
-import { renderPlot } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { formatValue, h, replaceChildren } from '../common/dom';
+import { renderPlot } from '../common/plot';
+import type { Theme } from '../common/theme';
 import { layerLabel, type SimilarityView } from './viewModel';
 
 /** Bars and the density curve (in counts per bar) of one side. */

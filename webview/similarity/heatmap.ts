@@ -8,10 +8,10 @@
 import * as Plot from '@observablehq/plot';
 import type { ClusterResult } from '../../src/analysis/methods/clusters';
 import { INDEX_LABELS, type SimilarityIndex } from '../../src/analysis/methods/similarityNames';
-import { formatValue } from '../shared/dom';
-import { addHatchPattern, HATCH_FILL } from '../shared/hatch';
-import { renderPlot } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { formatValue } from '../common/dom';
+import { addHatchPattern, HATCH_FILL } from '../common/hatch';
+import { renderPlot } from '../common/plot';
+import type { Theme } from '../common/theme';
 import { colourDomain, heatCells, isSigned, layerLabel, valueAt, type HeatCell, type SimilarityView } from './viewModel';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';

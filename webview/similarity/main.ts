@@ -12,9 +12,9 @@ import type { SimilarityJobResult, SimilarityPartial } from '../../src/analysis/
 import type { SimilaritySettings } from '../../src/analysis/methods/similarityOptions';
 import { INDEX_LABELS, ORIENTATIONS, SIMILARITY_INDICES, type SimilarityIndex } from '../../src/analysis/methods/similarityNames';
 import { MATRIX_ROLES } from '../../src/analysis/model/types';
-import { startAnalysisPanel } from '../shared/analysisShell';
-import { formatValue, h, replaceChildren } from '../shared/dom';
-import type { Theme } from '../shared/theme';
+import { startAnalysisPanel } from '../common/analysisShell';
+import { formatValue, h, replaceChildren } from '../common/dom';
+import type { Theme } from '../common/theme';
 import { drawAdjacent } from './adjacent';
 import { drawPairDetail } from './detail';
 import { drawHeatmap } from './heatmap';

@@ -7,10 +7,10 @@
 import type { FlaggedSpectra, MatrixSpectra, SpectraOptions, SpectraResult } from '../../src/analysis/methods/spectra';
 import type { Spectrum } from '../../src/analysis/methods/spectrum';
 import { fitPowerLaw } from '../../src/analysis/stats/powerLaw';
-import { startAnalysisPanel } from '../shared/analysisShell';
-import { h, replaceChildren, formatValue } from '../shared/dom';
-import { renderPlot } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { startAnalysisPanel } from '../common/analysisShell';
+import { h, replaceChildren, formatValue } from '../common/dom';
+import { renderPlot } from '../common/plot';
+import type { Theme } from '../common/theme';
 import { depthSeries, heatmapCells, metricById, METRICS } from './metrics';
 import { annotateCells, depthPlot, heatmapPlot, histogramPlot } from './plots';
 import { createTailView, type TailView } from './tailPlot';

@@ -5,9 +5,9 @@
 import * as Plot from '@observablehq/plot';
 import type { Spectrum } from '../../src/analysis/methods/spectrum';
 import { marchenkoPastur, mpCurve } from '../../src/analysis/stats/marchenkoPastur';
-import { addHatchPattern, HATCH_FILL } from '../shared/hatch';
-import { lineOptions } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { addHatchPattern, HATCH_FILL } from '../common/hatch';
+import { lineOptions } from '../common/plot';
+import type { Theme } from '../common/theme';
 import type { Cell, MetricDef } from './metrics';
 
 const KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];

@@ -5,9 +5,9 @@
  */
 import * as Plot from '@observablehq/plot';
 import { fitPowerLaw, fitPowerLawAt, positiveSorted, type PowerLawFit } from '../../src/analysis/stats/powerLaw';
-import { h, replaceChildren, formatValue } from '../shared/dom';
-import { renderPlot } from '../shared/plot';
-import type { Theme } from '../shared/theme';
+import { h, replaceChildren, formatValue } from '../common/dom';
+import { renderPlot } from '../common/plot';
+import type { Theme } from '../common/theme';
 
 type ScaleWithInvert = { invert?: (v: number) => number; apply?: (v: number) => number };
 type PlotElement = (SVGSVGElement | HTMLElement) & { scale?: (name: string) => ScaleWithInvert | undefined };

@@ -2,7 +2,7 @@
  * The HTML shell of every Layer Lens webview: a strict Content Security Policy (nothing remote,
  * scripts only with this page's nonce, styles and fonts only from the extension's media), the
  * panel's CSS and its bundle from media/dist/. Plot's generated <style> elements get the nonce too
- * (webview/shared/plot.ts), and the toolkit (FAST) finds it in the csp-nonce meta tag, so no
+ * (webview/common/plot.ts), and the toolkit (FAST) finds it in the csp-nonce meta tag, so no
  * 'unsafe-inline' is needed anywhere.
  */
 import { existsSync } from 'node:fs';

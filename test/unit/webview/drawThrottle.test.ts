@@ -1,10 +1,10 @@
-// The streaming-redraw throttle of every analysis panel (webview/shared/drawThrottle.ts), driven
+// The streaming-redraw throttle of every analysis panel (webview/common/drawThrottle.ts), driven
 // by a simulated clock: draws cost simulated main-thread time, and the schedule must keep their
 // share of the thread at or under the requested share, coalesce requests, and never drop the
 // last state.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { drawThrottle, type DrawClock } from '../../../webview/shared/drawThrottle';
+import { drawThrottle, type DrawClock } from '../../../webview/common/drawThrottle';
 
 /** A discrete-event clock: timers and "next frame" callbacks fire in time order as `advance` runs. */
 class SimClock implements DrawClock {
