@@ -2,11 +2,9 @@
 //
 // onnxruntime-node ships its CPU and WebGPU providers in the npm package, but the CUDA provider
 // libraries (libonnxruntime_providers_cuda.so and friends, ~hundreds of MB) are downloaded from
-// NuGet by the package's own install script. This project's .npmrc skips that download
-// (`onnxruntime-node-install=skip`) so that `npm ci` works offline. This script runs the same
-// install script on purpose, with the flag it reads set to the CUDA flavour:
-// ONNXRUNTIME_NODE_INSTALL=cuda12 (checked before npm's `npm_config_onnxruntime_node_install`,
-// which the .npmrc sets to "skip" while npm runs this script).
+// NuGet by the package's own install script. This project's .npmrc sets `ignore-scripts=true` so
+// that `npm ci` works offline; this script runs that install script on purpose, with the flag it
+// reads set to the CUDA flavour (ONNXRUNTIME_NODE_INSTALL=cuda12).
 // Needs: Linux x64, network access to api.nuget.org, and a CUDA 12 + cuDNN 9 runtime to use it.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

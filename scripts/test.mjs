@@ -11,11 +11,14 @@ const filter = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 
 function run(label, cmd, args, opts = {}) {
   console.log(`\n=== ${label}: ${cmd} ${args.join(' ')}`);
+  const t0 = Date.now();
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.status !== 0) {
-    console.error(`\n${label} failed (exit ${r.status ?? r.signal})`);
+    console.error(`\n${label} failed (exit ${r.status ?? r.signal}) after ${seconds} s`);
     process.exit(r.status || 1);
   }
+  console.log(`=== ${label} done in ${seconds} s`);
 }
 
 function findTests(dir) {
@@ -27,14 +30,19 @@ function findTests(dir) {
   });
 }
 
-// Name a missing prerequisite of the end-to-end stage now, not only after minutes of unit tests.
-if (!unitOnly && existsSync(join(root, 'test', 'e2e', 'lib', 'prerequisites.mjs'))) {
-  const { missingPrerequisites } = await import('../test/e2e/lib/prerequisites.mjs');
-  const missing = missingPrerequisites(root);
-  if (missing.length) {
-    const bar = '!'.repeat(78);
-    console.error(`${bar}\n!! The end-to-end stage at the end of this run will FAIL: this machine is missing\n${missing.map((m) => `!!   - ${m}`).join('\n')}\n${bar}`);
+// Set up what the real-VS-Code stage needs before anything else, so a machine that cannot run it
+// (not root and missing Debian packages, an unsupported Node.js major) stops now with the one
+// command to run, not after minutes of unit tests.
+if (!unitOnly) {
+  const t0 = Date.now();
+  const { prepareEndToEnd } = await import('../test/e2e/lib/prerequisites.mjs');
+  try {
+    await prepareEndToEnd(root);
+  } catch (err) {
+    console.error(`\nnpm test: the end-to-end stage cannot run on this machine.\n${err.message}\n(\`npm run test:unit\` runs the unit tests alone.)`);
+    process.exit(1);
   }
+  console.log(`=== prerequisites ready (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
 run('typecheck', 'npx', ['tsc', '-p', '.', '--noEmit']);

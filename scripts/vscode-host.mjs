@@ -1,7 +1,7 @@
-// A real VS Code for `npm start` and the end-to-end tests: code-server 4.100.3 (VS Code 1.100.3, the
-// last release for Node 20) installed into .cache/code-server/ on first use, started on 127.0.0.1
-// with scratch user-data/extensions/XDG dirs, Layer Lens loaded as the development extension through
-// the workbench URL payload (code-server does not accept --extensionDevelopmentPath).
+// A real VS Code for `npm start` and the end-to-end tests: code-server (the release for this Node.js
+// major, scripts/lib/code-server-release.mjs) installed into .cache/code-server/ on first use, started
+// on 127.0.0.1 with scratch user-data/extensions/XDG dirs, Layer Lens loaded as the development
+// extension through the workbench URL payload (code-server does not accept --extensionDevelopmentPath).
 //
 // CLI:  node scripts/vscode-host.mjs install          install (or verify) code-server, then exit
 //       node scripts/vscode-host.mjs [folder]         start it and print the workbench URL
@@ -12,25 +12,25 @@ import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync, statSync } 
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { arch, platform } from 'node:os';
+import { codeServerRelease } from './lib/code-server-release.mjs';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const CODE_SERVER_VERSION = '4.100.3';
+/** Resolved lazily: an unsupported Node major fails when code-server is needed, not on import. */
+const release = () => codeServerRelease();
+export const codeServerVersion = () => release().version;
 const cacheDir = join(repoRoot, '.cache');
 const installDir = join(cacheDir, 'code-server');
-const installedMarker = join(installDir, `.installed-${CODE_SERVER_VERSION}`);
+const installedMarker = () => join(installDir, `.installed-${codeServerVersion()}`);
 const packageDir = join(installDir, 'node_modules', 'code-server');
 const entryPoint = join(packageDir, 'out', 'node', 'entry.js');
 
 // The native modules code-server's postinstall builds or fetches. npm 11 gates dependency install
 // scripts behind an allow-list; listing them keeps the install working under --strict-allow-scripts.
-const OUTER_SCRIPTS = { [`code-server@${CODE_SERVER_VERSION}`]: true, argon2: true };
+const outerScripts = () => ({ [`code-server@${codeServerVersion()}`]: true, argon2: true });
 const VSCODE_SCRIPTS = [
   '@parcel/watcher', '@vscode/deviceid', '@vscode/ripgrep', '@vscode/spdlog', '@vscode/windows-process-tree',
   '@vscode/windows-registry', 'kerberos', 'native-watchdog', 'node-pty',
 ];
-// @vscode/ripgrep 1.15.11 downloads this asset from GitHub unless it is already in its cache.
-const RIPGREP_PACKAGE = '1.15.11';
-const RIPGREP_ASSET_VERSION = 'v13.0.0-10';
 
 export function commandExists(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
@@ -52,7 +52,7 @@ function ripgrepTarget() {
 /** Why the install cannot work offline here, or null. Checked before npm starts (it takes minutes). */
 function missingInstallPrerequisites() {
   const missing = [];
-  // kerberos 2.1.1 has no prebuilt binary for Node 20 here, so node-gyp compiles it against krb5's headers.
+  // kerberos 2.1.1 has no prebuilt binary for this Node here, so node-gyp compiles it against krb5's headers.
   const krbHeader = ['/usr/include/gssapi/gssapi.h', '/usr/include/krb5.h'].some((p) => existsSync(p));
   if (platform() === 'linux' && !krbHeader) {
     missing.push('the Kerberos headers (kerberos builds from source): run `apt-get install -y libkrb5-dev`');
@@ -71,17 +71,23 @@ function missingInstallPrerequisites() {
   return missing;
 }
 
-/** Puts Debian's `rg` where @vscode/ripgrep's postinstall looks for its download cache. */
+/**
+ * Puts Debian's `rg` where each @vscode/ripgrep version the release may install looks for its
+ * download cache ($TMPDIR/vscode-ripgrep-cache-<package version>/ripgrep-<asset>-<target>.tar.gz),
+ * so its postinstall never goes to GitHub.
+ */
 function seedRipgrepCache(tmpDir) {
   const target = ripgrepTarget();
   if (!target) return;
-  const seedDir = join(tmpDir, `vscode-ripgrep-cache-${RIPGREP_PACKAGE}`);
-  const asset = join(seedDir, `ripgrep-${RIPGREP_ASSET_VERSION}-${target}.tar.gz`);
-  if (existsSync(asset)) return;
-  mkdirSync(seedDir, { recursive: true });
   const rg = spawnSync('sh', ['-c', 'command -v rg'], { encoding: 'utf8' }).stdout.trim();
-  const r = spawnSync('tar', ['czf', asset, '-C', dirname(rg), 'rg']);
-  if (r.status !== 0) fail(`could not pack ${rg} into ${asset}: ${r.stderr}`);
+  for (const { pkg, asset: assetVersion } of release().ripgrep) {
+    const seedDir = join(tmpDir, `vscode-ripgrep-cache-${pkg}`);
+    const asset = join(seedDir, `ripgrep-${assetVersion}-${target}.tar.gz`);
+    if (existsSync(asset)) continue;
+    mkdirSync(seedDir, { recursive: true });
+    const r = spawnSync('tar', ['czf', asset, '-C', dirname(rg), 'rg']);
+    if (r.status !== 0) fail(`could not pack ${rg} into ${asset}: ${r.stderr}`);
+  }
 }
 
 function runNpm(args, cwd, env, log) {
@@ -95,7 +101,7 @@ function runNpm(args, cwd, env, log) {
 }
 
 export function isCodeServerInstalled() {
-  return existsSync(installedMarker) && existsSync(entryPoint);
+  return existsSync(installedMarker()) && existsSync(entryPoint);
 }
 
 /**
@@ -108,10 +114,10 @@ export function ensureCodeServer({ log = (m) => console.log(m) } = {}) {
   if (isCodeServerInstalled()) return entryPoint;
   const missing = missingInstallPrerequisites();
   if (missing.length) {
-    fail(`cannot install code-server ${CODE_SERVER_VERSION} (needed to run VS Code here); missing:\n  - ${missing.join('\n  - ')}`);
+    fail(`cannot install code-server ${codeServerVersion()} (needed to run VS Code here); missing:\n  - ${missing.join('\n  - ')}`);
   }
   const t0 = Date.now();
-  log(`Installing code-server ${CODE_SERVER_VERSION} into ${installDir} (first run only, about 1-3 minutes)...`);
+  log(`Installing code-server ${codeServerVersion()} into ${installDir} (first run only, about 1-3 minutes)...`);
   rmSync(installDir, { recursive: true, force: true });
   const tmpDir = join(cacheDir, 'tmp');
   mkdirSync(installDir, { recursive: true });
@@ -121,12 +127,15 @@ export function ensureCodeServer({ log = (m) => console.log(m) } = {}) {
     name: 'layer-lens-code-server',
     private: true,
     description: 'code-server for Layer Lens `npm start` and e2e tests (scripts/vscode-host.mjs)',
-    dependencies: { 'code-server': CODE_SERVER_VERSION },
-    allowScripts: OUTER_SCRIPTS,
+    dependencies: { 'code-server': codeServerVersion() },
+    allowScripts: outerScripts(),
   }, null, 2));
 
   const env = {
     ...process.env,
+    // npm exports the project's .npmrc to the scripts it runs (npm test/start); code-server's own
+    // install must run its native modules' install scripts.
+    npm_config_ignore_scripts: 'false',
     TMPDIR: tmpDir, // where @vscode/ripgrep looks for its seeded download
     npm_config_yes: 'true', // node-pty's install runs `npx node-gyp`, which must not prompt
     npm_config_unsafe_perm: 'true', // code-server's postinstall.sh refuses to run as root without it
@@ -150,8 +159,8 @@ export function ensureCodeServer({ log = (m) => console.log(m) } = {}) {
 
   const problems = verifyInstall();
   if (problems.length) fail(`code-server installed but incomplete:\n  - ${problems.join('\n  - ')}`);
-  writeFileSync(installedMarker, `${new Date().toISOString()}\n`);
-  log(`code-server ${CODE_SERVER_VERSION} installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  writeFileSync(installedMarker(), `${new Date().toISOString()}\n`);
+  log(`code-server ${codeServerVersion()} installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   return entryPoint;
 }
 
@@ -380,13 +389,13 @@ async function main() {
   const [cmd, ...rest] = process.argv.slice(2);
   if (cmd === 'install') {
     ensureCodeServer();
-    console.log(`code-server ${CODE_SERVER_VERSION} ready: ${entryPoint}`);
+    console.log(`code-server ${codeServerVersion()} ready: ${entryPoint}`);
     return;
   }
   const folder = cmd ? resolve(cmd) : repoRoot;
   if (!existsSync(folder) || !statSync(folder).isDirectory()) fail(`not a folder: ${folder}`);
   const host = await startHost({ folder, profileDir: join(cacheDir, 'vscode-host', 'cli') });
-  console.log(`\nVS Code (code-server ${CODE_SERVER_VERSION}) with Layer Lens loaded:\n\n  ${host.url}\n\nCtrl-C stops it.`);
+  console.log(`\nVS Code (code-server ${codeServerVersion()}) with Layer Lens loaded:\n\n  ${host.url}\n\nCtrl-C stops it.`);
   keepRunning(host);
   void rest;
 }

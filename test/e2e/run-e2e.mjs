@@ -1,6 +1,6 @@
-// End-to-end tests of Layer Lens in a real VS Code: code-server 4.100.3 driven through Debian's
-// Chromium with playwright-core. `npm test` runs this after the unit tests.
-//   1. checks prerequisites and names any missing piece with the command that installs it;
+// End-to-end tests of Layer Lens in a real VS Code: code-server (the release for this Node.js major)
+// driven through Chromium (the system's, or the one bundled in @sparticuz/chromium) with playwright-core. `npm test` runs this after the unit tests.
+//   1. sets up its prerequisites (test/e2e/lib/prerequisites.mjs) or names what is missing;
 //   2. installs (first run) and starts code-server with Layer Lens as the development extension;
 //   3. runs the extension-host mocha suite (test/e2e/extension-host/) through extensionTestsPath,
 //      its exit code coming back through window.codeAutomationExit;
@@ -43,11 +43,15 @@ async function main() {
     process.exit(results.failed > 0 ? 1 : 0);
   };
 
-  const { missingPrerequisites, chromiumPath } = await import('./lib/prerequisites.mjs');
-  const missing = missingPrerequisites(repoRoot);
-  if (missing.length) {
+  const { prepareEndToEnd } = await import('./lib/prerequisites.mjs');
+  let chromiumPath;
+  try {
+    const ready = await prepareEndToEnd(repoRoot);
+    chromiumPath = ready.chromium;
+    console.log(`Chromium: ${chromiumPath} (${ready.chromiumSource})`);
+  } catch (err) {
     const bar = '!'.repeat(78);
-    console.error(`\n${bar}\n!! The end-to-end tests cannot run: this machine is missing\n${missing.map((m) => `!!   - ${m}`).join('\n')}\n${bar}`);
+    console.error(`\n${bar}\n!! The end-to-end tests cannot run on this machine:\n!! ${err.message.split('\n').join('\n!! ')}\n${bar}`);
     results.failed += 1;
     finish(' (prerequisites missing)');
     return;
@@ -93,7 +97,7 @@ async function main() {
     log: (m) => console.log(m),
   });
   const browser = await chromium.launch({
-    executablePath: chromiumPath(),
+    executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
       // Halves the workbench renderer's heap (600 → 240 MB with a streaming heatmap open).
       '--js-flags=--optimize-for-size'],
