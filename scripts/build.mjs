@@ -23,9 +23,9 @@ const nodeTargets = [
   { entryPoints: ['src/analysis/cli.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node'], banner: { js: '#!/usr/bin/env node' } },
 ].filter((t) => existsSync(join(root, t.entryPoints[0])));
 
-// Every folder under webview/ (except shared/) with a main.ts is one panel bundle.
+// Every folder under webview/ (except common/) with a main.ts is one panel bundle.
 const panels = readdirSync(join(root, 'webview'), { withFileTypes: true })
-  .filter((d) => d.isDirectory() && d.name !== 'shared' && existsSync(join(root, 'webview', d.name, 'main.ts')))
+  .filter((d) => d.isDirectory() && d.name !== 'common' && existsSync(join(root, 'webview', d.name, 'main.ts')))
   .map((d) => d.name);
 
 const builds = [
@@ -43,7 +43,21 @@ const builds = [
 mkdirSync(join(root, 'media', 'dist'), { recursive: true });
 // The toolkit's codicons font is not needed; its web components are bundled into each panel.
 if (watch) {
-  for (const b of builds) (await esbuild.context(b)).watch();
+  // One "started"/"finished" line per rebuild round: the lines .vscode/tasks.json's background
+  // problem matcher waits for before F5 launches the extension.
+  let running = 0;
+  const announce = {
+    name: 'announce',
+    setup(build) {
+      build.onStart(() => {
+        if (running++ === 0) console.log('[watch] build started');
+      });
+      build.onEnd(() => {
+        if (--running === 0) console.log('[watch] build finished');
+      });
+    },
+  };
+  for (const b of builds) (await esbuild.context({ ...b, plugins: [...(b.plugins ?? []), announce] })).watch();
   console.log(`watching ${builds.length} bundles`);
 } else {
   const t0 = Date.now();

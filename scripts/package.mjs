@@ -36,8 +36,6 @@ run(join(root, 'node_modules', '.bin', 'vsce'), [
   'package',
   '--target', target,
   '--ignoreFile', ignoreFile,
-  '--allow-missing-repository',
-  '--skip-license',
   '--out', out,
 ]);
 console.log(`packaged ${out}`);
