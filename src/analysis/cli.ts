@@ -1,40 +1,17 @@
 /**
  * `layer-lens <command> [args]` — the analyses without VS Code. Each subcommand lives in
- * cli/<name>.ts and is listed in cli/index.ts; this file parses argv, handles the global options,
- * Ctrl-C and progress, and turns errors into messages and exit codes (1: failed, 2: usage).
+ * cli/<name>.ts and is listed in cli/index.ts; this file parses argv, handles --version, --help,
+ * the global options and --json/--csv's exclusion, Ctrl-C and progress, and turns errors into
+ * messages and exit codes (1: failed, 2: usage). Help texts and the global options are in cli/help.ts.
  */
 import { parseArgs } from 'node:util';
 import { getEngine } from './engine/engine';
 import { CancelledError, type Progress } from './jobs';
 import { openModel } from './model/openModel';
+import { commandHelp, commandUsage, GLOBAL_OPTIONS, parseArgsOptions, usage } from './cli/help';
 import { commands } from './cli/index';
-import { UsageError, type CliCommand, type CliContext, type CliOptions } from './cli/types';
-
-const GLOBAL_OPTIONS: CliOptions = {
-  providers: { type: 'string' },
-  'memory-budget-mb': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-};
-
-function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  return [
-    'Usage: layer-lens <command> [arguments] [--json]',
-    '',
-    'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Global options:',
-    '  --providers cuda,webgpu,cpu   execution providers to try, in order',
-    '  --memory-budget-mb N          working memory for blocked kernels (default 4096)',
-    '',
-    "Run 'layer-lens <command> --help' for a command's arguments.",
-  ].join('\n');
-}
-
-function commandUsage(c: CliCommand): string {
-  return `Usage: layer-lens ${c.name} ${c.usage}\n\n${c.summary}`;
-}
+import { UsageError, type CliContext } from './cli/types';
+import { cliVersion } from './cli/version';
 
 function progressPrinter(): (p: Progress) => void {
   if (!process.stderr.isTTY) return () => undefined;
@@ -52,24 +29,32 @@ function progressPrinter(): (p: Progress) => void {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    console.log(usage());
+    console.log(usage(commands));
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V') {
+    console.log(cliVersion());
+    return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    console.error(`layer-lens: unknown command '${name}'.\n\n${usage()}`);
+    console.error(`layer-lens: unknown command '${name}'.\n\n${usage(commands)}`);
     return 2;
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: rest, options: parseArgsOptions({ ...GLOBAL_OPTIONS, ...command.options }), allowPositionals: true, strict: true });
   } catch (e) {
     console.error(`layer-lens ${name}: ${(e as Error).message}\n\n${commandUsage(command)}`);
     return 2;
   }
   if (parsed.values.help) {
-    console.log(commandUsage(command));
+    console.log(commandHelp(command));
     return 0;
+  }
+  if (parsed.values.json && parsed.values.csv) {
+    console.error(`layer-lens ${name}: give --json or --csv, not both\n\n${commandUsage(command)}`);
+    return 2;
   }
   const providers = typeof parsed.values.providers === 'string' ? parsed.values.providers.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const budgetText = parsed.values['memory-budget-mb'];

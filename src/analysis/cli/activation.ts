@@ -1,11 +1,14 @@
 /**
  * `layer-lens activation <model> [--domains prose,code] [--per-domain N] [--prompts FILE]
  *  [--text "..."] [--tokens "1,2,3;4,5"] [--tau X | --relative F] [--target R] [--epsilon E]
- *  [--max-tokens N] [--json]`: gradient-based parameter activation over a prompt set.
+ *  [--max-tokens N] [--json|--csv]`: gradient-based parameter activation over a prompt set.
  */
+import { ACTIVATION_TIDY_COLUMNS, activationTidyRows } from '../methods/activationCsv';
 import { runActivationJob, type ActivationJobResult, type PromptSource } from '../methods/activationJob';
+import { tidyCsv } from '../methods/csv';
 import { parseTokenIds } from '../model/tokenizer';
 import { BUILTIN_DOMAINS } from '../prompts/index';
+import { csvOption, JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand, type CliValues } from './types';
 
 function num(values: CliValues, key: string): number | undefined {
@@ -48,19 +51,20 @@ function formatResult(r: ActivationJobResult): string {
 export const activation: CliCommand = {
   name: 'activation',
   summary: 'Gradient-based parameter activation per layer over prompt sets (dense/sparse layers, domain similarity, prune ratios)',
-  usage: '<model> [--domains prose,code,math,dialogue] [--per-domain N] [--prompts FILE] [--text "..."] [--tokens "1,2;3,4"] [--tau X | --relative F] [--target R] [--epsilon E] [--max-tokens N] [--json]',
+  usage: '<model> [--domains prose,code,math,dialogue] [--per-domain N] [--prompts FILE] [--text "..."] [--tokens "1,2;3,4"] [--tau X | --relative F] [--target R] [--epsilon E] [--max-tokens N] [--json|--csv]',
   options: {
-    domains: { type: 'string' },
-    'per-domain': { type: 'string' },
-    prompts: { type: 'string' },
-    text: { type: 'string' },
-    tokens: { type: 'string' },
-    tau: { type: 'string' },
-    relative: { type: 'string' },
-    target: { type: 'string' },
-    epsilon: { type: 'string' },
-    'max-tokens': { type: 'string' },
-    json: { type: 'boolean' },
+    domains: { type: 'string', value: 'LIST', help: `built-in prompt domains, comma-separated from ${BUILTIN_DOMAINS.join(', ')} (default: all, when no other prompts are given)` },
+    'per-domain': { type: 'string', value: 'N', help: 'built-in prompts per domain (default 8)' },
+    prompts: { type: 'string', value: 'FILE', help: 'prompt file: .jsonl (a string or {text, domain} per line) or text with prompts between blank lines' },
+    text: { type: 'string', value: 'TEXT', help: "one prompt as text (needs the model's tokenizer)" },
+    tokens: { type: 'string', value: 'IDS', help: 'prompts as token ids: ids comma-separated, prompts separated by ;' },
+    tau: { type: 'string', value: 'X', help: 'absolute activation threshold τ (default: chosen from the layer count)' },
+    relative: { type: 'string', value: 'F', help: 'threshold τ = F × mean |A| over the run, instead of --tau' },
+    target: { type: 'string', value: 'R', help: 'mean pruning ratio the per-layer ratios are spread around, in [0, 1] (default 0.5)' },
+    epsilon: { type: 'string', value: 'E', help: 'MLP activations with |a| < E count as inactive in the sparsity (default 0.01)' },
+    'max-tokens': { type: 'string', value: 'N', help: 'longer prompts keep their first N tokens (default 128)' },
+    json: JSON_OPTION,
+    csv: csvOption(ACTIVATION_TIDY_COLUMNS),
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
@@ -77,6 +81,6 @@ export const activation: CliCommand = {
       epsilon: num(values, 'epsilon'),
       maxTokens: num(values, 'max-tokens'),
     }, { signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() });
-    ctx.out(values.json ? toJson(result) : formatResult(result));
+    ctx.out(values.json ? toJson(result) : values.csv ? tidyCsv(ACTIVATION_TIDY_COLUMNS, activationTidyRows(result)) : formatResult(result));
   },
 };

@@ -1,13 +1,16 @@
 /**
- * `layer-lens correlations <model> [--layer 0-3] [--rcond X] [--json]`: weight correlations M1–M8
+ * `layer-lens correlations <model> [--layer 0-3] [--rcond X] [--json|--csv]`: weight correlations M1–M8
  * between attention and MLP matrices (methods.md §2): a layer × head table per head measure, M6's
  * line over all heads, and M7/M8 per layer. --layer takes one value, a comma list or ranges.
  */
 import type { CorrelationsResult } from '../methods/correlations';
 import { runCorrelations } from '../methods/correlations';
+import { CORRELATIONS_TIDY_COLUMNS, correlationsTidyRows } from '../methods/correlationsCsv';
+import { tidyCsv } from '../methods/csv';
 import { nonFiniteLines } from '../methods/nonFinite';
 import { HEAD_LABELS, HEAD_MEASURES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES } from '../methods/correlationsNames';
 import { parseLayerList, stringOption } from './args';
+import { csvOption, JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand } from './types';
 
 function fmt(v: number | null | undefined): string {
@@ -44,11 +47,12 @@ export function formatCorrelations(r: CorrelationsResult): string {
 export const correlations: CliCommand = {
   name: 'correlations',
   summary: 'Weight correlations M1–M8 between attention and MLP matrices, per head and per layer',
-  usage: '<model> [--layer N|0,2|2-5] [--rcond X] [--json]',
+  usage: '<model> [--layer N|0,2|2-5] [--rcond X] [--json|--csv]',
   options: {
-    layer: { type: 'string' },
-    rcond: { type: 'string' },
-    json: { type: 'boolean' },
+    layer: { type: 'string', value: 'N|0,2|2-5', help: 'layers: one index, a comma list or ranges (default: every layer)' },
+    rcond: { type: 'string', value: 'X', help: 'pinv cutoff: singular values ≤ X·σ_max count as zero, X in [0, 1) (default √(max(m, n)·ε))' },
+    json: JSON_OPTION,
+    csv: csvOption(CORRELATIONS_TIDY_COLUMNS),
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
@@ -60,6 +64,6 @@ export const correlations: CliCommand = {
     const result = await runCorrelations(model, { layers: layerText === undefined ? undefined : parseLayerList(layerText), rcond }, {
       engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress,
     });
-    ctx.out(values.json ? toJson(result) : formatCorrelations(result));
+    ctx.out(values.json ? toJson(result) : values.csv ? tidyCsv(CORRELATIONS_TIDY_COLUMNS, correlationsTidyRows(result)) : formatCorrelations(result));
   },
 };

@@ -1,14 +1,18 @@
 /**
- * `layer-lens diff <A> <B> [--layer 0,2|2-5] [--kind q,k] [--no-docs] [--no-spectra] [--top N] [--json]`:
+ * `layer-lens diff <A> <B> [--layer 0,2|2-5] [--kind q,k] [--no-docs] [--no-spectra] [--top N] [--json|--csv]`:
  * what changed from checkpoint A (base) to B (fine-tune, later step, pruned or merged copy), one
  * row per layer and matrix kind, then the embedding rows that moved most, then every tensor that
  * could not be paired.
  */
 import { nonFiniteLines } from '../methods/nonFinite';
+import { tidyCsv } from '../methods/csv';
 import { runDiff, type DiffResult } from '../methods/diff';
+import { DIFF_TIDY_COLUMNS, diffTidyRows } from '../methods/diffCsv';
 import type { MatrixDiff } from '../methods/diffMatrix';
 import { describeUnmatched } from '../methods/diffPlan';
+import { MATRIX_ROLES } from '../model/types';
 import { parseKindList, parseLayerList, stringOption } from './args';
+import { csvOption, JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand } from './types';
 
 function fmt(v: number | null | undefined, digits = 3): string {
@@ -61,15 +65,16 @@ export function formatDiff(r: DiffResult): string {
 export const diff: CliCommand = {
   name: 'diff',
   summary: 'Checkpoint diff of B against A: per layer and matrix relative change, cosine, DOCS, rank of the delta, spectral change; embedding rows that moved',
-  usage: '<A> <B> [--layer N|0,2|2-5] [--kind q|q,k,v] [--no-docs] [--no-spectra] [--no-embeddings] [--top N] [--json]',
+  usage: '<A> <B> [--layer N|0,2|2-5] [--kind q|q,k,v] [--no-docs] [--no-spectra] [--no-embeddings] [--top N] [--json|--csv]',
   options: {
-    layer: { type: 'string' },
-    kind: { type: 'string' },
-    'no-docs': { type: 'boolean' },
-    'no-spectra': { type: 'boolean' },
-    'no-embeddings': { type: 'boolean' },
-    top: { type: 'string' },
-    json: { type: 'boolean' },
+    layer: { type: 'string', value: 'N|0,2|2-5', help: 'layers: one index, a comma list or ranges (default: every layer)' },
+    kind: { type: 'string', value: 'q|q,k,v', help: `matrix kinds, one or a comma list of ${MATRIX_ROLES.join(', ')} (default: all)` },
+    'no-docs': { type: 'boolean', help: 'skip DOCS(A, B) of each matrix' },
+    'no-spectra': { type: 'boolean', help: 'skip the spectral metrics of A and B (two decompositions per matrix)' },
+    'no-embeddings': { type: 'boolean', help: 'skip the embedding and lm_head rows' },
+    top: { type: 'string', value: 'N', help: 'tokens listed per embedding that moved most, 0 to 1000 (default 20)' },
+    json: JSON_OPTION,
+    csv: csvOption(DIFF_TIDY_COLUMNS),
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 2) throw new UsageError('give two model paths: the base model A and the changed model B');
@@ -89,6 +94,6 @@ export const diff: CliCommand = {
     const a = await ctx.model(positionals[0]);
     const b = await ctx.model(positionals[1]);
     const result = await runDiff(a, b, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress });
-    ctx.out(values.json ? toJson(result) : formatDiff(result));
+    ctx.out(values.json ? toJson(result) : values.csv ? tidyCsv(DIFF_TIDY_COLUMNS, diffTidyRows(result)) : formatDiff(result));
   },
 };

@@ -5,6 +5,7 @@
  */
 import { forwardReport, type ForwardReport } from '../model/executor/forwardReport';
 import { parseTokenIds } from '../model/tokenizer';
+import { JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand } from './types';
 
 function formatReport(r: ForwardReport): string {
@@ -30,12 +31,12 @@ export const forward: CliCommand = {
   summary: 'Run a prompt through the model: top next tokens and hidden-state norms per layer',
   usage: '<model> (--tokens 1,2,3 | --text "...") [--top K] [--bos | --no-bos] [--json]',
   options: {
-    tokens: { type: 'string' },
-    text: { type: 'string' },
-    top: { type: 'string' },
-    bos: { type: 'boolean' },
-    'no-bos': { type: 'boolean' },
-    json: { type: 'boolean' },
+    tokens: { type: 'string', value: '1,2,3', help: 'the prompt as token ids, comma-separated' },
+    text: { type: 'string', value: 'TEXT', help: "the prompt as text (needs the model's tokenizer)" },
+    top: { type: 'string', value: 'K', help: 'next tokens listed (default 10)' },
+    bos: { type: 'boolean', help: "prepend the BOS token (default: the tokenizer's own rule)" },
+    'no-bos': { type: 'boolean', help: 'do not prepend the BOS token' },
+    json: JSON_OPTION,
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');

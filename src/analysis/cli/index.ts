@@ -1,6 +1,7 @@
 /**
- * Every CLI subcommand. To add one: write `cli/<name>.ts` exporting a `CliCommand` (options in
- * parseArgs form, always including `json: { type: 'boolean' }`), and add one line below.
+ * Every CLI subcommand. To add one: write `cli/<name>.ts` exporting a `CliCommand` (each option with
+ * its --help line, always including `json: JSON_OPTION`, and `csv: csvOption(columns)` for an
+ * analysis; see help.ts), and add one line below.
  */
 import type { CliCommand } from './types';
 import { inspect } from './inspect';

@@ -1,4 +1,5 @@
 import { modelOverview } from '../modelOverview';
+import { JSON_OPTION } from './help';
 import { overviewText } from './overviewText';
 import { toJson, UsageError, type CliCommand } from './types';
 
@@ -7,7 +8,10 @@ export const inspect: CliCommand = {
   name: 'inspect',
   summary: 'Architecture, config, parameter counts by dtype and role, and the layer table of a model',
   usage: '<model.safetensors | model folder> [--tensors] [--json]',
-  options: { json: { type: 'boolean' }, tensors: { type: 'boolean' } },
+  options: {
+    json: JSON_OPTION,
+    tensors: { type: 'boolean', help: 'list every tensor of every layer in the text output' },
+  },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError(`expected one model path, got ${positionals.length}`);
     const overview = modelOverview(await ctx.model(positionals[0]!));

@@ -1,12 +1,15 @@
 /**
  * `layer-lens persistence <model> [--domains …] [--per-domain N] [--prompts FILE] [--k 5] [--dim 3]
- *  [--max-tokens N] [--prune-out DIR [--prune-ratio P | --prune-layers 1,2] [--heldout FILE]] [--json]`:
+ *  [--max-tokens N] [--prune-out DIR [--prune-ratio P | --prune-layers 1,2] [--heldout FILE]] [--json|--csv]`:
  * zigzag persistence similarity of the hidden states, pruning suggestions, and optionally a pruned
  * copy with the perplexities of original and pruned model.
  */
 import { runPersistenceJob, runPruneJob, type PersistenceJobResult, type PruneJobResult } from '../methods/persistenceJob';
 import type { PromptSource } from '../methods/activationJob';
+import { tidyCsv } from '../methods/csv';
+import { PERSISTENCE_TIDY_COLUMNS, persistenceTidyRows } from '../methods/persistenceCsv';
 import { BUILTIN_DOMAINS } from '../prompts/index';
+import { csvOption, JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand, type CliValues } from './types';
 
 function int(values: CliValues, key: string, min: number, max: number): number | undefined {
@@ -56,19 +59,20 @@ export function formatPersistence(r: PersistenceJobResult, prune?: PruneJobResul
 export const persistence: CliCommand = {
   name: 'persistence',
   summary: 'Zigzag persistence similarity of hidden states across layers, pruning suggestions, prune and measure perplexity',
-  usage: '<model> [--domains prose,code,math,dialogue] [--per-domain N] [--prompts FILE] [--k 5] [--dim 3] [--max-tokens 64] [--prune-out DIR [--prune-ratio 0.9 | --prune-layers 1,2] [--heldout FILE]] [--json]',
+  usage: '<model> [--domains prose,code,math,dialogue] [--per-domain N] [--prompts FILE] [--k 5] [--dim 3] [--max-tokens 64] [--prune-out DIR [--prune-ratio 0.9 | --prune-layers 1,2] [--heldout FILE]] [--json|--csv]',
   options: {
-    domains: { type: 'string' },
-    'per-domain': { type: 'string' },
-    prompts: { type: 'string' },
-    k: { type: 'string' },
-    dim: { type: 'string' },
-    'max-tokens': { type: 'string' },
-    'prune-out': { type: 'string' },
-    'prune-ratio': { type: 'string' },
-    'prune-layers': { type: 'string' },
-    heldout: { type: 'string' },
-    json: { type: 'boolean' },
+    domains: { type: 'string', value: 'LIST', help: `built-in prompt domains, comma-separated from ${BUILTIN_DOMAINS.join(', ')} (default: all, without --prompts)` },
+    'per-domain': { type: 'string', value: 'N', help: 'built-in prompts per domain (default: all of them)' },
+    prompts: { type: 'string', value: 'FILE', help: 'prompt file: .jsonl (a string or {text, domain} per line) or text with prompts between blank lines' },
+    k: { type: 'string', value: 'N', help: 'neighbours per point of the k-NN graphs, 1 to 100 (default 5)' },
+    dim: { type: 'string', value: 'N', help: 'clique complex dimension, 2 to 5; homology is reported below it (default 3)' },
+    'max-tokens': { type: 'string', value: 'N', help: 'longer prompts keep their last N tokens (default 64)' },
+    'prune-out': { type: 'string', value: 'DIR', help: 'write a copy without the suggested (or given) layers to DIR and compare perplexities' },
+    'prune-ratio': { type: 'string', value: 'P', help: 'with --prune-out: prune the layers suggested at ratio P in (0, 1] (default 0.9)' },
+    'prune-layers': { type: 'string', value: '1,2', help: 'with --prune-out: prune these layers instead of the suggested ones' },
+    heldout: { type: 'string', value: 'FILE', help: 'with --prune-out: held-out text for the perplexities (default: the built-in prompts)' },
+    json: JSON_OPTION,
+    csv: csvOption(PERSISTENCE_TIDY_COLUMNS),
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
@@ -97,6 +101,7 @@ export const persistence: CliCommand = {
       prune = await runPruneJob(model, { layers, outDir: pruneOut, heldOut: typeof values.heldout === 'string' ? { kind: 'file', path: values.heldout } : { kind: 'builtin' } },
         { signal: ctx.signal, onProgress: ctx.onProgress, engine });
     }
-    ctx.out(values.json ? toJson(prune ? { ...result, prune } : result) : formatPersistence(result, prune));
+    ctx.out(values.json ? toJson(prune ? { ...result, prune } : result)
+      : values.csv ? tidyCsv(PERSISTENCE_TIDY_COLUMNS, persistenceTidyRows(result, prune)) : formatPersistence(result, prune));
   },
 };

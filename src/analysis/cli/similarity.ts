@@ -1,18 +1,22 @@
 /**
  * `layer-lens similarity <model> --kind up [--index docs|cka|…|all] [--pairs all|adjacent]
- * [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold 0.4] [--json]`:
+ * [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold 0.4] [--json|--csv]`:
  * DOCS (or a baseline index) of every pair of layers for one or more matrix kinds, as a
- * layer × layer table with the adjacent-layer values and the clusters found, or as JSON.
+ * layer × layer table with the adjacent-layer values and the clusters found, as JSON, or as one
+ * tidy CSV over every kind.
  */
 import { nonFiniteLines } from '../methods/nonFinite';
 import { ORIENTATIONS, type Orientation } from '../methods/docs';
 import type { LayerSimilarityResult } from '../methods/layerSimilarity';
 import { INDEX_LABELS, parseIndex, SIMILARITY_INDICES, type SimilarityIndex } from '../methods/similarityIndices';
+import { tidyCsv } from '../methods/csv';
+import { SIMILARITY_TIDY_COLUMNS, similarityTidyRows } from '../methods/similarityCsv';
 import { runSimilarityJob } from '../methods/similarityJob';
 import { PAIR_MODES, type PairMode } from '../methods/similarityPlan';
 import { clusterFloor, describeThreshold, findClusters } from '../methods/clusters';
 import { MATRIX_ROLES } from '../model/types';
 import { parseKindList, parseLayerList, stringOption } from './args';
+import { csvOption, JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand } from './types';
 
 function fmt(v: number | null | undefined): string {
@@ -59,15 +63,16 @@ export function formatSimilarity(r: LayerSimilarityResult, index: SimilarityInde
 export const similarity: CliCommand = {
   name: 'similarity',
   summary: 'Layer similarity: DOCS and baseline indices (Pearson, cosine, R², CKA, SVCCA, Procrustes) of every pair of layers, with clusters',
-  usage: `<model> --kind ${MATRIX_ROLES.join('|')}|all [--index ${SIMILARITY_INDICES.join('|')}|all] [--pairs all|adjacent] [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold T] [--json]`,
+  usage: `<model> --kind ${MATRIX_ROLES.join('|')}|all [--index ${SIMILARITY_INDICES.join('|')}|all] [--pairs all|adjacent] [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold T] [--json|--csv]`,
   options: {
-    kind: { type: 'string' },
-    index: { type: 'string' },
-    pairs: { type: 'string' },
-    layers: { type: 'string' },
-    orientation: { type: 'string' },
-    threshold: { type: 'string' },
-    json: { type: 'boolean' },
+    kind: { type: 'string', value: 'up|up,down|all', help: `matrix kinds to compare (required): one or a comma list of ${MATRIX_ROLES.join(', ')}, or all` },
+    index: { type: 'string', value: 'docs|cka,…|all', help: `similarity indices: one or a comma list of ${SIMILARITY_INDICES.join(', ')}, or all (default docs)` },
+    pairs: { type: 'string', value: 'all|adjacent', help: 'compare every pair of layers, or adjacent layers only (default all)' },
+    layers: { type: 'string', value: '0,1,5|2-5', help: 'layers to compare, at least two: a comma list or ranges (default: every layer)' },
+    orientation: { type: 'string', value: 'neuron|rows|columns', help: "compare neurons (the kind's natural side, default), or rows or columns of the [out, in] weights" },
+    threshold: { type: 'string', value: 'T', help: "cluster threshold on the first index (default: Otsu's cut of the pair values)" },
+    json: JSON_OPTION,
+    csv: csvOption(SIMILARITY_TIDY_COLUMNS),
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
@@ -103,8 +108,9 @@ export const similarity: CliCommand = {
         clusterThreshold: threshold,
       }, { signal: ctx.signal, onProgress: ctx.onProgress });
       results.push(r);
-      if (!values.json) ctx.out(`${shown.map((i) => formatSimilarity(r, i, threshold)).join('\n\n')}\n\n`);
+      if (!values.json && !values.csv) ctx.out(`${shown.map((i) => formatSimilarity(r, i, threshold)).join('\n\n')}\n\n`);
     }
     if (values.json) ctx.out(toJson(results.length === 1 ? results[0] : results));
+    if (values.csv) ctx.out(tidyCsv(SIMILARITY_TIDY_COLUMNS, results.flatMap(similarityTidyRows)));
   },
 };

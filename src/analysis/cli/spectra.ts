@@ -6,10 +6,13 @@
  */
 import { nonFiniteLines } from '../methods/nonFinite';
 import { runSpectra, type MatrixSpectra, type SpectraResult } from '../methods/spectra';
-import { spectraCsv } from '../methods/spectraCsv';
-import type { Spectrum } from '../methods/spectrum';
+import { tidyCsv } from '../methods/csv';
+import { SPECTRA_TIDY_COLUMNS, spectraTidyRows } from '../methods/spectraCsv';
+import { DEFAULT_SHUFFLE_SEED, type Spectrum } from '../methods/spectrum';
+import { MATRIX_ROLES } from '../model/types';
 import { RELIABLE_TAIL } from '../stats/powerLaw';
 import { parseKindList, parseLayerList, stringOption } from './args';
+import { csvOption, JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand } from './types';
 
 function fmt(v: number | null | undefined, digits = 3): string {
@@ -69,17 +72,16 @@ export const spectra: CliCommand = {
   summary: 'Random-matrix spectra of the weights: Marchenko–Pastur fit, KS randomness of singular vectors per head and layer, spectral metrics',
   usage: '<model> [--layer N|0,2|2-5] [--kind q|q,k,v] [--heads] [--side right|left] [--seed N] [--json|--csv]',
   options: {
-    layer: { type: 'string' },
-    kind: { type: 'string' },
-    heads: { type: 'boolean' },
-    side: { type: 'string' },
-    seed: { type: 'string' },
-    json: { type: 'boolean' },
-    csv: { type: 'boolean' },
+    layer: { type: 'string', value: 'N|0,2|2-5', help: 'layers: one index, a comma list or ranges (default: every layer)' },
+    kind: { type: 'string', value: 'q|q,k,v', help: `matrix kinds, one or a comma list of ${MATRIX_ROLES.join(', ')} (default: all)` },
+    heads: { type: 'boolean', help: 'print every attention head in the table too (--json and --csv always hold them)' },
+    side: { type: 'string', value: 'right|left', help: 'which singular vectors are tested for randomness (default right)' },
+    seed: { type: 'string', value: 'N', help: `seed of the entry shuffle behind rand d, an integer in [0, 2³²) (default ${DEFAULT_SHUFFLE_SEED})` },
+    json: JSON_OPTION,
+    csv: csvOption(SPECTRA_TIDY_COLUMNS),
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
-    if (values.json && values.csv) throw new UsageError('give --json or --csv, not both');
     const layerText = stringOption(values, 'layer');
     const kindText = stringOption(values, 'kind');
     const side = stringOption(values, 'side') ?? 'right';
@@ -95,6 +97,6 @@ export const spectra: CliCommand = {
       vectorSide: side,
       seed,
     }, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress });
-    ctx.out(values.json ? toJson(result) : values.csv ? spectraCsv(result).trimEnd() : formatSpectra(result, values.heads === true));
+    ctx.out(values.json ? toJson(result) : values.csv ? tidyCsv(SPECTRA_TIDY_COLUMNS, spectraTidyRows(result)) : formatSpectra(result, values.heads === true));
   },
 };

@@ -1,14 +1,24 @@
 /**
- * What a CLI subcommand is: a name, a usage line, its options in `node:util` parseArgs form, and a
- * function of the parsed arguments. cli.ts parses argv, wires Ctrl-C to `signal`, prints progress
- * on stderr, and maps thrown errors to a message and exit code 1.
+ * What a CLI subcommand is: a name, a usage line, its options (each with one line of help; the
+ * `node:util` parseArgs config is derived from them in help.ts), and a function of the parsed
+ * arguments. cli.ts parses argv, wires Ctrl-C to `signal`, prints progress on stderr, and maps
+ * thrown errors to a message and exit code 1.
  */
-import type { ParseArgsConfig } from 'node:util';
 import type { Engine } from '../engine/engine';
 import type { JobContext, Progress } from '../jobs';
 import type { ModelHandle } from '../model/types';
 
-export type CliOptions = NonNullable<ParseArgsConfig['options']>;
+/** One command-line option: its parseArgs type, and what `--help` says about it. */
+export interface CliOption {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** The value's placeholder in `--help` (string options), e.g. `N` or `FILE`. */
+  value?: string;
+  /** One line for `--help`: what the option does, its default. */
+  help: string;
+}
+
+export type CliOptions = Record<string, CliOption>;
 export type CliValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 export interface CliContext extends JobContext {
@@ -29,7 +39,8 @@ export interface CliCommand {
   summary: string;
   /** Arguments after the command name, e.g. `<model> [--json]`. */
   usage: string;
-  options?: CliOptions;
+  /** Every option of the command (the global ones are in help.ts), each with its --help line. */
+  options: CliOptions;
   run(args: { positionals: string[]; values: CliValues }, ctx: CliContext): Promise<void>;
 }
 
