@@ -1,7 +1,7 @@
 // Drives the VS Code workbench (code-server in Chromium) the way a user does: command palette,
 // explorer clicks and context menus, editor tabs, notifications, and the extension's webviews.
 // Every step that waits polls with a deadline and says what it was waiting for when it gives up.
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 
@@ -56,10 +56,21 @@ export class Workbench {
   }
 
   /** Saves a numbered full-window screenshot under test-results/e2e/<case>/. */
-  async screenshot(step: string): Promise<string> {
+  /**
+   * Saves a screenshot of the whole page under the case's results folder. `docsImage` names the
+   * picture of docs/images/ this shot is (README and docs show real runs): it is written there
+   * only when LAYER_LENS_DOCS_IMAGES is set (`npm run docs:images`), so test runs leave the
+   * working tree alone.
+   */
+  async screenshot(step: string, { docsImage }: { docsImage?: string } = {}): Promise<string> {
     this.shotIndex += 1;
     const file = join(this.options.shotsDir, `${String(this.shotIndex).padStart(2, '0')}-${step.replace(/[^a-z0-9-]+/gi, '-')}.png`);
     await this.page.screenshot({ path: file });
+    if (docsImage && process.env.LAYER_LENS_DOCS_IMAGES) {
+      const docsDir = join(__dirname, '..', '..', '..', 'docs', 'images');
+      mkdirSync(docsDir, { recursive: true });
+      copyFileSync(file, join(docsDir, `${docsImage}.png`));
+    }
     return file;
   }
 

@@ -82,6 +82,6 @@ export default uiCase({
     const heights = await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute('height') ?? 0)));
     if (heights.length !== bins) throw new Error(`histogram has ${heights.length} bars, layerLens.histogramBins is ${bins}`);
     if (heights.filter((h) => h > 0).length < 2) throw new Error(`histogram bars are flat: ${heights.join(',')}`);
-    await wb.screenshot('tensor-stats');
+    await wb.screenshot('tensor-stats', { docsImage: 'model-editor' });
   },
 });

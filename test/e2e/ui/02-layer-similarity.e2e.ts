@@ -69,7 +69,7 @@ export default uiCase({
     await waitFor(`${layers * layers} heatmap cells with values`, async () => (await cells.count()) === layers * layers, 60_000, 300);
     const empty = await panel.locator('[data-testid="heat-cell-empty"]').count();
     if (empty) throw new Error(`${empty} heatmap cells have no value`);
-    await wb.screenshot('heatmap');
+    await wb.screenshot('heatmap', { docsImage: 'layer-similarity' });
 
     const value = new Map<string, number>();
     for (const rect of await cells.all()) {

@@ -33,7 +33,7 @@ export default uiCase({
     const panel = await wb.webview('[data-testid="corr-grid"]', 30_000);
     const status = panel.locator('.ll-status-text');
     await waitFor('the correlations run to finish', async () => /Done in/.test(await status.innerText()), 60_000, 300);
-    await wb.screenshot('grid');
+    await wb.screenshot('grid', { docsImage: 'correlations' });
 
     // The 2×4 grid: eight figures, each with a drawn plot.
     for (const id of ['M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7', 'M8']) {

@@ -49,7 +49,7 @@ export default uiCase({
     const panel = await wb.webview('[data-testid="diff-heatmap-delta"]', 30_000);
     const status = panel.locator('.ll-status-text');
     await waitFor('the diff to finish', async () => /Done in/.test(await status.innerText()), 60_000, 300);
-    await wb.screenshot('done');
+    await wb.screenshot('done', { docsImage: 'diff' });
 
     // Same layout three times: layers × 7 kinds in A, Δ and B.
     for (const id of ['diff-cell-a', 'diff-cell-delta', 'diff-cell-b']) {

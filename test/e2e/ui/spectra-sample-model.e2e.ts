@@ -28,7 +28,7 @@ export default uiCase({
     const panel = await wb.webview('[data-testid="spectra-heatmap"]', 30_000);
     const status = panel.locator('.ll-status-text');
     await waitFor('the spectra run to finish', async () => /Done in/.test(await status.innerText()), 60_000, 300);
-    await wb.screenshot('done');
+    await wb.screenshot('done', { docsImage: 'spectra' });
 
     // Default metric: the mean KS p (heads averaged for q, k, v, o), one cell per layer and kind.
     const cells = panel.locator('[data-testid="spectra-cell"]');
