@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { REPO_ROOT } from '../../paths';
 
-export const repoRoot = path.resolve(__dirname, '..', '..', '..');
+export const repoRoot = REPO_ROOT;
 export const cli = path.join(repoRoot, 'dist', 'cli.js');
 /** The trained stories260K model (no tokenizer). */
 export const stories = path.join(repoRoot, 'test', 'fixtures', 'models', 'stories260K');

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { REPO_ROOT } from '../../paths';
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const repoRoot = REPO_ROOT;
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 const model = path.resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 

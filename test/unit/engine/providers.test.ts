@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { getEngine } from '../../../src/analysis/engine/engine';
 import { chooseProvider, normaliseOrder, probeProvider, vulkanLoaderPresent } from '../../../src/analysis/engine/providers';
 import { describeEngine } from '../../../src/analysis/engine/info';
+import { REPO_ROOT } from '../../paths';
 
 test('cpu provider starts and runs the probe graph', async () => {
   assert.equal(await probeProvider('cpu', 1), undefined);
@@ -48,7 +49,7 @@ test('bad settings get specific errors', async () => {
 });
 
 test('a missing GPU is quiet: at most one informative stderr line, no native errors or warnings', () => {
-  const root = join(__dirname, '..', '..', '..');
+  const root = REPO_ROOT;
   const script = `
     const { getEngine } = require(${JSON.stringify(join(root, 'src/analysis/engine/engine.ts'))});
     getEngine({ threads: 1 }).then((e) => process.stdout.write(JSON.stringify(e.info)));

@@ -6,10 +6,11 @@ import { DecoderExecutor } from '../../../src/analysis/model/executor/decoder';
 import { decoderConfigFromJson } from '../../../src/analysis/model/executor/config';
 import { memoryWeightSource, type HostWeight } from '../../../src/analysis/model/executor/weights';
 import { lcgTensor } from './syntheticModel';
+import { REPO_ROOT } from '../../paths';
 
 // GPT-2 (Conv1D, fused c_attn, learned positions, tanh GELU) and GPT-NeoX (interleaved fused qkv,
 // partial rotary, exact GELU, parallel and sequential residual) against test/oracles/gpt_forward.py.
-const oracle = JSON.parse(readFileSync(join(__dirname, '../../oracles/gpt_forward.json'), 'utf8'));
+const oracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/gpt_forward.json'), 'utf8'));
 
 function oracleWeights(c: any): Map<string, HostWeight> {
   const w = new Map<string, HostWeight>();

@@ -5,14 +5,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { openModel } from '../../../src/analysis/model/openModel';
 import { executorFor } from '../../../src/analysis/model/executor/index';
+import { REPO_ROOT } from '../../paths';
 
 // The real trained stories260K checkpoint, opened from disk and streamed layer by layer, against
 // the independent numpy forward (test/oracles/llama_forward.py); then `layer-lens forward` as a
 // user runs it (the built dist/cli.js), on stories260K and on the bundled sample model.
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const repoRoot = REPO_ROOT;
 const stories = path.resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 const sample = path.join(repoRoot, 'media', 'sample-model');
-const oracle = JSON.parse(readFileSync(path.join(__dirname, '../../oracles/llama_forward.json'), 'utf8')).stories260K;
+const oracle = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/oracles/llama_forward.json'), 'utf8')).stories260K;
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 
 before(() => {

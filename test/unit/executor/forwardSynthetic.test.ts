@@ -4,10 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DecoderExecutor } from '../../../src/analysis/model/executor/decoder';
 import { syntheticModel } from './syntheticModel';
+import { REPO_ROOT } from '../../paths';
 
 // Every Llama-family variant (GQA, biases, Qwen3 q/k norms and explicit head_dim, tied embeddings,
 // sliding window, each rope_scaling type) against the independent numpy forward in test/oracles/llama_forward.py.
-const oracle = JSON.parse(readFileSync(join(__dirname, '../../oracles/llama_forward.json'), 'utf8'));
+const oracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/llama_forward.json'), 'utf8'));
 
 function norm(x: ArrayLike<number>, o: number, n: number): number {
   let s = 0;

@@ -8,6 +8,7 @@ import { memoryWeightSource, type HostWeight } from '../../../src/analysis/model
 import { decoderConfigFromJson, type DecoderConfig } from '../../../src/analysis/model/executor/config';
 import { checkpointKey } from '../../../src/analysis/model/executor/arch';
 import { lcgTensor, syntheticWeights } from './syntheticModel';
+import { REPO_ROOT } from '../../paths';
 
 // Backward of the whole executor (block graphs + head + objectives) against central finite
 // differences of the forward, in float64, on tiny models of every family and optional tensor kind.
@@ -15,7 +16,7 @@ const BASE = {
   model_type: 'llama', hidden_size: 8, intermediate_size: 12, num_hidden_layers: 2, num_attention_heads: 4,
   num_key_value_heads: 2, vocab_size: 16, max_position_embeddings: 32, rms_norm_eps: 1e-5, rope_theta: 10000,
 };
-const gptOracle = JSON.parse(readFileSync(join(__dirname, '../../oracles/gpt_forward.json'), 'utf8'));
+const gptOracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/gpt_forward.json'), 'utf8'));
 
 function fromRecipe(c: any): Map<string, HostWeight> {
   const w = new Map<string, HostWeight>();

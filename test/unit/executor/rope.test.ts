@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ropeFrequencies, ropeTables } from '../../../src/analysis/model/executor/rope';
 import { decoderConfigFromJson, parseRopeScaling, type DecoderConfig } from '../../../src/analysis/model/executor/config';
+import { REPO_ROOT } from '../../paths';
 
 // Inverse frequencies of every rope_scaling type against the numpy oracle (HF modeling_rope_utils re-implemented).
-const oracle = JSON.parse(readFileSync(join(__dirname, '../../oracles/llama_forward.json'), 'utf8'));
+const oracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/llama_forward.json'), 'utf8'));
 
 function cfgFrom(c: Record<string, any>): DecoderConfig {
   return decoderConfigFromJson(c, () => false);

@@ -4,8 +4,9 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTokenizer, parseTokenIds, tokenizerFromJson } from '../../../src/analysis/model/tokenizer';
+import { REPO_ROOT } from '../../paths';
 
-const sampleModel = join(__dirname, '../../../media/sample-model');
+const sampleModel = join(REPO_ROOT, 'media/sample-model');
 
 test('the sample model tokenizer maps text to its UTF-8 bytes after <s> (ids computed by hand)', async () => {
   const tok = await loadTokenizer(sampleModel);

@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { WorkerRequestError, type WorkerConnection } from '../../../src/extension/worker/workerConnection';
 import { repoRoot, startWorker, stories260K } from '../worker/workerHarness';
+import { REPO_ROOT } from '../../paths';
 
 const sample = path.join(repoRoot, 'media', 'sample-model');
-const oracle = JSON.parse(readFileSync(path.join(__dirname, '../../oracles/llama_forward.json'), 'utf8')).stories260K;
+const oracle = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/oracles/llama_forward.json'), 'utf8')).stories260K;
 
 async function failure(p: Promise<unknown>): Promise<WorkerRequestError> {
   try {

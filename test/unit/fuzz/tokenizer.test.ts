@@ -12,8 +12,9 @@ import fc from 'fast-check';
 import { ModelFileError } from '../../../src/analysis/io/modelFileError';
 import { loadTokenizer, tokenizerFromJson, type PromptTokenizer } from '../../../src/analysis/model/tokenizer';
 import { assertTypedRejection, byteMutation, checkProperty, jsonMutation, report, startCaseClock, type CaseClock } from './fuzzHarness';
+import { REPO_ROOT } from '../../paths';
 
-const sample = join(__dirname, '..', '..', '..', 'media', 'sample-model');
+const sample = join(REPO_ROOT, 'media/sample-model');
 const tokText = new Uint8Array(readFileSync(join(sample, 'tokenizer.json')));
 const tokJson = JSON.parse(new TextDecoder().decode(tokText)) as Record<string, unknown>;
 const cfgJson = JSON.parse(readFileSync(join(sample, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;

@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { eigh } from '../../../src/analysis/linalg/eigh';
 import { singularValues } from '../../../src/analysis/linalg/svd';
 import { pinv } from '../../../src/analysis/linalg/pinv';
+import { REPO_ROOT } from '../../paths';
 
 interface Oracle {
   eigh: { name: string; n: number; matrix: number[]; eigvalsh: number[] }[];
   svd: { name: string; rows: number; cols: number; matrix: number[]; singular_values: number[]; pinv_rcond: number; pinv: number[] }[];
 }
-const oracle: Oracle = JSON.parse(readFileSync(join(__dirname, '..', '..', 'oracles', 'eigh.json'), 'utf8'));
+const oracle: Oracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/eigh.json'), 'utf8'));
 
 test('eigenvalues match numpy.linalg.eigvalsh, on the WASM path and through ORT stage 1', async () => {
   assert.ok(oracle.eigh.length >= 4);

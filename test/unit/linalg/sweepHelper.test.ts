@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { bandToTridiagonal, emptyBand } from '../../../src/analysis/linalg/bandToTridiagonal';
 import { IDLE_MS, leaseSweepHelper, sweepHelper } from '../../../src/analysis/linalg/wasm/sweepHelper';
 import { randomSymmetric } from './helpers';
+import { REPO_ROOT } from '../../paths';
 
-const root = join(__dirname, '..', '..', '..');
+const root = REPO_ROOT;
 
 /** n ≥ 512 and 4b ≤ n: large enough for bandToTridiagonal to use the helper thread. */
 function bandOf(n: number, b: number, seed: number) {

@@ -6,8 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LINALG_WASM_BASE64 } from '../../../src/analysis/linalg/wasm/linalgWasmBytes';
+import { REPO_ROOT } from '../../paths';
 
-const root = join(__dirname, '..', '..', '..');
+const root = REPO_ROOT;
 const committedDir = join(root, 'src', 'analysis', 'linalg', 'wasm');
 
 test('rebuilding the AssemblyScript kernels reproduces the committed linalg.wasm byte for byte', () => {

@@ -21,8 +21,9 @@ import type { MatrixRole } from '../../../src/analysis/model/types';
 import { FIXTURE_ARCHS, writeFixtureModel } from '../../fixtures/makeModel';
 import { randomMatrix } from '../engine/random';
 import { refLayer } from './correlationsReference';
+import { REPO_ROOT } from '../../paths';
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const repoRoot = REPO_ROOT;
 const stories = path.resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 
 interface OracleLayer {

@@ -11,6 +11,7 @@ import { compareFlat, effectiveRankOf, positiveHistogram, stableRankOf, symmetri
 import { assertClose } from '../stats/oracle';
 import { randomMatrix } from '../engine/random';
 import { lowRank } from './diffHelpers';
+import { REPO_ROOT } from '../../paths';
 
 interface OracleCase {
   name: string; rows: number; cols: number; a: number[]; b: number[];
@@ -20,7 +21,7 @@ interface OracleCase {
   sideB: { logNorm: number; logSpectralNorm: number; stableRank: number };
   docsRows: number;
 }
-const oracle = JSON.parse(readFileSync(join(__dirname, '..', '..', 'oracles', 'diff.json'), 'utf8')) as { cases: OracleCase[] };
+const oracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/diff.json'), 'utf8')) as { cases: OracleCase[] };
 const cpu = () => getEngine({ providers: ['cpu'], threads: 1 });
 const ALL = { docs: true, spectra: true, keepSingular: 1000, bins: 21 };
 

@@ -17,8 +17,9 @@ import type { ModelHandle } from '../../../src/analysis/model/types';
 import { writeFixtureModel, type FixtureModel } from '../../fixtures/makeModel';
 import { assertClose } from '../stats/oracle';
 import { copyModel, lowRank } from './diffHelpers';
+import { REPO_ROOT } from '../../paths';
 
-const repo = path.resolve(__dirname, '..', '..', '..');
+const repo = REPO_ROOT;
 const TOKENIZER = readFileSync(path.join(repo, 'media', 'sample-model', 'tokenizer.json'), 'utf8');
 const Q3 = 'model.layers.3.self_attn.q_proj.weight';
 const EMBED = 'model.embed_tokens.weight';

@@ -1,6 +1,7 @@
 // Typed access to the scipy/numpy oracle of the DOCS method (test/oracles/gumbel_fit.py → .json).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../../paths';
 
 export interface GumbelOracle {
   samples: { name: string; sample: number[]; loc: number; scale: number; logLikelihood: number }[];
@@ -10,4 +11,4 @@ export interface GumbelOracle {
   }[];
 }
 
-export const gumbelOracle: GumbelOracle = JSON.parse(readFileSync(join(__dirname, '..', '..', 'oracles', 'gumbel_fit.json'), 'utf8'));
+export const gumbelOracle: GumbelOracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/gumbel_fit.json'), 'utf8'));

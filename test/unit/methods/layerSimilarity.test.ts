@@ -19,8 +19,9 @@ import { formatSimilarity } from '../../../src/analysis/cli/similarity';
 import { writeFixtureModel } from '../../fixtures/makeModel';
 import { writeSafetensors } from '../../fixtures/safetensorsWriter';
 import { randomMatrix } from '../engine/random';
+import { REPO_ROOT } from '../../paths';
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const repoRoot = REPO_ROOT;
 const stories = path.resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 const cpu = () => getEngine({ providers: ['cpu'], threads: 1 });
 

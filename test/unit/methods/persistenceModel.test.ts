@@ -16,8 +16,9 @@ import { filtrationBarcode } from '../../../src/analysis/tda/filtration';
 import { cliqueComplex, graphFromEdges } from '../../../src/analysis/tda/cliques';
 import { simplexAt } from '../../../src/analysis/tda/complex';
 import type { Matrix } from '../../../src/analysis/linalg/matrix';
+import { REPO_ROOT } from '../../paths';
 
-const SAMPLE = join(__dirname, '../../../media/sample-model');
+const SAMPLE = join(REPO_ROOT, 'media/sample-model');
 
 function bruteKnnEdges(p: Matrix, k: number): Array<[number, number]> {
   const edges: Array<[number, number]> = [];

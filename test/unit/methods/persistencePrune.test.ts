@@ -18,8 +18,9 @@ import { loadTokenizer } from '../../../src/analysis/model/tokenizer';
 import { renumberedName, writePrunedModel } from '../../../src/analysis/methods/persistencePrune';
 import { perplexity, windowNll } from '../../../src/analysis/methods/persistencePerplexity';
 import { runPruneJob } from '../../../src/analysis/methods/persistenceJob';
+import { REPO_ROOT } from '../../paths';
 
-const SAMPLE = join(__dirname, '../../../media/sample-model');
+const SAMPLE = join(REPO_ROOT, 'media/sample-model');
 
 async function folderHash(dir: string): Promise<string> {
   const h = createHash('sha256');

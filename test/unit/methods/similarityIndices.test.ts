@@ -7,12 +7,13 @@ import { docsSimilarity } from '../../../src/analysis/methods/docs';
 import { compareMatrices, flatCosine, flatR2, parseIndex, SIMILARITY_INDICES, type SimilarityIndex } from '../../../src/analysis/methods/similarityIndices';
 import type { Matrix } from '../../../src/analysis/linalg/matrix';
 import { randomMatrix } from '../engine/random';
+import { REPO_ROOT } from '../../paths';
 
 const cpu = () => getEngine({ providers: ['cpu'], threads: 1 });
 const BASELINES = SIMILARITY_INDICES.filter((i) => i !== 'docs');
 
 interface Case { name: string; rows: number; cols: number; x: number[]; y: number[]; [index: string]: unknown }
-const oracle: { cases: Case[] } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'oracles', 'similarity_indices.json'), 'utf8'));
+const oracle: { cases: Case[] } = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/similarity_indices.json'), 'utf8'));
 
 test('every baseline index matches numpy/scipy on the oracle matrices', async () => {
   const engine = await cpu();

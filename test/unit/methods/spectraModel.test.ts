@@ -17,8 +17,9 @@ import { openModel } from '../../../src/analysis/model/openModel';
 import type { ModelHandle } from '../../../src/analysis/model/types';
 import { writeFixtureModel } from '../../fixtures/makeModel';
 import { oracle, assertClose } from '../stats/oracle';
+import { REPO_ROOT } from '../../paths';
 
-const stories = path.resolve(__dirname, '..', '..', 'fixtures', 'models', 'stories260K');
+const stories = path.resolve(REPO_ROOT, 'test/fixtures/models/stories260K');
 const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
 const spikes = (r: SpectraResult) => r.entries.reduce((a, e) => a + (e.spectrum.mp?.spikes ?? 0), 0);
 

@@ -11,8 +11,9 @@ import { readRoleMatrix, readTensorF32 } from '../../../src/analysis/model/readR
 import { summarize, tensorStats } from '../../../src/analysis/model/summary';
 import { MATRIX_ROLES, type ModelHandle } from '../../../src/analysis/model/types';
 import { writeSafetensors } from '../../fixtures/safetensorsWriter';
+import { REPO_ROOT } from '../../paths';
 
-const STORIES = join(__dirname, '../../fixtures/models/stories260K');
+const STORIES = join(REPO_ROOT, 'test/fixtures/models/stories260K');
 let root = '';
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'll-stats-'));

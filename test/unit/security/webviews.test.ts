@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseAnalysisMessage, parseModelEditorMessage } from '../../../src/analysis/panelProtocol';
 import { contentSecurityPolicy, newNonce, webviewOptionsFor } from '../../../src/extension/panels/csp';
+import { REPO_ROOT } from '../../paths';
 
 const SOURCE = 'https://file+.vscode-resource.vscode-cdn.net';
 
@@ -57,7 +58,7 @@ function sources(dir: string): string[] {
     return statSync(p).isDirectory() ? sources(p) : n.endsWith('.ts') ? [p] : [];
   });
 }
-const extensionSources = sources(join(__dirname, '..', '..', '..', 'src', 'extension')).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+const extensionSources = sources(join(REPO_ROOT, 'src/extension')).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
 
 test('every webview the extension creates uses the shared options, CSP shell and media root', () => {
   let panels = 0;

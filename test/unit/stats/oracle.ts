@@ -1,6 +1,7 @@
 // Typed access to the scipy/numpy oracle of the spectra method (test/oracles/spectra.py → .json).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../../paths';
 
 export interface SpectraOracle {
   erf: [x: number, erf: number, erfc: number][];
@@ -33,7 +34,7 @@ export interface SpectraOracle {
   };
 }
 
-export const oracle: SpectraOracle = JSON.parse(readFileSync(join(__dirname, '../../oracles/spectra.json'), 'utf8'));
+export const oracle: SpectraOracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/spectra.json'), 'utf8'));
 
 /** |a − b| ≤ atol + rtol·|b|, with a message naming the case. */
 export function assertClose(actual: number, expected: number, rtol: number, atol: number, what: string): void {

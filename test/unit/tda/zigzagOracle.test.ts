@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { zigzagBarcode } from '../../../src/analysis/tda/zigzag';
 import { simplexCount } from '../../../src/analysis/tda/complex';
 import { barStrings, flag } from './helpers';
+import { REPO_ROOT } from '../../paths';
 
 interface OracleCase {
   vertexCount: number;
@@ -19,7 +20,7 @@ interface OracleCase {
   bars: Array<{ dim: number; birth: number; death: number }>;
 }
 
-const oracle = JSON.parse(readFileSync(join(__dirname, '../../oracles/zigzag.json'), 'utf8')) as { cases: OracleCase[] };
+const oracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/zigzag.json'), 'utf8')) as { cases: OracleCase[] };
 
 test('oracle file holds enough varied cases (births at intersections, several dimensions)', () => {
   assert.ok(oracle.cases.length >= 20);

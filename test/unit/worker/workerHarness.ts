@@ -7,8 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, ftruncateSy
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { WorkerConnection, type WorkerConnectionOptions } from '../../../src/extension/worker/workerConnection';
+import { REPO_ROOT } from '../../paths';
 
-export const repoRoot = path.resolve(__dirname, '..', '..', '..');
+export const repoRoot = REPO_ROOT;
 /** CI has shared/ beside the clone; the same layout holds on the development machine. */
 export const stories260K = path.resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 
