@@ -13,12 +13,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getEngine } from '../src/analysis/engine/engine';
-import { runDiff, type DiffResult } from '../src/analysis/methods/diff';
+import { runDiff, type DiffResult } from '../src/analysis/methods/diff/diff';
 import { openModel } from '../src/analysis/model/openModel';
 import { readTensorF32 } from '../src/analysis/model/readRole';
 import { normalSource } from '../src/analysis/stats/random';
 import { writeFixtureModel } from '../test/fixtures/makeModel';
-import { copyModel, lowRank } from '../test/unit/methods/diffHelpers';
+import { copyModel, lowRank } from '../test/unit/analysis/methods/diff/helpers';
 
 const STORIES = resolve(__dirname, '..', 'test', 'fixtures', 'models', 'stories260K');
 

@@ -11,7 +11,7 @@
 import { cpus, loadavg } from 'node:os';
 import { getEngine } from '../src/analysis/engine/engine';
 import type { Matrix } from '../src/analysis/linalg/matrix';
-import { persistenceAnalysis } from '../src/analysis/methods/persistence';
+import { persistenceAnalysis } from '../src/analysis/methods/persistence/persistence';
 import { normalSource } from '../src/analysis/stats/random';
 
 function clouds(n: number, d: number, count: number, seed: number): Matrix[] {

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Matrix } from '../src/analysis/linalg/matrix';
-import { analyzeSpectrum, type Spectrum } from '../src/analysis/methods/spectrum';
+import { analyzeSpectrum, type Spectrum } from '../src/analysis/methods/spectra/spectrum';
 import { headSlice } from '../src/analysis/model/readRole';
 import type { MatrixRole, ModelHandle } from '../src/analysis/model/types';
 import { normalSource } from '../src/analysis/stats/random';

@@ -19,8 +19,8 @@ const common = {
 
 const nodeTargets = [
   { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', 'onnxruntime-node'] },
-  { entryPoints: ['src/analysis/worker.ts'], outfile: 'dist/worker.js', external: ['onnxruntime-node'] },
-  { entryPoints: ['src/analysis/cli.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node'], banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/analysis/worker/main.ts'], outfile: 'dist/worker.js', external: ['onnxruntime-node'] },
+  { entryPoints: ['src/analysis/cli/main.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node'], banner: { js: '#!/usr/bin/env node' } },
 ].filter((t) => existsSync(join(root, t.entryPoints[0])));
 
 // Every folder under webview/ (except common/) with a main.ts is one panel bundle.

@@ -3,7 +3,7 @@
  * setting's name, default and validation live here only.
  */
 import * as vscode from 'vscode';
-import type { WorkerConfig } from '../analysis/workerConfig';
+import type { WorkerConfig } from '../protocol/workerConfig';
 
 export interface LayerLensConfig {
   /** Execution providers to try, in order; the first that starts is used. */

@@ -1,4 +1,4 @@
-# Oracle for test/unit/methods/correlationsModel.test.ts: numpy reference values of the weight
+# Oracle for test/unit/analysis/methods/correlations/model.test.ts: numpy reference values of the weight
 # correlation measures M1-M8 (docs/methods.md section 2), computed the plain way:
 # np.corrcoef of flattened matrices, every d x d product formed explicitly, np.corrcoef with
 # np.eye(d), np.linalg.pinv (SVD based) and np.polyfit for the M6 line.

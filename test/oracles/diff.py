@@ -1,4 +1,4 @@
-# Oracle for test/unit/methods/diffMetrics.test.ts: a checkpoint diff of small fixed matrix pairs
+# Oracle for test/unit/analysis/methods/diff/metrics.test.ts: a checkpoint diff of small fixed matrix pairs
 # computed plainly in numpy/scipy (float64): Frobenius norms, relative change, cosine of the
 # flattened weights, singular values of the delta with its stable rank (Σσ²/σ₁²) and effective rank
 # (exp of the entropy of σ/Σσ, Roy & Vetterli 2007), the spectral metrics of each side

@@ -1,4 +1,4 @@
-# Oracle for test/unit/linalg/oracle.test.ts: numpy's LAPACK results on small fixed matrices.
+# Oracle for test/unit/analysis/linalg/oracle.test.ts: numpy's LAPACK results on small fixed matrices.
 # Re-run from the repository root with:  python3 test/oracles/eigh.py > test/oracles/eigh.json
 # (numpy ≥ 1.20; the matrices come from a seeded generator, so the output is reproducible).
 import json

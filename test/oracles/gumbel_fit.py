@@ -1,4 +1,4 @@
-# Oracle for test/unit/methods/gumbel.test.ts and docs.test.ts: scipy's Gumbel (right) maximum-
+# Oracle for test/unit/analysis/stats/gumbel.test.ts and docs.test.ts: scipy's Gumbel (right) maximum-
 # likelihood fit on fixed samples, and DOCS computed plainly in numpy (float64) on small fixed
 # matrices. Re-run from the repository root with:
 #   python3 test/oracles/gumbel_fit.py > test/oracles/gumbel_fit.json

@@ -1,8 +1,8 @@
-# Oracle for test/unit/methods/similarityIndices.test.ts: the baseline similarity indices shown
+# Oracle for test/unit/analysis/methods/similarity/indices.test.ts: the baseline similarity indices shown
 # beside DOCS, computed plainly with numpy/scipy on small fixed matrices (float64).
 # Re-run from the repository root with:
 #   python3 test/oracles/similarity_indices.py > test/oracles/similarity_indices.json
-# Conventions (as in src/analysis/methods/similarityIndices.ts): X, Y are n×m, columns are units,
+# Conventions (as in src/analysis/methods/similarity/indices.ts): X, Y are n×m, columns are units,
 # rows play the part of examples; representation indices centre each column over the rows.
 import json
 import numpy as np

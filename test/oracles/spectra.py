@@ -1,4 +1,4 @@
-# Oracle for test/unit/stats/*.test.ts and test/unit/methods/spectra.test.ts: scipy/numpy reference
+# Oracle for test/unit/analysis/stats/*.test.ts and test/unit/analysis/methods/spectra/spectra.test.ts: scipy/numpy reference
 # values for the random-matrix-theory statistics of Layer Lens's spectra method.
 # Re-run from the repository root with:  python3 test/oracles/spectra.py > test/oracles/spectra.json
 # (numpy >= 1.20, scipy >= 1.10; every input comes from a seeded generator, so the output is reproducible).

@@ -1,4 +1,4 @@
-"""Brute-force oracle for zigzag persistence of clique complexes (Layer Lens, test/unit/tda/zigzagOracle.test.ts).
+"""Brute-force oracle for zigzag persistence of clique complexes (Layer Lens, test/unit/analysis/tda/zigzagOracle.test.ts).
 
 Re-run:  python3 test/oracles/zigzag.py > test/oracles/zigzag.json   (from the repository root; numpy only)
 

@@ -4,9 +4,9 @@
  * suggested per-layer pruning ratios. The running result arrives after every prompt and is drawn
  * as it grows; the options row re-runs with another threshold, target ratio, ε or prompt domains.
  */
-import type { ActivationResult } from '../../src/analysis/methods/activation';
-import type { ActivationJobResult } from '../../src/analysis/methods/activationJob';
-import type { ActivationPanelOptions } from '../../src/analysis/methods/activationOptions';
+import type { ActivationResult } from '../../src/analysis/methods/activation/activation';
+import type { ActivationJobResult } from '../../src/analysis/methods/activation/job';
+import type { ActivationPanelOptions } from '../../src/analysis/methods/activation/options';
 import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { cachedNote, formatPercent, formatValue, h, replaceChildren } from '../common/dom';

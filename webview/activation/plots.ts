@@ -3,7 +3,7 @@
  * similarity by depth for same- vs cross-domain prompt pairs (box plots), and forward MLP sparsity.
  */
 import * as Plot from '@observablehq/plot';
-import type { ActivationResult } from '../../src/analysis/methods/activation';
+import type { ActivationResult } from '../../src/analysis/methods/activation/activation';
 import type { Theme } from '../common/theme';
 
 export function fractionPlot(r: ActivationResult, theme: Theme): Plot.PlotOptions {

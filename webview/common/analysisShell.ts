@@ -8,7 +8,7 @@
  *     renderResult: (el, result, theme) => renderPlot(el, heatmapOptions(cells(result), theme), theme),
  *   });
  */
-import type { AnalysisFromWebview, AnalysisToWebview, DataFormat, ImageFormat, PanelError } from '../../src/analysis/panelProtocol';
+import type { AnalysisFromWebview, AnalysisToWebview, DataFormat, ImageFormat, PanelError } from '../../src/protocol/panel';
 import { h, replaceChildren } from './dom';
 import { drawThrottle } from './drawThrottle';
 import { exportImage } from './export';
@@ -38,7 +38,7 @@ export interface AnalysisPanelHandle {
 
 type In<O, P, R> = AnalysisToWebview<O, P, R>;
 
-/** " · cpu, 2 threads" from the worker's stamp on a result (protocol.ts ComputedWith), or "". */
+/** " · cpu, 2 threads" from the worker's stamp on a result (src/protocol/worker.ts ComputedWith), or "". */
 export function computedWithText(data: unknown): string {
   const c = (data as { computedWith?: { provider?: unknown; threads?: unknown } } | null)?.computedWith;
   if (!c || typeof c.provider !== 'string' || typeof c.threads !== 'number') return '';

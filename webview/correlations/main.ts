@@ -6,9 +6,9 @@
  * in while the job runs. Test ids: corr-summary, corr-grid, corr-M1 … corr-M5, corr-M6, corr-M7,
  * corr-M8, corr-m6-summary, corr-not-applicable, corr-detail, corr-detail-summary.
  */
-import type { CorrelationsOptions, CorrelationsResult, LayerCorrelations } from '../../src/analysis/methods/correlations';
-import { HEAD_LABELS, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES, type HeadMeasure } from '../../src/analysis/methods/correlationsNames';
-import type { HeadValues } from '../../src/analysis/methods/correlationsValues';
+import type { CorrelationsOptions, CorrelationsResult, LayerCorrelations } from '../../src/analysis/methods/correlations/correlations';
+import { HEAD_LABELS, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES, type HeadMeasure } from '../../src/analysis/methods/correlations/names';
+import type { HeadValues } from '../../src/analysis/methods/correlations/values';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { formatValue, h, replaceChildren } from '../common/dom';
 import type { Theme } from '../common/theme';

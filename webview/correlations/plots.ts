@@ -6,8 +6,8 @@
  * "corr-dot" on scatter points.
  */
 import * as Plot from '@observablehq/plot';
-import type { HeadValues } from '../../src/analysis/methods/correlationsValues';
-import type { Regression } from '../../src/analysis/methods/correlationsRegression';
+import type { HeadValues } from '../../src/analysis/methods/correlations/values';
+import type { Regression } from '../../src/analysis/methods/correlations/regression';
 import { formatValue } from '../common/dom';
 import { addHatchPattern, HATCH_FILL } from '../common/hatch';
 import { renderPlot } from '../common/plot';

@@ -6,12 +6,12 @@
  * undefined", and the reason comes from the result's notApplicable list or the layer's notes.
  * Pure, so it is unit-tested without a DOM.
  */
-import type { CorrelationsResult, LayerCorrelations } from '../../src/analysis/methods/correlations';
+import type { CorrelationsResult, LayerCorrelations } from '../../src/analysis/methods/correlations/correlations';
 import {
   HEAD_MEASURE_ROLES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES, MLP_MEASURE_ROLES, type HeadMeasure, type M7Measure, type M8Measure,
-} from '../../src/analysis/methods/correlationsNames';
-import type { WeightFlag } from '../../src/analysis/methods/nonFinite';
-import type { Regression } from '../../src/analysis/methods/correlationsRegression';
+} from '../../src/analysis/methods/correlations/names';
+import type { WeightFlag } from '../../src/analysis/methods/common/nonFinite';
+import type { Regression } from '../../src/analysis/methods/correlations/regression';
 
 export interface CorrCell {
   measure: string;

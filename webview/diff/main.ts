@@ -6,9 +6,9 @@
  * (tensors present on one side only or with different shapes). Partial results fill the heatmaps
  * while the job runs.
  */
-import type { DiffOptions, DiffResult } from '../../src/analysis/methods/diff';
-import type { MatrixDiff } from '../../src/analysis/methods/diffMatrix';
-import type { EmbeddingDiff } from '../../src/analysis/methods/diffEmbeddings';
+import type { DiffOptions, DiffResult } from '../../src/analysis/methods/diff/diff';
+import type { MatrixDiff } from '../../src/analysis/methods/diff/matrix';
+import type { EmbeddingDiff } from '../../src/analysis/methods/diff/embeddings';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { formatValue, h, replaceChildren } from '../common/dom';
 import { addHatchPattern } from '../common/hatch';

@@ -4,8 +4,8 @@
  * heatmap between them shows a diff metric. Values that crossed the webview boundary as null (NaN
  * on the worker side) and unreliable power-law fits are missing, never a misleading number.
  */
-import type { DiffFlag } from '../../src/analysis/methods/diff';
-import type { MatrixDiff } from '../../src/analysis/methods/diffMatrix';
+import type { DiffFlag } from '../../src/analysis/methods/diff/diff';
+import type { MatrixDiff } from '../../src/analysis/methods/diff/matrix';
 
 export interface Cell {
   layer: number;

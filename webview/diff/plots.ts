@@ -4,7 +4,7 @@
  */
 import { HATCH_FILL } from '../common/hatch';
 import * as Plot from '@observablehq/plot';
-import type { HistogramBin } from '../../src/analysis/methods/diffMetrics';
+import type { HistogramBin } from '../../src/analysis/methods/diff/metrics';
 import { histogramOptions } from '../common/plot';
 import type { Theme } from '../common/theme';
 import type { Cell } from './metrics';

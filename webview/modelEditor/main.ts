@@ -1,9 +1,9 @@
 /**
  * The model editor's webview: overview (architecture, config, parameter counts), tensor tree with
  * filter, and the selected tensor's statistics. Talks to src/extension/editor/modelView.ts with
- * the messages of panelProtocol.ts; remembers filter, open groups and selection across reloads.
+ * the messages of src/protocol/panel.ts; remembers filter, open groups and selection across reloads.
  */
-import type { ModelEditorFromWebview, ModelEditorToWebview } from '../../src/analysis/panelProtocol';
+import type { ModelEditorFromWebview, ModelEditorToWebview } from '../../src/protocol/panel';
 import { h, replaceChildren } from '../common/dom';
 import { onThemeChange, readTheme } from '../common/theme';
 import { registerToolkit } from '../common/toolkit';

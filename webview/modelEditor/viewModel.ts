@@ -3,7 +3,7 @@
  * `layer-lens inspect`); statistics are adapted from the worker's TensorStats by statsView.ts.
  */
 import type { TensorStats } from '../../src/analysis/model/summary';
-export type { CountRow, ModelOverview as EditorModel, TensorGroup, TensorRow } from '../../src/analysis/modelOverview';
+export type { CountRow, ModelOverview as EditorModel, TensorGroup, TensorRow } from '../../src/analysis/model/overview';
 
 /** The worker's TensorStats with the histogram as bins carrying both edges (statsView.ts). */
 export type StatsModel = Pick<TensorStats, 'count' | 'min' | 'max' | 'mean' | 'std' | 'absMean' | 'zeroFraction' | 'nanCount' | 'infCount'> & {

@@ -4,9 +4,9 @@
  * angular distance beside it, the barcode over zigzag positions, and "prune and evaluate", whose
  * results (perplexity of the original and the pruned copy) collect in a table.
  */
-import type { PersistenceJobResult, PruneJobResult } from '../../src/analysis/methods/persistenceJob';
-import type { PersistencePanelOptions } from '../../src/analysis/methods/persistenceOptions';
-import { pruningSuggestion } from '../../src/analysis/methods/persistenceDescriptors';
+import type { PersistenceJobResult, PruneJobResult } from '../../src/analysis/methods/persistence/job';
+import type { PersistencePanelOptions } from '../../src/analysis/methods/persistence/options';
+import { pruningSuggestion } from '../../src/analysis/methods/persistence/descriptors';
 import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { cachedNote, formatValue, h, replaceChildren } from '../common/dom';

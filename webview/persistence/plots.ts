@@ -4,7 +4,7 @@
  * Influence, angular distance) and the barcode over zigzag positions.
  */
 import * as Plot from '@observablehq/plot';
-import type { PersistenceResult } from '../../src/analysis/methods/persistence';
+import type { PersistenceResult } from '../../src/analysis/methods/persistence/persistence';
 import type { Theme } from '../common/theme';
 import { heatmapOptions } from '../common/plot';
 

@@ -4,8 +4,8 @@
  * and the clusters shaded.
  */
 import * as Plot from '@observablehq/plot';
-import type { ClusterResult } from '../../src/analysis/methods/clusters';
-import { INDEX_LABELS, type SimilarityIndex } from '../../src/analysis/methods/similarityNames';
+import type { ClusterResult } from '../../src/analysis/methods/similarity/clusters';
+import { INDEX_LABELS, type SimilarityIndex } from '../../src/analysis/methods/similarity/names';
 import { renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
 import { adjacentSeries, type SimilarityView } from './viewModel';

@@ -4,8 +4,8 @@
  * drawn over it, scaled to counts. DOCS is the mean of the two fitted locations u.
  */
 import * as Plot from '@observablehq/plot';
-import type { DocsSide, PairResult } from '../../src/analysis/methods/layerSimilarity';
-import { INDEX_LABELS } from '../../src/analysis/methods/similarityNames';
+import type { DocsSide, PairResult } from '../../src/analysis/methods/similarity/layerSimilarity';
+import { INDEX_LABELS } from '../../src/analysis/methods/similarity/names';
 import { gumbelDensity } from '../../src/analysis/stats/gumbel';
 import { formatValue, h, replaceChildren } from '../common/dom';
 import { renderPlot } from '../common/plot';

@@ -6,8 +6,8 @@
  * comparable or undefined), "heat-cell-flagged" (a matrix holds NaN/Inf: hatched) and "cluster-box".
  */
 import * as Plot from '@observablehq/plot';
-import type { ClusterResult } from '../../src/analysis/methods/clusters';
-import { INDEX_LABELS, type SimilarityIndex } from '../../src/analysis/methods/similarityNames';
+import type { ClusterResult } from '../../src/analysis/methods/similarity/clusters';
+import { INDEX_LABELS, type SimilarityIndex } from '../../src/analysis/methods/similarity/names';
 import { formatValue } from '../common/dom';
 import { addHatchPattern, HATCH_FILL } from '../common/hatch';
 import { renderPlot } from '../common/plot';

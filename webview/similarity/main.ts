@@ -8,9 +8,9 @@
  * -summary, -heatmap (cells: heat-cell, heat-cell-empty, cluster-box), -clusters, -adjacent,
  * -detail.
  */
-import type { SimilarityJobResult, SimilarityPartial } from '../../src/analysis/methods/similarityJob';
-import type { SimilaritySettings } from '../../src/analysis/methods/similarityOptions';
-import { INDEX_LABELS, ORIENTATIONS, SIMILARITY_INDICES, type SimilarityIndex } from '../../src/analysis/methods/similarityNames';
+import type { SimilarityJobResult, SimilarityPartial } from '../../src/analysis/methods/similarity/job';
+import type { SimilaritySettings } from '../../src/analysis/methods/similarity/options';
+import { INDEX_LABELS, ORIENTATIONS, SIMILARITY_INDICES, type SimilarityIndex } from '../../src/analysis/methods/similarity/names';
 import { MATRIX_ROLES } from '../../src/analysis/model/types';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { formatValue, h, replaceChildren } from '../common/dom';
@@ -18,7 +18,7 @@ import type { Theme } from '../common/theme';
 import { drawAdjacent } from './adjacent';
 import { drawPairDetail } from './detail';
 import { drawHeatmap } from './heatmap';
-import { describeThreshold } from '../../src/analysis/methods/clusters';
+import { describeThreshold } from '../../src/analysis/methods/similarity/clusters';
 import { clustersOf, layerLabel, pairAt, viewFromPartials, viewFromResult, type SimilarityView } from './viewModel';
 
 const state: { index: SimilarityIndex; threshold?: number; selected?: { a: number; b: number } } = { index: 'docs' };

@@ -3,10 +3,10 @@
  * running job (its plan, then pairs as they finish): the layer × layer cells of one index, the
  * adjacent-layer series, clusters and the colour domain. Pure, so it is unit-tested without a DOM.
  */
-import { clusterFloor, findClusters, type ClusterResult } from '../../src/analysis/methods/clusters';
-import type { LayerSimilarityResult, PairResult, SimilarityPlan } from '../../src/analysis/methods/layerSimilarity';
-import type { SimilarityIndex } from '../../src/analysis/methods/similarityNames';
-import type { SimilarityPartial } from '../../src/analysis/methods/similarityJob';
+import { clusterFloor, findClusters, type ClusterResult } from '../../src/analysis/methods/similarity/clusters';
+import type { LayerSimilarityResult, PairResult, SimilarityPlan } from '../../src/analysis/methods/similarity/layerSimilarity';
+import type { SimilarityIndex } from '../../src/analysis/methods/similarity/names';
+import type { SimilarityPartial } from '../../src/analysis/methods/similarity/job';
 
 export interface SimilarityView {
   plan: SimilarityPlan;

@@ -4,8 +4,8 @@
  * histogram with the Marchenko–Pastur curve and the power-law tail fit with a draggable x_min.
  * Clicking a heatmap cell selects that matrix. Partial results fill the heatmap while the job runs.
  */
-import type { FlaggedSpectra, MatrixSpectra, SpectraOptions, SpectraResult } from '../../src/analysis/methods/spectra';
-import type { Spectrum } from '../../src/analysis/methods/spectrum';
+import type { FlaggedSpectra, MatrixSpectra, SpectraOptions, SpectraResult } from '../../src/analysis/methods/spectra/spectra';
+import type { Spectrum } from '../../src/analysis/methods/spectra/spectrum';
 import { fitPowerLaw } from '../../src/analysis/stats/powerLaw';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { h, replaceChildren, formatValue } from '../common/dom';

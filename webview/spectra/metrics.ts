@@ -3,8 +3,8 @@
  * matrix's result. Values that crossed the webview boundary as null (NaN on the worker side) and
  * unreliable power-law fits are "missing" here, never a misleading number.
  */
-import type { FlaggedSpectra, MatrixSpectra } from '../../src/analysis/methods/spectra';
-import type { Spectrum } from '../../src/analysis/methods/spectrum';
+import type { FlaggedSpectra, MatrixSpectra } from '../../src/analysis/methods/spectra/spectra';
+import type { Spectrum } from '../../src/analysis/methods/spectra/spectrum';
 
 export interface MetricDef {
   id: string;

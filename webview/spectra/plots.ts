@@ -3,7 +3,7 @@
  * singular-value histogram with the Marchenko–Pastur density of the matrix's shape and σ on top.
  */
 import * as Plot from '@observablehq/plot';
-import type { Spectrum } from '../../src/analysis/methods/spectrum';
+import type { Spectrum } from '../../src/analysis/methods/spectra/spectrum';
 import { marchenkoPastur, mpCurve } from '../../src/analysis/stats/marchenkoPastur';
 import { addHatchPattern, HATCH_FILL } from '../common/hatch';
 import { lineOptions } from '../common/plot';

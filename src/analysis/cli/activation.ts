@@ -3,9 +3,9 @@
  *  [--text "..."] [--tokens "1,2,3;4,5"] [--tau X | --relative F] [--target R] [--epsilon E]
  *  [--max-tokens N] [--json|--csv]`: gradient-based parameter activation over a prompt set.
  */
-import { ACTIVATION_TIDY_COLUMNS, activationTidyRows } from '../methods/activationCsv';
-import { runActivationJob, type ActivationJobResult, type PromptSource } from '../methods/activationJob';
-import { tidyCsv } from '../methods/csv';
+import { ACTIVATION_TIDY_COLUMNS, activationTidyRows } from '../methods/activation/csv';
+import { runActivationJob, type ActivationJobResult, type PromptSource } from '../methods/activation/job';
+import { tidyCsv } from '../methods/common/csv';
 import { parseTokenIds } from '../model/tokenizer';
 import { BUILTIN_DOMAINS } from '../prompts/index';
 import { csvOption, JSON_OPTION } from './help';

@@ -3,12 +3,12 @@
  * between attention and MLP matrices (methods.md §2): a layer × head table per head measure, M6's
  * line over all heads, and M7/M8 per layer. --layer takes one value, a comma list or ranges.
  */
-import type { CorrelationsResult } from '../methods/correlations';
-import { runCorrelations } from '../methods/correlations';
-import { CORRELATIONS_TIDY_COLUMNS, correlationsTidyRows } from '../methods/correlationsCsv';
-import { tidyCsv } from '../methods/csv';
-import { nonFiniteLines } from '../methods/nonFinite';
-import { HEAD_LABELS, HEAD_MEASURES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES } from '../methods/correlationsNames';
+import type { CorrelationsResult } from '../methods/correlations/correlations';
+import { runCorrelations } from '../methods/correlations/correlations';
+import { CORRELATIONS_TIDY_COLUMNS, correlationsTidyRows } from '../methods/correlations/csv';
+import { tidyCsv } from '../methods/common/csv';
+import { nonFiniteLines } from '../methods/common/nonFinite';
+import { HEAD_LABELS, HEAD_MEASURES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES } from '../methods/correlations/names';
 import { parseLayerList, stringOption } from './args';
 import { csvOption, JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand } from './types';

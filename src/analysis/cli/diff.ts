@@ -4,12 +4,12 @@
  * row per layer and matrix kind, then the embedding rows that moved most, then every tensor that
  * could not be paired.
  */
-import { nonFiniteLines } from '../methods/nonFinite';
-import { tidyCsv } from '../methods/csv';
-import { runDiff, type DiffResult } from '../methods/diff';
-import { DIFF_TIDY_COLUMNS, diffTidyRows } from '../methods/diffCsv';
-import type { MatrixDiff } from '../methods/diffMatrix';
-import { describeUnmatched } from '../methods/diffPlan';
+import { nonFiniteLines } from '../methods/common/nonFinite';
+import { tidyCsv } from '../methods/common/csv';
+import { runDiff, type DiffResult } from '../methods/diff/diff';
+import { DIFF_TIDY_COLUMNS, diffTidyRows } from '../methods/diff/csv';
+import type { MatrixDiff } from '../methods/diff/matrix';
+import { describeUnmatched } from '../methods/diff/plan';
 import { MATRIX_ROLES } from '../model/types';
 import { parseKindList, parseLayerList, stringOption } from './args';
 import { csvOption, JSON_OPTION } from './help';

@@ -1,4 +1,4 @@
-import { modelOverview } from '../modelOverview';
+import { modelOverview } from '../model/overview';
 import { JSON_OPTION } from './help';
 import { overviewText } from './overviewText';
 import { toJson, UsageError, type CliCommand } from './types';

@@ -2,7 +2,7 @@
  * The model overview as plain text for `layer-lens inspect`: the same sections as the model editor
  * (architecture, configuration, parameters by dtype and role, tensors by layer).
  */
-import type { CountRow, ModelOverview } from '../modelOverview';
+import type { CountRow, ModelOverview } from '../model/overview';
 
 export function formatCount(n: number): string {
   if (n < 10_000) return String(n);

@@ -4,10 +4,10 @@
  * zigzag persistence similarity of the hidden states, pruning suggestions, and optionally a pruned
  * copy with the perplexities of original and pruned model.
  */
-import { runPersistenceJob, runPruneJob, type PersistenceJobResult, type PruneJobResult } from '../methods/persistenceJob';
-import type { PromptSource } from '../methods/activationJob';
-import { tidyCsv } from '../methods/csv';
-import { PERSISTENCE_TIDY_COLUMNS, persistenceTidyRows } from '../methods/persistenceCsv';
+import { runPersistenceJob, runPruneJob, type PersistenceJobResult, type PruneJobResult } from '../methods/persistence/job';
+import type { PromptSource } from '../methods/activation/job';
+import { tidyCsv } from '../methods/common/csv';
+import { PERSISTENCE_TIDY_COLUMNS, persistenceTidyRows } from '../methods/persistence/csv';
 import { BUILTIN_DOMAINS } from '../prompts/index';
 import { csvOption, JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand, type CliValues } from './types';

@@ -5,15 +5,15 @@
  * layer × layer table with the adjacent-layer values and the clusters found, as JSON, or as one
  * tidy CSV over every kind.
  */
-import { nonFiniteLines } from '../methods/nonFinite';
-import { ORIENTATIONS, type Orientation } from '../methods/docs';
-import type { LayerSimilarityResult } from '../methods/layerSimilarity';
-import { INDEX_LABELS, parseIndex, SIMILARITY_INDICES, type SimilarityIndex } from '../methods/similarityIndices';
-import { tidyCsv } from '../methods/csv';
-import { SIMILARITY_TIDY_COLUMNS, similarityTidyRows } from '../methods/similarityCsv';
-import { runSimilarityJob } from '../methods/similarityJob';
-import { PAIR_MODES, type PairMode } from '../methods/similarityPlan';
-import { clusterFloor, describeThreshold, findClusters } from '../methods/clusters';
+import { nonFiniteLines } from '../methods/common/nonFinite';
+import { ORIENTATIONS, type Orientation } from '../methods/similarity/docs';
+import type { LayerSimilarityResult } from '../methods/similarity/layerSimilarity';
+import { INDEX_LABELS, parseIndex, SIMILARITY_INDICES, type SimilarityIndex } from '../methods/similarity/indices';
+import { tidyCsv } from '../methods/common/csv';
+import { SIMILARITY_TIDY_COLUMNS, similarityTidyRows } from '../methods/similarity/csv';
+import { runSimilarityJob } from '../methods/similarity/job';
+import { PAIR_MODES, type PairMode } from '../methods/similarity/plan';
+import { clusterFloor, describeThreshold, findClusters } from '../methods/similarity/clusters';
 import { MATRIX_ROLES } from '../model/types';
 import { parseKindList, parseLayerList, stringOption } from './args';
 import { csvOption, JSON_OPTION } from './help';

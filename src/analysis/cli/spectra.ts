@@ -4,11 +4,11 @@
  * spectral metrics). --layer and --kind take one value, a comma list or (layers) ranges like 2-5;
  * --heads prints every attention head as well.
  */
-import { nonFiniteLines } from '../methods/nonFinite';
-import { runSpectra, type MatrixSpectra, type SpectraResult } from '../methods/spectra';
-import { tidyCsv } from '../methods/csv';
-import { SPECTRA_TIDY_COLUMNS, spectraTidyRows } from '../methods/spectraCsv';
-import { DEFAULT_SHUFFLE_SEED, type Spectrum } from '../methods/spectrum';
+import { nonFiniteLines } from '../methods/common/nonFinite';
+import { runSpectra, type MatrixSpectra, type SpectraResult } from '../methods/spectra/spectra';
+import { tidyCsv } from '../methods/common/csv';
+import { SPECTRA_TIDY_COLUMNS, spectraTidyRows } from '../methods/spectra/csv';
+import { DEFAULT_SHUFFLE_SEED, type Spectrum } from '../methods/spectra/spectrum';
 import { MATRIX_ROLES } from '../model/types';
 import { RELIABLE_TAIL } from '../stats/powerLaw';
 import { parseKindList, parseLayerList, stringOption } from './args';

@@ -7,7 +7,7 @@
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../jobs';
 import { DEFAULT_CHUNK_BYTES, elementCount, streamF32 } from '../io/tensorReader';
 import type { DType } from '../io/dtypes';
-import { modelOverview, type ModelOverview } from '../modelOverview';
+import { modelOverview, type ModelOverview } from './overview';
 import type { AttentionGeometry, MatrixRole, ModelHandle, TensorRole } from './types';
 
 export interface LayerTensorSummary {

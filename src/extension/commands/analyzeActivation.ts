@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { ActivationJobResult } from '../../analysis/methods/activationJob';
-import { activationCsv } from '../../analysis/methods/activationCsv';
-import { activationJobParams, DEFAULT_ACTIVATION_OPTIONS, parseActivationOptions, type ActivationPanelOptions } from '../../analysis/methods/activationOptions';
+import type { ActivationJobResult } from '../../analysis/methods/activation/job';
+import { activationCsv } from '../../analysis/methods/activation/csv';
+import { activationJobParams, DEFAULT_ACTIVATION_OPTIONS, parseActivationOptions, type ActivationPanelOptions } from '../../analysis/methods/activation/options';
 import type { LayerLensContext } from '../context';
 import { resolveModelTarget } from '../editor/activeModel';
 import { AnalysisPanel } from '../panels/analysisPanel';

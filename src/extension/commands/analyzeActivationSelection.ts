@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DEFAULT_ACTIVATION_OPTIONS } from '../../analysis/methods/activationOptions';
+import { DEFAULT_ACTIVATION_OPTIONS } from '../../analysis/methods/activation/options';
 import { openActivationPanel } from './analyzeActivation';
 import { pickRunnableModel } from './pickRunnableModel';
 import type { CommandSpec } from './types';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { CorrelationsOptions, CorrelationsResult } from '../../analysis/methods/correlations';
-import { correlationsCsv } from '../../analysis/methods/correlationsCsv';
-import { parseCorrelationsOptions, parseHeadValuesQuery } from '../../analysis/methods/correlationsOptions';
+import type { CorrelationsOptions, CorrelationsResult } from '../../analysis/methods/correlations/correlations';
+import { correlationsCsv } from '../../analysis/methods/correlations/csv';
+import { parseCorrelationsOptions, parseHeadValuesQuery } from '../../analysis/methods/correlations/options';
 import { resolveModelTarget } from '../editor/activeModel';
 import { AnalysisPanel } from '../panels/analysisPanel';
 import type { CommandSpec } from './types';

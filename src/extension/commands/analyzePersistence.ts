@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PersistenceJobResult, PruneJobParams, PruneJobResult } from '../../analysis/methods/persistenceJob';
-import { persistenceCsv } from '../../analysis/methods/persistenceCsv';
+import type { PersistenceJobResult, PruneJobParams, PruneJobResult } from '../../analysis/methods/persistence/job';
+import { persistenceCsv } from '../../analysis/methods/persistence/csv';
 import {
   DEFAULT_PERSISTENCE_OPTIONS, parsePersistenceOptions, persistenceJobParams, type PersistencePanelOptions,
-} from '../../analysis/methods/persistenceOptions';
+} from '../../analysis/methods/persistence/options';
 import type { LayerLensContext } from '../context';
 import { resolveModelTarget } from '../editor/activeModel';
 import { AnalysisPanel } from '../panels/analysisPanel';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { LayerSimilarityResult } from '../../analysis/methods/layerSimilarity';
-import { similarityCsv } from '../../analysis/methods/similarityCsv';
-import { parseSimilaritySettings, type SimilaritySettings } from '../../analysis/methods/similarityOptions';
+import type { LayerSimilarityResult } from '../../analysis/methods/similarity/layerSimilarity';
+import { similarityCsv } from '../../analysis/methods/similarity/csv';
+import { parseSimilaritySettings, type SimilaritySettings } from '../../analysis/methods/similarity/options';
 import { MATRIX_ROLES, type MatrixRole } from '../../analysis/model/types';
 import type { LayerLensContext } from '../context';
 import { resolveModelTarget } from '../editor/activeModel';

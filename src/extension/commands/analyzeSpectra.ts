@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { SpectraOptions, SpectraResult } from '../../analysis/methods/spectra';
-import { spectraCsv } from '../../analysis/methods/spectraCsv';
-import { parseSpectraOptions } from '../../analysis/methods/spectraOptions';
+import type { SpectraOptions, SpectraResult } from '../../analysis/methods/spectra/spectra';
+import { spectraCsv } from '../../analysis/methods/spectra/csv';
+import { parseSpectraOptions } from '../../analysis/methods/spectra/options';
 import { resolveModelTarget } from '../editor/activeModel';
 import { AnalysisPanel } from '../panels/analysisPanel';
 import type { CommandSpec } from './types';

@@ -7,9 +7,9 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DiffOptions, DiffResult } from '../../analysis/methods/diff';
-import { diffCsv } from '../../analysis/methods/diffCsv';
-import { parseDiffOptions } from '../../analysis/methods/diffOptions';
+import type { DiffOptions, DiffResult } from '../../analysis/methods/diff/diff';
+import { diffCsv } from '../../analysis/methods/diff/csv';
+import { parseDiffOptions } from '../../analysis/methods/diff/options';
 import type { LayerLensContext } from '../context';
 import { checkModelUri, resolveModelTarget } from '../editor/activeModel';
 import { isModelFolder } from '../editor/modelFolders';

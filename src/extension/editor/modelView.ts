@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TensorStats } from '../../analysis/model/summary';
-import { parseModelEditorMessage, type ModelEditorFromWebview, type ModelEditorToWebview, type PanelError } from '../../analysis/panelProtocol';
+import { parseModelEditorMessage, type ModelEditorFromWebview, type ModelEditorToWebview, type PanelError } from '../../protocol/panel';
 import type { LayerLensContext } from '../context';
 import { decodePng, fileStem, saveExport } from '../panels/exportFile';
 import { renderWebviewHtml, webviewOptions } from '../panels/webviewHtml';

@@ -4,7 +4,7 @@
  * and streams its progress and partial results to the webview, cancels on request or when the
  * panel closes, keeps the last result so a re-created webview (hidden tab, moved panel) redraws
  * it, and saves exports through a save dialog. Every message from the webview is validated
- * (panelProtocol.ts) before use; options for a re-run go through the panel's own parseOptions.
+ * (src/protocol/panel.ts) before use; options for a re-run go through the panel's own parseOptions.
  *
  *   AnalysisPanel.open(ctx, {
  *     panel: 'similarity', title: 'Layer similarity', model: modelPath, options,
@@ -15,8 +15,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CachedRun } from '../../analysis/protocol';
-import { parseAnalysisMessage, type AnalysisFromWebview, type AnalysisToWebview, type PanelError } from '../../analysis/panelProtocol';
+import type { CachedRun } from '../../protocol/worker';
+import { parseAnalysisMessage, type AnalysisFromWebview, type AnalysisToWebview, type PanelError } from '../../protocol/panel';
 import type { LayerLensContext } from '../context';
 import { WorkerRequestError, type RequestOptions } from '../worker/workerConnection';
 import { decodePng, fileStem, saveExport } from './exportFile';

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DataFormat, ImageFormat } from '../../analysis/panelProtocol';
+import type { DataFormat, ImageFormat } from '../../protocol/panel';
 
 const FILTERS: Record<ImageFormat | DataFormat, Record<string, string[]>> = {
   png: { 'PNG image': ['png'] },

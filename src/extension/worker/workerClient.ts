@@ -4,7 +4,7 @@
  * away), and whose long requests can run under a cancellable progress notification.
  */
 import * as vscode from 'vscode';
-import type { ResultOf, WorkerMethod } from '../../analysis/protocol';
+import type { ResultOf, WorkerMethod } from '../../protocol/worker';
 import { workerConfigOf, type LayerLensConfig } from '../config';
 import { WorkerConnection, WorkerRequestError, type RequestOptions, type RequestParams, type WorkerState } from './workerConnection';
 

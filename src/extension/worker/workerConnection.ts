@@ -1,6 +1,6 @@
 /**
  * The extension's end of the worker: forks the worker script with an IPC channel, speaks the typed
- * JSON-RPC table of protocol.ts over it, routes progress and partial results to the request that
+ * JSON-RPC table of src/protocol/worker.ts over it, routes progress and partial results to the request that
  * asked, turns an AbortSignal into `$/cancelRequest`, notices when the process dies (out of
  * memory, killed, exited) and starts a fresh one on the next request, backing off when it keeps
  * crashing. No `vscode` import: unit tests drive this class under plain Node.
@@ -14,14 +14,14 @@ import {
   ResponseError,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
-import type { JobPartial, JobProgress, ParamsOf, ResultOf, WorkerErrorData, WorkerMethod } from '../../analysis/protocol';
-import { WORKER_CONFIG_ENV, type WorkerConfig } from '../../analysis/workerConfig';
+import type { JobPartial, JobProgress, ParamsOf, ResultOf, WorkerErrorData, WorkerMethod } from '../../protocol/worker';
+import { WORKER_CONFIG_ENV, type WorkerConfig } from '../../protocol/workerConfig';
 import { describeCrash, type WorkerCrash } from './crash';
 
 export type WorkerState = 'stopped' | 'idle' | 'busy' | 'crashed';
 
 export interface WorkerConnectionOptions {
-  /** The worker script (dist/worker.js, or src/analysis/worker.ts with `--import tsx`). */
+  /** The worker script (dist/worker.js, or src/analysis/worker/main.ts with `--import tsx`). */
   modulePath: string;
   execArgv?: string[];
   cwd?: string;

@@ -2,7 +2,7 @@
 // second. "Stops" is measured on the worker process itself: its CPU use must drop to idle within
 // 1 s of the moment the click reaches the workbench, and the analysis must not have finished.
 import { coresUsed, cpuSeconds, workerPids } from '../lib/processes';
-import { writeRandomLlama } from '../lib/randomModel';
+import { writeRandomLlama } from '../../fixtures/randomModel';
 import { repoRoot, uiCase } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';
 

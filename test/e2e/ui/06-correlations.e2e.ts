@@ -10,7 +10,7 @@ import { readF32 } from '../lib/safetensorsPeek';
 import { SAMPLE_MODEL, uiCase, commandTitle } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';
 // The unit tests' plain float64 reference, which shares no code with the implementation.
-import { refPearson as pearson } from '../../unit/methods/correlationsReference';
+import { refPearson as pearson } from '../../unit/analysis/methods/correlations/reference';
 
 export default uiCase({
   title: 'right-click a model folder → Analyze Weight Correlations → the 2×4 grid of M1–M8 renders, head values match the weights',

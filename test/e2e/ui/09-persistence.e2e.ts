@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getEngine } from '../../../src/analysis/engine/engine';
 import { openModel } from '../../../src/analysis/model/openModel';
-import { runPersistenceJob } from '../../../src/analysis/methods/persistenceJob';
-import { DEFAULT_PERSISTENCE_OPTIONS, persistenceJobParams } from '../../../src/analysis/methods/persistenceOptions';
+import { runPersistenceJob } from '../../../src/analysis/methods/persistence/job';
+import { DEFAULT_PERSISTENCE_OPTIONS, persistenceJobParams } from '../../../src/analysis/methods/persistence/options';
 import { SAMPLE_MODEL, repoRoot, uiCase, paletteTitle } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';
 

@@ -19,7 +19,7 @@
  * dtype). `grad` takes an optional seed (the upstream gradient, same shape as y) for vector-Jacobian
  * products; without one, y is seeded with ones. Ops that must not be differentiated (index
  * arithmetic, masks) go through `nondiff`, which acts as a stop-gradient. Each rule is checked
- * against central finite differences in float64 (test/unit/engine/autodiff*.test.ts).
+ * against central finite differences in float64 (test/unit/analysis/engine/autodiff*.test.ts).
  * Limits: Slice backward needs step 1; Gather backward needs non-negative indices.
  */
 import { GraphBuilder, onnxType, type AttrValue, type Dim, type DType, type GraphOptions } from '../graph';

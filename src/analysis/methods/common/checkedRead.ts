@@ -1,0 +1,73 @@
+/**
+ * Where analyses read weights: the role matrix plus its non-finite check (nonFinite.ts) in one call,
+ * so no method can forget it. Weight analyses (similarity, spectra, correlations, diff) use
+ * readRoleChecked and skip what a flag covers; analyses that run the model (activation, persistence)
+ * call requireFiniteWeights first, because one NaN weight turns every activation downstream into NaN.
+ */
+import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
+import type { Matrix } from '../../linalg/matrix';
+import { readRoleMatrix, roleRef } from '../../model/readRole';
+import type { MatrixRole, ModelHandle } from '../../model/types';
+import { weightFlag, type WeightFlag } from './nonFinite';
+
+export interface CheckedMatrix {
+  matrix: Matrix;
+  /** Null when every entry is finite. */
+  flag: WeightFlag | null;
+}
+
+/** readRoleMatrix, plus the flag when the matrix holds NaN or ±Inf. */
+export async function readRoleChecked(model: ModelHandle, layer: number, role: MatrixRole, ctx: JobContext = {}): Promise<CheckedMatrix> {
+  const matrix = await readRoleMatrix(model, layer, role, ctx);
+  return { matrix, flag: weightFlag({ layer, role, tensor: roleRef(model, layer, role).source.tensor }, matrix.data) };
+}
+
+/** The flag of one head slice (headSlice's result) of a role matrix, or null when it is finite. */
+export function headFlag(model: ModelHandle, layer: number, role: MatrixRole, head: number, slice: Matrix): WeightFlag | null {
+  return weightFlag({ layer, role, head, tensor: roleRef(model, layer, role).source.tensor }, slice.data);
+}
+
+// One scan per opened model: the worker opens a new handle whenever a file's identity changes
+// (fileIdentity.ts), so a handle-keyed memo can never serve a rewritten checkpoint's old answer.
+const scans = new WeakMap<ModelHandle, WeightFlag[]>();
+
+/** Every role matrix of every layer, checked; the flags in layer then role order. */
+export async function scanRoleMatrices(model: ModelHandle, ctx: JobContext = {}): Promise<WeightFlag[]> {
+  const known = scans.get(model);
+  if (known) return known;
+  const flags: WeightFlag[] = [];
+  const total = model.layers.length;
+  for (let i = 0; i < total; i++) {
+    const info = model.layers[i];
+    ctx.onProgress?.({ done: i, total, message: `checking layer ${info.index} weights for NaN/Inf` });
+    for (const role of Object.keys(info.roles) as MatrixRole[]) {
+      throwIfCancelled(ctx.signal);
+      const { flag } = await readRoleChecked(model, info.index, role, { signal: ctx.signal });
+      if (flag) flags.push(flag);
+    }
+    await yieldToEventLoop();
+  }
+  scans.set(model, flags);
+  return flags;
+}
+
+/** Thrown when an analysis that runs the model finds non-finite weights; `flags` name each matrix. */
+export class NonFiniteWeightsError extends Error {
+  constructor(
+    readonly flags: WeightFlag[],
+    what: string,
+  ) {
+    const layers = [...new Set(flags.map((f) => f.layer))].sort((a, b) => a - b);
+    super(
+      `${what} stopped: the weights of layer${layers.length === 1 ? '' : 's'} ${layers.join(', ')} hold NaN/Inf values, which make every ` +
+        `activation after them NaN, so nothing meaningful can be computed. Affected: ${flags.map((f) => `${f.matrix} (${f.summary})`).join('; ')}.`,
+    );
+    this.name = 'NonFiniteWeightsError';
+  }
+}
+
+/** Throws NonFiniteWeightsError when any role matrix of the model is non-finite. */
+export async function requireFiniteWeights(model: ModelHandle, what: string, ctx: JobContext = {}): Promise<void> {
+  const flags = await scanRoleMatrices(model, ctx);
+  if (flags.length) throw new NonFiniteWeightsError(flags, what);
+}

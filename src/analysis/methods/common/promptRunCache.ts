@@ -1,0 +1,59 @@
+/**
+ * Finished runs of the two prompt-driven analyses (gradient activation, persistence of hidden
+ * states), so that re-opening their panel on the same model files, prompts and options — or the
+ * next VS Code session — is instant instead of minutes of forward and backward passes. Stored by
+ * the shared ResultCache, one entry per run. The key holds the model's file identity (which covers
+ * config.json), a digest of the tokenized prompts (so an edited prompt file, another selection or
+ * a changed tokenizer.json counts as other prompts) and every option that changes the result.
+ */
+import { createHash } from 'node:crypto';
+import { modelIdentity } from '../../cache/fileIdentity';
+import type { ModelHandle } from '../../model/types';
+import { ResultCache, type CachedRun } from '../../cache/resultCache';
+import type { ActivationJobResult } from '../activation/job';
+import type { PersistenceJobResult } from '../persistence/job';
+
+/** What a finished run stores: its job's result, less where it came from. */
+interface Stored {
+  activation: Omit<ActivationJobResult, 'cached'>;
+  persistence: Omit<PersistenceJobResult, 'cached'>;
+}
+export type PromptRunKind = keyof Stored;
+
+/** Bumped whenever a stored result's shape or meaning changes. */
+const FORMAT: Record<PromptRunKind, number> = { activation: 1, persistence: 1 };
+
+/**
+ * A result is small next to its cost (per-layer fractions and pair similarities; barcodes and
+ * heatmaps): a few hundred KB at most for a 32-layer model with a few hundred prompts.
+ */
+const caches: { [K in PromptRunKind]: ResultCache<Stored[K]> } = {
+  activation: new ResultCache({ folder: 'activation', memoryCapacity: 16, diskCapacity: 128 }),
+  persistence: new ResultCache({ folder: 'persistence', memoryCapacity: 16, diskCapacity: 128 }),
+};
+
+/** The cache key of a run: `prompts` and `options` are hashed as JSON (give them in a fixed key order). */
+export async function promptRunKey(kind: PromptRunKind, model: Pick<ModelHandle, 'kind' | 'path' | 'files'>, prompts: unknown, options: Record<string, unknown>): Promise<string> {
+  const digest = createHash('sha256').update(JSON.stringify({ prompts, options })).digest('hex');
+  return `${kind}:v${FORMAT[kind]}#${await modelIdentity(model)}#${digest}`;
+}
+
+/**
+ * The run under `key`: from the cache when it was finished before (unless forced), otherwise
+ * computed by `compute`, stored, and returned with `cached: false`.
+ */
+export async function cachedPromptRun<K extends PromptRunKind>(kind: K, key: string, opts: CachedRun, compute: () => Promise<Stored[K]>): Promise<Stored[K] & { cached: false | 'memory' | 'disk' }> {
+  const cache = caches[kind] as ResultCache<Stored[K]>;
+  if (!opts.force) {
+    const hit = await cache.get(key, opts.cacheDir);
+    if (hit) return { ...hit.value, cached: hit.from };
+  }
+  const done = await compute();
+  await cache.set(key, done, opts.cacheDir);
+  return { ...done, cached: false };
+}
+
+/** Forgets every in-memory run (tests; the disk copies stay). */
+export function clearPromptRunMemoryCaches(): void {
+  for (const c of Object.values(caches)) c.clearMemory();
+}

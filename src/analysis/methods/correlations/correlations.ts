@@ -1,0 +1,215 @@
+/**
+ * Weight correlations between attention and MLP matrices (methods.md §2, measures M1–M8) for a
+ * whole model, streamed layer by layer: per query head M1–M5, per layer M7 and M8, and over all
+ * heads M6, the regression of M5 on M1. Each finished layer is reported as a partial result and
+ * cached, so a cancelled or repeated run resumes without recomputing what it already has.
+ * Architectures without a gated MLP (GPT-2, GPT-NeoX, OPT) get every measure that exists; the
+ * others are listed in `notApplicable` with the reason.
+ */
+import type { Engine } from '../../engine/engine';
+import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
+import type { CachedRun } from '../../cache/resultCache';
+import { transpose } from '../../linalg/matrix';
+import { headSlice, kvHeadOf } from '../../model/readRole';
+import type { MatrixRole, ModelHandle } from '../../model/types';
+import { headFlag, readRoleChecked, type CheckedMatrix } from '../common/checkedRead';
+import { correlationsCacheKey, readCachedCorrelations, writeCachedCorrelations } from './cache';
+import { cc, ccProductIdentity, headCorrelations, mlpCorrelations, type AttentionMatrices, type HeadCorrelations } from './measures';
+import {
+  GATE_MEASURES, HEAD_MEASURE_ROLES, HEAD_MEASURES, M7_MEASURES, M8_MEASURES, MLP_MEASURE_ROLES, type M7Measure, type M8Measure,
+} from './names';
+import { notComputableReason, type WeightFlag } from '../common/nonFinite';
+import { regression, type Regression } from './regression';
+import { modelIdentity } from '../../cache/fileIdentity';
+
+export interface CorrelationsOptions {
+  /** Layer indices (default: every layer). */
+  layers?: number[];
+  /** Relative singular-value cutoff of pinv(Wu) (default: pinv's √(max(m, n)·ε)). */
+  rcond?: number;
+}
+
+export interface LayerCorrelations {
+  layer: number;
+  /** One per query head; empty when the layer has no complete attention or the head layout is unknown. */
+  heads: HeadCorrelations[];
+  /** NaN where a measure does not apply or is undefined (a constant matrix); null where a matrix it needs holds NaN/Inf. */
+  m7: Record<M7Measure, number | null>;
+  m8: Record<M8Measure, number | null>;
+  /** `[out, in]` of every matrix used. */
+  shapes: Partial<Record<MatrixRole, [number, number]>>;
+  /** What could not be computed in this layer, and why. */
+  notes: string[];
+  /** Whole role matrices of this layer holding NaN/Inf (per-head slices are on each head); empty or absent when all are finite. */
+  nonFinite?: WeightFlag[];
+}
+
+export interface CorrelationsResult {
+  model: string;
+  architecture: string;
+  layers: number[];
+  attention: { numHeads: number; numKvHeads: number; headDim: number; groupSize: number } | null;
+  entries: LayerCorrelations[];
+  /** M6: M5 = intercept + slope·M1 over every head of every layer, with r; null with fewer than 3 heads. */
+  m6: Regression | null;
+  /** Measures that do not exist for this model, with the reason. */
+  notApplicable: { measure: string; reason: string }[];
+  options: { rcond: number | null };
+  /** Every flagged matrix of every layer: the values that need one are null. */
+  nonFinite: WeightFlag[];
+  /** Layers taken from the cache rather than computed. */
+  cached: number;
+  seconds: number;
+}
+
+/** Cached per layer: `force` recomputes every layer and replaces its entry. */
+export interface CorrelationsContext extends JobContext, CachedRun {
+  engine: Engine;
+  /** Receives each layer's result as soon as it is done. */
+  onPartial?: (entry: LayerCorrelations) => void;
+}
+
+const ATTENTION: MatrixRole[] = ['q', 'k', 'v', 'o'];
+
+export function resolveCorrelationLayers(model: ModelHandle, opts: CorrelationsOptions): number[] {
+  const count = model.layers.length;
+  if (count === 0) throw new Error(`${model.path} has no transformer layers to analyse`);
+  const layers = opts.layers ?? model.layers.map((l) => l.index);
+  for (const l of layers) {
+    if (!Number.isInteger(l) || !model.layers.some((info) => info.index === l)) throw new Error(`layer ${l} does not exist: the model has layers 0–${count - 1}`);
+  }
+  if (opts.rcond !== undefined && !(Number.isFinite(opts.rcond) && opts.rcond >= 0 && opts.rcond < 1)) throw new Error(`rcond must be a number in [0, 1), got ${opts.rcond}`);
+  return [...new Set(layers)].sort((a, b) => a - b);
+}
+
+const nanRecord = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, NaN])) as Record<K, number>;
+
+/**
+ * Nulls the head measures that need a non-finite head slice: q and o are sliced by query head, k and
+ * v by kv head, so a NaN in one query head's rows of q leaves every other head's values untouched.
+ */
+function flagHeads(model: ModelHandle, layer: number, m: AttentionMatrices, heads: HeadCorrelations[]): void {
+  for (const h of heads) {
+    const flags = (['q', 'k', 'v', 'o'] as const).flatMap((role) => {
+      const head = role === 'k' || role === 'v' ? kvHeadOf(model, h.head) : h.head;
+      const f = headFlag(model, layer, role, head, headSlice(model, m[role], role, head));
+      return f ? [f] : [];
+    });
+    if (flags.length === 0) continue;
+    h.nonFinite = flags;
+    for (const measure of HEAD_MEASURES) if (flags.some((f) => (HEAD_MEASURE_ROLES[measure] as readonly string[]).includes(f.role))) h[measure] = null;
+  }
+}
+
+/** M7/M8 when some of gate, up, down hold NaN/Inf: only the measures whose matrices are all finite. */
+async function mlpWithFlags(entry: LayerCorrelations, mats: { up: CheckedMatrix; down: CheckedMatrix; gate?: CheckedMatrix }, rcond: number | undefined, ctx: CorrelationsContext): Promise<void> {
+  const bad = new Set((entry.nonFinite ?? []).map((f) => f.role));
+  const { up, down, gate } = mats;
+  const goodGate = gate && !bad.has('gate') ? gate.matrix : undefined;
+  if (!bad.has('up') && !bad.has('down')) {
+    const mlp = await mlpCorrelations({ up: up.matrix, down: down.matrix, gate: goodGate }, { engine: ctx.engine, rcond, signal: ctx.signal });
+    entry.m7 = mlp.m7;
+    entry.m8 = mlp.m8;
+  } else if (goodGate) {
+    // pinv(Wu) and every up–down measure are out; the gate still pairs with whichever of the two is finite.
+    if (!bad.has('up')) entry.m7.gate_up = cc(goodGate, up.matrix, 'cc(Wg, Wu)');
+    if (!bad.has('down')) {
+      const downT = transpose(down.matrix);
+      entry.m7.gate_downT = cc(goodGate, downT, 'cc(Wg, Wdᵀ)');
+      entry.m8.down_gate = await ccProductIdentity(ctx.engine, downT, goodGate, ctx);
+    }
+  }
+  const has = (role: string) => role !== 'gate' || !!gate;
+  for (const group of [entry.m7, entry.m8] as Record<string, number | null>[]) {
+    for (const measure of Object.keys(group) as (M7Measure | M8Measure)[]) {
+      const roles = MLP_MEASURE_ROLES[measure];
+      if (roles.every(has) && roles.some((r) => bad.has(r))) group[measure] = null;
+    }
+  }
+}
+
+async function analyzeLayer(model: ModelHandle, layer: number, rcond: number | undefined, ctx: CorrelationsContext, step: (message: string) => void): Promise<LayerCorrelations> {
+  const roles = model.layers.find((l) => l.index === layer)!.roles;
+  // Only the signal: the reader's byte progress would garble the job's layer-by-layer progress.
+  const read = (role: MatrixRole) => readRoleChecked(model, layer, role, { signal: ctx.signal });
+  const flags: WeightFlag[] = [];
+  const entry: LayerCorrelations = { layer, heads: [], m7: nanRecord(M7_MEASURES), m8: nanRecord(M8_MEASURES), shapes: {}, notes: [], nonFinite: flags };
+  const note = (c: CheckedMatrix) => {
+    if (c.flag) flags.push(c.flag);
+    return c;
+  };
+  for (const role of Object.keys(roles) as MatrixRole[]) entry.shapes[role] = roles[role]!.shape;
+
+  step(`layer ${layer} attention heads`);
+  const missingAttention = ATTENTION.filter((r) => !roles[r]);
+  if (missingAttention.length) entry.notes.push(`no per-head measures: the layer has no ${missingAttention.join(', ')} matrix`);
+  else if (!model.attention) entry.notes.push('no per-head measures: config.json gives no usable head counts');
+  else {
+    const [q, k, v, o] = (await Promise.all(ATTENTION.map(read))).map(note).map((c) => c.matrix);
+    entry.heads = await headCorrelations(model, { q, k, v, o }, { engine: ctx.engine, signal: ctx.signal });
+    if (flags.length) flagHeads(model, layer, { q, k, v, o }, entry.heads);
+  }
+  throwIfCancelled(ctx.signal);
+
+  step(`layer ${layer} MLP (pseudo-inverse of up)`);
+  if (!roles.up || !roles.down) entry.notes.push(`no MLP measures: the layer has no ${[!roles.up && 'up', !roles.down && 'down'].filter(Boolean).join(' or ')} matrix`);
+  else {
+    const [up, down, gate] = await Promise.all([read('up'), read('down'), roles.gate ? read('gate') : Promise.resolve(undefined)]);
+    [up, down, gate].forEach((c) => c && note(c));
+    await mlpWithFlags(entry, { up, down, gate }, rcond, ctx);
+  }
+  if (flags.length) entry.notes.push(`some values are ${notComputableReason(flags)}`);
+  return entry;
+}
+
+function notApplicable(model: ModelHandle, layers: number[]): CorrelationsResult['notApplicable'] {
+  const infos = model.layers.filter((l) => layers.includes(l.index));
+  const out: CorrelationsResult['notApplicable'] = [];
+  if (!model.attention) for (const m of HEAD_MEASURES) out.push({ measure: m, reason: 'the attention head layout is unknown (config.json has no head counts)' });
+  if (infos.every((l) => !l.roles.gate)) {
+    for (const m of GATE_MEASURES) out.push({ measure: m, reason: `${model.architectureLabel} has no gate matrix (its MLP is not gated)` });
+  }
+  return out;
+}
+
+export async function runCorrelations(model: ModelHandle, opts: CorrelationsOptions, ctx: CorrelationsContext): Promise<CorrelationsResult> {
+  const t0 = performance.now();
+  const layers = resolveCorrelationLayers(model, opts);
+  const identity = await modelIdentity(model);
+  const entries: LayerCorrelations[] = [];
+  const total = 2 * layers.length;
+  let done = 0, cached = 0;
+  const step = (message: string) => ctx.onProgress?.({ done: done++, total, message });
+  for (const layer of layers) {
+    throwIfCancelled(ctx.signal);
+    const key = correlationsCacheKey(identity, layer, opts.rcond);
+    let entry = ctx.force ? undefined : await readCachedCorrelations(key, ctx.cacheDir);
+    if (entry) {
+      cached++;
+      done += 2;
+    } else {
+      entry = await analyzeLayer(model, layer, opts.rcond, ctx, step);
+      await writeCachedCorrelations(key, entry, ctx.cacheDir);
+    }
+    entries.push(entry);
+    ctx.onPartial?.(entry);
+    await yieldToEventLoop();
+  }
+  ctx.onProgress?.({ done: total, total });
+  // Heads whose M1 or M5 is not computable (non-finite weights) stay out of the regression.
+  const heads = entries.flatMap((e) => e.heads).filter((h): h is HeadCorrelations & { M1: number; M5: number } => h.M1 !== null && h.M5 !== null);
+  const a = model.attention;
+  return {
+    model: model.path,
+    architecture: model.architecture,
+    layers,
+    attention: a ? { numHeads: a.numHeads, numKvHeads: a.numKvHeads, headDim: a.headDim, groupSize: a.numHeads / a.numKvHeads } : null,
+    entries,
+    m6: regression(heads.map((h) => h.M1), heads.map((h) => h.M5)),
+    notApplicable: notApplicable(model, layers),
+    options: { rcond: opts.rcond ?? null },
+    nonFinite: entries.flatMap((e) => e.nonFinite ?? []),
+    cached,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * Finished checkpoint diffs, so that re-opening a comparison is instant. One entry per (A's file
+ * identity, B's file identity, options), stored by the shared ResultCache; a rewritten checkpoint
+ * on either side changes its identity and is compared again.
+ */
+import { modelIdentity } from '../../cache/fileIdentity';
+import type { ModelHandle } from '../../model/types';
+import { ResultCache } from '../../cache/resultCache';
+import { resolveDiffOptions, type DiffOptions, type DiffResult } from './diff';
+
+/** Bumped whenever the stored result's shape or meaning changes. */
+const FORMAT = 1;
+
+/** A diff result holds histograms and top singular values per matrix: tens of KB to a few MB. */
+const cache = new ResultCache<DiffResult>({ folder: 'diff', memoryCapacity: 16, diskCapacity: 128 });
+
+export async function diffCacheKey(a: ModelHandle, b: ModelHandle, opts: DiffOptions): Promise<string> {
+  const settings = { ...resolveDiffOptions(opts), layers: opts.layers ?? null, kinds: opts.kinds ?? null };
+  return `v${FORMAT}#${await modelIdentity(a)}#${await modelIdentity(b)}#${JSON.stringify(settings)}`;
+}
+
+export async function readCachedDiff(key: string, cacheDir?: string): Promise<DiffResult | undefined> {
+  return (await cache.get(key, cacheDir))?.value;
+}
+
+export function writeCachedDiff(key: string, result: DiffResult, cacheDir?: string): Promise<void> {
+  return cache.set(key, result, cacheDir);
+}

@@ -1,0 +1,175 @@
+/**
+ * Checkpoint diff: what changed between a base model A and a changed model B (fine-tune, later
+ * training step, pruned or merged copy). Tensors are paired by role and layer (plan.ts), then
+ * streamed one pair at a time, so memory holds two matrices and their delta whatever the model
+ * size: per matrix the relative change, cosine, DOCS, the delta's spectrum and rank, and the change
+ * of the spectral metrics (matrix.ts); per embedding/lm_head row the relative change with the
+ * tokens that moved most (embeddings.ts); every other paired tensor (norms, biases) by its
+ * relative change and cosine. Each finished matrix is streamed as a partial result.
+ */
+import type { Engine } from '../../engine/engine';
+import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
+import { readTensorF32 } from '../../model/readRole';
+import { readRoleChecked } from '../common/checkedRead';
+import type { WeightFlag } from '../common/nonFinite';
+import { loadTokenizer, type PromptTokenizer } from '../../model/tokenizer';
+import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../../model/types';
+import { diffEmbedding, type EmbeddingDiff } from './embeddings';
+import { diffMatrices, type MatrixDiff } from './matrix';
+import { compareFlat } from './metrics';
+import { describeUnmatched, planDiff, type DiffReport } from './plan';
+
+export interface DiffOptions {
+  /** Layer indices (default: every layer of either model). */
+  layers?: number[];
+  /** Matrix kinds (default: all seven). */
+  kinds?: MatrixRole[];
+  /** DOCS(A_ℓ, B_ℓ) per matrix (default true). */
+  docs?: boolean;
+  /** Spectral metrics of A and B and their change (default true; two extra decompositions per matrix). */
+  spectra?: boolean;
+  /** Embedding and lm_head rows (default true). */
+  embeddings?: boolean;
+  /** Tokens listed per embedding (default 20). */
+  topTokens?: number;
+  /** Leading singular values of each delta kept for plots (default 64). */
+  keepSingular?: number;
+  /** Bins of the delta histograms (default 41). */
+  bins?: number;
+}
+
+export type ResolvedDiffOptions = Required<Omit<DiffOptions, 'layers' | 'kinds'>>;
+
+export interface OtherTensorDiff {
+  name: string;
+  shape: number[];
+  relChange: number;
+  cosine: number;
+  maxAbsDelta: number;
+}
+
+export interface DiffResult {
+  modelA: string;
+  modelB: string;
+  layers: number[];
+  kinds: MatrixRole[];
+  options: ResolvedDiffOptions;
+  entries: MatrixDiff[];
+  embeddings: EmbeddingDiff[];
+  others: OtherTensorDiff[];
+  report: DiffReport;
+  /** The matrix with the largest relative change (null when no matrix was compared). */
+  largest: { layer: number; kind: MatrixRole; relChange: number } | null;
+  /** Matrices whose delta is not exactly zero. */
+  changedMatrices: number;
+  /**
+   * Matrices of A or B holding NaN/Inf: their pair is left out of `entries` (its metrics would be
+   * NaN) and reported here, `summary` naming the model.
+   */
+  nonFinite: DiffFlag[];
+  seconds: number;
+}
+
+export interface DiffFlag extends WeightFlag {
+  model: 'A' | 'B';
+  kind: MatrixRole;
+}
+
+export interface DiffContext extends JobContext {
+  engine?: Engine;
+  /** Receives each matrix's diff as soon as it is done. */
+  onPartial?: (entry: MatrixDiff) => void;
+}
+
+export const DIFF_DEFAULTS: ResolvedDiffOptions = { docs: true, spectra: true, embeddings: true, topTokens: 20, keepSingular: 64, bins: 41 };
+
+export function resolveDiffOptions(opts: DiffOptions): ResolvedDiffOptions {
+  const o = { ...DIFF_DEFAULTS };
+  for (const key of ['docs', 'spectra', 'embeddings'] as const) if (opts[key] !== undefined) o[key] = opts[key] !== false;
+  const int = (key: 'topTokens' | 'keepSingular' | 'bins', lo: number, hi: number) => {
+    const v = opts[key];
+    if (v === undefined) return;
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`diff option '${key}' must be an integer from ${lo} to ${hi}, got ${String(v)}`);
+    o[key] = v;
+  };
+  int('topTokens', 0, 1000);
+  int('keepSingular', 1, 100_000);
+  int('bins', 2, 1000);
+  return o;
+}
+
+/** The tokenizer of B, else of A; a broken tokenizer.json costs the token texts, not the diff. */
+async function tokenizerFor(a: ModelHandle, b: ModelHandle, notes: string[]): Promise<PromptTokenizer | null> {
+  for (const m of [b, a]) {
+    try {
+      const t = await loadTokenizer(m.path);
+      if (t) return t;
+    } catch (err) {
+      notes.push(`token texts are not shown: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    }
+  }
+  return null;
+}
+
+export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions = {}, ctx: DiffContext = {}): Promise<DiffResult> {
+  const t0 = performance.now();
+  const options = resolveDiffOptions(opts);
+  const kinds = opts.kinds ?? [...MATRIX_ROLES];
+  for (const k of kinds) if (!MATRIX_ROLES.includes(k)) throw new Error(`unknown matrix kind '${String(k)}': use one of ${MATRIX_ROLES.join(', ')}`);
+  const plan = planDiff(a, b, opts.layers, kinds);
+  const embeddingPairs = options.embeddings ? plan.embeddings : [];
+  if (plan.matrices.length === 0 && embeddingPairs.length === 0) {
+    throw new Error(`nothing to compare: A (${plan.report.architectureA}, ${plan.report.layersA} layers) and B (${plan.report.architectureB}, ${plan.report.layersB} layers) share no weight matrix of the same role, layer and shape; ${describeUnmatched(plan.report)}`);
+  }
+  const total = plan.matrices.length + embeddingPairs.length + (plan.others.length ? 1 : 0);
+  const sub = { engine: ctx.engine, signal: ctx.signal };
+  const entries: MatrixDiff[] = [];
+  const nonFinite: DiffFlag[] = [];
+  for (let i = 0; i < plan.matrices.length; i++) {
+    throwIfCancelled(ctx.signal);
+    const p = plan.matrices[i];
+    ctx.onProgress?.({ done: i, total, message: `layer ${p.layer} ${p.kind}` });
+    // One pair in memory at a time: A, B and their delta, released before the next pair is read.
+    const A = await readRoleChecked(a, p.layer, p.kind, { signal: ctx.signal });
+    const B = await readRoleChecked(b, p.layer, p.kind, { signal: ctx.signal });
+    if (A.flag || B.flag) {
+      for (const [model, f] of [['A', A.flag], ['B', B.flag]] as const) {
+        if (f) nonFinite.push({ ...f, model, kind: p.kind, matrix: `${model}: ${f.matrix}`, summary: `${f.summary} (model ${model})` });
+      }
+      continue;
+    }
+    const entry = await diffMatrices(A.matrix, B.matrix, p, options, sub);
+    entries.push(entry);
+    ctx.onPartial?.(entry);
+    await yieldToEventLoop();
+  }
+  const embeddings: EmbeddingDiff[] = [];
+  if (embeddingPairs.length) {
+    const tokenizer = options.topTokens > 0 ? await tokenizerFor(a, b, plan.report.notes) : null;
+    for (let i = 0; i < embeddingPairs.length; i++) {
+      const pair = embeddingPairs[i];
+      ctx.onProgress?.({ done: plan.matrices.length + i, total, message: pair.role });
+      embeddings.push(await diffEmbedding(a, b, pair, { topTokens: options.topTokens, bins: options.bins, tokenizer }, { signal: ctx.signal }));
+    }
+  }
+  const others: OtherTensorDiff[] = [];
+  if (plan.others.length) ctx.onProgress?.({ done: total - 1, total, message: 'norms and other tensors' });
+  for (const o of plan.others) {
+    throwIfCancelled(ctx.signal);
+    const f = compareFlat(await readTensorF32(a, o.name, { signal: ctx.signal }), await readTensorF32(b, o.name, { signal: ctx.signal }));
+    others.push({ name: o.name, shape: o.shape, relChange: f.relChange, cosine: f.cosine, maxAbsDelta: f.maxAbsDelta });
+  }
+  ctx.onProgress?.({ done: total, total });
+  let largest: DiffResult['largest'] = null;
+  for (const e of entries) if (!largest || e.relChange > largest.relChange) largest = { layer: e.layer, kind: e.kind, relChange: e.relChange };
+  return {
+    modelA: a.path, modelB: b.path,
+    layers: [...new Set(plan.matrices.map((p) => p.layer))].sort((x, y) => x - y),
+    kinds: MATRIX_ROLES.filter((k) => plan.matrices.some((p) => p.kind === k)),
+    options, entries, embeddings, others, report: plan.report, largest,
+    changedMatrices: entries.filter((e) => e.normDelta > 0).length,
+    nonFinite,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

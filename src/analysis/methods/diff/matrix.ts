@@ -1,0 +1,102 @@
+/**
+ * The diff of one pair of weight matrices A (base) and B (changed), both `[out, in]` float32:
+ * relative change and cosine (metrics.ts), DOCS(A, B) in the role's neuron orientation
+ * (docs.ts), the singular values of Δ = B − A with its stable and effective rank, and how the
+ * spectral metrics of A and B differ (spectrum.ts's metricsFrom on each side's singular values).
+ */
+import type { Engine } from '../../engine/engine';
+import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
+import type { Matrix } from '../../linalg/matrix';
+import { singularValues } from '../../linalg/svd';
+import type { MatrixRole } from '../../model/types';
+import { docsSimilarity, orientForDocs, resolveOrientation } from '../similarity/docs';
+import { compareFlat, deltaOf, effectiveRankOf, stableRankOf, symmetricHistogram, type FlatComparison, type HistogramBin } from './metrics';
+import { metricsFrom } from '../spectra/spectrum';
+
+export interface SideSpectrum {
+  logNorm: number;
+  logSpectralNorm: number;
+  stableRank: number;
+  /** Power-law α of the eigenvalue tail; NaN when it could not be fitted. */
+  alpha: number;
+  alphaReliable: boolean;
+}
+
+export interface MatrixDiff extends FlatComparison {
+  layer: number;
+  kind: MatrixRole;
+  shape: [number, number];
+  dtypeA: string;
+  dtypeB: string;
+  /** DOCS(A, B) in the role's neuron orientation; null when not computed. */
+  docs: number | null;
+  delta: {
+    /** Leading singular values of Δ, descending (at most the `keepSingular` option). */
+    singularValues: number[];
+    stableRank: number;
+    effectiveRank: number;
+    histogram: HistogramBin[];
+  };
+  /** Spectral metrics of each side; null when spectra were switched off. */
+  a: SideSpectrum | null;
+  b: SideSpectrum | null;
+  /** B − A of each spectral metric (NaN where either side has none). */
+  change: { logNorm: number; logSpectralNorm: number; stableRank: number; alpha: number } | null;
+}
+
+export interface MatrixDiffOptions {
+  docs: boolean;
+  spectra: boolean;
+  keepSingular: number;
+  bins: number;
+}
+
+export interface PairInfo {
+  layer: number;
+  kind: MatrixRole;
+  dtypeA: string;
+  dtypeB: string;
+}
+
+async function sideSpectrum(W: Matrix, ctx: { engine?: Engine } & JobContext): Promise<SideSpectrum> {
+  const m = metricsFrom(await singularValues(W, ctx));
+  return { logNorm: m.logNorm, logSpectralNorm: m.logSpectralNorm, stableRank: m.stableRank, alpha: m.alpha.alpha, alphaReliable: m.alpha.reliable };
+}
+
+export async function diffMatrices(A: Matrix, B: Matrix, info: PairInfo, options: MatrixDiffOptions, ctx: { engine?: Engine } & JobContext): Promise<MatrixDiff> {
+  if (A.rows !== B.rows || A.cols !== B.cols) throw new Error(`layer ${info.layer} ${info.kind}: A is ${A.rows}×${A.cols} but B is ${B.rows}×${B.cols}`);
+  const sub = { engine: ctx.engine, signal: ctx.signal };
+  const flat = compareFlat(A.data, B.data);
+  const D = deltaOf(A.data, B.data);
+  // A zero delta has zero singular values: no decomposition needed (and none of its rounding).
+  const s = flat.normDelta > 0 ? await singularValues({ rows: A.rows, cols: A.cols, data: D }, sub) : new Float64Array(Math.min(A.rows, A.cols));
+  throwIfCancelled(ctx.signal);
+  const histogram = symmetricHistogram(D, options.bins, flat.maxAbsDelta);
+  let docs: number | null = null;
+  if (options.docs && flat.normDelta === 0) {
+    // Every vector's best partner is itself (|cos| = 1), a constant sample whose Gumbel location is
+    // 1: the exact value, where float32 cosines would read 1 − 1e-7.
+    docs = 1;
+  } else if (options.docs) {
+    if (!ctx.engine) throw new Error('DOCS needs the compute engine');
+    const side = resolveOrientation(info.kind);
+    docs = (await docsSimilarity(ctx.engine, orientForDocs(A, side), orientForDocs(B, side), { signal: ctx.signal })).docs;
+    await yieldToEventLoop();
+  }
+  let a: SideSpectrum | null = null, b: SideSpectrum | null = null, change: MatrixDiff['change'] = null;
+  if (options.spectra) {
+    a = await sideSpectrum(A, sub);
+    // An unchanged matrix has the same spectrum: skip the second decomposition.
+    b = flat.normDelta > 0 ? await sideSpectrum(B, sub) : { ...a };
+    change = {
+      logNorm: b.logNorm - a.logNorm, logSpectralNorm: b.logSpectralNorm - a.logSpectralNorm,
+      stableRank: b.stableRank - a.stableRank, alpha: b.alpha - a.alpha,
+    };
+  }
+  return {
+    layer: info.layer, kind: info.kind, shape: [A.rows, A.cols], dtypeA: info.dtypeA, dtypeB: info.dtypeB,
+    ...flat, docs,
+    delta: { singularValues: Array.from(s.subarray(0, options.keepSingular)), stableRank: stableRankOf(s), effectiveRank: effectiveRankOf(s), histogram },
+    a, b, change,
+  };
+}

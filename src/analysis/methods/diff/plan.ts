@@ -1,0 +1,183 @@
+/**
+ * Which tensors of two checkpoints are compared with which (the pairing step of a checkpoint diff).
+ * The seven role matrices are matched by (layer, role), so a fused `qkv` on one side still pairs
+ * with separate q/k/v projections on the other; embeddings and lm_head are matched by role; every
+ * other tensor (norms, biases, anything unmapped) by name. Whatever cannot be paired (present on one
+ * side only, or of a different shape) is listed with the reason, never silently dropped.
+ */
+import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../../model/types';
+
+export interface MatrixPair {
+  layer: number;
+  kind: MatrixRole;
+  /** `[out, in]`, equal on both sides. */
+  shape: [number, number];
+  tensorA: string;
+  tensorB: string;
+  dtypeA: string;
+  dtypeB: string;
+}
+
+/** An embedding or lm_head pair: `[vocab, hidden]` each; the vocabularies may differ in size. */
+export interface EmbeddingPair {
+  role: 'embed' | 'lm_head';
+  tensorA: string;
+  tensorB: string;
+  shapeA: [number, number];
+  shapeB: [number, number];
+}
+
+export interface OtherPair {
+  name: string;
+  shape: number[];
+}
+
+export interface Unmatched {
+  /** `layer 3 q`, `embed`, or a tensor name. */
+  what: string;
+  shapeA: number[] | null;
+  shapeB: number[] | null;
+  reason: string;
+}
+
+export interface DiffReport {
+  architectureA: string;
+  architectureB: string;
+  layersA: number;
+  layersB: number;
+  dtypesA: string[];
+  dtypesB: string[];
+  /** Matrices, embeddings and other tensors paired. */
+  pairedMatrices: number;
+  pairedEmbeddings: number;
+  pairedOthers: number;
+  /** Everything that could not be paired, with the reason. */
+  unmatched: Unmatched[];
+  notes: string[];
+}
+
+export interface DiffPlan {
+  matrices: MatrixPair[];
+  embeddings: EmbeddingPair[];
+  others: OtherPair[];
+  report: DiffReport;
+}
+
+function dtypes(model: ModelHandle): string[] {
+  return [...new Set([...model.tensors.values()].map((t) => t.dtype))].sort();
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function shapeText(s: readonly number[] | null): string {
+  return s ? `[${s.join(', ')}]` : 'absent';
+}
+
+/** Tensors that feed a role matrix (fused ones included): compared through the role, not by name. */
+function roleSources(model: ModelHandle): Set<string> {
+  const out = new Set<string>();
+  for (const l of model.layers) for (const ref of Object.values(l.roles)) if (ref) out.add(ref.source.tensor);
+  return out;
+}
+
+function firstWithRole(model: ModelHandle, role: 'embed' | 'lm_head'): string | undefined {
+  for (const [name, r] of model.otherRoles) if (r === role && model.tensors.get(name)?.shape.length === 2) return name;
+  return undefined;
+}
+
+/**
+ * Pairs the tensors of A and B. `layers`/`kinds` restrict the role matrices (all by default);
+ * layers requested but absent from both models are an error.
+ */
+export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kinds: readonly MatrixRole[] = MATRIX_ROLES): DiffPlan {
+  const unmatched: Unmatched[] = [];
+  const notes: string[] = [];
+  const matrices: MatrixPair[] = [];
+  const indices = [...new Set([...a.layers, ...b.layers].map((l) => l.index))].sort((x, y) => x - y);
+  const wanted = layers ? [...new Set(layers)].sort((x, y) => x - y) : indices;
+  for (const l of wanted) if (!indices.includes(l)) throw new Error(`layer ${l} exists in neither model (A has ${a.layers.length} layers, B has ${b.layers.length})`);
+  for (const layer of wanted) {
+    const la = a.layers.find((l) => l.index === layer);
+    const lb = b.layers.find((l) => l.index === layer);
+    for (const kind of MATRIX_ROLES.filter((k) => kinds.includes(k))) {
+      const ra = la?.roles[kind];
+      const rb = lb?.roles[kind];
+      if (!ra && !rb) continue;
+      const what = `layer ${layer} ${kind}`;
+      if (!ra || !rb) {
+        unmatched.push({ what, shapeA: ra?.shape ?? null, shapeB: rb?.shape ?? null, reason: `only in ${ra ? 'A' : 'B'}` });
+        continue;
+      }
+      if (!sameShape(ra.shape, rb.shape)) {
+        unmatched.push({ what, shapeA: ra.shape, shapeB: rb.shape, reason: `shapes differ: ${shapeText(ra.shape)} in A, ${shapeText(rb.shape)} in B` });
+        continue;
+      }
+      matrices.push({
+        layer, kind, shape: [ra.shape[0], ra.shape[1]], tensorA: ra.source.tensor, tensorB: rb.source.tensor,
+        dtypeA: a.tensors.get(ra.source.tensor)?.dtype ?? '?', dtypeB: b.tensors.get(rb.source.tensor)?.dtype ?? '?',
+      });
+    }
+  }
+
+  const embeddings: EmbeddingPair[] = [];
+  for (const role of ['embed', 'lm_head'] as const) {
+    const ta = firstWithRole(a, role);
+    const tb = firstWithRole(b, role);
+    if (!ta && !tb) continue;
+    if (!ta || !tb) {
+      const side = ta ? 'B' : 'A';
+      const tied = role === 'lm_head' ? ` (${side} probably ties lm_head to the embeddings)` : '';
+      unmatched.push({ what: role, shapeA: ta ? a.tensors.get(ta)!.shape : null, shapeB: tb ? b.tensors.get(tb)!.shape : null, reason: `only in ${ta ? 'A' : 'B'}${tied}` });
+      continue;
+    }
+    const sa = a.tensors.get(ta)!.shape;
+    const sb = b.tensors.get(tb)!.shape;
+    if (sa[1] !== sb[1]) {
+      unmatched.push({ what: role, shapeA: sa, shapeB: sb, reason: `hidden sizes differ: ${shapeText(sa)} in A, ${shapeText(sb)} in B` });
+      continue;
+    }
+    if (sa[0] !== sb[0]) notes.push(`${role}: A has ${sa[0]} token rows and B ${sb[0]}; the first ${Math.min(sa[0], sb[0])} are compared and the rest are listed as added or removed`);
+    embeddings.push({ role, tensorA: ta, tensorB: tb, shapeA: [sa[0], sa[1]], shapeB: [sb[0], sb[1]] });
+  }
+
+  // Everything else by name. Role-matrix sources and embeddings were handled above.
+  const handled = (m: ModelHandle, e: 'tensorA' | 'tensorB') => new Set([...roleSources(m), ...embeddings.map((p) => p[e])]);
+  const skipA = handled(a, 'tensorA');
+  const skipB = handled(b, 'tensorB');
+  const mappedRoleA = (n: string) => skipA.has(n) || a.otherRoles.get(n) === 'embed' || a.otherRoles.get(n) === 'lm_head';
+  const mappedRoleB = (n: string) => skipB.has(n) || b.otherRoles.get(n) === 'embed' || b.otherRoles.get(n) === 'lm_head';
+  const others: OtherPair[] = [];
+  for (const [name, ta] of a.tensors) {
+    if (mappedRoleA(name)) continue;
+    const tb = b.tensors.get(name);
+    if (!tb || mappedRoleB(name)) unmatched.push({ what: name, shapeA: ta.shape, shapeB: null, reason: 'only in A' });
+    else if (!sameShape(ta.shape, tb.shape)) unmatched.push({ what: name, shapeA: ta.shape, shapeB: tb.shape, reason: `shapes differ: ${shapeText(ta.shape)} in A, ${shapeText(tb.shape)} in B` });
+    else others.push({ name, shape: ta.shape });
+  }
+  for (const [name, tb] of b.tensors) {
+    if (mappedRoleB(name) || (a.tensors.has(name) && !mappedRoleA(name))) continue;
+    unmatched.push({ what: name, shapeA: null, shapeB: tb.shape, reason: 'only in B' });
+  }
+
+  if (a.architecture !== b.architecture) notes.push(`the architectures differ (${a.architecture} in A, ${b.architecture} in B): matrices are matched by role and layer`);
+  const dA = dtypes(a);
+  const dB = dtypes(b);
+  if (dA.join() !== dB.join()) notes.push(`the dtypes differ (${dA.join('/')} in A, ${dB.join('/')} in B): both are read as float32, so deltas include the rounding of the narrower type (about 2^-8 of each weight for BF16)`);
+  return {
+    matrices, embeddings, others,
+    report: {
+      architectureA: a.architecture, architectureB: b.architecture, layersA: a.layers.length, layersB: b.layers.length, dtypesA: dA, dtypesB: dB,
+      pairedMatrices: matrices.length, pairedEmbeddings: embeddings.length, pairedOthers: others.length, unmatched, notes,
+    },
+  };
+}
+
+/** One paragraph for an error or a CLI footer: what could not be paired, the first few items named. */
+export function describeUnmatched(report: DiffReport, limit = 8): string {
+  const u = report.unmatched;
+  if (u.length === 0) return 'every tensor has a partner of the same shape';
+  const shown = u.slice(0, limit).map((x) => `${x.what} (${x.reason})`).join('; ');
+  return `${u.length} tensor${u.length === 1 ? '' : 's'} could not be paired: ${shown}${u.length > limit ? `; and ${u.length - limit} more` : ''}`;
+}

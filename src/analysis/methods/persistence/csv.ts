@@ -1,0 +1,63 @@
+/**
+ * CSV of a persistence result. Wide (`persistenceCsv`, the panel's "Export CSV"): one row per cloud
+ * (Betti numbers, S̄_p, baselines, suggested). Tidy (`persistenceTidyRows`, `layer-lens persistence
+ * --csv`): `layer,layer_a,layer_b,dim,metric,value`, one number per row (csv.ts).
+ */
+import { csvCell, csvQuote, type TidyRow } from '../common/csv';
+import type { PersistenceResult } from './persistence';
+import type { PruneJobResult } from './job';
+
+/** A number cell (csv.ts: finite numbers as String(v), anything else empty). */
+const cell = (v: number | undefined): string => csvCell(v);
+
+export function persistenceCsv(r: PersistenceResult): string {
+  const dims = r.homologyDims;
+  const header = [
+    'cloud', 'name', ...dims.map((p) => `betti_${p}`), ...dims.map((p) => `avg_similarity_${p}`), 'block_influence',
+    ...r.angular.map((a) => `angular_n${a.n}`), ...r.suggestions.map((s) => `suggested_p${s.p}`),
+  ];
+  const rows = [header.join(',')];
+  r.cloudNames.forEach((name, l) => {
+    rows.push([
+      l, csvQuote(name), ...dims.map((p) => cell(r.betti[p][l])), ...dims.map((p) => cell(r.averageSimilarity[p][l])), cell(r.blockInfluence[l]),
+      ...r.angular.map((a) => cell(a.values[l])), ...r.suggestions.map((s) => (s.layers.includes(l) ? '1' : '0')),
+    ].join(','));
+  });
+  return rows.join('\n') + '\n';
+}
+
+export const PERSISTENCE_TIDY_COLUMNS = ['layer', 'layer_a', 'layer_b', 'dim', 'metric', 'value'] as const;
+
+/**
+ * Tidy rows; `layer` is the cloud index (cloud ℓ < decoderLayers: after decoder layer ℓ; the last
+ * cloud: the final norm; names in the JSON's cloudNames). The run (no key): points, k, max_dim,
+ * instances, and per pruning ratio p suggestion_threshold_p<p> (dim: the suggestion's homology
+ * dimension). Each cloud: betti and avg_similarity (S̄_p) per dim, simplices per dim (0..max_dim),
+ * block_influence and angular_n<n> where defined, suggested_p<p> (1/0). Each pair of clouds
+ * a < b: similarity S_p(a, b) per dim (S_p(a, a) is betti). With a prune: perplexity_original,
+ * perplexity_pruned, heldout_tokens, and removed = 1 for each removed layer.
+ */
+export function persistenceTidyRows(r: PersistenceResult, prune?: PruneJobResult): TidyRow[] {
+  const out: TidyRow[] = [
+    { metric: 'points', value: r.points }, { metric: 'k', value: r.k }, { metric: 'max_dim', value: r.maxDim }, { metric: 'instances', value: r.instances },
+    ...r.suggestions.map((s) => ({ dim: r.suggestionDim, metric: `suggestion_threshold_p${s.p}`, value: s.threshold })),
+  ];
+  r.cloudNames.forEach((_, layer) => {
+    for (const dim of r.homologyDims) out.push({ layer, dim, metric: 'betti', value: r.betti[dim][layer] });
+    for (const dim of r.homologyDims) out.push({ layer, dim, metric: 'avg_similarity', value: r.averageSimilarity[dim][layer] });
+    (r.simplexCounts[layer] ?? []).forEach((value, dim) => out.push({ layer, dim, metric: 'simplices', value }));
+    if (layer < r.blockInfluence.length) out.push({ layer, metric: 'block_influence', value: r.blockInfluence[layer] });
+    for (const a of r.angular) if (layer < a.values.length) out.push({ layer, metric: `angular_n${a.n}`, value: a.values[layer] });
+    for (const s of r.suggestions) out.push({ layer, metric: `suggested_p${s.p}`, value: s.layers.includes(layer) });
+  });
+  for (const dim of r.homologyDims) {
+    const s = r.similarity[dim];
+    for (let a = 0; a < s.length; a++) for (let b = a + 1; b < s.length; b++) out.push({ layer_a: a, layer_b: b, dim, metric: 'similarity', value: s[a][b] });
+  }
+  if (prune) {
+    out.push({ metric: 'perplexity_original', value: prune.original.perplexity }, { metric: 'perplexity_pruned', value: prune.pruned.perplexity },
+      { metric: 'heldout_tokens', value: prune.original.tokens });
+    for (const layer of prune.prune.removedLayers) out.push({ layer, metric: 'removed', value: 1 });
+  }
+  return out;
+}

@@ -1,0 +1,158 @@
+/**
+ * The persistence analysis as a job on a model on disk: prompts (built-in sets, a user file, token
+ * ids) are tokenized without BOS (methods.md §5), run through the layer-streaming executor, and the
+ * last token's output of every post_attention_layernorm plus the final norm become the L + 1
+ * clouds. Also the "prune and evaluate" job: write the pruned copy, then compare perplexities.
+ * Shared by the worker ('persistence/run', 'persistence/prune') and the CLI.
+ */
+import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
+import type { Engine } from '../../engine/engine';
+import type { ModelHandle } from '../../model/types';
+import type { Matrix } from '../../linalg/matrix';
+import { executorFor } from '../../model/executor/index';
+import { loadTokenizer } from '../../model/tokenizer';
+import { openModel } from '../../model/openModel';
+import { builtinPrompts } from '../../prompts/index';
+import { loadPromptFile } from '../../prompts/loadPromptFile';
+import { gatherPrompts, type PromptSource } from '../../prompts/promptSources';
+import { persistenceAnalysis, type PersistenceOptions, type PersistenceResult } from './persistence';
+import { writePrunedModel, type PruneReport } from './prune';
+import { perplexity, type PerplexityResult } from './perplexity';
+import { requireFiniteWeights } from '../common/checkedRead';
+import { countNonFinite } from '../common/nonFinite';
+import { cachedPromptRun, promptRunKey } from '../common/promptRunCache';
+import type { CachedRun } from '../../cache/resultCache';
+
+export interface PersistenceJobParams extends PersistenceOptions {
+  prompts: PromptSource[];
+  /** Longer prompts keep their LAST maxTokens tokens, so the last token is the prompt's own (default 64). */
+  maxTokens?: number;
+  /** Prompts run together when they have the same length (default 16). */
+  batchSize?: number;
+}
+
+export interface PersistenceJobResult extends PersistenceResult {
+  model: string;
+  prompts: number;
+  seconds: number;
+  /** Seconds of forward passes collecting the hidden states. */
+  forwardSeconds: number;
+  /** Where the result came from: computed now, or the cache of finished runs (which keeps the original times). */
+  cached: false | 'memory' | 'disk';
+}
+
+export interface PersistenceJobOptions extends JobContext, CachedRun {
+  engine: Engine;
+}
+
+export async function tokenizePrompts(model: ModelHandle, sources: PromptSource[], maxTokens = 64): Promise<number[][]> {
+  const raw = await gatherPrompts(sources);
+  const tok = raw.some((p) => 'text' in p) ? await loadTokenizer(model.path) : null;
+  return raw.map((p) => {
+    let ids: number[];
+    if ('text' in p) {
+      if (!tok) throw new Error(`${model.path} has no tokenizer.json, so text prompts cannot be used: give token ids`);
+      ids = tok.encode(p.text, { addBos: false });
+    } else ids = p.ids;
+    if (ids.length === 0) throw new Error(`a prompt of domain "${p.domain}" has no tokens`);
+    return ids.slice(-maxTokens);
+  });
+}
+
+/** Last-token clouds: [L post-attention norms..., final norm], each [prompts, hidden]. */
+export async function hiddenStateClouds(model: ModelHandle, prompts: number[][], opts: JobContext & { engine?: Engine; batchSize?: number } = {}): Promise<{ clouds: Matrix[]; names: string[] }> {
+  const ex = executorFor(model, { engine: opts.engine });
+  try {
+    const L = ex.cfg.numLayers, d = ex.cfg.hiddenSize, P = prompts.length;
+    const clouds: Matrix[] = Array.from({ length: L + 1 }, () => ({ rows: P, cols: d, data: new Float32Array(P * d) }));
+    const byLength = new Map<number, number[]>();
+    prompts.forEach((ids, i) => byLength.set(ids.length, [...(byLength.get(ids.length) ?? []), i]));
+    const batchSize = opts.batchSize ?? 16;
+    let done = 0;
+    for (const [T, members] of byLength) {
+      for (let b0 = 0; b0 < members.length; b0 += batchSize) {
+        throwIfCancelled(opts.signal);
+        const idx = members.slice(b0, b0 + batchSize);
+        const r = await ex.run(idx.map((i) => prompts[i]), { logits: 'none', postAttentionNorm: true, finalNorm: true }, undefined, { signal: opts.signal });
+        idx.forEach((p, b) => {
+          for (let l = 0; l < L; l++) clouds[l].data.set(r.postAttentionNorm![l].subarray((b * T + T - 1) * d, (b * T + T) * d), p * d);
+          clouds[L].data.set(r.finalNorm!.subarray(b * d, (b + 1) * d), p * d);
+        });
+        done += idx.length;
+        opts.onProgress?.({ done, total: P, message: `hidden states ${done}/${P}` });
+        await yieldToEventLoop();
+      }
+    }
+    const names = [...Array.from({ length: L }, (_, l) => `layer ${l} post-attention norm`), 'final norm'];
+    // Role matrices were checked before (requireFiniteWeights); a NaN here comes from a norm, bias or embedding row.
+    const bad = clouds.findIndex((c) => { const n = countNonFinite(c.data); return n.nan + n.posInf + n.negInf > 0; });
+    if (bad >= 0) throw new Error(`the hidden states at ${names[bad]} hold NaN/Inf: a norm, bias or embedding weight is non-finite, so the persistence analysis cannot run`);
+    return { clouds, names };
+  } finally {
+    await ex.release();
+  }
+}
+
+/** Splits one job's progress into stages with fixed shares of the bar. */
+function stage(ctx: JobContext, from: number, to: number): JobContext['onProgress'] {
+  return (p) => ctx.onProgress?.({ done: Math.round(from + ((to - from) * p.done) / Math.max(1, p.total)), total: 1000, message: p.message });
+}
+
+export async function runPersistenceJob(model: ModelHandle, params: PersistenceJobParams, opts: PersistenceJobOptions): Promise<PersistenceJobResult> {
+  const t0 = performance.now();
+  const prompts = await tokenizePrompts(model, params.prompts, params.maxTokens ?? 64);
+  // Everything that changes the result; the prompts as tokenized, so edited sources count. The
+  // batch size only groups forward passes, but batched sums may round differently: it counts too.
+  const key = await promptRunKey('persistence', model, prompts, {
+    k: params.k ?? null, maxDim: params.maxDim ?? null, ratios: params.ratios ?? null,
+    angularBlocks: params.angularBlocks ?? null, batchSize: params.batchSize ?? null,
+  });
+  return cachedPromptRun('persistence', key, opts, async () => {
+    // A NaN weight makes every hidden state after it NaN, and a k-NN graph of NaN points is meaningless.
+    await requireFiniteWeights(model, 'The persistence analysis', { signal: opts.signal });
+    const { clouds, names } = await hiddenStateClouds(model, prompts, { engine: opts.engine, signal: opts.signal, batchSize: params.batchSize, onProgress: stage(opts, 0, 500) });
+    const forwardSeconds = (performance.now() - t0) / 1000;
+    const result = await persistenceAnalysis(opts.engine, clouds, names, {
+      k: params.k, maxDim: params.maxDim, ratios: params.ratios, angularBlocks: params.angularBlocks, signal: opts.signal, onProgress: stage(opts, 500, 1000),
+    });
+    return { ...result, model: model.path, prompts: prompts.length, seconds: (performance.now() - t0) / 1000, forwardSeconds };
+  });
+}
+
+export interface PruneJobParams {
+  layers: number[];
+  outDir: string;
+  /** Held-out text: a file, literal text, or (default) the built-in prompts joined by blank lines. */
+  heldOut?: { kind: 'file'; path: string } | { kind: 'text'; text: string } | { kind: 'builtin' };
+  /** Tokens of held-out text evaluated (default 2048). */
+  maxEvalTokens?: number;
+}
+
+export interface PruneJobResult {
+  prune: PruneReport;
+  heldOutSource: string;
+  original: PerplexityResult;
+  pruned: PerplexityResult;
+  seconds: number;
+}
+
+export async function runPruneJob(model: ModelHandle, params: PruneJobParams, opts: JobContext & { engine: Engine }): Promise<PruneJobResult> {
+  const t0 = performance.now();
+  const held = params.heldOut ?? { kind: 'builtin' };
+  let text: string;
+  if (held.kind === 'file') text = (await loadPromptFile(held.path)).map((p) => p.text).join('\n\n');
+  else if (held.kind === 'text') text = held.text;
+  else text = builtinPrompts().map((p) => p.text).join('\n\n');
+  await requireFiniteWeights(model, 'Prune and evaluate', { signal: opts.signal });
+  const tok = await loadTokenizer(model.path);
+  if (!tok) throw new Error(`${model.path} has no tokenizer.json: perplexity needs one to tokenize the held-out text`);
+  const ids = tok.encode(text, { addBos: true });
+  const maxTokens = params.maxEvalTokens ?? 2048;
+  const prune = await writePrunedModel(model, params.layers, params.outDir, { signal: opts.signal, onProgress: stage(opts, 0, 100) });
+  const original = await perplexity(model, ids, { engine: opts.engine, signal: opts.signal, maxTokens, onProgress: stage(opts, 100, 550) });
+  throwIfCancelled(opts.signal);
+  const prunedModel = await openModel(prune.outDir);
+  const pruned = await perplexity(prunedModel, ids, { engine: opts.engine, signal: opts.signal, maxTokens, onProgress: stage(opts, 550, 1000) });
+  const heldOutSource = held.kind === 'file' ? held.path : held.kind === 'text' ? 'text' : 'built-in prompts';
+  return { prune, heldOutSource, original, pruned, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,301 @@
+/**
+ * Layer similarity of a whole model (spec §1, issue "Layer similarity"): for one matrix kind
+ * (q, k, v, o, gate, up, down), DOCS and the baseline indices of every pair of layers, adjacent
+ * pairs only, or the pairs of a picked subset. Each finished pair is handed to `onPair` at once,
+ * so a heatmap fills in while the job runs. DOCS and the cheap indices come first for every pair;
+ * SVCCA and Procrustes (an SVD per layer) follow in a second pass that updates the same pairs.
+ * Layers whose matrices differ in shape are reported as not comparable, never truncated.
+ */
+import type { Engine } from '../../engine/engine';
+import { CancelledError, throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
+import type { Matrix } from '../../linalg/matrix';
+import { readRoleChecked } from '../common/checkedRead';
+import { notComputableReason, type WeightFlag } from '../common/nonFinite';
+import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../../model/types';
+import { clusterFloor, findClusters, type ClusterResult } from './clusters';
+import { docsChanceLevel, docsOfNormalized, normalizedColumns, normalizedRows, orientForDocs, resolveOrientation, type Orientation } from './docs';
+import { baselineIndices, HEAVY_INDICES, prepareIndexFeatures, SIMILARITY_INDICES, spectralFeatures, centreColumns, type IndexFeatures, type SimilarityIndex } from './indices';
+import { LayerCache, layerBytes, planPairs, type PairMode } from './plan';
+import type { SimilaritySettings } from './options';
+
+/** The run's settings (SimilaritySettings: kind, pairs, layers, orientation, indices, threshold) plus in-process hooks. */
+export interface LayerSimilarityOptions extends JobContext, SimilaritySettings {
+  /** Bins of the row/column max-|cos| histograms kept per pair (default 40). */
+  histogramBins?: number;
+  /** Bytes of layers to keep in memory; default half the engine's memory budget. */
+  cacheBudgetBytes?: number;
+  /** Called once before the first pair, with what the job will compute (a panel sizes its heatmap). */
+  onPlan?: (plan: SimilarityPlan) => void;
+  /** Called with every pair as soon as it is computed (again when the heavy indices arrive). */
+  onPair?: (pair: PairResult) => void;
+  /**
+   * Complete pairs of an earlier run of the same model files and settings that was cancelled,
+   * keyed by pairKey(layerA, layerB): they are reported again (onPair) instead of recomputed.
+   */
+  resume?: ReadonlyMap<string, PairResult>;
+}
+
+/** The shape of a run, known before any weight is read. */
+export interface SimilarityPlan {
+  kind: MatrixRole;
+  orientation: Orientation;
+  /** Which vectors of the `[out, in]` weights are compared. */
+  compared: 'rows' | 'columns';
+  pairMode: PairMode;
+  layers: number[];
+  /** Shape (n×m, after orientation) of each layer's matrix. */
+  shapes: [number, number][];
+  indices: SimilarityIndex[];
+  /** Pairs the run will compute. */
+  pairs: number;
+  /** DOCS of two independent Gaussian matrices of the most common shape, Φ⁻¹(1 − 1/2m)/√n. */
+  docsChance?: number;
+}
+
+export interface Histogram {
+  lo: number;
+  hi: number;
+  counts: number[];
+}
+
+/** One side of DOCS for the click-detail view: the max-|cos| distribution and its Gumbel fit. */
+export interface DocsSide {
+  loc: number;
+  scale: number;
+  histogram: Histogram;
+}
+
+export interface PairResult {
+  /** Positions in `layers`. */
+  a: number;
+  b: number;
+  layerA: number;
+  layerB: number;
+  comparable: boolean;
+  /** Why the pair is not comparable, or why its values are not computable (non-finite weights). */
+  reason?: string;
+  /** The pair's matrices that hold NaN/Inf; every index value is then null. */
+  nonFinite?: WeightFlag[];
+  /** Index values; null where undefined (e.g. a constant matrix for Pearson). */
+  values: Partial<Record<SimilarityIndex, number | null>>;
+  /** Row maxima (columns of layer A) and column maxima (columns of layer B) of |cos|. */
+  docs?: { rows: DocsSide; cols: DocsSide };
+  /** False until the heavy indices (if requested) are in. */
+  complete: boolean;
+}
+
+export interface LayerSimilarityResult extends Omit<SimilarityPlan, 'pairs'> {
+  model: string;
+  architecture: string;
+  pairs: PairResult[];
+  /** Clusters on the first requested index. */
+  clusters: ClusterResult & { index: SimilarityIndex };
+  engine: { provider: string; threads: number };
+  /** Layer matrices holding NaN/Inf, in layer order: every pair with one of them is null. */
+  nonFinite: WeightFlag[];
+  /** Layer matrix reads (equal to the layer count when everything fit the budget). */
+  layerReads: number;
+  seconds: number;
+}
+
+const DEFAULT_BINS = 40;
+
+interface LayerData {
+  /** The oriented matrix (n×m), kept when a baseline index needs it. */
+  raw?: Matrix;
+  /** Its columns normalised, as rows (m×n), kept when DOCS is computed. */
+  normalized?: Matrix;
+  features: IndexFeatures;
+  /** Set when the matrix holds NaN/Inf: nothing else is prepared, no index can use it. */
+  flag?: WeightFlag;
+}
+
+function finiteOrNull(v: number | undefined): number | null {
+  return v !== undefined && Number.isFinite(v) ? v : null;
+}
+
+/** The key of a pair of model layers (by their layer numbers) in LayerSimilarityOptions.resume. */
+export function pairKey(layerA: number, layerB: number): string {
+  return `${layerA}-${layerB}`;
+}
+
+export function histogram(values: Float32Array, bins: number): Histogram {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(hi > lo)) return { lo, hi, counts: [values.length] };
+  const counts = new Array<number>(bins).fill(0);
+  const width = (hi - lo) / bins;
+  for (const v of values) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
+  return { lo, hi, counts };
+}
+
+function checkOptions(model: ModelHandle, opts: LayerSimilarityOptions): { layers: number[]; indices: SimilarityIndex[] } {
+  if (!(MATRIX_ROLES as readonly string[]).includes(opts.kind)) throw new Error(`Unknown matrix kind '${opts.kind}': use one of ${MATRIX_ROLES.join(', ')}`);
+  const having = model.layers.filter((l) => l.roles[opts.kind]).map((l) => l.index);
+  if (having.length === 0) throw new Error(`This model has no '${opts.kind}' matrices (architecture ${model.architectureLabel}).`);
+  let layers = having;
+  if (opts.layers) {
+    for (const l of opts.layers) {
+      if (!having.includes(l)) throw new Error(`Layer ${l} has no '${opts.kind}' matrix; layers with one: ${having.join(', ')}`);
+    }
+    if (new Set(opts.layers).size !== opts.layers.length) throw new Error(`The layer list repeats a layer: ${opts.layers.join(', ')}`);
+    layers = opts.layers;
+  }
+  if (layers.length < 2) throw new Error(`Layer similarity needs at least two layers; got ${layers.length}`);
+  const indices = opts.indices ?? [...SIMILARITY_INDICES];
+  if (indices.length === 0) throw new Error('No similarity index requested');
+  for (const i of indices) if (!SIMILARITY_INDICES.includes(i)) throw new Error(`Unknown similarity index '${i}'`);
+  return { layers, indices };
+}
+
+export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: LayerSimilarityOptions): Promise<LayerSimilarityResult> {
+  const t0 = performance.now();
+  const { layers, indices } = checkOptions(model, opts);
+  const orientation = opts.orientation ?? 'neuron';
+  const side = resolveOrientation(opts.kind, orientation);
+  const pairMode = opts.pairs ?? 'all';
+  const bins = opts.histogramBins ?? DEFAULT_BINS;
+  const shapes = layers.map((l) => {
+    const [out, inn] = model.layers.find((x) => x.index === l)!.roles[opts.kind]!.shape;
+    return (side === 'rows' ? [inn, out] : [out, inn]) as [number, number];
+  });
+  const light = indices.filter((i) => !HEAVY_INDICES.has(i));
+  const heavy = indices.filter((i) => HEAVY_INDICES.has(i));
+  const needs = { docs: indices.includes('docs'), raw: indices.some((i) => i !== 'docs'), cka: indices.includes('cka'), spectral: heavy.length > 0 };
+  const budget = opts.cacheBudgetBytes ?? engine.memoryBudgetBytes / 2;
+  const perLayer = Math.max(...shapes.map(([n, m]) => layerBytes(n, m, needs)));
+  const capacity = Math.max(2, Math.floor(budget / perLayer));
+  // Inner steps get the signal only: the job's own progress counts pairs.
+  const inner = { signal: opts.signal };
+  const flagged = new Map<number, WeightFlag>();
+  const cache = new LayerCache<LayerData>(capacity, async (p) => {
+    throwIfCancelled(opts.signal);
+    const { matrix: weight, flag } = await readRoleChecked(model, layers[p], opts.kind, inner);
+    if (flag) {
+      flagged.set(p, flag);
+      return { features: {}, flag };
+    }
+    // Comparing rows, the normalised form is W with unit rows: no transpose for DOCS alone.
+    const raw = needs.raw ? orientForDocs(weight, side) : undefined;
+    let normalized: Matrix | undefined;
+    if (needs.docs) normalized = side === 'rows' ? normalizedRows(weight) : await normalizedColumns(engine, weight);
+    return { raw, normalized, features: raw ? await prepareIndexFeatures(engine, raw, light, inner) : {} };
+  });
+
+  const plan = planPairs(layers.length, pairMode, capacity);
+  const docsChance = indices.includes('docs') ? docsChanceLevel(...mostCommon(shapes)) : undefined;
+  opts.onPlan?.({ kind: opts.kind, orientation, compared: side, pairMode, layers, shapes, indices, pairs: plan.length, docsChance });
+  const total = plan.length * (heavy.length ? 2 : 1);
+  let done = 0;
+  const pairs: PairResult[] = [];
+  const resumed = new Set<PairResult>();
+  for (const { a, b } of plan) {
+    throwIfCancelled(opts.signal);
+    const earlier = opts.resume?.get(pairKey(layers[a], layers[b]));
+    if (earlier?.complete && earlier.a === a && earlier.b === b) {
+      const pair = structuredClone(earlier);
+      resumed.add(pair);
+      pairs.push(pair);
+      opts.onPair?.(pair);
+      done += heavy.length ? 2 : 1;
+      opts.onProgress?.({ done, total, message: `${opts.kind}: layers ${layers[a]} × ${layers[b]} (from the cancelled run)` });
+      continue;
+    }
+    const pair: PairResult = { a, b, layerA: layers[a], layerB: layers[b], comparable: true, values: {}, complete: heavy.length === 0 };
+    const [na, ma] = shapes[a], [nb, mb] = shapes[b];
+    if (na !== nb || ma !== mb) {
+      pair.comparable = false;
+      pair.complete = true;
+      pair.reason = `layer ${layers[a]} ${opts.kind} is ${na}×${ma} but layer ${layers[b]} ${opts.kind} is ${nb}×${mb} (after orientation)`;
+    } else {
+      const x = await cache.get(a), y = await cache.get(b);
+      const flags = [x.flag, y.flag].filter((f): f is WeightFlag => !!f);
+      if (flags.length) {
+        // Every index would be NaN: report the pair as not computable, with the counts.
+        pair.nonFinite = flags;
+        pair.reason = notComputableReason(flags);
+        for (const i of indices) pair.values[i] = null;
+        pair.complete = true;
+      }
+      if (flags.length === 0 && indices.includes('docs')) {
+        const d = await docsOfNormalized(engine, x.normalized as Matrix, y.normalized as Matrix, inner).catch((e: unknown) => {
+          throw e instanceof Error && !(e instanceof CancelledError) ? new Error(`${opts.kind}, layers ${layers[a]} × ${layers[b]}: ${e.message}`) : e;
+        });
+        pair.values.docs = finiteOrNull(d.docs);
+        pair.docs = {
+          rows: { loc: d.fitX.loc, scale: d.fitX.scale, histogram: histogram(d.rowMax, bins) },
+          cols: { loc: d.fitY.loc, scale: d.fitY.scale, histogram: histogram(d.colMax, bins) },
+        };
+      }
+      const baselines = light.filter((i) => i !== 'docs');
+      if (flags.length === 0 && baselines.length) {
+        const base = await baselineIndices(engine, x.raw as Matrix, x.features, y.raw as Matrix, y.features, baselines, inner);
+        for (const [k, v] of Object.entries(base)) pair.values[k as SimilarityIndex] = finiteOrNull(v);
+      }
+    }
+    pairs.push(pair);
+    opts.onPair?.(pair);
+    opts.onProgress?.({ done: ++done, total, message: `${opts.kind}: layers ${layers[a]} × ${layers[b]}` });
+    await yieldToEventLoop();
+  }
+
+  if (heavy.length) {
+    // Second pass: an SVD per layer (kept beside its matrix; the budget above counted it), then
+    // two small SVDs per pair.
+    const withSpectral = async (p: number) => {
+      const data = await cache.get(p);
+      data.features.spectral ??= await spectralFeatures(engine, centreColumns(data.raw as Matrix), inner);
+      return data;
+    };
+    for (const pair of pairs) {
+      throwIfCancelled(opts.signal);
+      if (resumed.has(pair)) continue; // from a cancelled run: complete, and counted above
+      if (pair.comparable && !pair.nonFinite) {
+        const x = await withSpectral(pair.a), y = await withSpectral(pair.b);
+        const v = await baselineIndices(engine, x.raw as Matrix, x.features, y.raw as Matrix, y.features, heavy, inner);
+        for (const k of heavy) pair.values[k] = finiteOrNull(v[k]);
+        pair.complete = true;
+        opts.onPair?.(pair);
+      }
+      opts.onProgress?.({ done: ++done, total, message: `${opts.kind}: ${heavy.join(', ')} of layers ${pair.layerA} × ${pair.layerB}` });
+      await yieldToEventLoop();
+    }
+  }
+
+  const first = indices[0];
+  const lookup = new Map(pairs.map((p) => [p.a * layers.length + p.b, p.values[first] ?? undefined]));
+  const clusters = findClusters(layers.length, (a, b) => lookup.get(a * layers.length + b), {
+    adjacentOnly: pairMode === 'adjacent',
+    threshold: opts.clusterThreshold,
+    floor: clusterFloor(first, docsChance),
+  });
+  return {
+    model: model.path,
+    architecture: model.architecture,
+    kind: opts.kind,
+    orientation,
+    compared: side,
+    pairMode,
+    layers,
+    shapes,
+    indices,
+    pairs,
+    clusters: { ...clusters, index: first },
+    docsChance,
+    nonFinite: [...flagged.entries()].sort((x, y) => x[0] - y[0]).map(([, f]) => f),
+    engine: { provider: engine.info.provider, threads: engine.info.threads },
+    layerReads: cache.loads,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+function mostCommon(shapes: [number, number][]): [number, number] {
+  const counts = new Map<string, number>();
+  for (const s of shapes) counts.set(s.join('×'), (counts.get(s.join('×')) ?? 0) + 1);
+  const [key] = [...counts.entries()].sort((x, y) => y[1] - x[1])[0];
+  return key.split('×').map(Number) as [number, number];
+}
+

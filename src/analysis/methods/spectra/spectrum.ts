@@ -1,0 +1,205 @@
+/**
+ * Random-matrix analysis of one weight matrix (spec §3): its singular values against the
+ * Marchenko–Pastur law for its shape and entry std, the KS randomness of its singular vectors
+ * against N(0, 1/n), and the spectral metrics (log_norm, log_spectral_norm, stable_rank, power-law
+ * α with x_min and fit quality, alpha_weighted, spikes, rand_distance). Used for whole matrices and
+ * for attention-head slices alike.
+ */
+import type { Engine } from '../../engine/engine';
+import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
+import type { Matrix, Matrix64 } from '../../linalg/matrix';
+import { singularValues, svd } from '../../linalg/svd';
+import { erfc } from '../../stats/erf';
+import { jensenShannonDistance } from '../../stats/jensenShannon';
+import { ksFromSortedCdf, ksPValue, ksStatistic } from '../../stats/ks';
+import { marchenkoPastur, mpCdf, type MarchenkoPastur } from '../../stats/marchenkoPastur';
+import { fitPowerLaw, type PowerLawFit } from '../../stats/powerLaw';
+import { shuffled } from '../../stats/random';
+
+export type VectorSide = 'right' | 'left';
+
+export interface SpectrumOptions {
+  /** Which singular vectors to test: right (length = the matrix's `in`) or left (length `out`). */
+  vectorSide?: VectorSide;
+  /** Test singular vectors at all (costs the SVD's vectors). Default true. */
+  vectors?: boolean;
+  /** Compute rand_distance (costs a second set of singular values). Default true. */
+  randDistance?: boolean;
+  /** Seed of the entry shuffle of rand_distance. */
+  seed?: number;
+  /** Keep the singular values and per-vector p-values in the result (for plots). Default true. */
+  keepValues?: boolean;
+  engine?: Engine;
+}
+
+export const DEFAULT_SHUFFLE_SEED = 0x5eed;
+
+export interface VectorRandomness {
+  side: VectorSide;
+  /** Length of each tested vector (the n of N(0, 1/n)). */
+  length: number;
+  /** Vectors tested (those of non-negligible singular values). */
+  count: number;
+  meanP: number;
+  /** Fraction of vectors with p < 0.05 (≈ 5% for a random matrix). */
+  fractionBelow05: number;
+  /** p of each tested vector, in singular-value order (descending), when values are kept. */
+  p?: number[];
+}
+
+export interface MarchenkoPasturFit {
+  sigma: number;
+  lower: number;
+  upper: number;
+  lowerTolerant: number;
+  upperTolerant: number;
+  /** Fraction of singular values outside [lowerTolerant, upperTolerant]. */
+  fractionOutside: number;
+  /** Singular values above upperTolerant. */
+  spikes: number;
+  /** KS distance between the empirical singular-value distribution and MP. */
+  ks: number;
+}
+
+export interface SpectralMetrics {
+  logNorm: number;
+  logSpectralNorm: number;
+  stableRank: number;
+  alpha: PowerLawFit;
+  /** α·log10 λmax; NaN when α could not be fitted. */
+  alphaWeighted: number;
+  /** NaN when not computed. */
+  randDistance: number;
+}
+
+export interface Spectrum {
+  /** Shape `[out, in]` of the analysed matrix. */
+  rows: number;
+  cols: number;
+  /** Null when every entry is equal (no spread, no MP law). */
+  mp: MarchenkoPasturFit | null;
+  metrics: SpectralMetrics;
+  vectors: VectorRandomness | null;
+  /** Singular values, descending, when values are kept. */
+  singularValues?: number[];
+  /** Why parts are missing, when they are. */
+  note?: string;
+}
+
+/** Population standard deviation of the entries (float64 accumulation, two passes). */
+export function entryStd(W: Matrix): number {
+  const n = W.data.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += W.data[i];
+  mean /= n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (W.data[i] - mean) ** 2;
+  return Math.sqrt(ss / n);
+}
+
+export function mpFit(s: Float64Array, law: MarchenkoPastur): MarchenkoPasturFit {
+  let outside = 0;
+  let spikes = 0;
+  for (const v of s) {
+    if (v > law.upperTolerant) spikes++;
+    if (v > law.upperTolerant || v < law.lowerTolerant) outside++;
+  }
+  const { d } = ksStatistic(s, mpCdf(law));
+  return {
+    sigma: law.sigma, lower: law.lower, upper: law.upper, lowerTolerant: law.lowerTolerant, upperTolerant: law.upperTolerant,
+    fractionOutside: outside / s.length, spikes, ks: d,
+  };
+}
+
+/** log_norm, log_spectral_norm, stable_rank, α and alpha_weighted from the singular values. */
+export function metricsFrom(s: Float64Array): Omit<SpectralMetrics, 'randDistance'> {
+  const lambda = s.map((v) => v * v);
+  let sum = 0;
+  let max = 0;
+  for (const l of lambda) {
+    sum += l;
+    max = Math.max(max, l);
+  }
+  const alpha = fitPowerLaw(lambda);
+  const logSpectralNorm = Math.log10(max);
+  return {
+    logNorm: Math.log10(sum), logSpectralNorm, stableRank: max > 0 ? sum / max : NaN, alpha,
+    alphaWeighted: Number.isFinite(alpha.alpha) ? alpha.alpha * logSpectralNorm : NaN,
+  };
+}
+
+/** Jensen–Shannon distance between the descending, sum-normalised λ of two spectra. */
+export function spectrumDistance(s: Float64Array, sRandom: Float64Array): number {
+  const a = Array.from(s, (v) => v * v).sort((x, y) => y - x);
+  const b = Array.from(sRandom, (v) => v * v).sort((x, y) => y - x);
+  return jensenShannonDistance(a, b);
+}
+
+/** KS p-value of each column of `vectors` (length n) against N(0, 1/n). */
+export function vectorPValues(vectors: Matrix64, count: number): Float64Array {
+  const n = vectors.rows;
+  const k = vectors.cols;
+  const p = new Float64Array(count);
+  const column = new Float64Array(n);
+  const cdf = new Float64Array(n);
+  // C(x) = ½ erfc(−x·√(n/2)) = ½ + ½ erf(√(n/2)·x), the CDF of N(0, 1/n), with the scale hoisted.
+  const scale = Math.sqrt(n / 2);
+  for (let i = 0; i < count; i++) {
+    for (let r = 0; r < n; r++) column[r] = vectors.data[r * k + i];
+    column.sort();
+    for (let r = 0; r < n; r++) cdf[r] = 0.5 * erfc(-column[r] * scale);
+    p[i] = ksPValue(ksFromSortedCdf(cdf).d, n);
+  }
+  return p;
+}
+
+function randomnessOf(p: Float64Array, side: VectorSide, length: number, keep: boolean): VectorRandomness {
+  let sum = 0;
+  let below = 0;
+  for (const v of p) {
+    sum += v;
+    if (v < 0.05) below++;
+  }
+  const out: VectorRandomness = { side, length, count: p.length, meanP: p.length ? sum / p.length : NaN, fractionBelow05: p.length ? below / p.length : NaN };
+  // Absent rather than undefined: results are plain data that survive JSON (cache files, webview).
+  if (keep) out.p = Array.from(p);
+  return out;
+}
+
+/** Singular values at or below this fraction of the largest carry no direction worth testing. */
+const NEGLIGIBLE = 1e-6;
+
+export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx: JobContext = {}): Promise<Spectrum> {
+  if (W.rows === 0 || W.cols === 0) throw new Error(`spectrum: the matrix is empty (${W.rows}×${W.cols})`);
+  const side = opts.vectorSide ?? 'right';
+  if (side !== 'right' && side !== 'left') throw new Error(`spectrum: vector side must be 'right' or 'left', got '${String(side)}'`);
+  const wantVectors = opts.vectors !== false;
+  const keep = opts.keepValues !== false;
+  const sub = { engine: opts.engine, signal: ctx.signal };
+  const decomposition = wantVectors ? await svd(W, { ...sub, right: side === 'right', left: side === 'left' }) : { s: await singularValues(W, sub) };
+  throwIfCancelled(ctx.signal);
+  const s = decomposition.s;
+  const sigma = entryStd(W);
+  const base = metricsFrom(s);
+  let randDistance = NaN;
+  if (opts.randDistance !== false && sigma > 0) {
+    const mixed: Matrix = { rows: W.rows, cols: W.cols, data: shuffled(W.data, opts.seed ?? DEFAULT_SHUFFLE_SEED) };
+    randDistance = spectrumDistance(s, await singularValues(mixed, sub));
+  }
+  const result: Spectrum = {
+    rows: W.rows, cols: W.cols,
+    mp: sigma > 0 ? mpFit(s, marchenkoPastur(W.rows, W.cols, sigma)) : null,
+    metrics: { ...base, randDistance },
+    vectors: null,
+  };
+  if (keep) result.singularValues = Array.from(s);
+  if (!(sigma > 0)) result.note = 'every entry of this matrix is equal: no Marchenko–Pastur law and no randomness test apply';
+  if (wantVectors && sigma > 0) {
+    await yieldToEventLoop();
+    const vectors = (side === 'right' ? decomposition.V : decomposition.U) as Matrix64;
+    let count = 0;
+    while (count < s.length && s[count] > NEGLIGIBLE * s[0]) count++;
+    result.vectors = randomnessOf(vectorPValues(vectors, count), side, vectors.rows, keep);
+  }
+  return result;
+}

@@ -1,0 +1,31 @@
+/**
+ * Every worker request and the function that serves it. To add one: declare it in src/protocol/worker.ts
+ * (`WorkerRequests`), write `handlers/<name>.ts` exporting a `Handler<'<method>'>`, and add one
+ * line below. The `HandlerTable` type makes a request without a handler a compile error.
+ */
+import type { HandlerTable } from './types';
+import { engineInfo } from './engineInfo';
+import { modelOpen } from './modelOpen';
+import { tensorStats } from './tensorStats';
+import { forwardRun } from './forwardRun';
+import { activationRun } from './activationRun';
+import { spectraRun } from './spectraRun';
+import { similarityRun } from './similarityRun';
+import { diffRun } from './diffRun';
+import { correlationsRun, correlationsValues } from './correlationsRun';
+import { persistencePrune, persistenceRun } from './persistenceRun';
+
+export const handlers: HandlerTable = {
+  'engine/info': engineInfo,
+  'model/open': modelOpen,
+  'tensor/stats': tensorStats,
+  'forward/run': forwardRun,
+  'activation/run': activationRun,
+  'spectra/run': spectraRun,
+  'similarity/run': similarityRun,
+  'correlations/run': correlationsRun,
+  'correlations/values': correlationsValues,
+  'diff/run': diffRun,
+  'persistence/run': persistenceRun,
+  'persistence/prune': persistencePrune,
+};

@@ -1,0 +1,81 @@
+/**
+ * The one message protocol between the extension host and the analysis worker (JSON-RPC over the
+ * child process's IPC channel, via vscode-jsonrpc). Every request is declared here once, as
+ * `method name → { params, result }`; both sides are typed from this table. Cancellation uses
+ * JSON-RPC's own `$/cancelRequest`, which the worker turns into an AbortSignal. Long jobs carry a
+ * `jobId` so that their progress and partial results can be streamed as notifications.
+ */
+import type { ModelSummary, TensorStats } from '../analysis/model/summary';
+import type { EngineInfo } from '../analysis/engine/info';
+import type { ForwardParams, ForwardReport } from '../analysis/model/executor/forwardReport';
+import type { ActivationJobParams, ActivationJobResult } from '../analysis/methods/activation/job';
+import type { SpectraOptions, SpectraResult } from '../analysis/methods/spectra/spectra';
+import type { SimilaritySettings } from '../analysis/methods/similarity/options';
+import type { SimilarityJobResult } from '../analysis/methods/similarity/job';
+import type { DiffOptions, DiffResult } from '../analysis/methods/diff/diff';
+import type { CorrelationsOptions, CorrelationsResult } from '../analysis/methods/correlations/correlations';
+import type { HeadValuesQuery } from '../analysis/methods/correlations/options';
+import type { HeadValues } from '../analysis/methods/correlations/values';
+import type { CachedRun } from '../analysis/cache/resultCache';
+export type { CachedRun } from '../analysis/cache/resultCache';
+import type { PersistenceJobParams, PersistenceJobResult, PruneJobParams, PruneJobResult } from '../analysis/methods/persistence/job';
+
+/**
+ * Which execution provider and how many threads computed a result. The worker stamps it on the
+ * result of every request whose handler used the engine, so no analysis can forget it.
+ */
+export interface ComputedWith {
+  provider: string;
+  threads: number;
+}
+
+/** What the worker answers for a request: the handler's result, stamped when the engine computed it. */
+export type Stamped<T> = T extends object ? T & { computedWith?: ComputedWith } : T;
+
+export interface JobParams {
+  /** Chosen by the caller; progress and partial-result notifications carry it back. */
+  jobId: string;
+}
+
+export interface WorkerRequests {
+  'model/open': { params: { path: string }; result: ModelSummary };
+  'tensor/stats': { params: JobParams & { path: string; tensor: string; bins?: number }; result: TensorStats };
+  'engine/info': { params: Record<string, never>; result: EngineInfo };
+  'forward/run': { params: JobParams & { path: string } & ForwardParams; result: ForwardReport };
+  'activation/run': { params: JobParams & CachedRun & { path: string } & ActivationJobParams; result: ActivationJobResult };
+  'spectra/run': { params: JobParams & CachedRun & { path: string } & SpectraOptions; result: SpectraResult };
+  'similarity/run': { params: JobParams & CachedRun & { path: string } & SimilaritySettings; result: SimilarityJobResult };
+  'correlations/run': { params: JobParams & CachedRun & { path: string } & CorrelationsOptions; result: CorrelationsResult };
+  'correlations/values': { params: JobParams & { path: string } & HeadValuesQuery; result: HeadValues };
+  'diff/run': { params: JobParams & CachedRun & { pathA: string; pathB: string } & DiffOptions; result: DiffResult };
+  'persistence/run': { params: JobParams & CachedRun & { path: string; batchSize?: number } & PersistenceJobParams; result: PersistenceJobResult };
+  'persistence/prune': { params: JobParams & { path: string } & PruneJobParams; result: PruneJobResult };
+}
+
+export type WorkerMethod = keyof WorkerRequests;
+export type ParamsOf<M extends WorkerMethod> = WorkerRequests[M]['params'];
+export type ResultOf<M extends WorkerMethod> = Stamped<WorkerRequests[M]['result']>;
+
+export interface JobProgress {
+  jobId: string;
+  done: number;
+  total: number;
+  message?: string;
+}
+
+/** A piece of a job's result sent before the job ends (e.g. one finished layer pair). */
+export interface JobPartial {
+  jobId: string;
+  data: unknown;
+}
+
+export interface WorkerNotifications {
+  'job/progress': JobProgress;
+  'job/partial': JobPartial;
+}
+
+/** Errors cross the process boundary as data: a stable code plus a message meant for the user. */
+export interface WorkerErrorData {
+  code: 'cancelled' | 'bad-input' | 'not-found' | 'internal';
+  message: string;
+}

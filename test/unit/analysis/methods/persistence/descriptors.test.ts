@@ -1,0 +1,64 @@
+/** Descriptors from small barcodes, against values computed by hand (worked in the comments). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  averageSimilarity, bettiCurve, normalisedHeatmap, pruningSuggestion, similarityMatrix, type LayerBar,
+} from '../../../../../src/analysis/methods/persistence/descriptors';
+import { angularDistance, blockInfluence } from '../../../../../src/analysis/methods/persistence/baselines';
+
+// Four clouds (three decoder layers + final norm). H1 bars: A alive everywhere [0,4), B [1,3), C [2,3);
+// one H0 bar that must not leak into H1 numbers.
+const bars: LayerBar[] = [
+  { dim: 1, birth: 0, death: 4 }, { dim: 1, birth: 1, death: 3 }, { dim: 1, birth: 2, death: 3 }, { dim: 0, birth: 0, death: 2 },
+];
+
+function close(actual: number[], expected: number[], tol = 1e-12): void {
+  assert.equal(actual.length, expected.length);
+  actual.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) <= tol, `index ${i}: ${v} vs ${expected[i]}`));
+}
+
+test('Betti curve: β1 = [1, 2, 3, 1], β0 = [1, 1, 0, 0]', () => {
+  assert.deepEqual(bettiCurve(bars, 1, 4), [1, 2, 3, 1]);
+  assert.deepEqual(bettiCurve(bars, 0, 4), [1, 1, 0, 0]);
+});
+
+test('S1(i, j) counts bars alive over [min, max]; diagonal is β1', () => {
+  assert.deepEqual(similarityMatrix(bars, 1, 4), [
+    [1, 1, 1, 1],
+    [1, 2, 2, 1],
+    [1, 2, 3, 1],
+    [1, 1, 1, 1],
+  ]);
+});
+
+test('heatmap S1(i, j)/β1(i) and average similarity S̄1 by hand', () => {
+  const s = similarityMatrix(bars, 1, 4);
+  const h = normalisedHeatmap(s);
+  close(h[1], [1 / 2, 1, 1, 1 / 2]);
+  close(h[2], [1 / 3, 2 / 3, 1, 1 / 3]);
+  // S̄(0) = (1/1 + 1/2 + 1/3 + 1/1)/4, S̄(1) = (1 + 2/2 + 2/3 + 1)/4, S̄(2) = (1 + 1 + 1 + 1)/4, S̄(3) = S̄(0).
+  close(averageSimilarity(s), [17 / 24, 11 / 12, 1, 17 / 24]);
+  // A dimension without bars: zeros, no NaN.
+  close(averageSimilarity(similarityMatrix(bars, 2, 4)), [0, 0, 0, 0]);
+  close(normalisedHeatmap(similarityMatrix(bars, 2, 4))[0], [0, 0, 0, 0]);
+});
+
+test('pruning: decoder layers with S̄1 ≥ p·max; the final-norm cloud is never suggested', () => {
+  const avg = averageSimilarity(similarityMatrix(bars, 1, 4));
+  assert.deepEqual(pruningSuggestion(avg, 3, 0.9), { p: 0.9, threshold: 0.9, layers: [1, 2] });
+  assert.deepEqual(pruningSuggestion(avg, 3, 0.8).layers, [1, 2]);
+  assert.deepEqual(pruningSuggestion(avg, 3, 0.7).layers, [0, 1, 2]);
+  assert.deepEqual(pruningSuggestion([0, 0, 0], 2, 0.9).layers, []);
+  assert.throws(() => pruningSuggestion(avg, 3, 0), /\(0, 1\]/);
+});
+
+test('baselines: Block Influence 1 − cos θ and angular distance θ/π on rotated vectors', () => {
+  // Two prompts in 2-D; cloud ℓ is rotated by ℓ·θ_r (θ differs per prompt: 0.3 and 0.5 rad).
+  const rot = (t: number) => [Math.cos(t), Math.sin(t)];
+  const cloud = (l: number) => ({ rows: 2, cols: 2, data: Float32Array.from([...rot(0.3 * l), ...rot(0.5 * l).map((v) => 3 * v)]) });
+  const clouds = [cloud(0), cloud(1), cloud(2)];
+  close(blockInfluence(clouds), [1 - (Math.cos(0.3) + Math.cos(0.5)) / 2, 1 - (Math.cos(0.3) + Math.cos(0.5)) / 2], 1e-6);
+  close(angularDistance(clouds, 1), [(0.3 + 0.5) / 2 / Math.PI, (0.3 + 0.5) / 2 / Math.PI], 1e-6);
+  close(angularDistance(clouds, 2), [(0.6 + 1.0) / 2 / Math.PI], 1e-6);
+  assert.throws(() => angularDistance(clouds, 0), /positive integer/);
+});
