@@ -1,12 +1,14 @@
 // `npm start`: build Layer Lens, prepare a workspace with a model in it, start a real VS Code
 // (code-server, scripts/vscode-host.mjs) with the extension loaded, print the URL, run until Ctrl-C.
 //   default                     .cache/sample-workspace/ with the trained sample model
-//                               (media/sample-model/, when present) and stories260K beside it
+//                               (media/sample-model/) and stories260K (test/fixtures/models/) beside it
 //   LAYER_LENS_MODEL=<path>     open that model folder or .safetensors file instead (in place)
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { commandExists, keepRunning, repoRoot, startHost } from './vscode-host.mjs';
+import { commandExists, isCodeServerInstalled, keepRunning, repoRoot, startHost } from './vscode-host.mjs';
+import { codeServerRelease } from './lib/code-server-release.mjs';
+import { ensureDebianPackages } from './lib/system-packages.mjs';
 
 const STORIES_260K = resolve(repoRoot, 'test', 'fixtures', 'models', 'stories260K');
 const SAMPLE_MODEL = join(repoRoot, 'media', 'sample-model');
@@ -65,6 +67,15 @@ function requestedModel(path) {
   }
   if (!target.endsWith('.safetensors')) die(`LAYER_LENS_MODEL=${path}: expected a model folder or a .safetensors file`);
   return { folder: dirname(target), openFile: target };
+}
+
+// Before the build: an unsupported Node major or missing Debian packages stop here (as root the
+// packages are installed), not minutes into code-server's install.
+try {
+  codeServerRelease();
+  if (!isCodeServerInstalled()) ensureDebianPackages(['code-server'], { why: '`npm start` (code-server, a real VS Code)' });
+} catch (err) {
+  die(err.message);
 }
 
 const build = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { cwd: repoRoot, stdio: 'inherit' });
