@@ -9,7 +9,8 @@ import type { ModelSummary, TensorStats } from '../analysis/model/summary';
 import type { EngineInfo } from '../analysis/engine/info';
 import type { ForwardParams, ForwardReport } from '../analysis/model/executor/forwardReport';
 import type { ActivationJobParams, ActivationJobResult } from '../analysis/methods/activation/job';
-import type { SpectraOptions, SpectraResult } from '../analysis/methods/spectra/spectra';
+import type { AnyAnalysis } from '../analysis/methods/index';
+import type { OptionsOf, ResultOf as AnalysisResult } from '../analysis/methods/analysis';
 import type { SimilaritySettings } from '../analysis/methods/similarity/options';
 import type { SimilarityJobResult } from '../analysis/methods/similarity/job';
 import type { DiffOptions, DiffResult } from '../analysis/methods/diff/diff';
@@ -37,13 +38,18 @@ export interface JobParams {
   jobId: string;
 }
 
-export interface WorkerRequests {
+/** `<id>/run` of every analysis in the table (src/analysis/methods/index.ts), typed from its object. */
+export type AnalysisRequests = {
+  [A in AnyAnalysis as `${A['id']}/run`]: { params: JobParams & CachedRun & { path: string } & OptionsOf<A>; result: AnalysisResult<A> };
+};
+
+/** The analyses' run requests, and the requests whose shape is their own. */
+export interface WorkerRequests extends AnalysisRequests {
   'model/open': { params: { path: string }; result: ModelSummary };
   'tensor/stats': { params: JobParams & { path: string; tensor: string; bins?: number }; result: TensorStats };
   'engine/info': { params: Record<string, never>; result: EngineInfo };
   'forward/run': { params: JobParams & { path: string } & ForwardParams; result: ForwardReport };
   'activation/run': { params: JobParams & CachedRun & { path: string } & ActivationJobParams; result: ActivationJobResult };
-  'spectra/run': { params: JobParams & CachedRun & { path: string } & SpectraOptions; result: SpectraResult };
   'similarity/run': { params: JobParams & CachedRun & { path: string } & SimilaritySettings; result: SimilarityJobResult };
   'correlations/run': { params: JobParams & CachedRun & { path: string } & CorrelationsOptions; result: CorrelationsResult };
   'correlations/values': { params: JobParams & { path: string } & HeadValuesQuery; result: HeadValues };

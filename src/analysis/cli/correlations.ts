@@ -9,7 +9,7 @@ import { CORRELATIONS_TIDY_COLUMNS, correlationsTidyRows } from '../methods/corr
 import { tidyCsv } from '../methods/common/csv';
 import { nonFiniteLines } from '../methods/common/nonFinite';
 import { HEAD_LABELS, HEAD_MEASURES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES } from '../methods/correlations/names';
-import { parseLayerList, stringOption } from './args';
+import { parseLayerList, stringOption } from '../methods/common/cliArgs';
 import { csvOption, JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand } from './types';
 

@@ -11,7 +11,7 @@ import { DIFF_TIDY_COLUMNS, diffTidyRows } from '../methods/diff/csv';
 import type { MatrixDiff } from '../methods/diff/matrix';
 import { describeUnmatched } from '../methods/diff/plan';
 import { MATRIX_ROLES } from '../model/types';
-import { parseKindList, parseLayerList, stringOption } from './args';
+import { parseKindList, parseLayerList, stringOption } from '../methods/common/cliArgs';
 import { csvOption, JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand } from './types';
 

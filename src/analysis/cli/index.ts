@@ -1,13 +1,14 @@
 /**
- * Every CLI subcommand. To add one: write `cli/<name>.ts` exporting a `CliCommand` (each option with
- * its --help line, always including `json: JSON_OPTION`, and `csv: csvOption(columns)` for an
- * analysis; see help.ts), and add one line below.
+ * Every CLI subcommand: one per analysis of the table (src/analysis/methods/index.ts), derived from
+ * its object by analysisCommand.ts, and the subcommands of their own shape (`cli/<name>.ts`
+ * exporting a `CliCommand`: each option with its --help line, always including `json: JSON_OPTION`).
  */
+import { ANALYSES } from '../methods/index';
+import { analysisCommand } from './analysisCommand';
 import type { CliCommand } from './types';
 import { inspect } from './inspect';
 import { forward } from './forward';
 import { activation } from './activation';
-import { spectra } from './spectra';
 import { similarity } from './similarity';
 import { diff } from './diff';
 import { correlations } from './correlations';
@@ -17,9 +18,9 @@ export const commands: CliCommand[] = [
   inspect,
   forward,
   activation,
-  spectra,
   similarity,
   correlations,
-  diff,
   persistence,
+  ...ANALYSES.map(analysisCommand),
+  diff,
 ];

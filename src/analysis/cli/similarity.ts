@@ -15,7 +15,7 @@ import { runSimilarityJob } from '../methods/similarity/job';
 import { PAIR_MODES, type PairMode } from '../methods/similarity/plan';
 import { clusterFloor, describeThreshold, findClusters } from '../methods/similarity/clusters';
 import { MATRIX_ROLES } from '../model/types';
-import { parseKindList, parseLayerList, stringOption } from './args';
+import { parseKindList, parseLayerList, stringOption } from '../methods/common/cliArgs';
 import { csvOption, JSON_OPTION } from './help';
 import { toJson, UsageError, type CliCommand } from './types';
 

@@ -7,19 +7,10 @@
 import type { Engine } from '../engine/engine';
 import type { JobContext, Progress } from '../jobs';
 import type { ModelHandle } from '../model/types';
+import type { CliOptions, CliValues } from '../methods/analysis';
 
-/** One command-line option: its parseArgs type, and what `--help` says about it. */
-export interface CliOption {
-  type: 'string' | 'boolean';
-  short?: string;
-  /** The value's placeholder in `--help` (string options), e.g. `N` or `FILE`. */
-  value?: string;
-  /** One line for `--help`: what the option does, its default. */
-  help: string;
-}
-
-export type CliOptions = Record<string, CliOption>;
-export type CliValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+export type { CliOption, CliOptions, CliValues } from '../methods/analysis';
+export { UsageError } from '../methods/common/cliArgs';
 
 export interface CliContext extends JobContext {
   signal: AbortSignal;
@@ -42,14 +33,6 @@ export interface CliCommand {
   /** Every option of the command (the global ones are in help.ts), each with its --help line. */
   options: CliOptions;
   run(args: { positionals: string[]; values: CliValues }, ctx: CliContext): Promise<void>;
-}
-
-/** Thrown for wrong arguments: cli.ts prints the message and the command's usage, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
 }
 
 /** Prints a value as stable, indented JSON (typed arrays as plain arrays, Maps as objects). */

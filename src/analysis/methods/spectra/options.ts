@@ -1,47 +1,26 @@
 /**
- * Validation of spectra options arriving from another process or a webview (the worker request,
- * the panel's re-run): only well-formed values pass, anything else is an Error a user can read.
+ * The one validator of spectra options, for the worker request, the panel's re-run and the CLI:
+ * only well-formed values pass, anything else is an Error a user can read.
  */
-import { MATRIX_ROLES, type MatrixRole } from '../../model/types';
+import { isObject, optionReader } from '../common/options';
 import type { SpectraOptions } from './spectra';
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function optionalBoolean(o: Record<string, unknown>, key: string): boolean | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw new Error(`spectra option '${key}' must be true or false, got ${JSON.stringify(v)}`);
-  return v;
-}
+const read = optionReader('spectra');
 
 export function parseSpectraOptions(raw: unknown): SpectraOptions {
   if (raw === undefined || raw === null) return {};
   if (!isObject(raw)) throw new Error('spectra options must be an object');
   const out: SpectraOptions = {};
-  if (raw.layers !== undefined && raw.layers !== null) {
-    if (!Array.isArray(raw.layers) || raw.layers.length === 0 || !raw.layers.every((l) => Number.isInteger(l) && l >= 0 && l < 1e6)) {
-      throw new Error("spectra option 'layers' must be a non-empty list of layer indices");
-    }
-    out.layers = raw.layers as number[];
-  }
-  if (raw.kinds !== undefined && raw.kinds !== null) {
-    if (!Array.isArray(raw.kinds) || raw.kinds.length === 0 || !raw.kinds.every((k) => MATRIX_ROLES.includes(k as MatrixRole))) {
-      throw new Error(`spectra option 'kinds' must be a non-empty list of ${MATRIX_ROLES.join(', ')}`);
-    }
-    out.kinds = raw.kinds as MatrixRole[];
-  }
-  if (raw.vectorSide !== undefined && raw.vectorSide !== null) {
-    if (raw.vectorSide !== 'right' && raw.vectorSide !== 'left') throw new Error("spectra option 'vectorSide' must be 'right' or 'left'");
-    out.vectorSide = raw.vectorSide;
-  }
-  if (raw.seed !== undefined && raw.seed !== null) {
-    if (!Number.isInteger(raw.seed) || (raw.seed as number) < 0 || (raw.seed as number) > 0xffffffff) throw new Error("spectra option 'seed' must be an integer in [0, 2³²)");
-    out.seed = raw.seed as number;
-  }
+  const layers = read.layers(raw, 'layers');
+  if (layers) out.layers = layers;
+  const kinds = read.kinds(raw, 'kinds');
+  if (kinds) out.kinds = kinds;
+  const side = read.oneOf(raw, 'vectorSide', ['right', 'left'] as const);
+  if (side) out.vectorSide = side;
+  const seed = read.integer(raw, 'seed', 0, 0xffffffff, 'an integer in [0, 2³²)');
+  if (seed !== undefined) out.seed = seed;
   for (const key of ['heads', 'matrixVectors', 'randDistance', 'keepValues'] as const) {
-    const v = optionalBoolean(raw, key);
+    const v = read.boolean(raw, key);
     if (v !== undefined) out[key] = v;
   }
   return out;

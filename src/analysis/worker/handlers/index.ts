@@ -3,25 +3,29 @@
  * (`WorkerRequests`), write `handlers/<name>.ts` exporting a `Handler<'<method>'>`, and add one
  * line below. The `HandlerTable` type makes a request without a handler a compile error.
  */
-import type { HandlerTable } from './types';
+import { ANALYSES, type AnalysisId } from '../../methods/index';
+import { analysisRun } from './analysisRun';
+import type { Handler, HandlerTable } from './types';
 import { engineInfo } from './engineInfo';
 import { modelOpen } from './modelOpen';
 import { tensorStats } from './tensorStats';
 import { forwardRun } from './forwardRun';
 import { activationRun } from './activationRun';
-import { spectraRun } from './spectraRun';
 import { similarityRun } from './similarityRun';
 import { diffRun } from './diffRun';
 import { correlationsRun, correlationsValues } from './correlationsRun';
 import { persistencePrune, persistenceRun } from './persistenceRun';
 
+/** `<id>/run` of every analysis, derived from its object. */
+const analysisHandlers = Object.fromEntries(ANALYSES.map((a) => [`${a.id}/run`, analysisRun(a)])) as { [M in `${AnalysisId}/run`]: Handler<M> };
+
 export const handlers: HandlerTable = {
+  ...analysisHandlers,
   'engine/info': engineInfo,
   'model/open': modelOpen,
   'tensor/stats': tensorStats,
   'forward/run': forwardRun,
   'activation/run': activationRun,
-  'spectra/run': spectraRun,
   'similarity/run': similarityRun,
   'correlations/run': correlationsRun,
   'correlations/values': correlationsValues,

@@ -21,7 +21,7 @@ import { formatSimilarity } from '../../../../../src/analysis/cli/similarity';
 import { heatCells, viewFromResult } from '../../../../../webview/similarity/viewModel';
 import { runSpectra } from '../../../../../src/analysis/methods/spectra/spectra';
 import { spectraCsv, SPECTRA_CSV_COLUMNS } from '../../../../../src/analysis/methods/spectra/csv';
-import { formatSpectra } from '../../../../../src/analysis/cli/spectra';
+import { formatSpectra } from '../../../../../src/analysis/methods/spectra/cli';
 import { heatmapCells, metricById } from '../../../../../webview/spectra/metrics';
 import { runDiff } from '../../../../../src/analysis/methods/diff/diff';
 import { formatDiff } from '../../../../../src/analysis/cli/diff';

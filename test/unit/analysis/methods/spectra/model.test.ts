@@ -11,8 +11,8 @@ import { runSpectra, type MatrixSpectra, type SpectraResult } from '../../../../
 import { parseSpectraOptions } from '../../../../../src/analysis/methods/spectra/options';
 import { spectraCsv, SPECTRA_CSV_COLUMNS } from '../../../../../src/analysis/methods/spectra/csv';
 import { clearSpectraMemoryCache } from '../../../../../src/analysis/methods/spectra/cache';
-import { formatSpectra } from '../../../../../src/analysis/cli/spectra';
-import { parseKindList, parseLayerList } from '../../../../../src/analysis/cli/args';
+import { formatSpectra } from '../../../../../src/analysis/methods/spectra/cli';
+import { parseKindList, parseLayerList } from '../../../../../src/analysis/methods/common/cliArgs';
 import { openModel } from '../../../../../src/analysis/model/openModel';
 import type { ModelHandle } from '../../../../../src/analysis/model/types';
 import { writeFixtureModel } from '../../../../fixtures/makeModel';

@@ -1,19 +1,15 @@
 /**
- * `layer-lens spectra <model> [--layer N] [--kind q] [--heads] [--side left] [--seed N] [--json|--csv]`:
- * random-matrix spectra of the weights (Marchenko–Pastur fit, KS randomness of singular vectors,
- * spectral metrics). --layer and --kind take one value, a comma list or (layers) ranges like 2-5;
- * --heads prints every attention head as well.
+ * The spectra analysis on the command line: `layer-lens spectra <model> [--layer N|0,2|2-5]
+ * [--kind q|q,k,v] [--heads] [--side left] [--seed N] [--json|--csv]` — its flags, their mapping to
+ * options, and the table it prints. --heads prints every attention head as well.
  */
-import { nonFiniteLines } from '../methods/common/nonFinite';
-import { runSpectra, type MatrixSpectra, type SpectraResult } from '../methods/spectra/spectra';
-import { tidyCsv } from '../methods/common/csv';
-import { SPECTRA_TIDY_COLUMNS, spectraTidyRows } from '../methods/spectra/csv';
-import { DEFAULT_SHUFFLE_SEED, type Spectrum } from '../methods/spectra/spectrum';
-import { MATRIX_ROLES } from '../model/types';
-import { RELIABLE_TAIL } from '../stats/powerLaw';
-import { parseKindList, parseLayerList, stringOption } from './args';
-import { csvOption, JSON_OPTION } from './help';
-import { toJson, UsageError, type CliCommand } from './types';
+import type { AnalysisCli } from '../analysis';
+import { nonFiniteLines } from '../common/nonFinite';
+import { parseKindList, parseLayerList, stringOption, UsageError } from '../common/cliArgs';
+import { MATRIX_ROLES } from '../../model/types';
+import { RELIABLE_TAIL } from '../../stats/powerLaw';
+import type { MatrixSpectra, SpectraResult } from './spectra';
+import { DEFAULT_SHUFFLE_SEED, type Spectrum } from './spectrum';
 
 function fmt(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
@@ -67,9 +63,7 @@ export function formatSpectra(r: SpectraResult, showHeads: boolean): string {
   return lines.join('\n');
 }
 
-export const spectra: CliCommand = {
-  name: 'spectra',
-  summary: 'Random-matrix spectra of the weights: Marchenko–Pastur fit, KS randomness of singular vectors per head and layer, spectral metrics',
+export const spectraCli: AnalysisCli<SpectraResult> = {
   usage: '<model> [--layer N|0,2|2-5] [--kind q|q,k,v] [--heads] [--side right|left] [--seed N] [--json|--csv]',
   options: {
     layer: { type: 'string', value: 'N|0,2|2-5', help: 'layers: one index, a comma list or ranges (default: every layer)' },
@@ -77,11 +71,8 @@ export const spectra: CliCommand = {
     heads: { type: 'boolean', help: 'print every attention head in the table too (--json and --csv always hold them)' },
     side: { type: 'string', value: 'right|left', help: 'which singular vectors are tested for randomness (default right)' },
     seed: { type: 'string', value: 'N', help: `seed of the entry shuffle behind rand d, an integer in [0, 2³²) (default ${DEFAULT_SHUFFLE_SEED})` },
-    json: JSON_OPTION,
-    csv: csvOption(SPECTRA_TIDY_COLUMNS),
   },
-  async run({ positionals, values }, ctx) {
-    if (positionals.length !== 1) throw new UsageError('give exactly one model path');
+  toOptions(values) {
     const layerText = stringOption(values, 'layer');
     const kindText = stringOption(values, 'kind');
     const side = stringOption(values, 'side') ?? 'right';
@@ -89,14 +80,12 @@ export const spectra: CliCommand = {
     const seedText = stringOption(values, 'seed');
     const seed = seedText === undefined ? undefined : Number(seedText);
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw new UsageError(`--seed must be an integer in [0, 2³²), got '${seedText}'`);
-    const kinds = kindText === undefined ? undefined : parseKindList(kindText);
-    const model = await ctx.model(positionals[0]);
-    const result = await runSpectra(model, {
+    return [{
       layers: layerText === undefined ? undefined : parseLayerList(layerText),
-      kinds,
+      kinds: kindText === undefined ? undefined : parseKindList(kindText),
       vectorSide: side,
       seed,
-    }, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress });
-    ctx.out(values.json ? toJson(result) : values.csv ? tidyCsv(SPECTRA_TIDY_COLUMNS, spectraTidyRows(result)) : formatSpectra(result, values.heads === true));
+    }];
   },
+  format: ([result], values) => formatSpectra(result, values.heads === true),
 };

@@ -1,10 +1,19 @@
 /**
- * Argument parsing shared by the CLI subcommands: one string option, layer lists ("0,2", "2-5"),
- * matrix-kind lists ("q,k,v", "all"). Every mistake is a UsageError naming the flag, so the CLI
- * prints the command's usage and exits with code 2.
+ * Command-line argument parsing shared by the analyses' CLI specs (methods/<analysis>/cli.ts) and
+ * the other subcommands: one string option, layer lists ("0,2", "2-5"), matrix-kind lists
+ * ("q,k,v", "all"). Every mistake is a UsageError naming the flag, so the CLI prints the command's
+ * usage and exits with code 2.
  */
-import { MATRIX_ROLES, type MatrixRole } from '../model/types';
-import { UsageError, type CliValues } from './types';
+import { MATRIX_ROLES, type MatrixRole } from '../../model/types';
+import type { CliValues } from '../analysis';
+
+/** Thrown for wrong arguments: the CLI prints the message and the command's usage, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
 
 /** The value of `--key`, or undefined when absent; a bare `--key` without a value is a usage error. */
 export function stringOption(values: CliValues, key: string): string | undefined {

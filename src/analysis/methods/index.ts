@@ -1,0 +1,13 @@
+/**
+ * The table of analyses. To add one: write its folder (maths, options, CSV, CLI spec and an
+ * index.ts exporting its `Analysis`), add it below, and add its panel (webview/<id>/ and a command
+ * in src/extension/commands/). The worker request `<id>/run`, its protocol entry and the CLI
+ * subcommand follow from this table.
+ */
+import { spectra } from './spectra/index';
+
+export const ANALYSES = [spectra] as const;
+
+export type AnalysisTable = typeof ANALYSES;
+export type AnyAnalysis = AnalysisTable[number];
+export type AnalysisId = AnyAnalysis['id'];
