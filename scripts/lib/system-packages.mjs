@@ -28,7 +28,13 @@ function sharedLibraryExists(soname) {
  */
 const NEEDS = {
   'code-server': [
-    { pkg: 'libkrb5-dev', present: () => existsSync('/usr/include/gssapi/gssapi.h') || existsSync('/usr/include/krb5.h') || debianPackageInstalled('libkrb5-dev') },
+    {
+      pkg: 'libkrb5-dev',
+      present: () =>
+        existsSync('/usr/include/gssapi/gssapi.h') ||
+        existsSync('/usr/include/krb5.h') ||
+        debianPackageInstalled('libkrb5-dev'),
+    },
     { pkg: 'ripgrep', present: () => commandExists('rg') },
     { pkg: 'build-essential', present: () => commandExists('make') && (commandExists('g++') || commandExists('c++')) },
     { pkg: 'python3', present: () => commandExists('python3') },
@@ -45,37 +51,44 @@ export function missingDebianPackages(groups) {
 }
 
 /**
+ * What to do about `missing` packages: nothing, install them (as root, or through passwordless
+ * sudo), or stop with the exact command to run. Pure, so its messages are tested.
+ */
+export function installPlan(missing, { root, sudo, why }) {
+  if (!missing.length) return { action: 'none' };
+  const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
+  if (root || sudo) return { action: 'install', prefix: root ? [] : ['sudo', '-n'], command };
+  return {
+    action: 'stop',
+    message: `${why} need Debian packages this machine lacks: ${missing.join(', ')}.\nInstall them once, then run again:\n\n  sudo sh -c '${command}'\n`,
+  };
+}
+
+function userFacing(message) {
+  const err = new Error(message);
+  err.userFacing = true;
+  return err;
+}
+
+/**
  * Installs what `groups` need and is missing. Returns nothing when all is there or was installed;
  * throws an Error with `userFacing` (the exact command to run) when it may not install.
  */
 export function ensureDebianPackages(groups, { log = (m) => console.log(m), why = 'the real-VS-Code tests' } = {}) {
   if (process.platform !== 'linux' || !commandExists('apt-get') || !commandExists('dpkg-query')) return;
   const missing = missingDebianPackages(groups);
-  if (!missing.length) return;
-  const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  const sudo = !root && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
-  if (!root && !sudo) {
-    const err = new Error(`${why} need Debian packages this machine lacks: ${missing.join(', ')}.\nInstall them once, then run again:\n\n  sudo sh -c '${command}'\n`);
-    err.userFacing = true;
-    throw err;
-  }
+  const sudo = !root && missing.length > 0 && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+  const plan = installPlan(missing, { root, sudo, why });
+  if (plan.action === 'none') return;
+  if (plan.action === 'stop') throw userFacing(plan.message);
   log(`Installing Debian packages for ${why}: ${missing.join(' ')} (apt-get, non-interactive)`);
-  const prefix = root ? [] : ['sudo', '-n'];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
-    const [cmd, ...rest] = [...prefix, ...args];
+    const [cmd, ...rest] = [...plan.prefix, ...args];
     const r = spawnSync(cmd, rest, { env, stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) {
-      const err = new Error(`\`${[cmd, ...rest].join(' ')}\` failed (exit ${r.status ?? r.signal}); install by hand: ${command}`);
-      err.userFacing = true;
-      throw err;
-    }
+    if (r.status !== 0) throw userFacing(`\`${[cmd, ...rest].join(' ')}\` failed (exit ${r.status ?? r.signal}); install by hand: ${plan.command}`);
   }
   const still = missingDebianPackages(groups);
-  if (still.length) {
-    const err = new Error(`apt-get finished but these are still missing: ${still.join(', ')}`);
-    err.userFacing = true;
-    throw err;
-  }
+  if (still.length) throw userFacing(`apt-get finished but these are still missing: ${still.join(', ')}`);
 }
