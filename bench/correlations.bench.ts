@@ -37,18 +37,33 @@ async function time<T>(f: () => Promise<T>): Promise<[T, number]> {
 
 async function main(): Promise<void> {
   const engine = await getEngine({ providers: ['cpu'] });
-  console.log(`engine: ${engine.info.provider}, ${engine.info.threads} threads; ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `engine: ${engine.info.provider}, ${engine.info.threads} threads; ${cpus().length} cores, load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 
   const stories = await openModel(STORIES);
   clearCorrelationsMemoryCache();
   const [cold, coldS] = await time(() => runCorrelations(stories, {}, { engine }));
   const [, warmS] = await time(() => runCorrelations(stories, {}, { engine }));
-  console.log(`stories260K: ${cold.entries.length} layers × ${cold.entries[0].heads.length} heads, cold ${coldS.toFixed(3)} s, cached ${warmS.toFixed(4)} s; M6 r = ${cold.m6?.r.toFixed(4)}`);
+  console.log(
+    `stories260K: ${cold.entries.length} layers × ${cold.entries[0].heads.length} heads, cold ${coldS.toFixed(3)} s, cached ${warmS.toFixed(4)} s; M6 r = ${cold.m6?.r.toFixed(4)}`,
+  );
 
-  const d = 2048, heads = 32, kv = 8, hd = 64, ff = 8192;
+  const d = 2048,
+    heads = 32,
+    kv = 8,
+    hd = 64,
+    ff = 8192;
   const model = { path: 'synthetic 1B layer', attention: { numHeads: heads, numKvHeads: kv, headDim: hd } } as unknown as ModelHandle;
-  const q = random(heads * hd, d, 1), k = random(kv * hd, d, 2), v = random(kv * hd, d, 3), o = random(d, heads * hd, 4);
-  const gate = random(ff, d, 5), up = random(ff, d, 6), down = random(d, ff, 7);
+  const q = random(heads * hd, d, 1),
+    k = random(kv * hd, d, 2),
+    v = random(kv * hd, d, 3),
+    o = random(d, heads * hd, 4);
+  const gate = random(ff, d, 5),
+    up = random(ff, d, 6),
+    down = random(d, ff, 7);
   const [hs, headS] = await time(() => headCorrelations(model, { q, k, v, o }, { engine }));
   const [p, pinvS] = await time(() => pinv(up, { engine }));
   const downT = transpose(down);
@@ -63,13 +78,20 @@ async function main(): Promise<void> {
     for (let i = 0; i < d; i++) eye[i * d + i] = 1;
     return pearson(m.data, eye);
   });
-  const [, m7S] = await time(async () => [pearson(gate.data, up.data), pearson(gate.data, downT.data), pearson(up.data, downT.data), pearson(p.data, down.data)]);
+  const [, m7S] = await time(async () => [
+    pearson(gate.data, up.data),
+    pearson(gate.data, downT.data),
+    pearson(up.data, downT.data),
+    pearson(p.data, down.data),
+  ]);
   console.log(`1B-shaped layer (d ${d}, ${heads}/${kv} heads, hd ${hd}, ff ${ff}):`);
   console.log(`  M1–M5 for ${hs.length} heads: ${headS.toFixed(3)} s`);
   console.log(`  pinv(Wu) ${ff}×${d} (Gram eigen-decomposition): ${pinvS.toFixed(2)} s`);
   console.log(`  M7 (4 Pearson over ${ff * d} entries): ${m7S.toFixed(3)} s`);
   console.log(`  M8, 3 products in closed form (row blocks, never the whole ${d}×${d}): ${m8S.toFixed(2)} s; cc(Wd·Wu, I) = ${m8[1].toExponential(4)}`);
-  console.log(`  one M8 product formed whole by GEMM + Pearson with I: ${plainS.toFixed(2)} s, cc = ${plain.toExponential(4)}; |difference| ${Math.abs(plain - m8[1]).toExponential(2)}; closed form per product / formed: ${(m8S / 3 / plainS).toFixed(2)}×`);
+  console.log(
+    `  one M8 product formed whole by GEMM + Pearson with I: ${plainS.toFixed(2)} s, cc = ${plain.toExponential(4)}; |difference| ${Math.abs(plain - m8[1]).toExponential(2)}; closed form per product / formed: ${(m8S / 3 / plainS).toFixed(2)}×`,
+  );
   console.log(`  whole layer: ${(headS + pinvS + m7S + m8S).toFixed(2)} s`);
 }
 

@@ -50,7 +50,9 @@ async function stories(dir: string): Promise<void> {
   const b = await openModel(tuned);
   const t0 = performance.now();
   const r = await runDiff(base, b, {}, { engine });
-  console.log(`1. stories260K vs a perturbed copy (5 layers × 7 matrices, embeddings, norms): ${((performance.now() - t0) / 1000).toFixed(2)} s — ${summary(r)}`);
+  console.log(
+    `1. stories260K vs a perturbed copy (5 layers × 7 matrices, embeddings, norms): ${((performance.now() - t0) / 1000).toFixed(2)} s — ${summary(r)}`,
+  );
 }
 
 const NUMPY = String.raw`
@@ -85,15 +87,30 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "rel": rel}))
 `;
 
 async function synthetic(dir: string): Promise<void> {
-  const layers = 4, hidden = 1024;
+  const layers = 4,
+    hidden = 1024;
   const t0 = performance.now();
-  const fixture = await writeFixtureModel(join(dir, 'big-a'), { arch: 'llama', layers, hidden, heads: 16, kvHeads: 8, intermediate: 2816, vocab: 32000, seed: 1 });
+  const fixture = await writeFixtureModel(join(dir, 'big-a'), {
+    arch: 'llama',
+    layers,
+    hidden,
+    heads: 16,
+    kvHeads: 8,
+    intermediate: 2816,
+    vocab: 32000,
+    seed: 1,
+  });
   const upd = lowRank(512, hidden, [0.05, 0.05, 0.04, 0.04, 0.03, 0.03, 0.02, 0.02], 9);
-  await copyModel(fixture, join(dir, 'big-b'), { dtype: 'BF16', edit: (name, v) => (/layers\.\d+\.self_attn\.v_proj/.test(name) ? v.map((x, i) => x + upd[i]) : undefined) });
+  await copyModel(fixture, join(dir, 'big-b'), {
+    dtype: 'BF16',
+    edit: (name, v) => (/layers\.\d+\.self_attn\.v_proj/.test(name) ? v.map((x, i) => x + upd[i]) : undefined),
+  });
   const a = await openModel(join(dir, 'big-a'));
   const b = await openModel(join(dir, 'big-b'));
   const params = [...a.tensors.values()].reduce((s, t) => s + t.shape.reduce((x, y) => x * y, 1), 0);
-  console.log(`\n2. synthetic Llama pair, ${(params / 1e6).toFixed(0)} M parameters, A F32 vs B BF16 + rank-8 update in every v (files written in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `\n2. synthetic Llama pair, ${(params / 1e6).toFixed(0)} M parameters, A F32 vs B BF16 + rank-8 update in every v (files written in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
   const engine = await getEngine({ providers: ['cpu'] });
   (globalThis as { gc?: () => void }).gc?.();
   const rss0 = process.memoryUsage().rss;
@@ -105,11 +122,16 @@ async function synthetic(dir: string): Promise<void> {
   clearInterval(sampler);
   const mb = (x: number) => (x / 2 ** 20).toFixed(0);
   console.log(`   full diff (DOCS, Δ spectrum, both sides' spectra, embeddings): ${fullS.toFixed(1)} s — ${summary(full)}`);
-  console.log(`   RSS during the diff: at most ${mb(rssMax - rss0)} MiB above the ${mb(rss0)} MiB before it; one F32 side is ${mb(params * 4)} MiB, the largest matrix ${mb(2816 * hidden * 4)} MiB`);
+  console.log(
+    `   RSS during the diff: at most ${mb(rssMax - rss0)} MiB above the ${mb(rss0)} MiB before it; one F32 side is ${mb(params * 4)} MiB, the largest matrix ${mb(2816 * hidden * 4)} MiB`,
+  );
   t = performance.now();
   const lean = await runDiff(a, b, { layers: [0, 1], docs: false, embeddings: false }, { engine });
   const leanS = (performance.now() - t) / 1000;
-  const py = spawnSync('python3', ['-c', NUMPY, join(dir, 'big-a', 'model.safetensors'), join(dir, 'big-b', 'model.safetensors')], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const py = spawnSync('python3', ['-c', NUMPY, join(dir, 'big-a', 'model.safetensors'), join(dir, 'big-b', 'model.safetensors')], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (py.status !== 0) {
     console.log(`   numpy reference failed: ${py.stderr.slice(-400)}`);
     return;
@@ -120,7 +142,9 @@ async function synthetic(dir: string): Promise<void> {
     const name = `model.layers.${e.layer}.${e.kind === 'q' || e.kind === 'k' || e.kind === 'v' || e.kind === 'o' ? 'self_attn' : 'mlp'}.${e.kind}_proj.weight`;
     worst = Math.max(worst, Math.abs(e.relChange - np.rel[name]!) / np.rel[name]!);
   }
-  console.log(`   layers 0–1, matrix metrics only (norms, cosine, σ of Δ, A and B; no DOCS, no embeddings): ours ${leanS.toFixed(1)} s, numpy/LAPACK ${np.seconds.toFixed(1)} s → ratio ${(leanS / np.seconds).toFixed(2)}×; ‖Δ‖/‖A‖ agrees to ${worst.toExponential(1)} relative`);
+  console.log(
+    `   layers 0–1, matrix metrics only (norms, cosine, σ of Δ, A and B; no DOCS, no embeddings): ours ${leanS.toFixed(1)} s, numpy/LAPACK ${np.seconds.toFixed(1)} s → ratio ${(leanS / np.seconds).toFixed(2)}×; ‖Δ‖/‖A‖ agrees to ${worst.toExponential(1)} relative`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -137,7 +137,10 @@ async function child(n: number, vectors: boolean, dir: string): Promise<ChildRes
 }
 
 function runChild(n: number, vectors: boolean, dir: string): ChildResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', String(n), vectors ? 'vectors' : 'values', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--child', String(n), vectors ? 'vectors' : 'values', dir], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`eigen bench child n=${n} failed (exit ${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').pop() as string);
 }
@@ -163,14 +166,20 @@ async function main() {
         runs.push(runChild(n, false, dir));
       }
       for (const [i, r] of runs.entries()) {
-        const phases = Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(2)}s`).join(', ');
-        const vsNumpy = r.numpySeconds !== undefined
-          ? `numpy ${r.numpySeconds.toFixed(3)} s (peak RSS ${r.numpyPeakRssMB?.toFixed(0)} MB) → ratio ${(r.seconds / r.numpySeconds).toFixed(2)}×, max |Δλ|/max|λ| ${r.maxAbsDiffVsNumpy?.toExponential(1)}`
-          : 'numpy unavailable';
-        const first = r.firstSeconds !== undefined && r.numpyFirstSeconds !== undefined
-          ? `\n        first call at this size: eigh ${r.firstSeconds.toFixed(3)} s | numpy ${r.numpyFirstSeconds.toFixed(3)} s → ratio ${(r.firstSeconds / r.numpyFirstSeconds).toFixed(2)}×`
-          : '';
-        console.log(`n=${n} [${i + 1}/${pairs}, load ${loads[i].toFixed(1)}]: eigh ${r.seconds.toFixed(3)} s (peak RSS ${r.peakRssMB.toFixed(0)} MB) | ${vsNumpy}${first}\n        phases: ${phases}`);
+        const phases = Object.entries(r.phases)
+          .map(([k, v]) => `${k} ${v.toFixed(2)}s`)
+          .join(', ');
+        const vsNumpy =
+          r.numpySeconds !== undefined
+            ? `numpy ${r.numpySeconds.toFixed(3)} s (peak RSS ${r.numpyPeakRssMB?.toFixed(0)} MB) → ratio ${(r.seconds / r.numpySeconds).toFixed(2)}×, max |Δλ|/max|λ| ${r.maxAbsDiffVsNumpy?.toExponential(1)}`
+            : 'numpy unavailable';
+        const first =
+          r.firstSeconds !== undefined && r.numpyFirstSeconds !== undefined
+            ? `\n        first call at this size: eigh ${r.firstSeconds.toFixed(3)} s | numpy ${r.numpyFirstSeconds.toFixed(3)} s → ratio ${(r.firstSeconds / r.numpyFirstSeconds).toFixed(2)}×`
+            : '';
+        console.log(
+          `n=${n} [${i + 1}/${pairs}, load ${loads[i].toFixed(1)}]: eigh ${r.seconds.toFixed(3)} s (peak RSS ${r.peakRssMB.toFixed(0)} MB) | ${vsNumpy}${first}\n        phases: ${phases}`,
+        );
       }
       const withNumpy = runs.filter((r) => r.numpySeconds !== undefined);
       if (withNumpy.length) {
@@ -178,17 +187,30 @@ async function main() {
         const firsts = withNumpy.filter((r) => r.firstSeconds !== undefined && r.numpyFirstSeconds !== undefined);
         if (firsts.length) {
           const firstRatio = median(firsts.map((r) => (r.firstSeconds as number) / (r.numpyFirstSeconds as number)));
-          console.log(`n=${n} first call, median of ${firsts.length}: eigh ${median(firsts.map((r) => r.firstSeconds as number)).toFixed(3)} s, numpy ${median(firsts.map((r) => r.numpyFirstSeconds as number)).toFixed(3)} s, ratio ${firstRatio.toFixed(2)}×`);
+          console.log(
+            `n=${n} first call, median of ${firsts.length}: eigh ${median(firsts.map((r) => r.firstSeconds as number)).toFixed(3)} s, numpy ${median(firsts.map((r) => r.numpyFirstSeconds as number)).toFixed(3)} s, ratio ${firstRatio.toFixed(2)}×`,
+          );
         }
-        console.log(`n=${n} repeated call, median of ${withNumpy.length}: eigh ${median(runs.map((r) => r.seconds)).toFixed(3)} s, numpy ${median(withNumpy.map((r) => r.numpySeconds as number)).toFixed(3)} s, ratio ${ratio.toFixed(2)}× (target ≤ 2 at n ≥ 2048), peak RSS ${Math.max(...runs.map((r) => r.peakRssMB)).toFixed(0)} MB vs numpy ${Math.max(...withNumpy.map((r) => r.numpyPeakRssMB ?? 0)).toFixed(0)} MB`);
+        console.log(
+          `n=${n} repeated call, median of ${withNumpy.length}: eigh ${median(runs.map((r) => r.seconds)).toFixed(3)} s, numpy ${median(withNumpy.map((r) => r.numpySeconds as number)).toFixed(3)} s, ratio ${ratio.toFixed(2)}× (target ≤ 2 at n ≥ 2048), peak RSS ${Math.max(...runs.map((r) => r.peakRssMB)).toFixed(0)} MB vs numpy ${Math.max(...withNumpy.map((r) => r.numpyPeakRssMB ?? 0)).toFixed(0)} MB`,
+        );
       }
     }
     // With eigenvectors: one run per size against numpy.linalg.eigh (EIGEN_VECTOR_SIZES, default 1024 2048).
     for (const n of (process.env.EIGEN_VECTOR_SIZES ?? '1024 2048').split(/[ ,]+/).filter(Boolean).map(Number)) {
       loadavg();
       const v = runChild(n, true, dir);
-      const vsNumpy = v.numpySeconds !== undefined ? ` | numpy eigh ${v.numpySeconds.toFixed(3)} s → ratio ${(v.seconds / v.numpySeconds).toFixed(2)}×, max |Δλ|/max|λ| ${v.maxAbsDiffVsNumpy?.toExponential(1)}` : '';
-      console.log(`n=${n} with eigenvectors [load ${loadavg()[0].toFixed(1)}]: ${v.seconds.toFixed(3)} s (peak RSS ${v.peakRssMB.toFixed(0)} MB), ‖Av−λv‖/‖A‖_F ≤ ${v.residual?.toExponential(1)}${vsNumpy}\n        phases: ${Object.entries(v.phases).map(([k, s]) => `${k} ${s.toFixed(2)}s`).join(', ')}`);
+      const vsNumpy =
+        v.numpySeconds !== undefined
+          ? ` | numpy eigh ${v.numpySeconds.toFixed(3)} s → ratio ${(v.seconds / v.numpySeconds).toFixed(2)}×, max |Δλ|/max|λ| ${v.maxAbsDiffVsNumpy?.toExponential(1)}`
+          : '';
+      console.log(
+        `n=${n} with eigenvectors [load ${loadavg()[0].toFixed(1)}]: ${v.seconds.toFixed(3)} s (peak RSS ${v.peakRssMB.toFixed(0)} MB), ‖Av−λv‖/‖A‖_F ≤ ${v.residual?.toExponential(1)}${vsNumpy}\n        phases: ${Object.entries(
+          v.phases,
+        )
+          .map(([k, s]) => `${k} ${s.toFixed(2)}s`)
+          .join(', ')}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -61,14 +61,15 @@ async function gemmGflops(engine: Engine, n: number, transB: boolean, repeats: n
 
 async function stageGemm(engine: Engine): Promise<Record<string, number>> {
   return {
-    'matmul_2048_gflops': await gemmGflops(engine, 2048, false, 3),
-    'matmul_4096_gflops': await gemmGflops(engine, 4096, false, 2),
-    'gemm_transB_4096_gflops': await gemmGflops(engine, 4096, true, 2),
+    matmul_2048_gflops: await gemmGflops(engine, 2048, false, 3),
+    matmul_4096_gflops: await gemmGflops(engine, 4096, false, 2),
+    gemm_transB_4096_gflops: await gemmGflops(engine, 4096, true, 2),
   };
 }
 
 async function stageDocs(engine: Engine): Promise<Record<string, number>> {
-  const n = 14336, m = 4096;
+  const n = 14336,
+    m = 4096;
   const x = { rows: n, cols: m, data: fill(n * m, 3) };
   const y = { rows: n, cols: m, data: fill(n * m, 4) };
   const flop = 2 * n * m * m;
@@ -78,7 +79,9 @@ async function stageDocs(engine: Engine): Promise<Record<string, number>> {
   const a = new ort.Tensor('float32', x.data.subarray(0, k * k), [k, k]);
   const b = new ort.Tensor('float32', y.data.subarray(0, k * k), [k, k]);
   const c = new ort.Tensor('float32', new Float32Array(k * k), [k, k]);
-  let gemmBest = Infinity, docsBest = Infinity, firstCall = 0;
+  let gemmBest = Infinity,
+    docsBest = Infinity,
+    firstCall = 0;
   let previous: Float32Array | undefined;
   let blocks = 0;
   for (let round = 0; round < 3; round++) {

@@ -13,22 +13,42 @@ import { executorFor } from '../src/analysis/model/executor/index';
 
 const DIR = join(__dirname, '..', '.bench-data', 'llama-3.2-1b-synthetic');
 const CONFIG = {
-  architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 2048, intermediate_size: 8192, num_hidden_layers: 16,
-  num_attention_heads: 32, num_key_value_heads: 8, head_dim: 64, vocab_size: 128256, max_position_embeddings: 131072,
-  rms_norm_eps: 1e-5, rope_theta: 500000, tie_word_embeddings: true, torch_dtype: 'bfloat16',
+  architectures: ['LlamaForCausalLM'],
+  model_type: 'llama',
+  hidden_size: 2048,
+  intermediate_size: 8192,
+  num_hidden_layers: 16,
+  num_attention_heads: 32,
+  num_key_value_heads: 8,
+  head_dim: 64,
+  vocab_size: 128256,
+  max_position_embeddings: 131072,
+  rms_norm_eps: 1e-5,
+  rope_theta: 500000,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
   rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
 };
 const T = 128;
 
 function tensorList(): Array<[string, number[]]> {
   const { hidden_size: d, intermediate_size: ff, num_attention_heads: H, num_key_value_heads: Hkv, head_dim: hd, vocab_size: V } = CONFIG;
-  const list: Array<[string, number[]]> = [['model.embed_tokens.weight', [V, d]], ['model.norm.weight', [d]]];
+  const list: Array<[string, number[]]> = [
+    ['model.embed_tokens.weight', [V, d]],
+    ['model.norm.weight', [d]],
+  ];
   for (let l = 0; l < CONFIG.num_hidden_layers; l++) {
     const p = `model.layers.${l}.`;
     list.push(
-      [p + 'input_layernorm.weight', [d]], [p + 'post_attention_layernorm.weight', [d]],
-      [p + 'self_attn.q_proj.weight', [H * hd, d]], [p + 'self_attn.k_proj.weight', [Hkv * hd, d]], [p + 'self_attn.v_proj.weight', [Hkv * hd, d]],
-      [p + 'self_attn.o_proj.weight', [d, H * hd]], [p + 'mlp.gate_proj.weight', [ff, d]], [p + 'mlp.up_proj.weight', [ff, d]], [p + 'mlp.down_proj.weight', [d, ff]],
+      [p + 'input_layernorm.weight', [d]],
+      [p + 'post_attention_layernorm.weight', [d]],
+      [p + 'self_attn.q_proj.weight', [H * hd, d]],
+      [p + 'self_attn.k_proj.weight', [Hkv * hd, d]],
+      [p + 'self_attn.v_proj.weight', [Hkv * hd, d]],
+      [p + 'self_attn.o_proj.weight', [d, H * hd]],
+      [p + 'mlp.gate_proj.weight', [ff, d]],
+      [p + 'mlp.up_proj.weight', [ff, d]],
+      [p + 'mlp.down_proj.weight', [d, ff]],
     );
   }
   return list;
@@ -48,7 +68,8 @@ function writeModel(): void {
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
   const block = new Uint16Array(1 << 22);
-  const f = new Float32Array(1), u = new Uint32Array(f.buffer);
+  const f = new Float32Array(1),
+    u = new Uint32Array(f.buffer);
   let s = 42;
   for (let i = 0; i < block.length; i++) {
     s = (1664525 * s + 1013904223) % 4294967296;
@@ -98,17 +119,24 @@ async function main(): Promise<void> {
     await f();
     return (performance.now() - t0) / 1000;
   };
-  console.log(`model: ${CONFIG.num_hidden_layers} layers × ${(params / 1e6).toFixed(1)} M parameters + ${(CONFIG.vocab_size * CONFIG.hidden_size / 1e6).toFixed(1)} M embedding, BF16 on disk; prompt ${T} tokens`);
+  console.log(
+    `model: ${CONFIG.num_hidden_layers} layers × ${(params / 1e6).toFixed(1)} M parameters + ${((CONFIG.vocab_size * CONFIG.hidden_size) / 1e6).toFixed(1)} M embedding, BF16 on disk; prompt ${T} tokens`,
+  );
   const warm = await time(() => ex.run(ids, { logits: 'last' }, { objective: 'max-logit', onLayer: () => {} }));
   console.log(`warm-up forward+backward (compiles the graphs): ${warm.toFixed(2)} s`);
-  const fwd: number[] = [], fb: number[] = [];
+  const fwd: number[] = [],
+    fb: number[] = [];
   for (let i = 0; i < 2; i++) {
     fwd.push(await time(() => ex.run(ids, { logits: 'last' })));
     fb.push(await time(() => ex.run(ids, { logits: 'last' }, { objective: 'max-logit', onLayer: () => {} })));
   }
   const best = (xs: number[]) => Math.min(...xs);
-  console.log(`forward:          ${best(fwd).toFixed(2)} s per prompt (best of ${fwd.length}; ${fwd.map((x) => x.toFixed(2)).join(', ')}) = ${(T / best(fwd)).toFixed(0)} tokens/s, ${(flopsForward / best(fwd) / 1e9).toFixed(0)} GFLOP/s in layer matmuls`);
-  console.log(`forward+backward: ${best(fb).toFixed(2)} s per prompt (best of ${fb.length}; ${fb.map((x) => x.toFixed(2)).join(', ')}); backward/forward = ${(best(fb) / best(fwd) - 1).toFixed(2)}`);
+  console.log(
+    `forward:          ${best(fwd).toFixed(2)} s per prompt (best of ${fwd.length}; ${fwd.map((x) => x.toFixed(2)).join(', ')}) = ${(T / best(fwd)).toFixed(0)} tokens/s, ${(flopsForward / best(fwd) / 1e9).toFixed(0)} GFLOP/s in layer matmuls`,
+  );
+  console.log(
+    `forward+backward: ${best(fb).toFixed(2)} s per prompt (best of ${fb.length}; ${fb.map((x) => x.toFixed(2)).join(', ')}); backward/forward = ${(best(fb) / best(fwd) - 1).toFixed(2)}`,
+  );
   console.log(`engine: ${(await ex.sessions().engineInUse())?.info.provider ?? 'cpu'}, ${(await ex.sessions().engineInUse())?.info.threads ?? '?'} threads`);
   if (torchAvailable()) {
     const threads = (await ex.sessions().engineInUse())?.info.threads ?? 2;

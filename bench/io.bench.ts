@@ -44,16 +44,21 @@ async function benchOpen(): Promise<void> {
       const t1 = performance.now();
       summarize(model);
       summaryMs = performance.now() - t1;
-      console.log(`  model: ${model.layers.length} layers × ${Object.keys(model.layers[0].roles).length} roles, ${model.tensors.size} tensors, ${(totalBytes / 1e9).toFixed(2)} GB in ${model.files.length} shards`);
+      console.log(
+        `  model: ${model.layers.length} layers × ${Object.keys(model.layers[0].roles).length} roles, ${model.tensors.size} tensors, ${(totalBytes / 1e9).toFixed(2)} GB in ${model.files.length} shards`,
+      );
     }
   }
-  console.log(`open sparse Llama-3-8B (header parse + role map): first ${times[0].toFixed(1)} ms, median ${median(times.slice(1)).toFixed(1)} ms of 20 (target < 100 ms); summarize ${summaryMs.toFixed(1)} ms`);
+  console.log(
+    `open sparse Llama-3-8B (header parse + role map): first ${times[0].toFixed(1)} ms, median ${median(times.slice(1)).toFixed(1)} ms of 20 (target < 100 ms); summarize ${summaryMs.toFixed(1)} ms`,
+  );
   await rm(dir, { recursive: true, force: true });
 }
 
 /** A 1 GiB BF16 tensor of pseudo-random bits (not zeros: the data must be real pages). */
 async function writeBigTensor(path: string): Promise<void> {
-  const rows = 16384, cols = 32768;
+  const rows = 16384,
+    cols = 32768;
   const { json } = headerFor([{ name: 'w', dtype: 'BF16', shape: [rows, cols], byteLength: rows * cols * 2 }]);
   const fh = await open(path, 'w');
   try {
@@ -83,7 +88,7 @@ async function writeBigTensor(path: string): Promise<void> {
 async function rawRead(path: string, start: number, length: number, chunk: number, target: (off: number, n: number) => Uint8Array): Promise<void> {
   const fh = await open(path, 'r');
   try {
-    for (let off = 0; off < length; ) {
+    for (let off = 0; off < length;) {
       const n = Math.min(chunk, length - off);
       const { bytesRead } = await fh.read(target(off, n), 0, n, start + off);
       if (bytesRead === 0) throw new Error('short read');
@@ -107,7 +112,8 @@ function convertOnly(): void {
   const src = new Uint8Array(2 * n);
   for (let i = 0; i < src.length; i++) src[i] = (i * 131) & 0xff;
   const out = new Float32Array(n);
-  let wasm = Infinity, js = Infinity;
+  let wasm = Infinity,
+    js = Infinity;
   for (let r = 0; r < 3; r++) {
     dest.rawSlot(0, n).set(src);
     let t0 = performance.now();
@@ -134,14 +140,20 @@ async function benchRead(): Promise<void> {
     for (let rep = 0; rep < 3; rep++) {
       best.raw = Math.min(best.raw, await timed(() => rawRead(path, entry.dataStart, bytes, DEFAULT_CHUNK_BYTES, (_o, n) => reused.subarray(0, n))));
       best.stream = Math.min(best.stream, await timed(() => streamF32(entry, {}, (v) => void (checksum += v[0]))));
-      best.rawFresh = Math.min(best.rawFresh, await timed(async () => {
-        const fresh = new Uint8Array(bytes);
-        await rawRead(path, entry.dataStart, bytes, DEFAULT_CHUNK_BYTES, (o, n) => fresh.subarray(o, o + n));
-      }));
-      best.whole = Math.min(best.whole, await timed(async () => {
-        const out = await readAllF32(entry);
-        checksum += out[out.length - 1];
-      }));
+      best.rawFresh = Math.min(
+        best.rawFresh,
+        await timed(async () => {
+          const fresh = new Uint8Array(bytes);
+          await rawRead(path, entry.dataStart, bytes, DEFAULT_CHUNK_BYTES, (o, n) => fresh.subarray(o, o + n));
+        }),
+      );
+      best.whole = Math.min(
+        best.whole,
+        await timed(async () => {
+          const out = await readAllF32(entry);
+          checksum += out[out.length - 1];
+        }),
+      );
     }
     const rate = (s: number) => bytes / GiB / s;
     const line = (label: string, s: number) => `${label.padEnd(58)} ${rate(s).toFixed(2)} GiB/s (${(s * 1000).toFixed(0)} ms)`;
@@ -150,7 +162,9 @@ async function benchRead(): Promise<void> {
     console.log(`  ratio streamed / raw: ${((100 * best.raw) / best.stream).toFixed(0)} % (target ≥ 80 %)`);
     console.log(line('raw fs.read into a fresh 1 GiB buffer', best.rawFresh));
     console.log(line('read + convert BF16→F32 into a fresh 2 GiB Float32Array', best.whole));
-    console.log(`  ratio whole / raw-fresh: ${((100 * best.rawFresh) / best.whole).toFixed(0)} % (target ≥ 80 %); whole / raw-reused: ${((100 * best.raw) / best.whole).toFixed(0)} %`);
+    console.log(
+      `  ratio whole / raw-fresh: ${((100 * best.rawFresh) / best.whole).toFixed(0)} % (target ≥ 80 %); whole / raw-reused: ${((100 * best.raw) / best.whole).toFixed(0)} %`,
+    );
     convertOnly();
     // The values are used (summed) so no read can be optimised away; their sum is meaningless.
     void checksum;

@@ -16,7 +16,8 @@ import { normalSource } from '../src/analysis/stats/random';
 
 function clouds(n: number, d: number, count: number, seed: number): Matrix[] {
   const rnd = normalSource(seed);
-  const latent = 24, clusters = 12;
+  const latent = 24,
+    clusters = 12;
   const centres = Array.from({ length: clusters }, () => Float64Array.from({ length: latent }, () => 3 * rnd()));
   const embed = Float32Array.from({ length: latent * d }, () => rnd() / Math.sqrt(latent));
   const first = new Float32Array(n * d);
@@ -31,7 +32,8 @@ function clouds(n: number, d: number, count: number, seed: number): Matrix[] {
   }
   const out: Matrix[] = [{ rows: n, cols: d, data: first }];
   for (let l = 1; l < count; l++) {
-    const prev = out[l - 1].data, next = new Float32Array(n * d);
+    const prev = out[l - 1].data,
+      next = new Float32Array(n * d);
     for (let i = 0; i < next.length; i++) next[i] = prev[i] + 0.35 * rnd();
     out.push({ rows: n, cols: d, data: next });
   }
@@ -41,7 +43,11 @@ function clouds(n: number, d: number, count: number, seed: number): Matrix[] {
 async function main(): Promise<void> {
   const [n, d, count] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 2048), Number(process.argv[4] ?? 33)];
   const engine = await getEngine({ providers: ['cpu'] });
-  console.log(`engine: ${engine.info.provider}, ${engine.info.threads} threads; ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `engine: ${engine.info.provider}, ${engine.info.threads} threads; ${cpus().length} cores, load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const t0 = performance.now();
   const data = clouds(n, d, count, 9);
   console.log(`generated ${count} clouds of ${n} × ${d} in ${((performance.now() - t0) / 1000).toFixed(1)} s (not counted below)`);
@@ -58,9 +64,15 @@ async function main(): Promise<void> {
   console.log(`  zigzag build     ${(t.zigzagBuildMs / 1000).toFixed(2)} s`);
   console.log(`  reduction        ${(t.reductionMs / 1000).toFixed(2)} s`);
   console.log(`  descriptors etc. ${(total - (t.knnMs + t.complexMs + t.zigzagBuildMs + t.reductionMs) / 1000).toFixed(2)} s`);
-  console.log(`  simplices over all clouds ${simplices} (per cloud, last: ${r.simplexCounts[count - 1].join(' / ')}); instances in the zigzag ${r.instances}; coned filtration ${2 * r.instances + 1} columns`);
-  console.log(`  bars: ${r.homologyDims.map((p) => `H${p} ${r.bars.filter((b) => b.dim === p).length}`).join(', ')}; β1 first/last ${r.betti[1][0]}/${r.betti[1][count - 1]}`);
-  console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (includes the ${((count * n * d * 4) / 2 ** 20).toFixed(0)} MiB of clouds)`);
+  console.log(
+    `  simplices over all clouds ${simplices} (per cloud, last: ${r.simplexCounts[count - 1].join(' / ')}); instances in the zigzag ${r.instances}; coned filtration ${2 * r.instances + 1} columns`,
+  );
+  console.log(
+    `  bars: ${r.homologyDims.map((p) => `H${p} ${r.bars.filter((b) => b.dim === p).length}`).join(', ')}; β1 first/last ${r.betti[1][0]}/${r.betti[1][count - 1]}`,
+  );
+  console.log(
+    `  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (includes the ${((count * n * d * 4) / 2 ** 20).toFixed(0)} MiB of clouds)`,
+  );
 }
 
 main().catch((e) => {

@@ -20,7 +20,8 @@ import { readRoleMatrix } from '../src/analysis/model/readRole';
 import { normalSource } from '../src/analysis/stats/random';
 import { writeSafetensors } from '../test/fixtures/safetensorsWriter';
 
-const HIDDEN = 2048, FF = 8192;
+const HIDDEN = 2048,
+  FF = 8192;
 const root = resolve(__dirname, '..');
 
 interface Side {
@@ -71,9 +72,13 @@ async function ours(dir: string, orientation: Orientation): Promise<void> {
   const t0 = performance.now();
   // Pair times from one onPair to the next (each pair is one blocked product plus two Gumbel
   // fits; the first also reads and normalises its two layers, so it is never the fastest).
-  let last = performance.now(), bestPair = Infinity;
+  let last = performance.now(),
+    bestPair = Infinity;
   const r = await layerSimilarity(engine, await openModel(join(dir, 'model.safetensors')), {
-    kind: 'up', orientation, indices: ['docs'], histogramBins: 40,
+    kind: 'up',
+    orientation,
+    indices: ['docs'],
+    histogramBins: 40,
     onPair: () => {
       const now = performance.now();
       bestPair = Math.min(bestPair, now - last);
@@ -89,7 +94,9 @@ async function ours(dir: string, orientation: Orientation): Promise<void> {
   const readSeconds = (performance.now() - tr) / 1000;
   const docs = Object.fromEntries(r.pairs.map((p) => [`${p.layerA},${p.layerB}`, p.values.docs as number]));
   const out: Side = { seconds, bestPairSeconds: bestPair / 1000, readSeconds, peakRssMB, docs, gemmGflops: (2 * n * m * m) / best / 1e6 };
-  console.log(JSON.stringify({ ...out, provider: engine.info.provider, threads: engine.info.threads, shape: [n, m], pairs: r.pairs.length, layerReads: r.layerReads }));
+  console.log(
+    JSON.stringify({ ...out, provider: engine.info.provider, threads: engine.info.threads, shape: [n, m], pairs: r.pairs.length, layerReads: r.layerReads }),
+  );
 }
 
 const NUMPY = `
@@ -149,21 +156,34 @@ async function main(): Promise<void> {
   const layers = Number(values.layers ?? 16);
   const dir = join(root, '.bench-data', 'similarity-llama1b-up');
   try {
-    const load = () => loadavg().map((v) => v.toFixed(1)).join(' ');
+    const load = () =>
+      loadavg()
+        .map((v) => v.toFixed(1))
+        .join(' ');
     console.log(`load average before: ${load()} (other processes share these cores; ratios are measured back to back)`);
     const tw = performance.now();
     await writeModel(dir, layers);
-    console.log(`wrote ${layers} up_proj matrices ${FF}×${HIDDEN} F32 (${((layers * FF * HIDDEN * 4) / 2 ** 30).toFixed(2)} GiB) in ${((performance.now() - tw) / 1000).toFixed(1)} s`);
+    console.log(
+      `wrote ${layers} up_proj matrices ${FF}×${HIDDEN} F32 (${((layers * FF * HIDDEN * 4) / 2 ** 30).toFixed(2)} GiB) in ${((performance.now() - tw) / 1000).toFixed(1)} s`,
+    );
     const me = run('node', ['--import', 'tsx', __filename, '--child', dir, '--orientation', orientation]);
     const [n, m] = me.shape as [number, number];
     const pairs = me.pairs as number;
     const gflop = (pairs * 2 * n * m * m) / 1e9;
-    console.log(`\nLayer Lens (${me.provider}, ${me.threads} threads): all ${pairs} pairs of ${layers} layers, compared vectors ${m} of length ${n} (${orientation})`);
-    console.log(`  wall ${me.seconds.toFixed(2)} s incl. reading (reading alone ${me.readSeconds.toFixed(2)} s, ${me.layerReads} layer reads), peak RSS ${me.peakRssMB.toFixed(0)} MB`);
+    console.log(
+      `\nLayer Lens (${me.provider}, ${me.threads} threads): all ${pairs} pairs of ${layers} layers, compared vectors ${m} of length ${n} (${orientation})`,
+    );
+    console.log(
+      `  wall ${me.seconds.toFixed(2)} s incl. reading (reading alone ${me.readSeconds.toFixed(2)} s, ${me.layerReads} layer reads), peak RSS ${me.peakRssMB.toFixed(0)} MB`,
+    );
     const ourRate = gflop / me.seconds;
-    console.log(`  ${gflop.toFixed(0)} GFLOP in GEMMs → ${ourRate.toFixed(1)} GFLOP/s; GEMM peak (ORT, same shape, best of 6 around the job) ${me.gemmGflops.toFixed(1)} GFLOP/s → ratio ${(ourRate / me.gemmGflops).toFixed(2)} (target ≥ 0.8)`);
+    console.log(
+      `  ${gflop.toFixed(0)} GFLOP in GEMMs → ${ourRate.toFixed(1)} GFLOP/s; GEMM peak (ORT, same shape, best of 6 around the job) ${me.gemmGflops.toFixed(1)} GFLOP/s → ratio ${(ourRate / me.gemmGflops).toFixed(2)} (target ≥ 0.8)`,
+    );
     const pairGflop = (2 * n * m * m) / 1e9;
-    console.log(`  fastest pair ${me.bestPairSeconds.toFixed(3)} s → ${(pairGflop / me.bestPairSeconds).toFixed(1)} GFLOP/s, ratio to the GEMM peak ${(pairGflop / me.bestPairSeconds / me.gemmGflops).toFixed(2)} (best against best: less sensitive to other load)`);
+    console.log(
+      `  fastest pair ${me.bestPairSeconds.toFixed(3)} s → ${(pairGflop / me.bestPairSeconds).toFixed(1)} GFLOP/s, ratio to the GEMM peak ${(pairGflop / me.bestPairSeconds / me.gemmGflops).toFixed(2)} (best against best: less sensitive to other load)`,
+    );
     const probe = spawnSync('python3', ['-c', 'import numpy, scipy'], { encoding: 'utf8' });
     if (probe.status !== 0) {
       console.log('\npython3 with numpy and scipy not found: numpy comparison skipped');
@@ -172,11 +192,15 @@ async function main(): Promise<void> {
     const file = join(dir, 'model.safetensors');
     const np = run('python3', ['-c', NUMPY, file, orientation, String(layers)]);
     console.log(`\nnumpy (plain: normalise once per layer, abs(Xn.T @ Yn), row/column max, scipy gumbel_r.fit):`);
-    console.log(`  wall ${np.seconds.toFixed(2)} s incl. reading (${np.readSeconds.toFixed(2)} s), peak RSS ${np.peakRssMB.toFixed(0)} MB, ${(gflop / np.seconds).toFixed(1)} GFLOP/s, its GEMM peak ${np.gemmGflops.toFixed(1)} GFLOP/s`);
-    console.log(`  fastest pair ${np.bestPairSeconds.toFixed(3)} s (${(((2 * n * m * m) / 1e9) / np.bestPairSeconds).toFixed(1)} GFLOP/s)`);
+    console.log(
+      `  wall ${np.seconds.toFixed(2)} s incl. reading (${np.readSeconds.toFixed(2)} s), peak RSS ${np.peakRssMB.toFixed(0)} MB, ${(gflop / np.seconds).toFixed(1)} GFLOP/s, its GEMM peak ${np.gemmGflops.toFixed(1)} GFLOP/s`,
+    );
+    console.log(`  fastest pair ${np.bestPairSeconds.toFixed(3)} s (${((2 * n * m * m) / 1e9 / np.bestPairSeconds).toFixed(1)} GFLOP/s)`);
     let diff = 0;
     for (const [k, v] of Object.entries(me.docs)) diff = Math.max(diff, Math.abs(v - (np.docs[k] as number)));
-    console.log(`\nour time / numpy time = ${(me.seconds / np.seconds).toFixed(2)} (target ≤ 0.8); fastest pair, ours / numpy = ${(me.bestPairSeconds / np.bestPairSeconds).toFixed(2)}; max |DOCS difference| over ${pairs} pairs = ${diff.toExponential(2)}`);
+    console.log(
+      `\nour time / numpy time = ${(me.seconds / np.seconds).toFixed(2)} (target ≤ 0.8); fastest pair, ours / numpy = ${(me.bestPairSeconds / np.bestPairSeconds).toFixed(2)}; max |DOCS difference| over ${pairs} pairs = ${diff.toExponential(2)}`,
+    );
     console.log(`load average after: ${load()}`);
   } finally {
     rmSync(join(root, '.bench-data', 'similarity-llama1b-up'), { recursive: true, force: true });

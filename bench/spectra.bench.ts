@@ -16,10 +16,19 @@ import { headSlice } from '../src/analysis/model/readRole';
 import type { MatrixRole, ModelHandle } from '../src/analysis/model/types';
 import { normalSource } from '../src/analysis/stats/random';
 
-const HIDDEN = 2048, FF = 8192, HEADS = 32, KV_HEADS = 8, HEAD_DIM = 64;
+const HIDDEN = 2048,
+  FF = 8192,
+  HEADS = 32,
+  KV_HEADS = 8,
+  HEAD_DIM = 64;
 const SHAPES: Record<MatrixRole, [number, number]> = {
-  q: [HEADS * HEAD_DIM, HIDDEN], k: [KV_HEADS * HEAD_DIM, HIDDEN], v: [KV_HEADS * HEAD_DIM, HIDDEN], o: [HIDDEN, HEADS * HEAD_DIM],
-  gate: [FF, HIDDEN], up: [FF, HIDDEN], down: [HIDDEN, FF],
+  q: [HEADS * HEAD_DIM, HIDDEN],
+  k: [KV_HEADS * HEAD_DIM, HIDDEN],
+  v: [KV_HEADS * HEAD_DIM, HIDDEN],
+  o: [HIDDEN, HEADS * HEAD_DIM],
+  gate: [FF, HIDDEN],
+  up: [FF, HIDDEN],
+  down: [HIDDEN, FF],
 };
 const KINDS = Object.keys(SHAPES) as MatrixRole[];
 const HEAD_COUNT: Partial<Record<MatrixRole, number>> = { q: HEADS, k: KV_HEADS, v: KV_HEADS, o: HEADS };
@@ -113,13 +122,19 @@ interface KindTiming {
 }
 
 async function oneLayer(dir: string): Promise<void> {
-  console.log(`\n1. Full spectra of one Llama-3.2-1B-shaped layer (synthetic N(0, 0.02²)), ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg()[0]!.toFixed(1)} at start`);
+  console.log(
+    `\n1. Full spectra of one Llama-3.2-1B-shaped layer (synthetic N(0, 0.02²)), ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadavg()[0]!.toFixed(1)} at start`,
+  );
   // Warm up ORT sessions and the WASM module outside the timings.
   await analyzeSpectrum(gaussian(64, 512, 1));
   await analyzeSpectrum(gaussian(512, 600, 2));
   const ours: Partial<Record<MatrixRole, KindTiming>> = {};
-  const np: Record<string, { matrixSeconds: number; headSeconds: number; meanP: number; alpha: number; ksMp: number; randDistance: number; headMeanP: number | null }> = {};
-  let totalOurs = 0, totalNp = 0;
+  const np: Record<
+    string,
+    { matrixSeconds: number; headSeconds: number; meanP: number; alpha: number; ksMp: number; randDistance: number; headMeanP: number | null }
+  > = {};
+  let totalOurs = 0,
+    totalNp = 0;
   // One row per kind as soon as both sides are measured: on a busy machine a cut-short run still reports.
   console.log('kind   shape        matrix s  numpy s  ratio | heads s  numpy s  ratio | mean p (ours/np)  α (ours/np)   KS-MP (ours/np)');
   for (const [i, kind] of KINDS.entries()) {
@@ -131,7 +146,8 @@ async function oneLayer(dir: string): Promise<void> {
     const matrixSeconds = (performance.now() - t) / 1000;
     t = performance.now();
     const p: number[] = [];
-    for (let h = 0; h < (HEAD_COUNT[kind] ?? 0); h++) p.push((await analyzeSpectrum(headSlice(GEOMETRY, W, kind, h), { keepValues: false })).vectors?.meanP ?? NaN);
+    for (let h = 0; h < (HEAD_COUNT[kind] ?? 0); h++)
+      p.push((await analyzeSpectrum(headSlice(GEOMETRY, W, kind, h), { keepValues: false })).vectors?.meanP ?? NaN);
     ours[kind] = { matrixSeconds, headSeconds: (performance.now() - t) / 1000, spectrum, headMeanP: p.length ? p.reduce((a, b) => a + b, 0) / p.length : null };
     // numpy right after ours on the same matrix, so both see the same load on a shared machine.
     const spec = { [kind]: [rows, cols, HEAD_COUNT[kind] ?? 0, HEAD_DIM] };
@@ -143,17 +159,23 @@ async function oneLayer(dir: string): Promise<void> {
     totalOurs += o.matrixSeconds + o.headSeconds;
     if (n) totalNp += n.matrixSeconds + n.headSeconds;
     const ratio = (a: number, b?: number) => (b ? `${(a / b).toFixed(2)}×` : '–').padStart(6);
-    const heads = HEAD_COUNT[kind] ? `${o.headSeconds.toFixed(2).padStart(7)}  ${(n?.headSeconds ?? NaN).toFixed(2).padStart(7)} ${ratio(o.headSeconds, n?.headSeconds)}` : '      –        –      –';
+    const heads = HEAD_COUNT[kind]
+      ? `${o.headSeconds.toFixed(2).padStart(7)}  ${(n?.headSeconds ?? NaN).toFixed(2).padStart(7)} ${ratio(o.headSeconds, n?.headSeconds)}`
+      : '      –        –      –';
     console.log(
       `${kind.padEnd(5)} ${`${rows}×${cols}`.padEnd(11)} ${o.matrixSeconds.toFixed(2).padStart(8)} ${(n?.matrixSeconds ?? NaN).toFixed(2).padStart(8)} ${ratio(o.matrixSeconds, n?.matrixSeconds)} | ${heads} | ` +
         `${o.spectrum.vectors?.meanP.toFixed(3)}/${n?.meanP.toFixed(3)}      ${o.spectrum.metrics.alpha.alpha.toFixed(2)}/${n?.alpha.toFixed(2)}   ${o.spectrum.mp?.ks.toFixed(4)}/${n?.ksMp.toFixed(4)}  (load ${loadavg()[0]!.toFixed(1)})`,
     );
   }
-  console.log(`whole layer: ours ${totalOurs.toFixed(2)} s, numpy/scipy ${totalNp ? totalNp.toFixed(2) : '–'} s${totalNp ? ` → ratio ${(totalOurs / totalNp).toFixed(2)}×` : ''}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  console.log(
+    `whole layer: ours ${totalOurs.toFixed(2)} s, numpy/scipy ${totalNp ? totalNp.toFixed(2) : '–'} s${totalNp ? ` → ratio ${(totalOurs / totalNp).toFixed(2)}×` : ''}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+  );
 }
 
 async function wholeModelHeads(layers: number): Promise<void> {
-  console.log(`2. Per-head spectra (right singular vectors, KS p per vector, MP, metrics; no rand_distance) of q, k, v, o in ${layers} layers: ${layers * (2 * HEADS + 2 * KV_HEADS)} heads`);
+  console.log(
+    `2. Per-head spectra (right singular vectors, KS p per vector, MP, metrics; no rand_distance) of q, k, v, o in ${layers} layers: ${layers * (2 * HEADS + 2 * KV_HEADS)} heads`,
+  );
   let compute = 0;
   let vectors = 0;
   for (let layer = 0; layer < layers; layer++) {
@@ -169,7 +191,9 @@ async function wholeModelHeads(layers: number): Promise<void> {
     }
     if ((layer + 1) % 4 === 0 && layer + 1 < layers) console.log(`   … ${layer + 1} layers: ${compute.toFixed(2)} s so far (load ${loadavg()[0]!.toFixed(1)})`);
   }
-  console.log(`   ${compute.toFixed(2)} s for ${vectors} singular vectors (${((1000 * compute) / (layers * (2 * HEADS + 2 * KV_HEADS))).toFixed(1)} ms per head)`);
+  console.log(
+    `   ${compute.toFixed(2)} s for ${vectors} singular vectors (${((1000 * compute) / (layers * (2 * HEADS + 2 * KV_HEADS))).toFixed(1)} ms per head)`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -23,8 +23,25 @@ try {
   // band reduction's sweeps beside the main thread. The entry is given relative to the repo root so
   // the embedded names do not depend on the checkout.
   const args = [
-    entry, '-O3', '--enable', 'simd', '--enable', 'threads', '--runtime', 'stub', '--noAssert', '--use', 'abort=',
-    '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536', '-o', wasmFile,
+    entry,
+    '-O3',
+    '--enable',
+    'simd',
+    '--enable',
+    'threads',
+    '--runtime',
+    'stub',
+    '--noAssert',
+    '--use',
+    'abort=',
+    '--importMemory',
+    '--sharedMemory',
+    '--initialMemory',
+    '1',
+    '--maximumMemory',
+    '65536',
+    '-o',
+    wasmFile,
   ];
   const asc = join(root, 'node_modules', '.bin', 'asc');
   const r = spawnSync(asc, args, { cwd: root, stdio: 'inherit' });

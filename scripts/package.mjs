@@ -32,10 +32,5 @@ writeFileSync(ignoreFile, `${readFileSync(join(root, '.vscodeignore'), 'utf8').r
 
 run('node', ['scripts/build.mjs', '--production']);
 const out = `layer-lens-${target}.vsix`;
-run(join(root, 'node_modules', '.bin', 'vsce'), [
-  'package',
-  '--target', target,
-  '--ignoreFile', ignoreFile,
-  '--out', out,
-]);
+run(join(root, 'node_modules', '.bin', 'vsce'), ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out]);
 console.log(`packaged ${out}`);

@@ -36,7 +36,9 @@ function syncModel(from, to) {
 /** The .safetensors file to show first in a model folder: model.safetensors, else the first shard. */
 function primaryWeights(folder) {
   if (existsSync(join(folder, 'model.safetensors'))) return join(folder, 'model.safetensors');
-  const files = readdirSync(folder).filter((f) => f.endsWith('.safetensors')).sort();
+  const files = readdirSync(folder)
+    .filter((f) => f.endsWith('.safetensors'))
+    .sort();
   return files.length ? join(folder, files[0]) : undefined;
 }
 

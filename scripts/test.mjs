@@ -47,7 +47,9 @@ if (!unitOnly) {
 
 run('typecheck', 'npx', ['tsc', '-p', '.', '--noEmit']);
 run('build', 'node', ['scripts/build.mjs']);
-let tests = findTests(join(root, 'test', 'unit')).map((p) => relative(root, p)).sort();
+let tests = findTests(join(root, 'test', 'unit'))
+  .map((p) => relative(root, p))
+  .sort();
 if (filter.length) tests = tests.filter((t) => filter.some((f) => t.includes(f)));
 run('unit tests', 'node', ['--import', 'tsx', '--test', '--test-concurrency=1', ...tests]);
 if (unitOnly) process.exit(0);

@@ -28,7 +28,9 @@ const STEPS = Number(arg('steps', 1500));
 const BATCH = Number(arg('batch', 16));
 const SEQ = Number(arg('seq', 128));
 const OUT = arg('out', join(__dirname, '..', 'media', 'sample-model'));
-const PEAK_LR = 3e-3, WARMUP = 60, MIN_LR_FRACTION = 0.1;
+const PEAK_LR = 3e-3,
+  WARMUP = 60,
+  MIN_LR_FRACTION = 0.1;
 
 function lrAt(step: number): number {
   if (step < WARMUP) return (PEAK_LR * (step + 1)) / WARMUP;
@@ -38,7 +40,10 @@ function lrAt(step: number): number {
 
 /** Token stream: every document (blank-line separated) as <s> followed by its UTF-8 bytes. */
 function tokenStreams(text: string, rand: () => number): { train: Uint16Array; valid: Uint16Array } {
-  const docs = text.split(/\n\s*\n/).map((d) => d.trim()).filter((d) => d.length > 0);
+  const docs = text
+    .split(/\n\s*\n/)
+    .map((d) => d.trim())
+    .filter((d) => d.length > 0);
   for (let i = docs.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [docs[i], docs[j]] = [docs[j], docs[i]];
@@ -95,18 +100,23 @@ async function main(): Promise<void> {
   const { train, valid } = tokenStreams(corpus.text, rand);
   const hUnigram = unigramEntropy(train);
   console.log(`corpus: ${corpus.files.map((f) => `${f.name} ${f.bytes} B`).join(', ')}`);
-  console.log(`tokens: ${train.length} train, ${valid.length} validation; unigram entropy ${hUnigram.toFixed(4)} nats/token (${(hUnigram / Math.LN2).toFixed(3)} bits)`);
+  console.log(
+    `tokens: ${train.length} train, ${valid.length} validation; unigram entropy ${hUnigram.toFixed(4)} nats/token (${(hUnigram / Math.LN2).toFixed(3)} bits)`,
+  );
 
   const params: Params = initParams(rand);
   const nParams = [...params.values()].reduce((s, p) => s + p.data.length, 0);
-  console.log(`model: ${SAMPLE_CONFIG.num_hidden_layers} layers, hidden ${SAMPLE_CONFIG.hidden_size}, ${nParams} parameters; ${STEPS} steps of ${BATCH}×${SEQ} tokens`);
+  console.log(
+    `model: ${SAMPLE_CONFIG.num_hidden_layers} layers, hidden ${SAMPLE_CONFIG.hidden_size}, ${nParams} parameters; ${STEPS} steps of ${BATCH}×${SEQ} tokens`,
+  );
   const ex = await makeExecutor(params);
   const adam = new AdamW({ beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 });
   const curve: Array<{ step: number; train: number; valid?: number; seconds: number }> = [];
   const t0 = Date.now();
   const v0 = await validationLoss(ex, valid);
   console.log(`step     0  validation loss ${v0.toFixed(4)}`);
-  let running = 0, runningN = 0;
+  let running = 0,
+    runningN = 0;
   for (let step = 0; step < STEPS; step++) {
     const batch = Array.from({ length: BATCH }, () => window(train, Math.floor(rand() * (train.length - SEQ))));
     const { loss, grads } = await lossAndGrads(ex, params, batch);
@@ -116,16 +126,24 @@ async function main(): Promise<void> {
     runningN++;
     const last = step === STEPS - 1;
     if ((step + 1) % 25 === 0 || last) {
-      const entry: { step: number; train: number; valid?: number; seconds: number } = { step: step + 1, train: running / runningN, seconds: (Date.now() - t0) / 1000 };
+      const entry: { step: number; train: number; valid?: number; seconds: number } = {
+        step: step + 1,
+        train: running / runningN,
+        seconds: (Date.now() - t0) / 1000,
+      };
       if ((step + 1) % 200 === 0 || last) entry.valid = await validationLoss(ex, valid);
       curve.push(entry);
-      console.log(`step ${String(step + 1).padStart(5)}  train loss ${entry.train.toFixed(4)}${entry.valid !== undefined ? `  validation loss ${entry.valid.toFixed(4)}` : ''}  lr ${lrAt(step).toExponential(2)}  ${entry.seconds.toFixed(0)} s`);
+      console.log(
+        `step ${String(step + 1).padStart(5)}  train loss ${entry.train.toFixed(4)}${entry.valid !== undefined ? `  validation loss ${entry.valid.toFixed(4)}` : ''}  lr ${lrAt(step).toExponential(2)}  ${entry.seconds.toFixed(0)} s`,
+      );
       running = 0;
       runningN = 0;
     }
   }
   const finalValid = curve[curve.length - 1].valid!;
-  console.log(`final validation loss ${finalValid.toFixed(4)} nats/token vs unigram entropy ${hUnigram.toFixed(4)} (${((finalValid / hUnigram) * 100).toFixed(1)}%)`);
+  console.log(
+    `final validation loss ${finalValid.toFixed(4)} nats/token vs unigram entropy ${hUnigram.toFixed(4)} (${((finalValid / hUnigram) * 100).toFixed(1)}%)`,
+  );
   const samples: Array<[string, string]> = [];
   for (const p of ['Once upon a time', 'Alice: Good morning', 'What is 12 plus 7?', 'def total(']) {
     const s = await generate(ex, p, 80);
@@ -139,8 +157,19 @@ async function main(): Promise<void> {
   writeFileSync(join(OUT, 'tokenizer.json'), JSON.stringify(byteLevelTokenizerJson(), null, 1) + '\n');
   writeFileSync(join(OUT, 'tokenizer_config.json'), JSON.stringify(byteLevelTokenizerConfig(), null, 2) + '\n');
   writeSampleReadme(join(OUT, 'README.md'), {
-    params: nParams, steps: STEPS, batch: BATCH, seq: SEQ, seed: SEED, peakLr: PEAK_LR, unigram: hUnigram,
-    initialValid: v0, curve, samples, corpus: corpus.files, trainTokens: train.length, validTokens: valid.length,
+    params: nParams,
+    steps: STEPS,
+    batch: BATCH,
+    seq: SEQ,
+    seed: SEED,
+    peakLr: PEAK_LR,
+    unigram: hUnigram,
+    initialValid: v0,
+    curve,
+    samples,
+    corpus: corpus.files,
+    trainTokens: train.length,
+    validTokens: valid.length,
     seconds: (Date.now() - t0) / 1000,
   });
   console.log(`wrote ${OUT}`);

@@ -28,8 +28,15 @@ const entryPoint = join(packageDir, 'out', 'node', 'entry.js');
 // scripts behind an allow-list; listing them keeps the install working under --strict-allow-scripts.
 const outerScripts = () => ({ [`code-server@${codeServerVersion()}`]: true, argon2: true });
 const VSCODE_SCRIPTS = [
-  '@parcel/watcher', '@vscode/deviceid', '@vscode/ripgrep', '@vscode/spdlog', '@vscode/windows-process-tree',
-  '@vscode/windows-registry', 'kerberos', 'native-watchdog', 'node-pty',
+  '@parcel/watcher',
+  '@vscode/deviceid',
+  '@vscode/ripgrep',
+  '@vscode/spdlog',
+  '@vscode/windows-process-tree',
+  '@vscode/windows-registry',
+  'kerberos',
+  'native-watchdog',
+  'node-pty',
 ];
 
 export function commandExists(name) {
@@ -63,7 +70,9 @@ function missingInstallPrerequisites() {
   if (!commandExists('npm')) missing.push('npm');
   const headers = join(resolve(dirname(process.execPath), '..'), 'include', 'node', 'node.h');
   if (!process.env.npm_config_nodedir && !existsSync(headers)) {
-    missing.push(`Node.js's C headers (${headers}; node-gyp would download them from nodejs.org): install Node with its headers (Debian: \`apt-get install -y nodejs\`) or set npm_config_nodedir`);
+    missing.push(
+      `Node.js's C headers (${headers}; node-gyp would download them from nodejs.org): install Node with its headers (Debian: \`apt-get install -y nodejs\`) or set npm_config_nodedir`,
+    );
   }
   if (!commandExists('make') || !(commandExists('g++') || commandExists('c++'))) {
     missing.push('a C++ toolchain for node-gyp: run `apt-get install -y build-essential python3`');
@@ -123,13 +132,20 @@ export function ensureCodeServer({ log = (m) => console.log(m) } = {}) {
   mkdirSync(installDir, { recursive: true });
   mkdirSync(tmpDir, { recursive: true });
   seedRipgrepCache(tmpDir);
-  writeFileSync(join(installDir, 'package.json'), JSON.stringify({
-    name: 'layer-lens-code-server',
-    private: true,
-    description: 'code-server for Layer Lens `npm start` and e2e tests (scripts/vscode-host.mjs)',
-    dependencies: { 'code-server': codeServerVersion() },
-    allowScripts: outerScripts(),
-  }, null, 2));
+  writeFileSync(
+    join(installDir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'layer-lens-code-server',
+        private: true,
+        description: 'code-server for Layer Lens `npm start` and e2e tests (scripts/vscode-host.mjs)',
+        dependencies: { 'code-server': codeServerVersion() },
+        allowScripts: outerScripts(),
+      },
+      null,
+      2,
+    ),
+  );
 
   const env = {
     ...process.env,
@@ -176,7 +192,9 @@ function verifyInstall() {
     'node_modules.asar link': join(vs, 'node_modules.asar'),
     'built-in extensions dependencies': join(vs, 'extensions', 'node_modules', 'typescript'),
   };
-  return Object.entries(need).filter(([, p]) => !existsSync(p)).map(([what, p]) => `${what} (${p})`);
+  return Object.entries(need)
+    .filter(([, p]) => !existsSync(p))
+    .map(([what, p]) => `${what} (${p})`);
 }
 
 export function freePort() {
@@ -266,10 +284,14 @@ export async function startHost({
   const port = await freePort();
   const args = [
     entry,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',

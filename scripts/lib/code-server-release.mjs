@@ -12,7 +12,13 @@
 // offline install has not been worked out: Node 24 is not offered yet.
 export const CODE_SERVER_RELEASES = {
   20: { version: '4.100.3', ripgrep: [{ pkg: '1.15.11', asset: 'v13.0.0-10' }] },
-  22: { version: '4.117.0', ripgrep: [{ pkg: '1.17.0', asset: 'v15.0.0' }, { pkg: '1.17.1', asset: 'v15.0.1' }] },
+  22: {
+    version: '4.117.0',
+    ripgrep: [
+      { pkg: '1.17.0', asset: 'v15.0.0' },
+      { pkg: '1.17.1', asset: 'v15.0.1' },
+    ],
+  },
 };
 
 export const SUPPORTED_NODE_MAJORS = Object.keys(CODE_SERVER_RELEASES).map(Number);

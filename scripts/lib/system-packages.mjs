@@ -30,10 +30,7 @@ const NEEDS = {
   'code-server': [
     {
       pkg: 'libkrb5-dev',
-      present: () =>
-        existsSync('/usr/include/gssapi/gssapi.h') ||
-        existsSync('/usr/include/krb5.h') ||
-        debianPackageInstalled('libkrb5-dev'),
+      present: () => existsSync('/usr/include/gssapi/gssapi.h') || existsSync('/usr/include/krb5.h') || debianPackageInstalled('libkrb5-dev'),
     },
     { pkg: 'ripgrep', present: () => commandExists('rg') },
     { pkg: 'build-essential', present: () => commandExists('make') && (commandExists('g++') || commandExists('c++')) },
@@ -84,7 +81,10 @@ export function ensureDebianPackages(groups, { log = (m) => console.log(m), why 
   if (plan.action === 'stop') throw userFacing(plan.message);
   log(`Installing Debian packages for ${why}: ${missing.join(' ')} (apt-get, non-interactive)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing]]) {
+  for (const args of [
+    ['apt-get', 'update', '-qq'],
+    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing],
+  ]) {
     const [cmd, ...rest] = [...plan.prefix, ...args];
     const r = spawnSync(cmd, rest, { env, stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) throw userFacing(`\`${[cmd, ...rest].join(' ')}\` failed (exit ${r.status ?? r.signal}); install by hand: ${plan.command}`);

@@ -26,7 +26,8 @@ export class AdamW {
   step(params: Map<string, { shape: number[]; data: Float32Array }>, grads: Map<string, Float64Array | Float32Array>, lr: number): void {
     this.t++;
     const { beta1, beta2, eps, weightDecay } = this.opts;
-    const c1 = 1 - Math.pow(beta1, this.t), c2 = 1 - Math.pow(beta2, this.t);
+    const c1 = 1 - Math.pow(beta1, this.t),
+      c2 = 1 - Math.pow(beta2, this.t);
     for (const [name, p] of params) {
       const g = grads.get(name);
       if (!g) throw new Error(`no gradient for ${name}`);

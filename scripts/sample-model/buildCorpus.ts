@@ -21,7 +21,9 @@ export function buildCorpus(dir: string): void {
 
 /** Every .txt file of the corpus folder, in name order, joined by blank lines. */
 export function readCorpus(dir: string): { text: string; files: Array<{ name: string; bytes: number }> } {
-  const names = readdirSync(dir).filter((n) => n.endsWith('.txt')).sort();
+  const names = readdirSync(dir)
+    .filter((n) => n.endsWith('.txt'))
+    .sort();
   const parts = names.map((n) => readFileSync(join(dir, n), 'utf8'));
   return { text: parts.join('\n\n'), files: names.map((name, i) => ({ name, bytes: Buffer.byteLength(parts[i]) })) };
 }

@@ -29,7 +29,13 @@ export function byteLevelTokenizerJson(): Record<string, unknown> {
   const vocab: Record<string, number> = {};
   table.forEach((ch, b) => (vocab[ch] = b));
   const special = (id: number, content: string) => ({
-    id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
   });
   vocab[SPECIAL_TOKENS.bos] = BOS_ID;
   vocab[SPECIAL_TOKENS.eos] = EOS_ID;
@@ -44,8 +50,16 @@ export function byteLevelTokenizerJson(): Record<string, unknown> {
     post_processor: null,
     decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
     model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: [],
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges: [],
     },
   };
 }

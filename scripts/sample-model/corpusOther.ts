@@ -22,7 +22,10 @@ const TOPICS: Array<[string, string]> = [
 
 function dialogue(r: R): string {
   const a = pick(r, PEOPLE);
-  const b = pick(r, PEOPLE.filter((p) => p !== a));
+  const b = pick(
+    r,
+    PEOPLE.filter((p) => p !== a),
+  );
   const [topic, fact] = pick(r, TOPICS);
   const food = pick(r, FOODS);
   const lines = [
@@ -41,13 +44,16 @@ function dialogue(r: R): string {
 function arithmetic(r: R): string {
   const lines: string[] = [];
   for (let i = 0; i < 6; i++) {
-    const a = intIn(r, 0, 50), b = intIn(r, 0, 50);
+    const a = intIn(r, 0, 50),
+      b = intIn(r, 0, 50);
     const op = pick(r, ['+', '-', '*'] as const);
     const v = op === '+' ? a + b : op === '-' ? a - b : a * b;
     const word = op === '+' ? 'plus' : op === '-' ? 'minus' : 'times';
     lines.push(pick(r, [`${a} ${op} ${b} = ${v}`, `What is ${a} ${word} ${b}? The answer is ${v}.`, `${a} ${word} ${b} equals ${v}.`]));
   }
-  const x = intIn(r, 1, 20), m = intIn(r, 2, 9), c = intIn(r, 1, 30);
+  const x = intIn(r, 1, 20),
+    m = intIn(r, 2, 9),
+    c = intIn(r, 1, 30);
   lines.push(`Solve ${m}x + ${c} = ${m * x + c}. Subtract ${c}: ${m}x = ${m * x}. Divide by ${m}: x = ${x}.`);
   return lines.join('\n');
 }
@@ -55,7 +61,8 @@ function arithmetic(r: R): string {
 const FN_NAMES = ['total', 'count_items', 'average', 'largest', 'smallest', 'double_all', 'only_even', 'reverse_list'];
 
 function pythonFunction(r: R): string {
-  const name = pick(r, FN_NAMES), arg = pick(r, ['values', 'items', 'numbers', 'data']);
+  const name = pick(r, FN_NAMES),
+    arg = pick(r, ['values', 'items', 'numbers', 'data']);
   const bodies: Record<string, string[]> = {
     total: ['    result = 0', `    for x in ${arg}:`, '        result += x', '    return result'],
     count_items: ['    count = 0', `    for _ in ${arg}:`, '        count += 1', '    return count'],
@@ -79,8 +86,14 @@ function jsFunction(r: R): string {
     square: ['const square = (x) => x * x;'],
     greet: ['function greet(name) {', '  return `Hello, ${name}!`;', '}'],
   };
-  const call = name === 'greet' ? `greet('${pick(r, PEOPLE)}')` : name === 'countWords' ? "countWords('the cat sat')"
-    : name === 'isEven' || name === 'square' ? `${name}(${intIn(r, 0, 20)})` : `${name}([${intIn(r, 0, 9)}, ${intIn(r, 0, 9)}, ${intIn(r, 0, 9)}])`;
+  const call =
+    name === 'greet'
+      ? `greet('${pick(r, PEOPLE)}')`
+      : name === 'countWords'
+        ? "countWords('the cat sat')"
+        : name === 'isEven' || name === 'square'
+          ? `${name}(${intIn(r, 0, 20)})`
+          : `${name}([${intIn(r, 0, 9)}, ${intIn(r, 0, 9)}, ${intIn(r, 0, 9)}])`;
   return [...bodies[name], `console.log(${call});`].join('\n');
 }
 

@@ -11,9 +11,26 @@ const ADJ = ['little', 'small', 'big', 'happy', 'brave', 'shy', 'kind', 'curious
 const COLORS = ['red', 'blue', 'green', 'yellow', 'white', 'brown', 'orange', 'purple'];
 const PLACES = ['park', 'garden', 'forest', 'house', 'river', 'farm', 'school', 'beach', 'hill', 'village'];
 const THINGS = ['ball', 'kite', 'box', 'hat', 'book', 'cake', 'flower', 'boat', 'drum', 'apple', 'shell', 'key'];
-const LIKES = ['play with a ball', 'run in the grass', 'look at the stars', 'sing songs', 'build a tower', 'read books', 'jump in puddles', 'draw pictures', 'swim in the pond', 'climb trees'];
+const LIKES = [
+  'play with a ball',
+  'run in the grass',
+  'look at the stars',
+  'sing songs',
+  'build a tower',
+  'read books',
+  'jump in puddles',
+  'draw pictures',
+  'swim in the pond',
+  'climb trees',
+];
 const FEELINGS = ['happy', 'sad', 'scared', 'surprised', 'excited', 'tired', 'proud', 'angry'];
-const WEATHER = ['It was a sunny day.', 'The sky was grey and it started to rain.', 'The wind was cold.', 'Snow covered the ground.', 'The sun was warm and the birds were singing.'];
+const WEATHER = [
+  'It was a sunny day.',
+  'The sky was grey and it started to rain.',
+  'The wind was cold.',
+  'Snow covered the ground.',
+  'The sun was warm and the birds were singing.',
+];
 const MORALS = [
   'It is good to share with your friends.',
   'Being kind makes everyone happy.',
@@ -34,9 +51,18 @@ function article(word: string): string {
 }
 
 function storyFriend(r: R): string {
-  const name = pick(r, NAMES), animal = pick(r, ANIMALS), adj = pick(r, ADJ);
-  const friend = pick(r, NAMES.filter((n) => n !== name)), place = pick(r, PLACES), thing = pick(r, THINGS);
-  const color = pick(r, COLORS), like = pick(r, LIKES), feel = pick(r, FEELINGS);
+  const name = pick(r, NAMES),
+    animal = pick(r, ANIMALS),
+    adj = pick(r, ADJ);
+  const friend = pick(
+      r,
+      NAMES.filter((n) => n !== name),
+    ),
+    place = pick(r, PLACES),
+    thing = pick(r, THINGS);
+  const color = pick(r, COLORS),
+    like = pick(r, LIKES),
+    feel = pick(r, FEELINGS);
   return [
     `Once upon a time, there was ${article(adj)} ${adj} ${animal} named ${name}.`,
     `${name} liked to ${like} in the ${place}.`,
@@ -52,8 +78,12 @@ function storyFriend(r: R): string {
 }
 
 function storyLost(r: R): string {
-  const name = pick(r, NAMES), thing = pick(r, THINGS), place = pick(r, PLACES), other = pick(r, PLACES);
-  const helper = pick(r, ANIMALS), color = pick(r, COLORS);
+  const name = pick(r, NAMES),
+    thing = pick(r, THINGS),
+    place = pick(r, PLACES),
+    other = pick(r, PLACES);
+  const helper = pick(r, ANIMALS),
+    color = pick(r, COLORS);
   return [
     `${name} had ${article(color)} ${color} ${thing}. ${name} loved the ${thing} very much.`,
     `One morning, ${name} could not find the ${thing}.`,
@@ -67,8 +97,14 @@ function storyLost(r: R): string {
 }
 
 function storyCount(r: R): string {
-  const name = pick(r, NAMES), thing = pick(r, THINGS), n = intIn(r, 2, 9), k = intIn(r, 1, n - 1);
-  const friend = pick(r, NAMES.filter((x) => x !== name));
+  const name = pick(r, NAMES),
+    thing = pick(r, THINGS),
+    n = intIn(r, 2, 9),
+    k = intIn(r, 1, n - 1);
+  const friend = pick(
+    r,
+    NAMES.filter((x) => x !== name),
+  );
   const plural = thing === 'box' ? 'boxes' : `${thing}s`;
   return [
     `${name} had ${n} ${plural}.`,
@@ -80,7 +116,10 @@ function storyCount(r: R): string {
 }
 
 function storyWeather(r: R): string {
-  const name = pick(r, NAMES), animal = pick(r, ANIMALS), place = pick(r, PLACES), feel = pick(r, FEELINGS);
+  const name = pick(r, NAMES),
+    animal = pick(r, ANIMALS),
+    place = pick(r, PLACES),
+    feel = pick(r, FEELINGS);
   return [
     `${cap(pick(r, ['in the morning', 'after lunch', 'in the evening', 'on a quiet night']))}, ${name} went to the ${place} with a ${animal}.`,
     pick(r, WEATHER),

@@ -37,7 +37,9 @@ export const SAMPLE_CONFIG = {
 /** GPT-2-style init: N(0, 0.02) matrices, residual projections (o, down) scaled by 1/√(2L), unit norm gains. */
 export function initParams(rand: () => number): Params {
   const c = SAMPLE_CONFIG;
-  const d = c.hidden_size, ff = c.intermediate_size, hd = c.head_dim;
+  const d = c.hidden_size,
+    ff = c.intermediate_size,
+    hd = c.head_dim;
   const p: Params = new Map();
   const normal = (shape: number[], std: number) => {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -81,22 +83,28 @@ export async function lossAndGrads(ex: DecoderExecutor, params: Params, batch: n
   const d = ex.cfg.hiddenSize;
   const embedGrad = new Float64Array(ex.cfg.vocabSize * d);
   grads.set(ex.cfg.names.embed, embedGrad);
-  const r = await ex.run(batch, { logits: 'none' }, {
-    objective: 'lm-loss',
-    onLayer: ({ layer, grads: g }) => {
-      for (const [k, v] of Object.entries(g)) grads.set(ex.cfg.names.layer(layer) + checkpointKey(ex.cfg, k)!, Float64Array.from(v));
+  const r = await ex.run(
+    batch,
+    { logits: 'none' },
+    {
+      objective: 'lm-loss',
+      onLayer: ({ layer, grads: g }) => {
+        for (const [k, v] of Object.entries(g)) grads.set(ex.cfg.names.layer(layer) + checkpointKey(ex.cfg, k)!, Float64Array.from(v));
+      },
+      onFinalNormGrad: (g) => void grads.set(ex.cfg.names.finalNorm, Float64Array.from(g)),
+      onLmHeadGrad: (r0, _r1, g) => {
+        // Tied embeddings: the output projection's gradient lands on the embedding matrix.
+        for (let i = 0; i < g.length; i++) embedGrad[r0 * d + i] += g[i];
+      },
     },
-    onFinalNormGrad: (g) => void grads.set(ex.cfg.names.finalNorm, Float64Array.from(g)),
-    onLmHeadGrad: (r0, _r1, g) => {
-      // Tied embeddings: the output projection's gradient lands on the embedding matrix.
-      for (let i = 0; i < g.length; i++) embedGrad[r0 * d + i] += g[i];
-    },
-  });
+  );
   const T = batch[0].length;
-  batch.forEach((seq, b) => seq.forEach((id, t) => {
-    const o = (b * T + t) * d;
-    for (let j = 0; j < d; j++) embedGrad[id * d + j] += r.inputGrad![o + j];
-  }));
+  batch.forEach((seq, b) =>
+    seq.forEach((id, t) => {
+      const o = (b * T + t) * d;
+      for (let j = 0; j < d; j++) embedGrad[id * d + j] += r.inputGrad![o + j];
+    }),
+  );
   for (const name of params.keys()) if (!grads.has(name)) throw new Error(`training produced no gradient for ${name}`);
   return { loss: r.objectiveValue!, grads };
 }

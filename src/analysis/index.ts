@@ -31,7 +31,16 @@ export { marchenkoPastur, mpDensity, mpCdf } from './stats/marchenkoPastur';
 export { fitPowerLaw, fitPowerLawAt } from './stats/powerLaw';
 export { jensenShannonDistance } from './stats/jensenShannon';
 export { executorFor, DecoderExecutor, decoderConfig, memoryWeightSource, fileWeightSource } from './model/executor/index';
-export type { ExecutorOptions, OutputRequest, BackwardRequest, RunResult, LayerGradients, Objective, DecoderConfig, WeightSource } from './model/executor/index';
+export type {
+  ExecutorOptions,
+  OutputRequest,
+  BackwardRequest,
+  RunResult,
+  LayerGradients,
+  Objective,
+  DecoderConfig,
+  WeightSource,
+} from './model/executor/index';
 export { forwardReport } from './model/executor/forwardReport';
 export type { ForwardParams, ForwardReport } from './model/executor/forwardReport';
 export { loadTokenizer, parseTokenIds } from './model/tokenizer';

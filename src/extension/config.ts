@@ -22,9 +22,7 @@ const KNOWN_PROVIDERS = new Set(['cuda', 'webgpu', 'cpu']);
 export function readConfig(): LayerLensConfig {
   const c = vscode.workspace.getConfiguration(SECTION);
   const providers = c.get<unknown>('executionProviders');
-  const executionProviders = Array.isArray(providers)
-    ? providers.filter((p): p is string => typeof p === 'string' && KNOWN_PROVIDERS.has(p))
-    : [];
+  const executionProviders = Array.isArray(providers) ? providers.filter((p): p is string => typeof p === 'string' && KNOWN_PROVIDERS.has(p)) : [];
   return {
     executionProviders: executionProviders.length ? executionProviders : ['cuda', 'webgpu', 'cpu'],
     memoryBudgetMB: positive(c.get<number>('memoryBudgetMB'), 4096),

@@ -98,9 +98,19 @@ async function main() {
   });
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
       // Halves the workbench renderer's heap (600 → 240 MB with a streaming heatmap open).
-      '--js-flags=--optimize-for-size'],
+      '--js-flags=--optimize-for-size',
+    ],
   });
   // One browser context for the whole run, a fresh page per case: the workbench's scripts (11 MB,
   // cacheable for a year) then come from the HTTP cache with V8's compiled code instead of being
@@ -209,7 +219,11 @@ function buildIfStale() {
 function collectConsole(page) {
   const lines = [];
   page.on('console', (m) => {
-    const text = m.text().replace(/%c/g, '').replace(/color: [^ ]+ ?/g, '').trim();
+    const text = m
+      .text()
+      .replace(/%c/g, '')
+      .replace(/color: [^ ]+ ?/g, '')
+      .trim();
     if (m.type() === 'error' || /\[Extension Host\]/.test(text)) lines.push(`[${m.type()}] ${text.slice(0, 600)}`);
   });
   page.on('pageerror', (e) => lines.push(`[pageerror] ${e.message}`));
@@ -217,7 +231,7 @@ function collectConsole(page) {
 }
 
 async function runExtensionHostSuite({ context, host, suite, folder, resultsRoot }) {
-  console.log('\n--- extension-host suite (mocha in code-server\'s extension host)');
+  console.log("\n--- extension-host suite (mocha in code-server's extension host)");
   const t0 = Date.now();
   const page = await context.newPage();
   const consoleLines = collectConsole(page);
@@ -252,7 +266,10 @@ async function runExtensionHostSuite({ context, host, suite, folder, resultsRoot
 }
 
 async function runUiCase({ file, context, host, Workbench, CaseWorkspace, workspacesRoot, resultsRoot, attempt = 0 }) {
-  const base = file.split('/').pop().replace(/\.e2e\.(ts|mjs)$/, '');
+  const base = file
+    .split('/')
+    .pop()
+    .replace(/\.e2e\.(ts|mjs)$/, '');
   // A retry keeps the first attempt's screenshots: it writes beside them.
   const name = attempt ? `${base}-retry${attempt}` : base;
   const t0 = Date.now();
@@ -372,6 +389,10 @@ function startMemorySampler() {
   const gib = (b) => (b / 2 ** 30).toFixed(2);
   return {
     stop: () => clearInterval(timer),
-    summary: () => `peak memory ${gib(peak)} GiB: ${Object.entries(peakParts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${gib(v)}`).join(', ')}`,
+    summary: () =>
+      `peak memory ${gib(peak)} GiB: ${Object.entries(peakParts)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${gib(v)}`)
+        .join(', ')}`,
   };
 }

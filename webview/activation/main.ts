@@ -49,31 +49,60 @@ function renderOptions(container: HTMLElement, o: ActivationPanelOptions, rerun:
   });
   replaceChildren(
     container,
-    h('div', { class: 'll-row ll-activation-row' },
+    h(
+      'div',
+      { class: 'll-row ll-activation-row' },
       h('label', {}, 'Threshold ', kind, ' ', value),
       h('label', {}, 'Target pruning ratio ', target),
-      h('label', {}, 'ε ', eps)),
-    h('div', { class: 'll-row ll-activation-row' },
-      'Built-in prompts: ', ...boxes.map(([d, b]) => h('label', {}, b, ` ${d}`)), h('label', {}, ' per domain ', perDomain),
-      extra ? h('span', { class: 'll-activation-note' }, `plus ${extra}`) : null, run),
+      h('label', {}, 'ε ', eps),
+    ),
+    h(
+      'div',
+      { class: 'll-row ll-activation-row' },
+      'Built-in prompts: ',
+      ...boxes.map(([d, b]) => h('label', {}, b, ` ${d}`)),
+      h('label', {}, ' per domain ', perDomain),
+      extra ? h('span', { class: 'll-activation-note' }, `plus ${extra}`) : null,
+      run,
+    ),
   );
 }
 
 function pruneTable(r: ActivationResult): HTMLTableElement {
   const head = h('tr', {}, ...['layer', 'activated', ...r.roles, 'mean |A|', 'prune ratio', `MLP |a| < ${r.epsilon}`].map((c) => h('th', {}, c)));
   const rows = r.layerFraction.map((f, l) =>
-    h('tr', {},
-      h('td', {}, l), h('td', {}, formatPercent(f)), ...r.roleFraction[l].map((x) => h('td', {}, formatPercent(x))),
-      h('td', {}, formatValue(r.meanAbsActivation[l])), h('td', { class: 'll-activation-prune' }, formatPercent(r.pruneRatios[l])),
-      h('td', {}, formatPercent(r.forwardSparsity[l]))));
+    h(
+      'tr',
+      {},
+      h('td', {}, l),
+      h('td', {}, formatPercent(f)),
+      ...r.roleFraction[l].map((x) => h('td', {}, formatPercent(x))),
+      h('td', {}, formatValue(r.meanAbsActivation[l])),
+      h('td', { class: 'll-activation-prune' }, formatPercent(r.pruneRatios[l])),
+      h('td', {}, formatPercent(r.forwardSparsity[l])),
+    ),
+  );
   return h('table', { class: 'll-activation-table', 'data-testid': 'activation-prune-table' }, h('thead', {}, head), h('tbody', {}, ...rows));
 }
 
 function promptTable(r: ActivationResult): HTMLTableElement {
-  const rows = r.prompts.map((p) => h('tr', {}, h('td', {}, p.domain), h('td', { class: 'll-activation-label' }, p.label), h('td', {}, p.tokens), h('td', {}, p.target), h('td', {}, formatValue(p.maxLogit))));
-  return h('table', { class: 'll-activation-table' },
+  const rows = r.prompts.map((p) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, p.domain),
+      h('td', { class: 'll-activation-label' }, p.label),
+      h('td', {}, p.tokens),
+      h('td', {}, p.target),
+      h('td', {}, formatValue(p.maxLogit)),
+    ),
+  );
+  return h(
+    'table',
+    { class: 'll-activation-table' },
     h('thead', {}, h('tr', {}, ...['domain', 'prompt', 'tokens', 'argmax token', 'max logit'].map((c) => h('th', {}, c)))),
-    h('tbody', {}, ...rows));
+    h('tbody', {}, ...rows),
+  );
 }
 
 function draw(container: HTMLElement, r: ActivationResult, theme: Theme, done: boolean): void {
@@ -82,13 +111,21 @@ function draw(container: HTMLElement, r: ActivationResult, theme: Theme, done: b
   const sparsity = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-sparsity' });
   const sampled = r.trackedFraction < 1 ? ` · ${formatPercent(r.trackedFraction)} of each matrix sampled` : '';
   // τ's defaults were set for 7B-scale models; on small ones nearly every parameter clears them.
-  const saturated = r.threshold.kind === 'absolute' && r.layerFraction.length > 0 && r.layerFraction.every((f) => f > 0.95)
-    ? h('p', { class: 'll-activation-note', 'data-testid': 'activation-saturated' }, 'Nearly every parameter exceeds τ in every layer: raise τ or choose a relative threshold to see which layers are dense.')
-    : null;
+  const saturated =
+    r.threshold.kind === 'absolute' && r.layerFraction.length > 0 && r.layerFraction.every((f) => f > 0.95)
+      ? h(
+          'p',
+          { class: 'll-activation-note', 'data-testid': 'activation-saturated' },
+          'Nearly every parameter exceeds τ in every layer: raise τ or choose a relative threshold to see which layers are dense.',
+        )
+      : null;
   replaceChildren(
     container,
-    h('p', { class: 'll-activation-summary', 'data-testid': 'activation-summary' },
-      `${r.promptsDone} prompt${r.promptsDone === 1 ? '' : 's'} · τ = ${formatValue(r.tau)} (${r.threshold.kind}) · target pruning ratio ${r.targetPruneRatio}${sampled}${cachedNote(r as Partial<ActivationJobResult>)}`),
+    h(
+      'p',
+      { class: 'll-activation-summary', 'data-testid': 'activation-summary' },
+      `${r.promptsDone} prompt${r.promptsDone === 1 ? '' : 's'} · τ = ${formatValue(r.tau)} (${r.threshold.kind}) · target pruning ratio ${r.targetPruneRatio}${sampled}${cachedNote(r as Partial<ActivationJobResult>)}`,
+    ),
     saturated,
     h('h2', {}, 'Activated parameters per layer'),
     fraction,

@@ -17,7 +17,13 @@ export function fractionPlot(r: ActivationResult, theme: Theme): Plot.PlotOption
     // Seven matrix kinds, six theme chart colours: the muted colour is the seventh, so no two kinds share one.
     color: { domain: r.roles, range: [...theme.categorical, theme.muted].slice(0, Math.max(r.roles.length, 1)), legend: true, label: 'matrix' },
     marks: [
-      Plot.barY(rows, { x: 'layer', y: 'share', fill: 'kind', tip: true, title: (d: { layer: number; kind: string; share: number }) => `layer ${d.layer} · ${d.kind}: ${(100 * d.share).toFixed(2)}% of the layer` }),
+      Plot.barY(rows, {
+        x: 'layer',
+        y: 'share',
+        fill: 'kind',
+        tip: true,
+        title: (d: { layer: number; kind: string; share: number }) => `layer ${d.layer} · ${d.kind}: ${(100 * d.share).toFixed(2)}% of the layer`,
+      }),
       Plot.ruleY([0], { stroke: theme.muted }),
     ],
   };
@@ -35,9 +41,7 @@ export function similarityPlot(r: ActivationResult, theme: Theme): Plot.PlotOpti
     x: { axis: null, domain: ['same domain', 'cross domain'] },
     y: { label: 'activation-pattern similarity', grid: true, domain: [0, 1] },
     color: { domain: ['same domain', 'cross domain'], range: [theme.categorical[0], theme.categorical[1]], legend: true },
-    marks: [
-      Plot.boxY(rows, { fx: 'layer', x: 'pair', y: 'similarity', fill: 'pair', stroke: 'pair', fillOpacity: 0.35 }),
-    ],
+    marks: [Plot.boxY(rows, { fx: 'layer', x: 'pair', y: 'similarity', fill: 'pair', stroke: 'pair', fillOpacity: 0.35 })],
   };
 }
 
@@ -49,9 +53,6 @@ export function sparsityPlot(r: ActivationResult, theme: Theme): Plot.PlotOption
     marginLeft: 56,
     x: { label: 'layer', tickFormat: 'd' },
     y: { label: `MLP activations with |a| < ${r.epsilon}`, grid: true, domain: [0, 1], tickFormat: '.0%' },
-    marks: [
-      Plot.line(rows, { x: 'layer', y: 's', stroke: theme.accent }),
-      Plot.dot(rows, { x: 'layer', y: 's', fill: theme.accent, tip: true }),
-    ],
+    marks: [Plot.line(rows, { x: 'layer', y: 's', stroke: theme.accent }), Plot.dot(rows, { x: 'layer', y: 's', fill: theme.accent, tip: true })],
   };
 }

@@ -62,15 +62,38 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
   const progress = h('progress', { class: 'll-progress', max: 1, value: 0, hidden: true });
   const ring = h('span', { class: 'll-spinner', role: 'progressbar', 'aria-label': 'computing', hidden: true });
   const cancelButton = h('vscode-button', { appearance: 'secondary', disabled: true, onclick: () => host.post({ type: 'cancel' }) }, 'Cancel');
-  const rerunButton = h('vscode-button', { appearance: 'secondary', disabled: true, onclick: () => options !== undefined && host.post({ type: 'run', options, fresh: true }) }, 'Run again');
+  const rerunButton = h(
+    'vscode-button',
+    { appearance: 'secondary', disabled: true, onclick: () => options !== undefined && host.post({ type: 'run', options, fresh: true }) },
+    'Run again',
+  );
   const exportButtons = (['png', 'svg', 'csv', 'json'] as const)
     .filter((f) => f !== 'csv' || view.csv !== false)
-    .map((format) => h('vscode-button', { appearance: 'icon', title: `Export ${format.toUpperCase()}`, 'aria-label': `Export ${format.toUpperCase()}`, 'data-format': format, disabled: true, onclick: () => void doExport(format) }, format.toUpperCase()));
+    .map((format) =>
+      h(
+        'vscode-button',
+        {
+          appearance: 'icon',
+          title: `Export ${format.toUpperCase()}`,
+          'aria-label': `Export ${format.toUpperCase()}`,
+          'data-format': format,
+          disabled: true,
+          onclick: () => void doExport(format),
+        },
+        format.toUpperCase(),
+      ),
+    );
   const message = h('div', { class: 'll-message', role: 'status', hidden: true });
   // The model's files changed on disk after this run started: say so until the next run.
   const changedText = h('span', {});
   const changedButton = h('vscode-button', { appearance: 'primary', onclick: () => options !== undefined && host.post({ type: 'run', options }) }, 'Re-run');
-  const changedBanner = h('div', { class: 'll-message ll-warning ll-files-changed', role: 'alert', 'data-testid': 'files-changed', hidden: true }, changedText, ' ', changedButton);
+  const changedBanner = h(
+    'div',
+    { class: 'll-message ll-warning ll-files-changed', role: 'alert', 'data-testid': 'files-changed', hidden: true },
+    changedText,
+    ' ',
+    changedButton,
+  );
   const optionsArea = h('section', { class: 'll-options' });
   const resultsArea = h('section', { class: 'll-results' });
 

@@ -35,7 +35,12 @@ export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   const abs = Math.abs(n);
   if (abs < 10_000) return n.toLocaleString('en-US');
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'K'],
+  ];
   for (const [scale, unit] of units) if (abs >= scale) return `${(n / scale).toPrecision(3)} ${unit}`;
   return String(n);
 }

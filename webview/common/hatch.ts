@@ -17,7 +17,8 @@ export function addHatchPattern(root: Element, theme: Theme): void {
     if (svg.querySelector(`#${HATCH_ID}`)) continue;
     const defs = document.createElementNS(SVG, 'defs');
     const pattern = document.createElementNS(SVG, 'pattern');
-    for (const [k, v] of Object.entries({ id: HATCH_ID, width: '6', height: '6', patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' })) pattern.setAttribute(k, v);
+    for (const [k, v] of Object.entries({ id: HATCH_ID, width: '6', height: '6', patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' }))
+      pattern.setAttribute(k, v);
     const back = document.createElementNS(SVG, 'rect');
     for (const [k, v] of Object.entries({ width: '6', height: '6', fill: theme.grid })) back.setAttribute(k, v);
     const line = document.createElementNS(SVG, 'line');

@@ -44,17 +44,18 @@ export interface HistogramBin {
   count: number;
 }
 
-export function histogramOptions(bins: HistogramBin[], theme: Theme, opts: { width?: number; height?: number; xLabel?: string; logY?: boolean } = {}): Plot.PlotOptions {
+export function histogramOptions(
+  bins: HistogramBin[],
+  theme: Theme,
+  opts: { width?: number; height?: number; xLabel?: string; logY?: boolean } = {},
+): Plot.PlotOptions {
   return {
     width: opts.width ?? 640,
     height: opts.height ?? 240,
     marginLeft: 56,
     x: { label: opts.xLabel ?? 'value', tickFormat: '~g' },
     y: { label: 'count', grid: true, type: opts.logY ? 'symlog' : 'linear', tickFormat: '~s' },
-    marks: [
-      Plot.rectY(bins, { x1: 'x0', x2: 'x1', y: 'count', fill: theme.accent, inset: 0, tip: true }),
-      Plot.ruleY([0], { stroke: theme.muted }),
-    ],
+    marks: [Plot.rectY(bins, { x1: 'x0', x2: 'x1', y: 'count', fill: theme.accent, inset: 0, tip: true }), Plot.ruleY([0], { stroke: theme.muted })],
   };
 }
 
@@ -96,7 +97,11 @@ export interface LineSeries {
   points: { x: number; y: number }[];
 }
 
-export function lineOptions(series: LineSeries[], theme: Theme, opts: { xLabel?: string; yLabel?: string; logX?: boolean; logY?: boolean; width?: number; height?: number } = {}): Plot.PlotOptions {
+export function lineOptions(
+  series: LineSeries[],
+  theme: Theme,
+  opts: { xLabel?: string; yLabel?: string; logX?: boolean; logY?: boolean; width?: number; height?: number } = {},
+): Plot.PlotOptions {
   const rows = series.flatMap((s) => s.points.map((p) => ({ series: s.name, x: p.x, y: p.y })));
   return {
     width: opts.width ?? 640,

@@ -16,7 +16,19 @@ import { describeValues, drawHeatmap, drawM6, drawValues } from './plots';
 import { axes, headCells, mlpCells, scatterPoints, symmetricDomain, type CorrCell } from './viewModel';
 
 type Box = { root: HTMLElement; plot: HTMLElement };
-let layout: { root: HTMLElement; summary: HTMLElement; grid: HTMLElement; boxes: Record<string, Box>; m6Summary: HTMLElement; notApplicable: HTMLElement; detail: HTMLElement; detailSummary: HTMLElement; detailPlot: HTMLElement } | undefined;
+let layout:
+  | {
+      root: HTMLElement;
+      summary: HTMLElement;
+      grid: HTMLElement;
+      boxes: Record<string, Box>;
+      m6Summary: HTMLElement;
+      notApplicable: HTMLElement;
+      detail: HTMLElement;
+      detailSummary: HTMLElement;
+      detailPlot: HTMLElement;
+    }
+  | undefined;
 let current: { entries: LayerCorrelations[]; result?: CorrelationsResult; theme: Theme } | undefined;
 let selected: { layer: number; head: number; measure: HeadMeasure } | undefined;
 let detailRequest = 0;
@@ -61,7 +73,12 @@ function describe(entries: LayerCorrelations[], result?: CorrelationsResult): st
     parts.push(`${result.architecture}`);
     const a = result.attention;
     if (a) parts.push(`${a.numHeads} query heads over ${a.numKvHeads} kv heads (query head h uses kv head ⌊h/${a.groupSize}⌋), head_dim ${a.headDim}`);
-    parts.push(`${result.layers.length} layers`, result.cached === result.layers.length ? 'from the cache' : `${result.seconds.toFixed(result.seconds < 10 ? 2 : 1)} s${result.cached ? ` (${result.cached} layers cached)` : ''}`);
+    parts.push(
+      `${result.layers.length} layers`,
+      result.cached === result.layers.length
+        ? 'from the cache'
+        : `${result.seconds.toFixed(result.seconds < 10 ? 2 : 1)} s${result.cached ? ` (${result.cached} layers cached)` : ''}`,
+    );
   } else parts.push(`${entries.length} layers so far`);
   const notes = entries.flatMap((e) => e.notes.map((n) => `layer ${e.layer}: ${n}`));
   return [parts.join(' · '), ...notes].join(' — ');
@@ -88,7 +105,17 @@ function draw(): void {
   l.summary.textContent = describe(entries, result);
   const na = result?.notApplicable ?? [];
   l.notApplicable.hidden = na.length === 0;
-  l.notApplicable.textContent = na.length ? `Not applicable: ${[...new Set(na.map((n) => n.reason))].map((reason) => `${na.filter((n) => n.reason === reason).map((n) => ({ ...M7_LABELS, ...M8_LABELS } as Record<string, string>)[n.measure] ?? n.measure).join(', ')} (${reason})`).join('; ')}.` : '';
+  l.notApplicable.textContent = na.length
+    ? `Not applicable: ${[...new Set(na.map((n) => n.reason))]
+        .map(
+          (reason) =>
+            `${na
+              .filter((n) => n.reason === reason)
+              .map((n) => (({ ...M7_LABELS, ...M8_LABELS }) as Record<string, string>)[n.measure] ?? n.measure)
+              .join(', ')} (${reason})`,
+        )
+        .join('; ')}.`
+    : '';
   const { layers, heads } = axes(entries);
   const cells = Object.fromEntries((['M1', 'M2', 'M3', 'M4', 'M5'] as const).map((m) => [m, headCells(entries, m, result)])) as Record<HeadMeasure, CorrCell[]>;
   const shared = symmetricDomain(cells.M1, cells.M2, cells.M3);
@@ -101,18 +128,30 @@ function draw(): void {
     }
     const domain = m === 'M1' || m === 'M2' || m === 'M3' ? shared : symmetricDomain(cells[m]);
     const sel = selected && selected.measure === m ? { layer: selected.layer, col: selected.head } : undefined;
-    drawHeatmap(box, cells[m], headAxes, domain, m === 'M1' || m === 'M2' || m === 'M3' ? 'cc (shared by M1–M3)' : 'cc', theme, (c) => {
-      selected = { layer: c.layer, head: c.col, measure: m };
-      draw();
-      void showDetail(l, theme);
-    }, sel);
+    drawHeatmap(
+      box,
+      cells[m],
+      headAxes,
+      domain,
+      m === 'M1' || m === 'M2' || m === 'M3' ? 'cc (shared by M1–M3)' : 'cc',
+      theme,
+      (c) => {
+        selected = { layer: c.layer, head: c.col, measure: m };
+        draw();
+        void showDetail(l, theme);
+      },
+      sel,
+    );
   }
   const points = scatterPoints(entries);
   drawM6(l.boxes.M6.plot, points, result?.m6, theme);
   l.m6Summary.textContent = result?.m6
     ? `M5 = ${formatValue(result.m6.intercept)} + ${formatValue(result.m6.slope)}·M1 over ${result.m6.n} heads; r = ${formatValue(result.m6.r)}`
-    : result ? 'Too few heads for a regression line.' : 'The line and r appear when every layer is done.';
-  const m7 = mlpCells(entries, 'm7', result), m8 = mlpCells(entries, 'm8', result);
+    : result
+      ? 'Too few heads for a regression line.'
+      : 'The line and r appear when every layer is done.';
+  const m7 = mlpCells(entries, 'm7', result),
+    m8 = mlpCells(entries, 'm8', result);
   drawHeatmap(l.boxes.M7.plot, m7, { x: M7_MEASURES.map((k) => M7_LABELS[k]), y: layers, xLabel: 'measure' }, symmetricDomain(m7), 'cc', theme);
   drawHeatmap(l.boxes.M8.plot, m8, { x: M8_MEASURES.map((k) => M8_LABELS[k]), y: layers, xLabel: 'measure' }, symmetricDomain(m8), 'cc(·, I)', theme);
 }

@@ -37,27 +37,36 @@ export function drawHeatmap(
   const channels = {
     where: { value: (c: CorrCell) => `layer ${c.layer}${c.kvHead !== undefined ? `, head ${c.col} (kv head ${c.kvHead})` : ''}`, label: 'at' },
     measure: { value: (c: CorrCell) => c.x, label: 'measure' },
-    exact: { value: (c: CorrCell) => (c.value === null ? c.reason ?? 'not available' : exact(c.value)), label: 'value' },
+    exact: { value: (c: CorrCell) => (c.value === null ? (c.reason ?? 'not available') : exact(c.value)), label: 'value' },
   };
   const tip = { format: { x: false, y: false, fill: false, where: true, measure: axes.xLabel !== 'query head', exact: true } };
   const sel = selected ? cells.filter((c) => c.layer === selected.layer && c.col === selected.col) : [];
-  const el = renderPlot(container, {
-    width: WIDTH,
-    height: 70 + axes.y.length * rowHeight,
-    marginLeft: 40,
-    marginBottom: axes.xLabel === 'query head' ? 30 : 80,
-    padding: 0.04,
-    x: { domain: axes.x, label: axes.xLabel === 'query head' ? axes.xLabel : null, tickRotate: axes.xLabel === 'query head' ? (axes.x.length > 12 ? -90 : 0) : -35, tickFormat: axes.x.length > 16 ? (d: string, i: number) => (i % 4 ? '' : d) : undefined },
-    y: { domain: axes.y, label: null, tickFormat: axes.y.length > 24 ? (d: string, i: number) => (i % 4 ? '' : d) : undefined },
-    color: { type: 'diverging', scheme: theme.divergingScheme as Plot.ColorScheme, domain, clamp: true, legend: true, label },
-    marks: [
-      Plot.cell(filled, { x: 'x', y: 'y', fill: 'value', className: 'll-corr-filled', channels, tip }),
-      Plot.cell(empty, { x: 'x', y: 'y', fill: theme.grid, className: 'll-corr-empty', channels, tip }),
-      Plot.text(empty, { x: 'x', y: 'y', text: () => 'n/a', fill: theme.muted, fontSize: 9, pointerEvents: 'none' } as Plot.TextOptions),
-      Plot.cell(flagged, { x: 'x', y: 'y', fill: HATCH_FILL, stroke: theme.muted, className: 'll-corr-flagged', channels, tip }),
-      Plot.cell(sel, { x: 'x', y: 'y', fill: 'none', stroke: theme.foreground, strokeWidth: 2 }),
-    ],
-  }, theme);
+  const el = renderPlot(
+    container,
+    {
+      width: WIDTH,
+      height: 70 + axes.y.length * rowHeight,
+      marginLeft: 40,
+      marginBottom: axes.xLabel === 'query head' ? 30 : 80,
+      padding: 0.04,
+      x: {
+        domain: axes.x,
+        label: axes.xLabel === 'query head' ? axes.xLabel : null,
+        tickRotate: axes.xLabel === 'query head' ? (axes.x.length > 12 ? -90 : 0) : -35,
+        tickFormat: axes.x.length > 16 ? (d: string, i: number) => (i % 4 ? '' : d) : undefined,
+      },
+      y: { domain: axes.y, label: null, tickFormat: axes.y.length > 24 ? (d: string, i: number) => (i % 4 ? '' : d) : undefined },
+      color: { type: 'diverging', scheme: theme.divergingScheme as Plot.ColorScheme, domain, clamp: true, legend: true, label },
+      marks: [
+        Plot.cell(filled, { x: 'x', y: 'y', fill: 'value', className: 'll-corr-filled', channels, tip }),
+        Plot.cell(empty, { x: 'x', y: 'y', fill: theme.grid, className: 'll-corr-empty', channels, tip }),
+        Plot.text(empty, { x: 'x', y: 'y', text: () => 'n/a', fill: theme.muted, fontSize: 9, pointerEvents: 'none' } as Plot.TextOptions),
+        Plot.cell(flagged, { x: 'x', y: 'y', fill: HATCH_FILL, stroke: theme.muted, className: 'll-corr-flagged', channels, tip }),
+        Plot.cell(sel, { x: 'x', y: 'y', fill: 'none', stroke: theme.foreground, strokeWidth: 2 }),
+      ],
+    },
+    theme,
+  );
   tag(el, 'll-corr-filled', filled, 'corr-cell', !!onClick);
   tag(el, 'll-corr-empty', empty, 'corr-cell-empty', false);
   tag(el, 'll-corr-flagged', flagged, 'corr-cell-flagged', false);
@@ -97,42 +106,52 @@ function tag(root: Element, className: string, data: CorrCell[], testId: string,
 export function drawM6(container: HTMLElement, points: ScatterPoint[], m6: Regression | null | undefined, theme: Theme): void {
   const line = regressionSegment(m6, points);
   const layers = [...new Set(points.map((p) => p.layer))].sort((a, b) => a - b);
-  const el = renderPlot(container, {
-    width: WIDTH,
-    height: 260,
-    marginLeft: 48,
-    grid: true,
-    x: { label: 'M1 cc(Wq, Wk)', tickFormat: '~g', ticks: 4 },
-    y: { label: 'M5 cc(Woᵀ, Wv)', tickFormat: '~g' },
-    color: { type: 'ordinal', domain: layers, scheme: 'viridis', legend: true, label: 'layer' },
-    marks: [
-      Plot.ruleX([0], { stroke: theme.muted }),
-      Plot.ruleY([0], { stroke: theme.muted }),
-      Plot.dot(points, {
-        x: 'M1', y: 'M5', fill: 'layer', r: 3, className: 'll-corr-dots',
-        channels: { head: { value: (p: ScatterPoint) => `layer ${p.layer}, head ${p.head}`, label: 'at' } },
-        tip: { format: { x: (v: number) => v.toPrecision(6), y: (v: number) => v.toPrecision(6), fill: false, head: true } },
-      }),
-      Plot.line(line, { x: 'M1', y: 'M5', stroke: theme.foreground, strokeWidth: 1.5, strokeDasharray: '5 3', className: 'll-corr-regression' }),
-    ],
-  }, theme);
+  const el = renderPlot(
+    container,
+    {
+      width: WIDTH,
+      height: 260,
+      marginLeft: 48,
+      grid: true,
+      x: { label: 'M1 cc(Wq, Wk)', tickFormat: '~g', ticks: 4 },
+      y: { label: 'M5 cc(Woᵀ, Wv)', tickFormat: '~g' },
+      color: { type: 'ordinal', domain: layers, scheme: 'viridis', legend: true, label: 'layer' },
+      marks: [
+        Plot.ruleX([0], { stroke: theme.muted }),
+        Plot.ruleY([0], { stroke: theme.muted }),
+        Plot.dot(points, {
+          x: 'M1',
+          y: 'M5',
+          fill: 'layer',
+          r: 3,
+          className: 'll-corr-dots',
+          channels: { head: { value: (p: ScatterPoint) => `layer ${p.layer}, head ${p.head}`, label: 'at' } },
+          tip: { format: { x: (v: number) => v.toPrecision(6), y: (v: number) => v.toPrecision(6), fill: false, head: true } },
+        }),
+        Plot.line(line, { x: 'M1', y: 'M5', stroke: theme.foreground, strokeWidth: 1.5, strokeDasharray: '5 3', className: 'll-corr-regression' }),
+      ],
+    },
+    theme,
+  );
   el.querySelectorAll('g.ll-corr-dots circle').forEach((c) => c.setAttribute('data-testid', 'corr-dot'));
   el.querySelector('g.ll-corr-regression path')?.setAttribute('data-testid', 'corr-regression');
 }
 
 export function drawValues(container: HTMLElement, v: HeadValues, theme: Theme): void {
   const points = v.x.map((x, i) => ({ x, y: v.y[i] }));
-  const el = renderPlot(container, {
-    width: 420,
-    height: 360,
-    marginLeft: 56,
-    grid: true,
-    x: { label: `${v.xLabel} entry`, tickFormat: '~g' },
-    y: { label: `${v.yLabel} entry`, tickFormat: '~g' },
-    marks: [
-      Plot.dot(points, { x: 'x', y: 'y', r: 1.5, fill: theme.accent, fillOpacity: 0.5, className: 'll-corr-values' }),
-    ],
-  }, theme);
+  const el = renderPlot(
+    container,
+    {
+      width: 420,
+      height: 360,
+      marginLeft: 56,
+      grid: true,
+      x: { label: `${v.xLabel} entry`, tickFormat: '~g' },
+      y: { label: `${v.yLabel} entry`, tickFormat: '~g' },
+      marks: [Plot.dot(points, { x: 'x', y: 'y', r: 1.5, fill: theme.accent, fillOpacity: 0.5, className: 'll-corr-values' })],
+    },
+    theme,
+  );
   el.querySelectorAll('g.ll-corr-values circle').forEach((c) => c.setAttribute('data-testid', 'corr-value-dot'));
 }
 

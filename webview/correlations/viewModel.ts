@@ -8,7 +8,15 @@
  */
 import type { CorrelationsResult, LayerCorrelations } from '../../src/analysis/methods/correlations/correlations';
 import {
-  HEAD_MEASURE_ROLES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES, MLP_MEASURE_ROLES, type HeadMeasure, type M7Measure, type M8Measure,
+  HEAD_MEASURE_ROLES,
+  M7_LABELS,
+  M7_MEASURES,
+  M8_LABELS,
+  M8_MEASURES,
+  MLP_MEASURE_ROLES,
+  type HeadMeasure,
+  type M7Measure,
+  type M8Measure,
 } from '../../src/analysis/methods/correlations/names';
 import type { WeightFlag } from '../../src/analysis/methods/common/nonFinite';
 import type { Regression } from '../../src/analysis/methods/correlations/regression';
@@ -53,24 +61,42 @@ function flagFields(flags: readonly WeightFlag[] | undefined, roles: readonly st
 }
 
 export function headCells(entries: readonly LayerCorrelations[], measure: HeadMeasure, result?: Pick<CorrelationsResult, 'notApplicable'>): CorrCell[] {
-  return entries.flatMap((e) => e.heads.map((h): CorrCell => {
-    const value = finite(h[measure]);
-    const cell: CorrCell = {
-      measure, layer: e.layer, col: h.head, x: headLabel(h.head), y: layerLabel(e.layer), value, kvHead: h.kvHead,
-      reason: value === null ? reasonFor(result, e, measure) : undefined,
-    };
-    return value === null ? { ...cell, ...flagFields(h.nonFinite, HEAD_MEASURE_ROLES[measure]) } : cell;
-  }));
+  return entries.flatMap((e) =>
+    e.heads.map((h): CorrCell => {
+      const value = finite(h[measure]);
+      const cell: CorrCell = {
+        measure,
+        layer: e.layer,
+        col: h.head,
+        x: headLabel(h.head),
+        y: layerLabel(e.layer),
+        value,
+        kvHead: h.kvHead,
+        reason: value === null ? reasonFor(result, e, measure) : undefined,
+      };
+      return value === null ? { ...cell, ...flagFields(h.nonFinite, HEAD_MEASURE_ROLES[measure]) } : cell;
+    }),
+  );
 }
 
 export function mlpCells(entries: readonly LayerCorrelations[], group: 'm7' | 'm8', result?: Pick<CorrelationsResult, 'notApplicable'>): CorrCell[] {
   const measures: readonly (M7Measure | M8Measure)[] = group === 'm7' ? M7_MEASURES : M8_MEASURES;
   const labels: Record<string, string> = group === 'm7' ? M7_LABELS : M8_LABELS;
-  return entries.flatMap((e) => measures.map((m, i): CorrCell => {
-    const value = finite((e[group] as Record<string, number | null>)[m]);
-    const cell: CorrCell = { measure: m, layer: e.layer, col: i, x: labels[m], y: layerLabel(e.layer), value, reason: value === null ? reasonFor(result, e, m) : undefined };
-    return value === null ? { ...cell, ...flagFields(e.nonFinite, MLP_MEASURE_ROLES[m]) } : cell;
-  }));
+  return entries.flatMap((e) =>
+    measures.map((m, i): CorrCell => {
+      const value = finite((e[group] as Record<string, number | null>)[m]);
+      const cell: CorrCell = {
+        measure: m,
+        layer: e.layer,
+        col: i,
+        x: labels[m],
+        y: layerLabel(e.layer),
+        value,
+        reason: value === null ? reasonFor(result, e, m) : undefined,
+      };
+      return value === null ? { ...cell, ...flagFields(e.nonFinite, MLP_MEASURE_ROLES[m]) } : cell;
+    }),
+  );
 }
 
 /** [−m, m] with m the largest |value| (a diverging scale centred on 0); [−1, 1] when nothing is finite. */
@@ -81,17 +107,21 @@ export function symmetricDomain(...groups: readonly CorrCell[][]): [number, numb
 }
 
 export function scatterPoints(entries: readonly LayerCorrelations[]): ScatterPoint[] {
-  return entries.flatMap((e) => e.heads.flatMap((h) => {
-    const x = finite(h.M1), y = finite(h.M5);
-    return x === null || y === null ? [] : [{ layer: e.layer, head: h.head, M1: x, M5: y }];
-  }));
+  return entries.flatMap((e) =>
+    e.heads.flatMap((h) => {
+      const x = finite(h.M1),
+        y = finite(h.M5);
+      return x === null || y === null ? [] : [{ layer: e.layer, head: h.head, M1: x, M5: y }];
+    }),
+  );
 }
 
 /** The M6 line's two ends over the points' M1 range. */
 export function regressionSegment(m6: Regression | null | undefined, points: readonly ScatterPoint[]): { M1: number; M5: number }[] {
   if (!m6 || points.length === 0) return [];
   const xs = points.map((p) => p.M1);
-  const lo = Math.min(...xs), hi = Math.max(...xs);
+  const lo = Math.min(...xs),
+    hi = Math.max(...xs);
   return [lo, hi].map((x) => ({ M1: x, M5: m6.intercept + m6.slope * x }));
 }
 

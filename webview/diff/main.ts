@@ -22,7 +22,20 @@ const state = { side: 'norm', delta: 'relChange' };
 let entries: MatrixDiff[] = [];
 let result: DiffResult | undefined;
 let theme: Theme | undefined;
-let layout: { root: HTMLElement; summary: HTMLElement; plotA: HTMLElement; plotD: HTMLElement; plotB: HTMLElement; titleA: HTMLElement; titleB: HTMLElement; detail: HTMLElement; embeddings: HTMLElement; report: HTMLElement } | undefined;
+let layout:
+  | {
+      root: HTMLElement;
+      summary: HTMLElement;
+      plotA: HTMLElement;
+      plotD: HTMLElement;
+      plotB: HTMLElement;
+      titleA: HTMLElement;
+      titleB: HTMLElement;
+      detail: HTMLElement;
+      embeddings: HTMLElement;
+      report: HTMLElement;
+    }
+  | undefined;
 const sync = new CellSync(() => drawDetail());
 
 function select(options: { id: string; label: string }[], current: string, testid: string, label: string, onChange: (v: string) => void): HTMLSelectElement {
@@ -42,8 +55,14 @@ function baseName(p: string): string {
 
 function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
   if (layout && container.contains(layout.root)) return layout;
-  const sideSelect = select(SIDE_METRICS, state.side, 'diff-side-metric', 'Metric of A and B', (v) => { state.side = v; drawHeatmaps(); });
-  const deltaSelect = select(DELTA_METRICS, state.delta, 'diff-delta-metric', 'Diff metric', (v) => { state.delta = v; drawHeatmaps(); });
+  const sideSelect = select(SIDE_METRICS, state.side, 'diff-side-metric', 'Metric of A and B', (v) => {
+    state.side = v;
+    drawHeatmaps();
+  });
+  const deltaSelect = select(DELTA_METRICS, state.delta, 'diff-delta-metric', 'Diff metric', (v) => {
+    state.delta = v;
+    drawHeatmaps();
+  });
   const column = (title: HTMLElement, plot: HTMLElement, cls: string) => h('div', { class: `ll-diff-column ${cls}` }, title, plot);
   const titleA = h('h3', {}, 'A');
   const titleB = h('h3', {}, 'B');
@@ -59,7 +78,13 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
     { class: 'll-diff' },
     summary,
     h('div', { class: 'll-diff-row' }, h('label', {}, 'A and B: ', sideSelect), h('label', {}, 'Δ: ', deltaSelect)),
-    h('div', { class: 'll-diff-sides' }, column(titleA, plotA, 'll-diff-a'), column(h('h3', {}, 'Δ = B − A'), plotD, 'll-diff-delta'), column(titleB, plotB, 'll-diff-b')),
+    h(
+      'div',
+      { class: 'll-diff-sides' },
+      column(titleA, plotA, 'll-diff-a'),
+      column(h('h3', {}, 'Δ = B − A'), plotD, 'll-diff-delta'),
+      column(titleB, plotB, 'll-diff-b'),
+    ),
     h('h2', {}, 'Matrix detail'),
     detail,
     embeddings,
@@ -98,13 +123,20 @@ function describe(e: MatrixDiff): string {
   const zeros = s.filter((v) => v === 0).length;
   const parts = [
     `layer ${e.layer} ${e.kind}: ${e.shape[0]}×${e.shape[1]} (${e.dtypeA} → ${e.dtypeB})`,
-    `‖Δ‖/‖A‖ = ${formatValue(e.relChange)}`, `cos = ${formatValue(e.cosine)}`, `DOCS = ${formatValue(e.docs)}`,
-    `stable rank of Δ = ${formatValue(e.delta.stableRank)}`, `effective rank of Δ = ${formatValue(e.delta.effectiveRank)}`,
+    `‖Δ‖/‖A‖ = ${formatValue(e.relChange)}`,
+    `cos = ${formatValue(e.cosine)}`,
+    `DOCS = ${formatValue(e.docs)}`,
+    `stable rank of Δ = ${formatValue(e.delta.stableRank)}`,
+    `effective rank of Δ = ${formatValue(e.delta.effectiveRank)}`,
     `σ₁..σ₄ of Δ = ${s.slice(0, 4).map(formatValue).join(', ')}${zeros ? ` (${zeros} of the ${s.length} shown are 0)` : ''}`,
     `max |Δ| = ${formatValue(e.maxAbsDelta)}`,
   ];
   if (e.a && e.b && e.change) {
-    parts.push(`α ${formatValue(e.a.alpha)} → ${formatValue(e.b.alpha)}`, `stable rank ${formatValue(e.a.stableRank)} → ${formatValue(e.b.stableRank)}`, `log10 λmax ${formatValue(e.a.logSpectralNorm)} → ${formatValue(e.b.logSpectralNorm)}`);
+    parts.push(
+      `α ${formatValue(e.a.alpha)} → ${formatValue(e.b.alpha)}`,
+      `stable rank ${formatValue(e.a.stableRank)} → ${formatValue(e.b.stableRank)}`,
+      `log10 λmax ${formatValue(e.a.logSpectralNorm)} → ${formatValue(e.b.logSpectralNorm)}`,
+    );
   }
   return parts.join(' · ');
 }
@@ -140,18 +172,47 @@ function embeddingBlock(m: EmbeddingDiff, t: Theme): HTMLElement {
   const p = rowChangePlot(m.histogram, t);
   if (typeof p === 'string') plot.textContent = p;
   else renderPlot(plot, p, t);
-  const rows = m.top.map((x) => h('tr', {}, h('td', {}, String(x.id)), h('td', { class: 'll-diff-token' }, x.token ?? ''), h('td', {}, formatValue(x.change)), h('td', {}, formatValue(x.normA)), h('td', {}, formatValue(x.normB))));
+  const rows = m.top.map((x) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, String(x.id)),
+      h('td', { class: 'll-diff-token' }, x.token ?? ''),
+      h('td', {}, formatValue(x.change)),
+      h('td', {}, formatValue(x.normA)),
+      h('td', {}, formatValue(x.normB)),
+    ),
+  );
   const sizes = m.rowsA !== m.rowsB ? ` A has ${m.rowsA} token rows, B ${m.rowsB}; the first ${m.rowsCompared} are compared.` : '';
   return h(
     'section',
     { 'data-testid': `diff-embedding-${m.role}` },
     h('h3', {}, m.role === 'embed' ? 'Token embeddings' : 'lm_head'),
-    h('p', {}, `‖Δ‖/‖A‖ = ${formatValue(m.relChange)} · cos = ${formatValue(m.cosine)} · ${m.changedRows} of ${m.rowsCompared} rows changed (mean ${formatValue(m.meanRowChange)}, max ${formatValue(m.maxRowChange)}).${sizes}`),
+    h(
+      'p',
+      {},
+      `‖Δ‖/‖A‖ = ${formatValue(m.relChange)} · cos = ${formatValue(m.cosine)} · ${m.changedRows} of ${m.rowsCompared} rows changed (mean ${formatValue(m.meanRowChange)}, max ${formatValue(m.maxRowChange)}).${sizes}`,
+    ),
     plot,
     m.top.length
-      ? h('table', { class: 'll-diff-table', 'data-testid': `diff-tokens-${m.role}` },
-        h('thead', {}, h('tr', {}, h('th', {}, 'id'), h('th', {}, m.tokenizer ? 'token' : 'token (no tokenizer.json)'), h('th', {}, 'row change'), h('th', {}, '‖a_r‖'), h('th', {}, '‖b_r‖'))),
-        h('tbody', {}, ...rows))
+      ? h(
+          'table',
+          { class: 'll-diff-table', 'data-testid': `diff-tokens-${m.role}` },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, 'id'),
+              h('th', {}, m.tokenizer ? 'token' : 'token (no tokenizer.json)'),
+              h('th', {}, 'row change'),
+              h('th', {}, '‖a_r‖'),
+              h('th', {}, '‖b_r‖'),
+            ),
+          ),
+          h('tbody', {}, ...rows),
+        )
       : null,
   );
 }
@@ -163,16 +224,44 @@ function drawTail(): void {
   layout.titleA.textContent = `A · ${baseName(r.modelA)}`;
   layout.titleB.textContent = `B · ${baseName(r.modelB)}`;
   layout.summary.textContent = `A: ${baseName(r.modelA)} (${rep.architectureA}, ${rep.layersA} layers, ${rep.dtypesA.join('/')}) · B: ${baseName(r.modelB)} (${rep.architectureB}, ${rep.layersB} layers, ${rep.dtypesB.join('/')}) · ${r.entries.length} matrices compared, ${r.changedMatrices} changed${r.largest ? `; largest change: layer ${r.largest.layer} ${r.largest.kind} (${formatValue(r.largest.relChange)})` : ''}.`;
-  replaceChildren(layout.embeddings, ...(r.embeddings.length ? [h('h2', {}, 'Embeddings and lm_head'), ...r.embeddings.map((m) => embeddingBlock(m, theme!))] : []));
+  replaceChildren(
+    layout.embeddings,
+    ...(r.embeddings.length ? [h('h2', {}, 'Embeddings and lm_head'), ...r.embeddings.map((m) => embeddingBlock(m, theme!))] : []),
+  );
   const changedOthers = r.others.filter((o) => o.relChange !== 0);
-  const unmatched = rep.unmatched.map((u) => h('tr', {}, h('td', {}, u.what), h('td', {}, u.shapeA ? `[${u.shapeA.join(', ')}]` : '—'), h('td', {}, u.shapeB ? `[${u.shapeB.join(', ')}]` : '—'), h('td', {}, u.reason)));
+  const unmatched = rep.unmatched.map((u) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, u.what),
+      h('td', {}, u.shapeA ? `[${u.shapeA.join(', ')}]` : '—'),
+      h('td', {}, u.shapeB ? `[${u.shapeB.join(', ')}]` : '—'),
+      h('td', {}, u.reason),
+    ),
+  );
   replaceChildren(
     layout.report,
     h('h2', {}, 'Pairing'),
-    h('p', {}, `${rep.pairedMatrices} matrices, ${rep.pairedEmbeddings} embedding tensors and ${rep.pairedOthers} other tensors paired (${changedOthers.length} of the others changed${changedOthers.length ? `: ${changedOthers.slice(0, 6).map((o) => `${o.name} ${formatValue(o.relChange)}`).join(', ')}` : ''}).`),
+    h(
+      'p',
+      {},
+      `${rep.pairedMatrices} matrices, ${rep.pairedEmbeddings} embedding tensors and ${rep.pairedOthers} other tensors paired (${changedOthers.length} of the others changed${
+        changedOthers.length
+          ? `: ${changedOthers
+              .slice(0, 6)
+              .map((o) => `${o.name} ${formatValue(o.relChange)}`)
+              .join(', ')}`
+          : ''
+      }).`,
+    ),
     ...rep.notes.map((n) => h('p', { class: 'll-diff-note' }, n)),
     rep.unmatched.length
-      ? h('table', { class: 'll-diff-table', 'data-testid': 'diff-unmatched' }, h('thead', {}, h('tr', {}, h('th', {}, 'tensor'), h('th', {}, 'A'), h('th', {}, 'B'), h('th', {}, 'why not compared'))), h('tbody', {}, ...unmatched))
+      ? h(
+          'table',
+          { class: 'll-diff-table', 'data-testid': 'diff-unmatched' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'tensor'), h('th', {}, 'A'), h('th', {}, 'B'), h('th', {}, 'why not compared'))),
+          h('tbody', {}, ...unmatched),
+        )
       : h('p', {}, 'Every tensor has a partner of the same shape.'),
   );
 }

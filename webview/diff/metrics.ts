@@ -57,7 +57,13 @@ export const DELTA_METRICS: DeltaMetric[] = [
   { id: 'stableRank', label: 'Stable rank of Δ (Σσ² / σ₁²)', short: 'srank Δ', get: (e) => finite(e.delta.stableRank) },
   { id: 'sigma1', label: 'Largest singular value σ₁ of Δ', short: 'σ₁(Δ)', get: (e) => finite(e.delta.singularValues[0] ?? null) },
   { id: 'maxAbsDelta', label: 'Largest entry change max |Δ|', short: 'max |Δ|', get: (e) => finite(e.maxAbsDelta) },
-  { id: 'alphaChange', label: 'Change of the power-law α (B − A, reliable fits only)', short: 'Δα', signed: true, get: (e) => (e.a?.alphaReliable && e.b?.alphaReliable ? finite(e.change?.alpha) : null) },
+  {
+    id: 'alphaChange',
+    label: 'Change of the power-law α (B − A, reliable fits only)',
+    short: 'Δα',
+    signed: true,
+    get: (e) => (e.a?.alphaReliable && e.b?.alphaReliable ? finite(e.change?.alpha) : null),
+  },
   { id: 'stableRankChange', label: 'Change of the stable rank (B − A)', short: 'Δ srank', signed: true, get: (e) => finite(e.change?.stableRank) },
   { id: 'logSpectralNormChange', label: 'Change of log10 λmax (B − A)', short: 'Δ log10 λmax', signed: true, get: (e) => finite(e.change?.logSpectralNorm) },
 ];
@@ -93,11 +99,14 @@ export function sideCells(entries: MatrixDiff[], metric: SideMetric, side: 'a' |
 
 /** One colour range over several heatmaps (A and B), so the same colour is the same value. */
 export function sharedDomain(...lists: Cell[][]): [number, number] | undefined {
-  let lo = Infinity, hi = -Infinity;
-  for (const list of lists) for (const c of list) if (c.value !== null) {
-    lo = Math.min(lo, c.value);
-    hi = Math.max(hi, c.value);
-  }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const list of lists)
+    for (const c of list)
+      if (c.value !== null) {
+        lo = Math.min(lo, c.value);
+        hi = Math.max(hi, c.value);
+      }
   if (!(lo <= hi)) return undefined;
   return lo === hi ? [lo - 1e-12 * (Math.abs(lo) || 1), hi + 1e-12 * (Math.abs(hi) || 1)] : [lo, hi];
 }

@@ -41,10 +41,29 @@ export function heatmapPlot(cells: Cell[], spec: HeatmapSpec, theme: Theme): Plo
       unknown: theme.grid,
     },
     marks: [
-      Plot.cell(present, { className: 'll-diff-cells', x: 'kind', y: 'layer', fill: 'value', title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${spec.label}: ${c.value}` }),
-      Plot.cell(missing, { className: 'll-diff-missing', x: 'kind', y: 'layer', fill: theme.grid, title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${spec.label}: not available` }),
+      Plot.cell(present, {
+        className: 'll-diff-cells',
+        x: 'kind',
+        y: 'layer',
+        fill: 'value',
+        title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${spec.label}: ${c.value}`,
+      }),
+      Plot.cell(missing, {
+        className: 'll-diff-missing',
+        x: 'kind',
+        y: 'layer',
+        fill: theme.grid,
+        title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${spec.label}: not available`,
+      }),
       // NaN/Inf weights in A or B: hatched, never coloured; the tooltip names the counts and tensor.
-      Plot.cell(flagged, { className: 'll-diff-flagged', x: 'kind', y: 'layer', fill: HATCH_FILL, stroke: theme.muted, title: (c: Cell) => `layer ${c.layer} ${c.kind}\nnot computable: ${c.note}` }),
+      Plot.cell(flagged, {
+        className: 'll-diff-flagged',
+        x: 'kind',
+        y: 'layer',
+        fill: HATCH_FILL,
+        stroke: theme.muted,
+        title: (c: Cell) => `layer ${c.layer} ${c.kind}\nnot computable: ${c.note}`,
+      }),
     ],
   };
 }
@@ -62,9 +81,21 @@ export function annotateCells(plot: Element, cells: Cell[], testid: string): voi
       if (c.flagged && c.note) rect.setAttribute('data-reason', c.note);
     });
   };
-  tag('g.ll-diff-cells', cells.filter((c) => c.value !== null), testid);
-  tag('g.ll-diff-missing', cells.filter((c) => c.value === null && !c.flagged), `${testid}-missing`);
-  tag('g.ll-diff-flagged', cells.filter((c) => c.flagged), `${testid}-flagged`);
+  tag(
+    'g.ll-diff-cells',
+    cells.filter((c) => c.value !== null),
+    testid,
+  );
+  tag(
+    'g.ll-diff-missing',
+    cells.filter((c) => c.value === null && !c.flagged),
+    `${testid}-missing`,
+  );
+  tag(
+    'g.ll-diff-flagged',
+    cells.filter((c) => c.flagged),
+    `${testid}-flagged`,
+  );
 }
 
 export function deltaHistogramPlot(bins: HistogramBin[], theme: Theme): Plot.PlotOptions | string {

@@ -71,13 +71,25 @@ host.listen((msg) => {
   switch (msg.type) {
     case 'loading':
       say('');
-      page(msg.name, h('div', { class: 'me-loading' }, h('span', { class: 'll-spinner', role: 'progressbar', 'aria-label': 'loading' }), h('span', {}, `Reading the header of ${msg.name}…`)));
+      page(
+        msg.name,
+        h(
+          'div',
+          { class: 'me-loading' },
+          h('span', { class: 'll-spinner', role: 'progressbar', 'aria-label': 'loading' }),
+          h('span', {}, `Reading the header of ${msg.name}…`),
+        ),
+      );
       return;
     case 'untrusted':
       page(
         msg.name,
         h('h1', {}, msg.name),
-        h('p', {}, 'This workspace is in Restricted Mode. Layer Lens reads model files only in trusted workspaces: its worker parses the file and runs onnxruntime.'),
+        h(
+          'p',
+          {},
+          'This workspace is in Restricted Mode. Layer Lens reads model files only in trusted workspaces: its worker parses the file and runs onnxruntime.',
+        ),
         h('vscode-button', { onclick: () => host.post({ type: 'trust' }) }, 'Manage Workspace Trust'),
       );
       return;
@@ -85,7 +97,12 @@ host.listen((msg) => {
       page(
         msg.name,
         h('h1', {}, msg.name),
-        h('div', { class: 'll-message ll-error me-failed' }, h('strong', {}, msg.error.code === 'bad-input' ? 'This model cannot be read: ' : msg.error.code === 'not-found' ? 'Not found: ' : 'Error: '), msg.error.message),
+        h(
+          'div',
+          { class: 'll-message ll-error me-failed' },
+          h('strong', {}, msg.error.code === 'bad-input' ? 'This model cannot be read: ' : msg.error.code === 'not-found' ? 'Not found: ' : 'Error: '),
+          msg.error.message,
+        ),
         h('vscode-button', { appearance: 'secondary', onclick: () => host.post({ type: 'reload' }) }, 'Try again'),
       );
       return;

@@ -6,7 +6,19 @@ function countTable(title: string, rows: CountRow[], total: number, withBytes: b
   const table = h(
     'table',
     { class: 'll-table' },
-    h('thead', {}, h('tr', {}, h('th', {}, title), h('th', { class: 'll-num' }, 'parameters'), h('th', { class: 'll-num' }, 'share'), withBytes ? h('th', { class: 'll-num' }, 'size') : null, h('th', {}))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, title),
+        h('th', { class: 'll-num' }, 'parameters'),
+        h('th', { class: 'll-num' }, 'share'),
+        withBytes ? h('th', { class: 'll-num' }, 'size') : null,
+        h('th', {}),
+      ),
+    ),
   );
   const body = h('tbody');
   for (const r of rows) {
@@ -42,7 +54,12 @@ export function renderOverview(model: EditorModel, name: string): HTMLElement {
     'header',
     { class: 'me-header' },
     h('h1', {}, name),
-    h('div', { class: 'me-arch' }, h('span', { class: 'll-badge me-arch-name' }, model.architecture), model.label && model.label !== model.architecture ? h('span', { class: 'll-muted' }, model.label) : null),
+    h(
+      'div',
+      { class: 'me-arch' },
+      h('span', { class: 'll-badge me-arch-name' }, model.architecture),
+      model.label && model.label !== model.architecture ? h('span', { class: 'll-muted' }, model.label) : null,
+    ),
     h('div', { class: 'me-facts' }, ...facts.map((f) => h('span', { class: 'll-badge' }, f))),
   );
   const config = model.config.length
@@ -51,14 +68,26 @@ export function renderOverview(model: EditorModel, name: string): HTMLElement {
         { class: 'me-config' },
         h('h2', {}, 'Configuration'),
         h('dl', { class: 'me-kv' }, ...model.config.flatMap(([k, v]) => [h('dt', { class: 'll-mono' }, k), h('dd', { class: 'll-mono' }, v)])),
-        model.rawConfig ? h('details', {}, h('summary', {}, 'All of config.json'), h('pre', { class: 'll-mono me-raw' }, JSON.stringify(model.rawConfig, null, 2))) : null,
+        model.rawConfig
+          ? h('details', {}, h('summary', {}, 'All of config.json'), h('pre', { class: 'll-mono me-raw' }, JSON.stringify(model.rawConfig, null, 2)))
+          : null,
       )
-    : h('section', { class: 'me-config' }, h('h2', {}, 'Configuration'), h('p', { class: 'll-muted' }, 'No config.json next to this file: layers and roles are guessed from tensor names.'));
+    : h(
+        'section',
+        { class: 'me-config' },
+        h('h2', {}, 'Configuration'),
+        h('p', { class: 'll-muted' }, 'No config.json next to this file: layers and roles are guessed from tensor names.'),
+      );
   const counts = h(
     'section',
     { class: 'me-counts' },
     h('h2', {}, 'Parameters'),
-    h('div', { class: 'me-count-tables' }, countTable('dtype', model.byDtype, model.totalParams, true), countTable('role', model.byRole, model.totalParams, false)),
+    h(
+      'div',
+      { class: 'me-count-tables' },
+      countTable('dtype', model.byDtype, model.totalParams, true),
+      countTable('role', model.byRole, model.totalParams, false),
+    ),
   );
   const notes = model.notes.length ? h('ul', { class: 'me-notes' }, ...model.notes.map((n) => h('li', {}, n))) : null;
   return h('div', { class: 'me-overview' }, header, notes, h('div', { class: 'me-top' }, config, counts));

@@ -31,7 +31,10 @@ export class StatsPane {
   idle(): void {
     this.tensor = undefined;
     this.stats = undefined;
-    this.element.replaceChildren(h('h2', {}, 'Statistics'), h('p', { class: 'll-muted' }, 'Click a tensor to compute its statistics and histogram. Values are streamed from disk, so any size works.'));
+    this.element.replaceChildren(
+      h('h2', {}, 'Statistics'),
+      h('p', { class: 'll-muted' }, 'Click a tensor to compute its statistics and histogram. Values are streamed from disk, so any size works.'),
+    );
   }
 
   private heading(t: TensorRow): HTMLElement {
@@ -39,7 +42,11 @@ export class StatsPane {
       'div',
       { class: 'me-stats-head' },
       h('h2', { class: 'll-mono', title: t.name }, t.name),
-      h('div', { class: 'll-muted' }, `[${t.shape.join(', ')}] · ${t.dtype} · ${formatCount(t.params)} values · ${formatBytes(t.bytes)}${t.role ? ` · ${t.role}` : ''}`),
+      h(
+        'div',
+        { class: 'll-muted' },
+        `[${t.shape.join(', ')}] · ${t.dtype} · ${formatCount(t.params)} values · ${formatBytes(t.bytes)}${t.role ? ` · ${t.role}` : ''}`,
+      ),
     );
   }
 
@@ -49,7 +56,14 @@ export class StatsPane {
     const progress = h('progress', { class: 'll-progress', max: 1, value: 0 });
     this.element.replaceChildren(
       this.heading(t),
-      h('div', { class: 'me-computing' }, h('span', { class: 'll-spinner', role: 'progressbar', 'aria-label': 'computing' }), progress, h('span', { class: 'll-muted me-progress-text' }, 'Reading…'), h('vscode-button', { appearance: 'secondary', onclick: () => this.actions.cancel() }, 'Cancel')),
+      h(
+        'div',
+        { class: 'me-computing' },
+        h('span', { class: 'll-spinner', role: 'progressbar', 'aria-label': 'computing' }),
+        progress,
+        h('span', { class: 'll-muted me-progress-text' }, 'Reading…'),
+        h('vscode-button', { appearance: 'secondary', onclick: () => this.actions.cancel() }, 'Cancel'),
+      ),
     );
   }
 
@@ -91,13 +105,25 @@ export class StatsPane {
       { class: 'me-export' },
       h('span', { class: 'll-muted' }, 'Export'),
       ...(['png', 'svg'] as const).map((f) => h('vscode-button', { appearance: 'secondary', onclick: () => void this.exportPlot(f) }, f.toUpperCase())),
-      ...(['csv', 'json'] as const).map((f) => h('vscode-button', { appearance: 'secondary', onclick: () => this.actions.exportStats(f, t.name) }, f.toUpperCase())),
+      ...(['csv', 'json'] as const).map((f) =>
+        h('vscode-button', { appearance: 'secondary', onclick: () => this.actions.exportStats(f, t.name) }, f.toUpperCase()),
+      ),
     );
     replaceChildren(
       this.element,
       this.heading(t),
-      nonFinite > 0 ? h('div', { class: 'll-message ll-error' }, `${formatCount(nonFinite)} non-finite values (NaN/Inf): they are left out of min/max/mean/std and the histogram.`) : null,
-      h('table', { class: 'll-table me-stat-table' }, h('tbody', {}, ...rows.map(([k, v, cls]) => h('tr', {}, h('th', {}, k), h('td', { class: `ll-num ll-mono ${cls ?? ''}` }, v))))),
+      nonFinite > 0
+        ? h(
+            'div',
+            { class: 'll-message ll-error' },
+            `${formatCount(nonFinite)} non-finite values (NaN/Inf): they are left out of min/max/mean/std and the histogram.`,
+          )
+        : null,
+      h(
+        'table',
+        { class: 'll-table me-stat-table' },
+        h('tbody', {}, ...rows.map(([k, v, cls]) => h('tr', {}, h('th', {}, k), h('td', { class: `ll-num ll-mono ${cls ?? ''}` }, v)))),
+      ),
       this.plotHost,
       exportButtons,
       stats.seconds !== undefined ? h('p', { class: 'll-muted' }, `Computed in ${stats.seconds.toFixed(2)} s.`) : null,

@@ -29,7 +29,11 @@ export function renderTensorTree(groups: TensorGroup[], state: TreeState, onSele
   let words: string[] = [];
   const rowsByName = new Map<string, HTMLElement>();
 
-  const filterBox = h('vscode-text-field', { class: 'me-filter', placeholder: 'Filter tensors (e.g. "layers.3 q_proj", "bf16", "down")', value: state.filter }) as HTMLElement & { value: string };
+  const filterBox = h('vscode-text-field', {
+    class: 'me-filter',
+    placeholder: 'Filter tensors (e.g. "layers.3 q_proj", "bf16", "down")',
+    value: state.filter,
+  }) as HTMLElement & { value: string };
   const count = h('span', { class: 'll-muted me-filter-count' });
   const list = h('div', { class: 'me-groups', role: 'tree' });
 
@@ -72,7 +76,11 @@ export function renderTensorTree(groups: TensorGroup[], state: TreeState, onSele
       'summary',
       {},
       h('span', { class: 'me-group-title' }, g.title),
-      h('span', { class: 'll-muted' }, ` · ${filtering ? `${visible.length} of ${g.tensors.length}` : g.tensors.length} tensors · ${formatCount(g.params)} params · ${formatBytes(g.bytes)}`),
+      h(
+        'span',
+        { class: 'll-muted' },
+        ` · ${filtering ? `${visible.length} of ${g.tensors.length}` : g.tensors.length} tensors · ${formatCount(g.params)} params · ${formatBytes(g.bytes)}`,
+      ),
     );
     details.append(summary);
     const fill = () => {

@@ -19,7 +19,15 @@ let ratio = 0.9;
 const evaluations: PruneJobResult[] = [];
 
 function numberInput(value: number, testid: string, label: string, min: number, max: number): HTMLInputElement {
-  const el = h('input', { type: 'number', step: '1', min: String(min), max: String(max), 'data-testid': testid, 'aria-label': label, class: 'll-field ll-persistence-number' });
+  const el = h('input', {
+    type: 'number',
+    step: '1',
+    min: String(min),
+    max: String(max),
+    'data-testid': testid,
+    'aria-label': label,
+    class: 'll-field ll-persistence-number',
+  });
   el.value = String(value);
   return el;
 }
@@ -35,24 +43,57 @@ function renderOptions(container: HTMLElement, o: PersistencePanelOptions, rerun
     return [d, box] as const;
   });
   const run = h('button', { type: 'button', class: 'll-button ll-persistence-button', 'data-testid': 'persistence-run' }, 'Run with these options');
-  run.addEventListener('click', () => rerun({
-    ...o, k: Number(k.value), maxDim: Number(maxDim.value), perDomain: Number(perDomain.value), maxTokens: Number(maxTokens.value),
-    domains: boxes.filter(([, b]) => b.checked).map(([d]) => d),
-  }));
-  replaceChildren(container,
-    h('div', { class: 'll-row ll-persistence-row' },
-      h('label', {}, 'k ', k), h('label', {}, 'clique dim ', maxDim), h('label', {}, 'tokens per prompt ', maxTokens)),
-    h('div', { class: 'll-row ll-persistence-row' },
-      'Built-in prompts: ', ...boxes.map(([d, b]) => h('label', {}, b, ` ${d}`)), h('label', {}, ' per domain ', perDomain),
-      o.useFile ? h('span', { class: 'll-persistence-note' }, 'plus the chosen prompt file') : null, run));
+  run.addEventListener('click', () =>
+    rerun({
+      ...o,
+      k: Number(k.value),
+      maxDim: Number(maxDim.value),
+      perDomain: Number(perDomain.value),
+      maxTokens: Number(maxTokens.value),
+      domains: boxes.filter(([, b]) => b.checked).map(([d]) => d),
+    }),
+  );
+  replaceChildren(
+    container,
+    h(
+      'div',
+      { class: 'll-row ll-persistence-row' },
+      h('label', {}, 'k ', k),
+      h('label', {}, 'clique dim ', maxDim),
+      h('label', {}, 'tokens per prompt ', maxTokens),
+    ),
+    h(
+      'div',
+      { class: 'll-row ll-persistence-row' },
+      'Built-in prompts: ',
+      ...boxes.map(([d, b]) => h('label', {}, b, ` ${d}`)),
+      h('label', {}, ' per domain ', perDomain),
+      o.useFile ? h('span', { class: 'll-persistence-note' }, 'plus the chosen prompt file') : null,
+      run,
+    ),
+  );
 }
 
 function evaluationTable(): HTMLTableElement {
-  const head = h('tr', {}, ...['removed layers', 'layers left', 'held-out text', 'tokens', 'perplexity original', 'perplexity pruned', 'ratio', 'copy'].map((c) => h('th', {}, c)));
-  const rows = evaluations.map((e) => h('tr', {},
-    h('td', {}, e.prune.removedLayers.join(', ')), h('td', {}, e.prune.keptLayers), h('td', {}, e.heldOutSource), h('td', {}, e.original.tokens),
-    h('td', {}, e.original.perplexity.toFixed(3)), h('td', {}, e.pruned.perplexity.toFixed(3)), h('td', {}, (e.pruned.perplexity / e.original.perplexity).toFixed(3)),
-    h('td', { class: 'll-persistence-path' }, e.prune.outDir)));
+  const head = h(
+    'tr',
+    {},
+    ...['removed layers', 'layers left', 'held-out text', 'tokens', 'perplexity original', 'perplexity pruned', 'ratio', 'copy'].map((c) => h('th', {}, c)),
+  );
+  const rows = evaluations.map((e) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, e.prune.removedLayers.join(', ')),
+      h('td', {}, e.prune.keptLayers),
+      h('td', {}, e.heldOutSource),
+      h('td', {}, e.original.tokens),
+      h('td', {}, e.original.perplexity.toFixed(3)),
+      h('td', {}, e.pruned.perplexity.toFixed(3)),
+      h('td', {}, (e.pruned.perplexity / e.original.perplexity).toFixed(3)),
+      h('td', { class: 'll-persistence-path' }, e.prune.outDir),
+    ),
+  );
   return h('table', { class: 'll-persistence-table', 'data-testid': 'persistence-prune-table' }, h('thead', {}, head), h('tbody', {}, ...rows));
 }
 
@@ -63,20 +104,37 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
   const dimSelect = h('select', { 'data-testid': 'persistence-dim-select', 'aria-label': 'Homology dimension' });
   for (const p of r.homologyDims) dimSelect.append(h('option', { value: String(p) }, `H${p}`));
   dimSelect.value = String(dim);
-  dimSelect.addEventListener('change', () => { dim = Number(dimSelect.value); draw(container, r, theme); });
+  dimSelect.addEventListener('change', () => {
+    dim = Number(dimSelect.value);
+    draw(container, r, theme);
+  });
   const slider = h('input', { type: 'range', min: '0.5', max: '1', step: '0.01', 'data-testid': 'persistence-ratio', 'aria-label': 'Pruning ratio p' });
   slider.value = String(ratio);
-  slider.addEventListener('change', () => { ratio = Number(slider.value); draw(container, r, theme); });
-  const pruneButton = h('button', { type: 'button', class: 'll-button ll-persistence-button', 'data-testid': 'persistence-prune', disabled: suggestion.layers.length === 0 },
-    suggestion.layers.length ? `Prune and evaluate: remove layers ${suggestion.layers.join(', ')}` : 'No layer suggested at this p');
+  slider.addEventListener('change', () => {
+    ratio = Number(slider.value);
+    draw(container, r, theme);
+  });
+  const pruneButton = h(
+    'button',
+    { type: 'button', class: 'll-button ll-persistence-button', 'data-testid': 'persistence-prune', disabled: suggestion.layers.length === 0 },
+    suggestion.layers.length ? `Prune and evaluate: remove layers ${suggestion.layers.join(', ')}` : 'No layer suggested at this p',
+  );
   const status = h('span', { class: 'll-persistence-note', 'data-testid': 'persistence-prune-status' });
   pruneButton.addEventListener('click', () => {
     status.textContent = 'Choose a folder and a text in the dialogs…';
-    panel.request('pruneAndEvaluate', { layers: suggestion.layers }).then((res) => {
-      if (res === null) { status.textContent = 'Cancelled.'; return; }
-      evaluations.push(res as PruneJobResult);
-      draw(container, r, theme);
-    }, (err: unknown) => { status.textContent = `Failed: ${err instanceof Error ? err.message : String(err)}`; });
+    panel.request('pruneAndEvaluate', { layers: suggestion.layers }).then(
+      (res) => {
+        if (res === null) {
+          status.textContent = 'Cancelled.';
+          return;
+        }
+        evaluations.push(res as PruneJobResult);
+        draw(container, r, theme);
+      },
+      (err: unknown) => {
+        status.textContent = `Failed: ${err instanceof Error ? err.message : String(err)}`;
+      },
+    );
   });
   const fixed = r.suggestions.map((s) => `p = ${s.p}: ${s.layers.length ? `layers ${s.layers.join(', ')}` : 'none'}`).join(' · ');
   const heat = h('div', { class: 'll-persistence-plot', 'data-testid': 'persistence-heatmap' });
@@ -84,24 +142,41 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
   const avg = h('div', { class: 'll-persistence-plot', 'data-testid': 'persistence-average' });
   const base = h('div', { class: 'll-persistence-plot', 'data-testid': 'persistence-baselines' });
   const code = h('div', { class: 'll-persistence-plot', 'data-testid': 'persistence-barcode' });
-  replaceChildren(container,
-    h('p', { class: 'll-persistence-note', 'data-testid': 'persistence-summary' },
-      `${r.prompts} prompts · k = ${r.k} · clique dim ${r.maxDim} · ${r.bars.length} bars · ${r.instances} simplex instances · `
-      + `forward ${r.forwardSeconds.toFixed(1)} s, k-NN ${(r.timings.knnMs / 1000).toFixed(2)} s, complexes ${(r.timings.complexMs / 1000).toFixed(2)} s, `
-      + `zigzag ${((r.timings.zigzagBuildMs + r.timings.reductionMs) / 1000).toFixed(2)} s${cachedNote(r)}`),
+  replaceChildren(
+    container,
+    h(
+      'p',
+      { class: 'll-persistence-note', 'data-testid': 'persistence-summary' },
+      `${r.prompts} prompts · k = ${r.k} · clique dim ${r.maxDim} · ${r.bars.length} bars · ${r.instances} simplex instances · ` +
+        `forward ${r.forwardSeconds.toFixed(1)} s, k-NN ${(r.timings.knnMs / 1000).toFixed(2)} s, complexes ${(r.timings.complexMs / 1000).toFixed(2)} s, ` +
+        `zigzag ${((r.timings.zigzagBuildMs + r.timings.reductionMs) / 1000).toFixed(2)} s${cachedNote(r)}`,
+    ),
     h('p', { class: 'll-persistence-note', 'data-testid': 'persistence-suggestions' }, `Suggested for removal (S̄${sdim} ≥ p · max): ${fixed}`),
     h('div', { class: 'll-row ll-persistence-row' }, h('label', {}, 'Homology dimension ', dimSelect)),
-    h('div', { class: 'll-persistence-grid' },
+    h(
+      'div',
+      { class: 'll-persistence-grid' },
       h('div', {}, h('h2', {}, `Persistence similarity S${dim}(i, j) / β${dim}(i)`), heat),
-      h('div', {}, h('h2', {}, 'Betti numbers per layer'), betti)),
-    h('div', { class: 'll-persistence-grid' },
-      h('div', {}, h('h2', {}, `Average similarity S̄${sdim} and pruning threshold`),
-        h('div', { class: 'll-row ll-persistence-row' }, h('label', {}, 'p ', slider, ` ${ratio.toFixed(2)} → threshold ${formatValue(suggestion.threshold)}`)), avg),
-      h('div', {}, h('h2', {}, 'Baselines from the same hidden states'), base)),
-    h('h2', {}, `Barcode (H${dim}) over zigzag positions`), code,
+      h('div', {}, h('h2', {}, 'Betti numbers per layer'), betti),
+    ),
+    h(
+      'div',
+      { class: 'll-persistence-grid' },
+      h(
+        'div',
+        {},
+        h('h2', {}, `Average similarity S̄${sdim} and pruning threshold`),
+        h('div', { class: 'll-row ll-persistence-row' }, h('label', {}, 'p ', slider, ` ${ratio.toFixed(2)} → threshold ${formatValue(suggestion.threshold)}`)),
+        avg,
+      ),
+      h('div', {}, h('h2', {}, 'Baselines from the same hidden states'), base),
+    ),
+    h('h2', {}, `Barcode (H${dim}) over zigzag positions`),
+    code,
     h('h2', {}, 'Prune and evaluate'),
     h('div', { class: 'll-row ll-persistence-row' }, pruneButton, status),
-    evaluationTable());
+    evaluationTable(),
+  );
   renderPlot(heat, heatmapPlot(r, dim, theme), theme);
   renderPlot(betti, bettiPlot(r, theme), theme);
   renderPlot(avg, averagePlot(r, sdim, suggestion.threshold, suggestion.layers, theme), theme);

@@ -17,7 +17,14 @@ export function heatmapPlot(r: PersistenceResult, dim: number, theme: Theme): Pl
   const h = r.heatmap[dim];
   const cells = h.flatMap((row, i) => row.map((value, j) => ({ x: cloudLabel(r, j), y: cloudLabel(r, i), value })));
   const size = Math.min(560, Math.max(260, 34 * h.length + 90));
-  const opts = heatmapOptions(cells, theme, { xLabel: 'layer j', yLabel: 'layer i', domain: [0, 1], width: size + 60, height: size, legendLabel: `S${dim}(i, j) / β${dim}(i)` });
+  const opts = heatmapOptions(cells, theme, {
+    xLabel: 'layer j',
+    yLabel: 'layer i',
+    domain: [0, 1],
+    width: size + 60,
+    height: size,
+    legendLabel: `S${dim}(i, j) / β${dim}(i)`,
+  });
   const order = h.map((_, l) => cloudLabel(r, l));
   return { ...opts, x: { ...(opts.x as object), domain: order }, y: { ...(opts.y as object), domain: order } };
 }
@@ -25,7 +32,9 @@ export function heatmapPlot(r: PersistenceResult, dim: number, theme: Theme): Pl
 export function bettiPlot(r: PersistenceResult, theme: Theme): Plot.PlotOptions {
   const rows = r.homologyDims.flatMap((p) => r.betti[p].map((b, l) => ({ layer: l, b, dim: `β${p}` })));
   return {
-    width: 560, height: 240, marginLeft: 56,
+    width: 560,
+    height: 240,
+    marginLeft: 56,
     x: { label: 'layer (last = final norm)', tickFormat: 'd', ticks: r.betti[0].length },
     y: { label: 'Betti number', grid: true, type: 'symlog' },
     color: { legend: true, range: theme.categorical },
@@ -34,9 +43,15 @@ export function bettiPlot(r: PersistenceResult, theme: Theme): Plot.PlotOptions 
 }
 
 export function averagePlot(r: PersistenceResult, dim: number, threshold: number, suggested: number[], theme: Theme): Plot.PlotOptions {
-  const rows = r.averageSimilarity[dim].map((s, l) => ({ layer: l, s, suggested: suggested.includes(l) ? 'suggested for removal' : l === r.decoderLayers ? 'final norm' : 'kept' }));
+  const rows = r.averageSimilarity[dim].map((s, l) => ({
+    layer: l,
+    s,
+    suggested: suggested.includes(l) ? 'suggested for removal' : l === r.decoderLayers ? 'final norm' : 'kept',
+  }));
   return {
-    width: 560, height: 260, marginLeft: 56,
+    width: 560,
+    height: 260,
+    marginLeft: 56,
     x: { label: 'layer (last = final norm)', tickFormat: 'd', ticks: rows.length },
     y: { label: `average similarity S̄${dim}`, grid: true, domain: [0, Math.max(0.05, ...rows.map((d) => d.s)) * 1.08] },
     color: { legend: true, domain: ['kept', 'suggested for removal', 'final norm'], range: [theme.muted, theme.accent, theme.categorical[2] ?? theme.muted] },
@@ -54,7 +69,9 @@ export function baselinePlot(r: PersistenceResult, theme: Theme): Plot.PlotOptio
     ...r.angular.flatMap((a) => a.values.map((v, l) => ({ layer: l, v, series: `angular distance, n = ${a.n}` }))),
   ];
   return {
-    width: 560, height: 260, marginLeft: 56,
+    width: 560,
+    height: 260,
+    marginLeft: 56,
     x: { label: 'layer ℓ', tickFormat: 'd' },
     y: { label: 'lower = more redundant', grid: true },
     color: { legend: true, range: theme.categorical },
@@ -64,16 +81,35 @@ export function baselinePlot(r: PersistenceResult, theme: Theme): Plot.PlotOptio
 
 export function barcodePlot(r: PersistenceResult, dim: number, theme: Theme): Plot.PlotOptions {
   const positions = 2 * r.decoderLayers + 1;
-  const bars = r.positionBars.filter((b) => b.dim === dim).sort((a, b) => a.birth - b.birth || b.death - a.death).map((b, i) => ({ ...b, i }));
+  const bars = r.positionBars
+    .filter((b) => b.dim === dim)
+    .sort((a, b) => a.birth - b.birth || b.death - a.death)
+    .map((b, i) => ({ ...b, i }));
   return {
-    width: 560, height: Math.min(600, Math.max(120, 3 * bars.length + 60)), marginLeft: 56,
+    width: 560,
+    height: Math.min(600, Math.max(120, 3 * bars.length + 60)),
+    marginLeft: 56,
     x: {
-      label: 'zigzag position (even: layer ℓ = position/2; odd: intersection of two layers)', domain: [0, positions], ticks: Math.min(positions + 1, 24), tickFormat: 'd',
+      label: 'zigzag position (even: layer ℓ = position/2; odd: intersection of two layers)',
+      domain: [0, positions],
+      ticks: Math.min(positions + 1, 24),
+      tickFormat: 'd',
     },
     y: { axis: null, domain: [-1, Math.max(1, bars.length)] },
     marks: [
-      Plot.ruleX(Array.from({ length: r.decoderLayers + 1 }, (_, l) => 2 * l), { stroke: theme.muted, strokeOpacity: 0.3 }),
-      Plot.ruleY(bars, { y: 'i', x1: 'birth', x2: 'death', stroke: theme.accent, strokeWidth: 2, tip: true, title: (b: { birth: number; death: number }) => `H${dim} bar [${b.birth}, ${b.death})` }),
+      Plot.ruleX(
+        Array.from({ length: r.decoderLayers + 1 }, (_, l) => 2 * l),
+        { stroke: theme.muted, strokeOpacity: 0.3 },
+      ),
+      Plot.ruleY(bars, {
+        y: 'i',
+        x1: 'birth',
+        x2: 'death',
+        stroke: theme.accent,
+        strokeWidth: 2,
+        tip: true,
+        title: (b: { birth: number; death: number }) => `H${dim} bar [${b.birth}, ${b.death})`,
+      }),
     ],
   };
 }

@@ -23,7 +23,9 @@ export function sidePlotData(side: DocsSide): { bars: { x0: number; x1: number; 
   }
   const width = (hi - lo) / counts.length;
   const bars = counts.map((count, i) => ({ x0: lo + i * width, x1: lo + (i + 1) * width, count }));
-  const from = lo - 2 * width, to = hi + 2 * width, points = 160;
+  const from = lo - 2 * width,
+    to = hi + 2 * width,
+    points = 160;
   const curve = Array.from({ length: points }, (_, i) => {
     const x = from + ((to - from) * i) / (points - 1);
     return { x, y: n * width * gumbelDensity(x, side) };
@@ -33,20 +35,24 @@ export function sidePlotData(side: DocsSide): { bars: { x0: number; x1: number; 
 
 function sidePlot(container: HTMLElement, side: DocsSide, title: string, theme: Theme): void {
   const { bars, curve } = sidePlotData(side);
-  renderPlot(container, {
-    width: 420,
-    height: 220,
-    marginLeft: 48,
-    title,
-    x: { label: 'max |cos|', tickFormat: '~g' },
-    y: { label: 'columns', grid: true },
-    marks: [
-      Plot.rectY(bars, { x1: 'x0', x2: 'x1', y: 'count', fill: theme.accent, fillOpacity: 0.6, tip: true }),
-      Plot.line(curve, { x: 'x', y: 'y', stroke: theme.categorical[1], strokeWidth: 2 }),
-      Plot.ruleX([side.loc], { stroke: theme.foreground, strokeDasharray: '4 3' }),
-      Plot.ruleY([0], { stroke: theme.muted }),
-    ],
-  }, theme);
+  renderPlot(
+    container,
+    {
+      width: 420,
+      height: 220,
+      marginLeft: 48,
+      title,
+      x: { label: 'max |cos|', tickFormat: '~g' },
+      y: { label: 'columns', grid: true },
+      marks: [
+        Plot.rectY(bars, { x1: 'x0', x2: 'x1', y: 'count', fill: theme.accent, fillOpacity: 0.6, tip: true }),
+        Plot.line(curve, { x: 'x', y: 'y', stroke: theme.categorical[1], strokeWidth: 2 }),
+        Plot.ruleX([side.loc], { stroke: theme.foreground, strokeDasharray: '4 3' }),
+        Plot.ruleY([0], { stroke: theme.muted }),
+      ],
+    },
+    theme,
+  );
 }
 
 export function drawPairDetail(container: HTMLElement, view: SimilarityView, pair: PairResult | undefined, theme: Theme): void {
@@ -54,7 +60,8 @@ export function drawPairDetail(container: HTMLElement, view: SimilarityView, pai
     replaceChildren(container, h('p', { class: 'll-muted' }, 'Click a cell of the heatmap to see the distributions behind its DOCS value.'));
     return;
   }
-  const A = layerLabel(pair.layerA), B = layerLabel(pair.layerB);
+  const A = layerLabel(pair.layerA),
+    B = layerLabel(pair.layerB);
   const values = view.plan.indices.map((i) => `${INDEX_LABELS[i]} ${pair.comparable ? formatValue(pair.values[i] ?? null) : '–'}`).join(' · ');
   const heading = h('p', { 'data-testid': 'similarity-detail-summary' }, `${A} × ${B}: ${values}`);
   if (!pair.comparable) {
@@ -62,7 +69,15 @@ export function drawPairDetail(container: HTMLElement, view: SimilarityView, pai
     return;
   }
   if (pair.nonFinite?.length) {
-    replaceChildren(container, heading, h('p', { class: 'll-muted', 'data-testid': 'similarity-detail-nonfinite' }, `Not computable: ${pair.nonFinite.map((f) => f.summary).join('; ')}. A NaN or Inf weight makes every cosine with it NaN, so this pair is left out.`));
+    replaceChildren(
+      container,
+      heading,
+      h(
+        'p',
+        { class: 'll-muted', 'data-testid': 'similarity-detail-nonfinite' },
+        `Not computable: ${pair.nonFinite.map((f) => f.summary).join('; ')}. A NaN or Inf weight makes every cosine with it NaN, so this pair is left out.`,
+      ),
+    );
     return;
   }
   if (!pair.docs) {
@@ -74,7 +89,11 @@ export function drawPairDetail(container: HTMLElement, view: SimilarityView, pai
   replaceChildren(
     container,
     heading,
-    h('p', { class: 'll-muted' }, 'Bars: for each compared vector of one layer, its largest |cosine| with any vector of the other. Curve: the maximum-likelihood Gumbel fit; dashed line: its location u. DOCS = (u₁ + u₂)/2.'),
+    h(
+      'p',
+      { class: 'll-muted' },
+      'Bars: for each compared vector of one layer, its largest |cosine| with any vector of the other. Curve: the maximum-likelihood Gumbel fit; dashed line: its location u. DOCS = (u₁ + u₂)/2.',
+    ),
     h('div', { class: 'll-sim-sides' }, rows, cols),
   );
   const d = pair.docs;

@@ -63,31 +63,46 @@ export function drawHeatmap(container: HTMLElement, view: SimilarityView, theme:
   const channels = tipChannels(view);
   const tipFormat = { x: false, y: false, fill: false, ...Object.fromEntries(Object.keys(channels).map((k) => [k, true])) };
   const showText = labels.length <= 12;
-  const selected = opts.selected ? cells.filter((c) => (c.a === opts.selected!.a && c.b === opts.selected!.b)) : [];
-  const el = renderPlot(container, {
-    width: side + 72,
-    height: side,
-    marginLeft: 56,
-    marginBottom: 40,
-    padding: 0,
-    x: { domain: labels, label: 'layer', tickRotate: labels.length > 16 ? -90 : 0 },
-    y: { domain: labels, label: 'layer' },
-    color: {
-      type: isSigned(opts.index) ? 'diverging' : 'linear',
-      scheme: (isSigned(opts.index) ? theme.divergingScheme : theme.sequentialScheme) as Plot.ColorScheme,
-      domain: colourDomain(cells, opts.index),
-      clamp: true,
-      legend: true,
-      label: INDEX_LABELS[opts.index],
+  const selected = opts.selected ? cells.filter((c) => c.a === opts.selected!.a && c.b === opts.selected!.b) : [];
+  const el = renderPlot(
+    container,
+    {
+      width: side + 72,
+      height: side,
+      marginLeft: 56,
+      marginBottom: 40,
+      padding: 0,
+      x: { domain: labels, label: 'layer', tickRotate: labels.length > 16 ? -90 : 0 },
+      y: { domain: labels, label: 'layer' },
+      color: {
+        type: isSigned(opts.index) ? 'diverging' : 'linear',
+        scheme: (isSigned(opts.index) ? theme.divergingScheme : theme.sequentialScheme) as Plot.ColorScheme,
+        domain: colourDomain(cells, opts.index),
+        clamp: true,
+        legend: true,
+        label: INDEX_LABELS[opts.index],
+      },
+      marks: [
+        Plot.cell(filled, { x: 'x', y: 'y', fill: 'value', className: 'll-heat-filled', channels, tip: { format: tipFormat } }),
+        Plot.cell(empty, { x: 'x', y: 'y', fill: theme.grid, className: 'll-heat-empty', channels, tip: { format: tipFormat } }),
+        Plot.cell(nonFinite, { x: 'x', y: 'y', fill: HATCH_FILL, stroke: theme.muted, className: 'll-heat-nonfinite', channels, tip: { format: tipFormat } }),
+        showText
+          ? Plot.text(filled, {
+              x: 'x',
+              y: 'y',
+              text: (c: HeatCell) => (c.value === null ? '' : c.state === 'diagonal' ? '1' : c.value.toFixed(2)),
+              fill: theme.foreground,
+              stroke: theme.background,
+              strokeWidth: 3,
+              fontSize: 10,
+              pointerEvents: 'none',
+            } as Plot.TextOptions)
+          : null,
+        Plot.cell(selected, { x: 'x', y: 'y', fill: 'none', stroke: theme.foreground, strokeWidth: 2.5, inset: 1 }),
+      ],
     },
-    marks: [
-      Plot.cell(filled, { x: 'x', y: 'y', fill: 'value', className: 'll-heat-filled', channels, tip: { format: tipFormat } }),
-      Plot.cell(empty, { x: 'x', y: 'y', fill: theme.grid, className: 'll-heat-empty', channels, tip: { format: tipFormat } }),
-      Plot.cell(nonFinite, { x: 'x', y: 'y', fill: HATCH_FILL, stroke: theme.muted, className: 'll-heat-nonfinite', channels, tip: { format: tipFormat } }),
-      showText ? Plot.text(filled, { x: 'x', y: 'y', text: (c: HeatCell) => (c.value === null ? '' : c.state === 'diagonal' ? '1' : c.value.toFixed(2)), fill: theme.foreground, stroke: theme.background, strokeWidth: 3, fontSize: 10, pointerEvents: 'none' } as Plot.TextOptions) : null,
-      Plot.cell(selected, { x: 'x', y: 'y', fill: 'none', stroke: theme.foreground, strokeWidth: 2.5, inset: 1 }),
-    ],
-  }, theme) as (SVGSVGElement | HTMLElement) & { scale?: (name: string) => { apply(v: string): number; bandwidth?: number } | undefined };
+    theme,
+  ) as (SVGSVGElement | HTMLElement) & { scale?: (name: string) => { apply(v: string): number; bandwidth?: number } | undefined };
   tagCells(el, 'll-heat-filled', filled, 'heat-cell');
   tagCells(el, 'll-heat-empty', empty, 'heat-cell-empty');
   tagCells(el, 'll-heat-nonfinite', nonFinite, 'heat-cell-flagged');
@@ -111,14 +126,19 @@ function cellUnderPointer(root: HTMLElement | SVGSVGElement, labels: string[], e
   const tagged = (e.target as Element | null)?.closest?.('[data-a]');
   if (tagged) return { a: Number(tagged.getAttribute('data-a')), b: Number(tagged.getAttribute('data-b')) };
   const svg = root.querySelector('g.ll-heat-filled, g.ll-heat-empty')?.closest('svg');
-  const x = (root as unknown as ScaledPlot).scale?.('x'), y = (root as unknown as ScaledPlot).scale?.('y');
+  const x = (root as unknown as ScaledPlot).scale?.('x'),
+    y = (root as unknown as ScaledPlot).scale?.('y');
   if (!svg || !x?.bandwidth || !y?.bandwidth) return undefined;
-  const box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;
-  const sx = view && view.width ? view.width / box.width : 1, sy = view && view.height ? view.height / box.height : 1;
-  const px = (e.clientX - box.left) * sx, py = (e.clientY - box.top) * sy;
+  const box = svg.getBoundingClientRect(),
+    view = svg.viewBox.baseVal;
+  const sx = view && view.width ? view.width / box.width : 1,
+    sy = view && view.height ? view.height / box.height : 1;
+  const px = (e.clientX - box.left) * sx,
+    py = (e.clientY - box.top) * sy;
   const band = (scale: { apply(v: string): number; bandwidth?: number }, p: number) =>
     labels.findIndex((l) => p >= scale.apply(l) && p < scale.apply(l) + (scale.bandwidth as number));
-  const a = band(y, py), b = band(x, px);
+  const a = band(y, py),
+    b = band(x, px);
   return a >= 0 && b >= 0 ? { a, b } : undefined;
 }
 
@@ -144,11 +164,13 @@ function tagCells(root: Element, className: string, data: HeatCell[], testId: st
 function boxClusters(root: HTMLElement | SVGSVGElement, labels: string[], clusters: ClusterResult, theme: Theme): void {
   const plot = root as unknown as { scale?: (name: string) => { apply(v: string): number; bandwidth?: number } | undefined };
   const svg = root.querySelector('g.ll-heat-filled')?.closest('svg') ?? (root instanceof SVGSVGElement ? root : null);
-  const x = plot.scale?.('x'), y = plot.scale?.('y');
+  const x = plot.scale?.('x'),
+    y = plot.scale?.('y');
   if (!svg || !x || !y || !x.bandwidth || !y.bandwidth) return;
   for (const c of clusters.clusters) {
     const rect = document.createElementNS(SVG_NS, 'rect');
-    const x0 = x.apply(labels[c.first]), y0 = y.apply(labels[c.first]);
+    const x0 = x.apply(labels[c.first]),
+      y0 = y.apply(labels[c.first]);
     rect.setAttribute('x', String(x0));
     rect.setAttribute('y', String(y0));
     rect.setAttribute('width', String((c.last - c.first + 1) * x.bandwidth));

@@ -37,7 +37,10 @@ function select(testId: string, label: string, values: readonly string[], select
 }
 
 function parseLayerField(text: string): number[] | undefined {
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) return undefined;
   const out = parts.map(Number);
   if (!out.every((l) => Number.isInteger(l) && l >= 0)) throw new Error(`'${text}' is not a list of layer indices like 0,1,5`);
@@ -61,18 +64,33 @@ function renderOptions(container: HTMLElement, initial: SimilaritySettings, reru
   const pairs = select('similarity-pairs', 'Pairs', ['all', 'adjacent'], options.pairs ?? 'all', (v) => (v === 'all' ? 'all pairs' : 'adjacent only'));
   pairs.addEventListener('change', () => run({ ...options, pairs: pairs.value as 'all' | 'adjacent' }));
   const orientation = select('similarity-orientation', 'Orientation', ORIENTATIONS, options.orientation ?? 'neuron', (v) =>
-    v === 'neuron' ? 'per neuron (default)' : v === 'rows' ? 'rows of [out, in]' : 'columns of [out, in]');
+    v === 'neuron' ? 'per neuron (default)' : v === 'rows' ? 'rows of [out, in]' : 'columns of [out, in]',
+  );
   orientation.addEventListener('change', () => run({ ...options, orientation: orientation.value as SimilaritySettings['orientation'] }));
-  const layers = h('input', { type: 'text', 'data-testid': 'similarity-layers', placeholder: 'all layers, or e.g. 0,1,5', 'aria-label': 'Layers', value: options.layers?.join(',') ?? '' });
+  const layers = h('input', {
+    type: 'text',
+    'data-testid': 'similarity-layers',
+    placeholder: 'all layers, or e.g. 0,1,5',
+    'aria-label': 'Layers',
+    value: options.layers?.join(',') ?? '',
+  });
   const error = h('span', { class: 'll-sim-error', role: 'alert' });
-  const apply = h('vscode-button', { appearance: 'secondary', 'data-testid': 'similarity-apply', onclick: () => {
-    try {
-      error.textContent = '';
-      run({ ...options, layers: parseLayerField(layers.value) });
-    } catch (e) {
-      error.textContent = e instanceof Error ? e.message : String(e);
-    }
-  } }, 'Apply');
+  const apply = h(
+    'vscode-button',
+    {
+      appearance: 'secondary',
+      'data-testid': 'similarity-apply',
+      onclick: () => {
+        try {
+          error.textContent = '';
+          run({ ...options, layers: parseLayerField(layers.value) });
+        } catch (e) {
+          error.textContent = e instanceof Error ? e.message : String(e);
+        }
+      },
+    },
+    'Apply',
+  );
   const threshold = h('input', { type: 'number', step: '0.01', 'data-testid': 'similarity-threshold', placeholder: 'Otsu', 'aria-label': 'Cluster threshold' });
   threshold.addEventListener('change', () => {
     const v = threshold.value.trim() === '' ? undefined : Number(threshold.value);
@@ -81,14 +99,18 @@ function renderOptions(container: HTMLElement, initial: SimilaritySettings, reru
   });
   replaceChildren(
     container,
-    h('div', { class: 'll-sim-controls' },
+    h(
+      'div',
+      { class: 'll-sim-controls' },
       h('label', {}, 'Matrices ', kind),
       h('label', {}, 'Index ', indexSelect),
       h('label', {}, 'Pairs ', pairs),
       h('label', {}, 'Compare ', orientation),
-      h('label', {}, 'Layers ', layers), apply,
+      h('label', {}, 'Layers ', layers),
+      apply,
       h('label', {}, 'Cluster τ ', threshold),
-      error),
+      error,
+    ),
   );
 }
 
@@ -106,7 +128,8 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
 }
 
 function describe(view: SimilarityView): string {
-  const p = view.plan, r = view.result as SimilarityJobResult | undefined;
+  const p = view.plan,
+    r = view.result as SimilarityJobResult | undefined;
   const shapes = [...new Set(p.shapes.map((s) => s.join('×')))].join(', ');
   const parts = [
     `${p.kind}: comparing ${p.compared} of the [out, in] weights (${p.orientation})`,

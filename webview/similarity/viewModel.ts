@@ -34,8 +34,15 @@ export const layerLabel = (layer: number) => `L${layer}`;
 
 export function viewFromResult(r: LayerSimilarityResult): SimilarityView {
   const plan: SimilarityPlan = {
-    kind: r.kind, orientation: r.orientation, compared: r.compared, pairMode: r.pairMode,
-    layers: r.layers, shapes: r.shapes, indices: r.indices, pairs: r.pairs.length, docsChance: r.docsChance,
+    kind: r.kind,
+    orientation: r.orientation,
+    compared: r.compared,
+    pairMode: r.pairMode,
+    layers: r.layers,
+    shapes: r.shapes,
+    indices: r.indices,
+    pairs: r.pairs.length,
+    docsChance: r.docsChance,
   };
   return { plan, pairs: new Map(r.pairs.map((p) => [key(p.a, p.b), p])), result: r };
 }
@@ -124,6 +131,7 @@ export function colourDomain(cells: readonly HeatCell[], index: SimilarityIndex)
     const m = Math.max(MIN_COLOUR_SPAN / 2, ...values.map(Math.abs));
     return [-m, m];
   }
-  const lo = Math.min(...values), hi = Math.max(...values);
+  const lo = Math.min(...values),
+    hi = Math.max(...values);
   return [lo, Math.max(hi, lo + MIN_COLOUR_SPAN)];
 }

@@ -25,7 +25,18 @@ interface Selection {
 const state: { metric: string; selection?: Selection } = { metric: 'meanP' };
 
 let layout:
-  | { root: HTMLElement; metricSelect: HTMLSelectElement; heatmap: HTMLElement; depth: HTMLElement; layerSelect: HTMLSelectElement; kindSelect: HTMLSelectElement; headSelect: HTMLSelectElement; summary: HTMLElement; histogram: HTMLElement; tail: TailView }
+  | {
+      root: HTMLElement;
+      metricSelect: HTMLSelectElement;
+      heatmap: HTMLElement;
+      depth: HTMLElement;
+      layerSelect: HTMLSelectElement;
+      kindSelect: HTMLSelectElement;
+      headSelect: HTMLSelectElement;
+      summary: HTMLElement;
+      histogram: HTMLElement;
+      tail: TailView;
+    }
   | undefined;
 let entries: MatrixSpectra[] = [];
 /** Matrices holding NaN/Inf (known once the result arrives): hatched cells, finite heads still shown. */
@@ -59,7 +70,13 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
     h('h2', {}, 'Randomness vs depth'),
     depth,
     h('h2', {}, 'Matrix detail'),
-    h('div', { class: 'll-row ll-spectra-row' }, h('label', {}, 'Layer ', layerSelect), h('label', {}, 'Kind ', kindSelect), h('label', {}, 'Head ', headSelect)),
+    h(
+      'div',
+      { class: 'll-row ll-spectra-row' },
+      h('label', {}, 'Layer ', layerSelect),
+      h('label', {}, 'Kind ', kindSelect),
+      h('label', {}, 'Head ', headSelect),
+    ),
     summary,
     h('h3', {}, 'Singular values and the Marchenko–Pastur law'),
     histogram,
@@ -95,7 +112,9 @@ function drawOverview(): void {
   if (!layout || !theme) return;
   const metric = metricById(state.metric);
   const cells = heatmapCells(entries, metric, flagged);
-  const plot = renderPlot(layout.heatmap, heatmapPlot(cells, metric, theme, state.selection), theme) as HTMLElement & { value?: { layer: number; kind: string } | null };
+  const plot = renderPlot(layout.heatmap, heatmapPlot(cells, metric, theme, state.selection), theme) as HTMLElement & {
+    value?: { layer: number; kind: string } | null;
+  };
   annotateCells(plot, cells, theme);
   plot.addEventListener('click', () => {
     const v = plot.value;
@@ -118,9 +137,17 @@ function describeSpectrum(s: Spectrum, label: string): string {
   const parts = [`${label}: ${s.rows}×${s.cols}`];
   if (s.note) parts.push(s.note);
   if (s.mp) {
-    parts.push(`σ = ${formatValue(s.mp.sigma)}`, `MP bulk [${formatValue(s.mp.lower)}, ${formatValue(s.mp.upper)}]`, `${s.mp.spikes} spike${s.mp.spikes === 1 ? '' : 's'}`, `KS to MP = ${formatValue(s.mp.ks)}`);
+    parts.push(
+      `σ = ${formatValue(s.mp.sigma)}`,
+      `MP bulk [${formatValue(s.mp.lower)}, ${formatValue(s.mp.upper)}]`,
+      `${s.mp.spikes} spike${s.mp.spikes === 1 ? '' : 's'}`,
+      `KS to MP = ${formatValue(s.mp.ks)}`,
+    );
   }
-  if (s.vectors) parts.push(`mean KS p of ${s.vectors.count} ${s.vectors.side} vectors = ${formatValue(s.vectors.meanP)} (${formatValue(100 * s.vectors.fractionBelow05)}% below 0.05)`);
+  if (s.vectors)
+    parts.push(
+      `mean KS p of ${s.vectors.count} ${s.vectors.side} vectors = ${formatValue(s.vectors.meanP)} (${formatValue(100 * s.vectors.fractionBelow05)}% below 0.05)`,
+    );
   const m = s.metrics;
   parts.push(`stable rank ${formatValue(m.stableRank)}`, `log10 λmax ${formatValue(m.logSpectralNorm)}`, `rand_distance ${formatValue(m.randDistance)}`);
   return parts.join(' · ');
@@ -132,9 +159,17 @@ function drawDetail(): void {
   const sel = state.selection;
   if (!sel) return;
   const layers = [...new Set(entries.map((e) => e.layer))].sort((a, b) => a - b);
-  fillSelect(layout.layerSelect, layers.map((l) => [String(l), String(l)]), String(sel.layer));
+  fillSelect(
+    layout.layerSelect,
+    layers.map((l) => [String(l), String(l)]),
+    String(sel.layer),
+  );
   const kinds = [...entries, ...flagged].filter((e) => e.layer === Number(layout!.layerSelect.value)).map((e) => e.kind);
-  fillSelect(layout.kindSelect, kinds.map((k) => [k, k]), sel.kind);
+  fillSelect(
+    layout.kindSelect,
+    kinds.map((k) => [k, k]),
+    sel.kind,
+  );
   sel.layer = Number(layout.layerSelect.value);
   sel.kind = layout.kindSelect.value;
   const entry = selectedEntry();
@@ -157,7 +192,11 @@ function drawDetail(): void {
   const hist = histogramPlot(spectrum, theme);
   if (typeof hist === 'string') layout.histogram.textContent = hist;
   else renderPlot(layout.histogram, hist, theme);
-  layout.tail.show((spectrum.singularValues ?? []).map((v) => v * v), spectrum.metrics.alpha, theme);
+  layout.tail.show(
+    (spectrum.singularValues ?? []).map((v) => v * v),
+    spectrum.metrics.alpha,
+    theme,
+  );
 }
 
 function draw(container: HTMLElement, list: MatrixSpectra[], t: Theme, nonFinite: FlaggedSpectra[] = []): void {
@@ -172,12 +211,18 @@ function draw(container: HTMLElement, list: MatrixSpectra[], t: Theme, nonFinite
 startAnalysisPanel<SpectraOptions, MatrixSpectra, SpectraResult>({
   renderOptions(container, options, rerun) {
     const side = h('select', { 'data-testid': 'spectra-side', 'aria-label': 'Singular vectors tested' });
-    side.append(option('right', 'right singular vectors (input side)', options.vectorSide !== 'left'), option('left', 'left singular vectors (output side)', options.vectorSide === 'left'));
+    side.append(
+      option('right', 'right singular vectors (input side)', options.vectorSide !== 'left'),
+      option('left', 'left singular vectors (output side)', options.vectorSide === 'left'),
+    );
     const heads = h('input', { type: 'checkbox', 'data-testid': 'spectra-heads' });
     heads.checked = options.heads !== false;
     const run = h('button', { type: 'button', class: 'll-button ll-spectra-button', 'data-testid': 'spectra-run' }, 'Run with these options');
     run.addEventListener('click', () => rerun({ ...options, vectorSide: side.value === 'left' ? 'left' : 'right', heads: heads.checked }));
-    replaceChildren(container, h('div', { class: 'll-row ll-spectra-row' }, h('label', {}, 'KS test of ', side), h('label', {}, heads, ' per attention head'), run));
+    replaceChildren(
+      container,
+      h('div', { class: 'll-row ll-spectra-row' }, h('label', {}, 'KS test of ', side), h('label', {}, heads, ' per attention head'), run),
+    );
   },
   renderPartial(container, partials, t) {
     draw(container, partials, t);

@@ -28,8 +28,18 @@ export const METRICS: MetricDef[] = [
   { id: 'spikes', label: 'Spikes above the Marchenko–Pastur edge', short: 'spikes', get: of((s) => s.mp?.spikes) },
   { id: 'fractionOutside', label: 'Fraction of singular values outside the MP bulk', short: 'outside MP', get: of((s) => s.mp?.fractionOutside) },
   { id: 'ksMp', label: 'KS distance of singular values to Marchenko–Pastur', short: 'KS to MP', get: of((s) => s.mp?.ks), domain: [0, 1] },
-  { id: 'alpha', label: 'Power-law α of the eigenvalue tail (reliable fits only)', short: 'α', get: of((s) => (s.metrics.alpha.reliable ? s.metrics.alpha.alpha : null)) },
-  { id: 'alphaWeighted', label: 'alpha_weighted = α · log10 λmax (reliable fits only)', short: 'α weighted', get: of((s) => (s.metrics.alpha.reliable ? s.metrics.alphaWeighted : null)) },
+  {
+    id: 'alpha',
+    label: 'Power-law α of the eigenvalue tail (reliable fits only)',
+    short: 'α',
+    get: of((s) => (s.metrics.alpha.reliable ? s.metrics.alpha.alpha : null)),
+  },
+  {
+    id: 'alphaWeighted',
+    label: 'alpha_weighted = α · log10 λmax (reliable fits only)',
+    short: 'α weighted',
+    get: of((s) => (s.metrics.alpha.reliable ? s.metrics.alphaWeighted : null)),
+  },
   { id: 'logSpectralNorm', label: 'log_spectral_norm = log10 λmax', short: 'log10 λmax', get: of((s) => s.metrics.logSpectralNorm) },
   { id: 'logNorm', label: 'log_norm = log10 Σλ', short: 'log10 Σλ', get: of((s) => s.metrics.logNorm) },
   { id: 'stableRank', label: 'Stable rank Σλ / λmax', short: 'stable rank', get: of((s) => s.metrics.stableRank) },
@@ -55,7 +65,7 @@ export function heatmapCells(entries: MatrixSpectra[], metric: MetricDef, flagge
   const cells = entries.map((e): Cell => {
     const value = metric.get(e);
     const a = e.spectrum.metrics.alpha;
-    const note = value === null && (metric.id === 'alpha' || metric.id === 'alphaWeighted') ? a.reason ?? 'no power-law fit' : undefined;
+    const note = value === null && (metric.id === 'alpha' || metric.id === 'alphaWeighted') ? (a.reason ?? 'no power-law fit') : undefined;
     return { layer: e.layer, kind: e.kind, value, note };
   });
   return [...cells, ...flagged.map((f): Cell => ({ layer: f.layer, kind: f.kind, value: null, note: f.summary, flagged: true }))];

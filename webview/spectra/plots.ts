@@ -35,11 +35,32 @@ export function heatmapPlot(cells: Cell[], metric: MetricDef, theme: Theme, sele
       unknown: theme.grid,
     },
     marks: [
-      Plot.cell(present, { className: 'll-spectra-cells', x: 'kind', y: 'layer', fill: 'value', tip: true, title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${metric.short}: ${c.value}` }),
-      Plot.cell(missing, { className: 'll-spectra-missing', x: 'kind', y: 'layer', fill: theme.grid, title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${metric.short}: ${c.note ?? 'not available'}` }),
+      Plot.cell(present, {
+        className: 'll-spectra-cells',
+        x: 'kind',
+        y: 'layer',
+        fill: 'value',
+        tip: true,
+        title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${metric.short}: ${c.value}`,
+      }),
+      Plot.cell(missing, {
+        className: 'll-spectra-missing',
+        x: 'kind',
+        y: 'layer',
+        fill: theme.grid,
+        title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${metric.short}: ${c.note ?? 'not available'}`,
+      }),
       Plot.text(missing, { x: 'kind', y: 'layer', text: () => '?', fill: theme.muted }),
       // NaN/Inf weights: hatched, never coloured; the tooltip names the counts and the tensor.
-      Plot.cell(flagged, { className: 'll-spectra-flagged', x: 'kind', y: 'layer', fill: HATCH_FILL, stroke: theme.muted, tip: true, title: (c: Cell) => `layer ${c.layer} ${c.kind}\nnot computable: ${c.note}` }),
+      Plot.cell(flagged, {
+        className: 'll-spectra-flagged',
+        x: 'kind',
+        y: 'layer',
+        fill: HATCH_FILL,
+        stroke: theme.muted,
+        tip: true,
+        title: (c: Cell) => `layer ${c.layer} ${c.kind}\nnot computable: ${c.note}`,
+      }),
       ...(selected ? [Plot.cell([selected], { x: 'kind', y: 'layer', fill: 'none', stroke: theme.foreground, strokeWidth: 2 })] : []),
     ],
   };
@@ -83,7 +104,10 @@ export function depthPlot(series: { name: string; points: { x: number; y: number
       Plot.ruleY([0.5], { stroke: theme.muted, strokeDasharray: '4 3' }),
       Plot.ruleY([0.05], { stroke: theme.muted, strokeDasharray: '1 3' }),
       ...(options.marks ?? []),
-      Plot.dot(series.flatMap((s) => s.points.map((p) => ({ series: s.name, ...p }))), { x: 'x', y: 'y', fill: 'series', r: 2.5 }),
+      Plot.dot(
+        series.flatMap((s) => s.points.map((p) => ({ series: s.name, ...p }))),
+        { x: 'x', y: 'y', fill: 'series', r: 2.5 },
+      ),
     ],
   };
 }
@@ -120,7 +144,16 @@ export function histogramPlot(s: Spectrum, theme: Theme): Plot.PlotOptions | str
       Plot.ruleX([mp.upperTolerant], { stroke: theme.categorical[4] ?? theme.foreground, strokeDasharray: '1 3' }),
     );
     const spikes = values.filter((v) => v > mp.upperTolerant);
-    if (spikes.length) marks.push(Plot.dot(spikes, { x: (d: number) => d, y: 0, r: 4, fill: theme.categorical[4] ?? theme.foreground, title: (d: number) => `spike: ν = ${d.toPrecision(4)}` }));
+    if (spikes.length)
+      marks.push(
+        Plot.dot(spikes, {
+          x: (d: number) => d,
+          y: 0,
+          r: 4,
+          fill: theme.categorical[4] ?? theme.foreground,
+          title: (d: number) => `spike: ν = ${d.toPrecision(4)}`,
+        }),
+      );
   }
   marks.push(Plot.ruleY([0], { stroke: theme.muted }));
   return {

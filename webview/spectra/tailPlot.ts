@@ -52,29 +52,37 @@ export function createTailView(container: HTMLElement): TailView {
       return;
     }
     const points = Array.from(lambda, (x, i) => ({ x, y: (n - i) / n, tail: Number.isFinite(current!.xmin) && x >= current!.xmin }));
-    const marks: Plot.Markish[] = [
-      Plot.dot(points, { x: 'x', y: 'y', r: 2, fill: (d: { tail: boolean }) => (d.tail ? theme!.accent : theme!.muted) }),
-    ];
+    const marks: Plot.Markish[] = [Plot.dot(points, { x: 'x', y: 'y', r: 2, fill: (d: { tail: boolean }) => (d.tail ? theme!.accent : theme!.muted) })];
     const fit = current;
     if (Number.isFinite(fit.alpha)) {
       const xs = Array.from({ length: 60 }, (_, i) => fit.xmin * Math.pow(lambda[n - 1]! / fit.xmin, i / 59));
       marks.push(
-        Plot.line(xs.map((x) => ({ x, y: (fit.nTail / n) * Math.pow(x / fit.xmin, 1 - fit.alpha) })), {
-          x: 'x', y: 'y', stroke: theme.categorical[1] ?? theme.foreground, strokeWidth: 2,
-          // Dashed: the shape of an unreliable fit, which is drawn but given no number.
-          strokeDasharray: fit.reliable ? undefined : '5 4',
-        }),
+        Plot.line(
+          xs.map((x) => ({ x, y: (fit.nTail / n) * Math.pow(x / fit.xmin, 1 - fit.alpha) })),
+          {
+            x: 'x',
+            y: 'y',
+            stroke: theme.categorical[1] ?? theme.foreground,
+            strokeWidth: 2,
+            // Dashed: the shape of an unreliable fit, which is drawn but given no number.
+            strokeDasharray: fit.reliable ? undefined : '5 4',
+          },
+        ),
         Plot.ruleX([fit.xmin], { stroke: theme.categorical[4] ?? theme.foreground, strokeWidth: 3, strokeOpacity: 0.8 }),
       );
     }
-    plotEl = renderPlot(plotArea, {
-      width: 640,
-      height: 280,
-      marginLeft: 56,
-      x: { type: 'log', label: 'eigenvalue λ = ν²', domain: [lambda[0]!, lambda[n - 1]!], tickFormat: '~g' },
-      y: { type: 'log', label: 'P(Λ ≥ λ)', grid: true, domain: [1 / n, 1], tickFormat: '~g' },
-      marks,
-    }, theme) as PlotElement;
+    plotEl = renderPlot(
+      plotArea,
+      {
+        width: 640,
+        height: 280,
+        marginLeft: 56,
+        x: { type: 'log', label: 'eigenvalue λ = ν²', domain: [lambda[0]!, lambda[n - 1]!], tickFormat: '~g' },
+        y: { type: 'log', label: 'P(Λ ≥ λ)', grid: true, domain: [1 / n, 1], tickFormat: '~g' },
+        marks,
+      },
+      theme,
+    ) as PlotElement;
     info.textContent = describeFit(fit, fit === best);
     if (Number.isFinite(fit.xmin)) xminInput.value = String(Number(fit.xmin.toPrecision(6)));
   }

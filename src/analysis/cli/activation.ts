@@ -27,7 +27,13 @@ function sources(values: CliValues): PromptSource[] {
   const perDomain = num(values, 'per-domain');
   if (perDomain !== undefined && !(Number.isInteger(perDomain) && perDomain > 0)) throw new UsageError('--per-domain must be a positive integer');
   if (typeof values.domains === 'string' || out.length === 0) {
-    const domains = typeof values.domains === 'string' ? values.domains.split(',').map((s) => s.trim()).filter(Boolean) : [...BUILTIN_DOMAINS];
+    const domains =
+      typeof values.domains === 'string'
+        ? values.domains
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [...BUILTIN_DOMAINS];
     out.push({ kind: 'builtin', domains, perDomain: perDomain ?? 8 });
   }
   return out;
@@ -41,19 +47,30 @@ function formatResult(r: ActivationJobResult): string {
     `layer  activated  ${r.roles.map((x) => x.padStart(6)).join(' ')}   mean|A|     prune  MLP |a|<${r.epsilon}  sim same  sim cross`,
   ];
   for (let l = 0; l < r.numLayers; l++) {
-    const same = r.similarityByDepth.same[l], cross = r.similarityByDepth.cross[l];
-    lines.push(`${String(l).padStart(5)}  ${pct(r.layerFraction[l])}    ${r.roleFraction[l].map((f) => pct(f).slice(1)).join(' ')}   ${r.meanAbsActivation[l].toExponential(2)}  ${pct(r.pruneRatios[l])}  ${pct(r.forwardSparsity[l])}       ${same ? same.median.toFixed(3) : '  —  '}     ${cross ? cross.median.toFixed(3) : '  —  '}`);
+    const same = r.similarityByDepth.same[l],
+      cross = r.similarityByDepth.cross[l];
+    lines.push(
+      `${String(l).padStart(5)}  ${pct(r.layerFraction[l])}    ${r.roleFraction[l].map((f) => pct(f).slice(1)).join(' ')}   ${r.meanAbsActivation[l].toExponential(2)}  ${pct(r.pruneRatios[l])}  ${pct(r.forwardSparsity[l])}       ${same ? same.median.toFixed(3) : '  —  '}     ${cross ? cross.median.toFixed(3) : '  —  '}`,
+    );
   }
-  lines.push('', `(role columns: activated fraction of each matrix; prune: suggested per-layer ratio, mean ${r.targetPruneRatio}; sim: median pattern similarity)`);
+  lines.push(
+    '',
+    `(role columns: activated fraction of each matrix; prune: suggested per-layer ratio, mean ${r.targetPruneRatio}; sim: median pattern similarity)`,
+  );
   return lines.join('\n');
 }
 
 export const activation: CliCommand = {
   name: 'activation',
   summary: 'Gradient-based parameter activation per layer over prompt sets (dense/sparse layers, domain similarity, prune ratios)',
-  usage: '<model> [--domains prose,code,math,dialogue] [--per-domain N] [--prompts FILE] [--text "..."] [--tokens "1,2;3,4"] [--tau X | --relative F] [--target R] [--epsilon E] [--max-tokens N] [--json|--csv]',
+  usage:
+    '<model> [--domains prose,code,math,dialogue] [--per-domain N] [--prompts FILE] [--text "..."] [--tokens "1,2;3,4"] [--tau X | --relative F] [--target R] [--epsilon E] [--max-tokens N] [--json|--csv]',
   options: {
-    domains: { type: 'string', value: 'LIST', help: `built-in prompt domains, comma-separated from ${BUILTIN_DOMAINS.join(', ')} (default: all, when no other prompts are given)` },
+    domains: {
+      type: 'string',
+      value: 'LIST',
+      help: `built-in prompt domains, comma-separated from ${BUILTIN_DOMAINS.join(', ')} (default: all, when no other prompts are given)`,
+    },
     'per-domain': { type: 'string', value: 'N', help: 'built-in prompts per domain (default 8)' },
     prompts: { type: 'string', value: 'FILE', help: 'prompt file: .jsonl (a string or {text, domain} per line) or text with prompts between blank lines' },
     text: { type: 'string', value: 'TEXT', help: "one prompt as text (needs the model's tokenizer)" },
@@ -68,19 +85,24 @@ export const activation: CliCommand = {
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
-    const tau = num(values, 'tau'), relative = num(values, 'relative');
+    const tau = num(values, 'tau'),
+      relative = num(values, 'relative');
     if (tau !== undefined && relative !== undefined) throw new UsageError('give --tau or --relative, not both');
     if ((tau !== undefined && !(tau > 0)) || (relative !== undefined && !(relative > 0))) throw new UsageError('thresholds must be positive');
     const target = num(values, 'target');
     if (target !== undefined && !(target >= 0 && target <= 1)) throw new UsageError('--target must lie in [0, 1]');
     const model = await ctx.model(positionals[0]);
-    const result = await runActivationJob(model, {
-      prompts: sources(values),
-      threshold: relative !== undefined ? { kind: 'relative', factor: relative } : { kind: 'absolute', tau },
-      targetPruneRatio: target,
-      epsilon: num(values, 'epsilon'),
-      maxTokens: num(values, 'max-tokens'),
-    }, { signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() });
+    const result = await runActivationJob(
+      model,
+      {
+        prompts: sources(values),
+        threshold: relative !== undefined ? { kind: 'relative', factor: relative } : { kind: 'absolute', tau },
+        targetPruneRatio: target,
+        epsilon: num(values, 'epsilon'),
+        maxTokens: num(values, 'max-tokens'),
+      },
+      { signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() },
+    );
     ctx.out(values.json ? toJson(result) : values.csv ? tidyCsv(ACTIVATION_TIDY_COLUMNS, activationTidyRows(result)) : formatResult(result));
   },
 };

@@ -32,7 +32,13 @@ export function analysisCommand(a: Analysis): CliCommand {
         results.push(a.cli.finish ? await a.cli.finish(result, values, { ...runCtx, model }) : result);
       }
       if (values.json) ctx.out(toJson(results.length === 1 ? results[0] : results));
-      else if (values.csv) ctx.out(tidyCsv(a.tidy.columns, results.flatMap((r) => a.tidy.rows(r))));
+      else if (values.csv)
+        ctx.out(
+          tidyCsv(
+            a.tidy.columns,
+            results.flatMap((r) => a.tidy.rows(r)),
+          ),
+        );
       else ctx.out(a.cli.format(results, values));
     },
   };

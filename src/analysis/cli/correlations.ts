@@ -34,13 +34,18 @@ export function formatCorrelations(r: CorrelationsResult): string {
   const cols = [...M7_MEASURES.map((m) => M7_LABELS[m]), ...M8_MEASURES.map((m) => M8_LABELS[m])];
   lines.push('', 'M7 and M8 per layer:', `  layer ${cols.map((c) => c.padStart(22)).join('')}`);
   for (const e of r.entries) {
-    lines.push(`  ${String(e.layer).padStart(5)} ${[...M7_MEASURES.map((m) => e.m7[m]), ...M8_MEASURES.map((m) => e.m8[m])].map((v) => fmt(v).padStart(22)).join('')}`);
+    lines.push(
+      `  ${String(e.layer).padStart(5)} ${[...M7_MEASURES.map((m) => e.m7[m]), ...M8_MEASURES.map((m) => e.m8[m])].map((v) => fmt(v).padStart(22)).join('')}`,
+    );
   }
   for (const n of r.notApplicable) lines.push(`not applicable: ${n.measure} — ${n.reason}`);
   for (const e of r.entries) for (const n of e.notes) lines.push(`layer ${e.layer}: ${n}`);
   const flagged = nonFiniteLines(r.nonFinite ?? []);
   if (flagged.length) lines.push('', ...flagged, '  (– in the tables above: not computable; per-head values stay for the heads whose slices are finite)');
-  lines.push('', 'cc = Pearson correlation of the flattened matrices; cc(M, I) = with the identity, from closed forms (no d×d product is formed); pinv by the Gram eigen-decomposition.');
+  lines.push(
+    '',
+    'cc = Pearson correlation of the flattened matrices; cc(M, I) = with the identity, from closed forms (no d×d product is formed); pinv by the Gram eigen-decomposition.',
+  );
   return lines.join('\n');
 }
 
@@ -59,11 +64,18 @@ export const correlations: CliCommand = {
     const layerText = stringOption(values, 'layer');
     const rcondText = stringOption(values, 'rcond');
     const rcond = rcondText === undefined ? undefined : Number(rcondText);
-    if (rcond !== undefined && !(Number.isFinite(rcond) && rcond >= 0 && rcond < 1)) throw new UsageError(`--rcond must be a number in [0, 1), got '${rcondText}'`);
+    if (rcond !== undefined && !(Number.isFinite(rcond) && rcond >= 0 && rcond < 1))
+      throw new UsageError(`--rcond must be a number in [0, 1), got '${rcondText}'`);
     const model = await ctx.model(positionals[0]);
-    const result = await runCorrelations(model, { layers: layerText === undefined ? undefined : parseLayerList(layerText), rcond }, {
-      engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress,
-    });
+    const result = await runCorrelations(
+      model,
+      { layers: layerText === undefined ? undefined : parseLayerList(layerText), rcond },
+      {
+        engine: await ctx.engine(),
+        signal: ctx.signal,
+        onProgress: ctx.onProgress,
+      },
+    );
     ctx.out(values.json ? toJson(result) : values.csv ? tidyCsv(CORRELATIONS_TIDY_COLUMNS, correlationsTidyRows(result)) : formatCorrelations(result));
   },
 };

@@ -25,10 +25,21 @@ function fmt(v: number | null | undefined, digits = 3): string {
 function row(e: MatrixDiff): string {
   const s = e.delta.singularValues;
   return [
-    `L${e.layer} ${e.kind}`.padEnd(9), `${e.shape[0]}×${e.shape[1]}`.padStart(11), fmt(e.relChange).padStart(9), fmt(e.cosine, 5).padStart(8),
-    fmt(e.docs).padStart(6), fmt(e.delta.stableRank, 2).padStart(7), fmt(e.delta.effectiveRank, 2).padStart(7),
-    s.slice(0, 3).map((v) => fmt(v)).join(' ').padStart(26),
-    `${fmt(e.change?.alpha, 2)}${e.change && !(e.a?.alphaReliable && e.b?.alphaReliable) ? '?' : ' '}`.padStart(7), fmt(e.change?.stableRank, 2).padStart(7), fmt(e.change?.logSpectralNorm).padStart(7),
+    `L${e.layer} ${e.kind}`.padEnd(9),
+    `${e.shape[0]}×${e.shape[1]}`.padStart(11),
+    fmt(e.relChange).padStart(9),
+    fmt(e.cosine, 5).padStart(8),
+    fmt(e.docs).padStart(6),
+    fmt(e.delta.stableRank, 2).padStart(7),
+    fmt(e.delta.effectiveRank, 2).padStart(7),
+    s
+      .slice(0, 3)
+      .map((v) => fmt(v))
+      .join(' ')
+      .padStart(26),
+    `${fmt(e.change?.alpha, 2)}${e.change && !(e.a?.alphaReliable && e.b?.alphaReliable) ? '?' : ' '}`.padStart(7),
+    fmt(e.change?.stableRank, 2).padStart(7),
+    fmt(e.change?.logSpectralNorm).padStart(7),
   ].join(' ');
 }
 
@@ -39,16 +50,47 @@ export function formatDiff(r: DiffResult): string {
     `B: ${r.modelB} (${rep.architectureB}, ${rep.layersB} layers, ${rep.dtypesB.join('/')})`,
     `${r.entries.length} matrices compared, ${r.changedMatrices} changed${r.largest ? `; largest change: layer ${r.largest.layer} ${r.largest.kind} (${fmt(r.largest.relChange)})` : ''}; ${r.seconds.toFixed(1)} s`,
     '',
-    ['matrix'.padEnd(9), 'shape'.padStart(11), '‖Δ‖/‖A‖'.padStart(9), 'cos'.padStart(8), 'DOCS'.padStart(6), 'srankΔ'.padStart(7), 'erankΔ'.padStart(7),
-      'σ1..σ3 of Δ'.padStart(26), 'Δα'.padStart(7), 'Δsrank'.padStart(7), 'Δlogλ1'.padStart(7)].join(' '),
+    [
+      'matrix'.padEnd(9),
+      'shape'.padStart(11),
+      '‖Δ‖/‖A‖'.padStart(9),
+      'cos'.padStart(8),
+      'DOCS'.padStart(6),
+      'srankΔ'.padStart(7),
+      'erankΔ'.padStart(7),
+      'σ1..σ3 of Δ'.padStart(26),
+      'Δα'.padStart(7),
+      'Δsrank'.padStart(7),
+      'Δlogλ1'.padStart(7),
+    ].join(' '),
     ...r.entries.map(row),
   ];
   for (const m of r.embeddings) {
-    lines.push('', `${m.role} (${m.tensorB}): ‖Δ‖/‖A‖ ${fmt(m.relChange)}, cos ${fmt(m.cosine, 5)}, ${m.changedRows} of ${m.rowsCompared} token rows changed (mean ${fmt(m.meanRowChange)}, max ${fmt(m.maxRowChange)})${m.rowsA !== m.rowsB ? `; A has ${m.rowsA} rows, B ${m.rowsB}` : ''}`);
-    if (m.top.length) lines.push(`  moved most: ${m.top.slice(0, 10).map((t) => `${t.token !== undefined ? JSON.stringify(t.token) : ''}#${t.id} ${fmt(t.change)}`).join(', ')}`);
+    lines.push(
+      '',
+      `${m.role} (${m.tensorB}): ‖Δ‖/‖A‖ ${fmt(m.relChange)}, cos ${fmt(m.cosine, 5)}, ${m.changedRows} of ${m.rowsCompared} token rows changed (mean ${fmt(m.meanRowChange)}, max ${fmt(m.maxRowChange)})${m.rowsA !== m.rowsB ? `; A has ${m.rowsA} rows, B ${m.rowsB}` : ''}`,
+    );
+    if (m.top.length)
+      lines.push(
+        `  moved most: ${m.top
+          .slice(0, 10)
+          .map((t) => `${t.token !== undefined ? JSON.stringify(t.token) : ''}#${t.id} ${fmt(t.change)}`)
+          .join(', ')}`,
+      );
   }
   const changedOthers = r.others.filter((o) => o.relChange !== 0);
-  if (r.others.length) lines.push('', `other tensors: ${r.others.length} compared, ${changedOthers.length} changed${changedOthers.length ? `: ${changedOthers.slice(0, 8).map((o) => `${o.name} ${fmt(o.relChange)}`).join(', ')}${changedOthers.length > 8 ? ', …' : ''}` : ''}`);
+  if (r.others.length)
+    lines.push(
+      '',
+      `other tensors: ${r.others.length} compared, ${changedOthers.length} changed${
+        changedOthers.length
+          ? `: ${changedOthers
+              .slice(0, 8)
+              .map((o) => `${o.name} ${fmt(o.relChange)}`)
+              .join(', ')}${changedOthers.length > 8 ? ', …' : ''}`
+          : ''
+      }`,
+    );
   const flagged = nonFiniteLines(r.nonFinite ?? []);
   if (flagged.length) lines.push('', ...flagged, '  (these pairs are left out of the table above)');
   lines.push('', `pairing: ${describeUnmatched(rep, 20)}`);
@@ -82,7 +124,8 @@ export const diff: CliCommand = {
     const kindText = stringOption(values, 'kind');
     const topText = stringOption(values, 'top');
     const top = topText === undefined ? undefined : Number(topText);
-    if (top !== undefined && !(Number.isInteger(top) && top >= 0 && top <= 1000)) throw new UsageError(`--top must be an integer from 0 to 1000, got '${topText}'`);
+    if (top !== undefined && !(Number.isInteger(top) && top >= 0 && top <= 1000))
+      throw new UsageError(`--top must be an integer from 0 to 1000, got '${topText}'`);
     const options = {
       layers: layerText === undefined ? undefined : parseLayerList(layerText),
       kinds: kindText === undefined ? undefined : parseKindList(kindText),

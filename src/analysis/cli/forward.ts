@@ -14,11 +14,18 @@ function formatReport(r: ForwardReport): string {
     `${r.model} (${r.architecture}), ${r.tokens.length} tokens: ${r.tokens.map((t) => `${t.id}${t.text !== String(t.id) ? ` ${show(t.text)}` : ''}`).join(', ')}`,
     '',
     'Top next tokens (last position):',
-    ...r.top.map((t, i) => `  ${String(i + 1).padStart(2)}. ${String(t.id).padStart(6)} ${show(t.text).padEnd(14)} logit ${t.logit.toFixed(4).padStart(9)}  p ${t.probability.toFixed(4)}`),
+    ...r.top.map(
+      (t, i) =>
+        `  ${String(i + 1).padStart(2)}. ${String(t.id).padStart(6)} ${show(t.text).padEnd(14)} logit ${t.logit.toFixed(4).padStart(9)}  p ${t.probability.toFixed(4)}`,
+    ),
     '',
     'Hidden-state norm at the last position:',
-    ...r.hiddenNorms.map((n, l) => `  ${l === 0 ? 'embeddings' : `after layer ${l - 1}`}`.padEnd(16) + n.toFixed(4) +
-      (l > 0 ? `   (post-attention norm ${r.postAttentionNorms[l - 1].toFixed(4)})` : '')),
+    ...r.hiddenNorms.map(
+      (n, l) =>
+        `  ${l === 0 ? 'embeddings' : `after layer ${l - 1}`}`.padEnd(16) +
+        n.toFixed(4) +
+        (l > 0 ? `   (post-attention norm ${r.postAttentionNorms[l - 1].toFixed(4)})` : ''),
+    ),
     `  final norm      ${r.finalNormNorm.toFixed(4)}`,
     '',
     `${r.seconds.toFixed(2)} s`,
@@ -40,18 +47,23 @@ export const forward: CliCommand = {
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
-    const hasTokens = typeof values.tokens === 'string', hasText = typeof values.text === 'string';
+    const hasTokens = typeof values.tokens === 'string',
+      hasText = typeof values.text === 'string';
     if (hasTokens === hasText) throw new UsageError('give exactly one of --tokens and --text');
     if (values.bos && values['no-bos']) throw new UsageError('--bos and --no-bos contradict each other');
     const top = values.top === undefined ? 10 : Number(values.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got '${values.top}'`);
     const model = await ctx.model(positionals[0]);
-    const report = await forwardReport(model, {
-      tokens: hasTokens ? parseTokenIds(values.tokens as string) : undefined,
-      text: hasText ? (values.text as string) : undefined,
-      addBos: values.bos ? true : values['no-bos'] ? false : undefined,
-      top,
-    }, { signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() });
+    const report = await forwardReport(
+      model,
+      {
+        tokens: hasTokens ? parseTokenIds(values.tokens as string) : undefined,
+        text: hasText ? (values.text as string) : undefined,
+        addBos: values.bos ? true : values['no-bos'] ? false : undefined,
+        top,
+      },
+      { signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() },
+    );
     ctx.out(values.json ? toJson(report) : formatReport(report));
   },
 };

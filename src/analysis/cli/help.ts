@@ -55,8 +55,14 @@ export function commandUsage(c: CliCommand): string {
 /** `layer-lens <command> --help`: usage, summary, the command's options and the global ones. */
 export function commandHelp(c: CliCommand): string {
   return [
-    `Usage: layer-lens ${c.name} ${c.usage}`, '', c.summary, '',
-    'Options:', ...optionLines(c.options), '',
-    'Global options:', ...optionLines(GLOBAL_OPTIONS),
+    `Usage: layer-lens ${c.name} ${c.usage}`,
+    '',
+    c.summary,
+    '',
+    'Options:',
+    ...optionLines(c.options),
+    '',
+    'Global options:',
+    ...optionLines(GLOBAL_OPTIONS),
   ].join('\n');
 }

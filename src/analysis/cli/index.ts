@@ -14,13 +14,4 @@ import { diff } from './diff';
 import { correlations } from './correlations';
 import { persistence } from './persistence';
 
-export const commands: CliCommand[] = [
-  inspect,
-  forward,
-  activation,
-  similarity,
-  correlations,
-  persistence,
-  ...ANALYSES.map(analysisCommand),
-  diff,
-];
+export const commands: CliCommand[] = [inspect, forward, activation, similarity, correlations, persistence, ...ANALYSES.map(analysisCommand), diff];

@@ -56,7 +56,13 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`layer-lens ${name}: give --json or --csv, not both\n\n${commandUsage(command)}`);
     return 2;
   }
-  const providers = typeof parsed.values.providers === 'string' ? parsed.values.providers.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  const providers =
+    typeof parsed.values.providers === 'string'
+      ? parsed.values.providers
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
   const budgetText = parsed.values['memory-budget-mb'];
   const memoryBudgetMB = typeof budgetText === 'string' ? Number(budgetText) : undefined;
   if (memoryBudgetMB !== undefined && !(memoryBudgetMB > 0)) {

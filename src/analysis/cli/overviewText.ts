@@ -6,7 +6,13 @@ import type { CountRow, ModelOverview } from '../model/overview';
 
 export function formatCount(n: number): string {
   if (n < 10_000) return String(n);
-  for (const [scale, unit] of [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']] as const) if (n >= scale) return `${(n / scale).toPrecision(3)}${unit}`;
+  for (const [scale, unit] of [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'K'],
+  ] as const)
+    if (n >= scale) return `${(n / scale).toPrecision(3)}${unit}`;
   return String(n);
 }
 
@@ -24,7 +30,11 @@ export function formatBytes(n: number): string {
 /** Left-aligned text columns, right-aligned numeric ones. */
 function table(header: string[], rows: string[][], numeric: boolean[]): string[] {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
@@ -44,7 +54,9 @@ function shareTable(title: string, rows: CountRow[], total: number, withBytes: b
 export function overviewText(o: ModelOverview, opts: { tensors?: boolean } = {}): string {
   const out: string[] = [];
   out.push(`${o.path}`);
-  out.push(`${o.architecture}${o.label && o.label !== o.architecture ? ` (${o.label})` : ''} · ${formatCount(o.totalParams)} parameters · ${formatBytes(o.totalBytes)} · ${o.tensorCount} tensors · ${o.layerCount} layers · ${o.fileCount} file${o.fileCount === 1 ? '' : 's'}`);
+  out.push(
+    `${o.architecture}${o.label && o.label !== o.architecture ? ` (${o.label})` : ''} · ${formatCount(o.totalParams)} parameters · ${formatBytes(o.totalBytes)} · ${o.tensorCount} tensors · ${o.layerCount} layers · ${o.fileCount} file${o.fileCount === 1 ? '' : 's'}`,
+  );
   for (const n of o.notes) out.push(`note: ${n}`);
   if (o.config.length) {
     out.push('', 'Configuration');
@@ -58,12 +70,24 @@ export function overviewText(o: ModelOverview, opts: { tensors?: boolean } = {})
   const rank = new Map(o.byRole.map((r, i) => [r.label, i]));
   const rolesOf = (roles: (string | undefined)[]) =>
     [...new Set(roles.flatMap((r) => (r ? r.split('+') : [])))].sort((a, b) => (rank.get(a) ?? 99) - (rank.get(b) ?? 99)).join(' ');
-  const layerRows = o.groups.map((g) => [g.title, String(g.tensors.length), formatCount(g.params), formatBytes(g.bytes), rolesOf(g.tensors.map((t) => t.role))]);
+  const layerRows = o.groups.map((g) => [
+    g.title,
+    String(g.tensors.length),
+    formatCount(g.params),
+    formatBytes(g.bytes),
+    rolesOf(g.tensors.map((t) => t.role)),
+  ]);
   out.push(...table(['group', 'tensors', 'params', 'size', 'roles'], layerRows, [false, true, true, true, false]).map((l) => `  ${l}`));
   if (opts.tensors) {
     for (const g of o.groups) {
       out.push('', g.title);
-      out.push(...table(['tensor', 'role', 'shape', 'dtype', 'size'], g.tensors.map((t) => [t.name, t.role ?? '', `[${t.shape.join(', ')}]`, t.dtype, formatBytes(t.bytes)]), [false, false, false, false, true]).map((l) => `  ${l}`));
+      out.push(
+        ...table(
+          ['tensor', 'role', 'shape', 'dtype', 'size'],
+          g.tensors.map((t) => [t.name, t.role ?? '', `[${t.shape.join(', ')}]`, t.dtype, formatBytes(t.bytes)]),
+          [false, false, false, false, true],
+        ).map((l) => `  ${l}`),
+      );
     }
   }
   return out.join('\n');

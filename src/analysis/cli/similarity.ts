@@ -47,12 +47,18 @@ export function formatSimilarity(r: LayerSimilarityResult, index: SimilarityInde
   }
   const adjacent = r.pairs.filter((p) => p.b === p.a + 1).sort((x, y) => x.a - y.a);
   lines.push('', `Adjacent layers: ${adjacent.map((p) => `L${p.layerA}–L${p.layerB} ${p.comparable ? fmt(p.values[index]) : 'n/c'}`).join(', ')}`);
-  const c = index === r.clusters.index
-    ? r.clusters
-    : findClusters(L, (a, b) => value.get(a * L + b) ?? undefined, { adjacentOnly: r.pairMode === 'adjacent', threshold, floor: clusterFloor(index, r.docsChance) });
+  const c =
+    index === r.clusters.index
+      ? r.clusters
+      : findClusters(L, (a, b) => value.get(a * L + b) ?? undefined, {
+          adjacentOnly: r.pairMode === 'adjacent',
+          threshold,
+          floor: clusterFloor(index, r.docsChance),
+        });
   const list = c.clusters.map((k) => `L${r.layers[k.first]}–L${r.layers[k.last]} (mean ${fmt(k.mean)})`);
   lines.push(`Clusters: ${list.length ? list.join(', ') : 'none'} (${describeThreshold(c)}; ${c.rule})`);
-  if (index === 'docs' && r.docsChance !== undefined) lines.push(`Two independent Gaussian matrices of this shape score ≈ ${fmt(r.docsChance)} (Φ⁻¹(1 − 1/2m)/√n).`);
+  if (index === 'docs' && r.docsChance !== undefined)
+    lines.push(`Two independent Gaussian matrices of this shape score ≈ ${fmt(r.docsChance)} (Φ⁻¹(1 − 1/2m)/√n).`);
   const notComparable = r.pairs.filter((p) => !p.comparable);
   if (notComparable.length) lines.push(`Not comparable (n/c): ${notComparable.map((p) => p.reason).join('; ')}`);
   const flagged = nonFiniteLines(r.nonFinite ?? []);
@@ -66,10 +72,18 @@ export const similarity: CliCommand = {
   usage: `<model> --kind ${MATRIX_ROLES.join('|')}|all [--index ${SIMILARITY_INDICES.join('|')}|all] [--pairs all|adjacent] [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold T] [--json|--csv]`,
   options: {
     kind: { type: 'string', value: 'up|up,down|all', help: `matrix kinds to compare (required): one or a comma list of ${MATRIX_ROLES.join(', ')}, or all` },
-    index: { type: 'string', value: 'docs|cka,…|all', help: `similarity indices: one or a comma list of ${SIMILARITY_INDICES.join(', ')}, or all (default docs)` },
+    index: {
+      type: 'string',
+      value: 'docs|cka,…|all',
+      help: `similarity indices: one or a comma list of ${SIMILARITY_INDICES.join(', ')}, or all (default docs)`,
+    },
     pairs: { type: 'string', value: 'all|adjacent', help: 'compare every pair of layers, or adjacent layers only (default all)' },
     layers: { type: 'string', value: '0,1,5|2-5', help: 'layers to compare, at least two: a comma list or ranges (default: every layer)' },
-    orientation: { type: 'string', value: 'neuron|rows|columns', help: "compare neurons (the kind's natural side, default), or rows or columns of the [out, in] weights" },
+    orientation: {
+      type: 'string',
+      value: 'neuron|rows|columns',
+      help: "compare neurons (the kind's natural side, default), or rows or columns of the [out, in] weights",
+    },
     threshold: { type: 'string', value: 'T', help: "cluster threshold on the first index (default: Otsu's cut of the pair values)" },
     json: JSON_OPTION,
     csv: csvOption(SIMILARITY_TIDY_COLUMNS),
@@ -89,7 +103,8 @@ export const similarity: CliCommand = {
     const pairs = stringOption(values, 'pairs') ?? 'all';
     if (!PAIR_MODES.includes(pairs as PairMode)) throw new UsageError(`--pairs must be all or adjacent, got '${pairs}'`);
     const orientation = stringOption(values, 'orientation') ?? 'neuron';
-    if (!ORIENTATIONS.includes(orientation as Orientation)) throw new UsageError(`--orientation must be one of ${ORIENTATIONS.join(', ')}, got '${orientation}'`);
+    if (!ORIENTATIONS.includes(orientation as Orientation))
+      throw new UsageError(`--orientation must be one of ${ORIENTATIONS.join(', ')}, got '${orientation}'`);
     const layersText = stringOption(values, 'layers');
     const thresholdText = stringOption(values, 'threshold');
     const threshold = thresholdText === undefined ? undefined : Number(thresholdText);
@@ -99,14 +114,19 @@ export const similarity: CliCommand = {
     const engine = await ctx.engine();
     const results: LayerSimilarityResult[] = [];
     for (const kind of kinds) {
-      const r = await runSimilarityJob(engine, model, {
-        kind,
-        pairs: pairs as PairMode,
-        layers: layersText === undefined ? undefined : parseLayerList(layersText, '--layers', 2),
-        orientation: orientation as Orientation,
-        indices: shown,
-        clusterThreshold: threshold,
-      }, { signal: ctx.signal, onProgress: ctx.onProgress });
+      const r = await runSimilarityJob(
+        engine,
+        model,
+        {
+          kind,
+          pairs: pairs as PairMode,
+          layers: layersText === undefined ? undefined : parseLayerList(layersText, '--layers', 2),
+          orientation: orientation as Orientation,
+          indices: shown,
+          clusterThreshold: threshold,
+        },
+        { signal: ctx.signal, onProgress: ctx.onProgress },
+      );
       results.push(r);
       if (!values.json && !values.csv) ctx.out(`${shown.map((i) => formatSimilarity(r, i, threshold)).join('\n\n')}\n\n`);
     }

@@ -62,7 +62,8 @@ const AttrType = onnx.AttributeProto.AttributeType;
 function encodeAttribute(name: string, value: AttrValue): onnx.IAttributeProto {
   if (typeof value === 'string') return { name, type: AttrType.STRING, s: new TextEncoder().encode(value) };
   if (typeof value === 'number' || typeof value === 'bigint') {
-    if (typeof value === 'number' && !Number.isInteger(value)) throw new Error(`attribute ${name}=${value} is not an integer; wrap float attributes with float()`);
+    if (typeof value === 'number' && !Number.isInteger(value))
+      throw new Error(`attribute ${name}=${value} is not an integer; wrap float attributes with float()`);
     return { name, type: AttrType.INT, i: Number(value) };
   }
   if (Array.isArray(value)) return { name, type: AttrType.INTS, ints: value };
@@ -88,7 +89,10 @@ export class GraphBuilder {
   private readonly names = new Set<string>();
   private counter = 0;
 
-  constructor(readonly name: string, opts: GraphOptions = {}) {
+  constructor(
+    readonly name: string,
+    opts: GraphOptions = {},
+  ) {
     this.opset = opts.opset ?? 21;
     this.irVersion = opts.irVersion ?? (this.opset >= 26 ? 13 : 10);
   }
@@ -139,7 +143,11 @@ export class GraphBuilder {
     const key = `i64:${values.join(',')}`;
     const known = this.constantNames.get(key);
     if (known) return known;
-    const name = this.constant(BigInt64Array.from(values, (v) => BigInt(v)), 'int64', [values.length]);
+    const name = this.constant(
+      BigInt64Array.from(values, (v) => BigInt(v)),
+      'int64',
+      [values.length],
+    );
     this.constantNames.set(key, name);
     return name;
   }

@@ -146,7 +146,8 @@ function quietNativeLogs(): void {
 export function normaliseOrder(order: readonly string[] | undefined): string[] {
   const list = (order && order.length ? order : DEFAULT_PROVIDER_ORDER).map((p) => p.trim().toLowerCase()).filter((p) => p.length > 0);
   for (const p of list) {
-    if (!KNOWN_PROVIDERS.has(p)) throw new Error(`unknown execution provider "${p}" in layerLens.executionProviders (known: ${[...KNOWN_PROVIDERS].join(', ')})`);
+    if (!KNOWN_PROVIDERS.has(p))
+      throw new Error(`unknown execution provider "${p}" in layerLens.executionProviders (known: ${[...KNOWN_PROVIDERS].join(', ')})`);
   }
   return [...new Set(list)];
 }

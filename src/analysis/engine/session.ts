@@ -16,10 +16,7 @@ import { sessionOptions } from './providers';
 export type WeightDType = 'float32' | 'float16' | 'bfloat16';
 
 /** Raw weight data as read from a safetensors file. */
-export type WeightData =
-  | { dtype: 'float32'; data: Float32Array }
-  | { dtype: 'float16'; data: Uint16Array }
-  | { dtype: 'bfloat16'; data: Uint16Array };
+export type WeightData = { dtype: 'float32'; data: Float32Array } | { dtype: 'float16'; data: Uint16Array } | { dtype: 'bfloat16'; data: Uint16Array };
 
 /** The opset a graph needs to take weights of these dtypes (bf16 needs BitCast, opset 26). */
 export function opsetFor(dtypes: readonly WeightDType[]): number {

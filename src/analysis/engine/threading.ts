@@ -10,6 +10,5 @@
  * instead of ~35, measured with ORT's profiler). Without spinning, an idle pool thread sleeps
  * and is woken when work arrives, which costs microseconds per run.
  */
-export const NO_SPINNING: Record<string, unknown> = process.env.LAYER_LENS_ORT_SPIN === '1'
-  ? {}
-  : { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
+export const NO_SPINNING: Record<string, unknown> =
+  process.env.LAYER_LENS_ORT_SPIN === '1' ? {} : { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };

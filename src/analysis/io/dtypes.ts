@@ -9,8 +9,21 @@ export const DTYPES = ['F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'I64',
 export type DType = (typeof DTYPES)[number];
 
 export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, F8_E4M3: 1, F8_E5M2: 1,
-  I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
 };
 
 const DTYPE_SET: ReadonlySet<string> = new Set(DTYPES);
@@ -102,7 +115,7 @@ function bf16Into(src: Uint8Array, out: Float32Array, at: number): void {
       o32[j] = x << 16;
       o32[j + 1] = x & 0xffff0000;
     }
-    if (n & 1) o32[n - 1] = src[2 * n - 2] << 16 | src[2 * n - 1] << 24;
+    if (n & 1) o32[n - 1] = (src[2 * n - 2] << 16) | (src[2 * n - 1] << 24);
     return;
   }
   const s16 = view(src, 2, (b, o, k) => new Uint16Array(b, o, k));
@@ -131,7 +144,10 @@ export function decodeInto(dtype: DType, src: Uint8Array, out: Float32Array, at 
   if (at < 0 || at + n > out.length) throw new Error(`decoding ${n} ${dtype} values at ${at} overflows an output of ${out.length}`);
   switch (dtype) {
     case 'F32':
-      out.set(view(src, 4, (b, o, k) => new Float32Array(b, o, k)), at);
+      out.set(
+        view(src, 4, (b, o, k) => new Float32Array(b, o, k)),
+        at,
+      );
       return;
     case 'BF16':
       bf16Into(src, out, at);
@@ -144,7 +160,10 @@ export function decodeInto(dtype: DType, src: Uint8Array, out: Float32Array, at 
       return;
     }
     case 'F64':
-      out.set(view(src, 8, (b, o, k) => new Float64Array(b, o, k)), at);
+      out.set(
+        view(src, 8, (b, o, k) => new Float64Array(b, o, k)),
+        at,
+      );
       return;
     case 'F8_E4M3': {
       const t = f8e4m3Table();
@@ -168,16 +187,28 @@ export function decodeInto(dtype: DType, src: Uint8Array, out: Float32Array, at 
       for (let i = 0; i < n; i++) out[at + i] = src[i] === 0 ? 0 : 1;
       return;
     case 'I16':
-      out.set(view(src, 2, (b, o, k) => new Int16Array(b, o, k)), at);
+      out.set(
+        view(src, 2, (b, o, k) => new Int16Array(b, o, k)),
+        at,
+      );
       return;
     case 'U16':
-      out.set(view(src, 2, (b, o, k) => new Uint16Array(b, o, k)), at);
+      out.set(
+        view(src, 2, (b, o, k) => new Uint16Array(b, o, k)),
+        at,
+      );
       return;
     case 'I32':
-      out.set(view(src, 4, (b, o, k) => new Int32Array(b, o, k)), at);
+      out.set(
+        view(src, 4, (b, o, k) => new Int32Array(b, o, k)),
+        at,
+      );
       return;
     case 'U32':
-      out.set(view(src, 4, (b, o, k) => new Uint32Array(b, o, k)), at);
+      out.set(
+        view(src, 4, (b, o, k) => new Uint32Array(b, o, k)),
+        at,
+      );
       return;
     case 'I64':
       int64Into(src, out, at, true);

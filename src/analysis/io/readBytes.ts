@@ -21,7 +21,10 @@ export async function readExactly(fh: FileHandle, target: Uint8Array, position: 
     const want = Math.min(MAX_READ_BYTES, target.byteLength - done);
     const { bytesRead } = await fh.read(target, done, want, position + done);
     if (bytesRead === 0) {
-      throw new ModelFileError(`${basename(file)}: the file ended at byte ${position + done} while ${target.byteLength} bytes from byte ${position} were needed; it is truncated or was changed while open`, file);
+      throw new ModelFileError(
+        `${basename(file)}: the file ended at byte ${position + done} while ${target.byteLength} bytes from byte ${position} were needed; it is truncated or was changed while open`,
+        file,
+      );
     }
     done += bytesRead;
   }

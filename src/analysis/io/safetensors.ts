@@ -36,16 +36,26 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
   // A folder or named pipe named *.safetensors is refused here, before any read could block.
   const { fh, size: fileSize, stamp } = await openRegularFile(file);
   try {
-    if (fileSize < 8) throw new SafetensorsError(file, `the file is ${fileSize} bytes long, too short to be a safetensors file (it must start with an 8-byte header length); it is truncated or not a safetensors file`);
+    if (fileSize < 8)
+      throw new SafetensorsError(
+        file,
+        `the file is ${fileSize} bytes long, too short to be a safetensors file (it must start with an 8-byte header length); it is truncated or not a safetensors file`,
+      );
     const lenBytes = new Uint8Array(8);
     await readExactly(fh, lenBytes, 0, file);
     const headerLength = new DataView(lenBytes.buffer).getBigUint64(0, true);
     if (headerLength > BigInt(MAX_HEADER_BYTES)) {
-      throw new SafetensorsError(file, `the header claims ${headerLength} bytes, more than the ${MAX_HEADER_BYTES}-byte limit; the file is damaged or not a safetensors file`);
+      throw new SafetensorsError(
+        file,
+        `the header claims ${headerLength} bytes, more than the ${MAX_HEADER_BYTES}-byte limit; the file is damaged or not a safetensors file`,
+      );
     }
     const n = Number(headerLength);
     if (8 + n > fileSize) {
-      throw new SafetensorsError(file, `the header length is ${n} bytes but the file holds only ${fileSize - 8} bytes after the length field; the file is truncated or not a safetensors file`);
+      throw new SafetensorsError(
+        file,
+        `the header length is ${n} bytes but the file holds only ${fileSize - 8} bytes after the length field; the file is truncated or not a safetensors file`,
+      );
     }
     const headerBytes = new Uint8Array(n);
     await readExactly(fh, headerBytes, 8, file);
@@ -94,7 +104,8 @@ function validateMetadata(file: string, raw: unknown): Record<string, string> {
 }
 
 function validateEntry(file: string, name: string, raw: unknown, dataStart: number, dataSize: number): TensorEntry {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SafetensorsError(file, `tensor '${name}' must be described by an object {dtype, shape, data_offsets}`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new SafetensorsError(file, `tensor '${name}' must be described by an object {dtype, shape, data_offsets}`);
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
   if (!isDType(dtype)) {
     throw new SafetensorsError(file, `tensor '${name}' has unknown dtype ${JSON.stringify(dtype)} (known: ${DTYPES.join(', ')})`);
@@ -108,12 +119,18 @@ function validateEntry(file: string, name: string, raw: unknown, dataStart: numb
   const [begin, end] = offsets as [number, number];
   if (end < begin) throw new SafetensorsError(file, `tensor '${name}' has data_offsets [${begin}, ${end}] that end before they begin`);
   if (end > dataSize) {
-    throw new SafetensorsError(file, `tensor '${name}' occupies data bytes ${begin}..${end} but the file holds only ${dataSize} data bytes; the file is truncated or its offsets are out of range`);
+    throw new SafetensorsError(
+      file,
+      `tensor '${name}' occupies data bytes ${begin}..${end} but the file holds only ${dataSize} data bytes; the file is truncated or its offsets are out of range`,
+    );
   }
   const count = shape.reduce((a: number, b: number) => a * b, 1);
   const expected = count * DTYPE_BYTES[dtype];
   if (!Number.isSafeInteger(expected) || expected !== end - begin) {
-    throw new SafetensorsError(file, `tensor '${name}' is ${dtype} of shape [${shape.join(', ')}], which needs ${expected} bytes, but its data_offsets [${begin}, ${end}] span ${end - begin} bytes`);
+    throw new SafetensorsError(
+      file,
+      `tensor '${name}' is ${dtype} of shape [${shape.join(', ')}], which needs ${expected} bytes, but its data_offsets [${begin}, ${end}] span ${end - begin} bytes`,
+    );
   }
   return { name, dtype, shape: shape.slice(), file, dataStart: dataStart + begin, byteLength: end - begin };
 }

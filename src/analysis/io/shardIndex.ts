@@ -49,9 +49,11 @@ export async function resolveShard(folder: string, indexName: string, shard: str
 export async function readShardIndex(folder: string, indexName = INDEX_FILE): Promise<ShardIndex> {
   const indexPath = resolve(folder, indexName);
   const json = await readJsonFile(indexPath, indexName, MAX_INDEX_BYTES);
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new ModelFileError(`${indexName} must be a JSON object with a "weight_map"`, indexPath);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new ModelFileError(`${indexName} must be a JSON object with a "weight_map"`, indexPath);
   const { weight_map: map, metadata } = json as Record<string, unknown>;
-  if (map === null || typeof map !== 'object' || Array.isArray(map)) throw new ModelFileError(`${indexName} has no "weight_map" object mapping tensor names to shard files`, indexPath);
+  if (map === null || typeof map !== 'object' || Array.isArray(map))
+    throw new ModelFileError(`${indexName} has no "weight_map" object mapping tensor names to shard files`, indexPath);
   const byName = new Map<string, string>();
   const resolved = new Map<string, string>();
   for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {

@@ -94,7 +94,10 @@ async function withFile<T>(entry: TensorEntry, body: (fh: FileHandle) => Promise
   try {
     const end = entry.dataStart + entry.byteLength;
     if (size < end) {
-      throw new ModelFileError(`${basename(entry.file)}: the file is now ${size} bytes long but tensor '${entry.name}' ends at byte ${end}; it was truncated or rewritten since it was opened: reload the model`, entry.file);
+      throw new ModelFileError(
+        `${basename(entry.file)}: the file is now ${size} bytes long but tensor '${entry.name}' ends at byte ${end}; it was truncated or rewritten since it was opened: reload the model`,
+        entry.file,
+      );
     }
     // Same size but new contents (a training run saving over its checkpoint) would otherwise be
     // read through the old header: wrong offsets, or right offsets of other weights.
@@ -109,7 +112,10 @@ async function withFile<T>(entry: TensorEntry, body: (fh: FileHandle) => Promise
 }
 
 function rewritten(entry: TensorEntry, when: string): ModelFileError {
-  return new ModelFileError(`${basename(entry.file)} was rewritten ${when} (its modification time or inode changed), so tensor '${entry.name}' cannot be read through the header of the earlier version: reload the model`, entry.file);
+  return new ModelFileError(
+    `${basename(entry.file)} was rewritten ${when} (its modification time or inode changed), so tensor '${entry.name}' cannot be read through the header of the earlier version: reload the model`,
+    entry.file,
+  );
 }
 
 /**
@@ -128,7 +134,15 @@ export async function forEachRawChunk(
   const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
   const buffers = [new Uint8Array(per * eb), new Uint8Array(count > per ? per * eb : 0)];
   await withFile(entry, (fh) =>
-    pipeline(fh, entry, first, count, opts, (k, _e0, m) => buffers[k & 1].subarray(0, m * eb), (_k, e0, m, bytes) => consume(bytes, first + e0, m)),
+    pipeline(
+      fh,
+      entry,
+      first,
+      count,
+      opts,
+      (k, _e0, m) => buffers[k & 1].subarray(0, m * eb),
+      (_k, e0, m, bytes) => consume(bytes, first + e0, m),
+    ),
   );
 }
 
@@ -139,12 +153,32 @@ export async function readElementsF32(entry: TensorEntry, first: number, count: 
     // Read straight into the result: no second buffer, no conversion.
     const out = new Float32Array(count);
     const bytes = new Uint8Array(out.buffer);
-    await withFile(entry, (fh) => pipeline(fh, entry, first, count, opts, (_k, e0, m) => bytes.subarray(4 * e0, 4 * (e0 + m)), () => undefined));
+    await withFile(entry, (fh) =>
+      pipeline(
+        fh,
+        entry,
+        first,
+        count,
+        opts,
+        (_k, e0, m) => bytes.subarray(4 * e0, 4 * (e0 + m)),
+        () => undefined,
+      ),
+    );
     return out;
   }
   const dest = entry.dtype === 'BF16' && count >= WASM_MIN_VALUES ? bf16Destination(count) : null;
   if (dest) {
-    await withFile(entry, (fh) => pipeline(fh, entry, first, count, opts, (_k, e0, m) => dest.rawSlot(e0, m), (_k, e0, m) => dest.expand(e0, m)));
+    await withFile(entry, (fh) =>
+      pipeline(
+        fh,
+        entry,
+        first,
+        count,
+        opts,
+        (_k, e0, m) => dest.rawSlot(e0, m),
+        (_k, e0, m) => dest.expand(e0, m),
+      ),
+    );
     return dest.out;
   }
   const out = new Float32Array(count);
@@ -172,7 +206,15 @@ export async function streamF32(
   if (entry.dtype === 'F32') {
     const buffers = [new Float32Array(per), new Float32Array(count > per ? per : 0)];
     await withFile(entry, (fh) =>
-      pipeline(fh, entry, 0, count, opts, (k, _e0, m) => new Uint8Array(buffers[k & 1].buffer, 0, 4 * m), (k, e0, m) => consume(buffers[k & 1].subarray(0, m), e0)),
+      pipeline(
+        fh,
+        entry,
+        0,
+        count,
+        opts,
+        (k, _e0, m) => new Uint8Array(buffers[k & 1].buffer, 0, 4 * m),
+        (k, e0, m) => consume(buffers[k & 1].subarray(0, m), e0),
+      ),
     );
     return;
   }
@@ -181,10 +223,18 @@ export async function streamF32(
   if (a && b) {
     const dests = [a, b];
     await withFile(entry, (fh) =>
-      pipeline(fh, entry, 0, count, opts, (k, _e0, m) => dests[k & 1].rawSlot(0, m), (k, e0, m) => {
-        dests[k & 1].expand(0, m);
-        return consume(dests[k & 1].out.subarray(0, m), e0);
-      }),
+      pipeline(
+        fh,
+        entry,
+        0,
+        count,
+        opts,
+        (k, _e0, m) => dests[k & 1].rawSlot(0, m),
+        (k, e0, m) => {
+          dests[k & 1].expand(0, m);
+          return consume(dests[k & 1].out.subarray(0, m), e0);
+        },
+      ),
     );
     return;
   }

@@ -63,7 +63,8 @@ export async function bandToTridiagonal(
   opts: { keepReflectors?: boolean; ws?: WasmWorkspace; singleThread?: boolean } & JobContext = {},
 ): Promise<TridiagonalForm> {
   const { n, b, ld } = band;
-  if (ld < bandLeadingDimension(n, b)) throw new Error(`band storage of order ${n} and bandwidth ${b} needs leading dimension ≥ ${bandLeadingDimension(n, b)}, got ${ld}`);
+  if (ld < bandLeadingDimension(n, b))
+    throw new Error(`band storage of order ${n} and bandwidth ${b} needs leading dimension ≥ ${bandLeadingDimension(n, b)}, got ${ld}`);
   const ws = opts.ws ?? new WasmWorkspace();
   // Leased for this whole call: the sweep split (odd/even) is fixed by `threads` from here on.
   const helper = !opts.singleThread && b > 1 && wantsHelper(n, b) ? await leaseSweepHelper() : undefined;
@@ -98,7 +99,26 @@ export async function bandToTridiagonal(
       for (let s0 = 0; s0 < n - 1; s0 += slice) {
         throwIfCancelled(opts.signal);
         const s1 = Math.min(n - 1, s0 + slice);
-        const args = (t: number) => [abPtr, ld, n, b, s0, s1, t, threads, progressPtr, keep ? 1 : 0, firstPtr, rowsPtr, lensPtr, tausPtr, vsPtr, scratch[t].v, scratch[t].w, scratch[t].s];
+        const args = (t: number) => [
+          abPtr,
+          ld,
+          n,
+          b,
+          s0,
+          s1,
+          t,
+          threads,
+          progressPtr,
+          keep ? 1 : 0,
+          firstPtr,
+          rowsPtr,
+          lensPtr,
+          tausPtr,
+          vsPtr,
+          scratch[t].v,
+          scratch[t].w,
+          scratch[t].s,
+        ];
         // The worker starts on the odd sweeps while this thread runs the even ones in step.
         const other = helper?.run(ws.memory, args(1));
         inFlight = other?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
@@ -168,7 +188,9 @@ export async function applyBandReflectors(
     const buffers = Array.from({ length: threads }, () => ({ y: ws.allocF64(n * chunk), w: ws.allocF64(chunk) }));
     const perSlice = Math.max(1, Math.floor((1 << 24) / (4 * b * chunk)));
     for (let c0 = 0; c0 < k; c0 += threads * chunk) {
-      const parts = buffers.map((buf, t) => ({ ...buf, from: Math.min(k, c0 + t * chunk), width: Math.max(0, Math.min(chunk, k - c0 - t * chunk)) })).filter((p) => p.width > 0);
+      const parts = buffers
+        .map((buf, t) => ({ ...buf, from: Math.min(k, c0 + t * chunk), width: Math.max(0, Math.min(chunk, k - c0 - t * chunk)) }))
+        .filter((p) => p.width > 0);
       for (const p of parts) {
         const yv = ws.f64(p.y, n * p.width);
         for (let r = 0; r < n; r++) yv.set(y.subarray(r * k + p.from, r * k + p.from + p.width), r * p.width);

@@ -77,7 +77,13 @@ export async function eigh(A: Matrix | Matrix64, opts: EighOptions = {}): Promis
     blocks = stage1.blocks;
   }
   const tri = await bandToTridiagonal(band, { keepReflectors: opts.vectors, ws, signal: opts.signal, onProgress: progress('band → tridiagonal') });
-  const eig = await tridiagonalEigen(tri.diagonal, tri.offDiagonal, { vectors: opts.vectors, columns: true, ws, threads: engineThreads(opts.engine), signal: opts.signal });
+  const eig = await tridiagonalEigen(tri.diagonal, tri.offDiagonal, {
+    vectors: opts.vectors,
+    columns: true,
+    ws,
+    threads: engineThreads(opts.engine),
+    signal: opts.signal,
+  });
   if (!opts.vectors) return { values: eig.values };
   // Column i is the tridiagonal form's eigenvector i; the back-transformations turn it into A's.
   const y = eig.vectorColumns as Float64Array;

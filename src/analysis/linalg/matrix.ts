@@ -25,7 +25,8 @@ export function transpose(m: Matrix | Matrix64): Matrix | Matrix64 {
   const B = 64; // cache blocking: a plain double loop thrashes on large matrices
   for (let i0 = 0; i0 < m.rows; i0 += B) {
     for (let j0 = 0; j0 < m.cols; j0 += B) {
-      const iEnd = Math.min(i0 + B, m.rows), jEnd = Math.min(j0 + B, m.cols);
+      const iEnd = Math.min(i0 + B, m.rows),
+        jEnd = Math.min(j0 + B, m.cols);
       for (let i = i0; i < iEnd; i++) for (let j = j0; j < jEnd; j++) out[j * m.rows + i] = m.data[i * m.cols + j];
     }
   }

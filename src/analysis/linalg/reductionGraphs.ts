@@ -40,7 +40,9 @@ function encode(name: string, nodes: Node[], inputs: onnx.IValueInfoProto[], out
     input: n.inputs,
     output: [n.output],
     attribute: Object.entries(n.attrs ?? {}).map(([k, v]) =>
-      FLOAT_ATTRIBUTES.has(k) ? { name: k, type: onnx.AttributeProto.AttributeType.FLOAT, f: v } : { name: k, type: onnx.AttributeProto.AttributeType.INT, i: v },
+      FLOAT_ATTRIBUTES.has(k)
+        ? { name: k, type: onnx.AttributeProto.AttributeType.FLOAT, f: v }
+        : { name: k, type: onnx.AttributeProto.AttributeType.INT, i: v },
     ),
   }));
   const model = onnx.ModelProto.create({
@@ -331,8 +333,12 @@ export function f32Tensor(data: Float32Array, rows: number, cols: number): ort.T
 export async function product(
   sessions: ReductionSessions,
   kind: 'nn' | 'nt' | 'tn',
-  a: Float64Array, aRows: number, aCols: number,
-  b: Float64Array, bRows: number, bCols: number,
+  a: Float64Array,
+  aRows: number,
+  aCols: number,
+  b: Float64Array,
+  bRows: number,
+  bCols: number,
 ): Promise<Float64Array> {
   const session = kind === 'nn' ? sessions.productNN : kind === 'nt' ? sessions.productNT : sessions.productTN;
   const result = await session.run({ A: f64Tensor(a, aRows, aCols), B: f64Tensor(b, bRows, bCols) });
@@ -343,8 +349,12 @@ export async function product(
 export async function mixedProduct(
   sessions: ReductionSessions,
   kind: MixedKind,
-  a: Float32Array | Float64Array, aRows: number, aCols: number,
-  b: Float32Array | Float64Array, bRows: number, bCols: number,
+  a: Float32Array | Float64Array,
+  aRows: number,
+  aCols: number,
+  b: Float32Array | Float64Array,
+  bRows: number,
+  bCols: number,
 ): Promise<Float64Array> {
   const tensor = (x: Float32Array | Float64Array, r: number, c: number) => (x instanceof Float32Array ? f32Tensor(x, r, c) : f64Tensor(x, r, c));
   const result = await sessions.mixed[kind].run({ A: tensor(a, aRows, aCols), B: tensor(b, bRows, bCols) });

@@ -61,9 +61,10 @@ export async function svd(W: Matrix, opts: SvdOptions = {}): Promise<SvdResult> 
   if (otherWanted) {
     // W wide ('rows'): V = Wᵀ·U·Σ⁻¹; W tall ('cols'): U = W·V·Σ⁻¹.
     const len = eig.side === 'rows' ? W.cols : W.rows;
-    const raw = eig.side === 'rows'
-      ? await mixedProduct(eig.sessions, 'tn', W.data, W.rows, W.cols, gramSideVectors, g, k)
-      : await mixedProduct(eig.sessions, 'nn', W.data, W.rows, W.cols, gramSideVectors, g, k);
+    const raw =
+      eig.side === 'rows'
+        ? await mixedProduct(eig.sessions, 'tn', W.data, W.rows, W.cols, gramSideVectors, g, k)
+        : await mixedProduct(eig.sessions, 'nn', W.data, W.rows, W.cols, gramSideVectors, g, k);
     other = { rows: len, cols: k, data: normaliseColumns(raw, len, k, s) };
   }
   return eig.side === 'rows'

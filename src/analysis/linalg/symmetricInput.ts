@@ -113,7 +113,9 @@ export function symmetricCopy(A: Matrix | Matrix64, what: string): Float64Array 
   // The first offending entry in reading order is the one to name.
   if (!finite) checkFinite(A, what);
   if (worst > 1e-3 * maxAbs) {
-    throw new Error(`${what}: the matrix is not symmetric: entries (${worstI}, ${worstJ}) and (${worstJ}, ${worstI}) differ by ${worst.toPrecision(3)} (largest entry ${maxAbs.toPrecision(3)})`);
+    throw new Error(
+      `${what}: the matrix is not symmetric: entries (${worstI}, ${worstJ}) and (${worstJ}, ${worstI}) differ by ${worst.toPrecision(3)} (largest entry ${maxAbs.toPrecision(3)})`,
+    );
   }
   return out;
 }

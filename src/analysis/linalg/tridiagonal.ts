@@ -27,7 +27,13 @@ export interface TridiagonalEigen {
 }
 
 /** Vectors in the layout asked for: rows (default) or columns (what eigh's back-transformation takes). */
-function withVectors(values: Float64Array, rows: Float64Array | undefined, columns: Float64Array | undefined, n: number, wantColumns: boolean): TridiagonalEigen {
+function withVectors(
+  values: Float64Array,
+  rows: Float64Array | undefined,
+  columns: Float64Array | undefined,
+  n: number,
+  wantColumns: boolean,
+): TridiagonalEigen {
   const flip = (a: Float64Array) => transpose({ rows: n, cols: n, data: a }).data;
   if (wantColumns) return { values, vectorColumns: columns ?? flip(rows as Float64Array) };
   return { values, vectorRows: rows ?? flip(columns as Float64Array) };
@@ -53,7 +59,8 @@ export async function tridiagonalEigen(
   if (offDiagonal.length !== Math.max(0, n - 1)) {
     throw new Error(`a tridiagonal matrix of order ${n} has ${Math.max(0, n - 1)} off-diagonal entries, got ${offDiagonal.length}`);
   }
-  if (n === 0) return opts.vectors ? withVectors(new Float64Array(0), new Float64Array(0), undefined, 0, opts.columns === true) : { values: new Float64Array(0) };
+  if (n === 0)
+    return opts.vectors ? withVectors(new Float64Array(0), new Float64Array(0), undefined, 0, opts.columns === true) : { values: new Float64Array(0) };
   if (opts.vectors && n > (opts.divideMin ?? DIVIDE_MIN)) return byDivideAndConquer(diagonal, offDiagonal, opts);
   const ws = opts.ws ?? new WasmWorkspace();
   const mark = ws.mark();
@@ -96,7 +103,8 @@ export async function tridiagonalEigen(
 
 /** Vectors by divide and conquer, leaves by the QL iteration; rows of the result are the vectors. */
 async function byDivideAndConquer(
-  diagonal: Float64Array, offDiagonal: Float64Array,
+  diagonal: Float64Array,
+  offDiagonal: Float64Array,
   opts: { ws?: WasmWorkspace; threads?: number; columns?: boolean } & JobContext,
 ): Promise<TridiagonalEigen> {
   const n = diagonal.length;
@@ -106,7 +114,11 @@ async function byDivideAndConquer(
     // Each leaf rescaled to its own size: a small block of a graded matrix would otherwise sit near
     // underflow after the whole matrix's scaling, where the QL iteration loses accuracy or stalls.
     const k = unitScale(d, e);
-    const r = await tridiagonalEigen(d.map((x) => x / k), e.map((x) => x / k), { vectors: true, columns: true, ws: opts.ws, divideMin: Infinity, signal: opts.signal });
+    const r = await tridiagonalEigen(
+      d.map((x) => x / k),
+      e.map((x) => x / k),
+      { vectors: true, columns: true, ws: opts.ws, divideMin: Infinity, signal: opts.signal },
+    );
     return { values: r.values.map((x) => x * k), vectors: r.vectorColumns as Float64Array };
   };
   const multiply = (a: Float64Array, m: number, k: number, b: Float64Array, cols: number) =>
@@ -114,8 +126,18 @@ async function byDivideAndConquer(
   // Scaled to max |entry| ≈ 1 (as LAPACK's dstedc does): the secular equation's sums and the
   // vectors' norms would otherwise overflow or underflow for matrices of order 1e±150.
   const scale = unitScale(diagonal, offDiagonal);
-  const r = await divideAndConquer(diagonal.map((x) => x / scale), offDiagonal.map((x) => x / scale), { leaf, leafSize: DIVIDE_LEAF, multiply, signal: opts.signal });
-  return withVectors(r.values.map((x) => x * scale), undefined, r.vectors, n, opts.columns === true);
+  const r = await divideAndConquer(
+    diagonal.map((x) => x / scale),
+    offDiagonal.map((x) => x / scale),
+    { leaf, leafSize: DIVIDE_LEAF, multiply, signal: opts.signal },
+  );
+  return withVectors(
+    r.values.map((x) => x * scale),
+    undefined,
+    r.vectors,
+    n,
+    opts.columns === true,
+  );
 }
 
 /**

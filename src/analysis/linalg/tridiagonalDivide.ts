@@ -33,7 +33,8 @@ export async function divideAndConquer(d: Float64Array, e: Float64Array, opts: D
   const beta = e[k - 1];
   const rho = Math.abs(beta);
   // T = diag(T₁', T₂') + ρ·v·vᵀ with v = e_{k−1} + sign(β)·e_k: the coupling moves onto the diagonal.
-  const d1 = d.slice(0, k), d2 = d.slice(k);
+  const d1 = d.slice(0, k),
+    d2 = d.slice(k);
   d1[k - 1] -= rho;
   d2[0] -= rho;
   const left = await divideAndConquer(d1, e.slice(0, k - 1), opts);
@@ -46,9 +47,12 @@ export async function divideAndConquer(d: Float64Array, e: Float64Array, opts: D
 
 /** Eigen-pairs of diag(T₁', T₂') + ρ·v·vᵀ from those of T₁' (left) and T₂' (right). */
 async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: number, multiply: Multiply): Promise<ColumnEigen> {
-  const k1 = left.values.length, k2 = right.values.length, n = k1 + k2;
+  const k1 = left.values.length,
+    k2 = right.values.length,
+    n = k1 + k2;
   // z = Qᵀ·v: the last row of Q₁ and sign·(first row of Q₂).
-  const dAll = new Float64Array(n), zAll = new Float64Array(n);
+  const dAll = new Float64Array(n),
+    zAll = new Float64Array(n);
   dAll.set(left.values);
   dAll.set(right.values, k1);
   for (let j = 0; j < k1; j++) zAll[j] = left.vectors[(k1 - 1) * k1 + j];
@@ -92,15 +96,18 @@ async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: 
       continue;
     }
     const r = Math.hypot(zs[prev], zs[i]);
-    const c = zs[i] / r, s = -zs[prev] / r;
+    const c = zs[i] / r,
+      s = -zs[prev] / r;
     if (Math.abs((ds[i] - ds[prev]) * c * s) <= tol) {
       // G = [[c, s], [−s, c]] maps (z_prev, z_i) to (0, r); Q ← Q·Gᵀ on those two columns.
       for (let row = 0; row < n; row++) {
-        const a = qp[row * n + prev], b = qp[row * n + i];
+        const a = qp[row * n + prev],
+          b = qp[row * n + i];
         qp[row * n + prev] = c * a + s * b;
         qp[row * n + i] = -s * a + c * b;
       }
-      const dp = ds[prev], di = ds[i];
+      const dp = ds[prev],
+        di = ds[i];
       ds[prev] = c * c * dp + s * s * di;
       ds[i] = s * s * dp + c * c * di;
       zs[prev] = 0;
@@ -129,7 +136,10 @@ async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: 
     // entries (and U's matching rows), the bottom k2 rows those with bottom entries. Without
     // rotations that halves the flops of the merge's one O(n³) step.
     product = new Float64Array(n * K);
-    for (const [bit, r0, rows] of [[1, 0, k1], [2, k1, k2]] as const) {
+    for (const [bit, r0, rows] of [
+      [1, 0, k1],
+      [2, k1, k2],
+    ] as const) {
       const cols: number[] = [];
       for (let j = 0; j < K; j++) if (rowsOf[kept[j]] & bit) cols.push(j);
       if (cols.length === 0) continue;
@@ -151,7 +161,8 @@ async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: 
   // 512 MB per n² buffer).
   const rowCopy = new Float64Array(n);
   for (let row = 0; row < n; row++) {
-    const out = row * n, fromProduct = row * K;
+    const out = row * n,
+      fromProduct = row * K;
     rowCopy.set(qp.subarray(out, out + n));
     for (let col = 0; col < n; col++) {
       const entry = all[col];
@@ -190,7 +201,8 @@ function solveSecular(d: Float64Array, z: Float64Array, rho: number, delta: Floa
   const shifted = new Float64Array(K);
   for (let j = 0; j < K; j++) {
     const last = j === K - 1;
-    const lo = d[j], hi = last ? d[j] + rho * zz : d[j + 1];
+    const lo = d[j],
+      hi = last ? d[j] + rho * zz : d[j + 1];
     // f at the midpoint decides which pole is nearer the root.
     const mid = 0.5 * (lo + hi);
     let fMid = 1;
@@ -206,7 +218,10 @@ function solveSecular(d: Float64Array, z: Float64Array, rho: number, delta: Floa
     // Whether b is a point where f ≥ 0 was seen (the root may sit exactly there) rather than a pole.
     let bSeen = origin === j && !last;
     for (let iter = 0; iter < 100; iter++) {
-      let psi = 0, dpsi = 0, phi = 0, dphi = 0;
+      let psi = 0,
+        dpsi = 0,
+        phi = 0,
+        dphi = 0;
       for (let i = 0; i <= j; i++) {
         const t = 1 / (shifted[i] - tau);
         psi += w[i] * t;
@@ -248,7 +263,8 @@ function solveSecular(d: Float64Array, z: Float64Array, rho: number, delta: Floa
           const disc = b1 * b1 - 4 * c * c0;
           if (disc >= 0) {
             const big = b1 + (b1 >= 0 ? 1 : -1) * Math.sqrt(disc);
-            const r1 = big / (2 * c), r2 = big !== 0 ? (2 * c0) / big : NaN;
+            const r1 = big / (2 * c),
+              r2 = big !== 0 ? (2 * c0) / big : NaN;
             eta = r2 > da && r2 < db ? r2 : r1 > da && r1 < db ? r1 : NaN;
           }
         }

@@ -60,7 +60,8 @@ function collectTensors(headers: SafetensorsHeader[], weightMap?: Map<string, st
   for (const h of headers) {
     for (const t of h.tensors) {
       const seen = tensors.get(t.name);
-      if (seen) throw new ModelFileError(`tensor '${t.name}' is stored twice, in ${basename(seen.file)} and ${basename(t.file)}; the folder mixes two checkpoints`);
+      if (seen)
+        throw new ModelFileError(`tensor '${t.name}' is stored twice, in ${basename(seen.file)} and ${basename(t.file)}; the folder mixes two checkpoints`);
       tensors.set(t.name, t);
     }
   }
@@ -68,7 +69,9 @@ function collectTensors(headers: SafetensorsHeader[], weightMap?: Map<string, st
     for (const [name, shard] of weightMap) {
       const t = tensors.get(name);
       if (!t || t.file !== shard) {
-        throw new ModelFileError(`${INDEX_FILE} puts tensor '${name}' in ${basename(shard)}, but ${t ? `it is in ${basename(t.file)}` : 'no shard holds it'}; the index does not match the shards`);
+        throw new ModelFileError(
+          `${INDEX_FILE} puts tensor '${name}' in ${basename(shard)}, but ${t ? `it is in ${basename(t.file)}` : 'no shard holds it'}; the index does not match the shards`,
+        );
       }
     }
   }

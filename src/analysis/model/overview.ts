@@ -152,16 +152,31 @@ export function modelOverview(model: ModelHandle): ModelOverview {
 
   const groups: TensorGroup[] = [];
   const group = (title: string, key: string, names: string[], layer?: number) => {
-    const tensors = names.map((n) => rows.get(n)).filter((r): r is TensorRow => r !== undefined).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+    const tensors = names
+      .map((n) => rows.get(n))
+      .filter((r): r is TensorRow => r !== undefined)
+      .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
     if (!tensors.length) return;
     groups.push({ title, key, layer, tensors, params: tensors.reduce((a, t) => a + t.params, 0), bytes: tensors.reduce((a, t) => a + t.bytes, 0) });
   };
   const outside = [...model.tensors.keys()].filter((n) => !layerOf.has(n));
   const roleOf = (n: string) => model.otherRoles.get(n) ?? 'other';
-  group('Embeddings', 'embed', outside.filter((n) => roleOf(n) === 'embed'));
+  group(
+    'Embeddings',
+    'embed',
+    outside.filter((n) => roleOf(n) === 'embed'),
+  );
   for (const layer of [...model.layers].sort((a, b) => a.index - b.index)) group(`Layer ${layer.index}`, `layer-${layer.index}`, layer.tensors, layer.index);
-  group('Final norm & head', 'head', outside.filter((n) => roleOf(n) === 'final_norm' || roleOf(n) === 'lm_head'));
-  group('Other', 'other', outside.filter((n) => !['embed', 'final_norm', 'lm_head'].includes(roleOf(n))));
+  group(
+    'Final norm & head',
+    'head',
+    outside.filter((n) => roleOf(n) === 'final_norm' || roleOf(n) === 'lm_head'),
+  );
+  group(
+    'Other',
+    'other',
+    outside.filter((n) => !['embed', 'final_norm', 'lm_head'].includes(roleOf(n))),
+  );
 
   const roleRank = (r: string) => {
     const m = MATRIX_ORDER.indexOf(r as MatrixRole);
@@ -169,11 +184,19 @@ export function modelOverview(model: ModelHandle): ModelOverview {
   };
   const notes: string[] = [];
   if (model.architecture === 'generic') {
-    notes.push(model.config ? `Architecture '${String(model.config.model_type ?? 'unknown')}' is not in the architecture map: layers are found from '.N.' in tensor names and matrices are grouped by name.` : 'No config.json: layers are found from \'.N.\' in tensor names and matrices are grouped by name.');
+    notes.push(
+      model.config
+        ? `Architecture '${String(model.config.model_type ?? 'unknown')}' is not in the architecture map: layers are found from '.N.' in tensor names and matrices are grouped by name.`
+        : "No config.json: layers are found from '.N.' in tensor names and matrices are grouped by name.",
+    );
   }
   const att = model.attention;
   const config = configHighlights(model.config);
-  if (att) config.push(['attention', `${att.numHeads} heads × ${att.headDim}, ${att.numKvHeads} KV heads${att.numKvHeads < att.numHeads ? ` (GQA ${att.numHeads / att.numKvHeads}:1)` : ''}`]);
+  if (att)
+    config.push([
+      'attention',
+      `${att.numHeads} heads × ${att.headDim}, ${att.numKvHeads} KV heads${att.numKvHeads < att.numHeads ? ` (GQA ${att.numHeads / att.numKvHeads}:1)` : ''}`,
+    ]);
 
   return {
     path: model.path,

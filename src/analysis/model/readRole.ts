@@ -24,7 +24,10 @@ function tensorOf(model: ModelHandle, name: string): TensorEntry {
 
 export function roleRef(model: ModelHandle, layer: number, role: MatrixRole): RoleMatrixRef {
   const info = model.layers.find((l) => l.index === layer);
-  if (!info) throw new Error(`${model.path} has no layer ${layer} (layers: ${model.layers.length ? `${model.layers[0].index}…${model.layers[model.layers.length - 1].index}` : 'none found'})`);
+  if (!info)
+    throw new Error(
+      `${model.path} has no layer ${layer} (layers: ${model.layers.length ? `${model.layers[0].index}…${model.layers[model.layers.length - 1].index}` : 'none found'})`,
+    );
   const ref = info.roles[role];
   if (!ref) throw new Error(`layer ${layer} of ${model.path} has no '${role}' matrix (it has: ${Object.keys(info.roles).join(', ') || 'none'})`);
   return ref;
@@ -40,7 +43,8 @@ export function readTensorRowsF32(model: ModelHandle, name: string, r0: number, 
   const t = tensorOf(model, name);
   if (t.shape.length === 0) throw new Error(`tensor '${name}' is a scalar and has no rows`);
   const rows = t.shape[0];
-  if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= rows)) throw new Error(`rows ${r0}..${r1} are outside tensor '${name}' with ${rows} rows`);
+  if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= rows))
+    throw new Error(`rows ${r0}..${r1} are outside tensor '${name}' with ${rows} rows`);
   const width = t.shape.slice(1).reduce((a, b) => a * b, 1);
   return readElementsF32(t, r0 * width, (r1 - r0) * width, ctx);
 }
@@ -69,7 +73,8 @@ export async function readRoleMatrix(model: ModelHandle, layer: number, role: Ma
     if (source.rows) m = matrix(source.rows[1] - source.rows[0], m.cols, m.data.slice(source.rows[0] * m.cols, source.rows[1] * m.cols));
     else if (source.rowIndex) m = gatherRows(m, source.rowIndex);
   }
-  if (m.rows !== ref.shape[0] || m.cols !== ref.shape[1]) throw new Error(`layer ${layer} ${role}: read [${m.rows}, ${m.cols}] but the map says [${ref.shape.join(', ')}]`);
+  if (m.rows !== ref.shape[0] || m.cols !== ref.shape[1])
+    throw new Error(`layer ${layer} ${role}: read [${m.rows}, ${m.cols}] but the map says [${ref.shape.join(', ')}]`);
   return m;
 }
 

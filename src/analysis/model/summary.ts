@@ -110,20 +110,31 @@ export async function tensorStats(model: ModelHandle, name: string, opts: { bins
   const count = elementCount(entry);
   const total = 2 * entry.byteLength;
   const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-  let min = Infinity, max = -Infinity, sum = 0, absSum = 0, zeros = 0, nan = 0, inf = 0;
+  let min = Infinity,
+    max = -Infinity,
+    sum = 0,
+    absSum = 0,
+    zeros = 0,
+    nan = 0,
+    inf = 0;
   const pass = async (k: number, consume: (v: Float32Array) => void) => {
-    await streamF32(entry, {
-      chunkBytes,
-      signal: opts.signal,
-      onProgress: (p) => opts.onProgress?.({ done: k * entry.byteLength + p.done, total, message: name }),
-    }, async (values) => {
-      consume(values);
-      throwIfCancelled(opts.signal);
-      await yieldToEventLoop();
-    });
+    await streamF32(
+      entry,
+      {
+        chunkBytes,
+        signal: opts.signal,
+        onProgress: (p) => opts.onProgress?.({ done: k * entry.byteLength + p.done, total, message: name }),
+      },
+      async (values) => {
+        consume(values);
+        throwIfCancelled(opts.signal);
+        await yieldToEventLoop();
+      },
+    );
   };
   await pass(0, (v) => {
-    let s = 0, a = 0;
+    let s = 0,
+      a = 0;
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (x === 0) zeros++;

@@ -82,7 +82,8 @@ export function tokenizerFromJson(tokJson: Json, cfg: Json, source = 'tokenizer.
     }
     const bosText = tokenContent(cfg.bos_token);
     bosId = bosText !== null ? (tok.token_to_id(bosText) ?? null) : null;
-    if (bosId !== null && (!Number.isSafeInteger(bosId) || bosId < 0)) throw new Error(`the BOS token ${JSON.stringify(bosText)} has the id ${JSON.stringify(bosId)}, which is not a non-negative integer`);
+    if (bosId !== null && (!Number.isSafeInteger(bosId) || bosId < 0))
+      throw new Error(`the BOS token ${JSON.stringify(bosText)} has the id ${JSON.stringify(bosId)}, which is not a non-negative integer`);
     // If the config says nothing, the post-processor decides (Llama-2 templates add <s>, Llama-3's does too
     // via its own template, GPT-2's adds nothing): probe it once.
     const probe = 'a';
@@ -106,7 +107,10 @@ export function tokenizerFromJson(tokJson: Json, cfg: Json, source = 'tokenizer.
       // The library hands back whatever the vocabulary held: a damaged one yields ids that are
       // arrays or strings, which would index embeddings with garbage.
       const bad = ids.findIndex((id: number) => !Number.isSafeInteger(id) || id < 0);
-      if (bad >= 0) throw new ModelFileError(`${source}: encoding gave the token id ${String(ids[bad])}, which is not a non-negative integer; the vocabulary in the file is damaged`);
+      if (bad >= 0)
+        throw new ModelFileError(
+          `${source}: encoding gave the token id ${String(ids[bad])}, which is not a non-negative integer; the vocabulary in the file is damaged`,
+        );
       const wantBos = opts.addBos ?? addsBos;
       if (wantBos) {
         if (bosId === null) throw new Error(`${source}: a BOS token was requested but tokenizer_config.json names none`);

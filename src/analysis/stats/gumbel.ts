@@ -36,7 +36,8 @@ interface Weighted {
 }
 
 function weightedMoments(shifted: Float64Array, beta: number): Weighted {
-  let sw = 0, swx = 0;
+  let sw = 0,
+    swx = 0;
   for (let i = 0; i < shifted.length; i++) {
     const w = Math.exp(-shifted[i] / beta);
     sw += w;
@@ -59,7 +60,9 @@ function weightedMoments(shifted: Float64Array, beta: number): Weighted {
 export function fitGumbel(sample: ArrayLike<number>): GumbelFit {
   const n = sample.length;
   if (n === 0) throw new Error('Gumbel fit: the sample is empty');
-  let min = Infinity, max = -Infinity, sum = 0;
+  let min = Infinity,
+    max = -Infinity,
+    sum = 0;
   for (let i = 0; i < n; i++) {
     const v = sample[i];
     if (!Number.isFinite(v)) throw new Error(`Gumbel fit: sample value ${i} is ${v}; every value must be finite`);
@@ -101,7 +104,7 @@ function solveScale(shifted: Float64Array, mean: number, range: number): number 
   let variance = 0;
   for (let i = 0; i < shifted.length; i++) variance += (shifted[i] - mean) ** 2;
   variance /= shifted.length;
-  let beta = Math.min(hi, Math.max(lo, (Math.sqrt(6 * variance) / Math.PI)));
+  let beta = Math.min(hi, Math.max(lo, Math.sqrt(6 * variance) / Math.PI));
   for (let it = 0; it < MAX_ITERATIONS; it++) {
     const { value, slope } = g(beta);
     if (value === 0) return beta;
@@ -134,7 +137,8 @@ export function gumbelCdf(x: number, fit: Pick<GumbelFit, 'loc' | 'scale'>): num
  */
 export function gumbelCurve(fit: Pick<GumbelFit, 'loc' | 'scale'>, from: number, to: number, points = 200): { x: number[]; y: number[] } {
   if (!(points >= 2)) throw new Error(`gumbelCurve: needs at least 2 points, got ${points}`);
-  const x: number[] = [], y: number[] = [];
+  const x: number[] = [],
+    y: number[] = [];
   for (let i = 0; i < points; i++) {
     const xi = from + ((to - from) * i) / (points - 1);
     x.push(xi);

@@ -18,8 +18,8 @@ const PI4 = Math.PI ** 4;
 const PI6 = Math.PI ** 6;
 /** Stirling series coefficients B₂ⱼ/(2j(2j−1)), j = 8 … 1 (highest power first). */
 const STIRLING = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4,
+  -2.7777777777777777778e-3, 8.3333333333333333333e-2,
 ];
 
 /** x·2^e without the intermediate 2^e under- or overflowing (Math.pow(2, −1100) is 0). */
@@ -210,12 +210,18 @@ export function kolmogorovPelzGood(n: number, x: number, cdf: boolean): number {
   if (x <= 0) return cdf ? 0 : 1;
   if (x >= 1) return cdf ? 1 : 0;
   const z = Math.sqrt(n) * x;
-  const z2 = z * z, z3 = z2 * z, z4 = z2 * z2, z6 = z4 * z2;
+  const z2 = z * z,
+    z3 = z2 * z,
+    z4 = z2 * z2,
+    z6 = z4 * z2;
   const qlog = -PI2 / 8 / z2;
   if (qlog < MIN_LOG) return cdf ? 0 : 1;
   let q = Math.exp(qlog);
-  const k1a = -z2, k1b = PI2 / 4;
-  const k2a = 6 * z6 + 2 * z4, k2b = ((2 * z4 - 5 * z2) * PI2) / 4, k2c = (PI4 * (1 - 2 * z2)) / 16;
+  const k1a = -z2,
+    k1b = PI2 / 4;
+  const k2a = 6 * z6 + 2 * z4,
+    k2b = ((2 * z4 - 5 * z2) * PI2) / 4,
+    k2c = (PI4 * (1 - 2 * z2)) / 16;
   const k3d = (PI6 * (5 - 30 * z2)) / 64;
   const k3c = (PI4 * (-60 * z2 + 212 * z4)) / 16;
   const k3b = (PI2 * (135 * z4 - 96 * z6)) / 4;
@@ -224,7 +230,9 @@ export function kolmogorovPelzGood(n: number, x: number, cdf: boolean): number {
   const maxk = Math.ceil((16 * z) / Math.PI);
   for (let k = maxk; k > 0; k--) {
     const m = 2 * k - 1;
-    const m2 = m * m, m4 = m2 * m2, m6 = m4 * m2;
+    const m2 = m * m,
+      m4 = m2 * m2,
+      m6 = m4 * m2;
     const qpower = Math.pow(q, 8 * k);
     const coeffs = [1, k1a + k1b * m2, k2a + k2b * m2 + k2c * m4, k3a + k3b * m2 + k3c * m4 + k3d * m6];
     for (let i = 0; i < 4; i++) K[i] = K[i] * qpower + coeffs[i];

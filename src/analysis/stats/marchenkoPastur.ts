@@ -40,7 +40,8 @@ export function marchenkoPastur(rows: number, cols: number, sigma: number): Marc
   const lower = scale * (1 - r);
   const upper = scale * (1 + r);
   // Fluctuation scales of λ = ν² in units of σ².
-  const sqm = Math.sqrt(m), sqn = Math.sqrt(n);
+  const sqm = Math.sqrt(m),
+    sqn = Math.sqrt(n);
   const topScale = (sqn + sqm) * Math.cbrt(1 / sqn + 1 / sqm);
   const bottomScale = m < n ? (sqn - sqm) * Math.cbrt(Math.abs(1 / sqm - 1 / sqn)) : 0;
   const s2 = sigma * sigma;
@@ -54,7 +55,7 @@ export function mpDensity(law: MarchenkoPastur, nu: number): number {
   if (!(nu > law.lower && nu < law.upper) || nu <= 0) return 0;
   const nu2 = nu * nu;
   const inner = (law.upper * law.upper - nu2) * (nu2 - law.lower * law.lower);
-  return ((law.n / law.m) / (Math.PI * law.scale * law.scale * nu)) * Math.sqrt(Math.max(0, inner));
+  return (law.n / law.m / (Math.PI * law.scale * law.scale * nu)) * Math.sqrt(Math.max(0, inner));
 }
 
 /** The density on `points` evenly spaced ν across [ν₋, ν₊], for plotting. */
@@ -82,7 +83,7 @@ function thetaDensity(law: MarchenkoPastur, theta: number): number {
   const q = law.m / law.n;
   const s = Math.sin(theta);
   // For a square matrix (a = 0) λ ~ θ²/4 at θ → 0 and sin²θ/λ stays finite: use the closed limit.
-  const ratio = lambda > 0 ? (s * s) / lambda : a === 0 ? 2 * (1 + Math.cos(theta)) / b : 0;
+  const ratio = lambda > 0 ? (s * s) / lambda : a === 0 ? (2 * (1 + Math.cos(theta))) / b : 0;
   return (half * half * ratio) / (2 * Math.PI * law.scale * law.scale * q);
 }
 

@@ -68,7 +68,13 @@ function finish(alpha: number, xmin: number, nTail: number, n: number, ks: numbe
   const sigma = (alpha - 1) / Math.sqrt(nTail);
   if (nTail < reliableTail) {
     return {
-      alpha, xmin, nTail, n, ks, sigma, reliable: false,
+      alpha,
+      xmin,
+      nTail,
+      n,
+      ks,
+      sigma,
+      reliable: false,
       reason: `the tail has only ${nTail} eigenvalues (fewer than ${reliableTail}), so α's standard error ${sigma.toPrecision(2)} is too large to trust`,
     };
   }

@@ -54,10 +54,14 @@ export function cliqueComplex(g: Graph, maxDim: number): Complex {
 
 function intersect(a: Int32Array, b: Int32Array): Int32Array {
   const out: number[] = [];
-  let i = 0, j = 0;
+  let i = 0,
+    j = 0;
   while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) { out.push(a[i]); i++; j++; }
-    else if (a[i] < b[j]) i++;
+    if (a[i] === b[j]) {
+      out.push(a[i]);
+      i++;
+      j++;
+    } else if (a[i] < b[j]) i++;
     else j++;
   }
   return Int32Array.from(out);

@@ -46,7 +46,8 @@ export function complexFromSimplices(vertexCount: number, simplices: number[][])
   for (const s of simplices) {
     const sorted = [...s].sort((a, b) => a - b);
     for (let i = 0; i < sorted.length; i++) {
-      if (!Number.isInteger(sorted[i]) || sorted[i] < 0 || sorted[i] >= vertexCount) throw new Error(`simplex [${s.join(',')}] has a vertex outside 0..${vertexCount - 1}`);
+      if (!Number.isInteger(sorted[i]) || sorted[i] < 0 || sorted[i] >= vertexCount)
+        throw new Error(`simplex [${s.join(',')}] has a vertex outside 0..${vertexCount - 1}`);
       if (i > 0 && sorted[i] === sorted[i - 1]) throw new Error(`simplex [${s.join(',')}] repeats a vertex`);
     }
     const key = sorted.join(',');

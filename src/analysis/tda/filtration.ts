@@ -38,7 +38,8 @@ export async function filtrationBarcode(simplices: FilteredSimplex[], opts: { cl
       const face = s.vertices.filter((_, j) => j !== i);
       const r = index.get(key(face));
       if (r === undefined) throw new Error(`simplex [${s.vertices.join(',')}] enters the filtration without its face [${face.join(',')}]`);
-      if (sorted[r].value > s.value) throw new Error(`simplex [${s.vertices.join(',')}] enters at ${s.value}, before its face [${face.join(',')}] (${sorted[r].value})`);
+      if (sorted[r].value > s.value)
+        throw new Error(`simplex [${s.vertices.join(',')}] enters at ${s.value}, before its face [${face.join(',')}] (${sorted[r].value})`);
       rows.push(r);
     }
     return Int32Array.from(rows.sort((a, b) => a - b));

@@ -17,7 +17,8 @@ import type { Graph } from './cliques';
 const RERANK_MARGIN = 8;
 
 export async function knnGraph(engine: Engine, points: Matrix, k: number, ctx: JobContext = {}): Promise<Graph> {
-  const n = points.rows, d = points.cols;
+  const n = points.rows,
+    d = points.cols;
   if (!Number.isInteger(k) || k < 1) throw new Error(`k (neighbours) must be a positive integer, got ${k}`);
   if (n < 2) throw new Error(`a k-NN graph needs at least 2 points, got ${n}`);
   for (let i = 0; i < points.data.length; i++) {
@@ -34,7 +35,8 @@ export async function knnGraph(engine: Engine, points: Matrix, k: number, ctx: J
   // Row blocks keep the n×block product within a quarter of the engine's memory budget.
   const block = Math.max(1, Math.min(n, Math.floor(engine.memoryBudgetBytes / 4 / (4 * n))));
   const sets = Array.from({ length: n }, () => new Set<number>());
-  const candD = new Float64Array(m), candI = new Int32Array(m);
+  const candD = new Float64Array(m),
+    candI = new Int32Array(m);
   for (let r0 = 0; r0 < n; r0 += block) {
     throwIfCancelled(ctx.signal);
     const r1 = Math.min(n, r0 + block);
@@ -78,4 +80,3 @@ function sqDistance(p: Matrix, i: number, j: number): number {
   }
   return s;
 }
-

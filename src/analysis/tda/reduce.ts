@@ -26,12 +26,22 @@ export interface Reduction {
 
 export function addColumns(a: Int32Array, b: Int32Array): Int32Array {
   const out = new Int32Array(a.length + b.length);
-  let i = 0, j = 0, k = 0;
+  let i = 0,
+    j = 0,
+    k = 0;
   while (i < a.length && j < b.length) {
-    const x = a[i], y = b[j];
-    if (x === y) { i++; j++; }
-    else if (x < y) { out[k++] = x; i++; }
-    else { out[k++] = y; j++; }
+    const x = a[i],
+      y = b[j];
+    if (x === y) {
+      i++;
+      j++;
+    } else if (x < y) {
+      out[k++] = x;
+      i++;
+    } else {
+      out[k++] = y;
+      j++;
+    }
   }
   while (i < a.length) out[k++] = a[i++];
   while (j < b.length) out[k++] = b[j++];
@@ -52,11 +62,15 @@ export async function reduceBoundary(m: BoundaryMatrix, opts: { clearing?: boole
   for (let j = 0; j < n; j++) order[m.dims[j]].push(j);
   // Without clearing the order of dimensions does not matter; with it, high dimensions go first.
   const dimsToRun = clearing ? order.map((_, p) => maxDim - p) : order.map((_, p) => p);
-  let additions = 0, steps = 0;
+  let additions = 0,
+    steps = 0;
   const pairs: Array<[number, number]> = [];
   for (const p of dimsToRun) {
     for (const j of order[p]) {
-      if (cleared[j]) { isPositive[j] = 1; continue; }
+      if (cleared[j]) {
+        isPositive[j] = 1;
+        continue;
+      }
       let col = m.columns[j];
       while (col.length > 0) {
         const low = col[col.length - 1];

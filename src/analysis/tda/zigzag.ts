@@ -53,25 +53,29 @@ export async function zigzagBarcode(layers: Complex[], ctx: JobContext = {}): Pr
   // Global simplex ids, and each layer's simplices as ids grouped by dimension.
   const gidOf = new Map<number | string, number>();
   const gidVerts: Int32Array[] = [];
-  const layerGids: number[][][] = layers.map((c) => c.byDim.map((flat, p) => {
-    const ids: number[] = [];
-    for (let s = 0; s < flat.length; s += p + 1) {
-      const k = key(flat, s, p + 1);
-      let g = gidOf.get(k);
-      if (g === undefined) {
-        g = gidVerts.length;
-        gidOf.set(k, g);
-        gidVerts.push(flat.slice(s, s + p + 1));
+  const layerGids: number[][][] = layers.map((c) =>
+    c.byDim.map((flat, p) => {
+      const ids: number[] = [];
+      for (let s = 0; s < flat.length; s += p + 1) {
+        const k = key(flat, s, p + 1);
+        let g = gidOf.get(k);
+        if (g === undefined) {
+          g = gidVerts.length;
+          gidOf.set(k, g);
+          gidVerts.push(flat.slice(s, s + p + 1));
+        }
+        ids.push(g);
       }
-      ids.push(g);
-    }
-    return ids;
-  }));
+      return ids;
+    }),
+  );
 
   // Instances, in addition order; faces recorded as instance ids.
   const G = gidVerts.length;
   const current = new Int32Array(G).fill(-1);
-  const instGid: number[] = [], instAdd: number[] = [], instDel: number[] = [];
+  const instGid: number[] = [],
+    instAdd: number[] = [],
+    instDel: number[] = [];
   const instFaces: Int32Array[] = [];
   const delOrder: number[] = [];
   const faceScratch: number[] = [];
@@ -117,7 +121,9 @@ export async function zigzagBarcode(layers: Complex[], ctx: JobContext = {}): Pr
   // The coned filtration: instances 0..N-1, ω at N, cone of deletion rank r at 2N - r.
   const N = instGid.length;
   const delRank = new Int32Array(N);
-  delOrder.forEach((inst, r) => { delRank[inst] = r; });
+  delOrder.forEach((inst, r) => {
+    delRank[inst] = r;
+  });
   const cone = (inst: number) => 2 * N - delRank[inst];
   const columns: Int32Array[] = new Array(2 * N + 1);
   const dims = new Int8Array(2 * N + 1);
@@ -145,7 +151,9 @@ export async function zigzagBarcode(layers: Complex[], ctx: JobContext = {}): Pr
   const reduceMs = performance.now() - t1;
 
   const bars: ZigzagBar[] = [];
-  const push = (dim: number, birth: number, death: number) => { if (birth < death) bars.push({ dim, birth, death }); };
+  const push = (dim: number, birth: number, death: number) => {
+    if (birth < death) bars.push({ dim, birth, death });
+  };
   const instOfCone = (j: number) => delOrder[2 * N - j];
   for (const [i, j] of red.pairs) {
     if (j < N) push(dims[i], instAdd[i], instAdd[j]);
@@ -154,12 +162,13 @@ export async function zigzagBarcode(layers: Complex[], ctx: JobContext = {}): Pr
       // p-class lives from one to the other; if the deletion comes first, the pair stands for a
       // (p-1)-class born at the deletion and killed by the addition (e.g. a component split off by
       // deleting an edge and merged back when the edge returns: a 1-cycle in the Δ-complex).
-      const a = instAdd[i], r = instDel[instOfCone(j)];
+      const a = instAdd[i],
+        r = instDel[instOfCone(j)];
       if (a < r) push(dims[i], a, r);
       else push(dims[i] - 1, r, a);
-    }
-    else if (i > N) {
-      const ti = instOfCone(i), tj = instOfCone(j);
+    } else if (i > N) {
+      const ti = instOfCone(i),
+        tj = instOfCone(j);
       push(dims[ti], instDel[tj], instDel[ti]);
     }
   }

@@ -57,7 +57,8 @@ export function requireString(params: unknown, key: string): string {
 export function cachedRunParams(params: unknown): CachedRun {
   const p = params as Record<string, unknown> | null;
   const cacheDir = p?.cacheDir;
-  if (cacheDir !== undefined && (typeof cacheDir !== 'string' || cacheDir.length === 0)) throw new WorkerError('bad-input', "Parameter 'cacheDir' must be a folder path.");
+  if (cacheDir !== undefined && (typeof cacheDir !== 'string' || cacheDir.length === 0))
+    throw new WorkerError('bad-input', "Parameter 'cacheDir' must be a folder path.");
   return { cacheDir, force: p?.force === true };
 }
 

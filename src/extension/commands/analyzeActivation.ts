@@ -1,14 +1,25 @@
 import * as vscode from 'vscode';
 import type { ActivationJobResult } from '../../analysis/methods/activation/job';
 import { activationCsv } from '../../analysis/methods/activation/csv';
-import { activationJobParams, DEFAULT_ACTIVATION_OPTIONS, parseActivationOptions, type ActivationPanelOptions } from '../../analysis/methods/activation/options';
+import {
+  activationJobParams,
+  DEFAULT_ACTIVATION_OPTIONS,
+  parseActivationOptions,
+  type ActivationPanelOptions,
+} from '../../analysis/methods/activation/options';
 import type { LayerLensContext } from '../context';
 import { resolveModelTarget } from '../editor/activeModel';
 import { AnalysisPanel } from '../panels/analysisPanel';
 import type { CommandSpec } from './types';
 
 /** Opens the activation panel on `model`; `held` is what only the host may supply (a prompt file, a selection). */
-export function openActivationPanel(ctx: LayerLensContext, model: string, options: ActivationPanelOptions, held: { file?: string; selection?: string }, title = 'Parameter activation'): void {
+export function openActivationPanel(
+  ctx: LayerLensContext,
+  model: string,
+  options: ActivationPanelOptions,
+  held: { file?: string; selection?: string },
+  title = 'Parameter activation',
+): void {
   AnalysisPanel.open<ActivationPanelOptions, ActivationJobResult>(ctx, {
     panel: 'activation',
     title,
@@ -40,7 +51,10 @@ export const analyzeActivation: CommandSpec = {
       return;
     }
     const file = await vscode.window.showOpenDialog({
-      canSelectFiles: true, canSelectMany: false, openLabel: 'Use prompts', title: 'Layer Lens: choose a prompt file',
+      canSelectFiles: true,
+      canSelectMany: false,
+      openLabel: 'Use prompts',
+      title: 'Layer Lens: choose a prompt file',
       filters: { Prompts: ['txt', 'jsonl'] },
     });
     if (!file?.[0]) return;

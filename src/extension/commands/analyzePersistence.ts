@@ -3,7 +3,10 @@ import * as vscode from 'vscode';
 import type { PersistenceJobResult, PruneJobParams, PruneJobResult } from '../../analysis/methods/persistence/job';
 import { persistenceCsv } from '../../analysis/methods/persistence/csv';
 import {
-  DEFAULT_PERSISTENCE_OPTIONS, parsePersistenceOptions, persistenceJobParams, type PersistencePanelOptions,
+  DEFAULT_PERSISTENCE_OPTIONS,
+  parsePersistenceOptions,
+  persistenceJobParams,
+  type PersistencePanelOptions,
 } from '../../analysis/methods/persistence/options';
 import type { LayerLensContext } from '../context';
 import { resolveModelTarget } from '../editor/activeModel';
@@ -14,12 +17,16 @@ import type { CommandSpec } from './types';
 function settings(): Pick<PersistencePanelOptions, 'k' | 'maxDim'> {
   const c = vscode.workspace.getConfiguration('layerLens.persistence');
   const int = (v: unknown, lo: number, hi: number, fallback: number) => (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : fallback);
-  return { k: int(c.get('neighbours'), 1, 100, DEFAULT_PERSISTENCE_OPTIONS.k), maxDim: int(c.get('cliqueDimension'), 2, 5, DEFAULT_PERSISTENCE_OPTIONS.maxDim) };
+  return {
+    k: int(c.get('neighbours'), 1, 100, DEFAULT_PERSISTENCE_OPTIONS.k),
+    maxDim: int(c.get('cliqueDimension'), 2, 5, DEFAULT_PERSISTENCE_OPTIONS.maxDim),
+  };
 }
 
 function parseLayers(payload: unknown): number[] {
   const layers = (payload as { layers?: unknown } | null)?.layers;
-  if (!Array.isArray(layers) || layers.length === 0 || !layers.every((l) => Number.isInteger(l) && l >= 0 && l < 10000)) throw new Error('choose at least one layer to remove');
+  if (!Array.isArray(layers) || layers.length === 0 || !layers.every((l) => Number.isInteger(l) && l >= 0 && l < 10000))
+    throw new Error('choose at least one layer to remove');
   return [...new Set(layers as number[])].sort((a, b) => a - b);
 }
 
@@ -27,7 +34,10 @@ function parseLayers(payload: unknown): number[] {
 async function pruneAndEvaluate(ctx: LayerLensContext, model: string, payload: unknown): Promise<PruneJobResult | null> {
   const layers = parseLayers(payload);
   const parent = await vscode.window.showOpenDialog({
-    canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Write pruned copy here',
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    openLabel: 'Write pruned copy here',
     title: `Layer Lens: folder for the copy without layers ${layers.join(', ')}`,
   });
   if (!parent?.[0]) return null;
@@ -42,7 +52,12 @@ async function pruneAndEvaluate(ctx: LayerLensContext, model: string, payload: u
   if (!pick) return null;
   let heldOut: PruneJobParams['heldOut'] = { kind: 'builtin' };
   if (pick.id === 'file') {
-    const file = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectMany: false, openLabel: 'Measure on this text', filters: { Text: ['txt', 'md', 'jsonl'] } });
+    const file = await vscode.window.showOpenDialog({
+      canSelectFiles: true,
+      canSelectMany: false,
+      openLabel: 'Measure on this text',
+      filters: { Text: ['txt', 'md', 'jsonl'] },
+    });
     if (!file?.[0]) return null;
     heldOut = { kind: 'file', path: file[0].fsPath };
   }
@@ -87,7 +102,11 @@ export const analyzePersistence: CommandSpec = {
       return;
     }
     const file = await vscode.window.showOpenDialog({
-      canSelectFiles: true, canSelectMany: false, openLabel: 'Use prompts', title: 'Layer Lens: choose a prompt file', filters: { Prompts: ['txt', 'jsonl'] },
+      canSelectFiles: true,
+      canSelectMany: false,
+      openLabel: 'Use prompts',
+      title: 'Layer Lens: choose a prompt file',
+      filters: { Prompts: ['txt', 'jsonl'] },
     });
     if (!file?.[0]) return;
     openPersistencePanel(ctx, model, { ...base, domains: [], useFile: true }, { file: file[0].fsPath });

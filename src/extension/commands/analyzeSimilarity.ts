@@ -38,7 +38,9 @@ async function pickKind(ctx: LayerLensContext, model: string): Promise<MatrixRol
 
 /** Settings passed by a caller (tests, other commands) as an argument `{ kind, … }`. */
 function settingsArgument(args: unknown[]): SimilaritySettings | undefined {
-  const found = args.find((a) => typeof a === 'object' && a !== null && !Array.isArray(a) && !(a instanceof vscode.Uri) && typeof (a as { kind?: unknown }).kind === 'string');
+  const found = args.find(
+    (a) => typeof a === 'object' && a !== null && !Array.isArray(a) && !(a instanceof vscode.Uri) && typeof (a as { kind?: unknown }).kind === 'string',
+  );
   return found === undefined ? undefined : parseSimilaritySettings(found);
 }
 

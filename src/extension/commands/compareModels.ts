@@ -38,7 +38,10 @@ export function openDiffPanel(ctx: LayerLensContext, pathA: string, pathB: strin
 /** Model folders and lone .safetensors files of the workspace, other than `exclude`. */
 async function workspaceModels(exclude: string): Promise<string[]> {
   const skip = '**/{node_modules,.git}/**';
-  const [configs, files] = await Promise.all([vscode.workspace.findFiles('**/config.json', skip, 2000), vscode.workspace.findFiles('**/*.safetensors', skip, 2000)]);
+  const [configs, files] = await Promise.all([
+    vscode.workspace.findFiles('**/config.json', skip, 2000),
+    vscode.workspace.findFiles('**/*.safetensors', skip, 2000),
+  ]);
   const folders = new Set<string>();
   for (const c of configs) if (await isModelFolder(path.dirname(c.fsPath))) folders.add(path.dirname(c.fsPath));
   // A file inside a model folder is that model: list the folder once, not each shard.
@@ -52,13 +55,26 @@ async function pickSecondModel(pathA: string): Promise<string | undefined> {
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const browse = '$(folder-opened) Browse…';
   const items: vscode.QuickPickItem[] = (await workspaceModels(pathA)).map((p) => ({
-    label: path.basename(p), description: root ? path.relative(root, path.dirname(p)) || '.' : path.dirname(p), detail: p,
+    label: path.basename(p),
+    description: root ? path.relative(root, path.dirname(p)) || '.' : path.dirname(p),
+    detail: p,
   }));
   items.push({ label: browse, description: 'a .safetensors file or a model folder anywhere' });
-  const picked = await vscode.window.showQuickPick(items, { title: `Layer Lens: compare ${path.basename(pathA)} with…`, placeHolder: 'the model to compare with (B)', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Layer Lens: compare ${path.basename(pathA)} with…`,
+    placeHolder: 'the model to compare with (B)',
+    matchOnDescription: true,
+  });
   if (!picked) return undefined;
   if (picked.label !== browse) return picked.detail;
-  const chosen = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: false, openLabel: 'Compare', title: 'Layer Lens: the model to compare with', filters: { Safetensors: ['safetensors'] } });
+  const chosen = await vscode.window.showOpenDialog({
+    canSelectFiles: true,
+    canSelectFolders: true,
+    canSelectMany: false,
+    openLabel: 'Compare',
+    title: 'Layer Lens: the model to compare with',
+    filters: { Safetensors: ['safetensors'] },
+  });
   return chosen?.[0] ? checkModelUri(chosen[0]) : undefined;
 }
 

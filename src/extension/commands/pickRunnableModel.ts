@@ -43,8 +43,12 @@ export async function pickRunnableModel(ctx: LayerLensContext, title: string): P
   if (!picked) return undefined;
   if (!picked.browse) return picked.modelPath;
   const chosen = await vscode.window.showOpenDialog({
-    canSelectFiles: true, canSelectFolders: true, canSelectMany: false, openLabel: 'Run',
-    title: 'Layer Lens: choose a model folder or .safetensors file', filters: { Safetensors: ['safetensors'] },
+    canSelectFiles: true,
+    canSelectFolders: true,
+    canSelectMany: false,
+    openLabel: 'Run',
+    title: 'Layer Lens: choose a model folder or .safetensors file',
+    filters: { Safetensors: ['safetensors'] },
   });
   return chosen?.[0] ? checkModelUri(chosen[0]) : undefined;
 }

@@ -23,7 +23,11 @@ function textTabOf(uri: vscode.Uri): vscode.Tab | undefined {
 async function reopen(tab: vscode.Tab & { input: vscode.TabInputText }, log: vscode.LogOutputChannel): Promise<void> {
   const uri = tab.input.uri;
   try {
-    await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_EDITOR_VIEW_TYPE, { viewColumn: tab.group.viewColumn, preserveFocus: !tab.isActive, preview: tab.isPreview });
+    await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_EDITOR_VIEW_TYPE, {
+      viewColumn: tab.group.viewColumn,
+      preserveFocus: !tab.isActive,
+      preview: tab.isPreview,
+    });
     // Opening the model editor changes the tab model; until the extension host has the update, a
     // Tab object it hands out may be stale ("tab not found"), so look the text tab up again.
     for (let attempt = 0; ; attempt++) {

@@ -308,7 +308,9 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
           return;
         }
         await this.export(msg.format, () =>
-          msg.format === 'csv' ? this.spec.toCsv!(last.result) : JSON.stringify({ model: this.spec.model, options: this.options, result: last.result }, jsonReplacer, 2),
+          msg.format === 'csv'
+            ? this.spec.toCsv!(last.result)
+            : JSON.stringify({ model: this.spec.model, options: this.options, result: last.result }, jsonReplacer, 2),
         );
         return;
       }
@@ -335,7 +337,12 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     const abort = new AbortController();
     const sub = this.onDidClose(() => abort.abort());
     try {
-      const data = await this.spec.onRequest(name, payload, { cache: this.cacheFor(false), signal: abort.signal, onProgress: () => undefined, onPartial: () => undefined });
+      const data = await this.spec.onRequest(name, payload, {
+        cache: this.cacheFor(false),
+        signal: abort.signal,
+        onProgress: () => undefined,
+        onPartial: () => undefined,
+      });
       this.post({ type: 'reply', requestId, ok: true, data });
     } catch (err) {
       this.post({ type: 'reply', requestId, ok: false, error: toPanelError(err) });

@@ -15,14 +15,24 @@ const FILTERS: Record<ImageFormat | DataFormat, Record<string, string[]>> = {
 
 /** Turns any label into a safe file name stem. */
 export function fileStem(label: string): string {
-  return label.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 120) || 'layer-lens';
+  return (
+    label
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 120) || 'layer-lens'
+  );
 }
 
 /**
  * Asks where to save, writes the file, and returns its path (undefined if the user cancelled).
  * `nearPath` (the model) picks the dialog's starting folder.
  */
-export async function saveExport(format: ImageFormat | DataFormat, stem: string, contents: string | Uint8Array, nearPath?: string): Promise<string | undefined> {
+export async function saveExport(
+  format: ImageFormat | DataFormat,
+  stem: string,
+  contents: string | Uint8Array,
+  nearPath?: string,
+): Promise<string | undefined> {
   const folder = nearPath ? (path.extname(nearPath) ? path.dirname(nearPath) : nearPath) : undefined;
   const defaultUri = folder ? vscode.Uri.file(path.join(folder, `${fileStem(stem)}.${format}`)) : undefined;
   const target = await vscode.window.showSaveDialog({ defaultUri, filters: FILTERS[format], saveLabel: `Export ${format.toUpperCase()}` });

@@ -17,12 +17,7 @@ export interface WorkerCrash {
 // V8 prints these before aborting when the heap limit (--max-old-space-size) is reached.
 const OOM_MARKERS = ['heap out of memory', 'Reached heap limit', 'Allocation failed - process out of memory', 'FATAL ERROR: invalid array length'];
 
-export function describeCrash(
-  exitCode: number | null,
-  signal: NodeJS.Signals | null,
-  stderrTail: string,
-  heapLimitMB: number | undefined,
-): WorkerCrash {
+export function describeCrash(exitCode: number | null, signal: NodeJS.Signals | null, stderrTail: string, heapLimitMB: number | undefined): WorkerCrash {
   const base = { exitCode, signal, stderrTail };
   if (OOM_MARKERS.some((m) => stderrTail.includes(m))) {
     const limit = heapLimitMB ? ` (heap limit ${heapLimitMB} MB)` : '';
@@ -36,7 +31,8 @@ export function describeCrash(
     return {
       ...base,
       reason: 'killed',
-      message: 'The Layer Lens worker was killed (SIGKILL). If nobody stopped it, the system probably ran out of memory: lower layerLens.memoryBudgetMB or close other programs.',
+      message:
+        'The Layer Lens worker was killed (SIGKILL). If nobody stopped it, the system probably ran out of memory: lower layerLens.memoryBudgetMB or close other programs.',
     };
   }
   if (signal) return { ...base, reason: 'signal', message: `The Layer Lens worker stopped on signal ${signal}.` };

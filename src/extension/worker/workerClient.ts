@@ -43,7 +43,9 @@ export class WorkerClient implements vscode.Disposable {
   request<M extends WorkerMethod>(method: M, params: RequestParams<M>, opts?: RequestOptions): Promise<ResultOf<M>> {
     // Restricted mode: no process is started and no model file is read.
     if (!vscode.workspace.isTrusted) {
-      return Promise.reject(new WorkerRequestError('untrusted', 'Layer Lens reads model files only in a trusted workspace. Trust this workspace to analyse models.'));
+      return Promise.reject(
+        new WorkerRequestError('untrusted', 'Layer Lens reads model files only in a trusted workspace. Trust this workspace to analyse models.'),
+      );
     }
     return this.connection.request(method, params, opts);
   }
@@ -52,7 +54,12 @@ export class WorkerClient implements vscode.Disposable {
    * Runs a request under a cancellable progress notification. Resolves to undefined when the user
    * cancelled; other failures are shown as an error message and rethrown.
    */
-  withProgress<M extends WorkerMethod>(title: string, method: M, params: RequestParams<M>, opts: Omit<RequestOptions, 'signal'> = {}): Promise<ResultOf<M> | undefined> {
+  withProgress<M extends WorkerMethod>(
+    title: string,
+    method: M,
+    params: RequestParams<M>,
+    opts: Omit<RequestOptions, 'signal'> = {},
+  ): Promise<ResultOf<M> | undefined> {
     return Promise.resolve(
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
         const abort = new AbortController();

@@ -243,7 +243,11 @@ export class WorkerConnection {
           message: `The Layer Lens worker did not stop within ${((this.options.cancelGraceMs ?? 2000) / 1000).toFixed(1)} s of a cancellation and was restarted.`,
         }
       : running.child.pid === undefined
-        ? { ...describeCrash(code, signal, running.stderrTail, undefined), reason: 'spawn-failed' as const, message: `The Layer Lens worker could not start: ${running.stderrTail.trim()}` }
+        ? {
+            ...describeCrash(code, signal, running.stderrTail, undefined),
+            reason: 'spawn-failed' as const,
+            message: `The Layer Lens worker could not start: ${running.stderrTail.trim()}`,
+          }
         : describeCrash(code, signal, running.stderrTail, this.options.maxOldSpaceMB);
     const uptime = Date.now() - running.startedAt;
     this.crashCount = uptime >= (this.options.stableAfterMs ?? 60_000) ? 1 : this.crashCount + 1;

@@ -15,7 +15,13 @@ interface Manifest {
 
 function manifest(): Manifest {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
-  assert.ok(ext, `extension ${EXTENSION_ID} is not loaded; loaded: ${vscode.extensions.all.map((e) => e.id).filter((id) => !id.startsWith('vscode.')).join(', ')}`);
+  assert.ok(
+    ext,
+    `extension ${EXTENSION_ID} is not loaded; loaded: ${vscode.extensions.all
+      .map((e) => e.id)
+      .filter((id) => !id.startsWith('vscode.'))
+      .join(', ')}`,
+  );
   return ext.packageJSON as Manifest;
 }
 

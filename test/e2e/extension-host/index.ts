@@ -19,7 +19,10 @@ export async function run(): Promise<void> {
   const grep = process.env.LAYER_LENS_E2E_GREP;
   if (grep) mocha.grep(grep);
 
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   // What mocha.loadFiles() does, without its path handling: expose describe/it, then load each file.
   for (const file of files) {
     const full = path.join(__dirname, file);

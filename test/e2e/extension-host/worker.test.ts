@@ -54,7 +54,10 @@ describe('the analysis worker (as the extension runs it)', () => {
     near(stats.std, expected.std, 'std');
     assert.equal(stats.histogram.counts.length, 32);
     assert.equal(stats.histogram.edges.length, 33);
-    assert.equal(stats.histogram.counts.reduce((a, b) => a + b, 0), values.length);
+    assert.equal(
+      stats.histogram.counts.reduce((a, b) => a + b, 0),
+      values.length,
+    );
     // The first bin holds exactly the values below the second edge.
     const below = values.filter((v) => v < stats.histogram.edges[1]).length;
     assert.equal(stats.histogram.counts[0], below);
@@ -62,14 +65,11 @@ describe('the analysis worker (as the extension runs it)', () => {
 
   it('rejects a malformed file as bad input and keeps serving afterwards', async () => {
     const ctx = await api();
-    await assert.rejects(
-      ctx.worker.request('model/open', { path: fixture('broken', 'model.safetensors') }),
-      (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'bad-input', `error code ${err.code}: ${err.message}`);
-        assert.match(err.message, /header|safetensors/i);
-        return true;
-      },
-    );
+    await assert.rejects(ctx.worker.request('model/open', { path: fixture('broken', 'model.safetensors') }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'bad-input', `error code ${err.code}: ${err.message}`);
+      assert.match(err.message, /header|safetensors/i);
+      return true;
+    });
     const summary = await ctx.worker.request('model/open', { path: fixture('stories260K', 'model.safetensors') });
     assert.equal(summary.layers.length, 5);
   });
@@ -95,9 +95,16 @@ describe('the analysis worker (as the extension runs it)', () => {
     let progressed: () => void = () => undefined;
     const running = new Promise<void>((resolve) => (progressed = resolve));
     // 16384 × 16384 BF16 (sparse file): seconds of work, so the abort lands mid-job.
-    const job = ctx.worker.request('tensor/stats', { path: fixture('big', 'model.safetensors'), tensor: 'big' }, { signal: abort.signal, onProgress: () => progressed() });
+    const job = ctx.worker.request(
+      'tensor/stats',
+      { path: fixture('big', 'model.safetensors'), tensor: 'big' },
+      { signal: abort.signal, onProgress: () => progressed() },
+    );
     let settled = false;
-    void job.then(() => (settled = true), () => (settled = true));
+    void job.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     await running;
     assert.equal(settled, false, 'the job finished before it could be cancelled');
     const pid = ctx.worker.connection.pid;

@@ -36,7 +36,10 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 export class Workbench {
   private shotIndex = 0;
 
-  constructor(readonly page: Page, readonly options: WorkbenchOptions) {
+  constructor(
+    readonly page: Page,
+    readonly options: WorkbenchOptions,
+  ) {
     mkdirSync(options.shotsDir, { recursive: true });
   }
 
@@ -98,7 +101,9 @@ export class Workbench {
 
   /** The palette row whose label is exactly `title` (e.g. "Layer Lens: Open Model Folder"). */
   private paletteRow(title: string): Locator {
-    return this.palette().locator('.quick-input-list .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: paletteLabel(title) }) });
+    return this.palette()
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: paletteLabel(title) }) });
   }
 
   /**
@@ -106,24 +111,31 @@ export class Workbench {
    * workbench (extensions register late), so this re-queries until the deadline.
    */
   async waitForCommand(title: string, timeoutMs = 30_000): Promise<Locator> {
-    return waitFor(`command "${title}" in the command palette`, async () => {
-      await this.openPalette(title);
-      const row = this.paletteRow(title);
-      try {
-        await row.first().waitFor({ state: 'visible', timeout: 1500 });
-        return row.first();
-      } catch {
-        await this.openPalette(''); // re-typing makes the palette query the registry again
-        return undefined;
-      }
-    }, timeoutMs, 300);
+    return waitFor(
+      `command "${title}" in the command palette`,
+      async () => {
+        await this.openPalette(title);
+        const row = this.paletteRow(title);
+        try {
+          await row.first().waitFor({ state: 'visible', timeout: 1500 });
+          return row.first();
+        } catch {
+          await this.openPalette(''); // re-typing makes the palette query the registry again
+          return undefined;
+        }
+      },
+      timeoutMs,
+      300,
+    );
   }
 
   /** Runs a command by its palette title. */
   async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
     const row = await this.waitForCommand(title, timeoutMs);
     await row.click();
-    await this.palette().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    await this.palette()
+      .waitFor({ state: 'hidden', timeout: 5_000 })
+      .catch(() => undefined);
   }
 
   // ---- explorer ----
@@ -221,7 +233,13 @@ export class Workbench {
     // not pick an item), so: hover (which focuses the item), click, and press Enter if it stayed open.
     await entry.hover();
     await entry.click();
-    const closed = await menu.first().waitFor({ state: 'hidden', timeout: 1_000 }).then(() => true, () => false);
+    const closed = await menu
+      .first()
+      .waitFor({ state: 'hidden', timeout: 1_000 })
+      .then(
+        () => true,
+        () => false,
+      );
     if (!closed) {
       await this.page.keyboard.press('Enter');
       await menu.first().waitFor({ state: 'hidden', timeout: 3_000 });
@@ -236,7 +254,11 @@ export class Workbench {
   }
 
   async waitForTab(title: string, timeoutMs = 15_000): Promise<void> {
-    await waitFor(`an editor tab "${title}" (tabs: ${(await this.editorTabs()).join(', ')})`, async () => (await this.editorTabs()).some((t) => t.includes(title)), timeoutMs);
+    await waitFor(
+      `an editor tab "${title}" (tabs: ${(await this.editorTabs()).join(', ')})`,
+      async () => (await this.editorTabs()).some((t) => t.includes(title)),
+      timeoutMs,
+    );
   }
 
   // ---- webviews ----
@@ -251,13 +273,24 @@ export class Workbench {
    * webviews). Waits until one does; its error lists what each webview currently shows.
    */
   async webview(selector: string, timeoutMs = 30_000): Promise<FrameLocator> {
-    return waitFor(`a webview containing ${selector}`, async () => {
-      const count = await this.page.locator('iframe.webview.ready').count();
-      for (const frame of this.webviewFrames().slice(0, count)) {
-        if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
-      }
-      return undefined;
-    }, timeoutMs, 250);
+    return waitFor(
+      `a webview containing ${selector}`,
+      async () => {
+        const count = await this.page.locator('iframe.webview.ready').count();
+        for (const frame of this.webviewFrames().slice(0, count)) {
+          if (
+            (await frame
+              .locator(selector)
+              .count()
+              .catch(() => 0)) > 0
+          )
+            return frame;
+        }
+        return undefined;
+      },
+      timeoutMs,
+      250,
+    );
   }
 
   /** Text of every webview body (for failure messages). */
@@ -265,7 +298,14 @@ export class Workbench {
     const count = await this.page.locator('iframe.webview.ready').count();
     const texts: string[] = [];
     for (const frame of this.webviewFrames().slice(0, count)) {
-      texts.push(((await frame.locator('body').innerText({ timeout: 2_000 }).catch(() => '')) ?? '').slice(0, 400));
+      texts.push(
+        (
+          (await frame
+            .locator('body')
+            .innerText({ timeout: 2_000 })
+            .catch(() => '')) ?? ''
+        ).slice(0, 400),
+      );
     }
     return texts;
   }
@@ -283,9 +323,7 @@ export class Workbench {
 
   /** Error messages VS Code shows as toasts (e.g. an extension command that threw). */
   async errorNotifications(): Promise<string[]> {
-    return this.page
-      .locator('.notifications-toasts .notification-toast:has(.codicon-error) .notification-list-item-message')
-      .allTextContents();
+    return this.page.locator('.notifications-toasts .notification-toast:has(.codicon-error) .notification-list-item-message').allTextContents();
   }
 
   /** True while the workbench responds: the palette opens and closes. */

@@ -50,7 +50,8 @@ export default uiCase({
     const groups = editor.locator('details.me-group');
     const groupTitles = await groups.locator('.me-group-title').allTextContents();
     const layerGroups = groupTitles.filter((t) => /layer\s*\d+/i.test(t));
-    if (layerGroups.length !== config.num_hidden_layers) throw new Error(`tensor tree groups: ${groupTitles.join(', ')}; expected ${config.num_hidden_layers} layer groups`);
+    if (layerGroups.length !== config.num_hidden_layers)
+      throw new Error(`tensor tree groups: ${groupTitles.join(', ')}; expected ${config.num_hidden_layers} layer groups`);
     const perGroup = (await groups.locator('summary').allTextContents()).map((s) => Number(/· (\d+) tensors/.exec(s)?.[1] ?? NaN));
     const listed = perGroup.reduce((a, b) => a + b, 0);
     if (listed !== tensorCount) throw new Error(`tree groups list ${listed} tensors (${perGroup.join('+')}), the file has ${tensorCount}`);

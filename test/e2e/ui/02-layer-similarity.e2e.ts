@@ -27,8 +27,11 @@ function linearCka(a: Float64Array[], b: Float64Array[]): number {
     }
     return g;
   };
-  const ga = gramOf(a), gb = gramOf(b);
-  let ab = 0, aa = 0, bb = 0;
+  const ga = gramOf(a),
+    gb = gramOf(b);
+  let ab = 0,
+    aa = 0,
+    bb = 0;
   for (let i = 0; i < n * n; i++) {
     ab += ga[i] * gb[i];
     aa += ga[i] * ga[i];
@@ -54,7 +57,9 @@ export default uiCase({
     // A folder's context menu is what a user right-clicks for a whole model.
     await wb.explorerContextMenu('stories260K', commandTitle('layerLens.analyzeSimilarity'));
     // The kind QuickPick: take "up", the method's headline kind.
-    const upRow = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: /^\s*up\s*$/ }) });
+    const upRow = wb.page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+      .filter({ has: wb.page.locator('.label-name', { hasText: /^\s*up\s*$/ }) });
     await upRow.first().waitFor({ timeout: 20_000 });
     await wb.screenshot('kind-picker');
     await upRow.first().click();
@@ -100,36 +105,57 @@ export default uiCase({
 
     const summary = await panel.locator('[data-testid="similarity-summary"]').innerText();
     if (!summary.includes(`${layers} layers`)) throw new Error(`summary "${summary}" does not say ${layers} layers`);
-    if ((await panel.locator('svg [aria-label="color-legend"], .plot-ramp, svg.plot-ramp, [class$="-ramp"]').count()) === 0) throw new Error('the heatmap has no colour legend');
+    if ((await panel.locator('svg [aria-label="color-legend"], .plot-ramp, svg.plot-ramp, [class$="-ramp"]').count()) === 0)
+      throw new Error('the heatmap has no colour legend');
 
     // Hover a cell: the tip names the pair and lists every index.
     const cell01 = panel.locator('[data-testid="heat-cell"][data-a="0"][data-b="1"]');
     await cell01.hover();
     const tip = panel.locator('[data-testid="similarity-heatmap"] g[aria-label="tip"]');
-    const tipText = await waitFor('a hover tip listing the indices', async () => {
-      const t = (await tip.textContent().catch(() => '')) ?? '';
-      return t.includes('DOCS') && t.includes('Linear CKA') && t.includes('Procrustes') ? t : undefined;
-    }, 10_000);
+    const tipText = await waitFor(
+      'a hover tip listing the indices',
+      async () => {
+        const t = (await tip.textContent().catch(() => '')) ?? '';
+        return t.includes('DOCS') && t.includes('Linear CKA') && t.includes('Procrustes') ? t : undefined;
+      },
+      10_000,
+    );
     if (!tipText.includes('L0 × L1')) throw new Error(`hover tip "${tipText}" does not name the pair L0 × L1`);
 
     // Click it: the two max-|cos| histograms with their fitted Gumbel curves.
     await cell01.click();
     const detail = panel.locator('[data-testid="similarity-detail"]');
-    await waitFor('the pair detail for L0 × L1', async () => ((await detail.locator('[data-testid="similarity-detail-summary"]').textContent({ timeout: 1_000 }).catch(() => '')) ?? '').includes('L0 × L1'), 10_000)
-      .catch(async (e: Error) => { throw new Error(`${e.message}; the detail shows "${await detail.innerText({ timeout: 1_000 }).catch(() => '?')}"`); });
+    await waitFor(
+      'the pair detail for L0 × L1',
+      async () =>
+        (
+          (await detail
+            .locator('[data-testid="similarity-detail-summary"]')
+            .textContent({ timeout: 1_000 })
+            .catch(() => '')) ?? ''
+        ).includes('L0 × L1'),
+      10_000,
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}; the detail shows "${await detail.innerText({ timeout: 1_000 }).catch(() => '?')}"`);
+    });
     for (const side of ['rows', 'cols']) {
       const plot = detail.locator(`[data-testid="similarity-detail-${side}"] svg`).first();
-      const bars = await plot.locator('rect').count(), curves = await plot.locator('path').count();
+      const bars = await plot.locator('rect').count(),
+        curves = await plot.locator('path').count();
       if (bars < 10 || curves < 1) throw new Error(`detail ${side}: ${bars} histogram bars, ${curves} paths (expected bars and a Gumbel curve)`);
     }
     await wb.screenshot('pair-detail');
 
     // Switch the index to linear CKA: the same cells, now CKA of the weights (computed here).
     await panel.locator('[data-testid="similarity-index"]').selectOption('cka');
-    const ckaShown = await waitFor('the heatmap to show CKA', async () => {
-      const v = Number(await cell01.getAttribute('data-value').catch(() => null));
-      return Number.isFinite(v) && Math.abs(v - at(0, 1)) > 1e-6 ? v : undefined;
-    }, 10_000);
+    const ckaShown = await waitFor(
+      'the heatmap to show CKA',
+      async () => {
+        const v = Number(await cell01.getAttribute('data-value').catch(() => null));
+        return Number.isFinite(v) && Math.abs(v - at(0, 1)) > 1e-6 ? v : undefined;
+      },
+      10_000,
+    );
     if ((await cells.count()) !== layers * layers) throw new Error(`after switching to CKA, ${await cells.count()} cells have values`);
     // CKA sees each unit's scale, so the raw rows (not vectorsOf's unit vectors).
     const rawRows = (l: number) => {
@@ -151,13 +177,18 @@ export default uiCase({
       new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
     });
     await panel.locator('vscode-button', { hasText: 'Run again' }).click();
-    const rerun = await waitFor('the re-run to start and finish', async () => {
-      const seen = await statusLine.evaluate(() => (window as unknown as { statusTexts: string[] }).statusTexts);
-      const started = seen.findIndex((t) => t.startsWith('Computing'));
-      if (started < 0 || !seen.slice(started).some((t) => /Done in/.test(t))) return undefined;
-      const text = await summaryBox.innerText();
-      return (await cells.count()) === layers * layers && text.includes(`${layers} layers`) ? text : undefined;
-    }, 60_000, 300);
+    const rerun = await waitFor(
+      'the re-run to start and finish',
+      async () => {
+        const seen = await statusLine.evaluate(() => (window as unknown as { statusTexts: string[] }).statusTexts);
+        const started = seen.findIndex((t) => t.startsWith('Computing'));
+        if (started < 0 || !seen.slice(started).some((t) => /Done in/.test(t))) return undefined;
+        const text = await summaryBox.innerText();
+        return (await cells.count()) === layers * layers && text.includes(`${layers} layers`) ? text : undefined;
+      },
+      60_000,
+      300,
+    );
     if (/cache/.test(rerun)) throw new Error(`"Run again" was served from the cache: ${rerun}`);
   },
 });

@@ -64,7 +64,9 @@ export default uiCase({
   },
   run: async (wb) => {
     await wb.explorerContextMenu('big-model/model.safetensors', 'Analyze Layer Similarity');
-    const upRow = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: /^\s*up\s*$/ }) });
+    const upRow = wb.page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+      .filter({ has: wb.page.locator('.label-name', { hasText: /^\s*up\s*$/ }) });
     await upRow.first().waitFor({ timeout: 20_000 });
     await upRow.first().click();
 
@@ -73,15 +75,24 @@ export default uiCase({
     await waitFor('a progress notification with a Cancel button', async () => (await cancel.count()) > 0 && (await cancel.first().isVisible()), 20_000);
 
     // The worker must be busy before the click, or the measurement below proves nothing.
-    const pids = await waitFor('the analysis worker process', async () => {
-      const found = workerPids(repoRoot);
-      return found.length ? found : undefined;
-    }, 10_000);
-    const busy = await waitFor('the worker to be computing', async () => {
-      const cores = await coresUsed(pids, 400);
-      // Well above IDLE_CORES even when other processes leave the worker a fraction of a core.
-      return cores > BUSY_CORES ? cores : undefined;
-    }, 20_000, 0);
+    const pids = await waitFor(
+      'the analysis worker process',
+      async () => {
+        const found = workerPids(repoRoot);
+        return found.length ? found : undefined;
+      },
+      10_000,
+    );
+    const busy = await waitFor(
+      'the worker to be computing',
+      async () => {
+        const cores = await coresUsed(pids, 400);
+        // Well above IDLE_CORES even when other processes leave the worker a fraction of a core.
+        return cores > BUSY_CORES ? cores : undefined;
+      },
+      20_000,
+      0,
+    );
     const panel = await wb.webview('[data-testid="similarity-summary"], .ll-toolbar', 20_000);
     await wb.screenshot('running');
 
@@ -97,14 +108,24 @@ export default uiCase({
     await wb.page.evaluate(RECORD_CANCEL_CLICK);
     const sentAt = Date.now();
     await wb.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    const clickedAt = await waitFor('the Cancel click to reach the workbench', async () => (await wb.page.evaluate('window.__layerLensCancelClickAt')) as number | undefined, 5_000, 20);
+    const clickedAt = await waitFor(
+      'the Cancel click to reach the workbench',
+      async () => (await wb.page.evaluate('window.__layerLensCancelClickAt')) as number | undefined,
+      5_000,
+      20,
+    );
     await sleep(Math.max(0, clickedAt + 3_000 - Date.now()));
     const samples = sampler.stop();
     const stoppedAt = idleFrom(samples.filter((x) => x.at >= clickedAt - 50));
-    const trace = samples.filter((x, i) => i % 4 === 0 && x.at >= clickedAt - 500).map((x) => `${x.at - clickedAt} ms: ${(x.cpu - samples[0].cpu).toFixed(2)} s`).join(', ');
-    if (stoppedAt === undefined) throw new Error(`the worker still computes 2.5 s after Cancel (it used ${busy.toFixed(2)} cores before); worker CPU by time since the click: ${trace}`);
+    const trace = samples
+      .filter((x, i) => i % 4 === 0 && x.at >= clickedAt - 500)
+      .map((x) => `${x.at - clickedAt} ms: ${(x.cpu - samples[0].cpu).toFixed(2)} s`)
+      .join(', ');
+    if (stoppedAt === undefined)
+      throw new Error(`the worker still computes 2.5 s after Cancel (it used ${busy.toFixed(2)} cores before); worker CPU by time since the click: ${trace}`);
     const stoppedAfterMs = Math.max(0, stoppedAt - clickedAt);
-    if (stoppedAfterMs > 1000) throw new Error(`the worker stopped ${stoppedAfterMs} ms after the Cancel click; expected within 1000 ms. Worker CPU by time since the click: ${trace}`);
+    if (stoppedAfterMs > 1000)
+      throw new Error(`the worker stopped ${stoppedAfterMs} ms after the Cancel click; expected within 1000 ms. Worker CPU by time since the click: ${trace}`);
 
     await waitFor('the progress notification to close', async () => (await toast.count()) === 0, 5_000);
     const status = panel.locator('.ll-status-text');
@@ -114,6 +135,8 @@ export default uiCase({
     const empty = await panel.locator('[data-testid="heat-cell-empty"]').count();
     const filled = await panel.locator('[data-testid="heat-cell"]').count();
     if (filled > 0 && empty === 0) throw new Error('the heatmap is complete: the analysis finished instead of stopping');
-    console.log(`    worker used ${busy.toFixed(2)} cores before Cancel, idle ${stoppedAfterMs} ms after the click reached the workbench (Chromium delivered it ${clickedAt - sentAt} ms after it was sent)`);
+    console.log(
+      `    worker used ${busy.toFixed(2)} cores before Cancel, idle ${stoppedAfterMs} ms after the click reached the workbench (Chromium delivered it ${clickedAt - sentAt} ms after it was sent)`,
+    );
   },
 });

@@ -20,10 +20,18 @@ export default uiCase({
   },
   run: async (wb, ws) => {
     const config = JSON.parse(readFileSync(ws.path('sample-model/config.json'), 'utf8')) as {
-      num_hidden_layers: number; num_attention_heads: number; num_key_value_heads: number; head_dim: number; hidden_size: number;
+      num_hidden_layers: number;
+      num_attention_heads: number;
+      num_key_value_heads: number;
+      head_dim: number;
+      hidden_size: number;
     };
-    const layers = config.num_hidden_layers, heads = config.num_attention_heads, kv = config.num_key_value_heads;
-    const hd = config.head_dim, d = config.hidden_size, r = heads / kv;
+    const layers = config.num_hidden_layers,
+      heads = config.num_attention_heads,
+      kv = config.num_key_value_heads;
+    const hd = config.head_dim,
+      d = config.hidden_size,
+      r = heads / kv;
 
     await wb.openFromExplorer('sample-model/model.safetensors');
     await wb.webview('.me-header', 45_000);
@@ -60,11 +68,17 @@ export default uiCase({
     for (const m of ['M1', 'M5'] as const) {
       for (const rect of await panel.locator(`[data-testid="corr-${m}"] [data-testid="corr-cell"]`).all()) {
         const [l, h, v] = await Promise.all(['data-layer', 'data-col', 'data-value'].map((a) => rect.getAttribute(a)));
-        const layer = Number(l), head = Number(h), g = Math.floor(head / r);
+        const layer = Number(l),
+          head = Number(h),
+          g = Math.floor(head / r);
         const p = `model.layers.${layer}.self_attn.`;
         const kvRows = readF32(file, `${p}v_proj.weight`).subarray(g * hd * d, (g + 1) * hd * d);
         let expected: number;
-        if (m === 'M1') expected = pearson(readF32(file, `${p}q_proj.weight`).subarray(head * hd * d, (head + 1) * hd * d), readF32(file, `${p}k_proj.weight`).subarray(g * hd * d, (g + 1) * hd * d));
+        if (m === 'M1')
+          expected = pearson(
+            readF32(file, `${p}q_proj.weight`).subarray(head * hd * d, (head + 1) * hd * d),
+            readF32(file, `${p}k_proj.weight`).subarray(g * hd * d, (g + 1) * hd * d),
+          );
         else {
           const o = readF32(file, `${p}o_proj.weight`); // [d, heads·hd]
           const oT = Float64Array.from({ length: hd * d }, (_, k) => o[(k % d) * heads * hd + head * hd + Math.floor(k / d)]);
@@ -80,7 +94,17 @@ export default uiCase({
     const exact = Number(await cell.getAttribute('data-value')).toPrecision(6);
     await cell.hover();
     // SVG has no innerText: read the tip's textContent.
-    await waitFor('the hover tip with the exact value', async () => ((await panel.locator('[data-testid="corr-M2"] [aria-label="tip"]').textContent().catch(() => '')) ?? '').includes(exact), 5_000);
+    await waitFor(
+      'the hover tip with the exact value',
+      async () =>
+        (
+          (await panel
+            .locator('[data-testid="corr-M2"] [aria-label="tip"]')
+            .textContent()
+            .catch(() => '')) ?? ''
+        ).includes(exact),
+      5_000,
+    );
     await panel.locator('[data-testid="corr-M6"]').scrollIntoViewIfNeeded();
     await wb.screenshot('scatter');
     await panel.locator('[data-testid="corr-M8"]').scrollIntoViewIfNeeded();

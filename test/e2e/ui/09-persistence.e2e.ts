@@ -33,11 +33,16 @@ export default uiCase({
 
     const panel = await wb.webview('[data-testid="persistence-run"]', 60_000);
     const status = panel.locator('.ll-status-text');
-    await waitFor('the persistence run to finish', async () => {
-      const text = await status.innerText();
-      if (/Failed/.test(text)) throw new Error(`the run failed: ${await panel.locator('.ll-message').innerText()}`);
-      return /Done in/.test(text);
-    }, 120_000, 500);
+    await waitFor(
+      'the persistence run to finish',
+      async () => {
+        const text = await status.innerText();
+        if (/Failed/.test(text)) throw new Error(`the run failed: ${await panel.locator('.ll-message').innerText()}`);
+        return /Done in/.test(text);
+      },
+      120_000,
+      500,
+    );
     await wb.screenshot('done');
 
     const cells = await panel.locator('[data-testid="persistence-heatmap"] svg g[aria-label="cell"] rect').count();
@@ -47,7 +52,8 @@ export default uiCase({
     const bars = await panel.locator('[data-testid="persistence-barcode"] svg g[aria-label="rule"] line').count();
     const h1 = expected.positionBars.filter((b) => b.dim === 1).length;
     if (bars < h1) throw new Error(`barcode shows ${bars} rules, the analysis has ${h1} H1 bars`);
-    if ((await panel.locator('[data-testid="persistence-baselines"] svg [aria-label="line"] path').count()) < 2) throw new Error('baseline plot lacks Block Influence and angular distance');
+    if ((await panel.locator('[data-testid="persistence-baselines"] svg [aria-label="line"] path').count()) < 2)
+      throw new Error('baseline plot lacks Block Influence and angular distance');
 
     const text = await panel.locator('[data-testid="persistence-suggestions"]').innerText();
     for (const s of expected.suggestions) {
@@ -55,7 +61,8 @@ export default uiCase({
       if (!text.includes(want)) throw new Error(`suggestions read "${text}", expected to contain "${want}"`);
     }
     const summary = await panel.locator('[data-testid="persistence-summary"]').innerText();
-    if (!summary.startsWith(`${expected.prompts} prompts · k = 5 · clique dim 3 · ${expected.bars.length} bars`)) throw new Error(`summary "${summary}" differs from the analysis`);
+    if (!summary.startsWith(`${expected.prompts} prompts · k = 5 · clique dim 3 · ${expected.bars.length} bars`))
+      throw new Error(`summary "${summary}" differs from the analysis`);
 
     // The slider recomputes the suggestion in the webview: at p = 0.8 the button names those layers.
     const p08 = expected.suggestions.find((s) => s.p === 0.8)!;

@@ -66,12 +66,19 @@ export default uiCase({
 
     // Hover in A marks the same cell in Δ and B; hover in Δ marks it in A and B.
     const hovered = panel.locator('rect.ll-diff-hover');
-    const expectHovered = async (layer: string, kind: string) => waitFor(`hover marks on L${layer} ${kind}`, async () => {
-      const marks = await hovered.all();
-      if (marks.length !== 3) return false;
-      const keys = await Promise.all(marks.map(async (m) => `${await m.getAttribute('data-testid')}:${await m.getAttribute('data-layer')}:${await m.getAttribute('data-kind')}`));
-      return ['diff-cell-a', 'diff-cell-delta', 'diff-cell-b'].every((id) => keys.includes(`${id}:${layer}:${kind}`));
-    }, 5_000);
+    const expectHovered = async (layer: string, kind: string) =>
+      waitFor(
+        `hover marks on L${layer} ${kind}`,
+        async () => {
+          const marks = await hovered.all();
+          if (marks.length !== 3) return false;
+          const keys = await Promise.all(
+            marks.map(async (m) => `${await m.getAttribute('data-testid')}:${await m.getAttribute('data-layer')}:${await m.getAttribute('data-kind')}`),
+          );
+          return ['diff-cell-a', 'diff-cell-delta', 'diff-cell-b'].every((id) => keys.includes(`${id}:${layer}:${kind}`));
+        },
+        5_000,
+      );
     await panel.locator('[data-testid="diff-cell-a"][data-layer="2"][data-kind="v"]').hover();
     await expectHovered('2', 'v');
     await panel.locator('[data-testid="diff-cell-delta"][data-layer="0"][data-kind="down"]').hover();
@@ -85,9 +92,11 @@ export default uiCase({
     const text = await summary.innerText();
     const erank = Number(/effective rank of Δ = ([\d.e+-]+)/.exec(text)?.[1]);
     if (!(Math.abs(erank - 4) < 0.01)) throw new Error(`effective rank of the planted delta reads ${erank}: ${text}`);
-    if ((await panel.locator('rect.ll-diff-selected[data-layer="3"][data-kind="q"]').count()) !== 3) throw new Error('the selection is not marked in all three heatmaps');
+    if ((await panel.locator('rect.ll-diff-selected[data-layer="3"][data-kind="q"]').count()) !== 3)
+      throw new Error('the selection is not marked in all three heatmaps');
     if ((await panel.locator('[data-testid="diff-histogram"] svg').count()) < 1) throw new Error('no delta histogram');
-    if ((await panel.locator('[data-testid="diff-singular"] svg [aria-label="dot"] circle').count()) < 4) throw new Error('the delta singular values are not drawn');
+    if ((await panel.locator('[data-testid="diff-singular"] svg [aria-label="dot"] circle').count()) < 4)
+      throw new Error('the delta singular values are not drawn');
     if (!/Every tensor has a partner/.test(await panel.locator('[data-testid="diff-report"]').innerText())) throw new Error('the pairing report is missing');
     await wb.screenshot('detail');
   },

@@ -41,14 +41,22 @@ export default uiCase({
 
     const rows = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
     await rows.first().waitFor({ state: 'visible', timeout: 20_000 });
-    const labels = await waitFor('the quick pick to list its models', async () => {
-      const texts = (await rows.locator('.label-name').allInnerTexts()).map((t) => t.trim());
-      return texts.some((t) => t === 'run-b') && texts.some((t) => t.includes('Browse')) ? texts : false;
-    }, 20_000, 300);
+    const labels = await waitFor(
+      'the quick pick to list its models',
+      async () => {
+        const texts = (await rows.locator('.label-name').allInnerTexts()).map((t) => t.trim());
+        return texts.some((t) => t === 'run-b') && texts.some((t) => t.includes('Browse')) ? texts : false;
+      },
+      20_000,
+      300,
+    );
     await wb.screenshot('quick-pick');
     if (labels.includes('run-a')) throw new Error(`the quick pick offers the model itself: ${labels.join(' | ')}`);
     if (labels.some((t) => t.endsWith('.safetensors'))) throw new Error(`a model folder's weight file is listed on its own: ${labels.join(' | ')}`);
-    await rows.filter({ has: wb.page.locator('.label-name', { hasText: /^run-b$/ }) }).first().click();
+    await rows
+      .filter({ has: wb.page.locator('.label-name', { hasText: /^run-b$/ }) })
+      .first()
+      .click();
 
     await wb.waitForTab('Checkpoint diff vs run-a');
     const panel = await wb.webview('[data-testid="diff-heatmap-delta"]', 30_000);

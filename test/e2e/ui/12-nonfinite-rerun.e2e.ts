@@ -39,17 +39,25 @@ export default uiCase({
   },
   run: async (wb, ws) => {
     await wb.explorerContextMenu('nan-model', commandTitle('layerLens.analyzeSimilarity'));
-    const upRow = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: /^\s*up\s*$/ }) });
+    const upRow = wb.page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+      .filter({ has: wb.page.locator('.label-name', { hasText: /^\s*up\s*$/ }) });
     await upRow.first().waitFor({ timeout: 20_000 });
     await upRow.first().click();
 
     const panel = await wb.webview('[data-testid="similarity-heatmap"]', 60_000);
     const status = panel.locator('.ll-status-text');
-    const finished = async (what: string) => waitFor(what, async () => {
-      const text = await status.innerText();
-      if (/Failed/.test(text)) throw new Error(`the run failed: ${await panel.locator('.ll-message').first().innerText()}`);
-      return /Done in/.test(text);
-    }, 60_000, 300);
+    const finished = async (what: string) =>
+      waitFor(
+        what,
+        async () => {
+          const text = await status.innerText();
+          if (/Failed/.test(text)) throw new Error(`the run failed: ${await panel.locator('.ll-message').first().innerText()}`);
+          return /Done in/.test(text);
+        },
+        60_000,
+        300,
+      );
     await finished('the first run to finish');
     const heatmap = panel.locator('[data-testid="similarity-heatmap"]');
     const flagged = heatmap.locator('[data-testid="heat-cell-flagged"]');
@@ -64,7 +72,8 @@ export default uiCase({
       // Plot puts a constant fill on the mark's group rather than on each rect.
       const fill = await rect.evaluate((r) => r.getAttribute('fill') ?? r.closest('[fill]')?.getAttribute('fill') ?? null);
       if (a !== '1' && b !== '1') throw new Error(`cell ${a} × ${b} is hatched but does not involve layer 1`);
-      if (!/1 NaN, 0 Inf in model\.layers\.1\.mlp\.up_proj\.weight/.test(reason ?? '')) throw new Error(`hatched cell ${a} × ${b} does not name the NaN in up: ${reason}`);
+      if (!/1 NaN, 0 Inf in model\.layers\.1\.mlp\.up_proj\.weight/.test(reason ?? ''))
+        throw new Error(`hatched cell ${a} × ${b} does not name the NaN in up: ${reason}`);
       if (!/^url\(#/.test(fill ?? '')) throw new Error(`hatched cell ${a} × ${b} is filled with ${fill}, not the hatch pattern`);
     }
     const count = await valued.count();
@@ -84,7 +93,12 @@ export default uiCase({
     await banner.locator('vscode-button', { hasText: 'Re-run' }).click();
     await waitFor('the banner to go with the re-run', async () => !(await banner.isVisible()), 10_000, 200);
     await finished('the re-run to finish');
-    await waitFor(`all ${LAYERS * LAYERS} cells with values after the re-run`, async () => (await valued.count()) === LAYERS * LAYERS && (await flagged.count()) === 0, 20_000, 300);
+    await waitFor(
+      `all ${LAYERS * LAYERS} cells with values after the re-run`,
+      async () => (await valued.count()) === LAYERS * LAYERS && (await flagged.count()) === 0,
+      20_000,
+      300,
+    );
     await wb.screenshot('repaired');
   },
 });

@@ -22,30 +22,42 @@ export default uiCase({
     await wb.editorSelectAllContextMenu('Analyze Activation for Selection');
 
     // The model picker lists the workspace's model folders; the sample model copied there is one.
-    const row = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: 'workspace model' }).filter({ hasText: 'sample-model' });
+    const row = wb.page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+      .filter({ hasText: 'workspace model' })
+      .filter({ hasText: 'sample-model' });
     await row.first().waitFor({ state: 'visible', timeout: 20_000 });
     await wb.screenshot('model-picker');
     await row.first().click();
 
     const panel = await wb.webview('[data-testid="activation-run"]', 60_000);
     const status = panel.locator('.ll-status-text');
-    await waitFor('the activation run to finish', async () => {
-      const text = await status.innerText();
-      if (/Failed/.test(text)) throw new Error(`the run failed: ${await panel.locator('.ll-message').innerText()}`);
-      return /Done in/.test(text);
-    }, 120_000, 500);
+    await waitFor(
+      'the activation run to finish',
+      async () => {
+        const text = await status.innerText();
+        if (/Failed/.test(text)) throw new Error(`the run failed: ${await panel.locator('.ll-message').innerText()}`);
+        return /Done in/.test(text);
+      },
+      120_000,
+      500,
+    );
     await wb.screenshot('activation-panel');
 
     // Stacked bars: one rect per (layer, matrix kind).
     const bars = panel.locator('[data-testid="activation-fraction"] svg g[aria-label="bar"] rect');
     const nBars = await bars.count();
-    if (nBars !== config.num_hidden_layers * 7) throw new Error(`the fraction plot has ${nBars} bars, expected ${config.num_hidden_layers} layers × 7 matrices`);
+    if (nBars !== config.num_hidden_layers * 7)
+      throw new Error(`the fraction plot has ${nBars} bars, expected ${config.num_hidden_layers} layers × 7 matrices`);
     const heights = await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute('height') ?? 0)));
     if (!heights.some((h) => h > 0)) throw new Error('every bar of the activated-fraction plot is empty');
 
     const tableRows = panel.locator('[data-testid="activation-prune-table"] tbody tr');
-    if ((await tableRows.count()) !== config.num_hidden_layers) throw new Error(`pruning table has ${await tableRows.count()} rows, the model ${config.num_hidden_layers} layers`);
-    const ratios = (await panel.locator('[data-testid="activation-prune-table"] td.ll-activation-prune').allInnerTexts()).map((t) => Number(t.replace('%', '').trim()));
+    if ((await tableRows.count()) !== config.num_hidden_layers)
+      throw new Error(`pruning table has ${await tableRows.count()} rows, the model ${config.num_hidden_layers} layers`);
+    const ratios = (await panel.locator('[data-testid="activation-prune-table"] td.ll-activation-prune').allInnerTexts()).map((t) =>
+      Number(t.replace('%', '').trim()),
+    );
     const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
     if (Math.abs(mean - 50) > 0.5) throw new Error(`pruning ratios ${ratios.join(', ')} % average ${mean} %, the target is 50 %`);
 
@@ -56,7 +68,12 @@ export default uiCase({
     await panel.locator('[data-testid="activation-threshold-kind"]').selectOption('relative');
     await panel.locator('[data-testid="activation-threshold"]').fill('1');
     await panel.locator('[data-testid="activation-run"]').click();
-    await waitFor('the relative-threshold run to finish', async () => /relative/.test(await panel.locator('[data-testid="activation-summary"]').innerText()) && /Done in/.test(await status.innerText()), 120_000, 500);
+    await waitFor(
+      'the relative-threshold run to finish',
+      async () => /relative/.test(await panel.locator('[data-testid="activation-summary"]').innerText()) && /Done in/.test(await status.innerText()),
+      120_000,
+      500,
+    );
     const activated = (await tableRows.locator('td:nth-child(2)').allInnerTexts()).map((t) => Number(t.replace('%', '').trim()));
     if (!activated.some((a) => a < 95)) throw new Error(`with τ = mean |A| every layer is still ≥ 95 % activated: ${activated.join(', ')}`);
     await wb.screenshot('relative-threshold');

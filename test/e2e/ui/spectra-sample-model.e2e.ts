@@ -38,7 +38,8 @@ export default uiCase({
     for (const rect of await cells.all()) {
       const [layer, kind, value] = await Promise.all([rect.getAttribute('data-layer'), rect.getAttribute('data-kind'), rect.getAttribute('data-value')]);
       const entry = expected.entries.find((e) => e.layer === Number(layer) && e.kind === kind);
-      if (!entry || entry.meanP === null || Math.abs(Number(value) - entry.meanP) > 1e-6) problems.push(`L${layer} ${kind}: shown ${value}, computed ${entry?.meanP}`);
+      if (!entry || entry.meanP === null || Math.abs(Number(value) - entry.meanP) > 1e-6)
+        problems.push(`L${layer} ${kind}: shown ${value}, computed ${entry?.meanP}`);
     }
     if (problems.length) throw new Error(`heatmap differs from the analysis: ${problems.join('; ')}`);
 
@@ -47,7 +48,8 @@ export default uiCase({
     const down = panel.locator('[data-testid="spectra-cell"][data-kind="down"][data-layer="3"]');
     await waitFor('the stable-rank heatmap', async () => (await down.count()) === 1 && Number(await down.getAttribute('data-value')) > 1, 10_000);
     const want = expected.entries.find((e) => e.layer === 3 && e.kind === 'down')!.spectrum.metrics.stableRank;
-    if (Math.abs(Number(await down.getAttribute('data-value')) - want) > 1e-6 * want) throw new Error(`L3 down stable rank shown ${await down.getAttribute('data-value')}, computed ${want}`);
+    if (Math.abs(Number(await down.getAttribute('data-value')) - want) > 1e-6 * want)
+      throw new Error(`L3 down stable rank shown ${await down.getAttribute('data-value')}, computed ${want}`);
 
     const depthLines = await panel.locator('[data-testid="spectra-depth"] svg [aria-label="line"] path').count();
     if (depthLines < 3) throw new Error(`randomness vs depth shows ${depthLines} lines, expected q, k, v`);
@@ -60,7 +62,8 @@ export default uiCase({
     await waitFor('the head summary', async () => (await summary.innerText()).startsWith('layer 1 k head 1: 32×128'), 10_000);
     const heads = await panel.locator('[data-testid="spectra-head"] option').count();
     if (heads !== 3) throw new Error(`the head list has ${heads} entries, expected the whole matrix and 2 kv heads`);
-    if ((await panel.locator('[data-testid="spectra-histogram"] svg [aria-label="line"]').count()) < 1) throw new Error('the singular-value histogram has no Marchenko–Pastur curve');
+    if ((await panel.locator('[data-testid="spectra-histogram"] svg [aria-label="line"]').count()) < 1)
+      throw new Error('the singular-value histogram has no Marchenko–Pastur curve');
     await wb.screenshot('head-detail');
   },
 });

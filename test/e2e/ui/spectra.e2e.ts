@@ -65,7 +65,8 @@ export default uiCase({
     await waitFor('the α heatmap', async () => (await panel.locator('[data-testid="spectra-cell"][data-kind="gate"][data-layer="0"]').count()) === 1, 10_000);
     const gateAlpha = Number(await panel.locator('[data-testid="spectra-cell"][data-kind="gate"][data-layer="0"]').getAttribute('data-value'));
     if (!(Math.abs(gateAlpha - gateFit.fit.alpha) < 1e-6)) throw new Error(`L0 gate α shown ${gateAlpha}, numpy ${gateFit.fit.alpha}`);
-    if ((await panel.locator('[data-testid="spectra-cell-missing"][data-kind="q"][data-layer="2"]').count()) !== 1) throw new Error('L2 q has an unreliable fit (19 tail eigenvalues) but its α cell is not flagged as missing');
+    if ((await panel.locator('[data-testid="spectra-cell-missing"][data-kind="q"][data-layer="2"]').count()) !== 1)
+      throw new Error('L2 q has an unreliable fit (19 tail eigenvalues) but its α cell is not flagged as missing');
     await wb.screenshot('alpha-heatmap');
 
     // Detail of one head that the oracle knows: histogram + MP curve; 8 eigenvalues are too few to fit.
@@ -86,7 +87,8 @@ export default uiCase({
     await panel.locator('[data-testid="spectra-head"]').selectOption('-1');
     await waitFor('the KS-chosen fit of the whole matrix', async () => /minimum KS distance/.test(await fit.innerText()), 5_000);
     const flagged = await fit.innerText();
-    if (!/^Unreliable fit, α not reported/.test(flagged) || /α =/.test(flagged) || !flagged.includes(`tail = ${q2.fit.nTail} of 64`)) throw new Error(`unreliable fit text: ${flagged}`);
+    if (!/^Unreliable fit, α not reported/.test(flagged) || /α =/.test(flagged) || !flagged.includes(`tail = ${q2.fit.nTail} of 64`))
+      throw new Error(`unreliable fit text: ${flagged}`);
 
     // x_min by hand, leaving 54 of 64 eigenvalues: α must be the closed-form MLE 1 + n / Σ ln(λ / x_min).
     const lambda = q2.singularValues.map((s) => s * s).sort((a, b) => a - b);
@@ -101,7 +103,8 @@ export default uiCase({
     await waitFor('the refit at the typed x_min', async () => /set by hand/.test(await fit.innerText()), 5_000);
     const typed = await fit.innerText();
     const shown = Number(/α = ([-\d.e+]+)/.exec(typed)?.[1]);
-    if (!(Math.abs(shown - alpha) < 1e-3 * alpha) || !typed.includes(`tail = ${tail.length} of 64`)) throw new Error(`at x_min ${xmin}: "${typed}", closed form α ${alpha} over ${tail.length}`);
+    if (!(Math.abs(shown - alpha) < 1e-3 * alpha) || !typed.includes(`tail = ${tail.length} of 64`))
+      throw new Error(`at x_min ${xmin}: "${typed}", closed form α ${alpha} over ${tail.length}`);
     await wb.screenshot('xmin-typed');
 
     // Dragging the x_min line refits live; the reset button brings back the KS choice.

@@ -14,12 +14,15 @@ test('each supported Node major has its code-server release; others stop naming 
   assert.equal(codeServerRelease('20.20.2').version, '4.100.3');
   assert.equal(codeServerRelease('22.17.0').version, '4.117.0');
   for (const v of ['18.19.0', '24.1.0', '26.0.0']) {
-    assert.throws(() => codeServerRelease(v), (e: Error & { userFacing?: boolean }) => {
-      assert.match(e.message, new RegExp(`Node\\.js ${v.replace(/\./g, '\\.')} is not supported`));
-      assert.match(e.message, /Use Node\.js 20 or 22 \(20 → code-server 4\.100\.3, 22 → code-server 4\.117\.0\)/);
-      assert.equal(e.userFacing, true);
-      return true;
-    });
+    assert.throws(
+      () => codeServerRelease(v),
+      (e: Error & { userFacing?: boolean }) => {
+        assert.match(e.message, new RegExp(`Node\\.js ${v.replace(/\./g, '\\.')} is not supported`));
+        assert.match(e.message, /Use Node\.js 20 or 22 \(20 → code-server 4\.100\.3, 22 → code-server 4\.117\.0\)/);
+        assert.equal(e.userFacing, true);
+        return true;
+      },
+    );
   }
 });
 

@@ -103,7 +103,8 @@ const RULES: Record<Entry['kind'], Rule> = {
     return [em.op('Mul', [g, em.op('Sub', [em.scalar(1, e.output.dtype), em.op('Mul', [y, y])])])];
   },
   Erf: (em, e, g) => {
-    const x = e.inputs[0].name, dt = e.output.dtype;
+    const x = e.inputs[0].name,
+      dt = e.output.dtype;
     const gauss = em.op('Exp', [em.op('Neg', [em.op('Mul', [x, x])])]);
     return [em.op('Mul', [g, em.op('Mul', [gauss, em.scalar(2 / Math.sqrt(Math.PI), dt)])])];
   },
@@ -124,12 +125,16 @@ const RULES: Record<Entry['kind'], Rule> = {
     const { transA, transB, alpha, beta } = e.params as { transA: boolean; transB: boolean; alpha: number; beta: number };
     const f = (x: boolean) => +x;
     // Y = α·op(A)·op(B) + β·C; each case written so that no explicit transpose is materialised.
-    const ga = !need(0) ? undefined : transA
-      ? em.op('Gemm', [b.name, g], { transA: f(transB), transB: 1, alpha: { float: alpha } })
-      : em.op('Gemm', [g, b.name], { transB: f(!transB), alpha: { float: alpha } });
-    const gb = !need(1) ? undefined : transB
-      ? em.op('Gemm', [g, a.name], { transA: 1, transB: f(transA), alpha: { float: alpha } })
-      : em.op('Gemm', [a.name, g], { transA: f(!transA), alpha: { float: alpha } });
+    const ga = !need(0)
+      ? undefined
+      : transA
+        ? em.op('Gemm', [b.name, g], { transA: f(transB), transB: 1, alpha: { float: alpha } })
+        : em.op('Gemm', [g, b.name], { transB: f(!transB), alpha: { float: alpha } });
+    const gb = !need(1)
+      ? undefined
+      : transB
+        ? em.op('Gemm', [g, a.name], { transA: 1, transB: f(transA), alpha: { float: alpha } })
+        : em.op('Gemm', [a.name, g], { transA: f(!transA), alpha: { float: alpha } });
     const gc = c && need(2) ? em.sumTo(beta === 1 ? g : em.op('Mul', [g, em.scalar(beta, c.dtype)]), e.output.dims, c) : undefined;
     return [ga, gb, gc];
   },
@@ -187,11 +192,18 @@ function keptDims(em: BackwardEmitter, e: Entry, g: string): string {
 /** Scatter-add of the output gradient into zeros shaped like the data (axis moved to the front). */
 function gatherBackward(em: BackwardEmitter, e: Entry, g: string): string {
   const [x, idx] = e.inputs;
-  const axis = e.params.axis as number, r = idx.dims.length, xr = x.dims.length;
+  const axis = e.params.axis as number,
+    r = idx.dims.length,
+    xr = x.dims.length;
   const indices = em.op('Unsqueeze', [idx.name, em.g.int64s([r])]);
   if (axis === 0) return em.g.op('ScatterND', [em.zerosLike(x), indices, g], { reduction: 'add' });
   const permX = [axis, ...[...Array(xr).keys()].filter((i) => i !== axis)];
-  const permG = [...Array(r).keys()].map((i) => axis + i).concat([...Array(axis).keys()], [...Array(xr - axis - 1).keys()].map((i) => axis + r + i));
+  const permG = [...Array(r).keys()]
+    .map((i) => axis + i)
+    .concat(
+      [...Array(axis).keys()],
+      [...Array(xr - axis - 1).keys()].map((i) => axis + r + i),
+    );
   const zerosT = em.op('Expand', [em.scalar(0, x.dtype), em.op('Gather', [em.shape(x), em.g.int64s(permX)], { axis: 0 })]);
   const scattered = em.g.op('ScatterND', [zerosT, indices, em.op('Transpose', [g], { perm: permG })], { reduction: 'add' });
   return em.op('Transpose', [scattered], { perm: inversePerm(permX) });
@@ -202,7 +214,8 @@ function sliceBackward(em: BackwardEmitter, e: Entry, g: string): string {
   const x = e.inputs[0];
   const { starts, ends, axes } = e.params as { starts: number[]; ends: number[]; axes: number[] };
   const rank = x.dims.length;
-  const before: string[] = [], after: string[] = [];
+  const before: string[] = [],
+    after: string[] = [];
   for (let i = 0; i < rank; i++) {
     const k = axes.indexOf(i);
     if (k < 0) {
@@ -213,7 +226,8 @@ function sliceBackward(em: BackwardEmitter, e: Entry, g: string): string {
     const d = x.dims[i];
     if (typeof d === 'number') {
       const clamp = (v: number) => Math.min(d, Math.max(0, v < 0 ? v + d : v));
-      const s = clamp(starts[k]), t = Math.max(s, clamp(ends[k]));
+      const s = clamp(starts[k]),
+        t = Math.max(s, clamp(ends[k]));
       before.push(em.g.int64s([s]));
       after.push(em.g.int64s([d - t]));
       continue;

@@ -58,7 +58,8 @@ export function broadcastAxes(outDims: readonly Dim[], inDims: readonly Dim[]): 
 
 export function matmulDims(a: readonly Dim[], b: readonly Dim[]): Dim[] {
   if (a.length < 2 || b.length < 2) throw new Error(`matmul: both operands need rank ≥ 2 (got ${describe(a)} and ${describe(b)}); reshape vectors to matrices`);
-  const k1 = a[a.length - 1], k2 = b[b.length - 2];
+  const k1 = a[a.length - 1],
+    k2 = b[b.length - 2];
   if (typeof k1 === 'number' && typeof k2 === 'number' && k1 !== k2) throw new Error(`matmul: inner dimensions differ (${describe(a)} · ${describe(b)})`);
   const batch = broadcastDims('matmul batch', a.slice(0, -2), b.slice(0, -2));
   return [...batch, a[a.length - 2], b[b.length - 1]];
@@ -81,7 +82,9 @@ export function reshapeDims(dims: readonly Dim[], target: readonly number[]): Di
   const inferred = out.indexOf(-1);
   if (inferred >= 0) {
     const total = dims.every((d) => typeof d === 'number') ? (dims as number[]).reduce((a, b) => a * b, 1) : undefined;
-    const known = out.every((d, i) => i === inferred || typeof d === 'number') ? (out.filter((_, i) => i !== inferred) as number[]).reduce((a, b) => a * b, 1) : undefined;
+    const known = out.every((d, i) => i === inferred || typeof d === 'number')
+      ? (out.filter((_, i) => i !== inferred) as number[]).reduce((a, b) => a * b, 1)
+      : undefined;
     out[inferred] = total !== undefined && known !== undefined && known > 0 ? total / known : unknownDim();
   }
   return out;

@@ -35,9 +35,35 @@ export interface Value {
 export type Operand = Value | number;
 
 export type OpKind =
-  | 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Neg' | 'Exp' | 'Log' | 'Sqrt' | 'Sigmoid' | 'Tanh' | 'Erf' | 'Relu'
-  | 'MatMul' | 'Gemm' | 'ReduceSum' | 'ReduceMean' | 'ReduceMax' | 'Softmax' | 'LogSoftmax'
-  | 'Gather' | 'GatherElements' | 'Reshape' | 'Transpose' | 'Slice' | 'Concat' | 'Expand' | 'Where' | 'Cast';
+  | 'Add'
+  | 'Sub'
+  | 'Mul'
+  | 'Div'
+  | 'Pow'
+  | 'Neg'
+  | 'Exp'
+  | 'Log'
+  | 'Sqrt'
+  | 'Sigmoid'
+  | 'Tanh'
+  | 'Erf'
+  | 'Relu'
+  | 'MatMul'
+  | 'Gemm'
+  | 'ReduceSum'
+  | 'ReduceMean'
+  | 'ReduceMax'
+  | 'Softmax'
+  | 'LogSoftmax'
+  | 'Gather'
+  | 'GatherElements'
+  | 'Reshape'
+  | 'Transpose'
+  | 'Slice'
+  | 'Concat'
+  | 'Expand'
+  | 'Where'
+  | 'Cast';
 
 /** One recorded op: what the backward rule needs to know. */
 export interface Entry {
@@ -57,7 +83,11 @@ export class Tape {
   readonly g: GraphBuilder;
   private readonly entries: Entry[] = [];
 
-  constructor(name: string, readonly dtype: DType = 'float32', opts: GraphOptions = {}) {
+  constructor(
+    name: string,
+    readonly dtype: DType = 'float32',
+    opts: GraphOptions = {},
+  ) {
     this.g = new GraphBuilder(name, opts);
   }
 
@@ -67,7 +97,14 @@ export class Tape {
 
   /** A constant tensor (numbers converted to the dtype). */
   constant(values: ArrayLike<number>, dims: readonly number[], dtype: DType = this.dtype): Value {
-    const data = dtype === 'float64' ? Float64Array.from(values) : dtype === 'float32' ? Float32Array.from(values) : dtype === 'int64' ? BigInt64Array.from(Array.from(values), (v) => BigInt(v)) : undefined;
+    const data =
+      dtype === 'float64'
+        ? Float64Array.from(values)
+        : dtype === 'float32'
+          ? Float32Array.from(values)
+          : dtype === 'int64'
+            ? BigInt64Array.from(Array.from(values), (v) => BigInt(v))
+            : undefined;
     if (!data) throw new Error(`tape constants of dtype ${dtype} are not supported`);
     return { name: this.g.constant(data, dtype, dims), dtype, dims: [...dims] };
   }
@@ -77,14 +114,26 @@ export class Tape {
   }
 
   output(v: Value, name: string): string {
-    return this.g.output(v.name, v.dtype, { as: name, dims: v.dims.map((d) => (typeof d === 'string' && d.startsWith('?') ? `out_${name}_${d.slice(1)}` : d)) });
+    return this.g.output(v.name, v.dtype, {
+      as: name,
+      dims: v.dims.map((d) => (typeof d === 'string' && d.startsWith('?') ? `out_${name}_${d.slice(1)}` : d)),
+    });
   }
 
   toBytes(): Uint8Array {
     return this.g.toBytes();
   }
 
-  private record(kind: OpKind, inputs: Value[], onnxInputs: string[], attrs: Record<string, AttrValue>, dims: Dim[], dtype: DType, params: Entry['params'] = {}, onnxOp: string = kind): Value {
+  private record(
+    kind: OpKind,
+    inputs: Value[],
+    onnxInputs: string[],
+    attrs: Record<string, AttrValue>,
+    dims: Dim[],
+    dtype: DType,
+    params: Entry['params'] = {},
+    onnxOp: string = kind,
+  ): Value {
     const name = this.g.op(onnxOp, onnxInputs, attrs);
     const output: Value = { name, dtype, dims };
     this.entries.push({ kind, inputs, output, params });
@@ -104,26 +153,54 @@ export class Tape {
     return this.record(kind, [va, vb], [va.name, vb.name], {}, broadcastDims(kind, va.dims, vb.dims), va.dtype);
   }
 
-  add(a: Operand, b: Operand): Value { return this.binary('Add', a, b); }
-  sub(a: Operand, b: Operand): Value { return this.binary('Sub', a, b); }
-  mul(a: Operand, b: Operand): Value { return this.binary('Mul', a, b); }
-  div(a: Operand, b: Operand): Value { return this.binary('Div', a, b); }
-  pow(a: Operand, b: Operand): Value { return this.binary('Pow', a, b); }
+  add(a: Operand, b: Operand): Value {
+    return this.binary('Add', a, b);
+  }
+  sub(a: Operand, b: Operand): Value {
+    return this.binary('Sub', a, b);
+  }
+  mul(a: Operand, b: Operand): Value {
+    return this.binary('Mul', a, b);
+  }
+  div(a: Operand, b: Operand): Value {
+    return this.binary('Div', a, b);
+  }
+  pow(a: Operand, b: Operand): Value {
+    return this.binary('Pow', a, b);
+  }
 
   private unary(kind: 'Neg' | 'Exp' | 'Log' | 'Sqrt' | 'Sigmoid' | 'Tanh' | 'Erf' | 'Relu', x: Value): Value {
     return this.record(kind, [x], [x.name], {}, [...x.dims], x.dtype);
   }
 
-  neg(x: Value): Value { return this.unary('Neg', x); }
-  exp(x: Value): Value { return this.unary('Exp', x); }
-  log(x: Value): Value { return this.unary('Log', x); }
-  sqrt(x: Value): Value { return this.unary('Sqrt', x); }
-  sigmoid(x: Value): Value { return this.unary('Sigmoid', x); }
-  tanh(x: Value): Value { return this.unary('Tanh', x); }
-  erf(x: Value): Value { return this.unary('Erf', x); }
-  relu(x: Value): Value { return this.unary('Relu', x); }
+  neg(x: Value): Value {
+    return this.unary('Neg', x);
+  }
+  exp(x: Value): Value {
+    return this.unary('Exp', x);
+  }
+  log(x: Value): Value {
+    return this.unary('Log', x);
+  }
+  sqrt(x: Value): Value {
+    return this.unary('Sqrt', x);
+  }
+  sigmoid(x: Value): Value {
+    return this.unary('Sigmoid', x);
+  }
+  tanh(x: Value): Value {
+    return this.unary('Tanh', x);
+  }
+  erf(x: Value): Value {
+    return this.unary('Erf', x);
+  }
+  relu(x: Value): Value {
+    return this.unary('Relu', x);
+  }
   /** SiLU(x) = x·σ(x), built from recorded ops so its gradient follows from theirs. */
-  silu(x: Value): Value { return this.mul(x, this.sigmoid(x)); }
+  silu(x: Value): Value {
+    return this.mul(x, this.sigmoid(x));
+  }
 
   /** Batched matrix product (numpy matmul semantics, both ranks ≥ 2). */
   matmul(a: Value, b: Value): Value {
@@ -134,14 +211,27 @@ export class Tape {
   /** ONNX Gemm on matrices: alpha·op(a)·op(b) + beta·c (c broadcast to the result). */
   gemm(a: Value, b: Value, c?: Value, opts: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {}): Value {
     if (a.dims.length !== 2 || b.dims.length !== 2) throw new Error(`gemm: operands must be matrices (got ${describe(a.dims)} and ${describe(b.dims)})`);
-    const transA = !!opts.transA, transB = !!opts.transB, alpha = opts.alpha ?? 1, beta = opts.beta ?? 1;
-    const m = transA ? a.dims[1] : a.dims[0], n = transB ? b.dims[0] : b.dims[1];
-    const k1 = transA ? a.dims[0] : a.dims[1], k2 = transB ? b.dims[1] : b.dims[0];
+    const transA = !!opts.transA,
+      transB = !!opts.transB,
+      alpha = opts.alpha ?? 1,
+      beta = opts.beta ?? 1;
+    const m = transA ? a.dims[1] : a.dims[0],
+      n = transB ? b.dims[0] : b.dims[1];
+    const k1 = transA ? a.dims[0] : a.dims[1],
+      k2 = transB ? b.dims[1] : b.dims[0];
     if (typeof k1 === 'number' && typeof k2 === 'number' && k1 !== k2) throw new Error(`gemm: inner dimensions differ (${k1} and ${k2})`);
     const inputs = c ? [a, b, c] : [a, b];
     const attrs: Record<string, AttrValue> = { transA: +transA, transB: +transB, alpha: { float: alpha }, beta: { float: beta } };
     const dims = c ? broadcastDims('gemm', [m, n], c.dims) : [m, n];
-    return this.record('Gemm', inputs, inputs.map((v) => v.name), attrs, dims, a.dtype, { transA, transB, alpha, beta });
+    return this.record(
+      'Gemm',
+      inputs,
+      inputs.map((v) => v.name),
+      attrs,
+      dims,
+      a.dtype,
+      { transA, transB, alpha, beta },
+    );
   }
 
   private reduce(kind: 'ReduceSum' | 'ReduceMean' | 'ReduceMax', x: Value, axes: readonly number[] | undefined, keepdims: boolean): Value {
@@ -152,10 +242,16 @@ export class Tape {
   }
 
   /** Sum over `axes` (all axes when omitted); keepdims defaults to false. */
-  reduceSum(x: Value, axes?: readonly number[], keepdims = false): Value { return this.reduce('ReduceSum', x, axes, keepdims); }
-  reduceMean(x: Value, axes?: readonly number[], keepdims = false): Value { return this.reduce('ReduceMean', x, axes, keepdims); }
+  reduceSum(x: Value, axes?: readonly number[], keepdims = false): Value {
+    return this.reduce('ReduceSum', x, axes, keepdims);
+  }
+  reduceMean(x: Value, axes?: readonly number[], keepdims = false): Value {
+    return this.reduce('ReduceMean', x, axes, keepdims);
+  }
   /** Maximum; the gradient is shared equally between tied maxima. */
-  reduceMax(x: Value, axes?: readonly number[], keepdims = false): Value { return this.reduce('ReduceMax', x, axes, keepdims); }
+  reduceMax(x: Value, axes?: readonly number[], keepdims = false): Value {
+    return this.reduce('ReduceMax', x, axes, keepdims);
+  }
 
   softmax(x: Value, axis = -1): Value {
     const a = normaliseAxis(axis, x.dims.length, 'softmax');
@@ -204,8 +300,17 @@ export class Tape {
 
   transpose(x: Value, perm: readonly number[]): Value {
     const rank = x.dims.length;
-    if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => p < 0 || p >= rank)) throw new Error(`transpose: ${describe(perm)} is not a permutation of ${rank} axes`);
-    return this.record('Transpose', [x], [x.name], { perm: [...perm] }, perm.map((p) => x.dims[p]), x.dtype, { perm: [...perm] });
+    if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => p < 0 || p >= rank))
+      throw new Error(`transpose: ${describe(perm)} is not a permutation of ${rank} axes`);
+    return this.record(
+      'Transpose',
+      [x],
+      [x.name],
+      { perm: [...perm] },
+      perm.map((p) => x.dims[p]),
+      x.dtype,
+      { perm: [...perm] },
+    );
   }
 
   /** ONNX Slice with step 1 along `axes` (default: the first starts.length axes). */
@@ -219,7 +324,18 @@ export class Tape {
   concat(xs: readonly Value[], axis: number): Value {
     if (xs.length === 0) throw new Error('concat: needs at least one tensor');
     const a = normaliseAxis(axis, xs[0].dims.length, 'concat');
-    return this.record('Concat', [...xs], xs.map((v) => v.name), { axis: a }, concatDims(xs.map((v) => v.dims), a), xs[0].dtype, { axis: a });
+    return this.record(
+      'Concat',
+      [...xs],
+      xs.map((v) => v.name),
+      { axis: a },
+      concatDims(
+        xs.map((v) => v.dims),
+        a,
+      ),
+      xs[0].dtype,
+      { axis: a },
+    );
   }
 
   /** Broadcast x to `dims` (numbers) or to the shape of another value. */

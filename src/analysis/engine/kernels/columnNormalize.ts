@@ -55,6 +55,11 @@ export async function columnNormalize(engine: Engine, x: Matrix, opts: { transpo
 export async function inverseColumnNorms(engine: Engine, x: Matrix): Promise<Float32Array> {
   const out = new Float32Array(x.cols);
   if (x.cols === 0 || x.rows === 0) return out;
-  await engine.run('inverseColumnNorms', buildInverseNorms, { x: new ort.Tensor('float32', x.data, [x.rows, x.cols]) }, { inv: new ort.Tensor('float32', out, [x.cols]) });
+  await engine.run(
+    'inverseColumnNorms',
+    buildInverseNorms,
+    { x: new ort.Tensor('float32', x.data, [x.rows, x.cols]) },
+    { inv: new ort.Tensor('float32', out, [x.cols]) },
+  );
   return out;
 }

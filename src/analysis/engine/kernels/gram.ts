@@ -13,7 +13,8 @@ export type GramSide = 'rows' | 'cols';
 export async function gram(engine: Engine, w: Matrix, side: GramSide): Promise<Matrix> {
   if (side !== 'rows' && side !== 'cols') throw new Error(`gram: side must be 'rows' or 'cols', got ${String(side)}`);
   const g = side === 'rows' ? await matmul(engine, w, w, { transB: true }) : await matmul(engine, w, w, { transA: true });
-  const n = g.rows, d = g.data;
+  const n = g.rows,
+    d = g.data;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const v = 0.5 * (d[i * n + j] + d[j * n + i]);

@@ -34,7 +34,8 @@ export function productShape(a: Matrix, b: Matrix, opts: MatmulOptions = {}): { 
 /** op(a)·op(b) in float32, op = identity or transpose per the options. */
 export async function matmul(engine: Engine, a: Matrix, b: Matrix, opts: MatmulOptions = {}): Promise<Matrix> {
   const { rows, cols } = productShape(a, b, opts);
-  const transA = !!opts.transA, transB = !!opts.transB;
+  const transA = !!opts.transA,
+    transB = !!opts.transB;
   const out = new Float32Array(rows * cols);
   if (out.length === 0 || a.data.length === 0) return { rows, cols, data: out };
   await engine.run(

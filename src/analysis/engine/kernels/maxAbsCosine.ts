@@ -68,10 +68,12 @@ function buildBlockGraph(sliced: boolean): Uint8Array {
 export function planBlocks(engine: Engine, n: number, m: number, mPrime: number): { blockRows: number; blockCols: number } {
   const budget = Math.max(MIN_BUDGET_BYTES, engine.memoryBudgetBytes);
   if (BYTES_PER_BLOCK_ELEMENT * m * mPrime <= budget) return { blockRows: Math.max(1, m), blockCols: Math.max(1, mPrime) };
-  const e = BYTES_PER_BLOCK_ELEMENT, s = 4 * n;
+  const e = BYTES_PER_BLOCK_ELEMENT,
+    s = 4 * n;
   // Largest square side b with e·b² + 2·s·b ≤ budget.
   const side = Math.max(1, Math.floor((-2 * s + Math.sqrt(4 * s * s + 4 * e * budget)) / (2 * e)));
-  let blockRows = Math.min(m, side), blockCols = Math.min(mPrime, side);
+  let blockRows = Math.min(m, side),
+    blockCols = Math.min(mPrime, side);
   // One side may be short (few columns): give the rest of the budget to the other side.
   if (blockRows < side) blockCols = Math.min(mPrime, Math.max(1, Math.floor((budget - s * blockRows) / (e * blockRows + s))));
   else if (blockCols < side) blockRows = Math.min(m, Math.max(1, Math.floor((budget - s * blockCols) / (e * blockCols + s))));
@@ -80,7 +82,9 @@ export function planBlocks(engine: Engine, n: number, m: number, mPrime: number)
 
 export async function maxAbsCosine(engine: Engine, x: Matrix, y: Matrix, opts: MaxAbsCosineOptions = {}): Promise<MaxAbsCosineResult> {
   if (x.rows !== y.rows) throw new Error(`maxAbsCosine: X and Y must have columns of the same length (X is ${x.rows}×${x.cols}, Y is ${y.rows}×${y.cols})`);
-  const n = x.rows, m = x.cols, mPrime = y.cols;
+  const n = x.rows,
+    m = x.cols,
+    mPrime = y.cols;
   const rowMax = new Float32Array(m);
   const colMax = new Float32Array(mPrime);
   const plan = planBlocks(engine, n, m, mPrime);
@@ -111,7 +115,8 @@ export async function maxAbsCosine(engine: Engine, x: Matrix, y: Matrix, opts: M
       };
       if (sliced) Object.assign(feeds, { x0: bound(r0), x1: bound(r0 + rows), y0: bound(c0), y1: bound(c0 + cols) });
       // Block maxima land directly in the result when the block covers all of C.
-      const rowOut = sliced ? new Float32Array(rows) : rowMax, colOut = sliced ? new Float32Array(cols) : colMax;
+      const rowOut = sliced ? new Float32Array(rows) : rowMax,
+        colOut = sliced ? new Float32Array(cols) : colMax;
       await engine.run(`maxAbsCosine:${sliced ? 'sliced' : 'whole'}`, () => buildBlockGraph(sliced), feeds, {
         row_max: new ort.Tensor('float32', rowOut, [rows]),
         col_max: new ort.Tensor('float32', colOut, [cols]),

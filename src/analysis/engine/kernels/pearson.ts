@@ -7,15 +7,20 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   if (n !== b.length) throw new Error(`pearson: the tensors have different sizes (${n} and ${b.length} values)`);
   if (n < 2) throw new Error(`pearson: needs at least 2 values, got ${n}`);
-  let sa = 0, sb = 0;
+  let sa = 0,
+    sb = 0;
   for (let i = 0; i < n; i++) {
     sa += a[i];
     sb += b[i];
   }
-  const ma = sa / n, mb = sb / n;
-  let sab = 0, saa = 0, sbb = 0;
+  const ma = sa / n,
+    mb = sb / n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i] - ma, db = b[i] - mb;
+    const da = a[i] - ma,
+      db = b[i] - mb;
     sab += da * db;
     saa += da * da;
     sbb += db * db;

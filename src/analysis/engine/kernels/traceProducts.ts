@@ -61,14 +61,19 @@ function buildTranspose(): Uint8Array {
 }
 
 export async function traceProducts(engine: Engine, a: Matrix, b: Matrix, opts: TraceProductOptions = {}): Promise<TraceProducts> {
-  if (a.rows !== b.rows) throw new Error(`traceProducts: M = AᵀB needs A and B with the same number of rows (A is ${a.rows}×${a.cols}, B is ${b.rows}×${b.cols})`);
-  const n = a.rows, d = a.cols, e = b.cols;
+  if (a.rows !== b.rows)
+    throw new Error(`traceProducts: M = AᵀB needs A and B with the same number of rows (A is ${a.rows}×${a.cols}, B is ${b.rows}×${b.cols})`);
+  const n = a.rows,
+    d = a.cols,
+    e = b.cols;
   if (n === 0 || d === 0 || e === 0) throw new Error(`traceProducts: empty matrices (A is ${n}×${d}, B is ${n}×${e})`);
   const square = d === e;
 
-  let sum = 0, trace = 0;
+  let sum = 0,
+    trace = 0;
   for (let i = 0; i < n; i++) {
-    let ra = 0, rb = 0;
+    let ra = 0,
+      rb = 0;
     for (let j = 0; j < d; j++) ra += a.data[i * d + j];
     for (let j = 0; j < e; j++) rb += b.data[i * e + j];
     sum += ra * rb;
@@ -96,7 +101,9 @@ export async function traceProducts(engine: Engine, a: Matrix, b: Matrix, opts: 
 
 /** ‖AᵀB‖²_F from blocks of rows of M: Aᵀ is transposed once so that its row blocks are contiguous. */
 async function productFrobenius(engine: Engine, a: Matrix, b: Matrix, opts: TraceProductOptions): Promise<number> {
-  const n = a.rows, d = a.cols, e = b.cols;
+  const n = a.rows,
+    d = a.cols,
+    e = b.cols;
   const at = new Float32Array(n * d);
   await engine.run('traceProducts:transpose', buildTranspose, { x: new ort.Tensor('float32', a.data, [n, d]) }, { y: new ort.Tensor('float32', at, [d, n]) });
   // A block of M costs 12 bytes per element (fp32 product + its float64 copy).
@@ -117,4 +124,3 @@ async function productFrobenius(engine: Engine, a: Matrix, b: Matrix, opts: Trac
   }
   return s;
 }
-

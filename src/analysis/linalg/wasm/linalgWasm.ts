@@ -8,15 +8,26 @@ export interface LinalgExports {
   heapBase(): number;
   panelQR(p: number, ld: number, L: number, k: number, tau: number, t: number, scratch: number): void;
   bandToTridiagonal(
-    ab: number, ld: number, n: number, b: number, sweep0: number, sweep1: number,
-    thread: number, threads: number, progress: number,
-    keep: number, firstReflector: number, rows: number, lens: number, taus: number, vs: number,
-    v: number, w: number, scratch: number,
+    ab: number,
+    ld: number,
+    n: number,
+    b: number,
+    sweep0: number,
+    sweep1: number,
+    thread: number,
+    threads: number,
+    progress: number,
+    keep: number,
+    firstReflector: number,
+    rows: number,
+    lens: number,
+    taus: number,
+    vs: number,
+    v: number,
+    w: number,
+    scratch: number,
   ): number;
-  applyBandReflectors(
-    y: number, k: number, b: number, q0: number, q1: number,
-    rows: number, lens: number, taus: number, vs: number, w: number,
-  ): void;
+  applyBandReflectors(y: number, k: number, b: number, q0: number, q1: number, rows: number, lens: number, taus: number, vs: number, w: number): void;
   tridiagonalQL(d: number, e: number, n: number, l0: number, l1: number, zt: number): number;
   tridiagonalValues(d: number, e: number, n: number, scratch: number): number;
 }

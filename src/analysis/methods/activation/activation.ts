@@ -11,7 +11,16 @@ import { roleKeys } from '../../model/executor/arch';
 import { blockWeights } from '../../model/executor/block';
 import type { MatrixRole } from '../../model/types';
 import {
-  absActivation, activatedCount, boxStats, defaultTau, patternSimilarity, pruningRatios, sparsity, subsetFor, subsetLength, type ParamSubset,
+  absActivation,
+  activatedCount,
+  boxStats,
+  defaultTau,
+  patternSimilarity,
+  pruningRatios,
+  sparsity,
+  subsetFor,
+  subsetLength,
+  type ParamSubset,
 } from './stats';
 
 export interface TokenizedPrompt {
@@ -94,28 +103,36 @@ export async function activationAnalysis(ex: DecoderExecutor, prompts: Tokenized
 
   const sums: Float32Array[][] = Array.from({ length: L }, () => tracked.map((n) => new Float32Array(n)));
   const patterns: Float32Array[][][] = []; // [prompt][layer][role]
-  const sparse = new Float64Array(L), sparseWeight = new Float64Array(L);
+  const sparse = new Float64Array(L),
+    sparseWeight = new Float64Array(L);
   const result = emptyResult(L, roles, threshold, target, epsilon, tracked.reduce((a, b) => a + b, 0) / perLayer);
 
   for (let p = 0; p < P; p++) {
     throwIfCancelled(opts.signal);
     const prompt = prompts[p];
     const mine: Float32Array[][] = Array.from({ length: L }, () => []);
-    const r = await ex.run([prompt.ids], { logits: 'none', mlpActivations: true }, {
-      objective: 'max-logit',
-      onLayer: ({ layer, weights, grads }) => {
-        roles.forEach((role, i) => {
-          const key = keys[role]!;
-          const a = absActivation(weights[key], grads[key], subsets[i]);
-          const acc = sums[layer][i];
-          for (let j = 0; j < a.length; j++) acc[j] += a[j];
-          mine[layer][i] = a;
-        });
+    const r = await ex.run(
+      [prompt.ids],
+      { logits: 'none', mlpActivations: true },
+      {
+        objective: 'max-logit',
+        onLayer: ({ layer, weights, grads }) => {
+          roles.forEach((role, i) => {
+            const key = keys[role]!;
+            const a = absActivation(weights[key], grads[key], subsets[i]);
+            const acc = sums[layer][i];
+            for (let j = 0; j < a.length; j++) acc[j] += a[j];
+            mine[layer][i] = a;
+          });
+        },
       },
-    }, { signal: opts.signal });
+      { signal: opts.signal },
+    );
     if (!Number.isFinite(r.objectiveValue!)) {
       // The role matrices were checked before the run (requireFiniteWeights): what is left is a norm, a bias or an embedding row.
-      throw new Error(`prompt ${p + 1} ("${prompt.label}") gave a non-finite largest logit (${r.objectiveValue}): a norm, bias or embedding weight holds NaN/Inf, so gradients cannot be computed`);
+      throw new Error(
+        `prompt ${p + 1} ("${prompt.label}") gave a non-finite largest logit (${r.objectiveValue}): a norm, bias or embedding weight holds NaN/Inf, so gradients cannot be computed`,
+      );
     }
     patterns.push(mine);
     r.mlpActivations!.forEach((act, l) => {
@@ -138,18 +155,44 @@ export async function activationAnalysis(ex: DecoderExecutor, prompts: Tokenized
 
 function emptyResult(L: number, roles: MatrixRole[], threshold: Threshold, target: number, epsilon: number, trackedFraction: number): ActivationResult {
   return {
-    numLayers: L, roles, promptsDone: 0, prompts: [], tau: 0, threshold, activatedShare: [], roleFraction: [], layerFraction: [],
-    meanAbsActivation: [], pruneRatios: [], targetPruneRatio: target, pairs: [], similarityByDepth: { same: [], cross: [] },
-    epsilon, forwardSparsity: [], trackedFraction,
+    numLayers: L,
+    roles,
+    promptsDone: 0,
+    prompts: [],
+    tau: 0,
+    threshold,
+    activatedShare: [],
+    roleFraction: [],
+    layerFraction: [],
+    meanAbsActivation: [],
+    pruneRatios: [],
+    targetPruneRatio: target,
+    pairs: [],
+    similarityByDepth: { same: [], cross: [] },
+    epsilon,
+    forwardSparsity: [],
+    trackedFraction,
   };
 }
 
 /** Recomputes the threshold-dependent figures from the accumulators after `count` prompts. */
-function summarize(res: ActivationResult, sums: Float32Array[][], count: number, sizes: number[], perLayer: number, L: number, sparse: Float64Array, sparseW: Float64Array, numLayers: number): void {
+function summarize(
+  res: ActivationResult,
+  sums: Float32Array[][],
+  count: number,
+  sizes: number[],
+  perLayer: number,
+  L: number,
+  sparse: Float64Array,
+  sparseW: Float64Array,
+  numLayers: number,
+): void {
   res.promptsDone = count;
-  let total = 0, n = 0;
+  let total = 0,
+    n = 0;
   res.meanAbsActivation = sums.map((layer) => {
-    let s = 0, m = 0;
+    let s = 0,
+      m = 0;
     for (const acc of layer) {
       for (let j = 0; j < acc.length; j++) s += acc[j];
       m += acc.length;
@@ -169,7 +212,8 @@ function summarize(res: ActivationResult, sums: Float32Array[][], count: number,
 
 /** All prompt pairs, or a seeded sample of at most maxPairs (half same-domain, half cross-domain when both exist). */
 function comparePairs(prompts: TokenizedPrompt[], patterns: Float32Array[][][], L: number, maxPairs: number): PairSimilarity[] {
-  const same: Array<[number, number]> = [], cross: Array<[number, number]> = [];
+  const same: Array<[number, number]> = [],
+    cross: Array<[number, number]> = [];
   for (let a = 0; a < prompts.length; a++) {
     for (let b = a + 1; b < prompts.length; b++) (prompts[a].domain === prompts[b].domain ? same : cross).push([a, b]);
   }
@@ -191,7 +235,9 @@ function comparePairs(prompts: TokenizedPrompt[], patterns: Float32Array[][][], 
     chosen = [...take(same, nSame), ...take(cross, maxPairs - nSame)];
   }
   return chosen.map(([a, b]) => ({
-    a, b, sameDomain: prompts[a].domain === prompts[b].domain,
+    a,
+    b,
+    sameDomain: prompts[a].domain === prompts[b].domain,
     similarity: Array.from({ length: L }, (_, l) => patternSimilarity(patterns[a][l], patterns[b][l])),
   }));
 }

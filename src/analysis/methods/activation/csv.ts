@@ -11,15 +11,31 @@ const cell = (v: number | undefined | null): string => csvCell(v);
 
 export function activationCsv(r: ActivationResult): string {
   const header = [
-    'layer', 'activated_fraction', ...r.roles.map((x) => `activated_${x}`), 'mean_abs_activation', 'prune_ratio',
-    'mlp_sparsity', 'similarity_same_median', 'similarity_cross_median', 'tau',
+    'layer',
+    'activated_fraction',
+    ...r.roles.map((x) => `activated_${x}`),
+    'mean_abs_activation',
+    'prune_ratio',
+    'mlp_sparsity',
+    'similarity_same_median',
+    'similarity_cross_median',
+    'tau',
   ];
   const rows = [header.join(',')];
   for (let l = 0; l < r.numLayers; l++) {
-    rows.push([
-      l, cell(r.layerFraction[l]), ...r.roles.map((_, i) => cell(r.roleFraction[l]?.[i])), cell(r.meanAbsActivation[l]), cell(r.pruneRatios[l]),
-      cell(r.forwardSparsity[l]), cell(r.similarityByDepth.same[l]?.median), cell(r.similarityByDepth.cross[l]?.median), cell(r.tau),
-    ].join(','));
+    rows.push(
+      [
+        l,
+        cell(r.layerFraction[l]),
+        ...r.roles.map((_, i) => cell(r.roleFraction[l]?.[i])),
+        cell(r.meanAbsActivation[l]),
+        cell(r.pruneRatios[l]),
+        cell(r.forwardSparsity[l]),
+        cell(r.similarityByDepth.same[l]?.median),
+        cell(r.similarityByDepth.cross[l]?.median),
+        cell(r.tau),
+      ].join(','),
+    );
   }
   return rows.join('\n') + '\n';
 }
@@ -39,21 +55,33 @@ const BOX = ['min', 'q1', 'median', 'q3', 'max'] as const;
  */
 export function activationTidyRows(r: ActivationResult): TidyRow[] {
   const out: TidyRow[] = [
-    { metric: 'tau', value: r.tau }, { metric: 'epsilon', value: r.epsilon }, { metric: 'target_prune_ratio', value: r.targetPruneRatio },
-    { metric: 'tracked_fraction', value: r.trackedFraction }, { metric: 'prompts', value: r.promptsDone },
+    { metric: 'tau', value: r.tau },
+    { metric: 'epsilon', value: r.epsilon },
+    { metric: 'target_prune_ratio', value: r.targetPruneRatio },
+    { metric: 'tracked_fraction', value: r.trackedFraction },
+    { metric: 'prompts', value: r.promptsDone },
   ];
   r.prompts.forEach((p, prompt) => {
-    out.push({ domain: p.domain, prompt, metric: 'tokens', value: p.tokens }, { domain: p.domain, prompt, metric: 'target', value: p.target },
-      { domain: p.domain, prompt, metric: 'max_logit', value: p.maxLogit });
+    out.push(
+      { domain: p.domain, prompt, metric: 'tokens', value: p.tokens },
+      { domain: p.domain, prompt, metric: 'target', value: p.target },
+      { domain: p.domain, prompt, metric: 'max_logit', value: p.maxLogit },
+    );
   });
   for (let layer = 0; layer < r.numLayers; layer++) {
     out.push(
-      { layer, metric: 'activated_fraction', value: r.layerFraction[layer] }, { layer, metric: 'mean_abs_activation', value: r.meanAbsActivation[layer] },
-      { layer, metric: 'prune_ratio', value: r.pruneRatios[layer] }, { layer, metric: 'mlp_sparsity', value: r.forwardSparsity[layer] },
+      { layer, metric: 'activated_fraction', value: r.layerFraction[layer] },
+      { layer, metric: 'mean_abs_activation', value: r.meanAbsActivation[layer] },
+      { layer, metric: 'prune_ratio', value: r.pruneRatios[layer] },
+      { layer, metric: 'mlp_sparsity', value: r.forwardSparsity[layer] },
     );
-    for (const side of ['same', 'cross'] as const) for (const b of BOX) out.push({ layer, metric: `similarity_${side}_${b}`, value: r.similarityByDepth[side][layer]?.[b] });
+    for (const side of ['same', 'cross'] as const)
+      for (const b of BOX) out.push({ layer, metric: `similarity_${side}_${b}`, value: r.similarityByDepth[side][layer]?.[b] });
     r.roles.forEach((kind, i) => {
-      out.push({ layer, kind, metric: 'activated_fraction', value: r.roleFraction[layer]?.[i] }, { layer, kind, metric: 'activated_share', value: r.activatedShare[layer]?.[i] });
+      out.push(
+        { layer, kind, metric: 'activated_fraction', value: r.roleFraction[layer]?.[i] },
+        { layer, kind, metric: 'activated_share', value: r.activatedShare[layer]?.[i] },
+      );
     });
   }
   return out;

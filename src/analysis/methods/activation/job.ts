@@ -60,8 +60,11 @@ export async function runActivationJob(model: ModelHandle, params: ActivationJob
   });
   // Everything that changes the result; the prompts as tokenized, so edited sources count.
   const key = await promptRunKey('activation', model, prompts, {
-    threshold: params.threshold ?? null, targetPruneRatio: params.targetPruneRatio ?? null, epsilon: params.epsilon ?? null,
-    maxPairs: params.maxPairs ?? null, maxTrackedParams: params.maxTrackedParams ?? null,
+    threshold: params.threshold ?? null,
+    targetPruneRatio: params.targetPruneRatio ?? null,
+    epsilon: params.epsilon ?? null,
+    maxPairs: params.maxPairs ?? null,
+    maxTrackedParams: params.maxTrackedParams ?? null,
   });
   return cachedPromptRun('activation', key, opts, async () => {
     // A NaN weight makes every gradient after it NaN: name the matrices and stop instead of plotting NaN.
@@ -69,9 +72,14 @@ export async function runActivationJob(model: ModelHandle, params: ActivationJob
     const ex = executorFor(model, { engine: opts.engine });
     try {
       const result = await activationAnalysis(ex, prompts, {
-        threshold: params.threshold, targetPruneRatio: params.targetPruneRatio, epsilon: params.epsilon,
-        maxPairs: params.maxPairs, maxTrackedParams: params.maxTrackedParams,
-        signal: opts.signal, onProgress: opts.onProgress, onPartial: opts.onPartial,
+        threshold: params.threshold,
+        targetPruneRatio: params.targetPruneRatio,
+        epsilon: params.epsilon,
+        maxPairs: params.maxPairs,
+        maxTrackedParams: params.maxTrackedParams,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+        onPartial: opts.onPartial,
       });
       return { ...result, model: model.path, seconds: (performance.now() - t0) / 1000 };
     } finally {

@@ -52,14 +52,21 @@ export function parseActivationOptions(raw: unknown): ActivationPanelOptions {
   if (typeof o.useFile !== 'boolean' || typeof o.useSelection !== 'boolean') fail('useFile and useSelection must be booleans');
   const t = o.threshold as Record<string, unknown> | null;
   let threshold: Threshold;
-  if (t && t.kind === 'absolute') threshold = t.tau === undefined ? { kind: 'absolute' } : { kind: 'absolute', tau: numberIn(t.tau, 'tau', Number.MIN_VALUE, 1e6) };
+  if (t && t.kind === 'absolute')
+    threshold = t.tau === undefined ? { kind: 'absolute' } : { kind: 'absolute', tau: numberIn(t.tau, 'tau', Number.MIN_VALUE, 1e6) };
   else if (t && t.kind === 'relative') threshold = { kind: 'relative', factor: numberIn(t.factor, 'factor', Number.MIN_VALUE, 1e6) };
   else fail("threshold must be {kind: 'absolute', tau?} or {kind: 'relative', factor}");
   const maxTokens = numberIn(o.maxTokens, 'maxTokens', 1, 8192);
   if (!Number.isInteger(maxTokens)) fail('maxTokens must be an integer');
   const out: ActivationPanelOptions = {
-    domains: [...new Set(o.domains as string[])], perDomain, useFile: o.useFile, useSelection: o.useSelection, threshold,
-    targetPruneRatio: numberIn(o.targetPruneRatio, 'targetPruneRatio', 0, 1), epsilon: numberIn(o.epsilon, 'epsilon', 0, 1e6), maxTokens,
+    domains: [...new Set(o.domains as string[])],
+    perDomain,
+    useFile: o.useFile,
+    useSelection: o.useSelection,
+    threshold,
+    targetPruneRatio: numberIn(o.targetPruneRatio, 'targetPruneRatio', 0, 1),
+    epsilon: numberIn(o.epsilon, 'epsilon', 0, 1e6),
+    maxTokens,
   };
   if (out.domains.length === 0 && !out.useFile && !out.useSelection) fail('choose at least one prompt source');
   return out;

@@ -60,9 +60,12 @@ export function activatedCount(sumAbs: Float32Array, count: number, tau: number)
  * are per-matrix |A| vectors of the layer (same subsets for both prompts); 0 if either is all zero.
  */
 export function patternSimilarity(a: Float32Array[], b: Float32Array[]): number {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let m = 0; m < a.length; m++) {
-    const x = a[m], y = b[m];
+    const x = a[m],
+      y = b[m];
     if (x.length !== y.length) throw new Error('activation patterns of different sizes cannot be compared');
     for (let i = 0; i < x.length; i++) {
       dot += Math.abs(x[i] * y[i]);
@@ -89,7 +92,8 @@ export function pruningRatios(density: number[], target: number, strength = 1, c
   const ratios = (c: number) => base.map((b) => Math.min(cap, Math.max(0, target + c + b)));
   const mean = (c: number) => ratios(c).reduce((a, b) => a + b, 0) / L;
   // mean(c) is continuous and non-decreasing, from 0 (c very negative) to cap (c very positive).
-  let lo = -cap - Math.max(...base.map(Math.abs)) - 1, hi = -lo;
+  let lo = -cap - Math.max(...base.map(Math.abs)) - 1,
+    hi = -lo;
   for (let i = 0; i < 200 && hi - lo > 1e-15; i++) {
     const mid = (lo + hi) / 2;
     if (mean(mid) < target) lo = mid;
@@ -112,7 +116,8 @@ export function boxStats(values: number[]): { min: number; q1: number; median: n
   const s = [...values].sort((x, y) => x - y);
   const q = (p: number) => {
     const pos = p * (s.length - 1);
-    const lo = Math.floor(pos), hi = Math.ceil(pos);
+    const lo = Math.floor(pos),
+      hi = Math.ceil(pos);
     return s[lo] + (s[hi] - s[lo]) * (pos - lo);
   };
   return { min: s[0], q1: q(0.25), median: q(0.5), q3: q(0.75), max: s[s.length - 1], n: s.length };

@@ -26,7 +26,10 @@ export function stringOption(values: CliValues, key: string): string | undefined
 /** "3", "0,2,4", "2-5", "0-3,8" → sorted distinct layer indices, at least `min` of them. */
 export function parseLayerList(text: string, flag = '--layer', min = 1): number[] {
   const out = new Set<number>();
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new UsageError(`${flag}: '${part}' is not a layer index or a range like 2-5`);
     const a = Number(m[1]);
@@ -41,7 +44,10 @@ export function parseLayerList(text: string, flag = '--layer', min = 1): number[
 /** "q,k,v" → matrix kinds; "all" → every kind when `allowAll`. */
 export function parseKindList(text: string, allowAll = false): MatrixRole[] {
   if (allowAll && text === 'all') return [...MATRIX_ROLES];
-  const kinds = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const kinds = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const choices = `${MATRIX_ROLES.join(', ')}${allowAll ? ', all' : ''}`;
   for (const k of kinds) if (!MATRIX_ROLES.includes(k as MatrixRole)) throw new UsageError(`--kind: '${k}' is not one of ${choices}`);
   if (kinds.length === 0) throw new UsageError('--kind needs at least one matrix kind');

@@ -19,7 +19,9 @@ export interface NonFiniteFlag extends NonFiniteCount {
 
 /** NaN / +Inf / −Inf counts of `values` (one pass, no allocation). */
 export function countNonFinite(values: ArrayLike<number>): NonFiniteCount {
-  let nan = 0, posInf = 0, negInf = 0;
+  let nan = 0,
+    posInf = 0,
+    negInf = 0;
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
     // x − x is 0 for every finite x and NaN for NaN and ±Inf: one branch in the common case.
@@ -38,7 +40,11 @@ export function nonFiniteFlag(matrix: string, values: ArrayLike<number>): NonFin
   const total = c.nan + c.posInf + c.negInf;
   if (total === 0) return null;
   const parts = [c.nan && `${c.nan} NaN`, c.posInf && `${c.posInf} +Inf`, c.negInf && `${c.negInf} −Inf`].filter(Boolean).join(', ');
-  return { matrix, ...c, message: `${matrix} has ${total} non-finite value${total === 1 ? '' : 's'} of ${values.length} (${parts}); it is left out of this analysis rather than shown as NaN.` };
+  return {
+    matrix,
+    ...c,
+    message: `${matrix} has ${total} non-finite value${total === 1 ? '' : 's'} of ${values.length} (${parts}); it is left out of this analysis rather than shown as NaN.`,
+  };
 }
 
 /**

@@ -45,7 +45,8 @@ export function optionReader(analysis: string) {
     kinds(o: Record<string, unknown>, key: string): MatrixRole[] | undefined {
       if (!present(o, key)) return undefined;
       const v = o[key];
-      if (!Array.isArray(v) || v.length === 0 || !v.every((k) => MATRIX_ROLES.includes(k as MatrixRole))) fail(key, `a non-empty list of ${MATRIX_ROLES.join(', ')}`);
+      if (!Array.isArray(v) || v.length === 0 || !v.every((k) => MATRIX_ROLES.includes(k as MatrixRole)))
+        fail(key, `a non-empty list of ${MATRIX_ROLES.join(', ')}`);
       return v as MatrixRole[];
     },
   };

@@ -33,7 +33,12 @@ const caches: { [K in PromptRunKind]: ResultCache<Stored[K]> } = {
 };
 
 /** The cache key of a run: `prompts` and `options` are hashed as JSON (give them in a fixed key order). */
-export async function promptRunKey(kind: PromptRunKind, model: Pick<ModelHandle, 'kind' | 'path' | 'files'>, prompts: unknown, options: Record<string, unknown>): Promise<string> {
+export async function promptRunKey(
+  kind: PromptRunKind,
+  model: Pick<ModelHandle, 'kind' | 'path' | 'files'>,
+  prompts: unknown,
+  options: Record<string, unknown>,
+): Promise<string> {
   const digest = createHash('sha256').update(JSON.stringify({ prompts, options })).digest('hex');
   return `${kind}:v${FORMAT[kind]}#${await modelIdentity(model)}#${digest}`;
 }
@@ -42,7 +47,12 @@ export async function promptRunKey(kind: PromptRunKind, model: Pick<ModelHandle,
  * The run under `key`: from the cache when it was finished before (unless forced), otherwise
  * computed by `compute`, stored, and returned with `cached: false`.
  */
-export async function cachedPromptRun<K extends PromptRunKind>(kind: K, key: string, opts: CachedRun, compute: () => Promise<Stored[K]>): Promise<Stored[K] & { cached: false | 'memory' | 'disk' }> {
+export async function cachedPromptRun<K extends PromptRunKind>(
+  kind: K,
+  key: string,
+  opts: CachedRun,
+  compute: () => Promise<Stored[K]>,
+): Promise<Stored[K] & { cached: false | 'memory' | 'disk' }> {
   const cache = caches[kind] as ResultCache<Stored[K]>;
   if (!opts.force) {
     const hit = await cache.get(key, opts.cacheDir);

@@ -15,9 +15,7 @@ import type { MatrixRole, ModelHandle } from '../../model/types';
 import { headFlag, readRoleChecked, type CheckedMatrix } from '../common/checkedRead';
 import { correlationsCacheKey, readCachedCorrelations, writeCachedCorrelations } from './cache';
 import { cc, ccProductIdentity, headCorrelations, mlpCorrelations, type AttentionMatrices, type HeadCorrelations } from './measures';
-import {
-  GATE_MEASURES, HEAD_MEASURE_ROLES, HEAD_MEASURES, M7_MEASURES, M8_MEASURES, MLP_MEASURE_ROLES, type M7Measure, type M8Measure,
-} from './names';
+import { GATE_MEASURES, HEAD_MEASURE_ROLES, HEAD_MEASURES, M7_MEASURES, M8_MEASURES, MLP_MEASURE_ROLES, type M7Measure, type M8Measure } from './names';
 import { notComputableReason, type WeightFlag } from '../common/nonFinite';
 import { regression, type Regression } from './regression';
 import { modelIdentity } from '../../cache/fileIdentity';
@@ -76,9 +74,11 @@ export function resolveCorrelationLayers(model: ModelHandle, opts: CorrelationsO
   if (count === 0) throw new Error(`${model.path} has no transformer layers to analyse`);
   const layers = opts.layers ?? model.layers.map((l) => l.index);
   for (const l of layers) {
-    if (!Number.isInteger(l) || !model.layers.some((info) => info.index === l)) throw new Error(`layer ${l} does not exist: the model has layers 0–${count - 1}`);
+    if (!Number.isInteger(l) || !model.layers.some((info) => info.index === l))
+      throw new Error(`layer ${l} does not exist: the model has layers 0–${count - 1}`);
   }
-  if (opts.rcond !== undefined && !(Number.isFinite(opts.rcond) && opts.rcond >= 0 && opts.rcond < 1)) throw new Error(`rcond must be a number in [0, 1), got ${opts.rcond}`);
+  if (opts.rcond !== undefined && !(Number.isFinite(opts.rcond) && opts.rcond >= 0 && opts.rcond < 1))
+    throw new Error(`rcond must be a number in [0, 1), got ${opts.rcond}`);
   return [...new Set(layers)].sort((a, b) => a - b);
 }
 
@@ -102,7 +102,12 @@ function flagHeads(model: ModelHandle, layer: number, m: AttentionMatrices, head
 }
 
 /** M7/M8 when some of gate, up, down hold NaN/Inf: only the measures whose matrices are all finite. */
-async function mlpWithFlags(entry: LayerCorrelations, mats: { up: CheckedMatrix; down: CheckedMatrix; gate?: CheckedMatrix }, rcond: number | undefined, ctx: CorrelationsContext): Promise<void> {
+async function mlpWithFlags(
+  entry: LayerCorrelations,
+  mats: { up: CheckedMatrix; down: CheckedMatrix; gate?: CheckedMatrix },
+  rcond: number | undefined,
+  ctx: CorrelationsContext,
+): Promise<void> {
   const bad = new Set((entry.nonFinite ?? []).map((f) => f.role));
   const { up, down, gate } = mats;
   const goodGate = gate && !bad.has('gate') ? gate.matrix : undefined;
@@ -128,7 +133,13 @@ async function mlpWithFlags(entry: LayerCorrelations, mats: { up: CheckedMatrix;
   }
 }
 
-async function analyzeLayer(model: ModelHandle, layer: number, rcond: number | undefined, ctx: CorrelationsContext, step: (message: string) => void): Promise<LayerCorrelations> {
+async function analyzeLayer(
+  model: ModelHandle,
+  layer: number,
+  rcond: number | undefined,
+  ctx: CorrelationsContext,
+  step: (message: string) => void,
+): Promise<LayerCorrelations> {
   const roles = model.layers.find((l) => l.index === layer)!.roles;
   // Only the signal: the reader's byte progress would garble the job's layer-by-layer progress.
   const read = (role: MatrixRole) => readRoleChecked(model, layer, role, { signal: ctx.signal });
@@ -152,7 +163,8 @@ async function analyzeLayer(model: ModelHandle, layer: number, rcond: number | u
   throwIfCancelled(ctx.signal);
 
   step(`layer ${layer} MLP (pseudo-inverse of up)`);
-  if (!roles.up || !roles.down) entry.notes.push(`no MLP measures: the layer has no ${[!roles.up && 'up', !roles.down && 'down'].filter(Boolean).join(' or ')} matrix`);
+  if (!roles.up || !roles.down)
+    entry.notes.push(`no MLP measures: the layer has no ${[!roles.up && 'up', !roles.down && 'down'].filter(Boolean).join(' or ')} matrix`);
   else {
     const [up, down, gate] = await Promise.all([read('up'), read('down'), roles.gate ? read('gate') : Promise.resolve(undefined)]);
     [up, down, gate].forEach((c) => c && note(c));
@@ -165,7 +177,8 @@ async function analyzeLayer(model: ModelHandle, layer: number, rcond: number | u
 function notApplicable(model: ModelHandle, layers: number[]): CorrelationsResult['notApplicable'] {
   const infos = model.layers.filter((l) => layers.includes(l.index));
   const out: CorrelationsResult['notApplicable'] = [];
-  if (!model.attention) for (const m of HEAD_MEASURES) out.push({ measure: m, reason: 'the attention head layout is unknown (config.json has no head counts)' });
+  if (!model.attention)
+    for (const m of HEAD_MEASURES) out.push({ measure: m, reason: 'the attention head layout is unknown (config.json has no head counts)' });
   if (infos.every((l) => !l.roles.gate)) {
     for (const m of GATE_MEASURES) out.push({ measure: m, reason: `${model.architectureLabel} has no gate matrix (its MLP is not gated)` });
   }
@@ -178,7 +191,8 @@ export async function runCorrelations(model: ModelHandle, opts: CorrelationsOpti
   const identity = await modelIdentity(model);
   const entries: LayerCorrelations[] = [];
   const total = 2 * layers.length;
-  let done = 0, cached = 0;
+  let done = 0,
+    cached = 0;
   const step = (message: string) => ctx.onProgress?.({ done: done++, total, message });
   for (const layer of layers) {
     throwIfCancelled(ctx.signal);
@@ -205,7 +219,10 @@ export async function runCorrelations(model: ModelHandle, opts: CorrelationsOpti
     layers,
     attention: a ? { numHeads: a.numHeads, numKvHeads: a.numKvHeads, headDim: a.headDim, groupSize: a.numHeads / a.numKvHeads } : null,
     entries,
-    m6: regression(heads.map((h) => h.M1), heads.map((h) => h.M5)),
+    m6: regression(
+      heads.map((h) => h.M1),
+      heads.map((h) => h.M5),
+    ),
     notApplicable: notApplicable(model, layers),
     options: { rcond: opts.rcond ?? null },
     nonFinite: entries.flatMap((e) => e.nonFinite ?? []),

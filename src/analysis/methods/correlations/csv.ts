@@ -10,7 +10,24 @@ import { HEAD_MEASURES, M7_MEASURES, M8_MEASURES } from './names';
 import { csvCell as cell, type TidyRow } from '../common/csv';
 import { notComputableReason, type WeightFlag } from '../common/nonFinite';
 
-export const CORRELATIONS_CSV_COLUMNS = ['scope', 'layer', 'head', 'kv_head', 'M1', 'M2', 'M3', 'M4', 'M5', ...M7_MEASURES.map((m) => `M7_${m}`), ...M8_MEASURES.map((m) => `M8_${m}`), 'M6_slope', 'M6_intercept', 'M6_r', 'M6_n', 'not_computable'] as const;
+export const CORRELATIONS_CSV_COLUMNS = [
+  'scope',
+  'layer',
+  'head',
+  'kv_head',
+  'M1',
+  'M2',
+  'M3',
+  'M4',
+  'M5',
+  ...M7_MEASURES.map((m) => `M7_${m}`),
+  ...M8_MEASURES.map((m) => `M8_${m}`),
+  'M6_slope',
+  'M6_intercept',
+  'M6_r',
+  'M6_n',
+  'not_computable',
+] as const;
 
 const reason = (flags: readonly WeightFlag[] | undefined) => (flags?.length ? notComputableReason(flags) : undefined);
 
@@ -18,7 +35,21 @@ export function correlationsCsv(r: CorrelationsResult): string {
   const row = (values: Record<string, unknown>) => CORRELATIONS_CSV_COLUMNS.map((c) => cell(values[c])).join(',');
   const lines = [CORRELATIONS_CSV_COLUMNS.join(',')];
   for (const e of r.entries) {
-    for (const h of e.heads) lines.push(row({ scope: 'head', layer: e.layer, head: h.head, kv_head: h.kvHead, M1: h.M1, M2: h.M2, M3: h.M3, M4: h.M4, M5: h.M5, not_computable: reason(h.nonFinite) }));
+    for (const h of e.heads)
+      lines.push(
+        row({
+          scope: 'head',
+          layer: e.layer,
+          head: h.head,
+          kv_head: h.kvHead,
+          M1: h.M1,
+          M2: h.M2,
+          M3: h.M3,
+          M4: h.M4,
+          M5: h.M5,
+          not_computable: reason(h.nonFinite),
+        }),
+      );
   }
   for (const e of r.entries) {
     const mlpFlags = e.nonFinite?.filter((f) => f.role === 'gate' || f.role === 'up' || f.role === 'down');

@@ -76,10 +76,12 @@ export async function ccProductIdentity(engine: Engine, a: Matrix, b: Matrix, ct
 export async function headCorrelations(model: ModelHandle, m: AttentionMatrices, ctx: MeasureContext): Promise<HeadCorrelations[]> {
   const a = model.attention;
   if (!a) throw new Error(`${model.path}: the attention head layout is unknown (no head counts in config.json), so per-head measures cannot be computed`);
-  if (a.numKvHeads < 1 || a.numHeads % a.numKvHeads !== 0) throw new Error(`${model.path}: ${a.numHeads} query heads cannot share ${a.numKvHeads} key/value heads evenly`);
+  if (a.numKvHeads < 1 || a.numHeads % a.numKvHeads !== 0)
+    throw new Error(`${model.path}: ${a.numHeads} query heads cannot share ${a.numKvHeads} key/value heads evenly`);
   // k/v slices and M3 depend only on the kv head: slice and correlate each once.
   const kv = Array.from({ length: a.numKvHeads }, (_, g) => {
-    const k = headSlice(model, m.k, 'k', g), v = headSlice(model, m.v, 'v', g);
+    const k = headSlice(model, m.k, 'k', g),
+      v = headSlice(model, m.v, 'v', g);
     return { k, v, m3: cc(k, v, `kv head ${g}: cc(Wk, Wv)`) };
   });
   const out: HeadCorrelations[] = [];
@@ -105,7 +107,8 @@ export async function headCorrelations(model: ModelHandle, m: AttentionMatrices,
 
 export async function mlpCorrelations(m: MlpMatrices, ctx: MeasureContext): Promise<MlpCorrelations> {
   const { gate, up, down } = m;
-  if (down.rows !== up.cols || down.cols !== up.rows) throw new Error(`down is ${down.rows}×${down.cols} but up is ${up.rows}×${up.cols}: expected down = [d, ff] for up = [ff, d]`);
+  if (down.rows !== up.cols || down.cols !== up.rows)
+    throw new Error(`down is ${down.rows}×${down.cols} but up is ${up.rows}×${up.cols}: expected down = [d, ff] for up = [ff, d]`);
   if (gate && (gate.rows !== up.rows || gate.cols !== up.cols)) throw new Error(`gate is ${gate.rows}×${gate.cols} but up is ${up.rows}×${up.cols}`);
   const downT = transpose(down); // [ff, d], the shape of Wg and Wu
   const none = NaN;

@@ -13,15 +13,19 @@ export interface Regression {
 }
 
 export function regression(xs: ArrayLike<number>, ys: ArrayLike<number>): Regression | null {
-  const x: number[] = [], y: number[] = [];
-  for (let i = 0; i < xs.length; i++) if (Number.isFinite(xs[i]) && Number.isFinite(ys[i])) {
-    x.push(xs[i]);
-    y.push(ys[i]);
-  }
+  const x: number[] = [],
+    y: number[] = [];
+  for (let i = 0; i < xs.length; i++)
+    if (Number.isFinite(xs[i]) && Number.isFinite(ys[i])) {
+      x.push(xs[i]);
+      y.push(ys[i]);
+    }
   const n = x.length;
   if (n < 3) return null;
-  const mx = x.reduce((s, v) => s + v, 0) / n, my = y.reduce((s, v) => s + v, 0) / n;
-  let sxy = 0, sxx = 0;
+  const mx = x.reduce((s, v) => s + v, 0) / n,
+    my = y.reduce((s, v) => s + v, 0) / n;
+  let sxy = 0,
+    sxx = 0;
   for (let i = 0; i < n; i++) {
     sxy += (x[i] - mx) * (y[i] - my);
     sxx += (x[i] - mx) ** 2;

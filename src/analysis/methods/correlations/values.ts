@@ -69,10 +69,17 @@ export async function headValues(model: ModelHandle, query: HeadValuesQuery, ctx
   const [ra, rb] = roles[measure];
   const [A, B] = await Promise.all([read(ra), read(rb)]);
   // Non-finite entries cannot be drawn: keep the sample positions where both values are finite.
-  const idx = sampleIndices(A.data.length, query.maxPoints ?? DEFAULT_MAX_POINTS).filter((i) => !flags.length || (Number.isFinite(A.data[i]) && Number.isFinite(B.data[i])));
+  const idx = sampleIndices(A.data.length, query.maxPoints ?? DEFAULT_MAX_POINTS).filter(
+    (i) => !flags.length || (Number.isFinite(A.data[i]) && Number.isFinite(B.data[i])),
+  );
   const [xLabel, yLabel] = HEAD_MATRICES[measure];
   return {
-    layer, head, kvHead, measure, xLabel, yLabel,
+    layer,
+    head,
+    kvHead,
+    measure,
+    xLabel,
+    yLabel,
     x: idx.map((i) => A.data[i]),
     y: idx.map((i) => B.data[i]),
     total: A.data.length,

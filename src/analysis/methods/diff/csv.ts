@@ -9,9 +9,35 @@ import { csvCell as cell, type TidyRow } from '../common/csv';
 import type { DiffResult } from './diff';
 
 export const DIFF_CSV_COLUMNS = [
-  'layer', 'kind', 'tensor', 'rows', 'cols', 'dtype_a', 'dtype_b', 'norm_a', 'norm_b', 'norm_delta', 'rel_change', 'cosine', 'max_abs_delta',
-  'docs', 'delta_stable_rank', 'delta_effective_rank', 'delta_sigma1', 'delta_sigma2', 'delta_sigma3', 'delta_sigma4',
-  'alpha_a', 'alpha_b', 'stable_rank_a', 'stable_rank_b', 'log_spectral_norm_a', 'log_spectral_norm_b', 'log_norm_a', 'log_norm_b', 'status',
+  'layer',
+  'kind',
+  'tensor',
+  'rows',
+  'cols',
+  'dtype_a',
+  'dtype_b',
+  'norm_a',
+  'norm_b',
+  'norm_delta',
+  'rel_change',
+  'cosine',
+  'max_abs_delta',
+  'docs',
+  'delta_stable_rank',
+  'delta_effective_rank',
+  'delta_sigma1',
+  'delta_sigma2',
+  'delta_sigma3',
+  'delta_sigma4',
+  'alpha_a',
+  'alpha_b',
+  'stable_rank_a',
+  'stable_rank_b',
+  'log_spectral_norm_a',
+  'log_spectral_norm_b',
+  'log_norm_a',
+  'log_norm_b',
+  'status',
 ] as const;
 
 export function diffCsv(r: DiffResult): string {
@@ -20,11 +46,41 @@ export function diffCsv(r: DiffResult): string {
   const pad = (cells: unknown[]) => [...cells, ...new Array(Math.max(0, width - cells.length)).fill('')];
   for (const e of r.entries) {
     const s = e.delta.singularValues;
-    lines.push([
-      e.layer, e.kind, '', e.shape[0], e.shape[1], e.dtypeA, e.dtypeB, e.normA, e.normB, e.normDelta, e.relChange, e.cosine, e.maxAbsDelta,
-      e.docs, e.delta.stableRank, e.delta.effectiveRank, s[0], s[1], s[2], s[3],
-      e.a?.alpha, e.b?.alpha, e.a?.stableRank, e.b?.stableRank, e.a?.logSpectralNorm, e.b?.logSpectralNorm, e.a?.logNorm, e.b?.logNorm, 'compared',
-    ].map(cell).join(','));
+    lines.push(
+      [
+        e.layer,
+        e.kind,
+        '',
+        e.shape[0],
+        e.shape[1],
+        e.dtypeA,
+        e.dtypeB,
+        e.normA,
+        e.normB,
+        e.normDelta,
+        e.relChange,
+        e.cosine,
+        e.maxAbsDelta,
+        e.docs,
+        e.delta.stableRank,
+        e.delta.effectiveRank,
+        s[0],
+        s[1],
+        s[2],
+        s[3],
+        e.a?.alpha,
+        e.b?.alpha,
+        e.a?.stableRank,
+        e.b?.stableRank,
+        e.a?.logSpectralNorm,
+        e.b?.logSpectralNorm,
+        e.a?.logNorm,
+        e.b?.logNorm,
+        'compared',
+      ]
+        .map(cell)
+        .join(','),
+    );
   }
   for (const m of r.embeddings) {
     const row = pad(['', m.role, m.tensorB, m.rowsCompared, m.hidden, '', '', '', '', '', m.relChange, m.cosine]);
@@ -62,16 +118,36 @@ export function diffTidyRows(r: DiffResult): TidyRow[] {
     const key = { layer: e.layer, kind: e.kind };
     const s = e.delta.singularValues;
     const values: [string, number | boolean | null | undefined][] = [
-      ['rows', e.shape[0]], ['cols', e.shape[1]], ['norm_a', e.normA], ['norm_b', e.normB], ['norm_delta', e.normDelta], ['rel_change', e.relChange],
-      ['cosine', e.cosine], ['max_abs_delta', e.maxAbsDelta], ['max_entry_rel_change', e.maxEntryRelChange],
-      ['delta_stable_rank', e.delta.stableRank], ['delta_effective_rank', e.delta.effectiveRank],
-      ['delta_sigma1', s[0]], ['delta_sigma2', s[1]], ['delta_sigma3', s[2]], ['delta_sigma4', s[3]],
+      ['rows', e.shape[0]],
+      ['cols', e.shape[1]],
+      ['norm_a', e.normA],
+      ['norm_b', e.normB],
+      ['norm_delta', e.normDelta],
+      ['rel_change', e.relChange],
+      ['cosine', e.cosine],
+      ['max_abs_delta', e.maxAbsDelta],
+      ['max_entry_rel_change', e.maxEntryRelChange],
+      ['delta_stable_rank', e.delta.stableRank],
+      ['delta_effective_rank', e.delta.effectiveRank],
+      ['delta_sigma1', s[0]],
+      ['delta_sigma2', s[1]],
+      ['delta_sigma3', s[2]],
+      ['delta_sigma4', s[3]],
     ];
     if (r.options.docs) values.push(['docs', e.docs]);
     if (r.options.spectra) {
-      values.push(['alpha_a', e.a?.alpha], ['alpha_b', e.b?.alpha], ['alpha_reliable_a', e.a?.alphaReliable], ['alpha_reliable_b', e.b?.alphaReliable],
-        ['stable_rank_a', e.a?.stableRank], ['stable_rank_b', e.b?.stableRank], ['log_spectral_norm_a', e.a?.logSpectralNorm],
-        ['log_spectral_norm_b', e.b?.logSpectralNorm], ['log_norm_a', e.a?.logNorm], ['log_norm_b', e.b?.logNorm]);
+      values.push(
+        ['alpha_a', e.a?.alpha],
+        ['alpha_b', e.b?.alpha],
+        ['alpha_reliable_a', e.a?.alphaReliable],
+        ['alpha_reliable_b', e.b?.alphaReliable],
+        ['stable_rank_a', e.a?.stableRank],
+        ['stable_rank_b', e.b?.stableRank],
+        ['log_spectral_norm_a', e.a?.logSpectralNorm],
+        ['log_spectral_norm_b', e.b?.logSpectralNorm],
+        ['log_norm_a', e.a?.logNorm],
+        ['log_norm_b', e.b?.logNorm],
+      );
     }
     for (const [metric, value] of values) out.push({ ...key, metric, value });
   }
@@ -80,14 +156,23 @@ export function diffTidyRows(r: DiffResult): TidyRow[] {
   }
   for (const m of r.embeddings) {
     const key = { kind: m.role, tensor: m.tensorB };
-    out.push({ ...key, metric: 'rows_compared', value: m.rowsCompared }, { ...key, metric: 'hidden', value: m.hidden },
-      { ...key, metric: 'rel_change', value: m.relChange }, { ...key, metric: 'cosine', value: m.cosine },
-      { ...key, metric: 'changed_rows', value: m.changedRows }, { ...key, metric: 'mean_row_change', value: m.meanRowChange },
-      { ...key, metric: 'max_row_change', value: m.maxRowChange });
+    out.push(
+      { ...key, metric: 'rows_compared', value: m.rowsCompared },
+      { ...key, metric: 'hidden', value: m.hidden },
+      { ...key, metric: 'rel_change', value: m.relChange },
+      { ...key, metric: 'cosine', value: m.cosine },
+      { ...key, metric: 'changed_rows', value: m.changedRows },
+      { ...key, metric: 'mean_row_change', value: m.meanRowChange },
+      { ...key, metric: 'max_row_change', value: m.maxRowChange },
+    );
   }
   for (const o of r.others) {
     const key = { kind: 'other', tensor: o.name };
-    out.push({ ...key, metric: 'rel_change', value: o.relChange }, { ...key, metric: 'cosine', value: o.cosine }, { ...key, metric: 'max_abs_delta', value: o.maxAbsDelta });
+    out.push(
+      { ...key, metric: 'rel_change', value: o.relChange },
+      { ...key, metric: 'cosine', value: o.cosine },
+      { ...key, metric: 'max_abs_delta', value: o.maxAbsDelta },
+    );
   }
   return out;
 }

@@ -120,7 +120,9 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
   const plan = planDiff(a, b, opts.layers, kinds);
   const embeddingPairs = options.embeddings ? plan.embeddings : [];
   if (plan.matrices.length === 0 && embeddingPairs.length === 0) {
-    throw new Error(`nothing to compare: A (${plan.report.architectureA}, ${plan.report.layersA} layers) and B (${plan.report.architectureB}, ${plan.report.layersB} layers) share no weight matrix of the same role, layer and shape; ${describeUnmatched(plan.report)}`);
+    throw new Error(
+      `nothing to compare: A (${plan.report.architectureA}, ${plan.report.layersA} layers) and B (${plan.report.architectureB}, ${plan.report.layersB} layers) share no weight matrix of the same role, layer and shape; ${describeUnmatched(plan.report)}`,
+    );
   }
   const total = plan.matrices.length + embeddingPairs.length + (plan.others.length ? 1 : 0);
   const sub = { engine: ctx.engine, signal: ctx.signal };
@@ -134,7 +136,10 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
     const A = await readRoleChecked(a, p.layer, p.kind, { signal: ctx.signal });
     const B = await readRoleChecked(b, p.layer, p.kind, { signal: ctx.signal });
     if (A.flag || B.flag) {
-      for (const [model, f] of [['A', A.flag], ['B', B.flag]] as const) {
+      for (const [model, f] of [
+        ['A', A.flag],
+        ['B', B.flag],
+      ] as const) {
         if (f) nonFinite.push({ ...f, model, kind: p.kind, matrix: `${model}: ${f.matrix}`, summary: `${f.summary} (model ${model})` });
       }
       continue;
@@ -164,10 +169,16 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
   let largest: DiffResult['largest'] = null;
   for (const e of entries) if (!largest || e.relChange > largest.relChange) largest = { layer: e.layer, kind: e.kind, relChange: e.relChange };
   return {
-    modelA: a.path, modelB: b.path,
+    modelA: a.path,
+    modelB: b.path,
     layers: [...new Set(plan.matrices.map((p) => p.layer))].sort((x, y) => x - y),
     kinds: MATRIX_ROLES.filter((k) => plan.matrices.some((p) => p.kind === k)),
-    options, entries, embeddings, others, report: plan.report, largest,
+    options,
+    entries,
+    embeddings,
+    others,
+    report: plan.report,
+    largest,
     changedMatrices: entries.filter((e) => e.normDelta > 0).length,
     nonFinite,
     seconds: (performance.now() - t0) / 1000,

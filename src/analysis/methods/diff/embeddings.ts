@@ -49,15 +49,21 @@ export interface EmbeddingDiff {
 const BLOCK_ELEMENTS = 4 * 1024 * 1024;
 
 export async function diffEmbedding(
-  a: ModelHandle, b: ModelHandle, pair: EmbeddingPair,
-  options: { topTokens: number; bins: number; tokenizer?: PromptTokenizer | null }, ctx: JobContext = {},
+  a: ModelHandle,
+  b: ModelHandle,
+  pair: EmbeddingPair,
+  options: { topTokens: number; bins: number; tokenizer?: PromptTokenizer | null },
+  ctx: JobContext = {},
 ): Promise<EmbeddingDiff> {
   const hidden = pair.shapeA[1];
   const rows = Math.min(pair.shapeA[0], pair.shapeB[0]);
   const change = new Float64Array(rows);
   const normsA = new Float64Array(rows);
   const normsB = new Float64Array(rows);
-  let aa = 0, bb = 0, ab = 0, dd = 0;
+  let aa = 0,
+    bb = 0,
+    ab = 0,
+    dd = 0;
   const block = Math.max(1, Math.floor(BLOCK_ELEMENTS / Math.max(1, hidden)));
   for (let r0 = 0; r0 < rows; r0 += block) {
     throwIfCancelled(ctx.signal);
@@ -65,23 +71,34 @@ export async function diffEmbedding(
     const xa = await readTensorRowsF32(a, pair.tensorA, r0, r1, { signal: ctx.signal });
     const xb = await readTensorRowsF32(b, pair.tensorB, r0, r1, { signal: ctx.signal });
     for (let r = r0; r < r1; r++) {
-      let ra = 0, rb = 0, rab = 0, rd = 0;
+      let ra = 0,
+        rb = 0,
+        rab = 0,
+        rd = 0;
       const base = (r - r0) * hidden;
       for (let j = 0; j < hidden; j++) {
-        const x = xa[base + j], y = xb[base + j], d = y - x;
+        const x = xa[base + j],
+          y = xb[base + j],
+          d = y - x;
         ra += x * x;
         rb += y * y;
         rab += x * y;
         rd += d * d;
       }
-      aa += ra; bb += rb; ab += rab; dd += rd;
+      aa += ra;
+      bb += rb;
+      ab += rab;
+      dd += rd;
       normsA[r] = Math.sqrt(ra);
       normsB[r] = Math.sqrt(rb);
       change[r] = ra > 0 ? Math.sqrt(rd / ra) : rd > 0 ? Infinity : 0;
     }
     await yieldToEventLoop();
   }
-  let changed = 0, sum = 0, finite = 0, max = 0;
+  let changed = 0,
+    sum = 0,
+    finite = 0,
+    max = 0;
   for (let r = 0; r < rows; r++) {
     if (change[r] !== 0) changed++;
     if (Number.isFinite(change[r])) {
@@ -90,20 +107,33 @@ export async function diffEmbedding(
     }
     max = Math.max(max, change[r]);
   }
-  const order = Array.from({ length: rows }, (_, i) => i).filter((i) => change[i] > 0).sort((x, y) => change[y] - change[x] || x - y).slice(0, options.topTokens);
+  const order = Array.from({ length: rows }, (_, i) => i)
+    .filter((i) => change[i] > 0)
+    .sort((x, y) => change[y] - change[x] || x - y)
+    .slice(0, options.topTokens);
   const tok = options.tokenizer ?? null;
   const top: TokenChange[] = order.map((id) => {
     const t: TokenChange = { id, change: change[id], normA: normsA[id], normB: normsB[id] };
     if (tok) t.token = tok.tokenText(id);
     return t;
   });
-  const normA = Math.sqrt(aa), normB = Math.sqrt(bb);
+  const normA = Math.sqrt(aa),
+    normB = Math.sqrt(bb);
   const out: EmbeddingDiff = {
-    role: pair.role, tensorA: pair.tensorA, tensorB: pair.tensorB, rowsA: pair.shapeA[0], rowsB: pair.shapeB[0], hidden, rowsCompared: rows,
+    role: pair.role,
+    tensorA: pair.tensorA,
+    tensorB: pair.tensorB,
+    rowsA: pair.shapeA[0],
+    rowsB: pair.shapeB[0],
+    hidden,
+    rowsCompared: rows,
     relChange: normA > 0 ? Math.sqrt(dd) / normA : dd > 0 ? Infinity : 0,
     cosine: normA > 0 && normB > 0 ? Math.max(-1, Math.min(1, ab / (normA * normB))) : normA === normB ? 1 : NaN,
-    changedRows: changed, meanRowChange: finite ? sum / finite : NaN, maxRowChange: max,
-    histogram: positiveHistogram(change, options.bins), top,
+    changedRows: changed,
+    meanRowChange: finite ? sum / finite : NaN,
+    maxRowChange: max,
+    histogram: positiveHistogram(change, options.bins),
+    top,
   };
   if (tok) out.tokenizer = tok.source;
   return out;

@@ -63,7 +63,13 @@ async function sideSpectrum(W: Matrix, ctx: { engine?: Engine } & JobContext): P
   return { logNorm: m.logNorm, logSpectralNorm: m.logSpectralNorm, stableRank: m.stableRank, alpha: m.alpha.alpha, alphaReliable: m.alpha.reliable };
 }
 
-export async function diffMatrices(A: Matrix, B: Matrix, info: PairInfo, options: MatrixDiffOptions, ctx: { engine?: Engine } & JobContext): Promise<MatrixDiff> {
+export async function diffMatrices(
+  A: Matrix,
+  B: Matrix,
+  info: PairInfo,
+  options: MatrixDiffOptions,
+  ctx: { engine?: Engine } & JobContext,
+): Promise<MatrixDiff> {
   if (A.rows !== B.rows || A.cols !== B.cols) throw new Error(`layer ${info.layer} ${info.kind}: A is ${A.rows}×${A.cols} but B is ${B.rows}×${B.cols}`);
   const sub = { engine: ctx.engine, signal: ctx.signal };
   const flat = compareFlat(A.data, B.data);
@@ -83,20 +89,31 @@ export async function diffMatrices(A: Matrix, B: Matrix, info: PairInfo, options
     docs = (await docsSimilarity(ctx.engine, orientForDocs(A, side), orientForDocs(B, side), { signal: ctx.signal })).docs;
     await yieldToEventLoop();
   }
-  let a: SideSpectrum | null = null, b: SideSpectrum | null = null, change: MatrixDiff['change'] = null;
+  let a: SideSpectrum | null = null,
+    b: SideSpectrum | null = null,
+    change: MatrixDiff['change'] = null;
   if (options.spectra) {
     a = await sideSpectrum(A, sub);
     // An unchanged matrix has the same spectrum: skip the second decomposition.
     b = flat.normDelta > 0 ? await sideSpectrum(B, sub) : { ...a };
     change = {
-      logNorm: b.logNorm - a.logNorm, logSpectralNorm: b.logSpectralNorm - a.logSpectralNorm,
-      stableRank: b.stableRank - a.stableRank, alpha: b.alpha - a.alpha,
+      logNorm: b.logNorm - a.logNorm,
+      logSpectralNorm: b.logSpectralNorm - a.logSpectralNorm,
+      stableRank: b.stableRank - a.stableRank,
+      alpha: b.alpha - a.alpha,
     };
   }
   return {
-    layer: info.layer, kind: info.kind, shape: [A.rows, A.cols], dtypeA: info.dtypeA, dtypeB: info.dtypeB,
-    ...flat, docs,
+    layer: info.layer,
+    kind: info.kind,
+    shape: [A.rows, A.cols],
+    dtypeA: info.dtypeA,
+    dtypeB: info.dtypeB,
+    ...flat,
+    docs,
     delta: { singularValues: Array.from(s.subarray(0, options.keepSingular)), stableRank: stableRankOf(s), effectiveRank: effectiveRankOf(s), histogram },
-    a, b, change,
+    a,
+    b,
+    change,
   };
 }

@@ -34,9 +34,15 @@ export interface HistogramBin {
 /** Norms, relative change and cosine of A and B (equal length), without forming B − A. */
 export function compareFlat(a: ArrayLike<number>, b: ArrayLike<number>): FlatComparison {
   if (a.length !== b.length) throw new Error(`cannot compare ${a.length} values with ${b.length}`);
-  let aa = 0, bb = 0, ab = 0, dd = 0, maxAbs = 0, maxRel = 0;
+  let aa = 0,
+    bb = 0,
+    ab = 0,
+    dd = 0,
+    maxAbs = 0,
+    maxRel = 0;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i], y = b[i];
+    const x = a[i],
+      y = b[i];
     const d = y - x;
     aa += x * x;
     bb += y * y;
@@ -46,7 +52,9 @@ export function compareFlat(a: ArrayLike<number>, b: ArrayLike<number>): FlatCom
     if (ad > maxAbs) maxAbs = ad;
     if (x !== 0 && ad / Math.abs(x) > maxRel) maxRel = ad / Math.abs(x);
   }
-  const normA = Math.sqrt(aa), normB = Math.sqrt(bb), normDelta = Math.sqrt(dd);
+  const normA = Math.sqrt(aa),
+    normB = Math.sqrt(bb),
+    normDelta = Math.sqrt(dd);
   const relChange = normA > 0 ? normDelta / normA : normDelta > 0 ? Infinity : 0;
   const cosine = normA > 0 && normB > 0 ? Math.max(-1, Math.min(1, ab / (normA * normB))) : normA === 0 && normB === 0 ? 1 : NaN;
   return { normA, normB, normDelta, relChange, cosine, maxAbsDelta: maxAbs, maxEntryRelChange: maxRel };

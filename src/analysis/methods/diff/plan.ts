@@ -97,7 +97,8 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
   const matrices: MatrixPair[] = [];
   const indices = [...new Set([...a.layers, ...b.layers].map((l) => l.index))].sort((x, y) => x - y);
   const wanted = layers ? [...new Set(layers)].sort((x, y) => x - y) : indices;
-  for (const l of wanted) if (!indices.includes(l)) throw new Error(`layer ${l} exists in neither model (A has ${a.layers.length} layers, B has ${b.layers.length})`);
+  for (const l of wanted)
+    if (!indices.includes(l)) throw new Error(`layer ${l} exists in neither model (A has ${a.layers.length} layers, B has ${b.layers.length})`);
   for (const layer of wanted) {
     const la = a.layers.find((l) => l.index === layer);
     const lb = b.layers.find((l) => l.index === layer);
@@ -115,8 +116,13 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
         continue;
       }
       matrices.push({
-        layer, kind, shape: [ra.shape[0], ra.shape[1]], tensorA: ra.source.tensor, tensorB: rb.source.tensor,
-        dtypeA: a.tensors.get(ra.source.tensor)?.dtype ?? '?', dtypeB: b.tensors.get(rb.source.tensor)?.dtype ?? '?',
+        layer,
+        kind,
+        shape: [ra.shape[0], ra.shape[1]],
+        tensorA: ra.source.tensor,
+        tensorB: rb.source.tensor,
+        dtypeA: a.tensors.get(ra.source.tensor)?.dtype ?? '?',
+        dtypeB: b.tensors.get(rb.source.tensor)?.dtype ?? '?',
       });
     }
   }
@@ -129,7 +135,12 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
     if (!ta || !tb) {
       const side = ta ? 'B' : 'A';
       const tied = role === 'lm_head' ? ` (${side} probably ties lm_head to the embeddings)` : '';
-      unmatched.push({ what: role, shapeA: ta ? a.tensors.get(ta)!.shape : null, shapeB: tb ? b.tensors.get(tb)!.shape : null, reason: `only in ${ta ? 'A' : 'B'}${tied}` });
+      unmatched.push({
+        what: role,
+        shapeA: ta ? a.tensors.get(ta)!.shape : null,
+        shapeB: tb ? b.tensors.get(tb)!.shape : null,
+        reason: `only in ${ta ? 'A' : 'B'}${tied}`,
+      });
       continue;
     }
     const sa = a.tensors.get(ta)!.shape;
@@ -138,7 +149,10 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
       unmatched.push({ what: role, shapeA: sa, shapeB: sb, reason: `hidden sizes differ: ${shapeText(sa)} in A, ${shapeText(sb)} in B` });
       continue;
     }
-    if (sa[0] !== sb[0]) notes.push(`${role}: A has ${sa[0]} token rows and B ${sb[0]}; the first ${Math.min(sa[0], sb[0])} are compared and the rest are listed as added or removed`);
+    if (sa[0] !== sb[0])
+      notes.push(
+        `${role}: A has ${sa[0]} token rows and B ${sb[0]}; the first ${Math.min(sa[0], sb[0])} are compared and the rest are listed as added or removed`,
+      );
     embeddings.push({ role, tensorA: ta, tensorB: tb, shapeA: [sa[0], sa[1]], shapeB: [sb[0], sb[1]] });
   }
 
@@ -153,7 +167,8 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
     if (mappedRoleA(name)) continue;
     const tb = b.tensors.get(name);
     if (!tb || mappedRoleB(name)) unmatched.push({ what: name, shapeA: ta.shape, shapeB: null, reason: 'only in A' });
-    else if (!sameShape(ta.shape, tb.shape)) unmatched.push({ what: name, shapeA: ta.shape, shapeB: tb.shape, reason: `shapes differ: ${shapeText(ta.shape)} in A, ${shapeText(tb.shape)} in B` });
+    else if (!sameShape(ta.shape, tb.shape))
+      unmatched.push({ what: name, shapeA: ta.shape, shapeB: tb.shape, reason: `shapes differ: ${shapeText(ta.shape)} in A, ${shapeText(tb.shape)} in B` });
     else others.push({ name, shape: ta.shape });
   }
   for (const [name, tb] of b.tensors) {
@@ -161,15 +176,30 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
     unmatched.push({ what: name, shapeA: null, shapeB: tb.shape, reason: 'only in B' });
   }
 
-  if (a.architecture !== b.architecture) notes.push(`the architectures differ (${a.architecture} in A, ${b.architecture} in B): matrices are matched by role and layer`);
+  if (a.architecture !== b.architecture)
+    notes.push(`the architectures differ (${a.architecture} in A, ${b.architecture} in B): matrices are matched by role and layer`);
   const dA = dtypes(a);
   const dB = dtypes(b);
-  if (dA.join() !== dB.join()) notes.push(`the dtypes differ (${dA.join('/')} in A, ${dB.join('/')} in B): both are read as float32, so deltas include the rounding of the narrower type (about 2^-8 of each weight for BF16)`);
+  if (dA.join() !== dB.join())
+    notes.push(
+      `the dtypes differ (${dA.join('/')} in A, ${dB.join('/')} in B): both are read as float32, so deltas include the rounding of the narrower type (about 2^-8 of each weight for BF16)`,
+    );
   return {
-    matrices, embeddings, others,
+    matrices,
+    embeddings,
+    others,
     report: {
-      architectureA: a.architecture, architectureB: b.architecture, layersA: a.layers.length, layersB: b.layers.length, dtypesA: dA, dtypesB: dB,
-      pairedMatrices: matrices.length, pairedEmbeddings: embeddings.length, pairedOthers: others.length, unmatched, notes,
+      architectureA: a.architecture,
+      architectureB: b.architecture,
+      layersA: a.layers.length,
+      layersB: b.layers.length,
+      dtypesA: dA,
+      dtypesB: dB,
+      pairedMatrices: matrices.length,
+      pairedEmbeddings: embeddings.length,
+      pairedOthers: others.length,
+      unmatched,
+      notes,
     },
   };
 }
@@ -178,6 +208,9 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
 export function describeUnmatched(report: DiffReport, limit = 8): string {
   const u = report.unmatched;
   if (u.length === 0) return 'every tensor has a partner of the same shape';
-  const shown = u.slice(0, limit).map((x) => `${x.what} (${x.reason})`).join('; ');
+  const shown = u
+    .slice(0, limit)
+    .map((x) => `${x.what} (${x.reason})`)
+    .join('; ');
   return `${u.length} tensor${u.length === 1 ? '' : 's'} could not be paired: ${shown}${u.length > limit ? `; and ${u.length - limit} more` : ''}`;
 }

@@ -9,7 +9,9 @@ function meanCosine(a: Matrix, b: Matrix, angular: boolean): number {
   if (a.rows !== b.rows || a.cols !== b.cols) throw new Error('baselines: clouds must have the same shape');
   let total = 0;
   for (let r = 0; r < a.rows; r++) {
-    let dot = 0, na = 0, nb = 0;
+    let dot = 0,
+      na = 0,
+      nb = 0;
     for (let t = r * a.cols; t < (r + 1) * a.cols; t++) {
       dot += a.data[t] * b.data[t];
       na += a.data[t] * a.data[t];

@@ -13,15 +13,27 @@ const cell = (v: number | undefined): string => csvCell(v);
 export function persistenceCsv(r: PersistenceResult): string {
   const dims = r.homologyDims;
   const header = [
-    'cloud', 'name', ...dims.map((p) => `betti_${p}`), ...dims.map((p) => `avg_similarity_${p}`), 'block_influence',
-    ...r.angular.map((a) => `angular_n${a.n}`), ...r.suggestions.map((s) => `suggested_p${s.p}`),
+    'cloud',
+    'name',
+    ...dims.map((p) => `betti_${p}`),
+    ...dims.map((p) => `avg_similarity_${p}`),
+    'block_influence',
+    ...r.angular.map((a) => `angular_n${a.n}`),
+    ...r.suggestions.map((s) => `suggested_p${s.p}`),
   ];
   const rows = [header.join(',')];
   r.cloudNames.forEach((name, l) => {
-    rows.push([
-      l, csvQuote(name), ...dims.map((p) => cell(r.betti[p][l])), ...dims.map((p) => cell(r.averageSimilarity[p][l])), cell(r.blockInfluence[l]),
-      ...r.angular.map((a) => cell(a.values[l])), ...r.suggestions.map((s) => (s.layers.includes(l) ? '1' : '0')),
-    ].join(','));
+    rows.push(
+      [
+        l,
+        csvQuote(name),
+        ...dims.map((p) => cell(r.betti[p][l])),
+        ...dims.map((p) => cell(r.averageSimilarity[p][l])),
+        cell(r.blockInfluence[l]),
+        ...r.angular.map((a) => cell(a.values[l])),
+        ...r.suggestions.map((s) => (s.layers.includes(l) ? '1' : '0')),
+      ].join(','),
+    );
   });
   return rows.join('\n') + '\n';
 }
@@ -39,7 +51,10 @@ export const PERSISTENCE_TIDY_COLUMNS = ['layer', 'layer_a', 'layer_b', 'dim', '
  */
 export function persistenceTidyRows(r: PersistenceResult, prune?: PruneJobResult): TidyRow[] {
   const out: TidyRow[] = [
-    { metric: 'points', value: r.points }, { metric: 'k', value: r.k }, { metric: 'max_dim', value: r.maxDim }, { metric: 'instances', value: r.instances },
+    { metric: 'points', value: r.points },
+    { metric: 'k', value: r.k },
+    { metric: 'max_dim', value: r.maxDim },
+    { metric: 'instances', value: r.instances },
     ...r.suggestions.map((s) => ({ dim: r.suggestionDim, metric: `suggestion_threshold_p${s.p}`, value: s.threshold })),
   ];
   r.cloudNames.forEach((_, layer) => {
@@ -55,8 +70,11 @@ export function persistenceTidyRows(r: PersistenceResult, prune?: PruneJobResult
     for (let a = 0; a < s.length; a++) for (let b = a + 1; b < s.length; b++) out.push({ layer_a: a, layer_b: b, dim, metric: 'similarity', value: s[a][b] });
   }
   if (prune) {
-    out.push({ metric: 'perplexity_original', value: prune.original.perplexity }, { metric: 'perplexity_pruned', value: prune.pruned.perplexity },
-      { metric: 'heldout_tokens', value: prune.original.tokens });
+    out.push(
+      { metric: 'perplexity_original', value: prune.original.perplexity },
+      { metric: 'perplexity_pruned', value: prune.pruned.perplexity },
+      { metric: 'heldout_tokens', value: prune.original.tokens },
+    );
     for (const layer of prune.prune.removedLayers) out.push({ layer, metric: 'removed', value: 1 });
   }
   return out;

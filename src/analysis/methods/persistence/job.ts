@@ -60,10 +60,16 @@ export async function tokenizePrompts(model: ModelHandle, sources: PromptSource[
 }
 
 /** Last-token clouds: [L post-attention norms..., final norm], each [prompts, hidden]. */
-export async function hiddenStateClouds(model: ModelHandle, prompts: number[][], opts: JobContext & { engine?: Engine; batchSize?: number } = {}): Promise<{ clouds: Matrix[]; names: string[] }> {
+export async function hiddenStateClouds(
+  model: ModelHandle,
+  prompts: number[][],
+  opts: JobContext & { engine?: Engine; batchSize?: number } = {},
+): Promise<{ clouds: Matrix[]; names: string[] }> {
   const ex = executorFor(model, { engine: opts.engine });
   try {
-    const L = ex.cfg.numLayers, d = ex.cfg.hiddenSize, P = prompts.length;
+    const L = ex.cfg.numLayers,
+      d = ex.cfg.hiddenSize,
+      P = prompts.length;
     const clouds: Matrix[] = Array.from({ length: L + 1 }, () => ({ rows: P, cols: d, data: new Float32Array(P * d) }));
     const byLength = new Map<number, number[]>();
     prompts.forEach((ids, i) => byLength.set(ids.length, [...(byLength.get(ids.length) ?? []), i]));
@@ -73,7 +79,12 @@ export async function hiddenStateClouds(model: ModelHandle, prompts: number[][],
       for (let b0 = 0; b0 < members.length; b0 += batchSize) {
         throwIfCancelled(opts.signal);
         const idx = members.slice(b0, b0 + batchSize);
-        const r = await ex.run(idx.map((i) => prompts[i]), { logits: 'none', postAttentionNorm: true, finalNorm: true }, undefined, { signal: opts.signal });
+        const r = await ex.run(
+          idx.map((i) => prompts[i]),
+          { logits: 'none', postAttentionNorm: true, finalNorm: true },
+          undefined,
+          { signal: opts.signal },
+        );
         idx.forEach((p, b) => {
           for (let l = 0; l < L; l++) clouds[l].data.set(r.postAttentionNorm![l].subarray((b * T + T - 1) * d, (b * T + T) * d), p * d);
           clouds[L].data.set(r.finalNorm!.subarray(b * d, (b + 1) * d), p * d);
@@ -85,8 +96,14 @@ export async function hiddenStateClouds(model: ModelHandle, prompts: number[][],
     }
     const names = [...Array.from({ length: L }, (_, l) => `layer ${l} post-attention norm`), 'final norm'];
     // Role matrices were checked before (requireFiniteWeights); a NaN here comes from a norm, bias or embedding row.
-    const bad = clouds.findIndex((c) => { const n = countNonFinite(c.data); return n.nan + n.posInf + n.negInf > 0; });
-    if (bad >= 0) throw new Error(`the hidden states at ${names[bad]} hold NaN/Inf: a norm, bias or embedding weight is non-finite, so the persistence analysis cannot run`);
+    const bad = clouds.findIndex((c) => {
+      const n = countNonFinite(c.data);
+      return n.nan + n.posInf + n.negInf > 0;
+    });
+    if (bad >= 0)
+      throw new Error(
+        `the hidden states at ${names[bad]} hold NaN/Inf: a norm, bias or embedding weight is non-finite, so the persistence analysis cannot run`,
+      );
     return { clouds, names };
   } finally {
     await ex.release();
@@ -104,16 +121,29 @@ export async function runPersistenceJob(model: ModelHandle, params: PersistenceJ
   // Everything that changes the result; the prompts as tokenized, so edited sources count. The
   // batch size only groups forward passes, but batched sums may round differently: it counts too.
   const key = await promptRunKey('persistence', model, prompts, {
-    k: params.k ?? null, maxDim: params.maxDim ?? null, ratios: params.ratios ?? null,
-    angularBlocks: params.angularBlocks ?? null, batchSize: params.batchSize ?? null,
+    k: params.k ?? null,
+    maxDim: params.maxDim ?? null,
+    ratios: params.ratios ?? null,
+    angularBlocks: params.angularBlocks ?? null,
+    batchSize: params.batchSize ?? null,
   });
   return cachedPromptRun('persistence', key, opts, async () => {
     // A NaN weight makes every hidden state after it NaN, and a k-NN graph of NaN points is meaningless.
     await requireFiniteWeights(model, 'The persistence analysis', { signal: opts.signal });
-    const { clouds, names } = await hiddenStateClouds(model, prompts, { engine: opts.engine, signal: opts.signal, batchSize: params.batchSize, onProgress: stage(opts, 0, 500) });
+    const { clouds, names } = await hiddenStateClouds(model, prompts, {
+      engine: opts.engine,
+      signal: opts.signal,
+      batchSize: params.batchSize,
+      onProgress: stage(opts, 0, 500),
+    });
     const forwardSeconds = (performance.now() - t0) / 1000;
     const result = await persistenceAnalysis(opts.engine, clouds, names, {
-      k: params.k, maxDim: params.maxDim, ratios: params.ratios, angularBlocks: params.angularBlocks, signal: opts.signal, onProgress: stage(opts, 500, 1000),
+      k: params.k,
+      maxDim: params.maxDim,
+      ratios: params.ratios,
+      angularBlocks: params.angularBlocks,
+      signal: opts.signal,
+      onProgress: stage(opts, 500, 1000),
     });
     return { ...result, model: model.path, prompts: prompts.length, seconds: (performance.now() - t0) / 1000, forwardSeconds };
   });
@@ -142,7 +172,10 @@ export async function runPruneJob(model: ModelHandle, params: PruneJobParams, op
   let text: string;
   if (held.kind === 'file') text = (await loadPromptFile(held.path)).map((p) => p.text).join('\n\n');
   else if (held.kind === 'text') text = held.text;
-  else text = builtinPrompts().map((p) => p.text).join('\n\n');
+  else
+    text = builtinPrompts()
+      .map((p) => p.text)
+      .join('\n\n');
   await requireFiniteWeights(model, 'Prune and evaluate', { signal: opts.signal });
   const tok = await loadTokenizer(model.path);
   if (!tok) throw new Error(`${model.path} has no tokenizer.json: perplexity needs one to tokenize the held-out text`);

@@ -19,7 +19,12 @@ export interface PersistencePanelOptions {
 }
 
 export const DEFAULT_PERSISTENCE_OPTIONS: PersistencePanelOptions = {
-  domains: [...BUILTIN_DOMAINS], perDomain: 0, useFile: false, k: DEFAULT_K, maxDim: DEFAULT_MAX_DIM, maxTokens: 64,
+  domains: [...BUILTIN_DOMAINS],
+  perDomain: 0,
+  useFile: false,
+  k: DEFAULT_K,
+  maxDim: DEFAULT_MAX_DIM,
+  maxTokens: 64,
 };
 
 function fail(msg: string): never {
@@ -65,12 +70,15 @@ export function persistenceJobParams(o: PersistencePanelOptions, held: { file?: 
 export function checkPromptSources(v: unknown): PromptSource[] {
   if (!Array.isArray(v) || v.length === 0) throw new Error("Parameter 'prompts' must be a non-empty array of prompt sources.");
   for (const s of v as Array<Record<string, unknown>>) {
-    const ok = s && typeof s === 'object' && (
-      (s.kind === 'builtin' && (s.domains === undefined || (Array.isArray(s.domains) && s.domains.every((d) => typeof d === 'string')))
-        && (s.perDomain === undefined || (Number.isInteger(s.perDomain) && (s.perDomain as number) > 0))) ||
-      (s.kind === 'file' && typeof s.path === 'string') ||
-      (s.kind === 'text' && typeof s.text === 'string') ||
-      (s.kind === 'tokens' && Array.isArray(s.ids) && s.ids.every((r) => Array.isArray(r) && r.every((t) => Number.isInteger(t) && t >= 0))));
+    const ok =
+      s &&
+      typeof s === 'object' &&
+      ((s.kind === 'builtin' &&
+        (s.domains === undefined || (Array.isArray(s.domains) && s.domains.every((d) => typeof d === 'string'))) &&
+        (s.perDomain === undefined || (Number.isInteger(s.perDomain) && (s.perDomain as number) > 0))) ||
+        (s.kind === 'file' && typeof s.path === 'string') ||
+        (s.kind === 'text' && typeof s.text === 'string') ||
+        (s.kind === 'tokens' && Array.isArray(s.ids) && s.ids.every((r) => Array.isArray(r) && r.every((t) => Number.isInteger(t) && t >= 0))));
     if (!ok) throw new Error(`Unknown or malformed prompt source ${JSON.stringify(s).slice(0, 120)}.`);
   }
   return v as PromptSource[];

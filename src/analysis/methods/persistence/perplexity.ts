@@ -28,13 +28,19 @@ export function windowNll(logits: ArrayLike<number>, ids: number[], V: number): 
   return total;
 }
 
-export async function perplexity(model: ModelHandle, ids: number[], opts: JobContext & { engine?: Engine; window?: number; maxTokens?: number } = {}): Promise<PerplexityResult> {
+export async function perplexity(
+  model: ModelHandle,
+  ids: number[],
+  opts: JobContext & { engine?: Engine; window?: number; maxTokens?: number } = {},
+): Promise<PerplexityResult> {
   const ex = executorFor(model, { engine: opts.engine });
   try {
     const window = Math.max(2, Math.min(opts.window ?? 128, ex.cfg.maxPositions));
     const use = ids.slice(0, opts.maxTokens ?? 4096);
     if (use.length < 2) throw new Error('the held-out text needs at least two tokens');
-    let nll = 0, count = 0, windows = 0;
+    let nll = 0,
+      count = 0,
+      windows = 0;
     for (let s = 0; s + 1 < use.length; s += window) {
       throwIfCancelled(opts.signal);
       const w = use.slice(s, s + window);

@@ -11,9 +11,7 @@ import { knnGraph } from '../../tda/knn';
 import { cliqueComplex } from '../../tda/cliques';
 import { simplexCount, type Complex } from '../../tda/complex';
 import { barLayers, zigzagBarcode, type ZigzagBar } from '../../tda/zigzag';
-import {
-  averageSimilarity, bettiCurve, normalisedHeatmap, pruningSuggestion, similarityMatrix, type LayerBar, type PruningSuggestion,
-} from './descriptors';
+import { averageSimilarity, bettiCurve, normalisedHeatmap, pruningSuggestion, similarityMatrix, type LayerBar, type PruningSuggestion } from './descriptors';
 import { angularDistance, blockInfluence } from './baselines';
 
 export interface PersistenceOptions {
@@ -72,10 +70,13 @@ export interface PersistenceResult {
 }
 
 export function validatePersistenceOptions(o: PersistenceOptions): Required<PersistenceOptions> & { angularBlocks: number[] } {
-  const k = o.k ?? DEFAULT_K, maxDim = o.maxDim ?? DEFAULT_MAX_DIM, ratios = o.ratios ?? DEFAULT_RATIOS;
+  const k = o.k ?? DEFAULT_K,
+    maxDim = o.maxDim ?? DEFAULT_MAX_DIM,
+    ratios = o.ratios ?? DEFAULT_RATIOS;
   if (!Number.isInteger(k) || k < 1 || k > 100) throw new Error(`k (neighbours) must be an integer in [1, 100], got ${k}`);
   if (!Number.isInteger(maxDim) || maxDim < 1 || maxDim > 5) throw new Error(`dim (clique complex dimension) must be an integer in [1, 5], got ${maxDim}`);
-  if (!Array.isArray(ratios) || ratios.length === 0 || !ratios.every((p) => typeof p === 'number' && p > 0 && p <= 1)) throw new Error('pruning ratios must be numbers in (0, 1]');
+  if (!Array.isArray(ratios) || ratios.length === 0 || !ratios.every((p) => typeof p === 'number' && p > 0 && p <= 1))
+    throw new Error('pruning ratios must be numbers in (0, 1]');
   return { k, maxDim, ratios, angularBlocks: o.angularBlocks ?? [] };
 }
 
@@ -83,7 +84,12 @@ export function validatePersistenceOptions(o: PersistenceOptions): Required<Pers
  * Runs the analysis on L + 1 clouds of the same prompts ([prompts, hidden] each), the last one
  * being the final norm's output (so decoder layers = clouds - 1).
  */
-export async function persistenceAnalysis(engine: Engine, clouds: Matrix[], cloudNames: string[], opts: PersistenceOptions & JobContext = {}): Promise<PersistenceResult> {
+export async function persistenceAnalysis(
+  engine: Engine,
+  clouds: Matrix[],
+  cloudNames: string[],
+  opts: PersistenceOptions & JobContext = {},
+): Promise<PersistenceResult> {
   const { k, maxDim, ratios } = validatePersistenceOptions(opts);
   if (clouds.length < 2) throw new Error(`the zigzag needs at least 2 point clouds, got ${clouds.length}`);
   const P = clouds[0].rows;
@@ -118,9 +124,15 @@ export async function persistenceAnalysis(engine: Engine, clouds: Matrix[], clou
   const blocks = opts.angularBlocks && opts.angularBlocks.length ? opts.angularBlocks : Array.from({ length: Math.min(4, C - 1) }, (_, i) => i + 1);
   opts.onProgress?.({ done: total, total, message: 'descriptors' });
   return {
-    cloudNames, decoderLayers: C - 1, points: P, k, maxDim, homologyDims,
+    cloudNames,
+    decoderLayers: C - 1,
+    points: P,
+    k,
+    maxDim,
+    homologyDims,
     simplexCounts: complexes.map((c) => c.byDim.map((_, p) => simplexCount(c, p))),
-    positionBars, bars,
+    positionBars,
+    bars,
     betti: homologyDims.map((p) => bettiCurve(bars, p, C)),
     similarity,
     heatmap: similarity.map(normalisedHeatmap),

@@ -10,7 +10,15 @@ import { throwIfCancelled, type JobContext } from '../../jobs';
 import type { ModelHandle, TensorEntry } from '../../model/types';
 
 /** Files besides the weights that a pruned copy needs to load and tokenize like the original. */
-const COPIED_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'vocab.json', 'merges.txt', 'tokenizer.model'];
+const COPIED_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'generation_config.json',
+  'vocab.json',
+  'merges.txt',
+  'tokenizer.model',
+];
 /** config.json keys that hold the number of decoder layers, by architecture family. */
 const LAYER_COUNT_KEYS = ['num_hidden_layers', 'n_layer', 'num_layers'];
 
@@ -37,7 +45,8 @@ export async function writePrunedModel(model: ModelHandle, removeLayers: number[
   if (model.kind !== 'folder' || !model.config) throw new Error('pruning needs a model folder with a config.json (to write the new layer count)');
   const L = model.layers.length;
   const remove = [...new Set(removeLayers)].sort((a, b) => a - b);
-  if (remove.some((l) => !Number.isInteger(l) || l < 0 || l >= L)) throw new Error(`layers to remove must be integers in 0..${L - 1}, got ${removeLayers.join(', ')}`);
+  if (remove.some((l) => !Number.isInteger(l) || l < 0 || l >= L))
+    throw new Error(`layers to remove must be integers in 0..${L - 1}, got ${removeLayers.join(', ')}`);
   if (remove.length === 0) throw new Error('no layer to remove');
   if (remove.length >= L) throw new Error('cannot remove every decoder layer');
   const out = resolve(outDir);
@@ -116,7 +125,13 @@ export async function writePrunedModel(model: ModelHandle, removeLayers: number[
   await writeFile(join(out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   for (const f of COPIED_FILES) {
     const from = join(src, f);
-    if (await stat(from).then((s) => s.isFile(), () => false)) await copyFile(from, join(out, basename(f)));
+    if (
+      await stat(from).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      await copyFile(from, join(out, basename(f)));
   }
   return { outDir: out, removedLayers: remove, keptLayers: L - remove.length, tensors: plan.length, bytes: offset };
 }

@@ -62,11 +62,15 @@ export function otsuThreshold(values: readonly number[]): { threshold: number; s
   const total = v.reduce((s, x) => s + x, 0);
   const mean = total / v.length;
   const variance = v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length;
-  let best = -1, cut = 1, below = 0, gap = NaN;
+  let best = -1,
+    cut = 1,
+    below = 0,
+    gap = NaN;
   for (let k = 1; k < v.length; k++) {
     below += v[k - 1];
     if (v[k] === v[k - 1]) continue; // a threshold cannot separate equal values
-    const w0 = k / v.length, w1 = 1 - w0;
+    const w0 = k / v.length,
+      w1 = 1 - w0;
     const difference = (total - below) / (v.length - k) - below / k;
     const between = w0 * w1 * difference ** 2;
     if (between > best) {
@@ -100,7 +104,10 @@ export function findClusters(
   if (user && !Number.isFinite(opts.threshold)) throw new Error(`Cluster threshold must be a finite number, got ${opts.threshold}`);
   const rule = adjacentOnly ? CLUSTER_RULE_ADJACENT : CLUSTER_RULE_ALL;
   const clusters: LayerCluster[] = [];
-  let threshold: number, separability = NaN, gap: number | undefined, thresholdRule: ClusterResult['thresholdRule'] = 'user';
+  let threshold: number,
+    separability = NaN,
+    gap: number | undefined,
+    thresholdRule: ClusterResult['thresholdRule'] = 'user';
   if (user) threshold = opts.threshold as number;
   else {
     ({ threshold, separability, gap } = otsuThreshold(values));
@@ -138,7 +145,8 @@ function everyInBlock(start: number, c: number, high: (a: number, b: number) => 
 }
 
 function meanInside(first: number, last: number, similarity: (a: number, b: number) => number | undefined, adjacentOnly: boolean): number {
-  let sum = 0, n = 0;
+  let sum = 0,
+    n = 0;
   for (let a = first; a <= last; a++) {
     for (let b = a + 1; b <= last; b++) {
       if (adjacentOnly && b !== a + 1) break;
@@ -172,6 +180,7 @@ export function describeThreshold(c: ClusterResult): string {
     if (c.separability < MIN_SEPARABILITY) return `no clear split into similar and background layers (${eta}, needs ≥ ${MIN_SEPARABILITY})`;
     return `no clear split into similar and background layers (the groups' means differ by ${f(c.gap ?? NaN)}, needs ≥ ${MIN_GROUP_GAP})`;
   }
-  if (c.floor !== undefined && c.threshold === c.floor) return `τ = ${f(c.threshold)}: ${DOCS_FLOOR_FACTOR} × the DOCS of unrelated matrices, above Otsu's cut (${eta})`;
+  if (c.floor !== undefined && c.threshold === c.floor)
+    return `τ = ${f(c.threshold)}: ${DOCS_FLOOR_FACTOR} × the DOCS of unrelated matrices, above Otsu's cut (${eta})`;
   return `τ = ${f(c.threshold)}, Otsu's threshold (${eta})`;
 }

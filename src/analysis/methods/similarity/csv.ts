@@ -8,16 +8,39 @@ import { csvCell as cell, type TidyRow } from '../common/csv';
 import type { LayerSimilarityResult } from './layerSimilarity';
 
 export function similarityCsv(r: LayerSimilarityResult): string {
-  const header = ['kind', 'orientation', 'layer_a', 'layer_b', 'comparable', ...r.indices, 'docs_u_rows', 'docs_beta_rows', 'docs_u_cols', 'docs_beta_cols', 'reason'];
+  const header = [
+    'kind',
+    'orientation',
+    'layer_a',
+    'layer_b',
+    'comparable',
+    ...r.indices,
+    'docs_u_rows',
+    'docs_beta_rows',
+    'docs_u_cols',
+    'docs_beta_cols',
+    'reason',
+  ];
   const lines = [header.join(',')];
   const sorted = [...r.pairs].sort((x, y) => x.a - y.a || x.b - y.b);
   for (const p of sorted) {
-    lines.push([
-      r.kind, r.compared, p.layerA, p.layerB, p.comparable,
-      ...r.indices.map((i) => p.values[i]),
-      p.docs?.rows.loc, p.docs?.rows.scale, p.docs?.cols.loc, p.docs?.cols.scale,
-      p.reason,
-    ].map(cell).join(','));
+    lines.push(
+      [
+        r.kind,
+        r.compared,
+        p.layerA,
+        p.layerB,
+        p.comparable,
+        ...r.indices.map((i) => p.values[i]),
+        p.docs?.rows.loc,
+        p.docs?.rows.scale,
+        p.docs?.cols.loc,
+        p.docs?.cols.scale,
+        p.reason,
+      ]
+        .map(cell)
+        .join(','),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -38,8 +61,10 @@ export function similarityTidyRows(r: LayerSimilarityResult): TidyRow[] {
     for (const i of r.indices) out.push({ ...key, metric: i, value: p.values[i] });
     if (!withDocs) continue;
     out.push(
-      { ...key, metric: 'docs_u_rows', value: p.docs?.rows.loc }, { ...key, metric: 'docs_beta_rows', value: p.docs?.rows.scale },
-      { ...key, metric: 'docs_u_cols', value: p.docs?.cols.loc }, { ...key, metric: 'docs_beta_cols', value: p.docs?.cols.scale },
+      { ...key, metric: 'docs_u_rows', value: p.docs?.rows.loc },
+      { ...key, metric: 'docs_beta_rows', value: p.docs?.rows.scale },
+      { ...key, metric: 'docs_u_cols', value: p.docs?.cols.loc },
+      { ...key, metric: 'docs_beta_cols', value: p.docs?.cols.scale },
     );
   }
   return out;

@@ -74,7 +74,6 @@ export async function docsSimilarity(engine: Engine, x: Matrix, y: Matrix, ctx: 
   return docsFromMaxima(rowMax, colMax);
 }
 
-
 /**
  * A matrix in the form the cosine blocks consume: every column of X scaled to unit length and
  * stored as a row (m×n). The whole-model job keeps one per layer, so a layer is normalised once
@@ -118,17 +117,23 @@ function buildNormalizedBlockGraph(): Uint8Array {
  * blocked loop (same block plan, same one-run-per-block graph) minus its normalisation step.
  */
 export async function maxAbsCosineNormalized(
-  engine: Engine, xt: Matrix, yt: Matrix,
+  engine: Engine,
+  xt: Matrix,
+  yt: Matrix,
   ctx: JobContext & { blockRows?: number; blockCols?: number } = {},
 ): Promise<{ rowMax: Float32Array; colMax: Float32Array }> {
   if (xt.cols !== yt.cols) throw new Error(`DOCS: the compared vectors differ in length (${xt.cols} and ${yt.cols})`);
-  const n = xt.cols, m = xt.rows, mPrime = yt.rows;
-  const rowMax = new Float32Array(m), colMax = new Float32Array(mPrime);
+  const n = xt.cols,
+    m = xt.rows,
+    mPrime = yt.rows;
+  const rowMax = new Float32Array(m),
+    colMax = new Float32Array(mPrime);
   const plan = planBlocks(engine, n, m, mPrime);
   // Overrides (tests: several ragged blocks on small matrices) are clamped to the matrix.
   const blockRows = Math.max(1, Math.min(m, ctx.blockRows ?? plan.blockRows));
   const blockCols = Math.max(1, Math.min(mPrime, ctx.blockCols ?? plan.blockCols));
-  const rowPart = new Float32Array(blockRows), colPart = new Float32Array(blockCols);
+  const rowPart = new Float32Array(blockRows),
+    colPart = new Float32Array(blockCols);
   for (let r0 = 0; r0 < m; r0 += blockRows) {
     const rows = Math.min(blockRows, m - r0);
     const a = new ort.Tensor('float32', xt.data.subarray(r0 * n, (r0 + rows) * n), [rows, n]);
@@ -136,11 +141,17 @@ export async function maxAbsCosineNormalized(
       throwIfCancelled(ctx.signal);
       const cols = Math.min(blockCols, mPrime - c0);
       const b = new ort.Tensor('float32', yt.data.subarray(c0 * n, (c0 + cols) * n), [cols, n]);
-      const rowOut = rowPart.subarray(0, rows), colOut = colPart.subarray(0, cols);
-      await engine.run('docs:normalizedBlock', buildNormalizedBlockGraph, { a, b }, {
-        row_max: new ort.Tensor('float32', rowOut, [rows]),
-        col_max: new ort.Tensor('float32', colOut, [cols]),
-      });
+      const rowOut = rowPart.subarray(0, rows),
+        colOut = colPart.subarray(0, cols);
+      await engine.run(
+        'docs:normalizedBlock',
+        buildNormalizedBlockGraph,
+        { a, b },
+        {
+          row_max: new ort.Tensor('float32', rowOut, [rows]),
+          col_max: new ort.Tensor('float32', colOut, [cols]),
+        },
+      );
       for (let i = 0; i < rows; i++) if (rowOut[i] > rowMax[r0 + i]) rowMax[r0 + i] = rowOut[i];
       for (let k = 0; k < cols; k++) if (colOut[k] > colMax[c0 + k]) colMax[c0 + k] = colOut[k];
     }
@@ -181,6 +192,7 @@ export function normalQuantile(p: number): number {
   const tail = (q: number) => (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
   if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
-  const q = p - 0.5, r = q * q;
+  const q = p - 0.5,
+    r = q * q;
   return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }

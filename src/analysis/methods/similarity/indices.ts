@@ -35,7 +35,9 @@ const RANK_TOLERANCE = 1e-5;
 /** Cosine of the flattened matrices, float64 accumulation; NaN when one is all zeros. */
 export function flatCosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`cosine: the tensors have different sizes (${a.length} and ${b.length} values)`);
-  let ab = 0, aa = 0, bb = 0;
+  let ab = 0,
+    aa = 0,
+    bb = 0;
   for (let i = 0; i < a.length; i++) {
     ab += a[i] * b[i];
     aa += a[i] * a[i];
@@ -126,14 +128,16 @@ export interface SpectralFeatures {
 
 export async function spectralFeatures(engine: Engine, centred: Matrix, ctx: JobContext = {}): Promise<SpectralFeatures> {
   const { s, U } = await svd(centred, { left: true, engine, signal: ctx.signal });
-  const n = centred.rows, k = U?.cols ?? 0;
+  const n = centred.rows,
+    k = U?.cols ?? 0;
   let r = 0;
   while (r < s.length && s[r] > RANK_TOLERANCE * s[0]) r++;
   const basis = new Float32Array(n * r);
   for (let i = 0; i < n; i++) for (let c = 0; c < r; c++) basis[i * r + c] = (U as { data: Float64Array }).data[i * k + c];
   const sigma = s.slice(0, r);
   const total = sumOfSquares(sigma);
-  let svccaRank = 0, kept = 0;
+  let svccaRank = 0,
+    kept = 0;
   while (svccaRank < r && kept < SVCCA_VARIANCE * total) {
     kept += sigma[svccaRank] ** 2;
     svccaRank++;
@@ -146,15 +150,22 @@ export async function spectralFeatures(engine: Engine, centred: Matrix, ctx: Job
  * truncated representations are the singular values of G's leading svccaRank_X × svccaRank_Y
  * block, and X̃ᵀỸ has the singular values of diag(σ_X)·G·diag(σ_Y).
  */
-export async function svccaProcrustes(engine: Engine, a: SpectralFeatures, b: SpectralFeatures, ctx: JobContext = {}): Promise<{ svcca: number; procrustes: number }> {
+export async function svccaProcrustes(
+  engine: Engine,
+  a: SpectralFeatures,
+  b: SpectralFeatures,
+  ctx: JobContext = {},
+): Promise<{ svcca: number; procrustes: number }> {
   if (a.rows !== b.rows) throw new Error(`SVCCA/Procrustes need vectors of the same length; got ${a.rows} and ${b.rows}`);
-  const ra = a.sigma.length, rb = b.sigma.length;
+  const ra = a.sigma.length,
+    rb = b.sigma.length;
   if (ra === 0 || rb === 0) return { svcca: NaN, procrustes: NaN };
   const g = await matmul(engine, a.basis, b.basis, { transA: true });
   const scaled = new Float32Array(ra * rb);
   for (let i = 0; i < ra; i++) for (let j = 0; j < rb; j++) scaled[i * rb + j] = a.sigma[i] * g.data[i * rb + j] * b.sigma[j];
   const nuclear = sum(await singularValues({ rows: ra, cols: rb, data: scaled }, { engine, signal: ctx.signal }));
-  const ka = a.svccaRank, kb = b.svccaRank;
+  const ka = a.svccaRank,
+    kb = b.svccaRank;
   const block = new Float32Array(ka * kb);
   for (let i = 0; i < ka; i++) block.set(g.data.subarray(i * rb, i * rb + kb), i * kb);
   const correlations = await singularValues({ rows: ka, cols: kb, data: block }, { engine, signal: ctx.signal });
@@ -193,12 +204,15 @@ export async function prepareIndexFeatures(engine: Engine, x: Matrix, indices: r
  */
 export async function baselineIndices(
   engine: Engine,
-  x: Matrix, fx: IndexFeatures,
-  y: Matrix, fy: IndexFeatures,
+  x: Matrix,
+  fx: IndexFeatures,
+  y: Matrix,
+  fy: IndexFeatures,
   indices: readonly SimilarityIndex[],
   ctx: JobContext = {},
 ): Promise<IndexValues> {
-  if (x.rows !== y.rows || x.cols !== y.cols) throw new Error(`Similarity indices need matrices of the same shape; got ${x.rows}×${x.cols} and ${y.rows}×${y.cols}`);
+  if (x.rows !== y.rows || x.cols !== y.cols)
+    throw new Error(`Similarity indices need matrices of the same shape; got ${x.rows}×${x.cols} and ${y.rows}×${y.cols}`);
   const out: IndexValues = {};
   if (indices.includes('pearson')) out.pearson = pearson(x.data, y.data);
   if (indices.includes('cosine')) out.cosine = flatCosine(x.data, y.data);

@@ -40,7 +40,12 @@ export interface SimilarityJobOptions extends JobContext, CachedRun {
   onPartial?: (data: SimilarityPartial) => void;
 }
 
-export async function runSimilarityJob(engine: Engine, model: ModelHandle, settings: SimilaritySettings, opts: SimilarityJobOptions = {}): Promise<SimilarityJobResult> {
+export async function runSimilarityJob(
+  engine: Engine,
+  model: ModelHandle,
+  settings: SimilaritySettings,
+  opts: SimilarityJobOptions = {},
+): Promise<SimilarityJobResult> {
   const key = similarityCacheKey(await modelIdentity(model), settings);
   if (!opts.force) {
     const hit = await readCachedSimilarity(key, opts.cacheDir);
@@ -71,6 +76,8 @@ export async function runSimilarityJob(engine: Engine, model: ModelHandle, setti
   }
   unfinished.delete(key);
   await writeCachedSimilarity(key, result, opts.cacheDir);
-  const resumedPairs = earlier ? result.pairs.filter((p) => earlier.has(pairKey(p.layerA, p.layerB)) && earlier.get(pairKey(p.layerA, p.layerB))!.complete).length : 0;
+  const resumedPairs = earlier
+    ? result.pairs.filter((p) => earlier.has(pairKey(p.layerA, p.layerB)) && earlier.get(pairKey(p.layerA, p.layerB))!.complete).length
+    : 0;
   return { ...result, cached: false, ...(resumedPairs ? { resumedPairs } : {}) };
 }

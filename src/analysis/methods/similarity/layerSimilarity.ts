@@ -14,7 +14,16 @@ import { notComputableReason, type WeightFlag } from '../common/nonFinite';
 import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../../model/types';
 import { clusterFloor, findClusters, type ClusterResult } from './clusters';
 import { docsChanceLevel, docsOfNormalized, normalizedColumns, normalizedRows, orientForDocs, resolveOrientation, type Orientation } from './docs';
-import { baselineIndices, HEAVY_INDICES, prepareIndexFeatures, SIMILARITY_INDICES, spectralFeatures, centreColumns, type IndexFeatures, type SimilarityIndex } from './indices';
+import {
+  baselineIndices,
+  HEAVY_INDICES,
+  prepareIndexFeatures,
+  SIMILARITY_INDICES,
+  spectralFeatures,
+  centreColumns,
+  type IndexFeatures,
+  type SimilarityIndex,
+} from './indices';
 import { LayerCache, layerBytes, planPairs, type PairMode } from './plan';
 import type { SimilaritySettings } from './options';
 
@@ -120,7 +129,8 @@ export function pairKey(layerA: number, layerB: number): string {
 }
 
 export function histogram(values: Float32Array, bins: number): Histogram {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const v of values) {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
@@ -205,13 +215,15 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
       continue;
     }
     const pair: PairResult = { a, b, layerA: layers[a], layerB: layers[b], comparable: true, values: {}, complete: heavy.length === 0 };
-    const [na, ma] = shapes[a], [nb, mb] = shapes[b];
+    const [na, ma] = shapes[a],
+      [nb, mb] = shapes[b];
     if (na !== nb || ma !== mb) {
       pair.comparable = false;
       pair.complete = true;
       pair.reason = `layer ${layers[a]} ${opts.kind} is ${na}×${ma} but layer ${layers[b]} ${opts.kind} is ${nb}×${mb} (after orientation)`;
     } else {
-      const x = await cache.get(a), y = await cache.get(b);
+      const x = await cache.get(a),
+        y = await cache.get(b);
       const flags = [x.flag, y.flag].filter((f): f is WeightFlag => !!f);
       if (flags.length) {
         // Every index would be NaN: report the pair as not computable, with the counts.
@@ -254,7 +266,8 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
       throwIfCancelled(opts.signal);
       if (resumed.has(pair)) continue; // from a cancelled run: complete, and counted above
       if (pair.comparable && !pair.nonFinite) {
-        const x = await withSpectral(pair.a), y = await withSpectral(pair.b);
+        const x = await withSpectral(pair.a),
+          y = await withSpectral(pair.b);
         const v = await baselineIndices(engine, x.raw as Matrix, x.features, y.raw as Matrix, y.features, heavy, inner);
         for (const k of heavy) pair.values[k] = finiteOrNull(v[k]);
         pair.complete = true;
@@ -298,4 +311,3 @@ function mostCommon(shapes: [number, number][]): [number, number] {
   const [key] = [...counts.entries()].sort((x, y) => y[1] - x[1])[0];
   return key.split('×').map(Number) as [number, number];
 }
-

@@ -28,7 +28,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function oneOf<T extends string>(raw: Record<string, unknown>, key: string, allowed: readonly T[]): T | undefined {
   const v = raw[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || !allowed.includes(v as T)) throw new Error(`similarity option '${key}' must be one of ${allowed.join(', ')}; got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !allowed.includes(v as T))
+    throw new Error(`similarity option '${key}' must be one of ${allowed.join(', ')}; got ${JSON.stringify(v)}`);
   return v as T;
 }
 
@@ -57,7 +58,8 @@ export function parseSimilaritySettings(raw: unknown): SimilaritySettings {
     out.indices = [...new Set(i as SimilarityIndex[])];
   }
   if (raw.clusterThreshold !== undefined && raw.clusterThreshold !== null) {
-    if (typeof raw.clusterThreshold !== 'number' || !Number.isFinite(raw.clusterThreshold)) throw new Error("similarity option 'clusterThreshold' must be a finite number");
+    if (typeof raw.clusterThreshold !== 'number' || !Number.isFinite(raw.clusterThreshold))
+      throw new Error("similarity option 'clusterThreshold' must be a finite number");
     out.clusterThreshold = raw.clusterThreshold;
   }
   return out;

@@ -24,22 +24,48 @@ function row(label: string, shape: [number, number], s: Spectrum): string {
   // An unreliable fit is flagged, never shown as a number (--json keeps it with its reason).
   const alpha = a.reliable ? a.alpha.toFixed(2) : Number.isFinite(a.alpha) ? 'unrel.' : '–';
   const cells = [
-    label.padEnd(12), `${shape[0]}×${shape[1]}`.padStart(11),
-    fmt(mp?.sigma, 4).padStart(9), String(mp?.spikes ?? '–').padStart(6), (mp ? `${(100 * mp.fractionOutside).toFixed(1)}%` : '–').padStart(7),
-    fmt(mp?.ks).padStart(7), fmt(s.vectors?.meanP).padStart(7), (s.vectors ? `${(100 * s.vectors.fractionBelow05).toFixed(0)}%` : '–').padStart(5),
-    alpha.padStart(7), String(a.nTail || '–').padStart(5), (a.reliable ? fmt(m.alphaWeighted, 2) : alpha).padStart(7), fmt(m.logNorm, 2).padStart(7),
-    fmt(m.logSpectralNorm, 2).padStart(7), fmt(m.stableRank, 1).padStart(7), fmt(m.randDistance).padStart(7),
+    label.padEnd(12),
+    `${shape[0]}×${shape[1]}`.padStart(11),
+    fmt(mp?.sigma, 4).padStart(9),
+    String(mp?.spikes ?? '–').padStart(6),
+    (mp ? `${(100 * mp.fractionOutside).toFixed(1)}%` : '–').padStart(7),
+    fmt(mp?.ks).padStart(7),
+    fmt(s.vectors?.meanP).padStart(7),
+    (s.vectors ? `${(100 * s.vectors.fractionBelow05).toFixed(0)}%` : '–').padStart(5),
+    alpha.padStart(7),
+    String(a.nTail || '–').padStart(5),
+    (a.reliable ? fmt(m.alphaWeighted, 2) : alpha).padStart(7),
+    fmt(m.logNorm, 2).padStart(7),
+    fmt(m.logSpectralNorm, 2).padStart(7),
+    fmt(m.stableRank, 1).padStart(7),
+    fmt(m.randDistance).padStart(7),
   ];
   return cells.join(' ');
 }
 
 export function formatSpectra(r: SpectraResult, showHeads: boolean): string {
   const header = [
-    'matrix'.padEnd(12), 'shape'.padStart(11), 'σ'.padStart(9), 'spikes'.padStart(6), 'out'.padStart(7), 'KS MP'.padStart(7),
-    'mean p'.padStart(7), 'p<.05'.padStart(5), 'α'.padStart(7), 'tail'.padStart(5), 'α_w'.padStart(7), 'log‖W‖'.padStart(7),
-    'log λ₁'.padStart(7), 'srank'.padStart(7), 'rand d'.padStart(7),
+    'matrix'.padEnd(12),
+    'shape'.padStart(11),
+    'σ'.padStart(9),
+    'spikes'.padStart(6),
+    'out'.padStart(7),
+    'KS MP'.padStart(7),
+    'mean p'.padStart(7),
+    'p<.05'.padStart(5),
+    'α'.padStart(7),
+    'tail'.padStart(5),
+    'α_w'.padStart(7),
+    'log‖W‖'.padStart(7),
+    'log λ₁'.padStart(7),
+    'srank'.padStart(7),
+    'rand d'.padStart(7),
   ].join(' ');
-  const lines = [`${r.model} (${r.architecture}): ${r.entries.length} matrices, ${r.seconds.toFixed(1)} s${r.cached ? `, ${r.cached} from cache` : ''}`, '', header];
+  const lines = [
+    `${r.model} (${r.architecture}): ${r.entries.length} matrices, ${r.seconds.toFixed(1)} s${r.cached ? `, ${r.cached} from cache` : ''}`,
+    '',
+    header,
+  ];
   for (const e of r.entries as MatrixSpectra[]) {
     lines.push(row(`L${e.layer} ${e.kind}`, e.shape, e.spectrum));
     if (showHeads) for (const h of e.heads ?? []) lines.push(row(`  head ${h.head}`, [h.spectrum.rows, h.spectrum.cols], h.spectrum));
@@ -47,16 +73,20 @@ export function formatSpectra(r: SpectraResult, showHeads: boolean): string {
   const flagged = nonFiniteLines(r.nonFinite ?? []);
   if (flagged.length) lines.push('', ...flagged);
   for (const f of r.nonFinite ?? []) {
-    if (f.heads.length) lines.push(`  ${f.matrix}: heads ${f.heads.map((x) => x.head).join(', ')} are finite and analysed${showHeads ? ':' : ' (--heads shows them)'}`);
+    if (f.heads.length)
+      lines.push(`  ${f.matrix}: heads ${f.heads.map((x) => x.head).join(', ')} are finite and analysed${showHeads ? ':' : ' (--heads shows them)'}`);
     if (showHeads) for (const h of f.heads) lines.push(row(`  head ${h.head}`, [h.spectrum.rows, h.spectrum.cols], h.spectrum));
   }
-  lines.push('', `Randomness vs depth (mean KS p of ${r.options.vectorSide} singular vectors${r.options.heads ? ', averaged over heads for q, k, v, o' : ''}):`);
+  lines.push(
+    '',
+    `Randomness vs depth (mean KS p of ${r.options.vectorSide} singular vectors${r.options.heads ? ', averaged over heads for q, k, v, o' : ''}):`,
+  );
   lines.push(`  layer ${r.kinds.map((k) => k.padStart(6)).join(' ')}`);
   r.layers.forEach((layer, i) => lines.push(`  ${String(layer).padStart(5)} ${r.kinds.map((k) => fmt(r.randomnessByDepth[k]?.[i]).padStart(6)).join(' ')}`));
   lines.push(
     '',
     'σ: entry std; spikes/out: singular values above / outside the Marchenko–Pastur bulk (edges widened by 4 Tracy–Widom scales);',
-    'KS MP: KS distance of the singular values to MP; mean p, p<.05: KS randomness of the whole matrix\'s singular vectors vs N(0, 1/n);',
+    "KS MP: KS distance of the singular values to MP; mean p, p<.05: KS randomness of the whole matrix's singular vectors vs N(0, 1/n);",
     `α: power-law exponent of the eigenvalue tail, x_min by minimum KS distance ("unrel." = unreliable fit: fewer than ${RELIABLE_TAIL} tail eigenvalues, not reported;`,
     '   "–" = no fit possible); tail: eigenvalues ≥ x_min; α_w = α·log10 λ₁; rand d: Jensen–Shannon distance to the entry-shuffled matrix.',
   );
@@ -79,13 +109,16 @@ export const spectraCli: AnalysisCli<SpectraResult> = {
     if (side !== 'right' && side !== 'left') throw new UsageError(`--side must be right or left, got '${side}'`);
     const seedText = stringOption(values, 'seed');
     const seed = seedText === undefined ? undefined : Number(seedText);
-    if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw new UsageError(`--seed must be an integer in [0, 2³²), got '${seedText}'`);
-    return [{
-      layers: layerText === undefined ? undefined : parseLayerList(layerText),
-      kinds: kindText === undefined ? undefined : parseKindList(kindText),
-      vectorSide: side,
-      seed,
-    }];
+    if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff))
+      throw new UsageError(`--seed must be an integer in [0, 2³²), got '${seedText}'`);
+    return [
+      {
+        layers: layerText === undefined ? undefined : parseLayerList(layerText),
+        kinds: kindText === undefined ? undefined : parseKindList(kindText),
+        vectorSide: side,
+        seed,
+      },
+    ];
   },
   format: ([result], values) => formatSpectra(result, values.heads === true),
 };

@@ -11,9 +11,33 @@ import { notComputableReason } from '../common/nonFinite';
 import { csvCell as cell, type TidyRow } from '../common/csv';
 
 export const SPECTRA_CSV_COLUMNS = [
-  'layer', 'kind', 'head', 'rows', 'cols', 'sigma', 'mp_lower', 'mp_upper', 'spikes', 'fraction_outside', 'ks_mp',
-  'vector_side', 'vectors_tested', 'mean_ks_p', 'fraction_p_below_0.05', 'log_norm', 'log_spectral_norm', 'stable_rank',
-  'alpha', 'alpha_xmin', 'alpha_tail', 'alpha_ks', 'alpha_sigma', 'alpha_reliable', 'alpha_weighted', 'alpha_note', 'rand_distance',
+  'layer',
+  'kind',
+  'head',
+  'rows',
+  'cols',
+  'sigma',
+  'mp_lower',
+  'mp_upper',
+  'spikes',
+  'fraction_outside',
+  'ks_mp',
+  'vector_side',
+  'vectors_tested',
+  'mean_ks_p',
+  'fraction_p_below_0.05',
+  'log_norm',
+  'log_spectral_norm',
+  'stable_rank',
+  'alpha',
+  'alpha_xmin',
+  'alpha_tail',
+  'alpha_ks',
+  'alpha_sigma',
+  'alpha_reliable',
+  'alpha_weighted',
+  'alpha_note',
+  'rand_distance',
   'not_computable',
 ] as const;
 
@@ -22,10 +46,30 @@ function spectrumCells(s: Spectrum): unknown[] {
   // An unreliable power-law fit is flagged with its reason, never given as a number.
   const a = m.alpha.reliable ? m.alpha : { ...m.alpha, alpha: NaN, ks: NaN, sigma: NaN };
   return [
-    s.rows, s.cols, s.mp?.sigma, s.mp?.lower, s.mp?.upper, s.mp?.spikes, s.mp?.fractionOutside, s.mp?.ks,
-    s.vectors?.side, s.vectors?.count, s.vectors?.meanP, s.vectors?.fractionBelow05,
-    m.logNorm, m.logSpectralNorm, m.stableRank, a.alpha, a.xmin, a.nTail, a.ks, a.sigma,
-    a.reliable, m.alpha.reliable ? m.alphaWeighted : NaN, m.alpha.reason ?? '', m.randDistance,
+    s.rows,
+    s.cols,
+    s.mp?.sigma,
+    s.mp?.lower,
+    s.mp?.upper,
+    s.mp?.spikes,
+    s.mp?.fractionOutside,
+    s.mp?.ks,
+    s.vectors?.side,
+    s.vectors?.count,
+    s.vectors?.meanP,
+    s.vectors?.fractionBelow05,
+    m.logNorm,
+    m.logSpectralNorm,
+    m.stableRank,
+    a.alpha,
+    a.xmin,
+    a.nTail,
+    a.ks,
+    a.sigma,
+    a.reliable,
+    m.alpha.reliable ? m.alphaWeighted : NaN,
+    m.alpha.reason ?? '',
+    m.randDistance,
   ];
 }
 
@@ -49,9 +93,28 @@ export const SPECTRA_TIDY_COLUMNS = ['layer', 'kind', 'head', 'metric', 'value']
 
 /** Metric names of the tidy rows, in row order: the wide columns that hold numbers. */
 const TIDY_METRICS = [
-  'rows', 'cols', 'sigma', 'mp_lower', 'mp_upper', 'spikes', 'fraction_outside', 'ks_mp', 'vectors_tested', 'mean_ks_p',
-  'fraction_p_below_0.05', 'log_norm', 'log_spectral_norm', 'stable_rank', 'alpha', 'alpha_xmin', 'alpha_tail', 'alpha_ks',
-  'alpha_sigma', 'alpha_reliable', 'alpha_weighted', 'rand_distance',
+  'rows',
+  'cols',
+  'sigma',
+  'mp_lower',
+  'mp_upper',
+  'spikes',
+  'fraction_outside',
+  'ks_mp',
+  'vectors_tested',
+  'mean_ks_p',
+  'fraction_p_below_0.05',
+  'log_norm',
+  'log_spectral_norm',
+  'stable_rank',
+  'alpha',
+  'alpha_xmin',
+  'alpha_tail',
+  'alpha_ks',
+  'alpha_sigma',
+  'alpha_reliable',
+  'alpha_weighted',
+  'rand_distance',
 ] as const;
 
 /** The wide columns spectrumCells fills, rows … rand_distance, in its order. */

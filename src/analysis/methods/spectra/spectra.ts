@@ -135,7 +135,13 @@ function mean(values: number[]): number | null {
   return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : null;
 }
 
-async function analyzeMatrix(model: ModelHandle, layer: number, kind: MatrixRole, options: SpectraResult['options'], ctx: SpectraContext): Promise<MatrixSpectra | FlaggedSpectra> {
+async function analyzeMatrix(
+  model: ModelHandle,
+  layer: number,
+  kind: MatrixRole,
+  options: SpectraResult['options'],
+  ctx: SpectraContext,
+): Promise<MatrixSpectra | FlaggedSpectra> {
   // Only the signal: the reader's byte progress would garble the job's matrix-by-matrix progress.
   const { matrix: W, flag } = await readRoleChecked(model, layer, kind, { signal: ctx.signal });
   const heads = options.heads ? headCount(model, kind) : 0;
@@ -206,7 +212,15 @@ export async function runSpectra(model: ModelHandle, opts: SpectraOptions = {}, 
     randomnessByDepth[kind] = layers.map((layer) => entries.find((e) => e.layer === layer && e.kind === kind)?.meanP ?? null);
   }
   return {
-    model: model.path, architecture: model.architecture, layers, kinds, options, entries, randomnessByDepth, nonFinite, cached,
+    model: model.path,
+    architecture: model.architecture,
+    layers,
+    kinds,
+    options,
+    entries,
+    randomnessByDepth,
+    nonFinite,
+    cached,
     seconds: (performance.now() - t0) / 1000,
   };
 }

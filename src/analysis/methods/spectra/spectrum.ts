@@ -106,8 +106,14 @@ export function mpFit(s: Float64Array, law: MarchenkoPastur): MarchenkoPasturFit
   }
   const { d } = ksStatistic(s, mpCdf(law));
   return {
-    sigma: law.sigma, lower: law.lower, upper: law.upper, lowerTolerant: law.lowerTolerant, upperTolerant: law.upperTolerant,
-    fractionOutside: outside / s.length, spikes, ks: d,
+    sigma: law.sigma,
+    lower: law.lower,
+    upper: law.upper,
+    lowerTolerant: law.lowerTolerant,
+    upperTolerant: law.upperTolerant,
+    fractionOutside: outside / s.length,
+    spikes,
+    ks: d,
   };
 }
 
@@ -123,7 +129,10 @@ export function metricsFrom(s: Float64Array): Omit<SpectralMetrics, 'randDistanc
   const alpha = fitPowerLaw(lambda);
   const logSpectralNorm = Math.log10(max);
   return {
-    logNorm: Math.log10(sum), logSpectralNorm, stableRank: max > 0 ? sum / max : NaN, alpha,
+    logNorm: Math.log10(sum),
+    logSpectralNorm,
+    stableRank: max > 0 ? sum / max : NaN,
+    alpha,
     alphaWeighted: Number.isFinite(alpha.alpha) ? alpha.alpha * logSpectralNorm : NaN,
   };
 }
@@ -187,7 +196,8 @@ export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx
     randDistance = spectrumDistance(s, await singularValues(mixed, sub));
   }
   const result: Spectrum = {
-    rows: W.rows, cols: W.cols,
+    rows: W.rows,
+    cols: W.cols,
     mp: sigma > 0 ? mpFit(s, marchenkoPastur(W.rows, W.cols, sigma)) : null,
     metrics: { ...base, randDistance },
     vectors: null,

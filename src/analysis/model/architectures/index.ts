@@ -24,7 +24,13 @@ function classLabel(config: Record<string, unknown> | null): string | undefined 
 
 export function mapArchitecture(input: ArchitectureInput): ArchitectureResult {
   const { config } = input;
-  if (!config) return mapGeneric(input, 'generic', 'safetensors file', "No config.json: layers are found from '.N.' in tensor names and tensors are grouped by name suffix.");
+  if (!config)
+    return mapGeneric(
+      input,
+      'generic',
+      'safetensors file',
+      "No config.json: layers are found from '.N.' in tensor names and tensors are grouped by name suffix.",
+    );
   const type = modelTypeOf(config) ?? modelTypeOf(textConfig(config));
   const label = classLabel(config);
   const byType = FAMILIES.find((f) => type !== undefined && f.modelTypes.includes(type));
@@ -33,8 +39,15 @@ export function mapArchitecture(input: ArchitectureInput): ArchitectureResult {
   const byNames = FAMILIES.find((f) => findLayerPrefix(names, f.anchor) !== null);
   if (byNames) {
     const result = mapFamily(byNames, input, type ?? byNames.id, label ?? byNames.label);
-    result.notes.unshift(`Architecture '${type ?? 'unknown'}' is not in the architecture map; its tensor names follow ${byNames.label}'s, so they are mapped like ${byNames.label}.`);
+    result.notes.unshift(
+      `Architecture '${type ?? 'unknown'}' is not in the architecture map; its tensor names follow ${byNames.label}'s, so they are mapped like ${byNames.label}.`,
+    );
     return result;
   }
-  return mapGeneric(input, 'generic', label ?? type ?? 'unknown', `Architecture '${type ?? 'unknown'}' is not in the architecture map: layers are found from '.N.' in tensor names and tensors are grouped by name suffix.`);
+  return mapGeneric(
+    input,
+    'generic',
+    label ?? type ?? 'unknown',
+    `Architecture '${type ?? 'unknown'}' is not in the architecture map: layers are found from '.N.' in tensor names and tensors are grouped by name suffix.`,
+  );
 }

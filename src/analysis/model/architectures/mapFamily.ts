@@ -43,14 +43,19 @@ function layerOf(family: Family, input: ArchitectureInput, index: number, suffix
 function checkedAttention(layers: LayerInfo[], geometry: Geometry, notes: Set<string>) {
   const att = attentionOf(geometry);
   if (!att) {
-    if (geometry.numHeads) notes.add(`config.json gives ${geometry.numHeads} attention heads and ${geometry.numKvHeads} key/value heads, which do not divide evenly; per-head views are off.`);
+    if (geometry.numHeads)
+      notes.add(
+        `config.json gives ${geometry.numHeads} attention heads and ${geometry.numKvHeads} key/value heads, which do not divide evenly; per-head views are off.`,
+      );
     return undefined;
   }
   const q = att.numHeads * att.headDim;
   const kv = att.numKvHeads * att.headDim;
   for (const l of layers) {
-    const bad = (role: MatrixRole, got: number | undefined, want: number) => got !== undefined && got !== want && `layer ${l.index} ${role} has ${got} head rows/columns, config.json implies ${want}`;
-    const problem = bad('q', l.roles.q?.shape[0], q) || bad('k', l.roles.k?.shape[0], kv) || bad('v', l.roles.v?.shape[0], kv) || bad('o', l.roles.o?.shape[1], q);
+    const bad = (role: MatrixRole, got: number | undefined, want: number) =>
+      got !== undefined && got !== want && `layer ${l.index} ${role} has ${got} head rows/columns, config.json implies ${want}`;
+    const problem =
+      bad('q', l.roles.q?.shape[0], q) || bad('k', l.roles.k?.shape[0], kv) || bad('v', l.roles.v?.shape[0], kv) || bad('o', l.roles.o?.shape[1], q);
     if (problem) {
       notes.add(`${problem}; per-head views are off.`);
       return undefined;

@@ -22,15 +22,29 @@ const LLAMA_NAMES: Record<string, string> = {
 };
 
 const GPT2_NAMES: Record<string, string> = {
-  'attn_norm.weight': 'ln_1.weight', 'attn_norm.bias': 'ln_1.bias', 'o.weight': 'attn.c_proj.weight', 'o.bias': 'attn.c_proj.bias',
-  'mlp_norm.weight': 'ln_2.weight', 'mlp_norm.bias': 'ln_2.bias', 'up.weight': 'mlp.c_fc.weight', 'up.bias': 'mlp.c_fc.bias',
-  'down.weight': 'mlp.c_proj.weight', 'down.bias': 'mlp.c_proj.bias',
+  'attn_norm.weight': 'ln_1.weight',
+  'attn_norm.bias': 'ln_1.bias',
+  'o.weight': 'attn.c_proj.weight',
+  'o.bias': 'attn.c_proj.bias',
+  'mlp_norm.weight': 'ln_2.weight',
+  'mlp_norm.bias': 'ln_2.bias',
+  'up.weight': 'mlp.c_fc.weight',
+  'up.bias': 'mlp.c_fc.bias',
+  'down.weight': 'mlp.c_proj.weight',
+  'down.bias': 'mlp.c_proj.bias',
 };
 
 const NEOX_NAMES: Record<string, string> = {
-  'attn_norm.weight': 'input_layernorm.weight', 'attn_norm.bias': 'input_layernorm.bias', 'o.weight': 'attention.dense.weight',
-  'o.bias': 'attention.dense.bias', 'mlp_norm.weight': 'post_attention_layernorm.weight', 'mlp_norm.bias': 'post_attention_layernorm.bias',
-  'up.weight': 'mlp.dense_h_to_4h.weight', 'up.bias': 'mlp.dense_h_to_4h.bias', 'down.weight': 'mlp.dense_4h_to_h.weight', 'down.bias': 'mlp.dense_4h_to_h.bias',
+  'attn_norm.weight': 'input_layernorm.weight',
+  'attn_norm.bias': 'input_layernorm.bias',
+  'o.weight': 'attention.dense.weight',
+  'o.bias': 'attention.dense.bias',
+  'mlp_norm.weight': 'post_attention_layernorm.weight',
+  'mlp_norm.bias': 'post_attention_layernorm.bias',
+  'up.weight': 'mlp.dense_h_to_4h.weight',
+  'up.bias': 'mlp.dense_h_to_4h.bias',
+  'down.weight': 'mlp.dense_4h_to_h.weight',
+  'down.bias': 'mlp.dense_4h_to_h.bias',
 };
 
 /** Checkpoint name (inside the layer prefix) of a canonical weight stored as is, or null if it is a slice of a fused tensor. */
@@ -51,18 +65,39 @@ export function layerSpec(cfg: DecoderConfig, has: (name: string) => boolean, la
   switch (cfg.family) {
     case 'llama':
       return {
-        norm: 'rms', mlp, weightLayout: 'out_in', qkvBias: has(p + 'self_attn.q_proj.bias'), oBias: has(p + 'self_attn.o_proj.bias'),
-        mlpBias: has(p + 'mlp.gate_proj.bias'), qkNorm: has(p + 'self_attn.q_norm.weight'), rope: true, parallelResidual: false,
+        norm: 'rms',
+        mlp,
+        weightLayout: 'out_in',
+        qkvBias: has(p + 'self_attn.q_proj.bias'),
+        oBias: has(p + 'self_attn.o_proj.bias'),
+        mlpBias: has(p + 'mlp.gate_proj.bias'),
+        qkNorm: has(p + 'self_attn.q_norm.weight'),
+        rope: true,
+        parallelResidual: false,
       };
     case 'gpt2':
       return {
-        norm: 'layer', mlp, weightLayout: 'in_out', qkvBias: has(p + 'attn.c_attn.bias'), oBias: has(p + 'attn.c_proj.bias'),
-        mlpBias: has(p + 'mlp.c_fc.bias'), qkNorm: false, rope: false, parallelResidual: false,
+        norm: 'layer',
+        mlp,
+        weightLayout: 'in_out',
+        qkvBias: has(p + 'attn.c_attn.bias'),
+        oBias: has(p + 'attn.c_proj.bias'),
+        mlpBias: has(p + 'mlp.c_fc.bias'),
+        qkNorm: false,
+        rope: false,
+        parallelResidual: false,
       };
     case 'gpt_neox':
       return {
-        norm: 'layer', mlp, weightLayout: 'out_in', qkvBias: has(p + 'attention.query_key_value.bias'), oBias: has(p + 'attention.dense.bias'),
-        mlpBias: has(p + 'mlp.dense_h_to_4h.bias'), qkNorm: false, rope: cfg.partialRotaryFactor > 0, parallelResidual: cfg.parallelResidual,
+        norm: 'layer',
+        mlp,
+        weightLayout: 'out_in',
+        qkvBias: has(p + 'attention.query_key_value.bias'),
+        oBias: has(p + 'attention.dense.bias'),
+        mlpBias: has(p + 'mlp.dense_h_to_4h.bias'),
+        qkNorm: false,
+        rope: cfg.partialRotaryFactor > 0,
+        parallelResidual: cfg.parallelResidual,
       };
   }
 }
@@ -86,7 +121,9 @@ function sliceColumns(src: Arr, rows: number, cols: number, c0: number, c1: numb
 export async function readLayerWeights(cfg: DecoderConfig, spec: BlockSpec, source: WeightSource, layer: number): Promise<Record<string, Arr>> {
   const p = cfg.names.layer(layer);
   const out: Record<string, Arr> = {};
-  const d = cfg.hiddenSize, hd = cfg.headDim, H = cfg.numHeads;
+  const d = cfg.hiddenSize,
+    hd = cfg.headDim,
+    H = cfg.numHeads;
   let fused: { w: Arr; b?: Arr } | null = null;
   const fusedName = cfg.family === 'gpt2' ? 'attn.c_attn' : 'attention.query_key_value';
   for (const { key } of blockWeights(cfg, spec)) {

@@ -50,7 +50,12 @@ export function blockWeights(cfg: DecoderConfig, s: BlockSpec): LayerWeight[] {
     ...lin('k', Hkv * hd, d, s.qkvBias),
     ...lin('v', Hkv * hd, d, s.qkvBias),
     ...lin('o', d, H * hd, s.oBias),
-    ...(s.qkNorm ? [{ key: 'q_norm.weight', dims: [hd] }, { key: 'k_norm.weight', dims: [hd] }] : []),
+    ...(s.qkNorm
+      ? [
+          { key: 'q_norm.weight', dims: [hd] },
+          { key: 'k_norm.weight', dims: [hd] },
+        ]
+      : []),
     ...norm('mlp_norm'),
     ...(s.mlp === 'swiglu' ? lin('gate', ff, d, s.mlpBias) : []),
     ...lin('up', ff, d, s.mlpBias),
@@ -131,10 +136,12 @@ export function buildBlock<V>(g: BlockOps<V>, cfg: DecoderConfig, s: BlockSpec):
     act = g.mul(g.mul(gate, g.sigmoid(gate)), linear(post, 'up'));
   } else {
     const u = linear(post, 'up');
-    const half = g.constant([0.5], []), one = g.constant([1], []);
-    const inner = s.mlp === 'gelu_tanh'
-      ? g.tanh(g.mul(g.constant([Math.sqrt(2 / Math.PI)], []), g.add(u, g.mul(g.constant([0.044715], []), g.mul(u, g.mul(u, u))))))
-      : g.erf(g.mul(u, g.constant([Math.SQRT1_2], [])));
+    const half = g.constant([0.5], []),
+      one = g.constant([1], []);
+    const inner =
+      s.mlp === 'gelu_tanh'
+        ? g.tanh(g.mul(g.constant([Math.sqrt(2 / Math.PI)], []), g.add(u, g.mul(g.constant([0.044715], []), g.mul(u, g.mul(u, u))))))
+        : g.erf(g.mul(u, g.constant([Math.SQRT1_2], [])));
     act = g.mul(g.mul(half, u), g.add(one, inner));
   }
   const mlpOut = linear(act, 'down');

@@ -9,7 +9,16 @@ export type RopeScaling =
   | { type: 'linear'; factor: number }
   | { type: 'dynamic'; factor: number }
   | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
-  | { type: 'yarn'; factor: number; originalMaxPositions: number; betaFast: number; betaSlow: number; attentionFactor?: number; mscale?: number; mscaleAllDim?: number };
+  | {
+      type: 'yarn';
+      factor: number;
+      originalMaxPositions: number;
+      betaFast: number;
+      betaSlow: number;
+      attentionFactor?: number;
+      mscale?: number;
+      mscaleAllDim?: number;
+    };
 
 export type Family = 'llama' | 'gpt2' | 'gpt_neox';
 
@@ -65,13 +74,19 @@ export function parseRopeScaling(raw: unknown): RopeScaling {
       return { type: 'dynamic', factor: f('factor') };
     case 'llama3':
       return {
-        type: 'llama3', factor: f('factor'), lowFreqFactor: f('low_freq_factor'), highFreqFactor: f('high_freq_factor'),
+        type: 'llama3',
+        factor: f('factor'),
+        lowFreqFactor: f('low_freq_factor'),
+        highFreqFactor: f('high_freq_factor'),
         originalMaxPositions: f('original_max_position_embeddings'),
       };
     case 'yarn':
       return {
-        type: 'yarn', factor: f('factor'), originalMaxPositions: f('original_max_position_embeddings', 0),
-        betaFast: f('beta_fast', 32), betaSlow: f('beta_slow', 1),
+        type: 'yarn',
+        factor: f('factor'),
+        originalMaxPositions: f('original_max_position_embeddings', 0),
+        betaFast: f('beta_fast', 32),
+        betaSlow: f('beta_slow', 1),
         attentionFactor: typeof rs.attention_factor === 'number' ? rs.attention_factor : undefined,
         mscale: typeof rs.mscale === 'number' ? rs.mscale : undefined,
         mscaleAllDim: typeof rs.mscale_all_dim === 'number' ? rs.mscale_all_dim : undefined,
@@ -116,13 +131,29 @@ function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => 
   const act = String(cfg.hidden_act ?? 'silu');
   if (act !== 'silu' && act !== 'swish') throw new Error(`hidden_act "${act}" is not supported for ${modelType} (supported: silu)`);
   return {
-    family: 'llama', modelType, hiddenSize, intermediateSize: num(cfg, 'intermediate_size'), numLayers: num(cfg, 'num_hidden_layers'), ...h,
-    vocabSize: num(cfg, 'vocab_size'), normEps: num(cfg, 'rms_norm_eps', 1e-6), ropeTheta: num(cfg, 'rope_theta', 10000),
-    partialRotaryFactor: num(cfg, 'partial_rotary_factor', 1), maxPositions, rope, tiedEmbeddings: !hasLmHead,
-    slidingWindow: useSw ? (sw as number) : null, hiddenAct: 'silu', parallelResidual: false,
+    family: 'llama',
+    modelType,
+    hiddenSize,
+    intermediateSize: num(cfg, 'intermediate_size'),
+    numLayers: num(cfg, 'num_hidden_layers'),
+    ...h,
+    vocabSize: num(cfg, 'vocab_size'),
+    normEps: num(cfg, 'rms_norm_eps', 1e-6),
+    ropeTheta: num(cfg, 'rope_theta', 10000),
+    partialRotaryFactor: num(cfg, 'partial_rotary_factor', 1),
+    maxPositions,
+    rope,
+    tiedEmbeddings: !hasLmHead,
+    slidingWindow: useSw ? (sw as number) : null,
+    hiddenAct: 'silu',
+    parallelResidual: false,
     names: {
-      embed: 'model.embed_tokens.weight', positionEmbed: null, finalNorm: 'model.norm.weight', finalNormBias: null,
-      lmHead: hasLmHead ? 'lm_head.weight' : 'model.embed_tokens.weight', layer: (l) => `model.layers.${l}.`,
+      embed: 'model.embed_tokens.weight',
+      positionEmbed: null,
+      finalNorm: 'model.norm.weight',
+      finalNormBias: null,
+      lmHead: hasLmHead ? 'lm_head.weight' : 'model.embed_tokens.weight',
+      layer: (l) => `model.layers.${l}.`,
     },
   };
 }
@@ -139,13 +170,29 @@ function gpt2Config(cfg: Record<string, unknown>, hasTensor: (name: string) => b
   const hasLmHead = hasTensor('lm_head.weight');
   const n = num(cfg, 'n_head');
   return {
-    family: 'gpt2', modelType: 'gpt2', hiddenSize: d, intermediateSize: typeof cfg.n_inner === 'number' ? cfg.n_inner : 4 * d,
-    numLayers: num(cfg, 'n_layer'), ...heads(d, n, n), vocabSize: num(cfg, 'vocab_size'), normEps: num(cfg, 'layer_norm_epsilon', 1e-5),
-    ropeTheta: 10000, partialRotaryFactor: 0, maxPositions: num(cfg, 'n_positions', 1024), rope: { type: 'default' },
-    tiedEmbeddings: !hasLmHead, slidingWindow: null, hiddenAct: act === 'gelu' ? 'gelu' : 'gelu_new', parallelResidual: false,
+    family: 'gpt2',
+    modelType: 'gpt2',
+    hiddenSize: d,
+    intermediateSize: typeof cfg.n_inner === 'number' ? cfg.n_inner : 4 * d,
+    numLayers: num(cfg, 'n_layer'),
+    ...heads(d, n, n),
+    vocabSize: num(cfg, 'vocab_size'),
+    normEps: num(cfg, 'layer_norm_epsilon', 1e-5),
+    ropeTheta: 10000,
+    partialRotaryFactor: 0,
+    maxPositions: num(cfg, 'n_positions', 1024),
+    rope: { type: 'default' },
+    tiedEmbeddings: !hasLmHead,
+    slidingWindow: null,
+    hiddenAct: act === 'gelu' ? 'gelu' : 'gelu_new',
+    parallelResidual: false,
     names: {
-      embed: `${p}wte.weight`, positionEmbed: `${p}wpe.weight`, finalNorm: `${p}ln_f.weight`, finalNormBias: `${p}ln_f.bias`,
-      lmHead: hasLmHead ? 'lm_head.weight' : `${p}wte.weight`, layer: (l) => `${p}h.${l}.`,
+      embed: `${p}wte.weight`,
+      positionEmbed: `${p}wpe.weight`,
+      finalNorm: `${p}ln_f.weight`,
+      finalNormBias: `${p}ln_f.bias`,
+      lmHead: hasLmHead ? 'lm_head.weight' : `${p}wte.weight`,
+      layer: (l) => `${p}h.${l}.`,
     },
   };
 }
@@ -157,14 +204,29 @@ function neoxConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => b
   if (act !== 'gelu' && act !== 'gelu_new') throw new Error(`hidden_act "${act}" is not supported for gpt_neox (supported: gelu, gelu_new)`);
   const maxPositions = num(cfg, 'max_position_embeddings', 2048);
   return {
-    family: 'gpt_neox', modelType: 'gpt_neox', hiddenSize: d, intermediateSize: num(cfg, 'intermediate_size'), numLayers: num(cfg, 'num_hidden_layers'),
-    ...heads(d, n, n), vocabSize: num(cfg, 'vocab_size'), normEps: num(cfg, 'layer_norm_eps', 1e-5),
-    ropeTheta: num(cfg, 'rotary_emb_base', num(cfg, 'rope_theta', 10000)), partialRotaryFactor: num(cfg, 'rotary_pct', num(cfg, 'partial_rotary_factor', 1)),
-    maxPositions, rope: parseRopeScaling(cfg.rope_scaling), tiedEmbeddings: !hasTensor('embed_out.weight'), slidingWindow: null,
-    hiddenAct: act === 'gelu' ? 'gelu' : 'gelu_new', parallelResidual: cfg.use_parallel_residual !== false,
+    family: 'gpt_neox',
+    modelType: 'gpt_neox',
+    hiddenSize: d,
+    intermediateSize: num(cfg, 'intermediate_size'),
+    numLayers: num(cfg, 'num_hidden_layers'),
+    ...heads(d, n, n),
+    vocabSize: num(cfg, 'vocab_size'),
+    normEps: num(cfg, 'layer_norm_eps', 1e-5),
+    ropeTheta: num(cfg, 'rotary_emb_base', num(cfg, 'rope_theta', 10000)),
+    partialRotaryFactor: num(cfg, 'rotary_pct', num(cfg, 'partial_rotary_factor', 1)),
+    maxPositions,
+    rope: parseRopeScaling(cfg.rope_scaling),
+    tiedEmbeddings: !hasTensor('embed_out.weight'),
+    slidingWindow: null,
+    hiddenAct: act === 'gelu' ? 'gelu' : 'gelu_new',
+    parallelResidual: cfg.use_parallel_residual !== false,
     names: {
-      embed: 'gpt_neox.embed_in.weight', positionEmbed: null, finalNorm: 'gpt_neox.final_layer_norm.weight', finalNormBias: 'gpt_neox.final_layer_norm.bias',
-      lmHead: hasTensor('embed_out.weight') ? 'embed_out.weight' : 'gpt_neox.embed_in.weight', layer: (l) => `gpt_neox.layers.${l}.`,
+      embed: 'gpt_neox.embed_in.weight',
+      positionEmbed: null,
+      finalNorm: 'gpt_neox.final_layer_norm.weight',
+      finalNormBias: 'gpt_neox.final_layer_norm.bias',
+      lmHead: hasTensor('embed_out.weight') ? 'embed_out.weight' : 'gpt_neox.embed_in.weight',
+      layer: (l) => `gpt_neox.layers.${l}.`,
     },
   };
 }

@@ -135,7 +135,8 @@ export class DecoderExecutor {
     for (const ids of batch) {
       if (ids.length !== T) throw new Error('all sequences of a batch must have the same length');
       for (const id of ids) {
-        if (!Number.isInteger(id) || id < 0 || id >= this.cfg.vocabSize) throw new Error(`token id ${id} is outside the vocabulary (0..${this.cfg.vocabSize - 1})`);
+        if (!Number.isInteger(id) || id < 0 || id >= this.cfg.vocabSize)
+          throw new Error(`token id ${id} is outside the vocabulary (0..${this.cfg.vocabSize - 1})`);
       }
     }
     return { B, T };
@@ -166,7 +167,8 @@ export class DecoderExecutor {
   private positional(T: number): { cos?: ort.Tensor; sin?: ort.Tensor; mask: ort.Tensor } {
     const { headDim: hd, numHeads, numKvHeads, slidingWindow } = this.cfg;
     const useRope = this.specs.some((s) => s.rope);
-    let cos: Float64Array | null = null, sin: Float64Array | null = null;
+    let cos: Float64Array | null = null,
+      sin: Float64Array | null = null;
     if (useRope) {
       const tables = ropeTables(ropeFrequencies(this.cfg, T), T);
       cos = new Float64Array(T * hd).fill(1);
@@ -193,7 +195,14 @@ export class DecoderExecutor {
     return cos && sin ? { cos: tensor(this.elem, cos, [T, hd]), sin: tensor(this.elem, sin, [T, hd]), mask: m } : { mask: m };
   }
 
-  private feeds(l: number, x: FloatArray, B: number, T: number, pos: ReturnType<DecoderExecutor['positional']>, w: Record<string, FloatArray>): Record<string, ort.Tensor> {
+  private feeds(
+    l: number,
+    x: FloatArray,
+    B: number,
+    T: number,
+    pos: ReturnType<DecoderExecutor['positional']>,
+    w: Record<string, FloatArray>,
+  ): Record<string, ort.Tensor> {
     const f: Record<string, ort.Tensor> = { x: tensor(this.elem, x, [B, T, this.cfg.hiddenSize]), mask: pos.mask };
     if (this.specs[l].rope) Object.assign(f, { cos: pos.cos!, sin: pos.sin! });
     for (const { key, dims } of blockWeights(this.cfg, this.specs[l])) f[key] = tensor(this.elem, w[key], dims);

@@ -60,8 +60,13 @@ export async function forwardReport(model: ModelHandle, params: ForwardParams, c
     }
     if (ids.length === 0) throw new Error('the prompt has no tokens');
     parseTokenIds(ids.join(','), ex.cfg.vocabSize); // same range check and message as typed ids
-    const d = ex.cfg.hiddenSize, V = ex.cfg.vocabSize, T = ids.length;
-    const r = await ex.run([ids], { logits: 'last', hiddenStates: true, postAttentionNorm: true, finalNorm: true }, undefined, { signal: ctx.signal, onProgress: ctx.onProgress });
+    const d = ex.cfg.hiddenSize,
+      V = ex.cfg.vocabSize,
+      T = ids.length;
+    const r = await ex.run([ids], { logits: 'last', hiddenStates: true, postAttentionNorm: true, finalNorm: true }, undefined, {
+      signal: ctx.signal,
+      onProgress: ctx.onProgress,
+    });
     const logits = r.logits!;
     let m = -Infinity;
     for (let v = 0; v < V; v++) m = Math.max(m, logits[v]);
@@ -69,7 +74,9 @@ export async function forwardReport(model: ModelHandle, params: ForwardParams, c
     for (let v = 0; v < V; v++) z += Math.exp(logits[v] - m);
     const lse = m + Math.log(z);
     const k = Math.min(params.top ?? 10, V);
-    const order = Array.from({ length: V }, (_, v) => v).sort((a, b) => logits[b] - logits[a]).slice(0, k);
+    const order = Array.from({ length: V }, (_, v) => v)
+      .sort((a, b) => logits[b] - logits[a])
+      .slice(0, k);
     // Decoded text reads better than vocabulary strings ('Ġthe' → ' the'); bytes of a split character decode to nothing useful.
     const text = (id: number) => {
       if (!tok) return String(id);

@@ -49,7 +49,15 @@ async function finalNormFeeds(ex: DecoderExecutor): Promise<Record<string, Retur
   return f;
 }
 
-export async function runHead(ex: DecoderExecutor, xL: FloatArray, B: number, T: number, outputs: OutputRequest, objective: Objective | undefined, batch: number[][]): Promise<HeadState> {
+export async function runHead(
+  ex: DecoderExecutor,
+  xL: FloatArray,
+  B: number,
+  T: number,
+  outputs: OutputRequest,
+  objective: Objective | undefined,
+  batch: number[][],
+): Promise<HeadState> {
   const { hiddenSize: d, vocabSize: V } = ex.cfg;
   const want = outputs.logits ?? 'last';
   if (objective === 'lm-loss' && T < 2) throw new Error('the language-model loss needs at least two tokens');
@@ -70,7 +78,9 @@ export async function runHead(ex: DecoderExecutor, xL: FloatArray, B: number, T:
   for (let r0 = 0; r0 < (needLogits ? V : 1); r0 += chunk) {
     const r1 = Math.min(V, r0 + chunk);
     const out = await session.run({
-      x: tensor(ex.elem, x, [B, tl, d]), ...normFeeds, head: tensor(ex.elem, await headRows(ex, r0, r1), [r1 - r0, d]),
+      x: tensor(ex.elem, x, [B, tl, d]),
+      ...normFeeds,
+      head: tensor(ex.elem, await headRows(ex, r0, r1), [r1 - r0, d]),
     });
     if (r0 === 0 && outputs.finalNorm) state.result.finalNorm = dataOf(out.final_norm);
     if (logits) {
@@ -142,10 +152,12 @@ export async function headBackward(ex: DecoderExecutor, _xL: FloatArray, B: numb
   const normFeeds = await finalNormFeeds(ex);
   const withBias = 'norm_bias' in normFeeds;
   const gx = zeros(ex.elem, B * tl * d);
-  const gNorm = zeros(ex.elem, d), gBias = zeros(ex.elem, d);
+  const gNorm = zeros(ex.elem, d),
+    gBias = zeros(ex.elem, d);
   const chunk = ex.vocabChunkRows();
   for (let r0 = 0; r0 < V; r0 += chunk) {
-    const r1 = Math.min(V, r0 + chunk), vc = r1 - r0;
+    const r1 = Math.min(V, r0 + chunk),
+      vc = r1 - r0;
     const g = zeros(ex.elem, B * tl * vc);
     let any = false;
     for (let i = 0; i < B * tl; i++) {
@@ -154,11 +166,17 @@ export async function headBackward(ex: DecoderExecutor, _xL: FloatArray, B: numb
       if (!any) any = row.some((v) => v !== 0);
     }
     if (!any) continue; // this chunk does not touch the objective
-    const out = await session.run({
-      x: tensor(ex.elem, state.x, [B, tl, d]), ...normFeeds,
-      head: tensor(ex.elem, await headRows(ex, r0, r1), [vc, d]), grad_logits: tensor(ex.elem, g, [B, tl, vc]),
-    }, ['grad_x', 'grad_norm', ...(withBias ? ['grad_norm_bias'] : []), 'grad_head']);
-    const cx = dataOf(out.grad_x), cn = dataOf(out.grad_norm);
+    const out = await session.run(
+      {
+        x: tensor(ex.elem, state.x, [B, tl, d]),
+        ...normFeeds,
+        head: tensor(ex.elem, await headRows(ex, r0, r1), [vc, d]),
+        grad_logits: tensor(ex.elem, g, [B, tl, vc]),
+      },
+      ['grad_x', 'grad_norm', ...(withBias ? ['grad_norm_bias'] : []), 'grad_head'],
+    );
+    const cx = dataOf(out.grad_x),
+      cn = dataOf(out.grad_norm);
     for (let i = 0; i < gx.length; i++) gx[i] += cx[i];
     for (let i = 0; i < d; i++) gNorm[i] += cn[i];
     if (withBias) {

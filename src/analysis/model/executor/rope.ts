@@ -78,7 +78,8 @@ export function ropeTables(freq: RopeFrequencies, seqLen: number, positionOffset
   for (let t = 0; t < seqLen; t++) {
     for (let j = 0; j < half; j++) {
       const a = (t + positionOffset) * freq.invFreq[j];
-      const c = Math.cos(a) * freq.attentionScaling, s = Math.sin(a) * freq.attentionScaling;
+      const c = Math.cos(a) * freq.attentionScaling,
+        s = Math.sin(a) * freq.attentionScaling;
       cos[t * rotDim + j] = c;
       cos[t * rotDim + j + half] = c;
       sin[t * rotDim + j] = s;

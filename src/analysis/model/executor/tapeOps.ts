@@ -11,7 +11,10 @@ export class TapeOps implements BlockOps<Value> {
   /** Graph inputs by name, so that gradients can be asked for by input name. */
   readonly inputs = new Map<string, Value>();
 
-  constructor(readonly elemType: ElemType, graphName: string) {
+  constructor(
+    readonly elemType: ElemType,
+    graphName: string,
+  ) {
     this.tape = new Tape(graphName, elemType);
   }
 
@@ -74,7 +77,11 @@ export class TapeOps implements BlockOps<Value> {
   backward(y: Value, seedName: string, wrt: readonly string[]): void {
     const seed = this.tape.input(seedName, y.dims);
     const present = wrt.filter((n) => this.inputs.has(n));
-    const grads = this.tape.grad(y, present.map((n) => this.inputs.get(n)!), seed);
+    const grads = this.tape.grad(
+      y,
+      present.map((n) => this.inputs.get(n)!),
+      seed,
+    );
     present.forEach((n, i) => this.tape.output(grads[i], `grad_${n}`));
   }
 

@@ -17,6 +17,12 @@ export function analysisRun(a: Analysis): (params: unknown, ctx: HandlerContext)
     } catch (err) {
       throw new WorkerError('bad-input', err instanceof Error ? err.message : String(err));
     }
-    return a.run(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, ...cachedRunParams(params) });
+    return a.run(model, options, {
+      engine: await ctx.engine(),
+      signal: ctx.signal,
+      onProgress: ctx.onProgress,
+      onPartial: ctx.onPartial,
+      ...cachedRunParams(params),
+    });
   };
 }

@@ -16,7 +16,13 @@ function badInput<T>(parse: () => T): T {
 export const correlationsRun: Handler<'correlations/run'> = async (params, ctx) => {
   const model = await ctx.model(requireString(params, 'path'));
   const options = badInput(() => parseCorrelationsOptions(params));
-  return runCorrelations(model, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial, ...cachedRunParams(params) });
+  return runCorrelations(model, options, {
+    engine: await ctx.engine(),
+    signal: ctx.signal,
+    onProgress: ctx.onProgress,
+    onPartial: ctx.onPartial,
+    ...cachedRunParams(params),
+  });
 };
 
 /** The entries of the two matrices behind one head measure (the panel's value scatter). */

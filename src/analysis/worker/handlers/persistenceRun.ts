@@ -16,14 +16,18 @@ export const persistenceRun: Handler<'persistence/run'> = async (params, ctx) =>
   } catch (e) {
     throw new WorkerError('bad-input', (e as Error).message);
   }
-  return runPersistenceJob(model, {
-    prompts,
-    k: optionalInteger(params, 'k', 1, 100),
-    maxDim: optionalInteger(params, 'maxDim', 1, 5),
-    maxTokens: optionalInteger(params, 'maxTokens', 1, 1 << 20),
-    batchSize: optionalInteger(params, 'batchSize', 1, 1024),
-    ratios,
-  }, { ...cachedRunParams(params), signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() });
+  return runPersistenceJob(
+    model,
+    {
+      prompts,
+      k: optionalInteger(params, 'k', 1, 100),
+      maxDim: optionalInteger(params, 'maxDim', 1, 5),
+      maxTokens: optionalInteger(params, 'maxTokens', 1, 1 << 20),
+      batchSize: optionalInteger(params, 'batchSize', 1, 1024),
+      ratios,
+    },
+    { ...cachedRunParams(params), signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() },
+  );
 };
 
 /** Writes a copy without the given layers and compares perplexities on a held-out text. */
@@ -37,6 +41,9 @@ export const persistencePrune: Handler<'persistence/prune'> = async (params, ctx
   if (h !== undefined && !((h.kind === 'file' && typeof h.path === 'string') || (h.kind === 'text' && typeof h.text === 'string') || h.kind === 'builtin')) {
     throw new WorkerError('bad-input', "Parameter 'heldOut' must be {kind:'file', path}, {kind:'text', text} or {kind:'builtin'}.");
   }
-  return runPruneJob(model, { layers: params.layers, outDir, heldOut: h, maxEvalTokens: optionalInteger(params, 'maxEvalTokens', 2, 1 << 20) },
-    { signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() });
+  return runPruneJob(
+    model,
+    { layers: params.layers, outDir, heldOut: h, maxEvalTokens: optionalInteger(params, 'maxEvalTokens', 2, 1 << 20) },
+    { signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() },
+  );
 };

@@ -36,25 +36,55 @@ export function ok(...args: string[]): string {
 /** Rows of cells of an RFC 4180 text (quoted cells may hold `,`, `"` doubled, CR and LF). */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
-  let row: string[] = [], cell = '', quoted = false, i = 0;
+  let row: string[] = [],
+    cell = '',
+    quoted = false,
+    i = 0;
   while (i < text.length) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 2; continue; }
-      if (c === '"') { quoted = false; i++; continue; }
-      cell += c; i++; continue;
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') {
+        quoted = false;
+        i++;
+        continue;
+      }
+      cell += c;
+      i++;
+      continue;
     }
-    if (c === '"') { assert.equal(cell, '', 'a quote inside an unquoted cell'); quoted = true; i++; continue; }
-    if (c === ',') { row.push(cell); cell = ''; i++; continue; }
+    if (c === '"') {
+      assert.equal(cell, '', 'a quote inside an unquoted cell');
+      quoted = true;
+      i++;
+      continue;
+    }
+    if (c === ',') {
+      row.push(cell);
+      cell = '';
+      i++;
+      continue;
+    }
     if (c === '\n' || c === '\r') {
-      row.push(cell); rows.push(row); row = []; cell = '';
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
       i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
       continue;
     }
-    cell += c; i++;
+    cell += c;
+    i++;
   }
   assert.ok(!quoted, 'an unterminated quoted cell');
-  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  if (cell !== '' || row.length) {
+    row.push(cell);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -77,7 +107,9 @@ export function readTidy(text: string, columns: readonly string[]): Record<strin
  * is `metric`: a number, or null for an empty cell.
  */
 export function tidyValue(rows: Record<string, string>[], keys: Record<string, string | number>, metric: string): number | null {
-  const found = rows.filter((r) => r.metric === metric && Object.keys(r).every((c) => c === 'metric' || c === 'value' || r[c] === (keys[c] === undefined ? '' : String(keys[c]))));
+  const found = rows.filter(
+    (r) => r.metric === metric && Object.keys(r).every((c) => c === 'metric' || c === 'value' || r[c] === (keys[c] === undefined ? '' : String(keys[c]))),
+  );
   assert.equal(found.length, 1, `one row for ${JSON.stringify(keys)} ${metric}, found ${found.length}`);
   return found[0]!.value === '' ? null : Number(found[0]!.value);
 }

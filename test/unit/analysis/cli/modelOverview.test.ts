@@ -13,11 +13,7 @@ function entry(name: string, dtype: 'F32' | 'BF16', shape: number[]): TensorEntr
 
 /** A 2-layer GPT-2-shaped model: d = 8, fused c_attn [8, 24] stored [in, out], MLP 8 → 32 → 8. */
 function gpt2Like(): ModelHandle {
-  const tensors = [
-    entry('wte.weight', 'F32', [50, 8]),
-    entry('wpe.weight', 'F32', [16, 8]),
-    entry('ln_f.weight', 'F32', [8]),
-  ];
+  const tensors = [entry('wte.weight', 'F32', [50, 8]), entry('wpe.weight', 'F32', [16, 8]), entry('ln_f.weight', 'F32', [8])];
   const layers: LayerInfo[] = [];
   for (let l = 0; l < 2; l++) {
     const names = {
@@ -36,7 +32,12 @@ function gpt2Like(): ModelHandle {
       entry(names.ln1, 'F32', [8]),
       entry(names.bias, 'F32', [24]),
     );
-    const fused = (role: 'q' | 'k' | 'v', i: number) => ({ role, layer: l, shape: [8, 8] as [number, number], source: { tensor: names.attn, transpose: true, rows: [8 * i, 8 * i + 8] as [number, number] } });
+    const fused = (role: 'q' | 'k' | 'v', i: number) => ({
+      role,
+      layer: l,
+      shape: [8, 8] as [number, number],
+      source: { tensor: names.attn, transpose: true, rows: [8 * i, 8 * i + 8] as [number, number] },
+    });
     layers.push({
       index: l,
       tensors: Object.values(names),
@@ -84,13 +85,22 @@ test('parameter counts by dtype and by role add up, fused c_attn split into q/k/
   );
   const role = Object.fromEntries(o.byRole.map((r) => [r.label, r.params]));
   assert.deepEqual(role, { q: 128, k: 128, v: 128, o: 128, up: 512, down: 512, embed: 528, norm: 16, final_norm: 8, bias: 48 });
-  assert.equal(o.byRole.reduce((a, r) => a + r.params, 0), o.totalParams);
-  assert.deepEqual(o.byRole.slice(0, 6).map((r) => r.label), ['q', 'k', 'v', 'o', 'up', 'down']);
+  assert.equal(
+    o.byRole.reduce((a, r) => a + r.params, 0),
+    o.totalParams,
+  );
+  assert.deepEqual(
+    o.byRole.slice(0, 6).map((r) => r.label),
+    ['q', 'k', 'v', 'o', 'up', 'down'],
+  );
 });
 
 test('tensors are grouped embeddings → layers → head, with roles per row', () => {
   const o = modelOverview(gpt2Like());
-  assert.deepEqual(o.groups.map((g) => g.title), ['Embeddings', 'Layer 0', 'Layer 1', 'Final norm & head']);
+  assert.deepEqual(
+    o.groups.map((g) => g.title),
+    ['Embeddings', 'Layer 0', 'Layer 1', 'Final norm & head'],
+  );
   const layer1 = o.groups[2]!;
   assert.equal(layer1.params, 800);
   assert.equal(layer1.tensors.length, 6);
@@ -102,7 +112,7 @@ test('tensors are grouped embeddings → layers → head, with roles per row', (
   assert.deepEqual(byName.get('h.1.attn.c_attn.weight')!.shape, [8, 24]);
 });
 
-test('config highlights use the architecture\'s own key names; attention geometry is summarised', () => {
+test("config highlights use the architecture's own key names; attention geometry is summarised", () => {
   const o = modelOverview(gpt2Like());
   assert.deepEqual(o.config, [
     ['model_type', 'gpt2'],

@@ -9,7 +9,10 @@ import { randomArray } from './random';
 // input gradient are checked together against central finite differences in float64.
 test('2-layer MLP with cross-entropy: all gradients match finite differences', async () => {
   const engine = await getEngine({ providers: ['cpu'], threads: 1 });
-  const batch = 4, dIn = 3, hidden = 6, classes = 5;
+  const batch = 4,
+    dIn = 3,
+    hidden = 6,
+    classes = 5;
   const targets = BigInt64Array.of(0n, 3n, 4n, 1n);
   const { relError, analytic } = await checkGradients(
     engine,
@@ -30,7 +33,10 @@ test('2-layer MLP with cross-entropy: all gradients match finite differences', a
     },
   );
   assert.equal(analytic.length, 5);
-  assert.deepEqual(analytic.map((g) => g.length), [batch * dIn, dIn * hidden, hidden, hidden * classes, classes]);
+  assert.deepEqual(
+    analytic.map((g) => g.length),
+    [batch * dIn, dIn * hidden, hidden, hidden * classes, classes],
+  );
   // Cross-entropy gradients w.r.t. the output bias sum to zero over classes (softmax − one-hot).
   // The harness checks L = loss·r for a random scalar r, so the sum is still zero.
   assert.ok(Math.abs(analytic[4].reduce((a, b) => a + b, 0)) < 1e-12);

@@ -53,14 +53,24 @@ export async function checkGradients(
   const size = (y.dims as number[]).reduce((a, b) => a * b, 1);
   const r = t.constant(randomArray(size, seed + 1000), y.dims as number[]);
   const loss = t.reduceSum(t.mul(y, r));
-  const wrtIndex = inputs.map((inp, k) => (inp.grad ?? ((inp.dtype ?? 'float64') === 'float64') ? k : -1)).filter((k) => k >= 0);
-  const grads = t.grad(loss, wrtIndex.map((k) => values[k]));
+  const wrtIndex = inputs.map((inp, k) => ((inp.grad ?? (inp.dtype ?? 'float64') === 'float64') ? k : -1)).filter((k) => k >= 0);
+  const grads = t.grad(
+    loss,
+    wrtIndex.map((k) => values[k]),
+  );
   t.output(loss, 'loss');
   grads.forEach((g, i) => t.output(g, `grad_${i}`));
   const bytes = t.toBytes();
   const signature = t.g.name;
 
-  const data = inputs.map((inp, k) => inp.data ?? randomArray(inp.dims.reduce((a, b) => a * b, 1), seed + 17 * k));
+  const data = inputs.map(
+    (inp, k) =>
+      inp.data ??
+      randomArray(
+        inp.dims.reduce((a, b) => a * b, 1),
+        seed + 17 * k,
+      ),
+  );
   const feeds = () => Object.fromEntries(inputs.map((inp, k) => [inp.name, tensorOf(inp, data[k])]));
   const base = await engine.run(signature, () => bytes, feeds());
   const analytic = grads.map((_, i) => Float64Array.from(base[`grad_${i}`].data as Float64Array));

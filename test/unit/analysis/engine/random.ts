@@ -13,7 +13,8 @@ export function rng(seed: number): () => number {
 }
 
 export function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), 1e-300), v = rand();
+  const u = Math.max(rand(), 1e-300),
+    v = rand();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
@@ -31,15 +32,18 @@ export function randomArray(n: number, seed: number): Float64Array {
 
 /** Plain float64 triple loop: op(a)·op(b). */
 export function referenceMatmul(a: Matrix, b: Matrix, transA = false, transB = false): Float64Array {
-  const m = transA ? a.cols : a.rows, k = transA ? a.rows : a.cols, n = transB ? b.rows : b.cols;
+  const m = transA ? a.cols : a.rows,
+    k = transA ? a.rows : a.cols,
+    n = transB ? b.rows : b.cols;
   const at = (i: number, p: number) => (transA ? a.data[p * a.cols + i] : a.data[i * a.cols + p]);
   const bt = (p: number, j: number) => (transB ? b.data[j * b.cols + p] : b.data[p * b.cols + j]);
   const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += at(i, p) * bt(p, j);
-    out[i * n + j] = s;
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += at(i, p) * bt(p, j);
+      out[i * n + j] = s;
+    }
   return out;
 }
 

@@ -25,8 +25,11 @@ test('gram rows/cols match the triple loop and are exactly symmetric', async () 
 /** sum, ‖·‖², trace and cc(M, I) of an explicit M = AᵀB, the last via the flattened Pearson. */
 function explicit(a: Matrix, b: Matrix) {
   const m = referenceMatmul(a, b, true, false);
-  const d = a.cols, e = b.cols;
-  let sum = 0, sq = 0, tr = 0;
+  const d = a.cols,
+    e = b.cols;
+  let sum = 0,
+    sq = 0,
+    tr = 0;
   m.forEach((v, i) => {
     sum += v;
     sq += v * v;
@@ -38,7 +41,8 @@ function explicit(a: Matrix, b: Matrix) {
 
 test('traceProducts: both paths agree with the explicit product, including cc(M, I)', async () => {
   const engine = await cpu();
-  const a = randomMatrix(5, 12, 22), b = randomMatrix(5, 12, 23);
+  const a = randomMatrix(5, 12, 22),
+    b = randomMatrix(5, 12, 23);
   // Make M close to a multiple of I on part of the diagonal, so cc(M, I) is far from 0.
   for (let i = 0; i < 5; i++) b.data[i * 12 + i] += 3 * a.data[i * 12 + i];
   const ref = explicit(a, b);
@@ -60,8 +64,13 @@ test('traceProducts: both paths agree with the explicit product, including cc(M,
 test('traceProducts: an orthogonal Q has cc(QᵀQ, I) = 1; non-square M has NaN trace; bad shapes are errors', async () => {
   const engine = await cpu();
   // A 4×4 rotation-reflection (Householder) matrix: QᵀQ = I exactly in real arithmetic.
-  const v = [1, 2, -1, 0.5], vv = v.reduce((s, x) => s + x * x, 0);
-  const q: Matrix = { rows: 4, cols: 4, data: Float32Array.from({ length: 16 }, (_, i) => (Math.floor(i / 4) === i % 4 ? 1 : 0) - (2 * v[Math.floor(i / 4)] * v[i % 4]) / vv) };
+  const v = [1, 2, -1, 0.5],
+    vv = v.reduce((s, x) => s + x * x, 0);
+  const q: Matrix = {
+    rows: 4,
+    cols: 4,
+    data: Float32Array.from({ length: 16 }, (_, i) => (Math.floor(i / 4) === i % 4 ? 1 : 0) - (2 * v[Math.floor(i / 4)] * v[i % 4]) / vv),
+  };
   const r = await traceProducts(engine, q, q);
   assert.ok(Math.abs(r.ccIdentity - 1) < 1e-6, `cc ${r.ccIdentity}`);
   const ns = await traceProducts(engine, randomMatrix(3, 4, 5), randomMatrix(3, 6, 6));
@@ -78,7 +87,11 @@ test('weights enter graphs as fp32, fp16 (Cast) and bf16 bits (BitCast + Cast), 
   const bf16Expected = new Float32Array(Uint32Array.from(bf16, (u) => u << 16).buffer);
   // fp16 bit patterns of the same values, written out by hand (IEEE half): 1, -2.5, 0.15625, 65504, -2^-13, 3.140625
   const f16 = Uint16Array.of(0x3c00, 0xc100, 0x3100, 0x7bff, 0x8800, 0x4248);
-  const inputs: WeightData[] = [{ dtype: 'float32', data: values }, { dtype: 'float16', data: f16 }, { dtype: 'bfloat16', data: bf16 }];
+  const inputs: WeightData[] = [
+    { dtype: 'float32', data: values },
+    { dtype: 'float16', data: f16 },
+    { dtype: 'bfloat16', data: bf16 },
+  ];
   for (const w of inputs) {
     const build = () => {
       const g = new GraphBuilder('weight_in', { opset: opsetFor([w.dtype]) });

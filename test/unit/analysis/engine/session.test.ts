@@ -15,8 +15,7 @@ test('sessions are built once per signature; the least recently used is evicted,
   const cache = new SessionCache('cpu', 1, 2);
   let builds = 0;
   const feeds = { x: new ort.Tensor('float32', Float32Array.of(1, -2), [2]) };
-  const run = (factor: number, fn = (s: ort.InferenceSession) => s.run(feeds)) =>
-    cache.use(`scale:${factor}`, () => (builds++, scaleGraph(factor)), fn);
+  const run = (factor: number, fn = (s: ort.InferenceSession) => s.run(feeds)) => cache.use(`scale:${factor}`, () => (builds++, scaleGraph(factor)), fn);
   assert.deepEqual(Array.from((await run(2)).y.data as Float32Array), [2, -4]);
   await run(2);
   await run(3);
@@ -37,7 +36,7 @@ test('sessions are built once per signature; the least recently used is evicted,
   assert.equal(cache.size, 0);
 });
 
-test('a graph that does not compile rejects with ORT\'s reason and is not kept', async () => {
+test("a graph that does not compile rejects with ORT's reason and is not kept", async () => {
   const cache = new SessionCache('cpu', 1);
   const bad = () => {
     const g = new GraphBuilder('bad');

@@ -17,7 +17,7 @@ function allPatterns(bits: 8 | 16): Uint8Array {
 
 /** Value of a sign/exponent/mantissa float with IEEE-style subnormals, from the formula. */
 function ieee(bits: number, expBits: number, mantBits: number, bias: number): number {
-  const sign = bits >> (expBits + mantBits) & 1 ? -1 : 1;
+  const sign = (bits >> (expBits + mantBits)) & 1 ? -1 : 1;
   const e = (bits >> mantBits) & ((1 << expBits) - 1);
   const m = bits & ((1 << mantBits) - 1);
   if (e === (1 << expBits) - 1) return m ? NaN : sign * Infinity;
@@ -57,7 +57,9 @@ test('F8_E5M2: every byte equals the formula (bias 15, IEEE specials); max 57344
 
 test('F8_E4M3 (fn): every byte equals the formula (bias 7, no Inf, only S.1111.111 is NaN); max 448', () => {
   const want = (i: number) => {
-    const s = i & 0x80 ? -1 : 1, e = (i >> 3) & 15, m = i & 7;
+    const s = i & 0x80 ? -1 : 1,
+      e = (i >> 3) & 15,
+      m = i & 7;
     if (e === 15 && m === 7) return NaN;
     return e === 0 ? s * (m / 8) * 2 ** -6 : s * (1 + m / 8) * 2 ** (e - 7);
   };
@@ -72,11 +74,17 @@ test('integer, bool and wide float types equal DataView reads', () => {
   for (let i = 0; i < raw.length; i++) raw[i] = Math.floor(rand() * 256);
   const dv = new DataView(raw.buffer);
   const readers: Partial<Record<DType, (i: number) => number>> = {
-    F64: (i) => dv.getFloat64(8 * i, true), F32: (i) => dv.getFloat32(4 * i, true),
-    I64: (i) => Number(dv.getBigInt64(8 * i, true)), U64: (i) => Number(dv.getBigUint64(8 * i, true)),
-    I32: (i) => dv.getInt32(4 * i, true), U32: (i) => dv.getUint32(4 * i, true),
-    I16: (i) => dv.getInt16(2 * i, true), U16: (i) => dv.getUint16(2 * i, true),
-    I8: (i) => dv.getInt8(i), U8: (i) => dv.getUint8(i), BOOL: (i) => (dv.getUint8(i) ? 1 : 0),
+    F64: (i) => dv.getFloat64(8 * i, true),
+    F32: (i) => dv.getFloat32(4 * i, true),
+    I64: (i) => Number(dv.getBigInt64(8 * i, true)),
+    U64: (i) => Number(dv.getBigUint64(8 * i, true)),
+    I32: (i) => dv.getInt32(4 * i, true),
+    U32: (i) => dv.getUint32(4 * i, true),
+    I16: (i) => dv.getInt16(2 * i, true),
+    U16: (i) => dv.getUint16(2 * i, true),
+    I8: (i) => dv.getInt8(i),
+    U8: (i) => dv.getUint8(i),
+    BOOL: (i) => (dv.getUint8(i) ? 1 : 0),
   };
   for (const [dtype, read] of Object.entries(readers) as [DType, (i: number) => number][]) {
     const count = Math.floor(raw.byteLength / DTYPE_BYTES[dtype]);

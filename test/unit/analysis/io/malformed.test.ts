@@ -28,10 +28,11 @@ async function fileWith(bytes: Uint8Array): Promise<string> {
   return p;
 }
 
-const valid = () => buildSafetensors([
-  { name: 'a', dtype: 'F32', shape: [2, 3], values: [1, 2, 3, 4, 5, 6] },
-  { name: 'b', dtype: 'BF16', shape: [4], values: [1, -1, 0.5, 2] },
-]);
+const valid = () =>
+  buildSafetensors([
+    { name: 'a', dtype: 'F32', shape: [2, 3], values: [1, 2, 3, 4, 5, 6] },
+    { name: 'b', dtype: 'BF16', shape: [4], values: [1, -1, 0.5, 2] },
+  ]);
 
 async function rejects(bytes: Uint8Array, pattern: RegExp): Promise<void> {
   const p = await fileWith(bytes);
@@ -49,7 +50,13 @@ const entry = (dtype: string, shape: number[], offsets: number[]) => ({ dtype, s
 
 test('a valid file parses: offsets absolute, dtype and shape kept', T, async () => {
   const h = await readSafetensorsHeader(await fileWith(valid()));
-  assert.deepEqual(h.tensors.map((t) => [t.name, t.dtype, t.shape, t.dataStart - h.dataStart, t.byteLength]), [['a', 'F32', [2, 3], 0, 24], ['b', 'BF16', [4], 24, 8]]);
+  assert.deepEqual(
+    h.tensors.map((t) => [t.name, t.dtype, t.shape, t.dataStart - h.dataStart, t.byteLength]),
+    [
+      ['a', 'F32', [2, 3], 0, 24],
+      ['b', 'BF16', [4], 24, 8],
+    ],
+  );
 });
 
 test('truncated data: the last tensor runs past the end of the file', T, async () => {
@@ -84,19 +91,28 @@ test('invalid JSON, invalid UTF-8, and JSON that is not an object', T, async () 
 });
 
 test('offsets out of range, reversed, malformed', T, async () => {
-  await rejects(rawSafetensors({ w: entry('F32', [250], [0, 1000]) }, new Uint8Array(16)), /tensor 'w' occupies data bytes 0\.\.1000 but the file holds only 16 data bytes/);
+  await rejects(
+    rawSafetensors({ w: entry('F32', [250], [0, 1000]) }, new Uint8Array(16)),
+    /tensor 'w' occupies data bytes 0\.\.1000 but the file holds only 16 data bytes/,
+  );
   await rejects(rawSafetensors({ w: entry('F32', [0], [8, 4]) }, new Uint8Array(16)), /data_offsets \[8, 4\] that end before they begin/);
   await rejects(rawSafetensors({ w: entry('F32', [1], [0]) }, new Uint8Array(16)), /invalid data_offsets \[0\]/);
   await rejects(rawSafetensors({ w: entry('F32', [1], [-4, 0]) }, new Uint8Array(16)), /invalid data_offsets \[-4,0\]/);
 });
 
 test('overlapping tensors', T, async () => {
-  await rejects(rawSafetensors({ x: entry('F32', [2], [0, 8]), y: entry('F32', [2], [4, 12]) }, new Uint8Array(16)), /tensors 'x' \(data bytes 0\.\.8\) and 'y' \(data bytes 4\.\.12\) overlap/);
+  await rejects(
+    rawSafetensors({ x: entry('F32', [2], [0, 8]), y: entry('F32', [2], [4, 12]) }, new Uint8Array(16)),
+    /tensors 'x' \(data bytes 0\.\.8\) and 'y' \(data bytes 4\.\.12\) overlap/,
+  );
   await rejects(rawSafetensors({ x: entry('F32', [4], [0, 16]), y: entry('F32', [1], [4, 8]) }, new Uint8Array(16)), /overlap/);
 });
 
 test('byte span that does not match dtype × shape', T, async () => {
-  await rejects(rawSafetensors({ w: entry('F32', [2, 2], [0, 8]) }, new Uint8Array(16)), /tensor 'w' is F32 of shape \[2, 2\], which needs 16 bytes, but its data_offsets \[0, 8\] span 8 bytes/);
+  await rejects(
+    rawSafetensors({ w: entry('F32', [2, 2], [0, 8]) }, new Uint8Array(16)),
+    /tensor 'w' is F32 of shape \[2, 2\], which needs 16 bytes, but its data_offsets \[0, 8\] span 8 bytes/,
+  );
   await rejects(rawSafetensors({ w: entry('BF16', [3], [0, 8]) }, new Uint8Array(16)), /needs 6 bytes/);
 });
 
@@ -110,7 +126,10 @@ test('a file cut short after it was opened: the read fails with a message, no ha
   const p = await fileWith(buildSafetensors([{ name: 'w', dtype: 'BF16', shape: [64, 64], values: new Float32Array(4096).fill(1) }]));
   const model = await openModel(p);
   await truncate(p, 1000);
-  await assert.rejects(readTensorF32(model, 'w'), /the file is now 1000 bytes long but tensor 'w' ends at byte \d+; it was truncated or rewritten since it was opened: reload the model/);
+  await assert.rejects(
+    readTensorF32(model, 'w'),
+    /the file is now 1000 bytes long but tensor 'w' ends at byte \d+; it was truncated or rewritten since it was opened: reload the model/,
+  );
 });
 
 test('random corruption of a valid file never crashes: each outcome is a parse or a clear Error', T, async () => {
@@ -142,11 +161,17 @@ test("shard path '../../x', an absolute path, or a missing shard is refused befo
   const outside = join(root, 'outside.safetensors');
   await writeFile(outside, valid());
   const inner = await folderWith({ weight_map: { a: '../outside.safetensors' } });
-  await assert.rejects(openModel(inner), /model.safetensors.index.json: shard "\.\.\/outside\.safetensors" resolves outside the model folder; refusing to read it/);
+  await assert.rejects(
+    openModel(inner),
+    /model.safetensors.index.json: shard "\.\.\/outside\.safetensors" resolves outside the model folder; refusing to read it/,
+  );
   await assert.rejects(openModel(await folderWith({ weight_map: { a: '../../x' } })), /shard "\.\.\/\.\.\/x" resolves outside the model folder/);
   await assert.rejects(openModel(await folderWith({ weight_map: { a: 'sub/../../x.safetensors' } })), /resolves outside the model folder/);
   await assert.rejects(openModel(await folderWith({ weight_map: { a: outside } })), /is an absolute path; shards must be files inside the model folder/);
-  await assert.rejects(openModel(await folderWith({ weight_map: { a: 'gone.safetensors' } })), /shard "gone\.safetensors" is listed but missing from the model folder/);
+  await assert.rejects(
+    openModel(await folderWith({ weight_map: { a: 'gone.safetensors' } })),
+    /shard "gone\.safetensors" is listed but missing from the model folder/,
+  );
 });
 
 test('a Hugging Face cache snapshot (shards are symlinks into ../../blobs) opens: only index names are untrusted', T, async () => {
@@ -155,7 +180,10 @@ test('a Hugging Face cache snapshot (shards are symlinks into ../../blobs) opens
   await mkdir(join(cache, 'snapshots', 'abc'), { recursive: true });
   await writeFile(join(cache, 'blobs', '1234'), valid());
   await symlink('../../blobs/1234', join(cache, 'snapshots', 'abc', 'model-00001-of-00001.safetensors'));
-  await writeFile(join(cache, 'snapshots', 'abc', 'model.safetensors.index.json'), JSON.stringify({ weight_map: { a: 'model-00001-of-00001.safetensors', b: 'model-00001-of-00001.safetensors' } }));
+  await writeFile(
+    join(cache, 'snapshots', 'abc', 'model.safetensors.index.json'),
+    JSON.stringify({ weight_map: { a: 'model-00001-of-00001.safetensors', b: 'model-00001-of-00001.safetensors' } }),
+  );
   const model = await openModel(join(cache, 'snapshots', 'abc'));
   assert.deepEqual([...model.tensors.keys()], ['a', 'b']);
   assert.deepEqual([...(await readTensorF32(model, 'a'))], [1, 2, 3, 4, 5, 6]);
@@ -165,7 +193,10 @@ test('index problems: invalid JSON, no weight_map, a tensor not where the index 
   await assert.rejects(openModel(await folderWith('{"weight_map": ')), /model.safetensors.index.json is not valid JSON/);
   await assert.rejects(openModel(await folderWith({ metadata: {} })), /has no "weight_map" object/);
   await assert.rejects(openModel(await folderWith({ weight_map: { a: 7 } })), /the shard of tensor 'a' must be a file name, got 7/);
-  await assert.rejects(openModel(await folderWith({ weight_map: { zz: 's1.safetensors' } }, { 's1.safetensors': valid() })), /puts tensor 'zz' in s1\.safetensors, but no shard holds it/);
+  await assert.rejects(
+    openModel(await folderWith({ weight_map: { zz: 's1.safetensors' } }, { 's1.safetensors': valid() })),
+    /puts tensor 'zz' in s1\.safetensors, but no shard holds it/,
+  );
   await assert.rejects(
     openModel(await folderWith({ weight_map: { a: 's1.safetensors', b: 's2.safetensors' } }, { 's1.safetensors': valid(), 's2.safetensors': valid() })),
     /tensor 'a' is stored twice, in s1\.safetensors and s2\.safetensors/,

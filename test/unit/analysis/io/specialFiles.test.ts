@@ -46,7 +46,10 @@ const typed = (pattern: RegExp) => (e: unknown) => {
 test('a .safetensors path that is a folder is refused by name, not with EISDIR', T, async () => {
   const d = freshDir();
   mkdirSync(join(d, 'model.safetensors'));
-  await assert.rejects(readSafetensorsHeader(join(d, 'model.safetensors')), typed(/^model\.safetensors is a folder, not a file; Layer Lens reads model data only from regular files$/));
+  await assert.rejects(
+    readSafetensorsHeader(join(d, 'model.safetensors')),
+    typed(/^model\.safetensors is a folder, not a file; Layer Lens reads model data only from regular files$/),
+  );
   await assert.rejects(openModel(d), typed(/model\.safetensors is a folder, not a file/));
 });
 
@@ -120,10 +123,16 @@ test('a file that shrinks mid-read fails the read (raw chunks, float32 reads, st
   await assert.rejects(readAllF32(b.entry, { chunkBytes: 256, onProgress: () => b.cut() }), typed(SHRUNK));
 
   const c = await shrinking();
-  await assert.rejects(streamF32(c.entry, { chunkBytes: 256 }, () => c.cut()), typed(SHRUNK));
+  await assert.rejects(
+    streamF32(c.entry, { chunkBytes: 256 }, () => c.cut()),
+    typed(SHRUNK),
+  );
 
   // Cut before the read starts: refused up front, naming the tensor and what to do.
   const d = await shrinking();
   d.cut();
-  await assert.rejects(readAllF32(d.entry), typed(/the file is now \d+ bytes long but tensor 'w' ends at byte \d+; it was truncated or rewritten since it was opened: reload the model/));
+  await assert.rejects(
+    readAllF32(d.entry),
+    typed(/the file is now \d+ bytes long but tensor 'w' ends at byte \d+; it was truncated or rewritten since it was opened: reload the model/),
+  );
 });

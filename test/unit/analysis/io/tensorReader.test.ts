@@ -26,7 +26,11 @@ before(async () => {
   root = await mkdtemp(join(tmpdir(), 'll-read-'));
   const p = join(root, 'm.safetensors');
   // A 1-byte tensor first puts every later tensor at an odd file offset.
-  await writeSafetensors(p, [{ name: 'pad', dtype: 'U8', shape: [1], values: [9] }, ...DTYPES.map((dtype) => ({ name: dtype, dtype, shape: [N], values })), { name: 'big', dtype: 'BF16', shape: [BIG], values: bigValues }]);
+  await writeSafetensors(p, [
+    { name: 'pad', dtype: 'U8', shape: [1], values: [9] },
+    ...DTYPES.map((dtype) => ({ name: dtype, dtype, shape: [N], values })),
+    { name: 'big', dtype: 'BF16', shape: [BIG], values: bigValues },
+  ]);
   entries = new Map((await readSafetensorsHeader(p)).tensors.map((t) => [t.name, t]));
 });
 after(() => rm(root, { recursive: true, force: true }));
@@ -43,7 +47,14 @@ test('whole-tensor reads equal the written values for every chunk size and dtype
 test('element ranges: any start and length, including empty and the last element', async () => {
   const want = roundTrip('BF16', values);
   const e = entries.get('BF16')!;
-  for (const [first, count] of [[0, 0], [1, 1], [3, 500], [999, 2], [1000, 1], [7, 993]]) {
+  for (const [first, count] of [
+    [0, 0],
+    [1, 1],
+    [3, 500],
+    [999, 2],
+    [1000, 1],
+    [7, 993],
+  ]) {
     assert.deepEqual(await readElementsF32(e, first, count, { chunkBytes: 64 }), want.slice(first, first + count), `${first}+${count}`);
   }
   await assert.rejects(readElementsF32(e, 1000, 2), /elements 1000\.\.1002 are outside tensor 'BF16' of 1001 elements/);
@@ -52,7 +63,8 @@ test('element ranges: any start and length, including empty and the last element
 test('streaming visits every element once, in order, in bounded chunks', async () => {
   const want = roundTrip('F16', values);
   const seen = new Float32Array(N);
-  let next = 0, largest = 0;
+  let next = 0,
+    largest = 0;
   await streamF32(entries.get('F16')!, { chunkBytes: 128 }, (v, first) => {
     assert.equal(first, next);
     seen.set(v, first);

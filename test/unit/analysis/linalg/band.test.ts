@@ -11,7 +11,11 @@ function toBand(a: Float64Array, n: number, b: number) {
 }
 
 test('grid Laplacian (half-bandwidth p): band → tridiagonal keeps the closed-form spectrum', async () => {
-  for (const [p, q] of [[3, 5], [6, 11], [9, 9]]) {
+  for (const [p, q] of [
+    [3, 5],
+    [6, 11],
+    [9, 9],
+  ]) {
     const { matrix, n, eigenvalues } = gridLaplacian(p, q);
     const tri = await bandToTridiagonal(toBand(matrix, n, p));
     const { values } = await tridiagonalEigen(tri.diagonal, tri.offDiagonal);
@@ -41,7 +45,11 @@ test('orthogonal similarity invariants: trace and Frobenius norm survive the bul
 });
 
 test('recorded reflectors map tridiagonal eigenvectors back to eigenvectors of the band matrix', async () => {
-  for (const [n, b] of [[50, 3], [64, 63], [90, 10]]) {
+  for (const [n, b] of [
+    [50, 3],
+    [64, 63],
+    [90, 10],
+  ]) {
     const a = randomSymmetric(n, n + b);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (Math.abs(i - j) > b) a[i * n + j] = 0;
     const tri = await bandToTridiagonal(toBand(a, n, b), { keepReflectors: true });

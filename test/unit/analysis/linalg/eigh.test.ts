@@ -18,7 +18,10 @@ test('diagonal matrix: sorted diagonal and unit eigenvectors', async () => {
   for (let i = 0; i < n; i++) {
     const col: number[] = Array.from({ length: n }, (_, r) => Math.abs(vectors.data[r * n + i]));
     assert.equal(Math.max(...col), 1);
-    assert.equal(col.reduce((s, x) => s + x, 0), 1);
+    assert.equal(
+      col.reduce((s, x) => s + x, 0),
+      1,
+    );
   }
 });
 
@@ -41,7 +44,11 @@ test('Q·diag(λ)·Qᵀ with random orthogonal Q recovers λ (repeated, negative
 test('grid Laplacian: closed-form eigenvalues through stage 1 with several blocks and a short last panel', async () => {
   const { matrix, n, eigenvalues } = gridLaplacian(12, 9); // n = 108: blocks of 12 columns, remainder < band
   // splitMin: row-block (symmetric) trailing updates on the first two, one plain Gemm on the last.
-  for (const tuning of [SMALL_STAGES, { band: 5, panelsPerBlock: 2, denseMax: 10, splitMin: 4 }, { band: 16, panelsPerBlock: 1, denseMax: 20, splitMin: 1000 }]) {
+  for (const tuning of [
+    SMALL_STAGES,
+    { band: 5, panelsPerBlock: 2, denseMax: 10, splitMin: 4 },
+    { band: 16, panelsPerBlock: 1, denseMax: 20, splitMin: 1000 },
+  ]) {
     const { values } = await eigh({ rows: n, cols: n, data: matrix }, { tuning });
     for (let i = 0; i < n; i++) assert.ok(Math.abs(values[i] - eigenvalues[i]) < 1e-12, `band ${tuning.band} λ${i}: ${values[i]} vs ${eigenvalues[i]}`);
   }
@@ -69,11 +76,12 @@ test('float32 input (a Gram matrix) gives the same result as its float64 copy', 
   const n = 90;
   const x = randomSymmetric(n, 5);
   const gram = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += x[i * n + k] * x[j * n + k];
-    gram[i * n + j] = gram[j * n + i] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += x[i * n + k] * x[j * n + k];
+      gram[i * n + j] = gram[j * n + i] = s;
+    }
   const a = await eigh({ rows: n, cols: n, data: gram }, { tuning: SMALL_STAGES });
   const b = await eigh({ rows: n, cols: n, data: Float64Array.from(gram) });
   for (let i = 0; i < n; i++) assert.ok(Math.abs(a.values[i] - b.values[i]) < 1e-12 * b.values[n - 1]);
@@ -135,10 +143,7 @@ test('cancellation before and during the work throws CancelledError; progress ri
   await assert.rejects(eigh(a, { signal: before.signal, tuning: SMALL_STAGES }), CancelledError);
   const during = new AbortController();
   let calls = 0;
-  await assert.rejects(
-    eigh(a, { signal: during.signal, tuning: SMALL_STAGES, onProgress: () => ++calls === 3 && during.abort() }),
-    CancelledError,
-  );
+  await assert.rejects(eigh(a, { signal: during.signal, tuning: SMALL_STAGES, onProgress: () => ++calls === 3 && during.abort() }), CancelledError);
   const seen: number[] = [];
   await eigh(a, { tuning: SMALL_STAGES, onProgress: (p) => (assert.equal(p.total, 1000), seen.push(p.done)) });
   assert.ok(seen.length > 3);

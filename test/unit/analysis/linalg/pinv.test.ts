@@ -26,7 +26,11 @@ function penrose(a: Matrix, p: Matrix) {
 }
 
 test('Penrose identities on full-rank tall, wide and square matrices', async () => {
-  for (const [m, n] of [[40, 25], [25, 40], [30, 30]]) {
+  for (const [m, n] of [
+    [40, 25],
+    [25, 40],
+    [30, 30],
+  ]) {
     const a = randomMatrix(m, n, m * 100 + n);
     const p = await pinv(a);
     assert.deepEqual([p.rows, p.cols], [n, m]);
@@ -51,10 +55,11 @@ test('rank one: pinv(u·vᵀ) = v·uᵀ / (‖u‖²‖v‖²)', async () => {
   const p = await pinv(a);
   const nu = u.reduce((s, x) => s + x * x, 0);
   const nv = v.reduce((s, x) => s + x * x, 0);
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 5; j++) {
-    const exact = (v[i] * u[j]) / (nu * nv);
-    assert.ok(Math.abs(p.data[i * 5 + j] - exact) < 1e-6 * Math.abs(1 / Math.sqrt(nu * nv)), `(${i},${j}) ${p.data[i * 5 + j]} vs ${exact}`);
-  }
+  for (let i = 0; i < 4; i++)
+    for (let j = 0; j < 5; j++) {
+      const exact = (v[i] * u[j]) / (nu * nv);
+      assert.ok(Math.abs(p.data[i * 5 + j] - exact) < 1e-6 * Math.abs(1 / Math.sqrt(nu * nv)), `(${i},${j}) ${p.data[i * 5 + j]} vs ${exact}`);
+    }
 });
 
 test('rank 3 of 9×6: Penrose identities hold and pinv has rank 3 (the null space is cut off)', async () => {

@@ -19,7 +19,11 @@ function withSingularValues(m: number, n: number, s: number[], seed: number) {
 const descending = (p: number) => Array.from({ length: p }, (_, i) => 10 * 0.8 ** i + 0.01);
 
 test('singular values of U·diag(s)·Vᵀ are s, for wide, tall and square matrices', async () => {
-  for (const [m, n] of [[30, 50], [50, 30], [24, 24]]) {
+  for (const [m, n] of [
+    [30, 50],
+    [50, 30],
+    [24, 24],
+  ]) {
     const s = descending(Math.min(m, n));
     const { w } = withSingularValues(m, n, s, m * n);
     const got = await singularValues(w);
@@ -30,7 +34,10 @@ test('singular values of U·diag(s)·Vᵀ are s, for wide, tall and square matri
 });
 
 test('svd vectors: match the generating U and V up to sign, are orthonormal, and rebuild W', async () => {
-  for (const [m, n] of [[20, 35], [35, 20]]) {
+  for (const [m, n] of [
+    [20, 35],
+    [35, 20],
+  ]) {
     const p = Math.min(m, n);
     const s = descending(p);
     const { w, u, v } = withSingularValues(m, n, s, 3 * m + n);
@@ -46,11 +53,12 @@ test('svd vectors: match the generating U and V up to sign, are orthonormal, and
       assert.ok(Math.abs(du * dv - 1) < 1e-4, `${m}×${n}: u${j} and v${j} have consistent signs (${du}, ${dv})`);
     }
     let worst = 0;
-    for (let i = 0; i < m; i++) for (let k = 0; k < n; k++) {
-      let x = 0;
-      for (let j = 0; j < p; j++) x += r.U.data[i * p + j] * r.s[j] * r.V.data[k * p + j];
-      worst = Math.max(worst, Math.abs(x - w.data[i * n + k]));
-    }
+    for (let i = 0; i < m; i++)
+      for (let k = 0; k < n; k++) {
+        let x = 0;
+        for (let j = 0; j < p; j++) x += r.U.data[i * p + j] * r.s[j] * r.V.data[k * p + j];
+        worst = Math.max(worst, Math.abs(x - w.data[i * n + k]));
+      }
     assert.ok(worst < 1e-12, `reconstruction error ${worst}`);
   }
 });
@@ -75,18 +83,22 @@ test('rank-deficient W: zero singular values are 0 (not NaN from √ of a tiny n
   for (let i = 0; i < 3; i++) assert.ok(Math.abs(r.s[i] - s[i]) < 1e-6);
   for (let i = 3; i < 6; i++) assert.ok(r.s[i] >= 0 && r.s[i] < 1e-6, `σ${i} = ${r.s[i]}`);
   const v = r.V!;
-  for (let a = 0; a < 6; a++) for (let b = 0; b < 6; b++) {
-    let d = 0;
-    for (let i = 0; i < 11; i++) d += v.data[i * 6 + a] * v.data[i * 6 + b];
-    assert.ok(Math.abs(d - (a === b ? 1 : 0)) < 1e-10, `VᵀV[${a}][${b}] = ${d}`);
-  }
+  for (let a = 0; a < 6; a++)
+    for (let b = 0; b < 6; b++) {
+      let d = 0;
+      for (let i = 0; i < 11; i++) d += v.data[i * 6 + a] * v.data[i * 6 + b];
+      assert.ok(Math.abs(d - (a === b ? 1 : 0)) < 1e-10, `VᵀV[${a}][${b}] = ${d}`);
+    }
   const zero = await singularValues({ rows: 3, cols: 4, data: new Float32Array(12) });
   assert.deepEqual(Array.from(zero), [0, 0, 0]);
 });
 
 test('a tiny memory budget accumulates the Gram matrix over many slices of W, with the same result', async () => {
   const engine = await getEngine({ memoryBudgetMB: 0.002 }); // 2 KB: slices of a few rows/columns
-  for (const [m, n] of [[12, 40], [40, 12]]) {
+  for (const [m, n] of [
+    [12, 40],
+    [40, 12],
+  ]) {
     const s = descending(12);
     const { w } = withSingularValues(m, n, s, 5 * m + n);
     const whole = await singularValues(w);

@@ -53,7 +53,12 @@ test('zero off-diagonal: the eigenvalues are the sorted diagonal, the vectors un
 });
 
 test('2×2 closed form (a+c)/2 ± √(((a−c)/2)² + b²), including tiny and huge couplings', async () => {
-  for (const [a, b, c] of [[1, 2, 3], [5, 1e-12, 5], [-3, 1e150, 4], [1e-200, 3e-200, -2e-200]]) {
+  for (const [a, b, c] of [
+    [1, 2, 3],
+    [5, 1e-12, 5],
+    [-3, 1e150, 4],
+    [1e-200, 3e-200, -2e-200],
+  ]) {
     const mid = (a + c) / 2;
     const r = Math.hypot((a - c) / 2, b);
     for (const vectors of [false, true]) {

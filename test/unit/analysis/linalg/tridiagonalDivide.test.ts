@@ -15,7 +15,8 @@ function norm1(d: Float64Array, e: Float64Array): number {
 /** Largest |T·v − λ·v| over all pairs, and largest |VᵀV − I| (plain float64 loops). */
 function check(d: Float64Array, e: Float64Array, values: Float64Array, rows: Float64Array): { residual: number; orthogonality: number } {
   const n = d.length;
-  let residual = 0, orthogonality = 0;
+  let residual = 0,
+    orthogonality = 0;
   for (let i = 0; i < n; i++) {
     const v = rows.subarray(i * n, i * n + n);
     for (let j = 0; j < n; j++) {
@@ -49,12 +50,17 @@ async function assertGood(d: Float64Array, e: Float64Array, what: string): Promi
 test('random tridiagonal (n = 400): values, residuals and orthogonality', async () => {
   const random = seeded(11);
   const n = 400;
-  await assertGood(Float64Array.from({ length: n }, () => random() * 4 - 2), Float64Array.from({ length: n - 1 }, () => random() * 2 - 1), 'random');
+  await assertGood(
+    Float64Array.from({ length: n }, () => random() * 4 - 2),
+    Float64Array.from({ length: n - 1 }, () => random() * 2 - 1),
+    'random',
+  );
 });
 
 test('1-2-1 matrix (n = 257): closed-form values 2 − 2cos(kπ/(n+1)) and vectors ±√(2/(n+1))·sin(jkπ/(n+1))', async () => {
   const n = 257;
-  const d = new Float64Array(n).fill(2), e = new Float64Array(n - 1).fill(-1);
+  const d = new Float64Array(n).fill(2),
+    e = new Float64Array(n - 1).fill(-1);
   const r = await tridiagonalEigen(d, e, { vectors: true });
   const rows = r.vectorRows as Float64Array;
   for (let k = 1; k <= n; k++) {
@@ -72,7 +78,9 @@ test('1-2-1 matrix (n = 257): closed-form values 2 − 2cos(kπ/(n+1)) and vecto
 test('deflation: a split matrix with repeated blocks (exactly repeated eigenvalues)', async () => {
   // Four identical 50×50 blocks with zero couplings between them: every eigenvalue is fourfold.
   const random = seeded(3);
-  const b = 50, blockD = Array.from({ length: b }, () => random()), blockE = Array.from({ length: b - 1 }, () => random() - 0.5);
+  const b = 50,
+    blockD = Array.from({ length: b }, () => random()),
+    blockE = Array.from({ length: b - 1 }, () => random() - 0.5);
   const d = Float64Array.from({ length: 4 * b }, (_, i) => blockD[i % b]);
   const e = Float64Array.from({ length: 4 * b - 1 }, (_, i) => (i % b === b - 1 ? 0 : blockE[i % b]));
   await assertGood(d, e, 'repeated blocks');
@@ -82,7 +90,8 @@ test('deflation: glued Wilkinson matrices (tight clusters) and a constant diagon
   // W21+ (diagonal |10 − i|, off-diagonal 1) glued 8 times by 1e-10: eigenvalues in clusters of 8
   // within ~1e-10, and W21+'s own top pairs agree to ~1e-14.
   const w = Array.from({ length: 21 }, (_, i) => Math.abs(10 - i));
-  const copies = 8, n = 21 * copies;
+  const copies = 8,
+    n = 21 * copies;
   const d = Float64Array.from({ length: n }, (_, i) => w[i % 21]);
   const e = Float64Array.from({ length: n - 1 }, (_, i) => (i % 21 === 20 ? 1e-10 : 1));
   await assertGood(d, e, 'glued Wilkinson');
@@ -93,8 +102,8 @@ test('deflation: glued Wilkinson matrices (tight clusters) and a constant diagon
 
 test('graded and negative entries, and a zero matrix', async () => {
   const n = 200;
-  const d = Float64Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * 10 ** (-(i % 7)));
-  const e = Float64Array.from({ length: n - 1 }, (_, i) => 10 ** (-(i % 5)) * 0.5);
+  const d = Float64Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * 10 ** -(i % 7));
+  const e = Float64Array.from({ length: n - 1 }, (_, i) => 10 ** -(i % 5) * 0.5);
   await assertGood(d, e, 'graded');
   const z = await tridiagonalEigen(new Float64Array(n), new Float64Array(n - 1), { vectors: true });
   assert.ok(z.values.every((v) => v === 0));
@@ -105,10 +114,22 @@ test('extreme scales (1e±150) and near-deflation (tiny couplings, poles 1e-12 a
   const random = seeded(13);
   const n = 150;
   for (const scale of [1e150, 1e-150]) {
-    await assertGood(Float64Array.from({ length: n }, () => scale * (random() - 0.5)), Float64Array.from({ length: n - 1 }, () => scale * (random() - 0.5)), `scale ${scale}`);
+    await assertGood(
+      Float64Array.from({ length: n }, () => scale * (random() - 0.5)),
+      Float64Array.from({ length: n - 1 }, () => scale * (random() - 0.5)),
+      `scale ${scale}`,
+    );
   }
-  await assertGood(Float64Array.from({ length: n }, (_, i) => i / n), new Float64Array(n - 1).fill(1e-8), 'tiny couplings');
-  await assertGood(Float64Array.from({ length: n }, (_, i) => Math.floor(i / 2) + (i % 2) * 1e-12), Float64Array.from({ length: n - 1 }, () => 0.1 * random()), 'close pairs');
+  await assertGood(
+    Float64Array.from({ length: n }, (_, i) => i / n),
+    new Float64Array(n - 1).fill(1e-8),
+    'tiny couplings',
+  );
+  await assertGood(
+    Float64Array.from({ length: n }, (_, i) => Math.floor(i / 2) + (i % 2) * 1e-12),
+    Float64Array.from({ length: n - 1 }, () => 0.1 * random()),
+    'close pairs',
+  );
 });
 
 test('a tiny sub-block, a graded matrix and a maximum entry near 2^1024 (found by an adversarial review)', async () => {
@@ -119,18 +140,28 @@ test('a tiny sub-block, a graded matrix and a maximum entry near 2^1024 (found b
   const e = Float64Array.from({ length: n - 1 }, (_, i) => (i === 0 ? 0 : 1e-140 * random()));
   await assertGood(d, e, 'tiny sub-block');
   // Graded 1e150 … 1e-150: each leaf now rescaled to its own size (the QL leaves did not converge).
-  await assertGood(Float64Array.from({ length: 200 }, (_, i) => 10 ** (150 - (300 * i) / 199)), Float64Array.from({ length: 199 }, (_, i) => 10 ** (150 - (300 * (i + 0.5)) / 199)), 'graded');
+  await assertGood(
+    Float64Array.from({ length: 200 }, (_, i) => 10 ** (150 - (300 * i) / 199)),
+    Float64Array.from({ length: 199 }, (_, i) => 10 ** (150 - (300 * (i + 0.5)) / 199)),
+    'graded',
+  );
   // Largest entry 1.3e308: the power-of-two scale rounded up to 2^1024 = Infinity.
-  await assertGood(Float64Array.from({ length: 250 }, (_, i) => (i === 0 ? 1.3e308 : 1e307 * random())), Float64Array.from({ length: 249 }, () => 1e307 * random()), 'near the top of the range');
+  await assertGood(
+    Float64Array.from({ length: 250 }, (_, i) => (i === 0 ? 1.3e308 : 1e307 * random())),
+    Float64Array.from({ length: 249 }, () => 1e307 * random()),
+    'near the top of the range',
+  );
 });
 
 test('divide and conquer agrees with the QL iteration on the same matrix', async () => {
   const random = seeded(5);
   const n = 160;
-  const d = Float64Array.from({ length: n }, () => random() * 2 - 1), e = Float64Array.from({ length: n - 1 }, () => random() * 2 - 1);
+  const d = Float64Array.from({ length: n }, () => random() * 2 - 1),
+    e = Float64Array.from({ length: n - 1 }, () => random() * 2 - 1);
   const dc = await tridiagonalEigen(d, e, { vectors: true });
   const ql = await tridiagonalEigen(d, e, { vectors: true, divideMin: Infinity });
-  const a = dc.vectorRows as Float64Array, b = ql.vectorRows as Float64Array;
+  const a = dc.vectorRows as Float64Array,
+    b = ql.vectorRows as Float64Array;
   for (let i = 0; i < n; i++) {
     assert.ok(Math.abs(dc.values[i] - ql.values[i]) < 1e-13, `λ${i}`);
     // Distinct eigenvalues: the vectors agree up to sign.

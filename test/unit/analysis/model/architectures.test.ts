@@ -31,8 +31,17 @@ function colsT(m: Mat, h: number, hd: number): Float32Array {
 }
 
 const EXPECTED_ARCH: Record<FixtureArch, string> = {
-  llama: 'llama', mistral: 'mistral', qwen2: 'qwen2', qwen3: 'qwen3', gemma: 'gemma', gemma2: 'gemma2', gemma3: 'gemma3',
-  phi3: 'phi3', gpt2: 'gpt2', gpt_neox: 'gpt_neox', opt: 'opt',
+  llama: 'llama',
+  mistral: 'mistral',
+  qwen2: 'qwen2',
+  qwen3: 'qwen3',
+  gemma: 'gemma',
+  gemma2: 'gemma2',
+  gemma3: 'gemma3',
+  phi3: 'phi3',
+  gpt2: 'gpt2',
+  gpt_neox: 'gpt_neox',
+  opt: 'opt',
 };
 const FUSED: Partial<Record<FixtureArch, Record<string, string>>> = {
   phi3: { 'model.layers.1.self_attn.qkv_proj.weight': 'qkv', 'model.layers.1.mlp.gate_up_proj.weight': 'gate_up' },
@@ -54,7 +63,10 @@ for (const arch of FIXTURE_ARCHS) {
       assert.equal(model.architecture, EXPECTED_ARCH[arch]);
       assert.equal(model.files.length, v.shards);
       assert.equal(model.layers.length, 3);
-      assert.deepEqual(model.layers.map((l) => l.index), [0, 1, 2]);
+      assert.deepEqual(
+        model.layers.map((l) => l.index),
+        [0, 1, 2],
+      );
       const d = fx.dims;
       assert.deepEqual(model.attention, { numHeads: d.heads, numKvHeads: d.kvHeads, headDim: d.headDim });
       assert.equal(model.hiddenSize, d.hidden);
@@ -63,7 +75,11 @@ for (const arch of FIXTURE_ARCHS) {
       for (let l = 0; l < 3; l++) {
         const src = fx.source[l];
         const present = MATRIX_ROLES.filter((r) => model.layers[l].roles[r]);
-        assert.deepEqual(present, MATRIX_ROLES.filter((r) => src[r]), `layer ${l} roles`);
+        assert.deepEqual(
+          present,
+          MATRIX_ROLES.filter((r) => src[r]),
+          `layer ${l} roles`,
+        );
         for (const role of present) {
           const got = await readRoleMatrix(model, l, role);
           const want = src[role]!;
@@ -87,7 +103,11 @@ for (const arch of FIXTURE_ARCHS) {
 test('GQA: query head h reads the key head floor(h / r), checked on distinct per-head values', async () => {
   // Each k row is filled with its kv-head number, so a wrong head or slice shows as a wrong constant.
   const fx = await writeFixtureModel(join(root, 'gqa'), {
-    arch: 'llama', hidden: 32, heads: 8, kvHeads: 2, layers: 1,
+    arch: 'llama',
+    hidden: 32,
+    heads: 8,
+    kvHeads: 2,
+    layers: 1,
     matrices: (_l, role, [rows, cols]) => (role === 'k' ? Float32Array.from({ length: rows * cols }, (_, i) => Math.floor(i / cols / 4)) : undefined),
   });
   const model = await openModel(fx.dir);
@@ -127,7 +147,10 @@ test('a config head count that contradicts the stored shapes turns off head slic
   await writeFile(join(fx.dir, 'config.json'), JSON.stringify({ ...fx.config, num_key_value_heads: 4, head_dim: 8 }));
   const model = await openModel(fx.dir);
   assert.equal(model.attention, undefined);
-  assert.ok(model.notes?.some((n) => /layer 0 q has 16 head rows\/columns, config.json implies 32/.test(n)), String(model.notes));
+  assert.ok(
+    model.notes?.some((n) => /layer 0 q has 16 head rows\/columns, config.json implies 32/.test(n)),
+    String(model.notes),
+  );
   const q = await readRoleMatrix(model, 0, 'q');
   assert.throws(() => headSlice(model, q, 'q', 0), /head layout is unknown/);
 });
@@ -137,6 +160,9 @@ test('Phi-3 with a qkv_proj that does not match config.json says why q/k/v are m
   await writeFile(join(fx.dir, 'config.json'), JSON.stringify({ ...fx.config, num_attention_heads: 2 }));
   const model = await openModel(fx.dir);
   assert.deepEqual(Object.keys(model.layers[0].roles), ['o', 'gate', 'up', 'down']);
-  assert.ok(model.notes?.some((n) => n.startsWith('qkv_proj has 48 output rows but config.json implies 16 + 2 × 32 = 80;')), String(model.notes));
+  assert.ok(
+    model.notes?.some((n) => n.startsWith('qkv_proj has 48 output rows but config.json implies 16 + 2 × 32 = 80;')),
+    String(model.notes),
+  );
   await assert.rejects(readRoleMatrix(model, 0, 'q'), /layer 0 of .* has no 'q' matrix/);
 });

@@ -30,7 +30,10 @@ test('a bare .safetensors without config.json opens with the generic grouping', 
   assert.equal(model.config, null);
   assert.equal(model.attention, undefined);
   assert.match(model.notes![0], /No config\.json: layers are found from '\.N\.' in tensor names/);
-  assert.deepEqual(model.layers.map((l) => l.index), [0, 1]);
+  assert.deepEqual(
+    model.layers.map((l) => l.index),
+    [0, 1],
+  );
   assert.equal(model.layers[1].suffixes?.['self_attn.q_proj.weight'], 'model.layers.1.self_attn.q_proj.weight');
   assert.deepEqual(Object.keys(model.layers[0].roles), [...MATRIX_ROLES]);
   assert.deepEqual((await readRoleMatrix(model, 1, 'down')).data, fx.source[1].down!.data);
@@ -45,9 +48,18 @@ test('generic grouping: Meta-style names get roles, ambiguous names do not, othe
   const specs = [t('tok_embeddings.weight', [10, 4]), t('norm.weight', [4]), t('output.weight', [10, 4])];
   for (let l = 0; l < 3; l++) {
     const p = `layers.${l}.`;
-    specs.push(t(p + 'attention.wq.weight', [4, 4]), t(p + 'attention.wk.weight', [2, 4]), t(p + 'attention.wv.weight', [2, 4]), t(p + 'attention.wo.weight', [4, 4]),
-      t(p + 'feed_forward.w1.weight', [6, 4]), t(p + 'feed_forward.w2.weight', [4, 6]), t(p + 'feed_forward.w3.weight', [6, 4]), t(p + 'attention_norm.weight', [4]),
-      t(p + 'cross.q_proj.weight', [4, 4]), t(p + 'self.q_proj.weight', [4, 4]));
+    specs.push(
+      t(p + 'attention.wq.weight', [4, 4]),
+      t(p + 'attention.wk.weight', [2, 4]),
+      t(p + 'attention.wv.weight', [2, 4]),
+      t(p + 'attention.wo.weight', [4, 4]),
+      t(p + 'feed_forward.w1.weight', [6, 4]),
+      t(p + 'feed_forward.w2.weight', [4, 6]),
+      t(p + 'feed_forward.w3.weight', [6, 4]),
+      t(p + 'attention_norm.weight', [4]),
+      t(p + 'cross.q_proj.weight', [4, 4]),
+      t(p + 'self.q_proj.weight', [4, 4]),
+    );
   }
   specs.push(t('vision.blocks.0.fc1.weight', [4, 4]));
   await writeSafetensors(join(dir, 'consolidated.safetensors'), specs);
@@ -76,7 +88,7 @@ test('an unknown model_type with Llama tensor names is mapped like Llama, with a
   assert.deepEqual((await readRoleMatrix(model, 1, 'q')).data, fx.source[1].q!.data);
 });
 
-test('a file opened inside a model folder uses that folder\'s config.json', async () => {
+test("a file opened inside a model folder uses that folder's config.json", async () => {
   const fx = await writeFixtureModel(join(root, 'gpt2-file'), { arch: 'gpt2', layers: 2 });
   const model = await openModel(join(fx.dir, 'model.safetensors'));
   assert.equal(model.kind, 'file');
@@ -91,7 +103,10 @@ test('a folder of several unindexed safetensors files reads them all', async () 
   await writeSafetensors(join(dir, 'a.safetensors'), [{ name: 'h.0.w', dtype: 'F32', shape: [2, 2], values: [5, 6, 7, 8] }]);
   const model = await openModel(dir);
   assert.deepEqual(model.files, [join(dir, 'a.safetensors'), join(dir, 'b.safetensors')]);
-  assert.deepEqual(model.layers.map((l) => l.tensors), [['h.0.w'], ['h.1.w']]);
+  assert.deepEqual(
+    model.layers.map((l) => l.tensors),
+    [['h.0.w'], ['h.1.w']],
+  );
   assert.deepEqual([...(await readTensorRowsF32(model, 'h.1.w', 1, 2))], [3, 4]);
 });
 
@@ -106,7 +121,10 @@ test('sparse Llama-3-8B folder: opens from headers alone with 32 layers, GQA 32/
   assert.ok(ms < 2000, `opening took ${ms.toFixed(0)} ms`);
   assert.equal(model.files.length, 4);
   assert.equal(model.tensors.size, tensorCount);
-  assert.equal([...model.tensors.values()].reduce((a, t) => a + t.byteLength, 0), totalBytes);
+  assert.equal(
+    [...model.tensors.values()].reduce((a, t) => a + t.byteLength, 0),
+    totalBytes,
+  );
   assert.equal(totalBytes, 8_030_261_248 * 2);
   assert.equal(model.layers.length, LLAMA3_8B.layers);
   assert.deepEqual(model.attention, { numHeads: 32, numKvHeads: 8, headDim: 128 });

@@ -21,7 +21,12 @@ before(async () => {
 after(() => rm(root, { recursive: true, force: true }));
 
 function reference(v: Float32Array) {
-  let min = Infinity, max = -Infinity, s = 0, a = 0, z = 0, n = 0;
+  let min = Infinity,
+    max = -Infinity,
+    s = 0,
+    a = 0,
+    z = 0,
+    n = 0;
   for (const x of v) {
     if (x === 0) z++;
     if (!Number.isFinite(x)) continue;
@@ -37,7 +42,8 @@ function reference(v: Float32Array) {
   return { min, max, mean, std: Math.sqrt(ss / n), absMean: a / n, zeroFraction: z / v.length };
 }
 
-const close = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+const close = (a: number | null, b: number, what: string) =>
+  assert.ok(a !== null && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
 
 test('stories260K opens: Llama, 5 layers, all 7 roles per layer, GQA 8/4 × 8, tied embeddings', async () => {
   const model = await openModel(STORIES);
@@ -56,9 +62,18 @@ test('stories260K opens: Llama, 5 layers, all 7 roles per layer, GQA 8/4 × 8, t
   assert.ok(!model.tensors.has('lm_head.weight'));
   const s = summarize(model);
   assert.equal(s.layerCount, 5);
-  assert.equal(s.totalParams, [...model.tensors.values()].reduce((a, t) => a + t.byteLength / 4, 0));
-  assert.deepEqual(s.byDtype.map((d) => d.label), ['F32']);
-  assert.deepEqual(s.layers[2].roles.map((r) => r.role), [...MATRIX_ROLES]);
+  assert.equal(
+    s.totalParams,
+    [...model.tensors.values()].reduce((a, t) => a + t.byteLength / 4, 0),
+  );
+  assert.deepEqual(
+    s.byDtype.map((d) => d.label),
+    ['F32'],
+  );
+  assert.deepEqual(
+    s.layers[2].roles.map((r) => r.role),
+    [...MATRIX_ROLES],
+  );
   assert.equal(s.layers[2].tensors.find((t) => t.name.endsWith('q_proj.weight'))?.role, 'q');
   assert.deepEqual(s.attention, { numHeads: 8, numKvHeads: 4, headDim: 8 });
   assert.doesNotThrow(() => JSON.stringify(s));
@@ -81,11 +96,20 @@ test('stories260K statistics are plausible and equal a whole-tensor float64 refe
       close(st.std, ref.std, 'std');
       close(st.absMean, ref.absMean, 'absMean');
       assert.equal(st.zeroFraction, ref.zeroFraction);
-      assert.equal(st.histogram.counts.reduce((a, b) => a + b, 0), values.length);
+      assert.equal(
+        st.histogram.counts.reduce((a, b) => a + b, 0),
+        values.length,
+      );
       assert.equal(st.histogram.edges.length, 33);
       // Trained weights are roughly bell-shaped: the middle bins hold more than the outer ones.
       const c = st.histogram.counts;
-      assert.ok(c.slice(8, 24).reduce((a, b) => a + b, 0) > c.slice(0, 8).concat(c.slice(24)).reduce((a, b) => a + b, 0));
+      assert.ok(
+        c.slice(8, 24).reduce((a, b) => a + b, 0) >
+          c
+            .slice(0, 8)
+            .concat(c.slice(24))
+            .reduce((a, b) => a + b, 0),
+      );
     }
   }
   // A layer's matrix read through the role map equals its tensor read directly.

@@ -25,19 +25,34 @@ test('the sample model tokenizer maps text to its UTF-8 bytes after <s> (ids com
 
 // A BPE vocabulary with merges, to check that merges apply in rank order: hand-derived ids.
 function tinyBpe(addBosInTemplate: boolean) {
-  const vocab: Record<string, number> = { '<s>': 0, a: 1, b: 2, c: 3, ab: 4, abc: 5, 'Ġ': 6, 'Ġa': 7 };
+  const vocab: Record<string, number> = { '<s>': 0, a: 1, b: 2, c: 3, ab: 4, abc: 5, Ġ: 6, Ġa: 7 };
   return {
-    version: '1.0', truncation: null, padding: null,
+    version: '1.0',
+    truncation: null,
+    padding: null,
     added_tokens: [{ id: 0, content: '<s>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: addBosInTemplate
-      ? { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-        pair: [{ Sequence: { id: 'A', type_id: 0 } }], special_tokens: { '<s>': { id: '<s>', ids: [0], tokens: ['<s>'] } } }
+      ? {
+          type: 'TemplateProcessing',
+          single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+          pair: [{ Sequence: { id: 'A', type_id: 0 } }],
+          special_tokens: { '<s>': { id: '<s>', ids: [0], tokens: ['<s>'] } },
+        }
       : null,
     decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, vocab, merges: ['a b', 'ab c', 'Ġ a'] },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges: ['a b', 'ab c', 'Ġ a'],
+    },
   };
 }
 

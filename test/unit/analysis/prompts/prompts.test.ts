@@ -14,7 +14,10 @@ test('built-in prompt sets: four domains of several dozen distinct, short prompt
     assert.equal(new Set(texts).size, texts.length, `${d} has duplicates`);
     for (const t of texts) assert.ok(t.length > 5 && t.length < 200, `${d}: "${t}"`);
   }
-  assert.deepEqual(builtinPrompts(['math'], 3).map((p) => p.text), ['12 + 7 = 19', '45 - 18 = 27', '6 * 8 = 48']);
+  assert.deepEqual(
+    builtinPrompts(['math'], 3).map((p) => p.text),
+    ['12 + 7 = 19', '45 - 18 = 27', '6 * 8 = 48'],
+  );
   assert.throws(() => builtinPrompts(['poetry']), /unknown prompt domain "poetry"/);
 });
 
@@ -24,13 +27,17 @@ test('prompt files: JSONL lines and blank-line separated text with domain header
     const jsonl = join(dir, 'set.jsonl');
     writeFileSync(jsonl, '{"text": "a b", "domain": "d1"}\n\n"plain string"\n{"prompt": "p", "domain": "d2"}\n');
     assert.deepEqual(await loadPromptFile(jsonl), [
-      { domain: 'd1', text: 'a b' }, { domain: 'set', text: 'plain string' }, { domain: 'd2', text: 'p' },
+      { domain: 'd1', text: 'a b' },
+      { domain: 'set', text: 'plain string' },
+      { domain: 'd2', text: 'p' },
     ]);
     const txt = join(dir, 'mine.txt');
     writeFileSync(txt, 'first prompt\n\ndef f(x):\n    return x\n\n## domain: math\n1 + 1 = 2\n\n\n2 + 2 = 4\n');
     assert.deepEqual(await loadPromptFile(txt), [
-      { domain: 'mine', text: 'first prompt' }, { domain: 'mine', text: 'def f(x):\n    return x' },
-      { domain: 'math', text: '1 + 1 = 2' }, { domain: 'math', text: '2 + 2 = 4' },
+      { domain: 'mine', text: 'first prompt' },
+      { domain: 'mine', text: 'def f(x):\n    return x' },
+      { domain: 'math', text: '1 + 1 = 2' },
+      { domain: 'math', text: '2 + 2 = 4' },
     ]);
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, '{"text": "ok"}\n{oops\n');

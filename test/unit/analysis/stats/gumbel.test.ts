@@ -26,7 +26,14 @@ test('the fit is a maximum of the likelihood: every small step in loc or scale l
     const fit = fitGumbel(c.sample);
     const best = logLikelihood(c.sample, fit.loc, fit.scale);
     const h = 1e-3 * fit.scale;
-    for (const [du, db] of [[h, 0], [-h, 0], [0, h], [0, -h], [h, h], [-h, -h]]) {
+    for (const [du, db] of [
+      [h, 0],
+      [-h, 0],
+      [0, h],
+      [0, -h],
+      [h, h],
+      [-h, -h],
+    ]) {
       assert.ok(logLikelihood(c.sample, fit.loc + du, fit.scale + db) < best, `${c.name}: step (${du}, ${db}) did not lower the likelihood`);
     }
   }
@@ -35,7 +42,8 @@ test('the fit is a maximum of the likelihood: every small step in loc or scale l
 test('Gumbel fit is equivariant under positive affine maps of the data', () => {
   const base = gumbelOracle.samples[1].sample;
   const f0 = fitGumbel(base);
-  const a = 3.5, b = -7.25;
+  const a = 3.5,
+    b = -7.25;
   const f1 = fitGumbel(base.map((v) => a * v + b));
   assert.ok(Math.abs(f1.scale - a * f0.scale) <= 1e-10 * a * f0.scale);
   assert.ok(Math.abs(f1.loc - (a * f0.loc + b)) <= 1e-10 * (a * f0.scale + Math.abs(b)));

@@ -6,8 +6,18 @@ import { REPO_ROOT } from '../../../paths';
 export interface GumbelOracle {
   samples: { name: string; sample: number[]; loc: number; scale: number; logLikelihood: number }[];
   docs: {
-    name: string; rows: number; cols: number; x: number[]; y: number[]; rowMax: number[]; colMax: number[];
-    uX: number; betaX: number; uY: number; betaY: number; docs: number;
+    name: string;
+    rows: number;
+    cols: number;
+    x: number[];
+    y: number[];
+    rowMax: number[];
+    colMax: number[];
+    uX: number;
+    betaX: number;
+    uY: number;
+    betaY: number;
+    docs: number;
   }[];
 }
 

@@ -11,9 +11,25 @@ test('two-sided KS distribution (sf and cdf) matches scipy.stats.kstwo in every 
   for (const [n, d, sf, cdf] of oracle.kstwo) {
     const t = n * d;
     const nx2 = t * d;
-    branches.add(t <= 1 ? 'ruben-gambino low' : t >= n - 1 ? 'ruben-gambino high' : d >= 0.5 ? 'smirnov x≥½'
-      : n <= 140 ? (nx2 <= 0.754693 ? 'durbin' : nx2 <= 4 ? 'pomeranz' : 'smirnov small n')
-      : nx2 >= 2.2 ? 'smirnov large n' : n <= 100000 && n * d ** 1.5 <= 1.4 ? 'durbin large n' : 'pelz-good');
+    branches.add(
+      t <= 1
+        ? 'ruben-gambino low'
+        : t >= n - 1
+          ? 'ruben-gambino high'
+          : d >= 0.5
+            ? 'smirnov x≥½'
+            : n <= 140
+              ? nx2 <= 0.754693
+                ? 'durbin'
+                : nx2 <= 4
+                  ? 'pomeranz'
+                  : 'smirnov small n'
+              : nx2 >= 2.2
+                ? 'smirnov large n'
+                : n <= 100000 && n * d ** 1.5 <= 1.4
+                  ? 'durbin large n'
+                  : 'pelz-good',
+    );
     assertClose(kolmogorovN(n, d, false), sf, 1e-12, 1e-300, `kstwo.sf(${d}, ${n})`);
     assertClose(kolmogorovN(n, d, true), cdf, 1e-12, 2e-16, `kstwo.cdf(${d}, ${n})`);
   }
@@ -23,7 +39,12 @@ test('two-sided KS distribution (sf and cdf) matches scipy.stats.kstwo in every 
 test('the exact algorithms agree with each other where their ranges overlap', () => {
   // Durbin/MTW is exact for every n·d; Pomeranz is exact too: they must agree, and Pelz–Good (an
   // asymptotic series) must be close for large n.
-  for (const [n, d] of [[20, 0.1], [50, 0.12], [100, 0.09], [140, 0.15]]) {
+  for (const [n, d] of [
+    [20, 0.1],
+    [50, 0.12],
+    [100, 0.09],
+    [140, 0.15],
+  ]) {
     assertClose(kolmogorovPomeranzCdf(n, d), kolmogorovDurbinCdf(n, d), 1e-11, 1e-15, `Pomeranz vs Durbin n=${n} d=${d}`);
   }
   assertClose(kolmogorovPelzGood(5000, 0.01, true), kolmogorovDurbinCdf(5000, 0.01), 1e-6, 0, 'Pelz–Good vs Durbin n=5000');

@@ -10,7 +10,13 @@ export interface SpectraOracle {
   kolmogorov: [x: number, sf: number][];
   kstest: { sample: number[]; variance: number; statistic: number; pValue: number; pValueAsymp: number }[];
   marchenkoPastur: {
-    rows: number; cols: number; sigma: number; lower: number; upper: number; lowerTolerant: number; upperTolerant: number;
+    rows: number;
+    cols: number;
+    sigma: number;
+    lower: number;
+    upper: number;
+    lowerTolerant: number;
+    upperTolerant: number;
     points: [nu: number, density: number, cdf: number][];
   }[];
   powerLaw: {
@@ -19,18 +25,42 @@ export interface SpectraOracle {
     at: { xmin: number; alpha: number; ks: number; nTail: number }[];
   };
   matrices: {
-    name: string; rows: number; cols: number; data: number[]; singularValues: number[]; gramEigvalsh: number[];
-    rightKsP: number[]; leftKsP: number[]; shuffleSeed: number;
+    name: string;
+    rows: number;
+    cols: number;
+    data: number[];
+    singularValues: number[];
+    gramEigvalsh: number[];
+    rightKsP: number[];
+    leftKsP: number[];
+    shuffleSeed: number;
     metrics: {
-      sigma: number; logNorm: number; logSpectralNorm: number; stableRank: number; spikes: number; fractionOutside: number;
-      ksMp: number; alpha: number; xmin: number; nTail: number; alphaKs: number; alphaWeighted: number; randDistance: number;
+      sigma: number;
+      logNorm: number;
+      logSpectralNorm: number;
+      stableRank: number;
+      spikes: number;
+      fractionOutside: number;
+      ksMp: number;
+      alpha: number;
+      xmin: number;
+      nTail: number;
+      alphaKs: number;
+      alphaWeighted: number;
+      randDistance: number;
     };
   }[];
   jensenShannon: { p: number[]; q: number[]; distance: number; distanceBase2: number }[];
   stories260K: {
     heads: { layer: number; kind: string; head: number; shape: [number, number]; singularValues: number[]; rightKsP: number[] }[];
     randomnessByDepth: Record<'q' | 'k' | 'v' | 'o', number[]>;
-    matrices: { layer: number; kind: string; shape: [number, number]; singularValues: number[]; fit: { alpha: number; xmin: number; ks: number; nTail: number } }[];
+    matrices: {
+      layer: number;
+      kind: string;
+      shape: [number, number];
+      singularValues: number[];
+      fit: { alpha: number; xmin: number; ks: number; nTail: number };
+    }[];
   };
 }
 

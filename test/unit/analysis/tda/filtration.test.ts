@@ -24,14 +24,27 @@ function simplices(c: Complex): number[][] {
 
 test('filtration reduction: a triangle boundary then its fill gives H0 [0,∞), H1 [1,2)', async () => {
   const f: FilteredSimplex[] = [
-    { vertices: [0], value: 0 }, { vertices: [1], value: 0 }, { vertices: [2], value: 0 },
-    { vertices: [0, 1], value: 0 }, { vertices: [1, 2], value: 0.5 }, { vertices: [0, 2], value: 1 },
+    { vertices: [0], value: 0 },
+    { vertices: [1], value: 0 },
+    { vertices: [2], value: 0 },
+    { vertices: [0, 1], value: 0 },
+    { vertices: [1, 2], value: 0.5 },
+    { vertices: [0, 2], value: 1 },
     { vertices: [0, 1, 2], value: 2 },
   ];
   assert.deepEqual(await filtrationBarcode(f), [
-    { dim: 0, birth: 0, death: 0.5 }, { dim: 0, birth: 0, death: Infinity }, { dim: 1, birth: 1, death: 2 },
+    { dim: 0, birth: 0, death: 0.5 },
+    { dim: 0, birth: 0, death: Infinity },
+    { dim: 1, birth: 1, death: 2 },
   ]);
-  await assert.rejects(filtrationBarcode([{ vertices: [0, 1], value: 0 }, { vertices: [0], value: 0 }, { vertices: [1], value: 1 }]), /before its face/);
+  await assert.rejects(
+    filtrationBarcode([
+      { vertices: [0, 1], value: 0 },
+      { vertices: [0], value: 0 },
+      { vertices: [1], value: 1 },
+    ]),
+    /before its face/,
+  );
 });
 
 test('reduction with and without clearing give the same pairs', async () => {
@@ -62,11 +75,14 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
       layers.push(flag(n, [...edges], 3));
     }
     const firstLayer = new Map<string, number>();
-    layers.forEach((c, l) => simplices(c).forEach((v) => { if (!firstLayer.has(v.join(','))) firstLayer.set(v.join(','), l); }));
+    layers.forEach((c, l) =>
+      simplices(c).forEach((v) => {
+        if (!firstLayer.has(v.join(','))) firstLayer.set(v.join(','), l);
+      }),
+    );
     const filtration: FilteredSimplex[] = [...firstLayer].map(([k, value]) => ({ vertices: k.split(',').map(Number), value }));
     const plain = await filtrationBarcode(filtration, { clearing: false });
-    const zz = layerBars((await zigzagBarcode(layers)).bars)
-      .map((b) => ({ ...b, death: b.death === layerCount ? Infinity : b.death }));
+    const zz = layerBars((await zigzagBarcode(layers)).bars).map((b) => ({ ...b, death: b.death === layerCount ? Infinity : b.death }));
     assert.ok(plain.length > n / 2);
     assert.deepEqual(barStrings(zz), barStrings(plain));
   });

@@ -16,4 +16,9 @@ export function layerBars(bars: ZigzagBar[]): Array<{ dim: number; birth: number
   return bars.map(barLayers).filter((b) => b.birth < b.death);
 }
 
-export const cycle4: Array<[number, number]> = [[0, 1], [1, 2], [2, 3], [0, 3]];
+export const cycle4: Array<[number, number]> = [
+  [0, 1],
+  [1, 2],
+  [2, 3],
+  [0, 3],
+];

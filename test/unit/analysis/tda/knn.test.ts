@@ -7,7 +7,8 @@ import type { Matrix } from '../../../../src/analysis/linalg/matrix';
 import { randomMatrix } from '../engine/random';
 
 function bruteForce(p: Matrix, k: number): number[][] {
-  const n = p.rows, d = p.cols;
+  const n = p.rows,
+    d = p.cols;
   const sets = Array.from({ length: n }, () => new Set<number>());
   for (let i = 0; i < n; i++) {
     const order = [];
@@ -18,19 +19,29 @@ function bruteForce(p: Matrix, k: number): number[][] {
       order.push({ j, s });
     }
     order.sort((a, b) => a.s - b.s || a.j - b.j);
-    for (const { j } of order.slice(0, k)) { sets[i].add(j); sets[j].add(i); }
+    for (const { j } of order.slice(0, k)) {
+      sets[i].add(j);
+      sets[j].add(i);
+    }
   }
   return sets.map((s) => [...s].sort((a, b) => a - b));
 }
 
 test('k-NN graph equals brute force, also for far-from-origin clouds where float32 GEMM loses digits', async () => {
   const engine = await getEngine({ providers: ['cpu'], threads: 1 });
-  for (const [offset, seed] of [[0, 1], [300, 2]] as const) {
+  for (const [offset, seed] of [
+    [0, 1],
+    [300, 2],
+  ] as const) {
     const p = randomMatrix(120, 48, seed);
     for (let i = 0; i < p.data.length; i++) p.data[i] += offset;
     for (const k of [1, 5]) {
       const g = await knnGraph(engine, p, k);
-      assert.deepEqual(g.neighbours.map((a) => Array.from(a)), bruteForce(p, k), `offset ${offset}, k ${k}`);
+      assert.deepEqual(
+        g.neighbours.map((a) => Array.from(a)),
+        bruteForce(p, k),
+        `offset ${offset}, k ${k}`,
+      );
       assert.ok(g.neighbours.every((a) => a.length >= k));
     }
   }
@@ -41,7 +52,10 @@ test('k-NN graph: a hand-checked line of points and clear errors', async () => {
   // Points at 0, 1, 3, 7 on a line: nearest of 0→1, 1→0, 3→1, 7→3.
   const line: Matrix = { rows: 4, cols: 1, data: Float32Array.from([0, 1, 3, 7]) };
   const g = await knnGraph(engine, line, 1);
-  assert.deepEqual(g.neighbours.map((a) => Array.from(a)), [[1], [0, 2], [1, 3], [2]]);
+  assert.deepEqual(
+    g.neighbours.map((a) => Array.from(a)),
+    [[1], [0, 2], [1, 3], [2]],
+  );
   await assert.rejects(knnGraph(engine, line, 0), /positive integer/);
   await assert.rejects(knnGraph(engine, { rows: 1, cols: 1, data: new Float32Array(1) }, 1), /at least 2 points/);
   await assert.rejects(knnGraph(engine, { rows: 2, cols: 1, data: Float32Array.from([0, NaN]) }, 1), /non-finite/);

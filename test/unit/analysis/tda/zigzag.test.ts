@@ -10,11 +10,37 @@ import { simplexCount, complexFromSimplices } from '../../../../src/analysis/tda
 import { barStrings, cycle4, flag, layerBars } from './helpers';
 
 test('clique complex of K4 with a pendant vertex: 5 vertices, 7 edges, 4 triangles, 1 tetrahedron', () => {
-  const c = flag(5, [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3], [3, 4]], 3);
-  assert.deepEqual([0, 1, 2, 3].map((p) => simplexCount(c, p)), [5, 7, 4, 1]);
+  const c = flag(
+    5,
+    [
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 2],
+      [1, 3],
+      [2, 3],
+      [3, 4],
+    ],
+    3,
+  );
+  assert.deepEqual(
+    [0, 1, 2, 3].map((p) => simplexCount(c, p)),
+    [5, 7, 4, 1],
+  );
   assert.deepEqual(Array.from(c.byDim[2]), [0, 1, 2, 0, 1, 3, 0, 2, 3, 1, 2, 3]);
   assert.deepEqual(Array.from(c.byDim[3]), [0, 1, 2, 3]);
-  const capped = flag(5, [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]], 1);
+  const capped = flag(
+    5,
+    [
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 2],
+      [1, 3],
+      [2, 3],
+    ],
+    1,
+  );
   assert.equal(capped.byDim.length, 2);
 });
 
@@ -41,15 +67,26 @@ test('a cycle only in layers 2–4 (filled elsewhere): one H1 bar, positions [3,
 
 test('a cycle only in layers 2–4 (an edge missing elsewhere): positions [4, 9), layers [2, 5)', async () => {
   const hollow = flag(4, cycle4);
-  const path = flag(4, [[0, 1], [1, 2], [2, 3]]);
+  const path = flag(4, [
+    [0, 1],
+    [1, 2],
+    [2, 3],
+  ]);
   const r = await zigzagBarcode([path, path, hollow, hollow, hollow, path]);
   assert.deepEqual(barStrings(r.bars.filter((b) => b.dim === 1)), ['H1[4,9)']);
   assert.deepEqual(barStrings(layerBars(r.bars.filter((b) => b.dim === 1))), ['H1[2,5)']);
 });
 
 test('a component that splits and merges back', async () => {
-  const path = flag(4, [[0, 1], [1, 2], [2, 3]]);
-  const split = flag(4, [[0, 1], [2, 3]]);
+  const path = flag(4, [
+    [0, 1],
+    [1, 2],
+    [2, 3],
+  ]);
+  const split = flag(4, [
+    [0, 1],
+    [2, 3],
+  ]);
   const r = await zigzagBarcode([path, split, path]);
   // The split is already visible at K0∩K1 (position 1) and gone at K1∩K2's successor K2 (position 4).
   assert.deepEqual(barStrings(r.bars), ['H0[0,5)', 'H0[1,4)']);
@@ -57,8 +94,15 @@ test('a component that splits and merges back', async () => {
 });
 
 test('two components that merge and split again', async () => {
-  const apart = flag(4, [[0, 1], [2, 3]]);
-  const joined = flag(4, [[0, 1], [1, 2], [2, 3]]);
+  const apart = flag(4, [
+    [0, 1],
+    [2, 3],
+  ]);
+  const joined = flag(4, [
+    [0, 1],
+    [1, 2],
+    [2, 3],
+  ]);
   const r = await zigzagBarcode([apart, joined, apart]);
   // Positions: 0 apart, 1 apart (∩), 2 joined, 3 apart (∩), 4 apart.
   assert.deepEqual(barStrings(r.bars), ['H0[0,2)', 'H0[0,5)', 'H0[3,5)']);
@@ -67,8 +111,20 @@ test('two components that merge and split again', async () => {
 
 test('a simplex that leaves and comes back is a new instance (a 2-sphere that opens and closes)', async () => {
   // Boundary of a tetrahedron (H2) with one face removed in the middle layer.
-  const faces = [[0, 1, 2], [0, 1, 3], [0, 2, 3], [1, 2, 3]];
-  const edges = [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]];
+  const faces = [
+    [0, 1, 2],
+    [0, 1, 3],
+    [0, 2, 3],
+    [1, 2, 3],
+  ];
+  const edges = [
+    [0, 1],
+    [0, 2],
+    [0, 3],
+    [1, 2],
+    [1, 3],
+    [2, 3],
+  ];
   const verts = [[0], [1], [2], [3]];
   const sphere = complexFromSimplices(4, [...verts, ...edges, ...faces]);
   const disc = complexFromSimplices(4, [...verts, ...edges, ...faces.slice(1)]);

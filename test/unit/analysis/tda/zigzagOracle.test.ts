@@ -25,8 +25,14 @@ const oracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/zigzag.json
 test('oracle file holds enough varied cases (births at intersections, several dimensions)', () => {
   assert.ok(oracle.cases.length >= 20);
   const bars = oracle.cases.flatMap((c) => c.bars);
-  assert.ok(bars.some((b) => b.birth % 2 === 1), 'some bar born at an intersection');
-  assert.ok(bars.some((b) => b.dim === 2), 'some H2 bar');
+  assert.ok(
+    bars.some((b) => b.birth % 2 === 1),
+    'some bar born at an intersection',
+  );
+  assert.ok(
+    bars.some((b) => b.dim === 2),
+    'some H2 bar',
+  );
 });
 
 for (const [i, c] of oracle.cases.entries()) {

@@ -42,7 +42,10 @@ describe('worker', () => {
     // embed 512·64 + 5 × (2·64 + 3·64·172 + 64·64·2 + 2·32·64) + final norm 64
     const perLayer = 2 * 64 + 3 * 64 * 172 + 2 * 64 * 64 + 2 * 32 * 64;
     assert.equal(o.totalParams, 512 * 64 + 5 * perLayer + 64);
-    assert.deepEqual(o.byDtype.map((d) => d.label), ['F32']);
+    assert.deepEqual(
+      o.byDtype.map((d) => d.label),
+      ['F32'],
+    );
     const role = Object.fromEntries(o.byRole.map((r) => [r.label, r.params]));
     assert.equal(role.q, 5 * 64 * 64);
     assert.equal(role.k, 5 * 32 * 64);
@@ -77,7 +80,10 @@ describe('worker', () => {
     assert.equal(s.nanCount + s.infCount, 0);
     assert.equal(s.histogram.counts.length, 32);
     assert.equal(s.histogram.edges.length, 33);
-    assert.equal(s.histogram.counts.reduce((a, b) => a + b, 0), values.length);
+    assert.equal(
+      s.histogram.counts.reduce((a, b) => a + b, 0),
+      values.length,
+    );
     // 32 equal-width bins from min to max, recounted here.
     const recount = new Array<number>(32).fill(0);
     for (const v of values) recount[Math.min(31, Math.floor(((v - ref.min) * 32) / (ref.max - ref.min)))]!++;
@@ -118,15 +124,19 @@ describe('worker', () => {
   test('cancelling tensor/stats stops the job: rejected as cancelled within 1 s, no CPU burnt after', async () => {
     const abort = new AbortController();
     let sawProgress = false;
-    const job = worker.request('tensor/stats', { path: bigFile, tensor: 'big' }, {
-      signal: abort.signal,
-      onProgress: () => {
-        if (!sawProgress) {
-          sawProgress = true;
-          abort.abort();
-        }
+    const job = worker.request(
+      'tensor/stats',
+      { path: bigFile, tensor: 'big' },
+      {
+        signal: abort.signal,
+        onProgress: () => {
+          if (!sawProgress) {
+            sawProgress = true;
+            abort.abort();
+          }
+        },
       },
-    });
+    );
     const t0 = performance.now();
     const started = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve()));
     await started;

@@ -48,16 +48,31 @@ describe('executor requests in the worker', () => {
   test('activation/run: partial results after each prompt, then the whole result', async () => {
     const partials: Array<{ promptsDone: number }> = [];
     const progress: number[] = [];
-    const r = await worker.request('activation/run', {
-      path: sample, prompts: [{ kind: 'builtin', domains: ['prose', 'code'], perDomain: 2 }, { kind: 'text', text: 'x = 1 + 2' }],
-      threshold: { kind: 'relative', factor: 1 }, maxTokens: 32,
-    }, { onPartial: (d) => partials.push(d as { promptsDone: number }), onProgress: (p) => progress.push(p.done) });
+    const r = await worker.request(
+      'activation/run',
+      {
+        path: sample,
+        prompts: [
+          { kind: 'builtin', domains: ['prose', 'code'], perDomain: 2 },
+          { kind: 'text', text: 'x = 1 + 2' },
+        ],
+        threshold: { kind: 'relative', factor: 1 },
+        maxTokens: 32,
+      },
+      { onPartial: (d) => partials.push(d as { promptsDone: number }), onProgress: (p) => progress.push(p.done) },
+    );
     assert.equal(r.promptsDone, 5);
-    assert.deepEqual(partials.map((p) => p.promptsDone), [1, 2, 3, 4]);
+    assert.deepEqual(
+      partials.map((p) => p.promptsDone),
+      [1, 2, 3, 4],
+    );
     assert.equal(progress[progress.length - 1], 5);
     assert.equal(r.layerFraction.length, 4);
     // Sources keep their order: the built-in prompts first, then the text.
-    assert.deepEqual(r.prompts.map((p) => p.domain), ['prose', 'prose', 'code', 'code', 'selection']);
+    assert.deepEqual(
+      r.prompts.map((p) => p.domain),
+      ['prose', 'prose', 'code', 'code', 'selection'],
+    );
     assert.equal(r.pairs.length, 10);
     const mean = r.pruneRatios.reduce((a, b) => a + b, 0) / 4;
     assert.ok(Math.abs(mean - 0.5) < 1e-9);
@@ -65,9 +80,14 @@ describe('executor requests in the worker', () => {
 
   test('activation/run: cancelling stops the job', async () => {
     const abort = new AbortController();
-    const job = worker.request('activation/run', { path: sample, prompts: [{ kind: 'builtin', perDomain: 40 }] }, {
-      signal: abort.signal, onProgress: () => abort.abort(),
-    });
+    const job = worker.request(
+      'activation/run',
+      { path: sample, prompts: [{ kind: 'builtin', perDomain: 40 }] },
+      {
+        signal: abort.signal,
+        onProgress: () => abort.abort(),
+      },
+    );
     const err = await failure(job);
     assert.equal(err.code, 'cancelled');
   });

@@ -17,7 +17,8 @@ test('a .safetensors model: only that exact file counts', () => {
   assert.deepEqual(watchSpecFor(file), { base: path.dirname(file), glob: 'model.safetensors' });
   assert.equal(concernsModel(file, file), true);
   assert.equal(concernsModel(file, path.join(path.dirname(file), 'sub', '..', 'model.safetensors')), true);
-  for (const other of ['model.safetensors.tmp', 'other.safetensors', 'config.json']) assert.equal(concernsModel(file, path.join(path.dirname(file), other)), false, other);
+  for (const other of ['model.safetensors.tmp', 'other.safetensors', 'config.json'])
+    assert.equal(concernsModel(file, path.join(path.dirname(file), other)), false, other);
   assert.equal(concernsModel(file, '/data/ckpt'), false);
 });
 
@@ -25,8 +26,24 @@ test('a model folder: its own shards, config, index and tokenizer files; nothing
   const spec = watchSpecFor(folder);
   assert.equal(spec.base, folder);
   assert.equal(spec.glob, '{*.safetensors,config.json,model.safetensors.index.json,tokenizer.json,tokenizer_config.json}');
-  const yes = ['model-00001-of-00002.safetensors', 'model.safetensors', 'config.json', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer_config.json', 'MODEL.SAFETENSORS'];
-  const no = ['trainer_state.json', 'optimizer.pt', 'training.log', 'generation_config.json', 'model.safetensors.incomplete', path.join('checkpoint-500', 'model.safetensors'), path.join('checkpoint-500', 'config.json')];
+  const yes = [
+    'model-00001-of-00002.safetensors',
+    'model.safetensors',
+    'config.json',
+    'model.safetensors.index.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'MODEL.SAFETENSORS',
+  ];
+  const no = [
+    'trainer_state.json',
+    'optimizer.pt',
+    'training.log',
+    'generation_config.json',
+    'model.safetensors.incomplete',
+    path.join('checkpoint-500', 'model.safetensors'),
+    path.join('checkpoint-500', 'config.json'),
+  ];
   for (const n of yes) assert.equal(concernsModel(folder, path.join(folder, n)), true, n);
   for (const n of no) assert.equal(concernsModel(folder, path.join(folder, n)), false, n);
   assert.equal(concernsModel(folder, folder), false);
@@ -38,7 +55,10 @@ test('a diff panel watches both models; the message names the file', () => {
   assert.equal(changedModel([folder, file], file), file);
   assert.equal(changedModel([folder, file], path.join(folder, 'config.json')), folder);
   assert.equal(changedModel([folder, file], path.join(folder, 'optimizer.pt')), undefined);
-  assert.equal(filesChangedMessage(folder, path.join(folder, 'model-00002-of-00002.safetensors')), "The model's files changed on disk (model-00002-of-00002.safetensors); the results shown are from the old contents");
+  assert.equal(
+    filesChangedMessage(folder, path.join(folder, 'model-00002-of-00002.safetensors')),
+    "The model's files changed on disk (model-00002-of-00002.safetensors); the results shown are from the old contents",
+  );
   assert.match(filesChangedMessage(file, file), /changed on disk \(model\.safetensors\)/);
 });
 
@@ -48,7 +68,8 @@ test('real events on a watched folder: a rewrite, a truncation and a config edit
   await writeFile(weights, new Uint8Array(4096).fill(1));
   await writeFile(path.join(dir, 'config.json'), '{}');
   await mkdir(path.join(dir, 'checkpoint-10'));
-  const concerned = new Set<string>(), ignored = new Set<string>();
+  const concerned = new Set<string>(),
+    ignored = new Set<string>();
   const watcher = watch(dir, (_event, name) => {
     if (!name) return;
     const changed = path.join(dir, name.toString());

@@ -14,7 +14,12 @@ import { REPO_ROOT } from '../../../paths';
 const SOURCE = 'https://file+.vscode-resource.vscode-cdn.net';
 
 function directives(csp: string): Map<string, string[]> {
-  return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+  return new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name, values]),
+  );
 }
 
 test('the CSP loads nothing remote and runs only scripts with the page nonce', () => {
@@ -67,7 +72,8 @@ test('every webview the extension creates uses the shared options, CSP shell and
       panels++;
       assert.match(m[1], /webviewOptions\(ctx\.mediaRoot\)/, `${file}: createWebviewPanel without webviewOptions(ctx.mediaRoot)`);
     }
-    for (const m of text.matchAll(/webview\.options\s*=\s*([^;]+);/g)) assert.match(m[1], /^webviewOptions\(ctx\.mediaRoot\)$/, `${file}: webview.options = ${m[1]}`);
+    for (const m of text.matchAll(/webview\.options\s*=\s*([^;]+);/g))
+      assert.match(m[1], /^webviewOptions\(ctx\.mediaRoot\)$/, `${file}: webview.options = ${m[1]}`);
     for (const m of text.matchAll(/webview\.html\s*=\s*([^;]+);/g)) {
       // Either the CSP shell, or a static page with no script at all (scripts are off by default).
       const ok = /^renderWebviewHtml\(/.test(m[1]) || (/^`[^$]*`$|^`[\s\S]*\$\{document\.uri\.scheme\}[\s\S]*`$/.test(m[1].trim()) && !/<script/i.test(m[1]));
@@ -88,7 +94,8 @@ test('every message from a webview goes through a validator before it is used', 
       const body = m[1];
       const direct = /parse\w+Message\(raw\)/.test(body);
       const viaMethod = /this\.(\w+)\(raw\)/.exec(body);
-      const ok = direct || (viaMethod !== null && new RegExp(`private ${viaMethod[1]}\\(raw: unknown\\)[^{]*\\{\\s*const msg = parse\\w+Message\\(raw\\)`).test(text));
+      const ok =
+        direct || (viaMethod !== null && new RegExp(`private ${viaMethod[1]}\\(raw: unknown\\)[^{]*\\{\\s*const msg = parse\\w+Message\\(raw\\)`).test(text));
       assert.ok(ok, `${file}: a webview message handler does not validate first: ${body.slice(0, 120)}`);
     }
     assert.doesNotMatch(text, /onDidReceiveMessage\(\((?!raw: unknown)/, `${file}: a message handler that does not take the message as unknown`);
@@ -98,22 +105,48 @@ test('every message from a webview goes through a validator before it is used', 
 
 const anyMessage = fc.oneof(
   fc.anything(),
-  fc.record({
-    type: fc.constantFrom('ready', 'selectTensor', 'cancelStats', 'reload', 'trust', 'exportImage', 'exportStats', 'run', 'cancel', 'exportData', 'request', 'open', '__proto__'),
-    tensor: fc.oneof(fc.string(), fc.anything()),
-    bins: fc.oneof(fc.integer(), fc.double(), fc.anything()),
-    format: fc.oneof(fc.constantFrom('png', 'svg', 'csv', 'json', 'exe'), fc.anything()),
-    data: fc.oneof(fc.constantFrom('iVBORw0KGgo=', '<svg/>', 'javascript:alert(1)'), fc.string()),
-    name: fc.oneof(fc.string({ maxLength: 2000 }), fc.anything()),
-    requestId: fc.oneof(fc.integer(), fc.double(), fc.anything()),
-    path: fc.constantFrom('/etc/passwd', '../../x'),
-  }, { requiredKeys: ['type'] }),
+  fc.record(
+    {
+      type: fc.constantFrom(
+        'ready',
+        'selectTensor',
+        'cancelStats',
+        'reload',
+        'trust',
+        'exportImage',
+        'exportStats',
+        'run',
+        'cancel',
+        'exportData',
+        'request',
+        'open',
+        '__proto__',
+      ),
+      tensor: fc.oneof(fc.string(), fc.anything()),
+      bins: fc.oneof(fc.integer(), fc.double(), fc.anything()),
+      format: fc.oneof(fc.constantFrom('png', 'svg', 'csv', 'json', 'exe'), fc.anything()),
+      data: fc.oneof(fc.constantFrom('iVBORw0KGgo=', '<svg/>', 'javascript:alert(1)'), fc.string()),
+      name: fc.oneof(fc.string({ maxLength: 2000 }), fc.anything()),
+      requestId: fc.oneof(fc.integer(), fc.double(), fc.anything()),
+      path: fc.constantFrom('/etc/passwd', '../../x'),
+    },
+    { requiredKeys: ['type'] },
+  ),
 );
 
 test('fuzzed webview messages (3000) are refused or reduced to exactly the fields of their type', () => {
   const fields: Record<string, string[]> = {
-    ready: [], cancelStats: [], reload: [], trust: [], cancel: [], selectTensor: ['tensor', 'bins'], exportImage: ['format', 'data', 'name'],
-    exportStats: ['format', 'tensor'], run: ['options'], exportData: ['format'], request: ['requestId', 'name', 'payload'],
+    ready: [],
+    cancelStats: [],
+    reload: [],
+    trust: [],
+    cancel: [],
+    selectTensor: ['tensor', 'bins'],
+    exportImage: ['format', 'data', 'name'],
+    exportStats: ['format', 'tensor'],
+    run: ['options'],
+    exportData: ['format'],
+    request: ['requestId', 'name', 'payload'],
   };
   fc.assert(
     fc.property(anyMessage, (raw) => {

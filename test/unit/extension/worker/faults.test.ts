@@ -101,7 +101,10 @@ describe('cancelling a compute-heavy job', () => {
       let firstPartial: () => void = () => undefined;
       const running = new Promise<void>((resolve) => (firstPartial = resolve));
       const job = worker.request('spectra/run', { path: model }, { signal: abort.signal, onPartial: () => firstPartial() });
-      const settled = job.then(() => undefined, (e: unknown) => e);
+      const settled = job.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       await running;
       const cpuBusy0 = cpuTimeMs(pid);
       await new Promise((r) => setTimeout(r, 200));
@@ -130,7 +133,9 @@ describe('cancelling a compute-heavy job', () => {
       assert.ok(busyRate > 0.3, `the job should have been computing before the cancel (CPU rate ${busyRate.toFixed(2)})`);
       assert.ok(stoppedAfter !== undefined && stoppedAfter < 1000, `worker CPU still busy ${stoppedAfter ?? '>3000'} ms after cancelling`);
       assert.ok(rejectedAfter < 1000, `cancellation answered after ${rejectedAfter.toFixed(0)} ms`);
-      console.log(`# spectra cancel: rejected after ${rejectedAfter.toFixed(0)} ms; worker CPU stopped within ${stoppedAfter.toFixed(0)} ms (CPU rate before cancel ${busyRate.toFixed(2)} cores)`);
+      console.log(
+        `# spectra cancel: rejected after ${rejectedAfter.toFixed(0)} ms; worker CPU stopped within ${stoppedAfter.toFixed(0)} ms (CPU rate before cancel ${busyRate.toFixed(2)} cores)`,
+      );
       assert.equal((await worker.request('model/open', { path: stories260K })).layerCount, 5);
     } finally {
       worker.dispose();

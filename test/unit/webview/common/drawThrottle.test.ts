@@ -57,11 +57,18 @@ describe('drawThrottle', () => {
     }
     clock.advance(1000);
     // Cost 40 ms at a 25 % share: the next draw waits 120 ms after the frame (40 ms): at 160 ms.
-    assert.deepEqual(drawn, [{ at: 0, state: 1 }, { at: 160, state: 21 }]);
+    assert.deepEqual(drawn, [
+      { at: 0, state: 1 },
+      { at: 160, state: 21 },
+    ]);
   });
 
   test('under a steady stream the draws take at most the requested share of the time', () => {
-    for (const [share, frameCost] of [[0.25, 30], [0.5, 80], [0.1, 5]] as const) {
+    for (const [share, frameCost] of [
+      [0.25, 30],
+      [0.5, 80],
+      [0.1, 5],
+    ] as const) {
       const clock = new SimClock();
       clock.frameCost = frameCost;
       let draws = 0;

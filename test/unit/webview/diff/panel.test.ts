@@ -24,7 +24,14 @@ async function entries(): Promise<MatrixDiff[]> {
 test('delta cells carry the metric of each matrix; unavailable values are null, not numbers', async () => {
   const list = await entries();
   const rel = deltaCells(list, deltaMetric('relChange'));
-  assert.deepEqual(rel.map((c) => [c.layer, c.kind]), [[0, 'q'], [1, 'q'], [0, 'up']]);
+  assert.deepEqual(
+    rel.map((c) => [c.layer, c.kind]),
+    [
+      [0, 'q'],
+      [1, 'q'],
+      [0, 'up'],
+    ],
+  );
   assert.equal(rel[0].value, list[0].relChange);
   assert.equal(rel[1].value, 0);
   assert.equal(deltaCells(list, deltaMetric('oneMinusCosine'))[1].value, 1 - list[1].cosine);
@@ -43,8 +50,14 @@ test('A and B cells share one colour range; signed metrics get a range symmetric
   const norm = sideMetric('norm');
   const a = sideCells(list, norm, 'a');
   const b = sideCells(list, norm, 'b');
-  assert.deepEqual(a.map((c) => c.value), list.map((e) => e.normA));
-  assert.deepEqual(b.map((c) => c.value), list.map((e) => e.normB));
+  assert.deepEqual(
+    a.map((c) => c.value),
+    list.map((e) => e.normA),
+  );
+  assert.deepEqual(
+    b.map((c) => c.value),
+    list.map((e) => e.normB),
+  );
   const all = [...a, ...b].map((c) => c.value as number);
   assert.deepEqual(sharedDomain(a, b), [Math.min(...all), Math.max(...all)]);
   assert.equal(sideCells(list, sideMetric('stableRank'), 'b')[2].value, null);
@@ -52,7 +65,13 @@ test('A and B cells share one colour range; signed metrics get a range symmetric
   assert.equal(sharedDomain([{ layer: 0, kind: 'q', value: null }]), undefined);
   const flat = sharedDomain([{ layer: 0, kind: 'q', value: 2 }]);
   assert.ok(flat && flat[0] < 2 && flat[1] > 2);
-  assert.deepEqual(signedDomain([{ layer: 0, kind: 'q', value: -3 }, { layer: 1, kind: 'q', value: 1 }]), [-3, 3]);
+  assert.deepEqual(
+    signedDomain([
+      { layer: 0, kind: 'q', value: -3 },
+      { layer: 1, kind: 'q', value: 1 },
+    ]),
+    [-3, 3],
+  );
   assert.deepEqual(signedDomain([]), [-1, 1]);
   for (const m of SIDE_METRICS) assert.equal(sideMetric(m.id), m);
 });

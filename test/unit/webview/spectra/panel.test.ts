@@ -23,7 +23,16 @@ test('histogram bins are a density: their area is 1 whatever the bin count', () 
 
 test('heatmap cells: values per metric, unreliable α shown as missing with its reason; depth curves per kind', async () => {
   // A planted Pareto spectrum has a reliable power-law tail; a 12×30 Gaussian matrix cannot.
-  const big = await analyzeSpectrum(plantedSpectrum(120, 200, paretoSample(120, 3, 1e-2, 5).sort((a, b) => b - a).map(Math.sqrt), 6));
+  const big = await analyzeSpectrum(
+    plantedSpectrum(
+      120,
+      200,
+      paretoSample(120, 3, 1e-2, 5)
+        .sort((a, b) => b - a)
+        .map(Math.sqrt),
+      6,
+    ),
+  );
   const small = await analyzeSpectrum(gaussianMatrix(12, 30, 0.1, 2), { randDistance: false });
   const entries: MatrixSpectra[] = [
     { layer: 1, kind: 'q', shape: [120, 200], spectrum: big, meanP: 0.4 },
@@ -37,10 +46,24 @@ test('heatmap cells: values per metric, unreliable α shown as missing with its 
   assert.equal(alpha[1]?.value, null);
   assert.match(alpha[1]?.note ?? '', /fewer than 25/);
   const spikes = heatmapCells(entries, metricById('spikes'));
-  assert.deepEqual(spikes.map((c) => c.value), [big.mp?.spikes, small.mp?.spikes, small.mp?.spikes]);
+  assert.deepEqual(
+    spikes.map((c) => c.value),
+    [big.mp?.spikes, small.mp?.spikes, small.mp?.spikes],
+  );
   const p = heatmapCells(entries, metricById('meanP'));
-  assert.deepEqual(p.map((c) => c.value), [0.4, 0.6, null]);
-  assert.deepEqual(depthSeries(entries), [{ name: 'q', points: [{ x: 0, y: 0.6 }, { x: 1, y: 0.4 }] }]);
+  assert.deepEqual(
+    p.map((c) => c.value),
+    [0.4, 0.6, null],
+  );
+  assert.deepEqual(depthSeries(entries), [
+    {
+      name: 'q',
+      points: [
+        { x: 0, y: 0.6 },
+        { x: 1, y: 0.4 },
+      ],
+    },
+  ]);
   assert.equal(metricById('no such metric'), METRICS[0]);
   // Every metric reads something from a complete spectrum (no metric silently always null).
   for (const m of METRICS) assert.notEqual(m.get(entries[0]!), null, m.id);

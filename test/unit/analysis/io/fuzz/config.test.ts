@@ -47,13 +47,19 @@ function checkMapping(model: ModelHandle, label: string): void {
       const [rows, cols] = ref.source.transpose ? [t.shape[1], t.shape[0]] : [t.shape[0], t.shape[1]];
       assert.equal(ref.shape[1], cols, `${label}: ${ref.role} columns`);
       const { rows: range, rowIndex } = ref.source;
-      if (range) assert.ok(range[0] >= 0 && range[0] <= range[1] && range[1] <= rows && ref.shape[0] === range[1] - range[0], `${label}: ${ref.role} rows ${range}`);
-      else if (rowIndex) assert.ok(rowIndex.length === ref.shape[0] && rowIndex.every((r) => Number.isInteger(r) && r >= 0 && r < rows), `${label}: ${ref.role} row index`);
+      if (range)
+        assert.ok(range[0] >= 0 && range[0] <= range[1] && range[1] <= rows && ref.shape[0] === range[1] - range[0], `${label}: ${ref.role} rows ${range}`);
+      else if (rowIndex)
+        assert.ok(rowIndex.length === ref.shape[0] && rowIndex.every((r) => Number.isInteger(r) && r >= 0 && r < rows), `${label}: ${ref.role} row index`);
       else assert.equal(ref.shape[0], rows, `${label}: ${ref.role} rows`);
     }
   }
   const att = model.attention;
-  if (att) assert.ok([att.numHeads, att.numKvHeads, att.headDim].every((x) => Number.isSafeInteger(x) && x > 0) && att.numHeads % att.numKvHeads === 0, `${label}: attention ${JSON.stringify(att)}`);
+  if (att)
+    assert.ok(
+      [att.numHeads, att.numKvHeads, att.headDim].every((x) => Number.isSafeInteger(x) && x > 0) && att.numHeads % att.numKvHeads === 0,
+      `${label}: attention ${JSON.stringify(att)}`,
+    );
   summarize(model);
 }
 
@@ -78,8 +84,38 @@ const count = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(1e15, 2 ** 31, 2 ** 53, 1e300, -4, 0.5, 3.0000001, Number.MAX_SAFE_INTEGER) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 0 }) },
 );
-const GEOMETRY_KEYS = ['num_attention_heads', 'num_key_value_heads', 'head_dim', 'hidden_size', 'n_head', 'n_embd', 'intermediate_size', 'vocab_size', 'n_inner', 'ffn_dim'];
-const modelType = fc.oneof(fc.constantFrom('llama', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3', 'gemma3_text', 'phi3', 'gpt2', 'gpt_neox', 'opt', 'unknown_arch', '__proto__', 'constructor'), fc.jsonValue({ maxDepth: 0 }));
+const GEOMETRY_KEYS = [
+  'num_attention_heads',
+  'num_key_value_heads',
+  'head_dim',
+  'hidden_size',
+  'n_head',
+  'n_embd',
+  'intermediate_size',
+  'vocab_size',
+  'n_inner',
+  'ffn_dim',
+];
+const modelType = fc.oneof(
+  fc.constantFrom(
+    'llama',
+    'mistral',
+    'qwen2',
+    'qwen3',
+    'gemma',
+    'gemma2',
+    'gemma3',
+    'gemma3_text',
+    'phi3',
+    'gpt2',
+    'gpt_neox',
+    'opt',
+    'unknown_arch',
+    '__proto__',
+    'constructor',
+  ),
+  fc.jsonValue({ maxDepth: 0 }),
+);
 const configEdit = fc.oneof(
   fc.tuple(fc.constantFrom(...GEOMETRY_KEYS), count).map(([k, v]) => (c: Record<string, unknown>) => ({ ...c, [k]: v })),
   modelType.map((t) => (c: Record<string, unknown>) => ({ ...c, model_type: t })),
@@ -90,24 +126,35 @@ const configEdit = fc.oneof(
   }),
   fc.constant(() => null),
 );
-const shapeEdit = fc.tuple(fc.nat(), fc.oneof(fc.constantFrom<number[]>([0, 16], [16, 0], [0, 0], [48], [3, 16, 16]), fc.tuple(fc.integer({ min: 0, max: 2 ** 20 }), fc.integer({ min: 0, max: 256 })).map(([a, b]) => [a, b])));
+const shapeEdit = fc.tuple(
+  fc.nat(),
+  fc.oneof(
+    fc.constantFrom<number[]>([0, 16], [16, 0], [0, 0], [48], [3, 16, 16]),
+    fc.tuple(fc.integer({ min: 0, max: 2 ** 20 }), fc.integer({ min: 0, max: 256 })).map(([a, b]) => [a, b]),
+  ),
+);
 
 test('mutated configs and tensor shapes of every family map to slices inside their tensors, or fail typed', T, async () => {
   const t0 = performance.now();
   const n = 2000;
   const outcomes = { mapped: 0, rejected: 0 };
   await checkProperty(
-    fc.asyncProperty(fc.constantFrom(...FIXTURE_ARCHS), fc.array(configEdit, { maxLength: 4 }), fc.array(shapeEdit, { maxLength: 3 }), async (arch, edits, shapes) => {
-      const fx = fixtures.get(arch)!;
-      const config = edits.reduce<Record<string, unknown> | null>((c, e) => e(c ?? {}), structuredClone(fx.config));
-      const tensors = new Map(fx.model.tensors);
-      const names = [...tensors.keys()];
-      for (const [pick, shape] of shapes) {
-        const name = names[pick % names.length];
-        tensors.set(name, { ...tensors.get(name)!, shape });
-      }
-      outcomes[mapCase(fx.model, config, tensors, `${arch} ${JSON.stringify(config)?.slice(0, 300)} shapes ${JSON.stringify(shapes)}`)]++;
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...FIXTURE_ARCHS),
+      fc.array(configEdit, { maxLength: 4 }),
+      fc.array(shapeEdit, { maxLength: 3 }),
+      async (arch, edits, shapes) => {
+        const fx = fixtures.get(arch)!;
+        const config = edits.reduce<Record<string, unknown> | null>((c, e) => e(c ?? {}), structuredClone(fx.config));
+        const tensors = new Map(fx.model.tensors);
+        const names = [...tensors.keys()];
+        for (const [pick, shape] of shapes) {
+          const name = names[pick % names.length];
+          tensors.set(name, { ...tensors.get(name)!, shape });
+        }
+        outcomes[mapCase(fx.model, config, tensors, `${arch} ${JSON.stringify(config)?.slice(0, 300)} shapes ${JSON.stringify(shapes)}`)]++;
+      },
+    ),
     n,
   );
   report('config in memory', n, performance.now() - t0, clock, `${outcomes.mapped} mapped, ${outcomes.rejected} rejected`);

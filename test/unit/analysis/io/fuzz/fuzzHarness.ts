@@ -148,7 +148,10 @@ export function byteMutation(region: (b: Uint8Array) => number = (b) => b.length
 export function jsonMutation(): fc.Arbitrary<(doc: unknown) => unknown> {
   const replacement = fc.oneof(
     { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
-    { weight: 2, arbitrary: fc.constantFrom<unknown>(null, 0, -1, 1.5, 2 ** 53, 1e308, -1e308, '', '..', '../x', '\u0000', [], {}, true, 'NaN', 1e21, 4294967296) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom<unknown>(null, 0, -1, 1.5, 2 ** 53, 1e308, -1e308, '', '..', '../x', '\u0000', [], {}, true, 'NaN', 1e21, 4294967296),
+    },
   );
   const op = fc.tuple(fc.nat(), fc.constantFrom('replace', 'delete', 'wrap'), replacement).map(([pick, kind, value]) => (doc: unknown) => {
     const nodes: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];

@@ -42,7 +42,9 @@ const tensorArb = (name: string): fc.Arbitrary<GenTensor> =>
     return fc.uint8Array({ minLength: n, maxLength: n }).map((bytes) => ({ name, dtype, shape, bytes }));
   });
 
-const nameArb = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('model.layers.0.self_attn.q_proj.weight', '__proto__', 'constructor', '', 'a.b', 'ü名')).filter((n) => n !== '__metadata__');
+const nameArb = fc
+  .oneof(fc.string({ maxLength: 12 }), fc.constantFrom('model.layers.0.self_attn.q_proj.weight', '__proto__', 'constructor', '', 'a.b', 'ü名'))
+  .filter((n) => n !== '__metadata__');
 const metadataArb = fc.option(fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }), { nil: undefined });
 const validFileArb = fc
   .tuple(fc.uniqueArray(nameArb, { maxLength: 5 }), metadataArb)
@@ -92,7 +94,8 @@ async function parseOrReject(bytes: Uint8Array, label: string): Promise<'parsed'
   }
 }
 
-const sameBits = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]) || (Number.isNaN(x) && Number.isNaN(b[i])));
+const sameBits = (a: Float32Array, b: Float32Array) =>
+  a.length === b.length && a.every((x, i) => Object.is(x, b[i]) || (Number.isNaN(x) && Number.isNaN(b[i])));
 
 test('valid files of every dtype, shape and name parse exactly and read back bit for bit in 64-byte chunks', T, async () => {
   const t0 = performance.now();
@@ -142,24 +145,36 @@ test('JSON-mutated headers (wrong types, huge or negative numbers, missing field
   const n = 2000;
   const outcomes = { parsed: 0, rejected: 0 };
   const numberish = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(2 ** 53, 2 ** 53 + 2, 1e300, -0, 2 ** 31, 2 ** 32 + 1));
-  const targeted = fc.tuple(fc.nat(), fc.constantFrom('shape', 'data_offsets', 'dtype'), fc.oneof(numberish, fc.array(numberish, { maxLength: 3 }), fc.jsonValue({ maxDepth: 1 })));
+  const targeted = fc.tuple(
+    fc.nat(),
+    fc.constantFrom('shape', 'data_offsets', 'dtype'),
+    fc.oneof(numberish, fc.array(numberish, { maxLength: 3 }), fc.jsonValue({ maxDepth: 1 })),
+  );
   await checkProperty(
-    fc.asyncProperty(validFileArb, fc.oneof(jsonMutation().map((m) => ({ kind: 'tree' as const, m })), targeted.map((t) => ({ kind: 'field' as const, t }))), fc.boolean(), async ({ bytes }, mutation, keepLength) => {
-      const n8 = Number(new DataView(bytes.buffer).getBigUint64(0, true));
-      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n8))) as Record<string, Record<string, unknown>>;
-      let mutated: unknown;
-      if (mutation.kind === 'tree') mutated = mutation.m(header);
-      else {
-        const [pick, field, value] = mutation.t;
-        const names = Object.keys(header).filter((k) => k !== '__metadata__');
-        if (names.length) header[names[pick % names.length]][field] = value;
-        mutated = header;
-      }
-      const json = new TextEncoder().encode(JSON.stringify(mutated) ?? 'null');
-      const data = bytes.subarray(8 + n8);
-      // Half the cases keep the old length field: the JSON then ends early or runs into the data.
-      outcomes[await parseOrReject(rawSafetensors(json, data, keepLength ? BigInt(n8) : undefined), 'JSON mutation')]++;
-    }),
+    fc.asyncProperty(
+      validFileArb,
+      fc.oneof(
+        jsonMutation().map((m) => ({ kind: 'tree' as const, m })),
+        targeted.map((t) => ({ kind: 'field' as const, t })),
+      ),
+      fc.boolean(),
+      async ({ bytes }, mutation, keepLength) => {
+        const n8 = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+        const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n8))) as Record<string, Record<string, unknown>>;
+        let mutated: unknown;
+        if (mutation.kind === 'tree') mutated = mutation.m(header);
+        else {
+          const [pick, field, value] = mutation.t;
+          const names = Object.keys(header).filter((k) => k !== '__metadata__');
+          if (names.length) header[names[pick % names.length]][field] = value;
+          mutated = header;
+        }
+        const json = new TextEncoder().encode(JSON.stringify(mutated) ?? 'null');
+        const data = bytes.subarray(8 + n8);
+        // Half the cases keep the old length field: the JSON then ends early or runs into the data.
+        outcomes[await parseOrReject(rawSafetensors(json, data, keepLength ? BigInt(n8) : undefined), 'JSON mutation')]++;
+      },
+    ),
     n,
   );
   report('safetensors JSON mutations', n, performance.now() - t0, clock, `${outcomes.parsed} parsed, ${outcomes.rejected} rejected`);
@@ -172,14 +187,22 @@ test('forged header lengths (any u64, near the file size, over the limit) never 
   const heapBefore = process.memoryUsage().arrayBuffers;
   let peak = 0;
   await checkProperty(
-    fc.asyncProperty(validFileArb, fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.integer({ min: -16, max: 16 }).map((d) => ({ d })), fc.constantFrom(99_999_999n, 100_000_000n, 100_000_001n, 2n ** 63n, 2n ** 53n + 1n)), async ({ bytes }, forged) => {
-      const b = Uint8Array.from(bytes);
-      const n8 = new DataView(b.buffer).getBigUint64(0, true);
-      const value = typeof forged === 'bigint' ? forged : BigInt(Math.max(0, Number(n8) + forged.d));
-      new DataView(b.buffer).setBigUint64(0, value, true);
-      await parseOrReject(b, `length ${value}`);
-      peak = Math.max(peak, process.memoryUsage().arrayBuffers - heapBefore);
-    }),
+    fc.asyncProperty(
+      validFileArb,
+      fc.oneof(
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        fc.integer({ min: -16, max: 16 }).map((d) => ({ d })),
+        fc.constantFrom(99_999_999n, 100_000_000n, 100_000_001n, 2n ** 63n, 2n ** 53n + 1n),
+      ),
+      async ({ bytes }, forged) => {
+        const b = Uint8Array.from(bytes);
+        const n8 = new DataView(b.buffer).getBigUint64(0, true);
+        const value = typeof forged === 'bigint' ? forged : BigInt(Math.max(0, Number(n8) + forged.d));
+        new DataView(b.buffer).setBigUint64(0, value, true);
+        await parseOrReject(b, `length ${value}`);
+        peak = Math.max(peak, process.memoryUsage().arrayBuffers - heapBefore);
+      },
+    ),
     n,
   );
   // A claimed 99 MB header in a 1 KB file is refused before its buffer exists.

@@ -43,15 +43,39 @@ const T = { timeout: 60_000 };
 
 const shardName = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom('s1.safetensors', 's2.safetensors', 'sub/s3.safetensors', './s1.safetensors', 'sub/../s1.safetensors') },
-  { weight: 4, arbitrary: fc.constantFrom('sub', 'dir.safetensors', 'fifo.safetensors', '../outside.safetensors', '../model/s1.safetensors', '/etc/hostname', '..', '.', '', 'a\u0000b', 's1.safetensors/', 'missing.safetensors', '~/x', 'sub\\..\\..\\outside.safetensors') },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      'sub',
+      'dir.safetensors',
+      'fifo.safetensors',
+      '../outside.safetensors',
+      '../model/s1.safetensors',
+      '/etc/hostname',
+      '..',
+      '.',
+      '',
+      'a\u0000b',
+      's1.safetensors/',
+      'missing.safetensors',
+      '~/x',
+      'sub\\..\\..\\outside.safetensors',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 10 }) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
 );
-const tensorName = fc.oneof({ weight: 5, arbitrary: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'zz', '__proto__') }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) });
+const tensorName = fc.oneof(
+  { weight: 5, arbitrary: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'zz', '__proto__') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+);
 const indexDoc = fc.record(
   {
     metadata: fc.oneof(fc.record({ total_size: fc.oneof(fc.nat(), fc.string()) }), fc.jsonValue({ maxDepth: 1 })),
-    weight_map: fc.oneof({ weight: 8, arbitrary: fc.dictionary(tensorName, shardName, { maxKeys: 6 }) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) }),
+    weight_map: fc.oneof(
+      { weight: 8, arbitrary: fc.dictionary(tensorName, shardName, { maxKeys: 6 }) },
+      { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+    ),
   },
   { requiredKeys: [] },
 );

@@ -8,8 +8,17 @@ import { syntheticModel } from '../../../../fixtures/syntheticModel';
 // The activation analysis against a direct re-computation from per-prompt gradients, and the exact
 // symmetries of A = θ·∂y/∂θ that a Llama layer has.
 const CONFIG = {
-  model_type: 'llama', hidden_size: 16, intermediate_size: 24, num_hidden_layers: 3, num_attention_heads: 4,
-  num_key_value_heads: 2, vocab_size: 32, max_position_embeddings: 64, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: false,
+  model_type: 'llama',
+  hidden_size: 16,
+  intermediate_size: 24,
+  num_hidden_layers: 3,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  vocab_size: 32,
+  max_position_embeddings: 64,
+  rms_norm_eps: 1e-5,
+  rope_theta: 10000,
+  tie_word_embeddings: false,
 };
 const PROMPTS: TokenizedPrompt[] = [
   { domain: 'x', label: 'x1', ids: [1, 5, 9, 2] },
@@ -22,14 +31,19 @@ async function referenceActivations(ex: DecoderExecutor): Promise<Array<Record<s
   const out: Array<Record<string, Float64Array>[]> = [];
   for (const p of PROMPTS) {
     const layers: Record<string, Float64Array>[] = [];
-    await ex.run([p.ids], { logits: 'none' }, {
-      objective: 'max-logit',
-      onLayer: ({ layer, weights, grads }) => {
-        const rec: Record<string, Float64Array> = {};
-        for (const [role, key] of Object.entries(roleKeys(ex.cfg)) as Array<[string, string]>) rec[role] = Float64Array.from(weights[key], (w, i) => w * grads[key][i]);
-        layers[layer] = rec;
+    await ex.run(
+      [p.ids],
+      { logits: 'none' },
+      {
+        objective: 'max-logit',
+        onLayer: ({ layer, weights, grads }) => {
+          const rec: Record<string, Float64Array> = {};
+          for (const [role, key] of Object.entries(roleKeys(ex.cfg)) as Array<[string, string]>)
+            rec[role] = Float64Array.from(weights[key], (w, i) => w * grads[key][i]);
+          layers[layer] = rec;
+        },
       },
-    });
+    );
     out.push(layers);
   }
   return out;
@@ -50,7 +64,8 @@ test('activated fractions, similarities and sparsity equal a direct recomputatio
     assert.equal(res.tau, tau);
     assert.equal(res.trackedFraction, 1);
     for (let l = 0; l < cfg.numLayers; l++) {
-      let active = 0, total = 0;
+      let active = 0,
+        total = 0;
       roles.forEach((r, ri) => {
         const n = ref[0][l][r].length;
         let act = 0;
@@ -68,9 +83,12 @@ test('activated fractions, similarities and sparsity equal a direct recomputatio
     for (const pair of res.pairs) {
       assert.equal(pair.sameDomain, PROMPTS[pair.a].domain === PROMPTS[pair.b].domain);
       for (let l = 0; l < cfg.numLayers; l++) {
-        let dot = 0, na = 0, nb = 0;
+        let dot = 0,
+          na = 0,
+          nb = 0;
         for (const r of roles) {
-          const a = ref[pair.a][l][r], b = ref[pair.b][l][r];
+          const a = ref[pair.a][l][r],
+            b = ref[pair.b][l][r];
           for (let i = 0; i < a.length; i++) {
             dot += Math.abs(a[i] * b[i]);
             na += a[i] * a[i];
@@ -85,7 +103,8 @@ test('activated fractions, similarities and sparsity equal a direct recomputatio
     const mean = res.pruneRatios.reduce((a, b) => a + b, 0) / res.pruneRatios.length;
     assert.ok(Math.abs(mean - 0.5) < 1e-9);
     // Forward sparsity: fraction of |silu(gate)·up| < ε over all tokens of all prompts.
-    let small = 0, count = 0;
+    let small = 0,
+      count = 0;
     for (const p of PROMPTS) {
       const r = await ex.run([p.ids], { logits: 'none', mlpActivations: true });
       for (const v of r.mlpActivations![1]) {
@@ -110,18 +129,22 @@ test('A = θ·∂y/∂θ obeys the layer symmetries: Σ A_q = Σ A_k, Σ A_v = �
   const ex = new DecoderExecutor(cfg, source, { precision: 'float64' });
   try {
     const sums: Array<Record<string, number>> = [];
-    await ex.run([PROMPTS[2].ids], { logits: 'none' }, {
-      objective: 'max-logit',
-      onLayer: ({ layer, weights, grads }) => {
-        const s: Record<string, number> = {};
-        for (const [role, key] of Object.entries(roleKeys(ex.cfg)) as Array<[string, string]>) {
-          let acc = 0;
-          for (let i = 0; i < weights[key].length; i++) acc += weights[key][i] * grads[key][i];
-          s[role] = acc;
-        }
-        sums[layer] = s;
+    await ex.run(
+      [PROMPTS[2].ids],
+      { logits: 'none' },
+      {
+        objective: 'max-logit',
+        onLayer: ({ layer, weights, grads }) => {
+          const s: Record<string, number> = {};
+          for (const [role, key] of Object.entries(roleKeys(ex.cfg)) as Array<[string, string]>) {
+            let acc = 0;
+            for (let i = 0; i < weights[key].length; i++) acc += weights[key][i] * grads[key][i];
+            s[role] = acc;
+          }
+          sums[layer] = s;
+        },
       },
-    });
+    );
     for (const s of sums) {
       const scale = Math.max(...Object.values(s).map(Math.abs));
       assert.ok(scale > 1e-3);
@@ -139,7 +162,9 @@ test('a relative threshold is a multiple of the model-wide mean |A|', async () =
   const ex = new DecoderExecutor(cfg, source);
   try {
     const res = await activationAnalysis(ex, PROMPTS.slice(0, 2), { threshold: { kind: 'relative', factor: 1 } });
-    const perLayer = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'].map((r) => source.shape(`${cfg.names.layer(0)}${r === 'gate' || r === 'up' || r === 'down' ? `mlp.${r}_proj` : `self_attn.${r}_proj`}.weight`)).reduce((s, [a, b]) => s + a * b, 0);
+    const perLayer = ['q', 'k', 'v', 'o', 'gate', 'up', 'down']
+      .map((r) => source.shape(`${cfg.names.layer(0)}${r === 'gate' || r === 'up' || r === 'down' ? `mlp.${r}_proj` : `self_attn.${r}_proj`}.weight`))
+      .reduce((s, [a, b]) => s + a * b, 0);
     const overall = res.meanAbsActivation.reduce((a, b) => a + b, 0) / cfg.numLayers; // equal layer sizes
     assert.ok(Math.abs(res.tau - overall) < 1e-6 * overall);
     assert.ok(res.layerFraction.every((f) => f > 0 && f < 1));

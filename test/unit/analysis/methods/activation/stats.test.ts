@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  absActivation, activatedCount, boxStats, defaultTau, patternSimilarity, pruningRatios, sparsity, subsetFor, subsetLength,
+  absActivation,
+  activatedCount,
+  boxStats,
+  defaultTau,
+  patternSimilarity,
+  pruningRatios,
+  sparsity,
+  subsetFor,
+  subsetLength,
 } from '../../../../../src/analysis/methods/activation/stats';
 
 test('default τ follows the spec: 2e-6 for 32 layers, 5e-6 otherwise', () => {
@@ -25,27 +33,36 @@ test('pattern similarity Σ|a·b|/(‖a‖‖b‖): closed forms', () => {
 });
 
 test('pruning ratios: mean equals the target, denser layers get lower ratios, within [0, 1]', () => {
-  fc.assert(fc.property(
-    fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 40 }),
-    fc.double({ min: 0, max: 0.95, noNaN: true }),
-    (density, target) => {
-      const r = pruningRatios(density, target);
-      const mean = r.reduce((a, b) => a + b, 0) / r.length;
-      assert.ok(Math.abs(mean - target) < 1e-9, `mean ${mean} vs ${target}`);
-      for (const x of r) assert.ok(x >= -1e-12 && x <= 1 + 1e-12);
-      for (let i = 0; i < r.length; i++) for (let j = 0; j < r.length; j++) {
-        if (density[i] > density[j]) assert.ok(r[i] <= r[j] + 1e-12);
-      }
-    },
-  ));
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 40 }),
+      fc.double({ min: 0, max: 0.95, noNaN: true }),
+      (density, target) => {
+        const r = pruningRatios(density, target);
+        const mean = r.reduce((a, b) => a + b, 0) / r.length;
+        assert.ok(Math.abs(mean - target) < 1e-9, `mean ${mean} vs ${target}`);
+        for (const x of r) assert.ok(x >= -1e-12 && x <= 1 + 1e-12);
+        for (let i = 0; i < r.length; i++)
+          for (let j = 0; j < r.length; j++) {
+            if (density[i] > density[j]) assert.ok(r[i] <= r[j] + 1e-12);
+          }
+      },
+    ),
+  );
   // Closed form without clipping: r = target + (mean d − d). densities 0.2, 0.6, mean 0.4, target 0.3 → 0.5, 0.1
   const r = pruningRatios([0.2, 0.6], 0.3);
   assert.ok(Math.abs(r[0] - 0.5) < 1e-12 && Math.abs(r[1] - 0.1) < 1e-12);
   // Equal densities give the target everywhere, however close to 1 they are.
-  assert.deepEqual(pruningRatios([0.998, 0.998, 0.998], 0.5).map((x) => +x.toFixed(12)), [0.5, 0.5, 0.5]);
+  assert.deepEqual(
+    pruningRatios([0.998, 0.998, 0.998], 0.5).map((x) => +x.toFixed(12)),
+    [0.5, 0.5, 0.5],
+  );
   // Clipping: densities 0, 1, 1 (mean 2/3), target 0.5 → the first is clipped at 1, the others share the rest: 0.25 each.
   const c = pruningRatios([0, 1, 1], 0.5);
-  assert.deepEqual(c.map((x) => +x.toFixed(9)), [1, 0.25, 0.25]);
+  assert.deepEqual(
+    c.map((x) => +x.toFixed(9)),
+    [1, 0.25, 0.25],
+  );
   assert.throws(() => pruningRatios([0.5], 1.5), /target pruning ratio/);
 });
 

@@ -42,7 +42,10 @@ test('a fixture with NaN/Inf weights in F32, F16 and BF16: the flag and tensor s
       const finite = [...values].filter(Number.isFinite);
       assert.equal(s.min, Math.min(...finite));
       assert.ok(Math.abs(s.mean! - finite.reduce((a, b) => a + b, 0) / finite.length) < 1e-12);
-      assert.equal(s.histogram.counts.reduce((a, b) => a + b, 0), 60);
+      assert.equal(
+        s.histogram.counts.reduce((a, b) => a + b, 0),
+        60,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -36,7 +36,14 @@ describe('cache of finished prompt-driven runs', () => {
   });
 
   test('activation: memory hit, disk hit, and a miss for other prompts, options, force or a touched file', async () => {
-    const params: ActivationJobParams = { prompts: [{ kind: 'text', text: 'Tom saw a big dog.' }, { kind: 'text', text: 'x = 1 + 2' }], threshold: { kind: 'relative', factor: 1 }, maxTokens: 16 };
+    const params: ActivationJobParams = {
+      prompts: [
+        { kind: 'text', text: 'Tom saw a big dog.' },
+        { kind: 'text', text: 'x = 1 + 2' },
+      ],
+      threshold: { kind: 'relative', factor: 1 },
+      maxTokens: 16,
+    };
     let partials = 0;
     const first = await runActivationJob(await openModel(modelDir), params, { engine, cacheDir, onPartial: () => partials++ });
     assert.equal(first.cached, false);
@@ -52,7 +59,11 @@ describe('cache of finished prompt-driven runs', () => {
     assert.equal(fromDisk.cached, 'disk');
     assert.deepEqual(computed(fromDisk), computed(first));
 
-    const otherPrompt = await runActivationJob(await openModel(modelDir), { ...params, prompts: [{ kind: 'text', text: 'Tom saw a big cat.' }, params.prompts[1]] }, { engine, cacheDir });
+    const otherPrompt = await runActivationJob(
+      await openModel(modelDir),
+      { ...params, prompts: [{ kind: 'text', text: 'Tom saw a big cat.' }, params.prompts[1]] },
+      { engine, cacheDir },
+    );
     assert.equal(otherPrompt.cached, false);
     assert.notDeepEqual(otherPrompt.prompts, first.prompts);
     // Fewer tokens kept is other prompts too, though the sources are the same.

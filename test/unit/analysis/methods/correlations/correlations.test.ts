@@ -47,7 +47,11 @@ test('independent random matrices: |cc| < 5/√N for N entries, and cc(AᵀB, I)
   // For independent entries the sample correlation of N pairs is ≈ N(0, 1/N): a 5σ bound fails by chance
   // with probability < 1e-6 per draw. cc(M, I) correlates d² entries of M with I, so σ ≈ 1/d.
   const engine = await cpu();
-  for (const [rows, cols] of [[16, 64], [64, 64], [128, 256]]) {
+  for (const [rows, cols] of [
+    [16, 64],
+    [64, 64],
+    [128, 256],
+  ]) {
     const n = rows * cols;
     for (let seed = 10; seed < 14; seed++) {
       const r = cc(randomMatrix(rows, cols, seed), randomMatrix(rows, cols, seed + 100), 'independent');
@@ -60,7 +64,11 @@ test('independent random matrices: |cc| < 5/√N for N entries, and cc(AᵀB, I)
 
 test('orthogonal Q: cc(QᵀQ, I) = 1 for square Q and for tall Q with orthonormal columns, on both closed-form paths', async () => {
   const engine = await cpu();
-  for (const [n, d] of [[12, 12], [40, 12], [8, 3]]) {
+  for (const [n, d] of [
+    [12, 12],
+    [40, 12],
+    [8, 3],
+  ]) {
     const q = orthonormalColumns(n, d, n * 31 + d);
     for (const path of ['gram', 'product'] as const) {
       const r = await traceProducts(engine, q, q, { path });
@@ -71,8 +79,14 @@ test('orthogonal Q: cc(QᵀQ, I) = 1 for square Q and for tall Q with orthonorma
 
 test('closed form cc(AᵀB, I) equals cc over the explicitly formed product (small sizes, both paths, blocked)', async () => {
   const engine = await cpu();
-  for (const [n, d, seed] of [[4, 16, 1], [16, 4, 2], [30, 30, 3], [7, 9, 4]]) {
-    const a = randomMatrix(n, d, seed), b = randomMatrix(n, d, seed + 50);
+  for (const [n, d, seed] of [
+    [4, 16, 1],
+    [16, 4, 2],
+    [30, 30, 3],
+    [7, 9, 4],
+  ]) {
+    const a = randomMatrix(n, d, seed),
+      b = randomMatrix(n, d, seed + 50);
     // Shift B toward A on the diagonal-producing part so the value is far from 0.
     for (let i = 0; i < b.data.length; i++) b.data[i] += 0.8 * a.data[i] + 0.1;
     const expected = refCcIdentity(refMul(refT(a), b));
@@ -88,8 +102,10 @@ test('closed form cc(AᵀB, I) equals cc over the explicitly formed product (sma
 
 test('Wd = pinv(Wu) gives cc(pinv(Wu), Wd) = 1 and cc(Wd·Wu, I) = 1; the other MLP measures match the explicit reference', async () => {
   const engine = await cpu();
-  const ff = 48, d = 16;
-  const up = randomMatrix(ff, d, 21), gate = randomMatrix(ff, d, 22);
+  const ff = 48,
+    d = 16;
+  const up = randomMatrix(ff, d, 21),
+    gate = randomMatrix(ff, d, 22);
   const down = await pinv(up, { engine }); // [d, ff]
   const r = await mlpCorrelations({ up, down, gate }, { engine });
   assert.ok(Math.abs(r.m7.pinvUp_down - 1) < 1e-6, `cc(pinv(Wu), Wd) = ${r.m7.pinvUp_down}`);
@@ -112,10 +128,11 @@ test('M6 regression: an exact line gives its slope, intercept and r = ±1; non-f
   assert.equal(r.n, 5);
   assert.ok(Math.abs(r.slope + 2) < 1e-12 && Math.abs(r.intercept - 0.5) < 1e-12 && Math.abs(r.r + 1) < 1e-12);
   // Noisy data: slope = r·sy/sx, the textbook identity, from an independent computation.
-  const xs = Array.from(randomMatrix(1, 50, 5).data), ys = xs.map((v, i) => 0.3 * v + Math.sin(i));
+  const xs = Array.from(randomMatrix(1, 50, 5).data),
+    ys = xs.map((v, i) => 0.3 * v + Math.sin(i));
   const fit = regression(xs, ys)!;
   const sd = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + (v - a.reduce((p, q) => p + q, 0) / a.length) ** 2, 0));
-  assert.ok(Math.abs(fit.slope - refPearson(xs, ys) * sd(ys) / sd(xs)) < 1e-10);
+  assert.ok(Math.abs(fit.slope - (refPearson(xs, ys) * sd(ys)) / sd(xs)) < 1e-10);
   assert.equal(regression([1, 2], [3, 4]), null);
   assert.equal(regression([1, 1, 1], [3, 4, 5]), null);
 });

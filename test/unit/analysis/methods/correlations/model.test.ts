@@ -37,7 +37,10 @@ interface OracleModel {
   layers: OracleLayer[];
   m6: { slope: number; intercept: number; r: number; n: number };
 }
-const oracle = JSON.parse(readFileSync(path.join(repoRoot, 'test', 'oracles', 'correlations.json'), 'utf8')) as Record<'llama' | 'gpt2' | 'stories260K', OracleModel>;
+const oracle = JSON.parse(readFileSync(path.join(repoRoot, 'test', 'oracles', 'correlations.json'), 'utf8')) as Record<
+  'llama' | 'gpt2' | 'stories260K',
+  OracleModel
+>;
 
 /** Every value of `got` equals the oracle's within `tol` (pinv-based measures get `pinvTol`); null in the oracle = not applicable = NaN here. */
 function assertMatchesOracle(got: CorrelationsResult, want: OracleModel, tol: number, pinvTol: number, what: string): void {
@@ -78,14 +81,26 @@ describe('weight correlations of whole models', () => {
     // 8 query heads over 2 kv heads (r = 4), head_dim 2, d = 16. Pattern P_g per kv head g:
     // v slice g = P_g, o's columns of query head h (transposed) = (h + 1)·P_⌊h/r⌋ → M5 = 1 only with the right kv head;
     // k slice g = R_g, q slice h = (h + 1)·R_⌊h/r⌋ → M1 = 1 likewise. Any other mapping gives |cc| ≪ 1.
-    const heads = 8, kvHeads = 2, hd = 2, d = 16, r = heads / kvHeads;
-    const P = [0, 1].map((g) => randomMatrix(hd, d, 100 + g).data), R = [0, 1].map((g) => randomMatrix(hd, d, 200 + g).data);
+    const heads = 8,
+      kvHeads = 2,
+      hd = 2,
+      d = 16,
+      r = heads / kvHeads;
+    const P = [0, 1].map((g) => randomMatrix(hd, d, 100 + g).data),
+      R = [0, 1].map((g) => randomMatrix(hd, d, 200 + g).data);
     const matrices = (_l: number, role: MatrixRole, shape: [number, number]) => {
       const out = new Float32Array(shape[0] * shape[1]);
-      if (role === 'q') for (let h = 0; h < heads; h++) out.set(R[Math.floor(h / r)].map((x) => (h + 1) * x), h * hd * d);
+      if (role === 'q')
+        for (let h = 0; h < heads; h++)
+          out.set(
+            R[Math.floor(h / r)].map((x) => (h + 1) * x),
+            h * hd * d,
+          );
       if (role === 'k') for (let g = 0; g < kvHeads; g++) out.set(R[g], g * hd * d);
       if (role === 'v') for (let g = 0; g < kvHeads; g++) out.set(P[g], g * hd * d);
-      if (role === 'o') for (let h = 0; h < heads; h++) for (let j = 0; j < hd; j++) for (let i = 0; i < d; i++) out[i * heads * hd + h * hd + j] = (h + 1) * P[Math.floor(h / r)][j * d + i];
+      if (role === 'o')
+        for (let h = 0; h < heads; h++)
+          for (let j = 0; j < hd; j++) for (let i = 0; i < d; i++) out[i * heads * hd + h * hd + j] = (h + 1) * P[Math.floor(h / r)][j * d + i];
       return role === 'q' || role === 'k' || role === 'v' || role === 'o' ? out : undefined;
     };
     const gqa = path.join(dir, 'gqa');
@@ -93,7 +108,10 @@ describe('weight correlations of whole models', () => {
     const model = await openModel(gqa);
     const res = await runCorrelations(model, {}, { engine });
     const hs = res.entries[0].heads;
-    assert.deepEqual(hs.map((h) => h.kvHead), [0, 0, 0, 0, 1, 1, 1, 1]);
+    assert.deepEqual(
+      hs.map((h) => h.kvHead),
+      [0, 0, 0, 0, 1, 1, 1, 1],
+    );
     for (const h of hs) {
       assert.ok(Math.abs(h.M1! - 1) < 1e-6, `head ${h.head}: M1 = ${h.M1}`);
       assert.ok(Math.abs(h.M5! - 1) < 1e-6, `head ${h.head}: M5 = ${h.M5}`);
@@ -111,7 +129,12 @@ describe('weight correlations of whole models', () => {
     const fm = await openModel(filled);
     for (let h = 0; h < heads; h++) {
       const g = Math.floor(h / r);
-      for (const [measure, x, y] of [['M1', h, g], ['M2', h, g], ['M3', g, g], ['M5', h, g]] as const) {
+      for (const [measure, x, y] of [
+        ['M1', h, g],
+        ['M2', h, g],
+        ['M3', g, g],
+        ['M5', h, g],
+      ] as const) {
         const v = await headValues(fm, { layer: 0, head: h, measure });
         assert.equal(v.kvHead, g);
         assert.equal(v.x.length, hd * d);
@@ -123,10 +146,18 @@ describe('weight correlations of whole models', () => {
 
   test('numpy oracle: a GQA Llama fixture and a gate-less GPT-2 fixture written to safetensors', async () => {
     for (const arch of ['llama', 'gpt2'] as const) {
-      const o = oracle[arch], dims = o.dims!;
+      const o = oracle[arch],
+        dims = o.dims!;
       const target = path.join(dir, `oracle-${arch}`);
       await writeFixtureModel(target, {
-        arch, layers: dims.layers, hidden: dims.hidden, heads: dims.heads, kvHeads: dims.kvHeads, headDim: dims.headDim, intermediate: dims.intermediate, seed: 9,
+        arch,
+        layers: dims.layers,
+        hidden: dims.hidden,
+        heads: dims.heads,
+        kvHeads: dims.kvHeads,
+        headDim: dims.headDim,
+        intermediate: dims.intermediate,
+        seed: 9,
         matrices: (l, role, shape) => {
           const m = o.layers[l].matrices?.[role];
           if (!m) return undefined;
@@ -151,7 +182,10 @@ describe('weight correlations of whole models', () => {
     const res = await runCorrelations(model, {}, { engine, onPartial: (e) => partials.push(e), onProgress: (p) => progress.push(p.done) });
     assertMatchesOracle(res, oracle.stories260K, 2e-6, 2e-4, 'stories260K');
     assert.equal(res.cached, 0);
-    assert.deepEqual(partials.map((p) => p.layer), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      partials.map((p) => p.layer),
+      [0, 1, 2, 3, 4],
+    );
     assert.equal(progress.at(-1), 10);
     assert.ok(res.entries.every((e) => e.notes.length === 0));
     // Second run: every layer from the cache, same values.
@@ -159,8 +193,14 @@ describe('weight correlations of whole models', () => {
     assert.equal(again.cached, 2);
     const forced = await runCorrelations(model, { layers: [1, 3] }, { engine, force: true });
     assert.equal(forced.cached, 0, 'force ("Run again") recomputes cached layers');
-    assert.deepEqual(forced.entries.map((e) => e.heads), again.entries.map((e) => e.heads));
-    assert.deepEqual(again.entries.map((e) => e.heads), [res.entries[1].heads, res.entries[3].heads]);
+    assert.deepEqual(
+      forced.entries.map((e) => e.heads),
+      again.entries.map((e) => e.heads),
+    );
+    assert.deepEqual(
+      again.entries.map((e) => e.heads),
+      [res.entries[1].heads, res.entries[3].heads],
+    );
     // A disk cache survives a cleared memory.
     const cacheDir = path.join(dir, 'cache');
     clearCorrelationsMemoryCache();
@@ -196,8 +236,10 @@ describe('weight correlations of whole models', () => {
         assert.equal(h.kvHead, ref.heads[i].kvHead, `${arch} head ${i}`);
         for (const m of HEAD_MEASURES) assert.ok(Math.abs(h[m]! - ref.heads[i][m]!) < 1e-5, `${arch} head ${i} ${m}: ${h[m]} vs ${ref.heads[i][m]}`);
       });
-      for (const m of M7_MEASURES) assert.ok(Object.is(e.m7[m], ref.m7[m]) || Math.abs(e.m7[m]! - ref.m7[m]!) < 1e-4, `${arch} M7 ${m}: ${e.m7[m]} vs ${ref.m7[m]}`);
-      for (const m of M8_MEASURES) assert.ok(Object.is(e.m8[m], ref.m8[m]) || Math.abs(e.m8[m]! - ref.m8[m]!) < 1e-4, `${arch} M8 ${m}: ${e.m8[m]} vs ${ref.m8[m]}`);
+      for (const m of M7_MEASURES)
+        assert.ok(Object.is(e.m7[m], ref.m7[m]) || Math.abs(e.m7[m]! - ref.m7[m]!) < 1e-4, `${arch} M7 ${m}: ${e.m7[m]} vs ${ref.m7[m]}`);
+      for (const m of M8_MEASURES)
+        assert.ok(Object.is(e.m8[m], ref.m8[m]) || Math.abs(e.m8[m]! - ref.m8[m]!) < 1e-4, `${arch} M8 ${m}: ${e.m8[m]} vs ${ref.m8[m]}`);
       assert.equal(res.notApplicable.length, gqa ? 0 : 3, arch);
     }
   });

@@ -13,12 +13,15 @@ export interface RefMat {
 
 export function refPearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
-  let ma = 0, mb = 0;
+  let ma = 0,
+    mb = 0;
   for (let i = 0; i < n; i++) {
     ma += a[i] / n;
     mb += b[i] / n;
   }
-  let ab = 0, aa = 0, bb = 0;
+  let ab = 0,
+    aa = 0,
+    bb = 0;
   for (let i = 0; i < n; i++) {
     ab += (a[i] - ma) * (b[i] - mb);
     aa += (a[i] - ma) ** 2;
@@ -36,10 +39,11 @@ export function refT(m: RefMat): RefMat {
 export function refMul(a: RefMat, b: RefMat): RefMat {
   if (a.cols !== b.rows) throw new Error('refMul: shapes');
   const out = new Float64Array(a.rows * b.cols);
-  for (let i = 0; i < a.rows; i++) for (let p = 0; p < a.cols; p++) {
-    const x = a.data[i * a.cols + p];
-    for (let j = 0; j < b.cols; j++) out[i * b.cols + j] += x * b.data[p * b.cols + j];
-  }
+  for (let i = 0; i < a.rows; i++)
+    for (let p = 0; p < a.cols; p++) {
+      const x = a.data[i * a.cols + p];
+      for (let j = 0; j < b.cols; j++) out[i * b.cols + j] += x * b.data[p * b.cols + j];
+    }
   return { rows: a.rows, cols: b.cols, data: out };
 }
 
@@ -50,7 +54,9 @@ export function refCcIdentity(m: RefMat): number {
 }
 
 function refInverse(m: RefMat): RefMat {
-  const n = m.rows, a = Float64Array.from(m.data), inv = new Float64Array(n * n);
+  const n = m.rows,
+    a = Float64Array.from(m.data),
+    inv = new Float64Array(n * n);
   for (let i = 0; i < n; i++) inv[i * n + i] = 1;
   for (let c = 0; c < n; c++) {
     let p = c;
@@ -64,13 +70,14 @@ function refInverse(m: RefMat): RefMat {
       a[c * n + j] /= d;
       inv[c * n + j] /= d;
     }
-    for (let r = 0; r < n; r++) if (r !== c) {
-      const f = a[r * n + c];
-      for (let j = 0; j < n; j++) {
-        a[r * n + j] -= f * a[c * n + j];
-        inv[r * n + j] -= f * inv[c * n + j];
+    for (let r = 0; r < n; r++)
+      if (r !== c) {
+        const f = a[r * n + c];
+        for (let j = 0; j < n; j++) {
+          a[r * n + j] -= f * a[c * n + j];
+          inv[r * n + j] -= f * inv[c * n + j];
+        }
       }
-    }
   }
   return { rows: n, cols: n, data: inv };
 }
@@ -93,20 +100,32 @@ export interface RefLayer {
 
 /** Every measure of one layer from `[out, in]` matrices (gate optional). */
 export function refLayer(m: Record<string, RefMat | undefined>, heads: number, kvHeads: number, hd: number): RefLayer {
-  const q = m.q!, k = m.k!, v = m.v!, o = m.o!, up = m.up!, down = m.down!, gate = m.gate;
+  const q = m.q!,
+    k = m.k!,
+    v = m.v!,
+    o = m.o!,
+    up = m.up!,
+    down = m.down!,
+    gate = m.gate;
   const oT = refT(o); // [heads·hd, d]: rows of head h are o's columns of head h
   const out: RefLayer = { heads: [], m7: {}, m8: {} };
   for (let h = 0; h < heads; h++) {
     const g = Math.floor(h / (heads / kvHeads));
-    const wq = rowBlock(q, h * hd, (h + 1) * hd), wk = rowBlock(k, g * hd, (g + 1) * hd), wv = rowBlock(v, g * hd, (g + 1) * hd);
+    const wq = rowBlock(q, h * hd, (h + 1) * hd),
+      wk = rowBlock(k, g * hd, (g + 1) * hd),
+      wv = rowBlock(v, g * hd, (g + 1) * hd);
     const wo = rowBlock(oT, h * hd, (h + 1) * hd);
     out.heads.push({
       kvHead: g,
-      M1: refPearson(wq.data, wk.data), M2: refPearson(wq.data, wv.data), M3: refPearson(wk.data, wv.data),
-      M4: refCcIdentity(refMul(refT(wq), wk)), M5: refPearson(wo.data, wv.data),
+      M1: refPearson(wq.data, wk.data),
+      M2: refPearson(wq.data, wv.data),
+      M3: refPearson(wk.data, wv.data),
+      M4: refCcIdentity(refMul(refT(wq), wk)),
+      M5: refPearson(wo.data, wv.data),
     });
   }
-  const p = refPinvTall(up), dT = refT(down);
+  const p = refPinvTall(up),
+    dT = refT(down);
   out.m7 = {
     gate_up: gate ? refPearson(gate.data, up.data) : NaN,
     gate_downT: gate ? refPearson(gate.data, dT.data) : NaN,

@@ -26,7 +26,10 @@ describe('correlations through the worker process and the CLI', () => {
     const partials: unknown[] = [];
     const r = await worker.request('correlations/run', { path: stories, layers: [1, 4] }, { onPartial: (d) => partials.push(d) });
     assert.equal(partials.length, 2);
-    assert.deepEqual(r.entries.map((e) => e.layer), [1, 4]);
+    assert.deepEqual(
+      r.entries.map((e) => e.layer),
+      [1, 4],
+    );
     assert.ok(Math.abs(r.entries[1].heads[5].M1! - oracle.layers[4].heads[5].M1) < 2e-6);
     assert.ok(Math.abs(r.entries[0].m8.down_up! - oracle.layers[1].m8.down_up) < 2e-6);
     const v = await worker.request('correlations/values', { path: stories, layer: 4, head: 5, measure: 'M1' });
@@ -34,19 +37,29 @@ describe('correlations through the worker process and the CLI', () => {
     assert.equal(v.total, 8 * 64);
     assert.equal(v.x.length, 8 * 64);
     assert.ok(Math.abs(v.cc! - oracle.layers[4].heads[5].M1) < 2e-6);
-    const bad = await worker.request('correlations/run', { path: stories, layers: [9] }).then(() => undefined, (e: unknown) => e);
+    const bad = await worker.request('correlations/run', { path: stories, layers: [9] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(bad instanceof WorkerRequestError);
     assert.equal(bad.code, 'bad-input');
     assert.match(bad.message, /layer 9 does not exist/);
-    const badRcond = await worker.request('correlations/run', { path: stories, rcond: -1 }).then(() => undefined, (e: unknown) => e);
+    const badRcond = await worker.request('correlations/run', { path: stories, rcond: -1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(badRcond instanceof WorkerRequestError && badRcond.code === 'bad-input', String(badRcond));
-    const missing = await worker.request('correlations/values', { path: stories, layer: 12, head: 0, measure: 'M2' }).then(() => undefined, (e: unknown) => e);
+    const missing = await worker.request('correlations/values', { path: stories, layer: 12, head: 0, measure: 'M2' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(missing instanceof WorkerRequestError && missing.code === 'not-found', String(missing));
   });
 
   test('layer-lens correlations --json prints the result; a bad option is a usage error (exit 2)', () => {
     const cli = path.join(repoRoot, 'src', 'analysis', 'cli', 'main.ts');
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, 'correlations', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', cli, 'correlations', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
     const ok = run(stories, '--json');
     assert.equal(ok.status, 0, ok.stderr);
     const r = JSON.parse(ok.stdout) as CorrelationsResult;

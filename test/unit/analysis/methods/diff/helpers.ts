@@ -52,7 +52,10 @@ export interface CopyOptions {
 export async function copyModel(fixture: FixtureModel, dir: string, opts: CopyOptions = {}): Promise<string> {
   await mkdir(dir, { recursive: true });
   const dtype = opts.dtype ?? 'F32';
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...fixture.config, torch_dtype: { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype] }, null, 2));
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({ ...fixture.config, torch_dtype: { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype] }, null, 2),
+  );
   const specs = [...fixture.tensors].map(([name, t]) => ({ name, dtype, shape: t.shape, values: opts.edit?.(name, t.values, t.shape) ?? t.values }));
   const shards = opts.shards ?? 1;
   if (shards === 1) await writeSafetensors(join(dir, 'model.safetensors'), specs, { format: 'pt' });

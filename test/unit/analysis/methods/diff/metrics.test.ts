@@ -14,9 +14,20 @@ import { lowRank } from './helpers';
 import { REPO_ROOT } from '../../../../paths';
 
 interface OracleCase {
-  name: string; rows: number; cols: number; a: number[]; b: number[];
-  normA: number; normB: number; normDelta: number; relChange: number; cosine: number; maxAbsDelta: number;
-  deltaSingularValues: number[]; deltaStableRank: number; deltaEffectiveRank: number;
+  name: string;
+  rows: number;
+  cols: number;
+  a: number[];
+  b: number[];
+  normA: number;
+  normB: number;
+  normDelta: number;
+  relChange: number;
+  cosine: number;
+  maxAbsDelta: number;
+  deltaSingularValues: number[];
+  deltaStableRank: number;
+  deltaEffectiveRank: number;
   sideA: { logNorm: number; logSpectralNorm: number; stableRank: number };
   sideB: { logNorm: number; logSpectralNorm: number; stableRank: number };
   docsRows: number;
@@ -42,7 +53,8 @@ test('stable and effective rank: closed forms for planted singular values, 0 for
 
 test('a planted rank-4 delta reads rank ≈ 4; a full-rank Gaussian delta of the same size does not', async () => {
   const engine = await cpu();
-  const rows = 48, cols = 80;
+  const rows = 48,
+    cols = 80;
   const A = randomMatrix(rows, cols, 11);
   for (let i = 0; i < A.data.length; i++) A.data[i] /= Math.sqrt(cols);
   const upd = lowRank(rows, cols, [0.5, 0.5, 0.5, 0.5], 7);
@@ -78,7 +90,10 @@ for (const c of oracle.cases) {
     c.deltaSingularValues.forEach((s, i) => assertClose(r.delta.singularValues[i], s, 1e-9, 1e-12 * c.deltaSingularValues[0], `σ${i + 1} of Δ`));
     assertClose(r.delta.stableRank, c.deltaStableRank, 1e-9, 0, 'stable rank of Δ');
     assertClose(r.delta.effectiveRank, c.deltaEffectiveRank, 1e-9, 0, 'effective rank of Δ');
-    for (const [side, want] of [[r.a, c.sideA], [r.b, c.sideB]] as const) {
+    for (const [side, want] of [
+      [r.a, c.sideA],
+      [r.b, c.sideB],
+    ] as const) {
       assertClose(side!.logNorm, want.logNorm, 1e-10, 0, 'log_norm');
       assertClose(side!.logSpectralNorm, want.logSpectralNorm, 1e-10, 0, 'log_spectral_norm');
       assertClose(side!.stableRank, want.stableRank, 1e-9, 0, 'stable rank');
@@ -94,17 +109,29 @@ for (const c of oracle.cases) {
 
 test('flat comparison: closed forms for scaling, sign flip, zero matrices and a dtype-sized error', () => {
   const a = Float32Array.from([3, -4, 0, 12]);
-  const scaled = compareFlat(a, a.map((x) => 2 * x));
+  const scaled = compareFlat(
+    a,
+    a.map((x) => 2 * x),
+  );
   assert.equal(scaled.normA, 13);
   assert.equal(scaled.relChange, 1);
   assert.equal(scaled.cosine, 1);
-  assert.equal(compareFlat(a, a.map((x) => -x)).cosine, -1);
+  assert.equal(
+    compareFlat(
+      a,
+      a.map((x) => -x),
+    ).cosine,
+    -1,
+  );
   assert.equal(compareFlat(a, a).relChange, 0);
   const zero = compareFlat(new Float32Array(3), new Float32Array(3));
   assert.deepEqual([zero.relChange, zero.cosine], [0, 1]);
   assert.equal(compareFlat(new Float32Array(2), Float32Array.from([0, 1])).relChange, Infinity);
   // Every non-zero entry moved by exactly 1/256 of itself: the worst BF16 rounding.
-  const r = compareFlat(a, a.map((x) => x * (1 + 2 ** -8)));
+  const r = compareFlat(
+    a,
+    a.map((x) => x * (1 + 2 ** -8)),
+  );
   assertClose(r.maxEntryRelChange, 2 ** -8, 1e-6, 0, 'max entry relative change');
   assertClose(r.relChange, 2 ** -8, 1e-6, 0, 'relative change');
   assert.throws(() => compareFlat(a, new Float32Array(3)), /cannot compare 4 values with 3/);
@@ -113,8 +140,19 @@ test('flat comparison: closed forms for scaling, sign flip, zero matrices and a 
 test('histograms: symmetric delta bins cover [−max, max] and count everything; zero input is one bin', () => {
   const x = Float32Array.from([-1, -0.5, 0, 0.25, 1]);
   const h = symmetricHistogram(x, 4);
-  assert.deepEqual(h.map((b) => [b.x0, b.x1, b.count]), [[-1, -0.5, 1], [-0.5, 0, 1], [0, 0.5, 2], [0.5, 1, 1]]);
+  assert.deepEqual(
+    h.map((b) => [b.x0, b.x1, b.count]),
+    [
+      [-1, -0.5, 1],
+      [-0.5, 0, 1],
+      [0, 0.5, 2],
+      [0.5, 1, 1],
+    ],
+  );
   assert.deepEqual(symmetricHistogram(new Float32Array(5), 4), [{ x0: 0, x1: 0, count: 5 }]);
   const p = positiveHistogram([0, 1, 2, 3, 4, Infinity], 2);
-  assert.deepEqual(p.map((b) => b.count), [2, 3]);
+  assert.deepEqual(
+    p.map((b) => b.count),
+    [2, 3],
+  );
 });

@@ -37,22 +37,36 @@ describe('checkpoint diff of fixture models', () => {
   };
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'layer-lens-diff-'));
-    fixture = await writeFixtureModel(path.join(dir, 'base'), { arch: 'llama', layers: 4, hidden: HIDDEN, heads: 4, kvHeads: 2, intermediate: 48, vocab: 259, seed: 5 });
+    fixture = await writeFixtureModel(path.join(dir, 'base'), {
+      arch: 'llama',
+      layers: 4,
+      hidden: HIDDEN,
+      heads: 4,
+      kvHeads: 2,
+      intermediate: 48,
+      vocab: 259,
+      seed: 5,
+    });
     base = await openModel(fixture.dir);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('a rank-4 update planted in layer 3 q: exactly that matrix changes, with effective and stable rank ≈ 4; moved tokens are named', async () => {
     const update = lowRank(HIDDEN, HIDDEN, [0.5, 0.5, 0.5, 0.5], 21);
-    const moved = new Map([[65, 0.3], [200, 0.1]]); // token id → added to every entry of its row
-    const tuned = await open('tuned', (d) => copyModel(fixture, d, {
-      files: { 'tokenizer.json': TOKENIZER },
-      edit: (name, v) => {
-        if (name === Q3) return v.map((x, i) => x + update[i]);
-        if (name === EMBED) return v.map((x, i) => x + (moved.get(Math.floor(i / HIDDEN)) ?? 0));
-        return undefined;
-      },
-    }));
+    const moved = new Map([
+      [65, 0.3],
+      [200, 0.1],
+    ]); // token id → added to every entry of its row
+    const tuned = await open('tuned', (d) =>
+      copyModel(fixture, d, {
+        files: { 'tokenizer.json': TOKENIZER },
+        edit: (name, v) => {
+          if (name === Q3) return v.map((x, i) => x + update[i]);
+          if (name === EMBED) return v.map((x, i) => x + (moved.get(Math.floor(i / HIDDEN)) ?? 0));
+          return undefined;
+        },
+      }),
+    );
     const partials: MatrixDiff[] = [];
     const r = await runDiff(base, tuned, {}, { engine: await cpu(), onPartial: (e) => partials.push(e) });
     assert.equal(partials.length, 4 * 7);
@@ -77,13 +91,19 @@ describe('checkpoint diff of fixture models', () => {
     const embed = r.embeddings.find((m) => m.role === 'embed')!;
     const lmHead = r.embeddings.find((m) => m.role === 'lm_head')!;
     assert.equal(embed.changedRows, 2);
-    assert.deepEqual(embed.top.map((t) => t.id), [65, 200]);
+    assert.deepEqual(
+      embed.top.map((t) => t.id),
+      [65, 200],
+    );
     const rowA = (id: number) => fixture.tensors.get(EMBED)!.values.subarray(id * HIDDEN, (id + 1) * HIDDEN);
     // Adding c to each of 32 entries moves the row by c·√32.
-    assertClose(embed.top[0].change, 0.3 * Math.sqrt(HIDDEN) / Math.hypot(...rowA(65)), 1e-5, 0, 'row change of token 65');
+    assertClose(embed.top[0].change, (0.3 * Math.sqrt(HIDDEN)) / Math.hypot(...rowA(65)), 1e-5, 0, 'row change of token 65');
     const vocab = (JSON.parse(TOKENIZER) as { model: { vocab: Record<string, number> } }).model.vocab;
     const textOf = (id: number) => Object.entries(vocab).find(([, v]) => v === id)?.[0];
-    assert.deepEqual(embed.top.map((t) => t.token), [textOf(65), textOf(200)]);
+    assert.deepEqual(
+      embed.top.map((t) => t.token),
+      [textOf(65), textOf(200)],
+    );
     assert.equal(lmHead.changedRows, 0);
     assert.equal(lmHead.relChange, 0);
     assert.ok(r.others.length >= 9 && r.others.every((o) => o.relChange === 0), 'norms are unchanged');
@@ -98,10 +118,17 @@ describe('checkpoint diff of fixture models', () => {
     const r = await runDiff(base, copy, {}, { engine: await cpu() });
     assert.equal(r.changedMatrices, 0);
     for (const e of r.entries) {
-      assert.deepEqual([e.normDelta, e.relChange, e.maxAbsDelta, e.docs, e.delta.stableRank, e.delta.effectiveRank], [0, 0, 0, 1, 0, 0], `layer ${e.layer} ${e.kind}`);
+      assert.deepEqual(
+        [e.normDelta, e.relChange, e.maxAbsDelta, e.docs, e.delta.stableRank, e.delta.effectiveRank],
+        [0, 0, 0, 1, 0, 0],
+        `layer ${e.layer} ${e.kind}`,
+      );
       assertClose(e.cosine, 1, 1e-15, 0, `cosine of layer ${e.layer} ${e.kind} with itself`);
       assert.ok(e.delta.singularValues.every((s) => s === 0));
-      assert.deepEqual(Object.values(e.change!), [0, 0, 0, 0].map((_, i) => (i === 3 && !Number.isFinite(e.a!.alpha) ? NaN : 0)));
+      assert.deepEqual(
+        Object.values(e.change!),
+        [0, 0, 0, 0].map((_, i) => (i === 3 && !Number.isFinite(e.a!.alpha) ? NaN : 0)),
+      );
     }
     assert.ok(r.embeddings.every((m) => m.changedRows === 0 && m.relChange === 0 && m.top.length === 0));
     assert.ok(r.others.every((o) => o.relChange === 0));
@@ -147,7 +174,10 @@ describe('checkpoint diff of fixture models', () => {
 
   test('models with nothing in common are refused with the pairing report; options are validated', async () => {
     const small = await open('small', (d) => writeFixtureModel(d, { arch: 'llama', layers: 2, hidden: 16, heads: 4, intermediate: 24, vocab: 259 }));
-    await assert.rejects(runDiff(base, small, {}, { engine: await cpu() }), /nothing to compare: A \(llama, 4 layers\) and B \(llama, 2 layers\).*layer 0 q \(shapes differ: \[32, 32\] in A, \[16, 16\] in B\)/);
+    await assert.rejects(
+      runDiff(base, small, {}, { engine: await cpu() }),
+      /nothing to compare: A \(llama, 4 layers\) and B \(llama, 2 layers\).*layer 0 q \(shapes differ: \[32, 32\] in A, \[16, 16\] in B\)/,
+    );
     await assert.rejects(runDiff(base, base, { layers: [7] }), /layer 7 exists in neither model/);
     assert.throws(() => parseDiffOptions({ kinds: ['qkv'] }), /'kinds' must be a non-empty list/);
     assert.throws(() => parseDiffOptions({ topTokens: 2.5 }), /'topTokens' must be an integer from 0 to 1000/);
@@ -157,12 +187,30 @@ describe('checkpoint diff of fixture models', () => {
 
   test('a layer/kind subset runs only those pairs; cancelling stops between pairs', async () => {
     const r: DiffResult = await runDiff(base, base, { layers: [2, 3], kinds: ['down'], embeddings: false }, { engine: await cpu() });
-    assert.deepEqual(r.entries.map((e) => [e.layer, e.kind]), [[2, 'down'], [3, 'down']]);
+    assert.deepEqual(
+      r.entries.map((e) => [e.layer, e.kind]),
+      [
+        [2, 'down'],
+        [3, 'down'],
+      ],
+    );
     assert.deepEqual(r.embeddings, []);
     const abort = new AbortController();
     const seen: MatrixDiff[] = [];
     await assert.rejects(
-      runDiff(base, base, {}, { engine: await cpu(), signal: abort.signal, onPartial: (e) => { seen.push(e); abort.abort(); } }),
+      runDiff(
+        base,
+        base,
+        {},
+        {
+          engine: await cpu(),
+          signal: abort.signal,
+          onPartial: (e) => {
+            seen.push(e);
+            abort.abort();
+          },
+        },
+      ),
       (err: unknown) => err instanceof CancelledError,
     );
     assert.equal(seen.length, 1);

@@ -21,7 +21,10 @@ describe('checkpoint diff through the worker process and the CLI', () => {
     const fixture = await writeFixtureModel(path.join(dir, 'a'), { arch: 'qwen2', layers: 2, hidden: 16, heads: 4, kvHeads: 2, intermediate: 24, seed: 9 });
     const upd = lowRank(8, 16, [0.4, 0.2], 3);
     a = fixture.dir;
-    b = await copyModel(fixture, path.join(dir, 'b'), { dtype: 'BF16', edit: (name, v) => (name === 'model.layers.1.self_attn.v_proj.weight' ? v.map((x, i) => x + upd[i]) : undefined) });
+    b = await copyModel(fixture, path.join(dir, 'b'), {
+      dtype: 'BF16',
+      edit: (name, v) => (name === 'model.layers.1.self_attn.v_proj.weight' ? v.map((x, i) => x + upd[i]) : undefined),
+    });
     worker = startWorker();
   });
   after(() => {
@@ -33,16 +36,30 @@ describe('checkpoint diff through the worker process and the CLI', () => {
     const partials: unknown[] = [];
     const r = await worker.request('diff/run', { pathA: a, pathB: b, kinds: ['v', 'o'] }, { onPartial: (d) => partials.push(d) });
     assert.equal(partials.length, 4);
-    assert.deepEqual(r.entries.map((e) => [e.layer, e.kind]), [[0, 'v'], [0, 'o'], [1, 'v'], [1, 'o']]);
+    assert.deepEqual(
+      r.entries.map((e) => [e.layer, e.kind]),
+      [
+        [0, 'v'],
+        [0, 'o'],
+        [1, 'v'],
+        [1, 'o'],
+      ],
+    );
     const v1 = r.entries[2];
     // BF16 rounding (≤ 2^-8 relative) sits on top of the rank-2 update, so σ3.. are small, not zero.
     assert.ok(Math.abs(v1.delta.singularValues[0] - 0.4) < 0.01 && Math.abs(v1.delta.singularValues[1] - 0.2) < 0.01, `σ of Δ: ${v1.delta.singularValues}`);
     assert.ok(v1.relChange > 10 * r.entries[0].relChange, 'the planted update dwarfs the rounding of the cast');
     assert.equal(r.largest?.kind, 'v');
-    const bad = await worker.request('diff/run', { pathA: a, pathB: b, topTokens: -1 }).then(() => undefined, (e: unknown) => e);
+    const bad = await worker.request('diff/run', { pathA: a, pathB: b, topTokens: -1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(bad instanceof WorkerRequestError && bad.code === 'bad-input', String(bad));
     assert.match((bad as Error).message, /'topTokens' must be an integer/);
-    const missing = await worker.request('diff/run', { pathA: a, pathB: path.join(dir, 'nowhere') }).then(() => undefined, (e: unknown) => e);
+    const missing = await worker.request('diff/run', { pathA: a, pathB: path.join(dir, 'nowhere') }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(missing instanceof WorkerRequestError, String(missing));
     assert.match((missing as Error).message, /nowhere/);
   });
@@ -59,7 +76,10 @@ describe('checkpoint diff through the worker process and the CLI', () => {
     // "Run again" (force) computes anew although the result is cached.
     const forced = await worker.request('diff/run', { ...params, force: true }, { onPartial: (d) => partials.push(d) });
     assert.equal(partials.length, 2, 'the forced run computed both v pairs again');
-    assert.deepEqual(forced.entries.map((e) => e.relChange), first.entries.map((e) => e.relChange));
+    assert.deepEqual(
+      forced.entries.map((e) => e.relChange),
+      first.entries.map((e) => e.relChange),
+    );
     partials.length = 0;
     // Rewrite B with a different update: its file identity changes, so the diff is computed again.
     const fixture = await writeFixtureModel(path.join(dir, 'a2'), { arch: 'qwen2', layers: 2, hidden: 16, heads: 4, kvHeads: 2, intermediate: 24, seed: 9 });
@@ -71,11 +91,15 @@ describe('checkpoint diff through the worker process and the CLI', () => {
 
   test('layer-lens diff prints the table and --json the result; a wrong call is a usage error (exit 2)', () => {
     const cli = path.join(repoRoot, 'src', 'analysis', 'cli', 'main.ts');
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, 'diff', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', cli, 'diff', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
     const json = run(a, b, '--layer', '1', '--kind', 'v', '--no-spectra', '--json');
     assert.equal(json.status, 0, json.stderr);
     const r = JSON.parse(json.stdout) as DiffResult;
-    assert.deepEqual(r.entries.map((e) => [e.layer, e.kind, e.dtypeA, e.dtypeB]), [[1, 'v', 'F32', 'BF16']]);
+    assert.deepEqual(
+      r.entries.map((e) => [e.layer, e.kind, e.dtypeA, e.dtypeB]),
+      [[1, 'v', 'F32', 'BF16']],
+    );
     assert.equal(r.entries[0].change, null);
     const text = run(a, b, '--kind', 'v');
     assert.equal(text.status, 0, text.stderr);

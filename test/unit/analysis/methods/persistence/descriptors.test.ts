@@ -2,14 +2,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  averageSimilarity, bettiCurve, normalisedHeatmap, pruningSuggestion, similarityMatrix, type LayerBar,
+  averageSimilarity,
+  bettiCurve,
+  normalisedHeatmap,
+  pruningSuggestion,
+  similarityMatrix,
+  type LayerBar,
 } from '../../../../../src/analysis/methods/persistence/descriptors';
 import { angularDistance, blockInfluence } from '../../../../../src/analysis/methods/persistence/baselines';
 
 // Four clouds (three decoder layers + final norm). H1 bars: A alive everywhere [0,4), B [1,3), C [2,3);
 // one H0 bar that must not leak into H1 numbers.
 const bars: LayerBar[] = [
-  { dim: 1, birth: 0, death: 4 }, { dim: 1, birth: 1, death: 3 }, { dim: 1, birth: 2, death: 3 }, { dim: 0, birth: 0, death: 2 },
+  { dim: 1, birth: 0, death: 4 },
+  { dim: 1, birth: 1, death: 3 },
+  { dim: 1, birth: 2, death: 3 },
+  { dim: 0, birth: 0, death: 2 },
 ];
 
 function close(actual: number[], expected: number[], tol = 1e-12): void {

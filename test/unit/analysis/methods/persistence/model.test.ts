@@ -48,7 +48,10 @@ test('sample model, built-in prompts: clouds, Betti numbers per layer, descripto
   const model = await openModel(SAMPLE);
   const prompts = await tokenizePrompts(model, [{ kind: 'builtin', perDomain: 12 }], 24);
   assert.equal(prompts.length, 48);
-  assert.ok(prompts.every((p) => p[0] !== 256), 'no BOS');
+  assert.ok(
+    prompts.every((p) => p[0] !== 256),
+    'no BOS',
+  );
   const { clouds, names } = await hiddenStateClouds(model, prompts, { engine, batchSize: 8 });
   assert.equal(clouds.length, 5);
   assert.deepEqual(names.slice(-2), ['layer 3 post-attention norm', 'final norm']);
@@ -58,7 +61,8 @@ test('sample model, built-in prompts: clouds, Betti numbers per layer, descripto
   try {
     for (const i of [0, 17, 47]) {
       const r = await ex.run([prompts[i]], { logits: 'none', postAttentionNorm: true, finalNorm: true });
-      const T = prompts[i].length, d = 128;
+      const T = prompts[i].length,
+        d = 128;
       const alone = r.postAttentionNorm![2].subarray((T - 1) * d, T * d);
       const batched = clouds[2].data.subarray(i * d, (i + 1) * d);
       alone.forEach((v, t) => assert.ok(Math.abs(v - batched[t]) < 1e-4, `prompt ${i} coord ${t}`));
@@ -77,16 +81,25 @@ test('sample model, built-in prompts: clouds, Betti numbers per layer, descripto
     const simplices = c.byDim.flatMap((flat, p) => Array.from({ length: flat.length / (p + 1) }, (_, i) => ({ vertices: simplexAt(c, p, i), value: 0 })));
     const own = await filtrationBarcode(simplices);
     for (const p of [1, 2]) assert.equal(res.betti[p][l], own.filter((b) => b.dim === p && b.death === Infinity).length, `β${p} of cloud ${l}`);
-    assert.deepEqual(res.simplexCounts[l], c.byDim.map((f, p) => f.length / (p + 1)));
+    assert.deepEqual(
+      res.simplexCounts[l],
+      c.byDim.map((f, p) => f.length / (p + 1)),
+    );
   }
   for (const p of res.homologyDims) for (let l = 0; l < 5; l++) assert.equal(res.similarity[p][l][l], res.betti[p][l]);
   assert.equal(res.blockInfluence.length, 4);
   assert.ok(res.blockInfluence.every((v) => v >= 0 && v <= 2));
   assert.ok(res.angular[0].values.every((v) => v >= 0 && v <= 1));
-  assert.deepEqual(res.suggestions.map((s) => s.p), [0.9, 0.8]);
+  assert.deepEqual(
+    res.suggestions.map((s) => s.p),
+    [0.9, 0.8],
+  );
   const maxAvg = Math.max(...res.averageSimilarity[1]);
   for (const s of res.suggestions) {
     assert.ok(s.layers.every((l) => l < 4 && res.averageSimilarity[1][l] >= s.p * maxAvg));
   }
-  assert.ok(res.suggestions[0].layers.every((l) => res.suggestions[1].layers.includes(l)), 'p = 0.8 suggests at least what 0.9 does');
+  assert.ok(
+    res.suggestions[0].layers.every((l) => res.suggestions[1].layers.includes(l)),
+    'p = 0.8 suggests at least what 0.9 does',
+  );
 });

@@ -1,7 +1,12 @@
 /** Panel options validation (untrusted webview input), the worker parameters they map to, and the CSV export. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_PERSISTENCE_OPTIONS, parsePersistenceOptions, persistenceJobParams, checkPromptSources } from '../../../../../src/analysis/methods/persistence/options';
+import {
+  DEFAULT_PERSISTENCE_OPTIONS,
+  parsePersistenceOptions,
+  persistenceJobParams,
+  checkPromptSources,
+} from '../../../../../src/analysis/methods/persistence/options';
 import { persistenceCsv } from '../../../../../src/analysis/methods/persistence/csv';
 import type { PersistenceResult } from '../../../../../src/analysis/methods/persistence/persistence';
 
@@ -16,7 +21,10 @@ test('options: defaults round-trip; bad fields are named', () => {
 
 test('options → worker params: the prompt file only from the host', () => {
   const p = persistenceJobParams({ ...DEFAULT_PERSISTENCE_OPTIONS, useFile: true, perDomain: 3 }, { file: '/tmp/p.txt' });
-  assert.deepEqual(p.prompts, [{ kind: 'file', path: '/tmp/p.txt' }, { kind: 'builtin', domains: ['prose', 'code', 'math', 'dialogue'], perDomain: 3 }]);
+  assert.deepEqual(p.prompts, [
+    { kind: 'file', path: '/tmp/p.txt' },
+    { kind: 'builtin', domains: ['prose', 'code', 'math', 'dialogue'], perDomain: 3 },
+  ]);
   assert.throws(() => persistenceJobParams({ ...DEFAULT_PERSISTENCE_OPTIONS, useFile: true }, {}), /not opened with a prompt file/);
   assert.throws(() => checkPromptSources([{ kind: 'builtin', perDomain: -1 }]), /malformed prompt source/);
   assert.throws(() => checkPromptSources([]), /non-empty/);
@@ -24,13 +32,27 @@ test('options → worker params: the prompt file only from the host', () => {
 
 test('CSV: one row per cloud with Betti numbers, S̄, baselines and suggestion flags', () => {
   const r = {
-    cloudNames: ['layer 0 post-attention norm', 'final norm'], decoderLayers: 1, homologyDims: [0, 1], betti: [[1, 1], [2, 3]],
-    averageSimilarity: [[1, 1], [0.5, 0.25]], blockInfluence: [0.125], angular: [{ n: 1, values: [0.0625] }],
+    cloudNames: ['layer 0 post-attention norm', 'final norm'],
+    decoderLayers: 1,
+    homologyDims: [0, 1],
+    betti: [
+      [1, 1],
+      [2, 3],
+    ],
+    averageSimilarity: [
+      [1, 1],
+      [0.5, 0.25],
+    ],
+    blockInfluence: [0.125],
+    angular: [{ n: 1, values: [0.0625] }],
     suggestions: [{ p: 0.9, threshold: 0.45, layers: [0] }],
   } as unknown as PersistenceResult;
-  assert.equal(persistenceCsv(r), [
-    'cloud,name,betti_0,betti_1,avg_similarity_0,avg_similarity_1,block_influence,angular_n1,suggested_p0.9',
-    '0,"layer 0 post-attention norm",1,2,1,0.5,0.125,0.0625,1',
-    '1,"final norm",1,3,1,0.25,,,0',
-  ].join('\n') + '\n');
+  assert.equal(
+    persistenceCsv(r),
+    [
+      'cloud,name,betti_0,betti_1,avg_similarity_0,avg_similarity_1,block_influence,angular_n1,suggested_p0.9',
+      '0,"layer 0 post-attention norm",1,2,1,0.5,0.125,0.0625,1',
+      '1,"final norm",1,3,1,0.25,,,0',
+    ].join('\n') + '\n',
+  );
 });

@@ -55,7 +55,11 @@ test('pruned copy of the sample model: bytes, names, config; original untouched'
     assert.equal(pruned.layers.length, 3);
     assert.equal(JSON.parse(await readFile(join(out, 'config.json'), 'utf8')).num_hidden_layers, 3);
     // New layer 1 is old layer 2, new 2 is old 3; layer 0 and the embeddings are unchanged.
-    for (const [oldL, newL] of [[0, 0], [2, 1], [3, 2]]) {
+    for (const [oldL, newL] of [
+      [0, 0],
+      [2, 1],
+      [3, 2],
+    ]) {
       const a = await readTensorF32(model, `model.layers.${oldL}.mlp.down_proj.weight`);
       const b = await readTensorF32(pruned, `model.layers.${newL}.mlp.down_proj.weight`);
       assert.deepEqual(b, a);

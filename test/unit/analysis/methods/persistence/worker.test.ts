@@ -36,18 +36,32 @@ describe('persistence through the worker process and the CLI', () => {
     const again = await worker.request('persistence/run', { path: sample, ...params });
     assert.equal(again.cached, 'memory');
     assert.deepEqual(again.bars, r.bars);
-    const badDir = await worker.request('persistence/run', { path: sample, ...params, cacheDir: 42 as never }).then(() => undefined, (e: unknown) => e);
+    const badDir = await worker.request('persistence/run', { path: sample, ...params, cacheDir: 42 as never }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(badDir instanceof WorkerRequestError && badDir.code === 'bad-input' && /cacheDir/.test(badDir.message), String(badDir));
-    const bad = await worker.request('persistence/run', { path: sample, prompts: [], k: 4 }).then(() => undefined, (e: unknown) => e);
+    const bad = await worker.request('persistence/run', { path: sample, prompts: [], k: 4 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(bad instanceof WorkerRequestError && bad.code === 'bad-input', String(bad));
-    const badK = await worker.request('persistence/run', { path: sample, prompts: [{ kind: 'builtin', perDomain: 2 }], k: 10 }).then(() => undefined, (e: unknown) => e);
+    const badK = await worker.request('persistence/run', { path: sample, prompts: [{ kind: 'builtin', perDomain: 2 }], k: 10 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(badK instanceof WorkerRequestError && /too few for k = 10/.test(badK.message), String(badK));
   });
 
   test("'persistence/prune' writes the copy and compares perplexities", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'll-prune-worker-'));
     try {
-      const r = await worker.request('persistence/prune', { path: sample, layers: [2], outDir: path.join(dir, 'p'), heldOut: { kind: 'text', text: 'Tom saw a big dog. The dog ran to the park.' } });
+      const r = await worker.request('persistence/prune', {
+        path: sample,
+        layers: [2],
+        outDir: path.join(dir, 'p'),
+        heldOut: { kind: 'text', text: 'Tom saw a big dog. The dog ran to the park.' },
+      });
       assert.equal(r.prune.keptLayers, 3);
       assert.ok(r.original.perplexity > 1 && r.pruned.perplexity > 1);
       assert.equal(JSON.parse(await readFile(path.join(dir, 'p', 'config.json'), 'utf8')).num_hidden_layers, 3);
@@ -58,13 +72,17 @@ describe('persistence through the worker process and the CLI', () => {
 
   test('layer-lens persistence --json, text output, and usage errors', () => {
     const cli = path.join(repoRoot, 'src', 'analysis', 'cli', 'main.ts');
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, 'persistence', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', cli, 'persistence', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
     const ok = run(sample, '--per-domain', '8', '--k', '3', '--dim', '2', '--max-tokens', '24', '--json');
     assert.equal(ok.status, 0, ok.stderr);
     const r = JSON.parse(ok.stdout) as { prompts: number; betti: number[][]; suggestions: Array<{ p: number }> };
     assert.equal(r.prompts, 32);
     assert.equal(r.betti.length, 2);
-    assert.deepEqual(r.suggestions.map((s) => s.p), [0.9, 0.8]);
+    assert.deepEqual(
+      r.suggestions.map((s) => s.p),
+      [0.9, 0.8],
+    );
     const text = run(sample, '--per-domain', '8', '--k', '3', '--max-tokens', '24');
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /prune at p = 0\.9: S̄1/);
@@ -77,10 +95,32 @@ describe('persistence through the worker process and the CLI', () => {
     try {
       const cli = path.join(repoRoot, 'src', 'analysis', 'cli', 'main.ts');
       const out = path.join(dir, 'copy');
-      const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'persistence', sample, '--per-domain', '6', '--k', '3', '--max-tokens', '16', '--prune-out', out, '--prune-layers', '0', '--json'],
-        { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          cli,
+          'persistence',
+          sample,
+          '--per-domain',
+          '6',
+          '--k',
+          '3',
+          '--max-tokens',
+          '16',
+          '--prune-out',
+          out,
+          '--prune-layers',
+          '0',
+          '--json',
+        ],
+        { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 },
+      );
       assert.equal(r.status, 0, r.stderr);
-      const j = JSON.parse(r.stdout) as { prune: { prune: { removedLayers: number[]; outDir: string }; original: { perplexity: number }; pruned: { perplexity: number } } };
+      const j = JSON.parse(r.stdout) as {
+        prune: { prune: { removedLayers: number[]; outDir: string }; original: { perplexity: number }; pruned: { perplexity: number } };
+      };
       assert.deepEqual(j.prune.prune.removedLayers, [0]);
       assert.equal(j.prune.prune.outDir, out);
       assert.ok(j.prune.original.perplexity > 1 && j.prune.pruned.perplexity > 1);

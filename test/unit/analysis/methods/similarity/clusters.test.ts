@@ -1,11 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterFloor, describeThreshold, findClusters, MIN_GROUP_GAP, MIN_SEPARABILITY, otsuThreshold } from '../../../../../src/analysis/methods/similarity/clusters';
+import {
+  clusterFloor,
+  describeThreshold,
+  findClusters,
+  MIN_GROUP_GAP,
+  MIN_SEPARABILITY,
+  otsuThreshold,
+} from '../../../../../src/analysis/methods/similarity/clusters';
 import { LayerCache, layerBytes, planPairs } from '../../../../../src/analysis/methods/similarity/plan';
 
 /** Similarity of two families of layers, [0, split) and [split, count): high inside, low across. */
 function families(count: number, split: number, inside = 0.9, across = 0.2): (a: number, b: number) => number {
-  return (a, b) => ((a < split) === (b < split) ? inside - 0.01 * Math.abs(a - b) : across + 0.005 * ((a + b) % 3));
+  return (a, b) => (a < split === b < split ? inside - 0.01 * Math.abs(a - b) : across + 0.005 * ((a + b) % 3));
 }
 
 test("Otsu's threshold and separability on closed-form cases", () => {
@@ -23,7 +30,13 @@ test("Otsu's threshold and separability on closed-form cases", () => {
 
 test('two families of layers give two clusters with an automatic threshold between them', () => {
   const c = findClusters(6, families(6, 3));
-  assert.deepEqual(c.clusters.map((k) => [k.first, k.last]), [[0, 2], [3, 5]]);
+  assert.deepEqual(
+    c.clusters.map((k) => [k.first, k.last]),
+    [
+      [0, 2],
+      [3, 5],
+    ],
+  );
   assert.equal(c.thresholdRule, 'otsu');
   assert.ok(c.threshold > 0.3 && c.threshold < 0.85, `τ ${c.threshold}`);
   assert.ok(c.separability >= MIN_SEPARABILITY);
@@ -44,7 +57,10 @@ test('noise gives no clusters (no clear split); a hand-set threshold still appli
   const manual = findClusters(5, sim, { threshold: 0.336 });
   assert.equal(manual.thresholdRule, 'user');
   // 0–1 0.339, 0–2 0.337 and 1–2 0.338 are ≥ 0.336; 3 joins only if 0–3, 1–3, 2–3 are (0.342, 0.34, 0.34): yes; 4: 0–4 0.338, 1–4 0.336, 2–4 0.331 → no.
-  assert.deepEqual(manual.clusters.map((c) => [c.first, c.last]), [[0, 3]]);
+  assert.deepEqual(
+    manual.clusters.map((c) => [c.first, c.last]),
+    [[0, 3]],
+  );
   assert.throws(() => findClusters(5, sim, { threshold: NaN }), /finite/);
 });
 
@@ -59,12 +75,21 @@ test('two tight groups whose means barely differ are no clusters (minimum gap be
   assert.match(describeThreshold(c), /means differ by 0\.020, needs ≥ 0\.05/);
   // The same shape with a gap just above the minimum is split.
   const apart = (a: number, b: number) => (a >= 3 && b >= 3 ? 0.72 + MIN_GROUP_GAP + 1e-3 : 0.72);
-  assert.deepEqual(findClusters(5, apart).clusters.map((k) => [k.first, k.last]), [[3, 4]]);
+  assert.deepEqual(
+    findClusters(5, apart).clusters.map((k) => [k.first, k.last]),
+    [[3, 4]],
+  );
 });
 
 test('the DOCS floor keeps "as similar as random" layers out of clusters', () => {
   const sim = families(6, 3, 0.4, 0.1);
-  assert.deepEqual(findClusters(6, sim).clusters.map((c) => [c.first, c.last]), [[0, 2], [3, 5]]);
+  assert.deepEqual(
+    findClusters(6, sim).clusters.map((c) => [c.first, c.last]),
+    [
+      [0, 2],
+      [3, 5],
+    ],
+  );
   const floored = findClusters(6, sim, { floor: clusterFloor('docs', 0.4) });
   assert.equal(floored.threshold, 0.44000000000000006);
   assert.deepEqual(floored.clusters, []);
@@ -75,13 +100,23 @@ test('adjacent-only clusters chain consecutive pairs; a missing or not-comparabl
   const adjacent = [0.9, 0.88, 0.1, 0.92, NaN, 0.91];
   const sim = (a: number, b: number) => (b === a + 1 ? adjacent[a] : undefined);
   const c = findClusters(7, sim, { adjacentOnly: true, threshold: 0.5 });
-  assert.deepEqual(c.clusters.map((k) => [k.first, k.last]), [[0, 2], [3, 4], [5, 6]]);
+  assert.deepEqual(
+    c.clusters.map((k) => [k.first, k.last]),
+    [
+      [0, 2],
+      [3, 4],
+      [5, 6],
+    ],
+  );
   assert.ok(Math.abs(c.clusters[0].mean - 0.89) < 1e-12);
 });
 
 test('pair plans cover every pair exactly once, adjacent first when everything fits', () => {
   const all = planPairs(6, 'all', 6);
-  assert.deepEqual(all.slice(0, 5), [0, 1, 2, 3, 4].map((a) => ({ a, b: a + 1 })));
+  assert.deepEqual(
+    all.slice(0, 5),
+    [0, 1, 2, 3, 4].map((a) => ({ a, b: a + 1 })),
+  );
   for (const capacity of [2, 3, 4, 6, 10]) {
     const pairs = planPairs(9, 'all', capacity);
     const seen = new Set(pairs.map((p) => `${p.a},${p.b}`));
@@ -89,7 +124,11 @@ test('pair plans cover every pair exactly once, adjacent first when everything f
     assert.equal(seen.size, 36, `capacity ${capacity}`);
     assert.ok(pairs.every((p) => p.a < p.b));
   }
-  assert.deepEqual(planPairs(4, 'adjacent', 2), [{ a: 0, b: 1 }, { a: 1, b: 2 }, { a: 2, b: 3 }]);
+  assert.deepEqual(planPairs(4, 'adjacent', 2), [
+    { a: 0, b: 1 },
+    { a: 1, b: 2 },
+    { a: 2, b: 3 },
+  ]);
 });
 
 test('a tiled plan with a cache of `capacity` layers reads each layer a bounded number of times', async () => {

@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getEngine } from '../../../../../src/analysis/engine/engine';
 import { docsSimilarity } from '../../../../../src/analysis/methods/similarity/docs';
-import { compareMatrices, flatCosine, flatR2, parseIndex, SIMILARITY_INDICES, type SimilarityIndex } from '../../../../../src/analysis/methods/similarity/indices';
+import {
+  compareMatrices,
+  flatCosine,
+  flatR2,
+  parseIndex,
+  SIMILARITY_INDICES,
+  type SimilarityIndex,
+} from '../../../../../src/analysis/methods/similarity/indices';
 import type { Matrix } from '../../../../../src/analysis/linalg/matrix';
 import { randomMatrix } from '../../engine/random';
 import { REPO_ROOT } from '../../../../paths';
@@ -12,7 +19,14 @@ import { REPO_ROOT } from '../../../../paths';
 const cpu = () => getEngine({ providers: ['cpu'], threads: 1 });
 const BASELINES = SIMILARITY_INDICES.filter((i) => i !== 'docs');
 
-interface Case { name: string; rows: number; cols: number; x: number[]; y: number[]; [index: string]: unknown }
+interface Case {
+  name: string;
+  rows: number;
+  cols: number;
+  x: number[];
+  y: number[];
+  [index: string]: unknown;
+}
 const oracle: { cases: Case[] } = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/similarity_indices.json'), 'utf8'));
 
 test('every baseline index matches numpy/scipy on the oracle matrices', async () => {
@@ -51,7 +65,8 @@ function randomOrthogonal(n: number, seed: number): Matrix {
 test('CKA and Procrustes are 1 for any two orthogonal matrices; DOCS tells them apart', async () => {
   const engine = await cpu();
   const n = 48;
-  const a = randomOrthogonal(n, 61), b = randomOrthogonal(n, 62);
+  const a = randomOrthogonal(n, 61),
+    b = randomOrthogonal(n, 62);
   const v = await compareMatrices(engine, a, b, ['cka', 'procrustes', 'svcca']);
   assert.ok(Math.abs((v.cka as number) - 1) < 1e-4, `CKA ${v.cka}`);
   assert.ok(Math.abs((v.procrustes as number) - 1) < 1e-4, `Procrustes ${v.procrustes}`);
@@ -62,37 +77,58 @@ test('CKA and Procrustes are 1 for any two orthogonal matrices; DOCS tells them 
 
 test('representation indices are invariant to an orthogonal map of the units and to isotropic scaling', async () => {
   const engine = await cpu();
-  const x = randomMatrix(20, 30, 71), y = randomMatrix(20, 30, 72);
+  const x = randomMatrix(20, 30, 71),
+    y = randomMatrix(20, 30, 72);
   const q = randomOrthogonal(30, 73);
   const yq: Matrix = { rows: 20, cols: 30, data: new Float32Array(600) };
-  for (let i = 0; i < 20; i++) for (let j = 0; j < 30; j++) {
-    let s = 0;
-    for (let k = 0; k < 30; k++) s += y.data[i * 30 + k] * q.data[k * 30 + j];
-    yq.data[i * 30 + j] = 2.5 * s;
-  }
+  for (let i = 0; i < 20; i++)
+    for (let j = 0; j < 30; j++) {
+      let s = 0;
+      for (let k = 0; k < 30; k++) s += y.data[i * 30 + k] * q.data[k * 30 + j];
+      yq.data[i * 30 + j] = 2.5 * s;
+    }
   const base = await compareMatrices(engine, x, y, ['cka', 'svcca', 'procrustes']);
   const moved = await compareMatrices(engine, x, yq, ['cka', 'svcca', 'procrustes']);
-  for (const k of ['cka', 'svcca', 'procrustes'] as const) assert.ok(Math.abs((base[k] as number) - (moved[k] as number)) < 2e-4, `${k}: ${base[k]} vs ${moved[k]}`);
+  for (const k of ['cka', 'svcca', 'procrustes'] as const)
+    assert.ok(Math.abs((base[k] as number) - (moved[k] as number)) < 2e-4, `${k}: ${base[k]} vs ${moved[k]}`);
   const self = await compareMatrices(engine, x, x, BASELINES);
   for (const k of BASELINES) assert.ok(Math.abs((self[k] as number) - 1) < 1e-4, `${k}(X, X) = ${self[k]}`);
 });
 
 test('flattened R² is the squared Pearson correlation; cosine is scale-free and NaN for zeros', () => {
-  const x = randomMatrix(9, 7, 81).data, y = randomMatrix(9, 7, 82).data;
+  const x = randomMatrix(9, 7, 81).data,
+    y = randomMatrix(9, 7, 82).data;
   const mixed = x.map((v, i) => -0.5 * v + 0.3 * y[i]);
-  let sx = 0, sy = 0, sxy = 0, sxx = 0, syy = 0;
+  let sx = 0,
+    sy = 0,
+    sxy = 0,
+    sxx = 0,
+    syy = 0;
   const n = x.length;
-  for (let i = 0; i < n; i++) { sx += x[i]; sy += mixed[i]; }
   for (let i = 0; i < n; i++) {
-    const dx = x[i] - sx / n, dy = mixed[i] - sy / n;
-    sxy += dx * dy; sxx += dx * dx; syy += dy * dy;
+    sx += x[i];
+    sy += mixed[i];
+  }
+  for (let i = 0; i < n; i++) {
+    const dx = x[i] - sx / n,
+      dy = mixed[i] - sy / n;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
   }
   // Closed form of the least-squares fit: R² = 1 − SS_res/SS_tot with slope sxy/sxx.
   const slope = sxy / sxx;
   let ssRes = 0;
   for (let i = 0; i < n; i++) ssRes += (mixed[i] - sy / n - slope * (x[i] - sx / n)) ** 2;
   assert.ok(Math.abs(flatR2(x, mixed) - (1 - ssRes / syy)) < 1e-12);
-  assert.ok(Math.abs(flatCosine(x, x.map((v) => 7 * v)) - 1) < 1e-12);
+  assert.ok(
+    Math.abs(
+      flatCosine(
+        x,
+        x.map((v) => 7 * v),
+      ) - 1,
+    ) < 1e-12,
+  );
   assert.ok(Number.isNaN(flatCosine(x, new Float32Array(n))));
 });
 

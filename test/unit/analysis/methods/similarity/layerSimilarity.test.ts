@@ -32,7 +32,13 @@ let families: ModelHandle;
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'layer-lens-similarity-'));
   await writeFixtureModel(path.join(dir, 'families'), {
-    arch: 'llama', layers: 6, hidden: 32, heads: 4, kvHeads: 2, intermediate: 48, seed: 7,
+    arch: 'llama',
+    layers: 6,
+    hidden: 32,
+    heads: 4,
+    kvHeads: 2,
+    intermediate: 48,
+    seed: 7,
     matrices: (layer, role, [rows, cols]) => {
       const family = layer < 3 ? 0 : 1;
       const base = randomMatrix(rows, cols, 1000 + 10 * MATRIX_ROLES.indexOf(role) + family).data;
@@ -54,9 +60,16 @@ test('two families of layers: DOCS finds clusters [0–2] and [3–5] for every 
   for (const kind of MATRIX_ROLES) {
     const r = await layerSimilarity(engine, families, { kind, indices: ['docs'] });
     assert.equal(r.pairs.length, 15);
-    assert.deepEqual(r.clusters.clusters.map((c) => [c.first, c.last]), [[0, 2], [3, 5]], `${kind}: ${JSON.stringify(r.clusters)}`);
+    assert.deepEqual(
+      r.clusters.clusters.map((c) => [c.first, c.last]),
+      [
+        [0, 2],
+        [3, 5],
+      ],
+      `${kind}: ${JSON.stringify(r.clusters)}`,
+    );
     for (const p of r.pairs) {
-      const same = (p.layerA < 3) === (p.layerB < 3);
+      const same = p.layerA < 3 === p.layerB < 3;
       const v = p.values.docs as number;
       assert.ok(same ? v > 0.95 : v < 1.2 * (r.docsChance as number), `${kind} ${key(p)}: ${v} (chance ${r.docsChance})`);
     }
@@ -76,8 +89,17 @@ test('every pair equals DOCS and the baselines computed directly on the two laye
     assert.ok(Math.abs((p.values.docs as number) - d.docs) < 1e-6, `${key(p)} DOCS`);
     assert.ok(Math.abs((p.docs as NonNullable<PairResult['docs']>).rows.loc - d.fitX.loc) < 1e-6);
     const counts = (p.docs as NonNullable<PairResult['docs']>).cols.histogram.counts;
-    assert.equal(counts.reduce((s, c) => s + c, 0), 48, 'one max per compared column');
-    const base = await compareMatrices(engine, x, y, SIMILARITY_INDICES.filter((i) => i !== 'docs'));
+    assert.equal(
+      counts.reduce((s, c) => s + c, 0),
+      48,
+      'one max per compared column',
+    );
+    const base = await compareMatrices(
+      engine,
+      x,
+      y,
+      SIMILARITY_INDICES.filter((i) => i !== 'docs'),
+    );
     for (const [k, v] of Object.entries(base)) assert.ok(Math.abs((p.values[k as keyof typeof base] as number) - v) < 1e-6, `${key(p)} ${k}`);
     assert.equal(p.complete, true);
   }
@@ -89,16 +111,25 @@ test('pairs stream as they finish, plan first, heavy indices in a second pass; p
   const seen: { key: string; complete: boolean }[] = [];
   let last = { done: 0, total: -1 };
   await layerSimilarity(engine, families, {
-    kind: 'gate', pairs: 'adjacent',
+    kind: 'gate',
+    pairs: 'adjacent',
     onPlan: (p) => plans.push(p),
     onPair: (p) => seen.push({ key: key(p), complete: p.complete }),
-    onProgress: (p) => { last = p; },
+    onProgress: (p) => {
+      last = p;
+    },
   });
   assert.equal(plans.length, 1);
   assert.deepEqual(plans[0].layers, [0, 1, 2, 3, 4, 5]);
   assert.equal(plans[0].pairs, 5);
-  assert.deepEqual(seen.map((s) => s.key), ['0,1', '1,2', '2,3', '3,4', '4,5', '0,1', '1,2', '2,3', '3,4', '4,5']);
-  assert.deepEqual(seen.map((s) => s.complete), [false, false, false, false, false, true, true, true, true, true]);
+  assert.deepEqual(
+    seen.map((s) => s.key),
+    ['0,1', '1,2', '2,3', '3,4', '4,5', '0,1', '1,2', '2,3', '3,4', '4,5'],
+  );
+  assert.deepEqual(
+    seen.map((s) => s.complete),
+    [false, false, false, false, false, true, true, true, true, true],
+  );
   assert.equal(last.done, 10);
   assert.equal(last.total, 10);
 });
@@ -107,11 +138,20 @@ test('adjacent pairs and a picked subset of layers', async () => {
   const engine = await cpu();
   const adj = await layerSimilarity(engine, families, { kind: 'down', pairs: 'adjacent', indices: ['docs', 'cka'] });
   assert.deepEqual(adj.pairs.map(key), ['0,1', '1,2', '2,3', '3,4', '4,5']);
-  assert.deepEqual(adj.clusters.clusters.map((c) => [c.first, c.last]), [[0, 2], [3, 5]]);
+  assert.deepEqual(
+    adj.clusters.clusters.map((c) => [c.first, c.last]),
+    [
+      [0, 2],
+      [3, 5],
+    ],
+  );
   const sub = await layerSimilarity(engine, families, { kind: 'q', layers: [0, 1, 5], indices: ['docs'] });
   assert.deepEqual(sub.layers, [0, 1, 5]);
   assert.deepEqual(sub.pairs.map(key).sort(), ['0,1', '0,5', '1,5']);
-  assert.deepEqual(sub.clusters.clusters.map((c) => [c.first, c.last]), [[0, 1]]);
+  assert.deepEqual(
+    sub.clusters.clusters.map((c) => [c.first, c.last]),
+    [[0, 1]],
+  );
 });
 
 test('a small memory budget visits pairs tile by tile and gets the same values', async () => {
@@ -128,7 +168,12 @@ test('a small memory budget visits pairs tile by tile and gets the same values',
 test('layers whose matrices differ in shape are reported as not comparable, not truncated', async () => {
   const engine = await cpu();
   const file = path.join(dir, 'mixed.safetensors');
-  const t = (layer: number, rows: number) => ({ name: `model.layers.${layer}.mlp.up_proj.weight`, dtype: 'F32' as const, shape: [rows, 16], values: randomMatrix(rows, 16, layer).data });
+  const t = (layer: number, rows: number) => ({
+    name: `model.layers.${layer}.mlp.up_proj.weight`,
+    dtype: 'F32' as const,
+    shape: [rows, 16],
+    values: randomMatrix(rows, 16, layer).data,
+  });
   await writeSafetensors(file, [t(0, 24), t(1, 24), t(2, 20)]);
   const r = await layerSimilarity(engine, await openModel(file), { kind: 'up', indices: ['docs', 'cka'] });
   const byKey = new Map(r.pairs.map((p) => [key(p), p]));
@@ -146,7 +191,10 @@ test('layers whose matrices differ in shape are reported as not comparable, not 
 test('clear errors for a missing kind, a layer without it, and too few layers; cancellation stops the job', async () => {
   const engine = await cpu();
   const file = path.join(dir, 'uponly.safetensors');
-  await writeSafetensors(file, [0, 1].map((l) => ({ name: `model.layers.${l}.mlp.up_proj.weight`, dtype: 'F32' as const, shape: [8, 4], values: randomMatrix(8, 4, l).data })));
+  await writeSafetensors(
+    file,
+    [0, 1].map((l) => ({ name: `model.layers.${l}.mlp.up_proj.weight`, dtype: 'F32' as const, shape: [8, 4], values: randomMatrix(8, 4, l).data })),
+  );
   const upOnly = await openModel(file);
   await assert.rejects(layerSimilarity(engine, upOnly, { kind: 'q' }), /no 'q' matrices/);
   await assert.rejects(layerSimilarity(engine, families, { kind: 'up', layers: [0, 9] }), /Layer 9 has no 'up' matrix; layers with one: 0, 1, 2, 3, 4, 5/);
@@ -233,6 +281,9 @@ test('a cancelled run keeps its finished pairs: the re-run reports them at once,
   const fresh = await runSimilarityJob(engine, families, settings, { force: true });
   assert.equal(fresh.resumedPairs, undefined);
   assert.equal(resumed.pairs.length, 15);
-  assert.deepEqual(resumed.pairs.map((p) => p.values), fresh.pairs.map((p) => p.values));
+  assert.deepEqual(
+    resumed.pairs.map((p) => p.values),
+    fresh.pairs.map((p) => p.values),
+  );
   assert.deepEqual(resumed.clusters, fresh.clusters);
 });

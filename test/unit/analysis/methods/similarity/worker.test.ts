@@ -38,23 +38,38 @@ describe('layer similarity through the worker process and the CLI', () => {
     assert.equal(readdirSync(path.join(cache.dir, 'similarity')).filter((f) => f.endsWith('.json')).length, 1, 'stored on disk');
     const again = await worker.request('similarity/run', params);
     assert.equal(again.cached, 'memory');
-    const bad = await worker.request('similarity/run', { path: stories, kind: 'mlp' as 'up' }).then(() => undefined, (e: unknown) => e);
+    const bad = await worker.request('similarity/run', { path: stories, kind: 'mlp' as 'up' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(bad instanceof WorkerRequestError && bad.code === 'bad-input', String(bad));
     assert.match((bad as Error).message, /'kind' must be one of/);
-    const layer = await worker.request('similarity/run', { path: stories, kind: 'up', layers: [0, 7] }).then(() => undefined, (e: unknown) => e);
+    const layer = await worker.request('similarity/run', { path: stories, kind: 'up', layers: [0, 7] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(layer instanceof WorkerRequestError && layer.code === 'bad-input');
     assert.match((layer as Error).message, /Layer 7 has no 'up' matrix/);
   });
 
   test('layer-lens similarity: --json prints the result, the table shows the matrix and clusters, bad options exit 2', () => {
     const cli = path.join(repoRoot, 'src', 'analysis', 'cli', 'main.ts');
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, 'similarity', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', cli, 'similarity', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
     const json = run(stories, '--kind', 'down', '--index', 'docs', '--pairs', 'adjacent', '--json');
     assert.equal(json.status, 0, json.stderr);
     const r = JSON.parse(json.stdout) as SimilarityJobResult;
     assert.equal(r.kind, 'down');
     assert.equal(r.compared, 'columns');
-    assert.deepEqual(r.pairs.map((p) => [p.layerA, p.layerB]), [[0, 1], [1, 2], [2, 3], [3, 4]]);
+    assert.deepEqual(
+      r.pairs.map((p) => [p.layerA, p.layerB]),
+      [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [3, 4],
+      ],
+    );
     const table = run(stories, '--kind', 'q', '--layers', '0,2,4');
     assert.equal(table.status, 0, table.stderr);
     assert.match(table.stdout, /\n\s+L0\s+L2\s+L4\n/);

@@ -51,7 +51,9 @@ describe('spectra of whole models', () => {
       h.rightKsP.forEach((p, i) => assertClose(head.spectrum.vectors!.p![i], p, 1e-7, 1e-12, `L${h.layer} ${h.kind} h${h.head} vector ${i} p`));
     }
     for (const kind of ['q', 'k', 'v', 'o'] as const) {
-      oracle.stories260K.randomnessByDepth[kind].forEach((p, layer) => assertClose(trainedResult.randomnessByDepth[kind]![layer] as number, p, 1e-7, 0, `${kind} layer ${layer} mean p`));
+      oracle.stories260K.randomnessByDepth[kind].forEach((p, layer) =>
+        assertClose(trainedResult.randomnessByDepth[kind]![layer] as number, p, 1e-7, 0, `${kind} layer ${layer} mean p`),
+      );
     }
     assert.equal(trainedResult.entries.length, 35);
     assert.deepEqual(trainedResult.entries.find((e) => e.kind === 'q')?.heads?.length, 8);
@@ -94,7 +96,10 @@ describe('spectra of whole models', () => {
         const e = trainedResult.entries.find((x) => x.layer === layer && x.kind === kind) as MatrixSpectra;
         assert.ok((e.spectrum.mp?.spikes ?? 0) >= 1, `L${layer} ${kind}: no spike`);
         const baseline = randomResult.entries.find((x) => x.layer === layer && x.kind === kind) as MatrixSpectra;
-        assert.ok(e.spectrum.metrics.randDistance > 2.5 * baseline.spectrum.metrics.randDistance, `L${layer} ${kind}: rand_distance ${e.spectrum.metrics.randDistance}`);
+        assert.ok(
+          e.spectrum.metrics.randDistance > 2.5 * baseline.spectrum.metrics.randDistance,
+          `L${layer} ${kind}: rand_distance ${e.spectrum.metrics.randDistance}`,
+        );
       }
     }
     const qk = (r: SpectraResult) => mean([...r.randomnessByDepth.q!, ...r.randomnessByDepth.k!] as number[]);
@@ -105,8 +110,15 @@ describe('spectra of whole models', () => {
     clearSpectraMemoryCache();
     const partials: MatrixSpectra[] = [];
     const progress: number[] = [];
-    const r = await runSpectra(random, { layers: [1, 3], kinds: ['v', 'down'] }, { onPartial: (e) => partials.push(e), onProgress: (p) => progress.push(p.done) });
-    assert.deepEqual(partials.map((e) => `${e.layer}${e.kind}`), ['1v', '1down', '3v', '3down']);
+    const r = await runSpectra(
+      random,
+      { layers: [1, 3], kinds: ['v', 'down'] },
+      { onPartial: (e) => partials.push(e), onProgress: (p) => progress.push(p.done) },
+    );
+    assert.deepEqual(
+      partials.map((e) => `${e.layer}${e.kind}`),
+      ['1v', '1down', '3v', '3down'],
+    );
     assert.deepEqual(progress, [0, 1, 2, 3, 4]);
     assert.deepEqual(r.layers, [1, 3]);
     assert.deepEqual(r.randomnessByDepth.v?.length, 2);
@@ -127,7 +139,10 @@ describe('spectra of whole models', () => {
     const forced = await runSpectra(random, { layers: [0], kinds: ['q', 'o'] }, { force: true });
     assert.equal(forced.cached, 0, 'force ("Run again") recomputes cached matrices');
     assert.ok((forced.entries[0].spectrum.singularValues?.length ?? 0) > 0);
-    assert.deepEqual(forced.entries.map((e) => e.spectrum.singularValues), first.entries.map((e) => e.spectrum.singularValues));
+    assert.deepEqual(
+      forced.entries.map((e) => e.spectrum.singularValues),
+      first.entries.map((e) => e.spectrum.singularValues),
+    );
     const left = await runSpectra(random, { layers: [0], kinds: ['q'], vectorSide: 'left' });
     assert.equal(left.cached, 0, 'another vector side is another result');
     assert.equal(left.entries[0]?.spectrum.vectors?.side, 'left');
@@ -154,7 +169,12 @@ describe('spectra of whole models', () => {
     assert.throws(() => parseSpectraOptions({ layers: [1.5] }), /'layers' must be a non-empty list/);
     assert.throws(() => parseSpectraOptions({ heads: 'yes' }), /'heads' must be true or false/);
     assert.throws(() => parseSpectraOptions('all'), /must be an object/);
-    assert.deepEqual(parseSpectraOptions({ layers: [0, 2], kinds: ['q'], vectorSide: 'left', heads: false, jobId: 'x', path: '/m' }), { layers: [0, 2], kinds: ['q'], vectorSide: 'left', heads: false });
+    assert.deepEqual(parseSpectraOptions({ layers: [0, 2], kinds: ['q'], vectorSide: 'left', heads: false, jobId: 'x', path: '/m' }), {
+      layers: [0, 2],
+      kinds: ['q'],
+      vectorSide: 'left',
+      heads: false,
+    });
   });
 
   test('CLI helpers and CSV: layer ranges, kinds, the text table and one CSV row per matrix and head', () => {
@@ -191,7 +211,11 @@ describe('spectra of whole models', () => {
         assert.equal(cells[col('alpha_reliable')], 'false');
         assert.match(cells[col('alpha_note')]!, /fewer than 25|positive eigenvalues/);
         // Table columns: label (2 words), shape, σ, spikes, out, KS MP, mean p, p<.05, α, tail, α_w, …
-        const words = text.split('\n').find((l) => l.startsWith(`L${e.layer} ${e.kind} `))!.trim().split(/\s+/);
+        const words = text
+          .split('\n')
+          .find((l) => l.startsWith(`L${e.layer} ${e.kind} `))!
+          .trim()
+          .split(/\s+/);
         assert.ok(['unrel.', '–'].includes(words[9]!) && words[11] === words[9], `table shows an unreliable α: ${words.join(' ')}`);
       }
     });
@@ -210,7 +234,7 @@ function parseCsv(text: string): string[][] {
     for (let i = 0; i < line.length; i++) {
       const c = line[i]!;
       if (quoted) {
-        if (c === '"' && line[i + 1] === '"') (cell += '"'), i++;
+        if (c === '"' && line[i + 1] === '"') ((cell += '"'), i++);
         else if (c === '"') quoted = false;
         else cell += c;
       } else if (c === '"') quoted = true;

@@ -41,7 +41,13 @@ test('small fixed matrices: singular values, Gram eigenvalues, singular-vector K
 test('random Gaussian matrices of several shapes: every singular value inside the MP edges widened by 4 Tracy–Widom scales', async () => {
   // The tolerance: λ within [λ₋ − 4·s₋σ², λ₊ + 4·s₊σ²], s± the Tracy–Widom scales of the extreme
   // eigenvalues (Johnstone 2001; Ma 2012), so a Gaussian matrix fails with probability ≈ 1e-4.
-  const shapes: [number, number, number][] = [[64, 256, 0.02], [256, 64, 0.5], [150, 150, 1], [40, 600, 0.01], [300, 200, 0.05]];
+  const shapes: [number, number, number][] = [
+    [64, 256, 0.02],
+    [256, 64, 0.5],
+    [150, 150, 1],
+    [40, 600, 0.01],
+    [300, 200, 0.05],
+  ];
   for (const [rows, cols, std] of shapes) {
     const r = await analyzeSpectrum(gaussianMatrix(rows, cols, std, rows * 7 + cols), { vectors: false, randDistance: false });
     const s = r.singularValues as number[];
@@ -61,7 +67,10 @@ test('random Gaussian matrices of several shapes: every singular value inside th
 test('random Gaussian matrices: singular-vector KS p-values are ≈ uniform (mean ≈ 0.5, ≈ 5% below 0.05) on both sides', async () => {
   const p: number[] = [];
   const pLeft: number[] = [];
-  for (const [rows, cols, seed] of [[300, 900, 1], [360, 720, 2]]) {
+  for (const [rows, cols, seed] of [
+    [300, 900, 1],
+    [360, 720, 2],
+  ]) {
     const W = gaussianMatrix(rows, cols, 0.02, seed);
     p.push(...((await analyzeSpectrum(W, { randDistance: false })).vectors!.p as number[]));
     if (seed === 1) pLeft.push(...((await analyzeSpectrum(W, { randDistance: false, vectorSide: 'left' })).vectors!.p as number[]));
@@ -106,7 +115,10 @@ test('a planted rank-1 spike is detected above the MP edge and its singular vect
 });
 
 test('a planted power-law spectrum U·diag(s)·Vᵀ (λ = s² Pareto, α = 2.5 and 4) recovers α within 3 standard errors', async () => {
-  for (const [alpha, seed] of [[2.5, 21], [4, 22]]) {
+  for (const [alpha, seed] of [
+    [2.5, 21],
+    [4, 22],
+  ]) {
     const lambda = paretoSample(320, alpha, 1e-3, seed).sort((a, b) => b - a);
     const W = plantedSpectrum(320, 480, lambda.map(Math.sqrt), seed + 100);
     const r = await analyzeSpectrum(W, { vectors: false });

@@ -21,19 +21,29 @@ describe('spectra through the worker process and the CLI', () => {
     const partials: unknown[] = [];
     const r = await worker.request('spectra/run', { path: stories, layers: [2], kinds: ['q', 'v'] }, { onPartial: (d) => partials.push(d) });
     assert.equal(partials.length, 2);
-    assert.deepEqual(r.entries.map((e) => e.kind), ['q', 'v']);
+    assert.deepEqual(
+      r.entries.map((e) => e.kind),
+      ['q', 'v'],
+    );
     assertClose(r.randomnessByDepth.q![0] as number, oracle.stories260K.randomnessByDepth.q[2]!, 1e-7, 0, 'q layer 2 via the worker');
-    const bad = await worker.request('spectra/run', { path: stories, layers: [9] }).then(() => undefined, (e: unknown) => e);
+    const bad = await worker.request('spectra/run', { path: stories, layers: [9] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(bad instanceof WorkerRequestError);
     assert.equal(bad.code, 'bad-input');
     assert.match(bad.message, /layer 9 does not exist/);
-    const side = await worker.request('spectra/run', { path: stories, vectorSide: 'up' as 'left' }).then(() => undefined, (e: unknown) => e);
+    const side = await worker.request('spectra/run', { path: stories, vectorSide: 'up' as 'left' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(side instanceof WorkerRequestError && side.code === 'bad-input', String(side));
   });
 
   test('layer-lens spectra --json prints the result; a bad option is a usage error (exit 2)', () => {
     const cli = path.join(repoRoot, 'src', 'analysis', 'cli', 'main.ts');
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, 'spectra', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', cli, 'spectra', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
     const ok = run(stories, '--layer', '1', '--kind', 'k', '--json');
     assert.equal(ok.status, 0, ok.stderr);
     const r = JSON.parse(ok.stdout) as SpectraResult;

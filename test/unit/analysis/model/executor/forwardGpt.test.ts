@@ -33,7 +33,9 @@ for (const [name, c] of Object.entries<any>(oracle)) {
     const cfg = decoderConfigFromJson(c.config, (n) => w.has(n));
     const ex = new DecoderExecutor(cfg, memoryWeightSource(w));
     try {
-      const T = c.ids.length, V = cfg.vocabSize, d = cfg.hiddenSize;
+      const T = c.ids.length,
+        V = cfg.vocabSize,
+        d = cfg.hiddenSize;
       const r = await ex.run([c.ids], { logits: 'all', hiddenStates: true, postAttentionNorm: true });
       let maxDiff = 0;
       for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) maxDiff = Math.max(maxDiff, Math.abs(r.logits![t * V + v] - c.logits[t][v]));
@@ -42,7 +44,8 @@ for (const [name, c] of Object.entries<any>(oracle)) {
         for (let t = 0; t < T; t++) assert.ok(Math.abs(norm(r.hiddenStates![l], t * d, d) - c.boundaryNorms[l][t]) < 1e-4 * c.boundaryNorms[l][t]);
       }
       for (let l = 0; l < cfg.numLayers; l++) {
-        for (let t = 0; t < T; t++) assert.ok(Math.abs(norm(r.postAttentionNorm![l], t * d, d) - c.postAttentionNormNorms[l][t]) < 1e-4 * c.postAttentionNormNorms[l][t]);
+        for (let t = 0; t < T; t++)
+          assert.ok(Math.abs(norm(r.postAttentionNorm![l], t * d, d) - c.postAttentionNormNorms[l][t]) < 1e-4 * c.postAttentionNormNorms[l][t]);
       }
     } finally {
       await ex.release();
@@ -53,6 +56,9 @@ for (const [name, c] of Object.entries<any>(oracle)) {
 test('GPT-2 prompts longer than n_positions are refused', async () => {
   const c = oracle.gpt2;
   const w = oracleWeights(c);
-  const ex = new DecoderExecutor(decoderConfigFromJson(c.config, (n) => w.has(n)), memoryWeightSource(w));
+  const ex = new DecoderExecutor(
+    decoderConfigFromJson(c.config, (n) => w.has(n)),
+    memoryWeightSource(w),
+  );
   await assert.rejects(ex.run([new Array(17).fill(1)]), /at most 16/);
 });

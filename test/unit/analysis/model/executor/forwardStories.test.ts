@@ -28,7 +28,9 @@ test('stories260K: logits at every position within 1e-4 of the numpy oracle, hid
   const ex = executorFor(model);
   try {
     const r = await ex.run([oracle.ids], { logits: 'all', hiddenStates: true, postAttentionNorm: true });
-    const T = oracle.ids.length, V = 512, d = 64;
+    const T = oracle.ids.length,
+      V = 512,
+      d = 64;
     let maxDiff = 0;
     for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) maxDiff = Math.max(maxDiff, Math.abs(r.logits![t * V + v] - oracle.logits[t][v]));
     assert.ok(maxDiff < 1e-4, `max |Δlogit| = ${maxDiff}`);
@@ -53,8 +55,15 @@ function cliJson(...args: string[]): any {
 test('layer-lens forward --tokens: top tokens and per-layer norms as the oracle computes them', () => {
   const o = cliJson('forward', stories, '--tokens', oracle.ids.join(','), '--top', '5');
   const last: number[] = oracle.logits[oracle.ids.length - 1];
-  const order = last.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).slice(0, 5).map((x) => x[1]);
-  assert.deepEqual(o.top.map((t: { id: number }) => t.id), order);
+  const order = last
+    .map((v, i) => [v, i])
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 5)
+    .map((x) => x[1]);
+  assert.deepEqual(
+    o.top.map((t: { id: number }) => t.id),
+    order,
+  );
   o.top.forEach((t: { id: number; logit: number }) => assert.ok(Math.abs(t.logit - last[t.id]) < 1e-4));
   const lse = Math.log(last.reduce((s, v) => s + Math.exp(v - Math.max(...last)), 0)) + Math.max(...last);
   assert.ok(Math.abs(o.top[0].probability - Math.exp(last[order[0]] - lse)) < 1e-5);
@@ -65,7 +74,10 @@ test('layer-lens forward --tokens: top tokens and per-layer norms as the oracle 
 
 test('layer-lens forward --text on the sample model: <s> + UTF-8 bytes, and it continues the story', () => {
   const o = cliJson('forward', sample, '--text', 'Once upon a time, there was a');
-  assert.deepEqual(o.tokens.map((t: { id: number }) => t.id), [256, ...Buffer.from('Once upon a time, there was a')]);
+  assert.deepEqual(
+    o.tokens.map((t: { id: number }) => t.id),
+    [256, ...Buffer.from('Once upon a time, there was a')],
+  );
   // The corpus always continues "there was a" with a space and an adjective: the model learned the space.
   assert.equal(o.top[0].text, ' ');
   assert.ok(o.top[0].probability > 0.9, `p(" ") = ${o.top[0].probability}`);

@@ -21,7 +21,9 @@ for (const [name, c] of Object.entries<any>(oracle.synthetic)) {
     const { cfg, source } = syntheticModel(c.config);
     const ex = new DecoderExecutor(cfg, source);
     try {
-      const T = c.ids.length, V = cfg.vocabSize, d = cfg.hiddenSize;
+      const T = c.ids.length,
+        V = cfg.vocabSize,
+        d = cfg.hiddenSize;
       const r = await ex.run([c.ids], { logits: 'all', hiddenStates: true, postAttentionNorm: true, finalNorm: true });
       let maxDiff = 0;
       for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) maxDiff = Math.max(maxDiff, Math.abs(r.logits![t * V + v] - c.logits[t][v]));
@@ -29,12 +31,14 @@ for (const [name, c] of Object.entries<any>(oracle.synthetic)) {
       assert.equal(r.hiddenStates!.length, cfg.numLayers + 1);
       for (let l = 0; l <= cfg.numLayers; l++) {
         for (let t = 0; t < T; t++) {
-          const got = norm(r.hiddenStates![l], t * d, d), want = c.boundaryNorms[l][t];
+          const got = norm(r.hiddenStates![l], t * d, d),
+            want = c.boundaryNorms[l][t];
           assert.ok(Math.abs(got - want) < 1e-4 * Math.max(1, want), `boundary ${l} position ${t}: ${got} vs ${want}`);
         }
       }
       for (let l = 0; l < cfg.numLayers; l++) {
-        const got = norm(r.postAttentionNorm![l], (T - 1) * d, d), want = c.postAttentionNormNorms[l][T - 1];
+        const got = norm(r.postAttentionNorm![l], (T - 1) * d, d),
+          want = c.postAttentionNormNorms[l][T - 1];
         assert.ok(Math.abs(got - want) < 1e-4 * Math.max(1, want), `post-attention norm ${l}: ${got} vs ${want}`);
       }
       assert.ok(Math.abs(norm(r.finalNorm!, 0, d) - c.finalNormNorms[0]) < 1e-4 * c.finalNormNorms[0]);

@@ -13,8 +13,16 @@ import { REPO_ROOT } from '../../../../paths';
 // Backward of the whole executor (block graphs + head + objectives) against central finite
 // differences of the forward, in float64, on tiny models of every family and optional tensor kind.
 const BASE = {
-  model_type: 'llama', hidden_size: 8, intermediate_size: 12, num_hidden_layers: 2, num_attention_heads: 4,
-  num_key_value_heads: 2, vocab_size: 16, max_position_embeddings: 32, rms_norm_eps: 1e-5, rope_theta: 10000,
+  model_type: 'llama',
+  hidden_size: 8,
+  intermediate_size: 12,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  vocab_size: 16,
+  max_position_embeddings: 32,
+  rms_norm_eps: 1e-5,
+  rope_theta: 10000,
 };
 const gptOracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/gpt_forward.json'), 'utf8'));
 
@@ -30,8 +38,15 @@ function fromRecipe(c: any): Map<string, HostWeight> {
 const CASES: Record<string, { config: Record<string, unknown>; weights: () => Map<string, HostWeight> }> = {
   llama_bias_untied: { config: { ...BASE, attention_bias: true, tie_word_embeddings: false }, weights: () => syntheticWeights(CASES.llama_bias_untied.config) },
   qwen3_tied_window: {
-    config: { ...BASE, model_type: 'qwen3', head_dim: 4, tie_word_embeddings: true, sliding_window: 3, use_sliding_window: true,
-      rope_scaling: { rope_type: 'llama3', factor: 4, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8 } },
+    config: {
+      ...BASE,
+      model_type: 'qwen3',
+      head_dim: 4,
+      tie_word_embeddings: true,
+      sliding_window: 3,
+      use_sliding_window: true,
+      rope_scaling: { rope_type: 'llama3', factor: 4, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8 },
+    },
     weights: () => syntheticWeights(CASES.qwen3_tied_window.config),
   },
   gpt2: { config: gptOracle.gpt2.config, weights: () => fromRecipe(gptOracle.gpt2) },
@@ -39,11 +54,16 @@ const CASES: Record<string, { config: Record<string, unknown>; weights: () => Ma
   // (the Erf rule is checked in float32 below).
   gpt_neox_parallel: { config: { ...gptOracle.gpt_neox_parallel.config, hidden_act: 'gelu_new' }, weights: () => fromRecipe(gptOracle.gpt_neox_parallel) },
 };
-const IDS = [[3, 9, 1, 14, 7, 7], [0, 2, 5, 11, 15, 4]];
+const IDS = [
+  [3, 9, 1, 14, 7, 7],
+  [0, 2, 5, 11, 15, 4],
+];
 
 /** Gradient of each checkpoint tensor: canonical q/k/v slices put back into fused GPT-2/NeoX tensors. */
 function checkpointGrads(cfg: DecoderConfig, layer: number, grads: Record<string, ArrayLike<number>>, out: Map<string, Float64Array>): void {
-  const p = cfg.names.layer(layer), d = cfg.hiddenSize, hd = cfg.headDim;
+  const p = cfg.names.layer(layer),
+    d = cfg.hiddenSize,
+    hd = cfg.headDim;
   for (const [k, g] of Object.entries(grads)) {
     const name = checkpointKey(cfg, k);
     if (name !== null) {
@@ -96,16 +116,19 @@ for (const [name, c] of Object.entries(CASES)) {
         };
         const r = await ex.run(ids, { logits: 'none' }, req);
         // Token embeddings get ∂/∂x0 scattered by token (plus the head part when tied); GPT-2's position rows by position.
-        const d = cfg.hiddenSize, T = ids[0].length;
+        const d = cfg.hiddenSize,
+          T = ids[0].length;
         const embedGrad = new Float64Array(cfg.vocabSize * d);
         if (cfg.tiedEmbeddings) embedGrad.set(grads.get(cfg.names.lmHead)!);
         const posGrad = new Float64Array(cfg.maxPositions * d);
-        ids.forEach((seq, b) => seq.forEach((id, t) => {
-          for (let j = 0; j < d; j++) {
-            embedGrad[id * d + j] += r.inputGrad![(b * T + t) * d + j];
-            posGrad[t * d + j] += r.inputGrad![(b * T + t) * d + j];
-          }
-        }));
+        ids.forEach((seq, b) =>
+          seq.forEach((id, t) => {
+            for (let j = 0; j < d; j++) {
+              embedGrad[id * d + j] += r.inputGrad![(b * T + t) * d + j];
+              posGrad[t * d + j] += r.inputGrad![(b * T + t) * d + j];
+            }
+          }),
+        );
         grads.set(cfg.names.embed, embedGrad);
         if (cfg.names.positionEmbed) grads.set(cfg.names.positionEmbed, posGrad);
 
@@ -115,8 +138,10 @@ for (const [name, c] of Object.entries(CASES)) {
           const g = grads.get(tname);
           assert.ok(g, `no gradient for ${tname}`);
           const data = w.data as Float64Array;
-          const idx = tname === cfg.names.embed ? [ids[0][1] * d + 2, ids[0][3] * d + 5]
-            : [0, Math.floor(data.length / 3), Math.floor((2 * data.length) / 3), data.length - 1];
+          const idx =
+            tname === cfg.names.embed
+              ? [ids[0][1] * d + 2, ids[0][3] * d + 5]
+              : [0, Math.floor(data.length / 3), Math.floor((2 * data.length) / 3), data.length - 1];
           for (const i of idx) {
             const keep = data[i];
             data[i] = keep + h;
@@ -147,7 +172,11 @@ test('the exact-GELU (Erf) gradient rule matches central differences in float32'
   try {
     const ids = [IDS[0].map((t) => t * 3)];
     let gUp: Float32Array | null = null;
-    await ex.run(ids, { logits: 'none' }, { objective: 'lm-loss', onLayer: ({ layer, grads }) => void (layer === 0 && (gUp = Float32Array.from(grads['up.weight']))) });
+    await ex.run(
+      ids,
+      { logits: 'none' },
+      { objective: 'lm-loss', onLayer: ({ layer, grads }) => void (layer === 0 && (gUp = Float32Array.from(grads['up.weight']))) },
+    );
     const w = weights.get('gpt_neox.layers.0.mlp.dense_h_to_4h.weight')!.data as Float32Array;
     const h = 1e-2;
     for (const i of [5, 301, 777, 1400]) {

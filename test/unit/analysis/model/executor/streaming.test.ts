@@ -19,8 +19,17 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const CONFIG = {
-  model_type: 'llama', hidden_size: 256, intermediate_size: 1024, num_hidden_layers: 8, num_attention_heads: 4, num_key_value_heads: 4,
-  vocab_size: 512, max_position_embeddings: 128, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: true,
+  model_type: 'llama',
+  hidden_size: 256,
+  intermediate_size: 1024,
+  num_hidden_layers: 8,
+  num_attention_heads: 4,
+  num_key_value_heads: 4,
+  vocab_size: 512,
+  max_position_embeddings: 128,
+  rms_norm_eps: 1e-5,
+  rope_theta: 10000,
+  tie_word_embeddings: true,
 };
 
 /** Wraps a weight source and remembers every array it hands out, weakly. */
@@ -43,7 +52,8 @@ async function writeModel(dir: string, layers: number): Promise<void> {
 test('an 8-layer model streams: at most two layers of weights alive, RSS within budget + one layer', async () => {
   const root = mkdtempSync(join(tmpdir(), 'll-stream-'));
   try {
-    const one = join(root, 'one'), eight = join(root, 'eight');
+    const one = join(root, 'one'),
+      eight = join(root, 'eight');
     mkdirSync(one);
     mkdirSync(eight);
     await writeModel(one, 1);
@@ -61,7 +71,8 @@ test('an 8-layer model streams: at most two layers of weights alive, RSS within 
     const layer = ex.layerBytes();
     gc();
     const baseline = process.memoryUsage().rss;
-    let peakLive = 0, peakRss = 0;
+    let peakLive = 0,
+      peakRss = 0;
     const probe = () => {
       gc();
       peakLive = Math.max(peakLive, liveBytes());
@@ -70,7 +81,10 @@ test('an 8-layer model streams: at most two layers of weights alive, RSS within 
     await ex.run(ids, { logits: 'last' }, { objective: 'max-logit', onLayer: probe }, { onProgress: probe });
     const budget = ex.memoryBudget(1, 32);
     assert.ok(peakLive <= 2 * layer + 64 * 1024, `live weight bytes ${peakLive} > two layers (${2 * layer})`);
-    assert.ok(peakRss <= budget + layer, `RSS grew by ${(peakRss / 2 ** 20).toFixed(1)} MiB; budget ${(budget / 2 ** 20).toFixed(1)} MiB + one layer ${(layer / 2 ** 20).toFixed(1)} MiB`);
+    assert.ok(
+      peakRss <= budget + layer,
+      `RSS grew by ${(peakRss / 2 ** 20).toFixed(1)} MiB; budget ${(budget / 2 ** 20).toFixed(1)} MiB + one layer ${(layer / 2 ** 20).toFixed(1)} MiB`,
+    );
     assert.ok(budget + layer < 8 * layer, 'the budget must be below the whole model, or the test proves nothing');
     await ex.release();
     await exWarm.release();
