@@ -45,3 +45,17 @@ export function onConfigChange(listener: (config: LayerLensConfig) => void): vsc
     if (e.affectsConfiguration(SECTION)) listener(readConfig());
   });
 }
+
+/**
+ * The persistence settings (layerLens.persistence.neighbours and .cliqueDimension): k and the clique
+ * dimension of the first run, each `fallback`'s where unset or outside its declared range.
+ */
+export function readPersistenceConfig(fallback: { k: number; maxDim: number }): { k: number; maxDim: number } {
+  const c = vscode.workspace.getConfiguration(`${SECTION}.persistence`);
+  const integerIn = (v: unknown, lo: number, hi: number, otherwise: number) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : otherwise;
+  return {
+    k: integerIn(c.get('neighbours'), 1, 100, fallback.k),
+    maxDim: integerIn(c.get('cliqueDimension'), 2, 5, fallback.maxDim),
+  };
+}

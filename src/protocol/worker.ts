@@ -8,18 +8,14 @@
 import type { ModelSummary, TensorStats } from '../analysis/model/summary';
 import type { EngineInfo } from '../analysis/engine/info';
 import type { ForwardParams, ForwardReport } from '../analysis/model/executor/forwardReport';
-import type { ActivationJobParams, ActivationJobResult } from '../analysis/methods/activation/job';
 import type { AnyAnalysis } from '../analysis/methods/index';
 import type { OptionsOf, ResultOf as AnalysisResult } from '../analysis/methods/analysis';
-import type { SimilaritySettings } from '../analysis/methods/similarity/options';
-import type { SimilarityJobResult } from '../analysis/methods/similarity/job';
 import type { DiffOptions, DiffResult } from '../analysis/methods/diff/diff';
-import type { CorrelationsOptions, CorrelationsResult } from '../analysis/methods/correlations/correlations';
 import type { HeadValuesQuery } from '../analysis/methods/correlations/options';
 import type { HeadValues } from '../analysis/methods/correlations/values';
 import type { CachedRun } from '../analysis/cache/resultCache';
 export type { CachedRun } from '../analysis/cache/resultCache';
-import type { PersistenceJobParams, PersistenceJobResult, PruneJobParams, PruneJobResult } from '../analysis/methods/persistence/job';
+import type { PruneJobParams, PruneJobResult } from '../analysis/methods/persistence/job';
 
 /**
  * Which execution provider and how many threads computed a result. The worker stamps it on the
@@ -40,7 +36,10 @@ export interface JobParams {
 
 /** `<id>/run` of every analysis in the table (src/analysis/methods/index.ts), typed from its object. */
 export type AnalysisRequests = {
-  [A in AnyAnalysis as `${A['id']}/run`]: { params: JobParams & CachedRun & { path: string } & OptionsOf<A>; result: AnalysisResult<A> };
+  [A in AnyAnalysis as `${A['id']}/run`]: {
+    params: JobParams & CachedRun & { path: string } & OptionsOf<A>;
+    result: AnalysisResult<A>;
+  };
 };
 
 /** The analyses' run requests, and the requests whose shape is their own. */
@@ -49,12 +48,8 @@ export interface WorkerRequests extends AnalysisRequests {
   'tensor/stats': { params: JobParams & { path: string; tensor: string; bins?: number }; result: TensorStats };
   'engine/info': { params: Record<string, never>; result: EngineInfo };
   'forward/run': { params: JobParams & { path: string } & ForwardParams; result: ForwardReport };
-  'activation/run': { params: JobParams & CachedRun & { path: string } & ActivationJobParams; result: ActivationJobResult };
-  'similarity/run': { params: JobParams & CachedRun & { path: string } & SimilaritySettings; result: SimilarityJobResult };
-  'correlations/run': { params: JobParams & CachedRun & { path: string } & CorrelationsOptions; result: CorrelationsResult };
   'correlations/values': { params: JobParams & { path: string } & HeadValuesQuery; result: HeadValues };
   'diff/run': { params: JobParams & CachedRun & { pathA: string; pathB: string } & DiffOptions; result: DiffResult };
-  'persistence/run': { params: JobParams & CachedRun & { path: string; batchSize?: number } & PersistenceJobParams; result: PersistenceJobResult };
   'persistence/prune': { params: JobParams & { path: string } & PruneJobParams; result: PruneJobResult };
 }
 

@@ -8,10 +8,6 @@ import { analysisCommand } from './analysisCommand';
 import type { CliCommand } from './types';
 import { inspect } from './inspect';
 import { forward } from './forward';
-import { activation } from './activation';
-import { similarity } from './similarity';
-import { diff } from './diff';
-import { correlations } from './correlations';
-import { persistence } from './persistence';
+import { diff } from '../methods/diff/cli';
 
-export const commands: CliCommand[] = [inspect, forward, activation, similarity, correlations, persistence, ...ANALYSES.map(analysisCommand), diff];
+export const commands: CliCommand[] = [inspect, forward, ...ANALYSES.map(analysisCommand), diff];

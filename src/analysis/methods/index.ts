@@ -5,8 +5,12 @@
  * subcommand follow from this table.
  */
 import { spectra } from './spectra/index';
+import { persistence } from './persistence/index';
+import { activation } from './activation/index';
+import { similarity } from './similarity/index';
+import { correlations } from './correlations/index';
 
-export const ANALYSES = [spectra] as const;
+export const ANALYSES = [persistence, activation, similarity, correlations, spectra] as const;
 
 export type AnalysisTable = typeof ANALYSES;
 export type AnyAnalysis = AnalysisTable[number];

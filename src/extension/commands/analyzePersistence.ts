@@ -1,3 +1,8 @@
+/**
+ * "Layer Lens: Analyze Persistence Similarity": the prompts to use (the built-in sets or a file the
+ * host keeps), then the persistence panel, run by 'persistence/run'; its "Prune and evaluate"
+ * asks where the copy goes and which text to measure on, and runs 'persistence/prune'.
+ */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PersistenceJobResult, PruneJobParams, PruneJobResult } from '../../analysis/methods/persistence/job';
@@ -8,20 +13,9 @@ import {
   persistenceJobParams,
   type PersistencePanelOptions,
 } from '../../analysis/methods/persistence/options';
+import { readPersistenceConfig } from '../config';
 import type { LayerLensContext } from '../context';
-import { resolveModelTarget } from '../editor/activeModel';
-import { AnalysisPanel } from '../panels/analysisPanel';
-import type { CommandSpec } from './types';
-
-/** The two persistence settings (package.json: layerLens.persistence.*), clamped to their declared ranges. */
-function settings(): Pick<PersistencePanelOptions, 'k' | 'maxDim'> {
-  const c = vscode.workspace.getConfiguration('layerLens.persistence');
-  const int = (v: unknown, lo: number, hi: number, fallback: number) => (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : fallback);
-  return {
-    k: int(c.get('neighbours'), 1, 100, DEFAULT_PERSISTENCE_OPTIONS.k),
-    maxDim: int(c.get('cliqueDimension'), 2, 5, DEFAULT_PERSISTENCE_OPTIONS.maxDim),
-  };
-}
+import { analyzeCommand, openAnalysisPanel } from './analysisCommand';
 
 function parseLayers(payload: unknown): number[] {
   const layers = (payload as { layers?: unknown } | null)?.layers;
@@ -61,18 +55,23 @@ async function pruneAndEvaluate(ctx: LayerLensContext, model: string, payload: u
     if (!file?.[0]) return null;
     heldOut = { kind: 'file', path: file[0].fsPath };
   }
-  const result = await ctx.worker.withProgress('Layer Lens: pruning and measuring perplexity', 'persistence/prune', { path: model, layers, outDir, heldOut });
+  const result = await ctx.worker.withProgress('Layer Lens: pruning and measuring perplexity', 'persistence/prune', {
+    path: model,
+    layers,
+    outDir,
+    heldOut,
+  });
   return result ?? null;
 }
 
 export function openPersistencePanel(ctx: LayerLensContext, model: string, options: PersistencePanelOptions, held: { file?: string }): void {
-  AnalysisPanel.open<PersistencePanelOptions, PersistenceJobResult>(ctx, {
+  openAnalysisPanel<PersistencePanelOptions, PersistenceJobResult>(ctx, model, {
+    analysis: 'persistence',
     panel: 'persistence',
     title: 'Persistence similarity',
-    model,
     options,
     parseOptions: parsePersistenceOptions,
-    run: (opts, job) => ctx.worker.request('persistence/run', { path: model, ...persistenceJobParams(opts, held), ...job.cache }, job),
+    toRunParams: (opts) => persistenceJobParams(opts, held),
     toCsv: persistenceCsv,
     onRequest: async (name, payload) => {
       if (name !== 'pruneAndEvaluate') throw new Error(`unknown request '${name}'`);
@@ -82,33 +81,27 @@ export function openPersistencePanel(ctx: LayerLensContext, model: string, optio
 }
 
 /** "Layer Lens: Analyze Persistence Similarity" — zigzag persistent homology of hidden states over a prompt set. */
-export const analyzePersistence: CommandSpec = {
-  id: 'layerLens.analyzePersistence',
-  async run(ctx, arg?: unknown) {
-    if (!vscode.workspace.isTrusted) throw new Error('persistence similarity needs a trusted workspace: the analysis worker does not run in Restricted Mode.');
-    const model = await resolveModelTarget(ctx, arg);
-    if (!model) return;
-    const source = await vscode.window.showQuickPick(
-      [
-        { label: 'Built-in prompt sets', description: 'prose, code, math, dialogue (168 prompts)', id: 'builtin' },
-        { label: 'A prompt file…', description: '.txt (blank-line separated) or .jsonl; 100–1000 prompts work best', id: 'file' },
-      ],
-      { title: 'Layer Lens: which prompts?' },
-    );
-    if (!source) return;
-    const base = { ...DEFAULT_PERSISTENCE_OPTIONS, ...settings() };
-    if (source.id === 'builtin') {
-      openPersistencePanel(ctx, model, base, {});
-      return;
-    }
-    const file = await vscode.window.showOpenDialog({
-      canSelectFiles: true,
-      canSelectMany: false,
-      openLabel: 'Use prompts',
-      title: 'Layer Lens: choose a prompt file',
-      filters: { Prompts: ['txt', 'jsonl'] },
-    });
-    if (!file?.[0]) return;
-    openPersistencePanel(ctx, model, { ...base, domains: [], useFile: true }, { file: file[0].fsPath });
-  },
-};
+export const analyzePersistence = analyzeCommand('layerLens.analyzePersistence', 'persistence similarity needs', async (ctx, model) => {
+  const source = await vscode.window.showQuickPick(
+    [
+      { label: 'Built-in prompt sets', description: 'prose, code, math, dialogue (168 prompts)', id: 'builtin' },
+      { label: 'A prompt file…', description: '.txt (blank-line separated) or .jsonl; 100–1000 prompts work best', id: 'file' },
+    ],
+    { title: 'Layer Lens: which prompts?' },
+  );
+  if (!source) return;
+  const base = { ...DEFAULT_PERSISTENCE_OPTIONS, ...readPersistenceConfig(DEFAULT_PERSISTENCE_OPTIONS) };
+  if (source.id === 'builtin') {
+    openPersistencePanel(ctx, model, base, {});
+    return;
+  }
+  const file = await vscode.window.showOpenDialog({
+    canSelectFiles: true,
+    canSelectMany: false,
+    openLabel: 'Use prompts',
+    title: 'Layer Lens: choose a prompt file',
+    filters: { Prompts: ['txt', 'jsonl'] },
+  });
+  if (!file?.[0]) return;
+  openPersistencePanel(ctx, model, { ...base, domains: [], useFile: true }, { file: file[0].fsPath });
+});

@@ -1,12 +1,14 @@
+/**
+ * "Layer Lens: Analyze Layer Similarity": the matrix kind to compare (a QuickPick of the model's
+ * kinds, or settings passed as an argument), then the similarity panel of that kind.
+ */
 import * as vscode from 'vscode';
 import type { LayerSimilarityResult } from '../../analysis/methods/similarity/layerSimilarity';
 import { similarityCsv } from '../../analysis/methods/similarity/csv';
 import { parseSimilaritySettings, type SimilaritySettings } from '../../analysis/methods/similarity/options';
-import { MATRIX_ROLES, type MatrixRole } from '../../analysis/model/types';
+import type { MatrixRole } from '../../analysis/model/types';
 import type { LayerLensContext } from '../context';
-import { resolveModelTarget } from '../editor/activeModel';
-import { AnalysisPanel } from '../panels/analysisPanel';
-import type { CommandSpec } from './types';
+import { analyzeCommand, openAnalysisPanel } from './analysisCommand';
 
 const KIND_LABELS: Record<MatrixRole, string> = {
   q: 'attention query (q_proj)',
@@ -29,10 +31,20 @@ async function pickKind(ctx: LayerLensContext, model: string): Promise<MatrixRol
     const layers = summary.layers.filter((l) => l.roles.some((r) => r.role === kind));
     if (layers.length === 0) return [];
     const shapes = [...new Set(layers.map((l) => l.roles.find((r) => r.role === kind)!.shape.join('×')))];
-    return [{ label: kind, description: KIND_LABELS[kind], detail: `${layers.length} layers · ${shapes.join(', ')}`, role: kind }];
+    return [
+      {
+        label: kind,
+        description: KIND_LABELS[kind],
+        detail: `${layers.length} layers · ${shapes.join(', ')}`,
+        role: kind,
+      },
+    ];
   });
   if (items.length === 0) throw new Error(`${model} has no q, k, v, o, gate, up or down matrices Layer Lens recognises.`);
-  const picked = await vscode.window.showQuickPick(items, { title: 'Layer similarity: which matrices?', placeHolder: 'Matrix kind to compare across layers' });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Layer similarity: which matrices?',
+    placeHolder: 'Matrix kind to compare across layers',
+  });
   return picked?.role;
 }
 
@@ -45,27 +57,19 @@ function settingsArgument(args: unknown[]): SimilaritySettings | undefined {
 }
 
 /** "Layer Lens: Analyze Layer Similarity" — DOCS and baseline heatmaps of one matrix kind. */
-export const analyzeSimilarity: CommandSpec = {
-  id: 'layerLens.analyzeSimilarity',
-  async run(ctx, ...args: unknown[]) {
-    if (!vscode.workspace.isTrusted) throw new Error('layer similarity needs a trusted workspace: the analysis worker does not run in Restricted Mode.');
-    const model = await resolveModelTarget(ctx, args[0]);
-    if (!model) return;
-    let settings = settingsArgument(args.slice(1));
-    if (!settings) {
-      const kind = await pickKind(ctx, model);
-      if (!kind) return;
-      settings = { kind };
-    }
-    if (!MATRIX_ROLES.includes(settings.kind)) throw new Error(`Unknown matrix kind '${settings.kind}'.`);
-    return AnalysisPanel.open<SimilaritySettings, LayerSimilarityResult>(ctx, {
-      panel: 'similarity',
-      title: 'Layer similarity',
-      model,
-      options: settings,
-      parseOptions: parseSimilaritySettings,
-      run: (options, job) => ctx.worker.request('similarity/run', { path: model, ...options, ...job.cache }, job),
-      toCsv: similarityCsv,
-    });
-  },
-};
+export const analyzeSimilarity = analyzeCommand('layerLens.analyzeSimilarity', 'layer similarity needs', async (ctx, model, rest) => {
+  let settings = settingsArgument(rest);
+  if (!settings) {
+    const kind = await pickKind(ctx, model);
+    if (!kind) return;
+    settings = { kind };
+  }
+  openAnalysisPanel<SimilaritySettings, LayerSimilarityResult>(ctx, model, {
+    analysis: 'similarity',
+    panel: 'similarity',
+    title: 'Layer similarity',
+    options: settings,
+    parseOptions: parseSimilaritySettings,
+    toCsv: similarityCsv,
+  });
+});

@@ -1,9 +1,14 @@
 /**
- * Options of the activation panel, and their validation: the panel sends options back for a re-run,
- * and a webview message is untrusted input. File paths never come from the webview: a prompt file
- * chosen by the user stays with the host, the options only say whether to use it.
+ * The activation analysis's options and their validators. The run options (`ActivationJobParams`:
+ * prompt sources, threshold, pruning target, ε, token and pair limits) have one validator,
+ * parseActivationRunOptions, for the worker request and the CLI. The panel has options of its own
+ * (`ActivationPanelOptions`, validated by parseActivationOptions when the webview sends them back for
+ * a re-run) that map to run options through activationJobParams. File paths never come from the
+ * webview: a prompt file chosen by the user stays with the host, the options only say whether to use it.
  */
 import { BUILTIN_DOMAINS } from '../../prompts/index';
+import { isObject, optionReader } from '../common/options';
+import { checkPromptSources } from '../common/promptSources';
 import type { ActivationJobParams, PromptSource } from './job';
 import type { Threshold } from './activation';
 
@@ -84,5 +89,45 @@ export function activationJobParams(o: ActivationPanelOptions, held: { file?: st
     prompts.push({ kind: 'file', path: held.file });
   }
   if (o.domains.length) prompts.push({ kind: 'builtin', domains: o.domains, perDomain: o.perDomain });
-  return { prompts, threshold: o.threshold, targetPruneRatio: o.targetPruneRatio, epsilon: o.epsilon, maxTokens: o.maxTokens };
+  return {
+    prompts,
+    threshold: o.threshold,
+    targetPruneRatio: o.targetPruneRatio,
+    epsilon: o.epsilon,
+    maxTokens: o.maxTokens,
+  };
+}
+
+const read = optionReader('activation');
+
+function threshold(o: Record<string, unknown>): Threshold | undefined {
+  if (!read.present(o, 'threshold')) return undefined;
+  const t = o.threshold;
+  if (isObject(t) && t.kind === 'absolute' && t.tau === undefined) return { kind: 'absolute' };
+  if (isObject(t) && t.kind === 'absolute' && typeof t.tau === 'number' && t.tau > 0) return { kind: 'absolute', tau: t.tau };
+  if (isObject(t) && t.kind === 'relative' && typeof t.factor === 'number' && t.factor > 0) return { kind: 'relative', factor: t.factor };
+  return read.fail('threshold', "{kind:'absolute', tau?>0} or {kind:'relative', factor>0}");
+}
+
+function optionalNumber(o: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+  if (!read.present(o, key)) return undefined;
+  const v = o[key];
+  if (typeof v !== 'number' || !(v >= min && v <= max)) read.fail(key, `a number in [${min}, ${max}]`);
+  return v as number;
+}
+
+/** The one validator of run options, for the worker request `activation/run` and the CLI. */
+export function parseActivationRunOptions(raw: unknown): ActivationJobParams {
+  if (!isObject(raw)) throw new Error('activation options must be an object');
+  const out: ActivationJobParams = { prompts: checkPromptSources(raw.prompts) };
+  const th = threshold(raw);
+  if (th) out.threshold = th;
+  const numbers = { targetPruneRatio: [0, 1], epsilon: [0, 1e6], maxTokens: [1, 1e6], maxPairs: [0, 1e6] } as const;
+  for (const [key, [min, max]] of Object.entries(numbers) as Array<[keyof typeof numbers, readonly [number, number]]>) {
+    const v = optionalNumber(raw, key, min, max);
+    if (v !== undefined) out[key] = v;
+  }
+  const addBos = read.boolean(raw, 'addBos');
+  if (addBos !== undefined) out.addBos = addBos;
+  return out;
 }

@@ -1,27 +1,24 @@
 /**
- * Validation of correlation options arriving from another process or a webview (the worker
- * request, the panel's re-run): only well-formed values pass, anything else is an Error a user reads.
+ * The one validator of correlation options, for the worker request, the panel's re-run and the CLI,
+ * and of the panel's head-value query: only well-formed values pass, anything else is an Error a
+ * user reads.
  */
+import { isObject, optionReader } from '../common/options';
 import type { CorrelationsOptions } from './correlations';
 import { HEAD_MEASURES, type HeadMeasure } from './names';
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const read = optionReader('correlation');
 
 export function parseCorrelationsOptions(raw: unknown): CorrelationsOptions {
   if (raw === undefined || raw === null) return {};
   if (!isObject(raw)) throw new Error('correlation options must be an object');
   const out: CorrelationsOptions = {};
-  if (raw.layers !== undefined && raw.layers !== null) {
-    if (!Array.isArray(raw.layers) || raw.layers.length === 0 || !raw.layers.every((l) => Number.isInteger(l) && l >= 0 && l < 1e6)) {
-      throw new Error("correlation option 'layers' must be a non-empty list of layer indices");
-    }
-    out.layers = raw.layers as number[];
-  }
-  if (raw.rcond !== undefined && raw.rcond !== null) {
-    if (typeof raw.rcond !== 'number' || !(raw.rcond >= 0 && raw.rcond < 1)) throw new Error("correlation option 'rcond' must be a number in [0, 1)");
-    out.rcond = raw.rcond;
+  const layers = read.layers(raw, 'layers');
+  if (layers) out.layers = layers;
+  if (read.present(raw, 'rcond')) {
+    const rcond = raw.rcond;
+    if (typeof rcond !== 'number' || !(rcond >= 0 && rcond < 1)) read.fail('rcond', 'a number in [0, 1)');
+    out.rcond = rcond as number;
   }
   return out;
 }
@@ -44,5 +41,10 @@ export function parseHeadValuesQuery(raw: unknown): HeadValuesQuery {
   if (maxPoints !== undefined && maxPoints !== null && !(Number.isInteger(maxPoints) && (maxPoints as number) >= 10 && (maxPoints as number) <= 200_000)) {
     throw new Error("'maxPoints' must be an integer in [10, 200000]");
   }
-  return { layer: layer as number, head: head as number, measure: measure as HeadMeasure, maxPoints: (maxPoints as number | undefined) ?? undefined };
+  return {
+    layer: layer as number,
+    head: head as number,
+    measure: measure as HeadMeasure,
+    maxPoints: (maxPoints as number | undefined) ?? undefined,
+  };
 }

@@ -1,10 +1,15 @@
 /**
- * Options of the persistence panel and request, and their validation: they arrive from another
- * process or a webview, so every field is checked. File paths never come from the webview: the
- * prompt file a user chose stays with the host, the options only say whether to use it.
+ * Options of the persistence panel and of its run, and their validation: they arrive from another
+ * process, a webview or the command line, so every field is checked. `parsePersistenceJobParams` is
+ * the one validator of the run options (the worker's 'persistence/run', the CLI); the panel's own
+ * options (`parsePersistenceOptions`) map to them through `persistenceJobParams`. File paths never
+ * come from the webview: the prompt file a user chose stays with the host, the options only say
+ * whether to use it.
  */
 import { BUILTIN_DOMAINS } from '../../prompts/index';
 import type { PromptSource } from '../activation/job';
+import { checkPromptSources } from '../common/promptSources';
+import { isObject, optionReader } from '../common/options';
 import { DEFAULT_K, DEFAULT_MAX_DIM } from './persistence';
 import type { PersistenceJobParams } from './job';
 
@@ -66,20 +71,24 @@ export function persistenceJobParams(o: PersistencePanelOptions, held: { file?: 
   return { prompts, k: o.k, maxDim: o.maxDim, maxTokens: o.maxTokens };
 }
 
-/** Checks prompt sources sent to the worker. */
-export function checkPromptSources(v: unknown): PromptSource[] {
-  if (!Array.isArray(v) || v.length === 0) throw new Error("Parameter 'prompts' must be a non-empty array of prompt sources.");
-  for (const s of v as Array<Record<string, unknown>>) {
-    const ok =
-      s &&
-      typeof s === 'object' &&
-      ((s.kind === 'builtin' &&
-        (s.domains === undefined || (Array.isArray(s.domains) && s.domains.every((d) => typeof d === 'string'))) &&
-        (s.perDomain === undefined || (Number.isInteger(s.perDomain) && (s.perDomain as number) > 0))) ||
-        (s.kind === 'file' && typeof s.path === 'string') ||
-        (s.kind === 'text' && typeof s.text === 'string') ||
-        (s.kind === 'tokens' && Array.isArray(s.ids) && s.ids.every((r) => Array.isArray(r) && r.every((t) => Number.isInteger(t) && t >= 0))));
-    if (!ok) throw new Error(`Unknown or malformed prompt source ${JSON.stringify(s).slice(0, 120)}.`);
+const read = optionReader('persistence');
+
+/** The one validator of the run options: prompt sources, k, clique dimension, tokens, batch size, pruning ratios. */
+export function parsePersistenceJobParams(raw: unknown): PersistenceJobParams {
+  if (!isObject(raw)) throw new Error('persistence options must be an object');
+  const ratios = raw.ratios;
+  if (ratios !== undefined && !(Array.isArray(ratios) && ratios.length > 0 && ratios.every((p) => typeof p === 'number' && p > 0 && p <= 1))) {
+    read.fail('ratios', 'a non-empty list of numbers in (0, 1]');
   }
-  return v as PromptSource[];
+  const out: PersistenceJobParams = { prompts: checkPromptSources(raw.prompts) };
+  const k = read.integer(raw, 'k', 1, 100);
+  if (k !== undefined) out.k = k;
+  const maxDim = read.integer(raw, 'maxDim', 1, 5);
+  if (maxDim !== undefined) out.maxDim = maxDim;
+  const maxTokens = read.integer(raw, 'maxTokens', 1, 1 << 20);
+  if (maxTokens !== undefined) out.maxTokens = maxTokens;
+  const batchSize = read.integer(raw, 'batchSize', 1, 1024);
+  if (batchSize !== undefined) out.batchSize = batchSize;
+  if (ratios !== undefined) out.ratios = ratios as number[];
+  return out;
 }

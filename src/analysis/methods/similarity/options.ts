@@ -1,9 +1,10 @@
 /**
  * The settings of a layer-similarity run as they cross process boundaries (worker request, panel
- * re-run, cache key), and their validation: only well-formed values pass, anything else is an
- * Error whose message a user can read.
+ * re-run, command line, cache key), and their one validator: only well-formed values pass, anything
+ * else is an Error whose message a user can read.
  */
 import { MATRIX_ROLES, type MatrixRole } from '../../model/types';
+import { isObject, optionReader } from '../common/options';
 import { ORIENTATIONS, SIMILARITY_INDICES, type Orientation, type SimilarityIndex } from './names';
 import { PAIR_MODES, type PairMode } from './plan';
 
@@ -21,16 +22,11 @@ export interface SimilaritySettings {
   clusterThreshold?: number;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const read = optionReader('similarity');
 
+/** `key` as one of `allowed`, or undefined when absent; the message quotes the value given. */
 function oneOf<T extends string>(raw: Record<string, unknown>, key: string, allowed: readonly T[]): T | undefined {
-  const v = raw[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || !allowed.includes(v as T))
-    throw new Error(`similarity option '${key}' must be one of ${allowed.join(', ')}; got ${JSON.stringify(v)}`);
-  return v as T;
+  return read.oneOf(raw, key, allowed, `one of ${allowed.join(', ')}; got ${JSON.stringify(raw[key])}`);
 }
 
 export function parseSimilaritySettings(raw: unknown): SimilaritySettings {
@@ -42,25 +38,21 @@ export function parseSimilaritySettings(raw: unknown): SimilaritySettings {
   if (pairs) out.pairs = pairs;
   const orientation = oneOf(raw, 'orientation', ORIENTATIONS);
   if (orientation) out.orientation = orientation;
-  if (raw.layers !== undefined && raw.layers !== null) {
-    const l = raw.layers;
-    if (!Array.isArray(l) || l.length < 2 || !l.every((x) => Number.isInteger(x) && x >= 0 && x < 1e6)) {
-      throw new Error("similarity option 'layers' must be a list of at least two layer indices");
-    }
-    if (new Set(l).size !== l.length) throw new Error(`similarity option 'layers' repeats a layer: ${l.join(', ')}`);
-    out.layers = l as number[];
+  const layers = read.layers(raw, 'layers', 2);
+  if (layers) {
+    if (new Set(layers).size !== layers.length) throw new Error(`similarity option 'layers' repeats a layer: ${layers.join(', ')}`);
+    out.layers = layers;
   }
-  if (raw.indices !== undefined && raw.indices !== null) {
+  if (read.present(raw, 'indices')) {
     const i = raw.indices;
     if (!Array.isArray(i) || i.length === 0 || !i.every((x) => SIMILARITY_INDICES.includes(x as SimilarityIndex))) {
-      throw new Error(`similarity option 'indices' must be a non-empty list of ${SIMILARITY_INDICES.join(', ')}`);
+      read.fail('indices', `a non-empty list of ${SIMILARITY_INDICES.join(', ')}`);
     }
     out.indices = [...new Set(i as SimilarityIndex[])];
   }
-  if (raw.clusterThreshold !== undefined && raw.clusterThreshold !== null) {
-    if (typeof raw.clusterThreshold !== 'number' || !Number.isFinite(raw.clusterThreshold))
-      throw new Error("similarity option 'clusterThreshold' must be a finite number");
-    out.clusterThreshold = raw.clusterThreshold;
+  if (read.present(raw, 'clusterThreshold')) {
+    if (typeof raw.clusterThreshold !== 'number' || !Number.isFinite(raw.clusterThreshold)) read.fail('clusterThreshold', 'a finite number');
+    out.clusterThreshold = raw.clusterThreshold as number;
   }
   return out;
 }

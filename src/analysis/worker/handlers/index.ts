@@ -10,14 +10,14 @@ import { engineInfo } from './engineInfo';
 import { modelOpen } from './modelOpen';
 import { tensorStats } from './tensorStats';
 import { forwardRun } from './forwardRun';
-import { activationRun } from './activationRun';
-import { similarityRun } from './similarityRun';
 import { diffRun } from './diffRun';
-import { correlationsRun, correlationsValues } from './correlationsRun';
-import { persistencePrune, persistenceRun } from './persistenceRun';
+import { correlationsValues } from './correlationsExtra';
+import { persistencePrune } from './persistenceExtra';
 
 /** `<id>/run` of every analysis, derived from its object. */
-const analysisHandlers = Object.fromEntries(ANALYSES.map((a) => [`${a.id}/run`, analysisRun(a)])) as { [M in `${AnalysisId}/run`]: Handler<M> };
+const analysisHandlers = Object.fromEntries(ANALYSES.map((a) => [`${a.id}/run`, analysisRun(a)])) as {
+  [M in `${AnalysisId}/run`]: Handler<M>;
+};
 
 export const handlers: HandlerTable = {
   ...analysisHandlers,
@@ -25,11 +25,7 @@ export const handlers: HandlerTable = {
   'model/open': modelOpen,
   'tensor/stats': tensorStats,
   'forward/run': forwardRun,
-  'activation/run': activationRun,
-  'similarity/run': similarityRun,
-  'correlations/run': correlationsRun,
   'correlations/values': correlationsValues,
   'diff/run': diffRun,
-  'persistence/run': persistenceRun,
   'persistence/prune': persistencePrune,
 };

@@ -15,7 +15,7 @@ import { correlationsCsv } from '../../../../../src/analysis/methods/correlation
 import { HEAD_MEASURES, M7_MEASURES, M8_MEASURES } from '../../../../../src/analysis/methods/correlations/names';
 import { parseCorrelationsOptions, parseHeadValuesQuery } from '../../../../../src/analysis/methods/correlations/options';
 import { headValues } from '../../../../../src/analysis/methods/correlations/values';
-import { formatCorrelations } from '../../../../../src/analysis/cli/correlations';
+import { formatCorrelations } from '../../../../../src/analysis/methods/correlations/cli';
 import { openModel } from '../../../../../src/analysis/model/openModel';
 import type { MatrixRole } from '../../../../../src/analysis/model/types';
 import { FIXTURE_ARCHS, writeFixtureModel } from '../../../../fixtures/makeModel';
@@ -104,7 +104,17 @@ describe('weight correlations of whole models', () => {
       return role === 'q' || role === 'k' || role === 'v' || role === 'o' ? out : undefined;
     };
     const gqa = path.join(dir, 'gqa');
-    await writeFixtureModel(gqa, { arch: 'llama', layers: 1, hidden: d, heads, kvHeads, headDim: hd, intermediate: 12, matrices, seed: 4 });
+    await writeFixtureModel(gqa, {
+      arch: 'llama',
+      layers: 1,
+      hidden: d,
+      heads,
+      kvHeads,
+      headDim: hd,
+      intermediate: 12,
+      matrices,
+      seed: 4,
+    });
     const model = await openModel(gqa);
     const res = await runCorrelations(model, {}, { engine });
     const hs = res.entries[0].heads;
@@ -125,7 +135,17 @@ describe('weight correlations of whole models', () => {
       return undefined;
     };
     const filled = path.join(dir, 'filled');
-    await writeFixtureModel(filled, { arch: 'mistral', layers: 1, hidden: d, heads, kvHeads, headDim: hd, intermediate: 12, matrices: indexed, seed: 5 });
+    await writeFixtureModel(filled, {
+      arch: 'mistral',
+      layers: 1,
+      hidden: d,
+      heads,
+      kvHeads,
+      headDim: hd,
+      intermediate: 12,
+      matrices: indexed,
+      seed: 5,
+    });
     const fm = await openModel(filled);
     for (let h = 0; h < heads; h++) {
       const g = Math.floor(h / r);
@@ -225,7 +245,15 @@ describe('weight correlations of whole models', () => {
     for (const arch of FIXTURE_ARCHS) {
       const target = path.join(dir, `arch-${arch}`);
       const gqa = !['gpt2', 'gpt_neox', 'opt'].includes(arch);
-      const fx = await writeFixtureModel(target, { arch, layers: 1, hidden: 16, heads: 4, kvHeads: gqa ? 2 : undefined, intermediate: 40, seed: 11 });
+      const fx = await writeFixtureModel(target, {
+        arch,
+        layers: 1,
+        hidden: 16,
+        heads: 4,
+        kvHeads: gqa ? 2 : undefined,
+        intermediate: 40,
+        seed: 11,
+      });
       const model = await openModel(target);
       const res = await runCorrelations(model, {}, { engine });
       const { heads, kvHeads, headDim } = fx.dims;
@@ -245,7 +273,10 @@ describe('weight correlations of whole models', () => {
   });
 
   test('options from another process are validated with messages a user can act on', async () => {
-    assert.deepEqual(parseCorrelationsOptions({ layers: [0, 2], rcond: 1e-6, path: '/x', jobId: 'j' }), { layers: [0, 2], rcond: 1e-6 });
+    assert.deepEqual(parseCorrelationsOptions({ layers: [0, 2], rcond: 1e-6, path: '/x', jobId: 'j' }), {
+      layers: [0, 2],
+      rcond: 1e-6,
+    });
     assert.throws(() => parseCorrelationsOptions({ layers: [] }), /non-empty list of layer indices/);
     assert.throws(() => parseCorrelationsOptions({ rcond: 2 }), /'rcond' must be a number in \[0, 1\)/);
     assert.throws(() => parseCorrelationsOptions('all'), /must be an object/);

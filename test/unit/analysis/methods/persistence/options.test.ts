@@ -1,12 +1,8 @@
 /** Panel options validation (untrusted webview input), the worker parameters they map to, and the CSV export. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DEFAULT_PERSISTENCE_OPTIONS,
-  parsePersistenceOptions,
-  persistenceJobParams,
-  checkPromptSources,
-} from '../../../../../src/analysis/methods/persistence/options';
+import { DEFAULT_PERSISTENCE_OPTIONS, parsePersistenceOptions, persistenceJobParams } from '../../../../../src/analysis/methods/persistence/options';
+import { checkPromptSources } from '../../../../../src/analysis/methods/common/promptSources';
 import { persistenceCsv } from '../../../../../src/analysis/methods/persistence/csv';
 import type { PersistenceResult } from '../../../../../src/analysis/methods/persistence/persistence';
 

@@ -15,7 +15,7 @@ import { parseSimilaritySettings } from '../../../../../src/analysis/methods/sim
 import { openModel } from '../../../../../src/analysis/model/openModel';
 import { readRoleMatrix } from '../../../../../src/analysis/model/readRole';
 import { MATRIX_ROLES, type ModelHandle } from '../../../../../src/analysis/model/types';
-import { formatSimilarity } from '../../../../../src/analysis/cli/similarity';
+import { formatSimilarity } from '../../../../../src/analysis/methods/similarity/cli';
 import { writeFixtureModel } from '../../../../fixtures/makeModel';
 import { writeSafetensors } from '../../../../fixtures/safetensorsWriter';
 import { randomMatrix } from '../../engine/random';
@@ -158,7 +158,11 @@ test('a small memory budget visits pairs tile by tile and gets the same values',
   const engine = await cpu();
   const whole = await layerSimilarity(engine, families, { kind: 'v', indices: ['docs', 'pearson', 'svcca'] });
   const perLayer = 4 * 32 * 16 * 3; // normalised copy + raw + spectral basis of a 32×16 matrix
-  const tiled = await layerSimilarity(engine, families, { kind: 'v', indices: ['docs', 'pearson', 'svcca'], cacheBudgetBytes: 2 * perLayer });
+  const tiled = await layerSimilarity(engine, families, {
+    kind: 'v',
+    indices: ['docs', 'pearson', 'svcca'],
+    cacheBudgetBytes: 2 * perLayer,
+  });
   assert.equal(whole.layerReads, 6);
   assert.ok(tiled.layerReads > 6, `reads ${tiled.layerReads}`);
   const byKey = new Map(whole.pairs.map((p) => [key(p), p.values]));
@@ -193,7 +197,12 @@ test('clear errors for a missing kind, a layer without it, and too few layers; c
   const file = path.join(dir, 'uponly.safetensors');
   await writeSafetensors(
     file,
-    [0, 1].map((l) => ({ name: `model.layers.${l}.mlp.up_proj.weight`, dtype: 'F32' as const, shape: [8, 4], values: randomMatrix(8, 4, l).data })),
+    [0, 1].map((l) => ({
+      name: `model.layers.${l}.mlp.up_proj.weight`,
+      dtype: 'F32' as const,
+      shape: [8, 4],
+      values: randomMatrix(8, 4, l).data,
+    })),
   );
   const upOnly = await openModel(file);
   await assert.rejects(layerSimilarity(engine, upOnly, { kind: 'q' }), /no 'q' matrices/);
@@ -270,7 +279,10 @@ test('a cancelled run keeps its finished pairs: the re-run reports them at once,
   );
   const progress: string[] = [];
   const partials: SimilarityPartial[] = [];
-  const resumed = await runSimilarityJob(engine, families, settings, { onPartial: (p) => partials.push(p), onProgress: (p) => progress.push(p.message ?? '') });
+  const resumed = await runSimilarityJob(engine, families, settings, {
+    onPartial: (p) => partials.push(p),
+    onProgress: (p) => progress.push(p.message ?? ''),
+  });
   assert.equal(resumed.cached, false);
   assert.equal(resumed.resumedPairs, 4);
   assert.equal(progress.filter((m) => m.includes('from the cancelled run')).length, 4);

@@ -4,16 +4,16 @@
  * row per layer and matrix kind, then the embedding rows that moved most, then every tensor that
  * could not be paired.
  */
-import { nonFiniteLines } from '../methods/common/nonFinite';
-import { tidyCsv } from '../methods/common/csv';
-import { runDiff, type DiffResult } from '../methods/diff/diff';
-import { DIFF_TIDY_COLUMNS, diffTidyRows } from '../methods/diff/csv';
-import type { MatrixDiff } from '../methods/diff/matrix';
-import { describeUnmatched } from '../methods/diff/plan';
-import { MATRIX_ROLES } from '../model/types';
-import { parseKindList, parseLayerList, stringOption } from '../methods/common/cliArgs';
-import { csvOption, JSON_OPTION } from './help';
-import { toJson, UsageError, type CliCommand } from './types';
+import { nonFiniteLines } from '../common/nonFinite';
+import { tidyCsv } from '../common/csv';
+import { runDiff, type DiffResult } from './diff';
+import { DIFF_TIDY_COLUMNS, diffTidyRows } from './csv';
+import type { MatrixDiff } from './matrix';
+import { describeUnmatched } from './plan';
+import { MATRIX_ROLES } from '../../model/types';
+import { parseKindList, parseLayerList, stringOption } from '../common/cliArgs';
+import { csvOption, JSON_OPTION } from '../../cli/help';
+import { toJson, UsageError, type CliCommand } from '../../cli/types';
 
 function fmt(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '–';
@@ -109,8 +109,16 @@ export const diff: CliCommand = {
   summary: 'Checkpoint diff of B against A: per layer and matrix relative change, cosine, DOCS, rank of the delta, spectral change; embedding rows that moved',
   usage: '<A> <B> [--layer N|0,2|2-5] [--kind q|q,k,v] [--no-docs] [--no-spectra] [--no-embeddings] [--top N] [--json|--csv]',
   options: {
-    layer: { type: 'string', value: 'N|0,2|2-5', help: 'layers: one index, a comma list or ranges (default: every layer)' },
-    kind: { type: 'string', value: 'q|q,k,v', help: `matrix kinds, one or a comma list of ${MATRIX_ROLES.join(', ')} (default: all)` },
+    layer: {
+      type: 'string',
+      value: 'N|0,2|2-5',
+      help: 'layers: one index, a comma list or ranges (default: every layer)',
+    },
+    kind: {
+      type: 'string',
+      value: 'q|q,k,v',
+      help: `matrix kinds, one or a comma list of ${MATRIX_ROLES.join(', ')} (default: all)`,
+    },
     'no-docs': { type: 'boolean', help: 'skip DOCS(A, B) of each matrix' },
     'no-spectra': { type: 'boolean', help: 'skip the spectral metrics of A and B (two decompositions per matrix)' },
     'no-embeddings': { type: 'boolean', help: 'skip the embedding and lm_head rows' },
@@ -136,7 +144,11 @@ export const diff: CliCommand = {
     };
     const a = await ctx.model(positionals[0]);
     const b = await ctx.model(positionals[1]);
-    const result = await runDiff(a, b, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress });
+    const result = await runDiff(a, b, options, {
+      engine: await ctx.engine(),
+      signal: ctx.signal,
+      onProgress: ctx.onProgress,
+    });
     ctx.out(values.json ? toJson(result) : values.csv ? tidyCsv(DIFF_TIDY_COLUMNS, diffTidyRows(result)) : formatDiff(result));
   },
 };

@@ -1,17 +1,14 @@
 /**
- * `layer-lens correlations <model> [--layer 0-3] [--rcond X] [--json|--csv]`: weight correlations M1–M8
- * between attention and MLP matrices (methods.md §2): a layer × head table per head measure, M6's
- * line over all heads, and M7/M8 per layer. --layer takes one value, a comma list or ranges.
+ * The correlations analysis on the command line: `layer-lens correlations <model> [--layer 0-3]
+ * [--rcond X] [--json|--csv]` — its flags, their mapping to options, and the table it prints: a
+ * layer × head table per head measure (methods.md §2), M6's line over all heads, and M7/M8 per
+ * layer. --layer takes one value, a comma list or ranges.
  */
-import type { CorrelationsResult } from '../methods/correlations/correlations';
-import { runCorrelations } from '../methods/correlations/correlations';
-import { CORRELATIONS_TIDY_COLUMNS, correlationsTidyRows } from '../methods/correlations/csv';
-import { tidyCsv } from '../methods/common/csv';
-import { nonFiniteLines } from '../methods/common/nonFinite';
-import { HEAD_LABELS, HEAD_MEASURES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES } from '../methods/correlations/names';
-import { parseLayerList, stringOption } from '../methods/common/cliArgs';
-import { csvOption, JSON_OPTION } from './help';
-import { toJson, UsageError, type CliCommand } from './types';
+import type { AnalysisCli } from '../analysis';
+import { nonFiniteLines } from '../common/nonFinite';
+import { parseLayerList, stringOption, UsageError } from '../common/cliArgs';
+import type { CorrelationsResult } from './correlations';
+import { HEAD_LABELS, HEAD_MEASURES, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES } from './names';
 
 function fmt(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(4);
@@ -49,33 +46,27 @@ export function formatCorrelations(r: CorrelationsResult): string {
   return lines.join('\n');
 }
 
-export const correlations: CliCommand = {
-  name: 'correlations',
-  summary: 'Weight correlations M1–M8 between attention and MLP matrices, per head and per layer',
+export const correlationsCli: AnalysisCli<CorrelationsResult> = {
   usage: '<model> [--layer N|0,2|2-5] [--rcond X] [--json|--csv]',
   options: {
-    layer: { type: 'string', value: 'N|0,2|2-5', help: 'layers: one index, a comma list or ranges (default: every layer)' },
-    rcond: { type: 'string', value: 'X', help: 'pinv cutoff: singular values ≤ X·σ_max count as zero, X in [0, 1) (default √(max(m, n)·ε))' },
-    json: JSON_OPTION,
-    csv: csvOption(CORRELATIONS_TIDY_COLUMNS),
+    layer: {
+      type: 'string',
+      value: 'N|0,2|2-5',
+      help: 'layers: one index, a comma list or ranges (default: every layer)',
+    },
+    rcond: {
+      type: 'string',
+      value: 'X',
+      help: 'pinv cutoff: singular values ≤ X·σ_max count as zero, X in [0, 1) (default √(max(m, n)·ε))',
+    },
   },
-  async run({ positionals, values }, ctx) {
-    if (positionals.length !== 1) throw new UsageError('give exactly one model path');
+  toOptions(values) {
     const layerText = stringOption(values, 'layer');
     const rcondText = stringOption(values, 'rcond');
     const rcond = rcondText === undefined ? undefined : Number(rcondText);
     if (rcond !== undefined && !(Number.isFinite(rcond) && rcond >= 0 && rcond < 1))
       throw new UsageError(`--rcond must be a number in [0, 1), got '${rcondText}'`);
-    const model = await ctx.model(positionals[0]);
-    const result = await runCorrelations(
-      model,
-      { layers: layerText === undefined ? undefined : parseLayerList(layerText), rcond },
-      {
-        engine: await ctx.engine(),
-        signal: ctx.signal,
-        onProgress: ctx.onProgress,
-      },
-    );
-    ctx.out(values.json ? toJson(result) : values.csv ? tidyCsv(CORRELATIONS_TIDY_COLUMNS, correlationsTidyRows(result)) : formatCorrelations(result));
+    return [{ layers: layerText === undefined ? undefined : parseLayerList(layerText), rcond }];
   },
+  format: ([result]) => formatCorrelations(result),
 };

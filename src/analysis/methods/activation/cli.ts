@@ -1,16 +1,16 @@
 /**
- * `layer-lens activation <model> [--domains prose,code] [--per-domain N] [--prompts FILE]
- *  [--text "..."] [--tokens "1,2,3;4,5"] [--tau X | --relative F] [--target R] [--epsilon E]
- *  [--max-tokens N] [--json|--csv]`: gradient-based parameter activation over a prompt set.
+ * The activation analysis on the command line: `layer-lens activation <model> [--domains prose,code]
+ * [--per-domain N] [--prompts FILE] [--text "..."] [--tokens "1,2,3;4,5"] [--tau X | --relative F]
+ * [--target R] [--epsilon E] [--max-tokens N] [--json|--csv]` — its flags, their mapping to run
+ * options (prompt sources, threshold), and the per-layer table it prints.
  */
-import { ACTIVATION_TIDY_COLUMNS, activationTidyRows } from '../methods/activation/csv';
-import { runActivationJob, type ActivationJobResult, type PromptSource } from '../methods/activation/job';
-import { tidyCsv } from '../methods/common/csv';
-import { parseTokenIds } from '../model/tokenizer';
-import { BUILTIN_DOMAINS } from '../prompts/index';
-import { csvOption, JSON_OPTION } from './help';
-import { toJson, UsageError, type CliCommand, type CliValues } from './types';
+import type { AnalysisCli, CliValues } from '../analysis';
+import { UsageError } from '../common/cliArgs';
+import { parseTokenIds } from '../../model/tokenizer';
+import { BUILTIN_DOMAINS } from '../../prompts/index';
+import type { ActivationJobParams, ActivationJobResult, PromptSource } from './job';
 
+/** `--key` as a number (syntax only: the range is parseActivationRunOptions's to check). */
 function num(values: CliValues, key: string): number | undefined {
   const v = values[key];
   if (v === undefined) return undefined;
@@ -25,7 +25,6 @@ function sources(values: CliValues): PromptSource[] {
   if (typeof values.text === 'string') out.push({ kind: 'text', text: values.text });
   if (typeof values.tokens === 'string') out.push({ kind: 'tokens', ids: values.tokens.split(';').map((s) => parseTokenIds(s)) });
   const perDomain = num(values, 'per-domain');
-  if (perDomain !== undefined && !(Number.isInteger(perDomain) && perDomain > 0)) throw new UsageError('--per-domain must be a positive integer');
   if (typeof values.domains === 'string' || out.length === 0) {
     const domains =
       typeof values.domains === 'string'
@@ -39,7 +38,7 @@ function sources(values: CliValues): PromptSource[] {
   return out;
 }
 
-function formatResult(r: ActivationJobResult): string {
+function formatActivation(r: ActivationJobResult): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
   const lines = [
     `${r.model}: ${r.promptsDone} prompts, τ = ${r.tau.toExponential(3)} (${r.threshold.kind}), ${r.trackedFraction < 1 ? `${pct(r.trackedFraction).trim()} of parameters sampled, ` : ''}${r.seconds.toFixed(1)} s`,
@@ -60,9 +59,7 @@ function formatResult(r: ActivationJobResult): string {
   return lines.join('\n');
 }
 
-export const activation: CliCommand = {
-  name: 'activation',
-  summary: 'Gradient-based parameter activation per layer over prompt sets (dense/sparse layers, domain similarity, prune ratios)',
+export const activationCli: AnalysisCli<ActivationJobResult> = {
   usage:
     '<model> [--domains prose,code,math,dialogue] [--per-domain N] [--prompts FILE] [--text "..."] [--tokens "1,2;3,4"] [--tau X | --relative F] [--target R] [--epsilon E] [--max-tokens N] [--json|--csv]',
   options: {
@@ -72,37 +69,41 @@ export const activation: CliCommand = {
       help: `built-in prompt domains, comma-separated from ${BUILTIN_DOMAINS.join(', ')} (default: all, when no other prompts are given)`,
     },
     'per-domain': { type: 'string', value: 'N', help: 'built-in prompts per domain (default 8)' },
-    prompts: { type: 'string', value: 'FILE', help: 'prompt file: .jsonl (a string or {text, domain} per line) or text with prompts between blank lines' },
+    prompts: {
+      type: 'string',
+      value: 'FILE',
+      help: 'prompt file: .jsonl (a string or {text, domain} per line) or text with prompts between blank lines',
+    },
     text: { type: 'string', value: 'TEXT', help: "one prompt as text (needs the model's tokenizer)" },
     tokens: { type: 'string', value: 'IDS', help: 'prompts as token ids: ids comma-separated, prompts separated by ;' },
     tau: { type: 'string', value: 'X', help: 'absolute activation threshold τ (default: chosen from the layer count)' },
     relative: { type: 'string', value: 'F', help: 'threshold τ = F × mean |A| over the run, instead of --tau' },
-    target: { type: 'string', value: 'R', help: 'mean pruning ratio the per-layer ratios are spread around, in [0, 1] (default 0.5)' },
-    epsilon: { type: 'string', value: 'E', help: 'MLP activations with |a| < E count as inactive in the sparsity (default 0.01)' },
+    target: {
+      type: 'string',
+      value: 'R',
+      help: 'mean pruning ratio the per-layer ratios are spread around, in [0, 1] (default 0.5)',
+    },
+    epsilon: {
+      type: 'string',
+      value: 'E',
+      help: 'MLP activations with |a| < E count as inactive in the sparsity (default 0.01)',
+    },
     'max-tokens': { type: 'string', value: 'N', help: 'longer prompts keep their first N tokens (default 128)' },
-    json: JSON_OPTION,
-    csv: csvOption(ACTIVATION_TIDY_COLUMNS),
   },
-  async run({ positionals, values }, ctx) {
-    if (positionals.length !== 1) throw new UsageError('give exactly one model path');
+  toOptions(values): ActivationJobParams[] {
     const tau = num(values, 'tau'),
       relative = num(values, 'relative');
     if (tau !== undefined && relative !== undefined) throw new UsageError('give --tau or --relative, not both');
-    if ((tau !== undefined && !(tau > 0)) || (relative !== undefined && !(relative > 0))) throw new UsageError('thresholds must be positive');
-    const target = num(values, 'target');
-    if (target !== undefined && !(target >= 0 && target <= 1)) throw new UsageError('--target must lie in [0, 1]');
-    const model = await ctx.model(positionals[0]);
-    const result = await runActivationJob(
-      model,
+    const targetPruneRatio = num(values, 'target');
+    return [
       {
         prompts: sources(values),
         threshold: relative !== undefined ? { kind: 'relative', factor: relative } : { kind: 'absolute', tau },
-        targetPruneRatio: target,
+        targetPruneRatio,
         epsilon: num(values, 'epsilon'),
         maxTokens: num(values, 'max-tokens'),
       },
-      { signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() },
-    );
-    ctx.out(values.json ? toJson(result) : values.csv ? tidyCsv(ACTIVATION_TIDY_COLUMNS, activationTidyRows(result)) : formatResult(result));
+    ];
   },
+  format: ([result]) => formatActivation(result),
 };
