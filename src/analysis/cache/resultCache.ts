@@ -57,7 +57,10 @@ export class ResultCache<T> {
     }
     if (!cacheDir) return undefined;
     try {
-      const stored = JSON.parse(await readFile(this.fileFor(cacheDir, key), 'utf8'), reviver) as { key?: string; value?: T };
+      const stored = JSON.parse(await readFile(this.fileFor(cacheDir, key), 'utf8'), reviver) as {
+        key?: string;
+        value?: T;
+      };
       if (stored.key !== key || stored.value === undefined) return undefined;
       this.remember(key, stored.value);
       return { value: stored.value, from: 'disk' };
@@ -81,6 +84,20 @@ export class ResultCache<T> {
     } catch (err) {
       console.error(`Layer Lens: could not store a ${this.options.folder} result under ${cacheDir}: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /**
+   * The one cached-run step every analysis uses: the value under `key` from memory or `cacheDir`
+   * (unless `force`), otherwise `compute()`'s, stored before it is returned. `from` says which.
+   */
+  async cached(key: string, run: CachedRun, compute: () => Promise<T>): Promise<{ value: T; from: CacheHit<T>['from'] | false }> {
+    if (!run.force) {
+      const hit = await this.get(key, run.cacheDir);
+      if (hit) return hit;
+    }
+    const value = await compute();
+    await this.set(key, value, run.cacheDir);
+    return { value, from: false };
   }
 
   /** Forgets every in-memory entry (tests; the disk copies stay). */

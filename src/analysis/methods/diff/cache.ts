@@ -5,7 +5,7 @@
  */
 import { modelIdentity } from '../../cache/fileIdentity';
 import type { ModelHandle } from '../../model/types';
-import { ResultCache } from '../../cache/resultCache';
+import { ResultCache, type CachedRun } from '../../cache/resultCache';
 import { resolveDiffOptions, type DiffOptions, type DiffResult } from './diff';
 
 /** Bumped whenever the stored result's shape or meaning changes. */
@@ -19,10 +19,7 @@ export async function diffCacheKey(a: ModelHandle, b: ModelHandle, opts: DiffOpt
   return `v${FORMAT}#${await modelIdentity(a)}#${await modelIdentity(b)}#${JSON.stringify(settings)}`;
 }
 
-export async function readCachedDiff(key: string, cacheDir?: string): Promise<DiffResult | undefined> {
-  return (await cache.get(key, cacheDir))?.value;
-}
-
-export function writeCachedDiff(key: string, result: DiffResult, cacheDir?: string): Promise<void> {
-  return cache.set(key, result, cacheDir);
+/** The diff of B against A under `key`: from the cache unless forced, else computed and stored. */
+export async function cachedDiff(key: string, run: CachedRun, compute: () => Promise<DiffResult>): Promise<DiffResult> {
+  return (await cache.cached(key, run, compute)).value;
 }

@@ -1,5 +1,5 @@
 import { runDiff } from '../../methods/diff/diff';
-import { diffCacheKey, readCachedDiff, writeCachedDiff } from '../../methods/diff/cache';
+import { cachedDiff, diffCacheKey } from '../../methods/diff/cache';
 import { parseDiffOptions } from '../../methods/diff/options';
 import { cachedRunParams, requireString, WorkerError } from '../errors';
 import type { Handler } from './types';
@@ -14,13 +14,10 @@ export const diffRun: Handler<'diff/run'> = async (params, ctx) => {
   } catch (err) {
     throw new WorkerError('bad-input', err instanceof Error ? err.message : String(err));
   }
-  const { cacheDir, force } = cachedRunParams(params);
+  const run = cachedRunParams(params);
   const a = await ctx.model(pathA);
   const b = await ctx.model(pathB);
-  const key = await diffCacheKey(a, b, options);
-  const cached = force ? undefined : await readCachedDiff(key, cacheDir);
-  if (cached) return cached;
-  const result = await runDiff(a, b, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial });
-  await writeCachedDiff(key, result, cacheDir);
-  return result;
+  return cachedDiff(await diffCacheKey(a, b, options), run, async () =>
+    runDiff(a, b, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial }),
+  );
 };
