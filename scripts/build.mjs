@@ -1,7 +1,7 @@
 // Bundles the extension host, the worker, the CLI and one browser bundle per webview panel.
 // Usage: node scripts/build.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { readdirSync, existsSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,7 +20,12 @@ const common = {
 const nodeTargets = [
   { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', 'onnxruntime-node'] },
   { entryPoints: ['src/analysis/worker/main.ts'], outfile: 'dist/worker.js', external: ['onnxruntime-node'] },
-  { entryPoints: ['src/analysis/cli/main.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node'], banner: { js: '#!/usr/bin/env node' } },
+  {
+    entryPoints: ['src/analysis/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    external: ['onnxruntime-node'],
+    banner: { js: '#!/usr/bin/env node' },
+  },
 ].filter((t) => existsSync(join(root, t.entryPoints[0])));
 
 // Every folder under webview/ (except common/) with a main.ts is one panel bundle.

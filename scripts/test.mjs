@@ -1,4 +1,5 @@
-// `npm test`: typecheck, build, unit tests (node's test runner), then the real-VS-Code suites.
+// `npm test`: typecheck, lint (eslint, prettier), build, unit tests (node's test runner), then the
+// real-VS-Code suites.
 // `--unit` stops after the unit tests. Every stage's failure fails the run.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
@@ -46,6 +47,7 @@ if (!unitOnly) {
 }
 
 run('typecheck', 'npx', ['tsc', '-p', '.', '--noEmit']);
+run('lint', 'node', ['scripts/lint.mjs']);
 run('build', 'node', ['scripts/build.mjs']);
 let tests = findTests(join(root, 'test', 'unit'))
   .map((p) => relative(root, p))

@@ -5,7 +5,6 @@
 // on a cell showing both max-|cos| histograms with their Gumbel curves, and the index dropdown
 // switching the cells to linear CKA (also computed here from the file).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { docs, vectorsOf } from '../lib/docsOracle';
 import { readF32, readHeader } from '../lib/safetensorsPeek';
 import { STORIES_260K, uiCase, commandTitle } from '../lib/uiCase';
@@ -47,7 +46,9 @@ export default uiCase({
     ws.copyModel(STORIES_260K, 'stories260K');
   },
   run: async (wb, ws) => {
-    const config = JSON.parse(readFileSync(ws.path('stories260K/config.json'), 'utf8')) as { num_hidden_layers: number };
+    const config = JSON.parse(readFileSync(ws.path('stories260K/config.json'), 'utf8')) as {
+      num_hidden_layers: number;
+    };
     const layers = config.num_hidden_layers;
 
     // The model editor first, so that "beside the editor" means something.
@@ -174,7 +175,11 @@ export default uiCase({
     await statusLine.evaluate((el) => {
       const seen: string[] = [];
       (window as unknown as { statusTexts: string[] }).statusTexts = seen;
-      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
     });
     await panel.locator('vscode-button', { hasText: 'Run again' }).click();
     const rerun = await waitFor(

@@ -5,7 +5,6 @@
 // (4 query heads over 2 kv heads); a hover tip shows a cell's exact value; clicking a head shows
 // the scatter of the two matrices' entries.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { readF32 } from '../lib/safetensorsPeek';
 import { SAMPLE_MODEL, uiCase, commandTitle } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';

@@ -3,13 +3,11 @@
 // Betti curves, S̄₁ with the threshold line, the baselines and the barcode; the suggestions it
 // prints equal those of the same analysis run in this process (runPersistenceJob, whose numbers the
 // unit tests check against references), and moving the p slider to 0.8 updates the prune button.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { getEngine } from '../../../src/analysis/engine/engine';
 import { openModel } from '../../../src/analysis/model/openModel';
 import { runPersistenceJob } from '../../../src/analysis/methods/persistence/job';
 import { DEFAULT_PERSISTENCE_OPTIONS, persistenceJobParams } from '../../../src/analysis/methods/persistence/options';
-import { SAMPLE_MODEL, repoRoot, uiCase, paletteTitle } from '../lib/uiCase';
+import { SAMPLE_MODEL, uiCase, paletteTitle } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';
 
 export default uiCase({
@@ -20,7 +18,9 @@ export default uiCase({
   },
   run: async (wb, ws) => {
     const model = await openModel(ws.path('sample-model'));
-    const expected = await runPersistenceJob(model, persistenceJobParams(DEFAULT_PERSISTENCE_OPTIONS, {}), { engine: await getEngine({ providers: ['cpu'] }) });
+    const expected = await runPersistenceJob(model, persistenceJobParams(DEFAULT_PERSISTENCE_OPTIONS, {}), {
+      engine: await getEngine({ providers: ['cpu'] }),
+    });
     const clouds = expected.cloudNames.length;
 
     await wb.openFromExplorer('sample-model/model.safetensors');

@@ -3,11 +3,9 @@
 // carry the numbers the analysis computes for the same files (runSpectra in this process; its
 // agreement with scipy is tested in test/unit/analysis/methods/spectra/model.test.ts), the randomness-vs-depth
 // lines, and for a head the histogram with the Marchenko–Pastur curve.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runSpectra } from '../../../src/analysis/methods/spectra/spectra';
 import { openModel } from '../../../src/analysis/model/openModel';
-import { SAMPLE_MODEL, repoRoot, uiCase, paletteTitle } from '../lib/uiCase';
+import { SAMPLE_MODEL, uiCase, paletteTitle } from '../lib/uiCase';
 import { waitFor } from '../lib/workbench';
 
 export default uiCase({

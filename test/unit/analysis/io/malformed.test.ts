@@ -45,7 +45,6 @@ async function rejects(bytes: Uint8Array, pattern: RegExp): Promise<void> {
   await assert.rejects(openModel(p), pattern);
 }
 
-const enc = (s: string) => new TextEncoder().encode(s);
 const entry = (dtype: string, shape: number[], offsets: number[]) => ({ dtype, shape, data_offsets: offsets });
 
 test('a valid file parses: offsets absolute, dtype and shape kept', T, async () => {
