@@ -14,7 +14,7 @@ import { pearson } from '../src/analysis/engine/kernels/pearson';
 import { transpose, type Matrix } from '../src/analysis/linalg/matrix';
 import { pinv } from '../src/analysis/linalg/pinv';
 import { runCorrelations } from '../src/analysis/methods/correlations/correlations';
-import { clearCorrelationsMemoryCache } from '../src/analysis/methods/correlations/cache';
+import { clearCorrelationsMemoryCache } from '../src/analysis/methods/correlations/correlations';
 import { ccProductIdentity, headCorrelations } from '../src/analysis/methods/correlations/measures';
 import { openModel } from '../src/analysis/model/openModel';
 import type { ModelHandle } from '../src/analysis/model/types';

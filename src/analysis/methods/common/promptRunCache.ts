@@ -10,15 +10,12 @@ import { createHash } from 'node:crypto';
 import { modelIdentity } from '../../cache/fileIdentity';
 import type { ModelHandle } from '../../model/types';
 import { ResultCache, type CachedRun } from '../../cache/resultCache';
-import type { ActivationJobResult } from '../activation/job';
-import type { PersistenceJobResult } from '../persistence/job';
 
-/** What a finished run stores: its job's result, less where it came from. */
-interface Stored {
-  activation: Omit<ActivationJobResult, 'cached'>;
-  persistence: Omit<PersistenceJobResult, 'cached'>;
-}
-export type PromptRunKind = keyof Stored;
+/**
+ * The analyses whose runs are kept. Each stores its job's result less where it came from; the type
+ * is the caller's (the job modules import this one, so naming their types here would close a loop).
+ */
+export type PromptRunKind = 'activation' | 'persistence';
 
 /** Bumped whenever a stored result's shape or meaning changes. */
 const FORMAT: Record<PromptRunKind, number> = { activation: 1, persistence: 1 };
@@ -27,7 +24,7 @@ const FORMAT: Record<PromptRunKind, number> = { activation: 1, persistence: 1 };
  * A result is small next to its cost (per-layer fractions and pair similarities; barcodes and
  * heatmaps): a few hundred KB at most for a 32-layer model with a few hundred prompts.
  */
-const caches: { [K in PromptRunKind]: ResultCache<Stored[K]> } = {
+const caches: Record<PromptRunKind, ResultCache<unknown>> = {
   activation: new ResultCache({ folder: 'activation', memoryCapacity: 16, diskCapacity: 128 }),
   persistence: new ResultCache({ folder: 'persistence', memoryCapacity: 16, diskCapacity: 128 }),
 };
@@ -47,20 +44,14 @@ export async function promptRunKey(
  * The run under `key`: from the cache when it was finished before (unless forced), otherwise
  * computed by `compute`, stored, and returned with `cached: false`.
  */
-export async function cachedPromptRun<K extends PromptRunKind>(
-  kind: K,
+export async function cachedPromptRun<T extends object>(
+  kind: PromptRunKind,
   key: string,
   opts: CachedRun,
-  compute: () => Promise<Stored[K]>,
-): Promise<Stored[K] & { cached: false | 'memory' | 'disk' }> {
-  const cache = caches[kind] as ResultCache<Stored[K]>;
-  if (!opts.force) {
-    const hit = await cache.get(key, opts.cacheDir);
-    if (hit) return { ...hit.value, cached: hit.from };
-  }
-  const done = await compute();
-  await cache.set(key, done, opts.cacheDir);
-  return { ...done, cached: false };
+  compute: () => Promise<T>,
+): Promise<T & { cached: false | 'memory' | 'disk' }> {
+  const { value, from } = await (caches[kind] as ResultCache<T>).cached(key, opts, compute);
+  return { ...value, cached: from };
 }
 
 /** Forgets every in-memory run (tests; the disk copies stay). */

@@ -13,12 +13,40 @@ import { transpose } from '../../linalg/matrix';
 import { headSlice, kvHeadOf } from '../../model/readRole';
 import type { MatrixRole, ModelHandle } from '../../model/types';
 import { headFlag, readRoleChecked, type CheckedMatrix } from '../common/checkedRead';
-import { correlationsCacheKey, readCachedCorrelations, writeCachedCorrelations } from './cache';
+import { ResultCache } from '../../cache/resultCache';
 import { cc, ccProductIdentity, headCorrelations, mlpCorrelations, type AttentionMatrices, type HeadCorrelations } from './measures';
 import { GATE_MEASURES, HEAD_MEASURE_ROLES, HEAD_MEASURES, M7_MEASURES, M8_MEASURES, MLP_MEASURE_ROLES, type M7Measure, type M8Measure } from './names';
 import { notComputableReason, type WeightFlag } from '../common/nonFinite';
 import { regression, type Regression } from './regression';
 import { modelIdentity } from '../../cache/fileIdentity';
+
+// Finished entries, kept so that a re-run (other layers, after a cancel, a re-opened panel, the
+// next VS Code session) computes only what is new; the key holds the model's file identity and
+// every option that changes the entry.
+
+/** Bumped whenever the stored entry's shape or meaning changes. */
+const FORMAT = 2;
+
+/** A layer file is ≈ 5 KB for 32 heads. */
+const cache = new ResultCache<LayerCorrelations>({ folder: 'correlations', memoryCapacity: 1024, diskCapacity: 2048 });
+
+function correlationsCacheKey(identity: string, layer: number, rcond: number | undefined): string {
+  return `v${FORMAT}#${identity}#${layer}#rc${rcond ?? 'default'}`;
+}
+
+async function readCachedCorrelations(key: string, cacheDir?: string): Promise<LayerCorrelations | undefined> {
+  const hit = await cache.get(key, cacheDir);
+  return hit && structuredClone(hit.value);
+}
+
+function writeCachedCorrelations(key: string, entry: LayerCorrelations, cacheDir?: string): Promise<void> {
+  return cache.set(key, structuredClone(entry), cacheDir);
+}
+
+/** Forgets every in-memory entry (tests; the disk copies stay). */
+export function clearCorrelationsMemoryCache(): void {
+  cache.clearMemory();
+}
 
 export interface CorrelationsOptions {
   /** Layer indices (default: every layer). */

@@ -5,7 +5,7 @@
  * changes the result.
  */
 import { modelIdentity } from '../../cache/fileIdentity';
-import { ResultCache } from '../../cache/resultCache';
+import { ResultCache, type CachedRun } from '../../cache/resultCache';
 import type { LayerSimilarityResult } from './layerSimilarity';
 import { settingsKey, type SimilaritySettings } from './options';
 
@@ -21,9 +21,13 @@ export function similarityCacheKey(identity: string, settings: SimilaritySetting
   return `v${FORMAT}#${identity}#${settingsKey(settings)}`;
 }
 
-export type CacheHit = { result: LayerSimilarityResult; from: 'memory' | 'disk' };
+/** The result under `key`: from the cache unless `run.force`, else `compute()`'s, stored; `from` says which. */
+export function cachedSimilarity(key: string, run: CachedRun, compute: () => Promise<LayerSimilarityResult>) {
+  return cache.cached(key, run, compute);
+}
 
-export async function readCachedSimilarity(key: string, cacheDir?: string): Promise<CacheHit | undefined> {
+/** One entry by hand (tests: a stored result must not outlive the files it was computed from). */
+export async function readCachedSimilarity(key: string, cacheDir?: string): Promise<{ result: LayerSimilarityResult; from: 'memory' | 'disk' } | undefined> {
   const hit = await cache.get(key, cacheDir);
   return hit && { result: hit.value, from: hit.from };
 }

@@ -8,7 +8,7 @@ import type { JobContext } from '../../jobs';
 import type { CachedRun } from '../../cache/resultCache';
 import type { ModelHandle } from '../../model/types';
 import { layerSimilarity, pairKey, type LayerSimilarityResult, type PairResult, type SimilarityPlan } from './layerSimilarity';
-import { modelIdentity, readCachedSimilarity, similarityCacheKey, writeCachedSimilarity } from './cache';
+import { cachedSimilarity, modelIdentity, similarityCacheKey } from './cache';
 import type { SimilaritySettings } from './options';
 
 export interface SimilarityJobResult extends LayerSimilarityResult {
@@ -47,37 +47,36 @@ export async function runSimilarityJob(
   opts: SimilarityJobOptions = {},
 ): Promise<SimilarityJobResult> {
   const key = similarityCacheKey(await modelIdentity(model), settings);
-  if (!opts.force) {
-    const hit = await readCachedSimilarity(key, opts.cacheDir);
-    if (hit) return { ...hit.result, cached: hit.from };
-  }
-  const earlier = opts.force ? undefined : unfinished.get(key);
-  const done = new Map<string, PairResult>();
-  unfinished.delete(key);
-  unfinished.set(key, done);
-  while (unfinished.size > UNFINISHED_RUNS) unfinished.delete(unfinished.keys().next().value as string);
-  let result: LayerSimilarityResult;
-  try {
-    result = await layerSimilarity(engine, model, {
-      ...settings,
-      signal: opts.signal,
-      onProgress: opts.onProgress,
-      resume: earlier,
-      onPlan: (plan) => opts.onPartial?.({ type: 'plan', plan }),
-      onPair: (pair) => {
-        if (pair.complete) done.set(pairKey(pair.layerA, pair.layerB), structuredClone(pair));
-        opts.onPartial?.({ type: 'pair', pair: structuredClone(pair) });
-      },
-    });
-  } catch (e) {
-    // Keep what the earlier attempt had too, in case this one stopped before re-reporting it.
-    for (const [k, v] of earlier ?? []) if (!done.has(k)) done.set(k, v);
-    throw e;
-  }
-  unfinished.delete(key);
-  await writeCachedSimilarity(key, result, opts.cacheDir);
-  const resumedPairs = earlier
-    ? result.pairs.filter((p) => earlier.has(pairKey(p.layerA, p.layerB)) && earlier.get(pairKey(p.layerA, p.layerB))!.complete).length
-    : 0;
-  return { ...result, cached: false, ...(resumedPairs ? { resumedPairs } : {}) };
+  let resumedPairs = 0;
+  const { value, from } = await cachedSimilarity(key, opts, async () => {
+    const earlier = opts.force ? undefined : unfinished.get(key);
+    const done = new Map<string, PairResult>();
+    unfinished.delete(key);
+    unfinished.set(key, done);
+    while (unfinished.size > UNFINISHED_RUNS) unfinished.delete(unfinished.keys().next().value as string);
+    let result: LayerSimilarityResult;
+    try {
+      result = await layerSimilarity(engine, model, {
+        ...settings,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+        resume: earlier,
+        onPlan: (plan) => opts.onPartial?.({ type: 'plan', plan }),
+        onPair: (pair) => {
+          if (pair.complete) done.set(pairKey(pair.layerA, pair.layerB), structuredClone(pair));
+          opts.onPartial?.({ type: 'pair', pair: structuredClone(pair) });
+        },
+      });
+    } catch (e) {
+      // Keep what the earlier attempt had too, in case this one stopped before re-reporting it.
+      for (const [k, v] of earlier ?? []) if (!done.has(k)) done.set(k, v);
+      throw e;
+    }
+    unfinished.delete(key);
+    resumedPairs = earlier
+      ? result.pairs.filter((p) => earlier.has(pairKey(p.layerA, p.layerB)) && earlier.get(pairKey(p.layerA, p.layerB))!.complete).length
+      : 0;
+    return result;
+  });
+  return { ...value, cached: from, ...(resumedPairs ? { resumedPairs } : {}) };
 }

@@ -11,9 +11,38 @@ import type { CachedRun } from '../../cache/resultCache';
 import { headSlice } from '../../model/readRole';
 import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../../model/types';
 import { analyzeSpectrum, DEFAULT_SHUFFLE_SEED, type Spectrum, type VectorSide } from './spectrum';
-import { modelIdentity, readCachedSpectra, spectraCacheKey, writeCachedSpectra } from './cache';
+import { modelIdentity } from '../../cache/fileIdentity';
+import { ResultCache } from '../../cache/resultCache';
 import { headFlag, readRoleChecked } from '../common/checkedRead';
 import type { WeightFlag } from '../common/nonFinite';
+
+// Finished entries, kept so that a re-run (other layers, after a cancel, a re-opened panel, the
+// next VS Code session) computes only what is new; the key holds the model's file identity and
+// every option that changes the entry.
+
+/** Bumped whenever the stored entry's shape or meaning changes. */
+const FORMAT = 1;
+
+/** A 16-layer model's full run is 112 matrices; a file is ≈ 100 KB for a 2048-wide matrix with its heads. */
+const cache = new ResultCache<MatrixSpectra>({ folder: 'spectra', memoryCapacity: 1024, diskCapacity: 1024 });
+
+function spectraCacheKey(identity: string, layer: number, kind: MatrixRole, options: SpectraResult['options']): string {
+  const o = options;
+  return `v${FORMAT}#${identity}#${layer}#${kind}#h${+o.heads}#${o.vectorSide}#mv${+o.matrixVectors}#rd${+o.randDistance}#s${o.seed}#k${+o.keepValues}`;
+}
+
+async function readCachedSpectra(key: string, cacheDir?: string): Promise<MatrixSpectra | undefined> {
+  return (await cache.get(key, cacheDir))?.value;
+}
+
+function writeCachedSpectra(key: string, entry: MatrixSpectra, cacheDir?: string): Promise<void> {
+  return cache.set(key, entry, cacheDir);
+}
+
+/** Forgets every in-memory entry (tests; the disk copies stay). */
+export function clearSpectraMemoryCache(): void {
+  cache.clearMemory();
+}
 
 export const HEAD_KINDS: readonly MatrixRole[] = ['q', 'k', 'v', 'o'];
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { getEngine, type Engine } from '../../../../../src/analysis/engine/engine';
 import { CancelledError } from '../../../../../src/analysis/jobs';
 import { runCorrelations, type CorrelationsResult, type LayerCorrelations } from '../../../../../src/analysis/methods/correlations/correlations';
-import { clearCorrelationsMemoryCache } from '../../../../../src/analysis/methods/correlations/cache';
+import { clearCorrelationsMemoryCache } from '../../../../../src/analysis/methods/correlations/correlations';
 import { correlationsCsv } from '../../../../../src/analysis/methods/correlations/csv';
 import { HEAD_MEASURES, M7_MEASURES, M8_MEASURES } from '../../../../../src/analysis/methods/correlations/names';
 import { parseCorrelationsOptions, parseHeadValuesQuery } from '../../../../../src/analysis/methods/correlations/options';

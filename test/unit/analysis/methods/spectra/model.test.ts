@@ -10,7 +10,7 @@ import { CancelledError } from '../../../../../src/analysis/jobs';
 import { runSpectra, type MatrixSpectra, type SpectraResult } from '../../../../../src/analysis/methods/spectra/spectra';
 import { parseSpectraOptions } from '../../../../../src/analysis/methods/spectra/options';
 import { spectraCsv, SPECTRA_CSV_COLUMNS } from '../../../../../src/analysis/methods/spectra/csv';
-import { clearSpectraMemoryCache } from '../../../../../src/analysis/methods/spectra/cache';
+import { clearSpectraMemoryCache } from '../../../../../src/analysis/methods/spectra/spectra';
 import { formatSpectra } from '../../../../../src/analysis/methods/spectra/cli';
 import { parseKindList, parseLayerList } from '../../../../../src/analysis/methods/common/cliArgs';
 import { openModel } from '../../../../../src/analysis/model/openModel';
