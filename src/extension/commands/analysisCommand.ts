@@ -11,6 +11,11 @@ import { resolveModelTarget } from '../editor/activeModel';
 import { AnalysisPanel, type AnalysisPanelSpec } from '../panels/analysisPanel';
 import type { CommandSpec } from './types';
 
+/** The analyses need the worker, which does not run in Restricted Mode: `needsTrust` is e.g. 'weight spectra need'. */
+export function requireTrustedWorkspace(needsTrust: string): void {
+  if (!vscode.workspace.isTrusted) throw new Error(`${needsTrust} a trusted workspace: the analysis worker does not run in Restricted Mode.`);
+}
+
 /**
  * A command `id` that opens an analysis of the model it is given or picks. `needsTrust` completes
  * "… a trusted workspace" for the Restricted-Mode error (e.g. 'weight spectra need').
@@ -19,7 +24,7 @@ export function analyzeCommand(id: string, needsTrust: string, open: (ctx: Layer
   return {
     id,
     async run(ctx, ...args: unknown[]) {
-      if (!vscode.workspace.isTrusted) throw new Error(`${needsTrust} a trusted workspace: the analysis worker does not run in Restricted Mode.`);
+      requireTrustedWorkspace(needsTrust);
       const model = await resolveModelTarget(ctx, args[0]);
       if (!model) return undefined;
       return open(ctx, model, args.slice(1));

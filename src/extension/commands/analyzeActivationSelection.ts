@@ -3,6 +3,7 @@ import { DEFAULT_ACTIVATION_OPTIONS } from '../../analysis/methods/activation/op
 import { openActivationPanel } from './analyzeActivation';
 import { pickRunnableModel } from './pickRunnableModel';
 import type { CommandSpec } from './types';
+import { requireTrustedWorkspace } from './analysisCommand';
 
 /**
  * "Layer Lens: Analyze Activation for Selection" (editor context menu) — runs the selected text
@@ -12,7 +13,7 @@ import type { CommandSpec } from './types';
 export const analyzeActivationSelection: CommandSpec = {
   id: 'layerLens.analyzeActivationSelection',
   async run(ctx) {
-    if (!vscode.workspace.isTrusted) throw new Error('parameter activation needs a trusted workspace: the analysis worker does not run in Restricted Mode.');
+    requireTrustedWorkspace('parameter activation needs');
     const editor = vscode.window.activeTextEditor;
     const text = editor ? editor.document.getText(editor.selection) : '';
     if (!text.trim()) throw new Error('select some text in an editor first: it becomes the prompt.');

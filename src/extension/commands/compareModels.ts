@@ -15,9 +15,10 @@ import { checkModelUri, resolveModelTarget } from '../editor/activeModel';
 import { isModelFolder } from '../editor/modelFolders';
 import { AnalysisPanel } from '../panels/analysisPanel';
 import type { CommandSpec } from './types';
+import { requireTrustedWorkspace } from './analysisCommand';
 
 function requireTrust(): void {
-  if (!vscode.workspace.isTrusted) throw new Error('checkpoint diffs need a trusted workspace: the analysis worker does not run in Restricted Mode.');
+  requireTrustedWorkspace('checkpoint diffs need');
 }
 
 /** Opens the diff panel of B against A. */
