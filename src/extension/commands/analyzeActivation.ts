@@ -3,7 +3,6 @@
  * command opens the same panel): the panel's own options map to the `activation/run` options with
  * the prompt file or selection the host holds.
  */
-import * as vscode from 'vscode';
 import type { ActivationJobResult } from '../../analysis/methods/activation/job';
 import { activationCsv } from '../../analysis/methods/activation/csv';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../../analysis/methods/activation/options';
 import type { LayerLensContext } from '../context';
 import { analyzeCommand, openAnalysisPanel } from './analysisCommand';
+import { pickPromptFile } from './pickPrompts';
 
 /** Opens the activation panel on `model`; `held` is what only the host may supply (a prompt file, a selection). */
 export function openActivationPanel(
@@ -36,25 +36,8 @@ export function openActivationPanel(
 
 /** Gradient-based activation over built-in domain prompts or a prompt file the user picks. */
 export const analyzeActivation = analyzeCommand('layerLens.analyzeActivation', 'parameter activation needs', async (ctx, model) => {
-  const source = await vscode.window.showQuickPick(
-    [
-      { label: 'Built-in prompt sets', description: 'prose, code, math, dialogue', id: 'builtin' },
-      { label: 'A prompt file…', description: '.txt (blank-line separated) or .jsonl', id: 'file' },
-    ],
-    { title: 'Layer Lens: which prompts?' },
-  );
-  if (!source) return;
-  if (source.id === 'builtin') {
-    openActivationPanel(ctx, model, DEFAULT_ACTIVATION_OPTIONS, {});
-    return;
-  }
-  const file = await vscode.window.showOpenDialog({
-    canSelectFiles: true,
-    canSelectMany: false,
-    openLabel: 'Use prompts',
-    title: 'Layer Lens: choose a prompt file',
-    filters: { Prompts: ['txt', 'jsonl'] },
-  });
-  if (!file?.[0]) return;
-  openActivationPanel(ctx, model, { ...DEFAULT_ACTIVATION_OPTIONS, domains: [], useFile: true }, { file: file[0].fsPath });
+  const file = await pickPromptFile({ builtin: 'prose, code, math, dialogue', file: '.txt (blank-line separated) or .jsonl' });
+  if (file === undefined) return;
+  if (file === null) openActivationPanel(ctx, model, DEFAULT_ACTIVATION_OPTIONS, {});
+  else openActivationPanel(ctx, model, { ...DEFAULT_ACTIVATION_OPTIONS, domains: [], useFile: true }, { file });
 });

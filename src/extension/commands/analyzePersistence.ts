@@ -16,6 +16,7 @@ import {
 import { readPersistenceConfig } from '../config';
 import type { LayerLensContext } from '../context';
 import { analyzeCommand, openAnalysisPanel } from './analysisCommand';
+import { pickPromptFile } from './pickPrompts';
 
 function parseLayers(payload: unknown): number[] {
   const layers = (payload as { layers?: unknown } | null)?.layers;
@@ -82,26 +83,12 @@ export function openPersistencePanel(ctx: LayerLensContext, model: string, optio
 
 /** "Layer Lens: Analyze Persistence Similarity" — zigzag persistent homology of hidden states over a prompt set. */
 export const analyzePersistence = analyzeCommand('layerLens.analyzePersistence', 'persistence similarity needs', async (ctx, model) => {
-  const source = await vscode.window.showQuickPick(
-    [
-      { label: 'Built-in prompt sets', description: 'prose, code, math, dialogue (168 prompts)', id: 'builtin' },
-      { label: 'A prompt file…', description: '.txt (blank-line separated) or .jsonl; 100–1000 prompts work best', id: 'file' },
-    ],
-    { title: 'Layer Lens: which prompts?' },
-  );
-  if (!source) return;
-  const base = { ...DEFAULT_PERSISTENCE_OPTIONS, ...readPersistenceConfig(DEFAULT_PERSISTENCE_OPTIONS) };
-  if (source.id === 'builtin') {
-    openPersistencePanel(ctx, model, base, {});
-    return;
-  }
-  const file = await vscode.window.showOpenDialog({
-    canSelectFiles: true,
-    canSelectMany: false,
-    openLabel: 'Use prompts',
-    title: 'Layer Lens: choose a prompt file',
-    filters: { Prompts: ['txt', 'jsonl'] },
+  const file = await pickPromptFile({
+    builtin: 'prose, code, math, dialogue (168 prompts)',
+    file: '.txt (blank-line separated) or .jsonl; 100–1000 prompts work best',
   });
-  if (!file?.[0]) return;
-  openPersistencePanel(ctx, model, { ...base, domains: [], useFile: true }, { file: file[0].fsPath });
+  if (file === undefined) return;
+  const base = { ...DEFAULT_PERSISTENCE_OPTIONS, ...readPersistenceConfig(DEFAULT_PERSISTENCE_OPTIONS) };
+  if (file === null) openPersistencePanel(ctx, model, base, {});
+  else openPersistencePanel(ctx, model, { ...base, domains: [], useFile: true }, { file });
 });

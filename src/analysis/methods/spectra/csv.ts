@@ -92,30 +92,7 @@ export function spectraCsv(result: SpectraResult): string {
 export const SPECTRA_TIDY_COLUMNS = ['layer', 'kind', 'head', 'metric', 'value'] as const;
 
 /** Metric names of the tidy rows, in row order: the wide columns that hold numbers. */
-const TIDY_METRICS = [
-  'rows',
-  'cols',
-  'sigma',
-  'mp_lower',
-  'mp_upper',
-  'spikes',
-  'fraction_outside',
-  'ks_mp',
-  'vectors_tested',
-  'mean_ks_p',
-  'fraction_p_below_0.05',
-  'log_norm',
-  'log_spectral_norm',
-  'stable_rank',
-  'alpha',
-  'alpha_xmin',
-  'alpha_tail',
-  'alpha_ks',
-  'alpha_sigma',
-  'alpha_reliable',
-  'alpha_weighted',
-  'rand_distance',
-] as const;
+const TIDY_METRICS: readonly string[] = SPECTRA_CSV_COLUMNS.slice(3, -1).filter((c) => c !== 'vector_side' && c !== 'alpha_note');
 
 /** The wide columns spectrumCells fills, rows … rand_distance, in its order. */
 const SPECTRUM_COLUMNS: readonly string[] = SPECTRA_CSV_COLUMNS.slice(3, -1);
