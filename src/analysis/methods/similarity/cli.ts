@@ -52,8 +52,7 @@ export function formatSimilarity(r: LayerSimilarityResult, index: SimilarityInde
         });
   const list = c.clusters.map((k) => `L${r.layers[k.first]}–L${r.layers[k.last]} (mean ${fmt(k.mean)})`);
   lines.push(`Clusters: ${list.length ? list.join(', ') : 'none'} (${describeThreshold(c)}; ${c.rule})`);
-  if (index === 'docs' && r.docsChance !== undefined)
-    lines.push(`Two independent Gaussian matrices of this shape score ≈ ${fmt(r.docsChance)} (Φ⁻¹(1 − 1/2m)/√n).`);
+  if (index === 'docs' && r.docsChance !== undefined) lines.push(`Two independent Gaussian matrices of this shape score ≈ ${fmt(r.docsChance)}.`);
   const notComparable = r.pairs.filter((p) => !p.comparable);
   if (notComparable.length) lines.push(`Not comparable (n/c): ${notComparable.map((p) => p.reason).join('; ')}`);
   const flagged = nonFiniteLines(r.nonFinite ?? []);

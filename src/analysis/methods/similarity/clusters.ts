@@ -162,7 +162,7 @@ function meanInside(first: number, last: number, similarity: (a: number, b: numb
 
 /**
  * The floor of an automatic threshold for an index: for DOCS, 10% above the score of two
- * unrelated Gaussian matrices of the layers' shape (spec §1: Φ⁻¹(1 − 1/2m)/√n), so that layers
+ * unrelated Gaussian matrices of the layers' shape (chanceLevel.ts), so that layers
  * that are merely "as similar as random" never form a cluster; none for the baselines.
  */
 export const DOCS_FLOOR_FACTOR = 1.1;

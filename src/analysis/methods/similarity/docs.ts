@@ -172,14 +172,6 @@ export async function docsOfNormalized(engine: Engine, xt: Matrix, yt: Matrix, c
 }
 
 /**
- * DOCS of two independent Gaussian n×m matrices, Φ⁻¹(1 − 1/(2m))/√n (spec §1): the level at which
- * two unrelated layers of this shape already score, to read a heatmap against.
- */
-export function docsChanceLevel(n: number, m: number): number {
-  return normalQuantile(1 - 1 / (2 * m)) / Math.sqrt(n);
-}
-
-/**
  * Standard normal quantile, Acklam's rational approximation (relative error < 1.2e-9 on (0, 1)),
  * plenty for a reference line.
  */

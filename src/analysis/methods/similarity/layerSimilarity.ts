@@ -13,7 +13,8 @@ import { readRoleChecked } from '../common/checkedRead';
 import { notComputableReason, type WeightFlag } from '../common/nonFinite';
 import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../../model/types';
 import { clusterFloor, findClusters, type ClusterResult } from './clusters';
-import { docsChanceLevel, docsOfNormalized, normalizedColumns, normalizedRows, orientForDocs, resolveOrientation, type Orientation } from './docs';
+import { docsChanceLevel } from './chanceLevel';
+import { docsOfNormalized, normalizedColumns, normalizedRows, orientForDocs, resolveOrientation, type Orientation } from './docs';
 import {
   baselineIndices,
   HEAVY_INDICES,
@@ -57,7 +58,7 @@ export interface SimilarityPlan {
   indices: SimilarityIndex[];
   /** Pairs the run will compute. */
   pairs: number;
-  /** DOCS of two independent Gaussian matrices of the most common shape, Φ⁻¹(1 − 1/2m)/√n. */
+  /** DOCS of two independent Gaussian matrices of the most common shape (chanceLevel.ts). */
   docsChance?: number;
 }
 
