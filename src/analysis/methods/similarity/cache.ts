@@ -11,8 +11,8 @@ import { settingsKey, type SimilaritySettings } from './options';
 
 export { modelIdentity };
 
-/** Bumped whenever the stored result's shape or meaning changes. */
-const FORMAT = 2;
+/** Bumped whenever the stored result's shape or meaning changes (3: the exact chance level). */
+const FORMAT = 3;
 
 /** Results are small (values and histograms per pair): 64 in memory, 256 files on disk. */
 const cache = new ResultCache<LayerSimilarityResult>({ folder: 'similarity', memoryCapacity: 64, diskCapacity: 256 });
