@@ -44,6 +44,16 @@ def procrustes(x, y):
     return float(scale)
 
 
+def linreg(x, y):
+    """Linear regression index (Kornblith et al. 2019, as the DOCS paper uses it): R² of the
+    least-squares fit of one centred matrix's columns from the other's, both directions, mean."""
+    x, y = centre(x), centre(y)
+    def r2(target, source):
+        b, *_ = np.linalg.lstsq(source, target, rcond=1e-5)
+        return 1 - np.linalg.norm(target - source @ b) ** 2 / np.linalg.norm(target) ** 2
+    return float((r2(x, y) + r2(y, x)) / 2)
+
+
 def indices(x, y):
     a, b = x.ravel(), y.ravel()
     fit = stats.linregress(a, b)
@@ -51,6 +61,7 @@ def indices(x, y):
         "pearson": float(np.corrcoef(a, b)[0, 1]),
         "cosine": float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)),
         "r2": float(fit.rvalue ** 2),
+        "linreg": linreg(x, y),
         "cka": float(cka(x, y)),
         "svcca": svcca(x, y),
         "procrustes": procrustes(x, y),
@@ -70,6 +81,8 @@ for name, x, y in [
                                             b @ rng.standard_normal((3, 20)) + 0.05 * rng.standard_normal((20, 20))))(rng.standard_normal((20, 3)))),
     ("two orthogonal 12x12", orthogonal(12), orthogonal(12)),
     ("offset means 10x30", rng.standard_normal((10, 30)) + 3.0, 0.5 * rng.standard_normal((10, 30)) - 1.0),
+    ("shared 3-d subspace 40x10 (linear regression below 1)", *(lambda a: (a @ rng.standard_normal((3, 10)) + 0.3 * rng.standard_normal((40, 10)),
+                                                                          a @ rng.standard_normal((3, 10)) + 0.3 * rng.standard_normal((40, 10))))(rng.standard_normal((40, 3)))),
 ]:
     x, y = f32(x), f32(y)
     cases.append({"name": name, "rows": x.shape[0], "cols": x.shape[1], "x": x.ravel().tolist(), "y": y.ravel().tolist(), **indices(x, y)})

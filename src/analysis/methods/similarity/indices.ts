@@ -6,14 +6,20 @@
  * which is why CKA and Procrustes are exactly 1 for any two orthogonal matrices while DOCS is not.
  *
  * - pearson, cosine: of the flattened weights (element i of X against element i of Y);
- * - r2: R² of the least-squares line of flattened Y on flattened X (= pearson², sign dropped);
+ * - r2: Pearson² of the flattened weights (the R² of a least-squares line through the pairs of
+ *   entries; kept under its honest name, it is not the paper's regression index);
+ * - linreg: the linear regression index of the DOCS paper (after Kornblith et al. 2019): how well
+ *   one matrix's centred columns are fitted by linear combinations of the other's,
+ *   R²(X←Y) = ‖Q_Yᵀ X̃‖²_F / ‖X̃‖²_F with Q_Y an orthonormal basis of Ỹ's column space; the value is
+ *   the mean of both directions. It is 1 whenever Ỹ spans
+ *   every centred direction (m ≥ n − 1 independent units);
  * - cka: linear CKA = ‖X̃ᵀỸ‖²_F / (‖X̃ᵀX̃‖_F·‖ỸᵀỸ‖_F), X̃ = X with centred columns;
  * - svcca: keep the leading left singular directions of X̃ that explain 99% of its variance (same
  *   for Ỹ), then the mean canonical correlation between the two reduced representations;
  * - procrustes: ‖X̃ᵀỸ‖_* / (‖X̃‖_F·‖Ỹ‖_F) = 1 − d²/2 for the orthogonal Procrustes distance d
  *   between the unit-norm centred matrices.
- * SVCCA and Procrustes need one SVD per matrix (through the eigen helper) and singular values of a
- * product per pair: they are the "heavy" indices, which a whole-model job computes last.
+ * Linear regression, SVCCA and Procrustes need one SVD per matrix (through the eigen helper) and
+ * one product per pair: they are the "heavy" indices, which a whole-model job computes last.
  */
 import type { Engine } from '../../engine/engine';
 import { gram } from '../../engine/kernels/gram';
@@ -155,12 +161,23 @@ export async function svccaProcrustes(
   a: SpectralFeatures,
   b: SpectralFeatures,
   ctx: JobContext = {},
-): Promise<{ svcca: number; procrustes: number }> {
+): Promise<{ svcca: number; procrustes: number; linreg: [number, number] }> {
   if (a.rows !== b.rows) throw new Error(`SVCCA/Procrustes need vectors of the same length; got ${a.rows} and ${b.rows}`);
   const ra = a.sigma.length,
     rb = b.sigma.length;
-  if (ra === 0 || rb === 0) return { svcca: NaN, procrustes: NaN };
+  if (ra === 0 || rb === 0) return { svcca: NaN, procrustes: NaN, linreg: [NaN, NaN] };
   const g = await matmul(engine, a.basis, b.basis, { transA: true });
+  // X̃ = U_X Σ_X V_Xᵀ, so ‖U_Yᵀ X̃‖²_F = ‖Gᵀ Σ_X‖²_F = Σ_i σ_X,i² Σ_j G_ij², and the other way round.
+  let xFromY = 0,
+    yFromX = 0;
+  for (let i = 0; i < ra; i++) {
+    for (let j = 0; j < rb; j++) {
+      const gij = g.data[i * rb + j] ** 2;
+      xFromY += a.sigma[i] ** 2 * gij;
+      yFromX += b.sigma[j] ** 2 * gij;
+    }
+  }
+  const linreg: [number, number] = [clampUnit(xFromY / a.frobenius ** 2), clampUnit(yFromX / b.frobenius ** 2)];
   const scaled = new Float32Array(ra * rb);
   for (let i = 0; i < ra; i++) for (let j = 0; j < rb; j++) scaled[i * rb + j] = a.sigma[i] * g.data[i * rb + j] * b.sigma[j];
   const nuclear = sum(await singularValues({ rows: ra, cols: rb, data: scaled }, { engine, signal: ctx.signal }));
@@ -172,6 +189,7 @@ export async function svccaProcrustes(
   return {
     svcca: clampUnit(sum(correlations) / Math.min(ka, kb)),
     procrustes: clampUnit(nuclear / (a.frobenius * b.frobenius)),
+    linreg,
   };
 }
 
@@ -221,11 +239,12 @@ export async function baselineIndices(
     if (!fx.cka || !fy.cka) throw new Error('CKA requested but its features were not prepared');
     out.cka = await linearCka(engine, fx.cka, fy.cka);
   }
-  if (indices.includes('svcca') || indices.includes('procrustes')) {
-    if (!fx.spectral || !fy.spectral) throw new Error('SVCCA/Procrustes requested but their features were not prepared');
+  if (indices.some((i) => HEAVY_INDICES.has(i))) {
+    if (!fx.spectral || !fy.spectral) throw new Error('SVCCA/Procrustes/linear regression requested but their features were not prepared');
     const r = await svccaProcrustes(engine, fx.spectral, fy.spectral, ctx);
     if (indices.includes('svcca')) out.svcca = r.svcca;
     if (indices.includes('procrustes')) out.procrustes = r.procrustes;
+    if (indices.includes('linreg')) out.linreg = (r.linreg[0] + r.linreg[1]) / 2;
   }
   return out;
 }

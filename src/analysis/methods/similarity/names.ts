@@ -4,21 +4,22 @@
  * without pulling in onnxruntime.
  */
 
-export const SIMILARITY_INDICES = ['docs', 'pearson', 'cosine', 'r2', 'cka', 'svcca', 'procrustes'] as const;
+export const SIMILARITY_INDICES = ['docs', 'pearson', 'cosine', 'r2', 'linreg', 'cka', 'svcca', 'procrustes'] as const;
 export type SimilarityIndex = (typeof SIMILARITY_INDICES)[number];
 
 export const INDEX_LABELS: Record<SimilarityIndex, string> = {
   docs: 'DOCS',
   pearson: 'Pearson (flattened)',
   cosine: 'Cosine (flattened)',
-  r2: 'Linear regression R²',
+  r2: 'Pearson² (flattened)',
+  linreg: 'Linear regression R²',
   cka: 'Linear CKA',
   svcca: 'SVCCA',
   procrustes: 'Orthogonal Procrustes',
 };
 
 /** Indices that need per-matrix SVDs: computed after the others so DOCS results arrive first. */
-export const HEAVY_INDICES: ReadonlySet<SimilarityIndex> = new Set<SimilarityIndex>(['svcca', 'procrustes']);
+export const HEAVY_INDICES: ReadonlySet<SimilarityIndex> = new Set<SimilarityIndex>(['linreg', 'svcca', 'procrustes']);
 
 export function parseIndex(name: string): SimilarityIndex {
   if ((SIMILARITY_INDICES as readonly string[]).includes(name)) return name as SimilarityIndex;

@@ -14,6 +14,7 @@ import {
 } from '../../../../../src/analysis/methods/similarity/indices';
 import type { Matrix } from '../../../../../src/analysis/linalg/matrix';
 import { randomMatrix } from '../../engine/random';
+import { matmul } from '../../../../../src/analysis/engine/kernels/matmul';
 import { REPO_ROOT } from '../../../../paths';
 
 const cpu = () => getEngine({ providers: ['cpu'], threads: 1 });
@@ -135,4 +136,15 @@ test('flattened R² is the squared Pearson correlation; cosine is scale-free and
 test('index names are checked', () => {
   assert.equal(parseIndex('cka'), 'cka' as SimilarityIndex);
   assert.throws(() => parseIndex('cca'), /Unknown similarity index 'cca'/);
+});
+
+test('linear regression index: 1 for Y = XA with A invertible, in both directions; below 1 for partly shared columns', async () => {
+  const engine = await cpu();
+  const x = randomMatrix(40, 8, 11);
+  const a = randomMatrix(8, 8, 12); // Gaussian: invertible with probability 1
+  const y = await matmul(engine, x, a);
+  const v = await compareMatrices(engine, x, y, ['linreg']);
+  assert.ok(Math.abs((v.linreg as number) - 1) < 1e-5, `R²_LR(X, XA) = ${v.linreg}`);
+  const unrelated = await compareMatrices(engine, x, randomMatrix(40, 8, 13), ['linreg']);
+  assert.ok((unrelated.linreg as number) > 0.05 && (unrelated.linreg as number) < 0.5, `unrelated 40×8: ${unrelated.linreg}`);
 });
