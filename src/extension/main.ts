@@ -1,6 +1,6 @@
 /**
  * Extension entry: wires the context (settings, worker, status bar), the model editor, the model
- * folder tracker and the commands. Nothing else happens here; every piece registers its own
+ * folder tracker, the Models view and the commands. Nothing else happens here; every piece registers its own
  * disposables with the context.
  */
 import type * as vscode from 'vscode';
@@ -9,10 +9,13 @@ import { LayerLensContext } from './context';
 import { ModelEditorProvider } from './editor/modelEditorProvider';
 import { ModelFolderTracker } from './editor/modelFolders';
 import { reopenSafetensorsTextTabs } from './editor/reopenInModelEditor';
+import { registerModelsView } from './views/modelsView';
 
 export function activate(extension: vscode.ExtensionContext): LayerLensContext {
   const ctx = new LayerLensContext(extension);
-  ctx.track(ModelEditorProvider.register(ctx), new ModelFolderTracker());
+  const modelFolders = new ModelFolderTracker();
+  ctx.track(ModelEditorProvider.register(ctx), modelFolders);
+  registerModelsView(ctx, modelFolders);
   registerCommands(ctx);
   ctx.track(reopenSafetensorsTextTabs(ctx.log));
   // Returned as the extension's API so extension-host tests can reach the worker and panels.

@@ -1,5 +1,6 @@
 /** The top of the model editor: architecture, config highlights, parameter counts by dtype and role. */
 import { formatBytes, formatCount, formatPercent, h } from '../common/dom';
+import { renderExperts } from './experts';
 import type { CountRow, EditorModel } from './viewModel';
 
 function countTable(title: string, rows: CountRow[], total: number, withBytes: boolean): HTMLElement {
@@ -90,5 +91,5 @@ export function renderOverview(model: EditorModel, name: string): HTMLElement {
     ),
   );
   const notes = model.notes.length ? h('ul', { class: 'me-notes' }, ...model.notes.map((n) => h('li', {}, n))) : null;
-  return h('div', { class: 'me-overview' }, header, notes, h('div', { class: 'me-top' }, config, counts));
+  return h('div', { class: 'me-overview' }, header, notes, h('div', { class: 'me-top' }, config, counts), renderExperts(model));
 }

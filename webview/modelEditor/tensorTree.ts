@@ -18,8 +18,12 @@ export interface TensorTree {
   select(name: string | undefined): void;
 }
 
+/** Each row's search text, built once: a DeepSeek-V3-sized model has ~90k rows to filter per keystroke. */
+const HAY = new WeakMap<TensorRow, string>();
+
 function matches(row: TensorRow, words: string[]): boolean {
-  const hay = `${row.name} ${row.dtype} ${row.role ?? ''} ${row.shape.join('x')}`.toLowerCase();
+  let hay = HAY.get(row);
+  if (hay === undefined) HAY.set(row, (hay = `${row.name} ${row.dtype} ${row.role ?? ''} ${row.shape.join('x')}`.toLowerCase()));
   return words.every((w) => hay.includes(w));
 }
 

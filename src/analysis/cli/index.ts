@@ -8,6 +8,7 @@ import { analysisCommand } from './analysisCommand';
 import type { CliCommand } from './types';
 import { inspect } from './inspect';
 import { forward } from './forward';
+import { matrix } from './matrix';
 import { diff } from '../methods/diff/cli';
 
-export const commands: CliCommand[] = [inspect, forward, ...ANALYSES.map(analysisCommand), diff];
+export const commands: CliCommand[] = [inspect, forward, matrix, ...ANALYSES.map(analysisCommand), diff];

@@ -2,7 +2,7 @@
  * The model overview as plain text for `layer-lens inspect`: the same sections as the model editor
  * (architecture, configuration, parameters by dtype and role, tensors by layer).
  */
-import type { CountRow, ModelOverview } from '../model/overview';
+import type { CountRow, ModelExperts, ModelOverview } from '../model/overview';
 
 export function formatCount(n: number): string {
   if (n < 10_000) return String(n);
@@ -68,8 +68,10 @@ export function overviewText(o: ModelOverview, opts: { tensors?: boolean } = {})
   out.push('', 'Layers');
   // Roles in the order of the role table (q k v o gate up down, then the rest).
   const rank = new Map(o.byRole.map((r, i) => [r.label, i]));
+  // An expert tensor's role (`expert 3 up`, `experts gate+up`, `shared down`) counts as its bucket.
+  const bucket = (r: string) => (/^experts? /.test(r) ? ['experts'] : /^shared /.test(r) ? ['shared expert'] : r.split('+'));
   const rolesOf = (roles: (string | undefined)[]) =>
-    [...new Set(roles.flatMap((r) => (r ? r.split('+') : [])))].sort((a, b) => (rank.get(a) ?? 99) - (rank.get(b) ?? 99)).join(' ');
+    [...new Set(roles.flatMap((r) => (r ? bucket(r) : [])))].sort((a, b) => (rank.get(a) ?? 99) - (rank.get(b) ?? 99)).join(' ');
   const layerRows = o.groups.map((g) => [
     g.title,
     String(g.tensors.length),
@@ -78,6 +80,7 @@ export function overviewText(o: ModelOverview, opts: { tensors?: boolean } = {})
     rolesOf(g.tensors.map((t) => t.role)),
   ]);
   out.push(...table(['group', 'tensors', 'params', 'size', 'roles'], layerRows, [false, true, true, true, false]).map((l) => `  ${l}`));
+  if (o.experts) out.push('', ...expertsText(o.experts, o.layerCount));
   if (opts.tensors) {
     for (const g of o.groups) {
       out.push('', g.title);
@@ -91,4 +94,31 @@ export function overviewText(o: ModelOverview, opts: { tensors?: boolean } = {})
     }
   }
   return out.join('\n');
+}
+
+const shape = (s: [number, number] | undefined) => (s ? `[${s.join(', ')}]` : '-');
+
+/** The mixture-of-experts layers: expert count, one expert's gate/up/down shapes, the shared expert, the router. */
+function expertsText(e: ModelExperts, layerCount: number): string[] {
+  const rows = e.rows.map((r) => [
+    String(r.layer),
+    String(r.count),
+    `${shape(r.shapes.gate)} ${shape(r.shapes.up)} ${shape(r.shapes.down)}`,
+    r.shared ? `${r.sharedCount ? `${r.sharedCount} as one: ` : ''}${shape(r.shared.gate)} ${shape(r.shared.up)} ${shape(r.shared.down)}` : '-',
+    r.router ? shape(r.router.shape) : '-',
+    String(r.tensors),
+    formatCount(r.params),
+  ]);
+  return [
+    `Experts (${e.layers.length} of ${layerCount} layers are mixture-of-experts; the others have a dense MLP)`,
+    ...table(['layer', 'experts', 'expert gate up down [out, in]', 'shared expert', 'router', 'tensors', 'params'], rows, [
+      true,
+      true,
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]).map((l) => `  ${l}`),
+  ];
 }

@@ -7,8 +7,9 @@
  * an error, never a buffer silently left half zero.
  */
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readlink, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { LfsPointerError, parseLfsPointer } from './lfsPointer';
 import { ModelFileError } from './modelFileError';
 
 /** Largest single `read` call: keeps each call well under Node's 2 GiB limit and memory bounded. */
@@ -61,6 +62,14 @@ export async function openRegularFile(file: string): Promise<{ fh: FileHandle; s
   } catch (e) {
     // A socket cannot be opened at all (ENXIO); say what it is rather than quoting errno.
     if ((e as NodeJS.ErrnoException).code === 'ENXIO') throw new ModelFileError(`${basename(file)} is a socket or device, not a model file`, file);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      // A Hugging Face cache snapshot copied or moved without its blobs is made of broken links.
+      const target = await readlink(file).catch(() => null);
+      throw new ModelFileError(
+        target === null ? `${basename(file)} does not exist` : `${basename(file)} is a symbolic link to ${target}, which does not exist`,
+        file,
+      );
+    }
     throw e;
   }
   try {
@@ -75,7 +84,8 @@ export async function openRegularFile(file: string): Promise<{ fh: FileHandle; s
 
 /**
  * A small JSON file (config, index, tokenizer) read through openRegularFile with a size bound, so a
- * huge or endless file is refused before it is buffered. `what` names the file in messages.
+ * huge or endless file is refused before it is buffered; a Git LFS pointer in its place is named as
+ * one. `what` names the file in messages.
  */
 export async function readJsonFile(file: string, what: string, maxBytes: number): Promise<unknown> {
   const { fh, size } = await openRegularFile(file);
@@ -84,6 +94,9 @@ export async function readJsonFile(file: string, what: string, maxBytes: number)
     if (size > maxBytes) throw new ModelFileError(`${what} is ${size} bytes, more than the ${maxBytes}-byte limit for such a file; refusing to parse it`, file);
     const bytes = new Uint8Array(size);
     await readExactly(fh, bytes, 0, file);
+    // tokenizer.json and large indexes are sometimes stored in Git LFS too.
+    const pointer = parseLfsPointer(bytes);
+    if (pointer) throw new LfsPointerError(file, pointer, 'the file');
     text = new TextDecoder('utf-8').decode(bytes);
   } finally {
     await fh.close();

@@ -8,6 +8,7 @@
 import { basename } from 'node:path';
 import type { TensorEntry } from '../model/types';
 import { DTYPE_BYTES, DTYPES, isDType } from './dtypes';
+import { LFS_POINTER_MAX_BYTES, LfsPointerError, parseLfsPointer, startsLikeLfsPointer } from './lfsPointer';
 import { ModelFileError } from './modelFileError';
 import { openRegularFile, readExactly } from './readBytes';
 
@@ -43,6 +44,13 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
       );
     const lenBytes = new Uint8Array(8);
     await readExactly(fh, lenBytes, 0, file);
+    // A Git LFS pointer's "version " would read as a ~2.3e18-byte header length: say what it is.
+    if (startsLikeLfsPointer(lenBytes) && fileSize <= LFS_POINTER_MAX_BYTES) {
+      const whole = new Uint8Array(fileSize);
+      await readExactly(fh, whole, 0, file);
+      const pointer = parseLfsPointer(whole);
+      if (pointer) throw new LfsPointerError(file, pointer);
+    }
     const headerLength = new DataView(lenBytes.buffer).getBigUint64(0, true);
     if (headerLength > BigInt(MAX_HEADER_BYTES)) {
       throw new SafetensorsError(

@@ -3,7 +3,8 @@
  * The shard names come from a downloaded file, so each must stay inside the model folder: a name
  * like `../../etc/passwd` or an absolute path is rejected before anything is opened. Symlinks are
  * followed on purpose: a Hugging Face cache snapshot folder is made of symlinks into `../../blobs`,
- * and the user chose that folder; only the name written in the index is untrusted.
+ * and the user chose that folder; only the name written in the index is untrusted. Inside a cache
+ * snapshot, openModel also refuses any link that leaves the repository's folder (model/hfCache.ts).
  */
 import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
@@ -56,7 +57,11 @@ export async function readShardIndex(folder: string, indexName = INDEX_FILE): Pr
     throw new ModelFileError(`${indexName} has no "weight_map" object mapping tensor names to shard files`, indexPath);
   const byName = new Map<string, string>();
   const resolved = new Map<string, string>();
-  for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
+  const entries = map as Record<string, unknown>;
+  // for…in, not Object.entries: a DeepSeek-V3 index has ~92k entries, and the pairs cost half the time.
+  for (const tensor in entries) {
+    if (!Object.hasOwn(entries, tensor)) continue;
+    const shard = entries[tensor];
     if (typeof shard !== 'string') throw new ModelFileError(`${indexName}: the shard of tensor '${tensor}' must be a file name, got ${JSON.stringify(shard)}`);
     let full = resolved.get(shard);
     if (full === undefined) {

@@ -2,14 +2,21 @@
  * Opens a `.safetensors` file or a model folder. Only headers and config.json are read (a few KB
  * to a few MB whatever the model size), so an 8B sharded checkpoint opens in milliseconds; tensor
  * values are read later, on demand, by readRole.ts and summary.ts.
+ *
+ * One shard of a sharded checkpoint opens the whole model through its folder's index (io/shardOf.ts),
+ * so an analysis started from a shard never runs on part of the model. Inside a Hugging Face cache
+ * snapshot every file read must resolve inside that repository's cache folder (hfCache.ts).
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { LfsPointerError } from '../io/lfsPointer';
 import { readSafetensorsHeader, type SafetensorsHeader } from '../io/safetensors';
 import { ModelFileError } from '../io/modelFileError';
 import { readJsonFile } from '../io/readBytes';
 import { INDEX_FILE, readShardIndex } from '../io/shardIndex';
+import { parseShardName, wholeModelOfShard } from '../io/shardOf';
 import { mapArchitecture } from './architectures/index';
+import { guardCachePaths } from './hfCache';
 import type { ModelHandle, TensorEntry } from './types';
 
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -78,6 +85,29 @@ function collectTensors(headers: SafetensorsHeader[], weightMap?: Map<string, st
   return tensors;
 }
 
+/** Small files read beside the weights (here or by the tokenizer), checked like the weights in a cache snapshot. */
+const SIDE_FILES = ['config.json', INDEX_FILE, 'tokenizer.json', 'tokenizer_config.json', 'tokenizer.model'];
+
+/**
+ * Every header, read in parallel. When several shards fail because they are Git LFS pointers, one
+ * message says how many, instead of naming whichever failed first.
+ */
+async function readHeaders(files: string[]): Promise<SafetensorsHeader[]> {
+  const settled = await Promise.allSettled(files.map((f) => readSafetensorsHeader(f)));
+  const failed = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  if (failed.length === 0) return settled.map((r) => (r as PromiseFulfilledResult<SafetensorsHeader>).value);
+  const pointers = failed.filter((e): e is LfsPointerError => e instanceof LfsPointerError);
+  if (pointers.length > 1) {
+    const named = pointers.slice(0, 2).map((e) => basename(e.file ?? ''));
+    if (pointers.length > 2) named.push('…');
+    throw new ModelFileError(
+      `${pointers.length} of the ${files.length} weight files (${named.join(', ')}) are Git LFS pointers, not the weights: run \`git lfs pull\` in the model's repository to download them`,
+      pointers[0].file,
+    );
+  }
+  throw failed[0];
+}
+
 export async function openModel(path: string): Promise<ModelHandle> {
   const full = resolve(path);
   let s;
@@ -86,17 +116,38 @@ export async function openModel(path: string): Promise<ModelHandle> {
   } catch {
     throw new ModelFileError(`No such file or folder: ${path}`);
   }
-  const kind: 'file' | 'folder' = s.isDirectory() ? 'folder' : 'file';
-  const folder = kind === 'folder' ? full : dirname(full);
-  const { files, weightMap } = kind === 'folder' ? await folderWeights(full) : { files: [full], weightMap: undefined };
+  const opened: 'file' | 'folder' = s.isDirectory() ? 'folder' : 'file';
+  const folder = opened === 'folder' ? full : dirname(full);
+  const shardIndexName = opened === 'file' ? parseShardName(basename(full))?.indexName : undefined;
+  const sideFiles = [...SIDE_FILES, ...(shardIndexName ? [shardIndexName] : [])].map((n) => join(folder, n));
+  await guardCachePaths(folder, [...(opened === 'file' ? [full] : []), ...sideFiles]);
+  let kind = opened;
+  let modelPath = full;
+  let files: string[];
+  let weightMap: Map<string, string> | undefined;
+  const openNotes: string[] = [];
+  if (opened === 'folder') {
+    ({ files, weightMap } = await folderWeights(full));
+  } else {
+    const shard = await wholeModelOfShard(full);
+    files = shard.files;
+    weightMap = shard.weightMap;
+    if (shard.note) openNotes.push(shard.note);
+    if (shard.wholeFolder) {
+      // The folder's own index: the same model as opening the folder, with the same cache identity.
+      kind = 'folder';
+      modelPath = folder;
+    }
+  }
+  await guardCachePaths(folder, files);
   // A file opened from inside a model folder still gets that folder's architecture map.
   const config = await readConfig(folder);
-  const headers = await Promise.all(files.map((f) => readSafetensorsHeader(f)));
+  const headers = await readHeaders(files);
   const tensors = collectTensors(headers, weightMap);
   if (tensors.size === 0) throw new ModelFileError(`${basename(full)} holds no tensors`);
   const mapped = mapArchitecture({ config, tensors });
   return {
-    path: full,
+    path: modelPath,
     kind,
     files,
     config,
@@ -110,6 +161,6 @@ export async function openModel(path: string): Promise<ModelHandle> {
     layers: mapped.layers,
     otherRoles: mapped.otherRoles,
     metadata: headers[0]?.metadata ?? {},
-    notes: mapped.notes,
+    notes: [...openNotes, ...mapped.notes],
   };
 }

@@ -4,7 +4,10 @@
  * header-only ModelHandle (no weights are read), so it is instant for any model size, and both
  * front ends show the same figures because both call this.
  */
-import type { ModelHandle, MatrixRole, OtherRole, TensorEntry } from './types';
+import { componentGroups } from './components';
+import { expertLayerSummary, type ExpertLayerSummary } from './expertSummary';
+import { auxiliaryBucket, matrixShares, packedTensors, roleRank, shareLabel } from './tensorLabels';
+import type { ModelHandle, OtherRole, TensorEntry } from './types';
 
 export interface TensorRow {
   name: string;
@@ -55,6 +58,23 @@ export interface ModelOverview {
   /** What the reader could not work out, said plainly (e.g. unknown architecture). */
   notes: string[];
   metadata: Record<string, string>;
+  /** Mixture-of-experts layers: their experts, shared expert and router (absent for dense models). */
+  experts?: ModelExperts;
+}
+
+/** One mixture-of-experts layer as the overview lists it. */
+export interface ExpertLayerRow extends ExpertLayerSummary {
+  layer: number;
+  /** Parameters of the layer's routed experts, shared expert and router together. */
+  params: number;
+}
+
+export interface ModelExperts {
+  /** Routed experts per MoE layer (the largest, should layers differ). */
+  count: number;
+  /** Indices of the mixture-of-experts layers; the others have a dense MLP. */
+  layers: number[];
+  rows: ExpertLayerRow[];
 }
 
 /** config.json keys worth showing first, with the aliases different architectures use. */
@@ -74,9 +94,6 @@ const CONFIG_KEYS: string[][] = [
   ['tie_word_embeddings'],
   ['torch_dtype'],
 ];
-
-const OTHER_ROLE_ORDER: OtherRole[] = ['embed', 'attn_norm', 'mlp_norm', 'norm', 'final_norm', 'lm_head', 'bias', 'other'];
-const MATRIX_ORDER: MatrixRole[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
 function elements(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -99,19 +116,22 @@ function guessLayerRole(name: string): OtherRole {
   return 'other';
 }
 
+/** localeCompare(…, 'en', { numeric: true }) builds a collator per call: seconds for ~90k tensors. */
+const NAME_ORDER = new Intl.Collator('en', { numeric: true });
+
 export function modelOverview(model: ModelHandle): ModelOverview {
-  // Which matrix roles each stored tensor provides (several when fused, e.g. c_attn → q+k+v).
-  const matrixRoles = new Map<string, { role: MatrixRole; params: number }[]>();
-  for (const layer of model.layers) {
-    for (const ref of Object.values(layer.roles)) {
-      if (!ref) continue;
-      const list = matrixRoles.get(ref.source.tensor) ?? [];
-      list.push({ role: ref.role, params: ref.shape[0] * ref.shape[1] });
-      matrixRoles.set(ref.source.tensor, list);
-    }
-  }
+  // Which matrices each stored tensor provides (several when fused, e.g. c_attn → q+k+v; every
+  // expert's gate and up from one [E, …] tensor).
+  const matrixRoles = matrixShares(model);
+  const packed = packedTensors(model);
   const layerOf = new Map<string, number>();
-  for (const layer of model.layers) for (const t of layer.tensors) layerOf.set(t, layer.index);
+  const tensorRole = new Map<string, ReturnType<typeof auxiliaryBucket>>();
+  for (const layer of model.layers)
+    for (const t of layer.tensors) {
+      layerOf.set(t, layer.index);
+      const aux = auxiliaryBucket(layer.tensorRoles?.[t]);
+      if (aux) tensorRole.set(t, aux);
+    }
 
   const byDtype = new Map<string, CountRow>();
   const byRole = new Map<string, number>();
@@ -119,7 +139,8 @@ export function modelOverview(model: ModelHandle): ModelOverview {
   let totalParams = 0;
   let totalBytes = 0;
   for (const entry of model.tensors.values()) {
-    const params = elements(entry.shape);
+    // MXFP4 blocks hold two values a byte: count the values, as for any other weight.
+    const params = elements(entry.shape) * (packed.has(entry.name) ? 2 : 1);
     totalParams += params;
     totalBytes += entry.byteLength;
     const d = byDtype.get(entry.dtype) ?? { label: entry.dtype, params: 0, bytes: 0 };
@@ -132,16 +153,20 @@ export function modelOverview(model: ModelHandle): ModelOverview {
   function rowOf(entry: TensorEntry, params: number): TensorRow {
     const matrices = matrixRoles.get(entry.name);
     let role: string | undefined;
+    const aux = tensorRole.get(entry.name);
     if (matrices) {
-      const sorted = [...matrices].sort((a, b) => MATRIX_ORDER.indexOf(a.role) - MATRIX_ORDER.indexOf(b.role));
-      role = [...new Set(sorted.map((m) => m.role))].join('+');
+      role = shareLabel(matrices);
       let assigned = 0;
-      for (const m of sorted) {
-        byRole.set(m.role, (byRole.get(m.role) ?? 0) + m.params);
+      for (const m of matrices) {
+        byRole.set(m.bucket, (byRole.get(m.bucket) ?? 0) + m.params);
         assigned += m.params;
       }
       // A fused tensor may hold more than its roles use (never expected; counted, not hidden).
       if (params > assigned) byRole.set('other', (byRole.get('other') ?? 0) + params - assigned);
+    } else if (aux) {
+      // Router biases, expert biases, MXFP4 scales, the shared-expert gate, attention sinks.
+      role = layerRoleText(entry.name);
+      byRole.set(aux, (byRole.get(aux) ?? 0) + params);
     } else {
       const other = model.otherRoles.get(entry.name) ?? (layerOf.has(entry.name) ? guessLayerRole(entry.name) : 'other');
       role = other === 'other' ? undefined : other;
@@ -155,18 +180,19 @@ export function modelOverview(model: ModelHandle): ModelOverview {
     const tensors = names
       .map((n) => rows.get(n))
       .filter((r): r is TensorRow => r !== undefined)
-      .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+      .sort((a, b) => NAME_ORDER.compare(a.name, b.name));
     if (!tensors.length) return;
     groups.push({ title, key, layer, tensors, params: tensors.reduce((a, t) => a + t.params, 0), bytes: tensors.reduce((a, t) => a + t.bytes, 0) });
   };
-  const outside = [...model.tensors.keys()].filter((n) => !layerOf.has(n));
+  const { groups: components, rest: outside } = componentGroups([...model.tensors.keys()].filter((n) => !layerOf.has(n)));
   const roleOf = (n: string) => model.otherRoles.get(n) ?? 'other';
   group(
     'Embeddings',
     'embed',
     outside.filter((n) => roleOf(n) === 'embed'),
   );
-  for (const layer of [...model.layers].sort((a, b) => a.index - b.index)) group(`Layer ${layer.index}`, `layer-${layer.index}`, layer.tensors, layer.index);
+  for (const layer of [...model.layers].sort((a, b) => a.index - b.index)) group(layerTitle(layer), `layer-${layer.index}`, layer.tensors, layer.index);
+  for (const c of components) group(c.title, c.key, c.names);
   group(
     'Final norm & head',
     'head',
@@ -178,10 +204,6 @@ export function modelOverview(model: ModelHandle): ModelOverview {
     outside.filter((n) => !['embed', 'final_norm', 'lm_head'].includes(roleOf(n))),
   );
 
-  const roleRank = (r: string) => {
-    const m = MATRIX_ORDER.indexOf(r as MatrixRole);
-    return m >= 0 ? m : MATRIX_ORDER.length + OTHER_ROLE_ORDER.indexOf(r as OtherRole);
-  };
   const notes: string[] = [];
   if (model.architecture === 'generic') {
     notes.push(
@@ -213,7 +235,47 @@ export function modelOverview(model: ModelHandle): ModelOverview {
     byDtype: [...byDtype.values()].sort((a, b) => b.params - a.params),
     byRole: [...byRole.entries()].map(([label, params]) => ({ label, params })).sort((a, b) => roleRank(a.label) - roleRank(b.label)),
     groups,
-    notes,
+    notes: model.notes ? [...model.notes] : notes,
     metadata: { ...model.metadata },
+    ...expertsOf(model, rows),
   };
+
+  function layerRoleText(name: string): string | undefined {
+    for (const l of model.layers) if (l.tensorRoles?.[name]) return l.tensorRoles[name];
+    return undefined;
+  }
+}
+
+/** `Layer 3`, or `Layer 3 · 64 experts + shared` for a mixture-of-experts layer. */
+function layerTitle(layer: ModelHandle['layers'][number]): string {
+  const moe = layer.moe;
+  if (!moe) return `Layer ${layer.index}`;
+  const shared = moe.shared ? ` + shared${moe.sharedCount ? ` (${moe.sharedCount})` : ''}` : '';
+  return `Layer ${layer.index} · ${moe.experts.length} experts${shared}`;
+}
+
+/** The experts section: one row per mixture-of-experts layer, with the parameters its experts and router hold. */
+function expertsOf(model: ModelHandle, rows: Map<string, TensorRow>): { experts?: ModelExperts } {
+  const out: ExpertLayerRow[] = [];
+  for (const layer of model.layers) {
+    const summary = expertLayerSummary(layer);
+    if (!summary) continue;
+    let params = 0;
+    for (const t of layer.tensors) {
+      const role = layer.tensorRoles?.[t];
+      if (
+        role === 'expert' ||
+        role === 'experts' ||
+        role === 'shared_expert' ||
+        role === 'router' ||
+        auxiliaryBucket(role) === 'router' ||
+        auxiliaryBucket(role) === 'shared expert' ||
+        role === 'expert_bias'
+      )
+        params += rows.get(t)?.params ?? 0;
+    }
+    out.push({ layer: layer.index, ...summary, params });
+  }
+  if (!out.length) return {};
+  return { experts: { count: Math.max(...out.map((r) => r.count)), layers: out.map((r) => r.layer), rows: out } };
 }

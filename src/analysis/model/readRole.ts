@@ -10,11 +10,24 @@
  *   transposed, `[hd, d]`, so every head slice has the head dimension first.
  * - Grouped-query attention: with r = n_heads / n_kv_heads, query head h reads key/value head
  *   floor(h / r) (`repeat_kv`); kvHeadOf gives that index.
+ *
+ * Mixture-of-experts layers: matrixRef/readMatrixKind take an expert selector (routed expert `e` or
+ * `'shared'`) for gate/up/down, and the extra kinds (`router`, MLA's `q_a`, `q_b`, `kv_a`, `kv_b`).
  */
 import type { JobContext } from '../jobs';
 import { matrix, transpose, type Matrix } from '../linalg/matrix';
 import { readAllF32, readElementsF32 } from '../io/tensorReader';
-import type { MatrixRole, ModelHandle, RoleMatrixRef, TensorEntry } from './types';
+import { decodeMxfp4 } from './mxfp4';
+import {
+  EXTRA_MATRIX_KINDS,
+  type ExpertSelector,
+  type MatrixKind,
+  type MatrixRole,
+  type ModelHandle,
+  type RoleMatrixRef,
+  type RoleSource,
+  type TensorEntry,
+} from './types';
 
 function tensorOf(model: ModelHandle, name: string): TensorEntry {
   const t = model.tensors.get(name);
@@ -22,15 +35,57 @@ function tensorOf(model: ModelHandle, name: string): TensorEntry {
   return t;
 }
 
-export function roleRef(model: ModelHandle, layer: number, role: MatrixRole): RoleMatrixRef {
+function layerInfo(model: ModelHandle, layer: number) {
   const info = model.layers.find((l) => l.index === layer);
   if (!info)
     throw new Error(
       `${model.path} has no layer ${layer} (layers: ${model.layers.length ? `${model.layers[0].index}…${model.layers[model.layers.length - 1].index}` : 'none found'})`,
     );
+  return info;
+}
+
+export function roleRef(model: ModelHandle, layer: number, role: MatrixRole): RoleMatrixRef {
+  const info = layerInfo(model, layer);
   const ref = info.roles[role];
-  if (!ref) throw new Error(`layer ${layer} of ${model.path} has no '${role}' matrix (it has: ${Object.keys(info.roles).join(', ') || 'none'})`);
+  if (!ref) {
+    const moe =
+      info.moe && (role === 'gate' || role === 'up' || role === 'down')
+        ? `; it is a mixture-of-experts layer: choose an expert (0…${info.moe.experts.length - 1}${info.moe.shared ? ' or the shared expert' : ''})`
+        : '';
+    throw new Error(`layer ${layer} of ${model.path} has no '${role}' matrix (it has: ${Object.keys(info.roles).join(', ') || 'none'})${moe}`);
+  }
   return ref;
+}
+
+/**
+ * The reference of any matrix of a layer: one of the seven roles or an extra kind (`router`, `q_a`…),
+ * or, with `expert`, gate/up/down of that routed expert or of the shared expert.
+ */
+export function matrixRef(model: ModelHandle, layer: number, kind: MatrixKind, expert?: ExpertSelector): RoleMatrixRef<MatrixKind> {
+  const info = layerInfo(model, layer);
+  if (expert !== undefined) {
+    if (kind !== 'gate' && kind !== 'up' && kind !== 'down') throw new Error(`'${kind}' is not an expert matrix; experts have gate, up and down`);
+    const moe = info.moe;
+    if (!moe) throw new Error(`layer ${layer} of ${model.path} is not a mixture-of-experts layer, so it has no experts`);
+    const what = expert === 'shared' ? 'the shared expert' : `expert ${expert}`;
+    const matrices = expert === 'shared' ? moe.shared : Number.isInteger(expert) ? moe.experts[expert] : undefined;
+    if (!matrices)
+      throw new Error(
+        expert === 'shared'
+          ? `layer ${layer} of ${model.path} has no shared expert`
+          : `layer ${layer} of ${model.path} has no expert ${expert} (experts 0…${moe.experts.length - 1})`,
+      );
+    const ref = matrices[kind];
+    if (!ref) throw new Error(`${what} of layer ${layer} has no '${kind}' matrix (see the model's notes for why)`);
+    return ref;
+  }
+  if ((EXTRA_MATRIX_KINDS as readonly string[]).includes(kind)) {
+    const ref = info.extra?.[kind as (typeof EXTRA_MATRIX_KINDS)[number]];
+    if (!ref)
+      throw new Error(`layer ${layer} of ${model.path} has no '${kind}' matrix (its extra matrices: ${Object.keys(info.extra ?? {}).join(', ') || 'none'})`);
+    return ref;
+  }
+  return roleRef(model, layer, kind as MatrixRole);
 }
 
 /** The whole tensor as float32, in storage order. */
@@ -55,27 +110,112 @@ function gatherRows(m: Matrix, rows: number[]): Matrix {
   return matrix(rows.length, m.cols, out);
 }
 
-/** One of the seven role matrices of a layer as float32 `[out, in]`. */
-export async function readRoleMatrix(model: ModelHandle, layer: number, role: MatrixRole, ctx: JobContext = {}): Promise<Matrix> {
-  const ref = roleRef(model, layer, role);
+function steppedRows(m: Matrix, r0: number, r1: number, step: number): Matrix {
+  if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= m.rows))
+    throw new Error(`rows ${r0}..${r1} are outside a matrix of ${m.rows} rows`);
+  const rows: number[] = [];
+  for (let r = r0; r < r1; r += step) rows.push(r);
+  return gatherRows(m, rows);
+}
+
+/** `[a, b]` of the stored matrix: the tensor itself, or one expert's slice of a 3-D tensor (4-D MXFP4 blocks). */
+function storedMatrixShape(t: TensorEntry, expert: number | undefined, mxfp4 = false): [number, number] {
+  if (mxfp4) {
+    if (t.shape.length !== 4 || t.shape[3] !== 16 || t.dtype !== 'U8')
+      throw new Error(`tensor '${t.name}' is ${t.dtype} [${t.shape.join(', ')}], not MXFP4 blocks U8 [experts, rows, groups, 16]`);
+    const e = expert ?? 0;
+    if (!Number.isInteger(e) || e < 0 || e >= t.shape[0]) throw new Error(`tensor '${t.name}' holds ${t.shape[0]} experts, not expert ${e}`);
+    return [t.shape[1], t.shape[2] * 32];
+  }
+  if (expert === undefined) {
+    if (t.shape.length !== 2) throw new Error(`tensor '${t.name}' has shape [${t.shape.join(', ')}], not a matrix`);
+    return [t.shape[0], t.shape[1]];
+  }
+  if (t.shape.length !== 3) throw new Error(`tensor '${t.name}' has shape [${t.shape.join(', ')}], not [experts, rows, columns]`);
+  if (!Number.isInteger(expert) || expert < 0 || expert >= t.shape[0]) throw new Error(`tensor '${t.name}' holds ${t.shape[0]} experts, not expert ${expert}`);
+  return [t.shape[1], t.shape[2]];
+}
+
+/** Multiplies `m` (rows `r0…` of the stored matrix) by its FP8 block inverse scales, in place. */
+async function applyBlockScale(model: ModelHandle, source: RoleSource, m: Matrix, r0: number, ctx: JobContext): Promise<void> {
+  const bs = source.blockScale!;
+  const scale = tensorOf(model, bs.tensor);
+  const lead = source.expert === undefined ? 0 : 1;
+  if (scale.shape.length !== 2 + lead) throw new Error(`scale tensor '${scale.name}' has shape [${scale.shape.join(', ')}], not a grid of blocks`);
+  const [sr, sc] = scale.shape.slice(lead);
+  const [bm, bn] = bs.block;
+  const [R, C] = storedMatrixShape(tensorOf(model, source.tensor), source.expert);
+  if (sr !== Math.ceil(R / bm) || sc !== Math.ceil(C / bn))
+    throw new Error(
+      `scale tensor '${scale.name}' is [${sr}, ${sc}] blocks, but [${R}, ${C}] in ${bm}×${bn} blocks needs [${Math.ceil(R / bm)}, ${Math.ceil(C / bn)}]`,
+    );
+  const s = await readElementsF32(scale, (source.expert ?? 0) * sr * sc, sr * sc, ctx);
+  for (let i = 0; i < m.rows; i++) {
+    const srow = Math.floor((r0 + i) / bm) * sc;
+    for (let j = 0; j < m.cols; j++) m.data[i * m.cols + j] *= s[srow + Math.floor(j / bn)];
+  }
+}
+
+/** Any matrix reference as float32 `[out, in]`, following its source's slice, transpose and row selection. */
+/** One expert's MXFP4 matrix `[rows, groups·32]`, decoded (mxfp4.ts). */
+async function readMxfp4(model: ModelHandle, source: RoleSource, ctx: JobContext): Promise<Matrix> {
+  const t = tensorOf(model, source.tensor);
+  const [R, C] = storedMatrixShape(t, source.expert, true);
+  const groups = C / 32;
+  const scales = tensorOf(model, source.mxfp4!.scales);
+  if (scales.shape.length !== 3 || scales.shape[0] !== t.shape[0] || scales.shape[1] !== R || scales.shape[2] !== groups)
+    throw new Error(`MXFP4 scales '${scales.name}' are [${scales.shape.join(', ')}], but blocks '${t.name}' need [${t.shape[0]}, ${R}, ${groups}]`);
+  const e = source.expert ?? 0;
+  const bytes = await readElementsF32(t, e * R * groups * 16, R * groups * 16, ctx);
+  const exponents = await readElementsF32(scales, e * R * groups, R * groups, ctx);
+  return matrix(R, C, decodeMxfp4(bytes, exponents, R, groups));
+}
+
+export async function readMatrix(model: ModelHandle, ref: RoleMatrixRef<MatrixKind>, ctx: JobContext = {}): Promise<Matrix> {
   const { source } = ref;
   const t = tensorOf(model, source.tensor);
-  if (t.shape.length !== 2) throw new Error(`tensor '${t.name}' has shape [${t.shape.join(', ')}], not a matrix`);
-  const [R, C] = t.shape;
+  const [R, C] = storedMatrixShape(t, source.expert, source.mxfp4 !== undefined);
+  const base = (source.expert ?? 0) * R * C;
+  const step = source.rowStep ?? 1;
+  if (!Number.isInteger(step) || step < 1) throw new Error(`row step ${step} of '${t.name}' is not a positive integer`);
   let m: Matrix;
-  if (!source.transpose && source.rows) {
-    // A contiguous row block: read just those bytes (a third of a fused qkv, half of gate_up).
-    const [r0, r1] = source.rows;
-    m = matrix(r1 - r0, C, await readTensorRowsF32(model, t.name, r0, r1, ctx));
-  } else {
-    m = matrix(R, C, await readAllF32(t, ctx));
+  if (source.mxfp4) {
+    m = await readMxfp4(model, source, ctx);
     if (source.transpose) m = transpose(m);
-    if (source.rows) m = matrix(source.rows[1] - source.rows[0], m.cols, m.data.slice(source.rows[0] * m.cols, source.rows[1] * m.cols));
-    else if (source.rowIndex) m = gatherRows(m, source.rowIndex);
+    if (source.rows) m = steppedRows(m, source.rows[0], source.rows[1], step);
+  } else if (!source.transpose && source.rows && step === 1) {
+    // A contiguous row block: read just those bytes (a third of a fused qkv, half of gate_up, one expert).
+    const [r0, r1] = source.rows;
+    if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= R))
+      throw new Error(`rows ${r0}..${r1} are outside '${t.name}' with ${R} rows`);
+    m = matrix(r1 - r0, C, await readElementsF32(t, base + r0 * C, (r1 - r0) * C, ctx));
+    if (source.blockScale) await applyBlockScale(model, source, m, r0, ctx);
+  } else {
+    m = matrix(R, C, await readElementsF32(t, base, R * C, ctx));
+    if (source.blockScale) await applyBlockScale(model, source, m, 0, ctx);
+    if (source.transpose) m = transpose(m);
+    if (source.rows) {
+      const [r0, r1] = source.rows;
+      if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= m.rows))
+        throw new Error(`rows ${r0}..${r1} are outside '${t.name}' read as ${m.rows} rows`);
+      m = step === 1 ? matrix(r1 - r0, m.cols, m.data.slice(r0 * m.cols, r1 * m.cols)) : steppedRows(m, r0, r1, step);
+    } else if (source.rowIndex) m = gatherRows(m, source.rowIndex);
   }
-  if (m.rows !== ref.shape[0] || m.cols !== ref.shape[1])
-    throw new Error(`layer ${layer} ${role}: read [${m.rows}, ${m.cols}] but the map says [${ref.shape.join(', ')}]`);
+  if (m.rows !== ref.shape[0] || m.cols !== ref.shape[1]) {
+    const who = ref.expert === undefined ? '' : ref.expert === 'shared' ? ' (shared expert)' : ` (expert ${ref.expert})`;
+    throw new Error(`layer ${ref.layer} ${ref.role}${who}: read [${m.rows}, ${m.cols}] but the map says [${ref.shape.join(', ')}]`);
+  }
   return m;
+}
+
+/** One of the seven role matrices of a layer as float32 `[out, in]`. */
+export async function readRoleMatrix(model: ModelHandle, layer: number, role: MatrixRole, ctx: JobContext = {}): Promise<Matrix> {
+  return readMatrix(model, roleRef(model, layer, role), ctx);
+}
+
+/** Any matrix kind of a layer (with `expert`: that expert's gate/up/down) as float32 `[out, in]`. */
+export async function readMatrixKind(model: ModelHandle, layer: number, kind: MatrixKind, expert?: ExpertSelector, ctx: JobContext = {}): Promise<Matrix> {
+  return readMatrix(model, matrixRef(model, layer, kind, expert), ctx);
 }
 
 function heads(model: ModelHandle, role: MatrixRole): { count: number; hd: number } {

@@ -1,8 +1,10 @@
 /**
  * Pieces every architecture map shares: reading head counts from config.json (each family spells
- * them differently), finding the stack of numbered layers in tensor names, and naming the roles of
- * tensors that are not one of the seven matrices.
+ * them differently), finding the stack of numbered layers in tensor names (never one inside a vision
+ * or audio tower or a multimodal projector), and naming the roles of tensors that are not one of the
+ * seven matrices.
  */
+import { componentOf } from './components';
 import { MATRIX_ROLES, type AttentionGeometry, type MatrixRole, type OtherRole, type RoleMatrixRef, type TensorRole } from './types';
 
 export interface Geometry {
@@ -44,17 +46,44 @@ export function modelTypeOf(config: Record<string, unknown> | null): string | un
   return typeof t === 'string' ? t : undefined;
 }
 
-/** Head counts and sizes under each family's key names (GPT-2 `n_head`, OPT `ffn_dim`, …). */
+/** Falcon's `model_type`, and those of its checkpoints from before transformers had Falcon (custom code). */
+const FALCON_TYPES = new Set(['falcon', 'RefinedWeb', 'RefinedWebModel']);
+
+/**
+ * Key/value heads where a flag, not only a count, decides them:
+ * - Falcon (modeling_falcon.py FalconAttention.__init__): `num_kv_heads` when
+ *   `new_decoder_architecture` or not `multi_query`, else 1; `multi_query` defaults to true
+ *   (configuration_falcon.py), and `num_kv_heads` to the head count. Custom-code checkpoints name it
+ *   `n_head_kv`, whose presence means the new decoder architecture (convert_custom_code_checkpoint.py).
+ * - ChatGLM (transformers' glm/convert_glm_weights_to_hf.py convert_config): `multi_query_group_num`
+ *   when `multi_query_attention`, else the head count.
+ */
+function kvHeadsOf(c: Record<string, unknown>, numHeads: number | undefined): number | undefined {
+  const counted = positiveInt(c, ['num_key_value_heads', 'n_kv_heads', 'num_kv_heads', 'n_head_kv']);
+  if (typeof c.model_type === 'string' && FALCON_TYPES.has(c.model_type)) {
+    const newArchitecture = c.new_decoder_architecture === true || (c.new_decoder_architecture === undefined && c.n_head_kv !== undefined);
+    if (newArchitecture) return counted ?? numHeads;
+    return c.multi_query === false ? numHeads : 1;
+  }
+  if (c.multi_query_attention === true) return positiveInt(c, ['multi_query_group_num']);
+  if (c.multi_query_attention === false) return numHeads;
+  return counted ?? numHeads;
+}
+
+/**
+ * Head counts and sizes under each family's key names (GPT-2 `n_head`, OPT `ffn_dim`, Bloom
+ * `n_embed`, ChatGLM `kv_channels` / `ffn_hidden_size` / `padded_vocab_size`, …).
+ */
 export function readGeometry(config: Record<string, unknown> | null): Geometry {
   const c = textConfig(config);
   if (!c) return {};
-  const hiddenSize = positiveInt(c, ['hidden_size', 'n_embd', 'd_model', 'dim']);
+  const hiddenSize = positiveInt(c, ['hidden_size', 'n_embd', 'n_embed', 'd_model', 'dim']);
   const numHeads = positiveInt(c, ['num_attention_heads', 'n_head', 'n_heads', 'num_heads']);
-  const numKvHeads = positiveInt(c, ['num_key_value_heads', 'n_kv_heads', 'num_kv_heads']) ?? numHeads;
-  const explicitHeadDim = positiveInt(c, ['head_dim']);
+  const numKvHeads = kvHeadsOf(c, numHeads);
+  const explicitHeadDim = positiveInt(c, ['head_dim', 'kv_channels']);
   const headDim = explicitHeadDim ?? (hiddenSize && numHeads && hiddenSize % numHeads === 0 ? hiddenSize / numHeads : undefined);
-  const intermediateSize = positiveInt(c, ['intermediate_size', 'n_inner', 'ffn_dim', 'hidden_dim']);
-  const vocabSize = positiveInt(c, ['vocab_size', 'n_vocab']);
+  const intermediateSize = positiveInt(c, ['intermediate_size', 'n_inner', 'ffn_dim', 'ffn_hidden_size', 'hidden_dim']);
+  const vocabSize = positiveInt(c, ['vocab_size', 'padded_vocab_size', 'n_vocab']);
   return { hiddenSize, intermediateSize, vocabSize, numHeads, numKvHeads, headDim };
 }
 
@@ -65,8 +94,10 @@ export function attentionOf(g: Geometry): AttentionGeometry | undefined {
 }
 
 /**
- * The prefix `P` of the layer stack whose layers hold `anchor`, i.e. names `P.N.anchor`; when several
- * stacks do (a vision tower beside the language model), the one with the most layers wins.
+ * The prefix `P` of the layer stack whose layers hold `anchor`, i.e. names `P.N.anchor`. A stack inside
+ * a vision or audio tower or a multimodal projector is never one (Qwen2.5-VL's `visual.blocks`, 32 by
+ * default in Qwen2_5_VLVisionConfig, share the decoder layers' `mlp.down_proj` name and can outnumber
+ * them); of the others, the one with the most layers wins.
  */
 export function findLayerPrefix(names: Iterable<string>, anchor: string): string | null {
   const counts = new Map<string, number>();
@@ -74,7 +105,7 @@ export function findLayerPrefix(names: Iterable<string>, anchor: string): string
   for (const name of names) {
     if (!name.endsWith(tail)) continue;
     const m = /^(.*)\.(\d+)$/.exec(name.slice(0, -tail.length));
-    if (m) counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
+    if (m && componentOf(m[1]) === undefined) counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
   }
   let best: string | null = null;
   for (const [p, n] of counts) if (best === null || n > counts.get(best)! || (n === counts.get(best)! && p.length < best.length)) best = p;
@@ -97,10 +128,15 @@ export function groupLayers(names: Iterable<string>, prefix: string): Map<number
   return layers;
 }
 
-/** Role of a tensor outside the layer stack, from the names the common families use. */
+/**
+ * Role of a tensor outside the layer stack, from the names the common families use (T5/BART keep the
+ * token embeddings in `shared`, ChatGLM its head in `output_layer`). Tensors of a vision or audio tower
+ * or a projector are `other`: their norms and embeddings are not the language model's.
+ */
 export function otherRoleOf(name: string): OtherRole {
-  if (/(^|\.)(embed_tokens|wte|wpe|embed_in|embed_positions|word_embeddings|position_embeddings|tok_embeddings)\.weight$/.test(name)) return 'embed';
-  if (/(^|\.)(lm_head|embed_out|output)\.weight$/.test(name)) return 'lm_head';
+  if (componentOf(name) !== undefined) return 'other';
+  if (/(^|\.)(embed_tokens|wte|wpe|embed_in|embed_positions|word_embeddings|position_embeddings|tok_embeddings|shared)\.weight$/.test(name)) return 'embed';
+  if (/(^|\.)(lm_head|embed_out|output|output_layer)\.weight$/.test(name)) return 'lm_head';
   if (/(^|\.)(norm|ln_f|final_layer_norm|final_layernorm|norm_f)\.(weight|bias)$/.test(name)) return 'final_norm';
   return 'other';
 }

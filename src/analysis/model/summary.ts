@@ -8,7 +8,8 @@ import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../jobs';
 import { DEFAULT_CHUNK_BYTES, elementCount, streamF32 } from '../io/tensorReader';
 import type { DType } from '../io/dtypes';
 import { modelOverview, type ModelOverview } from './overview';
-import type { AttentionGeometry, MatrixRole, ModelHandle, TensorRole } from './types';
+import { expertLayerSummary, type ExpertLayerSummary } from './expertSummary';
+import type { AttentionGeometry, ExtraMatrixKind, MatrixRole, ModelHandle, TensorRole } from './types';
 
 export interface LayerTensorSummary {
   name: string;
@@ -29,10 +30,22 @@ export interface LayerRoleSummary {
   transposed: boolean;
 }
 
+export interface LayerKindSummary {
+  kind: ExtraMatrixKind;
+  /** `[out, in]`. */
+  shape: [number, number];
+  tensor: string;
+}
+
 export interface LayerSummary {
   index: number;
   tensors: LayerTensorSummary[];
+  /** The seven roles this layer has (a mixture-of-experts layer has no gate/up/down here). */
   roles: LayerRoleSummary[];
+  /** Matrix kinds beyond the seven: the router, MLA's q_a/q_b/kv_a/kv_b. */
+  kinds?: LayerKindSummary[];
+  /** Set on mixture-of-experts layers. */
+  experts?: ExpertLayerSummary;
 }
 
 export interface ModelSummary extends ModelOverview {
@@ -61,6 +74,7 @@ export function summarize(model: ModelHandle): ModelSummary {
       fused: r.source.rows !== undefined || r.source.rowIndex !== undefined,
       transposed: r.source.transpose,
     })),
+    ...layerExtras(l),
   }));
   return {
     ...overview,
@@ -71,6 +85,18 @@ export function summarize(model: ModelHandle): ModelSummary {
     vocabSize: model.vocabSize ?? null,
     layers,
   };
+}
+
+/** The extra kinds and the experts of a layer, only when it has them (dense layers stay as they were). */
+function layerExtras(l: ModelHandle['layers'][number]): Pick<LayerSummary, 'kinds' | 'experts'> {
+  const out: Pick<LayerSummary, 'kinds' | 'experts'> = {};
+  const kinds = Object.values(l.extra ?? {})
+    .filter((r) => r !== undefined)
+    .map((r) => ({ kind: r.role, shape: [r.shape[0], r.shape[1]] as [number, number], tensor: r.source.tensor }));
+  if (kinds.length) out.kinds = kinds;
+  const experts = expertLayerSummary(l);
+  if (experts) out.experts = experts;
+  return out;
 }
 
 export interface TensorStats {

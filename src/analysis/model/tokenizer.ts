@@ -2,13 +2,16 @@
  * Prompt tokenisation for the executor. A model folder's `tokenizer.json` is loaded offline with
  * `@huggingface/tokenizers`; that library ignores `tokenizer_config.json`'s `add_bos_token`, so the
  * BOS decision is made here (HF's fast Llama tokenizers rebuild their post-processor from that flag,
- * which is what we reproduce). Models without a tokenizer take prompts as token ids.
+ * which is what we reproduce). A folder whose only tokenizer is SentencePiece's `tokenizer.model`
+ * gets sentencePieceTokenizer.ts (tokenizer.json wins when both are there, as in transformers'
+ * fast tokenizers). Models without a tokenizer take prompts as token ids.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelFileError } from '../io/modelFileError';
 import { readJsonFile } from '../io/readBytes';
+import { sentencePieceTokenizer } from './sentencePieceTokenizer';
 
 /** The largest tokenizer.json in common use (Gemma 3, 262k tokens) is ~33 MB; four times that is not one. */
 const MAX_TOKENIZER_BYTES = 128 * 1024 * 1024;
@@ -24,7 +27,7 @@ export interface EncodeOptions {
 }
 
 export interface PromptTokenizer {
-  /** Where tokenizer.json was read from. */
+  /** Where the tokenizer was read from (tokenizer.json or tokenizer.model). */
   source: string;
   vocabSize: number;
   bosId: number | null;
@@ -49,13 +52,18 @@ function modelFolder(modelPath: string): string {
   return existsSync(modelPath) && statSync(modelPath).isDirectory() ? modelPath : dirname(modelPath);
 }
 
-/** Loads `tokenizer.json` (+ optional `tokenizer_config.json`) beside a model, or returns null if there is none. */
+/**
+ * Loads the tokenizer beside a model (+ optional `tokenizer_config.json`): `tokenizer.json`, else
+ * SentencePiece's `tokenizer.model`; null if there is neither.
+ */
 export async function loadTokenizer(modelPath: string): Promise<PromptTokenizer | null> {
   const folder = modelFolder(modelPath);
   const tokPath = join(folder, 'tokenizer.json');
-  if (!existsSync(tokPath)) return null;
-  const tokJson = await readJsonFile(tokPath, tokPath, MAX_TOKENIZER_BYTES);
-  if (!isObject(tokJson)) throw new ModelFileError(`${tokPath} must be a JSON object describing a tokenizer`, tokPath);
+  const spPath = join(folder, 'tokenizer.model');
+  const hasJson = existsSync(tokPath);
+  if (!hasJson && !existsSync(spPath)) return null;
+  const tokJson = hasJson ? await readJsonFile(tokPath, tokPath, MAX_TOKENIZER_BYTES) : null;
+  if (hasJson && !isObject(tokJson)) throw new ModelFileError(`${tokPath} must be a JSON object describing a tokenizer`, tokPath);
   const cfgPath = join(folder, 'tokenizer_config.json');
   let cfg: Json = {};
   if (existsSync(cfgPath)) {
@@ -63,7 +71,11 @@ export async function loadTokenizer(modelPath: string): Promise<PromptTokenizer 
     if (!isObject(raw)) throw new ModelFileError(`${cfgPath} must be a JSON object`, cfgPath);
     cfg = raw;
   }
-  return tokenizerFromJson(tokJson, cfg, tokPath);
+  if (isObject(tokJson)) return tokenizerFromJson(tokJson, cfg, tokPath);
+  return sentencePieceTokenizer(spPath, {
+    bosToken: tokenContent(cfg.bos_token),
+    addBosToken: typeof cfg.add_bos_token === 'boolean' ? cfg.add_bos_token : undefined,
+  });
 }
 
 export function tokenizerFromJson(tokJson: Json, cfg: Json, source = 'tokenizer.json'): PromptTokenizer {

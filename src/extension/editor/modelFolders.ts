@@ -1,11 +1,13 @@
 /**
  * Which folders are models (config.json plus safetensors weights), kept in the context key
- * `layerLens.modelFolders` so the explorer offers "Open Model Folder" on exactly those folders.
+ * `layerLens.modelFolders` so the explorer offers "Open Model Folder" on exactly those folders,
+ * and listed in the Models view (views/modelsView.ts), which listens to `onDidChange`.
  * Found once with findFiles, then kept current by a file watcher.
  */
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isModelListing } from '../../analysis/model/hfCache';
 
 export const MODEL_FOLDERS_KEY = 'layerLens.modelFolders';
 const SCAN_LIMIT = 5000;
@@ -18,7 +20,7 @@ export async function isModelFolder(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
-  return names.includes('config.json') && names.some((n) => n.endsWith('.safetensors') || n === 'model.safetensors.index.json');
+  return isModelListing(names);
 }
 
 export class ModelFolderTracker implements vscode.Disposable {
@@ -27,6 +29,9 @@ export class ModelFolderTracker implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires whenever the set of model folders may have changed. */
+  readonly onDidChange = this.changed.event;
 
   constructor() {
     const touched = (uri: vscode.Uri) => this.recheck(path.dirname(uri.fsPath));
@@ -36,6 +41,11 @@ export class ModelFolderTracker implements vscode.Disposable {
 
   has(dir: string): boolean {
     return this.folders.has(dir);
+  }
+
+  /** The workspace's model folders, sorted. */
+  list(): string[] {
+    return [...this.folders].sort();
   }
 
   private async scan(): Promise<void> {
@@ -69,10 +79,12 @@ export class ModelFolderTracker implements vscode.Disposable {
       paths.add(vscode.Uri.file(f).path);
     }
     void vscode.commands.executeCommand('setContext', MODEL_FOLDERS_KEY, [...paths]);
+    this.changed.fire();
   }
 
   dispose(): void {
     clearTimeout(this.timer);
+    this.changed.dispose();
     for (const s of this.subs) s.dispose();
   }
 }

@@ -3,7 +3,9 @@
  * folder both use it. It asks the worker for the header-only summary, computes a tensor's
  * statistics when the user clicks it (cancelling the previous one), watches the model's files and
  * offers a reload when they change, and exports the histogram or the statistics. The webview only
- * ever names a tensor; the worker checks the name against the model it opened from this path.
+ * ever names a tensor; the worker checks the name against the model it opened from this path. A
+ * shard of an indexed checkpoint opens as the whole model (the worker follows the folder's index),
+ * so its view then watches the whole folder.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -13,6 +15,7 @@ import type { LayerLensContext } from '../context';
 import { decodePng, fileStem, saveExport } from '../panels/exportFile';
 import { renderWebviewHtml, webviewOptions } from '../panels/webviewHtml';
 import { WorkerRequestError } from '../worker/workerConnection';
+import { modelDisplayName } from '../views/modelsTree';
 import { statsCsv } from './statsCsv';
 
 const CHANGE_DEBOUNCE_MS = 500;
@@ -30,6 +33,8 @@ export class ModelView implements vscode.Disposable {
   private loaded = false;
   private disposed = false;
   private readonly name: string;
+  /** The file watcher and the path it covers (the model, or the whole folder a shard opened). */
+  private watched: { path: string; watcher: vscode.Disposable };
 
   constructor(
     private readonly ctx: LayerLensContext,
@@ -37,7 +42,7 @@ export class ModelView implements vscode.Disposable {
     /** Absolute path of the .safetensors file or model folder. */
     readonly modelPath: string,
   ) {
-    this.name = path.basename(modelPath);
+    this.name = modelDisplayName(modelPath);
     panel.webview.options = webviewOptions(ctx.mediaRoot);
     panel.iconPath = vscode.Uri.joinPath(ctx.mediaRoot, 'icon.svg');
     panel.webview.html = renderWebviewHtml(panel.webview, ctx.mediaRoot, { bundle: 'modelEditor', title: this.name });
@@ -48,19 +53,19 @@ export class ModelView implements vscode.Disposable {
         else ctx.log.warn('model editor: ignored a malformed message from the webview');
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.load()),
-      this.watchFiles(),
     );
+    this.watched = { path: modelPath, watcher: this.watchFiles(modelPath) };
   }
 
   private post(message: ModelEditorToWebview): void {
     if (!this.disposed) void this.panel.webview.postMessage(message);
   }
 
-  private watchFiles(): vscode.Disposable {
-    const isFile = this.modelPath.endsWith('.safetensors');
+  private watchFiles(target: string): vscode.Disposable {
+    const isFile = target.endsWith('.safetensors');
     const pattern = isFile
-      ? new vscode.RelativePattern(vscode.Uri.file(path.dirname(this.modelPath)), path.basename(this.modelPath))
-      : new vscode.RelativePattern(vscode.Uri.file(this.modelPath), '{*.safetensors,*.json}');
+      ? new vscode.RelativePattern(vscode.Uri.file(path.dirname(target)), path.basename(target))
+      : new vscode.RelativePattern(vscode.Uri.file(target), '{*.safetensors,*.json}');
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
     const changed = () => {
       clearTimeout(this.changeTimer);
@@ -114,6 +119,12 @@ export class ModelView implements vscode.Disposable {
     this.post({ type: 'loading', name: this.name });
     try {
       const overview = await this.ctx.worker.request('model/open', { path: this.modelPath });
+      // A shard opened as the whole model: a change to any shard, the index or config.json matters.
+      const covers = overview.kind === 'folder' ? overview.path : this.modelPath;
+      if (covers !== this.watched.path && !this.disposed) {
+        this.watched.watcher.dispose();
+        this.watched = { path: covers, watcher: this.watchFiles(covers) };
+      }
       this.loaded = true;
       this.post({ type: 'summary', name: this.name, overview });
     } catch (err) {
@@ -160,6 +171,7 @@ export class ModelView implements vscode.Disposable {
     this.disposed = true;
     this.statsJob?.abort.abort();
     clearTimeout(this.changeTimer);
+    this.watched.watcher.dispose();
     for (const s of this.subs) s.dispose();
   }
 }

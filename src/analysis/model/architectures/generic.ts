@@ -19,6 +19,9 @@ const KEYWORDS: [RegExp, MatrixRole][] = [
   [/(^|\.)(down_proj|w2|fc2)\.weight$/, 'down'],
 ];
 
+/** A per-expert tensor of a mixture-of-experts layer: `…experts.<e>.<matrix>`. */
+const EXPERT_TENSOR = /(^|\.)experts\.\d+\./;
+
 /** The `P` of `P.N.rest` with the most tensors (first index in the name, so `experts.3` stays inside a layer). */
 function mainStack(names: string[]): string | null {
   const counts = new Map<string, number>();
@@ -37,6 +40,7 @@ export function mapGeneric(input: ArchitectureInput, architecture: string, label
   const prefix = mainStack(names);
   const layers: LayerInfo[] = [];
   const inLayer = new Set<string>();
+  let experts = false;
   if (prefix !== null) {
     for (const [index, suffixes] of [...groupLayers(names, prefix).entries()].sort((a, b) => a[0] - b[0])) {
       const roles: Partial<Record<MatrixRole, RoleMatrixRef>> = {};
@@ -44,6 +48,13 @@ export function mapGeneric(input: ArchitectureInput, architecture: string, label
       const claims = new Map<MatrixRole, string[]>();
       for (const [suffix, name] of suffixes) {
         inLayer.add(name);
+        // One expert's tensor of a mixture-of-experts layer (`experts.3.w1.weight`): every expert would
+        // claim the same role, so experts are labelled as such and left to the families that know them.
+        if (EXPERT_TENSOR.test(suffix)) {
+          tensorRoles[name] = 'expert';
+          experts = true;
+          continue;
+        }
         const hit = KEYWORDS.find(([re]) => re.test(suffix));
         if (hit && matrixShape(input.tensors.get(name)!, false)) claims.set(hit[1], [...(claims.get(hit[1]) ?? []), name]);
         else tensorRoles[name] = fallbackLayerRole(suffix);
@@ -61,6 +72,12 @@ export function mapGeneric(input: ArchitectureInput, architecture: string, label
       layers.push({ index, tensors: [...suffixes.values()], roles: orderedRoles(roles), tensorRoles, suffixes: Object.fromEntries(suffixes) });
     }
   }
+  if (experts)
+    notes.splice(
+      1,
+      0,
+      "Tensors under 'experts.<e>.' are a mixture-of-experts layer's experts: they are labelled as experts, but without a known architecture their matrices are not mapped.",
+    );
   const otherRoles = new Map<string, OtherRole>();
   for (const n of names) if (!inLayer.has(n)) otherRoles.set(n, otherRoleOf(n));
   const geometry = readGeometry(input.config);

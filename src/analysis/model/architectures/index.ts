@@ -6,6 +6,8 @@
  */
 import { findLayerPrefix, modelTypeOf, textConfig } from '../roles';
 import { mapGeneric } from './generic';
+import { MOE_FAMILIES } from './moeFamilies';
+import { DENSE_FAMILIES } from './denseFamilies';
 import { gpt2 } from './gpt2';
 import { gptNeox } from './gptNeox';
 import { llama } from './llama';
@@ -14,8 +16,9 @@ import { opt } from './opt';
 import { phi3 } from './phi3';
 import type { ArchitectureInput, ArchitectureResult } from './result';
 import type { Family } from './types';
+import { mapWrapper } from './wrappers';
 
-export const FAMILIES: readonly Family[] = [llama, phi3, gpt2, gptNeox, opt];
+export const FAMILIES: readonly Family[] = [llama, phi3, gpt2, gptNeox, opt, ...DENSE_FAMILIES, ...MOE_FAMILIES];
 
 function classLabel(config: Record<string, unknown> | null): string | undefined {
   const a = config?.architectures;
@@ -31,6 +34,8 @@ export function mapArchitecture(input: ArchitectureInput): ArchitectureResult {
       'safetensors file',
       "No config.json: layers are found from '.N.' in tensor names and tensors are grouped by name suffix.",
     );
+  const wrapped = mapWrapper(input, FAMILIES);
+  if (wrapped) return wrapped;
   const type = modelTypeOf(config) ?? modelTypeOf(textConfig(config));
   const label = classLabel(config);
   const byType = FAMILIES.find((f) => type !== undefined && f.modelTypes.includes(type));

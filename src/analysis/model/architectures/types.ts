@@ -3,7 +3,7 @@
  * each, which are fused and how to split them, and what the remaining tensors are. mapFamily.ts turns
  * a family plus a model's tensor names into layers and roles.
  */
-import type { MatrixRole, TensorRole } from '../types';
+import type { ExpertRole, ExtraMatrixKind, LayerInfo, MatrixRole, MoeTensorRole, TensorRole } from '../types';
 import type { Geometry } from '../roles';
 
 /** One role cut out of a fused tensor (rows of the `[out, in]` matrix after any transpose). */
@@ -18,6 +18,46 @@ export interface FusedSpec {
   /** The parts of a fused tensor with `rows` output rows, or a sentence saying why it cannot be split. */
   split(rows: number, geometry: Geometry): FusedPart[] | string;
 }
+
+/**
+ * How the rows of an expert's `[out, in]` matrix, read from one stored tensor, divide into roles:
+ * one role (`gate`, `up`, `down`), gate then up in two equal halves (`gate, up = x.chunk(2, dim=-1)`),
+ * or gate and up interleaved row by row (gpt-oss: `gate, up = gate_up[..., ::2], gate_up[..., 1::2]`).
+ */
+export type ExpertLayout = ExpertRole | 'gate_up_halves' | 'gate_up_interleaved';
+
+/** A tensor holding one matrix (or fused gate/up) of every expert, stored `[E, a, b]`. */
+export interface FusedExpertsSpec {
+  /** The per-expert `[a, b]` is `[in, out]` (the forward pass computes `x @ W[e]`): transposed on read. */
+  transposed: boolean;
+  layout: ExpertLayout;
+  /**
+   * The tensor is MXFP4 blocks `[E, out, in / 32, 16]` (U8, two 4-bit codes a byte) whose E8M0
+   * exponents are the layer tensor with this suffix, `[E, out, in / 32]` (gpt-oss's release).
+   */
+  mxfp4Scales?: string;
+}
+
+/** A family's mixture-of-experts layout (the tensor names are suffixes after `P.N.`). */
+export interface MoeSpec {
+  /** config.json keys for the number of routed experts, first present wins. */
+  countKeys: readonly string[];
+  /** Per-expert tensors `<prefix><e>.<name>`, each `[out, in]`. */
+  perExpert?: { prefix: string; names: Readonly<Record<string, ExpertRole>> };
+  /** Tensors holding every expert (`[E, …]`). */
+  fused?: Readonly<Record<string, FusedExpertsSpec>>;
+  /** The shared expert's tensors, `[out, in]` each. */
+  shared?: Readonly<Record<string, ExpertLayout>>;
+  /** config.json key for how many shared experts the one shared MLP stands for (DeepSeek). */
+  sharedCountKey?: string;
+  /** Router and expert tensors that are not matrices (biases, the shared-expert gate, attention sinks). */
+  auxiliary?: Readonly<Record<string, MoeTensorRole>>;
+  /** Whether config.json makes layer `index` a mixture-of-experts layer; undefined when it does not say. */
+  isMoeLayer?(index: number, config: Record<string, unknown>): boolean | undefined;
+}
+
+/** Checks a family makes of its own layers against config.json (MLA's factor widths), adding notes. */
+export type LayerCheck = (layers: readonly LayerInfo[], config: Record<string, unknown>, notes: Set<string>) => void;
 
 export interface Family {
   /** `ModelHandle.architecture` for models of this family. */
@@ -36,4 +76,19 @@ export interface Family {
   transposed?: boolean;
   /** Role of the remaining layer tensors (norms, biases…); `suffixes` are all of the layer's. */
   named?(suffix: string, suffixes: ReadonlySet<string>): TensorRole | undefined;
+  /** Further anchors, tried in order when `anchor` finds no layer stack (another save format). */
+  anchors?: readonly string[];
+  /** Suffix → extra matrix kind (the MoE router, MLA factor matrices), stored `[out, in]`. */
+  extra?: Readonly<Record<string, ExtraMatrixKind>>;
+  /** Mixture-of-experts layers, when the family has them. */
+  moe?: MoeSpec;
+  /** Multi-head latent attention: there are no per-head q/k/v matrices, so the head geometry is dropped. */
+  mla?: boolean;
+  /**
+   * Layers at or beyond config.json's `num_hidden_layers` are not decoder layers (DeepSeek-V3's
+   * multi-token-prediction layer): they are listed with the other tensors and this note says why.
+   */
+  layersBeyondConfig?: string;
+  /** Family-specific checks of the mapped layers against config.json (the language model's config). */
+  checkLayers?: LayerCheck;
 }

@@ -3,6 +3,7 @@
  * and the tensor names. Unsupported architectures are refused here with a message that says so.
  */
 import type { ModelHandle } from '../types';
+import { resolveTiedNames, type TiedNames } from './tiedWeights';
 
 export type RopeScaling =
   | { type: 'default' }
@@ -39,13 +40,17 @@ export interface DecoderConfig {
   partialRotaryFactor: number;
   maxPositions: number;
   rope: RopeScaling;
+  /** The embeddings and lm_head are one stored tensor (names.embed === names.lmHead); see tiedWeights.ts. */
   tiedEmbeddings: boolean;
   /** Mistral-style sliding-window attention (keys with j > i − window stay visible), or null. */
   slidingWindow: number | null;
   /** MLP activation: 'silu' (SwiGLU), 'gelu_new' (tanh GELU) or 'gelu' (exact). */
   hiddenAct: 'silu' | 'gelu_new' | 'gelu';
   parallelResidual: boolean;
-  /** Checkpoint tensor names that are not inside a layer, and each layer's name prefix. */
+  /**
+   * Checkpoint tensor names that are not inside a layer (the stored ones: a tied checkpoint may keep
+   * either name, see tiedWeights.ts), and each layer's name prefix.
+   */
   names: { embed: string; positionEmbed: string | null; finalNorm: string; finalNormBias: string | null; lmHead: string; layer: (l: number) => string };
 }
 
@@ -96,18 +101,47 @@ export function parseRopeScaling(raw: unknown): RopeScaling {
   }
 }
 
-/** Reads a Llama-family decoder configuration from a model handle (config.json + tensor names). */
+/**
+ * Reads a decoder configuration from a model handle (config.json, tensor names, the safetensors
+ * `__metadata__` aliases of tied weights), and checks that the embeddings and lm_head it will read
+ * exist and have the shape the config gives, naming the tensor when not.
+ */
 export function decoderConfig(model: ModelHandle): DecoderConfig {
   if (!model.config) throw new Error(`${model.path}: running the model needs its config.json, and none was found`);
-  return decoderConfigFromJson(model.config, (n) => model.tensors.has(n), model.architecture);
+  const cfg = decoderConfigFromJson(model.config, (n) => model.tensors.has(n), model.architecture, model.metadata);
+  for (const [name, what] of [
+    [cfg.names.embed, 'the input embeddings'],
+    [cfg.names.lmHead, 'lm_head'],
+  ] as const) {
+    const t = model.tensors.get(name);
+    if (!t) {
+      const denied = model.config.tie_word_embeddings === false && what === 'the input embeddings';
+      throw new Error(
+        `${model.path}: tensor "${name}" (${what}) is missing, so the model cannot run` +
+          (denied ? '; config.json says tie_word_embeddings: false, so lm_head cannot stand in for it' : ''),
+      );
+    }
+    if (t.shape.length !== 2 || t.shape[1] !== cfg.hiddenSize || t.shape[0] < cfg.vocabSize)
+      throw new Error(
+        `${model.path}: tensor "${name}" (${what}) has shape [${t.shape.join(', ')}], but config.json needs [${cfg.vocabSize}, ${cfg.hiddenSize}]`,
+      );
+  }
+  return cfg;
 }
 
 /** The same from a parsed config.json and a tensor-existence test (in-memory models, tests). */
-export function decoderConfigFromJson(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean, architecture = 'llama'): DecoderConfig {
+export function decoderConfigFromJson(
+  cfg: Record<string, unknown>,
+  hasTensor: (name: string) => boolean,
+  architecture = 'llama',
+  metadata: Record<string, string> = {},
+): DecoderConfig {
   const modelType = String(cfg.model_type ?? architecture);
-  if (LLAMA_TYPES.has(modelType)) return llamaConfig(cfg, hasTensor, modelType);
-  if (modelType === 'gpt2') return gpt2Config(cfg, hasTensor);
-  if (modelType === 'gpt_neox') return neoxConfig(cfg, hasTensor);
+  const tie = (embed: string, lmHead: string) =>
+    resolveTiedNames(embed, lmHead, hasTensor, metadata, typeof cfg.tie_word_embeddings === 'boolean' ? cfg.tie_word_embeddings : undefined);
+  if (LLAMA_TYPES.has(modelType)) return llamaConfig(cfg, hasTensor, modelType, tie('model.embed_tokens.weight', 'lm_head.weight'));
+  if (modelType === 'gpt2') return gpt2Config(cfg, hasTensor, tie);
+  if (modelType === 'gpt_neox') return neoxConfig(cfg, tie('gpt_neox.embed_in.weight', 'embed_out.weight'));
   throw new Error(`running "${modelType}" models is not supported yet (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
 }
 
@@ -118,14 +152,13 @@ function heads(hiddenSize: number, numHeads: number, numKvHeads: number, headDim
   return { numHeads, numKvHeads, headDim: hd };
 }
 
-function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean, modelType: string): DecoderConfig {
+function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean, modelType: string, tied: TiedNames): DecoderConfig {
   const hiddenSize = num(cfg, 'hidden_size');
   const numHeads = num(cfg, 'num_attention_heads');
   const h = heads(hiddenSize, numHeads, num(cfg, 'num_key_value_heads', numHeads), typeof cfg.head_dim === 'number' ? cfg.head_dim : undefined);
   const maxPositions = num(cfg, 'max_position_embeddings', 2048);
   let rope = parseRopeScaling(cfg.rope_scaling);
   if (rope.type === 'yarn' && rope.originalMaxPositions === 0) rope = { ...rope, originalMaxPositions: maxPositions };
-  const hasLmHead = hasTensor('lm_head.weight');
   const sw = cfg.sliding_window;
   const useSw = typeof sw === 'number' && sw > 0 && (modelType === 'mistral' || cfg.use_sliding_window === true);
   const act = String(cfg.hidden_act ?? 'silu');
@@ -143,31 +176,32 @@ function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => 
     partialRotaryFactor: num(cfg, 'partial_rotary_factor', 1),
     maxPositions,
     rope,
-    tiedEmbeddings: !hasLmHead,
+    tiedEmbeddings: tied.tied,
     slidingWindow: useSw ? (sw as number) : null,
     hiddenAct: 'silu',
     parallelResidual: false,
     names: {
-      embed: 'model.embed_tokens.weight',
+      embed: tied.embed,
       positionEmbed: null,
       finalNorm: 'model.norm.weight',
       finalNormBias: null,
-      lmHead: hasLmHead ? 'lm_head.weight' : 'model.embed_tokens.weight',
+      lmHead: tied.lmHead,
       layer: (l) => `model.layers.${l}.`,
     },
   };
 }
 
-function gpt2Config(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean): DecoderConfig {
-  // Checkpoints are saved with or without the `transformer.` prefix (the original gpt2 repo has none).
-  const p = hasTensor('transformer.wte.weight') ? 'transformer.' : '';
+function gpt2Config(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean, tie: (embed: string, lmHead: string) => TiedNames): DecoderConfig {
+  // Checkpoints are saved with or without the `transformer.` prefix (the original gpt2 repo has none);
+  // wte may be absent from a tied save (tiedWeights.ts), so the final norm decides too.
+  const p = hasTensor('transformer.wte.weight') || hasTensor('transformer.ln_f.weight') ? 'transformer.' : '';
+  const tied = tie(`${p}wte.weight`, 'lm_head.weight');
   const d = num(cfg, 'n_embd');
   const act = String(cfg.activation_function ?? 'gelu_new');
   if (act !== 'gelu_new' && act !== 'gelu') throw new Error(`activation_function "${act}" is not supported for gpt2 (supported: gelu_new, gelu)`);
   if (cfg.scale_attn_by_inverse_layer_idx === true || cfg.reorder_and_upcast_attn === true) {
     throw new Error('GPT-2 variants with scale_attn_by_inverse_layer_idx or reorder_and_upcast_attn are not supported');
   }
-  const hasLmHead = hasTensor('lm_head.weight');
   const n = num(cfg, 'n_head');
   return {
     family: 'gpt2',
@@ -182,22 +216,22 @@ function gpt2Config(cfg: Record<string, unknown>, hasTensor: (name: string) => b
     partialRotaryFactor: 0,
     maxPositions: num(cfg, 'n_positions', 1024),
     rope: { type: 'default' },
-    tiedEmbeddings: !hasLmHead,
+    tiedEmbeddings: tied.tied,
     slidingWindow: null,
     hiddenAct: act === 'gelu' ? 'gelu' : 'gelu_new',
     parallelResidual: false,
     names: {
-      embed: `${p}wte.weight`,
+      embed: tied.embed,
       positionEmbed: `${p}wpe.weight`,
       finalNorm: `${p}ln_f.weight`,
       finalNormBias: `${p}ln_f.bias`,
-      lmHead: hasLmHead ? 'lm_head.weight' : `${p}wte.weight`,
+      lmHead: tied.lmHead,
       layer: (l) => `${p}h.${l}.`,
     },
   };
 }
 
-function neoxConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean): DecoderConfig {
+function neoxConfig(cfg: Record<string, unknown>, tied: TiedNames): DecoderConfig {
   const d = num(cfg, 'hidden_size');
   const n = num(cfg, 'num_attention_heads');
   const act = String(cfg.hidden_act ?? 'gelu');
@@ -216,16 +250,16 @@ function neoxConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => b
     partialRotaryFactor: num(cfg, 'rotary_pct', num(cfg, 'partial_rotary_factor', 1)),
     maxPositions,
     rope: parseRopeScaling(cfg.rope_scaling),
-    tiedEmbeddings: !hasTensor('embed_out.weight'),
+    tiedEmbeddings: tied.tied,
     slidingWindow: null,
     hiddenAct: act === 'gelu' ? 'gelu' : 'gelu_new',
     parallelResidual: cfg.use_parallel_residual !== false,
     names: {
-      embed: 'gpt_neox.embed_in.weight',
+      embed: tied.embed,
       positionEmbed: null,
       finalNorm: 'gpt_neox.final_layer_norm.weight',
       finalNormBias: 'gpt_neox.final_layer_norm.bias',
-      lmHead: hasTensor('embed_out.weight') ? 'embed_out.weight' : 'gpt_neox.embed_in.weight',
+      lmHead: tied.lmHead,
       layer: (l) => `gpt_neox.layers.${l}.`,
     },
   };

@@ -10,7 +10,7 @@ import { executorFor } from './index';
 import type { Engine } from '../../engine/engine';
 
 export interface ForwardParams {
-  /** Token ids, or text to tokenize with the model's tokenizer.json. */
+  /** Token ids, or text to tokenize with the model's tokenizer (tokenizer.json or tokenizer.model). */
   tokens?: number[];
   text?: string;
   /** Prepend BOS (default: what tokenizer_config.json says; token-id prompts are used as given). */
@@ -53,7 +53,7 @@ export async function forwardReport(model: ModelHandle, params: ForwardParams, c
         if (ids[0] !== bos) ids = [bos, ...ids];
       }
     } else if (params.text !== undefined) {
-      if (!tok) throw new Error(`${model.path} has no tokenizer.json: give token ids instead (--tokens 1,2,3)`);
+      if (!tok) throw new Error(`${model.path} has no tokenizer.model and no tokenizer.json: give token ids instead (--tokens 1,2,3)`);
       ids = tok.encode(params.text, { addBos: params.addBos });
     } else {
       throw new Error('give a prompt: token ids or text');

@@ -79,12 +79,12 @@ test('generic grouping: Meta-style names get roles, ambiguous names do not, othe
 
 test('an unknown model_type with Llama tensor names is mapped like Llama, with a note', async () => {
   const fx = await writeFixtureModel(join(root, 'olmo'), { arch: 'llama', layers: 2 });
-  await writeFile(join(fx.dir, 'config.json'), JSON.stringify({ ...fx.config, model_type: 'olmo2', architectures: ['Olmo2ForCausalLM'] }));
+  await writeFile(join(fx.dir, 'config.json'), JSON.stringify({ ...fx.config, model_type: 'helium', architectures: ['HeliumForCausalLM'] }));
   const model = await openModel(fx.dir);
-  assert.equal(model.architecture, 'olmo2');
-  assert.equal(model.architectureLabel, 'Olmo2ForCausalLM');
+  assert.equal(model.architecture, 'helium');
+  assert.equal(model.architectureLabel, 'HeliumForCausalLM');
   assert.ok(model.attention);
-  assert.match(model.notes![0], /Architecture 'olmo2' is not in the architecture map; its tensor names follow Llama's/);
+  assert.match(model.notes![0], /Architecture 'helium' is not in the architecture map; its tensor names follow Llama's/);
   assert.deepEqual((await readRoleMatrix(model, 1, 'q')).data, fx.source[1].q!.data);
 });
 

@@ -1,0 +1,89 @@
+/**
+ * DeepSeek-V2 and DeepSeek-V3 (DeepseekV2ForCausalLM, DeepseekV3ForCausalLM), from transformers
+ * `models/deepseek_v2/modular_deepseek_v2.py` and `models/deepseek_v3/modular_deepseek_v3.py`.
+ *
+ * Attention is multi-head latent attention (DeepseekV3Attention): with `q_lora_rank` set,
+ * `q = q_b_proj(q_a_layernorm(q_a_proj(x)))` (`q_a_proj` `[q_lora_rank, d]`, `q_b_proj`
+ * `[H·(qk_nope + qk_rope), q_lora_rank]`), else one `q_proj` `[H·(qk_nope + qk_rope), d]`;
+ * `kv_a_proj_with_mqa` `[kv_lora_rank + qk_rope, d]`, whose first kv_lora_rank outputs go through
+ * `kv_a_layernorm` into `kv_b_proj` `[H·(qk_nope + v_head), kv_lora_rank]`; `o_proj`
+ * `[d, H·v_head]`. The factors are their own matrix kinds (q_a, q_b, kv_a, kv_b); q_proj is q and
+ * o_proj is o.
+ *
+ * The MLP is dense (`mlp.{gate,up,down}_proj`, DeepseekV3MLP) for `layer_idx < first_k_dense_replace`
+ * and DeepseekV3MoE after: the router `mlp.gate.weight` `[n_routed_experts, d]` (DeepseekV3TopkRouter;
+ * V2 an nn.Linear), V3's `mlp.gate.e_score_correction_bias` `[n_routed_experts]`, routed experts
+ * `mlp.experts.<e>.{gate,up,down}_proj` on disk (transformers v5 fuses them; conversion_mapping.py:
+ * deepseek_v2/v3 = qwen2_moe), and `mlp.shared_experts`, one MLP of intermediate size
+ * `moe_intermediate_size · n_shared_experts` standing for the n_shared_experts shared experts.
+ * DeepSeek-V3's checkpoint carries a multi-token-prediction layer `model.layers.61` that the model
+ * does not load (`DeepseekV3Model._keys_to_ignore_on_load_unexpected = [r"model\.layers\.61.*"]`).
+ */
+import type { LayerInfo, RoleMatrixRef } from '../types';
+import type { MatrixKind } from '../types';
+import { denseMlp, expertMlp, intOr, llamaNorms, v5FusedExperts } from './moeCommon';
+import type { Family } from './types';
+
+function positive(config: Record<string, unknown>, key: string): number | undefined {
+  const v = config[key];
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
+/** The factor shapes config.json implies, checked against every layer; a mismatch is a note naming the tensor. */
+function checkMla(layers: readonly LayerInfo[], config: Record<string, unknown>, notes: Set<string>): void {
+  const H = positive(config, 'num_attention_heads');
+  const d = positive(config, 'hidden_size');
+  const qLora = positive(config, 'q_lora_rank');
+  const kvLora = positive(config, 'kv_lora_rank');
+  const rope = positive(config, 'qk_rope_head_dim');
+  const nope = positive(config, 'qk_nope_head_dim');
+  const vHead = positive(config, 'v_head_dim');
+  const want = (ref: RoleMatrixRef<MatrixKind> | undefined, shape: (number | undefined)[], how: string) => {
+    if (!ref || shape.some((x) => x === undefined)) return;
+    if (ref.shape[0] !== shape[0] || ref.shape[1] !== shape[1])
+      notes.add(`Layer ${ref.layer}: '${ref.source.tensor}' is [${ref.shape.join(', ')}] but config.json implies [${shape.join(', ')}] (${how}).`);
+  };
+  const qk = nope !== undefined && rope !== undefined ? nope + rope : undefined;
+  for (const l of layers) {
+    const x = l.extra ?? {};
+    want(x.q_a, [qLora, d], 'q_lora_rank × hidden_size');
+    want(x.q_b, [H && qk && H * qk, qLora], 'heads·(qk_nope_head_dim + qk_rope_head_dim) × q_lora_rank');
+    want(l.roles.q, [H && qk && H * qk, d], 'heads·(qk_nope_head_dim + qk_rope_head_dim) × hidden_size');
+    want(x.kv_a, [kvLora && rope && kvLora + rope, d], 'kv_lora_rank + qk_rope_head_dim × hidden_size');
+    want(x.kv_b, [H && nope && vHead && H * (nope + vHead), kvLora], 'heads·(qk_nope_head_dim + v_head_dim) × kv_lora_rank');
+    want(l.roles.o, [d, H && vHead && H * vHead], 'hidden_size × heads·v_head_dim');
+  }
+}
+
+export const deepseek: Family = {
+  id: 'deepseek_v3',
+  label: 'DeepSeek',
+  modelTypes: ['deepseek_v3', 'deepseek_v2'],
+  anchor: 'self_attn.kv_a_proj_with_mqa.weight',
+  direct: { 'self_attn.q_proj.weight': 'q', 'self_attn.o_proj.weight': 'o', ...denseMlp('mlp') },
+  extra: {
+    'self_attn.q_a_proj.weight': 'q_a',
+    'self_attn.q_b_proj.weight': 'q_b',
+    'self_attn.kv_a_proj_with_mqa.weight': 'kv_a',
+    'self_attn.kv_b_proj.weight': 'kv_b',
+    'mlp.gate.weight': 'router',
+  },
+  mla: true,
+  moe: {
+    countKeys: ['n_routed_experts', 'num_local_experts'],
+    perExpert: { prefix: 'mlp.experts.', names: expertMlp() },
+    fused: v5FusedExperts('mlp'),
+    shared: expertMlp('mlp.shared_experts'),
+    sharedCountKey: 'n_shared_experts',
+    auxiliary: { 'mlp.gate.e_score_correction_bias': 'router_bias' },
+    // DeepseekV3DecoderLayer / DeepseekV2DecoderLayer: MoE when layer_idx >= first_k_dense_replace.
+    isMoeLayer: (index, config) => {
+      const k = intOr(config, 'first_k_dense_replace', undefined);
+      return k === undefined ? undefined : index >= k;
+    },
+  },
+  layersBeyondConfig:
+    "DeepSeek-V3's multi-token-prediction module (num_nextn_predict_layers), which the model does not run (transformers ignores model.layers.61.* on load); its tensors are listed under Other.",
+  checkLayers: checkMla,
+  named: (suffix) => llamaNorms(suffix) ?? (suffix === 'self_attn.q_a_layernorm.weight' || suffix === 'self_attn.kv_a_layernorm.weight' ? 'norm' : undefined),
+};

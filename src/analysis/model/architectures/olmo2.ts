@@ -1,0 +1,28 @@
+/**
+ * OLMo 2 (models/olmo2/modular_olmo2.py): OLMo's separate `q/k/v/o_proj` and `gate/up/down_proj`,
+ * `[out, in]`, with two differences that change what the norms are: Olmo2Attention normalises the
+ * whole q and k projections (`q_norm` `[heads·head_dim]`, `k_norm` `[kv_heads·head_dim]`), and
+ * Olmo2DecoderLayer deletes input_layernorm and normalises each sublayer's *output*:
+ * `post_attention_layernorm` after attention, `post_feedforward_layernorm` after the MLP. Neither
+ * is an input norm, so both are plain `norm`.
+ */
+import type { Family } from './types';
+
+const NORMS = new Set(['post_attention_layernorm.weight', 'post_feedforward_layernorm.weight', 'self_attn.q_norm.weight', 'self_attn.k_norm.weight']);
+
+export const olmo2: Family = {
+  id: 'olmo2',
+  label: 'OLMo 2',
+  modelTypes: ['olmo2'],
+  anchor: 'mlp.down_proj.weight',
+  direct: {
+    'self_attn.q_proj.weight': 'q',
+    'self_attn.k_proj.weight': 'k',
+    'self_attn.v_proj.weight': 'v',
+    'self_attn.o_proj.weight': 'o',
+    'mlp.gate_proj.weight': 'gate',
+    'mlp.up_proj.weight': 'up',
+    'mlp.down_proj.weight': 'down',
+  },
+  named: (suffix) => (NORMS.has(suffix) ? 'norm' : undefined),
+};
