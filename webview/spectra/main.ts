@@ -6,7 +6,7 @@
  */
 import type { FlaggedSpectra, MatrixSpectra, SpectraOptions, SpectraResult } from '../../src/analysis/methods/spectra/spectra';
 import type { Spectrum } from '../../src/analysis/methods/spectra/spectrum';
-import { fitPowerLaw } from '../../src/analysis/stats/powerLaw';
+import { ALPHA_FIT_LABELS, fitPowerLaw } from '../../src/analysis/stats/powerLaw';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { h, replaceChildren, formatValue } from '../common/dom';
 import { renderPlot } from '../common/plot';
@@ -149,7 +149,14 @@ function describeSpectrum(s: Spectrum, label: string): string {
       `mean KS p of ${s.vectors.count} ${s.vectors.side} vectors = ${formatValue(s.vectors.meanP)} (${formatValue(100 * s.vectors.fractionBelow05)}% below 0.05)`,
     );
   const m = s.metrics;
-  parts.push(`stable rank ${formatValue(m.stableRank)}`, `log10 λmax ${formatValue(m.logSpectralNorm)}`, `rand_distance ${formatValue(m.randDistance)}`);
+  parts.push(
+    `stable rank ${formatValue(m.stableRank)}`,
+    `log10 λmax ${formatValue(m.logSpectralNorm)}`,
+    `rand_distance ${formatValue(m.randDistance)}`,
+    `matrix_rank ${formatValue(m.matrixRank)}`,
+    `entropy ${formatValue(m.matrixEntropy)}`,
+    `mp_softrank ${formatValue(m.mpSoftrank)} (σ_mp ${formatValue(m.sigmaMp)})`,
+  );
   return parts.join(' · ');
 }
 
@@ -217,11 +224,30 @@ startAnalysisPanel<SpectraOptions, MatrixSpectra, SpectraResult>({
     );
     const heads = h('input', { type: 'checkbox', 'data-testid': 'spectra-heads' });
     heads.checked = options.heads !== false;
+    const fit = h('select', { 'data-testid': 'spectra-alpha-fit', 'aria-label': 'Power-law fit of α' });
+    fit.append(
+      option('ww', `${ALPHA_FIT_LABELS.ww} (default)`, options.alphaFit !== 'clauset'),
+      option('clauset', ALPHA_FIT_LABELS.clauset, options.alphaFit === 'clauset'),
+    );
     const run = h('button', { type: 'button', class: 'll-button ll-spectra-button', 'data-testid': 'spectra-run' }, 'Run with these options');
-    run.addEventListener('click', () => rerun({ ...options, vectorSide: side.value === 'left' ? 'left' : 'right', heads: heads.checked }));
+    run.addEventListener('click', () =>
+      rerun({
+        ...options,
+        vectorSide: side.value === 'left' ? 'left' : 'right',
+        heads: heads.checked,
+        alphaFit: fit.value === 'clauset' ? 'clauset' : 'ww',
+      }),
+    );
     replaceChildren(
       container,
-      h('div', { class: 'll-row ll-spectra-row' }, h('label', {}, 'KS test of ', side), h('label', {}, heads, ' per attention head'), run),
+      h(
+        'div',
+        { class: 'll-row ll-spectra-row' },
+        h('label', {}, 'KS test of ', side),
+        h('label', {}, heads, ' per attention head'),
+        h('label', {}, 'α by ', fit),
+        run,
+      ),
     );
   },
   renderPartial(container, partials, t) {

@@ -30,7 +30,7 @@ export const METRICS: MetricDef[] = [
   { id: 'ksMp', label: 'KS distance of singular values to Marchenko–Pastur', short: 'KS to MP', get: of((s) => s.mp?.ks), domain: [0, 1] },
   {
     id: 'alpha',
-    label: 'Power-law α of the eigenvalue tail (reliable fits only)',
+    label: 'Power-law α of the eigenvalue tail, by the fit chosen above (reliable fits only)',
     short: 'α',
     get: of((s) => (s.metrics.alpha.reliable ? s.metrics.alpha.alpha : null)),
   },
@@ -40,12 +40,37 @@ export const METRICS: MetricDef[] = [
     short: 'α weighted',
     get: of((s) => (s.metrics.alpha.reliable ? s.metrics.alphaWeighted : null)),
   },
+  {
+    id: 'logAlphaNorm',
+    label: 'log_alpha_norm = log10 Σ λ^α (reliable fits only)',
+    short: 'log α-norm',
+    get: of((s) => (s.metrics.alpha.reliable ? s.metrics.logAlphaNorm : null)),
+  },
+  { id: 'numPlSpikes', label: 'num_pl_spikes: eigenvalues in the power-law tail (λ ≥ x_min)', short: 'PL tail', get: of((s) => s.metrics.numPlSpikes) },
+  { id: 'matrixRank', label: "matrix_rank (WeightWatcher's tolerance)", short: 'rank', get: of((s) => s.metrics.matrixRank) },
+  {
+    id: 'matrixEntropy',
+    label: 'Matrix entropy −Σ p ln p / ln rank (1 = flat spectrum)',
+    short: 'entropy',
+    get: of((s) => s.metrics.matrixEntropy),
+    domain: [0, 1],
+  },
+  {
+    id: 'mpSoftrank',
+    label: "mp_softrank = MP edge of WeightWatcher's σ_mp fit / λmax (≈ 1 random)",
+    short: 'mp_softrank',
+    get: of((s) => s.metrics.mpSoftrank),
+  },
+  { id: 'sigmaMp', label: "σ_mp of WeightWatcher's MP fit (ESD rescaled to mean 1)", short: 'σ_mp', get: of((s) => s.metrics.sigmaMp) },
   { id: 'logSpectralNorm', label: 'log_spectral_norm = log10 λmax', short: 'log10 λmax', get: of((s) => s.metrics.logSpectralNorm) },
   { id: 'logNorm', label: 'log_norm = log10 Σλ', short: 'log10 Σλ', get: of((s) => s.metrics.logNorm) },
   { id: 'stableRank', label: 'Stable rank Σλ / λmax', short: 'stable rank', get: of((s) => s.metrics.stableRank) },
   { id: 'randDistance', label: 'rand_distance (Jensen–Shannon to the entry-shuffled matrix)', short: 'rand distance', get: of((s) => s.metrics.randDistance) },
   { id: 'sigma', label: 'Entry standard deviation σ', short: 'σ', get: of((s) => s.mp?.sigma) },
 ];
+
+/** Metrics that follow from α: missing, with the fit's reason, when the fit is unreliable. */
+const ALPHA_METRICS: readonly string[] = ['alpha', 'alphaWeighted', 'logAlphaNorm'];
 
 export function metricById(id: string): MetricDef {
   return METRICS.find((m) => m.id === id) ?? METRICS[0]!;
@@ -65,7 +90,7 @@ export function heatmapCells(entries: MatrixSpectra[], metric: MetricDef, flagge
   const cells = entries.map((e): Cell => {
     const value = metric.get(e);
     const a = e.spectrum.metrics.alpha;
-    const note = value === null && (metric.id === 'alpha' || metric.id === 'alphaWeighted') ? (a.reason ?? 'no power-law fit') : undefined;
+    const note = value === null && ALPHA_METRICS.includes(metric.id) ? (a.reason ?? 'no power-law fit') : undefined;
     return { layer: e.layer, kind: e.kind, value, note };
   });
   return [...cells, ...flagged.map((f): Cell => ({ layer: f.layer, kind: f.kind, value: null, note: f.summary, flagged: true }))];

@@ -1,7 +1,8 @@
 /**
  * The power-law fit on a log-log plot of the eigenvalue tail (empirical P(Λ ≥ λ) and the fitted
  * (n_tail/n)·(λ/x_min)^(1−α)), with x_min as a vertical line the user drags to refit live. The
- * refit runs here with the same pure code as the worker (src/analysis/stats/powerLaw.ts).
+ * refit runs here with the same pure code as the worker (src/analysis/stats/powerLaw.ts), with the
+ * distance of the run's fit (WeightWatcher's D or the two-sided KS distance).
  */
 import * as Plot from '@observablehq/plot';
 import { fitPowerLaw, fitPowerLawAt, positiveSorted, type PowerLawFit } from '../../src/analysis/stats/powerLaw';
@@ -23,9 +24,15 @@ export interface TailView {
  */
 export function describeFit(fit: PowerLawFit, chosen: boolean): string {
   if (!Number.isFinite(fit.alpha)) return `No power-law fit: ${fit.reason ?? 'not enough eigenvalues'}.`;
-  const where = `x_min = ${formatValue(fit.xmin)} (${chosen ? 'minimum KS distance' : 'set by hand'}), tail = ${fit.nTail} of ${fit.n} eigenvalues`;
+  const ww = fit.method === 'ww';
+  const how = chosen
+    ? ww
+      ? "WeightWatcher's fit: minimum KS distance D over every eigenvalue but the largest"
+      : 'Clauset et al. fit: minimum KS distance over x_min leaving ≥ 10 eigenvalues'
+    : 'set by hand';
+  const where = `x_min = ${formatValue(fit.xmin)} (${how}), tail = ${fit.nTail} of ${fit.n} eigenvalues`;
   if (!fit.reliable) return `Unreliable fit, α not reported: ${fit.reason}. ${where}.`;
-  return `α = ${formatValue(fit.alpha)} ± ${formatValue(fit.sigma)}, ${where}, KS distance = ${formatValue(fit.ks)}.`;
+  return `α = ${formatValue(fit.alpha)} ± ${formatValue(fit.sigma)}, ${where}, ${ww ? "WeightWatcher's KS distance D" : 'KS distance'} = ${formatValue(fit.ks)}.`;
 }
 
 export function createTailView(container: HTMLElement): TailView {
@@ -90,7 +97,7 @@ export function createTailView(container: HTMLElement): TailView {
   function refitAt(x: number): void {
     if (!(x > 0) || lambda.length === 0) return;
     const clamped = Math.min(Math.max(x, lambda[0]!), lambda[lambda.length - 2] ?? lambda[0]!);
-    current = fitPowerLawAt(lambda, clamped);
+    current = fitPowerLawAt(lambda, clamped, { method: best?.method ?? 'clauset' });
     draw();
   }
 
@@ -138,7 +145,7 @@ export function createTailView(container: HTMLElement): TailView {
       theme = t;
       lambda = positiveSorted(values);
       // The worker's fit is the reference; recomputing it here would give the same numbers.
-      best = Number.isFinite(fit.alpha) || lambda.length === 0 ? fit : fitPowerLaw(lambda);
+      best = Number.isFinite(fit.alpha) || lambda.length === 0 ? fit : fitPowerLaw(values, { method: fit.method });
       current = best;
       draw();
     },

@@ -1,6 +1,6 @@
 // Issue 7: right-click a model folder → "Analyze Weight Spectra" → the spectra panel renders: a
 // layer × kind heatmap whose mean-KS-p cells equal scipy's (test/oracles/spectra.json), spikes in
-// every q, α only where the fit is reliable (numpy's fits), the singular-value histogram with the
+// every q, α only where the fit is reliable (WeightWatcher's fit, the default), the singular-value histogram with the
 // Marchenko–Pastur curve, and the power-law tail fit whose x_min, typed or dragged, refits live to
 // the closed-form MLE of the same eigenvalues.
 import { readFileSync } from 'node:fs';
@@ -22,6 +22,9 @@ export default uiCase({
   },
   run: async (wb, ws) => {
     const oracle = (JSON.parse(readFileSync(join(repoRoot, 'test', 'oracles', 'spectra.json'), 'utf8')) as { stories260K: StoriesOracle }).stories260K;
+    const wwOracle = JSON.parse(readFileSync(join(repoRoot, 'test', 'oracles', 'weightwatcher.json'), 'utf8')) as {
+      stories260K: { layer: number; kind: string; fit: { alpha: number } }[];
+    };
     const config = JSON.parse(readFileSync(ws.path('stories260K/config.json'), 'utf8')) as { num_hidden_layers: number };
     const layers = config.num_hidden_layers;
 
@@ -58,13 +61,13 @@ export default uiCase({
     if (depthLines < 3) throw new Error(`randomness vs depth shows ${depthLines} lines, expected q, k, v`);
 
     // Unreliable power-law fits are flagged, not printed: on the α heatmap, L2 q (19 tail
-    // eigenvalues in numpy's fit) is a missing cell and L0 gate (29) shows numpy's α.
-    const wholeFits = oracle.matrices;
+    // eigenvalues) is a missing cell and L3 gate (42) shows WeightWatcher's α, the default fit
+    // (test/oracles/weightwatcher.json; equal to numpy's KS-chosen fit for this matrix).
     await panel.locator('[data-testid="spectra-metric"]').selectOption('alpha');
-    const gateFit = wholeFits.find((m) => m.kind === 'gate' && m.layer === 0)!;
-    await waitFor('the α heatmap', async () => (await panel.locator('[data-testid="spectra-cell"][data-kind="gate"][data-layer="0"]').count()) === 1, 10_000);
-    const gateAlpha = Number(await panel.locator('[data-testid="spectra-cell"][data-kind="gate"][data-layer="0"]').getAttribute('data-value'));
-    if (!(Math.abs(gateAlpha - gateFit.fit.alpha) < 1e-6)) throw new Error(`L0 gate α shown ${gateAlpha}, numpy ${gateFit.fit.alpha}`);
+    const gateFit = wwOracle.stories260K.find((m) => m.kind === 'gate' && m.layer === 3)!;
+    await waitFor('the α heatmap', async () => (await panel.locator('[data-testid="spectra-cell"][data-kind="gate"][data-layer="3"]').count()) === 1, 10_000);
+    const gateAlpha = Number(await panel.locator('[data-testid="spectra-cell"][data-kind="gate"][data-layer="3"]').getAttribute('data-value'));
+    if (!(Math.abs(gateAlpha - gateFit.fit.alpha) < 1e-6)) throw new Error(`L3 gate α shown ${gateAlpha}, WeightWatcher ${gateFit.fit.alpha}`);
     if ((await panel.locator('[data-testid="spectra-cell-missing"][data-kind="q"][data-layer="2"]').count()) !== 1)
       throw new Error('L2 q has an unreliable fit (19 tail eigenvalues) but its α cell is not flagged as missing');
     await wb.screenshot('alpha-heatmap');
@@ -83,7 +86,7 @@ export default uiCase({
     await wb.screenshot('head-detail');
 
     // The whole L2 q matrix: numpy's KS-chosen fit has 19 tail eigenvalues → flagged, no α shown.
-    const q2 = wholeFits.find((m) => m.kind === 'q' && m.layer === head.layer)!;
+    const q2 = oracle.matrices.find((m) => m.kind === 'q' && m.layer === head.layer)!;
     await panel.locator('[data-testid="spectra-head"]').selectOption('-1');
     await waitFor('the KS-chosen fit of the whole matrix', async () => /minimum KS distance/.test(await fit.innerText()), 5_000);
     const flagged = await fit.innerText();

@@ -1,13 +1,14 @@
 /**
  * The spectra analysis on the command line: `layer-lens spectra <model> [--layer N|0,2|2-5]
- * [--kind q|q,k,v] [--heads] [--side left] [--seed N] [--json|--csv]` — its flags, their mapping to
- * options, and the table it prints. --heads prints every attention head as well.
+ * [--kind q|q,k,v] [--heads] [--side left] [--alpha-fit ww|clauset] [--seed N] [--json|--csv]` — its
+ * flags, their mapping to options, and the table it prints. --heads prints every attention head as
+ * well.
  */
 import type { AnalysisCli } from '../analysis';
 import { nonFiniteLines } from '../common/nonFinite';
 import { parseKindList, parseLayerList, stringOption, UsageError } from '../common/cliArgs';
 import { MATRIX_ROLES } from '../../model/types';
-import { RELIABLE_TAIL } from '../../stats/powerLaw';
+import { ALPHA_FIT_LABELS, ALPHA_FITS, DEFAULT_ALPHA_FIT, RELIABLE_TAIL, type AlphaFit } from '../../stats/powerLaw';
 import type { MatrixSpectra, SpectraResult } from './spectra';
 import { DEFAULT_SHUFFLE_SEED, type Spectrum } from './spectrum';
 
@@ -35,9 +36,13 @@ function row(label: string, shape: [number, number], s: Spectrum): string {
     alpha.padStart(7),
     String(a.nTail || '–').padStart(5),
     (a.reliable ? fmt(m.alphaWeighted, 2) : alpha).padStart(7),
+    (a.reliable ? fmt(m.logAlphaNorm, 2) : alpha).padStart(7),
     fmt(m.logNorm, 2).padStart(7),
     fmt(m.logSpectralNorm, 2).padStart(7),
     fmt(m.stableRank, 1).padStart(7),
+    String(Number.isFinite(m.matrixRank) ? m.matrixRank : '–').padStart(5),
+    fmt(m.matrixEntropy).padStart(6),
+    fmt(m.mpSoftrank).padStart(6),
     fmt(m.randDistance).padStart(7),
   ];
   return cells.join(' ');
@@ -56,13 +61,19 @@ export function formatSpectra(r: SpectraResult, showHeads: boolean): string {
     'α'.padStart(7),
     'tail'.padStart(5),
     'α_w'.padStart(7),
+    'log αn'.padStart(7),
     'log‖W‖'.padStart(7),
     'log λ₁'.padStart(7),
     'srank'.padStart(7),
+    'rank'.padStart(5),
+    'entr.'.padStart(6),
+    'R_mp'.padStart(6),
     'rand d'.padStart(7),
   ].join(' ');
+  // Results cached before the option existed have none: theirs was the Clauset et al. fit.
+  const fit: AlphaFit = r.options.alphaFit ?? 'clauset';
   const lines = [
-    `${r.model} (${r.architecture}): ${r.entries.length} matrices, ${r.seconds.toFixed(1)} s${r.cached ? `, ${r.cached} from cache` : ''}`,
+    `${r.model} (${r.architecture}): ${r.entries.length} matrices, ${r.seconds.toFixed(1)} s${r.cached ? `, ${r.cached} from cache` : ''}; α by ${ALPHA_FIT_LABELS[fit]}`,
     '',
     header,
   ];
@@ -87,19 +98,29 @@ export function formatSpectra(r: SpectraResult, showHeads: boolean): string {
     '',
     'σ: entry std; spikes/out: singular values above / outside the Marchenko–Pastur bulk (edges widened by 4 Tracy–Widom scales);',
     "KS MP: KS distance of the singular values to MP; mean p, p<.05: KS randomness of the whole matrix's singular vectors vs N(0, 1/n);",
-    `α: power-law exponent of the eigenvalue tail, x_min by minimum KS distance ("unrel." = unreliable fit: fewer than ${RELIABLE_TAIL} tail eigenvalues, not reported;`,
-    '   "–" = no fit possible); tail: eigenvalues ≥ x_min; α_w = α·log10 λ₁; rand d: Jensen–Shannon distance to the entry-shuffled matrix.',
+    fit === 'ww'
+      ? "α: power-law exponent of the eigenvalue tail by WeightWatcher's fit (x_min: any eigenvalue but the largest, minimum of WeightWatcher's KS distance D;"
+      : 'α: power-law exponent of the eigenvalue tail by the Clauset et al. rule (x_min leaves ≥ 10 eigenvalues, minimum two-sided KS distance;',
+    `   --alpha-fit chooses; "unrel." = unreliable fit: fewer than ${RELIABLE_TAIL} tail eigenvalues, not reported; "–" = no fit possible);`,
+    '   tail: eigenvalues ≥ x_min (num_pl_spikes); α_w = α·log10 λ₁; log αn = log10 Σ λ^α (log_alpha_norm);',
+    "   rank, entr.: WeightWatcher's matrix_rank and matrix entropy; R_mp: mp_softrank (MP edge of WeightWatcher's σ_mp fit / λ₁);",
+    '   rand d: Jensen–Shannon distance to the entry-shuffled matrix.',
   );
   return lines.join('\n');
 }
 
 export const spectraCli: AnalysisCli<SpectraResult> = {
-  usage: '<model> [--layer N|0,2|2-5] [--kind q|q,k,v] [--heads] [--side right|left] [--seed N] [--json|--csv]',
+  usage: '<model> [--layer N|0,2|2-5] [--kind q|q,k,v] [--heads] [--side right|left] [--alpha-fit ww|clauset] [--seed N] [--json|--csv]',
   options: {
     layer: { type: 'string', value: 'N|0,2|2-5', help: 'layers: one index, a comma list or ranges (default: every layer)' },
     kind: { type: 'string', value: 'q|q,k,v', help: `matrix kinds, one or a comma list of ${MATRIX_ROLES.join(', ')} (default: all)` },
     heads: { type: 'boolean', help: 'print every attention head in the table too (--json and --csv always hold them)' },
     side: { type: 'string', value: 'right|left', help: 'which singular vectors are tested for randomness (default right)' },
+    'alpha-fit': {
+      type: 'string',
+      value: 'ww|clauset',
+      help: `how the power-law α is fitted: ww = WeightWatcher's fit, equal to WeightWatcher's α; clauset = x_min leaving ≥ 10 eigenvalues by the two-sided KS distance (default ${DEFAULT_ALPHA_FIT})`,
+    },
     seed: { type: 'string', value: 'N', help: `seed of the entry shuffle behind rand d, an integer in [0, 2³²) (default ${DEFAULT_SHUFFLE_SEED})` },
   },
   toOptions(values) {
@@ -107,6 +128,8 @@ export const spectraCli: AnalysisCli<SpectraResult> = {
     const kindText = stringOption(values, 'kind');
     const side = stringOption(values, 'side') ?? 'right';
     if (side !== 'right' && side !== 'left') throw new UsageError(`--side must be right or left, got '${side}'`);
+    const alphaFit = stringOption(values, 'alpha-fit') ?? DEFAULT_ALPHA_FIT;
+    if (!ALPHA_FITS.includes(alphaFit as AlphaFit)) throw new UsageError(`--alpha-fit must be ${ALPHA_FITS.join(' or ')}, got '${alphaFit}'`);
     const seedText = stringOption(values, 'seed');
     const seed = seedText === undefined ? undefined : Number(seedText);
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff))
@@ -116,6 +139,7 @@ export const spectraCli: AnalysisCli<SpectraResult> = {
         layers: layerText === undefined ? undefined : parseLayerList(layerText),
         kinds: kindText === undefined ? undefined : parseKindList(kindText),
         vectorSide: side,
+        alphaFit: alphaFit as AlphaFit,
         seed,
       },
     ];

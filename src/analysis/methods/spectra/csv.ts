@@ -1,9 +1,11 @@
 /**
  * The spectra result as CSV. Wide (`spectraCsv`, the panel's "Export CSV"): one row per matrix and
  * (when analysed) per attention head, with every metric. Non-finite values are empty cells; an
- * unreliable power-law fit has empty alpha cells and its reason in alpha_note; a matrix (or head)
- * holding NaN/Inf has empty metrics and its counts in not_computable. Tidy (`spectraTidyRows`,
- * `layer-lens spectra --csv`): `layer,kind,head,metric,value`, the same numbers one per row (csv.ts).
+ * unreliable power-law fit has empty alpha cells (and alpha_weighted, log_alpha_norm, which follow
+ * from α) and its reason in alpha_note; alpha_fit names the fit ('ww': WeightWatcher's, the
+ * default; 'clauset'); a matrix (or head) holding NaN/Inf has empty metrics and its counts in
+ * not_computable. Tidy (`spectraTidyRows`, `layer-lens spectra --csv`): `layer,kind,head,metric,value`,
+ * the same numbers one per row (csv.ts), α by the fit of the run's `alphaFit` option.
  */
 import type { SpectraResult } from './spectra';
 import type { Spectrum } from './spectrum';
@@ -30,14 +32,21 @@ export const SPECTRA_CSV_COLUMNS = [
   'log_spectral_norm',
   'stable_rank',
   'alpha',
+  'alpha_fit',
   'alpha_xmin',
   'alpha_tail',
   'alpha_ks',
   'alpha_sigma',
   'alpha_reliable',
   'alpha_weighted',
+  'log_alpha_norm',
+  'num_pl_spikes',
   'alpha_note',
   'rand_distance',
+  'matrix_rank',
+  'matrix_entropy',
+  'sigma_mp',
+  'mp_softrank',
   'not_computable',
 ] as const;
 
@@ -62,14 +71,21 @@ function spectrumCells(s: Spectrum): unknown[] {
     m.logSpectralNorm,
     m.stableRank,
     a.alpha,
+    m.alpha.method,
     a.xmin,
     a.nTail,
     a.ks,
     a.sigma,
     a.reliable,
     m.alpha.reliable ? m.alphaWeighted : NaN,
+    m.alpha.reliable ? m.logAlphaNorm : NaN,
+    m.numPlSpikes,
     m.alpha.reason ?? '',
     m.randDistance,
+    m.matrixRank,
+    m.matrixEntropy,
+    m.sigmaMp,
+    m.mpSoftrank,
   ];
 }
 
@@ -92,9 +108,9 @@ export function spectraCsv(result: SpectraResult): string {
 export const SPECTRA_TIDY_COLUMNS = ['layer', 'kind', 'head', 'metric', 'value'] as const;
 
 /** Metric names of the tidy rows, in row order: the wide columns that hold numbers. */
-const TIDY_METRICS: readonly string[] = SPECTRA_CSV_COLUMNS.slice(3, -1).filter((c) => c !== 'vector_side' && c !== 'alpha_note');
+const TIDY_METRICS: readonly string[] = SPECTRA_CSV_COLUMNS.slice(3, -1).filter((c) => c !== 'vector_side' && c !== 'alpha_note' && c !== 'alpha_fit');
 
-/** The wide columns spectrumCells fills, rows … rand_distance, in its order. */
+/** The wide columns spectrumCells fills, rows … mp_softrank, in its order. */
 const SPECTRUM_COLUMNS: readonly string[] = SPECTRA_CSV_COLUMNS.slice(3, -1);
 
 /** The tidy values of one spectrum; without one (NaN/Inf in the weights) every value is NaN but the shape. */

@@ -4,6 +4,7 @@
  */
 import { isObject, optionReader } from '../common/options';
 import type { SpectraOptions } from './spectra';
+import { ALPHA_FITS } from '../../stats/powerLaw';
 
 const read = optionReader('spectra');
 
@@ -17,6 +18,8 @@ export function parseSpectraOptions(raw: unknown): SpectraOptions {
   if (kinds) out.kinds = kinds;
   const side = read.oneOf(raw, 'vectorSide', ['right', 'left'] as const);
   if (side) out.vectorSide = side;
+  const alphaFit = read.oneOf(raw, 'alphaFit', ALPHA_FITS);
+  if (alphaFit) out.alphaFit = alphaFit;
   const seed = read.integer(raw, 'seed', 0, 0xffffffff, 'an integer in [0, 2³²)');
   if (seed !== undefined) out.seed = seed;
   for (const key of ['heads', 'matrixVectors', 'randDistance', 'keepValues'] as const) {

@@ -11,6 +11,7 @@ import type { CachedRun } from '../../cache/resultCache';
 import { headSlice } from '../../model/readRole';
 import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../../model/types';
 import { analyzeSpectrum, DEFAULT_SHUFFLE_SEED, type Spectrum, type VectorSide } from './spectrum';
+import { ALPHA_FITS, DEFAULT_ALPHA_FIT, type AlphaFit } from '../../stats/powerLaw';
 import { modelIdentity } from '../../cache/fileIdentity';
 import { ResultCache } from '../../cache/resultCache';
 import { headFlag, readRoleChecked } from '../common/checkedRead';
@@ -20,15 +21,19 @@ import type { WeightFlag } from '../common/nonFinite';
 // next VS Code session) computes only what is new; the key holds the model's file identity and
 // every option that changes the entry.
 
-/** Bumped whenever the stored entry's shape or meaning changes. */
-const FORMAT = 1;
+/**
+ * Bumped whenever the stored entry's shape or meaning changes. 2: α by WeightWatcher's fit by
+ * default (the fit is part of the key) and WeightWatcher's log_alpha_norm, num_pl_spikes,
+ * matrix_rank, entropy, σ_mp and mp_softrank in every spectrum.
+ */
+const FORMAT = 2;
 
 /** A 16-layer model's full run is 112 matrices; a file is ≈ 100 KB for a 2048-wide matrix with its heads. */
 const cache = new ResultCache<MatrixSpectra>({ folder: 'spectra', memoryCapacity: 1024, diskCapacity: 1024 });
 
 function spectraCacheKey(identity: string, layer: number, kind: MatrixRole, options: SpectraResult['options']): string {
   const o = options;
-  return `v${FORMAT}#${identity}#${layer}#${kind}#h${+o.heads}#${o.vectorSide}#mv${+o.matrixVectors}#rd${+o.randDistance}#s${o.seed}#k${+o.keepValues}`;
+  return `v${FORMAT}#${identity}#${layer}#${kind}#h${+o.heads}#${o.vectorSide}#mv${+o.matrixVectors}#rd${+o.randDistance}#s${o.seed}#k${+o.keepValues}#af${o.alphaFit}`;
 }
 
 async function readCachedSpectra(key: string, cacheDir?: string): Promise<MatrixSpectra | undefined> {
@@ -67,6 +72,12 @@ export interface SpectraOptions {
   seed?: number;
   /** Keep singular values and per-vector p-values for plots (default true). */
   keepValues?: boolean;
+  /**
+   * How the power-law α is fitted (default 'ww'): WeightWatcher's fit, so α, alpha_weighted and
+   * log_alpha_norm equal WeightWatcher's; or 'clauset', x_min leaving ≥ 10 eigenvalues by the
+   * two-sided KS distance (docs/methods.md §3).
+   */
+  alphaFit?: AlphaFit;
 }
 
 export interface HeadSpectrum {
@@ -139,6 +150,8 @@ export function resolveSpectraOptions(model: ModelHandle, opts: SpectraOptions):
   for (const k of kinds) if (!MATRIX_ROLES.includes(k)) throw new Error(`unknown matrix kind '${String(k)}': use one of ${MATRIX_ROLES.join(', ')}`);
   const vectorSide = opts.vectorSide ?? 'right';
   if (vectorSide !== 'right' && vectorSide !== 'left') throw new Error(`vector side must be 'right' or 'left', got '${String(vectorSide)}'`);
+  const alphaFit = opts.alphaFit ?? DEFAULT_ALPHA_FIT;
+  if (!ALPHA_FITS.includes(alphaFit)) throw new Error(`alpha fit must be ${ALPHA_FITS.map((f) => `'${f}'`).join(' or ')}, got '${String(alphaFit)}'`);
   return {
     layers: [...new Set(layers)].sort((a, b) => a - b),
     kinds: MATRIX_ROLES.filter((k) => kinds.includes(k)),
@@ -149,6 +162,7 @@ export function resolveSpectraOptions(model: ModelHandle, opts: SpectraOptions):
       randDistance: opts.randDistance !== false,
       seed: opts.seed ?? DEFAULT_SHUFFLE_SEED,
       keepValues: opts.keepValues !== false,
+      alphaFit,
     },
   };
 }
@@ -174,7 +188,14 @@ async function analyzeMatrix(
   // Only the signal: the reader's byte progress would garble the job's matrix-by-matrix progress.
   const { matrix: W, flag } = await readRoleChecked(model, layer, kind, { signal: ctx.signal });
   const heads = options.heads ? headCount(model, kind) : 0;
-  const common = { vectorSide: options.vectorSide, randDistance: options.randDistance, seed: options.seed, keepValues: options.keepValues, engine: ctx.engine };
+  const common = {
+    vectorSide: options.vectorSide,
+    randDistance: options.randDistance,
+    seed: options.seed,
+    keepValues: options.keepValues,
+    alphaFit: options.alphaFit,
+    engine: ctx.engine,
+  };
   if (flag) {
     const flagged: FlaggedSpectra = { ...flag, kind, shape: [W.rows, W.cols], headFlags: [], heads: [] };
     for (let h = 0; h < heads; h++) {

@@ -2,8 +2,10 @@
  * Random-matrix analysis of one weight matrix (spec §3): its singular values against the
  * Marchenko–Pastur law for its shape and entry std, the KS randomness of its singular vectors
  * against N(0, 1/n), and the spectral metrics (log_norm, log_spectral_norm, stable_rank, power-law
- * α with x_min and fit quality, alpha_weighted, spikes, rand_distance). Used for whole matrices and
- * for attention-head slices alike.
+ * α with x_min and fit quality — WeightWatcher's fit by default, the Clauset et al. rule as an
+ * option — alpha_weighted, spikes, rand_distance, and WeightWatcher's log_alpha_norm, num_pl_spikes,
+ * matrix_rank, matrix entropy, σ_mp and mp_softrank). Used for whole matrices and for attention-head
+ * slices alike.
  */
 import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
@@ -13,8 +15,9 @@ import { erfc } from '../../stats/erf';
 import { jensenShannonDistance } from '../../stats/jensenShannon';
 import { ksFromSortedCdf, ksPValue, ksStatistic } from '../../stats/ks';
 import { marchenkoPastur, mpCdf, type MarchenkoPastur } from '../../stats/marchenkoPastur';
-import { fitPowerLaw, type PowerLawFit } from '../../stats/powerLaw';
+import { ALPHA_FITS, fitPowerLaw, DEFAULT_ALPHA_FIT, type AlphaFit, type PowerLawFit } from '../../stats/powerLaw';
 import { shuffled } from '../../stats/random';
+import { wwLogAlphaNorm, wwMatrixEntropy, wwMatrixRank, wwMpFit, wwNumPlSpikes } from '../../stats/weightWatcher';
 
 export type VectorSide = 'right' | 'left';
 
@@ -27,6 +30,8 @@ export interface SpectrumOptions {
   randDistance?: boolean;
   /** Seed of the entry shuffle of rand_distance. */
   seed?: number;
+  /** How α is fitted: WeightWatcher's fit ('ww', default) or the Clauset et al. rule ('clauset'). */
+  alphaFit?: AlphaFit;
   /** Keep the singular values and per-vector p-values in the result (for plots). Default true. */
   keepValues?: boolean;
   engine?: Engine;
@@ -61,10 +66,30 @@ export interface MarchenkoPasturFit {
   ks: number;
 }
 
-export interface SpectralMetrics {
+/**
+ * WeightWatcher's metrics beyond the norms and α (stats/weightWatcher.ts), each as WeightWatcher
+ * computes it; NaN where WeightWatcher's computation fails (no α, a zero matrix).
+ */
+export interface WeightWatcherMetrics {
+  /** log10 Σ λ^α with the chosen fit's α (WW log_alpha_norm); NaN when α could not be fitted. */
+  logAlphaNorm: number;
+  /** Eigenvalues ≥ x_min of the chosen fit (WW num_pl_spikes); NaN when α could not be fitted. */
+  numPlSpikes: number;
+  /** Singular values above WW's tolerance max(s)·N·ε₆₄ (and above what the SVD resolves). */
+  matrixRank: number;
+  /** WW matrix_entropy: −Σ p ln p / ln rank, p = λ/Σλ (+1e-10); 1 for a flat spectrum. */
+  matrixEntropy: number;
+  /** σ of WW's Marchenko–Pastur fit to the ESD rescaled to mean 1. */
+  sigmaMp: number;
+  /** WW mp_softrank: the MP upper edge of σ_mp over λmax (rescaled); ≈ 1 random, → 0 spiked. */
+  mpSoftrank: number;
+}
+
+export interface SpectralMetrics extends WeightWatcherMetrics {
   logNorm: number;
   logSpectralNorm: number;
   stableRank: number;
+  /** The power-law fit of the eigenvalue tail; `alpha.method` says which fit. */
   alpha: PowerLawFit;
   /** α·log10 λmax; NaN when α could not be fitted. */
   alphaWeighted: number;
@@ -117,8 +142,11 @@ export function mpFit(s: Float64Array, law: MarchenkoPastur): MarchenkoPasturFit
   };
 }
 
-/** log_norm, log_spectral_norm, stable_rank, α and alpha_weighted from the singular values. */
-export function metricsFrom(s: Float64Array): Omit<SpectralMetrics, 'randDistance'> {
+/**
+ * log_norm, log_spectral_norm, stable_rank, α and alpha_weighted from the singular values. α is
+ * fitted by `alphaFit`; without it the Clauset et al. rule, which the diff analysis still uses.
+ */
+export function metricsFrom(s: Float64Array, alphaFit: AlphaFit = 'clauset'): Omit<SpectralMetrics, 'randDistance' | keyof WeightWatcherMetrics> {
   const lambda = s.map((v) => v * v);
   let sum = 0;
   let max = 0;
@@ -126,7 +154,7 @@ export function metricsFrom(s: Float64Array): Omit<SpectralMetrics, 'randDistanc
     sum += l;
     max = Math.max(max, l);
   }
-  const alpha = fitPowerLaw(lambda);
+  const alpha = fitPowerLaw(lambda, { method: alphaFit });
   const logSpectralNorm = Math.log10(max);
   return {
     logNorm: Math.log10(sum),
@@ -134,6 +162,28 @@ export function metricsFrom(s: Float64Array): Omit<SpectralMetrics, 'randDistanc
     stableRank: max > 0 ? sum / max : NaN,
     alpha,
     alphaWeighted: Number.isFinite(alpha.alpha) ? alpha.alpha * logSpectralNorm : NaN,
+  };
+}
+
+/**
+ * WeightWatcher's log_alpha_norm, num_pl_spikes, matrix_rank, entropy, σ_mp and mp_softrank of a
+ * rows×cols matrix from its singular values and its α fit (stats/weightWatcher.ts).
+ */
+export function weightWatcherMetrics(s: Float64Array, rows: number, cols: number, alpha: PowerLawFit): WeightWatcherMetrics {
+  const N = Math.max(rows, cols);
+  const M = Math.min(rows, cols);
+  const lambda = s.map((v) => v * v);
+  // Singular values from the Gram matrix resolve down to ≈ √(M·ε₆₄)·max (svd.ts); below that a zero
+  // singular value reads as noise of ≈ 1e-8·max, which WeightWatcher's tolerance would count.
+  const matrixRank = wwMatrixRank(s, N, Math.sqrt(M * 2.220446049250313e-16));
+  const mp = wwMpFit(lambda, N, M);
+  return {
+    logAlphaNorm: wwLogAlphaNorm(lambda, alpha.alpha),
+    numPlSpikes: wwNumPlSpikes(lambda, alpha.xmin),
+    matrixRank,
+    matrixEntropy: wwMatrixEntropy(s, matrixRank),
+    sigmaMp: mp.sigmaMp,
+    mpSoftrank: mp.mpSoftrank,
   };
 }
 
@@ -182,6 +232,8 @@ export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx
   if (W.rows === 0 || W.cols === 0) throw new Error(`spectrum: the matrix is empty (${W.rows}×${W.cols})`);
   const side = opts.vectorSide ?? 'right';
   if (side !== 'right' && side !== 'left') throw new Error(`spectrum: vector side must be 'right' or 'left', got '${String(side)}'`);
+  const alphaFit = opts.alphaFit ?? DEFAULT_ALPHA_FIT;
+  if (!ALPHA_FITS.includes(alphaFit)) throw new Error(`spectrum: alpha fit must be ${ALPHA_FITS.map((f) => `'${f}'`).join(' or ')}, got '${String(alphaFit)}'`);
   const wantVectors = opts.vectors !== false;
   const keep = opts.keepValues !== false;
   const sub = { engine: opts.engine, signal: ctx.signal };
@@ -189,7 +241,8 @@ export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx
   throwIfCancelled(ctx.signal);
   const s = decomposition.s;
   const sigma = entryStd(W);
-  const base = metricsFrom(s);
+  const base = metricsFrom(s, alphaFit);
+  const ww = weightWatcherMetrics(s, W.rows, W.cols, base.alpha);
   let randDistance = NaN;
   if (opts.randDistance !== false && sigma > 0) {
     const mixed: Matrix = { rows: W.rows, cols: W.cols, data: shuffled(W.data, opts.seed ?? DEFAULT_SHUFFLE_SEED) };
@@ -199,7 +252,7 @@ export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx
     rows: W.rows,
     cols: W.cols,
     mp: sigma > 0 ? mpFit(s, marchenkoPastur(W.rows, W.cols, sigma)) : null,
-    metrics: { ...base, randDistance },
+    metrics: { ...base, ...ww, randDistance },
     vectors: null,
   };
   if (keep) result.singularValues = Array.from(s);

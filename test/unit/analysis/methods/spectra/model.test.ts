@@ -17,6 +17,8 @@ import { openModel } from '../../../../../src/analysis/model/openModel';
 import type { ModelHandle } from '../../../../../src/analysis/model/types';
 import { writeFixtureModel } from '../../../../fixtures/makeModel';
 import { oracle, assertClose } from '../../stats/oracle';
+import { fitPowerLaw } from '../../../../../src/analysis/stats/powerLaw';
+import { wwOracle } from './wwOracle';
 import { REPO_ROOT } from '../../../../paths';
 
 const stories = path.resolve(REPO_ROOT, 'test/fixtures/models/stories260K');
@@ -61,22 +63,33 @@ describe('spectra of whole models', () => {
     assert.equal(trainedResult.entries.find((e) => e.kind === 'up')?.heads, undefined);
   });
 
-  test('stories260K whole matrices: singular values and the KS-chosen power-law fit equal numpy; tails under 25 are flagged', () => {
+  test("stories260K whole matrices: singular values equal numpy; α is WeightWatcher's fit by default, the Clauset fit on request; tails under 25 are flagged", () => {
+    // Issue 23 made WeightWatcher's fit the default: the run's α equals WeightWatcher's
+    // (test/oracles/weightwatcher.json); the Clauset fit of the same eigenvalues still equals numpy's.
     const flags: string[] = [];
+    assert.equal(trainedResult.options.alphaFit, 'ww');
     for (const m of oracle.stories260K.matrices) {
       const e = trainedResult.entries.find((x) => x.layer === m.layer && x.kind === m.kind) as MatrixSpectra;
       assert.deepEqual(e.shape, m.shape);
       m.singularValues.forEach((v, i) => assertClose(e.spectrum.singularValues![i]!, v, 1e-9, 1e-12, `L${m.layer} ${m.kind} σ${i}`));
+      const ww = wwOracle.stories260K.find((x) => x.layer === m.layer && x.kind === m.kind)!.fit!;
       const fit = e.spectrum.metrics.alpha;
-      assert.equal(fit.nTail, m.fit.nTail, `L${m.layer} ${m.kind} tail size`);
-      assertClose(fit.xmin, m.fit.xmin, 1e-8, 0, `L${m.layer} ${m.kind} x_min`);
-      assertClose(fit.alpha, m.fit.alpha, 1e-7, 0, `L${m.layer} ${m.kind} α`);
-      assertClose(fit.ks, m.fit.ks, 1e-7, 0, `L${m.layer} ${m.kind} power-law KS`);
-      assert.equal(fit.reliable, m.fit.nTail >= 25);
-      if (!fit.reliable) assert.match(fit.reason ?? '', new RegExp(`only ${m.fit.nTail} eigenvalues \\(fewer than 25\\)`));
+      assert.equal(fit.method, 'ww');
+      assert.equal(fit.nTail, ww.nTail, `L${m.layer} ${m.kind} tail size`);
+      assertClose(fit.xmin, ww.xmin, 1e-8, 0, `L${m.layer} ${m.kind} x_min`);
+      assertClose(fit.alpha, ww.alpha, 1e-7, 0, `L${m.layer} ${m.kind} α`);
+      assertClose(fit.ks, ww.D, 1e-7, 0, `L${m.layer} ${m.kind} WeightWatcher's D`);
+      assert.equal(fit.reliable, ww.nTail >= 25);
+      if (!fit.reliable) assert.match(fit.reason ?? '', new RegExp(`only ${ww.nTail} eigenvalues \\(fewer than 25\\)`));
       flags.push(`${m.kind}:${fit.reliable}`);
+      const clauset = fitPowerLaw(e.spectrum.singularValues!.map((s) => s * s));
+      assert.equal(clauset.nTail, m.fit.nTail, `L${m.layer} ${m.kind} Clauset tail size`);
+      assertClose(clauset.xmin, m.fit.xmin, 1e-8, 0, `L${m.layer} ${m.kind} Clauset x_min`);
+      assertClose(clauset.alpha, m.fit.alpha, 1e-7, 0, `L${m.layer} ${m.kind} Clauset α`);
+      assertClose(clauset.ks, m.fit.ks, 1e-7, 0, `L${m.layer} ${m.kind} power-law KS`);
     }
-    assert.deepEqual(flags, ['q:false', 'gate:true', 'o:false']);
+    // WeightWatcher's fit of L0 gate and L4 o keeps 6 and 13 eigenvalues (the Clauset fit 29 and 18).
+    assert.deepEqual(flags, ['q:false', 'gate:false', 'o:false']);
   });
 
   test('a random-init model reads as random: no spikes, spectrum ≈ its shuffle, singular vectors ≈ N(0, 1/n)', () => {
