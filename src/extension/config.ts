@@ -59,3 +59,12 @@ export function readPersistenceConfig(fallback: { k: number; maxDim: number }): 
     maxDim: integerIn(c.get('cliqueDimension'), 2, 5, fallback.maxDim),
   };
 }
+
+/**
+ * layerLens.persistence.maxPrunedShare: the largest share of the decoder layers a pruning
+ * suggestion removes, `fallback` where unset or outside (0, 1).
+ */
+export function readPersistenceMaxPrunedShare(fallback: number): number {
+  const v = vscode.workspace.getConfiguration(`${SECTION}.persistence`).get<unknown>('maxPrunedShare');
+  return typeof v === 'number' && v > 0 && v < 1 ? v : fallback;
+}

@@ -2,17 +2,19 @@
  * The persistence-similarity panel: the heatmap S_p(i, j)/β_p(i), Betti curves, S̄_p by layer with
  * the pruning threshold (slider p) and the suggested layers highlighted, Block Influence and
  * angular distance beside it, the barcode over zigzag positions, and "prune and evaluate", whose
- * results (perplexity of the original and the pruned copy) collect in a table.
+ * results (perplexity of the original and the pruned copy) collect in a table. Notes say how
+ * prompts were truncated, which homology was computed and where the cap on pruning applied.
  */
 import type { PersistenceJobResult, PruneJobResult } from '../../src/analysis/methods/persistence/job';
 import type { PersistencePanelOptions } from '../../src/analysis/methods/persistence/options';
-import { pruningSuggestion } from '../../src/analysis/methods/persistence/descriptors';
 import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { cachedNote, formatValue, h, replaceChildren } from '../common/dom';
 import { renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
 import { averagePlot, barcodePlot, baselinePlot, bettiPlot, heatmapPlot } from './plots';
+import { homologyText, sliderSuggestion, suggestionsLine, suggestionText, tokensText } from './notes';
+import type { PromptKeep } from '../../src/analysis/methods/persistence/truncation';
 
 let dim = 1;
 let ratio = 0.9;
@@ -37,6 +39,19 @@ function renderOptions(container: HTMLElement, o: PersistencePanelOptions, rerun
   const maxDim = numberInput(o.maxDim, 'persistence-dim', 'Clique complex dimension', 2, 5);
   const perDomain = numberInput(o.perDomain, 'persistence-per-domain', 'Prompts per domain (0 = all)', 0, 100000);
   const maxTokens = numberInput(o.maxTokens, 'persistence-max-tokens', 'Tokens per prompt', 1, 8192);
+  const keep = h('select', { 'data-testid': 'persistence-keep', 'aria-label': 'Tokens a longer prompt keeps' });
+  keep.append(h('option', { value: 'first' }, 'first (as the paper)'), h('option', { value: 'last' }, 'last'));
+  keep.value = o.keep;
+  const share = h('input', {
+    type: 'number',
+    step: '0.05',
+    min: '0.05',
+    max: '0.95',
+    'data-testid': 'persistence-max-pruned',
+    'aria-label': 'Largest share of layers pruned',
+    class: 'll-field ll-persistence-number',
+  });
+  share.value = String(o.maxPrunedShare);
   const boxes = BUILTIN_DOMAINS.map((d) => {
     const box = h('input', { type: 'checkbox', 'data-testid': `persistence-domain-${d}` });
     box.checked = o.domains.includes(d);
@@ -50,6 +65,8 @@ function renderOptions(container: HTMLElement, o: PersistencePanelOptions, rerun
       maxDim: Number(maxDim.value),
       perDomain: Number(perDomain.value),
       maxTokens: Number(maxTokens.value),
+      keep: keep.value as PromptKeep,
+      maxPrunedShare: Number(share.value),
       domains: boxes.filter(([, b]) => b.checked).map(([d]) => d),
     }),
   );
@@ -61,6 +78,8 @@ function renderOptions(container: HTMLElement, o: PersistencePanelOptions, rerun
       h('label', {}, 'k ', k),
       h('label', {}, 'clique dim ', maxDim),
       h('label', {}, 'tokens per prompt ', maxTokens),
+      h('label', {}, 'longer prompts keep their ', keep),
+      h('label', {}, 'prune at most ', share, ' of the layers'),
     ),
     h(
       'div',
@@ -100,7 +119,7 @@ function evaluationTable(): HTMLTableElement {
 function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): void {
   dim = Math.min(dim, r.homologyDims.length - 1);
   const sdim = r.suggestionDim;
-  const suggestion = pruningSuggestion(r.averageSimilarity[sdim], r.decoderLayers, ratio);
+  const suggestion = sliderSuggestion(r, ratio);
   const dimSelect = h('select', { 'data-testid': 'persistence-dim-select', 'aria-label': 'Homology dimension' });
   for (const p of r.homologyDims) dimSelect.append(h('option', { value: String(p) }, `H${p}`));
   dimSelect.value = String(dim);
@@ -136,7 +155,6 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
       },
     );
   });
-  const fixed = r.suggestions.map((s) => `p = ${s.p}: ${s.layers.length ? `layers ${s.layers.join(', ')}` : 'none'}`).join(' · ');
   const heat = h('div', { class: 'll-persistence-plot', 'data-testid': 'persistence-heatmap' });
   const betti = h('div', { class: 'll-persistence-plot', 'data-testid': 'persistence-betti' });
   const avg = h('div', { class: 'll-persistence-plot', 'data-testid': 'persistence-average' });
@@ -151,7 +169,9 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
         `forward ${r.forwardSeconds.toFixed(1)} s, k-NN ${(r.timings.knnMs / 1000).toFixed(2)} s, complexes ${(r.timings.complexMs / 1000).toFixed(2)} s, ` +
         `zigzag ${((r.timings.zigzagBuildMs + r.timings.reductionMs) / 1000).toFixed(2)} s${cachedNote(r)}`,
     ),
-    h('p', { class: 'll-persistence-note', 'data-testid': 'persistence-suggestions' }, `Suggested for removal (S̄${sdim} ≥ p · max): ${fixed}`),
+    h('p', { class: 'll-persistence-note', 'data-testid': 'persistence-tokens' }, tokensText(r)),
+    h('p', { class: 'll-persistence-note', 'data-testid': 'persistence-homology' }, homologyText(r)),
+    h('p', { class: 'll-persistence-note', 'data-testid': 'persistence-suggestions' }, suggestionsLine(r)),
     h('div', { class: 'll-row ll-persistence-row' }, h('label', {}, 'Homology dimension ', dimSelect)),
     h(
       'div',
@@ -166,7 +186,11 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
         'div',
         {},
         h('h2', {}, `Average similarity S̄${sdim} and pruning threshold`),
-        h('div', { class: 'll-row ll-persistence-row' }, h('label', {}, 'p ', slider, ` ${ratio.toFixed(2)} → threshold ${formatValue(suggestion.threshold)}`)),
+        h(
+          'div',
+          { class: 'll-row ll-persistence-row' },
+          h('label', {}, 'p ', slider, ` ${ratio.toFixed(2)} → threshold ${formatValue(suggestion.threshold)}: ${suggestionText(suggestion)}`),
+        ),
         avg,
       ),
       h('div', {}, h('h2', {}, 'Baselines from the same hidden states'), base),

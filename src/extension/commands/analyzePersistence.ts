@@ -13,7 +13,7 @@ import {
   persistenceJobParams,
   type PersistencePanelOptions,
 } from '../../analysis/methods/persistence/options';
-import { readPersistenceConfig } from '../config';
+import { readPersistenceConfig, readPersistenceMaxPrunedShare } from '../config';
 import type { LayerLensContext } from '../context';
 import { analyzeCommand, openAnalysisPanel } from './analysisCommand';
 import { pickPromptFile } from './pickPrompts';
@@ -88,7 +88,11 @@ export const analyzePersistence = analyzeCommand('layerLens.analyzePersistence',
     file: '.txt (blank-line separated) or .jsonl; 100–1000 prompts work best',
   });
   if (file === undefined) return;
-  const base = { ...DEFAULT_PERSISTENCE_OPTIONS, ...readPersistenceConfig(DEFAULT_PERSISTENCE_OPTIONS) };
+  const base = {
+    ...DEFAULT_PERSISTENCE_OPTIONS,
+    ...readPersistenceConfig(DEFAULT_PERSISTENCE_OPTIONS),
+    maxPrunedShare: readPersistenceMaxPrunedShare(DEFAULT_PERSISTENCE_OPTIONS.maxPrunedShare),
+  };
   if (file === null) openPersistencePanel(ctx, model, base, {});
   else openPersistencePanel(ctx, model, { ...base, domains: [], useFile: true }, { file });
 });

@@ -61,7 +61,7 @@ export default uiCase({
       if (!text.includes(want)) throw new Error(`suggestions read "${text}", expected to contain "${want}"`);
     }
     const summary = await panel.locator('[data-testid="persistence-summary"]').innerText();
-    if (!summary.startsWith(`${expected.prompts} prompts · k = 5 · clique dim 3 · ${expected.bars.length} bars`))
+    if (!summary.startsWith(`${expected.prompts} prompts · k = 5 · clique dim ${expected.maxDim} · ${expected.bars.length} bars`))
       throw new Error(`summary "${summary}" differs from the analysis`);
 
     // The slider recomputes the suggestion in the webview: at p = 0.8 the button names those layers.

@@ -1,7 +1,8 @@
 /**
  * The persistence analysis on the command line: `layer-lens persistence <model> [--domains …]
- * [--per-domain N] [--prompts FILE] [--k 5] [--dim 3] [--max-tokens N] [--prune-out DIR
- * [--prune-ratio P | --prune-layers 1,2] [--heldout FILE]] [--json|--csv]` — its flags, their
+ * [--per-domain N] [--prompts FILE] [--k 5] [--dim 4] [--max-tokens 2048] [--keep first|last]
+ * [--max-pruned-share 0.5] [--prune-out DIR [--prune-ratio P | --prune-layers 1,2] [--heldout FILE]]
+ * [--json|--csv]` — its flags, their
  * mapping to run options, the table it prints, and the optional pruned copy written after the run
  * with the perplexities of original and pruned model.
  */
@@ -10,6 +11,8 @@ import type { PromptSource } from '../activation/job';
 import { stringOption, UsageError } from '../common/cliArgs';
 import { BUILTIN_DOMAINS } from '../../prompts/index';
 import { runPruneJob, type PersistenceJobResult, type PruneJobResult } from './job';
+import { DEFAULT_MAX_PRUNED_SHARE, DEFAULT_MAX_DIM } from './persistence';
+import { DEFAULT_MAX_TOKENS, truncationNote } from './truncation';
 
 /** What the command prints: the run's result, with the pruned copy's report after --prune-out. */
 export type PersistenceCliResult = PersistenceJobResult & { prune?: PruneJobResult };
@@ -51,6 +54,7 @@ export function formatPersistence(r: PersistenceJobResult, prune?: PruneJobResul
     `${r.model}: ${r.prompts} prompts, k = ${r.k}, clique dim ${r.maxDim}, ${r.instances} simplex instances, ${r.seconds.toFixed(1)} s` +
       ` (forward ${r.forwardSeconds.toFixed(1)} s, k-NN ${(r.timings.knnMs / 1000).toFixed(2)} s, complexes ${(r.timings.complexMs / 1000).toFixed(2)} s,` +
       ` zigzag ${((r.timings.zigzagBuildMs + r.timings.reductionMs) / 1000).toFixed(2)} s)`,
+    `tokens: ${truncationNote(r.truncation, r.prompts)}`,
     '',
     `cloud                            ${dims.map((p) => `β${p}`.padStart(5)).join(' ')}  ${dims.map((p) => `S̄${p}`.padStart(6)).join(' ')}   BI      angular(n=1)`,
   ];
@@ -62,7 +66,8 @@ export function formatPersistence(r: PersistenceJobResult, prune?: PruneJobResul
   });
   lines.push('');
   for (const s of r.suggestions) {
-    lines.push(`prune at p = ${s.p}: S̄${r.suggestionDim} ≥ ${f3(s.threshold)} → ${s.layers.length ? `layers ${s.layers.join(', ')}` : 'no layer'}`);
+    const cap = s.capped ? ` (capped at ${s.maxLayers} of ${r.decoderLayers}: the rule chose ${s.ruleLayers.join(', ')})` : '';
+    lines.push(`prune at p = ${s.p}: S̄${r.suggestionDim} ≥ ${f3(s.threshold)} → ${s.layers.length ? `layers ${s.layers.join(', ')}` : 'no layer'}${cap}`);
   }
   if (prune) {
     lines.push(
@@ -76,7 +81,7 @@ export function formatPersistence(r: PersistenceJobResult, prune?: PruneJobResul
 
 export const persistenceCli: AnalysisCli<PersistenceCliResult> = {
   usage:
-    '<model> [--domains prose,code,math,dialogue] [--per-domain N] [--prompts FILE] [--k 5] [--dim 3] [--max-tokens 64] [--prune-out DIR [--prune-ratio 0.9 | --prune-layers 1,2] [--heldout FILE]] [--json|--csv]',
+    '<model> [--domains prose,code,math,dialogue] [--per-domain N] [--prompts FILE] [--k 5] [--dim 4] [--max-tokens 2048] [--keep first|last] [--max-pruned-share 0.5] [--prune-out DIR [--prune-ratio 0.9 | --prune-layers 1,2] [--heldout FILE]] [--json|--csv]',
   options: {
     domains: {
       type: 'string',
@@ -93,9 +98,19 @@ export const persistenceCli: AnalysisCli<PersistenceCliResult> = {
     dim: {
       type: 'string',
       value: 'N',
-      help: 'clique complex dimension, 2 to 5; homology is reported below it (default 3)',
+      help: `clique complex dimension, 2 to 5; homology is reported below it (default ${DEFAULT_MAX_DIM}, as the paper)`,
     },
-    'max-tokens': { type: 'string', value: 'N', help: 'longer prompts keep their last N tokens (default 64)' },
+    'max-tokens': {
+      type: 'string',
+      value: 'N',
+      help: `tokens a prompt keeps at most (default ${DEFAULT_MAX_TOKENS}, as the paper's code; never more than the model's context)`,
+    },
+    keep: { type: 'string', value: 'first|last', help: 'which tokens a longer prompt keeps: its first (default, as the paper) or its last' },
+    'max-pruned-share': {
+      type: 'string',
+      value: 'S',
+      help: `suggest removing at most this share of the decoder layers, in (0, 1) (default ${DEFAULT_MAX_PRUNED_SHARE}; at least one, never all)`,
+    },
     'prune-out': {
       type: 'string',
       value: 'DIR',
@@ -130,6 +145,8 @@ export const persistenceCli: AnalysisCli<PersistenceCliResult> = {
         k: numberOption(values, 'k'),
         maxDim: numberOption(values, 'dim'),
         maxTokens: numberOption(values, 'max-tokens'),
+        keep: stringOption(values, 'keep'),
+        maxPrunedShare: numberOption(values, 'max-pruned-share'),
         ratios: [...new Set([0.9, 0.8, pruneRatio(values)])],
       },
     ];

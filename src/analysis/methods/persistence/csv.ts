@@ -6,6 +6,7 @@
 import { csvCell, csvQuote, type TidyRow } from '../common/csv';
 import type { PersistenceResult } from './persistence';
 import type { PruneJobResult } from './job';
+import type { PromptTruncation } from './truncation';
 
 /** A number cell (csv.ts: finite numbers as String(v), anything else empty). */
 const cell = (v: number | undefined): string => csvCell(v);
@@ -43,20 +44,25 @@ export const PERSISTENCE_TIDY_COLUMNS = ['layer', 'layer_a', 'layer_b', 'dim', '
 /**
  * Tidy rows; `layer` is the cloud index (cloud ℓ < decoderLayers: after decoder layer ℓ; the last
  * cloud: the final norm; names in the JSON's cloudNames). The run (no key): points, k, max_dim,
- * instances, and per pruning ratio p suggestion_threshold_p<p> (dim: the suggestion's homology
- * dimension). Each cloud: betti and avg_similarity (S̄_p) per dim, simplices per dim (0..max_dim),
+ * instances, max_pruned_layers (the cap on a suggestion), per pruning ratio p
+ * suggestion_threshold_p<p> (dim: the suggestion's homology dimension) and suggestion_capped_p<p>
+ * (1 where the rule chose more layers than the cap); with a job's prompt report, token_limit and
+ * prompts_truncated (the JSON's truncation lists them and says which side was kept). Each cloud: betti and avg_similarity (S̄_p) per dim, simplices per dim (0..max_dim),
  * block_influence and angular_n<n> where defined, suggested_p<p> (1/0). Each pair of clouds
  * a < b: similarity S_p(a, b) per dim (S_p(a, a) is betti). With a prune: perplexity_original,
  * perplexity_pruned, heldout_tokens, and removed = 1 for each removed layer.
  */
-export function persistenceTidyRows(r: PersistenceResult, prune?: PruneJobResult): TidyRow[] {
+export function persistenceTidyRows(r: PersistenceResult & { truncation?: PromptTruncation }, prune?: PruneJobResult): TidyRow[] {
   const out: TidyRow[] = [
     { metric: 'points', value: r.points },
     { metric: 'k', value: r.k },
     { metric: 'max_dim', value: r.maxDim },
     { metric: 'instances', value: r.instances },
+    { metric: 'max_pruned_layers', value: r.maxPrunedLayers },
     ...r.suggestions.map((s) => ({ dim: r.suggestionDim, metric: `suggestion_threshold_p${s.p}`, value: s.threshold })),
+    ...r.suggestions.map((s) => ({ dim: r.suggestionDim, metric: `suggestion_capped_p${s.p}`, value: s.capped })),
   ];
+  if (r.truncation) out.push({ metric: 'token_limit', value: r.truncation.limit }, { metric: 'prompts_truncated', value: r.truncation.truncated.length });
   r.cloudNames.forEach((_, layer) => {
     for (const dim of r.homologyDims) out.push({ layer, dim, metric: 'betti', value: r.betti[dim][layer] });
     for (const dim of r.homologyDims) out.push({ layer, dim, metric: 'avg_similarity', value: r.averageSimilarity[dim][layer] });

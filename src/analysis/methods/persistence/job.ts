@@ -9,7 +9,7 @@ import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs'
 import type { Engine } from '../../engine/engine';
 import type { ModelHandle } from '../../model/types';
 import type { Matrix } from '../../linalg/matrix';
-import { executorFor } from '../../model/executor/index';
+import { decoderConfig, executorFor } from '../../model/executor/index';
 import { loadTokenizer } from '../../model/tokenizer';
 import { openModel } from '../../model/openModel';
 import { builtinPrompts } from '../../prompts/index';
@@ -19,21 +19,26 @@ import { persistenceAnalysis, type PersistenceOptions, type PersistenceResult } 
 import { writePrunedModel, type PruneReport } from './prune';
 import { perplexity, type PerplexityResult } from './perplexity';
 import { requireFiniteWeights } from '../common/checkedRead';
+import { DEFAULT_MAX_TOKENS, type PromptKeep, type PromptTruncation } from './truncation';
 import { countNonFinite } from '../common/nonFinite';
 import { cachedPromptRun, promptRunKey } from '../common/promptRunCache';
 import type { CachedRun } from '../../cache/resultCache';
 
 export interface PersistenceJobParams extends PersistenceOptions {
   prompts: PromptSource[];
-  /** Longer prompts keep their LAST maxTokens tokens, so the last token is the prompt's own (default 64). */
+  /** Tokens a prompt keeps at most (default 2048, the reference's; never more than the model's context). */
   maxTokens?: number;
-  /** Prompts run together when they have the same length (default 16). */
+  /** Which tokens a longer prompt keeps: its first ones (default, as the reference) or its last ones. */
+  keep?: PromptKeep;
+  /** Prompts run together when they have the same length (default: as many as make 1024 tokens, at least one). */
   batchSize?: number;
 }
 
 export interface PersistenceJobResult extends PersistenceResult {
   model: string;
   prompts: number;
+  /** How prompts longer than the limit were cut, and which ones. */
+  truncation: PromptTruncation;
   seconds: number;
   /** Seconds of forward passes collecting the hidden states. */
   forwardSeconds: number;
@@ -45,19 +50,41 @@ export interface PersistenceJobOptions extends JobContext, CachedRun {
   engine: Engine;
 }
 
-export async function tokenizePrompts(model: ModelHandle, sources: PromptSource[], maxTokens = 64): Promise<number[][]> {
+/**
+ * The prompts as token ids, without BOS, each cut to at most min(maxTokens, the model's context)
+ * tokens. The reference tokenizes with `tokenizer(text, add_special_tokens=False,
+ * max_length=2048, truncation=True)` (`encode_func` in
+ * src/representation/rep-extraction/utils/dataset_utils.py of
+ * github.com/YuriGardinazzi/conferenceProject), and a Hugging Face tokenizer truncates on its
+ * right by default: a longer prompt keeps its FIRST tokens, and the "last token" whose state is
+ * read is the last one kept. keep = 'last' keeps the end of the prompt instead.
+ */
+export async function tokenizePrompts(
+  model: ModelHandle,
+  sources: PromptSource[],
+  maxTokens = DEFAULT_MAX_TOKENS,
+  keep: PromptKeep = 'first',
+): Promise<{ prompts: number[][]; truncation: PromptTruncation }> {
   const raw = await gatherPrompts(sources);
   const tok = raw.some((p) => 'text' in p) ? await loadTokenizer(model.path) : null;
-  return raw.map((p) => {
+  const context = decoderConfig(model).maxPositions;
+  const limit = Math.min(maxTokens, context);
+  const truncated: PromptTruncation['truncated'] = [];
+  const prompts = raw.map((p, i) => {
     let ids: number[];
     if ('text' in p) {
       if (!tok) throw new Error(`${model.path} has no tokenizer.json, so text prompts cannot be used: give token ids`);
       ids = tok.encode(p.text, { addBos: false });
     } else ids = p.ids;
     if (ids.length === 0) throw new Error(`a prompt of domain "${p.domain}" has no tokens`);
-    return ids.slice(-maxTokens);
+    if (ids.length <= limit) return ids;
+    truncated.push({ prompt: i, kept: limit, of: ids.length });
+    return keep === 'first' ? ids.slice(0, limit) : ids.slice(-limit);
   });
+  return { prompts, truncation: { keep, maxTokens, context, limit, truncated } };
 }
+
+const TOKENS_PER_BATCH = 1024;
 
 /** Last-token clouds: [L post-attention norms..., final norm], each [prompts, hidden]. */
 export async function hiddenStateClouds(
@@ -73,9 +100,10 @@ export async function hiddenStateClouds(
     const clouds: Matrix[] = Array.from({ length: L + 1 }, () => ({ rows: P, cols: d, data: new Float32Array(P * d) }));
     const byLength = new Map<number, number[]>();
     prompts.forEach((ids, i) => byLength.set(ids.length, [...(byLength.get(ids.length) ?? []), i]));
-    const batchSize = opts.batchSize ?? 16;
     let done = 0;
     for (const [T, members] of byLength) {
+      // Every layer's states of the whole batch are held: by default ≤ 1024 tokens a batch (16 prompts of 64).
+      const batchSize = opts.batchSize ?? Math.max(1, Math.floor(TOKENS_PER_BATCH / T));
       for (let b0 = 0; b0 < members.length; b0 += batchSize) {
         throwIfCancelled(opts.signal);
         const idx = members.slice(b0, b0 + batchSize);
@@ -117,7 +145,7 @@ function stage(ctx: JobContext, from: number, to: number): JobContext['onProgres
 
 export async function runPersistenceJob(model: ModelHandle, params: PersistenceJobParams, opts: PersistenceJobOptions): Promise<PersistenceJobResult> {
   const t0 = performance.now();
-  const prompts = await tokenizePrompts(model, params.prompts, params.maxTokens ?? 64);
+  const { prompts, truncation } = await tokenizePrompts(model, params.prompts, params.maxTokens ?? DEFAULT_MAX_TOKENS, params.keep ?? 'first');
   // Everything that changes the result; the prompts as tokenized, so edited sources count. The
   // batch size only groups forward passes, but batched sums may round differently: it counts too.
   const key = await promptRunKey('persistence', model, prompts, {
@@ -126,6 +154,10 @@ export async function runPersistenceJob(model: ModelHandle, params: PersistenceJ
     ratios: params.ratios ?? null,
     angularBlocks: params.angularBlocks ?? null,
     batchSize: params.batchSize ?? null,
+    // Not the tokens (the key has them) but what the result reports about them, and the cap.
+    keep: truncation.keep,
+    maxTokens: truncation.maxTokens,
+    maxPrunedShare: params.maxPrunedShare ?? null,
   });
   return cachedPromptRun('persistence', key, opts, async () => {
     // A NaN weight makes every hidden state after it NaN, and a k-NN graph of NaN points is meaningless.
@@ -142,10 +174,11 @@ export async function runPersistenceJob(model: ModelHandle, params: PersistenceJ
       maxDim: params.maxDim,
       ratios: params.ratios,
       angularBlocks: params.angularBlocks,
+      maxPrunedShare: params.maxPrunedShare,
       signal: opts.signal,
       onProgress: stage(opts, 500, 1000),
     });
-    return { ...result, model: model.path, prompts: prompts.length, seconds: (performance.now() - t0) / 1000, forwardSeconds };
+    return { ...result, model: model.path, prompts: prompts.length, truncation, seconds: (performance.now() - t0) / 1000, forwardSeconds };
   });
 }
 

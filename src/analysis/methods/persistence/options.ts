@@ -10,8 +10,9 @@ import { BUILTIN_DOMAINS } from '../../prompts/index';
 import type { PromptSource } from '../activation/job';
 import { checkPromptSources } from '../common/promptSources';
 import { isObject, optionReader } from '../common/options';
-import { DEFAULT_K, DEFAULT_MAX_DIM } from './persistence';
+import { DEFAULT_K, DEFAULT_MAX_DIM, DEFAULT_MAX_PRUNED_SHARE } from './persistence';
 import type { PersistenceJobParams } from './job';
+import { DEFAULT_MAX_TOKENS, PROMPT_KEEPS, type PromptKeep } from './truncation';
 
 export interface PersistencePanelOptions {
   domains: string[];
@@ -21,6 +22,10 @@ export interface PersistencePanelOptions {
   k: number;
   maxDim: number;
   maxTokens: number;
+  /** Which tokens a longer prompt keeps. */
+  keep: PromptKeep;
+  /** Largest share of the decoder layers a suggestion removes, in (0, 1). */
+  maxPrunedShare: number;
 }
 
 export const DEFAULT_PERSISTENCE_OPTIONS: PersistencePanelOptions = {
@@ -29,7 +34,9 @@ export const DEFAULT_PERSISTENCE_OPTIONS: PersistencePanelOptions = {
   useFile: false,
   k: DEFAULT_K,
   maxDim: DEFAULT_MAX_DIM,
-  maxTokens: 64,
+  maxTokens: DEFAULT_MAX_TOKENS,
+  keep: 'first',
+  maxPrunedShare: DEFAULT_MAX_PRUNED_SHARE,
 };
 
 function fail(msg: string): never {
@@ -41,6 +48,11 @@ function integerIn(v: unknown, name: string, min: number, max: number): number {
   return v;
 }
 
+/** A share of the layers: a number strictly between 0 and 1. */
+export function isPrunedShare(v: unknown): v is number {
+  return typeof v === 'number' && v > 0 && v < 1;
+}
+
 export function parsePersistenceOptions(raw: unknown): PersistencePanelOptions {
   if (typeof raw !== 'object' || raw === null) fail('expected an object');
   const o = raw as Record<string, unknown>;
@@ -48,6 +60,8 @@ export function parsePersistenceOptions(raw: unknown): PersistencePanelOptions {
     fail(`domains must be a list of ${BUILTIN_DOMAINS.join(', ')}`);
   }
   if (typeof o.useFile !== 'boolean') fail('useFile must be a boolean');
+  if (!(PROMPT_KEEPS as readonly unknown[]).includes(o.keep)) fail(`keep must be ${PROMPT_KEEPS.join(' or ')}`);
+  if (!isPrunedShare(o.maxPrunedShare)) fail('maxPrunedShare must be a number in (0, 1)');
   const out: PersistencePanelOptions = {
     domains: [...new Set(o.domains as string[])],
     perDomain: integerIn(o.perDomain, 'perDomain', 0, 100000),
@@ -55,6 +69,8 @@ export function parsePersistenceOptions(raw: unknown): PersistencePanelOptions {
     k: integerIn(o.k, 'k', 1, 100),
     maxDim: integerIn(o.maxDim, 'maxDim', 2, 5),
     maxTokens: integerIn(o.maxTokens, 'maxTokens', 1, 8192),
+    keep: o.keep as PromptKeep,
+    maxPrunedShare: o.maxPrunedShare as number,
   };
   if (out.domains.length === 0 && !out.useFile) fail('choose at least one prompt source');
   return out;
@@ -68,12 +84,15 @@ export function persistenceJobParams(o: PersistencePanelOptions, held: { file?: 
     prompts.push({ kind: 'file', path: held.file });
   }
   if (o.domains.length) prompts.push({ kind: 'builtin', domains: o.domains, perDomain: o.perDomain > 0 ? o.perDomain : undefined });
-  return { prompts, k: o.k, maxDim: o.maxDim, maxTokens: o.maxTokens };
+  return { prompts, k: o.k, maxDim: o.maxDim, maxTokens: o.maxTokens, keep: o.keep, maxPrunedShare: o.maxPrunedShare };
 }
 
 const read = optionReader('persistence');
 
-/** The one validator of the run options: prompt sources, k, clique dimension, tokens, batch size, pruning ratios. */
+/**
+ * The one validator of the run options: prompt sources, k, clique dimension, tokens and which of
+ * them a longer prompt keeps, batch size, pruning ratios and the largest share of layers pruned.
+ */
 export function parsePersistenceJobParams(raw: unknown): PersistenceJobParams {
   if (!isObject(raw)) throw new Error('persistence options must be an object');
   const ratios = raw.ratios;
@@ -87,8 +106,15 @@ export function parsePersistenceJobParams(raw: unknown): PersistenceJobParams {
   if (maxDim !== undefined) out.maxDim = maxDim;
   const maxTokens = read.integer(raw, 'maxTokens', 1, 1 << 20);
   if (maxTokens !== undefined) out.maxTokens = maxTokens;
+  const keep = read.oneOf(raw, 'keep', PROMPT_KEEPS);
+  if (keep !== undefined) out.keep = keep;
   const batchSize = read.integer(raw, 'batchSize', 1, 1024);
   if (batchSize !== undefined) out.batchSize = batchSize;
+  if (read.present(raw, 'maxPrunedShare')) {
+    const share = raw.maxPrunedShare;
+    if (!isPrunedShare(share)) return read.fail('maxPrunedShare', `a number in (0, 1), got ${JSON.stringify(share)}`);
+    out.maxPrunedShare = share;
+  }
   if (ratios !== undefined) out.ratios = ratios as number[];
   return out;
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   averageSimilarity,
   bettiCurve,
+  maxPrunedLayers,
   normalisedHeatmap,
   pruningSuggestion,
   similarityMatrix,
@@ -53,11 +54,38 @@ test('heatmap S1(i, j)/β1(i) and average similarity S̄1 by hand', () => {
 
 test('pruning: decoder layers with S̄1 ≥ p·max; the final-norm cloud is never suggested', () => {
   const avg = averageSimilarity(similarityMatrix(bars, 1, 4));
-  assert.deepEqual(pruningSuggestion(avg, 3, 0.9), { p: 0.9, threshold: 0.9, layers: [1, 2] });
+  assert.deepEqual(pruningSuggestion(avg, 3, 0.9), { p: 0.9, threshold: 0.9, layers: [1, 2], ruleLayers: [1, 2], maxLayers: 2, capped: false });
   assert.deepEqual(pruningSuggestion(avg, 3, 0.8).layers, [1, 2]);
-  assert.deepEqual(pruningSuggestion(avg, 3, 0.7).layers, [0, 1, 2]);
+  // The rule alone takes all three decoder layers at 0.7 (S̄ = 17/24, 11/12, 1 ≥ 0.7): by default
+  // never all of them, so the two with the highest S̄ stay suggested (issue 23 item 7).
+  const all = pruningSuggestion(avg, 3, 0.7);
+  assert.deepEqual(all.ruleLayers, [0, 1, 2]);
+  assert.deepEqual(all.layers, [1, 2]);
+  assert.equal(all.capped, true);
+  assert.deepEqual(pruningSuggestion(avg, 3, 0.7, 3).layers, [0, 1, 2], 'an explicit cap of every layer is obeyed');
+  assert.deepEqual(pruningSuggestion(avg, 3, 0.7, 1), { p: 0.7, threshold: 0.7, layers: [2], ruleLayers: [0, 1, 2], maxLayers: 1, capped: true });
+  assert.deepEqual(pruningSuggestion(avg, 3, 0.7, 0).layers, []);
   assert.deepEqual(pruningSuggestion([0, 0, 0], 2, 0.9).layers, []);
   assert.throws(() => pruningSuggestion(avg, 3, 0), /\(0, 1\]/);
+  assert.throws(() => pruningSuggestion(avg, 3, 0.9, 1.5), /non-negative integer/);
+});
+
+test('the cap: ⌊share · L⌋ layers, at least one, never all; a tie in S̄ goes to the deeper layer', () => {
+  assert.equal(maxPrunedLayers(32, 0.5), 16);
+  assert.equal(maxPrunedLayers(32, 0.99), 31);
+  assert.equal(maxPrunedLayers(5, 0.5), 2);
+  assert.equal(maxPrunedLayers(4, 0.1), 1, 'at least one');
+  assert.equal(maxPrunedLayers(2, 0.9), 1, 'never all');
+  assert.equal(maxPrunedLayers(1, 0.5), 0, 'a one-layer model keeps its layer');
+  assert.throws(() => maxPrunedLayers(4, 1), /\(0, 1\)/);
+  assert.throws(() => maxPrunedLayers(4, 0), /\(0, 1\)/);
+  // Flat curve (every layer shares every feature): the rule takes every decoder layer.
+  const flat = pruningSuggestion([0.5, 0.5, 0.5, 0.5, 0.5, 0.5], 5, 0.8, maxPrunedLayers(5, 0.5));
+  assert.deepEqual(flat.ruleLayers, [0, 1, 2, 3, 4]);
+  assert.deepEqual(flat.layers, [3, 4]);
+  assert.equal(flat.capped, true);
+  // Highest S̄ first, whatever the order: 0.3 (layer 1) and 0.25 (layers 0 and 3, the deeper wins).
+  assert.deepEqual(pruningSuggestion([0.25, 0.3, 0.1, 0.25, 0.2], 4, 0.5, 2).layers, [1, 3]);
 });
 
 test('baselines: Block Influence 1 − cos θ and angular distance θ/π on rotated vectors', () => {

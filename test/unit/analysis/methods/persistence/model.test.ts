@@ -46,7 +46,7 @@ function components(n: number, edges: Array<[number, number]>): number {
 test('sample model, built-in prompts: clouds, Betti numbers per layer, descriptors', async () => {
   const engine = await getEngine({ providers: ['cpu'], threads: 1 });
   const model = await openModel(SAMPLE);
-  const prompts = await tokenizePrompts(model, [{ kind: 'builtin', perDomain: 12 }], 24);
+  const { prompts } = await tokenizePrompts(model, [{ kind: 'builtin', perDomain: 12 }], 24);
   assert.equal(prompts.length, 48);
   assert.ok(
     prompts.every((p) => p[0] !== 256),

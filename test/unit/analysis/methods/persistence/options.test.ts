@@ -1,7 +1,12 @@
 /** Panel options validation (untrusted webview input), the worker parameters they map to, and the CSV export. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_PERSISTENCE_OPTIONS, parsePersistenceOptions, persistenceJobParams } from '../../../../../src/analysis/methods/persistence/options';
+import {
+  DEFAULT_PERSISTENCE_OPTIONS,
+  parsePersistenceJobParams,
+  parsePersistenceOptions,
+  persistenceJobParams,
+} from '../../../../../src/analysis/methods/persistence/options';
 import { checkPromptSources } from '../../../../../src/analysis/methods/common/promptSources';
 import { persistenceCsv } from '../../../../../src/analysis/methods/persistence/csv';
 import type { PersistenceResult } from '../../../../../src/analysis/methods/persistence/persistence';
@@ -13,6 +18,33 @@ test('options: defaults round-trip; bad fields are named', () => {
   assert.throws(() => parsePersistenceOptions({ ...DEFAULT_PERSISTENCE_OPTIONS, domains: ['poetry'] }), /domains/);
   assert.throws(() => parsePersistenceOptions({ ...DEFAULT_PERSISTENCE_OPTIONS, domains: [], useFile: false }), /at least one prompt source/);
   assert.throws(() => parsePersistenceOptions(null), /expected an object/);
+  assert.throws(() => parsePersistenceOptions({ ...DEFAULT_PERSISTENCE_OPTIONS, keep: 'middle' }), /keep must be first or last/);
+  for (const bad of [0, 1, -0.5, '0.5', null])
+    assert.throws(() => parsePersistenceOptions({ ...DEFAULT_PERSISTENCE_OPTIONS, maxPrunedShare: bad }), /maxPrunedShare must be a number in \(0, 1\)/);
+});
+
+test("defaults: the paper's clique dimension 4 and 2048 tokens keeping the first; half the layers at most", () => {
+  assert.equal(DEFAULT_PERSISTENCE_OPTIONS.maxDim, 4);
+  assert.equal(DEFAULT_PERSISTENCE_OPTIONS.maxTokens, 2048);
+  assert.equal(DEFAULT_PERSISTENCE_OPTIONS.keep, 'first');
+  assert.equal(DEFAULT_PERSISTENCE_OPTIONS.maxPrunedShare, 0.5);
+  const p = persistenceJobParams({ ...DEFAULT_PERSISTENCE_OPTIONS, keep: 'last', maxPrunedShare: 0.25 }, {});
+  assert.equal(p.keep, 'last');
+  assert.equal(p.maxPrunedShare, 0.25);
+});
+
+test('run options: keep and maxPrunedShare are validated like every other field', () => {
+  const prompts = [{ kind: 'builtin', perDomain: 2 }];
+  assert.deepEqual(parsePersistenceJobParams({ prompts, keep: 'last', maxPrunedShare: 0.3, maxTokens: 100 }), {
+    prompts,
+    keep: 'last',
+    maxPrunedShare: 0.3,
+    maxTokens: 100,
+  });
+  assert.deepEqual(parsePersistenceJobParams({ prompts }), { prompts });
+  assert.throws(() => parsePersistenceJobParams({ prompts, keep: 'end' }), /persistence option 'keep' must be 'first' or 'last'/);
+  for (const bad of [0, 1, 2, 'half', true])
+    assert.throws(() => parsePersistenceJobParams({ prompts, maxPrunedShare: bad }), /persistence option 'maxPrunedShare' must be a number in \(0, 1\)/);
 });
 
 test('options → worker params: the prompt file only from the host', () => {

@@ -74,10 +74,21 @@ describe('persistence through the worker process and the CLI', () => {
     const cli = path.join(repoRoot, 'src', 'analysis', 'cli', 'main.ts');
     const run = (...args: string[]) =>
       spawnSync(process.execPath, ['--import', 'tsx', cli, 'persistence', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
-    const ok = run(sample, '--per-domain', '8', '--k', '3', '--dim', '2', '--max-tokens', '24', '--json');
+    const ok = run(sample, '--per-domain', '8', '--k', '3', '--dim', '2', '--max-tokens', '24', '--keep', 'last', '--max-pruned-share', '0.25', '--json');
     assert.equal(ok.status, 0, ok.stderr);
-    const r = JSON.parse(ok.stdout) as { prompts: number; betti: number[][]; suggestions: Array<{ p: number }> };
+    const r = JSON.parse(ok.stdout) as {
+      prompts: number;
+      betti: number[][];
+      suggestions: Array<{ p: number; layers: number[] }>;
+      truncation: { keep: string; limit: number; truncated: unknown[] };
+      maxPrunedLayers: number;
+    };
     assert.equal(r.prompts, 32);
+    assert.equal(r.truncation.keep, 'last');
+    assert.equal(r.truncation.limit, 24);
+    assert.ok(r.truncation.truncated.length > 0);
+    assert.equal(r.maxPrunedLayers, 1);
+    assert.ok(r.suggestions.every((s) => s.layers.length <= 1));
     assert.equal(r.betti.length, 2);
     assert.deepEqual(
       r.suggestions.map((s) => s.p),
@@ -86,6 +97,10 @@ describe('persistence through the worker process and the CLI', () => {
     const text = run(sample, '--per-domain', '8', '--k', '3', '--max-tokens', '24');
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /prune at p = 0\.9: S̄1/);
+    assert.match(text.stdout, /^tokens: \d+ of 32 prompts longer than 24 tokens keep their first 24 \(the longest had \d+\)$/m);
+    assert.match(text.stdout, /clique dim 4/);
+    assert.equal(run(sample, '--keep', 'middle').status, 2);
+    assert.equal(run(sample, '--max-pruned-share', '1').status, 2);
     assert.equal(run(sample, '--prune-ratio', '0.5').status, 2);
     assert.equal(run(sample, '--k', 'x').status, 2);
   });
