@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 
 /** Top-level files of a model folder whose change makes a result stale, besides the weights. */
-export const MODEL_META_FILES = ['config.json', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer_config.json'] as const;
+export const MODEL_META_FILES = ['config.json', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer.model', 'tokenizer_config.json'] as const;
 
 export interface WatchSpec {
   /** Folder the watcher is rooted at. */

@@ -49,7 +49,7 @@ export async function runActivationJob(model: ModelHandle, params: ActivationJob
   const prompts: TokenizedPrompt[] = raw.map((p) => {
     let ids: number[];
     if ('text' in p) {
-      if (!tok) throw new Error(`${model.path} has no tokenizer.json, so text prompts cannot be used: give token ids`);
+      if (!tok) throw new Error(`${model.path} has no tokenizer.json or tokenizer.model, so text prompts cannot be used: give token ids`);
       ids = tok.encode(p.text, { addBos: params.addBos });
     } else {
       ids = p.ids;

@@ -73,7 +73,7 @@ export async function tokenizePrompts(
   const prompts = raw.map((p, i) => {
     let ids: number[];
     if ('text' in p) {
-      if (!tok) throw new Error(`${model.path} has no tokenizer.json, so text prompts cannot be used: give token ids`);
+      if (!tok) throw new Error(`${model.path} has no tokenizer.json or tokenizer.model, so text prompts cannot be used: give token ids`);
       ids = tok.encode(p.text, { addBos: false });
     } else ids = p.ids;
     if (ids.length === 0) throw new Error(`a prompt of domain "${p.domain}" has no tokens`);
@@ -211,7 +211,7 @@ export async function runPruneJob(model: ModelHandle, params: PruneJobParams, op
       .join('\n\n');
   await requireFiniteWeights(model, 'Prune and evaluate', { signal: opts.signal });
   const tok = await loadTokenizer(model.path);
-  if (!tok) throw new Error(`${model.path} has no tokenizer.json: perplexity needs one to tokenize the held-out text`);
+  if (!tok) throw new Error(`${model.path} has no tokenizer.json or tokenizer.model: perplexity needs one to tokenize the held-out text`);
   const ids = tok.encode(text, { addBos: true });
   const maxTokens = params.maxEvalTokens ?? 2048;
   const prune = await writePrunedModel(model, params.layers, params.outDir, { signal: opts.signal, onProgress: stage(opts, 0, 100) });
