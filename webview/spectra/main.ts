@@ -3,6 +3,8 @@
  * depth (mean KS p of q, k, v per layer), and for the selected matrix or head the singular-value
  * histogram with the Marchenko–Pastur curve and the power-law tail fit with a draggable x_min.
  * Clicking a heatmap cell selects that matrix. Partial results fill the heatmap while the job runs.
+ * With experts analysed (mixture-of-experts models), an "Experts" section draws one expert kind's
+ * metric as a layer × expert heatmap (expertHeatmap.ts: a canvas, fast for 256 experts × 61 layers).
  */
 import type { FlaggedSpectra, MatrixSpectra, SpectraOptions, SpectraResult } from '../../src/analysis/methods/spectra/spectra';
 import type { Spectrum } from '../../src/analysis/methods/spectra/spectrum';
@@ -14,6 +16,8 @@ import type { Theme } from '../common/theme';
 import { depthSeries, heatmapCells, metricById, METRICS } from './metrics';
 import { annotateCells, depthPlot, heatmapPlot, histogramPlot } from './plots';
 import { createTailView, type TailView } from './tailPlot';
+import { drawExpertHeatmap, expertTableOf } from './expertHeatmap';
+import { gridOf } from '../../src/analysis/methods/spectra/expertTable';
 
 interface Selection {
   layer: number;
@@ -22,7 +26,11 @@ interface Selection {
   head: number;
 }
 
-const state: { metric: string; selection?: Selection } = { metric: 'meanP' };
+const state: { metric: string; selection?: Selection; expertKind: string; expertMetric: string } = {
+  metric: 'meanP',
+  expertKind: 'up',
+  expertMetric: 'alpha',
+};
 
 let layout:
   | {
@@ -30,6 +38,9 @@ let layout:
       metricSelect: HTMLSelectElement;
       heatmap: HTMLElement;
       depth: HTMLElement;
+      experts: HTMLElement;
+      expertKindSelect: HTMLSelectElement;
+      expertMetricSelect: HTMLSelectElement;
       layerSelect: HTMLSelectElement;
       kindSelect: HTMLSelectElement;
       headSelect: HTMLSelectElement;
@@ -39,6 +50,8 @@ let layout:
     }
   | undefined;
 let entries: MatrixSpectra[] = [];
+/** Entries of an expert's gate/up/down: drawn in the Experts section, not in the layer × kind heatmap. */
+let expertEntries: MatrixSpectra[] = [];
 /** Matrices holding NaN/Inf (known once the result arrives): hatched cells, finite heads still shown. */
 let flagged: FlaggedSpectra[] = [];
 let theme: Theme | undefined;
@@ -58,6 +71,17 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
   const headSelect = h('select', { 'data-testid': 'spectra-head', 'aria-label': 'Head' });
   const heatmap = h('div', { class: 'll-spectra-plot', 'data-testid': 'spectra-heatmap' });
   const depth = h('div', { class: 'll-spectra-plot', 'data-testid': 'spectra-depth' });
+  const expertKindSelect = h('select', { 'data-testid': 'spectra-expert-kind', 'aria-label': 'Expert matrix kind' });
+  const expertMetricSelect = h('select', { 'data-testid': 'spectra-expert-metric', 'aria-label': 'Expert heatmap metric' });
+  for (const m of METRICS) expertMetricSelect.append(option(m.id, m.label, m.id === state.expertMetric));
+  const expertsPlot = h('div', { class: 'll-spectra-plot', 'data-testid': 'spectra-experts' });
+  const experts = h(
+    'section',
+    { class: 'll-spectra-experts', hidden: true },
+    h('h2', {}, 'Experts'),
+    h('div', { class: 'll-row ll-spectra-row' }, h('label', {}, 'Kind ', expertKindSelect), h('label', {}, 'Metric ', expertMetricSelect)),
+    expertsPlot,
+  );
   const summary = h('p', { class: 'll-spectra-summary', 'data-testid': 'spectra-summary' });
   const histogram = h('div', { class: 'll-spectra-plot', 'data-testid': 'spectra-histogram' });
   const tailBox = h('div', { class: 'll-spectra-tailbox' });
@@ -69,6 +93,7 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
     heatmap,
     h('h2', {}, 'Randomness vs depth'),
     depth,
+    experts,
     h('h2', {}, 'Matrix detail'),
     h(
       'div',
@@ -84,10 +109,32 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
     tailBox,
   );
   replaceChildren(container, root);
-  layout = { root, metricSelect, heatmap, depth, layerSelect, kindSelect, headSelect, summary, histogram, tail: createTailView(tailBox) };
+  layout = {
+    root,
+    metricSelect,
+    heatmap,
+    depth,
+    experts,
+    expertKindSelect,
+    expertMetricSelect,
+    layerSelect,
+    kindSelect,
+    headSelect,
+    summary,
+    histogram,
+    tail: createTailView(tailBox),
+  };
   metricSelect.addEventListener('change', () => {
     state.metric = metricSelect.value;
     drawOverview();
+  });
+  expertKindSelect.addEventListener('change', () => {
+    state.expertKind = expertKindSelect.value;
+    drawExperts();
+  });
+  expertMetricSelect.addEventListener('change', () => {
+    state.expertMetric = expertMetricSelect.value;
+    drawExperts();
   });
   const pick = () => {
     state.selection = { layer: Number(layerSelect.value), kind: kindSelect.value, head: Number(headSelect.value) };
@@ -105,7 +152,25 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
 
 function selectedEntry(): MatrixSpectra | undefined {
   const s = state.selection;
-  return s ? entries.find((e) => e.layer === s.layer && e.kind === s.kind) : undefined;
+  return s ? entries.find((e) => e.layer === s.layer && e.kind === s.kind && e.expert === undefined) : undefined;
+}
+
+/** The Experts section: shown only when experts were analysed; one kind's metric, layer × expert. */
+function drawExperts(): void {
+  if (!layout || !theme) return;
+  const grid = gridOf(expertEntries);
+  layout.experts.hidden = !grid;
+  if (!grid) return;
+  fillSelect(
+    layout.expertKindSelect,
+    grid.kinds.map((k) => [k, k]),
+    state.expertKind,
+  );
+  state.expertKind = layout.expertKindSelect.value;
+  const metric = metricById(state.expertMetric);
+  const table = expertTableOf(expertEntries, state.expertKind, metric);
+  const box = layout.experts.querySelector<HTMLElement>('[data-testid="spectra-experts"]');
+  if (table && box) drawExpertHeatmap(box, table, metric, theme);
 }
 
 function drawOverview(): void {
@@ -207,11 +272,13 @@ function drawDetail(): void {
 }
 
 function draw(container: HTMLElement, list: MatrixSpectra[], t: Theme, nonFinite: FlaggedSpectra[] = []): void {
-  entries = list;
-  flagged = nonFinite;
+  entries = list.filter((e) => e.expert === undefined);
+  expertEntries = list.filter((e) => e.expert !== undefined);
+  flagged = nonFinite.filter((f) => f.expert === undefined);
   theme = t;
   ensureLayout(container);
   drawOverview();
+  drawExperts();
   drawDetail();
 }
 
@@ -229,6 +296,14 @@ startAnalysisPanel<SpectraOptions, MatrixSpectra, SpectraResult>({
       option('ww', `${ALPHA_FIT_LABELS.ww} (default)`, options.alphaFit !== 'clauset'),
       option('clauset', ALPHA_FIT_LABELS.clauset, options.alphaFit === 'clauset'),
     );
+    const experts = h('select', { 'data-testid': 'spectra-experts-choice', 'aria-label': 'Experts of mixture-of-experts layers' });
+    const chosen = Array.isArray(options.experts) ? 'list' : (options.experts ?? 'none');
+    experts.append(
+      option('none', 'no experts (dense matrices, routers)', chosen === 'none'),
+      option('all', 'every expert and the shared one', chosen === 'all'),
+      option('shared', 'the shared expert', chosen === 'shared'),
+    );
+    if (Array.isArray(options.experts)) experts.append(option('list', `experts ${options.experts.join(', ')}`, true));
     const run = h('button', { type: 'button', class: 'll-button ll-spectra-button', 'data-testid': 'spectra-run' }, 'Run with these options');
     run.addEventListener('click', () =>
       rerun({
@@ -236,6 +311,7 @@ startAnalysisPanel<SpectraOptions, MatrixSpectra, SpectraResult>({
         vectorSide: side.value === 'left' ? 'left' : 'right',
         heads: heads.checked,
         alphaFit: fit.value === 'clauset' ? 'clauset' : 'ww',
+        experts: experts.value === 'all' || experts.value === 'shared' || experts.value === 'none' ? experts.value : options.experts,
       }),
     );
     replaceChildren(
@@ -246,6 +322,7 @@ startAnalysisPanel<SpectraOptions, MatrixSpectra, SpectraResult>({
         h('label', {}, 'KS test of ', side),
         h('label', {}, heads, ' per attention head'),
         h('label', {}, 'α by ', fit),
+        h('label', {}, 'Experts: ', experts),
         run,
       ),
     );

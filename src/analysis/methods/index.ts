@@ -9,8 +9,9 @@ import { persistence } from './persistence/index';
 import { activation } from './activation/index';
 import { similarity } from './similarity/index';
 import { correlations } from './correlations/index';
+import { experts } from './experts/index';
 
-export const ANALYSES = [persistence, activation, similarity, correlations, spectra] as const;
+export const ANALYSES = [persistence, activation, similarity, correlations, spectra, experts] as const;
 
 export type AnalysisTable = typeof ANALYSES;
 export type AnyAnalysis = AnalysisTable[number];

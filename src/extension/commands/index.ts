@@ -15,6 +15,7 @@ import { analyzeCorrelations } from './analyzeCorrelations';
 import { analyzeActivation } from './analyzeActivation';
 import { analyzeActivationSelection } from './analyzeActivationSelection';
 import { analyzePersistence } from './analyzePersistence';
+import { analyzeExperts } from './analyzeExperts';
 import { compareSelected, compareWith } from './compareModels';
 
 export const commands: CommandSpec[] = [
@@ -28,6 +29,7 @@ export const commands: CommandSpec[] = [
   analyzeActivation,
   analyzeActivationSelection,
   analyzePersistence,
+  analyzeExperts,
   compareWith,
   compareSelected,
 ];

@@ -47,7 +47,7 @@ export function formatCorrelations(r: CorrelationsResult): string {
 }
 
 export const correlationsCli: AnalysisCli<CorrelationsResult> = {
-  usage: '<model> [--layer N|0,2|2-5] [--rcond X] [--json|--csv]',
+  usage: '<model> [--layer N|0,2|2-5] [--rcond X] [--expert E|shared] [--json|--csv]',
   options: {
     layer: {
       type: 'string',
@@ -59,6 +59,11 @@ export const correlationsCli: AnalysisCli<CorrelationsResult> = {
       value: 'X',
       help: 'pinv cutoff: singular values ≤ X·σ_max count as zero, X in [0, 1) (default √(max(m, n)·ε))',
     },
+    expert: {
+      type: 'string',
+      value: 'E|shared',
+      help: "mixture-of-experts layers: the expert whose gate/up/down stand for the MLP in M7/M8 (default: none, those layers' MLP measures are skipped)",
+    },
   },
   toOptions(values) {
     const layerText = stringOption(values, 'layer');
@@ -66,7 +71,11 @@ export const correlationsCli: AnalysisCli<CorrelationsResult> = {
     const rcond = rcondText === undefined ? undefined : Number(rcondText);
     if (rcond !== undefined && !(Number.isFinite(rcond) && rcond >= 0 && rcond < 1))
       throw new UsageError(`--rcond must be a number in [0, 1), got '${rcondText}'`);
-    return [{ layers: layerText === undefined ? undefined : parseLayerList(layerText), rcond }];
+    const expertText = stringOption(values, 'expert');
+    if (expertText !== undefined && expertText !== 'shared' && !/^\d+$/.test(expertText))
+      throw new UsageError(`--expert must be an expert index or shared, got '${expertText}'`);
+    const expert = expertText === undefined ? undefined : expertText === 'shared' ? ('shared' as const) : Number(expertText);
+    return [{ layers: layerText === undefined ? undefined : parseLayerList(layerText), rcond, ...(expert === undefined ? {} : { expert }) }];
   },
   format: ([result]) => formatCorrelations(result),
 };

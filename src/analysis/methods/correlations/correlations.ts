@@ -10,13 +10,13 @@ import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { CachedRun } from '../../cache/resultCache';
 import { transpose } from '../../linalg/matrix';
-import { headSlice, kvHeadOf } from '../../model/readRole';
-import type { MatrixRole, ModelHandle } from '../../model/types';
+import { headSlice, kvHeadOf, matrixRef, readMatrix } from '../../model/readRole';
+import type { ExpertSelector, MatrixRole, ModelHandle } from '../../model/types';
 import { headFlag, readRoleChecked, type CheckedMatrix } from '../common/checkedRead';
 import { ResultCache } from '../../cache/resultCache';
 import { cc, ccProductIdentity, headCorrelations, mlpCorrelations, type AttentionMatrices, type HeadCorrelations } from './measures';
 import { GATE_MEASURES, HEAD_MEASURE_ROLES, HEAD_MEASURES, M7_MEASURES, M8_MEASURES, MLP_MEASURE_ROLES, type M7Measure, type M8Measure } from './names';
-import { notComputableReason, type WeightFlag } from '../common/nonFinite';
+import { notComputableReason, weightFlag, type WeightFlag } from '../common/nonFinite';
 import { regression, type Regression } from './regression';
 import { modelIdentity } from '../../cache/fileIdentity';
 
@@ -25,13 +25,13 @@ import { modelIdentity } from '../../cache/fileIdentity';
 // every option that changes the entry.
 
 /** Bumped whenever the stored entry's shape or meaning changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** A layer file is ≈ 5 KB for 32 heads. */
 const cache = new ResultCache<LayerCorrelations>({ folder: 'correlations', memoryCapacity: 1024, diskCapacity: 2048 });
 
-function correlationsCacheKey(identity: string, layer: number, rcond: number | undefined): string {
-  return `v${FORMAT}#${identity}#${layer}#rc${rcond ?? 'default'}`;
+function correlationsCacheKey(identity: string, layer: number, rcond: number | undefined, expert: ExpertSelector | undefined): string {
+  return `v${FORMAT}#${identity}#${layer}#rc${rcond ?? 'default'}#x${expert ?? ''}`;
 }
 
 async function readCachedCorrelations(key: string, cacheDir?: string): Promise<LayerCorrelations | undefined> {
@@ -53,6 +53,11 @@ export interface CorrelationsOptions {
   layers?: number[];
   /** Relative singular-value cutoff of pinv(Wu) (default: pinv's √(max(m, n)·ε)). */
   rcond?: number;
+  /**
+   * Mixture-of-experts layers: whose gate/up/down stand for the MLP in M7/M8 — a routed expert's
+   * index or `shared`. Without it those layers have no MLP measures, and their notes say so.
+   */
+  expert?: ExpertSelector;
 }
 
 export interface LayerCorrelations {
@@ -66,6 +71,8 @@ export interface LayerCorrelations {
   shapes: Partial<Record<MatrixRole, [number, number]>>;
   /** What could not be computed in this layer, and why. */
   notes: string[];
+  /** Set when the MLP measures are an expert's (a mixture-of-experts layer with `expert` chosen). */
+  expert?: ExpertSelector;
   /** Whole role matrices of this layer holding NaN/Inf (per-head slices are on each head); empty or absent when all are finite. */
   nonFinite?: WeightFlag[];
 }
@@ -80,7 +87,7 @@ export interface CorrelationsResult {
   m6: Regression | null;
   /** Measures that do not exist for this model, with the reason. */
   notApplicable: { measure: string; reason: string }[];
-  options: { rcond: number | null };
+  options: { rcond: number | null; expert?: ExpertSelector };
   /** Every flagged matrix of every layer: the values that need one are null. */
   nonFinite: WeightFlag[];
   /** Layers taken from the cache rather than computed. */
@@ -167,8 +174,10 @@ async function analyzeLayer(
   rcond: number | undefined,
   ctx: CorrelationsContext,
   step: (message: string) => void,
+  expert?: ExpertSelector,
 ): Promise<LayerCorrelations> {
-  const roles = model.layers.find((l) => l.index === layer)!.roles;
+  const info = model.layers.find((l) => l.index === layer)!;
+  const roles = info.roles;
   // Only the signal: the reader's byte progress would garble the job's layer-by-layer progress.
   const read = (role: MatrixRole) => readRoleChecked(model, layer, role, { signal: ctx.signal });
   const flags: WeightFlag[] = [];
@@ -191,7 +200,29 @@ async function analyzeLayer(
   throwIfCancelled(ctx.signal);
 
   step(`layer ${layer} MLP (pseudo-inverse of up)`);
-  if (!roles.up || !roles.down)
+  const moe = info.moe && !roles.up && !roles.down ? info.moe : undefined;
+  if (moe && expert === undefined)
+    entry.notes.push(
+      `no MLP measures: a mixture-of-experts layer (${moe.experts.length} experts${moe.shared ? ' and a shared one' : ''}); choose an expert to measure its gate/up/down`,
+    );
+  else if (moe) {
+    const matrices = expert === 'shared' ? moe.shared : moe.experts[expert as number];
+    const what = expert === 'shared' ? 'the shared expert' : `expert ${expert}`;
+    if (!matrices?.up || !matrices.down) entry.notes.push(`no MLP measures: this layer has no ${what}${matrices ? ' with up and down' : ''}`);
+    else {
+      entry.expert = expert;
+      // The same read and non-finite check as readRoleChecked, for the expert's matrices.
+      const readExpert = async (role: 'gate' | 'up' | 'down'): Promise<CheckedMatrix> => {
+        const ref = matrixRef(model, layer, role, expert);
+        const matrix = await readMatrix(model, ref, { signal: ctx.signal });
+        entry.shapes[role] = ref.shape;
+        return { matrix, flag: weightFlag({ layer, role: `${role} (${what})`, tensor: ref.source.tensor }, matrix.data) };
+      };
+      const [up, down, gate] = await Promise.all([readExpert('up'), readExpert('down'), matrices.gate ? readExpert('gate') : Promise.resolve(undefined)]);
+      [up, down, gate].forEach((c) => c && note(c));
+      await mlpWithFlags(entry, { up, down, gate }, rcond, ctx);
+    }
+  } else if (!roles.up || !roles.down)
     entry.notes.push(`no MLP measures: the layer has no ${[!roles.up && 'up', !roles.down && 'down'].filter(Boolean).join(' or ')} matrix`);
   else {
     const [up, down, gate] = await Promise.all([read('up'), read('down'), roles.gate ? read('gate') : Promise.resolve(undefined)]);
@@ -207,7 +238,7 @@ function notApplicable(model: ModelHandle, layers: number[]): CorrelationsResult
   const out: CorrelationsResult['notApplicable'] = [];
   if (!model.attention)
     for (const m of HEAD_MEASURES) out.push({ measure: m, reason: 'the attention head layout is unknown (config.json has no head counts)' });
-  if (infos.every((l) => !l.roles.gate)) {
+  if (infos.every((l) => !l.roles.gate && !l.moe)) {
     for (const m of GATE_MEASURES) out.push({ measure: m, reason: `${model.architectureLabel} has no gate matrix (its MLP is not gated)` });
   }
   return out;
@@ -224,13 +255,13 @@ export async function runCorrelations(model: ModelHandle, opts: CorrelationsOpti
   const step = (message: string) => ctx.onProgress?.({ done: done++, total, message });
   for (const layer of layers) {
     throwIfCancelled(ctx.signal);
-    const key = correlationsCacheKey(identity, layer, opts.rcond);
+    const key = correlationsCacheKey(identity, layer, opts.rcond, opts.expert);
     let entry = ctx.force ? undefined : await readCachedCorrelations(key, ctx.cacheDir);
     if (entry) {
       cached++;
       done += 2;
     } else {
-      entry = await analyzeLayer(model, layer, opts.rcond, ctx, step);
+      entry = await analyzeLayer(model, layer, opts.rcond, ctx, step, opts.expert);
       await writeCachedCorrelations(key, entry, ctx.cacheDir);
     }
     entries.push(entry);
@@ -252,7 +283,7 @@ export async function runCorrelations(model: ModelHandle, opts: CorrelationsOpti
       heads.map((h) => h.M5),
     ),
     notApplicable: notApplicable(model, layers),
-    options: { rcond: opts.rcond ?? null },
+    options: opts.expert === undefined ? { rcond: opts.rcond ?? null } : { rcond: opts.rcond ?? null, expert: opts.expert },
     nonFinite: entries.flatMap((e) => e.nonFinite ?? []),
     cached,
     seconds: (performance.now() - t0) / 1000,

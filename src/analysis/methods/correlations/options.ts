@@ -20,6 +20,11 @@ export function parseCorrelationsOptions(raw: unknown): CorrelationsOptions {
     if (typeof rcond !== 'number' || !(rcond >= 0 && rcond < 1)) read.fail('rcond', 'a number in [0, 1)');
     out.rcond = rcond as number;
   }
+  if (read.present(raw, 'expert')) {
+    const e = raw.expert;
+    if (e !== 'shared' && !(Number.isInteger(e) && (e as number) >= 0 && (e as number) < 1e6)) read.fail('expert', "an expert index or 'shared'");
+    out.expert = e as number | 'shared';
+  }
   return out;
 }
 

@@ -8,7 +8,8 @@
 import type { AnalysisCli, CliValues } from '../analysis';
 import { parseKindList, parseLayerList, stringOption, UsageError } from '../common/cliArgs';
 import { nonFiniteLines } from '../common/nonFinite';
-import { MATRIX_ROLES } from '../../model/types';
+import { MATRIX_ROLES, type ExpertSelector } from '../../model/types';
+import { expertLabel } from '../experts/read';
 import { clusterFloor, describeThreshold, findClusters } from './clusters';
 import type { SimilarityJobResult } from './job';
 import type { LayerSimilarityResult } from './layerSimilarity';
@@ -31,7 +32,7 @@ export function formatSimilarity(r: LayerSimilarityResult, index: SimilarityInde
   const w = 7;
   const name = r.model.split(/[\\/]/).filter(Boolean).pop() ?? r.model;
   const lines = [
-    `${name} (${r.architecture}) · ${r.kind} · ${INDEX_LABELS[index]} · comparing ${r.compared === 'rows' ? 'rows' : 'columns'} of the [out, in] weights (${r.orientation}) · ${r.pairMode} pairs`,
+    `${name} (${r.architecture}) · ${r.kind}${r.expert === undefined ? '' : ` of ${expertLabel(r.expert)}`} · ${INDEX_LABELS[index]} · comparing ${r.compared === 'rows' ? 'rows' : 'columns'} of the [out, in] weights (${r.orientation}) · ${r.pairMode} pairs`,
     `${L} layers, shape ${[...new Set(r.shapes.map((s) => s.join('×')))].join(', ')} · ${r.engine.provider} · ${r.engine.threads} thread${r.engine.threads === 1 ? '' : 's'} · ${r.seconds.toFixed(2)} s`,
     '',
     ' '.repeat(5) + r.layers.map((l) => `L${l}`.padStart(w)).join(''),
@@ -55,6 +56,7 @@ export function formatSimilarity(r: LayerSimilarityResult, index: SimilarityInde
   if (index === 'docs' && r.docsChance !== undefined) lines.push(`Two independent Gaussian matrices of this shape score ≈ ${fmt(r.docsChance)}.`);
   const notComparable = r.pairs.filter((p) => !p.comparable);
   if (notComparable.length) lines.push(`Not comparable (n/c): ${notComparable.map((p) => p.reason).join('; ')}`);
+  for (const note of r.notes ?? []) lines.push(note);
   const flagged = nonFiniteLines(r.nonFinite ?? []);
   if (flagged.length) lines.push('', ...flagged, '  (n/f in the table: not computable, the pair has a flagged matrix)');
   return lines.join('\n');
@@ -79,7 +81,7 @@ function threshold(values: CliValues): number | undefined {
 }
 
 export const similarityCli: AnalysisCli<SimilarityJobResult> = {
-  usage: `<model> --kind ${MATRIX_ROLES.join('|')}|all [--index ${SIMILARITY_INDICES.join('|')}|all] [--pairs all|adjacent] [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold T] [--json|--csv]`,
+  usage: `<model> --kind ${MATRIX_ROLES.join('|')}|all [--index ${SIMILARITY_INDICES.join('|')}|all] [--pairs all|adjacent] [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold T] [--expert N|shared] [--json|--csv]`,
   options: {
     kind: {
       type: 'string',
@@ -111,6 +113,11 @@ export const similarityCli: AnalysisCli<SimilarityJobResult> = {
       value: 'T',
       help: "cluster threshold on the first index (default: Otsu's cut of the pair values)",
     },
+    expert: {
+      type: 'string',
+      value: 'N|shared',
+      help: 'mixture-of-experts layers: compare routed expert N (or the shared expert) across them; gate, up and down only',
+    },
   },
   /** One run per kind of --kind, with the same other options. */
   toOptions(values) {
@@ -123,7 +130,11 @@ export const similarityCli: AnalysisCli<SimilarityJobResult> = {
     const clusterThreshold = threshold(values);
     const layersText = stringOption(values, 'layers');
     const layers = layersText === undefined ? undefined : parseLayerList(layersText, '--layers', 2);
-    return kinds.map((kind) => ({ kind, pairs, layers, orientation, indices, clusterThreshold }));
+    const expertText = stringOption(values, 'expert');
+    if (expertText !== undefined && expertText !== 'shared' && !/^\d+$/.test(expertText))
+      throw new UsageError(`--expert: '${expertText}' is not a routed expert index or 'shared'`);
+    const expert: ExpertSelector | undefined = expertText === undefined ? undefined : expertText === 'shared' ? 'shared' : Number(expertText);
+    return kinds.map((kind) => ({ kind, pairs, layers, orientation, indices, clusterThreshold, ...(expert === undefined ? {} : { expert }) }));
   },
   format(results, values) {
     const shown = shownIndices(values);

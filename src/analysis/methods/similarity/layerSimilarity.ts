@@ -11,7 +11,9 @@ import { CancelledError, throwIfCancelled, yieldToEventLoop, type JobContext } f
 import type { Matrix } from '../../linalg/matrix';
 import { readRoleChecked } from '../common/checkedRead';
 import { notComputableReason, type WeightFlag } from '../common/nonFinite';
-import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../../model/types';
+import { matrixRef } from '../../model/readRole';
+import { MATRIX_ROLES, type ExpertRole, type ExpertSelector, type MatrixRole, type ModelHandle } from '../../model/types';
+import { hasExpertKind, readExpertChecked } from '../experts/read';
 import { clusterFloor, findClusters, type ClusterResult } from './clusters';
 import { docsChanceLevel } from './chanceLevel';
 import { docsOfNormalized, normalizedColumns, normalizedRows, orientForDocs, resolveOrientation, type Orientation } from './docs';
@@ -60,6 +62,8 @@ export interface SimilarityPlan {
   pairs: number;
   /** DOCS of two independent Gaussian matrices of the most common shape (chanceLevel.ts). */
   docsChance?: number;
+  /** The expert compared across mixture-of-experts layers, when the run names one. */
+  expert?: ExpertSelector;
 }
 
 export interface Histogram {
@@ -105,6 +109,8 @@ export interface LayerSimilarityResult extends Omit<SimilarityPlan, 'pairs'> {
   nonFinite: WeightFlag[];
   /** Layer matrix reads (equal to the layer count when everything fit the budget). */
   layerReads: number;
+  /** What the run left out and why (mixture-of-experts layers without an expert chosen). */
+  notes?: string[];
   seconds: number;
 }
 
@@ -143,34 +149,67 @@ export function histogram(values: Float32Array, bins: number): Histogram {
   return { lo, hi, counts };
 }
 
-function checkOptions(model: ModelHandle, opts: LayerSimilarityOptions): { layers: number[]; indices: SimilarityIndex[] } {
+const isExpertKind = (kind: MatrixRole): kind is ExpertRole => kind === 'gate' || kind === 'up' || kind === 'down';
+
+function checkOptions(model: ModelHandle, opts: LayerSimilarityOptions): { layers: number[]; indices: SimilarityIndex[]; notes: string[] } {
   if (!(MATRIX_ROLES as readonly string[]).includes(opts.kind)) throw new Error(`Unknown matrix kind '${opts.kind}': use one of ${MATRIX_ROLES.join(', ')}`);
-  const having = model.layers.filter((l) => l.roles[opts.kind]).map((l) => l.index);
-  if (having.length === 0) throw new Error(`This model has no '${opts.kind}' matrices (architecture ${model.architectureLabel}).`);
+  const notes: string[] = [];
+  const moeLayers = model.layers.filter((l) => l.moe).map((l) => l.index);
+  let having: number[];
+  if (opts.expert !== undefined) {
+    const kind = opts.kind;
+    if (!isExpertKind(kind))
+      throw new Error(`Experts have gate, up and down matrices, not '${kind}': drop the expert option to compare '${kind}' across layers`);
+    if (moeLayers.length === 0)
+      throw new Error(`This model has no mixture-of-experts layer (architecture ${model.architectureLabel}), so it has no experts to choose from`);
+    having = model.layers.filter((l) => hasExpertKind(l, kind, opts.expert as ExpertSelector)).map((l) => l.index);
+    const what = opts.expert === 'shared' ? 'a shared expert' : `an expert ${opts.expert}`;
+    if (having.length === 0)
+      throw new Error(`No mixture-of-experts layer has ${what} with ${kind === 'up' ? 'an' : 'a'} '${kind}' matrix (layers ${moeLayers.join(', ')})`);
+    const without = moeLayers.filter((l) => !having.includes(l));
+    if (without.length && !opts.layers) notes.push(`Skipped mixture-of-experts layers ${without.join(', ')}: they have no ${what} with a '${kind}' matrix.`);
+  } else {
+    having = model.layers.filter((l) => l.roles[opts.kind]).map((l) => l.index);
+    const skipped = isExpertKind(opts.kind) ? moeLayers.filter((l) => !having.includes(l)) : [];
+    const choose = `choose an expert (a routed expert index, or 'shared'; \`--expert\` on the command line) and its matrices are compared across the mixture-of-experts layers; the experts analysis compares the experts of one layer`;
+    if (having.length === 0) {
+      if (skipped.length)
+        throw new Error(
+          `Layers ${skipped.join(', ')} are mixture-of-experts layers: their '${opts.kind}' matrices belong to the experts, so there is no dense '${opts.kind}' to compare: ${choose}.`,
+        );
+      throw new Error(`This model has no '${opts.kind}' matrices (architecture ${model.architectureLabel}).`);
+    }
+    if (skipped.length && !opts.layers) notes.push(`Skipped mixture-of-experts layers ${skipped.join(', ')}: they have no dense '${opts.kind}' (${choose}).`);
+  }
   let layers = having;
   if (opts.layers) {
     for (const l of opts.layers) {
-      if (!having.includes(l)) throw new Error(`Layer ${l} has no '${opts.kind}' matrix; layers with one: ${having.join(', ')}`);
+      if (!having.includes(l)) {
+        const whose = opts.expert === undefined ? '' : ` of ${opts.expert === 'shared' ? 'the shared expert' : `expert ${opts.expert}`}`;
+        const moe = opts.expert === undefined && moeLayers.includes(l) ? ` (it is a mixture-of-experts layer: choose an expert)` : '';
+        throw new Error(`Layer ${l} has no '${opts.kind}' matrix${whose}${moe}; layers with one: ${having.join(', ')}`);
+      }
     }
     if (new Set(opts.layers).size !== opts.layers.length) throw new Error(`The layer list repeats a layer: ${opts.layers.join(', ')}`);
     layers = opts.layers;
   }
-  if (layers.length < 2) throw new Error(`Layer similarity needs at least two layers; got ${layers.length}`);
+  if (layers.length < 2) throw new Error(`Layer similarity needs at least two layers; got ${layers.length}${notes.length ? `. ${notes.join(' ')}` : ''}`);
   const indices = opts.indices ?? [...SIMILARITY_INDICES];
   if (indices.length === 0) throw new Error('No similarity index requested');
   for (const i of indices) if (!SIMILARITY_INDICES.includes(i)) throw new Error(`Unknown similarity index '${i}'`);
-  return { layers, indices };
+  return { layers, indices, notes };
 }
 
 export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: LayerSimilarityOptions): Promise<LayerSimilarityResult> {
   const t0 = performance.now();
-  const { layers, indices } = checkOptions(model, opts);
+  const { layers, indices, notes } = checkOptions(model, opts);
+  const expert = opts.expert;
   const orientation = opts.orientation ?? 'neuron';
   const side = resolveOrientation(opts.kind, orientation);
   const pairMode = opts.pairs ?? 'all';
   const bins = opts.histogramBins ?? DEFAULT_BINS;
   const shapes = layers.map((l) => {
-    const [out, inn] = model.layers.find((x) => x.index === l)!.roles[opts.kind]!.shape;
+    const [out, inn] = expert === undefined ? model.layers.find((x) => x.index === l)!.roles[opts.kind]!.shape : matrixRef(model, l, opts.kind, expert).shape;
     return (side === 'rows' ? [inn, out] : [out, inn]) as [number, number];
   });
   const light = indices.filter((i) => !HEAVY_INDICES.has(i));
@@ -184,7 +223,10 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
   const flagged = new Map<number, WeightFlag>();
   const cache = new LayerCache<LayerData>(capacity, async (p) => {
     throwIfCancelled(opts.signal);
-    const { matrix: weight, flag } = await readRoleChecked(model, layers[p], opts.kind, inner);
+    const { matrix: weight, flag } =
+      expert === undefined
+        ? await readRoleChecked(model, layers[p], opts.kind, inner)
+        : await readExpertChecked(model, layers[p], opts.kind as ExpertRole, expert, inner);
     if (flag) {
       flagged.set(p, flag);
       return { features: {}, flag };
@@ -198,7 +240,18 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
 
   const plan = planPairs(layers.length, pairMode, capacity);
   const docsChance = indices.includes('docs') ? docsChanceLevel(...mostCommon(shapes)) : undefined;
-  opts.onPlan?.({ kind: opts.kind, orientation, compared: side, pairMode, layers, shapes, indices, pairs: plan.length, docsChance });
+  opts.onPlan?.({
+    kind: opts.kind,
+    orientation,
+    compared: side,
+    pairMode,
+    layers,
+    shapes,
+    indices,
+    pairs: plan.length,
+    docsChance,
+    ...(expert === undefined ? {} : { expert }),
+  });
   const total = plan.length * (heavy.length ? 2 : 1);
   let done = 0;
   const pairs: PairResult[] = [];
@@ -302,6 +355,8 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
     nonFinite: [...flagged.entries()].sort((x, y) => x[0] - y[0]).map(([, f]) => f),
     engine: { provider: engine.info.provider, threads: engine.info.threads },
     layerReads: cache.loads,
+    ...(expert === undefined ? {} : { expert }),
+    ...(notes.length ? { notes } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
 }

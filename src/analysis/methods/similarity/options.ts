@@ -3,7 +3,7 @@
  * re-run, command line, cache key), and their one validator: only well-formed values pass, anything
  * else is an Error whose message a user can read.
  */
-import { MATRIX_ROLES, type MatrixRole } from '../../model/types';
+import { MATRIX_ROLES, type ExpertSelector, type MatrixRole } from '../../model/types';
 import { isObject, optionReader } from '../common/options';
 import { ORIENTATIONS, SIMILARITY_INDICES, type Orientation, type SimilarityIndex } from './names';
 import { PAIR_MODES, type PairMode } from './plan';
@@ -20,6 +20,11 @@ export interface SimilaritySettings {
   indices?: SimilarityIndex[];
   /** Default: Otsu's threshold of the first index's values. */
   clusterThreshold?: number;
+  /**
+   * Mixture-of-experts layers: compare this expert's gate/up/down (a routed expert index or
+   * 'shared') across the MoE layers. Without it only dense layers have gate/up/down.
+   */
+  expert?: ExpertSelector;
 }
 
 const read = optionReader('similarity');
@@ -54,6 +59,13 @@ export function parseSimilaritySettings(raw: unknown): SimilaritySettings {
     if (typeof raw.clusterThreshold !== 'number' || !Number.isFinite(raw.clusterThreshold)) read.fail('clusterThreshold', 'a finite number');
     out.clusterThreshold = raw.clusterThreshold as number;
   }
+  if (read.present(raw, 'expert')) {
+    const e = raw.expert;
+    if (e !== 'shared' && !(typeof e === 'number' && Number.isInteger(e) && e >= 0 && e < 1e6))
+      read.fail('expert', `a routed expert index or 'shared'; got ${JSON.stringify(e)}`);
+    if (kind !== 'gate' && kind !== 'up' && kind !== 'down') read.fail('expert', `used with kind gate, up or down (experts have no '${kind}')`);
+    out.expert = e as ExpertSelector;
+  }
   return out;
 }
 
@@ -66,5 +78,7 @@ export function settingsKey(s: SimilaritySettings): string {
     s.orientation ?? 'neuron',
     s.indices ?? [...SIMILARITY_INDICES],
     s.clusterThreshold ?? 'otsu',
+    // Only when set, so the keys of runs without experts stay as they were.
+    ...(s.expert === undefined ? [] : [`expert:${s.expert}`]),
   ]);
 }

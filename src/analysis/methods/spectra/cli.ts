@@ -1,15 +1,16 @@
 /**
  * The spectra analysis on the command line: `layer-lens spectra <model> [--layer N|0,2|2-5]
- * [--kind q|q,k,v] [--heads] [--side left] [--alpha-fit ww|clauset] [--seed N] [--json|--csv]` — its
- * flags, their mapping to options, and the table it prints. --heads prints every attention head as
- * well.
+ * [--kind q|q,k,v|router] [--expert E|0,3|shared|all] [--heads] [--side left] [--alpha-fit ww|clauset]
+ * [--seed N] [--json|--csv]` — its flags, their mapping to options, and the table it prints. --heads
+ * prints every attention head as well; with experts, a layer × expert table of α follows.
  */
 import type { AnalysisCli } from '../analysis';
 import { nonFiniteLines } from '../common/nonFinite';
-import { parseKindList, parseLayerList, stringOption, UsageError } from '../common/cliArgs';
-import { MATRIX_ROLES } from '../../model/types';
+import { parseLayerList, stringOption, UsageError } from '../common/cliArgs';
+import { MATRIX_KINDS, type MatrixKind } from '../../model/types';
 import { ALPHA_FIT_LABELS, ALPHA_FITS, DEFAULT_ALPHA_FIT, RELIABLE_TAIL, type AlphaFit } from '../../stats/powerLaw';
-import type { MatrixSpectra, SpectraResult } from './spectra';
+import { matrixLabel, type ExpertChoice, type MatrixSpectra, type SpectraResult } from './spectra';
+import { expertLabel, expertTable } from './expertTable';
 import { DEFAULT_SHUFFLE_SEED, type Spectrum } from './spectrum';
 
 function fmt(v: number | null | undefined, digits = 3): string {
@@ -78,7 +79,7 @@ export function formatSpectra(r: SpectraResult, showHeads: boolean): string {
     header,
   ];
   for (const e of r.entries as MatrixSpectra[]) {
-    lines.push(row(`L${e.layer} ${e.kind}`, e.shape, e.spectrum));
+    lines.push(row(`L${e.layer} ${matrixLabel(e.kind, e.expert)}`, e.shape, e.spectrum));
     if (showHeads) for (const h of e.heads ?? []) lines.push(row(`  head ${h.head}`, [h.spectrum.rows, h.spectrum.cols], h.spectrum));
   }
   const flagged = nonFiniteLines(r.nonFinite ?? []);
@@ -88,6 +89,8 @@ export function formatSpectra(r: SpectraResult, showHeads: boolean): string {
       lines.push(`  ${f.matrix}: heads ${f.heads.map((x) => x.head).join(', ')} are finite and analysed${showHeads ? ':' : ' (--heads shows them)'}`);
     if (showHeads) for (const h of f.heads) lines.push(row(`  head ${h.head}`, [h.spectrum.rows, h.spectrum.cols], h.spectrum));
   }
+  lines.push(...expertLines(r));
+  for (const n of r.notes ?? []) lines.push('', `Note: ${n}.`);
   lines.push(
     '',
     `Randomness vs depth (mean KS p of ${r.options.vectorSide} singular vectors${r.options.heads ? ', averaged over heads for q, k, v, o' : ''}):`,
@@ -109,11 +112,71 @@ export function formatSpectra(r: SpectraResult, showHeads: boolean): string {
   return lines.join('\n');
 }
 
+/** Experts shown one per column up to this many; beyond, each layer's min / median / max. */
+const EXPERT_COLUMNS = 12;
+
+/** The layer × expert table of α for each expert kind (reliable fits; "–" otherwise). */
+function expertLines(r: SpectraResult): string[] {
+  const grid = r.expertGrid;
+  if (!grid) return [];
+  const lines: string[] = [];
+  const alpha = (e: MatrixSpectra) => (e.spectrum.metrics.alpha.reliable ? e.spectrum.metrics.alpha.alpha : null);
+  for (const kind of grid.kinds) {
+    const t = expertTable(r.entries, grid, kind, alpha);
+    const wide = t.experts.length <= EXPERT_COLUMNS;
+    lines.push('', `α of each expert's ${kind} over depth (layer × expert${wide ? '' : ': min / median / max over experts'}):`);
+    lines.push(
+      `  layer ${wide ? t.experts.map((x) => expertLabel(x).padStart(6)).join(' ') : ['min', 'median', 'max', 'fitted'].map((x) => x.padStart(7)).join(' ')}`,
+    );
+    t.layers.forEach((layer, i) => {
+      const v = t.values[i]!;
+      if (wide) return lines.push(`  ${String(layer).padStart(5)} ${v.map((x) => fmt(x, 2).padStart(6)).join(' ')}`);
+      const f = v.filter((x): x is number => x !== null).sort((a, b) => a - b);
+      const q = (p: number) => (f.length ? f[Math.min(f.length - 1, Math.floor(p * f.length))]! : null);
+      return lines.push(
+        `  ${String(layer).padStart(5)} ${[q(0), q(0.5), f.length ? f[f.length - 1]! : null].map((x) => fmt(x, 2).padStart(7)).join(' ')} ${`${f.length}/${v.length}`.padStart(7)}`,
+      );
+    });
+  }
+  return lines;
+}
+
+/** "q,k,router" → matrix kinds, any of the seven roles and the extra kinds. */
+function parseAnyKinds(text: string): MatrixKind[] {
+  const kinds = text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const k of kinds) if (!MATRIX_KINDS.includes(k as MatrixKind)) throw new UsageError(`--kind: '${k}' is not one of ${MATRIX_KINDS.join(', ')}`);
+  if (kinds.length === 0) throw new UsageError('--kind needs at least one matrix kind');
+  return kinds as MatrixKind[];
+}
+
+/** "all" | "shared" | "none" | "3" | "0,2,5-7" → the experts option. */
+function parseExperts(text: string): ExpertChoice {
+  if (text === 'all' || text === 'shared' || text === 'none') return text;
+  try {
+    return parseLayerList(text, '--expert');
+  } catch {
+    throw new UsageError(`--expert must be an expert index, a list like 0,2,5-7, shared or all, got '${text}'`);
+  }
+}
+
 export const spectraCli: AnalysisCli<SpectraResult> = {
-  usage: '<model> [--layer N|0,2|2-5] [--kind q|q,k,v] [--heads] [--side right|left] [--alpha-fit ww|clauset] [--seed N] [--json|--csv]',
+  usage:
+    '<model> [--layer N|0,2|2-5] [--kind q|q,k,v|router] [--expert E|0,3|shared|all] [--heads] [--side right|left] [--alpha-fit ww|clauset] [--seed N] [--json|--csv]',
   options: {
     layer: { type: 'string', value: 'N|0,2|2-5', help: 'layers: one index, a comma list or ranges (default: every layer)' },
-    kind: { type: 'string', value: 'q|q,k,v', help: `matrix kinds, one or a comma list of ${MATRIX_ROLES.join(', ')} (default: all)` },
+    kind: {
+      type: 'string',
+      value: 'q|q,k,v|router',
+      help: `matrix kinds, one or a comma list of ${MATRIX_KINDS.join(', ')} (default: the seven and every router / MLA factor present)`,
+    },
+    expert: {
+      type: 'string',
+      value: 'E|0,3|shared|all',
+      help: "mixture-of-experts layers: whose gate/up/down are analysed — expert indices, the shared expert or all (default: none; those layers' experts are left out)",
+    },
     heads: { type: 'boolean', help: 'print every attention head in the table too (--json and --csv always hold them)' },
     side: { type: 'string', value: 'right|left', help: 'which singular vectors are tested for randomness (default right)' },
     'alpha-fit': {
@@ -126,6 +189,7 @@ export const spectraCli: AnalysisCli<SpectraResult> = {
   toOptions(values) {
     const layerText = stringOption(values, 'layer');
     const kindText = stringOption(values, 'kind');
+    const expertText = stringOption(values, 'expert');
     const side = stringOption(values, 'side') ?? 'right';
     if (side !== 'right' && side !== 'left') throw new UsageError(`--side must be right or left, got '${side}'`);
     const alphaFit = stringOption(values, 'alpha-fit') ?? DEFAULT_ALPHA_FIT;
@@ -137,7 +201,8 @@ export const spectraCli: AnalysisCli<SpectraResult> = {
     return [
       {
         layers: layerText === undefined ? undefined : parseLayerList(layerText),
-        kinds: kindText === undefined ? undefined : parseKindList(kindText),
+        kinds: kindText === undefined ? undefined : parseAnyKinds(kindText),
+        experts: expertText === undefined ? undefined : parseExperts(expertText),
         vectorSide: side,
         alphaFit: alphaFit as AlphaFit,
         seed,

@@ -8,14 +8,26 @@
 import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { CachedRun } from '../../cache/resultCache';
-import { headSlice } from '../../model/readRole';
-import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../../model/types';
+import { headSlice, matrixRef, readMatrix } from '../../model/readRole';
+import {
+  EXPERT_ROLES,
+  EXTRA_MATRIX_KINDS,
+  MATRIX_KINDS,
+  MATRIX_ROLES,
+  type ExpertRole,
+  type ExpertSelector,
+  type LayerInfo,
+  type MatrixKind,
+  type MatrixRole,
+  type ModelHandle,
+} from '../../model/types';
 import { analyzeSpectrum, DEFAULT_SHUFFLE_SEED, type Spectrum, type VectorSide } from './spectrum';
 import { ALPHA_FITS, DEFAULT_ALPHA_FIT, type AlphaFit } from '../../stats/powerLaw';
 import { modelIdentity } from '../../cache/fileIdentity';
 import { ResultCache } from '../../cache/resultCache';
-import { headFlag, readRoleChecked } from '../common/checkedRead';
-import type { WeightFlag } from '../common/nonFinite';
+import { headFlag } from '../common/checkedRead';
+import { weightFlag, type WeightFlag } from '../common/nonFinite';
+import { expertLabel } from './expertTable';
 
 // Finished entries, kept so that a re-run (other layers, after a cancel, a re-opened panel, the
 // next VS Code session) computes only what is new; the key holds the model's file identity and
@@ -24,16 +36,17 @@ import type { WeightFlag } from '../common/nonFinite';
 /**
  * Bumped whenever the stored entry's shape or meaning changes. 2: α by WeightWatcher's fit by
  * default (the fit is part of the key) and WeightWatcher's log_alpha_norm, num_pl_spikes,
- * matrix_rank, entropy, σ_mp and mp_softrank in every spectrum.
+ * matrix_rank, entropy, σ_mp and mp_softrank in every spectrum. 3: entries of any matrix kind
+ * (the router, MLA factors) and of one expert (the key names the expert).
  */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** A 16-layer model's full run is 112 matrices; a file is ≈ 100 KB for a 2048-wide matrix with its heads. */
 const cache = new ResultCache<MatrixSpectra>({ folder: 'spectra', memoryCapacity: 1024, diskCapacity: 1024 });
 
-function spectraCacheKey(identity: string, layer: number, kind: MatrixRole, options: SpectraResult['options']): string {
+function spectraCacheKey(identity: string, layer: number, kind: MatrixKind, expert: ExpertSelector | undefined, options: SpectraResult['options']): string {
   const o = options;
-  return `v${FORMAT}#${identity}#${layer}#${kind}#h${+o.heads}#${o.vectorSide}#mv${+o.matrixVectors}#rd${+o.randDistance}#s${o.seed}#k${+o.keepValues}#af${o.alphaFit}`;
+  return `v${FORMAT}#${identity}#${layer}#${kind}#x${expert ?? ''}#h${+o.heads}#${o.vectorSide}#mv${+o.matrixVectors}#rd${+o.randDistance}#s${o.seed}#k${+o.keepValues}#af${o.alphaFit}`;
 }
 
 async function readCachedSpectra(key: string, cacheDir?: string): Promise<MatrixSpectra | undefined> {
@@ -51,11 +64,23 @@ export function clearSpectraMemoryCache(): void {
 
 export const HEAD_KINDS: readonly MatrixRole[] = ['q', 'k', 'v', 'o'];
 
+/**
+ * Which experts of mixture-of-experts layers are analysed (their gate, up, down): none (default;
+ * those layers then have attention, router and MLA matrices only), every routed expert and the
+ * shared one, only the shared expert, or the routed experts of these indices.
+ */
+export type ExpertChoice = 'none' | 'all' | 'shared' | number[];
+
 export interface SpectraOptions {
   /** Layer indices (default: every layer). */
   layers?: number[];
-  /** Matrix kinds (default: all seven). */
-  kinds?: MatrixRole[];
+  /**
+   * Matrix kinds: the seven roles and the extra kinds (`router`, MLA's `q_a`, `q_b`, `kv_a`,
+   * `kv_b`). Default: the seven and every extra kind the chosen layers hold.
+   */
+  kinds?: MatrixKind[];
+  /** Experts of mixture-of-experts layers whose gate/up/down are analysed (default 'none'). */
+  experts?: ExpertChoice;
   /** Analyse every attention head of q, k, v, o as well (default true). */
   heads?: boolean;
   /**
@@ -87,7 +112,9 @@ export interface HeadSpectrum {
 
 export interface MatrixSpectra {
   layer: number;
-  kind: MatrixRole;
+  kind: MatrixKind;
+  /** Set on an expert's gate/up/down: the routed expert's index or `shared`. */
+  expert?: ExpertSelector;
   /** `[out, in]`. */
   shape: [number, number];
   spectrum: Spectrum;
@@ -105,7 +132,8 @@ export interface MatrixSpectra {
  * finite are still analysed: their spectra equal those of a clean model.
  */
 export interface FlaggedSpectra extends WeightFlag {
-  kind: MatrixRole;
+  kind: MatrixKind;
+  expert?: ExpertSelector;
   /** `[out, in]`. */
   shape: [number, number];
   /** Head slices holding NaN/Inf. */
@@ -118,16 +146,33 @@ export interface SpectraResult {
   model: string;
   architecture: string;
   layers: number[];
-  kinds: MatrixRole[];
+  kinds: MatrixKind[];
   options: Required<Omit<SpectraOptions, 'layers' | 'kinds'>>;
   entries: MatrixSpectra[];
-  /** Mean KS p per layer (in `layers` order) for each analysed kind: the "randomness vs depth" curves. */
-  randomnessByDepth: Partial<Record<MatrixRole, (number | null)[]>>;
+  /**
+   * Mean KS p per layer (in `layers` order) for each analysed kind: the "randomness vs depth" curves
+   * (matrices outside experts only).
+   */
+  randomnessByDepth: Partial<Record<MatrixKind, (number | null)[]>>;
+  /**
+   * The layer × expert grid of the expert entries, when experts were analysed: the mixture-of-experts
+   * layers (rows), the experts (columns, routed in order then `shared`) and the expert kinds;
+   * expertTable (expertTable.ts) reads one kind's metric over it.
+   */
+  expertGrid?: ExpertGrid;
+  /** What was left out and why (mixture-of-experts layers without an expert choice). */
+  notes?: string[];
   /** Matrices holding NaN/Inf, left out of `entries` (their values are null in randomnessByDepth). */
   nonFinite: FlaggedSpectra[];
   /** Matrices taken from the cache rather than computed. */
   cached: number;
   seconds: number;
+}
+
+export interface ExpertGrid {
+  layers: number[];
+  experts: ExpertSelector[];
+  kinds: ExpertRole[];
 }
 
 /** Cached per matrix: `force` recomputes every matrix and replaces its entry. */
@@ -137,7 +182,18 @@ export interface SpectraContext extends JobContext, CachedRun {
   onPartial?: (entry: MatrixSpectra) => void;
 }
 
-export function resolveSpectraOptions(model: ModelHandle, opts: SpectraOptions): { layers: number[]; kinds: MatrixRole[]; options: SpectraResult['options'] } {
+function hasKind(info: LayerInfo | undefined, kind: MatrixKind): boolean {
+  return !!(info?.roles[kind as MatrixRole] ?? info?.extra?.[kind as (typeof EXTRA_MATRIX_KINDS)[number]]);
+}
+
+function checkExperts(experts: unknown): ExpertChoice {
+  if (experts === 'none' || experts === 'all' || experts === 'shared') return experts;
+  if (Array.isArray(experts) && experts.length > 0 && experts.every((e) => Number.isInteger(e) && e >= 0))
+    return [...new Set(experts as number[])].sort((a, b) => a - b);
+  throw new Error(`experts must be 'none', 'all', 'shared' or a non-empty list of expert indices, got ${JSON.stringify(experts)}`);
+}
+
+export function resolveSpectraOptions(model: ModelHandle, opts: SpectraOptions): { layers: number[]; kinds: MatrixKind[]; options: SpectraResult['options'] } {
   const count = model.layers.length;
   if (count === 0) throw new Error(`${model.path} has no transformer layers to analyse`);
   const layers = opts.layers ?? model.layers.map((l) => l.index);
@@ -146,16 +202,20 @@ export function resolveSpectraOptions(model: ModelHandle, opts: SpectraOptions):
       throw new Error(`layer ${l} does not exist: the model has layers 0–${count - 1}`);
     }
   }
-  const kinds = opts.kinds ?? [...MATRIX_ROLES];
-  for (const k of kinds) if (!MATRIX_ROLES.includes(k)) throw new Error(`unknown matrix kind '${String(k)}': use one of ${MATRIX_ROLES.join(', ')}`);
+  const chosen = new Set(layers);
+  const present = EXTRA_MATRIX_KINDS.filter((k) => model.layers.some((l) => chosen.has(l.index) && hasKind(l, k)));
+  const kinds = opts.kinds ?? [...MATRIX_ROLES, ...present];
+  for (const k of kinds) if (!MATRIX_KINDS.includes(k)) throw new Error(`unknown matrix kind '${String(k)}': use one of ${MATRIX_KINDS.join(', ')}`);
+  const experts = checkExperts(opts.experts ?? 'none');
   const vectorSide = opts.vectorSide ?? 'right';
   if (vectorSide !== 'right' && vectorSide !== 'left') throw new Error(`vector side must be 'right' or 'left', got '${String(vectorSide)}'`);
   const alphaFit = opts.alphaFit ?? DEFAULT_ALPHA_FIT;
   if (!ALPHA_FITS.includes(alphaFit)) throw new Error(`alpha fit must be ${ALPHA_FITS.map((f) => `'${f}'`).join(' or ')}, got '${String(alphaFit)}'`);
   return {
     layers: [...new Set(layers)].sort((a, b) => a - b),
-    kinds: MATRIX_ROLES.filter((k) => kinds.includes(k)),
+    kinds: MATRIX_KINDS.filter((k) => kinds.includes(k)),
     options: {
+      experts,
       heads: opts.heads !== false,
       vectorSide,
       matrixVectors: opts.matrixVectors !== false,
@@ -167,7 +227,7 @@ export function resolveSpectraOptions(model: ModelHandle, opts: SpectraOptions):
   };
 }
 
-function headCount(model: ModelHandle, kind: MatrixRole): number {
+function headCount(model: ModelHandle, kind: MatrixKind): number {
   const a = model.attention;
   if (!a) return 0;
   return kind === 'k' || kind === 'v' ? a.numKvHeads : kind === 'q' || kind === 'o' ? a.numHeads : 0;
@@ -178,15 +238,25 @@ function mean(values: number[]): number | null {
   return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : null;
 }
 
+/** The name of a matrix in flags and tables: `up`, `up e3`, `up shared`. */
+export function matrixLabel(kind: MatrixKind, expert?: ExpertSelector): string {
+  return expert === undefined ? kind : `${kind} ${expertLabel(expert)}`;
+}
+
 async function analyzeMatrix(
   model: ModelHandle,
   layer: number,
-  kind: MatrixRole,
+  kind: MatrixKind,
+  expert: ExpertSelector | undefined,
   options: SpectraResult['options'],
   ctx: SpectraContext,
 ): Promise<MatrixSpectra | FlaggedSpectra> {
   // Only the signal: the reader's byte progress would garble the job's matrix-by-matrix progress.
-  const { matrix: W, flag } = await readRoleChecked(model, layer, kind, { signal: ctx.signal });
+  // The same read and check as readRoleChecked, for any kind and expert.
+  const ref = matrixRef(model, layer, kind, expert);
+  const W = await readMatrix(model, ref, { signal: ctx.signal });
+  const flag = weightFlag({ layer, role: matrixLabel(kind, expert), tensor: ref.source.tensor }, W.data);
+  const at = expert === undefined ? {} : { expert };
   const heads = options.heads ? headCount(model, kind) : 0;
   const common = {
     vectorSide: options.vectorSide,
@@ -197,11 +267,11 @@ async function analyzeMatrix(
     engine: ctx.engine,
   };
   if (flag) {
-    const flagged: FlaggedSpectra = { ...flag, kind, shape: [W.rows, W.cols], headFlags: [], heads: [] };
+    const flagged: FlaggedSpectra = { ...flag, kind, ...at, shape: [W.rows, W.cols], headFlags: [], heads: [] };
     for (let h = 0; h < heads; h++) {
       throwIfCancelled(ctx.signal);
-      const slice = headSlice(model, W, kind, h);
-      const hf = headFlag(model, layer, kind, h, slice);
+      const slice = headSlice(model, W, kind as MatrixRole, h);
+      const hf = headFlag(model, layer, kind as MatrixRole, h, slice);
       if (hf) flagged.headFlags.push(hf);
       else flagged.heads.push({ head: h, spectrum: await analyzeSpectrum(slice, common, ctx) });
       await yieldToEventLoop();
@@ -209,12 +279,12 @@ async function analyzeMatrix(
     return flagged;
   }
   const spectrum = await analyzeSpectrum(W, { ...common, vectors: options.matrixVectors }, ctx);
-  const entry: MatrixSpectra = { layer, kind, shape: [W.rows, W.cols], spectrum, meanP: spectrum.vectors?.meanP ?? null };
+  const entry: MatrixSpectra = { layer, kind, ...at, shape: [W.rows, W.cols], spectrum, meanP: spectrum.vectors?.meanP ?? null };
   if (heads > 0) {
     entry.heads = [];
     for (let h = 0; h < heads; h++) {
       throwIfCancelled(ctx.signal);
-      entry.heads.push({ head: h, spectrum: await analyzeSpectrum(headSlice(model, W, kind, h), common, ctx) });
+      entry.heads.push({ head: h, spectrum: await analyzeSpectrum(headSlice(model, W, kind as MatrixRole, h), common, ctx) });
       await yieldToEventLoop();
     }
     entry.meanP = mean(entry.heads.map((x) => x.spectrum.vectors?.meanP ?? NaN));
@@ -225,11 +295,7 @@ async function analyzeMatrix(
 export async function runSpectra(model: ModelHandle, opts: SpectraOptions = {}, ctx: SpectraContext = {}): Promise<SpectraResult> {
   const t0 = performance.now();
   const { layers, kinds, options } = resolveSpectraOptions(model, opts);
-  const todo: { layer: number; kind: MatrixRole }[] = [];
-  for (const layer of layers) {
-    const info = model.layers.find((l) => l.index === layer);
-    for (const kind of kinds) if (info?.roles[kind]) todo.push({ layer, kind });
-  }
+  const { todo, grid, notes } = planMatrices(model, layers, kinds, options.experts);
   if (todo.length === 0) throw new Error(`none of the matrix kinds ${kinds.join(', ')} was found in layers ${layers.join(', ')} of ${model.path}`);
   const identity = await modelIdentity(model);
   const entries: MatrixSpectra[] = [];
@@ -237,13 +303,13 @@ export async function runSpectra(model: ModelHandle, opts: SpectraOptions = {}, 
   let cached = 0;
   for (let i = 0; i < todo.length; i++) {
     throwIfCancelled(ctx.signal);
-    const { layer, kind } = todo[i];
-    ctx.onProgress?.({ done: i, total: todo.length, message: `layer ${layer} ${kind}` });
-    const key = spectraCacheKey(identity, layer, kind, options);
+    const { layer, kind, expert } = todo[i];
+    ctx.onProgress?.({ done: i, total: todo.length, message: `layer ${layer} ${matrixLabel(kind, expert)}` });
+    const key = spectraCacheKey(identity, layer, kind, expert, options);
     let entry = ctx.force ? undefined : await readCachedSpectra(key, ctx.cacheDir);
     if (entry) cached++;
     else {
-      const got = await analyzeMatrix(model, layer, kind, options, ctx);
+      const got = await analyzeMatrix(model, layer, kind, expert, options, ctx);
       if ('headFlags' in got) {
         // Not cached: re-reading finds the flag again, and a repaired file has a new identity anyway.
         nonFinite.push(got);
@@ -259,8 +325,11 @@ export async function runSpectra(model: ModelHandle, opts: SpectraOptions = {}, 
   ctx.onProgress?.({ done: todo.length, total: todo.length });
   const randomnessByDepth: SpectraResult['randomnessByDepth'] = {};
   for (const kind of kinds) {
-    randomnessByDepth[kind] = layers.map((layer) => entries.find((e) => e.layer === layer && e.kind === kind)?.meanP ?? null);
+    randomnessByDepth[kind] = layers.map((layer) => entries.find((e) => e.layer === layer && e.kind === kind && e.expert === undefined)?.meanP ?? null);
   }
+  const extra: Pick<SpectraResult, 'expertGrid' | 'notes'> = {};
+  if (grid) extra.expertGrid = grid;
+  if (notes.length) extra.notes = notes;
   return {
     model: model.path,
     architecture: model.architecture,
@@ -270,7 +339,75 @@ export async function runSpectra(model: ModelHandle, opts: SpectraOptions = {}, 
     entries,
     randomnessByDepth,
     nonFinite,
+    ...extra,
     cached,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** One matrix to analyse: a layer's kind, or one expert's gate/up/down. */
+export interface PlannedMatrix {
+  layer: number;
+  kind: MatrixKind;
+  expert?: ExpertSelector;
+}
+
+/**
+ * The matrices of a run, in layer then kind order (the experts of a kind in expert order, shared
+ * last); the layer × expert grid when any expert is analysed; notes on what is left out.
+ */
+export function planMatrices(
+  model: ModelHandle,
+  layers: number[],
+  kinds: MatrixKind[],
+  experts: ExpertChoice,
+): { todo: PlannedMatrix[]; grid?: ExpertGrid; notes: string[] } {
+  const todo: PlannedMatrix[] = [];
+  const notes: string[] = [];
+  const expertKinds = EXPERT_ROLES.filter((k) => kinds.includes(k));
+  const moeLayers: number[] = [];
+  const columns = new Set<ExpertSelector>();
+  let maxExperts = 0;
+  for (const layer of layers) {
+    const info = model.layers.find((l) => l.index === layer);
+    const moe = info?.moe;
+    if (moe) maxExperts = Math.max(maxExperts, moe.experts.length);
+    const chosen: ExpertSelector[] = !moe
+      ? []
+      : experts === 'none'
+        ? []
+        : experts === 'shared'
+          ? moe.shared
+            ? ['shared']
+            : []
+          : experts === 'all'
+            ? [...moe.experts.keys(), ...(moe.shared ? (['shared'] as const) : [])]
+            : experts.filter((e) => e < moe.experts.length);
+    if (moe && expertKinds.length && chosen.length) moeLayers.push(layer);
+    for (const kind of kinds) {
+      if (moe && (EXPERT_ROLES as readonly string[]).includes(kind) && !hasKind(info, kind)) {
+        for (const expert of chosen) {
+          const m = expert === 'shared' ? moe.shared : moe.experts[expert];
+          if (m?.[kind as ExpertRole]) {
+            todo.push({ layer, kind, expert });
+            columns.add(expert);
+          }
+        }
+      } else if (hasKind(info, kind)) todo.push({ layer, kind });
+    }
+  }
+  const moeCount = layers.filter((l) => model.layers.find((i) => i.index === l)?.moe).length;
+  if (Array.isArray(experts) && moeCount > 0 && experts.some((e) => e >= maxExperts))
+    throw new Error(
+      `expert ${experts.filter((e) => e >= maxExperts).join(', ')} does not exist: the mixture-of-experts layers have experts 0…${maxExperts - 1}`,
+    );
+  if (experts === 'none' && moeCount > 0 && expertKinds.length)
+    notes.push(
+      `${moeCount} mixture-of-experts layer${moeCount === 1 ? '' : 's'} (${layers.filter((l) => model.layers.find((i) => i.index === l)?.moe).join(', ')}): ` +
+        `their ${expertKinds.join('/')} are experts, left out unless experts are chosen (all, shared or expert indices)`,
+    );
+  if (experts === 'shared' && moeCount > 0 && columns.size === 0) notes.push('the mixture-of-experts layers have no shared expert');
+  if (moeLayers.length === 0 || columns.size === 0) return { todo, notes };
+  const order = [...columns].sort((a, b) => (a === 'shared' ? Infinity : a) - (b === 'shared' ? Infinity : b));
+  return { todo, grid: { layers: moeLayers, experts: order, kinds: expertKinds }, notes };
 }

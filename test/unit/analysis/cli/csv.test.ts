@@ -46,11 +46,11 @@ test('non-finite policy: a flagged matrix keeps its rows with empty values; null
     nonFinite: [{ ...flag, kind: 'q', shape: [8, 4], headFlags: [{ ...flag, head: 1, nan: 2, posInf: 0 }], heads: [] }],
   } as unknown as SpectraResult);
   const text = tidyCsv(SPECTRA_TIDY_COLUMNS, spectra);
-  assert.match(text, /^2,q,,rows,8$/m);
-  assert.match(text, /^2,q,,sigma,$/m);
-  assert.match(text, /^2,q,,non_finite,4$/m);
-  assert.match(text, /^2,q,1,mean_ks_p,$/m);
-  assert.match(text, /^2,q,1,non_finite,2$/m);
+  assert.match(text, /^2,q,,,rows,8$/m);
+  assert.match(text, /^2,q,,,sigma,$/m);
+  assert.match(text, /^2,q,,,non_finite,4$/m);
+  assert.match(text, /^2,q,,1,mean_ks_p,$/m);
+  assert.match(text, /^2,q,,1,non_finite,2$/m);
   const corr = correlationsTidyRows({
     entries: [
       {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { asCell, ensureBuilt, ok, readTidy, sample, stories, tidyValue } from './cliHarness';
 
 // The documented layouts (src/analysis/methods/*Csv.ts), written out so a change has to be deliberate.
-const SPECTRA = ['layer', 'kind', 'head', 'metric', 'value'];
+const SPECTRA = ['layer', 'kind', 'expert', 'head', 'metric', 'value'];
 const SIMILARITY = ['kind', 'layer_a', 'layer_b', 'metric', 'value'];
 const CORRELATIONS = ['layer', 'head', 'metric', 'value'];
 const ACTIVATION = ['layer', 'kind', 'domain', 'prompt', 'metric', 'value'];
@@ -28,7 +28,7 @@ before(() => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test('spectra --csv: layer,kind,head,metric,value, per matrix and head', () => {
+test('spectra --csv: layer,kind,expert,head,metric,value, per matrix and head', () => {
   for (const model of [stories, sample]) {
     const { json, rows } = both(SPECTRA, 'spectra', model, '--layer', '1', '--kind', 'k');
     const e = json.entries[0];

@@ -306,8 +306,8 @@ test('spectra: layer 1 q and layer 2 down are left out with their flags; the fin
   );
   const csv = spectraCsv(r).trim().split('\n');
   assert.ok(csv.every((l) => l.split(',').length >= SPECTRA_CSV_COLUMNS.length));
-  assert.ok(csv.some((l) => l.startsWith('1,q,,16,16,') && l.endsWith(`,"not computable: 2 NaN, 0 Inf in ${Q_TENSOR}"`)));
-  assert.ok(csv.some((l) => l.startsWith('1,q,1,,') && l.endsWith(`,"not computable: 2 NaN, 0 Inf in ${Q_TENSOR} (head 1)"`)));
+  assert.ok(csv.some((l) => l.startsWith('1,q,,,16,16,') && l.endsWith(`,"not computable: 2 NaN, 0 Inf in ${Q_TENSOR}"`)));
+  assert.ok(csv.some((l) => l.startsWith('1,q,,1,,') && l.endsWith(`,"not computable: 2 NaN, 0 Inf in ${Q_TENSOR} (head 1)"`)));
   assert.equal(csv.filter((l) => l.startsWith('1,q,')).length, 1 + 1 + 3);
   const text = formatSpectra(r, false);
   assert.match(text, /layer 2 down: 0 NaN, 1 Inf in model\.layers\.2\.mlp\.down_proj\.weight/);

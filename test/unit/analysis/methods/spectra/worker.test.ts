@@ -53,14 +53,14 @@ describe('spectra through the worker process and the CLI', () => {
     const bad = run(stories, '--side', 'up');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--side must be right or left/);
-    // --csv: tidy rows (layer,kind,head,metric,value), the matrix row and one per kv head, same p as scipy.
+    // --csv: tidy rows (layer,kind,expert,head,metric,value), the matrix row and one per kv head, same p as scipy.
     const csv = run(stories, '--layer', '1', '--kind', 'k', '--csv');
     assert.equal(csv.status, 0, csv.stderr);
     const lines = csv.stdout.trim().split('\n');
     assert.equal(lines[0], SPECTRA_TIDY_COLUMNS.join(','));
     const rows = lines.slice(1).map((l) => l.split(','));
-    assert.deepEqual([...new Set(rows.map((r) => r.slice(0, 3).join(',')))], ['1,k,', '1,k,0', '1,k,1', '1,k,2', '1,k,3']);
-    const headP = rows.filter((r) => r[2] !== '' && r[3] === 'mean_ks_p').map((r) => Number(r[4]));
+    assert.deepEqual([...new Set(rows.map((r) => r.slice(0, 4).join(',')))], ['1,k,,', '1,k,,0', '1,k,,1', '1,k,,2', '1,k,,3']);
+    const headP = rows.filter((r) => r[3] !== '' && r[4] === 'mean_ks_p').map((r) => Number(r[5]));
     assert.equal(headP.length, 4);
     const headMean = headP.reduce((a, p) => a + p, 0) / 4;
     assertClose(headMean, oracle.stories260K.randomnessByDepth.k[1]!, 1e-7, 0, 'k layer 1 head-averaged p from the CLI CSV');
