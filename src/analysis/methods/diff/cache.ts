@@ -9,13 +9,13 @@ import { ResultCache, type CachedRun } from '../../cache/resultCache';
 import { resolveDiffOptions, type DiffOptions, type DiffResult } from './diff';
 
 /** Bumped whenever the stored result's shape or meaning changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** A diff result holds histograms and top singular values per matrix: tens of KB to a few MB. */
 const cache = new ResultCache<DiffResult>({ folder: 'diff', memoryCapacity: 16, diskCapacity: 128 });
 
 export async function diffCacheKey(a: ModelHandle, b: ModelHandle, opts: DiffOptions): Promise<string> {
-  const settings = { ...resolveDiffOptions(opts), layers: opts.layers ?? null, kinds: opts.kinds ?? null };
+  const settings = { ...resolveDiffOptions(opts), layers: opts.layers ?? null, kinds: opts.kinds ?? null, expert: opts.expert ?? null };
   return `v${FORMAT}#${await modelIdentity(a)}#${await modelIdentity(b)}#${JSON.stringify(settings)}`;
 }
 

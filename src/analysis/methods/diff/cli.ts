@@ -1,5 +1,5 @@
 /**
- * `layer-lens diff <A> <B> [--layer 0,2|2-5] [--kind q,k] [--no-docs] [--no-spectra] [--top N] [--json|--csv]`:
+ * `layer-lens diff <A> <B> [--layer 0,2|2-5] [--kind q,k] [--expert N|shared] [--no-docs] [--no-spectra] [--top N] [--json|--csv]`:
  * what changed from checkpoint A (base) to B (fine-tune, later step, pruned or merged copy), one
  * row per layer and matrix kind, then the embedding rows that moved most, then every tensor that
  * could not be paired.
@@ -10,7 +10,8 @@ import { runDiff, type DiffResult } from './diff';
 import { DIFF_TIDY_COLUMNS, diffTidyRows } from './csv';
 import type { MatrixDiff } from './matrix';
 import { describeUnmatched } from './plan';
-import { MATRIX_ROLES } from '../../model/types';
+import { MATRIX_ROLES, type ExpertSelector } from '../../model/types';
+import { expertLabel } from '../experts/read';
 import { parseKindList, parseLayerList, stringOption } from '../common/cliArgs';
 import { csvOption, JSON_OPTION } from '../../cli/help';
 import { toJson, UsageError, type CliCommand } from '../../cli/types';
@@ -25,7 +26,7 @@ function fmt(v: number | null | undefined, digits = 3): string {
 function row(e: MatrixDiff): string {
   const s = e.delta.singularValues;
   return [
-    `L${e.layer} ${e.kind}`.padEnd(9),
+    `L${e.layer} ${e.kind}${e.expert === undefined ? '' : ` ${expertLabel(e.expert)}`}`.padEnd(9),
     `${e.shape[0]}×${e.shape[1]}`.padStart(11),
     fmt(e.relChange).padStart(9),
     fmt(e.cosine, 5).padStart(8),
@@ -48,7 +49,7 @@ export function formatDiff(r: DiffResult): string {
   const lines = [
     `A: ${r.modelA} (${rep.architectureA}, ${rep.layersA} layers, ${rep.dtypesA.join('/')})`,
     `B: ${r.modelB} (${rep.architectureB}, ${rep.layersB} layers, ${rep.dtypesB.join('/')})`,
-    `${r.entries.length} matrices compared, ${r.changedMatrices} changed${r.largest ? `; largest change: layer ${r.largest.layer} ${r.largest.kind} (${fmt(r.largest.relChange)})` : ''}; ${r.seconds.toFixed(1)} s`,
+    `${r.entries.length} matrices compared, ${r.changedMatrices} changed${r.largest ? `; largest change: layer ${r.largest.layer} ${r.largest.kind}${r.largest.expert === undefined ? '' : ` of ${r.largest.expert === 'shared' ? 'the shared expert' : `expert ${r.largest.expert}`}`} (${fmt(r.largest.relChange)})` : ''}; ${r.seconds.toFixed(1)} s`,
     '',
     [
       'matrix'.padEnd(9),
@@ -107,7 +108,7 @@ export function formatDiff(r: DiffResult): string {
 export const diff: CliCommand = {
   name: 'diff',
   summary: 'Checkpoint diff of B against A: per layer and matrix relative change, cosine, DOCS, rank of the delta, spectral change; embedding rows that moved',
-  usage: '<A> <B> [--layer N|0,2|2-5] [--kind q|q,k,v] [--no-docs] [--no-spectra] [--no-embeddings] [--top N] [--json|--csv]',
+  usage: '<A> <B> [--layer N|0,2|2-5] [--kind q|q,k,v] [--expert N|shared] [--no-docs] [--no-spectra] [--no-embeddings] [--top N] [--json|--csv]',
   options: {
     layer: {
       type: 'string',
@@ -118,6 +119,11 @@ export const diff: CliCommand = {
       type: 'string',
       value: 'q|q,k,v',
       help: `matrix kinds, one or a comma list of ${MATRIX_ROLES.join(', ')} (default: all)`,
+    },
+    expert: {
+      type: 'string',
+      value: 'N|shared',
+      help: "mixture-of-experts layers: compare routed expert N's (or the shared expert's) gate, up and down (default: experts are not compared as matrices)",
     },
     'no-docs': { type: 'boolean', help: 'skip DOCS(A, B) of each matrix' },
     'no-spectra': { type: 'boolean', help: 'skip the spectral metrics of A and B (two decompositions per matrix)' },
@@ -134,7 +140,12 @@ export const diff: CliCommand = {
     const top = topText === undefined ? undefined : Number(topText);
     if (top !== undefined && !(Number.isInteger(top) && top >= 0 && top <= 1000))
       throw new UsageError(`--top must be an integer from 0 to 1000, got '${topText}'`);
+    const expertText = stringOption(values, 'expert');
+    if (expertText !== undefined && expertText !== 'shared' && !/^\d+$/.test(expertText))
+      throw new UsageError(`--expert: '${expertText}' is not a routed expert index or 'shared'`);
+    const expert: ExpertSelector | undefined = expertText === undefined ? undefined : expertText === 'shared' ? 'shared' : Number(expertText);
     const options = {
+      ...(expert === undefined ? {} : { expert }),
       layers: layerText === undefined ? undefined : parseLayerList(layerText),
       kinds: kindText === undefined ? undefined : parseKindList(kindText),
       docs: values['no-docs'] !== true,

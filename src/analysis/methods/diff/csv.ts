@@ -7,6 +7,8 @@
  */
 import { csvCell as cell, type TidyRow } from '../common/csv';
 import type { DiffResult } from './diff';
+import type { MatrixDiff } from './matrix';
+import { expertLabel } from '../experts/read';
 
 export const DIFF_CSV_COLUMNS = [
   'layer',
@@ -40,6 +42,11 @@ export const DIFF_CSV_COLUMNS = [
   'status',
 ] as const;
 
+/** The kind column: `up`, or `up e2` / `up shared` for an expert's matrix (as non-finite flags name them). */
+function kindCell(e: MatrixDiff): string {
+  return e.expert === undefined ? e.kind : `${e.kind} ${expertLabel(e.expert)}`;
+}
+
 export function diffCsv(r: DiffResult): string {
   const lines: string[] = [DIFF_CSV_COLUMNS.join(',')];
   const width = DIFF_CSV_COLUMNS.length;
@@ -49,7 +56,7 @@ export function diffCsv(r: DiffResult): string {
     lines.push(
       [
         e.layer,
-        e.kind,
+        kindCell(e),
         '',
         e.shape[0],
         e.shape[1],
@@ -115,7 +122,7 @@ export const DIFF_TIDY_COLUMNS = ['layer', 'kind', 'tensor', 'metric', 'value'] 
 export function diffTidyRows(r: DiffResult): TidyRow[] {
   const out: TidyRow[] = [];
   for (const e of r.entries) {
-    const key = { layer: e.layer, kind: e.kind };
+    const key = { layer: e.layer, kind: kindCell(e) };
     const s = e.delta.singularValues;
     const values: [string, number | boolean | null | undefined][] = [
       ['rows', e.shape[0]],

@@ -13,7 +13,8 @@ import { readTensorF32 } from '../../model/readRole';
 import { readRoleChecked } from '../common/checkedRead';
 import type { WeightFlag } from '../common/nonFinite';
 import { loadTokenizer, type PromptTokenizer } from '../../model/tokenizer';
-import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../../model/types';
+import { MATRIX_ROLES, type ExpertSelector, type MatrixRole, type ModelHandle } from '../../model/types';
+import { expertLabel, readExpertChecked } from '../experts/read';
 import { diffEmbedding, type EmbeddingDiff } from './embeddings';
 import { diffMatrices, type MatrixDiff } from './matrix';
 import { compareFlat } from './metrics';
@@ -36,9 +37,14 @@ export interface DiffOptions {
   keepSingular?: number;
   /** Bins of the delta histograms (default 41). */
   bins?: number;
+  /**
+   * Mixture-of-experts layers: compare this expert's gate/up/down (a routed expert index or
+   * 'shared'). Without it MoE layers' experts are not compared as matrices (a note says so).
+   */
+  expert?: ExpertSelector;
 }
 
-export type ResolvedDiffOptions = Required<Omit<DiffOptions, 'layers' | 'kinds'>>;
+export type ResolvedDiffOptions = Required<Omit<DiffOptions, 'layers' | 'kinds' | 'expert'>>;
 
 export interface OtherTensorDiff {
   name: string;
@@ -58,8 +64,10 @@ export interface DiffResult {
   embeddings: EmbeddingDiff[];
   others: OtherTensorDiff[];
   report: DiffReport;
+  /** The expert selector given (absent without one). */
+  expert?: ExpertSelector;
   /** The matrix with the largest relative change (null when no matrix was compared). */
-  largest: { layer: number; kind: MatrixRole; relChange: number } | null;
+  largest: { layer: number; kind: MatrixRole; relChange: number; expert?: ExpertSelector } | null;
   /** Matrices whose delta is not exactly zero. */
   changedMatrices: number;
   /**
@@ -117,7 +125,7 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
   const options = resolveDiffOptions(opts);
   const kinds = opts.kinds ?? [...MATRIX_ROLES];
   for (const k of kinds) if (!MATRIX_ROLES.includes(k)) throw new Error(`unknown matrix kind '${String(k)}': use one of ${MATRIX_ROLES.join(', ')}`);
-  const plan = planDiff(a, b, opts.layers, kinds);
+  const plan = planDiff(a, b, opts.layers, kinds, opts.expert);
   const embeddingPairs = options.embeddings ? plan.embeddings : [];
   if (plan.matrices.length === 0 && embeddingPairs.length === 0) {
     throw new Error(
@@ -131,10 +139,15 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
   for (let i = 0; i < plan.matrices.length; i++) {
     throwIfCancelled(ctx.signal);
     const p = plan.matrices[i];
-    ctx.onProgress?.({ done: i, total, message: `layer ${p.layer} ${p.kind}` });
+    const ex = p.expert;
+    ctx.onProgress?.({ done: i, total, message: `layer ${p.layer} ${p.kind}${ex === undefined ? '' : ` ${expertLabel(ex)}`}` });
     // One pair in memory at a time: A, B and their delta, released before the next pair is read.
-    const A = await readRoleChecked(a, p.layer, p.kind, { signal: ctx.signal });
-    const B = await readRoleChecked(b, p.layer, p.kind, { signal: ctx.signal });
+    const read = (m: ModelHandle) =>
+      ex === undefined || (p.kind !== 'gate' && p.kind !== 'up' && p.kind !== 'down')
+        ? readRoleChecked(m, p.layer, p.kind, { signal: ctx.signal })
+        : readExpertChecked(m, p.layer, p.kind, ex, { signal: ctx.signal });
+    const A = await read(a);
+    const B = await read(b);
     if (A.flag || B.flag) {
       for (const [model, f] of [
         ['A', A.flag],
@@ -145,6 +158,7 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
       continue;
     }
     const entry = await diffMatrices(A.matrix, B.matrix, p, options, sub);
+    if (ex !== undefined) entry.expert = ex;
     entries.push(entry);
     ctx.onPartial?.(entry);
     await yieldToEventLoop();
@@ -167,13 +181,16 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
   }
   ctx.onProgress?.({ done: total, total });
   let largest: DiffResult['largest'] = null;
-  for (const e of entries) if (!largest || e.relChange > largest.relChange) largest = { layer: e.layer, kind: e.kind, relChange: e.relChange };
+  for (const e of entries)
+    if (!largest || e.relChange > largest.relChange)
+      largest = { layer: e.layer, kind: e.kind, relChange: e.relChange, ...(e.expert === undefined ? {} : { expert: e.expert }) };
   return {
     modelA: a.path,
     modelB: b.path,
     layers: [...new Set(plan.matrices.map((p) => p.layer))].sort((x, y) => x - y),
     kinds: MATRIX_ROLES.filter((k) => plan.matrices.some((p) => p.kind === k)),
     options,
+    ...(opts.expert === undefined ? {} : { expert: opts.expert }),
     entries,
     embeddings,
     others,

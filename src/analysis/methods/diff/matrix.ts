@@ -8,7 +8,7 @@ import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { Matrix } from '../../linalg/matrix';
 import { singularValues } from '../../linalg/svd';
-import type { MatrixRole } from '../../model/types';
+import type { ExpertSelector, MatrixRole } from '../../model/types';
 import { docsSimilarity, orientForDocs, resolveOrientation } from '../similarity/docs';
 import { compareFlat, deltaOf, effectiveRankOf, stableRankOf, symmetricHistogram, type FlatComparison, type HistogramBin } from './metrics';
 import { metricsFrom } from '../spectra/spectrum';
@@ -25,6 +25,8 @@ export interface SideSpectrum {
 export interface MatrixDiff extends FlatComparison {
   layer: number;
   kind: MatrixRole;
+  /** Set on gate/up/down of a mixture-of-experts layer's expert (the diff's expert selector). */
+  expert?: ExpertSelector;
   shape: [number, number];
   dtypeA: string;
   dtypeB: string;

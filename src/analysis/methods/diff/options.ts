@@ -2,6 +2,7 @@
  * Validation of checkpoint-diff options arriving from another process or a webview (the worker
  * request, the panel's re-run): only well-formed values pass, anything else is an Error a user can read.
  */
+import type { ExpertSelector } from '../../model/types';
 import { isObject, optionReader } from '../common/options';
 import { resolveDiffOptions, type DiffOptions } from './diff';
 
@@ -23,6 +24,12 @@ export function parseDiffOptions(raw: unknown): DiffOptions {
     if (!read.present(raw, key)) continue;
     if (typeof raw[key] !== 'number') read.fail(key, `a number, got ${JSON.stringify(raw[key])}`);
     out[key] = raw[key] as number;
+  }
+  if (read.present(raw, 'expert')) {
+    const e = raw.expert;
+    if (e !== 'shared' && !(typeof e === 'number' && Number.isInteger(e) && e >= 0 && e < 1e6))
+      read.fail('expert', `a routed expert index or 'shared'; got ${JSON.stringify(e)}`);
+    out.expert = e as ExpertSelector;
   }
   resolveDiffOptions(out); // range checks, with the same messages as a direct call
   return out;

@@ -5,7 +5,8 @@
  * other tensor (norms, biases, anything unmapped) by name. Whatever cannot be paired (present on one
  * side only, or of a different shape) is listed with the reason, never silently dropped.
  */
-import { MATRIX_ROLES, type MatrixRole, type ModelHandle } from '../../model/types';
+import { matrixRef } from '../../model/readRole';
+import { MATRIX_ROLES, type ExpertSelector, type LayerInfo, type MatrixRole, type ModelHandle, type RoleMatrixRef } from '../../model/types';
 
 export interface MatrixPair {
   layer: number;
@@ -16,6 +17,8 @@ export interface MatrixPair {
   tensorB: string;
   dtypeA: string;
   dtypeB: string;
+  /** Set when the pair is gate/up/down of this expert of a mixture-of-experts layer. */
+  expert?: ExpertSelector;
 }
 
 /** An embedding or lm_head pair: `[vocab, hidden]` each; the vocabularies may differ in size. */
@@ -75,11 +78,33 @@ function shapeText(s: readonly number[] | null): string {
   return s ? `[${s.join(', ')}]` : 'absent';
 }
 
-/** Tensors that feed a role matrix (fused ones included): compared through the role, not by name. */
-function roleSources(model: ModelHandle): Set<string> {
+/**
+ * Tensors that feed a role matrix (fused ones included): compared through the role, not by name.
+ * With an expert selector, also that expert's own tensors (a tensor holding every expert, `[E, …]`,
+ * stays with the other tensors, so the experts not chosen are still compared by name).
+ */
+function roleSources(model: ModelHandle, expert?: ExpertSelector): Set<string> {
   const out = new Set<string>();
-  for (const l of model.layers) for (const ref of Object.values(l.roles)) if (ref) out.add(ref.source.tensor);
+  for (const l of model.layers) {
+    for (const ref of Object.values(l.roles)) if (ref) out.add(ref.source.tensor);
+    if (expert !== undefined)
+      for (const ref of Object.values(expertMatrices(l, expert) ?? {})) if (ref && ref.source.expert === undefined) out.add(ref.source.tensor);
+  }
   return out;
+}
+
+function expertMatrices(l: LayerInfo | undefined, expert: ExpertSelector) {
+  if (!l?.moe) return undefined;
+  return expert === 'shared' ? l.moe.shared : l.moe.experts[expert];
+}
+
+const isExpertKind = (k: MatrixRole): k is 'gate' | 'up' | 'down' => k === 'gate' || k === 'up' || k === 'down';
+
+/** Gate/up/down of `layer` in `model`: the dense role, or with `expert` the expert's matrix of an MoE layer. */
+function pairRef(model: ModelHandle, l: LayerInfo | undefined, kind: MatrixRole, expert?: ExpertSelector): RoleMatrixRef | undefined {
+  if (!l) return undefined;
+  if (expert === undefined || !l.moe || !isExpertKind(kind)) return l.roles[kind];
+  return expertMatrices(l, expert)?.[kind] ? (matrixRef(model, l.index, kind, expert) as RoleMatrixRef) : undefined;
 }
 
 function firstWithRole(model: ModelHandle, role: 'embed' | 'lm_head'): string | undefined {
@@ -89,9 +114,11 @@ function firstWithRole(model: ModelHandle, role: 'embed' | 'lm_head'): string | 
 
 /**
  * Pairs the tensors of A and B. `layers`/`kinds` restrict the role matrices (all by default);
- * layers requested but absent from both models are an error.
+ * layers requested but absent from both models are an error. In mixture-of-experts layers gate, up
+ * and down are those of `expert` (a routed index or 'shared') when it is given; without it the
+ * experts are not compared as matrices, and a note says so.
  */
-export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kinds: readonly MatrixRole[] = MATRIX_ROLES): DiffPlan {
+export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kinds: readonly MatrixRole[] = MATRIX_ROLES, expert?: ExpertSelector): DiffPlan {
   const unmatched: Unmatched[] = [];
   const notes: string[] = [];
   const matrices: MatrixPair[] = [];
@@ -99,14 +126,19 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
   const wanted = layers ? [...new Set(layers)].sort((x, y) => x - y) : indices;
   for (const l of wanted)
     if (!indices.includes(l)) throw new Error(`layer ${l} exists in neither model (A has ${a.layers.length} layers, B has ${b.layers.length})`);
+  const moeLayers: number[] = [];
+  const wantsMlp = kinds.some(isExpertKind);
   for (const layer of wanted) {
     const la = a.layers.find((l) => l.index === layer);
     const lb = b.layers.find((l) => l.index === layer);
+    const moe = Boolean(la?.moe || lb?.moe);
+    if (moe && wantsMlp) moeLayers.push(layer);
     for (const kind of MATRIX_ROLES.filter((k) => kinds.includes(k))) {
-      const ra = la?.roles[kind];
-      const rb = lb?.roles[kind];
+      const ra = pairRef(a, la, kind, expert);
+      const rb = pairRef(b, lb, kind, expert);
       if (!ra && !rb) continue;
-      const what = `layer ${layer} ${kind}`;
+      const sel = moe && expert !== undefined && isExpertKind(kind) ? expert : undefined;
+      const what = `layer ${layer} ${kind}${sel === undefined ? '' : sel === 'shared' ? ' (shared expert)' : ` (expert ${sel})`}`;
       if (!ra || !rb) {
         unmatched.push({ what, shapeA: ra?.shape ?? null, shapeB: rb?.shape ?? null, reason: `only in ${ra ? 'A' : 'B'}` });
         continue;
@@ -123,6 +155,7 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
         tensorB: rb.source.tensor,
         dtypeA: a.tensors.get(ra.source.tensor)?.dtype ?? '?',
         dtypeB: b.tensors.get(rb.source.tensor)?.dtype ?? '?',
+        ...(sel === undefined ? {} : { expert: sel }),
       });
     }
   }
@@ -157,7 +190,7 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
   }
 
   // Everything else by name. Role-matrix sources and embeddings were handled above.
-  const handled = (m: ModelHandle, e: 'tensorA' | 'tensorB') => new Set([...roleSources(m), ...embeddings.map((p) => p[e])]);
+  const handled = (m: ModelHandle, e: 'tensorA' | 'tensorB') => new Set([...roleSources(m, expert), ...embeddings.map((p) => p[e])]);
   const skipA = handled(a, 'tensorA');
   const skipB = handled(b, 'tensorB');
   const mappedRoleA = (n: string) => skipA.has(n) || a.otherRoles.get(n) === 'embed' || a.otherRoles.get(n) === 'lm_head';
@@ -176,6 +209,16 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
     unmatched.push({ what: name, shapeA: null, shapeB: tb.shape, reason: 'only in B' });
   }
 
+  if (moeLayers.length) {
+    const which =
+      moeLayers.length === 1 ? `layer ${moeLayers[0]} is a mixture-of-experts layer` : `layers ${moeLayers.join(', ')} are mixture-of-experts layers`;
+    if (expert === undefined)
+      notes.push(
+        `${which}: their experts were not compared as matrices (only by name, with the other tensors); choose one expert with --expert N or --expert shared`,
+      );
+    else if (!matrices.some((p) => p.expert !== undefined))
+      notes.push(`${which}, but none has ${expert === 'shared' ? 'a shared expert' : `expert ${expert}`} with the kinds asked for in both models`);
+  }
   if (a.architecture !== b.architecture)
     notes.push(`the architectures differ (${a.architecture} in A, ${b.architecture} in B): matrices are matched by role and layer`);
   const dA = dtypes(a);

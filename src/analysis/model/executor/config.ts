@@ -101,21 +101,64 @@ export function parseRopeScaling(raw: unknown): RopeScaling {
   }
 }
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /**
- * Reads a decoder configuration from a model handle (config.json, tensor names, the safetensors
- * `__metadata__` aliases of tied weights), and checks that the embeddings and lm_head it will read
- * exist and have the shape the config gives, naming the tensor when not.
+ * The language model's config: config.json itself, or for a multimodal wrapper (LLaVA, Mistral 3,
+ * Gemma 3, Qwen2-VL, Llama 4: `LlavaForConditionalGeneration` builds its language model from
+ * `config.text_config`) its `text_config`. Keys the wrapper keeps at its own top level and
+ * text_config lacks (`tie_word_embeddings`, `bos_token_id`, `torch_dtype`…) are taken from there.
+ */
+export function languageModelConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const text = config.text_config;
+  if (!isRecord(text)) return config;
+  const out: Record<string, unknown> = { ...text };
+  for (const [k, v] of Object.entries(config)) if (!(k in out) && !k.endsWith('_config') && k !== 'model_type' && k !== 'architectures') out[k] = v;
+  return out;
+}
+
+/**
+ * Where the language model's tensors sit: the text before `layers.<index>.` in the first layer's
+ * tensor names (the role map found the layers, under whatever prefix the checkpoint uses):
+ * `model.` for a plain causal LM, `language_model.model.` or `model.language_model.` inside a
+ * multimodal wrapper. Undefined when the layers do not sit under a `layers.N.` stack.
+ */
+export function languageModelPrefix(model: ModelHandle): string | undefined {
+  const first = model.layers[0];
+  if (!first) return undefined;
+  const marker = `layers.${first.index}.`;
+  const prefixes = new Set<string>();
+  for (const t of first.tensors) {
+    const at = t.indexOf(marker);
+    if (at >= 0 && (at === 0 || t[at - 1] === '.')) prefixes.add(t.slice(0, at));
+  }
+  return prefixes.size === 1 ? [...prefixes][0] : undefined;
+}
+
+/**
+ * Reads a decoder configuration from a model handle (config.json, or a wrapper's text_config; tensor
+ * names under the language model's prefix; the safetensors `__metadata__` aliases of tied weights),
+ * and checks that the embeddings and lm_head it will read exist and have the shape the config gives,
+ * naming the tensor when not.
  */
 export function decoderConfig(model: ModelHandle): DecoderConfig {
   if (!model.config) throw new Error(`${model.path}: running the model needs its config.json, and none was found`);
-  const cfg = decoderConfigFromJson(model.config, (n) => model.tensors.has(n), model.architecture, model.metadata);
+  const cfg = decoderConfigFromJson(
+    languageModelConfig(model.config),
+    (n) => model.tensors.has(n),
+    model.architecture,
+    model.metadata,
+    languageModelPrefix(model),
+  );
   for (const [name, what] of [
     [cfg.names.embed, 'the input embeddings'],
     [cfg.names.lmHead, 'lm_head'],
   ] as const) {
     const t = model.tensors.get(name);
     if (!t) {
-      const denied = model.config.tie_word_embeddings === false && what === 'the input embeddings';
+      const denied = languageModelConfig(model.config).tie_word_embeddings === false && what === 'the input embeddings';
       throw new Error(
         `${model.path}: tensor "${name}" (${what}) is missing, so the model cannot run` +
           (denied ? '; config.json says tie_word_embeddings: false, so lm_head cannot stand in for it' : ''),
@@ -129,17 +172,33 @@ export function decoderConfig(model: ModelHandle): DecoderConfig {
   return cfg;
 }
 
-/** The same from a parsed config.json and a tensor-existence test (in-memory models, tests). */
+/**
+ * The lm_head beside a Llama-style language model under `prefix`: `lm_head.weight` for `model.`
+ * (and for newer wrapper saves, `model.language_model.`, whose head transformers keeps at the top);
+ * `language_model.lm_head.weight` for `language_model.model.` (LlavaForConditionalGeneration's
+ * older saves: the language model is a whole causal LM under `language_model.`).
+ */
+function lmHeadBeside(prefix: string): string {
+  const parts = prefix.split('.').filter(Boolean);
+  return parts.length > 1 && parts[parts.length - 1] === 'model' ? `${parts.slice(0, -1).join('.')}.lm_head.weight` : 'lm_head.weight';
+}
+
+/**
+ * The same from a parsed config.json (the language model's: see languageModelConfig) and a
+ * tensor-existence test (in-memory models, tests). `lmPrefix` is where a Llama-style language
+ * model's tensors sit (default `model.`; see languageModelPrefix).
+ */
 export function decoderConfigFromJson(
   cfg: Record<string, unknown>,
   hasTensor: (name: string) => boolean,
   architecture = 'llama',
   metadata: Record<string, string> = {},
+  lmPrefix = 'model.',
 ): DecoderConfig {
   const modelType = String(cfg.model_type ?? architecture);
   const tie = (embed: string, lmHead: string) =>
     resolveTiedNames(embed, lmHead, hasTensor, metadata, typeof cfg.tie_word_embeddings === 'boolean' ? cfg.tie_word_embeddings : undefined);
-  if (LLAMA_TYPES.has(modelType)) return llamaConfig(cfg, hasTensor, modelType, tie('model.embed_tokens.weight', 'lm_head.weight'));
+  if (LLAMA_TYPES.has(modelType)) return llamaConfig(cfg, hasTensor, modelType, tie(`${lmPrefix}embed_tokens.weight`, lmHeadBeside(lmPrefix)), lmPrefix);
   if (modelType === 'gpt2') return gpt2Config(cfg, hasTensor, tie);
   if (modelType === 'gpt_neox') return neoxConfig(cfg, tie('gpt_neox.embed_in.weight', 'embed_out.weight'));
   throw new Error(`running "${modelType}" models is not supported yet (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
@@ -152,7 +211,7 @@ function heads(hiddenSize: number, numHeads: number, numKvHeads: number, headDim
   return { numHeads, numKvHeads, headDim: hd };
 }
 
-function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean, modelType: string, tied: TiedNames): DecoderConfig {
+function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean, modelType: string, tied: TiedNames, p: string): DecoderConfig {
   const hiddenSize = num(cfg, 'hidden_size');
   const numHeads = num(cfg, 'num_attention_heads');
   const h = heads(hiddenSize, numHeads, num(cfg, 'num_key_value_heads', numHeads), typeof cfg.head_dim === 'number' ? cfg.head_dim : undefined);
@@ -183,10 +242,10 @@ function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => 
     names: {
       embed: tied.embed,
       positionEmbed: null,
-      finalNorm: 'model.norm.weight',
+      finalNorm: `${p}norm.weight`,
       finalNormBias: null,
       lmHead: tied.lmHead,
-      layer: (l) => `model.layers.${l}.`,
+      layer: (l) => `${p}layers.${l}.`,
     },
   };
 }

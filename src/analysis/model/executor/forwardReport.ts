@@ -7,6 +7,7 @@ import type { JobContext } from '../../jobs';
 import type { ModelHandle } from '../types';
 import { loadTokenizer, parseTokenIds } from '../tokenizer';
 import { executorFor } from './index';
+import { languageModelConfig } from './config';
 import type { Engine } from '../../engine/engine';
 
 export interface ForwardParams {
@@ -48,7 +49,8 @@ export async function forwardReport(model: ModelHandle, params: ForwardParams, c
     if (params.tokens) {
       ids = params.tokens;
       if (params.addBos) {
-        const bos = tok?.bosId ?? (typeof model.config?.bos_token_id === 'number' ? model.config.bos_token_id : null);
+        const lmConfig = model.config ? languageModelConfig(model.config) : null;
+        const bos = tok?.bosId ?? (typeof lmConfig?.bos_token_id === 'number' ? lmConfig.bos_token_id : null);
         if (bos === null) throw new Error(`${model.path} names no BOS token (tokenizer_config.json or config.json bos_token_id)`);
         if (ids[0] !== bos) ids = [bos, ...ids];
       }
