@@ -65,7 +65,11 @@ export function renderTensorTree(groups: TensorGroup[], state: TreeState, onSele
       h('td', { class: 'll-mono me-name', title: t.name }, t.name),
       h('td', { class: 'll-muted' }, t.role ?? ''),
       h('td', { class: 'll-mono' }, `[${t.shape.join(', ')}]`),
-      h('td', { class: 'll-mono' }, t.dtype),
+      h(
+        'td',
+        { class: 'll-mono', title: t.decodable === false ? 'listed, but its values cannot be decoded' : undefined },
+        t.decodable === false ? `${t.dtype} (not decodable)` : t.dtype,
+      ),
       h('td', { class: 'll-num' }, formatBytes(t.bytes)),
     );
     rowsByName.set(t.name, tr);

@@ -87,7 +87,13 @@ export function overviewText(o: ModelOverview, opts: { tensors?: boolean } = {})
       out.push(
         ...table(
           ['tensor', 'role', 'shape', 'dtype', 'size'],
-          g.tensors.map((t) => [t.name, t.role ?? '', `[${t.shape.join(', ')}]`, t.dtype, formatBytes(t.bytes)]),
+          g.tensors.map((t) => [
+            t.name,
+            t.role ?? '',
+            `[${t.shape.join(', ')}]`,
+            t.decodable === false ? `${t.dtype} (not decodable)` : t.dtype,
+            formatBytes(t.bytes),
+          ]),
           [false, false, false, false, true],
         ).map((l) => `  ${l}`),
       );

@@ -7,7 +7,7 @@
  */
 import { basename } from 'node:path';
 import type { TensorEntry } from '../model/types';
-import { DTYPE_BYTES, DTYPES, isDType } from './dtypes';
+import { byteLengthOf, DTYPE_BITS, DTYPES, isDType } from './dtypes';
 import { LFS_POINTER_MAX_BYTES, LfsPointerError, parseLfsPointer, startsLikeLfsPointer } from './lfsPointer';
 import { ModelFileError } from './modelFileError';
 import { openRegularFile, readExactly } from './readBytes';
@@ -133,8 +133,15 @@ function validateEntry(file: string, name: string, raw: unknown, dataStart: numb
     );
   }
   const count = shape.reduce((a: number, b: number) => a * b, 1);
-  const expected = count * DTYPE_BYTES[dtype];
-  if (!Number.isSafeInteger(expected) || expected !== end - begin) {
+  // Sub-byte types (F4, F6) pack their values; like the reference, refuse a count that ends mid-byte.
+  const expected = byteLengthOf(dtype, count);
+  if (expected === null) {
+    throw new SafetensorsError(
+      file,
+      `tensor '${name}' is ${dtype} of shape [${shape.join(', ')}]: ${count} values of ${DTYPE_BITS[dtype]} bits do not fill a whole number of bytes`,
+    );
+  }
+  if (expected !== end - begin) {
     throw new SafetensorsError(
       file,
       `tensor '${name}' is ${dtype} of shape [${shape.join(', ')}], which needs ${expected} bytes, but its data_offsets [${begin}, ${end}] span ${end - begin} bytes`,

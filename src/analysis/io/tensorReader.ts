@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { throwIfCancelled, type JobContext } from '../jobs';
 import type { TensorEntry } from '../model/types';
 import { bf16Destination } from './bf16Wasm';
-import { decodeInto, DTYPE_BYTES } from './dtypes';
+import { byteLengthOf, decodeInto, DTYPE_BITS, DTYPE_BYTES, isDecodable, NotDecodableError } from './dtypes';
 import { ModelFileError } from './modelFileError';
 import { MAX_READ_BYTES, openRegularFile, readExactly, stampOf } from './readBytes';
 
@@ -27,10 +27,13 @@ export interface ChunkOptions extends JobContext {
 }
 
 export function elementCount(entry: TensorEntry): number {
-  return entry.byteLength / DTYPE_BYTES[entry.dtype];
+  return (entry.byteLength * 8) / DTYPE_BITS[entry.dtype];
 }
 
-/** Whole elements per chunk, a multiple of 8 so chunk starts keep every alignment the decoders like. */
+/**
+ * Whole elements per chunk, a multiple of 8 so chunk starts keep every alignment the decoders like
+ * and, for the packed sub-byte types (F4, F6), fall on byte boundaries.
+ */
 function chunkElements(entry: TensorEntry, chunkBytes: number | undefined): number {
   const eb = DTYPE_BYTES[entry.dtype];
   const bytes = Math.min(MAX_READ_BYTES, Math.max(64, chunkBytes ?? DEFAULT_CHUNK_BYTES));
@@ -42,6 +45,16 @@ function checkRange(entry: TensorEntry, first: number, count: number): void {
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > n) {
     throw new Error(`elements ${first}..${first + count} are outside tensor '${entry.name}' of ${n} elements`);
   }
+  if (byteLengthOf(entry.dtype, first) === null || byteLengthOf(entry.dtype, count) === null) {
+    throw new Error(
+      `elements ${first}..${first + count} of ${entry.dtype} tensor '${entry.name}' do not start and end on byte boundaries (${DTYPE_BITS[entry.dtype]}-bit values are packed)`,
+    );
+  }
+}
+
+/** Refuses, by tensor and dtype, a read of values Layer Lens cannot decode (C64, F6). */
+function checkDecodable(entry: TensorEntry): void {
+  if (!isDecodable(entry.dtype)) throw new NotDecodableError(entry.dtype, entry.name);
 }
 
 /**
@@ -148,6 +161,7 @@ export async function forEachRawChunk(
 
 /** Elements `[first, first+count)` of a tensor as float32, whatever its dtype. */
 export async function readElementsF32(entry: TensorEntry, first: number, count: number, opts: ChunkOptions = {}): Promise<Float32Array> {
+  checkDecodable(entry);
   checkRange(entry, first, count);
   if (entry.dtype === 'F32') {
     // Read straight into the result: no second buffer, no conversion.
@@ -200,6 +214,7 @@ export async function streamF32(
   opts: ChunkOptions,
   consume: (values: Float32Array, firstElement: number) => void | Promise<void>,
 ): Promise<void> {
+  checkDecodable(entry);
   const count = elementCount(entry);
   checkRange(entry, 0, count);
   const per = Math.min(chunkElements(entry, opts.chunkBytes), count);

@@ -8,6 +8,7 @@ import { componentGroups } from './components';
 import { expertLayerSummary, type ExpertLayerSummary } from './expertSummary';
 import { auxiliaryBucket, matrixShares, packedTensors, roleRank, shareLabel } from './tensorLabels';
 import type { ModelHandle, OtherRole, TensorEntry } from './types';
+import { isDecodable } from '../io/dtypes';
 
 export interface TensorRow {
   name: string;
@@ -17,6 +18,8 @@ export interface TensorRow {
   params: number;
   /** q, k, v, o, gate, up, down (`q+k+v` when fused), embed, lm_head, norms… */
   role?: string;
+  /** Set (false) for a dtype the reader lists but cannot turn into numbers (io/dtypes.ts NOT_DECODABLE). */
+  decodable?: false;
 }
 
 export interface TensorGroup {
@@ -172,7 +175,15 @@ export function modelOverview(model: ModelHandle): ModelOverview {
       role = other === 'other' ? undefined : other;
       byRole.set(other, (byRole.get(other) ?? 0) + params);
     }
-    return { name: entry.name, shape: [...entry.shape], dtype: entry.dtype, bytes: entry.byteLength, params, role };
+    return {
+      name: entry.name,
+      shape: [...entry.shape],
+      dtype: entry.dtype,
+      bytes: entry.byteLength,
+      params,
+      role,
+      ...(isDecodable(entry.dtype) ? {} : { decodable: false as const }),
+    };
   }
 
   const groups: TensorGroup[] = [];

@@ -16,7 +16,7 @@
  */
 import type { JobContext } from '../jobs';
 import { matrix, transpose, type Matrix } from '../linalg/matrix';
-import { readAllF32, readElementsF32 } from '../io/tensorReader';
+import { forEachRawChunk, readAllF32, readElementsF32 } from '../io/tensorReader';
 import { decodeMxfp4 } from './mxfp4';
 import {
   EXTRA_MATRIX_KINDS,
@@ -165,9 +165,14 @@ async function readMxfp4(model: ModelHandle, source: RoleSource, ctx: JobContext
   const scales = tensorOf(model, source.mxfp4!.scales);
   if (scales.shape.length !== 3 || scales.shape[0] !== t.shape[0] || scales.shape[1] !== R || scales.shape[2] !== groups)
     throw new Error(`MXFP4 scales '${scales.name}' are [${scales.shape.join(', ')}], but blocks '${t.name}' need [${t.shape[0]}, ${R}, ${groups}]`);
+  // The exponents are raw bytes whether stored as U8 (gpt-oss) or as the format's own F8_E8M0, whose
+  // decoded value 2^(e − 127) is already the scale and must not be exponentiated a second time.
+  if (scales.dtype !== 'U8' && scales.dtype !== 'F8_E8M0')
+    throw new Error(`MXFP4 scales '${scales.name}' are ${scales.dtype}, not E8M0 exponents (U8 or F8_E8M0)`);
   const e = source.expert ?? 0;
   const bytes = await readElementsF32(t, e * R * groups * 16, R * groups * 16, ctx);
-  const exponents = await readElementsF32(scales, e * R * groups, R * groups, ctx);
+  const exponents = new Uint8Array(R * groups);
+  await forEachRawChunk(scales, e * R * groups, R * groups, ctx, (raw, first) => exponents.set(raw, first - e * R * groups));
   return matrix(R, C, decodeMxfp4(bytes, exponents, R, groups));
 }
 

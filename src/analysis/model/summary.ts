@@ -6,7 +6,7 @@
  */
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../jobs';
 import { DEFAULT_CHUNK_BYTES, elementCount, streamF32 } from '../io/tensorReader';
-import type { DType } from '../io/dtypes';
+import { isDecodable, NotDecodableError, type DType } from '../io/dtypes';
 import { modelOverview, type ModelOverview } from './overview';
 import { expertLayerSummary, type ExpertLayerSummary } from './expertSummary';
 import type { AttentionGeometry, ExtraMatrixKind, MatrixRole, ModelHandle, TensorRole } from './types';
@@ -131,6 +131,8 @@ export async function tensorStats(model: ModelHandle, name: string, opts: { bins
   const t0 = performance.now();
   const entry = model.tensors.get(name);
   if (!entry) throw new Error(`${model.path} has no tensor named '${name}'`);
+  // C64 and the packed F6 types are listed with the model but have no values to summarise.
+  if (!isDecodable(entry.dtype)) throw new NotDecodableError(entry.dtype, name);
   const bins = opts.bins ?? DEFAULT_BINS;
   if (!Number.isInteger(bins) || bins < 1) throw new Error(`bins must be a positive integer, got ${bins}`);
   const count = elementCount(entry);

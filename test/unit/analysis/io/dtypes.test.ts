@@ -3,7 +3,7 @@
 // constants (float8 e4m3fn max 448, e5m2 max 57344, half max 65504).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeInto, decodeToF32, DTYPE_BYTES, DTYPES, type DType } from '../../../../src/analysis/io/dtypes';
+import { decodeInto, decodeToF32, DTYPE_BITS, DTYPE_BYTES, DTYPES, NotDecodableError, type DType } from '../../../../src/analysis/io/dtypes';
 import { encodeValues, f16Bits, roundTrip } from '../../../fixtures/safetensorsWriter';
 import { mulberry32 } from '../../../fixtures/prng';
 
@@ -99,7 +99,7 @@ test('decodeInto writes at an offset and refuses partial elements and overflow',
   assert.deepEqual([...out], [-7, -7, 1, 2, 3, -7]);
   assert.throws(() => decodeInto('F32', new Uint8Array(6), out, 0), /6 bytes is not a whole number of F32 values/);
   assert.throws(() => decodeInto('F32', new Uint8Array(8), out, 5), /overflows an output of 6/);
-  assert.equal(DTYPES.length, 15);
+  assert.equal(DTYPES.length, 22);
 });
 
 test('writer rounding (used by fixtures) is round-to-nearest-even, as torch casts', () => {
@@ -109,4 +109,86 @@ test('writer rounding (used by fixtures) is round-to-nearest-even, as torch cast
   assert.equal(f16Bits(1 + 2 ** -11), 0x3c00);
   assert.equal(f16Bits(1 + 3 * 2 ** -11), 0x3c02);
   assert.deepEqual([...roundTrip('BF16', [1 + 2 ** -8, 1 + 3 * 2 ** -8, -0])], [1, 1 + 2 ** -6, -0]);
+});
+
+// The dtypes of the safetensors format as the reference defines them (huggingface/safetensors
+// `safetensors/src/tensor.rs`, `enum Dtype` and `Dtype::bitsize`), copied here by hand.
+const REFERENCE_BITS: Record<string, number> = {
+  BOOL: 8,
+  F4: 4,
+  F6_E2M3: 6,
+  F6_E3M2: 6,
+  U8: 8,
+  I8: 8,
+  F8_E5M2: 8,
+  F8_E4M3: 8,
+  F8_E8M0: 8,
+  F8_E4M3FNUZ: 8,
+  F8_E5M2FNUZ: 8,
+  I16: 16,
+  U16: 16,
+  F16: 16,
+  BF16: 16,
+  I32: 32,
+  U32: 32,
+  F32: 32,
+  C64: 64,
+  F64: 64,
+  I64: 64,
+  U64: 64,
+};
+
+test('every dtype of the format is known, with the reference bit width', () => {
+  assert.deepEqual([...DTYPES].sort(), Object.keys(REFERENCE_BITS).sort());
+  for (const d of DTYPES) {
+    assert.equal(DTYPE_BITS[d], REFERENCE_BITS[d], d);
+    assert.equal(DTYPE_BYTES[d], REFERENCE_BITS[d] / 8, d);
+  }
+});
+
+test('F8_E8M0: every byte e is 2^(e − 127) and 0xFF is NaN (OCP MX v1.0, 5.4.1)', () => {
+  sameValues(decodeToF32('F8_E8M0', allPatterns(8)), (e) => (e === 255 ? NaN : 2 ** (e - 127)), 'E8M0');
+  // No zero and no sign: the smallest is 2^-127 (a float32 subnormal), 127 is 1, 254 is 2^127.
+  assert.deepEqual([...decodeToF32('F8_E8M0', new Uint8Array([0, 126, 127, 128, 254]))], [2 ** -127, 0.5, 1, 2, 2 ** 127]);
+});
+
+/** Value of an FNUZ float8 from its definition: 0x80 is NaN, no infinities, no negative zero. */
+function fnuz(bits: number, expBits: number, mantBits: number, bias: number): number {
+  if (bits === 0x80) return NaN;
+  const sign = bits & 0x80 ? -1 : 1;
+  const e = (bits >> mantBits) & ((1 << expBits) - 1);
+  const m = bits & ((1 << mantBits) - 1);
+  return e === 0 ? sign * (m / 2 ** mantBits) * 2 ** (1 - bias) : sign * (1 + m / 2 ** mantBits) * 2 ** (e - bias);
+}
+
+test('F8_E4M3FNUZ and F8_E5M2FNUZ: every byte equals the definition (biases 8 and 16, 0x80 the only NaN); max 240 and 57344', () => {
+  sameValues(decodeToF32('F8_E4M3FNUZ', allPatterns(8)), (i) => fnuz(i, 4, 3, 8), 'E4M3FNUZ');
+  sameValues(decodeToF32('F8_E5M2FNUZ', allPatterns(8)), (i) => fnuz(i, 5, 2, 16), 'E5M2FNUZ');
+  assert.deepEqual([...decodeToF32('F8_E4M3FNUZ', new Uint8Array([0x7f, 0x40, 0x01, 0xff, 0x00]))], [240, 1, 2 ** -10, -240, 0]);
+  assert.deepEqual([...decodeToF32('F8_E5M2FNUZ', new Uint8Array([0x7f, 0x40, 0x01, 0x00]))], [57344, 1, 2 ** -17, 0]);
+  assert.ok(Number.isNaN(decodeToF32('F8_E4M3FNUZ', new Uint8Array([0x80]))[0]));
+});
+
+test('F4 (E2M1, two a byte): every byte is its low nibble then its high nibble, each by the E2M1 definition', () => {
+  // E2M1 (OCP MX v1.0, 5.3.3): sign, 2 exponent bits with bias 1, 1 mantissa bit, subnormal at e = 0.
+  const e2m1 = (c: number) => {
+    const s = c & 8 ? -1 : 1,
+      e = (c >> 1) & 3,
+      m = c & 1;
+    return e === 0 ? s * m * 0.5 : s * (1 + m / 2) * 2 ** (e - 1);
+  };
+  const got = decodeToF32('F4', allPatterns(8));
+  assert.equal(got.length, 512);
+  sameValues(got, (i) => e2m1(i & 1 ? (i >> 1) >> 4 : (i >> 1) & 15), 'F4');
+  // 0x71: first value code 1 (0.5), second code 7 (6); 0xF8: -0 then -6.
+  assert.deepEqual([...decodeToF32('F4', new Uint8Array([0x71, 0xf8, 0x2c]))], [0.5, 6, -0, -6, -2, 1]);
+});
+
+test('C64 and the packed F6 types are refused by name, not decoded', () => {
+  for (const d of ['C64', 'F6_E2M3', 'F6_E3M2'] as const) {
+    assert.throws(
+      () => decodeToF32(d, new Uint8Array(24)),
+      (e: unknown) => e instanceof NotDecodableError && e.dtype === d && e.message.includes(`${d} is not decodable`),
+    );
+  }
 });
