@@ -183,7 +183,8 @@ def silu(x):
     return x / (1 + np.exp(-x))
 
 
-def forward(cfg, w, ids):
+def forward(cfg, w, ids, states=None):
+    """With a list `states`, also appends the L + 1 layer-boundary states [T, d] (residual_baselines.py)."""
     d = cfg['hidden_size']
     H, Hkv = cfg['num_attention_heads'], cfg['num_key_value_heads']
     hd = cfg.get('head_dim') or d // H
@@ -234,6 +235,8 @@ def forward(cfg, w, ids):
         m = lin(silu(lin(h, p + 'mlp.gate_proj')) * lin(h, p + 'mlp.up_proj'), p + 'mlp.down_proj')
         x = x + m
         boundaries.append(x)
+    if states is not None:
+        states.extend(boundaries)
     final = rms(x, w['model.norm.weight'], eps)
     head = w.get('lm_head.weight', w['model.embed_tokens.weight'])
     logits = final @ head.T

@@ -1,7 +1,7 @@
 /**
  * The persistence-similarity panel: the heatmap S_p(i, j)/β_p(i), Betti curves, S̄_p by layer with
- * the pruning threshold (slider p) and the suggested layers highlighted, Block Influence and
- * angular distance beside it, the barcode over zigzag positions, and "prune and evaluate", whose
+ * the pruning threshold (slider p) and the suggested layers highlighted, the residual-stream Block
+ * Influence and angular distances beside it, the barcode over zigzag positions, and "prune and evaluate", whose
  * results (perplexity of the original and the pruned copy) collect in a table. Notes say how
  * prompts were truncated, which homology was computed and where the cap on pruning applied.
  */
@@ -193,7 +193,7 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
         ),
         avg,
       ),
-      h('div', {}, h('h2', {}, 'Baselines from the same hidden states'), base),
+      h('div', {}, h('h2', {}, 'Baselines on the residual stream (same forward passes)'), base),
     ),
     h('h2', {}, `Barcode (H${dim}) over zigzag positions`),
     code,

@@ -1,7 +1,8 @@
 /**
  * The persistence panel's plots: the normalised similarity heatmap, Betti curves, the average
- * similarity S̄ by layer with the pruning threshold and suggested layers, the baselines (Block
- * Influence, angular distance) and the barcode over zigzag positions.
+ * similarity S̄ by layer with the pruning threshold and suggested layers, the residual-stream
+ * baselines (Block Influence, angular distance at the last token and over all tokens) and the
+ * barcode over zigzag positions.
  */
 import * as Plot from '@observablehq/plot';
 import type { PersistenceResult } from '../../src/analysis/methods/persistence/persistence';
@@ -64,15 +65,19 @@ export function averagePlot(r: PersistenceResult, dim: number, threshold: number
 }
 
 export function baselinePlot(r: PersistenceResult, theme: Theme): Plot.PlotOptions {
-  const rows = [
-    ...r.blockInfluence.map((v, l) => ({ layer: l, v, series: 'Block Influence 1 − cos(x_ℓ, x_ℓ₊₁)' })),
-    ...r.angular.flatMap((a) => a.values.map((v, l) => ({ layer: l, v, series: `angular distance, n = ${a.n}` }))),
-  ];
+  const rs = r.residualStream;
+  const rows = rs
+    ? [
+        ...rs.blockInfluence.map((v, l) => ({ layer: l, v, series: 'Block Influence 1 − cos(h_ℓ, h_ℓ₊₁), all tokens' })),
+        ...rs.angularLastToken.flatMap((a) => a.values.map((v, l) => ({ layer: l, v, series: `angular distance h_ℓ → h_ℓ₊${a.n}, last token` }))),
+        ...rs.angularAllTokens.flatMap((a) => a.values.map((v, l) => ({ layer: l, v, series: `angular distance h_ℓ → h_ℓ₊${a.n}, all tokens` }))),
+      ]
+    : [];
   return {
     width: 560,
     height: 260,
     marginLeft: 56,
-    x: { label: 'layer ℓ', tickFormat: 'd' },
+    x: { label: 'first layer ℓ of the block (residual stream h_ℓ = input of layer ℓ)', tickFormat: 'd' },
     y: { label: 'lower = more redundant', grid: true },
     color: { legend: true, range: theme.categorical },
     marks: [Plot.line(rows, { x: 'layer', y: 'v', stroke: 'series' }), Plot.dot(rows, { x: 'layer', y: 'v', fill: 'series', tip: true })],

@@ -56,15 +56,29 @@ export function formatPersistence(r: PersistenceJobResult, prune?: PruneJobResul
       ` zigzag ${((r.timings.zigzagBuildMs + r.timings.reductionMs) / 1000).toFixed(2)} s)`,
     `tokens: ${truncationNote(r.truncation, r.prompts)}`,
     '',
-    `cloud                            ${dims.map((p) => `β${p}`.padStart(5)).join(' ')}  ${dims.map((p) => `S̄${p}`.padStart(6)).join(' ')}   BI      angular(n=1)`,
+    `cloud                            ${dims.map((p) => `β${p}`.padStart(5)).join(' ')}  ${dims.map((p) => `S̄${p}`.padStart(6)).join(' ')}`,
   ];
   r.cloudNames.forEach((name, l) => {
     lines.push(
-      `${name.padEnd(32)} ${dims.map((p) => String(r.betti[p][l]).padStart(5)).join(' ')}  ${dims.map((p) => f3(r.averageSimilarity[p][l]).padStart(6)).join(' ')}   ` +
-        `${l < r.blockInfluence.length ? f3(r.blockInfluence[l]) : '  —  '}   ${r.angular[0] && l < r.angular[0].values.length ? f3(r.angular[0].values[l]) : '  —'}`,
+      `${name.padEnd(32)} ${dims.map((p) => String(r.betti[p][l]).padStart(5)).join(' ')}  ${dims.map((p) => f3(r.averageSimilarity[p][l]).padStart(6)).join(' ')}`,
     );
   });
   lines.push('');
+  const rs = r.residualStream;
+  if (rs) {
+    const cellAt = (v: number | undefined) => (v === undefined ? '—' : f3(v)).padStart(9);
+    const head = (label: string) => label.padStart(9);
+    lines.push(
+      `residual stream baselines, hidden_states[ℓ] → hidden_states[ℓ+n] (lower = more redundant; ${rs.prompts} prompts, ${rs.tokens} tokens):`,
+      `layer ℓ${head('BI(all)')} ${rs.angularLastToken.map((a) => head(`last n=${a.n}`)).join('')} ${rs.angularAllTokens.map((a) => head(`all n=${a.n}`)).join('')}`,
+    );
+    rs.blockInfluence.forEach((bi, l) =>
+      lines.push(
+        `${String(l).padStart(7)}${cellAt(bi)} ${rs.angularLastToken.map((a) => cellAt(a.values[l])).join('')} ${rs.angularAllTokens.map((a) => cellAt(a.values[l])).join('')}`,
+      ),
+    );
+    lines.push('');
+  }
   for (const s of r.suggestions) {
     const cap = s.capped ? ` (capped at ${s.maxLayers} of ${r.decoderLayers}: the rule chose ${s.ruleLayers.join(', ')})` : '';
     lines.push(`prune at p = ${s.p}: S̄${r.suggestionDim} ≥ ${f3(s.threshold)} → ${s.layers.length ? `layers ${s.layers.join(', ')}` : 'no layer'}${cap}`);

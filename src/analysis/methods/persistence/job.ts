@@ -2,7 +2,9 @@
  * The persistence analysis as a job on a model on disk: prompts (built-in sets, a user file, token
  * ids) are tokenized without BOS (methods.md §5), run through the layer-streaming executor, and the
  * last token's output of every post_attention_layernorm plus the final norm become the L + 1
- * clouds. Also the "prune and evaluate" job: write the pruned copy, then compare perplexities.
+ * clouds; the same passes' residual stream (the hidden states at the L + 1 layer boundaries) gives
+ * the Block Influence and angular-distance baselines (baselines.ts). Also the "prune and evaluate"
+ * job: write the pruned copy, then compare perplexities.
  * Shared by the worker ('persistence/run', 'persistence/prune') and the CLI.
  */
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
@@ -22,6 +24,7 @@ import { requireFiniteWeights } from '../common/checkedRead';
 import { DEFAULT_MAX_TOKENS, type PromptKeep, type PromptTruncation } from './truncation';
 import { countNonFinite } from '../common/nonFinite';
 import { cachedPromptRun, promptRunKey } from '../common/promptRunCache';
+import { defaultAngularBlocks, ResidualStreamAccumulator, type ResidualStreamBaselines } from './baselines';
 import type { CachedRun } from '../../cache/resultCache';
 
 export interface PersistenceJobParams extends PersistenceOptions {
@@ -86,18 +89,23 @@ export async function tokenizePrompts(
 
 const TOKENS_PER_BATCH = 1024;
 
-/** Last-token clouds: [L post-attention norms..., final norm], each [prompts, hidden]. */
+/**
+ * Last-token clouds: [L post-attention norms..., final norm], each [prompts, hidden]; and, from the
+ * same forward passes, the residual-stream baselines (hidden_states[0..L], every token, reduced
+ * batch by batch: no state is kept beyond its batch).
+ */
 export async function hiddenStateClouds(
   model: ModelHandle,
   prompts: number[][],
-  opts: JobContext & { engine?: Engine; batchSize?: number } = {},
-): Promise<{ clouds: Matrix[]; names: string[] }> {
+  opts: JobContext & { engine?: Engine; batchSize?: number; angularBlocks?: number[] } = {},
+): Promise<{ clouds: Matrix[]; names: string[]; residualStream: ResidualStreamBaselines }> {
   const ex = executorFor(model, { engine: opts.engine });
   try {
     const L = ex.cfg.numLayers,
       d = ex.cfg.hiddenSize,
       P = prompts.length;
     const clouds: Matrix[] = Array.from({ length: L + 1 }, () => ({ rows: P, cols: d, data: new Float32Array(P * d) }));
+    const residual = new ResidualStreamAccumulator(L + 1, d, opts.angularBlocks?.length ? opts.angularBlocks : defaultAngularBlocks(L));
     const byLength = new Map<number, number[]>();
     prompts.forEach((ids, i) => byLength.set(ids.length, [...(byLength.get(ids.length) ?? []), i]));
     let done = 0;
@@ -109,7 +117,8 @@ export async function hiddenStateClouds(
         const idx = members.slice(b0, b0 + batchSize);
         const r = await ex.run(
           idx.map((i) => prompts[i]),
-          { logits: 'none', postAttentionNorm: true, finalNorm: true },
+          // The executor keeps the layer boundaries anyway: asking for them costs no pass and no copy.
+          { logits: 'none', postAttentionNorm: true, finalNorm: true, hiddenStates: true },
           undefined,
           { signal: opts.signal },
         );
@@ -117,6 +126,7 @@ export async function hiddenStateClouds(
           for (let l = 0; l < L; l++) clouds[l].data.set(r.postAttentionNorm![l].subarray((b * T + T - 1) * d, (b * T + T) * d), p * d);
           clouds[L].data.set(r.finalNorm!.subarray(b * d, (b + 1) * d), p * d);
         });
+        residual.add(r.hiddenStates!, idx.length, T);
         done += idx.length;
         opts.onProgress?.({ done, total: P, message: `hidden states ${done}/${P}` });
         await yieldToEventLoop();
@@ -132,7 +142,10 @@ export async function hiddenStateClouds(
       throw new Error(
         `the hidden states at ${names[bad]} hold NaN/Inf: a norm, bias or embedding weight is non-finite, so the persistence analysis cannot run`,
       );
-    return { clouds, names };
+    const residualStream = residual.result();
+    if (![...residualStream.blockInfluence, ...residualStream.angularAllTokens.flatMap((a) => a.values)].every(Number.isFinite))
+      throw new Error('the residual stream holds NaN/Inf: a norm, bias or embedding weight is non-finite, so the persistence analysis cannot run');
+    return { clouds, names, residualStream };
   } finally {
     await ex.release();
   }
@@ -158,14 +171,17 @@ export async function runPersistenceJob(model: ModelHandle, params: PersistenceJ
     keep: truncation.keep,
     maxTokens: truncation.maxTokens,
     maxPrunedShare: params.maxPrunedShare ?? null,
+    // Results before the baselines moved to the residual stream (issue 23) hold other fields.
+    baselines: 'residual-stream',
   });
   return cachedPromptRun('persistence', key, opts, async () => {
     // A NaN weight makes every hidden state after it NaN, and a k-NN graph of NaN points is meaningless.
     await requireFiniteWeights(model, 'The persistence analysis', { signal: opts.signal });
-    const { clouds, names } = await hiddenStateClouds(model, prompts, {
+    const { clouds, names, residualStream } = await hiddenStateClouds(model, prompts, {
       engine: opts.engine,
       signal: opts.signal,
       batchSize: params.batchSize,
+      angularBlocks: params.angularBlocks,
       onProgress: stage(opts, 0, 500),
     });
     const forwardSeconds = (performance.now() - t0) / 1000;
@@ -178,7 +194,7 @@ export async function runPersistenceJob(model: ModelHandle, params: PersistenceJ
       signal: opts.signal,
       onProgress: stage(opts, 500, 1000),
     });
-    return { ...result, model: model.path, prompts: prompts.length, truncation, seconds: (performance.now() - t0) / 1000, forwardSeconds };
+    return { ...result, residualStream, model: model.path, prompts: prompts.length, truncation, seconds: (performance.now() - t0) / 1000, forwardSeconds };
   });
 }
 

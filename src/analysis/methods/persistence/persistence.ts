@@ -1,8 +1,9 @@
 /**
  * Zigzag persistence similarity of hidden-state clouds (methods.md §5): per cloud a symmetric k-NN
  * graph and its clique complex, the zigzag barcode across clouds, and its descriptors (Betti
- * curves, S_p(i, j), the normalised heatmap, S̄_p(ℓ), pruning suggestions), with the Block
- * Influence and angular-distance baselines from the same clouds.
+ * curves, S_p(i, j), the normalised heatmap, S̄_p(ℓ), pruning suggestions). The Block Influence
+ * and angular-distance baselines are not computed from these clouds but from the residual stream
+ * of the same forward passes (baselines.ts; the job adds them to the result).
  */
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { Engine } from '../../engine/engine';
@@ -21,7 +22,7 @@ import {
   type LayerBar,
   type PruningSuggestion,
 } from './descriptors';
-import { angularDistance, blockInfluence } from './baselines';
+import type { ResidualStreamBaselines } from './baselines';
 
 export interface PersistenceOptions {
   /** Neighbours per point (default 5). */
@@ -35,7 +36,7 @@ export interface PersistenceOptions {
   ratios?: number[];
   /** Largest share of the decoder layers a suggestion removes, in (0, 1) (default 0.5; see maxPrunedLayers). */
   maxPrunedShare?: number;
-  /** Angular-distance block sizes n (default 1..min(4, clouds-1)). */
+  /** Block sizes n of the residual-stream angular distances (default 1..min(4, L)); used by the job. */
   angularBlocks?: number[];
 }
 
@@ -86,9 +87,12 @@ export interface PersistenceResult {
   maxPrunedShare: number;
   maxPrunedLayers: number;
   suggestionDim: number;
-  /** [decoder layer] = 1 − mean cos(x_ℓ, x_ℓ₊₁). */
-  blockInfluence: number[];
-  angular: Array<{ n: number; values: number[] }>;
+  /**
+   * ShortGPT's Block Influence and Gromov et al.'s angular distances on the residual stream
+   * (hidden_states[ℓ] → hidden_states[ℓ + n]), from the same forward passes; absent when the
+   * analysis ran on clouds alone (no model).
+   */
+  residualStream?: ResidualStreamBaselines;
   instances: number;
   timings: PersistenceTimings;
 }
@@ -149,7 +153,6 @@ export async function persistenceAnalysis(
   const average = similarity.map(averageSimilarity);
   const suggestionDim = Math.min(1, maxDim - 1);
   const maxPruned = maxPrunedLayers(C - 1, maxPrunedShare);
-  const blocks = opts.angularBlocks && opts.angularBlocks.length ? opts.angularBlocks : Array.from({ length: Math.min(4, C - 1) }, (_, i) => i + 1);
   opts.onProgress?.({ done: total, total, message: 'descriptors' });
   return {
     cloudNames,
@@ -169,8 +172,6 @@ export async function persistenceAnalysis(
     suggestionDim,
     maxPrunedShare,
     maxPrunedLayers: maxPruned,
-    blockInfluence: blockInfluence(clouds),
-    angular: blocks.filter((n) => n < C).map((n) => ({ n, values: angularDistance(clouds, n) })),
     instances: zz.instances,
     timings,
   };

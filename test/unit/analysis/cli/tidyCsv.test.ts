@@ -113,9 +113,11 @@ test('persistence --csv: layer,layer_a,layer_b,dim,metric,value per cloud, pair 
     }
     for (const s of json.suggestions) assert.equal(tidyValue(rows, { layer: l }, `suggested_p${s.p}`), Number(s.layers.includes(l)));
   }
-  assert.equal(tidyValue(rows, { layer: 2 }, 'block_influence'), json.blockInfluence[2]);
-  assert.equal(rows.filter((r) => r.metric === 'block_influence').length, clouds - 1);
-  assert.equal(tidyValue(rows, { layer: 0 }, 'angular_n1'), json.angular[0].values[0]);
+  const rs = json.residualStream;
+  assert.equal(tidyValue(rows, { layer: 2 }, 'residual_block_influence'), rs.blockInfluence[2]);
+  assert.equal(rows.filter((r) => r.metric === 'residual_block_influence').length, clouds - 1);
+  assert.equal(tidyValue(rows, { layer: 0 }, 'residual_angular_last_n1'), rs.angularLastToken[0].values[0]);
+  assert.equal(tidyValue(rows, { layer: 0 }, 'residual_angular_all_n1'), rs.angularAllTokens[0].values[0]);
   assert.equal(tidyValue(rows, { layer_a: 1, layer_b: 3, dim: 1 }, 'similarity'), json.similarity[1][1][3]);
   assert.equal(tidyValue(rows, { dim: json.suggestionDim }, `suggestion_threshold_p${json.suggestions[0].p}`), json.suggestions[0].threshold);
 });

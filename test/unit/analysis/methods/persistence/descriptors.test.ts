@@ -10,7 +10,6 @@ import {
   similarityMatrix,
   type LayerBar,
 } from '../../../../../src/analysis/methods/persistence/descriptors';
-import { angularDistance, blockInfluence } from '../../../../../src/analysis/methods/persistence/baselines';
 
 // Four clouds (three decoder layers + final norm). H1 bars: A alive everywhere [0,4), B [1,3), C [2,3);
 // one H0 bar that must not leak into H1 numbers.
@@ -86,15 +85,4 @@ test('the cap: ⌊share · L⌋ layers, at least one, never all; a tie in S̄ go
   assert.equal(flat.capped, true);
   // Highest S̄ first, whatever the order: 0.3 (layer 1) and 0.25 (layers 0 and 3, the deeper wins).
   assert.deepEqual(pruningSuggestion([0.25, 0.3, 0.1, 0.25, 0.2], 4, 0.5, 2).layers, [1, 3]);
-});
-
-test('baselines: Block Influence 1 − cos θ and angular distance θ/π on rotated vectors', () => {
-  // Two prompts in 2-D; cloud ℓ is rotated by ℓ·θ_r (θ differs per prompt: 0.3 and 0.5 rad).
-  const rot = (t: number) => [Math.cos(t), Math.sin(t)];
-  const cloud = (l: number) => ({ rows: 2, cols: 2, data: Float32Array.from([...rot(0.3 * l), ...rot(0.5 * l).map((v) => 3 * v)]) });
-  const clouds = [cloud(0), cloud(1), cloud(2)];
-  close(blockInfluence(clouds), [1 - (Math.cos(0.3) + Math.cos(0.5)) / 2, 1 - (Math.cos(0.3) + Math.cos(0.5)) / 2], 1e-6);
-  close(angularDistance(clouds, 1), [(0.3 + 0.5) / 2 / Math.PI, (0.3 + 0.5) / 2 / Math.PI], 1e-6);
-  close(angularDistance(clouds, 2), [(0.6 + 1.0) / 2 / Math.PI], 1e-6);
-  assert.throws(() => angularDistance(clouds, 0), /positive integer/);
 });

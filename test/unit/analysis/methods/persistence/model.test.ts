@@ -52,7 +52,7 @@ test('sample model, built-in prompts: clouds, Betti numbers per layer, descripto
     prompts.every((p) => p[0] !== 256),
     'no BOS',
   );
-  const { clouds, names } = await hiddenStateClouds(model, prompts, { engine, batchSize: 8 });
+  const { clouds, names, residualStream } = await hiddenStateClouds(model, prompts, { engine, batchSize: 8 });
   assert.equal(clouds.length, 5);
   assert.deepEqual(names.slice(-2), ['layer 3 post-attention norm', 'final norm']);
 
@@ -87,9 +87,16 @@ test('sample model, built-in prompts: clouds, Betti numbers per layer, descripto
     );
   }
   for (const p of res.homologyDims) for (let l = 0; l < 5; l++) assert.equal(res.similarity[p][l][l], res.betti[p][l]);
-  assert.equal(res.blockInfluence.length, 4);
-  assert.ok(res.blockInfluence.every((v) => v >= 0 && v <= 2));
-  assert.ok(res.angular[0].values.every((v) => v >= 0 && v <= 1));
+  // The baselines come from the residual stream of the same passes (hidden_states[0..4]).
+  assert.equal(residualStream.states, 5);
+  assert.equal(residualStream.prompts, 48);
+  assert.equal(residualStream.blockInfluence.length, 4);
+  assert.ok(residualStream.blockInfluence.every((v) => v >= 0 && v <= 2));
+  for (const a of [...residualStream.angularLastToken, ...residualStream.angularAllTokens]) {
+    assert.equal(a.values.length, 5 - a.n);
+    assert.ok(a.values.every((v) => v >= 0 && v <= 1));
+  }
+  assert.equal(res.residualStream, undefined, 'clouds alone carry no residual stream');
   assert.deepEqual(
     res.suggestions.map((s) => s.p),
     [0.9, 0.8],

@@ -71,16 +71,23 @@ test('CSV: one row per cloud with Betti numbers, S̄, baselines and suggestion f
       [1, 1],
       [0.5, 0.25],
     ],
-    blockInfluence: [0.125],
-    angular: [{ n: 1, values: [0.0625] }],
+    residualStream: {
+      representation: 'residual stream',
+      states: 2,
+      prompts: 3,
+      tokens: 9,
+      blockInfluence: [0.125],
+      angularLastToken: [{ n: 1, values: [0.0625] }],
+      angularAllTokens: [{ n: 1, values: [0.25] }],
+    },
     suggestions: [{ p: 0.9, threshold: 0.45, layers: [0] }],
   } as unknown as PersistenceResult;
   assert.equal(
     persistenceCsv(r),
     [
-      'cloud,name,betti_0,betti_1,avg_similarity_0,avg_similarity_1,block_influence,angular_n1,suggested_p0.9',
-      '0,"layer 0 post-attention norm",1,2,1,0.5,0.125,0.0625,1',
-      '1,"final norm",1,3,1,0.25,,,0',
+      'cloud,name,betti_0,betti_1,avg_similarity_0,avg_similarity_1,residual_block_influence,residual_angular_last_n1,residual_angular_all_n1,suggested_p0.9',
+      '0,"layer 0 post-attention norm",1,2,1,0.5,0.125,0.0625,0.25,1',
+      '1,"final norm",1,3,1,0.25,,,,0',
     ].join('\n') + '\n',
   );
 });
