@@ -8,7 +8,7 @@ export * from './linalg/matrix';
 export type * from './model/types';
 export { MATRIX_ROLES } from './model/types';
 export { openModel } from './model/openModel';
-export { readRoleMatrix, readTensorF32, headSlice } from './model/readRole';
+export { readRoleMatrix, readTensorF32, headSlice, matrixRef, readMatrix, readMatrixKind } from './model/readRole';
 export { summarize, tensorStats } from './model/summary';
 export type { ModelSummary, TensorStats } from './model/summary';
 export { modelOverview } from './model/overview';
@@ -28,7 +28,8 @@ export type { Spectrum, SpectralMetrics, VectorRandomness, MarchenkoPasturFit } 
 export { kstest, kolmogorovLimitSf } from './stats/ks';
 export { kolmogorovN } from './stats/kolmogorovN';
 export { marchenkoPastur, mpDensity, mpCdf } from './stats/marchenkoPastur';
-export { fitPowerLaw, fitPowerLawAt } from './stats/powerLaw';
+export { fitPowerLaw, fitPowerLawWW, fitPowerLawAt } from './stats/powerLaw';
+export { wwMpFit } from './stats/weightWatcher';
 export { jensenShannonDistance } from './stats/jensenShannon';
 export { executorFor, DecoderExecutor, decoderConfig, memoryWeightSource, fileWeightSource } from './model/executor/index';
 export type {
@@ -65,3 +66,6 @@ export { perplexity } from './methods/persistence/perplexity';
 export { runCorrelations } from './methods/correlations/correlations';
 export type { CorrelationsOptions, CorrelationsResult, LayerCorrelations } from './methods/correlations/correlations';
 export { headValues } from './methods/correlations/values';
+export { expertSimilarity } from './methods/experts/experts';
+export type { ExpertPair, ExpertsResult } from './methods/experts/experts';
+export { docsChanceLevel } from './methods/similarity/chanceLevel';
