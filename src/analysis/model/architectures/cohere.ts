@@ -6,21 +6,14 @@
  * `self_attn.q_norm` / `k_norm` are CohereLayerNorm weights of shape `[heads, head_dim]`.
  */
 import type { Family } from './types';
+import { LLAMA_ATTENTION, denseMlp } from './llamaNames';
 
 export const cohere: Family = {
   id: 'cohere',
   label: 'Cohere',
   modelTypes: ['cohere', 'cohere2'],
   anchor: 'mlp.down_proj.weight',
-  direct: {
-    'self_attn.q_proj.weight': 'q',
-    'self_attn.k_proj.weight': 'k',
-    'self_attn.v_proj.weight': 'v',
-    'self_attn.o_proj.weight': 'o',
-    'mlp.gate_proj.weight': 'gate',
-    'mlp.up_proj.weight': 'up',
-    'mlp.down_proj.weight': 'down',
-  },
+  direct: { ...LLAMA_ATTENTION, ...denseMlp('mlp') },
   named(suffix) {
     if (suffix === 'input_layernorm.weight') return 'attn_norm';
     if (suffix === 'self_attn.q_norm.weight' || suffix === 'self_attn.k_norm.weight') return 'norm';

@@ -21,7 +21,8 @@
  */
 import type { LayerInfo, RoleMatrixRef } from '../types';
 import type { MatrixKind } from '../types';
-import { denseMlp, expertMlp, intOr, llamaNorms, v5FusedExperts } from './moeCommon';
+import { expertMlp, intOr, v5FusedExperts } from './moeCommon';
+import { denseMlp, llamaNorms } from './llamaNames';
 import type { Family } from './types';
 
 function positive(config: Record<string, unknown>, key: string): number | undefined {

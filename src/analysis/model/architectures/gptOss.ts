@@ -11,7 +11,7 @@
  * `down_proj_*`), already `[out, in]` before transformers' `convert_moe_packed_tensors` transposes
  * them into `gate_up_proj` (integrations/mxfp4.py); readRole decodes them (mxfp4.ts).
  */
-import { LLAMA_ATTENTION, llamaNorms } from './moeCommon';
+import { LLAMA_ATTENTION, llamaNorms } from './llamaNames';
 import type { Family } from './types';
 
 export const gptOss: Family = {

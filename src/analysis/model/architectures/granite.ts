@@ -5,21 +5,14 @@
  * multipliers from config.json (attention, residual, embedding, logits), which no weight carries.
  */
 import type { Family } from './types';
+import { LLAMA_ATTENTION, denseMlp } from './llamaNames';
 
 export const granite: Family = {
   id: 'granite',
   label: 'Granite',
   modelTypes: ['granite'],
   anchor: 'mlp.down_proj.weight',
-  direct: {
-    'self_attn.q_proj.weight': 'q',
-    'self_attn.k_proj.weight': 'k',
-    'self_attn.v_proj.weight': 'v',
-    'self_attn.o_proj.weight': 'o',
-    'mlp.gate_proj.weight': 'gate',
-    'mlp.up_proj.weight': 'up',
-    'mlp.down_proj.weight': 'down',
-  },
+  direct: { ...LLAMA_ATTENTION, ...denseMlp('mlp') },
   named(suffix) {
     if (suffix === 'input_layernorm.weight') return 'attn_norm';
     if (suffix === 'post_attention_layernorm.weight') return 'mlp_norm';

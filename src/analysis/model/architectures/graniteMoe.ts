@@ -11,7 +11,7 @@
  * `shared_mlp` = GraniteMoeSharedMLP: nn.Linear `input_linear` `[2F_s, d]` chunked the same way
  * and `output_linear` `[d, F_s]`.
  */
-import { LLAMA_ATTENTION, llamaNorms } from './moeCommon';
+import { LLAMA_ATTENTION, llamaNorms } from './llamaNames';
 import type { Family } from './types';
 
 export const graniteMoe: Family = {

@@ -6,6 +6,7 @@
  */
 import type { TensorRole } from '../types';
 import type { Family } from './types';
+import { LLAMA_ATTENTION, denseMlp } from './llamaNames';
 
 const NORMS: Record<string, TensorRole> = {
   'input_layernorm.weight': 'attn_norm',
@@ -21,15 +22,7 @@ export const llama: Family = {
   label: 'Llama',
   modelTypes: ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3', 'gemma3_text'],
   anchor: 'mlp.down_proj.weight',
-  direct: {
-    'self_attn.q_proj.weight': 'q',
-    'self_attn.k_proj.weight': 'k',
-    'self_attn.v_proj.weight': 'v',
-    'self_attn.o_proj.weight': 'o',
-    'mlp.gate_proj.weight': 'gate',
-    'mlp.up_proj.weight': 'up',
-    'mlp.down_proj.weight': 'down',
-  },
+  direct: { ...LLAMA_ATTENTION, ...denseMlp('mlp') },
   named(suffix, all) {
     // Gemma 2/3 normalise the attention output after it ("post_attention") and feed the MLP from
     // pre_feedforward_layernorm, so there post_attention_layernorm is not the MLP's input norm.

@@ -9,7 +9,8 @@
  * `x @ W`: `gate_up_proj` `[E, d, 2F]` with `gate, up = gate_up.chunk(2, dim=-1)` (first F outputs
  * gate) and `down_proj` `[E, F, d]` — each expert's slice transposed to `[out, in]`.
  */
-import { LLAMA_ATTENTION, denseMlp, expertMlp, intList, intOr, llamaNorms } from './moeCommon';
+import { expertMlp, intList, intOr } from './moeCommon';
+import { LLAMA_ATTENTION, denseMlp, llamaNorms } from './llamaNames';
 import type { Family } from './types';
 
 function llama4MoeLayer(index: number, config: Record<string, unknown>): boolean | undefined {

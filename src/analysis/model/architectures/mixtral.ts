@@ -7,7 +7,8 @@
  * the experts into `mlp.experts.gate_up_proj` / `down_proj` (conversion_mapping.py "mixtral":
  * WeightRenaming(".block_sparse_moe.gate", ".mlp.gate"), w1/w3 → gate_up_proj, w2 → down_proj).
  */
-import { LLAMA_ATTENTION, llamaNorms, v5FusedExperts } from './moeCommon';
+import { v5FusedExperts } from './moeCommon';
+import { LLAMA_ATTENTION, llamaNorms } from './llamaNames';
 import type { Family } from './types';
 
 export const mixtral: Family = {

@@ -1,23 +1,10 @@
 /**
- * Pieces the mixture-of-experts families share: Llama-style attention names, the dense MLP of their
- * non-MoE layers, transformers v5's fused expert tensors, the usual norm names, and reading
- * config.json values the layer rules use.
+ * Pieces the mixture-of-experts families share: one expert's matrix names, transformers v5's fused
+ * expert tensors, and reading config.json values the layer rules use (Llama's attention, MLP and
+ * norm names are in llamaNames.ts).
  */
-import type { ExpertRole, MatrixRole, TensorRole } from '../types';
+import type { ExpertRole } from '../types';
 import type { FusedExpertsSpec } from './types';
-
-/** `self_attn.{q,k,v,o}_proj.weight`, nn.Linear `[out, in]` (LlamaAttention and its copies). */
-export const LLAMA_ATTENTION: Readonly<Record<string, MatrixRole>> = {
-  'self_attn.q_proj.weight': 'q',
-  'self_attn.k_proj.weight': 'k',
-  'self_attn.v_proj.weight': 'v',
-  'self_attn.o_proj.weight': 'o',
-};
-
-/** A dense gated MLP under `module` (`mlp`, `feed_forward`): `{gate,up,down}_proj.weight`. */
-export function denseMlp(module: string): Record<string, MatrixRole> {
-  return { [`${module}.gate_proj.weight`]: 'gate', [`${module}.up_proj.weight`]: 'up', [`${module}.down_proj.weight`]: 'down' };
-}
 
 /** The same names as one expert's matrices (`experts.<e>.gate_proj.weight`, a shared expert). */
 export function expertMlp(module = ''): Record<string, ExpertRole> {
@@ -36,13 +23,6 @@ export function v5FusedExperts(module: string): Record<string, FusedExpertsSpec>
     [`${module}.experts.gate_up_proj`]: { transposed: false, layout: 'gate_up_halves' },
     [`${module}.experts.down_proj`]: { transposed: false, layout: 'down' },
   };
-}
-
-/** input_layernorm feeds attention, post_attention_layernorm the MLP; q/k norms are plain norms. */
-export function llamaNorms(suffix: string): TensorRole | undefined {
-  if (suffix === 'input_layernorm.weight' || suffix === 'input_layernorm.bias') return 'attn_norm';
-  if (suffix === 'post_attention_layernorm.weight' || suffix === 'post_attention_layernorm.bias') return 'mlp_norm';
-  return undefined;
 }
 
 /** A non-negative integer config value, or `fallback` when absent (the configuration class's default). */

@@ -7,6 +7,7 @@
  * is an input norm, so both are plain `norm`.
  */
 import type { Family } from './types';
+import { LLAMA_ATTENTION, denseMlp } from './llamaNames';
 
 const NORMS = new Set(['post_attention_layernorm.weight', 'post_feedforward_layernorm.weight', 'self_attn.q_norm.weight', 'self_attn.k_norm.weight']);
 
@@ -15,14 +16,6 @@ export const olmo2: Family = {
   label: 'OLMo 2',
   modelTypes: ['olmo2'],
   anchor: 'mlp.down_proj.weight',
-  direct: {
-    'self_attn.q_proj.weight': 'q',
-    'self_attn.k_proj.weight': 'k',
-    'self_attn.v_proj.weight': 'v',
-    'self_attn.o_proj.weight': 'o',
-    'mlp.gate_proj.weight': 'gate',
-    'mlp.up_proj.weight': 'up',
-    'mlp.down_proj.weight': 'down',
-  },
+  direct: { ...LLAMA_ATTENTION, ...denseMlp('mlp') },
   named: (suffix) => (NORMS.has(suffix) ? 'norm' : undefined),
 };

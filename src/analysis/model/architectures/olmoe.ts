@@ -6,7 +6,8 @@
  * (OlmoeMLP = GemmaMLP, `down(act(gate x) * up x)`). transformers v5 fuses the experts like
  * Qwen2-MoE's (conversion_mapping.py: olmoe = qwen2_moe).
  */
-import { LLAMA_ATTENTION, expertMlp, llamaNorms, v5FusedExperts } from './moeCommon';
+import { expertMlp, v5FusedExperts } from './moeCommon';
+import { LLAMA_ATTENTION, llamaNorms } from './llamaNames';
 import type { Family } from './types';
 
 export const olmoe: Family = {

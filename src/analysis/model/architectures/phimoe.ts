@@ -8,7 +8,8 @@
  * (`modular_phimoe.py`) the block is `mlp` with the router `mlp.router` and fused
  * `mlp.experts.gate_up_proj` / `down_proj` (PhimoeExperts = MixtralExperts).
  */
-import { LLAMA_ATTENTION, llamaNorms, v5FusedExperts } from './moeCommon';
+import { v5FusedExperts } from './moeCommon';
+import { LLAMA_ATTENTION, llamaNorms } from './llamaNames';
 import type { Family } from './types';
 
 export const phimoe: Family = {

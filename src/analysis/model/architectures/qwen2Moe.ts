@@ -9,7 +9,8 @@
  * nn.Linear(hidden, 1), whose sigmoid scales the shared expert's output. transformers v5 fuses the
  * experts (conversion_mapping.py "qwen2_moe") into `mlp.experts.gate_up_proj` / `down_proj`.
  */
-import { LLAMA_ATTENTION, denseMlp, expertMlp, intList, intOr, llamaNorms, v5FusedExperts } from './moeCommon';
+import { expertMlp, intList, intOr, v5FusedExperts } from './moeCommon';
+import { LLAMA_ATTENTION, denseMlp, llamaNorms } from './llamaNames';
 import type { Family, MoeSpec } from './types';
 
 /** Qwen2MoeDecoderLayer's rule; decoder_sparse_step defaults to 1 and mlp_only_layers to [] (Qwen2MoeConfig). */

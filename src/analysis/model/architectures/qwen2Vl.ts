@@ -9,21 +9,14 @@
  * layers; roles.ts findLayerPrefix never takes it.
  */
 import type { Family } from './types';
+import { LLAMA_ATTENTION, denseMlp } from './llamaNames';
 
 export const qwen2Vl: Family = {
   id: 'qwen2_vl',
   label: 'Qwen2-VL',
   modelTypes: ['qwen2_vl', 'qwen2_5_vl', 'qwen2_vl_text', 'qwen2_5_vl_text'],
   anchor: 'mlp.down_proj.weight',
-  direct: {
-    'self_attn.q_proj.weight': 'q',
-    'self_attn.k_proj.weight': 'k',
-    'self_attn.v_proj.weight': 'v',
-    'self_attn.o_proj.weight': 'o',
-    'mlp.gate_proj.weight': 'gate',
-    'mlp.up_proj.weight': 'up',
-    'mlp.down_proj.weight': 'down',
-  },
+  direct: { ...LLAMA_ATTENTION, ...denseMlp('mlp') },
   named(suffix) {
     if (suffix === 'input_layernorm.weight') return 'attn_norm';
     if (suffix === 'post_attention_layernorm.weight') return 'mlp_norm';

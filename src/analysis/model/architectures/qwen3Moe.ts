@@ -6,7 +6,7 @@
  * no shared expert. On disk the experts are `mlp.experts.<e>.{gate,up,down}_proj` (transformers v5
  * fuses them, conversion_mapping.py: qwen3_moe = qwen2_moe).
  */
-import { LLAMA_ATTENTION, denseMlp, llamaNorms } from './moeCommon';
+import { LLAMA_ATTENTION, denseMlp, llamaNorms } from './llamaNames';
 import { qwenExperts } from './qwen2Moe';
 import type { Family } from './types';
 

@@ -5,6 +5,7 @@
  * LayerNorm `input_layernorm` and `post_attention_layernorm` (weight and bias).
  */
 import type { Family } from './types';
+import { LLAMA_ATTENTION } from './llamaNames';
 
 export const starcoder2: Family = {
   id: 'starcoder2',
@@ -12,10 +13,7 @@ export const starcoder2: Family = {
   modelTypes: ['starcoder2'],
   anchor: 'mlp.c_fc.weight',
   direct: {
-    'self_attn.q_proj.weight': 'q',
-    'self_attn.k_proj.weight': 'k',
-    'self_attn.v_proj.weight': 'v',
-    'self_attn.o_proj.weight': 'o',
+    ...LLAMA_ATTENTION,
     'mlp.c_fc.weight': 'up',
     'mlp.c_proj.weight': 'down',
   },
