@@ -15,10 +15,11 @@ import type { ExpertRole, ExpertSelector, ModelHandle } from '../../model/types'
 import { notComputableReason, type WeightFlag } from '../common/nonFinite';
 import { docsChanceLevel } from '../similarity/chanceLevel';
 import { clusterFloor, findClusters, type ClusterResult } from '../similarity/clusters';
-import { docsFromMaxima, maxAbsCosineNormalized, normalizedColumns, normalizedRows, orientForDocs, resolveOrientation } from '../similarity/docs';
-import { baselineIndices, prepareIndexFeatures, type IndexFeatures } from '../similarity/indices';
+import { docsFromMaxima, maxAbsCosineNormalized, resolveOrientation } from '../similarity/docs';
+import { baselineIndices } from '../similarity/indices';
 import { SIMILARITY_INDICES, type Orientation, type SimilarityIndex } from '../similarity/names';
 import { LayerCache, layerBytes, planPairs } from '../similarity/plan';
+import { prepareCompared, type ComparedMatrix } from '../similarity/compared';
 import type { ExpertsOptions } from './options';
 import { expertLabel, expertsWithKind, moeLayersOf, readExpertChecked } from './read';
 
@@ -67,13 +68,6 @@ export interface ExpertsResult {
   reads: number;
   engine: { provider: string; threads: number };
   seconds: number;
-}
-
-interface ExpertData {
-  raw?: Matrix;
-  normalized?: Matrix;
-  features: IndexFeatures;
-  flag?: WeightFlag;
 }
 
 const finiteOrNull = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
@@ -132,17 +126,11 @@ export async function expertSimilarity(model: ModelHandle, opts: ExpertsOptions,
   const capacity = Math.max(2, Math.floor(budget / perExpert));
   const inner = { signal: ctx.signal };
   const flagged = new Map<number, WeightFlag>();
-  const cache = new LayerCache<ExpertData>(capacity, async (p) => {
+  const cache = new LayerCache<ComparedMatrix>(capacity, async (p) => {
     throwIfCancelled(ctx.signal);
-    const { matrix: weight, flag } = await readExpertChecked(model, layer, kind, experts[p], inner);
-    if (flag) {
-      flagged.set(p, flag);
-      return { features: {}, flag };
-    }
-    const raw = needs.raw ? orientForDocs(weight, side) : undefined;
-    let normalized: Matrix | undefined;
-    if (needs.docs) normalized = side === 'rows' ? normalizedRows(weight) : await normalizedColumns(engine, weight);
-    return { raw, normalized, features: raw ? await prepareIndexFeatures(engine, raw, baselines, inner) : {} };
+    const read = await readExpertChecked(model, layer, kind, experts[p], inner);
+    if (read.flag) flagged.set(p, read.flag);
+    return prepareCompared(engine, read, side, needs, baselines, inner);
   });
 
   const routed = shapes.filter((_, p) => experts[p] !== 'shared');

@@ -16,18 +16,10 @@ import { MATRIX_ROLES, type ExpertRole, type ExpertSelector, type MatrixRole, ty
 import { hasExpertKind, readExpertChecked } from '../experts/read';
 import { clusterFloor, findClusters, type ClusterResult } from './clusters';
 import { docsChanceLevel } from './chanceLevel';
-import { docsOfNormalized, normalizedColumns, normalizedRows, orientForDocs, resolveOrientation, type Orientation } from './docs';
-import {
-  baselineIndices,
-  HEAVY_INDICES,
-  prepareIndexFeatures,
-  SIMILARITY_INDICES,
-  spectralFeatures,
-  centreColumns,
-  type IndexFeatures,
-  type SimilarityIndex,
-} from './indices';
+import { docsOfNormalized, resolveOrientation, type Orientation } from './docs';
+import { baselineIndices, HEAVY_INDICES, SIMILARITY_INDICES, spectralFeatures, centreColumns, type SimilarityIndex } from './indices';
 import { LayerCache, layerBytes, planPairs, type PairMode } from './plan';
+import { prepareCompared, type ComparedMatrix } from './compared';
 import type { SimilaritySettings } from './options';
 
 /** The run's settings (SimilaritySettings: kind, pairs, layers, orientation, indices, threshold) plus in-process hooks. */
@@ -115,16 +107,6 @@ export interface LayerSimilarityResult extends Omit<SimilarityPlan, 'pairs'> {
 }
 
 const DEFAULT_BINS = 40;
-
-interface LayerData {
-  /** The oriented matrix (n×m), kept when a baseline index needs it. */
-  raw?: Matrix;
-  /** Its columns normalised, as rows (m×n), kept when DOCS is computed. */
-  normalized?: Matrix;
-  features: IndexFeatures;
-  /** Set when the matrix holds NaN/Inf: nothing else is prepared, no index can use it. */
-  flag?: WeightFlag;
-}
 
 function finiteOrNull(v: number | undefined): number | null {
   return v !== undefined && Number.isFinite(v) ? v : null;
@@ -221,21 +203,14 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
   // Inner steps get the signal only: the job's own progress counts pairs.
   const inner = { signal: opts.signal };
   const flagged = new Map<number, WeightFlag>();
-  const cache = new LayerCache<LayerData>(capacity, async (p) => {
+  const cache = new LayerCache<ComparedMatrix>(capacity, async (p) => {
     throwIfCancelled(opts.signal);
-    const { matrix: weight, flag } =
+    const read =
       expert === undefined
         ? await readRoleChecked(model, layers[p], opts.kind, inner)
         : await readExpertChecked(model, layers[p], opts.kind as ExpertRole, expert, inner);
-    if (flag) {
-      flagged.set(p, flag);
-      return { features: {}, flag };
-    }
-    // Comparing rows, the normalised form is W with unit rows: no transpose for DOCS alone.
-    const raw = needs.raw ? orientForDocs(weight, side) : undefined;
-    let normalized: Matrix | undefined;
-    if (needs.docs) normalized = side === 'rows' ? normalizedRows(weight) : await normalizedColumns(engine, weight);
-    return { raw, normalized, features: raw ? await prepareIndexFeatures(engine, raw, light, inner) : {} };
+    if (read.flag) flagged.set(p, read.flag);
+    return prepareCompared(engine, read, side, needs, light, inner);
   });
 
   const plan = planPairs(layers.length, pairMode, capacity);
