@@ -11,6 +11,8 @@ import type { TensorEntry } from '../model/types';
 import { bf16Destination } from './bf16Wasm';
 import { byteLengthOf, decodeInto, DTYPE_BITS, DTYPE_BYTES, isDecodable, NotDecodableError } from './dtypes';
 import { ModelFileError } from './modelFileError';
+import { decodeQuantized } from './quant/decode';
+import type { PartReader } from './quant/types';
 import { MAX_READ_BYTES, openRegularFile, readExactly, stampOf } from './readBytes';
 
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -27,6 +29,8 @@ export interface ChunkOptions extends JobContext {
 }
 
 export function elementCount(entry: TensorEntry): number {
+  // A quantized weight's byte length is that of its packed parts; its elements are its logical shape.
+  if (entry.quant) return entry.shape.reduce((a, b) => a * b, 1);
   return (entry.byteLength * 8) / DTYPE_BITS[entry.dtype];
 }
 
@@ -45,6 +49,7 @@ function checkRange(entry: TensorEntry, first: number, count: number): void {
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > n) {
     throw new Error(`elements ${first}..${first + count} are outside tensor '${entry.name}' of ${n} elements`);
   }
+  if (entry.quant) return;
   if (byteLengthOf(entry.dtype, first) === null || byteLengthOf(entry.dtype, count) === null) {
     throw new Error(
       `elements ${first}..${first + count} of ${entry.dtype} tensor '${entry.name}' do not start and end on byte boundaries (${DTYPE_BITS[entry.dtype]}-bit values are packed)`,
@@ -54,6 +59,10 @@ function checkRange(entry: TensorEntry, first: number, count: number): void {
 
 /** Refuses, by tensor and dtype, a read of values Layer Lens cannot decode (C64, F6). */
 function checkDecodable(entry: TensorEntry): void {
+  if (entry.quant) {
+    if (entry.quant.decodable === false) throw new Error(`tensor '${entry.name}' is stored as ${entry.quant.label}, which Layer Lens cannot decode`);
+    return;
+  }
   if (!isDecodable(entry.dtype)) throw new NotDecodableError(entry.dtype, entry.name);
 }
 
@@ -142,6 +151,8 @@ export async function forEachRawChunk(
   opts: ChunkOptions,
   consume: (bytes: Uint8Array, firstElement: number, elements: number) => void | Promise<void>,
 ): Promise<void> {
+  if (entry.quant)
+    throw new Error(`tensor '${entry.name}' is stored as ${entry.quant.label}: it has no raw bytes of its own (its parts: ${entry.quant.parts.map((p) => p.name).join(', ')})`);
   checkRange(entry, first, count);
   const eb = DTYPE_BYTES[entry.dtype];
   const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
@@ -163,6 +174,7 @@ export async function forEachRawChunk(
 export async function readElementsF32(entry: TensorEntry, first: number, count: number, opts: ChunkOptions = {}): Promise<Float32Array> {
   checkDecodable(entry);
   checkRange(entry, first, count);
+  if (entry.quant) return decodeQuantized(entry, first, count, opts, PART_READER);
   if (entry.dtype === 'F32') {
     // Read straight into the result: no second buffer, no conversion.
     const out = new Float32Array(count);
@@ -217,6 +229,7 @@ export async function streamF32(
   checkDecodable(entry);
   const count = elementCount(entry);
   checkRange(entry, 0, count);
+  if (entry.quant) return streamQuantized(entry, count, opts, consume);
   const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
   if (entry.dtype === 'F32') {
     const buffers = [new Float32Array(per), new Float32Array(count > per ? per : 0)];
@@ -260,4 +273,26 @@ export async function streamF32(
     decodeInto(entry.dtype, bytes, values, 0);
     await consume(values, firstElement);
   });
+}
+
+/** The plain readers a quantized weight's decoder reads its parts with. */
+const PART_READER: PartReader = { elementsF32: readElementsF32, rawChunks: forEachRawChunk };
+
+/** A quantized weight streamed in chunks of whole rows of about `chunkBytes` of float32 each. */
+async function streamQuantized(
+  entry: TensorEntry,
+  count: number,
+  opts: ChunkOptions,
+  consume: (values: Float32Array, firstElement: number) => void | Promise<void>,
+): Promise<void> {
+  const width = entry.shape.length ? entry.shape[entry.shape.length - 1] : 1;
+  const rowsPer = Math.max(1, Math.floor(Math.min(MAX_READ_BYTES, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) / 4 / Math.max(1, width)));
+  const per = rowsPer * Math.max(1, width);
+  for (let e0 = 0; e0 < count; e0 += per) {
+    throwIfCancelled(opts.signal);
+    const m = Math.min(per, count - e0);
+    const values = await decodeQuantized(entry, e0, m, { signal: opts.signal, chunkBytes: opts.chunkBytes }, PART_READER);
+    await consume(values, e0);
+    opts.onProgress?.({ done: Math.round(((e0 + m) / count) * entry.byteLength), total: entry.byteLength, message: entry.name });
+  }
 }

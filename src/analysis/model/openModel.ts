@@ -17,6 +17,7 @@ import { INDEX_FILE, readShardIndex } from '../io/shardIndex';
 import { parseShardName, wholeModelOfShard } from '../io/shardOf';
 import { mapArchitecture } from './architectures/index';
 import { guardCachePaths } from './hfCache';
+import { applyQuantizedStorage } from './quantized/index';
 import type { ModelHandle, TensorEntry } from './types';
 
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -145,6 +146,7 @@ export async function openModel(path: string): Promise<ModelHandle> {
   const headers = await readHeaders(files);
   const tensors = collectTensors(headers, weightMap);
   if (tensors.size === 0) throw new ModelFileError(`${basename(full)} holds no tensors`);
+  const quantNotes = applyQuantizedStorage(config, tensors);
   const mapped = mapArchitecture({ config, tensors });
   return {
     path: modelPath,
@@ -161,6 +163,6 @@ export async function openModel(path: string): Promise<ModelHandle> {
     layers: mapped.layers,
     otherRoles: mapped.otherRoles,
     metadata: headers[0]?.metadata ?? {},
-    notes: [...openNotes, ...mapped.notes],
+    notes: [...openNotes, ...quantNotes, ...mapped.notes],
   };
 }

@@ -146,10 +146,11 @@ export function modelOverview(model: ModelHandle): ModelOverview {
     const params = elements(entry.shape) * (packed.has(entry.name) ? 2 : 1);
     totalParams += params;
     totalBytes += entry.byteLength;
-    const d = byDtype.get(entry.dtype) ?? { label: entry.dtype, params: 0, bytes: 0 };
+    const label = storageLabel(entry);
+    const d = byDtype.get(label) ?? { label, params: 0, bytes: 0 };
     d.params += params;
     d.bytes! += entry.byteLength;
-    byDtype.set(entry.dtype, d);
+    byDtype.set(label, d);
     rows.set(entry.name, rowOf(entry, params));
   }
 
@@ -178,11 +179,11 @@ export function modelOverview(model: ModelHandle): ModelOverview {
     return {
       name: entry.name,
       shape: [...entry.shape],
-      dtype: entry.dtype,
+      dtype: storageLabel(entry),
       bytes: entry.byteLength,
       params,
       role,
-      ...(isDecodable(entry.dtype) ? {} : { decodable: false as const }),
+      ...((entry.quant ? entry.quant.decodable !== false : isDecodable(entry.dtype)) ? {} : { decodable: false as const }),
     };
   }
 
@@ -289,4 +290,9 @@ function expertsOf(model: ModelHandle, rows: Map<string, TensorRow>): { experts?
   }
   if (!out.length) return {};
   return { experts: { count: Math.max(...out.map((r) => r.count)), layers: out.map((r) => r.layer), rows: out } };
+}
+
+/** The dtype shown for a tensor: its safetensors dtype, or its quantization (`GPTQ int4 g128`, `Q4_K`). */
+export function storageLabel(entry: TensorEntry): string {
+  return entry.quant?.label ?? entry.dtype;
 }

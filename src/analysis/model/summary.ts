@@ -15,6 +15,8 @@ export interface LayerTensorSummary {
   name: string;
   shape: number[];
   dtype: DType;
+  /** How a quantized weight is stored (`GPTQ int4 g128`, `Q4_K`); then `dtype` is the decoded F32. */
+  storage?: string;
   bytes: number;
   role: TensorRole;
 }
@@ -65,7 +67,7 @@ export function summarize(model: ModelHandle): ModelSummary {
     index: l.index,
     tensors: l.tensors.map((name) => {
       const t = model.tensors.get(name)!;
-      return { name, shape: [...t.shape], dtype: t.dtype, bytes: t.byteLength, role: l.tensorRoles?.[name] ?? 'other' };
+      return { name, shape: [...t.shape], dtype: t.dtype, ...(t.quant ? { storage: t.quant.label } : {}), bytes: t.byteLength, role: l.tensorRoles?.[name] ?? 'other' };
     }),
     roles: Object.values(l.roles).map((r) => ({
       role: r.role,
@@ -102,6 +104,8 @@ function layerExtras(l: ModelHandle['layers'][number]): Pick<LayerSummary, 'kind
 export interface TensorStats {
   name: string;
   dtype: DType;
+  /** How a quantized weight is stored (`GPTQ int4 g128`, `Q4_K`); then `dtype` is the decoded F32. */
+  storage?: string;
   shape: number[];
   /** Number of elements. */
   count: number;
@@ -132,7 +136,7 @@ export async function tensorStats(model: ModelHandle, name: string, opts: { bins
   const entry = model.tensors.get(name);
   if (!entry) throw new Error(`${model.path} has no tensor named '${name}'`);
   // C64 and the packed F6 types are listed with the model but have no values to summarise.
-  if (!isDecodable(entry.dtype)) throw new NotDecodableError(entry.dtype, name);
+  if (!entry.quant && !isDecodable(entry.dtype)) throw new NotDecodableError(entry.dtype, name);
   const bins = opts.bins ?? DEFAULT_BINS;
   if (!Number.isInteger(bins) || bins < 1) throw new Error(`bins must be a positive integer, got ${bins}`);
   const count = elementCount(entry);
@@ -207,6 +211,7 @@ export async function tensorStats(model: ModelHandle, name: string, opts: { bins
   return {
     name,
     dtype: entry.dtype,
+    ...(entry.quant ? { storage: entry.quant.label } : {}),
     shape: [...entry.shape],
     count,
     min: finite > 0 ? min : null,

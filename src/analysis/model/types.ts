@@ -57,6 +57,28 @@ export interface TensorEntry {
    * reported instead of being mixed with the header that described the old contents.
    */
   fileStamp?: import('../io/readBytes').FileStamp;
+  /**
+   * Set on a weight that is not stored as one plain tensor but decoded from others (GPTQ/AWQ packed
+   * integers with their scales and zeros, a GGUF block-quantized tensor, a LoRA update B·A): the
+   * entry is then the decoded float32 weight, `shape` its logical shape, `dtype` `F32`, and its
+   * `file`/`dataStart`/`byteLength` those of its first part (`byteLength`: all parts together). The
+   * parts are not listed in the model's tensors; readers decode through io/quant/decode.ts.
+   */
+  quant?: QuantizedStorage;
+}
+
+/**
+ * How a quantized weight is stored: a scheme that io/quant/decode.ts knows, the label shown for its
+ * dtype (`GPTQ int4 g128`, `Q4_K`, `LoRA ΔW r16`), JSON-serialisable parameters of the scheme, and
+ * the stored tensors it is decoded from.
+ */
+export interface QuantizedStorage {
+  scheme: string;
+  label: string;
+  params: Record<string, unknown>;
+  parts: TensorEntry[];
+  /** False when Layer Lens can list it but not decode it (an unsupported GGUF type, say); reads then refuse. */
+  decodable?: boolean;
 }
 
 /**

@@ -1,0 +1,22 @@
+/**
+ * Dispatch from a quantized weight's scheme (TensorEntry.quant.scheme) to its decoder. Each scheme
+ * lives in its own module and is registered here with one line.
+ */
+import type { TensorEntry } from '../../model/types';
+import type { PartReader, PartReadOptions, QuantDecoder } from './types';
+
+const DECODERS: Readonly<Record<string, QuantDecoder>> = {
+  // scheme: decoder, one line each
+};
+
+/** The schemes that can be decoded, for messages and tests. */
+export const QUANT_SCHEMES: readonly string[] = Object.keys(DECODERS);
+
+export function decodeQuantized(entry: TensorEntry, first: number, count: number, opts: PartReadOptions, read: PartReader): Promise<Float32Array> {
+  const q = entry.quant;
+  if (!q) throw new Error(`tensor '${entry.name}' is not quantized`);
+  if (q.decodable === false) throw new Error(`tensor '${entry.name}' is stored as ${q.label}, which Layer Lens cannot decode`);
+  const decoder = DECODERS[q.scheme];
+  if (!decoder) throw new Error(`tensor '${entry.name}' uses the quantization scheme '${q.scheme}', which Layer Lens cannot decode`);
+  return decoder(entry, first, count, opts, read);
+}

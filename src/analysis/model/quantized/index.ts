@@ -1,0 +1,31 @@
+/**
+ * Quantized checkpoints whose weights are stored as several tensors (GPTQ/AWQ packed integers with
+ * their scales and zero points, LoRA factors, …). Before the architecture map runs, each scheme
+ * below replaces a weight's stored parts by one entry named like the plain weight (`….weight`) with
+ * `quant` set (model/types.ts QuantizedStorage), so every role map, statistic and analysis sees the
+ * decoded float32 matrix and the parts are decoded on read (io/quant/decode.ts).
+ */
+import type { TensorEntry } from '../types';
+
+export interface QuantizedStorageContext {
+  /** The checkpoint's config.json (its `quantization_config`), or null. */
+  config: Record<string, unknown> | null;
+  /** Every stored tensor, by name; a scheme replaces parts by their decoded weight in place. */
+  tensors: Map<string, TensorEntry>;
+  /** What the scheme wants the user to know (the model's notes). */
+  notes: Set<string>;
+}
+
+/** A scheme's pass: recognises its tensors (and config) and rewrites `ctx.tensors`; throws ModelFileError for inconsistent parts. */
+export type QuantizedStoragePass = (ctx: QuantizedStorageContext) => void;
+
+const PASSES: readonly QuantizedStoragePass[] = [
+  // one line per scheme
+];
+
+/** Runs every scheme's pass; returns the notes they left. */
+export function applyQuantizedStorage(config: Record<string, unknown> | null, tensors: Map<string, TensorEntry>): string[] {
+  const notes = new Set<string>();
+  for (const pass of PASSES) pass({ config, tensors, notes });
+  return [...notes];
+}
