@@ -152,7 +152,9 @@ export async function forEachRawChunk(
   consume: (bytes: Uint8Array, firstElement: number, elements: number) => void | Promise<void>,
 ): Promise<void> {
   if (entry.quant)
-    throw new Error(`tensor '${entry.name}' is stored as ${entry.quant.label}: it has no raw bytes of its own (its parts: ${entry.quant.parts.map((p) => p.name).join(', ')})`);
+    throw new Error(
+      `tensor '${entry.name}' is stored as ${entry.quant.label}: it has no raw bytes of its own (its parts: ${entry.quant.parts.map((p) => p.name).join(', ')})`,
+    );
   checkRange(entry, first, count);
   const eb = DTYPE_BYTES[entry.dtype];
   const per = Math.min(chunkElements(entry, opts.chunkBytes), count);

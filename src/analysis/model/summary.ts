@@ -67,7 +67,14 @@ export function summarize(model: ModelHandle): ModelSummary {
     index: l.index,
     tensors: l.tensors.map((name) => {
       const t = model.tensors.get(name)!;
-      return { name, shape: [...t.shape], dtype: t.dtype, ...(t.quant ? { storage: t.quant.label } : {}), bytes: t.byteLength, role: l.tensorRoles?.[name] ?? 'other' };
+      return {
+        name,
+        shape: [...t.shape],
+        dtype: t.dtype,
+        ...(t.quant ? { storage: t.quant.label } : {}),
+        bytes: t.byteLength,
+        role: l.tensorRoles?.[name] ?? 'other',
+      };
     }),
     roles: Object.values(l.roles).map((r) => ({
       role: r.role,
