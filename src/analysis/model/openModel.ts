@@ -146,7 +146,7 @@ export async function openModel(path: string): Promise<ModelHandle> {
   const headers = await readHeaders(files);
   const tensors = collectTensors(headers, weightMap);
   if (tensors.size === 0) throw new ModelFileError(`${basename(full)} holds no tensors`);
-  const quantNotes = applyQuantizedStorage(config, tensors);
+  const quantNotes = await applyQuantizedStorage(folder, config, tensors);
   const mapped = mapArchitecture({ config, tensors });
   return {
     path: modelPath,

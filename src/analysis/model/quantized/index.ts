@@ -8,6 +8,8 @@
 import type { TensorEntry } from '../types';
 
 export interface QuantizedStorageContext {
+  /** The model folder (the file's folder when a single file was opened): where side files such as adapter_config.json live. */
+  folder: string;
   /** The checkpoint's config.json (its `quantization_config`), or null. */
   config: Record<string, unknown> | null;
   /** Every stored tensor, by name; a scheme replaces parts by their decoded weight in place. */
@@ -17,15 +19,15 @@ export interface QuantizedStorageContext {
 }
 
 /** A scheme's pass: recognises its tensors (and config) and rewrites `ctx.tensors`; throws ModelFileError for inconsistent parts. */
-export type QuantizedStoragePass = (ctx: QuantizedStorageContext) => void;
+export type QuantizedStoragePass = (ctx: QuantizedStorageContext) => void | Promise<void>;
 
 const PASSES: readonly QuantizedStoragePass[] = [
   // one line per scheme
 ];
 
 /** Runs every scheme's pass; returns the notes they left. */
-export function applyQuantizedStorage(config: Record<string, unknown> | null, tensors: Map<string, TensorEntry>): string[] {
+export async function applyQuantizedStorage(folder: string, config: Record<string, unknown> | null, tensors: Map<string, TensorEntry>): Promise<string[]> {
   const notes = new Set<string>();
-  for (const pass of PASSES) pass({ config, tensors, notes });
+  for (const pass of PASSES) await pass({ folder, config, tensors, notes });
   return [...notes];
 }
