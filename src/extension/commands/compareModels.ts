@@ -16,6 +16,7 @@ import { isModelFolder } from '../editor/modelFolders';
 import { AnalysisPanel } from '../panels/analysisPanel';
 import type { CommandSpec } from './types';
 import { requireTrustedWorkspace } from './analysisCommand';
+import { isModelFile, MODEL_FILE_FILTERS, MODEL_FILE_GLOB } from '../../analysis/io/modelFileKinds';
 
 function requireTrust(): void {
   requireTrustedWorkspace('checkpoint diffs need');
@@ -41,14 +42,14 @@ async function workspaceModels(exclude: string): Promise<string[]> {
   const skip = '**/{node_modules,.git}/**';
   const [configs, files] = await Promise.all([
     vscode.workspace.findFiles('**/config.json', skip, 2000),
-    vscode.workspace.findFiles('**/*.safetensors', skip, 2000),
+    vscode.workspace.findFiles(`**/${MODEL_FILE_GLOB}`, skip, 2000),
   ]);
   const folders = new Set<string>();
   for (const c of configs) if (await isModelFolder(path.dirname(c.fsPath))) folders.add(path.dirname(c.fsPath));
   // A file inside a model folder is that model: list the folder once, not each shard.
   const lone = files.map((f) => f.fsPath).filter((f) => !folders.has(path.dirname(f)));
   const a = path.resolve(exclude);
-  const aFolder = exclude.endsWith('.safetensors') ? path.dirname(a) : a;
+  const aFolder = isModelFile(exclude) ? path.dirname(a) : a;
   return [...folders, ...lone].filter((p) => p !== a && p !== aFolder).sort();
 }
 
@@ -60,7 +61,7 @@ async function pickSecondModel(pathA: string): Promise<string | undefined> {
     description: root ? path.relative(root, path.dirname(p)) || '.' : path.dirname(p),
     detail: p,
   }));
-  items.push({ label: browse, description: 'a .safetensors file or a model folder anywhere' });
+  items.push({ label: browse, description: 'a .safetensors or .gguf file or a model folder anywhere' });
   const picked = await vscode.window.showQuickPick(items, {
     title: `Layer Lens: compare ${path.basename(pathA)} with…`,
     placeHolder: 'the model to compare with (B)',
@@ -74,7 +75,7 @@ async function pickSecondModel(pathA: string): Promise<string | undefined> {
     canSelectMany: false,
     openLabel: 'Compare',
     title: 'Layer Lens: the model to compare with',
-    filters: { Safetensors: ['safetensors'] },
+    filters: MODEL_FILE_FILTERS,
   });
   return chosen?.[0] ? checkModelUri(chosen[0]) : undefined;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { checkModelUri, MODEL_EDITOR_VIEW_TYPE } from '../editor/activeModel';
 import type { CommandSpec } from './types';
+import { MODEL_FILE_FILTERS } from '../../analysis/io/modelFileKinds';
 
 /** "Layer Lens: Open Safetensors File" — opens a file in the model editor (e.g. from outside the workspace). */
 export const openModelFile: CommandSpec = {
@@ -12,9 +13,9 @@ export const openModelFile: CommandSpec = {
         canSelectFiles: true,
         canSelectFolders: false,
         canSelectMany: false,
-        filters: { Safetensors: ['safetensors'] },
+        filters: MODEL_FILE_FILTERS,
         openLabel: 'Open',
-        title: 'Layer Lens: choose a .safetensors file',
+        title: 'Layer Lens: choose a .safetensors or .gguf file',
       });
       uri = picked?.[0];
       if (!uri) return;

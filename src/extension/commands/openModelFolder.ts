@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { checkModelUri } from '../editor/activeModel';
 import { showModelFolder } from '../editor/modelFolderPanel';
 import type { CommandSpec } from './types';
+import { isModelFile } from '../../analysis/io/modelFileKinds';
 
 /** "Layer Lens: Open Model Folder" — from the explorer (a folder with config.json) or the palette. */
 export const openModelFolder: CommandSpec = {
@@ -20,7 +21,7 @@ export const openModelFolder: CommandSpec = {
       if (!uri) return;
     }
     const folder = await checkModelUri(uri);
-    if (!folder.endsWith('.safetensors')) return showModelFolder(ctx, folder);
+    if (!isModelFile(folder)) return showModelFolder(ctx, folder);
     // A file was chosen: it has its own editor.
     await vscode.commands.executeCommand('vscode.openWith', uri, 'layerLens.modelEditor');
     return undefined;

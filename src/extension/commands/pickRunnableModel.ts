@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { LayerLensContext } from '../context';
 import { activeModelPath, checkModelUri, MODEL_EDITOR_VIEW_TYPE } from '../editor/activeModel';
 import { isModelFolder } from '../editor/modelFolders';
+import { MODEL_FILE_FILTERS } from '../../analysis/io/modelFileKinds';
 
 interface ModelItem extends vscode.QuickPickItem {
   modelPath?: string;
@@ -47,8 +48,8 @@ export async function pickRunnableModel(ctx: LayerLensContext, title: string): P
     canSelectFolders: true,
     canSelectMany: false,
     openLabel: 'Run',
-    title: 'Layer Lens: choose a model folder or .safetensors file',
-    filters: { Safetensors: ['safetensors'] },
+    title: 'Layer Lens: choose a model folder, .safetensors or .gguf file',
+    filters: MODEL_FILE_FILTERS,
   });
   return chosen?.[0] ? checkModelUri(chosen[0]) : undefined;
 }

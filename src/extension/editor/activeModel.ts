@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { LayerLensContext } from '../context';
 import { isModelFolder } from './modelFolders';
 import type { ModelView } from './modelView';
+import { isModelFile, MODEL_FILE_FILTERS } from '../../analysis/io/modelFileKinds';
 
 export const MODEL_EDITOR_VIEW_TYPE = 'layerLens.modelEditor';
 export const MODEL_FOLDER_VIEW_TYPE = 'layerLens.modelFolder';
@@ -49,7 +50,7 @@ export async function checkModelUri(uri: vscode.Uri): Promise<string> {
     }
     return uri.fsPath;
   }
-  if (!uri.fsPath.endsWith('.safetensors')) throw new Error(`${uri.fsPath} is not a .safetensors file.`);
+  if (!isModelFile(uri.fsPath)) throw new Error(`${uri.fsPath} is not a .safetensors or .gguf file.`);
   return uri.fsPath;
 }
 
@@ -62,8 +63,8 @@ export async function resolveModelTarget(_ctx: LayerLensContext, arg?: unknown):
     canSelectFolders: true,
     canSelectMany: false,
     openLabel: 'Analyse',
-    title: 'Layer Lens: choose a .safetensors file or a model folder',
-    filters: { Safetensors: ['safetensors'] },
+    title: 'Layer Lens: choose a .safetensors or .gguf file, or a model folder',
+    filters: MODEL_FILE_FILTERS,
   });
   return picked?.[0] ? checkModelUri(picked[0]) : undefined;
 }

@@ -17,6 +17,7 @@ import { renderWebviewHtml, webviewOptions } from '../panels/webviewHtml';
 import { WorkerRequestError } from '../worker/workerConnection';
 import { modelDisplayName } from '../views/modelsTree';
 import { statsCsv } from './statsCsv';
+import { isModelFile, MODEL_FILE_GLOB } from '../../analysis/io/modelFileKinds';
 
 const CHANGE_DEBOUNCE_MS = 500;
 
@@ -62,10 +63,10 @@ export class ModelView implements vscode.Disposable {
   }
 
   private watchFiles(target: string): vscode.Disposable {
-    const isFile = target.endsWith('.safetensors');
+    const isFile = isModelFile(target);
     const pattern = isFile
       ? new vscode.RelativePattern(vscode.Uri.file(path.dirname(target)), path.basename(target))
-      : new vscode.RelativePattern(vscode.Uri.file(target), '{*.safetensors,*.json}');
+      : new vscode.RelativePattern(vscode.Uri.file(target), `{${MODEL_FILE_GLOB.slice(1, -1)},*.json}`);
     const watcher = vscode.workspace.createFileSystemWatcher(pattern);
     const changed = () => {
       clearTimeout(this.changeTimer);

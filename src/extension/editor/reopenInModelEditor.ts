@@ -7,12 +7,13 @@
  */
 import * as vscode from 'vscode';
 import { MODEL_EDITOR_VIEW_TYPE } from './activeModel';
+import { isModelFile } from '../../analysis/io/modelFileKinds';
 
 /** Tabs opened this long after activation are the user's own choice ("Reopen With…"): left alone. */
 const STARTUP_WINDOW_MS = 10_000;
 
 function isSafetensorsTextTab(tab: vscode.Tab): tab is vscode.Tab & { input: vscode.TabInputText } {
-  return tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === 'file' && tab.input.uri.path.endsWith('.safetensors');
+  return tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === 'file' && isModelFile(tab.input.uri.path);
 }
 
 /** The text tab of `uri` as the extension host knows it now (tab objects are replaced on updates). */

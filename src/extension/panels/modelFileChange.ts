@@ -7,6 +7,7 @@
  * `checkpoint-N/` subfolders of a Trainer output folder, `.incomplete` partial downloads) is ignored.
  */
 import * as path from 'node:path';
+import { isModelFile, MODEL_FILE_GLOB } from '../../analysis/io/modelFileKinds';
 
 /** Top-level files of a model folder whose change makes a result stale, besides the weights. */
 export const MODEL_META_FILES = ['config.json', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer.model', 'tokenizer_config.json'] as const;
@@ -22,11 +23,11 @@ export interface WatchSpec {
 export function watchSpecFor(modelPath: string): WatchSpec {
   const p = path.resolve(modelPath);
   if (isWeightFile(p)) return { base: path.dirname(p), glob: path.basename(p) };
-  return { base: p, glob: `{*.safetensors,${MODEL_META_FILES.join(',')}}` };
+  return { base: p, glob: `{${MODEL_FILE_GLOB.slice(1, -1)},${MODEL_META_FILES.join(',')}}` };
 }
 
 function isWeightFile(p: string): boolean {
-  return p.toLowerCase().endsWith('.safetensors');
+  return isModelFile(p);
 }
 
 /** True when a change of `changedPath` can make results computed from `modelPath` stale. */

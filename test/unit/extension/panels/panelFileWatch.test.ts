@@ -25,7 +25,7 @@ test('a .safetensors model: only that exact file counts', () => {
 test('a model folder: its own shards, config, index and tokenizer files; nothing nested, nothing outside', () => {
   const spec = watchSpecFor(folder);
   assert.equal(spec.base, folder);
-  assert.equal(spec.glob, '{*.safetensors,config.json,model.safetensors.index.json,tokenizer.json,tokenizer.model,tokenizer_config.json}');
+  assert.equal(spec.glob, '{*.safetensors,*.gguf,config.json,model.safetensors.index.json,tokenizer.json,tokenizer.model,tokenizer_config.json}');
   const yes = [
     'model-00001-of-00002.safetensors',
     'model.safetensors',
