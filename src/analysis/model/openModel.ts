@@ -162,7 +162,19 @@ export async function openModel(path: string): Promise<ModelHandle> {
     tensors,
     layers: mapped.layers,
     otherRoles: mapped.otherRoles,
-    metadata: headers[0]?.metadata ?? {},
+    metadata: mergedMetadata(headers),
     notes: [...openNotes, ...quantNotes, ...mapped.notes],
   };
+}
+
+/**
+ * `__metadata__` of every file, the first file's value winning where two disagree. A tied weight's
+ * alias (`{"model.embed_tokens.weight": "lm_head.weight"}`, recorded by safetensors' `save_model` and
+ * huggingface_hub's `_clean_state_dict_for_safetensors` for each name they drop) is in the header of
+ * whichever save dropped it, which need not be the first shard's.
+ */
+function mergedMetadata(headers: SafetensorsHeader[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of headers) for (const [k, v] of Object.entries(h.metadata)) if (!Object.hasOwn(out, k)) out[k] = v;
+  return out;
 }

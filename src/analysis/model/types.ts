@@ -185,7 +185,7 @@ export interface ModelHandle {
   layers: LayerInfo[];
   /** Role of each tensor that is not inside a layer (embeddings, final norm, lm_head…). */
   otherRoles: Map<string, OtherRole>;
-  /** `__metadata__` of the (first) safetensors header. */
+  /** `__metadata__` of the safetensors headers (every shard's; the first file's value where two disagree). */
   metadata: Record<string, string>;
   /** What the architecture map could not work out, said plainly (set by openModel). */
   notes?: string[];

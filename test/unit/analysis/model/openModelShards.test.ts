@@ -169,3 +169,18 @@ test("the worker's open-model cache, asked for a shard, re-opens when another sh
   assert.notEqual(await cache.get(live.files[0]), h2);
   assert.equal(opens, 3);
 });
+
+test("every shard's __metadata__ is read: a tied-weight alias in the second shard is found, the first shard wins a disagreement", async () => {
+  const dir = join(root, 'meta-in-shard-2');
+  await mkdir(dir);
+  const t = (name: string) => ({ name, dtype: 'F32' as const, shape: [2, 2], bytes: new Uint8Array(16) });
+  const files = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
+  await writeSafetensors(join(dir, files[0]), [t('model.layers.0.self_attn.q_proj.weight')], { format: 'pt', note: 'first' });
+  await writeSafetensors(join(dir, files[1]), [t('lm_head.weight')], { format: 'pt', note: 'second', 'model.embed_tokens.weight': 'lm_head.weight' });
+  const weight_map = { 'model.layers.0.self_attn.q_proj.weight': files[0], 'lm_head.weight': files[1] };
+  await writeFile(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map }));
+  for (const opened of [dir, join(dir, files[1])]) {
+    const m = await openModel(opened);
+    assert.deepEqual(m.metadata, { format: 'pt', note: 'first', 'model.embed_tokens.weight': 'lm_head.weight' }, opened);
+  }
+});
