@@ -22,22 +22,41 @@ const KEYWORDS: [RegExp, MatrixRole][] = [
 /** A per-expert tensor of a mixture-of-experts layer: `…experts.<e>.<matrix>`. */
 const EXPERT_TENSOR = /(^|\.)experts\.\d+\./;
 
-/** The `P` of `P.N.rest` with the most tensors (first index in the name, so `experts.3` stays inside a layer). */
-function mainStack(names: string[]): string | null {
+/**
+ * Prefixes of a multimodal checkpoint's non-language stacks (vision towers, audio encoders,
+ * projectors: `vision_tower.vision_model.encoder.layers`, `visual.blocks`, `model.vision_model…`,
+ * `audio_tower.layers`): never taken for the decoder while a language stack exists, however many
+ * tensors they hold (a ViT tower can outnumber a small language model's layers).
+ */
+const NON_LANGUAGE_STACK = /(^|[._])(vision|visual|vit|image|img|siglip|clip|audio|speech|whisper|mm_projector|multi_modal|vqmodel)/i;
+
+/**
+ * The `P` of `P.N.rest` with the most tensors (first index in the name, so `experts.3` stays inside a
+ * layer), preferring stacks that are not a vision or audio tower; `skipped` is the tower that a
+ * count alone would have picked.
+ */
+function mainStack(names: string[]): { prefix: string | null; skipped?: string } {
   const counts = new Map<string, number>();
   for (const n of names) {
     const m = /^(.*?)\.(\d+)\.(.+)$/.exec(n);
     if (m) counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
   }
-  let best: string | null = null;
-  for (const [p, c] of counts) if (best === null || c > counts.get(best)!) best = p;
-  return best;
+  const best = (keep: (p: string) => boolean): string | null => {
+    let b: string | null = null;
+    for (const [p, c] of counts) if (keep(p) && (b === null || c > counts.get(b)!)) b = p;
+    return b;
+  };
+  const any = best(() => true);
+  const language = best((p) => !NON_LANGUAGE_STACK.test(p));
+  if (language === null) return { prefix: any };
+  return language === any ? { prefix: language } : { prefix: language, skipped: any ?? undefined };
 }
 
 export function mapGeneric(input: ArchitectureInput, architecture: string, label: string, why: string): ArchitectureResult {
   const names = [...input.tensors.keys()];
   const notes = [why];
-  const prefix = mainStack(names);
+  const { prefix, skipped } = mainStack(names);
+  if (skipped) notes.push(`'${skipped}' looks like a vision or audio tower: its layers are listed as other tensors, and the layers are those of '${prefix}'.`);
   const layers: LayerInfo[] = [];
   const inLayer = new Set<string>();
   let experts = false;

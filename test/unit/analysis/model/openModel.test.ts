@@ -137,3 +137,24 @@ test('sparse Llama-3-8B folder: opens from headers alone with 32 layers, GQA 32/
   assert.equal(rows.length, 2 * 4096);
   assert.ok(rows.every((x) => x === 0));
 });
+
+test('generic grouping never takes a vision tower for the decoder, even when it has more tensors', async () => {
+  const dir = join(root, 'vision-heavy');
+  await mkdir(dir);
+  const t = (name: string, shape: number[]) => ({ name, dtype: 'F32' as const, shape, values: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.25) });
+  const specs = [];
+  for (let l = 0; l < 2; l++) for (const m of ['q_proj', 'k_proj', 'v_proj', 'o_proj']) specs.push(t(`text.layers.${l}.attn.${m}.weight`, [4, 4]));
+  for (let l = 0; l < 6; l++)
+    for (const m of ['q_proj', 'k_proj', 'v_proj', 'out_proj', 'fc1', 'fc2']) specs.push(t(`vision_tower.encoder.layers.${l}.${m}.weight`, [4, 4]));
+  await writeSafetensors(join(dir, 'model.safetensors'), specs);
+  const model = await openModel(dir);
+  assert.equal(model.architecture, 'generic');
+  assert.equal(model.layers.length, 2);
+  assert.equal(model.layers[1].roles.q?.source.tensor, 'text.layers.1.attn.q_proj.weight');
+  assert.ok(model.notes!.some((n) => n.includes("'vision_tower.encoder.layers' looks like a vision or audio tower")));
+  // A checkpoint that is only a vision tower still opens with its layers.
+  const only = join(root, 'vision-only');
+  await mkdir(only);
+  await writeSafetensors(join(only, 'model.safetensors'), specs.slice(8));
+  assert.equal((await openModel(only)).layers.length, 6);
+});
