@@ -10,6 +10,7 @@ import type { CorrelationsOptions, CorrelationsResult, LayerCorrelations } from 
 import { HEAD_LABELS, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES, type HeadMeasure } from '../../src/analysis/methods/correlations/names';
 import type { HeadValues } from '../../src/analysis/methods/correlations/values';
 import { startAnalysisPanel } from '../common/analysisShell';
+import { expertField, parseExpertChoice } from '../common/expertField';
 import { formatValue, h, replaceChildren } from '../common/dom';
 import type { Theme } from '../common/theme';
 import { describeValues, drawHeatmap, drawM6, drawValues } from './plots';
@@ -157,6 +158,30 @@ function draw(): void {
 }
 
 const panel = startAnalysisPanel<CorrelationsOptions, LayerCorrelations, CorrelationsResult>({
+  renderOptions(container, options, rerun) {
+    // Mixture-of-experts layers: whose gate/up/down stand for the MLP in M7/M8.
+    const expert = expertField('correlations-expert', options.expert, false);
+    const error = h('span', { class: 'll-sim-error', role: 'alert' });
+    const apply = h(
+      'vscode-button',
+      {
+        appearance: 'secondary',
+        'data-testid': 'correlations-expert-apply',
+        onclick: () => {
+          try {
+            error.textContent = '';
+            const choice = parseExpertChoice(expert.value, false) as CorrelationsOptions['expert'];
+            const { expert: _e, ...rest } = options;
+            rerun(choice === undefined ? rest : { ...rest, expert: choice });
+          } catch (e) {
+            error.textContent = e instanceof Error ? e.message : String(e);
+          }
+        },
+      },
+      'Apply',
+    );
+    replaceChildren(container, h('div', { class: 'll-row' }, h('label', {}, 'MLP of mixture-of-experts layers: expert ', expert), apply, error));
+  },
   renderPartial(container, partials, theme) {
     ensureLayout(container);
     current = { entries: [...partials].sort((a, b) => a.layer - b.layer), theme };

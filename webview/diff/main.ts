@@ -14,7 +14,8 @@ import { formatValue, h, replaceChildren } from '../common/dom';
 import { addHatchPattern } from '../common/hatch';
 import { renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
-import { DELTA_METRICS, deltaCells, deltaMetric, flaggedCells, SIDE_METRICS, sideCells, sideMetric, sharedDomain, signedDomain } from './metrics';
+import { expertField, parseExpertChoice } from '../common/expertField';
+import { cellKind, DELTA_METRICS, deltaCells, deltaMetric, flaggedCells, SIDE_METRICS, sideCells, sideMetric, sharedDomain, signedDomain } from './metrics';
 import { annotateCells, deltaHistogramPlot, heatmapPlot, rowChangePlot, singularValuesPlot } from './plots';
 import { CellSync, type CellKey } from './sync';
 
@@ -122,7 +123,7 @@ function describe(e: MatrixDiff): string {
   const s = e.delta.singularValues;
   const zeros = s.filter((v) => v === 0).length;
   const parts = [
-    `layer ${e.layer} ${e.kind}: ${e.shape[0]}×${e.shape[1]} (${e.dtypeA} → ${e.dtypeB})`,
+    `layer ${e.layer} ${cellKind(e)}: ${e.shape[0]}×${e.shape[1]} (${e.dtypeA} → ${e.dtypeB})`,
     `‖Δ‖/‖A‖ = ${formatValue(e.relChange)}`,
     `cos = ${formatValue(e.cosine)}`,
     `DOCS = ${formatValue(e.docs)}`,
@@ -146,11 +147,11 @@ function drawDetail(): void {
   if (!sync.selected) {
     const first = result?.largest ?? entries[0];
     if (!first) return;
-    sync.selected = { layer: first.layer, kind: first.kind };
+    sync.selected = { layer: first.layer, kind: cellKind(first) };
     drawHeatmaps();
   }
   const key = sync.selected as CellKey;
-  const e = entries.find((x) => x.layer === key.layer && x.kind === key.kind);
+  const e = entries.find((x) => x.layer === key.layer && cellKind(x) === key.kind);
   if (!e) return;
   const hist = h('div', { class: 'll-diff-plot', 'data-testid': 'diff-histogram' });
   const sv = h('div', { class: 'll-diff-plot', 'data-testid': 'diff-singular' });
@@ -223,7 +224,7 @@ function drawTail(): void {
   const rep = r.report;
   layout.titleA.textContent = `A · ${baseName(r.modelA)}`;
   layout.titleB.textContent = `B · ${baseName(r.modelB)}`;
-  layout.summary.textContent = `A: ${baseName(r.modelA)} (${rep.architectureA}, ${rep.layersA} layers, ${rep.dtypesA.join('/')}) · B: ${baseName(r.modelB)} (${rep.architectureB}, ${rep.layersB} layers, ${rep.dtypesB.join('/')}) · ${r.entries.length} matrices compared, ${r.changedMatrices} changed${r.largest ? `; largest change: layer ${r.largest.layer} ${r.largest.kind} (${formatValue(r.largest.relChange)})` : ''}.`;
+  layout.summary.textContent = `A: ${baseName(r.modelA)} (${rep.architectureA}, ${rep.layersA} layers, ${rep.dtypesA.join('/')}) · B: ${baseName(r.modelB)} (${rep.architectureB}, ${rep.layersB} layers, ${rep.dtypesB.join('/')}) · ${r.entries.length} matrices compared, ${r.changedMatrices} changed${r.largest ? `; largest change: layer ${r.largest.layer} ${cellKind(r.largest)} (${formatValue(r.largest.relChange)})` : ''}.`;
   replaceChildren(
     layout.embeddings,
     ...(r.embeddings.length ? [h('h2', {}, 'Embeddings and lm_head'), ...r.embeddings.map((m) => embeddingBlock(m, theme!))] : []),
@@ -276,6 +277,29 @@ function draw(container: HTMLElement, list: MatrixDiff[], t: Theme): void {
 }
 
 startAnalysisPanel<DiffOptions, MatrixDiff, DiffResult>({
+  renderOptions(container, options, rerun) {
+    const expert = expertField('diff-expert', options.expert, true);
+    const error = h('span', { class: 'll-sim-error', role: 'alert' });
+    const apply = h(
+      'vscode-button',
+      {
+        appearance: 'secondary',
+        'data-testid': 'diff-expert-apply',
+        onclick: () => {
+          try {
+            error.textContent = '';
+            const choice = parseExpertChoice(expert.value, true);
+            const { expert: _old, ...rest } = options;
+            rerun(choice === undefined ? rest : { ...rest, expert: choice });
+          } catch (e) {
+            error.textContent = e instanceof Error ? e.message : String(e);
+          }
+        },
+      },
+      'Compare',
+    );
+    replaceChildren(container, h('div', { class: 'll-diff-row' }, h('label', {}, 'Experts of mixture-of-experts layers: ', expert), apply, error));
+  },
   renderPartial(container, partials, t) {
     result = undefined;
     draw(container, partials, t);

@@ -16,14 +16,21 @@ export interface Cell {
   note?: string;
 }
 
+/** A heatmap column: the kind, with the expert for an expert's matrix (`up e2`, `up shared`), as the CSV names it. */
+export function cellKind(e: { kind: string; expert?: number | 'shared' }): string {
+  return e.expert === undefined ? e.kind : `${e.kind} ${e.expert === 'shared' ? 'shared' : `e${e.expert}`}`;
+}
+
 /** One hatched cell per pair left out because A or B holds NaN/Inf there. */
 export function flaggedCells(flags: readonly DiffFlag[] = []): Cell[] {
   const byMatrix = new Map<string, Cell>();
   for (const f of flags) {
-    const key = `${f.layer}:${f.kind}`;
+    // The flag's role names the expert (`up e2`) where the kind alone does not.
+    const kind = f.role || f.kind;
+    const key = `${f.layer}:${kind}`;
     const c = byMatrix.get(key);
     if (c) c.note = `${c.note}; ${f.summary}`;
-    else byMatrix.set(key, { layer: f.layer, kind: f.kind, value: null, flagged: true, note: f.summary });
+    else byMatrix.set(key, { layer: f.layer, kind, value: null, flagged: true, note: f.summary });
   }
   return [...byMatrix.values()];
 }
@@ -90,11 +97,11 @@ export function sideMetric(id: string): SideMetric {
 }
 
 export function deltaCells(entries: MatrixDiff[], metric: DeltaMetric): Cell[] {
-  return entries.map((e) => ({ layer: e.layer, kind: e.kind, value: metric.get(e) }));
+  return entries.map((e) => ({ layer: e.layer, kind: cellKind(e), value: metric.get(e) }));
 }
 
 export function sideCells(entries: MatrixDiff[], metric: SideMetric, side: 'a' | 'b'): Cell[] {
-  return entries.map((e) => ({ layer: e.layer, kind: e.kind, value: metric.get(e, side) }));
+  return entries.map((e) => ({ layer: e.layer, kind: cellKind(e), value: metric.get(e, side) }));
 }
 
 /** One colour range over several heatmaps (A and B), so the same colour is the same value. */

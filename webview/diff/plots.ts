@@ -11,6 +11,20 @@ import type { Cell } from './metrics';
 
 const KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
+/** Columns in kind order; an expert's columns (`up e2`, `up shared`) after their kind's, shared first, then by index. */
+export function kindColumns(kinds: Iterable<string>): string[] {
+  const rank = (k: string): [number, number] => {
+    const [base, ex] = k.split(' ');
+    const b = KIND_ORDER.indexOf(base);
+    return [b < 0 ? KIND_ORDER.length : b, ex === undefined ? -2 : ex === 'shared' ? -1 : Number(ex.slice(1))];
+  };
+  return [...new Set(kinds)].sort((x, y) => {
+    const [a1, a2] = rank(x);
+    const [b1, b2] = rank(y);
+    return a1 - b1 || a2 - b2 || x.localeCompare(y);
+  });
+}
+
 export interface HeatmapSpec {
   label: string;
   domain?: [number, number];
@@ -19,7 +33,7 @@ export interface HeatmapSpec {
 
 export function heatmapPlot(cells: Cell[], spec: HeatmapSpec, theme: Theme): Plot.PlotOptions {
   const layers = [...new Set(cells.map((c) => c.layer))].sort((a, b) => a - b);
-  const kinds = KIND_ORDER.filter((k) => cells.some((c) => c.kind === k));
+  const kinds = kindColumns(cells.map((c) => c.kind));
   const present = cells.filter((c) => c.value !== null);
   const missing = cells.filter((c) => c.value === null && !c.flagged);
   const flagged = cells.filter((c) => c.flagged);

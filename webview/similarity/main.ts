@@ -11,7 +11,8 @@
 import type { SimilarityJobResult, SimilarityPartial } from '../../src/analysis/methods/similarity/job';
 import type { SimilaritySettings } from '../../src/analysis/methods/similarity/options';
 import { INDEX_LABELS, ORIENTATIONS, SIMILARITY_INDICES, type SimilarityIndex } from '../../src/analysis/methods/similarity/names';
-import { MATRIX_ROLES } from '../../src/analysis/model/types';
+import { MATRIX_KINDS } from '../../src/analysis/model/types';
+import { expertField, parseExpertChoice } from '../common/expertField';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { formatValue, h, replaceChildren } from '../common/dom';
 import type { Theme } from '../common/theme';
@@ -54,8 +55,14 @@ function renderOptions(container: HTMLElement, initial: SimilaritySettings, reru
     state.selected = undefined;
     rerun(next);
   };
-  const kind = select('similarity-kind', 'Matrix kind', MATRIX_ROLES, options.kind);
-  kind.addEventListener('change', () => run({ ...options, kind: kind.value as SimilaritySettings['kind'] }));
+  const kind = select('similarity-kind', 'Matrix kind', MATRIX_KINDS, options.kind);
+  // An expert goes with gate/up/down only: another kind drops it.
+  kind.addEventListener('change', () => {
+    const next = kind.value as SimilaritySettings['kind'];
+    const { expert: _e, ...rest } = options;
+    run(next === 'gate' || next === 'up' || next === 'down' ? { ...options, kind: next } : { ...rest, kind: next });
+  });
+  const expert = expertField('similarity-expert', options.expert, false);
   indexSelect = select('similarity-index', 'Similarity index', SIMILARITY_INDICES, state.index, (v) => INDEX_LABELS[v as SimilarityIndex]);
   indexSelect.addEventListener('change', () => {
     state.index = indexSelect!.value as SimilarityIndex;
@@ -83,7 +90,9 @@ function renderOptions(container: HTMLElement, initial: SimilaritySettings, reru
       onclick: () => {
         try {
           error.textContent = '';
-          run({ ...options, layers: parseLayerField(layers.value) });
+          const choice = parseExpertChoice(expert.value, false) as SimilaritySettings['expert'];
+          const { expert: _e, ...rest } = options;
+          run({ ...(choice === undefined ? rest : { ...options, expert: choice }), layers: parseLayerField(layers.value) });
         } catch (e) {
           error.textContent = e instanceof Error ? e.message : String(e);
         }
@@ -107,6 +116,7 @@ function renderOptions(container: HTMLElement, initial: SimilaritySettings, reru
       h('label', {}, 'Pairs ', pairs),
       h('label', {}, 'Compare ', orientation),
       h('label', {}, 'Layers ', layers),
+      h('label', {}, 'Expert ', expert),
       apply,
       h('label', {}, 'Cluster τ ', threshold),
       error,

@@ -6,8 +6,8 @@
  */
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { Matrix } from '../../linalg/matrix';
-import { readRoleMatrix, roleRef } from '../../model/readRole';
-import type { MatrixRole, ModelHandle } from '../../model/types';
+import { matrixRef, readMatrix, readRoleMatrix, roleRef } from '../../model/readRole';
+import type { MatrixKind, MatrixRole, ModelHandle } from '../../model/types';
 import { weightFlag, type WeightFlag } from './nonFinite';
 
 export interface CheckedMatrix {
@@ -20,6 +20,13 @@ export interface CheckedMatrix {
 export async function readRoleChecked(model: ModelHandle, layer: number, role: MatrixRole, ctx: JobContext = {}): Promise<CheckedMatrix> {
   const matrix = await readRoleMatrix(model, layer, role, ctx);
   return { matrix, flag: weightFlag({ layer, role, tensor: roleRef(model, layer, role).source.tensor }, matrix.data) };
+}
+
+/** Any matrix kind of a layer outside its experts (the seven roles, the router, MLA's factors), checked for NaN/Inf. */
+export async function readKindChecked(model: ModelHandle, layer: number, kind: MatrixKind, ctx: JobContext = {}): Promise<CheckedMatrix> {
+  const ref = matrixRef(model, layer, kind);
+  const matrix = await readMatrix(model, ref, ctx);
+  return { matrix, flag: weightFlag({ layer, role: kind, tensor: ref.source.tensor }, matrix.data) };
 }
 
 /** The flag of one head slice (headSlice's result) of a role matrix, or null when it is finite. */

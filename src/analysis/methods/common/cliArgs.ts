@@ -4,7 +4,7 @@
  * ("q,k,v", "all"). Every mistake is a UsageError naming the flag, so the CLI prints the command's
  * usage and exits with code 2.
  */
-import { MATRIX_ROLES, type MatrixRole } from '../../model/types';
+import { MATRIX_KINDS, MATRIX_ROLES, type MatrixKind, type MatrixRole } from '../../model/types';
 import type { CliValues } from '../analysis';
 
 /** Thrown for wrong arguments: the CLI prints the message and the command's usage, exit code 2. */
@@ -42,6 +42,22 @@ export function parseLayerList(text: string, flag = '--layer', min = 1): number[
 }
 
 /** "q,k,v" → matrix kinds; "all" → every kind when `allowAll`. */
+/**
+ * `--kind` for analyses that also take the router and MLA's factor matrices (`router`, `q_a`, `q_b`,
+ * `kv_a`, `kv_b`); `all` stays the seven.
+ */
+export function parseMatrixKindList(text: string, allowAll = false): MatrixKind[] {
+  if (allowAll && text === 'all') return [...MATRIX_ROLES];
+  const kinds = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const choices = `${MATRIX_KINDS.join(', ')}${allowAll ? ', all' : ''}`;
+  for (const k of kinds) if (!MATRIX_KINDS.includes(k as MatrixKind)) throw new UsageError(`--kind: '${k}' is not one of ${choices}`);
+  if (kinds.length === 0) throw new UsageError('--kind needs at least one matrix kind');
+  return kinds as MatrixKind[];
+}
+
 export function parseKindList(text: string, allowAll = false): MatrixRole[] {
   if (allowAll && text === 'all') return [...MATRIX_ROLES];
   const kinds = text

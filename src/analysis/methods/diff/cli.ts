@@ -6,11 +6,11 @@
  */
 import { nonFiniteLines } from '../common/nonFinite';
 import { tidyCsv } from '../common/csv';
-import { runDiff, type DiffResult } from './diff';
+import { runDiff, type DiffExpertSelector, type DiffResult } from './diff';
 import { DIFF_TIDY_COLUMNS, diffTidyRows } from './csv';
 import type { MatrixDiff } from './matrix';
 import { describeUnmatched } from './plan';
-import { MATRIX_ROLES, type ExpertSelector } from '../../model/types';
+import { MATRIX_ROLES } from '../../model/types';
 import { expertLabel } from '../experts/read';
 import { parseKindList, parseLayerList, stringOption } from '../common/cliArgs';
 import { csvOption, JSON_OPTION } from '../../cli/help';
@@ -122,8 +122,8 @@ export const diff: CliCommand = {
     },
     expert: {
       type: 'string',
-      value: 'N|shared',
-      help: "mixture-of-experts layers: compare routed expert N's (or the shared expert's) gate, up and down (default: experts are not compared as matrices)",
+      value: 'N|shared|all',
+      help: "mixture-of-experts layers: compare routed expert N's (or the shared expert's, or every expert's) gate, up and down (default: experts are not compared as matrices)",
     },
     'no-docs': { type: 'boolean', help: 'skip DOCS(A, B) of each matrix' },
     'no-spectra': { type: 'boolean', help: 'skip the spectral metrics of A and B (two decompositions per matrix)' },
@@ -141,9 +141,10 @@ export const diff: CliCommand = {
     if (top !== undefined && !(Number.isInteger(top) && top >= 0 && top <= 1000))
       throw new UsageError(`--top must be an integer from 0 to 1000, got '${topText}'`);
     const expertText = stringOption(values, 'expert');
-    if (expertText !== undefined && expertText !== 'shared' && !/^\d+$/.test(expertText))
-      throw new UsageError(`--expert: '${expertText}' is not a routed expert index or 'shared'`);
-    const expert: ExpertSelector | undefined = expertText === undefined ? undefined : expertText === 'shared' ? 'shared' : Number(expertText);
+    if (expertText !== undefined && expertText !== 'shared' && expertText !== 'all' && !/^\d+$/.test(expertText))
+      throw new UsageError(`--expert: '${expertText}' is not a routed expert index, 'shared' or 'all'`);
+    const expert: DiffExpertSelector | undefined =
+      expertText === undefined ? undefined : expertText === 'shared' || expertText === 'all' ? expertText : Number(expertText);
     const options = {
       ...(expert === undefined ? {} : { expert }),
       layers: layerText === undefined ? undefined : parseLayerList(layerText),

@@ -39,10 +39,14 @@ export interface DiffOptions {
   bins?: number;
   /**
    * Mixture-of-experts layers: compare this expert's gate/up/down (a routed expert index or
-   * 'shared'). Without it MoE layers' experts are not compared as matrices (a note says so).
+   * 'shared'), or `all`: every routed expert's and the shared expert's. Without it MoE layers'
+   * experts are not compared as matrices (a note says so).
    */
-  expert?: ExpertSelector;
+  expert?: DiffExpertSelector;
 }
+
+/** Which experts a diff compares: one (routed index or 'shared') or all of them. */
+export type DiffExpertSelector = ExpertSelector | 'all';
 
 export type ResolvedDiffOptions = Required<Omit<DiffOptions, 'layers' | 'kinds' | 'expert'>>;
 
@@ -65,7 +69,7 @@ export interface DiffResult {
   others: OtherTensorDiff[];
   report: DiffReport;
   /** The expert selector given (absent without one). */
-  expert?: ExpertSelector;
+  expert?: DiffExpertSelector;
   /** The matrix with the largest relative change (null when no matrix was compared). */
   largest: { layer: number; kind: MatrixRole; relChange: number; expert?: ExpertSelector } | null;
   /** Matrices whose delta is not exactly zero. */

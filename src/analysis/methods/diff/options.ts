@@ -2,9 +2,8 @@
  * Validation of checkpoint-diff options arriving from another process or a webview (the worker
  * request, the panel's re-run): only well-formed values pass, anything else is an Error a user can read.
  */
-import type { ExpertSelector } from '../../model/types';
 import { isObject, optionReader } from '../common/options';
-import { resolveDiffOptions, type DiffOptions } from './diff';
+import { resolveDiffOptions, type DiffExpertSelector, type DiffOptions } from './diff';
 
 const read = optionReader('diff');
 
@@ -27,9 +26,9 @@ export function parseDiffOptions(raw: unknown): DiffOptions {
   }
   if (read.present(raw, 'expert')) {
     const e = raw.expert;
-    if (e !== 'shared' && !(typeof e === 'number' && Number.isInteger(e) && e >= 0 && e < 1e6))
-      read.fail('expert', `a routed expert index or 'shared'; got ${JSON.stringify(e)}`);
-    out.expert = e as ExpertSelector;
+    if (e !== 'shared' && e !== 'all' && !(typeof e === 'number' && Number.isInteger(e) && e >= 0 && e < 1e6))
+      read.fail('expert', `a routed expert index, 'shared' or 'all'; got ${JSON.stringify(e)}`);
+    out.expert = e as DiffExpertSelector;
   }
   resolveDiffOptions(out); // range checks, with the same messages as a direct call
   return out;

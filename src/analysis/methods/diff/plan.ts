@@ -83,14 +83,23 @@ function shapeText(s: readonly number[] | null): string {
  * With an expert selector, also that expert's own tensors (a tensor holding every expert, `[E, …]`,
  * stays with the other tensors, so the experts not chosen are still compared by name).
  */
-function roleSources(model: ModelHandle, expert?: ExpertSelector): Set<string> {
+function roleSources(model: ModelHandle, expert?: ExpertSelector | 'all'): Set<string> {
   const out = new Set<string>();
   for (const l of model.layers) {
     for (const ref of Object.values(l.roles)) if (ref) out.add(ref.source.tensor);
-    if (expert !== undefined)
-      for (const ref of Object.values(expertMatrices(l, expert) ?? {})) if (ref && ref.source.expert === undefined) out.add(ref.source.tensor);
+    // With every expert compared, a tensor holding all of them (`[E, …]`) is covered too.
+    for (const sel of expert === undefined ? [] : expertsOf(l, expert))
+      for (const ref of Object.values(expertMatrices(l, sel) ?? {}))
+        if (ref && (expert === 'all' || ref.source.expert === undefined)) out.add(ref.source.tensor);
   }
   return out;
+}
+
+/** The experts a selector names in layer `l`: `all` is every routed expert, then the shared one. */
+function expertsOf(l: LayerInfo | undefined, expert: ExpertSelector | 'all'): ExpertSelector[] {
+  if (expert !== 'all') return [expert];
+  if (!l?.moe) return [];
+  return [...l.moe.experts.map((_, e) => e), ...(l.moe.shared ? ['shared' as const] : [])];
 }
 
 function expertMatrices(l: LayerInfo | undefined, expert: ExpertSelector) {
@@ -118,7 +127,13 @@ function firstWithRole(model: ModelHandle, role: 'embed' | 'lm_head'): string | 
  * and down are those of `expert` (a routed index or 'shared') when it is given; without it the
  * experts are not compared as matrices, and a note says so.
  */
-export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kinds: readonly MatrixRole[] = MATRIX_ROLES, expert?: ExpertSelector): DiffPlan {
+export function planDiff(
+  a: ModelHandle,
+  b: ModelHandle,
+  layers?: number[],
+  kinds: readonly MatrixRole[] = MATRIX_ROLES,
+  expert?: ExpertSelector | 'all',
+): DiffPlan {
   const unmatched: Unmatched[] = [];
   const notes: string[] = [];
   const matrices: MatrixPair[] = [];
@@ -134,30 +149,36 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
     const moe = Boolean(la?.moe || lb?.moe);
     if (moe && wantsMlp) moeLayers.push(layer);
     for (const kind of MATRIX_ROLES.filter((k) => kinds.includes(k))) {
-      const ra = pairRef(a, la, kind, expert);
-      const rb = pairRef(b, lb, kind, expert);
-      if (!ra && !rb) continue;
-      const sel = moe && expert !== undefined && isExpertKind(kind) ? expert : undefined;
-      const what = `layer ${layer} ${kind}${sel === undefined ? '' : sel === 'shared' ? ' (shared expert)' : ` (expert ${sel})`}`;
-      if (!ra || !rb) {
-        unmatched.push({ what, shapeA: ra?.shape ?? null, shapeB: rb?.shape ?? null, reason: `only in ${ra ? 'A' : 'B'}` });
-        continue;
-      }
-      if (!sameShape(ra.shape, rb.shape)) {
-        unmatched.push({ what, shapeA: ra.shape, shapeB: rb.shape, reason: `shapes differ: ${shapeText(ra.shape)} in A, ${shapeText(rb.shape)} in B` });
-        continue;
-      }
-      matrices.push({
-        layer,
-        kind,
-        shape: [ra.shape[0], ra.shape[1]],
-        tensorA: ra.source.tensor,
-        tensorB: rb.source.tensor,
-        dtypeA: a.tensors.get(ra.source.tensor)?.dtype ?? '?',
-        dtypeB: b.tensors.get(rb.source.tensor)?.dtype ?? '?',
-        ...(sel === undefined ? {} : { expert: sel }),
-      });
+      // One pass for a dense kind; one per selected expert for gate/up/down of an MoE layer.
+      const selectors: (ExpertSelector | undefined)[] =
+        moe && expert !== undefined && isExpertKind(kind) ? [...new Set([...expertsOf(la, expert), ...expertsOf(lb, expert)])] : [undefined];
+      for (const sel of selectors) planPair(layer, kind, la, lb, sel);
     }
+  }
+
+  function planPair(layer: number, kind: MatrixRole, la: LayerInfo | undefined, lb: LayerInfo | undefined, sel: ExpertSelector | undefined): void {
+    const ra = pairRef(a, la, kind, sel);
+    const rb = pairRef(b, lb, kind, sel);
+    if (!ra && !rb) return;
+    const what = `layer ${layer} ${kind}${sel === undefined ? '' : sel === 'shared' ? ' (shared expert)' : ` (expert ${sel})`}`;
+    if (!ra || !rb) {
+      unmatched.push({ what, shapeA: ra?.shape ?? null, shapeB: rb?.shape ?? null, reason: `only in ${ra ? 'A' : 'B'}` });
+      return;
+    }
+    if (!sameShape(ra.shape, rb.shape)) {
+      unmatched.push({ what, shapeA: ra.shape, shapeB: rb.shape, reason: `shapes differ: ${shapeText(ra.shape)} in A, ${shapeText(rb.shape)} in B` });
+      return;
+    }
+    matrices.push({
+      layer,
+      kind,
+      shape: [ra.shape[0], ra.shape[1]],
+      tensorA: ra.source.tensor,
+      tensorB: rb.source.tensor,
+      dtypeA: a.tensors.get(ra.source.tensor)?.dtype ?? '?',
+      dtypeB: b.tensors.get(rb.source.tensor)?.dtype ?? '?',
+      ...(sel === undefined ? {} : { expert: sel }),
+    });
   }
 
   const embeddings: EmbeddingPair[] = [];
@@ -214,10 +235,12 @@ export function planDiff(a: ModelHandle, b: ModelHandle, layers?: number[], kind
       moeLayers.length === 1 ? `layer ${moeLayers[0]} is a mixture-of-experts layer` : `layers ${moeLayers.join(', ')} are mixture-of-experts layers`;
     if (expert === undefined)
       notes.push(
-        `${which}: their experts were not compared as matrices (only by name, with the other tensors); choose one expert with --expert N or --expert shared`,
+        `${which}: their experts were not compared as matrices (only by name, with the other tensors); choose one expert with --expert N or --expert shared, or all with --expert all`,
       );
     else if (!matrices.some((p) => p.expert !== undefined))
-      notes.push(`${which}, but none has ${expert === 'shared' ? 'a shared expert' : `expert ${expert}`} with the kinds asked for in both models`);
+      notes.push(
+        `${which}, but none has ${expert === 'shared' ? 'a shared expert' : expert === 'all' ? 'experts' : `expert ${expert}`} with the kinds asked for in both models`,
+      );
   }
   if (a.architecture !== b.architecture)
     notes.push(`the architectures differ (${a.architecture} in A, ${b.architecture} in B): matrices are matched by role and layer`);

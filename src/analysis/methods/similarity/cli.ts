@@ -6,9 +6,9 @@
  * adjacent-layer values and the clusters found.
  */
 import type { AnalysisCli, CliValues } from '../analysis';
-import { parseKindList, parseLayerList, stringOption, UsageError } from '../common/cliArgs';
+import { parseMatrixKindList, parseLayerList, stringOption, UsageError } from '../common/cliArgs';
 import { nonFiniteLines } from '../common/nonFinite';
-import { MATRIX_ROLES, type ExpertSelector } from '../../model/types';
+import { MATRIX_KINDS, type ExpertSelector } from '../../model/types';
 import { expertLabel } from '../experts/read';
 import { clusterFloor, describeThreshold, findClusters } from './clusters';
 import type { SimilarityJobResult } from './job';
@@ -81,12 +81,12 @@ function threshold(values: CliValues): number | undefined {
 }
 
 export const similarityCli: AnalysisCli<SimilarityJobResult> = {
-  usage: `<model> --kind ${MATRIX_ROLES.join('|')}|all [--index ${SIMILARITY_INDICES.join('|')}|all] [--pairs all|adjacent] [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold T] [--expert N|shared] [--json|--csv]`,
+  usage: `<model> --kind ${MATRIX_KINDS.join('|')}|all [--index ${SIMILARITY_INDICES.join('|')}|all] [--pairs all|adjacent] [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold T] [--expert N|shared] [--json|--csv]`,
   options: {
     kind: {
       type: 'string',
       value: 'up|up,down|all',
-      help: `matrix kinds to compare (required): one or a comma list of ${MATRIX_ROLES.join(', ')}, or all`,
+      help: `matrix kinds to compare (required): one or a comma list of ${MATRIX_KINDS.join(', ')} (the router and MLA's factor matrices where the model has them), or all (the seven)`,
     },
     index: {
       type: 'string',
@@ -122,8 +122,8 @@ export const similarityCli: AnalysisCli<SimilarityJobResult> = {
   /** One run per kind of --kind, with the same other options. */
   toOptions(values) {
     const kindText = stringOption(values, 'kind');
-    if (kindText === undefined) throw new UsageError(`--kind is required: one of ${MATRIX_ROLES.join(', ')}, or all`);
-    const kinds = parseKindList(kindText, true);
+    if (kindText === undefined) throw new UsageError(`--kind is required: one of ${MATRIX_KINDS.join(', ')}, or all`);
+    const kinds = parseMatrixKindList(kindText, true);
     const indices = shownIndices(values);
     const pairs = stringOption(values, 'pairs') ?? 'all';
     const orientation = stringOption(values, 'orientation') ?? 'neuron';

@@ -14,7 +14,7 @@ import { columnNormalize } from '../../engine/kernels/columnNormalize';
 import { maxAbsCosine, planBlocks } from '../../engine/kernels/maxAbsCosine';
 import { throwIfCancelled, type JobContext } from '../../jobs';
 import { transpose, type Matrix } from '../../linalg/matrix';
-import type { MatrixRole } from '../../model/types';
+import type { MatrixKind, MatrixRole } from '../../model/types';
 import { fitGumbel, type GumbelFit } from '../../stats/gumbel';
 import { ORIENTATIONS, type Orientation } from './names';
 
@@ -23,10 +23,11 @@ export { ORIENTATIONS, type Orientation } from './names';
 const READS_FROM_INNER_SPACE: ReadonlySet<MatrixRole> = new Set<MatrixRole>(['o', 'down']);
 
 /** 'rows' or 'columns' for a role under an orientation choice. */
-export function resolveOrientation(role: MatrixRole, orientation: Orientation = 'neuron'): 'rows' | 'columns' {
+export function resolveOrientation(role: MatrixKind, orientation: Orientation = 'neuron'): 'rows' | 'columns' {
   if (orientation === 'rows' || orientation === 'columns') return orientation;
   if (orientation !== 'neuron') throw new Error(`Unknown orientation '${String(orientation)}': use one of ${ORIENTATIONS.join(', ')}`);
-  return READS_FROM_INNER_SPACE.has(role) ? 'columns' : 'rows';
+  // The router and MLA's factor matrices all read the residual stream or a latent: their neurons are rows, like q's.
+  return READS_FROM_INNER_SPACE.has(role as MatrixRole) ? 'columns' : 'rows';
 }
 
 /**

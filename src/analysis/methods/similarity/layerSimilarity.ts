@@ -9,10 +9,10 @@
 import type { Engine } from '../../engine/engine';
 import { CancelledError, throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { Matrix } from '../../linalg/matrix';
-import { readRoleChecked } from '../common/checkedRead';
+import { readKindChecked } from '../common/checkedRead';
 import { notComputableReason, type WeightFlag } from '../common/nonFinite';
 import { matrixRef } from '../../model/readRole';
-import { MATRIX_ROLES, type ExpertRole, type ExpertSelector, type MatrixRole, type ModelHandle } from '../../model/types';
+import { MATRIX_KINDS, type ExpertRole, type ExpertSelector, type LayerInfo, type MatrixKind, type MatrixRole, type ModelHandle } from '../../model/types';
 import { hasExpertKind, readExpertChecked } from '../experts/read';
 import { clusterFloor, findClusters, type ClusterResult } from './clusters';
 import { docsChanceLevel } from './chanceLevel';
@@ -41,7 +41,7 @@ export interface LayerSimilarityOptions extends JobContext, SimilaritySettings {
 
 /** The shape of a run, known before any weight is read. */
 export interface SimilarityPlan {
-  kind: MatrixRole;
+  kind: MatrixKind;
   orientation: Orientation;
   /** Which vectors of the `[out, in]` weights are compared. */
   compared: 'rows' | 'columns';
@@ -131,10 +131,15 @@ export function histogram(values: Float32Array, bins: number): Histogram {
   return { lo, hi, counts };
 }
 
-const isExpertKind = (kind: MatrixRole): kind is ExpertRole => kind === 'gate' || kind === 'up' || kind === 'down';
+/** Does the layer hold `kind` outside its experts (one of the seven, or a router / MLA factor)? */
+function hasDenseKind(l: LayerInfo, kind: MatrixKind): boolean {
+  return Boolean(l.roles[kind as MatrixRole] ?? l.extra?.[kind as keyof NonNullable<LayerInfo['extra']>]);
+}
+
+const isExpertKind = (kind: MatrixKind): kind is ExpertRole => kind === 'gate' || kind === 'up' || kind === 'down';
 
 function checkOptions(model: ModelHandle, opts: LayerSimilarityOptions): { layers: number[]; indices: SimilarityIndex[]; notes: string[] } {
-  if (!(MATRIX_ROLES as readonly string[]).includes(opts.kind)) throw new Error(`Unknown matrix kind '${opts.kind}': use one of ${MATRIX_ROLES.join(', ')}`);
+  if (!(MATRIX_KINDS as readonly string[]).includes(opts.kind)) throw new Error(`Unknown matrix kind '${opts.kind}': use one of ${MATRIX_KINDS.join(', ')}`);
   const notes: string[] = [];
   const moeLayers = model.layers.filter((l) => l.moe).map((l) => l.index);
   let having: number[];
@@ -151,7 +156,7 @@ function checkOptions(model: ModelHandle, opts: LayerSimilarityOptions): { layer
     const without = moeLayers.filter((l) => !having.includes(l));
     if (without.length && !opts.layers) notes.push(`Skipped mixture-of-experts layers ${without.join(', ')}: they have no ${what} with a '${kind}' matrix.`);
   } else {
-    having = model.layers.filter((l) => l.roles[opts.kind]).map((l) => l.index);
+    having = model.layers.filter((l) => hasDenseKind(l, opts.kind)).map((l) => l.index);
     const skipped = isExpertKind(opts.kind) ? moeLayers.filter((l) => !having.includes(l)) : [];
     const choose = `choose an expert (a routed expert index, or 'shared'; \`--expert\` on the command line) and its matrices are compared across the mixture-of-experts layers; the experts analysis compares the experts of one layer`;
     if (having.length === 0) {
@@ -191,7 +196,7 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
   const pairMode = opts.pairs ?? 'all';
   const bins = opts.histogramBins ?? DEFAULT_BINS;
   const shapes = layers.map((l) => {
-    const [out, inn] = expert === undefined ? model.layers.find((x) => x.index === l)!.roles[opts.kind]!.shape : matrixRef(model, l, opts.kind, expert).shape;
+    const [out, inn] = matrixRef(model, l, opts.kind, expert).shape;
     return (side === 'rows' ? [inn, out] : [out, inn]) as [number, number];
   });
   const light = indices.filter((i) => !HEAVY_INDICES.has(i));
@@ -207,7 +212,7 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
     throwIfCancelled(opts.signal);
     const read =
       expert === undefined
-        ? await readRoleChecked(model, layers[p], opts.kind, inner)
+        ? await readKindChecked(model, layers[p], opts.kind, inner)
         : await readExpertChecked(model, layers[p], opts.kind as ExpertRole, expert, inner);
     if (read.flag) flagged.set(p, read.flag);
     return prepareCompared(engine, read, side, needs, light, inner);

@@ -3,13 +3,13 @@
  * re-run, command line, cache key), and their one validator: only well-formed values pass, anything
  * else is an Error whose message a user can read.
  */
-import { MATRIX_ROLES, type ExpertSelector, type MatrixRole } from '../../model/types';
+import { MATRIX_KINDS, type ExpertSelector, type MatrixKind } from '../../model/types';
 import { isObject, optionReader } from '../common/options';
 import { ORIENTATIONS, SIMILARITY_INDICES, type Orientation, type SimilarityIndex } from './names';
 import { PAIR_MODES, type PairMode } from './plan';
 
 export interface SimilaritySettings {
-  kind: MatrixRole;
+  kind: MatrixKind;
   /** Default 'all'. */
   pairs?: PairMode;
   /** Model layer indices; default every layer with the kind. */
@@ -36,8 +36,8 @@ function oneOf<T extends string>(raw: Record<string, unknown>, key: string, allo
 
 export function parseSimilaritySettings(raw: unknown): SimilaritySettings {
   if (!isObject(raw)) throw new Error('similarity options must be an object with at least a matrix kind');
-  const kind = oneOf(raw, 'kind', MATRIX_ROLES);
-  if (!kind) throw new Error(`similarity option 'kind' is required: one of ${MATRIX_ROLES.join(', ')}`);
+  const kind = oneOf(raw, 'kind', MATRIX_KINDS);
+  if (!kind) throw new Error(`similarity option 'kind' is required: one of ${MATRIX_KINDS.join(', ')}`);
   const out: SimilaritySettings = { kind };
   const pairs = oneOf(raw, 'pairs', PAIR_MODES);
   if (pairs) out.pairs = pairs;

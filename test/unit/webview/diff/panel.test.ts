@@ -4,7 +4,19 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { getEngine } from '../../../../src/analysis/engine/engine';
 import { diffMatrices, type MatrixDiff } from '../../../../src/analysis/methods/diff/matrix';
-import { DELTA_METRICS, deltaCells, deltaMetric, SIDE_METRICS, sideCells, sideMetric, sharedDomain, signedDomain } from '../../../../webview/diff/metrics';
+import {
+  cellKind,
+  DELTA_METRICS,
+  deltaCells,
+  deltaMetric,
+  SIDE_METRICS,
+  sideCells,
+  sideMetric,
+  sharedDomain,
+  signedDomain,
+} from '../../../../webview/diff/metrics';
+import { kindColumns } from '../../../../webview/diff/plots';
+import { parseExpertChoice } from '../../../../webview/common/expertField';
 import { randomMatrix } from '../../analysis/engine/random';
 import { lowRank } from '../../analysis/methods/diff/helpers';
 
@@ -74,4 +86,25 @@ test('A and B cells share one colour range; signed metrics get a range symmetric
   );
   assert.deepEqual(signedDomain([]), [-1, 1]);
   for (const m of SIDE_METRICS) assert.equal(sideMetric(m.id), m);
+});
+
+test("experts' matrices get their own columns, named as the CSV names them, after their kind and in expert order", async () => {
+  const [q, , up] = await entries();
+  const list = [q, { ...up, expert: 2 }, { ...up, expert: 'shared' as const }, { ...up, expert: 10 }];
+  const cells = deltaCells(list, deltaMetric('relChange'));
+  assert.deepEqual(
+    cells.map((c) => c.kind),
+    ['q', 'up e2', 'up shared', 'up e10'],
+  );
+  assert.deepEqual(kindColumns(['down', 'up e10', 'up e2', 'q', 'up shared', 'up', 'gate e0']), ['q', 'gate e0', 'up', 'up shared', 'up e2', 'up e10', 'down']);
+  assert.equal(cellKind({ kind: 'down', expert: 0 }), 'down e0');
+});
+
+test("the expert field: empty, 'shared', an index, and 'all' only where the analysis takes it", () => {
+  assert.equal(parseExpertChoice('  ', true), undefined);
+  assert.equal(parseExpertChoice('Shared', false), 'shared');
+  assert.equal(parseExpertChoice('12', false), 12);
+  assert.equal(parseExpertChoice('all', true), 'all');
+  assert.throws(() => parseExpertChoice('all', false), /not an expert/);
+  assert.throws(() => parseExpertChoice('-1', true), /not an expert/);
 });

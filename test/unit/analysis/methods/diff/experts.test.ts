@@ -102,6 +102,24 @@ describe('checkpoint diff: mixture-of-experts expert selector', () => {
     assert.ok(Math.abs(byName.relChange - relChange64(fa.layers[1].experts![2].up.data, perturbed)) < 1e-6);
   });
 
+  test('all experts: every expert of every layer, only the perturbed one changed; no expert tensor left to compare by name', async () => {
+    const r = await runDiff(a, b, { expert: 'all', kinds: ['gate', 'up', 'down'], docs: false, spectra: false }, { engine: await cpu() });
+    assert.equal(r.expert, 'all');
+    assert.equal(r.entries.length, MOE_DIMS.layers * MOE_DIMS.experts * 3);
+    const seen = new Set(r.entries.map((e) => `${e.layer} ${e.kind} ${e.expert}`));
+    assert.equal(seen.size, r.entries.length);
+    for (let e = 0; e < MOE_DIMS.experts; e++) assert.ok(seen.has(`2 down ${e}`));
+    const changed = r.entries.filter((e) => e.relChange !== 0);
+    assert.deepEqual(
+      changed.map((e) => [e.layer, e.kind, e.expert]),
+      [[1, 'up', 2]],
+    );
+    assert.ok(Math.abs(changed[0].relChange - relChange64(fa.layers[1].experts![2].up.data, perturbed)) <= 1e-6 * changed[0].relChange);
+    assert.ok(!r.others.some((o) => /experts\.\d+\.w[123]\.weight$/.test(o.name)), r.others.map((o) => o.name).join(', '));
+    assert.deepEqual(parseDiffOptions({ expert: 'all' }), { expert: 'all' });
+    assert.notEqual(await diffCacheKey(a, b, { expert: 'all' }), await diffCacheKey(a, b, { expert: 2 }));
+  });
+
   test('a missing expert is reported, and the selector is validated and part of the cache key', async () => {
     await assert.rejects(runDiff(a, b, { expert: 9, kinds: ['up'], embeddings: false }, { engine: await cpu() }), /nothing to compare/);
     const r = await runDiff(a, b, { expert: 9, kinds: ['up'], docs: false, spectra: false }, { engine: await cpu() });

@@ -79,3 +79,22 @@ test('the expert option: validator, cache key, command line', () => {
   assert.equal((similarityCli.toOptions({ kind: 'up' })[0] as { expert?: unknown }).expert, undefined);
   assert.throws(() => similarityCli.toOptions({ kind: 'up', expert: 'x' }), /--expert/);
 });
+
+test("the router and MLA's factor matrices are kinds of their own: DOCS across layers equals a float64 DOCS of the fixture's matrices", async () => {
+  const engine = await cpu();
+  const fx = await writeMoeFixture(join(root, 'deepseek'), { arch: 'deepseek_v3' });
+  const model = await openModel(fx.dir);
+  for (const kind of ['router', 'q_a', 'kv_b'] as const) {
+    const having = fx.layers.flatMap((l, i) => (l.extra[kind] ? [i] : []));
+    const r = await layerSimilarity(engine, model, { kind, indices: ['docs'] });
+    assert.deepEqual(r.layers, having, kind);
+    assert.equal(r.compared, 'rows');
+    for (const p of r.pairs) {
+      const [a, b] = [fx.layers[p.layerA].extra[kind]!, fx.layers[p.layerB].extra[kind]!];
+      const want = docsOracle(vectorsOf(a.data, a.rows, a.cols, true), vectorsOf(b.data, b.rows, b.cols, true));
+      assert.ok(Math.abs((p.values.docs as number) - want) < 1e-4, `${kind} L${p.layerA}×L${p.layerB}: ${p.values.docs} vs ${want}`);
+    }
+  }
+  assert.deepEqual(parseSimilaritySettings({ kind: 'kv_b' }), { kind: 'kv_b' });
+  assert.throws(() => parseSimilaritySettings({ kind: 'router', expert: 1 }), /experts have no 'router'/);
+});

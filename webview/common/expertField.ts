@@ -1,0 +1,31 @@
+/**
+ * The expert selector of a panel's options, for mixture-of-experts models: empty (dense matrices
+ * only), `shared`, a routed expert's index, or (where the analysis takes it) `all`. A text field,
+ * since the panel does not know how many experts the model has; the worker names the valid range
+ * when an index is out of it.
+ */
+import { h } from './dom';
+
+export type ExpertChoice = number | 'shared' | 'all';
+
+/** Parses the field's text: '' → undefined; `shared`, `all` (when allowed) or a non-negative integer; anything else throws. */
+export function parseExpertChoice(text: string, allowAll: boolean): ExpertChoice | undefined {
+  const t = text.trim().toLowerCase();
+  if (t === '' || t === 'none') return undefined;
+  if (t === 'shared') return 'shared';
+  if (t === 'all' && allowAll) return 'all';
+  if (/^\d+$/.test(t)) return Number(t);
+  throw new Error(`'${text}' is not an expert: give an expert index, 'shared'${allowAll ? ", 'all'" : ''} or leave it empty`);
+}
+
+export function expertField(testid: string, current: ExpertChoice | undefined, allowAll: boolean): HTMLInputElement {
+  return h('input', {
+    type: 'text',
+    size: 8,
+    'data-testid': testid,
+    'aria-label': 'Expert of mixture-of-experts layers',
+    title: `Mixture-of-experts layers: an expert index, 'shared'${allowAll ? ", 'all'" : ''}, or empty for dense matrices only`,
+    placeholder: allowAll ? 'none · 3 · shared · all' : 'none · 3 · shared',
+    value: current === undefined ? '' : String(current),
+  });
+}
