@@ -44,6 +44,14 @@ function writeCachedCorrelations(key: string, entry: LayerCorrelations, cacheDir
 }
 
 /** Forgets every in-memory entry (tests; the disk copies stay). */
+/**
+ * Why multi-head latent attention (DeepSeek-V2/V3) gets no per-head measures: queries and keys/values
+ * pass through low-rank factors with a per-token RMSNorm between them (docs/methods.md §2), so no
+ * fixed per-head q/k/v matrix exists to slice or correlate.
+ */
+const MLA_REASON =
+  'multi-head latent attention has no per-head q, k, v matrices (queries and keys/values pass through low-rank factors with a norm between them); the factors are analysed as layer matrices q_a, q_b, kv_a, kv_b';
+
 export function clearCorrelationsMemoryCache(): void {
   cache.clearMemory();
 }
@@ -190,7 +198,8 @@ async function analyzeLayer(
 
   step(`layer ${layer} attention heads`);
   const missingAttention = ATTENTION.filter((r) => !roles[r]);
-  if (missingAttention.length) entry.notes.push(`no per-head measures: the layer has no ${missingAttention.join(', ')} matrix`);
+  if (info.extra?.kv_a || info.extra?.q_a) entry.notes.push(`no per-head measures: ${MLA_REASON}`);
+  else if (missingAttention.length) entry.notes.push(`no per-head measures: the layer has no ${missingAttention.join(', ')} matrix`);
   else if (!model.attention) entry.notes.push('no per-head measures: config.json gives no usable head counts');
   else {
     const [q, k, v, o] = (await Promise.all(ATTENTION.map(read))).map(note).map((c) => c.matrix);
@@ -236,7 +245,8 @@ async function analyzeLayer(
 function notApplicable(model: ModelHandle, layers: number[]): CorrelationsResult['notApplicable'] {
   const infos = model.layers.filter((l) => layers.includes(l.index));
   const out: CorrelationsResult['notApplicable'] = [];
-  if (!model.attention)
+  if (infos.some((l) => l.extra?.kv_a || l.extra?.q_a)) for (const m of HEAD_MEASURES) out.push({ measure: m, reason: MLA_REASON });
+  else if (!model.attention)
     for (const m of HEAD_MEASURES) out.push({ measure: m, reason: 'the attention head layout is unknown (config.json has no head counts)' });
   if (infos.every((l) => !l.roles.gate && !l.moe)) {
     for (const m of GATE_MEASURES) out.push({ measure: m, reason: `${model.architectureLabel} has no gate matrix (its MLP is not gated)` });

@@ -74,3 +74,20 @@ test('correlations options and CLI: expert is an index or shared', () => {
   assert.equal((correlationsCli.toOptions({ expert: 'shared' }) as [Record<string, unknown>])[0].expert, 'shared');
   assert.throws(() => correlationsCli.toOptions({ expert: 'x' }), /--expert must be an expert index or shared/);
 });
+
+test('DeepSeek-V3 (multi-head latent attention): per-head measures are not applicable, for that reason and not for missing head counts; the MLP measures are computed', async () => {
+  const ds = await writeMoeFixture(join(root, 'deepseek-mla'), { arch: 'deepseek_v3' });
+  const model = await openModel(ds.dir);
+  const r = await runCorrelations(model, { expert: 0 }, { engine });
+  const heads = r.notApplicable.filter((n) => n.measure.startsWith('M') && Number(n.measure.slice(1)) <= 5);
+  assert.ok(heads.length >= 5, JSON.stringify(r.notApplicable));
+  for (const n of heads) assert.match(n.reason, /multi-head latent attention has no per-head q, k, v matrices/);
+  for (const e of r.entries) {
+    assert.deepEqual(e.heads, []);
+    assert.ok(
+      e.notes.some((n) => n.startsWith('no per-head measures: multi-head latent attention')),
+      e.notes.join(' | '),
+    );
+    assert.ok(Number.isFinite(e.m7.gate_up as number));
+  }
+});
