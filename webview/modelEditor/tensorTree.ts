@@ -2,7 +2,9 @@
  * The tensor tree: one collapsible group per layer (plus embeddings/head/other), each row a tensor
  * with name, shape, dtype and size; a filter box narrows rows by substring (or several words, all
  * of which must match). Rows of a closed group are built only when it opens, so an 8B model's
- * few thousand tensors cost nothing until looked at.
+ * few thousand tensors cost nothing until looked at; an open group draws its rows a page at a time
+ * ("Show more"), and a filter opens matching groups only until a page's worth of rows is drawn, so a
+ * DeepSeek-V3-sized model (~92k tensors, ~1,500 in a layer) stays responsive whatever is typed.
  */
 import { formatBytes, formatCount, h } from '../common/dom';
 import type { TensorGroup, TensorRow } from './viewModel';
@@ -18,13 +20,35 @@ export interface TensorTree {
   select(name: string | undefined): void;
 }
 
+/** Rows drawn at once in a group; "Show more" draws the next page. */
+export const ROW_PAGE = 200;
+/** A filter opens matching groups, in order, until this many rows are drawn; the rest stay closed (with their match counts). */
+export const FILTER_OPEN_ROWS = 200;
+
 /** Each row's search text, built once: a DeepSeek-V3-sized model has ~90k rows to filter per keystroke. */
 const HAY = new WeakMap<TensorRow, string>();
 
-function matches(row: TensorRow, words: string[]): boolean {
+function hayOf(row: TensorRow): string {
   let hay = HAY.get(row);
   if (hay === undefined) HAY.set(row, (hay = `${row.name} ${row.dtype} ${row.role ?? ''} ${row.shape.join('x')}`.toLowerCase()));
+  return hay;
+}
+
+function matches(row: TensorRow, words: string[]): boolean {
+  const hay = hayOf(row);
   return words.every((w) => hay.includes(w));
+}
+
+/** Builds the search texts in idle time after the first render, a few thousand rows a slice, so the first keystroke does not pay for them. */
+function prepareSearch(groups: TensorGroup[]): void {
+  const rows = groups.flatMap((g) => g.tensors);
+  let i = 0;
+  const slice = () => {
+    const end = Math.min(rows.length, i + 4096);
+    for (; i < end; i++) hayOf(rows[i]);
+    if (i < rows.length) setTimeout(slice, 0);
+  };
+  setTimeout(slice, 0);
 }
 
 export function renderTensorTree(groups: TensorGroup[], state: TreeState, onSelect: (name: string) => void, onState: (s: TreeState) => void): TensorTree {
@@ -76,10 +100,10 @@ export function renderTensorTree(groups: TensorGroup[], state: TreeState, onSele
     return tr;
   }
 
-  function groupElement(g: TensorGroup, visible: TensorRow[]): HTMLElement {
+  function groupElement(g: TensorGroup, visible: TensorRow[], autoOpen: boolean): HTMLElement {
     const details = h('details', { class: 'me-group', 'data-group': g.key }) as HTMLDetailsElement;
     const filtering = words.length > 0;
-    details.open = filtering || open.has(g.key);
+    details.open = filtering ? autoOpen : open.has(g.key);
     const summary = h(
       'summary',
       {},
@@ -93,16 +117,34 @@ export function renderTensorTree(groups: TensorGroup[], state: TreeState, onSele
     details.append(summary);
     const fill = () => {
       if (details.querySelector('table')) return;
-      const body = h('tbody', {}, ...visible.map(row));
+      const body = h('tbody', {});
       details.append(h('table', { class: 'll-table me-tensors' }, body));
+      let drawn = 0;
+      const more = h('vscode-button', { appearance: 'secondary', class: 'me-more', 'data-testid': 'tree-show-more' });
+      const page = () => {
+        const next = visible.slice(drawn, drawn + ROW_PAGE);
+        body.append(...next.map(row));
+        drawn += next.length;
+        const left = visible.length - drawn;
+        if (left > 0) more.textContent = `Show ${Math.min(ROW_PAGE, left)} more (${left} not shown)`;
+        else more.remove();
+      };
+      more.addEventListener('click', page);
+      page();
+      // The selected tensor's row is drawn even when it lies beyond the first page.
+      const at = selected === undefined ? -1 : visible.findIndex((t) => t.name === selected);
+      while (at >= drawn) page();
+      if (drawn < visible.length) details.append(more);
     };
     if (details.open) fill();
     details.addEventListener('toggle', () => {
-      if (details.open) {
-        fill();
-        open.add(g.key);
-      } else open.delete(g.key);
-      if (!filtering) save();
+      if (details.open) fill();
+      // Groups opened by a filter (or by hand while filtering) are not the user's saved layout:
+      // clearing the filter returns to the groups opened without one.
+      if (filtering) return;
+      if (details.open) open.add(g.key);
+      else open.delete(g.key);
+      save();
     });
     return details;
   }
@@ -113,11 +155,15 @@ export function renderTensorTree(groups: TensorGroup[], state: TreeState, onSele
     let shown = 0;
     let total = 0;
     const parts: HTMLElement[] = [];
+    let drawnByFilter = 0;
     for (const g of groups) {
       const visible = words.length ? g.tensors.filter((t) => matches(t, words)) : g.tensors;
       total += g.tensors.length;
       shown += visible.length;
-      if (visible.length) parts.push(groupElement(g, visible));
+      if (!visible.length) continue;
+      const autoOpen = words.length > 0 && drawnByFilter < FILTER_OPEN_ROWS;
+      if (autoOpen) drawnByFilter += Math.min(ROW_PAGE, visible.length);
+      parts.push(groupElement(g, visible, autoOpen));
     }
     list.replaceChildren(...parts);
     count.textContent = words.length ? `${shown} of ${total} tensors match` : '';
@@ -133,6 +179,7 @@ export function renderTensorTree(groups: TensorGroup[], state: TreeState, onSele
     }, 120);
   });
   draw();
+  prepareSearch(groups);
 
   return {
     element: h('section', { class: 'me-tree' }, h('h2', {}, 'Tensors'), h('div', { class: 'me-filter-row' }, filterBox, count), list),
