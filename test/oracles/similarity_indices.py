@@ -54,6 +54,48 @@ def linreg(x, y):
     return float((r2(x, y) + r2(y, x)) / 2)
 
 
+def basis(z):
+    """Orthonormal basis of the centred matrix's column space, at numerical rank (σ > 1e-5·σ₁)."""
+    u, s, _ = np.linalg.svd(centre(z), full_matrices=False)
+    return u[:, s > 1e-5 * s[0]]
+
+
+def canonical(x, y):
+    """Canonical correlations of the centred matrices and the canonical variables of each side."""
+    qx, qy = basis(x), basis(y)
+    p, rho, qt = np.linalg.svd(qx.T @ qy, full_matrices=False)
+    k = min(qx.shape[1], qy.shape[1])
+    return np.minimum(rho[:k], 1.0), qx @ p[:, :k], qy @ qt.T[:, :k]
+
+
+def cca(x, y):
+    """Kornblith et al. 2019, Table 1: R²_CCA = mean ρ², and the mean ρ."""
+    rho, _, _ = canonical(x, y)
+    return float(np.mean(rho ** 2)), float(np.mean(rho))
+
+
+def pwcca(x, y):
+    """Morcos et al. 2018: Σ αᵢρᵢ / Σ αᵢ with αᵢ = Σ_j |⟨hᵢ, x̃_j⟩|, weighted by X's units and by Y's."""
+    rho, hx, hy = canonical(x, y)
+    ax = np.abs(hx.T @ centre(x)).sum(axis=1)
+    ay = np.abs(hy.T @ centre(y)).sum(axis=1)
+    return float(ax @ rho / ax.sum()), float(ay @ rho / ay.sum())
+
+
+def hsic(x, y):
+    """Linear HSIC (Gretton et al. 2005) with the 1/(n − 1)² normalisation Kornblith et al. use."""
+    n = x.shape[0]
+    return float(np.linalg.norm(centre(x).T @ centre(y)) ** 2 / (n - 1) ** 2)
+
+
+def linreg_directions(x, y):
+    x, y = centre(x), centre(y)
+    def r2(target, source):
+        b, *_ = np.linalg.lstsq(source, target, rcond=1e-5)
+        return float(1 - np.linalg.norm(target - source @ b) ** 2 / np.linalg.norm(target) ** 2)
+    return [r2(x, y), r2(y, x)]
+
+
 def indices(x, y):
     a, b = x.ravel(), y.ravel()
     fit = stats.linregress(a, b)
@@ -65,6 +107,15 @@ def indices(x, y):
         "cka": float(cka(x, y)),
         "svcca": svcca(x, y),
         "procrustes": procrustes(x, y),
+        "linreg_directions": linreg_directions(x, y),
+        "cca": cca(x, y)[0],
+        "cca_mean_rho": cca(x, y)[1],
+        "pwcca_directions": list(pwcca(x, y)),
+        # PWCCA's weights depend on the basis chosen inside a repeated canonical correlation (ρ = 1
+        # repeats whenever the two column spaces must intersect): only cases without one are compared.
+        "pwcca_unique": bool(np.all(np.abs(np.diff(canonical(x, y)[0])) > 1e-6)),
+        "pwcca": float(np.mean(pwcca(x, y))),
+        "hsic": hsic(x, y),
     }
 
 
@@ -83,6 +134,7 @@ for name, x, y in [
     ("offset means 10x30", rng.standard_normal((10, 30)) + 3.0, 0.5 * rng.standard_normal((10, 30)) - 1.0),
     ("shared 3-d subspace 40x10 (linear regression below 1)", *(lambda a: (a @ rng.standard_normal((3, 10)) + 0.3 * rng.standard_normal((40, 10)),
                                                                           a @ rng.standard_normal((3, 10)) + 0.3 * rng.standard_normal((40, 10))))(rng.standard_normal((40, 3)))),
+    ("mixed and noisy 30x12 (canonical correlations spread out)", *(lambda x: (x, x @ rng.standard_normal((12, 12)) + 2.0 * rng.standard_normal((30, 12))))(rng.standard_normal((30, 12)))),
 ]:
     x, y = f32(x), f32(y)
     cases.append({"name": name, "rows": x.shape[0], "cols": x.shape[1], "x": x.ravel().tolist(), "y": y.ravel().tolist(), **indices(x, y)})

@@ -17,7 +17,7 @@ import { docsChanceLevel } from '../similarity/chanceLevel';
 import { clusterFloor, findClusters, type ClusterResult } from '../similarity/clusters';
 import { docsFromMaxima, maxAbsCosineNormalized, resolveOrientation } from '../similarity/docs';
 import { baselineIndices } from '../similarity/indices';
-import { SIMILARITY_INDICES, type Orientation, type SimilarityIndex } from '../similarity/names';
+import { DEFAULT_INDICES, HEAVY_INDICES, type Orientation, type SimilarityIndex } from '../similarity/names';
 import { LayerCache, layerBytes, planPairs } from '../similarity/plan';
 import { prepareCompared, type ComparedMatrix } from '../similarity/compared';
 import type { ExpertsOptions } from './options';
@@ -111,7 +111,7 @@ export async function expertSimilarity(model: ModelHandle, opts: ExpertsOptions,
   const t0 = performance.now();
   const { engine } = ctx;
   const { layer, kind, experts, moeLayers } = resolveExpertsTarget(model, opts);
-  const indices = opts.indices ?? [...SIMILARITY_INDICES];
+  const indices = opts.indices ?? [...DEFAULT_INDICES];
   const orientation = opts.orientation ?? 'neuron';
   const side = resolveOrientation(kind, orientation);
   const labels = experts.map(expertLabel);
@@ -120,7 +120,13 @@ export async function expertSimilarity(model: ModelHandle, opts: ExpertsOptions,
     return (side === 'rows' ? [inn, out] : [out, inn]) as [number, number];
   });
   const baselines = indices.filter((i) => i !== 'docs');
-  const needs = { docs: indices.includes('docs'), raw: baselines.length > 0, cka: indices.includes('cka'), spectral: baselines.some((i) => i !== 'cka') };
+  const needs = {
+    docs: indices.includes('docs'),
+    raw: baselines.length > 0,
+    cka: indices.includes('cka') || indices.includes('hsic'),
+    spectral: baselines.some((i) => HEAVY_INDICES.has(i)),
+    projected: indices.includes('pwcca'),
+  };
   const budget = ctx.cacheBudgetBytes ?? engine.memoryBudgetBytes / 2;
   const perExpert = Math.max(...shapes.map(([n, m]) => layerBytes(n, m, needs)));
   const capacity = Math.max(2, Math.floor(budget / perExpert));

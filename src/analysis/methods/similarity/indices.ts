@@ -14,8 +14,18 @@
  *   the mean of both directions. It is 1 whenever Ỹ spans
  *   every centred direction (m ≥ n − 1 independent units);
  * - cka: linear CKA = ‖X̃ᵀỸ‖²_F / (‖X̃ᵀX̃‖_F·‖ỸᵀỸ‖_F), X̃ = X with centred columns;
+ * - hsic: linear HSIC = ‖X̃ᵀỸ‖²_F / (n − 1)², CKA's unnormalised numerator (Gretton et al. 2005;
+ *   Kornblith et al. 2019, eq. 3 with linear kernels);
+ * - cca: R²_CCA = Σρᵢ² / min(r_X, r_Y), the mean squared canonical correlation between X̃ and Ỹ
+ *   (Kornblith et al. 2019, Table 1), ρᵢ the singular values of Q_Xᵀ Q_Y over the full numerical
+ *   ranks; the mean ρ̄ = Σρᵢ / min(r_X, r_Y) goes beside it. Like linreg it is 1 as soon as both
+ *   span every centred direction;
  * - svcca: keep the leading left singular directions of X̃ that explain 99% of its variance (same
  *   for Ỹ), then the mean canonical correlation between the two reduced representations;
+ * - pwcca: projection-weighted CCA (Morcos et al. 2018): ρ̄_PW = Σ αᵢρᵢ / Σ αᵢ with
+ *   αᵢ = Σ_j |⟨hᵢ, x̃_j⟩|, hᵢ the i-th canonical variable of X̃ (unit norm) and x̃_j its columns — how
+ *   much of X's units each canonical direction accounts for; weighted by X's side and by Y's, the
+ *   value is the mean of the two (the directions are reported too);
  * - procrustes: ‖X̃ᵀỸ‖_* / (‖X̃‖_F·‖Ỹ‖_F) = 1 − d²/2 for the orthogonal Procrustes distance d
  *   between the unit-norm centred matrices.
  * Linear regression, SVCCA and Procrustes need one SVD per matrix (through the eigen helper) and
@@ -28,10 +38,18 @@ import { pearson } from '../../engine/kernels/pearson';
 import type { JobContext } from '../../jobs';
 import type { Matrix } from '../../linalg/matrix';
 import { singularValues, svd } from '../../linalg/svd';
+import type { Matrix64 } from '../../linalg/matrix';
 import { HEAVY_INDICES, type SimilarityIndex } from './names';
 
-export { SIMILARITY_INDICES, INDEX_LABELS, HEAVY_INDICES, parseIndex, type SimilarityIndex } from './names';
+export { SIMILARITY_INDICES, DEFAULT_INDICES, INDEX_LABELS, HEAVY_INDICES, parseIndex, type SimilarityIndex } from './names';
 export type IndexValues = Partial<Record<SimilarityIndex, number>>;
+
+/** What an index value summarises: linear regression's and PWCCA's two directions (A from B, B from A), CCA's mean ρ. */
+export interface IndexDetails {
+  linreg?: [number, number];
+  ccaMeanRho?: number;
+  pwcca?: [number, number];
+}
 
 /** Share of the variance SVCCA keeps (Raghu et al. 2017). */
 export const SVCCA_VARIANCE = 0.99;
@@ -100,6 +118,19 @@ export interface CkaFeatures {
   selfNorm: number;
 }
 
+/** ‖X̃ᵀỸ‖²_F from both matrices' CKA features. */
+async function ckaCross(engine: Engine, a: CkaFeatures, b: CkaFeatures): Promise<number> {
+  if (a.rows !== b.rows || a.cols !== b.cols) throw new Error(`CKA needs matrices of the same shape; got ${a.rows}×${a.cols} and ${b.rows}×${b.cols}`);
+  if (a.rowGram && b.rowGram) return sumOfProducts(a.rowGram, b.rowGram);
+  return sumOfSquares((await matmul(engine, a.centred as Matrix, b.centred as Matrix, { transA: true })).data);
+}
+
+/** Linear HSIC, ‖X̃ᵀỸ‖²_F / (n − 1)², n the number of rows (the "examples"). */
+export async function linearHsic(engine: Engine, a: CkaFeatures, b: CkaFeatures): Promise<number> {
+  if (a.rows < 2) return NaN;
+  return (await ckaCross(engine, a, b)) / (a.rows - 1) ** 2;
+}
+
 export async function ckaFeatures(engine: Engine, centred: Matrix): Promise<CkaFeatures> {
   const { rows, cols } = centred;
   if (rows <= cols) {
@@ -113,10 +144,7 @@ export async function ckaFeatures(engine: Engine, centred: Matrix): Promise<CkaF
 export async function linearCka(engine: Engine, a: CkaFeatures, b: CkaFeatures): Promise<number> {
   if (a.rows !== b.rows || a.cols !== b.cols) throw new Error(`CKA needs matrices of the same shape; got ${a.rows}×${a.cols} and ${b.rows}×${b.cols}`);
   if (a.selfNorm === 0 || b.selfNorm === 0) return NaN; // a matrix with constant columns has no centred structure
-  let cross: number;
-  if (a.rowGram && b.rowGram) cross = sumOfProducts(a.rowGram, b.rowGram);
-  else cross = sumOfSquares((await matmul(engine, a.centred as Matrix, b.centred as Matrix, { transA: true })).data);
-  return clampUnit(cross / (a.selfNorm * b.selfNorm));
+  return clampUnit((await ckaCross(engine, a, b)) / (a.selfNorm * b.selfNorm));
 }
 
 /** What SVCCA and Procrustes need of one matrix: the thin SVD of X̃, truncated at numerical rank. */
@@ -130,9 +158,11 @@ export interface SpectralFeatures {
   svccaRank: number;
   /** ‖X̃‖_F. */
   frobenius: number;
+  /** U_Xᵀ X̃ = Σ_X V_Xᵀ (r×m): each unit's coordinates in the basis, kept for PWCCA's weights. */
+  projected?: Matrix;
 }
 
-export async function spectralFeatures(engine: Engine, centred: Matrix, ctx: JobContext = {}): Promise<SpectralFeatures> {
+export async function spectralFeatures(engine: Engine, centred: Matrix, ctx: JobContext & { pwcca?: boolean } = {}): Promise<SpectralFeatures> {
   const { s, U } = await svd(centred, { left: true, engine, signal: ctx.signal });
   const n = centred.rows,
     k = U?.cols ?? 0;
@@ -148,7 +178,9 @@ export async function spectralFeatures(engine: Engine, centred: Matrix, ctx: Job
     kept += sigma[svccaRank] ** 2;
     svccaRank++;
   }
-  return { rows: n, basis: { rows: n, cols: r, data: basis }, sigma, svccaRank, frobenius: Math.sqrt(sumOfSquares(s)) };
+  const out: SpectralFeatures = { rows: n, basis: { rows: n, cols: r, data: basis }, sigma, svccaRank, frobenius: Math.sqrt(sumOfSquares(s)) };
+  if (ctx.pwcca) out.projected = await matmul(engine, out.basis, centred, { transA: true });
+  return out;
 }
 
 /**
@@ -160,12 +192,12 @@ export async function svccaProcrustes(
   engine: Engine,
   a: SpectralFeatures,
   b: SpectralFeatures,
-  ctx: JobContext = {},
-): Promise<{ svcca: number; procrustes: number; linreg: [number, number] }> {
+  ctx: JobContext & { cca?: boolean; pwcca?: boolean } = {},
+): Promise<SpectralIndices> {
   if (a.rows !== b.rows) throw new Error(`SVCCA/Procrustes need vectors of the same length; got ${a.rows} and ${b.rows}`);
   const ra = a.sigma.length,
     rb = b.sigma.length;
-  if (ra === 0 || rb === 0) return { svcca: NaN, procrustes: NaN, linreg: [NaN, NaN] };
+  if (ra === 0 || rb === 0) return { svcca: NaN, procrustes: NaN, linreg: [NaN, NaN], cca: NaN, ccaMeanRho: NaN, pwcca: [NaN, NaN] };
   const g = await matmul(engine, a.basis, b.basis, { transA: true });
   // X̃ = U_X Σ_X V_Xᵀ, so ‖U_Yᵀ X̃‖²_F = ‖Gᵀ Σ_X‖²_F = Σ_i σ_X,i² Σ_j G_ij², and the other way round.
   let xFromY = 0,
@@ -186,11 +218,59 @@ export async function svccaProcrustes(
   const block = new Float32Array(ka * kb);
   for (let i = 0; i < ka; i++) block.set(g.data.subarray(i * rb, i * rb + kb), i * kb);
   const correlations = await singularValues({ rows: ka, cols: kb, data: block }, { engine, signal: ctx.signal });
-  return {
+  const out: SpectralIndices = {
     svcca: clampUnit(sum(correlations) / Math.min(ka, kb)),
     procrustes: clampUnit(nuclear / (a.frobenius * b.frobenius)),
     linreg,
   };
+  if (ctx.cca || ctx.pwcca) {
+    // Canonical correlations over the full ranks: G = P·diag(ρ)·Qᵀ; X's canonical variables are U_X·P.
+    const k = Math.min(ra, rb);
+    const full = await svd(g, { engine, signal: ctx.signal, left: !!ctx.pwcca, right: !!ctx.pwcca, k });
+    const rho = Array.from(full.s.subarray(0, k), (v) => Math.min(1, v));
+    out.cca = clampUnit(rho.reduce((s, v) => s + v * v, 0) / k);
+    out.ccaMeanRho = clampUnit(sum(rho) / k);
+    if (ctx.pwcca) {
+      if (!a.projected || !b.projected) throw new Error('PWCCA requested but its projections were not prepared');
+      out.pwcca = [
+        await projectionWeighted(engine, full.U as Matrix64, a.projected, rho),
+        await projectionWeighted(engine, full.V as Matrix64, b.projected, rho),
+      ];
+    }
+  }
+  return out;
+}
+
+/** What the spectral pass gives for a pair; cca and pwcca only when asked for. */
+export interface SpectralIndices {
+  svcca: number;
+  procrustes: number;
+  /** R²(X←Y), R²(Y←X). */
+  linreg: [number, number];
+  cca?: number;
+  ccaMeanRho?: number;
+  /** Weighted by X's units, by Y's. */
+  pwcca?: [number, number];
+}
+
+/**
+ * Σ αᵢρᵢ / Σ αᵢ with αᵢ = Σ_j |(Pᵀ·W)_ij|: `vectors` holds the canonical directions in the basis
+ * (columns of P, r×k) and `projected` = U_Xᵀ X̃ (r×m), so Pᵀ·W has row i = ⟨hᵢ, x̃_j⟩ over the units j.
+ */
+async function projectionWeighted(engine: Engine, vectors: Matrix64, projected: Matrix, rho: readonly number[]): Promise<number> {
+  const k = rho.length;
+  const p = new Float32Array(vectors.rows * k);
+  for (let i = 0; i < vectors.rows; i++) for (let c = 0; c < k; c++) p[i * k + c] = vectors.data[i * vectors.cols + c];
+  const h = await matmul(engine, { rows: vectors.rows, cols: k, data: p }, projected, { transA: true });
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < k; i++) {
+    let alpha = 0;
+    for (let j = 0; j < h.cols; j++) alpha += Math.abs(h.data[i * h.cols + j]);
+    num += alpha * rho[i];
+    den += alpha;
+  }
+  return den > 0 ? clampUnit(num / den) : NaN;
 }
 
 function sum(v: ArrayLike<number>): number {
@@ -206,13 +286,13 @@ export interface IndexFeatures {
 }
 
 export async function prepareIndexFeatures(engine: Engine, x: Matrix, indices: readonly SimilarityIndex[], ctx: JobContext = {}): Promise<IndexFeatures> {
-  const wantsCka = indices.includes('cka');
+  const wantsCka = indices.includes('cka') || indices.includes('hsic');
   const wantsSpectral = indices.some((i) => HEAVY_INDICES.has(i));
   if (!wantsCka && !wantsSpectral) return {};
   const centred = centreColumns(x);
   return {
     cka: wantsCka ? await ckaFeatures(engine, centred) : undefined,
-    spectral: wantsSpectral ? await spectralFeatures(engine, centred, ctx) : undefined,
+    spectral: wantsSpectral ? await spectralFeatures(engine, centred, { ...ctx, pwcca: indices.includes('pwcca') }) : undefined,
   };
 }
 
@@ -228,6 +308,8 @@ export async function baselineIndices(
   fy: IndexFeatures,
   indices: readonly SimilarityIndex[],
   ctx: JobContext = {},
+  /** Filled with the directions and mean ρ behind linreg, cca and pwcca, when given. */
+  details: IndexDetails = {},
 ): Promise<IndexValues> {
   if (x.rows !== y.rows || x.cols !== y.cols)
     throw new Error(`Similarity indices need matrices of the same shape; got ${x.rows}×${x.cols} and ${y.rows}×${y.cols}`);
@@ -235,23 +317,42 @@ export async function baselineIndices(
   if (indices.includes('pearson')) out.pearson = pearson(x.data, y.data);
   if (indices.includes('cosine')) out.cosine = flatCosine(x.data, y.data);
   if (indices.includes('r2')) out.r2 = flatR2(x.data, y.data);
-  if (indices.includes('cka')) {
-    if (!fx.cka || !fy.cka) throw new Error('CKA requested but its features were not prepared');
-    out.cka = await linearCka(engine, fx.cka, fy.cka);
+  if (indices.includes('cka') || indices.includes('hsic')) {
+    if (!fx.cka || !fy.cka) throw new Error('CKA/HSIC requested but their features were not prepared');
+    if (indices.includes('cka')) out.cka = await linearCka(engine, fx.cka, fy.cka);
+    if (indices.includes('hsic')) out.hsic = await linearHsic(engine, fx.cka, fy.cka);
   }
   if (indices.some((i) => HEAVY_INDICES.has(i))) {
     if (!fx.spectral || !fy.spectral) throw new Error('SVCCA/Procrustes/linear regression requested but their features were not prepared');
-    const r = await svccaProcrustes(engine, fx.spectral, fy.spectral, ctx);
+    const r = await svccaProcrustes(engine, fx.spectral, fy.spectral, { ...ctx, cca: indices.includes('cca'), pwcca: indices.includes('pwcca') });
     if (indices.includes('svcca')) out.svcca = r.svcca;
     if (indices.includes('procrustes')) out.procrustes = r.procrustes;
-    if (indices.includes('linreg')) out.linreg = (r.linreg[0] + r.linreg[1]) / 2;
+    if (indices.includes('linreg')) {
+      out.linreg = (r.linreg[0] + r.linreg[1]) / 2;
+      details.linreg = r.linreg;
+    }
+    if (indices.includes('cca')) {
+      out.cca = r.cca;
+      details.ccaMeanRho = r.ccaMeanRho;
+    }
+    if (indices.includes('pwcca') && r.pwcca) {
+      out.pwcca = (r.pwcca[0] + r.pwcca[1]) / 2;
+      details.pwcca = r.pwcca;
+    }
   }
   return out;
 }
 
 /** Every requested baseline of two matrices in one call (tests, CLI on two tensors). */
-export async function compareMatrices(engine: Engine, x: Matrix, y: Matrix, indices: readonly SimilarityIndex[], ctx: JobContext = {}): Promise<IndexValues> {
+export async function compareMatrices(
+  engine: Engine,
+  x: Matrix,
+  y: Matrix,
+  indices: readonly SimilarityIndex[],
+  ctx: JobContext = {},
+  details: IndexDetails = {},
+): Promise<IndexValues> {
   const fx = await prepareIndexFeatures(engine, x, indices, ctx);
   const fy = await prepareIndexFeatures(engine, y, indices, ctx);
-  return baselineIndices(engine, x, fx, y, fy, indices, ctx);
+  return baselineIndices(engine, x, fx, y, fy, indices, ctx, details);
 }

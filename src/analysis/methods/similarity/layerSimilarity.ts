@@ -17,7 +17,16 @@ import { hasExpertKind, readExpertChecked } from '../experts/read';
 import { clusterFloor, findClusters, type ClusterResult } from './clusters';
 import { docsChanceLevel } from './chanceLevel';
 import { docsOfNormalized, resolveOrientation, type Orientation } from './docs';
-import { baselineIndices, HEAVY_INDICES, SIMILARITY_INDICES, spectralFeatures, centreColumns, type SimilarityIndex } from './indices';
+import {
+  baselineIndices,
+  type IndexDetails,
+  DEFAULT_INDICES,
+  HEAVY_INDICES,
+  SIMILARITY_INDICES,
+  spectralFeatures,
+  centreColumns,
+  type SimilarityIndex,
+} from './indices';
 import { LayerCache, layerBytes, planPairs, type PairMode } from './plan';
 import { prepareCompared, type ComparedMatrix } from './compared';
 import type { SimilaritySettings } from './options';
@@ -88,6 +97,8 @@ export interface PairResult {
   docs?: { rows: DocsSide; cols: DocsSide };
   /** False until the heavy indices (if requested) are in. */
   complete: boolean;
+  /** Linear regression's and PWCCA's two directions (A from B, B from A) and CCA's mean ρ, when computed. */
+  details?: IndexDetails;
 }
 
 export interface LayerSimilarityResult extends Omit<SimilarityPlan, 'pairs'> {
@@ -181,7 +192,7 @@ function checkOptions(model: ModelHandle, opts: LayerSimilarityOptions): { layer
     layers = opts.layers;
   }
   if (layers.length < 2) throw new Error(`Layer similarity needs at least two layers; got ${layers.length}${notes.length ? `. ${notes.join(' ')}` : ''}`);
-  const indices = opts.indices ?? [...SIMILARITY_INDICES];
+  const indices = opts.indices ?? [...DEFAULT_INDICES];
   if (indices.length === 0) throw new Error('No similarity index requested');
   for (const i of indices) if (!SIMILARITY_INDICES.includes(i)) throw new Error(`Unknown similarity index '${i}'`);
   return { layers, indices, notes };
@@ -201,7 +212,13 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
   });
   const light = indices.filter((i) => !HEAVY_INDICES.has(i));
   const heavy = indices.filter((i) => HEAVY_INDICES.has(i));
-  const needs = { docs: indices.includes('docs'), raw: indices.some((i) => i !== 'docs'), cka: indices.includes('cka'), spectral: heavy.length > 0 };
+  const needs = {
+    docs: indices.includes('docs'),
+    raw: indices.some((i) => i !== 'docs'),
+    cka: indices.includes('cka') || indices.includes('hsic'),
+    spectral: heavy.length > 0,
+    projected: indices.includes('pwcca'),
+  };
   const budget = opts.cacheBudgetBytes ?? engine.memoryBudgetBytes / 2;
   const perLayer = Math.max(...shapes.map(([n, m]) => layerBytes(n, m, needs)));
   const capacity = Math.max(2, Math.floor(budget / perLayer));
@@ -293,7 +310,7 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
     // two small SVDs per pair.
     const withSpectral = async (p: number) => {
       const data = await cache.get(p);
-      data.features.spectral ??= await spectralFeatures(engine, centreColumns(data.raw as Matrix), inner);
+      data.features.spectral ??= await spectralFeatures(engine, centreColumns(data.raw as Matrix), { ...inner, pwcca: heavy.includes('pwcca') });
       return data;
     };
     for (const pair of pairs) {
@@ -302,8 +319,10 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
       if (pair.comparable && !pair.nonFinite) {
         const x = await withSpectral(pair.a),
           y = await withSpectral(pair.b);
-        const v = await baselineIndices(engine, x.raw as Matrix, x.features, y.raw as Matrix, y.features, heavy, inner);
+        const details: IndexDetails = {};
+        const v = await baselineIndices(engine, x.raw as Matrix, x.features, y.raw as Matrix, y.features, heavy, inner, details);
         for (const k of heavy) pair.values[k] = finiteOrNull(v[k]);
+        if (Object.keys(details).length) pair.details = details;
         pair.complete = true;
         opts.onPair?.(pair);
       }

@@ -4,7 +4,7 @@
  * without pulling in onnxruntime.
  */
 
-export const SIMILARITY_INDICES = ['docs', 'pearson', 'cosine', 'r2', 'linreg', 'cka', 'svcca', 'procrustes'] as const;
+export const SIMILARITY_INDICES = ['docs', 'pearson', 'cosine', 'r2', 'linreg', 'cka', 'hsic', 'cca', 'svcca', 'pwcca', 'procrustes'] as const;
 export type SimilarityIndex = (typeof SIMILARITY_INDICES)[number];
 
 export const INDEX_LABELS: Record<SimilarityIndex, string> = {
@@ -14,12 +14,22 @@ export const INDEX_LABELS: Record<SimilarityIndex, string> = {
   r2: 'Pearson² (flattened)',
   linreg: 'Linear regression R²',
   cka: 'Linear CKA',
+  hsic: 'Linear HSIC',
+  cca: 'CCA R²',
   svcca: 'SVCCA',
+  pwcca: 'PWCCA',
   procrustes: 'Orthogonal Procrustes',
 };
 
 /** Indices that need per-matrix SVDs: computed after the others so DOCS results arrive first. */
-export const HEAVY_INDICES: ReadonlySet<SimilarityIndex> = new Set<SimilarityIndex>(['linreg', 'svcca', 'procrustes']);
+export const HEAVY_INDICES: ReadonlySet<SimilarityIndex> = new Set<SimilarityIndex>(['linreg', 'cca', 'svcca', 'pwcca', 'procrustes']);
+
+/**
+ * What runs when no index is named: every index but PWCCA, whose per-pair cost is r²·m (the
+ * projection of every unit on every canonical direction) — tens of seconds a pair on 8B-sized
+ * layers; it runs when asked for by name.
+ */
+export const DEFAULT_INDICES: readonly SimilarityIndex[] = SIMILARITY_INDICES.filter((i) => i !== 'pwcca');
 
 export function parseIndex(name: string): SimilarityIndex {
   if ((SIMILARITY_INDICES as readonly string[]).includes(name)) return name as SimilarityIndex;

@@ -5,7 +5,7 @@
  */
 import { MATRIX_KINDS, type ExpertSelector, type MatrixKind } from '../../model/types';
 import { isObject, optionReader } from '../common/options';
-import { ORIENTATIONS, SIMILARITY_INDICES, type Orientation, type SimilarityIndex } from './names';
+import { DEFAULT_INDICES, ORIENTATIONS, SIMILARITY_INDICES, type Orientation, type SimilarityIndex } from './names';
 import { PAIR_MODES, type PairMode } from './plan';
 
 export interface SimilaritySettings {
@@ -76,7 +76,7 @@ export function settingsKey(s: SimilaritySettings): string {
     s.pairs ?? 'all',
     s.layers ?? 'every',
     s.orientation ?? 'neuron',
-    s.indices ?? [...SIMILARITY_INDICES],
+    s.indices ?? [...DEFAULT_INDICES],
     s.clusterThreshold ?? 'otsu',
     // Only when set, so the keys of runs without experts stay as they were.
     ...(s.expert === undefined ? [] : [`expert:${s.expert}`]),

@@ -71,7 +71,7 @@ test('the expert option: validator, cache key, command line', () => {
   // Runs without an expert keep their cache keys; each expert gets its own.
   assert.equal(
     settingsKey({ kind: 'up' }),
-    JSON.stringify(['up', 'all', 'every', 'neuron', ['docs', 'pearson', 'cosine', 'r2', 'linreg', 'cka', 'svcca', 'procrustes'], 'otsu']),
+    JSON.stringify(['up', 'all', 'every', 'neuron', ['docs', 'pearson', 'cosine', 'r2', 'linreg', 'cka', 'hsic', 'cca', 'svcca', 'procrustes'], 'otsu']),
   );
   assert.notEqual(settingsKey({ kind: 'up', expert: 1 }), settingsKey({ kind: 'up', expert: 2 }));
   assert.equal((similarityCli.toOptions({ kind: 'up', expert: '3' })[0] as { expert?: unknown }).expert, 3);

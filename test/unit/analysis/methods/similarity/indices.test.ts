@@ -10,6 +10,7 @@ import {
   flatR2,
   parseIndex,
   SIMILARITY_INDICES,
+  type IndexDetails,
   type SimilarityIndex,
 } from '../../../../../src/analysis/methods/similarity/indices';
 import type { Matrix } from '../../../../../src/analysis/linalg/matrix';
@@ -35,14 +36,25 @@ test('every baseline index matches numpy/scipy on the oracle matrices', async ()
   for (const c of oracle.cases) {
     const x: Matrix = { rows: c.rows, cols: c.cols, data: Float32Array.from(c.x) };
     const y: Matrix = { rows: c.rows, cols: c.cols, data: Float32Array.from(c.y) };
-    const got = await compareMatrices(engine, x, y, BASELINES);
+    const details: IndexDetails = {};
+    const got = await compareMatrices(engine, x, y, BASELINES, {}, details);
     for (const index of BASELINES) {
+      if (index === 'pwcca' && !c.pwcca_unique) continue;
       const want = c[index] as number;
       // Flattened indices are float64 sums of the same float32 values; the others go through
-      // float32 products and a Gram-route SVD.
-      const tol = ['pearson', 'cosine', 'r2'].includes(index) ? 1e-12 : 1e-6;
+      // float32 products and a Gram-route SVD; HSIC is unnormalised (hundreds here): relative.
+      const tol = ['pearson', 'cosine', 'r2'].includes(index) ? 1e-12 : index === 'hsic' ? 1e-6 * Math.abs(want) : 1e-6;
       assert.ok(Math.abs((got[index] as number) - want) < tol, `${c.name}: ${index} = ${got[index]}, numpy ${want}`);
     }
+    const close = (a: number | undefined, b: number, what: string) => assert.ok(Math.abs((a as number) - b) < 1e-6, `${c.name}: ${what} = ${a}, numpy ${b}`);
+    const [lr, pw] = [c.linreg_directions as number[], c.pwcca_directions as number[]];
+    close(details.linreg?.[0], lr[0], 'linreg A←B');
+    close(details.linreg?.[1], lr[1], 'linreg B←A');
+    if (c.pwcca_unique) {
+      close(details.pwcca?.[0], pw[0], 'PWCCA weighted by A');
+      close(details.pwcca?.[1], pw[1], 'PWCCA weighted by B');
+    }
+    close(details.ccaMeanRho, c.cca_mean_rho as number, 'CCA mean ρ');
   }
 });
 
@@ -93,7 +105,8 @@ test('representation indices are invariant to an orthogonal map of the units and
   for (const k of ['cka', 'svcca', 'procrustes'] as const)
     assert.ok(Math.abs((base[k] as number) - (moved[k] as number)) < 2e-4, `${k}: ${base[k]} vs ${moved[k]}`);
   const self = await compareMatrices(engine, x, x, BASELINES);
-  for (const k of BASELINES) assert.ok(Math.abs((self[k] as number) - 1) < 1e-4, `${k}(X, X) = ${self[k]}`);
+  // HSIC is unnormalised: HSIC(X, X) = ‖X̃ᵀX̃‖²_F / (n − 1)², the others are 1.
+  for (const k of BASELINES.filter((i) => i !== 'hsic')) assert.ok(Math.abs((self[k] as number) - 1) < 1e-4, `${k}(X, X) = ${self[k]}`);
 });
 
 test('flattened R² is the squared Pearson correlation; cosine is scale-free and NaN for zeros', () => {
@@ -135,7 +148,8 @@ test('flattened R² is the squared Pearson correlation; cosine is scale-free and
 
 test('index names are checked', () => {
   assert.equal(parseIndex('cka'), 'cka' as SimilarityIndex);
-  assert.throws(() => parseIndex('cca'), /Unknown similarity index 'cca'/);
+  assert.equal(parseIndex('pwcca'), 'pwcca' as SimilarityIndex);
+  assert.throws(() => parseIndex('cca2'), /Unknown similarity index 'cca2'/);
 });
 
 test('linear regression index: 1 for Y = XA with A invertible, in both directions; below 1 for partly shared columns', async () => {
@@ -147,4 +161,20 @@ test('linear regression index: 1 for Y = XA with A invertible, in both direction
   assert.ok(Math.abs((v.linreg as number) - 1) < 1e-5, `R²_LR(X, XA) = ${v.linreg}`);
   const unrelated = await compareMatrices(engine, x, randomMatrix(40, 8, 13), ['linreg']);
   assert.ok((unrelated.linreg as number) > 0.05 && (unrelated.linreg as number) < 0.5, `unrelated 40×8: ${unrelated.linreg}`);
+});
+
+test('CCA is invariant to any invertible map of the units (Kornblith et al. 2019, Table 1): R²_CCA and PWCCA of (X, XA) are 1, HSIC scales with the square of a scaling', async () => {
+  const engine = await cpu();
+  const x = randomMatrix(40, 8, 21);
+  const y = await matmul(engine, x, randomMatrix(8, 8, 22));
+  const details: IndexDetails = {};
+  const v = await compareMatrices(engine, x, y, ['cca', 'pwcca', 'hsic'], {}, details);
+  assert.ok(Math.abs((v.cca as number) - 1) < 1e-5, `R²_CCA(X, XA) = ${v.cca}`);
+  assert.ok(Math.abs((details.ccaMeanRho as number) - 1) < 1e-5);
+  assert.ok(Math.abs((v.pwcca as number) - 1) < 1e-5, `PWCCA(X, XA) = ${v.pwcca}`);
+  const scaled = { ...y, data: y.data.map((t) => 3 * t) };
+  const v3 = await compareMatrices(engine, x, scaled, ['hsic']);
+  assert.ok(Math.abs((v3.hsic as number) / (v.hsic as number) - 9) < 1e-4, `HSIC ratio ${(v3.hsic as number) / (v.hsic as number)}`);
+  const unrelated = await compareMatrices(engine, x, randomMatrix(40, 8, 23), ['cca', 'pwcca']);
+  assert.ok((unrelated.cca as number) < 0.5 && (unrelated.pwcca as number) < 0.8, `unrelated: CCA ${unrelated.cca}, PWCCA ${unrelated.pwcca}`);
 });

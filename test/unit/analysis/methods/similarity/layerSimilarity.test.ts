@@ -7,7 +7,7 @@ import { getEngine } from '../../../../../src/analysis/engine/engine';
 import { CancelledError } from '../../../../../src/analysis/jobs';
 import { docsSimilarity, orientForDocs } from '../../../../../src/analysis/methods/similarity/docs';
 import { layerSimilarity, type PairResult, type SimilarityPlan } from '../../../../../src/analysis/methods/similarity/layerSimilarity';
-import { compareMatrices, SIMILARITY_INDICES } from '../../../../../src/analysis/methods/similarity/indices';
+import { compareMatrices, DEFAULT_INDICES, SIMILARITY_INDICES } from '../../../../../src/analysis/methods/similarity/indices';
 import { clearSimilarityMemoryCache } from '../../../../../src/analysis/methods/similarity/cache';
 import { similarityCsv } from '../../../../../src/analysis/methods/similarity/csv';
 import { clearUnfinishedSimilarityRuns, runSimilarityJob, type SimilarityPartial } from '../../../../../src/analysis/methods/similarity/job';
@@ -79,7 +79,7 @@ test('two families of layers: DOCS finds clusters [0–2] and [3–5] for every 
 test('every pair equals DOCS and the baselines computed directly on the two layers (neuron orientation)', async () => {
   const engine = await cpu();
   const r = await layerSimilarity(engine, families, { kind: 'up' });
-  assert.deepEqual(r.indices, [...SIMILARITY_INDICES]);
+  assert.deepEqual(r.indices, [...DEFAULT_INDICES]);
   assert.equal(r.compared, 'rows');
   assert.deepEqual(r.shapes[0], [32, 48]);
   for (const p of r.pairs.filter((q) => [1, 3, 5].includes(q.b - q.a))) {
@@ -98,7 +98,7 @@ test('every pair equals DOCS and the baselines computed directly on the two laye
       engine,
       x,
       y,
-      SIMILARITY_INDICES.filter((i) => i !== 'docs'),
+      DEFAULT_INDICES.filter((i) => i !== 'docs'),
     );
     for (const [k, v] of Object.entries(base)) assert.ok(Math.abs((p.values[k as keyof typeof base] as number) - v) < 1e-6, `${key(p)} ${k}`);
     assert.equal(p.complete, true);
@@ -208,8 +208,8 @@ test('clear errors for a missing kind, a layer without it, and too few layers; c
   await assert.rejects(layerSimilarity(engine, upOnly, { kind: 'q' }), /no 'q' matrices/);
   await assert.rejects(layerSimilarity(engine, families, { kind: 'up', layers: [0, 9] }), /Layer 9 has no 'up' matrix; layers with one: 0, 1, 2, 3, 4, 5/);
   await assert.rejects(layerSimilarity(engine, families, { kind: 'up', layers: [2] }), /at least two layers/);
-  assert.throws(() => parseSimilaritySettings({ kind: 'mlp' }), /'kind' must be one of q, k, v, o, gate, up, down/);
-  assert.throws(() => parseSimilaritySettings({ kind: 'up', indices: ['docs', 'cca'] }), /'indices' must be a non-empty list/);
+  assert.throws(() => parseSimilaritySettings({ kind: 'mlp' }), /'kind' must be one of q, k, v, o, gate, up, down, router, q_a, q_b, kv_a, kv_b/);
+  assert.throws(() => parseSimilaritySettings({ kind: 'up', indices: ['docs', 'cca2'] }), /'indices' must be a non-empty list/);
   const ac = new AbortController();
   const job = layerSimilarity(engine, families, { kind: 'up', signal: ac.signal, onPair: () => ac.abort() });
   await assert.rejects(job, (e) => e instanceof CancelledError);
@@ -246,15 +246,19 @@ test('stories260K: the full analysis (every index, all pairs) runs for all 7 mat
   const engine = await cpu();
   const model = await openModel(stories);
   for (const kind of MATRIX_ROLES) {
-    const r = await layerSimilarity(engine, model, { kind });
+    const r = await layerSimilarity(engine, model, { kind, indices: [...SIMILARITY_INDICES] });
     assert.equal(r.layers.length, 5, kind);
     assert.equal(r.pairs.length, 10, kind);
     for (const p of r.pairs) {
       assert.ok(p.comparable && p.complete, `${kind} ${key(p)}`);
       for (const i of SIMILARITY_INDICES) {
         const v = p.values[i] as number;
-        assert.ok(Number.isFinite(v) && v >= -1 && v <= 1 + 1e-9, `${kind} ${key(p)} ${i} = ${v}`);
+        // HSIC is unnormalised (≥ 0); every other index lies in [−1, 1].
+        assert.ok(Number.isFinite(v) && v >= -1 && (i === 'hsic' || v <= 1 + 1e-9), `${kind} ${key(p)} ${i} = ${v}`);
       }
+      assert.equal(p.details?.linreg?.length, 2);
+      assert.equal(p.details?.pwcca?.length, 2);
+      assert.ok((p.details?.ccaMeanRho as number) >= (p.values.cca as number) - 1e-9, 'mean ρ ≥ mean ρ²');
     }
     assert.equal(r.engine.provider, 'cpu');
     assert.ok((r.docsChance as number) > 0.1 && (r.docsChance as number) < 0.6);

@@ -75,9 +75,9 @@ describe('layer similarity through the worker process and the CLI', () => {
     assert.match(table.stdout, /\n\s+L0\s+L2\s+L4\n/);
     assert.match(table.stdout, /Clusters: /);
     assert.match(table.stdout, /Adjacent layers: L0–L2 \d\.\d{3}, L2–L4 \d\.\d{3}/);
-    const bad = run(stories, '--kind', 'up', '--index', 'cca');
+    const bad = run(stories, '--kind', 'up', '--index', 'cca2');
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /Unknown similarity index 'cca'/);
+    assert.match(bad.stderr, /Unknown similarity index 'cca2'/);
     assert.equal(run(stories).status, 2);
   });
 });
