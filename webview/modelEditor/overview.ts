@@ -1,5 +1,6 @@
-/** The top of the model editor: architecture, config highlights, parameter counts by dtype and role. */
+/** The top of the model editor: architecture, config highlights, quantization, parameter counts by dtype and role. */
 import { formatBytes, formatCount, formatPercent, h } from '../common/dom';
+import { quantSchemeFacts } from '../../src/analysis/model/quantScheme';
 import { renderExperts } from './experts';
 import type { CountRow, EditorModel } from './viewModel';
 
@@ -79,6 +80,15 @@ export function renderOverview(model: EditorModel, name: string): HTMLElement {
         h('h2', {}, 'Configuration'),
         h('p', { class: 'll-muted' }, 'No config.json next to this file: layers and roles are guessed from tensor names.'),
       );
+  // How the checkpoint is quantized: a card beside the configuration, its weights' storage labels included.
+  const quant = model.quantization
+    ? h(
+        'section',
+        { class: 'me-config me-quant' },
+        h('h2', {}, 'Quantization'),
+        h('dl', { class: 'me-kv' }, ...quantSchemeFacts(model.quantization).flatMap(([k, v]) => [h('dt', {}, k), h('dd', { class: 'll-mono' }, v)])),
+      )
+    : null;
   const counts = h(
     'section',
     { class: 'me-counts' },
@@ -91,5 +101,5 @@ export function renderOverview(model: EditorModel, name: string): HTMLElement {
     ),
   );
   const notes = model.notes.length ? h('ul', { class: 'me-notes' }, ...model.notes.map((n) => h('li', {}, n))) : null;
-  return h('div', { class: 'me-overview' }, header, notes, h('div', { class: 'me-top' }, config, counts), renderExperts(model));
+  return h('div', { class: 'me-overview' }, header, notes, h('div', { class: 'me-top' }, config, quant, counts), renderExperts(model));
 }

@@ -1,8 +1,9 @@
 /**
  * The model overview as plain text for `layer-lens inspect`: the same sections as the model editor
- * (architecture, configuration, parameters by dtype and role, tensors by layer).
+ * (architecture, configuration, quantization, parameters by dtype and role, tensors by layer).
  */
 import type { CountRow, ModelExperts, ModelOverview } from '../model/overview';
+import { quantSchemeFacts } from '../model/quantScheme';
 
 export function formatCount(n: number): string {
   if (n < 10_000) return String(n);
@@ -62,6 +63,11 @@ export function overviewText(o: ModelOverview, opts: { tensors?: boolean } = {})
     out.push('', 'Configuration');
     const w = Math.max(...o.config.map(([k]) => k.length));
     for (const [k, v] of o.config) out.push(`  ${k.padEnd(w)}  ${v}`);
+  }
+  if (o.quantization) {
+    const facts = quantSchemeFacts(o.quantization);
+    const w = Math.max(...facts.map(([k]) => k.length));
+    out.push('', 'Quantization', ...facts.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`));
   }
   out.push('', 'Parameters by dtype', ...shareTable('dtype', o.byDtype, o.totalParams, true).map((l) => `  ${l}`));
   out.push('', 'Parameters by role', ...shareTable('role', o.byRole, o.totalParams, false).map((l) => `  ${l}`));

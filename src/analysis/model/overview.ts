@@ -9,6 +9,7 @@ import { expertLayerSummary, type ExpertLayerSummary } from './expertSummary';
 import { auxiliaryBucket, matrixShares, packedTensors, roleRank, shareLabel } from './tensorLabels';
 import type { ModelHandle, OtherRole, TensorEntry } from './types';
 import { isDecodable } from '../io/dtypes';
+import { quantScheme, type QuantScheme } from './quantScheme';
 
 export interface TensorRow {
   name: string;
@@ -63,6 +64,8 @@ export interface ModelOverview {
   metadata: Record<string, string>;
   /** Mixture-of-experts layers: their experts, shared expert and router (absent for dense models). */
   experts?: ModelExperts;
+  /** How the checkpoint is quantized (quantScheme.ts); absent for a plain checkpoint. */
+  quantization?: QuantScheme;
 }
 
 /** One mixture-of-experts layer as the overview lists it. */
@@ -250,6 +253,7 @@ export function modelOverview(model: ModelHandle): ModelOverview {
     notes: model.notes ? [...model.notes] : notes,
     metadata: { ...model.metadata },
     ...expertsOf(model, rows),
+    ...((s) => (s ? { quantization: s } : {}))(quantScheme(model)),
   };
 
   function layerRoleText(name: string): string | undefined {

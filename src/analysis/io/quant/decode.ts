@@ -3,10 +3,22 @@
  * lives in its own module and is registered here with one line.
  */
 import type { TensorEntry } from '../../model/types';
+import { decodeAwq } from './awqDecode';
+import { decodeBnb4bit } from './bnb4bitDecode';
+import { decodeBnbInt8 } from './bnbInt8Decode';
+import { decodeCtPacked } from './ctPackedDecode';
+import { decodeCtScaled } from './ctScaledDecode';
+import { decodeGptq } from './gptqDecode';
 import type { PartReader, PartReadOptions, QuantDecoder } from './types';
 
 const DECODERS: Readonly<Record<string, QuantDecoder>> = {
   // scheme: decoder, one line each
+  gptq: decodeGptq,
+  awq: decodeAwq,
+  'ct-packed': decodeCtPacked,
+  'ct-scaled': decodeCtScaled,
+  bnb4bit: decodeBnb4bit,
+  'bnb-int8': decodeBnbInt8,
 };
 
 /** The schemes that can be decoded, for messages and tests. */

@@ -5,6 +5,11 @@
  * `quant` set (model/types.ts QuantizedStorage), so every role map, statistic and analysis sees the
  * decoded float32 matrix and the parts are decoded on read (io/quant/decode.ts).
  */
+import { unknownQuantPass } from './unknownQuantPass';
+import { gptqPass } from './gptqPass';
+import { compressedTensorsPass } from './compressedTensorsPass';
+import { bitsandbytesPass } from './bitsandbytesPass';
+import { awqPass } from './awqPass';
 import type { TensorEntry } from '../types';
 
 export interface QuantizedStorageContext {
@@ -23,6 +28,11 @@ export type QuantizedStoragePass = (ctx: QuantizedStorageContext) => void | Prom
 
 const PASSES: readonly QuantizedStoragePass[] = [
   // one line per scheme
+  gptqPass,
+  awqPass,
+  compressedTensorsPass,
+  bitsandbytesPass,
+  unknownQuantPass,
 ];
 
 /** Runs every scheme's pass; returns the notes they left. */

@@ -1,0 +1,186 @@
+/**
+ * Quantized-weight decode throughput: a 4096×4096 matrix stored four ways, each read through the
+ * role map (readMatrixKind, the path every analysis takes) and compared with a raw fs.read of the
+ * same stored bytes in the same run:
+ *  - FP8 E4M3 with 128×128 block scales (weight_scale_inv; the architecture map's existing path)
+ *  - MXFP4 (gpt-oss expert blocks + E8M0 scales; existing path)
+ *  - GPTQ int4 g128 with act-order g_idx
+ *  - AWQ int4 g128 (GEMM layout)
+ * Target: decoding at ≥ 50 % of the raw read's speed (ratio = raw time / decode time). Integer
+ * formats store 1/8 of the float32 bytes they decode to, so the decoded float32 MB/s is printed
+ * too. Warm page cache; repetitions alternate; best of each. Data goes to .bench-data/ and is
+ * deleted. Peak RSS at the end.
+ *
+ *   npm run bench quantDecode        (or: node --import tsx bench/quantDecode.bench.ts)
+ */
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openModel } from '../src/analysis/model/openModel';
+import { readMatrixKind } from '../src/analysis/model/readRole';
+import type { ExpertSelector, MatrixKind, ModelHandle, TensorEntry } from '../src/analysis/model/types';
+import { f16Bits, writeSafetensors, type TensorSpec } from '../test/fixtures/safetensorsWriter';
+
+const N = 4096;
+const dataDir = join(__dirname, '..', '.bench-data', 'quant');
+
+let seed = 0x9e3779b9;
+function randomBytes(n: number, fix?: (b: number) => number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    out[i] = fix ? fix(seed & 255) : seed & 255;
+  }
+  return out;
+}
+
+function f16Scales(n: number): Uint8Array {
+  const out = new Uint8Array(2 * n);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < n; i++) dv.setUint16(2 * i, f16Bits(0.001 + (i % 97) * 1e-5), true);
+  return out;
+}
+
+const llama = {
+  architectures: ['LlamaForCausalLM'],
+  model_type: 'llama',
+  hidden_size: N,
+  intermediate_size: N,
+  num_hidden_layers: 1,
+  num_attention_heads: 32,
+  num_key_value_heads: 32,
+  vocab_size: 32,
+};
+
+interface Case {
+  name: string;
+  config: Record<string, unknown>;
+  tensors: TensorSpec[];
+  kind: MatrixKind;
+  expert?: ExpertSelector;
+}
+
+function cases(): Case[] {
+  const q = 'model.layers.0.mlp.down_proj';
+  const gIdx = new Int32Array(N);
+  for (let i = 0; i < N; i++) gIdx[i] = Math.floor(((i * 7919) % N) / 128);
+  return [
+    {
+      name: 'FP8 block 128×128',
+      config: { ...llama, quantization_config: { quant_method: 'fp8', weight_block_size: [128, 128] } },
+      tensors: [
+        { name: `${q}.weight`, dtype: 'F8_E4M3', shape: [N, N], bytes: randomBytes(N * N, (b) => ((b & 0x7f) === 0x7f ? 0x38 : b)) },
+        { name: `${q}.weight_scale_inv`, dtype: 'F32', shape: [32, 32], values: Float32Array.from({ length: 1024 }, (_, i) => 0.001 + i * 1e-6) },
+      ],
+      kind: 'down',
+    },
+    {
+      name: 'MXFP4 (gpt-oss)',
+      config: {
+        ...llama,
+        architectures: ['GptOssForCausalLM'],
+        model_type: 'gpt_oss',
+        num_local_experts: 1,
+        num_experts_per_tok: 1,
+        head_dim: 128,
+        quantization_config: { quant_method: 'mxfp4' },
+      },
+      tensors: [
+        { name: 'model.layers.0.mlp.experts.down_proj_blocks', dtype: 'U8', shape: [1, N, N / 32, 16], bytes: randomBytes((N * N) / 2) },
+        { name: 'model.layers.0.mlp.experts.down_proj_scales', dtype: 'U8', shape: [1, N, N / 32], bytes: randomBytes((N * N) / 32, (b) => 120 + (b % 10)) },
+        { name: 'model.layers.0.mlp.router.weight', dtype: 'F32', shape: [1, N], values: new Float32Array(N) },
+      ],
+      kind: 'down',
+      expert: 0,
+    },
+    {
+      name: 'GPTQ int4 g128 act-order',
+      config: { ...llama, quantization_config: { quant_method: 'gptq', bits: 4, group_size: 128, desc_act: true, sym: false, checkpoint_format: 'gptq' } },
+      tensors: [
+        { name: `${q}.qweight`, dtype: 'I32', shape: [N / 8, N], bytes: randomBytes((N / 8) * N * 4) },
+        { name: `${q}.qzeros`, dtype: 'I32', shape: [32, N / 8], bytes: randomBytes(32 * (N / 8) * 4) },
+        { name: `${q}.scales`, dtype: 'F16', shape: [32, N], bytes: f16Scales(32 * N) },
+        { name: `${q}.g_idx`, dtype: 'I32', shape: [N], bytes: new Uint8Array(gIdx.buffer) },
+      ],
+      kind: 'down',
+    },
+    {
+      name: 'AWQ int4 g128',
+      config: { ...llama, quantization_config: { quant_method: 'awq', bits: 4, group_size: 128, version: 'gemm', zero_point: true } },
+      tensors: [
+        { name: `${q}.qweight`, dtype: 'I32', shape: [N, N / 8], bytes: randomBytes(N * (N / 8) * 4) },
+        { name: `${q}.qzeros`, dtype: 'I32', shape: [32, N / 8], bytes: randomBytes(32 * (N / 8) * 4) },
+        { name: `${q}.scales`, dtype: 'F16', shape: [32, N], bytes: f16Scales(32 * N) },
+      ],
+      kind: 'down',
+    },
+  ];
+}
+
+/** Every stored tensor the weight is read from (its quant parts, or the plain tensors the case wrote). */
+function storedParts(model: ModelHandle, c: Case): TensorEntry[] {
+  const out: TensorEntry[] = [];
+  for (const t of model.tensors.values()) out.push(...(t.quant ? t.quant.parts : [t]));
+  return out.filter((t) => c.tensors.some((s) => s.name === t.name));
+}
+
+async function rawRead(parts: TensorEntry[], buf: Uint8Array): Promise<void> {
+  for (const p of parts) {
+    const fh = await open(p.file, 'r');
+    try {
+      let done = 0;
+      while (done < p.byteLength) done += (await fh.read(buf, done, p.byteLength - done, p.dataStart + done)).bytesRead;
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  console.log(`decode of a ${N}×${N} matrix through readMatrixKind vs raw fs.read of its stored bytes (best of 5, warm cache; target ratio ≥ 0.50)`);
+  try {
+    for (const c of cases()) {
+      const dir = join(dataDir, c.name.replace(/\W+/g, '_'));
+      await mkdir(dir, { recursive: true });
+      // Norms, so the architecture map finds the layer around the one weight.
+      const norms: TensorSpec[] = ['model.layers.0.input_layernorm.weight', 'model.layers.0.post_attention_layernorm.weight', 'model.norm.weight'].map(
+        (name) => ({
+          name,
+          dtype: 'F32',
+          shape: [N],
+          values: new Float32Array(N).fill(1),
+        }),
+      );
+      await writeSafetensors(join(dir, 'model.safetensors'), [...c.tensors, ...norms]);
+      await writeFile(join(dir, 'config.json'), JSON.stringify(c.config));
+      const model = await openModel(dir);
+      const parts = storedParts(model, c);
+      const bytes = parts.reduce((a, p) => a + p.byteLength, 0);
+      const buf = new Uint8Array(bytes);
+      await rawRead(parts, buf);
+      const m0 = await readMatrixKind(model, 0, c.kind, c.expert);
+      if (m0.rows !== N || m0.cols !== N) throw new Error(`${c.name}: decoded ${m0.rows}×${m0.cols}`);
+      let raw = Infinity;
+      let dec = Infinity;
+      for (let i = 0; i < 5; i++) {
+        let t0 = performance.now();
+        await rawRead(parts, buf);
+        raw = Math.min(raw, performance.now() - t0);
+        t0 = performance.now();
+        await readMatrixKind(model, 0, c.kind, c.expert);
+        dec = Math.min(dec, performance.now() - t0);
+      }
+      console.log(
+        `  ${c.name.padEnd(26)} stored ${(bytes / 2 ** 20).toFixed(1).padStart(5)} MiB: raw ${raw.toFixed(1).padStart(6)} ms, decode ${dec.toFixed(1).padStart(6)} ms, ratio ${(raw / dec).toFixed(2)}, decoded float32 ${((N * N * 4) / 2 ** 20 / (dec / 1000)).toFixed(0)} MiB/s`,
+      );
+      if (!process.env.KEEP) await rm(dir, { recursive: true, force: true });
+    }
+  } finally {
+    if (!process.env.KEEP) await rm(dataDir, { recursive: true, force: true });
+  }
+  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+}
+
+void main();
