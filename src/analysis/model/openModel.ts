@@ -16,6 +16,7 @@ import { readJsonFile } from '../io/readBytes';
 import { INDEX_FILE, readShardIndex } from '../io/shardIndex';
 import { parseShardName, wholeModelOfShard } from '../io/shardOf';
 import { mapArchitecture } from './architectures/index';
+import { openGgufModel } from './gguf/openGguf';
 import { guardCachePaths } from './hfCache';
 import { applyQuantizedStorage } from './quantized/index';
 import type { ModelHandle, TensorEntry } from './types';
@@ -55,9 +56,15 @@ async function folderWeights(folder: string): Promise<{ files: string[]; weightM
   const single = join(folder, 'model.safetensors');
   if (await exists(single)) return { files: [single] };
   const all = (await readdir(folder)).filter((n) => n.endsWith('.safetensors')).sort();
+  const ggufs = (await readdir(folder)).filter((n) => /\.gguf$/i.test(n) && !n.startsWith('mmproj')).sort();
+  if (all.length === 0 && ggufs.length === 1) return { files: [join(folder, ggufs[0])] };
+  if (all.length === 0 && ggufs.length > 1)
+    throw new ModelFileError(
+      `${folder} holds ${ggufs.length} GGUF files (${ggufs.slice(0, 3).join(', ')}${ggufs.length > 3 ? ', …' : ''}): each is a whole model, so open one of them`,
+    );
   if (all.length === 0) {
     const others = (await readdir(folder)).filter((n) => /\.(bin|pt|pth|ckpt|gguf)$/.test(n));
-    const hint = others.length ? ` It holds ${others.slice(0, 3).join(', ')}: Layer Lens reads only safetensors; convert the checkpoint first.` : '';
+    const hint = others.length ? ` It holds ${others.slice(0, 3).join(', ')}: Layer Lens reads safetensors and GGUF; convert the checkpoint first.` : '';
     throw new ModelFileError(`${folder} has no .safetensors weights.${hint}`);
   }
   return { files: all.map((n) => join(folder, n)) };
@@ -122,6 +129,7 @@ export async function openModel(path: string): Promise<ModelHandle> {
   const shardIndexName = opened === 'file' ? parseShardName(basename(full))?.indexName : undefined;
   const sideFiles = [...SIDE_FILES, ...(shardIndexName ? [shardIndexName] : [])].map((n) => join(folder, n));
   await guardCachePaths(folder, [...(opened === 'file' ? [full] : []), ...sideFiles]);
+  if (opened === 'file' && /\.gguf$/i.test(full)) return openGgufModel(full);
   let kind = opened;
   let modelPath = full;
   let files: string[];
@@ -141,6 +149,7 @@ export async function openModel(path: string): Promise<ModelHandle> {
     }
   }
   await guardCachePaths(folder, files);
+  if (files.length === 1 && /\.gguf$/i.test(files[0])) return openGgufModel(files[0]);
   // A file opened from inside a model folder still gets that folder's architecture map.
   const config = await readConfig(folder);
   const headers = await readHeaders(files);

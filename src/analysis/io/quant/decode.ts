@@ -3,6 +3,7 @@
  * lives in its own module and is registered here with one line.
  */
 import type { TensorEntry } from '../../model/types';
+import { decodeGgml } from '../gguf/dequant';
 import { decodeAwq } from './awqDecode';
 import { decodeBnb4bit } from './bnb4bitDecode';
 import { decodeBnbInt8 } from './bnbInt8Decode';
@@ -19,6 +20,7 @@ const DECODERS: Readonly<Record<string, QuantDecoder>> = {
   'ct-scaled': decodeCtScaled,
   bnb4bit: decodeBnb4bit,
   'bnb-int8': decodeBnbInt8,
+  ggml: decodeGgml,
 };
 
 /** The schemes that can be decoded, for messages and tests. */

@@ -12,6 +12,7 @@ import { gpt2 } from './gpt2';
 import { gptNeox } from './gptNeox';
 import { llama } from './llama';
 import { mapFamily } from './mapFamily';
+import { isGgufConfig, mapGguf } from './gguf';
 import { opt } from './opt';
 import { phi3 } from './phi3';
 import type { ArchitectureInput, ArchitectureResult } from './result';
@@ -34,6 +35,7 @@ export function mapArchitecture(input: ArchitectureInput): ArchitectureResult {
       'safetensors file',
       "No config.json: layers are found from '.N.' in tensor names and tensors are grouped by name suffix.",
     );
+  if (isGgufConfig(config)) return mapGguf(input);
   const wrapped = mapWrapper(input, FAMILIES);
   if (wrapped) return wrapped;
   const type = modelTypeOf(config) ?? modelTypeOf(textConfig(config));

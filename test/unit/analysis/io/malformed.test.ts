@@ -207,7 +207,7 @@ test('folders and paths that are not models', T, async () => {
   const dir = join(root, 'pt-only');
   await mkdir(dir);
   await writeFile(join(dir, 'pytorch_model.bin'), 'x');
-  await assert.rejects(openModel(dir), /has no \.safetensors weights\. It holds pytorch_model\.bin: Layer Lens reads only safetensors/);
+  await assert.rejects(openModel(dir), /has no \.safetensors weights\. It holds pytorch_model\.bin: Layer Lens reads safetensors and GGUF/);
   const fx = await writeFixtureModel(join(root, 'bad-config'), { arch: 'llama', layers: 1 });
   await writeFile(join(fx.dir, 'config.json'), '{"model_type": "llama",');
   await assert.rejects(openModel(fx.dir), /config\.json in .* is not valid JSON/);

@@ -1,0 +1,102 @@
+/**
+ * GGUF dequantization throughput: a 4096 × 4096 tensor in Q4_K, Q6_K and Q8_0, streamed to float32
+ * through the tensor reader (streamF32: read + decode, reused buffers: the statistics path) against
+ * raw fs reads of the same bytes into one reused buffer, in the same run; target ≥ 50 % of raw.
+ * Block bytes are seeded random with finite half-precision scales. Warm page cache (each file is read
+ * once first); repetitions alternate so load from other processes hits both sides alike; the best of
+ * each is reported, with the peak resident memory. Data goes to .bench-data/gguf-decode and is deleted.
+ *
+ *   npm run bench ggufDecode        (or: node --import tsx bench/ggufDecode.bench.ts)
+ */
+import { mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ggmlType } from '../src/analysis/io/gguf/ggmlTypes';
+import { readGgufHeader } from '../src/analysis/io/gguf/ggufHeader';
+import { DEFAULT_CHUNK_BYTES, streamF32 } from '../src/analysis/io/tensorReader';
+import { ggufTensorEntry } from '../src/analysis/model/gguf/openGguf';
+import { writeGguf } from '../test/fixtures/ggufWriter';
+
+const N = 4096;
+const dataDir = join(__dirname, '..', '.bench-data', 'gguf-decode');
+/** Byte offsets of each type's half-precision scale fields (ggml-common.h block structs). */
+const HALVES: Record<string, number[]> = { Q4_K: [0, 2], Q6_K: [208], Q8_0: [0] };
+
+function blocks(name: string): Uint8Array {
+  const t = ggmlType({ Q4_K: 12, Q6_K: 14, Q8_0: 8 }[name]!)!;
+  const count = (N * N) / t.blockSize;
+  const out = new Uint8Array(count * t.typeSize);
+  let s = 0x9e3779b9;
+  for (let i = 0; i < out.length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = s & 0xff;
+  }
+  // Scales: 0x2000…0x27ff are finite halves around 2^-7.
+  for (let b = 0; b < count; b++) for (const o of HALVES[name]) out[b * t.typeSize + o + 1] = 0x20 | (out[b * t.typeSize + o + 1] & 0x07);
+  return out;
+}
+
+async function rawRead(file: string, start: number, length: number, buf: Uint8Array): Promise<void> {
+  const fh = await open(file, 'r');
+  try {
+    for (let o = 0; o < length; o += buf.length) {
+      const n = Math.min(buf.length, length - o);
+      const { bytesRead } = await fh.read(buf, 0, n, start + o);
+      if (bytesRead !== n) throw new Error('short read');
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function main(): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  try {
+    for (const name of ['Q4_K', 'Q6_K', 'Q8_0']) {
+      const file = join(dataDir, `${name}.gguf`);
+      const t = ggmlType({ Q4_K: 12, Q6_K: 14, Q8_0: 8 }[name]!)!;
+      writeGguf(file, { 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'w', type: t.id, ne: [N, N], bytes: blocks(name) }]);
+      const h = await readGgufHeader(file);
+      const info = h.tensors[0];
+      const entry = ggufTensorEntry(info, file, h.stamp);
+      const buf = new Uint8Array(DEFAULT_CHUNK_BYTES);
+      await rawRead(file, info.dataStart, info.byteLength, buf);
+      let sum = 0;
+      const decode = () =>
+        streamF32(entry, {}, (v) => {
+          sum += v[0];
+        });
+      await decode();
+      // The floor of any decoder: writing N² float32 values at all (chunks of the size streamF32 hands over).
+      const out = new Float32Array(DEFAULT_CHUNK_BYTES / 4);
+      const writeAll = () => {
+        for (let e = 0; e < N * N; e += out.length) for (let k = 0; k < out.length; k++) out[k] = k;
+      };
+      writeAll();
+      let bestRaw = Infinity;
+      let bestDecode = Infinity;
+      let bestWrite = Infinity;
+      for (let i = 0; i < 7; i++) {
+        const tw = performance.now();
+        writeAll();
+        bestWrite = Math.min(bestWrite, performance.now() - tw);
+        let t0 = performance.now();
+        await rawRead(file, info.dataStart, info.byteLength, buf);
+        bestRaw = Math.min(bestRaw, performance.now() - t0);
+        t0 = performance.now();
+        await decode();
+        bestDecode = Math.min(bestDecode, performance.now() - t0);
+      }
+      const mb = info.byteLength / 1e6;
+      console.log(
+        `${name} ${N}×${N} (${mb.toFixed(1)} MB): raw read ${bestRaw.toFixed(1)} ms (${(mb / bestRaw).toFixed(2)} GB/s), read + dequantize ${bestDecode.toFixed(1)} ms (${(mb / bestDecode).toFixed(2)} GB/s of blocks, ${((N * N) / bestDecode / 1e6).toFixed(2)} G values/s): ${((100 * bestRaw) / bestDecode).toFixed(0)} % of raw (target ≥ 50 %); only writing the ${N * N} float32 values takes ${bestWrite.toFixed(1)} ms${Number.isFinite(sum) ? '' : ' '}`,
+      );
+    }
+    console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+void main();

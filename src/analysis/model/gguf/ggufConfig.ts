@@ -1,0 +1,123 @@
+/**
+ * What a GGUF file's key/value metadata means to the rest of Layer Lens: the metadata as strings for
+ * the model editor (long arrays such as the tokenizer vocabulary summarised), and a config.json-like
+ * object synthesised from llama.cpp's hyperparameter keys (`<arch>.embedding_length`, … as
+ * gguf-py/gguf/constants.py `Keys.LLM` / `Keys.Attention` / `Keys.Rope` name them), with the Hugging
+ * Face `model_type` and class the architecture is converted from, so head geometry, expert counts
+ * and sizes work as they do for a safetensors checkpoint.
+ */
+import type { GgufArray, GgufKv, GgufScalar } from '../../io/gguf/ggufHeader';
+
+/** Arrays up to this long are shown in full; longer ones as `[array of N strings]`. */
+const SHOWN_ITEMS = 16;
+const SHOWN_CHARS = 10_000;
+
+function scalarText(v: GgufScalar): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+function isArray(v: GgufKv['value']): v is GgufArray {
+  return typeof v === 'object' && v !== null && 'itemType' in v;
+}
+
+export function metadataText(kv: GgufKv): string {
+  const v = kv.value;
+  if (!isArray(v)) {
+    const s = scalarText(v);
+    return s.length > SHOWN_CHARS ? `${s.slice(0, SHOWN_CHARS)}… (${s.length} characters)` : s;
+  }
+  const what = v.itemType === 'string' ? 'strings' : `${v.itemType} values`;
+  if (!v.items || v.length > SHOWN_ITEMS) return `[array of ${v.length} ${what}]`;
+  return `[${v.items.map((x) => (typeof x === 'string' ? JSON.stringify(x) : scalarText(x))).join(', ')}]`;
+}
+
+/** Every key/value as a string (the model editor's metadata table). */
+export function metadataStrings(metadata: ReadonlyMap<string, GgufKv>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, kv] of metadata) out[k] = metadataText(kv);
+  return out;
+}
+
+/**
+ * llama.cpp architecture (`general.architecture`) → the transformers `model_type` and class its
+ * converter (convert_hf_to_gguf.py `ModelBase.register`) reads. `llama` covers Mistral (converted
+ * as llama); a llama file with experts is Mixtral.
+ */
+const HF_NAMES: Readonly<Record<string, readonly [modelType: string, className: string]>> = {
+  llama: ['llama', 'LlamaForCausalLM'],
+  qwen2: ['qwen2', 'Qwen2ForCausalLM'],
+  qwen2moe: ['qwen2_moe', 'Qwen2MoeForCausalLM'],
+  qwen3: ['qwen3', 'Qwen3ForCausalLM'],
+  qwen3moe: ['qwen3_moe', 'Qwen3MoeForCausalLM'],
+  gemma: ['gemma', 'GemmaForCausalLM'],
+  gemma2: ['gemma2', 'Gemma2ForCausalLM'],
+  gemma3: ['gemma3_text', 'Gemma3ForCausalLM'],
+  phi3: ['phi3', 'Phi3ForCausalLM'],
+  deepseek2: ['deepseek_v2', 'DeepseekV2ForCausalLM'],
+  granite: ['granite', 'GraniteForCausalLM'],
+  granitemoe: ['granitemoe', 'GraniteMoeForCausalLM'],
+  olmo: ['olmo', 'OlmoForCausalLM'],
+  olmo2: ['olmo2', 'Olmo2ForCausalLM'],
+  olmoe: ['olmoe', 'OlmoeForCausalLM'],
+  starcoder2: ['starcoder2', 'Starcoder2ForCausalLM'],
+  'command-r': ['cohere', 'CohereForCausalLM'],
+  internlm2: ['internlm2', 'InternLM2ForCausalLM'],
+  stablelm: ['stablelm', 'StableLmForCausalLM'],
+  'gpt-oss': ['gpt_oss', 'GptOssForCausalLM'],
+};
+
+function num(kv: GgufKv | undefined): number | undefined {
+  if (!kv) return undefined;
+  const v = kv.value;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  // Per-layer values (head counts of models whose layers differ): one value when all agree.
+  if (isArray(v) && v.items && v.items.length > 0 && v.items.every((x) => x === v.items![0]) && typeof v.items[0] === 'number') return v.items[0];
+  return undefined;
+}
+
+/** The GGUF architecture (`general.architecture`), or undefined when the file names none. */
+export function ggufArchitecture(metadata: ReadonlyMap<string, GgufKv>): string | undefined {
+  const a = metadata.get('general.architecture')?.value;
+  return typeof a === 'string' && a !== '' ? a : undefined;
+}
+
+/**
+ * A config.json-like object: `gguf_architecture` (which the architecture map keys on), the Hugging
+ * Face `model_type` / `architectures`, and the sizes under config.json's names.
+ */
+export function synthesiseConfig(metadata: ReadonlyMap<string, GgufKv>, vocabFromEmbeddings?: number): Record<string, unknown> {
+  const arch = ggufArchitecture(metadata) ?? 'unknown';
+  const key = (k: string) => metadata.get(`${arch}.${k}`);
+  const experts = num(key('expert_count'));
+  const hf = arch === 'llama' && experts ? (['mixtral', 'MixtralForCausalLM'] as const) : HF_NAMES[arch];
+  const tokens = metadata.get('tokenizer.ggml.tokens')?.value;
+  const config: Record<string, unknown> = {
+    gguf_architecture: arch,
+    model_type: hf?.[0] ?? arch,
+    architectures: [hf?.[1] ?? arch],
+  };
+  const put = (name: string, value: number | undefined) => {
+    if (value !== undefined) config[name] = value;
+  };
+  put('hidden_size', num(key('embedding_length')));
+  put('num_hidden_layers', num(key('block_count')));
+  put('num_attention_heads', num(key('attention.head_count')));
+  put('num_key_value_heads', num(key('attention.head_count_kv')));
+  put('intermediate_size', num(key('feed_forward_length')));
+  put('max_position_embeddings', num(key('context_length')));
+  put('rms_norm_eps', num(key('attention.layer_norm_rms_epsilon')));
+  put('layer_norm_eps', num(key('attention.layer_norm_epsilon')));
+  put('rope_theta', num(key('rope.freq_base')));
+  put('rope_dimension_count', num(key('rope.dimension_count')));
+  put('num_experts', experts);
+  put('num_local_experts', experts);
+  put('num_experts_per_tok', num(key('expert_used_count')));
+  put('moe_intermediate_size', num(key('expert_feed_forward_length')));
+  put('n_shared_experts', num(key('expert_shared_count')));
+  // attention.key_length is the head size where it is not embedding_length / head_count (Gemma, Qwen3).
+  if (arch !== 'deepseek2') put('head_dim', num(key('attention.key_length')));
+  put('vocab_size', num(key('vocab_size')) ?? (isArray(tokens as GgufKv['value']) ? (tokens as GgufArray).length : undefined) ?? vocabFromEmbeddings);
+  const scaling = metadata.get(`${arch}.rope.scaling.type`)?.value;
+  if (typeof scaling === 'string') config.rope_scaling = { type: scaling, factor: num(key('rope.scaling.factor')) };
+  return config;
+}
