@@ -10,8 +10,9 @@ import { activation } from './activation/index';
 import { similarity } from './similarity/index';
 import { correlations } from './correlations/index';
 import { experts } from './experts/index';
+import { adapter } from './adapter/index';
 
-export const ANALYSES = [persistence, activation, similarity, correlations, spectra, experts] as const;
+export const ANALYSES = [persistence, activation, similarity, correlations, spectra, experts, adapter] as const;
 
 export type AnalysisTable = typeof ANALYSES;
 export type AnyAnalysis = AnalysisTable[number];

@@ -16,6 +16,7 @@ import { analyzeActivation } from './analyzeActivation';
 import { analyzeActivationSelection } from './analyzeActivationSelection';
 import { analyzePersistence } from './analyzePersistence';
 import { analyzeExperts } from './analyzeExperts';
+import { analyzeAdapter } from './analyzeAdapter';
 import { compareSelected, compareWith } from './compareModels';
 
 export const commands: CommandSpec[] = [
@@ -30,6 +31,7 @@ export const commands: CommandSpec[] = [
   analyzeActivationSelection,
   analyzePersistence,
   analyzeExperts,
+  analyzeAdapter,
   compareWith,
   compareSelected,
 ];

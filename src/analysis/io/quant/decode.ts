@@ -4,6 +4,7 @@
  */
 import type { TensorEntry } from '../../model/types';
 import { decodeGgml } from '../gguf/dequant';
+import { decodeLoraDelta, decodeLoraMerged } from './lora';
 import { decodeAwq } from './awqDecode';
 import { decodeBnb4bit } from './bnb4bitDecode';
 import { decodeBnbInt8 } from './bnbInt8Decode';
@@ -20,6 +21,8 @@ const DECODERS: Readonly<Record<string, QuantDecoder>> = {
   'ct-scaled': decodeCtScaled,
   bnb4bit: decodeBnb4bit,
   'bnb-int8': decodeBnbInt8,
+  lora: decodeLoraDelta,
+  'lora-merged': decodeLoraMerged,
   ggml: decodeGgml,
 };
 

@@ -15,6 +15,7 @@ import { expertLabel } from '../experts/read';
 import { parseKindList, parseLayerList, stringOption } from '../common/cliArgs';
 import { csvOption, JSON_OPTION } from '../../cli/help';
 import { toJson, UsageError, type CliCommand } from '../../cli/types';
+import { openDiffSides } from '../../model/adapter/diffSides';
 
 function fmt(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '–';
@@ -154,8 +155,7 @@ export const diff: CliCommand = {
       embeddings: values['no-embeddings'] !== true,
       topTokens: top,
     };
-    const a = await ctx.model(positionals[0]);
-    const b = await ctx.model(positionals[1]);
+    const [a, b] = await openDiffSides(positionals[0], positionals[1], (p) => ctx.model(p));
     const result = await runDiff(a, b, options, {
       engine: await ctx.engine(),
       signal: ctx.signal,

@@ -5,6 +5,7 @@
  * `quant` set (model/types.ts QuantizedStorage), so every role map, statistic and analysis sees the
  * decoded float32 matrix and the parts are decoded on read (io/quant/decode.ts).
  */
+import { loraPass } from './lora';
 import { unknownQuantPass } from './unknownQuantPass';
 import { gptqPass } from './gptqPass';
 import { compressedTensorsPass } from './compressedTensorsPass';
@@ -33,6 +34,7 @@ const PASSES: readonly QuantizedStoragePass[] = [
   compressedTensorsPass,
   bitsandbytesPass,
   unknownQuantPass,
+  loraPass,
 ];
 
 /** Runs every scheme's pass; returns the notes they left. */

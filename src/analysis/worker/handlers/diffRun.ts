@@ -1,4 +1,5 @@
 import { runDiff } from '../../methods/diff/diff';
+import { openDiffSides } from '../../model/adapter/diffSides';
 import { cachedDiff, diffCacheKey } from '../../methods/diff/cache';
 import { parseDiffOptions } from '../../methods/diff/options';
 import { cachedRunParams, requireString, WorkerError } from '../errors';
@@ -15,8 +16,7 @@ export const diffRun: Handler<'diff/run'> = async (params, ctx) => {
     throw new WorkerError('bad-input', err instanceof Error ? err.message : String(err));
   }
   const run = cachedRunParams(params);
-  const a = await ctx.model(pathA);
-  const b = await ctx.model(pathB);
+  const [a, b] = await openDiffSides(pathA, pathB, (p) => ctx.model(p));
   return cachedDiff(await diffCacheKey(a, b, options), run, async () =>
     runDiff(a, b, options, { engine: await ctx.engine(), signal: ctx.signal, onProgress: ctx.onProgress, onPartial: ctx.onPartial }),
   );
