@@ -27,7 +27,8 @@ export async function filesIdentity(paths: readonly string[]): Promise<string> {
 
 /** Every file whose change makes results computed from `model` stale. */
 export function modelSourceFiles(model: Pick<ModelHandle, 'kind' | 'path' | 'files'>): string[] {
-  const extra = model.kind === 'folder' ? [join(model.path, 'config.json'), join(model.path, INDEX_FILE)] : [];
+  // adapter_config.json: a LoRA adapter's rank, alpha and targets change every ΔW it decodes.
+  const extra = model.kind === 'folder' ? [join(model.path, 'config.json'), join(model.path, INDEX_FILE), join(model.path, 'adapter_config.json')] : [];
   return [...model.files, ...extra];
 }
 

@@ -124,7 +124,7 @@ export const matrix: CliCommand = {
         kind: kind as MatrixKind,
         ...(expert === undefined ? {} : { expert }),
         shape: [m.rows, m.cols],
-        source: { ...ref.source, dtype: stored.dtype, storedShape: [...stored.shape] },
+        source: { ...ref.source, dtype: stored.quant?.label ?? stored.dtype, storedShape: [...stored.shape] },
         out: out === undefined ? null : file,
         stats,
       };

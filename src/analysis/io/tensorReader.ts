@@ -11,7 +11,7 @@ import type { TensorEntry } from '../model/types';
 import { bf16Destination } from './bf16Wasm';
 import { byteLengthOf, decodeInto, DTYPE_BITS, DTYPE_BYTES, isDecodable, NotDecodableError } from './dtypes';
 import { ModelFileError } from './modelFileError';
-import { decodeQuantized } from './quant/decode';
+import { decodeQuantized, notDecodableMessage } from './quant/decode';
 import type { PartReader } from './quant/types';
 import { MAX_READ_BYTES, openRegularFile, readExactly, stampOf } from './readBytes';
 
@@ -60,7 +60,7 @@ function checkRange(entry: TensorEntry, first: number, count: number): void {
 /** Refuses, by tensor and dtype, a read of values Layer Lens cannot decode (C64, F6). */
 function checkDecodable(entry: TensorEntry): void {
   if (entry.quant) {
-    if (entry.quant.decodable === false) throw new Error(`tensor '${entry.name}' is stored as ${entry.quant.label}, which Layer Lens cannot decode`);
+    if (entry.quant.decodable === false) throw new Error(notDecodableMessage(entry));
     return;
   }
   if (!isDecodable(entry.dtype)) throw new NotDecodableError(entry.dtype, entry.name);

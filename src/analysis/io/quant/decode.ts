@@ -32,8 +32,15 @@ export const QUANT_SCHEMES: readonly string[] = Object.keys(DECODERS);
 export function decodeQuantized(entry: TensorEntry, first: number, count: number, opts: PartReadOptions, read: PartReader): Promise<Float32Array> {
   const q = entry.quant;
   if (!q) throw new Error(`tensor '${entry.name}' is not quantized`);
-  if (q.decodable === false) throw new Error(`tensor '${entry.name}' is stored as ${q.label}, which Layer Lens cannot decode`);
+  if (q.decodable === false) throw new Error(notDecodableMessage(entry));
   const decoder = DECODERS[q.scheme];
   if (!decoder) throw new Error(`tensor '${entry.name}' uses the quantization scheme '${q.scheme}', which Layer Lens cannot decode`);
   return decoder(entry, first, count, opts, read);
+}
+
+/** Why a listed quantized weight cannot be read: its storage and, when the scheme recorded one, the reason. */
+export function notDecodableMessage(entry: TensorEntry): string {
+  const q = entry.quant!;
+  const reason = typeof q.params.reason === 'string' ? `: ${q.params.reason}` : '';
+  return `tensor '${entry.name}' is stored as ${q.label}, which Layer Lens cannot decode${reason}`;
 }

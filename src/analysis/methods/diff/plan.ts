@@ -67,7 +67,13 @@ export interface DiffPlan {
 }
 
 function dtypes(model: ModelHandle): string[] {
-  return [...new Set([...model.tensors.values()].map((t) => t.dtype))].sort();
+  return [...new Set([...model.tensors.values()].map((t) => t.quant?.label ?? t.dtype))].sort();
+}
+
+/** A tensor's dtype as stored: its quantization (`GPTQ int4 g128`, `Q4_K`, `LoRA ΔW r16`) or its safetensors dtype. */
+function storageOf(model: ModelHandle, name: string): string {
+  const t = model.tensors.get(name);
+  return t ? (t.quant?.label ?? t.dtype) : '?';
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -175,8 +181,8 @@ export function planDiff(
       shape: [ra.shape[0], ra.shape[1]],
       tensorA: ra.source.tensor,
       tensorB: rb.source.tensor,
-      dtypeA: a.tensors.get(ra.source.tensor)?.dtype ?? '?',
-      dtypeB: b.tensors.get(rb.source.tensor)?.dtype ?? '?',
+      dtypeA: storageOf(a, ra.source.tensor),
+      dtypeB: storageOf(b, rb.source.tensor),
       ...(sel === undefined ? {} : { expert: sel }),
     });
   }
