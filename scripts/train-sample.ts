@@ -6,7 +6,11 @@
  * Prints the loss curve next to the unigram entropy of the corpus, and writes model.safetensors,
  * config.json, tokenizer files and README.md.
  *
- * Options: --steps N (default 1500), --batch B (16), --seq T (128), --out DIR (media/sample-model).
+ * Options: --steps N (default 1500), --batch B (16), --seq T (128), --out DIR (media/sample-model),
+ * --save-every N (default 0: off) to also save a checkpoint before the first step and every N steps
+ * as Hugging Face Trainer does — `<out>/checkpoints/checkpoint-<step>/` with model.safetensors,
+ * config.json and trainer_state.json written last (transformers/trainer.py `_save_checkpoint`) —
+ * a deterministic training run for `layer-lens timeline`.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +32,7 @@ const STEPS = Number(arg('steps', 1500));
 const BATCH = Number(arg('batch', 16));
 const SEQ = Number(arg('seq', 128));
 const OUT = arg('out', join(__dirname, '..', 'media', 'sample-model'));
+const SAVE_EVERY = Number(arg('save-every', 0));
 const PEAK_LR = 3e-3,
   WARMUP = 60,
   MIN_LR_FRACTION = 0.1;
@@ -55,6 +60,17 @@ function tokenStreams(text: string, rand: () => number): { train: Uint16Array; v
     return Uint16Array.from(ids);
   };
   return { valid: encode(docs.slice(0, nValid)), train: encode(docs.slice(nValid)) };
+}
+
+/** One Trainer-style checkpoint: weights and config first, trainer_state.json last (its presence means the checkpoint is whole). */
+function saveCheckpoint(params: Params, step: number, logHistory: Array<{ step: number; loss: number; learning_rate: number }>): void {
+  const dir = join(OUT, 'checkpoints', `checkpoint-${step}`);
+  mkdirSync(dir, { recursive: true });
+  writeSafetensorsF32(join(dir, 'model.safetensors'), params, { format: 'pt', source: 'layer-lens scripts/train-sample.ts' });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(SAMPLE_CONFIG, null, 2) + '\n');
+  // The fields of transformers' TrainerState (trainer_callback.py) that a reader of the run uses.
+  const state = { global_step: step, max_steps: STEPS, epoch: null, log_history: logHistory, train_batch_size: BATCH, is_world_process_zero: true };
+  writeFileSync(join(dir, 'trainer_state.json'), JSON.stringify(state, null, 2) + '\n');
 }
 
 function unigramEntropy(tokens: Uint16Array): number {
@@ -117,6 +133,8 @@ async function main(): Promise<void> {
   console.log(`step     0  validation loss ${v0.toFixed(4)}`);
   let running = 0,
     runningN = 0;
+  const logHistory: Array<{ step: number; loss: number; learning_rate: number }> = [];
+  if (SAVE_EVERY > 0) saveCheckpoint(params, 0, logHistory);
   for (let step = 0; step < STEPS; step++) {
     const batch = Array.from({ length: BATCH }, () => window(train, Math.floor(rand() * (train.length - SEQ))));
     const { loss, grads } = await lossAndGrads(ex, params, batch);
@@ -124,6 +142,10 @@ async function main(): Promise<void> {
     adam.step(params, grads, lrAt(step));
     running += loss;
     runningN++;
+    if (SAVE_EVERY > 0) {
+      logHistory.push({ step: step + 1, loss, learning_rate: lrAt(step) });
+      if ((step + 1) % SAVE_EVERY === 0 || step === STEPS - 1) saveCheckpoint(params, step + 1, logHistory);
+    }
     const last = step === STEPS - 1;
     if ((step + 1) % 25 === 0 || last) {
       const entry: { step: number; train: number; valid?: number; seconds: number } = {

@@ -10,5 +10,9 @@ import { inspect } from './inspect';
 import { forward } from './forward';
 import { matrix } from './matrix';
 import { diff } from '../methods/diff/cli';
+import { timelineCommand } from '../methods/timeline/command';
 
-export const commands: CliCommand[] = [inspect, forward, matrix, ...ANALYSES.map(analysisCommand), diff];
+/** Analyses whose subcommand takes something other than one model (the timeline: a run folder) and is written by hand. */
+const OWN_COMMANDS: Partial<Record<string, CliCommand>> = { [timelineCommand.name]: timelineCommand };
+
+export const commands: CliCommand[] = [inspect, forward, matrix, ...ANALYSES.map((a) => OWN_COMMANDS[a.id] ?? analysisCommand(a)), diff];

@@ -11,8 +11,9 @@ import { similarity } from './similarity/index';
 import { correlations } from './correlations/index';
 import { experts } from './experts/index';
 import { adapter } from './adapter/index';
+import { timeline } from './timeline/index';
 
-export const ANALYSES = [persistence, activation, similarity, correlations, spectra, experts, adapter] as const;
+export const ANALYSES = [persistence, activation, similarity, correlations, spectra, experts, timeline, adapter] as const;
 
 export type AnalysisTable = typeof ANALYSES;
 export type AnyAnalysis = AnalysisTable[number];

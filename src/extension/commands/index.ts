@@ -18,6 +18,7 @@ import { analyzePersistence } from './analyzePersistence';
 import { analyzeExperts } from './analyzeExperts';
 import { analyzeAdapter } from './analyzeAdapter';
 import { compareSelected, compareWith } from './compareModels';
+import { showTimeline } from './timeline';
 
 export const commands: CommandSpec[] = [
   openModelFolder,
@@ -34,6 +35,7 @@ export const commands: CommandSpec[] = [
   analyzeAdapter,
   compareWith,
   compareSelected,
+  showTimeline,
 ];
 
 export function registerCommands(ctx: LayerLensContext): void {

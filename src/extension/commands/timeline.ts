@@ -1,0 +1,132 @@
+/**
+ * "Layer Lens: Show Training Timeline" (Explorer context menu on a folder, or the palette): the
+ * checkpoints of a training run in a quick pick (step, size, date; untick those to leave out), then
+ * the timeline panel. While it is open the run folder is watched (RunWatcher): a checkpoint that
+ * has completely landed is added — "Checkpoint 1200 added — Show" — and one that is deleted
+ * disappears; each change runs the timeline again, which computes only the new checkpoint.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { timelineCsv } from '../../analysis/methods/timeline/csv';
+import { discoverCheckpoints, stepLabel, type CheckpointInfo } from '../../analysis/methods/timeline/discover';
+import { snapshotCheckpoint } from '../../analysis/methods/timeline/completeness';
+import type { TimelineCheckpointRef, TimelineResult } from '../../analysis/methods/timeline/names';
+import { parseTimelineOptions } from '../../analysis/methods/timeline/options';
+import type { TimelineOptions } from '../../analysis/methods/timeline/timeline';
+import type { LayerLensContext } from '../context';
+import { AnalysisPanel } from '../panels/analysisPanel';
+import { RunWatcher } from '../timeline/runWatcher';
+import { requireTrustedWorkspace } from './analysisCommand';
+import type { CommandSpec } from './types';
+
+function sizeText(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+const toRef = (c: CheckpointInfo): TimelineCheckpointRef => ({ path: c.path, step: c.step, unit: c.unit, name: c.name });
+
+async function pickRunFolder(arg: unknown): Promise<string | undefined> {
+  if (arg instanceof vscode.Uri) return arg.fsPath;
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    openLabel: 'Show Training Timeline',
+    title: 'A folder of checkpoints',
+  });
+  return picked?.[0]?.fsPath;
+}
+
+/** The complete checkpoints the user keeps, in step order; undefined when the pick is dismissed. */
+async function pickCheckpoints(runDir: string): Promise<{ chosen: CheckpointInfo[]; left: CheckpointInfo[] } | undefined> {
+  const found = await discoverCheckpoints(runDir);
+  const expectTrainerState = found.checkpoints.some((c) => c.hasTrainerState);
+  const complete: CheckpointInfo[] = [];
+  for (const c of found.checkpoints) if ((await snapshotCheckpoint(c.path, { expectTrainerState })).ready) complete.push(c);
+  if (complete.length === 0) {
+    const why = found.skipped.length ? ` (${found.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : '';
+    throw new Error(
+      `${runDir} holds no complete checkpoint: a training timeline reads checkpoint-<step>/ folders, or model folders and weight files named with a step or epoch${why}`,
+    );
+  }
+  const items = complete.map((c) => ({
+    label: stepLabel(c),
+    description: c.name,
+    detail: `${sizeText(c.bytes)} · ${new Date(c.mtimeMs).toLocaleString()}${c.stepFrom === 'trainer_state' ? ' · step from trainer_state.json' : ''}`,
+    picked: true,
+    checkpoint: c,
+  }));
+  const picked = await vscode.window.showQuickPick(items, {
+    canPickMany: true,
+    title: `Training timeline of ${path.basename(runDir)}: ${complete.length} checkpoint${complete.length === 1 ? '' : 's'}`,
+    placeHolder: 'Untick the checkpoints to leave out',
+  });
+  if (!picked || picked.length === 0) return undefined;
+  const chosen = new Set(picked.map((p) => p.checkpoint.path));
+  return { chosen: complete.filter((c) => chosen.has(c.path)), left: complete.filter((c) => !chosen.has(c.path)) };
+}
+
+function openTimeline(ctx: LayerLensContext, runDir: string, chosen: CheckpointInfo[], left: CheckpointInfo[]): void {
+  let current: TimelineOptions = { checkpoints: chosen.map(toRef) };
+  const known = new Set(chosen.map((c) => c.path));
+  const panel = AnalysisPanel.open<TimelineOptions, TimelineResult>(ctx, {
+    panel: 'timeline',
+    title: 'Training timeline',
+    model: runDir,
+    options: current,
+    // Options come back from the webview: only checkpoints of this run that the host found pass.
+    parseOptions: (raw) => {
+      const o = parseTimelineOptions(raw);
+      const foreign = o.checkpoints.find((c) => !known.has(c.path));
+      if (foreign) throw new Error(`${foreign.path} is not a checkpoint of ${runDir}`);
+      current = o;
+      return o;
+    },
+    run: (options, job) => ctx.worker.request('timeline/run', { path: options.checkpoints[0].path, ...options, ...job.cache }, job),
+    toCsv: timelineCsv,
+  });
+  const watcher = new RunWatcher(
+    runDir,
+    known,
+    new Set(left.map((c) => c.path)),
+    ({ added, removed, rewritten }) => {
+      const gone = new Set(removed);
+      const all = [...current.checkpoints.filter((c) => !gone.has(c.path)), ...added.map(toRef)];
+      all.sort((a, b) => (a.unit === b.unit ? a.step - b.step : a.unit === 'epoch' ? 1 : -1));
+      if (all.length === 0) return;
+      current = { ...current, checkpoints: all };
+      // A rewritten checkpoint has a new file identity: the run measures it (and its drift neighbours) again.
+      void panel.run(current);
+      if (rewritten.length) ctx.log.info(`timeline: ${rewritten.map((c) => c.name).join(', ')} rewritten in ${runDir}; measuring again`);
+      for (const c of added) {
+        void vscode.window
+          .showInformationMessage(`Layer Lens: checkpoint ${c.step} added to the training timeline of ${path.basename(runDir)}`, 'Show')
+          .then((choice) => {
+            if (choice === 'Show') panel.webviewPanel.reveal();
+          });
+      }
+      if (removed.length) ctx.log.info(`timeline: ${removed.map((p) => path.basename(p)).join(', ')} removed from ${runDir}`);
+    },
+    (message) => ctx.log.warn(message),
+  );
+  panel.onDidClose(() => watcher.dispose());
+}
+
+export const showTimeline: CommandSpec = {
+  id: 'layerLens.showTimeline',
+  async run(ctx, ...args) {
+    requireTrustedWorkspace('the training timeline needs');
+    const runDir = await pickRunFolder(args[0]);
+    if (!runDir) return undefined;
+    const picked = await pickCheckpoints(runDir);
+    if (!picked) return undefined;
+    openTimeline(ctx, runDir, picked.chosen, picked.left);
+    return undefined;
+  },
+};

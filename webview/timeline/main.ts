@@ -1,0 +1,146 @@
+/**
+ * The training-timeline panel: for the chosen metric and matrix kind, a layer × step heatmap and
+ * one line per layer over the steps (hover gives the values), then the checkpoints that could not
+ * be measured and the notes. Checkpoints fill in as the run measures them (partial results); the
+ * host adds checkpoints that land while the panel is open and runs again (only the new one is
+ * computed).
+ */
+import type { CheckpointMetrics, TimelineResult } from '../../src/analysis/methods/timeline/names';
+import type { TimelineOptions } from '../../src/analysis/methods/timeline/timeline';
+import { LAYER_METRICS, METRIC_LABELS, TIMELINE_METRICS, type TimelineMetric } from '../../src/analysis/methods/timeline/names';
+import { cellsOf } from './cells';
+import { startAnalysisPanel } from '../common/analysisShell';
+import { h, replaceChildren } from '../common/dom';
+import { heatmapOptions, lineOptions, renderPlot, type HeatmapCell, type LineSeries } from '../common/plot';
+import type { Theme } from '../common/theme';
+
+const KINDS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+const state: { metric: TimelineMetric; kind: string } = { metric: 'drift_first', kind: 'q' };
+let shown: { checkpoints: CheckpointMetrics[]; metrics: readonly TimelineMetric[] } = { checkpoints: [], metrics: TIMELINE_METRICS };
+let theme: Theme | undefined;
+let container: HTMLElement | undefined;
+let plots: HTMLElement | undefined;
+
+function select(
+  testid: string,
+  label: string,
+  choices: readonly { value: string; label: string }[],
+  current: string,
+  onChange: (v: string) => void,
+): HTMLSelectElement {
+  const s = h('select', { 'data-testid': testid, 'aria-label': label });
+  for (const c of choices) {
+    const o = h('option', { value: c.value }, c.label);
+    o.selected = c.value === current;
+    s.append(o);
+  }
+  s.addEventListener('change', () => onChange(s.value));
+  return s;
+}
+
+function draw(): void {
+  if (!container || !theme) return;
+  const metrics = shown.metrics.length ? shown.metrics : TIMELINE_METRICS;
+  if (!metrics.includes(state.metric)) state.metric = metrics[0];
+  const perLayer = LAYER_METRICS.includes(state.metric);
+  const controls = h(
+    'div',
+    { class: 'll-timeline-controls' },
+    h(
+      'label',
+      {},
+      'Metric ',
+      select(
+        'timeline-metric',
+        'Metric',
+        metrics.map((m) => ({ value: m, label: `${m} — ${METRIC_LABELS[m]}` })),
+        state.metric,
+        (v) => ((state.metric = v as TimelineMetric), draw()),
+      ),
+    ),
+    ' ',
+    h(
+      'label',
+      {},
+      'Matrix ',
+      select(
+        'timeline-kind',
+        'Matrix kind',
+        KINDS.map((k) => ({ value: k, label: k })),
+        state.kind,
+        (v) => ((state.kind = v), draw()),
+      ),
+    ),
+  );
+  (controls.querySelector('[data-testid="timeline-kind"]') as HTMLSelectElement).disabled = perLayer;
+  const cells = cellsOf(shown.checkpoints, state.metric, state.kind);
+  const heat = h('div', { class: 'll-timeline-plot', 'data-testid': 'timeline-heatmap' });
+  const lines = h('div', { class: 'll-timeline-plot', 'data-testid': 'timeline-lines' });
+  plots = h('div', { class: 'll-timeline-plots' }, heat, lines);
+  const what = `${state.metric}${perLayer ? '' : ` of ${state.kind}`}`;
+  if (cells.length === 0) heat.append(h('p', { class: 'll-muted' }, `No values of ${what} yet.`));
+  else {
+    const heatCells: HeatmapCell[] = cells.map((c) => ({ x: c.step, y: c.layer, value: c.value }));
+    renderPlot(
+      heat,
+      heatmapOptions(heatCells, theme, {
+        xLabel: 'step',
+        yLabel: 'layer',
+        legendLabel: what,
+        width: 640,
+        height: 60 + 22 * new Set(cells.map((c) => c.layer)).size,
+      }),
+      theme,
+    );
+    // One rect per cell, in data order: tag each with its step, layer and value (tests read them).
+    heat.querySelectorAll('g[aria-label="cell"] rect').forEach((rect, i) => {
+      const c = cells[i];
+      if (!c) return;
+      rect.setAttribute('data-testid', 'timeline-cell');
+      rect.setAttribute('data-step', String(c.step));
+      rect.setAttribute('data-layer', String(c.layer));
+      rect.setAttribute('data-value', String(c.value));
+    });
+    const byLayer = new Map<number, LineSeries>();
+    for (const c of cells) {
+      if (!byLayer.has(c.layer)) byLayer.set(c.layer, { name: `layer ${c.layer}`, points: [] });
+      byLayer.get(c.layer)!.points.push({ x: c.step, y: c.value });
+    }
+    renderPlot(lines, lineOptions([...byLayer.values()], theme, { xLabel: 'step', yLabel: what }), theme);
+  }
+  const failed = shown.checkpoints.filter((c) => c.error);
+  const notes = [...new Set(shown.checkpoints.flatMap((c) => c.notes))];
+  const steps = shown.checkpoints.filter((c) => !c.error).map((c) => c.step);
+  replaceChildren(
+    container,
+    controls,
+    h(
+      'p',
+      { class: 'll-muted', 'data-testid': 'timeline-summary' },
+      `${steps.length} checkpoint${steps.length === 1 ? '' : 's'} measured${steps.length ? ` (steps ${steps[0]}–${steps[steps.length - 1]})` : ''}`,
+    ),
+    plots,
+    ...(failed.length
+      ? [h('ul', { class: 'll-timeline-failed', 'data-testid': 'timeline-failed' }, ...failed.map((c) => h('li', {}, `${c.name}: ${c.error}`)))]
+      : []),
+    ...(notes.length
+      ? [h('details', {}, h('summary', {}, `${notes.length} note${notes.length === 1 ? '' : 's'}`), h('ul', {}, ...notes.map((n) => h('li', {}, n))))]
+      : []),
+  );
+}
+
+startAnalysisPanel<TimelineOptions, CheckpointMetrics, TimelineResult>({
+  renderPartial: (el, partials, t) => {
+    container = el;
+    theme = t;
+    shown = { checkpoints: partials, metrics: shown.metrics };
+    draw();
+  },
+  renderResult: (el, result, t) => {
+    container = el;
+    theme = t;
+    shown = { checkpoints: result.checkpoints, metrics: result.metrics };
+    draw();
+  },
+  exportElement: () => plots,
+});
