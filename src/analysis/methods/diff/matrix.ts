@@ -61,7 +61,8 @@ export interface PairInfo {
 }
 
 async function sideSpectrum(W: Matrix, ctx: { engine?: Engine } & JobContext): Promise<SideSpectrum> {
-  const m = metricsFrom(await singularValues(W, ctx));
+  // WeightWatcher's α fit, the spectra analysis's default, so the diff's α equals the spectra panel's.
+  const m = metricsFrom(await singularValues(W, ctx), 'ww');
   return { logNorm: m.logNorm, logSpectralNorm: m.logSpectralNorm, stableRank: m.stableRank, alpha: m.alpha.alpha, alphaReliable: m.alpha.reliable };
 }
 

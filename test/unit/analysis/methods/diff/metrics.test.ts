@@ -12,6 +12,10 @@ import { assertClose } from '../../stats/oracle';
 import { randomMatrix } from '../../engine/random';
 import { lowRank } from './helpers';
 import { REPO_ROOT } from '../../../../paths';
+import { openModel } from '../../../../../src/analysis/model/openModel';
+import { readRoleMatrix } from '../../../../../src/analysis/model/readRole';
+import { singularValues } from '../../../../../src/analysis/linalg/svd';
+import { fitPowerLaw } from '../../../../../src/analysis/stats/powerLaw';
 
 interface OracleCase {
   name: string;
@@ -155,4 +159,22 @@ test('histograms: symmetric delta bins cover [−max, max] and count everything;
     p.map((b) => b.count),
     [2, 3],
   );
+});
+
+test("each side's α is WeightWatcher's fit, as the spectra analysis reports it (not the Clauset fit, which differs on these matrices)", async () => {
+  const engine = await getEngine({ providers: ['cpu'], threads: 1 });
+  const model = await openModel(join(REPO_ROOT, 'test/fixtures/models/stories260K'));
+  let differing = 0;
+  for (const layer of [0, 2, 4]) {
+    for (const kind of ['q', 'up', 'down'] as const) {
+      const W = await readRoleMatrix(model, layer, kind);
+      const lambda = Array.from(await singularValues(W, { engine }), (s) => s * s);
+      const ww = fitPowerLaw(lambda, { method: 'ww' }).alpha;
+      const clauset = fitPowerLaw(lambda, { method: 'clauset' }).alpha;
+      if (Math.abs(ww - clauset) > 1e-6) differing++;
+      const d = await diffMatrices(W, W, { layer, kind, dtypeA: 'F32', dtypeB: 'F32' }, { docs: false, spectra: true, keepSingular: 4, bins: 5 }, { engine });
+      assert.equal(d.a?.alpha, ww, `layer ${layer} ${kind}`);
+    }
+  }
+  assert.ok(differing > 0, 'the two fits differ on at least one matrix, so the check above can fail');
 });
