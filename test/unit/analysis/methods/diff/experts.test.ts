@@ -132,7 +132,7 @@ describe('checkpoint diff: mixture-of-experts expert selector', () => {
     const k0 = await diffCacheKey(a, b, {});
     const k2 = await diffCacheKey(a, b, { expert: 2 });
     assert.notEqual(k0, k2);
-    assert.match(k2, /^v2#/);
+    assert.match(k2, /^v3#/);
   });
 
   test('CLI --expert', () => {
