@@ -1,4 +1,4 @@
-// Weight correlations M1–M8 (issue 6), CPU:
+// Weight correlations M1–M8, CPU:
 //   1. stories260K, every layer and head (5 layers, 8 query heads over 4 kv heads): a cold run
 //      (memory cache cleared) and a cached re-run.
 //   2. One synthetic layer shaped like Llama 3.2 1B (d 2048, 32 query heads over 8 kv heads,

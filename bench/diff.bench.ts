@@ -1,4 +1,4 @@
-// Checkpoint diff (issue 10), CPU:
+// Checkpoint diff, CPU:
 //   1. stories260K against a "fine-tuned" copy (a rank-4 update in layer 3 q and N(0, (1e-3·σ)²)
 //      noise on every other matrix): the full diff (norms, cosine, DOCS, Δ spectrum and ranks, both
 //      sides' spectral metrics, embedding rows): time.

@@ -1,4 +1,4 @@
-// Zigzag persistence similarity (issue 9), CPU: 1000 synthetic points of dimension 2048 over 33
+// Zigzag persistence similarity, CPU: 1000 synthetic points of dimension 2048 over 33
 // clouds, k = 5, clique dimension 3 — the scale of 1000 prompts through a 32-layer model. Reports
 // the total time and its split (k-NN through the engine's GEMM, clique complexes, building the
 // coned zigzag filtration, the mod-2 reduction), the size of the zigzag and the peak RSS.

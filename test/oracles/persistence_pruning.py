@@ -15,7 +15,7 @@ language models" (github.com/YuriGardinazzi/conferenceProject), not from Layer L
 A β(j) = 0 term counts 0, as the reference's own `div` helper does. The values are computed with
 exact fractions, so the rule's comparisons are exact.
 
-The cap is Layer Lens's (the reference has none; issue 23 item 7): at most
+The cap is Layer Lens's (the reference has none): at most
 min(L − 1, max(1, floor(share · L))) of the L decoder layers, those with the highest S̄, a tie
 going to the deeper layer.
 

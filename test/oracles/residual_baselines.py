@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Oracle for the persistence analysis's residual-stream baselines (issue 23, item 1).
+"""Oracle for the persistence analysis's residual-stream baselines.
 
 Re-run:  python3 test/oracles/residual_baselines.py   (writes test/oracles/residual_baselines.json)
 Needs numpy only; reads test/fixtures/models/stories260K (override with STORIES260K=/path/to/folder)

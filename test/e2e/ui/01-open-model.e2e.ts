@@ -1,4 +1,4 @@
-// Case 1 of issue 4: open a .safetensors file from the explorer → the model editor shows the
+// open a .safetensors file from the explorer → the model editor shows the
 // architecture and the tensor tree; click a tensor → its statistics and histogram appear. The
 // figures are checked against the file itself, read independently (lib/safetensorsPeek.ts).
 import { readFileSync } from 'node:fs';

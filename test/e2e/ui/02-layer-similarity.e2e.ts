@@ -1,4 +1,4 @@
-// Case 2 of issue 4: with a model open, right-click its folder in the explorer → "Analyze Layer
+// with a model open, right-click its folder in the explorer → "Analyze Layer
 // Similarity" → pick the matrix kind → a heatmap renders in a panel beside the editor. The cell
 // values are read from inside the webview and compared with DOCS computed here, independently, from
 // the file (lib/docsOracle.ts). Then: the colour legend, a hover tip listing every index, a click

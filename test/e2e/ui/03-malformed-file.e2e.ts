@@ -1,4 +1,4 @@
-// Case 3 of issue 4: a malformed .safetensors file → a clear error in the editor, and the window
+// a malformed .safetensors file → a clear error in the editor, and the window
 // stays usable: the palette still works and a good model opens afterwards in the same window.
 import { STORIES_260K, uiCase } from '../lib/uiCase';
 

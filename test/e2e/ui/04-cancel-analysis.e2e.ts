@@ -1,4 +1,4 @@
-// Case 4 of issue 4: cancel a long analysis from its progress notification → it stops within a
+// cancel a long analysis from its progress notification → it stops within a
 // second. "Stops" is measured on the worker process itself: its CPU use must drop to idle within
 // 1 s of the moment the click reaches the workbench, and the analysis must not have finished.
 import { coresUsed, cpuSeconds, workerPids } from '../lib/processes';

@@ -1,4 +1,4 @@
-// Issue 6: right-click the sample model's folder → "Analyze Weight Correlations" → the study's 2×4
+// right-click the sample model's folder → "Analyze Weight Correlations" → the study's 2×4
 // grid renders beside the editor: layer × head heatmaps of M1–M5, the M1-vs-M5 scatter with its
 // regression line, layer × 4 (M7) and layer × 3 (M8) heatmaps. Head values are checked against
 // Pearson correlations computed here, independently, from the file with grouped-query slicing

@@ -1,4 +1,4 @@
-// Issue 9: open the sample model, run "Layer Lens: Analyze Persistence Similarity" from the command
+// open the sample model, run "Layer Lens: Analyze Persistence Similarity" from the command
 // palette with its editor active, choose the built-in prompts → the panel draws the (L+1)² heatmap,
 // Betti curves, S̄₁ with the threshold line, the baselines and the barcode; the suggestions it
 // prints equal those of the same analysis run in this process (runPersistenceJob, whose numbers the

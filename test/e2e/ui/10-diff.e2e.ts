@@ -1,4 +1,4 @@
-// Issue 10: select two model folders in the explorer (stories260K and a copy whose layer 3 q got a
+// select two model folders in the explorer (stories260K and a copy whose layer 3 q got a
 // planted rank-4 update) → "Compare Selected Models" → the diff panel shows A, Δ and B side by side
 // as layer × kind heatmaps; Δ is zero everywhere but layer 3 q, where ‖Δ‖/‖A‖ equals the value
 // computed here from the file; hovering a cell in one heatmap marks the same cell in the other two,

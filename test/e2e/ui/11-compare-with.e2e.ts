@@ -1,4 +1,4 @@
-// Issue 10's other entry point: right-click one model folder → "Compare with…" → a quick pick lists
+// The diff's other entry point: right-click one model folder → "Compare with…" → a quick pick lists
 // the workspace's other models (not the model itself, one row per model folder, not per shard) and
 // "Browse…"; picking one opens the diff panel, whose Δ heatmap is zero everywhere but the one matrix
 // that differs between the two copies (its ‖Δ‖/‖A‖ computed here from the files).

@@ -1,4 +1,4 @@
-// Where models live (issue 20, part C): a click on one shard of a four-shard checkpoint shows the
+// Where models live: a click on one shard of a four-shard checkpoint shows the
 // whole model (4 layers, 4 files, and a note naming the shard); the Explorer's Models view lists the
 // workspace's model folder and a model in the Hugging Face cache (built here the way huggingface_hub
 // lays it out: blobs named by hash, a snapshot of relative symlinks, refs/main), and a click on the

@@ -1,4 +1,4 @@
-// Issue 8's end-to-end case: select text in an editor → "Analyze Activation for Selection" → pick
+// select text in an editor → "Analyze Activation for Selection" → pick
 // the bundled sample model → the activation panel draws the activated fraction per layer (stacked
 // by matrix kind), the pruning table (one row per layer, ratios averaging the 50 % target) and
 // lists the selection as the first prompt.

@@ -1,4 +1,4 @@
-// Issue 7: open the project's sample model, run "Layer Lens: Analyze Weight Spectra" from the
+// open the project's sample model, run "Layer Lens: Analyze Weight Spectra" from the
 // command palette with its editor active → the spectra panel renders: a 4 × 7 heatmap whose cells
 // carry the numbers the analysis computes for the same files (runSpectra in this process; its
 // agreement with scipy is tested in test/unit/analysis/methods/spectra/model.test.ts), the randomness-vs-depth

@@ -1,4 +1,4 @@
-// Issue 7: right-click a model folder → "Analyze Weight Spectra" → the spectra panel renders: a
+// right-click a model folder → "Analyze Weight Spectra" → the spectra panel renders: a
 // layer × kind heatmap whose mean-KS-p cells equal scipy's (test/oracles/spectra.json), spikes in
 // every q, α only where the fit is reliable (WeightWatcher's fit, the default), the singular-value histogram with the
 // Marchenko–Pastur curve, and the power-law tail fit whose x_min, typed or dragged, refits live to

@@ -171,7 +171,7 @@ export async function runPersistenceJob(model: ModelHandle, params: PersistenceJ
     keep: truncation.keep,
     maxTokens: truncation.maxTokens,
     maxPrunedShare: params.maxPrunedShare ?? null,
-    // Results before the baselines moved to the residual stream (issue 23) hold other fields.
+    // Results before the baselines moved to the residual stream hold other fields.
     baselines: 'residual-stream',
   });
   return cachedPromptRun('persistence', key, opts, async () => {

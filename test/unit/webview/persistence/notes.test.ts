@@ -1,6 +1,6 @@
 // The persistence panel's notes (webview/persistence/notes): prompt truncation, the homology not
 // computed at the run's clique dimension, and the pruning suggestions under the cap — the fixed
-// ratios' and the slider's (issue 23 items 2, 7 and 8).
+// ratios' and the slider's.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type { PersistenceJobResult } from '../../../../src/analysis/methods/persistence/job';

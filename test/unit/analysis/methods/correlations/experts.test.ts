@@ -1,4 +1,4 @@
-// Correlations on a mixture-of-experts model (issue 20): without an expert the MoE layers' MLP
+// Correlations on a mixture-of-experts model: without an expert the MoE layers' MLP
 // measures are skipped with a plain note; with `expert` the chosen expert's gate/up/down stand for
 // the MLP, and M7/M8 equal a float64 re-computation (reference.ts) from the fixture's source matrices.
 import { after, before, test } from 'node:test';

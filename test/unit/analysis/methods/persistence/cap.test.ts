@@ -1,5 +1,5 @@
 /**
- * The cap on the pruning suggestion on a real trained model (issue 23 item 7): on stories260K with
+ * The cap on the pruning suggestion on a real trained model: on stories260K with
  * 120 token-id prompts the reference rule (S̄₁ ≥ p · max) chooses every decoder layer at p = 0.8;
  * the suggestion keeps the ⌊share · L⌋ layers with the highest S̄₁, and the result, the CLI table and
  * the tidy rows say that the cap applied and what the rule chose.

@@ -56,7 +56,7 @@ test('pruning: decoder layers with S̄1 ≥ p·max; the final-norm cloud is neve
   assert.deepEqual(pruningSuggestion(avg, 3, 0.9), { p: 0.9, threshold: 0.9, layers: [1, 2], ruleLayers: [1, 2], maxLayers: 2, capped: false });
   assert.deepEqual(pruningSuggestion(avg, 3, 0.8).layers, [1, 2]);
   // The rule alone takes all three decoder layers at 0.7 (S̄ = 17/24, 11/12, 1 ≥ 0.7): by default
-  // never all of them, so the two with the highest S̄ stay suggested (issue 23 item 7).
+  // never all of them, so the two with the highest S̄ stay suggested.
   const all = pruningSuggestion(avg, 3, 0.7);
   assert.deepEqual(all.ruleLayers, [0, 1, 2]);
   assert.deepEqual(all.layers, [1, 2]);

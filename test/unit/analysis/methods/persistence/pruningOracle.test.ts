@@ -4,7 +4,7 @@
  * re-implementation of the reference's post-processing (POSTPROCESS in src/benchmark/post_process.py
  * and layers_to_cut_given_r in src/benchmark/benchmark.py of github.com/YuriGardinazzi/conferenceProject)
  * from zigzag position bars to Betti numbers, S_p(i, j), S̄_p and the layers cut at each p, plus
- * the cap on the number of layers removed (issue 23 item 7) for several shares.
+ * the cap on the number of layers removed for several shares.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

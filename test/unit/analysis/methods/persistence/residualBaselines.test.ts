@@ -1,5 +1,5 @@
 /**
- * The residual-stream baselines (issue 23, item 1): ShortGPT's Block Influence and Gromov et al.'s
+ * The residual-stream baselines: ShortGPT's Block Influence and Gromov et al.'s
  * angular distance between hidden_states[ℓ] and hidden_states[ℓ + n], last token and all tokens.
  * Against test/oracles/residual_baselines.py (re-run: `python3 test/oracles/residual_baselines.py`,
  * which rewrites test/oracles/residual_baselines.json from the float64 numpy forward of

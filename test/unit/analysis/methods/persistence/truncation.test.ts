@@ -1,5 +1,5 @@
 /**
- * Prompt truncation on media/sample-model (issue 23 item 2). The reference tokenizes with
+ * Prompt truncation on media/sample-model. The reference tokenizes with
  * `max_length=2048, truncation=True` (a Hugging Face tokenizer cuts on the right), so a longer
  * prompt keeps its first tokens: the ids are the whole prompt's first N, the state read is the
  * whole prompt's state at token N (a causal model's first N states do not see later tokens), and

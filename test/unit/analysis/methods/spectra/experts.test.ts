@@ -1,4 +1,4 @@
-// Spectra of mixture-of-experts models (issue 20): every routed expert's, the shared expert's, the
+// Spectra of mixture-of-experts models: every routed expert's, the shared expert's, the
 // router's and the MLA factors' spectra on a Mixtral-shaped and a DeepSeek-V3-shaped fixture
 // (test/fixtures/moeLayouts.ts) equal the single-matrix spectrum function applied to the matrix the
 // fixture wrote; the layer × expert table holds the right cells, checked against a plain float64

@@ -64,7 +64,7 @@ describe('spectra of whole models', () => {
   });
 
   test("stories260K whole matrices: singular values equal numpy; α is WeightWatcher's fit by default, the Clauset fit on request; tails under 25 are flagged", () => {
-    // Issue 23 made WeightWatcher's fit the default: the run's α equals WeightWatcher's
+    // WeightWatcher's fit is the default: the run's α equals WeightWatcher's
     // (test/oracles/weightwatcher.json); the Clauset fit of the same eigenvalues still equals numpy's.
     const flags: string[] = [];
     assert.equal(trainedResult.options.alphaFit, 'ww');

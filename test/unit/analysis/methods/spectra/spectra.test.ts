@@ -10,7 +10,7 @@ import { gaussianMatrix, paretoSample, plantedSpectrum, withLocalisedSpike } fro
 test('small fixed matrices: singular values, Gram eigenvalues, singular-vector KS p and every metric match numpy/scipy', async () => {
   for (const c of oracle.matrices) {
     const W = { rows: c.rows, cols: c.cols, data: Float32Array.from(c.data) };
-    // The oracle's α is the Clauset et al. rule; WeightWatcher's fit, the default since issue 23, is
+    // The oracle's α is the Clauset et al. rule; WeightWatcher's fit, the default, is
     // checked against its own oracle in weightwatcher.test.ts.
     const right = await analyzeSpectrum(W, { seed: c.shuffleSeed, alphaFit: 'clauset' });
     const left = await analyzeSpectrum(W, { seed: c.shuffleSeed, vectorSide: 'left', randDistance: false });

@@ -1,4 +1,4 @@
-// WeightWatcher-comparable spectra (issue 23): α by WeightWatcher's fit by default and by the Clauset
+// WeightWatcher-comparable spectra: α by WeightWatcher's fit by default and by the Clauset
 // et al. rule on request, and WeightWatcher's log_alpha_norm, num_pl_spikes, matrix_rank, entropy,
 // σ_mp and mp_softrank, each equal to WeightWatcher's formula on test/oracles/weightwatcher.json
 // (synthetic heavy-tailed and random matrices, and all 35 matrices of the trained stories260K), with
