@@ -151,11 +151,11 @@ export async function openModel(path: string): Promise<ModelHandle> {
   await guardCachePaths(folder, files);
   if (files.length === 1 && /\.gguf$/i.test(files[0])) return openGgufModel(files[0]);
   // A file opened from inside a model folder still gets that folder's architecture map.
-  const config = await readConfig(folder);
+  const stored = await readConfig(folder);
   const headers = await readHeaders(files);
   const tensors = collectTensors(headers, weightMap);
   if (tensors.size === 0) throw new ModelFileError(`${basename(full)} holds no tensors`);
-  const quantNotes = await applyQuantizedStorage(folder, config, tensors);
+  const { notes: quantNotes, config } = await applyQuantizedStorage(folder, stored, tensors);
   const mapped = mapArchitecture({ config, tensors });
   return {
     path: modelPath,

@@ -16,7 +16,10 @@ import type { TensorEntry } from '../types';
 export interface QuantizedStorageContext {
   /** The model folder (the file's folder when a single file was opened): where side files such as adapter_config.json live. */
   folder: string;
-  /** The checkpoint's config.json (its `quantization_config`), or null. */
+  /**
+   * The checkpoint's config.json (its `quantization_config`), or null. A pass may supply one where the
+   * folder has none (a LoRA adapter: its base model's), which the architecture map then uses.
+   */
   config: Record<string, unknown> | null;
   /** Every stored tensor, by name; a scheme replaces parts by their decoded weight in place. */
   tensors: Map<string, TensorEntry>;
@@ -37,9 +40,13 @@ const PASSES: readonly QuantizedStoragePass[] = [
   loraPass,
 ];
 
-/** Runs every scheme's pass; returns the notes they left. */
-export async function applyQuantizedStorage(folder: string, config: Record<string, unknown> | null, tensors: Map<string, TensorEntry>): Promise<string[]> {
-  const notes = new Set<string>();
-  for (const pass of PASSES) await pass({ folder, config, tensors, notes });
-  return [...notes];
+/** Runs every scheme's pass; returns the notes they left and the config the architecture map is to use. */
+export async function applyQuantizedStorage(
+  folder: string,
+  config: Record<string, unknown> | null,
+  tensors: Map<string, TensorEntry>,
+): Promise<{ notes: string[]; config: Record<string, unknown> | null }> {
+  const ctx: QuantizedStorageContext = { folder, config, tensors, notes: new Set<string>() };
+  for (const pass of PASSES) await pass(ctx);
+  return { notes: [...ctx.notes], config: ctx.config };
 }

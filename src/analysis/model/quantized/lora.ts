@@ -13,6 +13,9 @@
 import { ModelFileError } from '../../io/modelFileError';
 import type { LoraParams } from '../../io/quant/lora';
 import { moduleScaling, PEFT_PREFIX, readAdapterConfig, type AdapterConfig } from '../adapter/config';
+import { findAdapterBase } from '../adapter/findBase';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { TensorEntry } from '../types';
 
 interface ModuleParts {
@@ -99,7 +102,12 @@ function describeTargets(cfg: AdapterConfig | null, modules: string[]): string {
 }
 
 /** The quantized-storage pass (its context is the part of quantized/index.ts QuantizedStorageContext it reads). */
-export async function loraPass(ctx: { folder: string; tensors: Map<string, TensorEntry>; notes: Set<string> }): Promise<void> {
+export async function loraPass(ctx: {
+  folder: string;
+  tensors: Map<string, TensorEntry>;
+  notes: Set<string>;
+  config: Record<string, unknown> | null;
+}): Promise<void> {
   const { tensors, notes } = ctx;
   let any = false;
   for (const name of tensors.keys())
@@ -111,6 +119,7 @@ export async function loraPass(ctx: { folder: string; tensors: Map<string, Tenso
   const cfg = await readAdapterConfig(ctx.folder);
   if (cfg && cfg.peftType !== 'LORA') notes.add(`adapter_config.json says peft_type ${cfg.peftType}; only its LoRA factors (lora_A, lora_B) are read.`);
   if (!cfg) notes.add('No adapter_config.json beside the LoRA weights: r and lora_alpha are unknown, so ΔW is shown as B·A with scaling 1.');
+  if (!ctx.config) ctx.config = await baseConfig(ctx.folder, notes);
   const modules = groupParts(tensors);
   const out = new Map<string, TensorEntry>();
   const problems: string[] = [];
@@ -201,4 +210,22 @@ export async function loraPass(ctx: { folder: string; tensors: Map<string, Tenso
   if (cfg?.modulesToSave.length) notes.add(`modules_to_save: ${cfg.modulesToSave.join(', ')} are stored whole (full weights, not updates).`);
   for (const p of problems.slice(0, 10)) notes.add(p);
   if (problems.length > 10) notes.add(`… and ${problems.length - 10} more LoRA modules with inconsistent factors.`);
+}
+
+/**
+ * The base model's config.json when the adapter's base is found (its path, a folder beside the
+ * adapter, or the Hugging Face cache: findBase.ts), so the adapter's ΔW get the base's role map (a
+ * fused or unusual naming the generic grouping cannot read); null otherwise.
+ */
+async function baseConfig(folder: string, notes: Set<string>): Promise<Record<string, unknown> | null> {
+  const { found } = await findAdapterBase(folder).catch(() => ({ found: null }));
+  if (!found) return null;
+  try {
+    const value = JSON.parse(await readFile(join(found.path, 'config.json'), 'utf8')) as unknown;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+    notes.add(`Layers and roles are mapped with the base model's config.json (${found.path}).`);
+    return value as Record<string, unknown>;
+  } catch {
+    return null;
+  }
 }
