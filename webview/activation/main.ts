@@ -11,8 +11,10 @@ import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { cachedNote, formatPercent, formatValue, h, replaceChildren } from '../common/dom';
 import { renderPlot } from '../common/plot';
+import { prunePlot } from './pruneView';
 import type { Theme } from '../common/theme';
 import { fractionPlot, similarityPlot, sparsityPlot } from './plots';
+import { expertPlot } from './expertView';
 
 function numberInput(value: number | undefined, testid: string, label: string, step = 'any'): HTMLInputElement {
   const el = h('input', { type: 'number', step, 'data-testid': testid, 'aria-label': label, class: 'll-field ll-activation-number' });
@@ -109,6 +111,8 @@ function draw(container: HTMLElement, r: ActivationResult, theme: Theme, done: b
   const fraction = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-fraction' });
   const similarity = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-similarity' });
   const sparsity = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-sparsity' });
+  const prune = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-prune-plot' });
+  const experts = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-experts' });
   const sampled = r.trackedFraction < 1 ? ` · ${formatPercent(r.trackedFraction)} of each matrix sampled` : '';
   // τ's defaults were set for 7B-scale models; on small ones nearly every parameter clears them.
   const saturated =
@@ -129,20 +133,27 @@ function draw(container: HTMLElement, r: ActivationResult, theme: Theme, done: b
     saturated,
     h('h2', {}, 'Activated parameters per layer'),
     fraction,
+    ...(r.experts ? [h('h2', {}, 'Experts: activated fraction and routing'), experts] : []),
     h('h2', {}, 'Activation-pattern similarity by depth'),
     similarity,
     h('h2', {}, 'Suggested pruning ratios'),
     pruneTable(r),
+    prune,
     h('h2', {}, 'Forward MLP activation sparsity'),
     sparsity,
     h('h2', {}, 'Prompts'),
     promptTable(r),
   );
   renderPlot(fraction, fractionPlot(r, theme), theme);
+  const ep = expertPlot(r, theme);
+  if (ep) renderPlot(experts, ep, theme);
   const sim = done ? similarityPlot(r, theme) : null;
   if (sim) renderPlot(similarity, sim, theme);
   else similarity.textContent = done ? 'Similarity needs at least two prompts.' : 'Drawn when every prompt has run.';
   renderPlot(sparsity, sparsityPlot(r, theme), theme);
+  const pp = prunePlot(r, theme);
+  if (typeof pp === 'string') prune.textContent = pp;
+  else renderPlot(prune, pp, theme);
 }
 
 startAnalysisPanel<ActivationPanelOptions, ActivationResult, ActivationJobResult>({

@@ -27,6 +27,13 @@ function formatReport(r: ForwardReport): string {
         (l > 0 ? `   (post-attention norm ${r.postAttentionNorms[l - 1].toFixed(4)})` : ''),
     ),
     `  final norm      ${r.finalNormNorm.toFixed(4)}`,
+    ...(r.moe
+      ? [
+          '',
+          `${r.moe.cost.charAt(0).toUpperCase()}${r.moe.cost.slice(1)}`,
+          ...r.moe.lastTokenExperts.flatMap((e, l) => (e ? [`  layer ${l}: last token routed to experts ${e.join(', ')}`] : [])),
+        ]
+      : []),
     '',
     `${r.seconds.toFixed(2)} s`,
   ];

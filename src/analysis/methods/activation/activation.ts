@@ -4,12 +4,16 @@
  * prompt set a parameter is activated when mean |A| > τ. Also: per-layer similarity of two prompts'
  * |A| patterns, same- vs cross-domain by depth, pruning ratios from layer density, and forward-only
  * MLP activation sparsity (from the same forward passes).
+ *
+ * Mixture-of-experts layers: A is taken for the router and for gate/up/down of every expert (routed
+ * and shared) separately; the per-layer view adds them up by kind (gate, up, down over all experts,
+ * plus the router), `experts` keeps each expert's own fractions and how often prompts' tokens were
+ * routed to it. An expert no token of a prompt was routed to has ∂y/∂θ = 0 for that prompt.
  */
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { DecoderExecutor } from '../../model/executor/decoder';
-import { roleKeys } from '../../model/executor/arch';
-import { blockWeights } from '../../model/executor/block';
-import type { MatrixRole } from '../../model/types';
+import type { FloatArray } from '../../model/executor/session';
+import { trackedMatrices, type ActivationKind, type TrackedMatrix } from './trackedMatrices';
 import {
   absActivation,
   activatedCount,
@@ -54,16 +58,29 @@ export interface PairSimilarity {
   similarity: number[];
 }
 
+export type { ActivationKind } from './trackedMatrices';
+
+/** The experts of mixture-of-experts layers, each on its own. */
+export interface ExpertActivation {
+  /** Expert labels, in the order of the per-expert arrays: routed experts '0' … 'E−1', then 'shared' when the model has one. */
+  labels: string[];
+  /** [layer][expert][gate, up, down]: activated fraction of that matrix; null for a dense layer. */
+  fraction: Array<number[][] | null>;
+  /** [layer][routed expert]: fraction of tokens routed to it (token-weighted over prompts); null for a dense layer. */
+  routedShare: Array<number[] | null>;
+}
+
 export interface ActivationResult {
   numLayers: number;
-  roles: MatrixRole[];
+  /** Matrix kinds of the per-layer columns: the seven roles (gate/up/down over all experts of a MoE layer), and 'router' in MoE models. */
+  roles: ActivationKind[];
   promptsDone: number;
   prompts: Array<{ domain: string; label: string; tokens: number; target: number; maxLogit: number }>;
   tau: number;
   threshold: Threshold;
   /** [layer][role]: activated parameters of that role / all parameters of the layer (stacks to the layer's fraction). */
   activatedShare: number[][];
-  /** [layer][role]: activated parameters of that role / parameters of that role. */
+  /** [layer][role]: activated parameters of that role / parameters of that role (NaN where the layer has no such matrix: the router of a dense layer). */
   roleFraction: number[][];
   layerFraction: number[];
   /** Mean |A| per layer (over prompts and tracked parameters), to choose τ. */
@@ -74,8 +91,10 @@ export interface ActivationResult {
   /** Box statistics of the similarity per layer for same- and cross-domain pairs. */
   similarityByDepth: { same: Array<ReturnType<typeof boxStats>>; cross: Array<ReturnType<typeof boxStats>> };
   epsilon: number;
-  /** [layer]: fraction of MLP intermediate activations with |a| < ε (token-weighted over prompts). */
+  /** [layer]: fraction of MLP intermediate activations with |a| < ε (token-weighted over prompts; in a MoE layer, of the experts each token was routed to). */
   forwardSparsity: number[];
+  /** Present for mixture-of-experts models. */
+  experts?: ExpertActivation;
   /** Fraction of each matrix's parameters tracked (1 = exact; less = evenly strided sample). */
   trackedFraction: number;
 }
@@ -89,23 +108,23 @@ export async function activationAnalysis(ex: DecoderExecutor, prompts: Tokenized
   const P = prompts.length;
 
   // Which parameters to track: all of them unless prompts × params would exceed the budget.
-  // The seven matrices (six without a gate: GPT-2, NeoX), under the executor's canonical keys.
-  const keys = roleKeys(ex.cfg);
-  const roles = Object.keys(keys) as MatrixRole[];
-  const dimsOf = new Map(blockWeights(ex.cfg, ex.specs[0]).map((w) => [w.key, w.dims]));
-  const shapes = roles.map((role) => dimsOf.get(keys[role]!)!);
-  const sizes = shapes.map((s) => s[0] * s[1]);
-  const perLayer = sizes.reduce((a, b) => a + b, 0);
+  const matrices = Array.from({ length: L }, (_, l) => trackedMatrices(ex, l));
+  const kinds = KIND_ORDER.filter((k) => matrices.some((ms) => ms.some((m) => m.kind === k)));
+  const totalParams = matrices.reduce((s, ms) => s + ms.reduce((a, m) => a + m.size, 0), 0);
   const budget = opts.maxTrackedParams ?? 32_000_000;
-  const stride = Math.max(1, Math.ceil((perLayer * L * P) / budget));
-  const subsets: ParamSubset[] = sizes.map((n, i) => subsetFor(n, stride, shapes[i][1]));
-  const tracked = subsets.map(subsetLength);
+  const stride = Math.max(1, Math.ceil((totalParams * P) / budget));
+  const subsets: ParamSubset[][] = matrices.map((ms) => ms.map((m) => subsetFor(m.size, stride, m.rowLength)));
+  const trackedTotal = subsets.reduce((s, ss) => s + ss.reduce((a, x) => a + subsetLength(x), 0), 0);
 
-  const sums: Float32Array[][] = Array.from({ length: L }, () => tracked.map((n) => new Float32Array(n)));
-  const patterns: Float32Array[][][] = []; // [prompt][layer][role]
+  const sums: Float32Array[][] = subsets.map((ss) => ss.map((x) => new Float32Array(subsetLength(x))));
+  const patterns: Float32Array[][][] = []; // [prompt][layer][matrix]
   const sparse = new Float64Array(L),
     sparseWeight = new Float64Array(L);
-  const result = emptyResult(L, roles, threshold, target, epsilon, tracked.reduce((a, b) => a + b, 0) / perLayer);
+  const moe = ex.cfg.moe;
+  const routed = moe ? Array.from({ length: L }, (_, l) => (ex.specs[l].moe ? new Float64Array(moe.numExperts) : null)) : null;
+  let routedTokens = 0;
+  const result = emptyResult(L, kinds, threshold, target, epsilon, trackedTotal / totalParams);
+  const layout: Layout = { matrices, kinds, experts: moe ? moe.numExperts + (moe.sharedSize > 0 ? 1 : 0) : 0 };
 
   for (let p = 0; p < P; p++) {
     throwIfCancelled(opts.signal);
@@ -113,13 +132,13 @@ export async function activationAnalysis(ex: DecoderExecutor, prompts: Tokenized
     const mine: Float32Array[][] = Array.from({ length: L }, () => []);
     const r = await ex.run(
       [prompt.ids],
-      { logits: 'none', mlpActivations: true },
+      { logits: 'none', mlpActivations: true, expertSelection: moe !== null },
       {
         objective: 'max-logit',
         onLayer: ({ layer, weights, grads }) => {
-          roles.forEach((role, i) => {
-            const key = keys[role]!;
-            const a = absActivation(weights[key], grads[key], subsets[i]);
+          matrices[layer].forEach((m, i) => {
+            const slice = (x: FloatArray) => x.subarray(m.offset, m.offset + m.size);
+            const a = absActivation(slice(weights[m.key]), slice(grads[m.key]), subsets[layer][i]);
             const acc = sums[layer][i];
             for (let j = 0; j < a.length; j++) acc[j] += a[j];
             mine[layer][i] = a;
@@ -129,18 +148,26 @@ export async function activationAnalysis(ex: DecoderExecutor, prompts: Tokenized
       { signal: opts.signal },
     );
     if (!Number.isFinite(r.objectiveValue!)) {
-      // The role matrices were checked before the run (requireFiniteWeights): what is left is a norm, a bias or an embedding row.
+      // The seven role matrices were checked before the run (requireFiniteWeights): what is left is a norm, a bias, an
+      // embedding row, or in MoE / latent-attention models an expert, router or factor matrix (not part of that check).
+      const unchecked = ex.cfg.moe || ex.cfg.mla ? ', an expert, router or latent-attention matrix' : '';
       throw new Error(
-        `prompt ${p + 1} ("${prompt.label}") gave a non-finite largest logit (${r.objectiveValue}): a norm, bias or embedding weight holds NaN/Inf, so gradients cannot be computed`,
+        `prompt ${p + 1} ("${prompt.label}") gave a non-finite largest logit (${r.objectiveValue}): a norm, bias or embedding weight${unchecked} holds NaN/Inf, so gradients cannot be computed`,
       );
     }
     patterns.push(mine);
+    const T = prompt.ids.length;
     r.mlpActivations!.forEach((act, l) => {
-      sparse[l] += sparsity(act, epsilon) * prompt.ids.length;
-      sparseWeight[l] += prompt.ids.length;
+      const mask = r.expertSelection?.[l];
+      sparse[l] += (mask ? routedSparsity(act, mask, T, epsilon) : sparsity(act, epsilon)) * T;
+      sparseWeight[l] += T;
+      const counts = routed?.[l];
+      if (counts && mask) for (let i = 0; i < mask.length; i++) counts[i % counts.length] += mask[i];
     });
-    result.prompts.push({ domain: prompt.domain, label: prompt.label, tokens: prompt.ids.length, target: r.targets![0], maxLogit: r.objectiveValue! });
-    summarize(result, sums, p + 1, sizes, perLayer, L, sparse, sparseWeight, ex.cfg.numLayers);
+    routedTokens += T;
+    result.prompts.push({ domain: prompt.domain, label: prompt.label, tokens: T, target: r.targets![0], maxLogit: r.objectiveValue! });
+    summarize(result, sums, p + 1, layout, sparse, sparseWeight, ex.cfg.numLayers);
+    if (moe && routed) result.experts = expertView(result.experts!, routed, routedTokens);
     opts.onProgress?.({ done: p + 1, total: P, message: `prompt ${p + 1}/${P}` });
     if (p + 1 < P) opts.onPartial?.(result);
     await yieldToEventLoop();
@@ -153,7 +180,38 @@ export async function activationAnalysis(ex: DecoderExecutor, prompts: Tokenized
   return result;
 }
 
-function emptyResult(L: number, roles: MatrixRole[], threshold: Threshold, target: number, epsilon: number, trackedFraction: number): ActivationResult {
+const KIND_ORDER: readonly ActivationKind[] = ['q', 'q_a', 'q_b', 'k', 'v', 'kv_a', 'kv_b', 'o', 'gate', 'up', 'down', 'router'];
+const EXPERT_KINDS: readonly ActivationKind[] = ['gate', 'up', 'down'];
+
+interface Layout {
+  matrices: TrackedMatrix[][];
+  kinds: ActivationKind[];
+  /** Expert columns (routed + shared) in MoE models, else 0. */
+  experts: number;
+}
+
+/** Fraction of |a| < ε over the (token, expert) rows the router selected: act [1, E, T, f], mask [1, T, E]. */
+function routedSparsity(act: FloatArray, mask: FloatArray, T: number, epsilon: number): number {
+  const E = mask.length / T,
+    f = act.length / (E * T);
+  let n = 0,
+    small = 0;
+  for (let t = 0; t < T; t++) {
+    for (let e = 0; e < E; e++) {
+      if (mask[t * E + e] !== 1) continue;
+      const row = (e * T + t) * f;
+      for (let j = 0; j < f; j++) if (Math.abs(act[row + j]) < epsilon) small++;
+      n += f;
+    }
+  }
+  return n === 0 ? 0 : small / n;
+}
+
+function expertView(v: ExpertActivation, routed: Array<Float64Array | null>, tokens: number): ExpertActivation {
+  return { ...v, routedShare: routed.map((c) => (c ? Array.from(c, (x) => x / tokens) : null)) };
+}
+
+function emptyResult(L: number, roles: ActivationKind[], threshold: Threshold, target: number, epsilon: number, trackedFraction: number): ActivationResult {
   return {
     numLayers: L,
     roles,
@@ -180,13 +238,12 @@ function summarize(
   res: ActivationResult,
   sums: Float32Array[][],
   count: number,
-  sizes: number[],
-  perLayer: number,
-  L: number,
+  layout: Layout,
   sparse: Float64Array,
   sparseW: Float64Array,
   numLayers: number,
 ): void {
+  const L = sums.length;
   res.promptsDone = count;
   let total = 0,
     n = 0;
@@ -202,12 +259,47 @@ function summarize(
     return s / m / count;
   });
   res.tau = res.threshold.kind === 'absolute' ? (res.threshold.tau ?? defaultTau(numLayers)) : res.threshold.factor * (total / n / count);
-  res.roleFraction = sums.map((layer) => layer.map((acc) => (acc.length ? activatedCount(acc, count, res.tau) / acc.length : 0)));
-  // Shares weight each role by its real size, so that strided sampling does not bias the stack.
-  res.activatedShare = res.roleFraction.map((fr) => fr.map((f, i) => (f * sizes[i]) / perLayer));
+  // Per matrix: activated fraction of its tracked parameters (an estimate of the whole matrix's when strided).
+  const fractions = sums.map((layer) => layer.map((acc) => (acc.length ? activatedCount(acc, count, res.tau) / acc.length : 0)));
+  res.roleFraction = [];
+  res.activatedShare = [];
+  for (let l = 0; l < L; l++) {
+    const ms = layout.matrices[l];
+    const perLayer = ms.reduce((a, m) => a + m.size, 0);
+    const frac: number[] = [],
+      share: number[] = [];
+    for (const kind of layout.kinds) {
+      // Weighted by real sizes, so that strided sampling and expert counts do not bias the stack.
+      let activated = 0,
+        size = 0;
+      ms.forEach((m, i) => {
+        if (m.kind !== kind) return;
+        activated += fractions[l][i] * m.size;
+        size += m.size;
+      });
+      frac.push(size ? activated / size : NaN);
+      share.push(activated / perLayer);
+    }
+    res.roleFraction.push(frac);
+    res.activatedShare.push(share);
+  }
   res.layerFraction = res.activatedShare.map((shares) => shares.reduce((a, b) => a + b, 0));
   res.pruneRatios = pruningRatios(res.layerFraction, res.targetPruneRatio);
   res.forwardSparsity = Array.from({ length: L }, (_, l) => (sparseW[l] ? sparse[l] / sparseW[l] : 0));
+  if (layout.experts > 0) {
+    const routedCount = layout.matrices.reduce((e, ms) => Math.max(e, ...ms.map((m) => (typeof m.expert === 'number' ? m.expert + 1 : 0))), 0);
+    const labels = [...Array.from({ length: routedCount }, (_, e) => String(e)), ...(layout.experts > routedCount ? ['shared'] : [])];
+    const fraction = layout.matrices.map((ms, l) => {
+      if (!ms.some((m) => m.expert !== undefined)) return null;
+      const grid = labels.map(() => EXPERT_KINDS.map(() => NaN));
+      ms.forEach((m, i) => {
+        if (m.expert === undefined) return;
+        grid[m.expert === 'shared' ? routedCount : m.expert][EXPERT_KINDS.indexOf(m.kind)] = fractions[l][i];
+      });
+      return grid;
+    });
+    res.experts = { labels, fraction, routedShare: res.experts?.routedShare ?? [] };
+  }
 }
 
 /** All prompt pairs, or a seeded sample of at most maxPairs (half same-domain, half cross-domain when both exist). */

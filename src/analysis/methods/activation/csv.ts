@@ -43,6 +43,7 @@ export function activationCsv(r: ActivationResult): string {
 export const ACTIVATION_TIDY_COLUMNS = ['layer', 'kind', 'domain', 'prompt', 'metric', 'value'] as const;
 
 const BOX = ['min', 'q1', 'median', 'q3', 'max'] as const;
+const EXPERT_KINDS = ['gate', 'up', 'down'] as const;
 
 /**
  * Tidy rows. The run (no key): tau, epsilon, target_prune_ratio, tracked_fraction, prompts. Each
@@ -50,8 +51,11 @@ const BOX = ['min', 'q1', 'median', 'q3', 'max'] as const;
  * Each layer: activated_fraction, mean_abs_activation, prune_ratio, mlp_sparsity, and the box
  * statistics of the pattern similarity of same- and cross-domain prompt pairs
  * (similarity_same_min … _max, similarity_cross_*; empty without such pairs). Each layer and matrix
- * kind: activated_fraction (of that matrix) and activated_share (of the layer). The similarity of
- * each single prompt pair is in --json only.
+ * kind: activated_fraction (of that matrix) and activated_share (of the layer); in a
+ * mixture-of-experts layer gate/up/down count every expert, and the router is a kind of its own.
+ * Each expert of a MoE layer (kind `expert<e>` or `shared`): routed_share (routed experts), and per
+ * matrix (kind `expert<e>.gate`, `shared.down`…) activated_fraction. The similarity of each single
+ * prompt pair is in --json only.
  */
 export function activationTidyRows(r: ActivationResult): TidyRow[] {
   const out: TidyRow[] = [
@@ -82,6 +86,15 @@ export function activationTidyRows(r: ActivationResult): TidyRow[] {
         { layer, kind, metric: 'activated_fraction', value: r.roleFraction[layer]?.[i] },
         { layer, kind, metric: 'activated_share', value: r.activatedShare[layer]?.[i] },
       );
+    });
+    const ex = r.experts;
+    const grid = ex?.fraction[layer];
+    if (!ex || !grid) continue;
+    ex.labels.forEach((label, e) => {
+      const name = label === 'shared' ? 'shared' : `expert${label}`;
+      const share = ex.routedShare[layer]?.[e];
+      if (share !== undefined) out.push({ layer, kind: name, metric: 'routed_share', value: share });
+      EXPERT_KINDS.forEach((k, j) => out.push({ layer, kind: `${name}.${k}`, metric: 'activated_fraction', value: grid[e][j] }));
     });
   }
   return out;

@@ -7,7 +7,7 @@
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { Matrix } from '../../linalg/matrix';
 import { matrixRef, readMatrix, readRoleMatrix, roleRef } from '../../model/readRole';
-import type { MatrixKind, MatrixRole, ModelHandle } from '../../model/types';
+import { EXPERT_ROLES, type ExpertSelector, type MatrixKind, type MatrixRole, type ModelHandle } from '../../model/types';
 import { weightFlag, type WeightFlag } from './nonFinite';
 
 export interface CheckedMatrix {
@@ -38,7 +38,10 @@ export function headFlag(model: ModelHandle, layer: number, role: MatrixRole, he
 // (fileIdentity.ts), so a handle-keyed memo can never serve a rewritten checkpoint's old answer.
 const scans = new WeakMap<ModelHandle, WeightFlag[]>();
 
-/** Every role matrix of every layer, checked; the flags in layer then role order. */
+/**
+ * Every matrix of every layer, checked: the role matrices, the router and MLA factors, and every
+ * expert's (and the shared expert's) gate, up and down; the flags in layer, then matrix order.
+ */
 export async function scanRoleMatrices(model: ModelHandle, ctx: JobContext = {}): Promise<WeightFlag[]> {
   const known = scans.get(model);
   if (known) return known;
@@ -47,10 +50,24 @@ export async function scanRoleMatrices(model: ModelHandle, ctx: JobContext = {})
   for (let i = 0; i < total; i++) {
     const info = model.layers[i];
     ctx.onProgress?.({ done: i, total, message: `checking layer ${info.index} weights for NaN/Inf` });
-    for (const role of Object.keys(info.roles) as MatrixRole[]) {
+    const kinds: MatrixKind[] = [...(Object.keys(info.roles) as MatrixRole[]), ...(Object.keys(info.extra ?? {}) as MatrixKind[])];
+    for (const kind of kinds) {
       throwIfCancelled(ctx.signal);
-      const { flag } = await readRoleChecked(model, info.index, role, { signal: ctx.signal });
+      const { flag } = await readKindChecked(model, info.index, kind, { signal: ctx.signal });
       if (flag) flags.push(flag);
+    }
+    const experts: ExpertSelector[] = [...(info.moe?.experts.map((_, e) => e) ?? []), ...(info.moe?.shared ? ['shared' as const] : [])];
+    for (const expert of experts) {
+      for (const kind of EXPERT_ROLES) {
+        throwIfCancelled(ctx.signal);
+        const ref = info.moe && (expert === 'shared' ? info.moe.shared : info.moe.experts[expert])?.[kind];
+        if (!ref) continue;
+        const matrix = await readMatrix(model, ref, { signal: ctx.signal });
+        const label = expert === 'shared' ? 'shared' : `e${expert}`;
+        const flag = weightFlag({ layer: info.index, role: `${kind} ${label}`, tensor: ref.source.tensor }, matrix.data);
+        if (flag) flags.push(flag);
+      }
+      await yieldToEventLoop();
     }
     await yieldToEventLoop();
   }

@@ -8,6 +8,7 @@ import { copyFile, mkdir, open, readdir, readFile, stat, writeFile } from 'node:
 import { basename, join, relative, resolve } from 'node:path';
 import { throwIfCancelled, type JobContext } from '../../jobs';
 import type { ModelHandle, TensorEntry } from '../../model/types';
+import { renumberLayerSettings } from './pruneConfig';
 
 /** Files besides the weights that a pruned copy needs to load and tokenize like the original. */
 const COPIED_FILES = [
@@ -122,6 +123,7 @@ export async function writePrunedModel(model: ModelHandle, removeLayers: number[
   for (const [key, v] of Object.entries(config)) {
     if (Array.isArray(v) && v.length === L && key.startsWith('layer')) config[key] = v.filter((_, l) => !remove.includes(l));
   }
+  renumberLayerSettings(config, L, remove);
   await writeFile(join(out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   for (const f of COPIED_FILES) {
     const from = join(src, f);

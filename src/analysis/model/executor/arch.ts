@@ -9,6 +9,10 @@ import type { BlockSpec } from './block';
 import { blockWeights } from './block';
 import type { WeightSource } from './weights';
 import type { MatrixRole } from '../types';
+import { MOE_KEYS, readMoeWeights } from './moeWeights';
+import { MLA_NAMES } from './mla';
+import type { MoeConfig } from './moeConfig';
+import type { MoeSpec } from './moeBlock';
 
 type Arr = Float32Array | Float64Array;
 
@@ -16,6 +20,7 @@ const LLAMA_NAMES: Record<string, string> = {
   'attn_norm.weight': 'input_layernorm.weight',
   'q_norm.weight': 'self_attn.q_norm.weight',
   'k_norm.weight': 'self_attn.k_norm.weight',
+  sinks: 'self_attn.sinks',
   'mlp_norm.weight': 'post_attention_layernorm.weight',
   ...Object.fromEntries(['q', 'k', 'v', 'o'].flatMap((r) => ['weight', 'bias'].map((p) => [`${r}.${p}`, `self_attn.${r}_proj.${p}`]))),
   ...Object.fromEntries(['gate', 'up', 'down'].flatMap((r) => ['weight', 'bias'].map((p) => [`${r}.${p}`, `mlp.${r}_proj.${p}`]))),
@@ -49,6 +54,7 @@ const NEOX_NAMES: Record<string, string> = {
 
 /** Checkpoint name (inside the layer prefix) of a canonical weight stored as is, or null if it is a slice of a fused tensor. */
 export function checkpointKey(cfg: DecoderConfig, key: string): string | null {
+  if (cfg.mla && MLA_NAMES[key]) return MLA_NAMES[key];
   const table = cfg.family === 'llama' ? LLAMA_NAMES : cfg.family === 'gpt2' ? GPT2_NAMES : NEOX_NAMES;
   return table[key] ?? null;
 }
@@ -59,22 +65,34 @@ export function roleKeys(cfg: DecoderConfig): Partial<Record<MatrixRole, string>
   return Object.fromEntries(roles.map((r) => [r, `${r}.weight`]));
 }
 
+function moeSpecOf(m: MoeConfig): MoeSpec {
+  const { moeLayers: _layers, ...spec } = m;
+  return spec;
+}
+
 export function layerSpec(cfg: DecoderConfig, has: (name: string) => boolean, layer: number): BlockSpec {
   const p = cfg.names.layer(layer);
   const mlp = cfg.hiddenAct === 'silu' ? 'swiglu' : cfg.hiddenAct === 'gelu' ? 'gelu_erf' : 'gelu_tanh';
   switch (cfg.family) {
-    case 'llama':
+    case 'llama': {
+      const m = cfg.moe && cfg.moe.moeLayers[layer] ? cfg.moe : null;
+      const window = cfg.slidingWindow !== null && (cfg.slidingLayers?.[layer] ?? true);
       return {
         norm: 'rms',
         mlp,
         weightLayout: 'out_in',
         qkvBias: has(p + 'self_attn.q_proj.bias'),
         oBias: has(p + 'self_attn.o_proj.bias'),
-        mlpBias: has(p + 'mlp.gate_proj.bias'),
-        qkNorm: has(p + 'self_attn.q_norm.weight'),
+        mlpBias: !m && has(p + 'mlp.gate_proj.bias'),
+        qkNorm: has(p + 'self_attn.q_norm.weight') ? cfg.qkNormScope : 'none',
         rope: true,
         parallelResidual: false,
+        moe: m && moeSpecOf(m),
+        sinks: cfg.attentionSinks,
+        window,
+        mla: cfg.mla !== null,
       };
+    }
     case 'gpt2':
       return {
         norm: 'layer',
@@ -83,9 +101,13 @@ export function layerSpec(cfg: DecoderConfig, has: (name: string) => boolean, la
         qkvBias: has(p + 'attn.c_attn.bias'),
         oBias: has(p + 'attn.c_proj.bias'),
         mlpBias: has(p + 'mlp.c_fc.bias'),
-        qkNorm: false,
+        qkNorm: 'none',
         rope: false,
         parallelResidual: false,
+        moe: null,
+        sinks: false,
+        window: false,
+        mla: false,
       };
     case 'gpt_neox':
       return {
@@ -95,9 +117,13 @@ export function layerSpec(cfg: DecoderConfig, has: (name: string) => boolean, la
         qkvBias: has(p + 'attention.query_key_value.bias'),
         oBias: has(p + 'attention.dense.bias'),
         mlpBias: has(p + 'mlp.dense_h_to_4h.bias'),
-        qkNorm: false,
+        qkNorm: 'none',
         rope: cfg.partialRotaryFactor > 0,
         parallelResidual: cfg.parallelResidual,
+        moe: null,
+        sinks: false,
+        window: false,
+        mla: false,
       };
   }
 }
@@ -126,7 +152,9 @@ export async function readLayerWeights(cfg: DecoderConfig, spec: BlockSpec, sour
     H = cfg.numHeads;
   let fused: { w: Arr; b?: Arr } | null = null;
   const fusedName = cfg.family === 'gpt2' ? 'attn.c_attn' : 'attention.query_key_value';
+  if (spec.moe) Object.assign(out, await readMoeWeights(cfg, spec.moe, source, layer));
   for (const { key } of blockWeights(cfg, spec)) {
+    if (MOE_KEYS.has(key)) continue;
     const direct = checkpointKey(cfg, key);
     if (direct !== null) {
       out[key] = await source.read(p + direct);

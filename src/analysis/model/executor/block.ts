@@ -1,5 +1,7 @@
 /**
- * One decoder layer of any supported family (Llama/Mistral/Qwen2/Qwen3, GPT-2, GPT-NeoX), written
+ * One decoder layer of any supported family (Llama/Mistral/Qwen2/Qwen3, GPT-2, GPT-NeoX; with a
+ * mixture-of-experts MLP from moeBlock.ts Mixtral/Qwen2-MoE/Qwen3-MoE/OLMoE/gpt-oss/DeepSeek, with
+ * DeepSeek's latent attention from mla.ts), written
  * against BlockOps. A BlockSpec says what varies; the same graph serves every layer of that spec,
  * the layer's weights being graph inputs under canonical keys ('q.weight', 'mlp_norm.bias', …).
  *
@@ -11,8 +13,12 @@
  * [Hkv, r·T, hd] (head h = g·r + j belongs to kv head g, HF's repeat_kv order), so each kv head is
  * one batched matmul; the additive causal (and sliding-window) mask comes pre-tiled to [r·T, T].
  */
-import type { BlockOps } from './ops';
+import type { BlockOps, LayerWeight } from './ops';
 import type { DecoderConfig } from './config';
+import { buildMoeMlp, moeSpecKey, moeWeights, type MoeSpec } from './moeBlock';
+import { buildMla, mlaWeights } from './mla';
+
+export type { LayerWeight } from './ops';
 
 export interface BlockSpec {
   norm: 'rms' | 'layer';
@@ -21,19 +27,23 @@ export interface BlockSpec {
   qkvBias: boolean;
   oBias: boolean;
   mlpBias: boolean;
-  qkNorm: boolean;
+  /** q/k RMSNorm: none, per head (Qwen3) or over the whole projection (OLMoE). */
+  qkNorm: 'none' | 'head' | 'full';
   rope: boolean;
   /** GPT-NeoX: x + attn(ln1(x)) + mlp(ln2(x)) instead of the sequential residual. */
   parallelResidual: boolean;
-}
-
-export interface LayerWeight {
-  key: string;
-  dims: number[];
+  /** The MLP is a mixture of experts (moeBlock.ts) instead of one dense MLP. */
+  moe: MoeSpec | null;
+  /** gpt-oss attention sinks: input `sinks` [H]. */
+  sinks: boolean;
+  /** The layer attends through the sliding-window mask (the executor feeds that mask as `mask`). */
+  window: boolean;
+  /** DeepSeek-V2/V3 multi-head latent attention (mla.ts, sizes in cfg.mla) instead of q/k/v/o heads. */
+  mla: boolean;
 }
 
 export function specKey(s: BlockSpec): string {
-  return `${s.norm}:${s.mlp}:${s.weightLayout}:${+s.qkvBias}${+s.oBias}${+s.mlpBias}${+s.qkNorm}${+s.rope}${+s.parallelResidual}`;
+  return `${s.norm}:${s.mlp}:${s.weightLayout}:${+s.qkvBias}${+s.oBias}${+s.mlpBias}${s.qkNorm}${+s.rope}${+s.parallelResidual}${+s.sinks}${+s.mla}${s.moe ? ':' + moeSpecKey(s.moe) : ''}`;
 }
 
 /** Graph weight inputs of a layer, in feed order, with dims in storage layout. */
@@ -44,22 +54,28 @@ export function blockWeights(cfg: DecoderConfig, s: BlockSpec): LayerWeight[] {
     ...(bias ? [{ key: `${key}.bias`, dims: [out] }] : []),
   ];
   const norm = (key: string): LayerWeight[] => [{ key: `${key}.weight`, dims: [d] }, ...(s.norm === 'layer' ? [{ key: `${key}.bias`, dims: [d] }] : [])];
+  const attention = s.mla
+    ? mlaWeights(d, H, cfg.mla!)
+    : [
+        ...lin('q', H * hd, d, s.qkvBias),
+        ...lin('k', Hkv * hd, d, s.qkvBias),
+        ...lin('v', Hkv * hd, d, s.qkvBias),
+        ...lin('o', d, H * hd, s.oBias),
+        ...(s.sinks ? [{ key: 'sinks', dims: [H] }] : []),
+        ...(s.qkNorm !== 'none'
+          ? [
+              { key: 'q_norm.weight', dims: [s.qkNorm === 'full' ? H * hd : hd] },
+              { key: 'k_norm.weight', dims: [s.qkNorm === 'full' ? Hkv * hd : hd] },
+            ]
+          : []),
+      ];
   return [
     ...norm('attn_norm'),
-    ...lin('q', H * hd, d, s.qkvBias),
-    ...lin('k', Hkv * hd, d, s.qkvBias),
-    ...lin('v', Hkv * hd, d, s.qkvBias),
-    ...lin('o', d, H * hd, s.oBias),
-    ...(s.qkNorm
-      ? [
-          { key: 'q_norm.weight', dims: [hd] },
-          { key: 'k_norm.weight', dims: [hd] },
-        ]
-      : []),
+    ...attention,
     ...norm('mlp_norm'),
-    ...(s.mlp === 'swiglu' ? lin('gate', ff, d, s.mlpBias) : []),
-    ...lin('up', ff, d, s.mlpBias),
-    ...lin('down', d, ff, s.mlpBias),
+    ...(s.moe
+      ? moeWeights(d, s.moe)
+      : [...(s.mlp === 'swiglu' ? lin('gate', ff, d, s.mlpBias) : []), ...lin('up', ff, d, s.mlpBias), ...lin('down', d, ff, s.mlpBias)]),
   ];
 }
 
@@ -88,9 +104,39 @@ export interface BlockValues<V> {
 }
 
 /**
+ * gpt-oss's softmax with a sink (modular_gpt_oss.py eager_attention_forward): each row of head h
+ * gets the extra logit sinks[h], softmaxed with the row and then dropped, so the row's
+ * probabilities sum to less than 1: p = exp(s − m) / (Σ exp(s − m) + exp(sinks[h] − m)). Rows are
+ * grouped [B, Hkv, r·T, ·] (head g·r + j, row j·T + t), so the row maxima are viewed as
+ * [B, Hkv, r, T] to meet the sinks as [Hkv, r, 1].
+ */
+function softmaxWithSinks<V>(g: BlockOps<V>, scores: V, sinks: V, Hkv: number, r: number): V {
+  const m = g.maxLastAxis(scores); // [B, Hkv, r·T, 1]
+  const e = g.exp(g.sub(scores, m));
+  const sinkTerm = g.exp(g.sub(g.reshape(sinks, [Hkv, r, 1]), g.reshape(m, [0, Hkv, r, -1]))); // [B, Hkv, r, T]
+  return g.div(e, g.add(g.reshape(g.sumAxis(e, -1), [0, 0, -1, 1]), g.reshape(sinkTerm, [0, Hkv, -1, 1])));
+}
+
+function swigluOrGelu<V>(g: BlockOps<V>, s: BlockSpec, post: V, linear: (v: V, name: string) => V): V {
+  if (s.mlp === 'swiglu') {
+    const gate = linear(post, 'gate');
+    return g.mul(g.mul(gate, g.sigmoid(gate)), linear(post, 'up'));
+  }
+  const u = linear(post, 'up');
+  const half = g.constant([0.5], []),
+    one = g.constant([1], []);
+  const inner =
+    s.mlp === 'gelu_tanh'
+      ? g.tanh(g.mul(g.constant([Math.sqrt(2 / Math.PI)], []), g.add(u, g.mul(g.constant([0.044715], []), g.mul(u, g.mul(u, u))))))
+      : g.erf(g.mul(u, g.constant([Math.SQRT1_2], [])));
+  return g.mul(g.mul(half, u), g.add(one, inner));
+}
+
+/**
  * Emits the layer. Graph inputs: `x` [B,T,d], (`cos`, `sin` [T,hd] with RoPE), `mask` [r·T, T],
  * then blockWeights(). Outputs: `y` (next hidden state), `post_attn_norm` (the MLP's input norm:
- * HF's post_attention_layernorm), `mlp_act` (the down projection's input).
+ * HF's post_attention_layernorm), `mlp_act` (the down projection's input; with experts, every
+ * expert's [B, E, T, f]) and, with experts, `moe_mask` (the top-k selection [B, T, E]).
  */
 export function buildBlock<V>(g: BlockOps<V>, cfg: DecoderConfig, s: BlockSpec): BlockValues<V> {
   const { numHeads: H, numKvHeads: Hkv, headDim: hd, normEps: eps } = cfg;
@@ -112,39 +158,38 @@ export function buildBlock<V>(g: BlockOps<V>, cfg: DecoderConfig, s: BlockSpec):
   const R = s.rope ? g.constant(rotateHalfMatrix(hd, rotDim), [hd, hd]) : undefined;
   const rope = (v: V) => (s.rope ? g.add(g.mul(v, cos!), g.mul(g.matmul(v, R!), sin!)) : v);
 
+  const headAttention = (input: V): V => {
+    const full = (t: V, key: string) => (s.qkNorm === 'full' ? normalize(g, t, W[key], undefined, 'rms', eps) : t);
+    let q = heads(full(linear(input, 'q'), 'q_norm.weight'), H);
+    let k = heads(full(linear(input, 'k'), 'k_norm.weight'), Hkv);
+    const v = heads(linear(input, 'v'), Hkv);
+    if (s.qkNorm === 'head') {
+      q = normalize(g, q, W['q_norm.weight'], undefined, 'rms', eps);
+      k = normalize(g, k, W['k_norm.weight'], undefined, 'rms', eps);
+    }
+    q = g.mul(rope(q), g.constant([1 / Math.sqrt(hd)], []));
+    k = rope(k);
+    const qGrouped = g.reshape(q, [0, Hkv, -1, hd]); // [B, Hkv, r·T, hd]
+    const scores = g.add(g.matmul(qGrouped, g.transpose(k, [0, 1, 3, 2])), mask); // [B, Hkv, r·T, T]
+    const attn = g.matmul(s.sinks ? softmaxWithSinks(g, scores, W.sinks, Hkv, H / Hkv) : g.softmaxLastAxis(scores), v); // [B, Hkv, r·T, hd]
+    const merged = g.reshape(g.transpose(g.reshape(attn, [0, H, -1, hd]), [0, 2, 1, 3]), [0, 0, H * hd]);
+    return linear(merged, 'o');
+  };
   const h = norm(x, 'attn_norm');
-  let q = heads(linear(h, 'q'), H);
-  let k = heads(linear(h, 'k'), Hkv);
-  const v = heads(linear(h, 'v'), Hkv);
-  if (s.qkNorm) {
-    q = normalize(g, q, W['q_norm.weight'], undefined, 'rms', eps);
-    k = normalize(g, k, W['k_norm.weight'], undefined, 'rms', eps);
-  }
-  q = g.mul(rope(q), g.constant([1 / Math.sqrt(hd)], []));
-  k = rope(k);
-  const qGrouped = g.reshape(q, [0, Hkv, -1, hd]); // [B, Hkv, r·T, hd]
-  const scores = g.add(g.matmul(qGrouped, g.transpose(k, [0, 1, 3, 2])), mask); // [B, Hkv, r·T, T]
-  const attn = g.matmul(g.softmaxLastAxis(scores), v); // [B, Hkv, r·T, hd]
-  const merged = g.reshape(g.transpose(g.reshape(attn, [0, H, -1, hd]), [0, 2, 1, 3]), [0, 0, H * hd]);
-  const attnOut = linear(merged, 'o');
+  const attnOut = s.mla ? buildMla(g, cfg.mla!, H, W, h, rope, mask) : headAttention(h);
   const x1 = s.parallelResidual ? x : g.add(x, attnOut);
 
   const post = norm(x1, 'mlp_norm');
-  let act: V;
-  if (s.mlp === 'swiglu') {
-    const gate = linear(post, 'gate');
-    act = g.mul(g.mul(gate, g.sigmoid(gate)), linear(post, 'up'));
+  let act: V, mlpOut: V;
+  if (s.moe) {
+    const moe = buildMoeMlp(g, s.moe, W, post, cfg.hiddenSize);
+    act = moe.act;
+    mlpOut = moe.out;
+    g.output('moe_mask', moe.mask);
   } else {
-    const u = linear(post, 'up');
-    const half = g.constant([0.5], []),
-      one = g.constant([1], []);
-    const inner =
-      s.mlp === 'gelu_tanh'
-        ? g.tanh(g.mul(g.constant([Math.sqrt(2 / Math.PI)], []), g.add(u, g.mul(g.constant([0.044715], []), g.mul(u, g.mul(u, u))))))
-        : g.erf(g.mul(u, g.constant([Math.SQRT1_2], [])));
-    act = g.mul(g.mul(half, u), g.add(one, inner));
+    act = swigluOrGelu(g, s, post, linear);
+    mlpOut = linear(act, 'down');
   }
-  const mlpOut = linear(act, 'down');
   const y = s.parallelResidual ? g.add(g.add(x, attnOut), mlpOut) : g.add(x1, mlpOut);
   g.output('y', y);
   g.output('post_attn_norm', post);

@@ -4,6 +4,8 @@
  */
 import type { ModelHandle } from '../types';
 import { resolveTiedNames, type TiedNames } from './tiedWeights';
+import { MOE_MODEL_TYPES, UNSUPPORTED_MOE, moeConfigFromJson, type MoeConfig } from './moeConfig';
+import { mlaConfigFromJson, type MlaConfig } from './mla';
 
 export type RopeScaling =
   | { type: 'default' }
@@ -19,6 +21,8 @@ export type RopeScaling =
       attentionFactor?: number;
       mscale?: number;
       mscaleAllDim?: number;
+      /** Round the correction range to whole dimensions (transformers' default; gpt-oss sets `truncate: false`). */
+      truncate: boolean;
     };
 
 export type Family = 'llama' | 'gpt2' | 'gpt_neox';
@@ -44,9 +48,19 @@ export interface DecoderConfig {
   tiedEmbeddings: boolean;
   /** Mistral-style sliding-window attention (keys with j > i − window stay visible), or null. */
   slidingWindow: number | null;
+  /** Which layers use the sliding window (gpt-oss's `layer_types`); null: every layer, when there is one. */
+  slidingLayers: boolean[] | null;
+  /** Per-head learned attention sinks (gpt-oss `self_attn.sinks`): an extra logit in each softmax row whose probability is dropped. */
+  attentionSinks: boolean;
   /** MLP activation: 'silu' (SwiGLU), 'gelu_new' (tanh GELU) or 'gelu' (exact). */
   hiddenAct: 'silu' | 'gelu_new' | 'gelu';
   parallelResidual: boolean;
+  /** q/k RMSNorm per head (Qwen3: weights [head_dim]) or over the whole projection before the head split (OLMoE: [H·head_dim]). */
+  qkNormScope: 'head' | 'full';
+  /** The mixture-of-experts layers (Mixtral, Qwen2-MoE, Qwen3-MoE, OLMoE, gpt-oss, DeepSeek-V2/V3), or null for a dense model. */
+  moe: MoeConfig | null;
+  /** DeepSeek-V2/V3's multi-head latent attention (then headDim is qk_rope_head_dim, the rotary width), or null. */
+  mla: MlaConfig | null;
   /**
    * Checkpoint tensor names that are not inside a layer (the stored ones: a tied checkpoint may keep
    * either name, see tiedWeights.ts), and each layer's name prefix.
@@ -54,7 +68,14 @@ export interface DecoderConfig {
   names: { embed: string; positionEmbed: string | null; finalNorm: string; finalNormBias: string | null; lmHead: string; layer: (l: number) => string };
 }
 
-const LLAMA_TYPES = new Set(['llama', 'mistral', 'qwen2', 'qwen3']);
+/**
+ * Qwen2-VL / Qwen2.5-VL's language model is Qwen2's decoder with multimodal RoPE (models/qwen2_5_vl,
+ * Qwen2_5_VLModel.get_rope_index): a text-only prompt gets the same position on its temporal, height
+ * and width axes, and apply_multimodal_rotary_pos_emb then takes every `mrope_section` band from
+ * identical tables, which is plain RoPE. Images are not part of the executor's prompts.
+ */
+const QWEN_VL_TYPES = ['qwen2_vl', 'qwen2_5_vl', 'qwen2_vl_text', 'qwen2_5_vl_text'];
+const LLAMA_TYPES = new Set<string>(['llama', 'mistral', 'qwen2', 'qwen3', ...QWEN_VL_TYPES, ...MOE_MODEL_TYPES]);
 export const SUPPORTED_MODEL_TYPES = [...LLAMA_TYPES, 'gpt2', 'gpt_neox'];
 
 function num(cfg: Record<string, unknown>, key: string, fallback?: number): number {
@@ -95,6 +116,7 @@ export function parseRopeScaling(raw: unknown): RopeScaling {
         attentionFactor: typeof rs.attention_factor === 'number' ? rs.attention_factor : undefined,
         mscale: typeof rs.mscale === 'number' ? rs.mscale : undefined,
         mscaleAllDim: typeof rs.mscale_all_dim === 'number' ? rs.mscale_all_dim : undefined,
+        truncate: rs.truncate !== false,
       };
     default:
       throw new Error(`rope_scaling type "${type}" is not supported (supported: default, linear, dynamic, llama3, yarn)`);
@@ -103,6 +125,12 @@ export function parseRopeScaling(raw: unknown): RopeScaling {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Qwen2-VL's `rope_scaling: {type: "mrope" | "default", mrope_section}`: plain RoPE for text (see QWEN_VL_TYPES). */
+function isMrope(rs: Record<string, unknown>): boolean {
+  const type = String(rs.rope_type ?? rs.type ?? 'default');
+  return Array.isArray(rs.mrope_section) && (type === 'mrope' || type === 'default');
 }
 
 /**
@@ -201,6 +229,8 @@ export function decoderConfigFromJson(
   if (LLAMA_TYPES.has(modelType)) return llamaConfig(cfg, hasTensor, modelType, tie(`${lmPrefix}embed_tokens.weight`, lmHeadBeside(lmPrefix)), lmPrefix);
   if (modelType === 'gpt2') return gpt2Config(cfg, hasTensor, tie);
   if (modelType === 'gpt_neox') return neoxConfig(cfg, tie('gpt_neox.embed_in.weight', 'embed_out.weight'));
+  const why = UNSUPPORTED_MOE[modelType];
+  if (why) throw new Error(`running "${modelType}" models is not supported yet: ${why} (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
   throw new Error(`running "${modelType}" models is not supported yet (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
 }
 
@@ -214,20 +244,28 @@ function heads(hiddenSize: number, numHeads: number, numKvHeads: number, headDim
 function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean, modelType: string, tied: TiedNames, p: string): DecoderConfig {
   const hiddenSize = num(cfg, 'hidden_size');
   const numHeads = num(cfg, 'num_attention_heads');
-  const h = heads(hiddenSize, numHeads, num(cfg, 'num_key_value_heads', numHeads), typeof cfg.head_dim === 'number' ? cfg.head_dim : undefined);
+  const mla = modelType === 'deepseek_v3' || modelType === 'deepseek_v2' ? mlaConfigFromJson(cfg, modelType === 'deepseek_v2') : null;
+  // MLA: every head has its own keys, and the rotary tables span qk_rope_head_dim.
+  const h = mla
+    ? { numHeads, numKvHeads: numHeads, headDim: mla.rope }
+    : heads(hiddenSize, numHeads, num(cfg, 'num_key_value_heads', numHeads), typeof cfg.head_dim === 'number' ? cfg.head_dim : undefined);
   const maxPositions = num(cfg, 'max_position_embeddings', 2048);
-  let rope = parseRopeScaling(cfg.rope_scaling);
+  let rope = parseRopeScaling(QWEN_VL_TYPES.includes(modelType) && isRecord(cfg.rope_scaling) && isMrope(cfg.rope_scaling) ? null : cfg.rope_scaling);
   if (rope.type === 'yarn' && rope.originalMaxPositions === 0) rope = { ...rope, originalMaxPositions: maxPositions };
   const sw = cfg.sliding_window;
-  const useSw = typeof sw === 'number' && sw > 0 && (modelType === 'mistral' || cfg.use_sliding_window === true);
+  const gptOss = modelType === 'gpt_oss';
+  const useSw = typeof sw === 'number' && sw > 0 && (modelType === 'mistral' || gptOss || cfg.use_sliding_window === true);
   const act = String(cfg.hidden_act ?? 'silu');
   if (act !== 'silu' && act !== 'swish') throw new Error(`hidden_act "${act}" is not supported for ${modelType} (supported: silu)`);
+  // OlmoeAttention clamps q, k and v to ±clip_qkv; OLMoE-1B-7B leaves it null.
+  if (typeof cfg.clip_qkv === 'number') throw new Error(`config.json clip_qkv = ${cfg.clip_qkv} (clamped q/k/v) is not supported by the executor`);
+  const numLayers = num(cfg, 'num_hidden_layers');
   return {
     family: 'llama',
     modelType,
     hiddenSize,
     intermediateSize: num(cfg, 'intermediate_size'),
-    numLayers: num(cfg, 'num_hidden_layers'),
+    numLayers,
     ...h,
     vocabSize: num(cfg, 'vocab_size'),
     normEps: num(cfg, 'rms_norm_eps', 1e-6),
@@ -237,8 +275,14 @@ function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => 
     rope,
     tiedEmbeddings: tied.tied,
     slidingWindow: useSw ? (sw as number) : null,
+    slidingLayers: gptOss ? gptOssLayerTypes(cfg, numLayers) : null,
+    attentionSinks: gptOss,
     hiddenAct: 'silu',
     parallelResidual: false,
+    // OlmoeAttention: q_norm = RMSNorm(hidden_size), k_norm = RMSNorm(kv_heads·head_dim), on q_proj/k_proj outputs.
+    qkNormScope: modelType === 'olmoe' ? 'full' : 'head',
+    moe: moeConfigFromJson(cfg, modelType, numLayers),
+    mla,
     names: {
       embed: tied.embed,
       positionEmbed: null,
@@ -248,6 +292,18 @@ function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => 
       layer: (l) => `${p}layers.${l}.`,
     },
   };
+}
+
+/**
+ * gpt-oss's sliding layers: config.json `layer_types`, or GptOssConfig's default
+ * ("sliding_attention" if (i + 1) % 2 else "full_attention", configuration_gpt_oss.py).
+ */
+function gptOssLayerTypes(cfg: Record<string, unknown>, numLayers: number): boolean[] {
+  const types = cfg.layer_types;
+  if (types === undefined || types === null) return Array.from({ length: numLayers }, (_, i) => (i + 1) % 2 === 1);
+  if (!Array.isArray(types) || types.length !== numLayers || types.some((t) => t !== 'sliding_attention' && t !== 'full_attention'))
+    throw new Error(`config.json layer_types must list "sliding_attention" or "full_attention" for each of the ${numLayers} layers`);
+  return types.map((t) => t === 'sliding_attention');
 }
 
 function gpt2Config(cfg: Record<string, unknown>, hasTensor: (name: string) => boolean, tie: (embed: string, lmHead: string) => TiedNames): DecoderConfig {
@@ -277,8 +333,13 @@ function gpt2Config(cfg: Record<string, unknown>, hasTensor: (name: string) => b
     rope: { type: 'default' },
     tiedEmbeddings: tied.tied,
     slidingWindow: null,
+    slidingLayers: null,
+    attentionSinks: false,
     hiddenAct: act === 'gelu' ? 'gelu' : 'gelu_new',
     parallelResidual: false,
+    qkNormScope: 'head',
+    moe: null,
+    mla: null,
     names: {
       embed: tied.embed,
       positionEmbed: `${p}wpe.weight`,
@@ -311,8 +372,13 @@ function neoxConfig(cfg: Record<string, unknown>, tied: TiedNames): DecoderConfi
     rope: parseRopeScaling(cfg.rope_scaling),
     tiedEmbeddings: tied.tied,
     slidingWindow: null,
+    slidingLayers: null,
+    attentionSinks: false,
     hiddenAct: act === 'gelu' ? 'gelu' : 'gelu_new',
     parallelResidual: cfg.use_parallel_residual !== false,
+    qkNormScope: 'head',
+    moe: null,
+    mla: null,
     names: {
       embed: tied.embed,
       positionEmbed: null,

@@ -1,6 +1,7 @@
 /**
  * Layer-streamed forward and backward of a decoder-only transformer (Llama family, GPT-2,
- * GPT-NeoX) on onnxruntime.
+ * GPT-NeoX, and the mixture-of-experts families Mixtral, Qwen2-MoE, Qwen3-MoE, OLMoE, gpt-oss,
+ * DeepSeek-V2/V3) on onnxruntime.
  *
  * Memory: one layer's weights are read (and the next one prefetched) at a time; the hidden state at
  * every layer boundary is kept ([B,T,d] each, small), and the backward recomputes each layer's
@@ -18,6 +19,16 @@ import type { WeightSource } from './weights';
 import type { ElemType } from './ops';
 import type { Engine } from '../../engine/engine';
 import { runHead, headBackward, type Objective, type HeadGradientSink } from './head';
+import { moeCostNote, moeLayerBytes } from './moeConfig';
+
+/** Default limit on one mixture-of-experts layer's float32 weights; LAYER_LENS_MAX_MOE_LAYER_GB overrides it. */
+const DEFAULT_MOE_LAYER_GB = 4;
+
+function moeLimitBytes(opts: ExecutorOptions): number {
+  if (opts.maxMoeLayerBytes !== undefined) return opts.maxMoeLayerBytes;
+  const env = Number(process.env.LAYER_LENS_MAX_MOE_LAYER_GB);
+  return (Number.isFinite(env) && env > 0 ? env : DEFAULT_MOE_LAYER_GB) * 2 ** 30;
+}
 
 export interface ExecutorOptions extends SessionOptions {
   /** The engine whose provider and session cache float32 graphs use (default: getEngine()). */
@@ -28,6 +39,11 @@ export interface ExecutorOptions extends SessionOptions {
   prefetch?: boolean;
   /** Rows of lm_head per chunk (default: as many as fit in 64 MiB of float32). */
   vocabChunkRows?: number;
+  /**
+   * Largest float32 size of one mixture-of-experts layer's weights that may run (every expert is
+   * computed on every token and a layer is held whole). Default 4 GiB, or LAYER_LENS_MAX_MOE_LAYER_GB.
+   */
+  maxMoeLayerBytes?: number;
 }
 
 export interface OutputRequest {
@@ -39,8 +55,10 @@ export interface OutputRequest {
   postAttentionNorm?: boolean;
   /** Output of the final norm, at the positions sent through the head (the last one unless logits 'all' or the LM loss). */
   finalNorm?: boolean;
-  /** MLP intermediate silu(gate)·up (the down_proj input) of each layer. */
+  /** MLP intermediate silu(gate)·up (the down_proj input) of each layer; in a mixture-of-experts layer, every expert's, [B, E, T, f]. */
   mlpActivations?: boolean;
+  /** Per mixture-of-experts layer, the top-k routing choice [B, T, E] (1 selected, 0 not); null for dense layers. */
+  expertSelection?: boolean;
 }
 
 export interface LayerGradients {
@@ -65,6 +83,7 @@ export interface RunResult {
   postAttentionNorm?: FloatArray[];
   finalNorm?: FloatArray;
   mlpActivations?: FloatArray[];
+  expertSelection?: Array<FloatArray | null>;
   /** Value of the objective (sum over the batch of max last-position logits, or mean LM loss). */
   objectiveValue?: number;
   /** Token whose logit was maximised, per sequence (max-logit objective). */
@@ -87,11 +106,36 @@ export class DecoderExecutor {
     this.elem = options.precision ?? 'float32';
     this.graphs = new ExecutorGraphs(cfg, this.elem, options);
     this.specs = Array.from({ length: cfg.numLayers }, (_, l) => layerSpec(cfg, (n) => weights.has(n), l));
+    if (cfg.moe) {
+      const bytes = moeLayerBytes(cfg.moe, cfg.hiddenSize);
+      const limit = moeLimitBytes(options);
+      if (bytes > limit) {
+        const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+        throw new Error(
+          `each mixture-of-experts layer of this model holds ${gib(bytes)} of float32 weights and ${moeCostNote(cfg.moe)}; ` +
+            `that is above the ${gib(limit)} limit for running a model on the CPU (set LAYER_LENS_MAX_MOE_LAYER_GB to raise it)`,
+        );
+      }
+    }
+  }
+
+  /** How the mixture-of-experts layers are computed and what that costs, or null for a dense model. */
+  moeCost(): string | null {
+    return this.cfg.moe ? moeCostNote(this.cfg.moe) : null;
   }
 
   /** Bytes of float32 weights of one layer (the streaming unit). */
-  layerBytes(layer = 0): number {
+  layerBytes(layer = this.largestLayer()): number {
     return blockWeights(this.cfg, this.specs[layer]).reduce((s, w) => s + w.dims.reduce((a, b) => a * b, 1) * 4, 0);
+  }
+
+  /** The layer with the most weight bytes (an expert layer, in a model that mixes dense and MoE layers). */
+  private largestLayer(): number {
+    let best = 0;
+    this.specs.forEach((s, l) => {
+      if (s.moe && !this.specs[best].moe) best = l;
+    });
+    return best;
   }
 
   /**
@@ -104,7 +148,9 @@ export class DecoderExecutor {
     const el = this.elem === 'float64' ? 8 : 4;
     const weights = ((this.options.prefetch ?? true) ? 2 : 1) * this.layerBytes() * (el / 4);
     const boundaries = (L + 1) * B * T * d * el;
-    const layerActivations = 3 * B * T * (12 * d + 6 * ff + 4 * H * T) * el;
+    const moe = this.cfg.moe;
+    const experts = moe ? moe.numExperts * (6 * moe.expertSize + 2 * d) + 6 * moe.sharedSize : 0;
+    const layerActivations = 3 * B * T * (12 * d + 6 * ff + 4 * H * T + experts) * el;
     const gradients = this.layerBytes() * (el / 4);
     const head = this.vocabChunkRows() * d * el * 2 + B * T * this.cfg.vocabSize * el;
     return weights + boundaries + layerActivations + gradients + head;
@@ -163,8 +209,8 @@ export class DecoderExecutor {
     return x;
   }
 
-  /** Rotary tables [T, hd] (pass-through dims: cos 1, sin 0) and the additive mask [r·T, T]. */
-  private positional(T: number): { cos?: ort.Tensor; sin?: ort.Tensor; mask: ort.Tensor } {
+  /** Rotary tables [T, hd] (pass-through dims: cos 1, sin 0), the causal mask [r·T, T] and, with a sliding window, the windowed one. */
+  private positional(T: number): { cos?: ort.Tensor; sin?: ort.Tensor; mask: ort.Tensor; windowMask?: ort.Tensor } {
     const { headDim: hd, numHeads, numKvHeads, slidingWindow } = this.cfg;
     const useRope = this.specs.some((s) => s.rope);
     let cos: Float64Array | null = null,
@@ -181,18 +227,21 @@ export class DecoderExecutor {
       }
     }
     const r = numHeads / numKvHeads;
-    const mask = new Float64Array(r * T * T);
-    for (let j = 0; j < r; j++) {
-      for (let t = 0; t < T; t++) {
-        for (let s = 0; s < T; s++) {
-          const visible = s <= t && (slidingWindow === null || s > t - slidingWindow);
-          // A large finite negative rather than −∞: exp underflows to exactly 0 and no ∞·0 = NaN appears in gradients.
-          mask[(j * T + t) * T + s] = visible ? 0 : -1e9;
+    const maskFor = (window: number | null) => {
+      const mask = new Float64Array(r * T * T);
+      for (let j = 0; j < r; j++) {
+        for (let t = 0; t < T; t++) {
+          for (let s = 0; s < T; s++) {
+            const visible = s <= t && (window === null || s > t - window);
+            // A large finite negative rather than −∞: exp underflows to exactly 0 and no ∞·0 = NaN appears in gradients.
+            mask[(j * T + t) * T + s] = visible ? 0 : -1e9;
+          }
         }
       }
-    }
-    const m = tensor(this.elem, mask, [r * T, T]);
-    return cos && sin ? { cos: tensor(this.elem, cos, [T, hd]), sin: tensor(this.elem, sin, [T, hd]), mask: m } : { mask: m };
+      return tensor(this.elem, mask, [r * T, T]);
+    };
+    const masks = { mask: maskFor(null), windowMask: slidingWindow !== null && this.specs.some((s) => s.window) ? maskFor(slidingWindow) : undefined };
+    return cos && sin ? { cos: tensor(this.elem, cos, [T, hd]), sin: tensor(this.elem, sin, [T, hd]), ...masks } : masks;
   }
 
   private feeds(
@@ -203,7 +252,7 @@ export class DecoderExecutor {
     pos: ReturnType<DecoderExecutor['positional']>,
     w: Record<string, FloatArray>,
   ): Record<string, ort.Tensor> {
-    const f: Record<string, ort.Tensor> = { x: tensor(this.elem, x, [B, T, this.cfg.hiddenSize]), mask: pos.mask };
+    const f: Record<string, ort.Tensor> = { x: tensor(this.elem, x, [B, T, this.cfg.hiddenSize]), mask: this.specs[l].window ? pos.windowMask! : pos.mask };
     if (this.specs[l].rope) Object.assign(f, { cos: pos.cos!, sin: pos.sin! });
     for (const { key, dims } of blockWeights(this.cfg, this.specs[l])) f[key] = tensor(this.elem, w[key], dims);
     return f;
@@ -219,6 +268,7 @@ export class DecoderExecutor {
     const result: RunResult = { batch: B, seqLen: T };
     if (outputs.postAttentionNorm) result.postAttentionNorm = [];
     if (outputs.mlpActivations) result.mlpActivations = [];
+    if (outputs.expertSelection) result.expertSelection = [];
     const fetches = ['y', ...(outputs.postAttentionNorm ? ['post_attn_norm'] : []), ...(outputs.mlpActivations ? ['mlp_act'] : [])];
 
     let next: Promise<Record<string, FloatArray>> | null = this.readLayer(0);
@@ -227,8 +277,10 @@ export class DecoderExecutor {
       const w = await next!;
       next = prefetch && l + 1 < L ? this.readLayer(l + 1) : null;
       const session = await this.graphs.blockForward(this.specs[l]);
-      const out = await session.run(this.feeds(l, boundaries[l], B, T, pos, w), fetches);
+      const selection = outputs.expertSelection && this.specs[l].moe !== null;
+      const out = await session.run(this.feeds(l, boundaries[l], B, T, pos, w), selection ? [...fetches, 'moe_mask'] : fetches);
       boundaries.push(dataOf(out.y));
+      if (result.expertSelection) result.expertSelection.push(selection ? dataOf(out.moe_mask) : null);
       if (result.postAttentionNorm) result.postAttentionNorm.push(dataOf(out.post_attn_norm));
       if (result.mlpActivations) result.mlpActivations.push(dataOf(out.mlp_act));
       if (!prefetch && l + 1 < L) next = this.readLayer(l + 1);

@@ -31,6 +31,11 @@ export interface ForwardReport {
   finalNormNorm: number;
   /** log-sum-exp of the last logits, for checking probabilities. */
   logSumExp: number;
+  /**
+   * Mixture-of-experts models: how the experts are computed and what that costs (`cost`), and per
+   * layer the experts the last token was routed to, in ascending index order (null for a dense layer).
+   */
+  moe?: { cost: string; experts: number; topK: number; lastTokenExperts: Array<number[] | null> };
   seconds: number;
 }
 
@@ -65,7 +70,8 @@ export async function forwardReport(model: ModelHandle, params: ForwardParams, c
     const d = ex.cfg.hiddenSize,
       V = ex.cfg.vocabSize,
       T = ids.length;
-    const r = await ex.run([ids], { logits: 'last', hiddenStates: true, postAttentionNorm: true, finalNorm: true }, undefined, {
+    const moe = ex.cfg.moe;
+    const r = await ex.run([ids], { logits: 'last', hiddenStates: true, postAttentionNorm: true, finalNorm: true, expertSelection: moe !== null }, undefined, {
       signal: ctx.signal,
       onProgress: ctx.onProgress,
     });
@@ -94,6 +100,18 @@ export async function forwardReport(model: ModelHandle, params: ForwardParams, c
       postAttentionNorms: r.postAttentionNorm!.map((h) => lastNorm(h, T, d)),
       finalNormNorm: lastNorm(r.finalNorm!, r.finalNorm!.length / d, d),
       logSumExp: lse,
+      ...(moe && {
+        moe: {
+          cost: ex.moeCost()!,
+          experts: moe.numExperts,
+          topK: moe.topK,
+          lastTokenExperts: r.expertSelection!.map((sel) => {
+            if (!sel) return null;
+            const E = moe.numExperts;
+            return Array.from({ length: E }, (_, e) => e).filter((e) => sel[(T - 1) * E + e] === 1);
+          }),
+        },
+      }),
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {

@@ -24,7 +24,9 @@ export class ExecutorGraphs {
     this.engine = sessionOptions.engine ? Promise.resolve(sessionOptions.engine) : null;
     // Everything a block graph bakes in; weights, rope tables and masks are inputs.
     const c = cfg;
-    this.signature = `executor:${c.family}:${c.hiddenSize}:${c.intermediateSize}:${c.numHeads}:${c.numKvHeads}:${c.headDim}:${c.normEps}:${c.partialRotaryFactor}`;
+    // Latent attention bakes its factor sizes and softmax scale in; MoE sizes are in each spec's key.
+    const mla = c.mla ? `:mla${c.mla.qLoraRank}/${c.mla.kvLoraRank}/${c.mla.nope}/${c.mla.rope}/${c.mla.vHead}/${+c.mla.interleave}/${c.mla.scaling}` : '';
+    this.signature = `executor:${c.family}:${c.hiddenSize}:${c.intermediateSize}:${c.numHeads}:${c.numKvHeads}:${c.headDim}:${c.normEps}:${c.partialRotaryFactor}${mla}`;
   }
 
   /** The engine's provider and threads (float32 graphs), or null while none was needed. */

@@ -51,8 +51,10 @@ export function ropeFrequencies(cfg: DecoderConfig, seqLen: number): RopeFrequen
         att = rope.mscale && rope.mscaleAllDim ? mscale(rope.factor, rope.mscale) / mscale(rope.factor, rope.mscaleAllDim) : mscale(rope.factor);
       }
       const corrDim = (rot: number) => (dim * Math.log(rope.originalMaxPositions / (rot * 2 * Math.PI))) / (2 * Math.log(base));
-      const low = Math.max(Math.floor(corrDim(rope.betaFast)), 0);
-      let high = Math.min(Math.ceil(corrDim(rope.betaSlow)), dim - 1);
+      // modeling_rope_utils.py find_correction_range: floor/ceil unless rope_scaling.truncate is false.
+      const round = (x: number, f: (v: number) => number) => (rope.truncate ? f(x) : x);
+      const low = Math.max(round(corrDim(rope.betaFast), Math.floor), 0);
+      let high = Math.min(round(corrDim(rope.betaSlow), Math.ceil), dim - 1);
       if (low === high) high += 0.001;
       const out = new Float64Array(half);
       for (let i = 0; i < half; i++) {

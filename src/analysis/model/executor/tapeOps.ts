@@ -56,6 +56,18 @@ export class TapeOps implements BlockOps<Value> {
   tanh(a: Value): Value {
     return this.tape.tanh(a);
   }
+  exp(a: Value): Value {
+    return this.tape.exp(a);
+  }
+  relu(a: Value): Value {
+    return this.tape.relu(a);
+  }
+  sliceLastAxis(a: Value, start: number, end: number): Value {
+    return this.tape.slice(a, [start], [end], [-1]);
+  }
+  maxLastAxis(a: Value): Value {
+    return this.tape.reduceMax(a, [-1], true);
+  }
   erf(a: Value): Value {
     if (this.elemType === 'float64') throw new Error('exact GELU (erf) cannot run in float64: onnxruntime has no float64 Erf kernel');
     return this.tape.erf(a);
@@ -65,6 +77,33 @@ export class TapeOps implements BlockOps<Value> {
   }
   softmaxLastAxis(a: Value): Value {
     return this.tape.softmax(a, -1);
+  }
+  sumAxis(a: Value, axis: number): Value {
+    return this.tape.reduceSum(a, [axis], false);
+  }
+  topKMask(a: Value, k: number): Value {
+    // ONNX TopK (largest, sorted) takes the lower index first among equal values; the indices
+    // scatter ones into zeros of a's shape. Both are non-differentiable ops (stop-gradient).
+    const g = this.tape.g;
+    const [, indices] = g.node('TopK', [a.name, g.int64s([k])], { axis: -1, largest: 1, sorted: 1 }, { outputs: 2 });
+    const zeros = g.op('Mul', [a.name, g.scalar(0, a.dtype)]);
+    const ones = g.op('Expand', [g.scalar(1, a.dtype), g.op('Shape', [indices])]);
+    const mask = g.op('ScatterElements', [zeros, indices, ones], { axis: -1 });
+    return { name: mask, dtype: a.dtype, dims: [...a.dims] };
+  }
+  groupTopKMask(a: Value, groups: number, keep: number, best: number): Value {
+    const g = this.tape.g;
+    const E = a.dims[a.dims.length - 1];
+    if (typeof E !== 'number') throw new Error('internal: the expert axis must have a known size');
+    const grouped = g.op('Reshape', [a.name, g.int64s([0, 0, groups, E / groups])]);
+    const [top] = g.node('TopK', [grouped, g.int64s([best])], { axis: -1, largest: 1, sorted: 1 }, { outputs: 2 });
+    const score = g.op('ReduceSum', [top, g.int64s([-1])], { keepdims: 0 }); // [B, T, groups]
+    const [, kept] = g.node('TopK', [score, g.int64s([keep])], { axis: -1, largest: 1, sorted: 1 }, { outputs: 2 });
+    const zeros = g.op('Mul', [score, g.scalar(0, a.dtype)]);
+    const ones = g.op('Expand', [g.scalar(1, a.dtype), g.op('Shape', [kept])]);
+    const groupMask = g.op('ScatterElements', [zeros, kept, ones], { axis: -1 }); // [B, T, groups]
+    const expanded = g.op('Expand', [g.op('Unsqueeze', [groupMask, g.int64s([-1])]), g.op('Shape', [grouped])]); // [B, T, groups, E / groups]
+    return { name: g.op('Reshape', [expanded, g.int64s([0, 0, E])]), dtype: a.dtype, dims: [...a.dims] };
   }
   output(name: string, v: Value): void {
     this.tape.output(v, name);
