@@ -7,7 +7,7 @@
 import { nonFiniteLines } from '../common/nonFinite';
 import { tidyCsv } from '../common/csv';
 import { runDiff, type DiffExpertSelector, type DiffResult } from './diff';
-import { DIFF_TIDY_COLUMNS, diffTidyRows } from './csv';
+import { DIFF_TIDY_COLUMNS, diffCsv, diffTidyRows } from './csv';
 import type { MatrixDiff } from './matrix';
 import { describeUnmatched } from './plan';
 import { MATRIX_ROLES } from '../../model/types';
@@ -16,6 +16,7 @@ import { parseKindList, parseLayerList, stringOption } from '../common/cliArgs';
 import { csvOption, JSON_OPTION } from '../../cli/help';
 import { toJson, UsageError, type CliCommand } from '../../cli/types';
 import { openDiffSides } from '../../model/adapter/diffSides';
+import { HTML_OPTION, reportTarget, writeCliReport } from '../../report/writeReport';
 
 function fmt(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '–';
@@ -132,6 +133,7 @@ export const diff: CliCommand = {
     top: { type: 'string', value: 'N', help: 'tokens listed per embedding that moved most, 0 to 1000 (default 20)' },
     json: JSON_OPTION,
     csv: csvOption(DIFF_TIDY_COLUMNS),
+    html: HTML_OPTION,
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 2) throw new UsageError('give two model paths: the base model A and the changed model B');
@@ -155,12 +157,28 @@ export const diff: CliCommand = {
       embeddings: values['no-embeddings'] !== true,
       topTokens: top,
     };
+    const html = await reportTarget(values);
     const [a, b] = await openDiffSides(positionals[0], positionals[1], (p) => ctx.model(p));
+    const engine = await ctx.engine();
     const result = await runDiff(a, b, options, {
-      engine: await ctx.engine(),
+      engine,
       signal: ctx.signal,
       onProgress: ctx.onProgress,
     });
     ctx.out(values.json ? toJson(result) : values.csv ? tidyCsv(DIFF_TIDY_COLUMNS, diffTidyRows(result)) : formatDiff(result));
+    if (html) {
+      const results = [{ notes: result.report.notes }];
+      await writeCliReport(html, {
+        analysis: 'diff',
+        models: [a, b],
+        settings: options,
+        engine: engine.info,
+        tidyColumns: DIFF_TIDY_COLUMNS,
+        tidyRows: diffTidyRows(result),
+        wideCsv: [diffCsv(result)],
+        results,
+      });
+      ctx.err(`wrote ${html}`);
+    }
   },
 };

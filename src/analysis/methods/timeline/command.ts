@@ -15,6 +15,7 @@ import { timeline } from './index';
 import type { CheckpointMetrics, TimelineCheckpointRef, TimelineResult } from './names';
 import type { TimelineOptions } from './timeline';
 import { formatTimeline, metricMeans } from './cli';
+import { HTML_OPTION, reportTarget, writeCliReport } from '../../report/writeReport';
 
 const WATCH_POLL_MS = 2000;
 
@@ -130,10 +131,13 @@ export const timelineCommand: CliCommand = {
     watch: { type: 'boolean', help: 'keep running: measure each new checkpoint once it is completely written and print its rows (Ctrl-C stops)' },
     json: JSON_OPTION,
     csv: csvOption(timeline.tidy.columns),
+    html: HTML_OPTION,
   },
   async run({ positionals, values }, ctx) {
     if (positionals.length !== 1) throw new UsageError('give exactly one run folder (a folder of checkpoints)');
     const raw = timeline.cli.toOptions(values)[0] as Record<string, unknown>;
+    if (values.watch && values.html !== undefined) throw new UsageError('--html writes the report of one run; it does not combine with --watch');
+    const html = await reportTarget(values);
     if (values.watch) return watchRun(positionals[0], raw, values, ctx);
     const checkpoints = await completeNow(positionals[0], ctx);
     if (checkpoints.length === 0)
@@ -144,5 +148,20 @@ export const timelineCommand: CliCommand = {
     if (values.json) ctx.out(toJson(result));
     else if (values.csv) ctx.out(tidyCsv(timeline.tidy.columns, timeline.tidy.rows(result)));
     else ctx.out(formatTimeline(result));
+    if (html) {
+      const models = [{ path: positionals[0], files: checkpoints.map((c) => c.path) }];
+      const engine = (await ctx.engine()).info;
+      await writeCliReport(html, {
+        analysis: timeline.id,
+        models,
+        settings: raw,
+        engine,
+        tidyColumns: timeline.tidy.columns,
+        tidyRows: timeline.tidy.rows(result),
+        wideCsv: [timeline.toCsv(result)],
+        results: [result],
+      });
+      ctx.err(`wrote ${html}`);
+    }
   },
 };
