@@ -81,7 +81,7 @@ function threshold(values: CliValues): number | undefined {
 }
 
 export const similarityCli: AnalysisCli<SimilarityJobResult> = {
-  usage: `<model> --kind ${MATRIX_KINDS.join('|')}|all [--index ${SIMILARITY_INDICES.join('|')}|all] [--pairs all|adjacent] [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold T] [--expert N|shared] [--json|--csv]`,
+  usage: `<model> --kind ${MATRIX_KINDS.join('|')}|all [--index ${SIMILARITY_INDICES.join('|')}|all] [--pairs all|adjacent] [--layers 0,1,5] [--orientation neuron|rows|columns] [--threshold T] [--expert N|shared] [--docs-precision exact|fast] [--json|--csv]`,
   options: {
     kind: {
       type: 'string',
@@ -113,6 +113,11 @@ export const similarityCli: AnalysisCli<SimilarityJobResult> = {
       value: 'T',
       help: "cluster threshold on the first index (default: Otsu's cut of the pair values)",
     },
+    'docs-precision': {
+      type: 'string',
+      value: 'exact|fast',
+      help: "DOCS's maxima: exact (default; equal to float32, on the CPU's integer units where faster) or fast (one int8 product, error bound reported)",
+    },
     expert: {
       type: 'string',
       value: 'N|shared',
@@ -134,7 +139,19 @@ export const similarityCli: AnalysisCli<SimilarityJobResult> = {
     if (expertText !== undefined && expertText !== 'shared' && !/^\d+$/.test(expertText))
       throw new UsageError(`--expert: '${expertText}' is not a routed expert index or 'shared'`);
     const expert: ExpertSelector | undefined = expertText === undefined ? undefined : expertText === 'shared' ? 'shared' : Number(expertText);
-    return kinds.map((kind) => ({ kind, pairs, layers, orientation, indices, clusterThreshold, ...(expert === undefined ? {} : { expert }) }));
+    const docsPrecision = stringOption(values, 'docs-precision');
+    if (docsPrecision !== undefined && docsPrecision !== 'exact' && docsPrecision !== 'fast')
+      throw new UsageError(`--docs-precision: '${docsPrecision}' is not exact or fast`);
+    return kinds.map((kind) => ({
+      kind,
+      pairs,
+      layers,
+      orientation,
+      indices,
+      clusterThreshold,
+      ...(expert === undefined ? {} : { expert }),
+      ...(docsPrecision === undefined ? {} : { docsPrecision }),
+    }));
   },
   format(results, values) {
     const shown = shownIndices(values);

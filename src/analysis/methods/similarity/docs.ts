@@ -9,8 +9,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { Engine } from '../../engine/engine';
-import { GraphBuilder } from '../../engine/graph';
+import { chooseDocsPath, type DocsPath } from '../../engine/int8Calibration';
 import { columnNormalize } from '../../engine/kernels/columnNormalize';
+import { buildFloat32BlockGraph } from '../../engine/kernels/int8Graphs';
+import { int8MaxAbsCosine } from '../../engine/kernels/int8MaxAbsCosine';
 import { maxAbsCosine, planBlocks } from '../../engine/kernels/maxAbsCosine';
 import { throwIfCancelled, type JobContext } from '../../jobs';
 import { transpose, type Matrix } from '../../linalg/matrix';
@@ -19,6 +21,11 @@ import { fitGumbel, type GumbelFit } from '../../stats/gumbel';
 import { ORIENTATIONS, type Orientation } from './names';
 
 export { ORIENTATIONS, type Orientation } from './names';
+export type { DocsPath } from '../../engine/int8Calibration';
+
+/** 'exact' (default): maxima equal to the float32 computation's; 'fast': one int8 product, within a reported bound. */
+export type DocsPrecision = 'exact' | 'fast';
+export const DOCS_PRECISIONS: readonly DocsPrecision[] = ['exact', 'fast'];
 
 const READS_FROM_INNER_SPACE: ReadonlySet<MatrixRole> = new Set<MatrixRole>(['o', 'down']);
 
@@ -50,6 +57,13 @@ export interface DocsResult {
   rowMax: Float32Array;
   /** s_Y[k] = max_j |cos(X_j, Y_k)|. */
   colMax: Float32Array;
+  /** Which computation produced the maxima (docsOfNormalized; the others always run float32). */
+  docsPath?: DocsPath;
+  /** int8-refined: cosines recomputed exactly after the integer screen, of `entries`. */
+  refined?: number;
+  entries?: number;
+  /** int8-fast: bound on |reported − true| over every row and column maximum, largest and mean. */
+  errorBound?: { max: number; mean: number };
 }
 
 /** DOCS from already computed row and column maxima (the Gumbel part of the method). */
@@ -103,15 +117,8 @@ export function normalizedRows(w: Matrix): Matrix {
   return { rows, cols, data: out };
 }
 
-function buildNormalizedBlockGraph(): Uint8Array {
-  const g = new GraphBuilder('docs_normalized_block');
-  const a = g.input('a', 'float32', ['bx', 'n']);
-  const b = g.input('b', 'float32', ['by', 'n']);
-  const c = g.op('Abs', [g.op('Gemm', [a, b], { transB: 1 })]);
-  g.output(g.op('ReduceMax', [c, g.int64s([1])], { keepdims: 0 }), 'float32', { as: 'row_max' });
-  g.output(g.op('ReduceMax', [c, g.int64s([0])], { keepdims: 0 }), 'float32', { as: 'col_max' });
-  return g.toBytes();
-}
+/** Bytes of one float32 value of a float32 cosine block (maxAbsCosineNormalized). */
+const CACHE_BLOCK_BYTES = 32 * 1024 * 1024;
 
 /**
  * Row and column maxima of |XnT·YnTᵀ| for two normalizedColumns() matrices: the engine kernel's
@@ -130,8 +137,12 @@ export async function maxAbsCosineNormalized(
   const rowMax = new Float32Array(m),
     colMax = new Float32Array(mPrime);
   const plan = planBlocks(engine, n, m, mPrime);
-  // Overrides (tests: several ragged blocks on small matrices) are clamped to the matrix.
-  const blockRows = Math.max(1, Math.min(m, ctx.blockRows ?? plan.blockRows));
+  // Row blocks of at most ~32 MiB per float32 value of C, so that the Abs and the two reductions
+  // after the GEMM read from cache rather than memory (8192×8192 with n = 2048: 1024-row blocks
+  // about 20 % faster than one block). Overrides (tests: several ragged blocks on small matrices)
+  // are clamped to the matrix.
+  const cacheRows = Math.max(64, Math.floor(CACHE_BLOCK_BYTES / (4 * Math.max(1, Math.min(mPrime, plan.blockCols)))));
+  const blockRows = Math.max(1, Math.min(m, ctx.blockRows ?? Math.min(plan.blockRows, cacheRows)));
   const blockCols = Math.max(1, Math.min(mPrime, ctx.blockCols ?? plan.blockCols));
   const rowPart = new Float32Array(blockRows),
     colPart = new Float32Array(blockCols);
@@ -146,7 +157,7 @@ export async function maxAbsCosineNormalized(
         colOut = colPart.subarray(0, cols);
       await engine.run(
         'docs:normalizedBlock',
-        buildNormalizedBlockGraph,
+        buildFloat32BlockGraph,
         { a, b },
         {
           row_max: new ort.Tensor('float32', rowOut, [rows]),
@@ -163,13 +174,46 @@ export async function maxAbsCosineNormalized(
   return { rowMax, colMax };
 }
 
-/** DOCS of two normalizedColumns() matrices (the whole-model job's path). */
-export async function docsOfNormalized(engine: Engine, xt: Matrix, yt: Matrix, ctx: JobContext = {}): Promise<DocsResult> {
+/** Below this many multiply-adds ×2 per pair (≈ 20 ms of float32 GEMM), 'auto' stays on float32. */
+const AUTO_MIN_OPERATIONS = 4e9;
+
+export interface DocsOfNormalizedOptions extends JobContext {
+  /** Default 'exact'. */
+  docsPrecision?: DocsPrecision;
+  /**
+   * 'auto' (default): the integer path where this CPU's calibration finds it faster
+   * (engine/int8Calibration.ts); 'always' (tests, benchmarks): wherever its products are exact;
+   * 'never': float32.
+   */
+  integer?: 'auto' | 'always' | 'never';
+}
+
+/**
+ * DOCS of two normalizedColumns() matrices (the whole-model job's path): on the integer matrix
+ * units where they are faster (an int8 screen refined exactly, or for 'fast' the int8 product
+ * alone), else the float32 kernel. The result records which ran.
+ */
+export async function docsOfNormalized(engine: Engine, xt: Matrix, yt: Matrix, ctx: DocsOfNormalizedOptions = {}): Promise<DocsResult> {
   if (xt.rows !== yt.rows || xt.cols !== yt.cols) {
     throw new Error(`DOCS needs two matrices of the same shape; got ${xt.cols}×${xt.rows} and ${yt.cols}×${yt.rows}`);
   }
-  const { rowMax, colMax } = await maxAbsCosineNormalized(engine, xt, yt, ctx);
-  return docsFromMaxima(rowMax, colMax);
+  const precision = ctx.docsPrecision ?? 'exact';
+  const integer = ctx.integer ?? 'auto';
+  // Small pairs take milliseconds in float32: not worth a calibration (or a quantized copy).
+  const small = 2 * xt.rows * yt.rows * xt.cols < AUTO_MIN_OPERATIONS;
+  const docsPath: DocsPath =
+    integer === 'never' || xt.rows === 0 || xt.cols === 0 || (integer === 'auto' && small)
+      ? 'float32'
+      : await chooseDocsPath(engine, xt.cols, precision, integer);
+  if (docsPath === 'float32') {
+    const { rowMax, colMax } = await maxAbsCosineNormalized(engine, xt, yt, ctx);
+    return { ...docsFromMaxima(rowMax, colMax), docsPath };
+  }
+  const r = await int8MaxAbsCosine(engine, xt, yt, { signal: ctx.signal, mode: docsPath === 'int8-fast' ? 'fast' : 'exact' });
+  const out: DocsResult = { ...docsFromMaxima(r.rowMax, r.colMax), docsPath, entries: r.entries };
+  if (docsPath === 'int8-fast') out.errorBound = { max: r.maxErrorBound, mean: r.meanErrorBound };
+  else out.refined = r.refined;
+  return out;
 }
 
 /**

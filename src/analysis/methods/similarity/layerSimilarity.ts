@@ -16,7 +16,7 @@ import { MATRIX_KINDS, type ExpertRole, type ExpertSelector, type LayerInfo, typ
 import { hasExpertKind, readExpertChecked } from '../experts/read';
 import { clusterFloor, findClusters, type ClusterResult } from './clusters';
 import { docsChanceLevel } from './chanceLevel';
-import { docsOfNormalized, resolveOrientation, type Orientation } from './docs';
+import { docsOfNormalized, resolveOrientation, type DocsPath, type Orientation } from './docs';
 import {
   baselineIndices,
   type IndexDetails,
@@ -99,6 +99,12 @@ export interface PairResult {
   complete: boolean;
   /** Linear regression's and PWCCA's two directions (A from B, B from A) and CCA's mean ρ, when computed. */
   details?: IndexDetails;
+  /** How DOCS's maxima were computed: float32, or the int8 screen with exact refinement, or int8 alone ('fast'). */
+  docsPath?: DocsPath;
+  /** int8-refined: how many cosines were recomputed exactly after the screen. */
+  docsRefined?: number;
+  /** int8-fast: the bound on each cosine's error, its largest and mean value. */
+  docsErrorBound?: { max: number; mean: number };
 }
 
 export interface LayerSimilarityResult extends Omit<SimilarityPlan, 'pairs'> {
@@ -218,6 +224,8 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
     cka: indices.includes('cka') || indices.includes('hsic'),
     spectral: heavy.length > 0,
     projected: indices.includes('pwcca'),
+    // The int8 screen keeps a two-level quantized copy of each normalised layer (docs.ts).
+    quantized: indices.includes('docs'),
   };
   const budget = opts.cacheBudgetBytes ?? engine.memoryBudgetBytes / 2;
   const perLayer = Math.max(...shapes.map(([n, m]) => layerBytes(n, m, needs)));
@@ -284,14 +292,19 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
         pair.complete = true;
       }
       if (flags.length === 0 && indices.includes('docs')) {
-        const d = await docsOfNormalized(engine, x.normalized as Matrix, y.normalized as Matrix, inner).catch((e: unknown) => {
-          throw e instanceof Error && !(e instanceof CancelledError) ? new Error(`${opts.kind}, layers ${layers[a]} × ${layers[b]}: ${e.message}`) : e;
-        });
+        const d = await docsOfNormalized(engine, x.normalized as Matrix, y.normalized as Matrix, { ...inner, docsPrecision: opts.docsPrecision }).catch(
+          (e: unknown) => {
+            throw e instanceof Error && !(e instanceof CancelledError) ? new Error(`${opts.kind}, layers ${layers[a]} × ${layers[b]}: ${e.message}`) : e;
+          },
+        );
         pair.values.docs = finiteOrNull(d.docs);
         pair.docs = {
           rows: { loc: d.fitX.loc, scale: d.fitX.scale, histogram: histogram(d.rowMax, bins) },
           cols: { loc: d.fitY.loc, scale: d.fitY.scale, histogram: histogram(d.colMax, bins) },
         };
+        if (d.docsPath) pair.docsPath = d.docsPath;
+        if (d.refined !== undefined) pair.docsRefined = d.refined;
+        if (d.errorBound) pair.docsErrorBound = d.errorBound;
       }
       const baselines = light.filter((i) => i !== 'docs');
       if (flags.length === 0 && baselines.length) {

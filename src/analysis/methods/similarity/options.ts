@@ -6,6 +6,7 @@
 import { MATRIX_KINDS, type ExpertSelector, type MatrixKind } from '../../model/types';
 import { isObject, optionReader } from '../common/options';
 import { DEFAULT_INDICES, ORIENTATIONS, SIMILARITY_INDICES, type Orientation, type SimilarityIndex } from './names';
+import type { DocsPrecision } from './docs';
 import { PAIR_MODES, type PairMode } from './plan';
 
 export interface SimilaritySettings {
@@ -25,6 +26,11 @@ export interface SimilaritySettings {
    * 'shared') across the MoE layers. Without it only dense layers have gate/up/down.
    */
   expert?: ExpertSelector;
+  /**
+   * DOCS's row and column maxima: 'exact' (default; equal to the float32 computation's, on the
+   * integer matrix units where they are faster) or 'fast' (one int8 product, within a reported bound).
+   */
+  docsPrecision?: DocsPrecision;
 }
 
 const read = optionReader('similarity');
@@ -66,6 +72,8 @@ export function parseSimilaritySettings(raw: unknown): SimilaritySettings {
     if (kind !== 'gate' && kind !== 'up' && kind !== 'down') read.fail('expert', `used with kind gate, up or down (experts have no '${kind}')`);
     out.expert = e as ExpertSelector;
   }
+  const docsPrecision = oneOf(raw, 'docsPrecision', ['exact', 'fast'] as const);
+  if (docsPrecision) out.docsPrecision = docsPrecision;
   return out;
 }
 
@@ -80,5 +88,7 @@ export function settingsKey(s: SimilaritySettings): string {
     s.clusterThreshold ?? 'otsu',
     // Only when set, so the keys of runs without experts stay as they were.
     ...(s.expert === undefined ? [] : [`expert:${s.expert}`]),
+    // 'exact' gives the float32 values, so only 'fast' changes a key.
+    ...(s.docsPrecision === 'fast' ? ['docs:fast'] : []),
   ]);
 }

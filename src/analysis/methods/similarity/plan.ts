@@ -73,12 +73,17 @@ export class LayerCache<T> {
  * Bytes one layer occupies while cached: its normalised copy (DOCS), its oriented matrix (the
  * baselines), and the features the indices need.
  */
-export function layerBytes(rows: number, cols: number, needs: { docs: boolean; raw: boolean; cka: boolean; spectral: boolean; projected?: boolean }): number {
+export function layerBytes(
+  rows: number,
+  cols: number,
+  needs: { docs: boolean; raw: boolean; cka: boolean; spectral: boolean; projected?: boolean; quantized?: boolean },
+): number {
   let floats = 0;
   if (needs.docs) floats += rows * cols;
   if (needs.raw) floats += rows * cols;
   if (needs.cka) floats += rows <= cols ? rows * rows : rows * cols;
   if (needs.spectral) floats += rows * Math.min(rows, cols);
   if (needs.projected) floats += Math.min(rows, cols) * cols; // PWCCA's U_Xᵀ X̃
-  return 4 * floats;
+  // DOCS's int8 screen: two int8 levels and their scales, about 5 bytes a weight, when it may run.
+  return 4 * floats + (needs.quantized ? 5 * rows * cols : 0);
 }

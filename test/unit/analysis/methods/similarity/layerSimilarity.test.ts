@@ -303,3 +303,17 @@ test('a cancelled run keeps its finished pairs: the re-run reports them at once,
   );
   assert.deepEqual(resumed.clusters, fresh.clusters);
 });
+
+test("the DOCS precision option reaches every pair: each records the path its maxima came from, and 'fast' stays within its reported bound of exact", async () => {
+  const engine = await cpu();
+  const exact = await layerSimilarity(engine, families, { kind: 'up', indices: ['docs'] });
+  const fast = await layerSimilarity(engine, families, { kind: 'up', indices: ['docs'], docsPrecision: 'fast' });
+  for (const [i, p] of exact.pairs.entries()) {
+    assert.ok(p.docsPath === 'float32' || p.docsPath === 'int8-refined', `${key(p)}: ${p.docsPath}`);
+    const f = fast.pairs[i];
+    assert.ok(f.docsPath === 'float32' || f.docsPath === 'int8-fast', `${key(f)}: ${f.docsPath}`);
+    // Small layers run float32 even in fast mode (the integer path pays off only on larger pairs).
+    const slack = f.docsPath === 'int8-fast' ? (f.docsErrorBound as { max: number }).max : 1e-9;
+    assert.ok(Math.abs((f.values.docs as number) - (p.values.docs as number)) <= slack + 1e-9, key(p));
+  }
+});

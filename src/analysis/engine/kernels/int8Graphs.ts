@@ -1,0 +1,155 @@
+/**
+ * The ONNX graphs of the DOCS cosine blocks: the float32 one (Gemm on unit vectors), the two
+ * integer ones (uint8 × int8 products with zero point 128 on the left: onnxruntime's fast CPU
+ * combination; int8 × int8 and uint8 × uint8 are far slower there), and the quantization that
+ * prepares their operands.
+ *
+ * GraphBuilder has no int8 dtype, so the int8 inputs are declared uint8 and retyped in the encoded
+ * model (retypeInputs); the values fed are int8 tensors.
+ */
+import { onnx } from 'onnx-proto';
+import { GraphBuilder, onnxType } from '../graph';
+
+/** Level-2 scale ratio of the integer screen's quantization: t = s / LEVEL2_RATIO (int8Quantize.ts). */
+export const LEVEL2_RATIO = 254;
+
+/** |a·bᵀ| for unit-vector rows a (bx×n) and b (by×n), reduced to row and column maxima. */
+export function buildFloat32BlockGraph(): Uint8Array {
+  const g = new GraphBuilder('docs_normalized_block');
+  const a = g.input('a', 'float32', ['bx', 'n']);
+  const b = g.input('b', 'float32', ['by', 'n']);
+  const c = g.op('Abs', [g.op('Gemm', [a, b], { transB: 1 })]);
+  g.output(g.op('ReduceMax', [c, g.int64s([1])], { keepdims: 0 }), 'float32', { as: 'row_max' });
+  g.output(g.op('ReduceMax', [c, g.int64s([0])], { keepdims: 0 }), 'float32', { as: 'col_max' });
+  return g.toBytes();
+}
+
+/** Re-declares graph inputs and outputs `names` as int8 in an encoded model. */
+function retypeInputs(bytes: Uint8Array, names: readonly string[]): Uint8Array {
+  const model = onnx.ModelProto.decode(bytes);
+  for (const value of [...(model.graph?.input ?? []), ...(model.graph?.output ?? [])]) {
+    if (names.includes(value.name ?? '') && value.type?.tensorType) value.type.tensorType.elemType = onnx.TensorProto.DataType.INT8;
+  }
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * Σ (a − 128)·b over the inner axis, times `multiplier`, as float32: onnxruntime's
+ * MatMulIntegerToFloat (com.microsoft), the exact int32 product converted and scaled in the GEMM's
+ * epilogue (contrib_ops/cpu/quantization/dynamic_quantize_matmul.cc, MatMulIntegerToFloat::Compute:
+ * scalar scales and zero points, output float(Σ)·a_scale·b_scale), which saves the Cast and Mul
+ * passes over the block that MatMulInteger would need.
+ */
+function integerProduct(g: GraphBuilder, a: string, b: string, multiplier: number): string {
+  const zp = g.scalar(128, 'uint8');
+  return g.op('MatMulIntegerToFloat', [a, b, g.scalar(multiplier, 'float32'), g.scalar(1, 'float32'), zp], {}, 'com.microsoft');
+}
+
+function level1(g: GraphBuilder): string {
+  const a1 = g.input('a1', 'uint8', ['bx', 'n']);
+  const b1 = g.input('b1', 'uint8', ['n', 'by']);
+  return integerProduct(g, a1, b1, 1);
+}
+
+/** The block's approximate |cos| = |s_x s_y · value| as a bx×by float32 value of `g`. */
+function scaled(g: GraphBuilder, value: string): string {
+  const sa = g.input('sa', 'float32', ['bx', 1]);
+  const sb = g.input('sb', 'float32', ['by']);
+  return g.op('Abs', [g.op('Mul', [g.op('Mul', [value, sa]), sb])]);
+}
+
+function maxima(g: GraphBuilder, v: string): { row: string; col: string } {
+  const row = g.op('ReduceMax', [v, g.int64s([1])], { keepdims: 0 });
+  const col = g.op('ReduceMax', [v, g.int64s([0])], { keepdims: 0 });
+  g.output(row, 'float32', { as: 'row_max' });
+  g.output(col, 'float32', { as: 'col_max' });
+  return { row, col };
+}
+
+/** Fast mode: one integer product, its row and column maxima of |s_x s_y q_x·q_y|. */
+export function buildInt8FastGraph(): Uint8Array {
+  const g = new GraphBuilder('docs_int8_fast');
+  maxima(g, scaled(g, level1(g)));
+  return retypeInputs(g.toBytes(), ['b1']);
+}
+
+/**
+ * Exact mode's screen: v = |s_x s_y (q_x·q_y + (q_x·p_y + p_x·q_y) / 254)|, its row and column
+ * maxima, and the candidate mask: entries with v ≥ rowMax − mr (their row's margin) or
+ * v ≥ max(colMax − mc, cf). The second product is one MatMulInteger over the concatenated operands
+ * [q_x | p_x] · [p_y ; q_y]. The mask is a bool output the caller scans (its count decides whether
+ * refining beats recomputing the block in float32, which NonZero's output could not tell before
+ * allocating it).
+ */
+export function buildInt8ScreenGraph(): Uint8Array {
+  const g = new GraphBuilder('docs_int8_screen');
+  const g1 = level1(g);
+  const a2 = g.input('a2', 'uint8', ['bx', 'n2']);
+  const b2 = g.input('b2', 'uint8', ['n2', 'by']);
+  const v = scaled(g, g.op('Add', [g1, integerProduct(g, a2, b2, 1 / LEVEL2_RATIO)]));
+  const { row, col } = maxima(g, v);
+  const mr = g.input('mr', 'float32', ['bx']);
+  const mc = g.input('mc', 'float32', ['by']);
+  const thrRow = g.op('Unsqueeze', [g.op('Sub', [row, mr]), g.int64s([1])]);
+  // A column's threshold is also raised to cf, the exact maximum found in earlier row blocks less
+  // its bound (an entry below it cannot be the column's maximum).
+  const thrCol = g.op('Max', [g.op('Sub', [col, mc]), g.input('cf', 'float32', ['by'])]);
+  const mask = g.op('Or', [g.op('GreaterOrEqual', [v, thrRow]), g.op('GreaterOrEqual', [v, thrCol])]);
+  g.output(mask, 'bool', { as: 'mask' });
+  return retypeInputs(g.toBytes(), ['b1', 'b2']);
+}
+
+/** The level-1 product Σ (a1 − 128)·b1 as float32 (exact below 2²⁴: the calibration's exactness check). */
+export function buildInt8ProductGraph(): Uint8Array {
+  const g = new GraphBuilder('int8_product');
+  g.output(level1(g), 'float32', { as: 'c' });
+  return retypeInputs(g.toBytes(), ['b1']);
+}
+
+/**
+ * The quantization of int8Quantize.ts for a block of rows, in float64 (so that s·q and x − s·q are
+ * exact, as the error bound assumes): per row s = fp32(max|x|/127), q = round(x/s), r = x − s·q
+ * and, at level 2, t = s/254, p = round(r/t), e = r − t·p. Outputs s, q (int8) and q + 128
+ * (uint8), the same for p, and the row sums of squares of x, a = s·q, r and (level 2) b = t·p,
+ * a + b, e. A zero row gives s = 0 and zeros throughout.
+ */
+export function buildQuantizeGraph(levels: 1 | 2): Uint8Array {
+  const g = new GraphBuilder(`int8_quantize_${levels}`);
+  const x = g.op('Cast', [g.input('x', 'float32', ['bx', 'n'])], { to: onnxType('float64') });
+  const d = (v: number) => g.scalar(v, 'float64');
+  const rowAxis = g.int64s([1]);
+  const amax = g.op('ReduceMax', [g.op('Abs', [x]), rowAxis], { keepdims: 1 });
+  const s32 = g.op('Cast', [g.op('Div', [amax, d(127)])], { to: onnxType('float32') });
+  const s = g.op('Cast', [s32], { to: onnxType('float64') });
+  // A zero row has s = 0: dividing through max(s, tiny) keeps its q (and p) at 0.
+  const q = g.op('Round', [g.op('Div', [x, g.op('Max', [s, d(1e-300)])])]);
+  const a = g.op('Mul', [q, s]);
+  const r = g.op('Sub', [x, a]);
+  const sumSq = (v: string, as: string) => g.output(g.op('ReduceSumSquare', [v, rowAxis], { keepdims: 0 }), 'float64', { as });
+  g.output(g.op('Reshape', [s32, g.int64s([-1])]), 'float32', { as: 'scale' });
+  g.output(g.op('Cast', [q], { to: onnx.TensorProto.DataType.INT8 }), 'uint8', { as: 'q' });
+  g.output(g.op('Cast', [g.op('Add', [q, d(128)])], { to: onnxType('uint8') }), 'uint8', { as: 'qa' });
+  sumSq(x, 'sx');
+  sumSq(a, 'sa');
+  sumSq(r, 'sr');
+  const int8: string[] = ['q'];
+  if (levels === 2) {
+    const t = g.op('Div', [s, d(LEVEL2_RATIO)]);
+    const p = g.op('Round', [g.op('Div', [r, g.op('Max', [t, d(1e-300)])])]);
+    const b = g.op('Mul', [p, t]);
+    g.output(g.op('Cast', [p], { to: onnx.TensorProto.DataType.INT8 }), 'uint8', { as: 'p' });
+    g.output(g.op('Cast', [g.op('Add', [p, d(128)])], { to: onnxType('uint8') }), 'uint8', { as: 'pa' });
+    sumSq(b, 'sb');
+    sumSq(g.op('Add', [a, b]), 'sab');
+    sumSq(g.op('Sub', [r, b]), 'se');
+    int8.push('p');
+  }
+  return retypeInputs(g.toBytes(), int8);
+}
+
+/** Transpose of an int8 matrix. */
+export function buildInt8TransposeGraph(): Uint8Array {
+  const g = new GraphBuilder('int8_transpose');
+  g.output(g.op('Transpose', [g.input('x', 'uint8', ['m', 'n'])], { perm: [1, 0] }), 'uint8', { as: 'y' });
+  return retypeInputs(g.toBytes(), ['x', 'y']);
+}

@@ -1,0 +1,160 @@
+/**
+ * Per-vector int8 quantization of unit vectors for the integer DOCS screen (int8MaxAbsCosine.ts),
+ * with the norms its rigorous error bound needs.
+ *
+ * Each row x of an m×n matrix (one compared vector per row, as normalizedColumns() stores them) is
+ * split as
+ *   x = a + b + e,   a = s·q,   b = t·p,   t = s / 254,
+ * with s = fp32(max|x_i| / 127), q = round(x / s) ∈ [−127, 127] (level 1), p = round((x − a) / t)
+ * ∈ [−127, 127] (level 2: |x − a| ≤ s/2, so |p| ≤ 127), and e the rest. The fixed ratio t = s/254
+ * makes both cross terms of the product share one scale, so the level-2 correction is a single
+ * integer product (see int8MaxAbsCosine.ts). Level 1 alone (fast mode) is x = a + r, r = b + e.
+ *
+ * The operands are laid out as onnxruntime's MatMulInteger takes them: the left side as uint8 with
+ * zero point 128 (q + 128), the right side as int8, transposed (MatMulInteger has no transB).
+ * The arithmetic runs in float64 in an onnxruntime graph (int8Graphs.ts, buildQuantizeGraph), in
+ * row blocks: a float32 times an integer below 2⁸ is exact in float64, and so is x − s·q. Every
+ * norm is rounded up by (n + 16)·2⁻⁵² relative, which covers float64 summation of n squares in
+ * any order, and b's by an absolute slack for t = s/254 being rounded.
+ *
+ * Done once per layer and reused by every pair the layer is in (quantizedRows caches it).
+ */
+import * as ort from 'onnxruntime-node';
+import type { Matrix } from '../../linalg/matrix';
+import type { Engine } from '../engine';
+import { buildInt8TransposeGraph, buildQuantizeGraph } from './int8Graphs';
+
+export { LEVEL2_RATIO } from './int8Graphs';
+/**
+ * Largest vector length n for which the level-2 product (2n terms) stays within int32 even before
+ * the zero point is subtracted (terms (q + 128)·q′ up to 255·127): 33 155, so Llama-3-70B's 28 672
+ * fits and longer vectors take the float32 path.
+ */
+export const MAX_INT8_INNER = Math.floor((2 ** 31 - 1) / (2 * 255 * 127));
+
+/**
+ * Rows per quantization run: about 1 MiB per float64 value, so that the graph's twenty-odd
+ * elementwise passes stay in cache instead of streaming the whole matrix from memory each time.
+ */
+const QUANTIZE_BLOCK_VALUE_BYTES = 1 << 20;
+
+export interface QuantizedRows {
+  /** Vectors (rows of the source matrix). */
+  m: number;
+  /** Their length. */
+  n: number;
+  levels: 1 | 2;
+  /** q + 128, m×n uint8: the left operand of the level-1 product. */
+  qA: Uint8Array;
+  /** qᵀ, n×m int8: the right operand of the level-1 product. */
+  qB: Int8Array;
+  /** [q + 128 | p + 128], m×2n uint8: the left operand of the level-2 product (levels = 2). */
+  qpA?: Uint8Array;
+  /** [pᵀ ; qᵀ], 2n×m int8: the right operand of the level-2 product (levels = 2). */
+  pqB?: Int8Array;
+  /** s per vector (exactly the fp32 value the graphs multiply by). */
+  scale: Float32Array;
+  /** ‖x‖. */
+  norm: Float64Array;
+  /** ‖a‖ = ‖s·q‖. */
+  normA: Float64Array;
+  /** ‖x − a‖ (level 1's residual r). */
+  normR: Float64Array;
+  /** ‖b‖ = ‖t·p‖ (levels = 2). */
+  normB?: Float64Array;
+  /** ‖a + b‖ (levels = 2). */
+  normAB?: Float64Array;
+  /** ‖e‖ = ‖x − a − b‖ (levels = 2). */
+  normE?: Float64Array;
+}
+
+/** int8 `src` (rows×cols) transposed into `dst` (cols×rows), by onnxruntime. */
+async function transposeInt8(engine: Engine, src: Int8Array, rows: number, cols: number, dst: Int8Array): Promise<void> {
+  await engine.run(
+    'int8Docs:transpose',
+    buildInt8TransposeGraph,
+    { x: new ort.Tensor('int8', src, [rows, cols]) },
+    { y: new ort.Tensor('int8', dst, [cols, rows]) },
+  );
+}
+
+/** Quantizes every row of `x` (m×n) at one or two levels; a row holding NaN or Inf is refused. */
+export async function quantizeRows(engine: Engine, x: Matrix, levels: 1 | 2): Promise<QuantizedRows> {
+  const { rows: m, cols: n } = x;
+  if (n > MAX_INT8_INNER) throw new Error(`int8 DOCS: vectors of length ${n} are longer than the ${MAX_INT8_INNER} an int32 product can hold`);
+  const two = levels === 2;
+  const q = new Int8Array(m * n),
+    qA = new Uint8Array(m * n);
+  const p = two ? new Int8Array(m * n) : undefined,
+    pA = two ? new Uint8Array(m * n) : undefined;
+  const scale = new Float32Array(m);
+  const sums = Object.fromEntries(['sx', 'sa', 'sr', ...(two ? ['sb', 'sab', 'se'] : [])].map((k) => [k, new Float64Array(m)]));
+  const block = Math.max(1, Math.min(m, Math.floor(QUANTIZE_BLOCK_VALUE_BYTES / (8 * Math.max(1, n)))));
+  for (let r0 = 0; r0 < m; r0 += block) {
+    const rows = Math.min(block, m - r0);
+    const span = (a: Int8Array | Uint8Array, type: 'int8' | 'uint8') => new ort.Tensor(type, a.subarray(r0 * n, (r0 + rows) * n), [rows, n]);
+    const outputs: Record<string, ort.Tensor> = {
+      scale: new ort.Tensor('float32', scale.subarray(r0, r0 + rows), [rows]),
+      q: span(q, 'int8'),
+      qa: span(qA, 'uint8'),
+    };
+    for (const [k, v] of Object.entries(sums)) outputs[k] = new ort.Tensor('float64', v.subarray(r0, r0 + rows), [rows]);
+    if (p && pA) Object.assign(outputs, { p: span(p, 'int8'), pa: span(pA, 'uint8') });
+    await engine.run(
+      `int8Docs:quantize${levels}`,
+      () => buildQuantizeGraph(levels),
+      { x: new ort.Tensor('float32', x.data.subarray(r0 * n, (r0 + rows) * n), [rows, n]) },
+      outputs,
+    );
+  }
+  const bad = sums.sx.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new Error(`int8 DOCS: vector ${bad} holds a NaN or Inf`);
+  // Summation of n nonnegative float64 terms in any order: relative error below (n − 1)·2⁻⁵³.
+  const up = 1 + (n + 16) * 2 ** -52;
+  const norms = (v: Float64Array, slack = () => 0) => Float64Array.from(v, (ss, j) => Math.sqrt(ss) * up + slack() * scale[j]);
+  // t is s/254 rounded to float64 and the graphs' b is (s/254)·p exactly: at most 127·s·2⁻⁵³ per
+  // element, covered by an absolute slack of s·1e-14·√n.
+  const tSlack = () => 1e-14 * Math.sqrt(n);
+  const qB = new Int8Array(two ? 2 * n * m : n * m);
+  let pqB: Int8Array | undefined, qpA: Uint8Array | undefined;
+  if (p && pA) {
+    // [pᵀ ; qᵀ]: the level-1 right operand is its second half.
+    pqB = qB;
+    await transposeInt8(engine, p, m, n, pqB.subarray(0, n * m));
+    await transposeInt8(engine, q, m, n, pqB.subarray(n * m));
+    qpA = new Uint8Array(m * 2 * n);
+    for (let j = 0; j < m; j++) {
+      qpA.set(qA.subarray(j * n, (j + 1) * n), j * 2 * n);
+      qpA.set(pA.subarray(j * n, (j + 1) * n), j * 2 * n + n);
+    }
+  } else await transposeInt8(engine, q, m, n, qB);
+  return {
+    m,
+    n,
+    levels,
+    qA,
+    qB: two ? qB.subarray(n * m) : qB,
+    qpA,
+    pqB,
+    scale,
+    norm: norms(sums.sx),
+    normA: norms(sums.sa),
+    normR: norms(sums.sr),
+    ...(two ? { normB: norms(sums.sb, tSlack), normAB: norms(sums.sab, tSlack), normE: norms(sums.se, tSlack) } : {}),
+  };
+}
+
+const cache = new WeakMap<Matrix, Promise<QuantizedRows>>();
+
+/**
+ * quantizeRows, cached per matrix object (the whole-model job keeps one normalised matrix per
+ * layer and compares it with many others). A two-level entry also serves one-level requests.
+ */
+export async function quantizedRows(engine: Engine, x: Matrix, levels: 1 | 2): Promise<QuantizedRows> {
+  const known = cache.get(x);
+  if (known && (await known).levels >= levels) return known;
+  const q = quantizeRows(engine, x, levels);
+  q.catch(() => cache.delete(x));
+  cache.set(x, q);
+  return q;
+}
