@@ -150,9 +150,16 @@ async function applyBlockScale(model: ModelHandle, source: RoleSource, m: Matrix
       `scale tensor '${scale.name}' is [${sr}, ${sc}] blocks, but [${R}, ${C}] in ${bm}×${bn} blocks needs [${Math.ceil(R / bm)}, ${Math.ceil(C / bn)}]`,
     );
   const s = await readElementsF32(scale, (source.expert ?? 0) * sr * sc, sr * sc, ctx);
-  for (let i = 0; i < m.rows; i++) {
+  const { rows, cols, data } = m;
+  // Block by block along each row: one scale load per bn values and no division in the inner loop.
+  for (let i = 0; i < rows; i++) {
     const srow = Math.floor((r0 + i) / bm) * sc;
-    for (let j = 0; j < m.cols; j++) m.data[i * m.cols + j] *= s[srow + Math.floor(j / bn)];
+    const row = i * cols;
+    for (let cb = 0, j0 = 0; j0 < cols; cb++, j0 += bn) {
+      const f = s[srow + cb];
+      const end = row + Math.min(cols, j0 + bn);
+      for (let k = row + j0; k < end; k++) data[k] *= f;
+    }
   }
 }
 
