@@ -6,25 +6,13 @@
  */
 import { parseArgs } from 'node:util';
 import { getEngine } from '../engine/engine';
-import { CancelledError, type Progress } from '../jobs';
+import { CancelledError } from '../jobs';
 import { openModel } from '../model/openModel';
 import { commandHelp, commandUsage, GLOBAL_OPTIONS, parseArgsOptions, usage } from './help';
 import { commands } from './index';
+import { progressPrinter } from './progress';
 import { UsageError, type CliContext } from './types';
 import { cliVersion } from './version';
-
-function progressPrinter(): (p: Progress) => void {
-  if (!process.stderr.isTTY) return () => undefined;
-  let last = 0;
-  return (p) => {
-    const now = Date.now();
-    if (p.done < p.total && now - last < 100) return;
-    last = now;
-    const pct = p.total > 0 ? Math.round((100 * p.done) / p.total) : 0;
-    process.stderr.write(`\r\x1b[K${pct}% ${p.message ?? ''}`);
-    if (p.done >= p.total) process.stderr.write('\r\x1b[K');
-  };
-}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -70,24 +58,35 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const abort = new AbortController();
+  // Progress on stderr with the time left; its terminal line is erased before anything else prints.
+  const progress = progressPrinter(process.stderr);
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
+    progress.clear();
     process.stderr.write('\nCancelling… (Ctrl-C again to quit now)\n');
     abort.abort();
   };
   process.on('SIGINT', onSigint);
   const ctx: CliContext = {
     signal: abort.signal,
-    onProgress: progressPrinter(),
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    onProgress: progress.onProgress,
+    out: (text) => {
+      progress.clear();
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    err: (text) => {
+      progress.clear();
+      process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
     model: (path) => openModel(path),
     engine: () => getEngine({ providers, memoryBudgetMB }),
   };
   try {
     await command.run({ positionals: parsed.positionals, values: parsed.values }, ctx);
+    progress.clear();
     return 0;
   } catch (e) {
+    progress.clear();
     if (e instanceof UsageError) {
       console.error(`layer-lens ${name}: ${e.message}\n\n${commandUsage(command)}`);
       return 2;
