@@ -14,7 +14,9 @@ import { headSlice, kvHeadOf, matrixRef, readMatrix } from '../../model/readRole
 import type { ExpertSelector, MatrixRole, ModelHandle } from '../../model/types';
 import { headFlag, readRoleChecked, type CheckedMatrix } from '../common/checkedRead';
 import { ResultCache } from '../../cache/resultCache';
-import { cc, ccProductIdentity, headCorrelations, mlpCorrelations, type AttentionMatrices, type HeadCorrelations } from './measures';
+import { cc, ccProductIdentity, headCorrelations, mlpCorrelations, type AttentionMatrices, type HeadCorrelations, type MlpPrepared } from './measures';
+import { pinvTransposed } from './pinvTransposed';
+import { budgetLeft, heldBytes } from '../../jobs/memoryBudget';
 import { GATE_MEASURES, HEAD_MEASURE_ROLES, HEAD_MEASURES, M7_MEASURES, M8_MEASURES, MLP_MEASURE_ROLES, type M7Measure, type M8Measure } from './names';
 import { notComputableReason, weightFlag, type WeightFlag } from '../common/nonFinite';
 import { regression, type Regression } from './regression';
@@ -150,12 +152,13 @@ async function mlpWithFlags(
   mats: { up: CheckedMatrix; down: CheckedMatrix; gate?: CheckedMatrix },
   rcond: number | undefined,
   ctx: CorrelationsContext,
+  prepared: MlpPrepared = {},
 ): Promise<void> {
   const bad = new Set((entry.nonFinite ?? []).map((f) => f.role));
   const { up, down, gate } = mats;
   const goodGate = gate && !bad.has('gate') ? gate.matrix : undefined;
   if (!bad.has('up') && !bad.has('down')) {
-    const mlp = await mlpCorrelations({ up: up.matrix, down: down.matrix, gate: goodGate }, { engine: ctx.engine, rcond, signal: ctx.signal });
+    const mlp = await mlpCorrelations({ up: up.matrix, down: down.matrix, gate: goodGate }, { engine: ctx.engine, rcond, signal: ctx.signal }, prepared);
     entry.m7 = mlp.m7;
     entry.m8 = mlp.m8;
   } else if (goodGate) {
@@ -234,9 +237,15 @@ async function analyzeLayer(
   } else if (!roles.up || !roles.down)
     entry.notes.push(`no MLP measures: the layer has no ${[!roles.up && 'up', !roles.down && 'down'].filter(Boolean).join(' or ')} matrix`);
   else {
-    const [up, down, gate] = await Promise.all([read('up'), read('down'), roles.gate ? read('gate') : Promise.resolve(undefined)]);
-    [up, down, gate].forEach((c) => c && note(c));
-    await mlpWithFlags(entry, { up, down, gate }, rcond, ctx);
+    // Memory: pinv(Wu) first, while up is the only MLP matrix held (its eigen-decomposition is the
+    // step's largest), then down and gate; down is transposed within its own storage (it is not
+    // needed afterwards), so at most up, pinv(Wu)ᵀ, Wdᵀ and gate are held at once.
+    const up = note(await read('up'));
+    const pinvUpT = up.flag ? undefined : await pinvTransposed(up.matrix, { engine: budgetLeft(ctx.engine, heldBytes(up.matrix)), rcond, signal: ctx.signal });
+    throwIfCancelled(ctx.signal);
+    const down = note(await read('down'));
+    const gate = roles.gate ? note(await read('gate')) : undefined;
+    await mlpWithFlags(entry, { up, down, gate }, rcond, ctx, { pinvUpT, consumeDown: true });
   }
   if (flags.length) entry.notes.push(`some values are ${notComputableReason(flags)}`);
   return entry;

@@ -15,12 +15,14 @@ import type { Engine } from '../../engine/engine';
 import { pearson } from '../../engine/kernels/pearson';
 import { traceProducts } from '../../engine/kernels/traceProducts';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
+import { budgetLeft, heldBytes } from '../../jobs/memoryBudget';
 import { transpose, type Matrix } from '../../linalg/matrix';
-import { pinv } from '../../linalg/pinv';
 import { headSlice, kvHeadOf } from '../../model/readRole';
 import type { ModelHandle } from '../../model/types';
 import type { M7Measure, M8Measure } from './names';
 import type { WeightFlag } from '../common/nonFinite';
+import { pinvTransposed } from './pinvTransposed';
+import { transposeInPlace } from './transposeInPlace';
 
 export interface HeadCorrelations {
   head: number;
@@ -105,26 +107,40 @@ export async function headCorrelations(model: ModelHandle, m: AttentionMatrices,
   return out;
 }
 
-export async function mlpCorrelations(m: MlpMatrices, ctx: MeasureContext): Promise<MlpCorrelations> {
+/** What a caller that streams the layer already has or may give up (see correlations.ts's analyzeLayer). */
+export interface MlpPrepared {
+  /** pinv(Wu)ᵀ, computed before down and gate were read. */
+  pinvUpT?: Matrix;
+  /** Wd is not needed afterwards: transpose it within its own storage instead of into a copy. */
+  consumeDown?: boolean;
+}
+
+export async function mlpCorrelations(m: MlpMatrices, ctx: MeasureContext, prepared: MlpPrepared = {}): Promise<MlpCorrelations> {
   const { gate, up, down } = m;
   if (down.rows !== up.cols || down.cols !== up.rows)
     throw new Error(`down is ${down.rows}×${down.cols} but up is ${up.rows}×${up.cols}: expected down = [d, ff] for up = [ff, d]`);
   if (gate && (gate.rows !== up.rows || gate.cols !== up.cols)) throw new Error(`gate is ${gate.rows}×${gate.cols} but up is ${up.rows}×${up.cols}`);
-  const downT = transpose(down); // [ff, d], the shape of Wg and Wu
+  const downT = prepared.consumeDown ? transposeInPlace(down) : transpose(down); // [ff, d], the shape of Wg and Wu
   const none = NaN;
-  const pinvUp = await pinv(up, { engine: ctx.engine, rcond: ctx.rcond, signal: ctx.signal }); // [d, ff]
+  // pinv(Wu)ᵀ [ff, d] in row blocks: the measures need the pseudo-inverse only transposed, and
+  // cc(pinv(Wu), Wd) pairs the same entries as cc(pinv(Wu)ᵀ, Wdᵀ).
+  const held = heldBytes(up, downT, gate) + (prepared.consumeDown ? 0 : heldBytes(down));
+  const pinvUpT = prepared.pinvUpT ?? (await pinvTransposed(up, { engine: budgetLeft(ctx.engine, held), rcond: ctx.rcond, signal: ctx.signal }));
   throwIfCancelled(ctx.signal);
   const m7: Record<M7Measure, number> = {
     gate_up: gate ? cc(gate, up, 'cc(Wg, Wu)') : none,
     gate_downT: gate ? cc(gate, downT, 'cc(Wg, Wdᵀ)') : none,
     up_downT: cc(up, downT, 'cc(Wu, Wdᵀ)'),
-    pinvUp_down: cc(pinvUp, down, 'cc(pinv(Wu), Wd)'),
+    pinvUp_down: cc(pinvUpT, downT, 'cc(pinv(Wu), Wd)'),
   };
-  // Wd·X = (Wdᵀ)ᵀ·X: every M8 product is AᵀB with A = Wdᵀ [ff, d] and B [ff, d].
+  // Wd·X = (Wdᵀ)ᵀ·X: every M8 product is AᵀB with A = Wdᵀ [ff, d] and B [ff, d] (the kernel sizes its
+  // blocks counting its two inputs as held).
+  const kernelCtx = { signal: ctx.signal };
+  const engine = ctx.engine;
   const m8: Record<M8Measure, number> = {
-    down_gate: gate ? await ccProductIdentity(ctx.engine, downT, gate, ctx) : none,
-    down_up: await ccProductIdentity(ctx.engine, downT, up, ctx),
-    down_pinvUpT: await ccProductIdentity(ctx.engine, downT, transpose(pinvUp), ctx),
+    down_gate: gate ? await ccProductIdentity(engine, downT, gate, kernelCtx) : none,
+    down_up: await ccProductIdentity(engine, downT, up, kernelCtx),
+    down_pinvUpT: await ccProductIdentity(engine, downT, pinvUpT, kernelCtx),
   };
   return { m7, m8 };
 }

@@ -10,45 +10,19 @@
 import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import { readTensorF32 } from '../../model/readRole';
-import { readRoleChecked } from '../common/checkedRead';
+import { readRoleChecked, type CheckedMatrix } from '../common/checkedRead';
 import type { WeightFlag } from '../common/nonFinite';
 import { loadTokenizer, type PromptTokenizer } from '../../model/tokenizer';
 import { MATRIX_ROLES, type ExpertSelector, type MatrixRole, type ModelHandle } from '../../model/types';
 import { expertLabel, readExpertChecked } from '../experts/read';
 import { diffEmbedding, type EmbeddingDiff } from './embeddings';
-import { diffMatrices, type MatrixDiff } from './matrix';
+import { diffMatrixPair, type MatrixDiff, type MatrixPair } from './matrix';
 import { compareFlat } from './metrics';
 import { describeUnmatched, planDiff, type DiffReport } from './plan';
+import { resolveDiffOptions, type DiffExpertSelector, type DiffOptions, type ResolvedDiffOptions } from './resolve';
 
-export interface DiffOptions {
-  /** Layer indices (default: every layer of either model). */
-  layers?: number[];
-  /** Matrix kinds (default: all seven). */
-  kinds?: MatrixRole[];
-  /** DOCS(A_ℓ, B_ℓ) per matrix (default true). */
-  docs?: boolean;
-  /** Spectral metrics of A and B and their change (default true; two extra decompositions per matrix). */
-  spectra?: boolean;
-  /** Embedding and lm_head rows (default true). */
-  embeddings?: boolean;
-  /** Tokens listed per embedding (default 20). */
-  topTokens?: number;
-  /** Leading singular values of each delta kept for plots (default 64). */
-  keepSingular?: number;
-  /** Bins of the delta histograms (default 41). */
-  bins?: number;
-  /**
-   * Mixture-of-experts layers: compare this expert's gate/up/down (a routed expert index or
-   * 'shared'), or `all`: every routed expert's and the shared expert's. Without it MoE layers'
-   * experts are not compared as matrices (a note says so).
-   */
-  expert?: DiffExpertSelector;
-}
-
-/** Which experts a diff compares: one (routed index or 'shared') or all of them. */
-export type DiffExpertSelector = ExpertSelector | 'all';
-
-export type ResolvedDiffOptions = Required<Omit<DiffOptions, 'layers' | 'kinds' | 'expert'>>;
+// The options and their checks live in resolve.ts, a leaf the option validator (and so the extension host) imports without the maths.
+export { DIFF_DEFAULTS, resolveDiffOptions, type DiffExpertSelector, type DiffOptions, type ResolvedDiffOptions } from './resolve';
 
 export interface OtherTensorDiff {
   name: string;
@@ -93,23 +67,6 @@ export interface DiffContext extends JobContext {
   onPartial?: (entry: MatrixDiff) => void;
 }
 
-export const DIFF_DEFAULTS: ResolvedDiffOptions = { docs: true, spectra: true, embeddings: true, topTokens: 20, keepSingular: 64, bins: 41 };
-
-export function resolveDiffOptions(opts: DiffOptions): ResolvedDiffOptions {
-  const o = { ...DIFF_DEFAULTS };
-  for (const key of ['docs', 'spectra', 'embeddings'] as const) if (opts[key] !== undefined) o[key] = opts[key] !== false;
-  const int = (key: 'topTokens' | 'keepSingular' | 'bins', lo: number, hi: number) => {
-    const v = opts[key];
-    if (v === undefined) return;
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`diff option '${key}' must be an integer from ${lo} to ${hi}, got ${String(v)}`);
-    o[key] = v;
-  };
-  int('topTokens', 0, 1000);
-  int('keepSingular', 1, 100_000);
-  int('bins', 2, 1000);
-  return o;
-}
-
 /** The tokenizer of B, else of A; a broken tokenizer.json costs the token texts, not the diff. */
 async function tokenizerFor(a: ModelHandle, b: ModelHandle, notes: string[]): Promise<PromptTokenizer | null> {
   for (const m of [b, a]) {
@@ -150,8 +107,8 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
       ex === undefined || (p.kind !== 'gate' && p.kind !== 'up' && p.kind !== 'down')
         ? readRoleChecked(m, p.layer, p.kind, { signal: ctx.signal })
         : readExpertChecked(m, p.layer, p.kind, ex, { signal: ctx.signal });
-    const A = await read(a);
-    const B = await read(b);
+    let A: CheckedMatrix | undefined = await read(a);
+    let B: CheckedMatrix | undefined = await read(b);
     if (A.flag || B.flag) {
       for (const [model, f] of [
         ['A', A.flag],
@@ -161,7 +118,10 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
       }
       continue;
     }
-    const entry = await diffMatrices(A.matrix, B.matrix, p, options, sub);
+    // Handed over: diffMatrixPair lets each matrix go once it is done with it (see MatrixPair).
+    const pair: MatrixPair = { A: A.matrix, B: B.matrix };
+    A = B = undefined;
+    const entry = await diffMatrixPair(pair, p, options, sub);
     if (ex !== undefined) entry.expert = ex;
     entries.push(entry);
     ctx.onPartial?.(entry);

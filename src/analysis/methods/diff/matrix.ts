@@ -6,11 +6,12 @@
  */
 import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
+import { budgetLeft, heldBytes } from '../../jobs/memoryBudget';
 import type { Matrix } from '../../linalg/matrix';
 import { singularValues } from '../../linalg/svd';
 import type { ExpertSelector, MatrixRole } from '../../model/types';
 import { docsSimilarity, orientForDocs, resolveOrientation } from '../similarity/docs';
-import { compareFlat, deltaOf, effectiveRankOf, stableRankOf, symmetricHistogram, type FlatComparison, type HistogramBin } from './metrics';
+import { compareFlat, effectiveRankOf, subtractInto, stableRankOf, symmetricHistogram, type FlatComparison, type HistogramBin } from './metrics';
 import { metricsFrom } from '../spectra/spectrum';
 
 export interface SideSpectrum {
@@ -66,21 +67,35 @@ async function sideSpectrum(W: Matrix, ctx: { engine?: Engine } & JobContext): P
   return { logNorm: m.logNorm, logSpectralNorm: m.logSpectralNorm, stableRank: m.stableRank, alpha: m.alpha.alpha, alphaReliable: m.alpha.reliable };
 }
 
-export async function diffMatrices(
-  A: Matrix,
-  B: Matrix,
-  info: PairInfo,
-  options: MatrixDiffOptions,
-  ctx: { engine?: Engine } & JobContext,
-): Promise<MatrixDiff> {
+/** The diff of A and B, which stay as they are (B is copied for the delta); runDiff hands its pairs over with diffMatrixPair. */
+export function diffMatrices(A: Matrix, B: Matrix, info: PairInfo, options: MatrixDiffOptions, ctx: { engine?: Engine } & JobContext): Promise<MatrixDiff> {
+  return diffMatrixPair({ A, B: { rows: B.rows, cols: B.cols, data: B.data.slice() } }, info, options, ctx);
+}
+
+/**
+ * The two matrices of a pair, handed over: diffMatrixPair takes them out of the box and lets each go
+ * as soon as it is done with it, so that the caller holds no reference that keeps them alive.
+ */
+export interface MatrixPair {
+  A?: Matrix;
+  B?: Matrix;
+}
+
+/**
+ * Memory (a 70B model's up_proj is 940 MB as float32): A and B while their cosine, DOCS and spectra
+ * are computed (for a row-oriented DOCS each is replaced by its transpose, which has the same
+ * singular values), then Δ = B − A written over B and A let go, so Δ's decomposition runs beside
+ * one matrix, not three. The kernels get the memory budget less the matrices held.
+ */
+export async function diffMatrixPair(pair: MatrixPair, info: PairInfo, options: MatrixDiffOptions, ctx: { engine?: Engine } & JobContext): Promise<MatrixDiff> {
+  let A = pair.A,
+    B = pair.B;
+  pair.A = pair.B = undefined;
+  if (!A || !B) throw new Error(`layer ${info.layer} ${info.kind}: the pair has no ${A ? 'B' : 'A'} matrix`);
   if (A.rows !== B.rows || A.cols !== B.cols) throw new Error(`layer ${info.layer} ${info.kind}: A is ${A.rows}×${A.cols} but B is ${B.rows}×${B.cols}`);
-  const sub = { engine: ctx.engine, signal: ctx.signal };
+  const shape: [number, number] = [A.rows, A.cols];
+  const within = (held: number) => ({ engine: ctx.engine && budgetLeft(ctx.engine, held), signal: ctx.signal });
   const flat = compareFlat(A.data, B.data);
-  const D = deltaOf(A.data, B.data);
-  // A zero delta has zero singular values: no decomposition needed (and none of its rounding).
-  const s = flat.normDelta > 0 ? await singularValues({ rows: A.rows, cols: A.cols, data: D }, sub) : new Float64Array(Math.min(A.rows, A.cols));
-  throwIfCancelled(ctx.signal);
-  const histogram = symmetricHistogram(D, options.bins, flat.maxAbsDelta);
   let docs: number | null = null;
   if (options.docs && flat.normDelta === 0) {
     // Every vector's best partner is itself (|cos| = 1), a constant sample whose Gumbel location is
@@ -89,16 +104,19 @@ export async function diffMatrices(
   } else if (options.docs) {
     if (!ctx.engine) throw new Error('DOCS needs the compute engine');
     const side = resolveOrientation(info.kind);
-    docs = (await docsSimilarity(ctx.engine, orientForDocs(A, side), orientForDocs(B, side), { signal: ctx.signal })).docs;
+    // Each original is let go as soon as its transpose exists; the spectra below take the transposes.
+    A = orientForDocs(A, side);
+    B = orientForDocs(B, side);
+    docs = (await docsSimilarity(within(heldBytes(A, B)).engine!, A, B, { signal: ctx.signal })).docs;
     await yieldToEventLoop();
   }
   let a: SideSpectrum | null = null,
     b: SideSpectrum | null = null,
     change: MatrixDiff['change'] = null;
   if (options.spectra) {
-    a = await sideSpectrum(A, sub);
+    a = await sideSpectrum(A, within(heldBytes(A, B)));
     // An unchanged matrix has the same spectrum: skip the second decomposition.
-    b = flat.normDelta > 0 ? await sideSpectrum(B, sub) : { ...a };
+    b = flat.normDelta > 0 ? await sideSpectrum(B, within(heldBytes(A, B))) : { ...a };
     change = {
       logNorm: b.logNorm - a.logNorm,
       logSpectralNorm: b.logSpectralNorm - a.logSpectralNorm,
@@ -106,10 +124,18 @@ export async function diffMatrices(
       alpha: b.alpha - a.alpha,
     };
   }
+  throwIfCancelled(ctx.signal);
+  // Δ = B − A over B's storage (the same float32 subtraction as deltaOf); A is not needed after this.
+  const D = subtractInto(B, A);
+  A = B = undefined;
+  // A zero delta has zero singular values: no decomposition needed (and none of its rounding).
+  const s = flat.normDelta > 0 ? await singularValues(D, within(heldBytes(D))) : new Float64Array(Math.min(shape[0], shape[1]));
+  throwIfCancelled(ctx.signal);
+  const histogram = symmetricHistogram(D.data, options.bins, flat.maxAbsDelta);
   return {
     layer: info.layer,
     kind: info.kind,
-    shape: [A.rows, A.cols],
+    shape,
     dtypeA: info.dtypeA,
     dtypeB: info.dtypeB,
     ...flat,

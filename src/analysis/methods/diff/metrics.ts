@@ -10,6 +10,7 @@
  * with equal strengths reads 4 on both; the effective rank weighs every direction, the stable
  * rank only the energy relative to the largest one. A zero delta has rank 0 on both.
  */
+import type { Matrix } from '../../linalg/matrix';
 
 export interface FlatComparison {
   normA: number;
@@ -66,6 +67,15 @@ export function deltaOf(a: Float32Array, b: Float32Array): Float32Array {
   const out = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = b[i] - a[i];
   return out;
+}
+
+/** B − A written over B (B's storage becomes the delta; the same float32 values as deltaOf). */
+export function subtractInto(b: Matrix, a: Matrix): Matrix {
+  if (a.data.length !== b.data.length) throw new Error(`cannot subtract ${a.data.length} values from ${b.data.length}`);
+  const x = a.data,
+    y = b.data;
+  for (let i = 0; i < y.length; i++) y[i] -= x[i];
+  return b;
 }
 
 /** Σσᵢ² / σ₁² for descending σ; 0 for a zero matrix. */

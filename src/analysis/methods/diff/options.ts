@@ -3,7 +3,7 @@
  * request, the panel's re-run): only well-formed values pass, anything else is an Error a user can read.
  */
 import { isObject, optionReader } from '../common/options';
-import { resolveDiffOptions, type DiffExpertSelector, type DiffOptions } from './diff';
+import { resolveDiffOptions, type DiffExpertSelector, type DiffOptions } from './resolve';
 
 const read = optionReader('diff');
 

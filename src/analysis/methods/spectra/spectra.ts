@@ -278,7 +278,8 @@ async function analyzeMatrix(
     }
     return flagged;
   }
-  const spectrum = await analyzeSpectrum(W, { ...common, vectors: options.matrixVectors }, ctx);
+  // Without heads the matrix is not needed afterwards: rand_distance may shuffle it in place.
+  const spectrum = await analyzeSpectrum(W, { ...common, vectors: options.matrixVectors, consume: heads === 0 }, ctx);
   const entry: MatrixSpectra = { layer, kind, ...at, shape: [W.rows, W.cols], spectrum, meanP: spectrum.vectors?.meanP ?? null };
   if (heads > 0) {
     entry.heads = [];

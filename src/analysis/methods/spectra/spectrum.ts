@@ -17,6 +17,7 @@ import { ksFromSortedCdf, ksPValue, ksStatistic } from '../../stats/ks';
 import { marchenkoPastur, mpCdf, type MarchenkoPastur } from '../../stats/marchenkoPastur';
 import { ALPHA_FITS, fitPowerLaw, DEFAULT_ALPHA_FIT, type AlphaFit, type PowerLawFit } from '../../stats/powerLaw';
 import { shuffled } from '../../stats/random';
+import { shuffleInPlace } from './shuffleInPlace';
 import { wwLogAlphaNorm, wwMatrixEntropy, wwMatrixRank, wwMpFit, wwNumPlSpikes } from '../../stats/weightWatcher';
 
 export type VectorSide = 'right' | 'left';
@@ -34,6 +35,11 @@ export interface SpectrumOptions {
   alphaFit?: AlphaFit;
   /** Keep the singular values and per-vector p-values in the result (for plots). Default true. */
   keepValues?: boolean;
+  /**
+   * The matrix is the caller's to lose: rand_distance shuffles its entries in place instead of a
+   * copy (one matrix in memory instead of two). Default false.
+   */
+  consume?: boolean;
   engine?: Engine;
 }
 
@@ -228,6 +234,30 @@ function randomnessOf(p: Float64Array, side: VectorSide, length: number, keep: b
 /** Singular values at or below this fraction of the largest carry no direction worth testing. */
 const NEGLIGIBLE = 1e-6;
 
+/**
+ * Singular values; with `vectors` from the SVD with the chosen side's singular vectors, whose
+ * randomness is tested when `test` (the vectors themselves are not kept).
+ */
+async function valuesAndVectorRandomness(
+  W: Matrix,
+  vectors: boolean,
+  test: boolean,
+  side: VectorSide,
+  keep: boolean,
+  sub: { engine?: Engine; signal?: AbortSignal },
+): Promise<{ s: Float64Array; vectors: VectorRandomness | null }> {
+  if (!vectors) return { s: await singularValues(W, sub), vectors: null };
+  const decomposition = await svd(W, { ...sub, right: side === 'right', left: side === 'left' });
+  throwIfCancelled(sub.signal);
+  const s = decomposition.s;
+  if (!test) return { s, vectors: null };
+  await yieldToEventLoop();
+  const V = (side === 'right' ? decomposition.V : decomposition.U) as Matrix64;
+  let count = 0;
+  while (count < s.length && s[count] > NEGLIGIBLE * s[0]) count++;
+  return { s, vectors: randomnessOf(vectorPValues(V, count), side, V.rows, keep) };
+}
+
 export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx: JobContext = {}): Promise<Spectrum> {
   if (W.rows === 0 || W.cols === 0) throw new Error(`spectrum: the matrix is empty (${W.rows}×${W.cols})`);
   const side = opts.vectorSide ?? 'right';
@@ -237,15 +267,16 @@ export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx
   const wantVectors = opts.vectors !== false;
   const keep = opts.keepValues !== false;
   const sub = { engine: opts.engine, signal: ctx.signal };
-  const decomposition = wantVectors ? await svd(W, { ...sub, right: side === 'right', left: side === 'left' }) : { s: await singularValues(W, sub) };
-  throwIfCancelled(ctx.signal);
-  const s = decomposition.s;
   const sigma = entryStd(W);
+  // The singular vectors are tested and dropped before rand_distance's decomposition: never both at once.
+  const { s, vectors } = await valuesAndVectorRandomness(W, wantVectors, sigma > 0, side, keep, sub);
+  throwIfCancelled(ctx.signal);
   const base = metricsFrom(s, alphaFit);
   const ww = weightWatcherMetrics(s, W.rows, W.cols, base.alpha);
   let randDistance = NaN;
   if (opts.randDistance !== false && sigma > 0) {
-    const mixed: Matrix = { rows: W.rows, cols: W.cols, data: shuffled(W.data, opts.seed ?? DEFAULT_SHUFFLE_SEED) };
+    const seed = opts.seed ?? DEFAULT_SHUFFLE_SEED;
+    const mixed: Matrix = { rows: W.rows, cols: W.cols, data: opts.consume ? shuffleInPlace(W.data, seed) : shuffled(W.data, seed) };
     randDistance = spectrumDistance(s, await singularValues(mixed, sub));
   }
   const result: Spectrum = {
@@ -253,16 +284,9 @@ export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx
     cols: W.cols,
     mp: sigma > 0 ? mpFit(s, marchenkoPastur(W.rows, W.cols, sigma)) : null,
     metrics: { ...base, ...ww, randDistance },
-    vectors: null,
+    vectors,
   };
   if (keep) result.singularValues = Array.from(s);
   if (!(sigma > 0)) result.note = 'every entry of this matrix is equal: no Marchenko–Pastur law and no randomness test apply';
-  if (wantVectors && sigma > 0) {
-    await yieldToEventLoop();
-    const vectors = (side === 'right' ? decomposition.V : decomposition.U) as Matrix64;
-    let count = 0;
-    while (count < s.length && s[count] > NEGLIGIBLE * s[0]) count++;
-    result.vectors = randomnessOf(vectorPValues(vectors, count), side, vectors.rows, keep);
-  }
   return result;
 }
