@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { readdirSync, existsSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forbiddenChains } from './lib/extension-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const production = process.argv.includes('--production');
@@ -18,7 +19,8 @@ const common = {
 };
 
 const nodeTargets = [
-  { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', 'onnxruntime-node'] },
+  // metafile: the build checks that no engine module reaches the extension host (lib/extension-bundle.mjs).
+  { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode', 'onnxruntime-node'], metafile: true },
   { entryPoints: ['src/analysis/worker/main.ts'], outfile: 'dist/worker.js', external: ['onnxruntime-node'] },
   {
     entryPoints: ['src/analysis/cli/main.ts'],
@@ -66,6 +68,14 @@ if (watch) {
   console.log(`watching ${builds.length} bundles`);
 } else {
   const t0 = Date.now();
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  const results = await Promise.all(builds.map((b) => esbuild.build(b)));
+  const extension = results[builds.findIndex((b) => b.outfile === 'dist/extension.js')];
+  const chains = extension?.metafile ? forbiddenChains(extension.metafile, 'src/extension/main.ts') : [];
+  if (chains.length) {
+    console.error(
+      `dist/extension.js must not contain the engine or worker-only packages; found ${chains.length} module(s), e.g.:\n  ${chains[0].join('\n    -> ')}`,
+    );
+    process.exit(1);
+  }
   console.log(`built ${builds.length} bundles in ${Date.now() - t0} ms`);
 }

@@ -14,6 +14,8 @@ export interface LayerLensConfig {
   workerMaxOldSpaceMB: number;
   /** Histogram bins for tensor statistics in the model editor. */
   histogramBins: number;
+  /** Largest size of the finished-result cache on disk, MiB; the least recently used results go first. */
+  cacheMaxMB: number;
 }
 
 const SECTION = 'layerLens';
@@ -28,6 +30,7 @@ export function readConfig(): LayerLensConfig {
     memoryBudgetMB: positive(c.get<number>('memoryBudgetMB'), 4096),
     workerMaxOldSpaceMB: positive(c.get<number>('workerMaxOldSpaceMB'), 4096),
     histogramBins: Math.min(1024, Math.round(positive(c.get<number>('histogramBins'), 64))),
+    cacheMaxMB: positive(c.get<number>('cacheMaxMB'), 2048),
   };
 }
 

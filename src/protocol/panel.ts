@@ -7,6 +7,8 @@
  */
 import type { TensorStats } from '../analysis/model/summary';
 import type { ModelOverview } from '../analysis/model/overview';
+import type { DepthStats } from '../analysis/model/depthStats';
+import type { ReportModel } from '../analysis/report/types';
 import type { WorkerErrorData } from './worker';
 
 /** Errors as the webviews show them: the worker's codes plus the client's own. */
@@ -17,6 +19,8 @@ export interface PanelError {
 
 export type ImageFormat = 'png' | 'svg';
 export type DataFormat = 'csv' | 'json';
+/** A self-contained HTML report of a panel's result (src/analysis/report/). */
+export type ReportFormat = 'html';
 
 // ---------------------------------------------------------------- model editor
 
@@ -29,6 +33,9 @@ export type ModelEditorToWebview =
   | { type: 'statsProgress'; tensor: string; done: number; total: number }
   | { type: 'stats'; tensor: string; stats: TensorStats }
   | { type: 'statsFailed'; tensor: string; error: PanelError }
+  | { type: 'depthProgress'; done: number; total: number; message?: string }
+  | { type: 'depth'; stats: DepthStats }
+  | { type: 'depthFailed'; error: PanelError }
   /** A file of the model changed on disk while open: results shown may be stale. */
   | { type: 'changed' }
   | { type: 'exported'; format: ImageFormat | DataFormat; path: string }
@@ -38,6 +45,8 @@ export type ModelEditorFromWebview =
   | { type: 'ready' }
   | { type: 'selectTensor'; tensor: string; bins?: number }
   | { type: 'cancelStats' }
+  | { type: 'depthStats' }
+  | { type: 'cancelDepth' }
   | { type: 'reload' }
   | { type: 'trust' }
   | { type: 'exportImage'; format: ImageFormat; data: string; name: string }
@@ -48,6 +57,12 @@ export type ModelEditorFromWebview =
 export type AnalysisToWebview<Options = unknown, Partial = unknown, Result = unknown> =
   /** First message after `ready`, and again whenever the webview was re-created. */
   | { type: 'init'; panel: string; title: string; model: string; options: Options }
+  /** Nothing has run in this panel (restored after a reload without a stored result): offer a run. */
+  | { type: 'notRun'; message: string }
+  /** A kept answer to an earlier panel-specific request (e.g. a prune evaluation), replayed to a re-created webview. */
+  | { type: 'replayReply'; name: string; data: unknown }
+  /** What only the host knows for "Export report": the analysis, the models' files as they are on disk, the version. */
+  | { type: 'reportMeta'; analysis: string; models: ReportModel[]; version: string }
   | { type: 'running'; runId: number; options: Options }
   | { type: 'progress'; runId: number; done: number; total: number; message?: string }
   | { type: 'partial'; runId: number; data: Partial }
@@ -56,8 +71,8 @@ export type AnalysisToWebview<Options = unknown, Partial = unknown, Result = unk
   | { type: 'cancelled'; runId: number }
   /** A model file of the panel was rewritten, truncated, replaced or removed: offer a re-run. */
   | { type: 'filesChanged'; message: string }
-  | { type: 'exported'; format: ImageFormat | DataFormat; path: string }
-  | { type: 'exportFailed'; format: ImageFormat | DataFormat; message: string }
+  | { type: 'exported'; format: ImageFormat | DataFormat | ReportFormat; path: string }
+  | { type: 'exportFailed'; format: ImageFormat | DataFormat | ReportFormat; message: string }
   | { type: 'reply'; requestId: number; ok: true; data: unknown }
   | { type: 'reply'; requestId: number; ok: false; error: PanelError };
 
@@ -71,8 +86,35 @@ export type AnalysisFromWebview =
   | { type: 'cancel' }
   | { type: 'exportImage'; format: ImageFormat; data: string }
   | { type: 'exportData'; format: DataFormat }
+  /** "Export report": the report's HTML, built in the webview (webview/common/report.ts), saved by the host. */
+  | { type: 'exportReport'; html: string }
   /** A panel-specific question (e.g. details of a clicked cell), answered by a `reply`. */
-  | { type: 'request'; requestId: number; name: string; payload: unknown };
+  | { type: 'request'; requestId: number; name: string; payload: unknown }
+  /** A button of the error area: show the Layer Lens log, or open the Layer Lens settings. */
+  | { type: 'action'; action: PanelAction };
+
+export type PanelAction = 'showLog' | 'openSettings';
+
+/**
+ * What an analysis panel's webview keeps with VS Code's webview state API, so that it survives the
+ * webview being re-created (tab hidden and shown, panel moved) and a window reload: the restore id
+ * the host wrote into the page (webviewHtml.ts, kept by webview/common/vscodeApi.ts) and the
+ * panel's view choices (index, metric, slider, selection…). The host reads only `restore`, and only
+ * as a key into what it stored itself (parseRestoreId): a webview never names a file.
+ */
+export interface PanelWebviewState {
+  restore?: string;
+  view?: Record<string, unknown>;
+}
+
+/** The name of the page's meta tag that carries its restore id. */
+export const RESTORE_META = 'layer-lens-restore';
+
+/** A restore id the host issued: 1–64 characters of [A-Za-z0-9_-]. */
+export function parseRestoreId(state: unknown): string | undefined {
+  const id = (state as { restore?: unknown } | null | undefined)?.restore;
+  return typeof id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : undefined;
+}
 
 // ------------------------------------------------------------------ validation
 
@@ -104,6 +146,8 @@ export function parseModelEditorMessage(raw: unknown): ModelEditorFromWebview | 
   switch (raw.type) {
     case 'ready':
     case 'cancelStats':
+    case 'depthStats':
+    case 'cancelDepth':
     case 'reload':
     case 'trust':
       return { type: raw.type };
@@ -140,6 +184,12 @@ export function parseAnalysisMessage(raw: unknown): AnalysisFromWebview | undefi
     case 'request':
       if (!isIntegerIn(raw.requestId, 0, Number.MAX_SAFE_INTEGER) || !isShortString(raw.name)) return undefined;
       return { type: 'request', requestId: raw.requestId, name: raw.name, payload: raw.payload };
+    case 'exportReport':
+      if (typeof raw.html !== 'string' || raw.html.length > MAX_EXPORT_CHARS || !/^\s*<!DOCTYPE html>/i.test(raw.html)) return undefined;
+      return { type: 'exportReport', html: raw.html };
+    case 'action':
+      if (raw.action !== 'showLog' && raw.action !== 'openSettings') return undefined;
+      return { type: 'action', action: raw.action };
     default:
       return undefined;
   }

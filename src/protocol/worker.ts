@@ -16,6 +16,7 @@ import type { HeadValues } from '../analysis/methods/correlations/values';
 import type { CachedRun } from '../analysis/cache/resultCache';
 export type { CachedRun } from '../analysis/cache/resultCache';
 import type { PruneJobParams, PruneJobResult } from '../analysis/methods/persistence/job';
+import type { DepthStats } from '../analysis/model/depthStats';
 
 /**
  * Which execution provider and how many threads computed a result. The worker stamps it on the
@@ -51,6 +52,7 @@ export interface WorkerRequests extends AnalysisRequests {
   'correlations/values': { params: JobParams & { path: string } & HeadValuesQuery; result: HeadValues };
   'diff/run': { params: JobParams & CachedRun & { pathA: string; pathB: string } & DiffOptions; result: DiffResult };
   'persistence/prune': { params: JobParams & { path: string } & PruneJobParams; result: PruneJobResult };
+  'model/depthStats': { params: JobParams & { path: string }; result: DepthStats };
 }
 
 export type WorkerMethod = keyof WorkerRequests;

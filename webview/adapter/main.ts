@@ -6,6 +6,7 @@
  */
 import type { AdapterModule, AdapterResult } from '../../src/analysis/methods/adapter/adapter';
 import type { AdapterOptions } from '../../src/analysis/methods/adapter/options';
+import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { h, formatValue, replaceChildren } from '../common/dom';
 import { heatmapOptions, lineOptions, renderPlot, type HeatmapCell } from '../common/plot';
@@ -24,7 +25,8 @@ const METRICS: [Metric, string, boolean][] = [
   ['docs', 'DOCS(ΔW, W)', true],
 ];
 
-const state: { metric: Metric; selected?: string } = { metric: 'fro' };
+// Kept with the webview state: the metric and selected module survive a hidden tab and a reload.
+const state = keptState<{ metric: Metric; selected?: string }>({ metric: 'fro', selected: undefined });
 let plotHost: HTMLElement | undefined;
 
 function select(label: string, testid: string, choices: [string, string][], value: string, onChange: (v: string) => void): HTMLSelectElement {

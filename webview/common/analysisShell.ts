@@ -1,7 +1,10 @@
 /**
  * The webview side of every analysis panel (host: src/extension/panels/analysisPanel.ts): a
  * toolbar with the run's status and progress, Cancel, Run again and Export (PNG, SVG, CSV, JSON),
- * an error area, and a results area the panel draws into. A panel's main.ts only supplies how to
+ * an error area (with Retry, Show Log and, where a setting can help, Open Settings), a Run banner
+ * for a panel restored without a stored result, and a results area the panel draws into. A panel
+ * keeps its view choices with panelViewState (viewState.ts) so that they survive a re-created
+ * webview and a window reload. A panel's main.ts only supplies how to
  * draw its options, partial results and result:
  *
  *   startAnalysisPanel<SimilarityOptions, PairPartial, SimilarityResult>({
@@ -11,7 +14,9 @@
 import type { AnalysisFromWebview, AnalysisToWebview, DataFormat, ImageFormat, PanelError } from '../../src/protocol/panel';
 import { h, replaceChildren } from './dom';
 import { drawThrottle } from './drawThrottle';
+import { progressText } from './progressText';
 import { exportImage } from './export';
+import { exportReport, type PanelReportMeta } from './report';
 import { onThemeChange, readTheme, type Theme } from './theme';
 import { registerToolkit } from './toolkit';
 import { hostChannel } from './vscodeApi';
@@ -34,6 +39,13 @@ export interface AnalysisPanelHandle {
   request(name: string, payload: unknown): Promise<unknown>;
   /** Shows a message under the toolbar ('' hides it). */
   notify(text: string, kind?: 'info' | 'error'): void;
+  /**
+   * Receives the kept answers to `name` (AnalysisPanelSpec.keepReplies) that the host replays to a
+   * re-created webview, after the result; answers this page asked for itself are not repeated.
+   */
+  onReplayedReply(name: string, handler: (data: unknown) => void): void;
+  /** Draws the current result again (after a replayed answer changed what the panel shows). */
+  redraw(): void;
 }
 
 type In<O, P, R> = AnalysisToWebview<O, P, R>;
@@ -55,6 +67,8 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
   let options: Options | undefined;
   let nextRequest = 1;
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const replayHandlers = new Map<string, (data: unknown) => void>();
+  let reportMeta: Omit<PanelReportMeta, 'settings'> | undefined;
 
   const title = h('h1', { class: 'll-title' }, 'Layer Lens');
   const model = h('span', { class: 'll-model' });
@@ -83,7 +97,28 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
         format.toUpperCase(),
       ),
     );
-  const message = h('div', { class: 'll-message', role: 'status', hidden: true });
+  const messageText = h('span', {});
+  const messageActions = h('span', { class: 'll-message-actions' });
+  // "Export report": one self-contained HTML file of the result (webview/common/report.ts).
+  const reportButton = h(
+    'vscode-button',
+    { appearance: 'icon', title: 'Export report (HTML)', 'aria-label': 'Export report', 'data-format': 'html', disabled: true, onclick: () => void doReport() },
+    'Report',
+  );
+  const message = h('div', { class: 'll-message', role: 'status', hidden: true }, messageText, messageActions);
+  // A panel restored after a window reload without a stored result: say so and offer the run.
+  const notRunText = h('span', {});
+  const notRunBanner = h(
+    'div',
+    { class: 'll-message ll-info', 'data-testid': 'not-run', hidden: true },
+    notRunText,
+    ' ',
+    h(
+      'vscode-button',
+      { appearance: 'primary', 'data-testid': 'not-run-run', onclick: () => options !== undefined && host.post({ type: 'run', options }) },
+      'Run',
+    ),
+  );
   // The model's files changed on disk after this run started: say so until the next run.
   const changedText = h('span', {});
   const changedButton = h('vscode-button', { appearance: 'primary', onclick: () => options !== undefined && host.post({ type: 'run', options }) }, 'Re-run');
@@ -105,17 +140,19 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
       { class: 'll-toolbar' },
       h('div', { class: 'll-heading' }, title, model),
       h('div', { class: 'll-status' }, ring, progress, statusText),
-      h('div', { class: 'll-actions' }, cancelButton, rerunButton, h('span', { class: 'll-export' }, 'Export', ...exportButtons)),
+      h('div', { class: 'll-actions' }, cancelButton, rerunButton, h('span', { class: 'll-export' }, 'Export', ...exportButtons, reportButton)),
     ),
     changedBanner,
+    notRunBanner,
     message,
     optionsArea,
     resultsArea,
   );
 
-  function notify(text: string, kind: 'info' | 'error' = 'info'): void {
+  function notify(text: string, kind: 'info' | 'error' = 'info', actions: { label: string; run: () => void }[] = []): void {
     message.hidden = !text;
-    message.textContent = text;
+    messageText.textContent = text;
+    replaceChildren(messageActions, ...actions.map((a) => h('vscode-button', { appearance: 'secondary', onclick: a.run }, a.label)));
     message.className = `ll-message ll-${kind}`;
   }
 
@@ -127,7 +164,17 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
   }
 
   function setExportable(ok: boolean): void {
-    for (const b of exportButtons) (b as HTMLElement & { disabled: boolean }).disabled = !ok;
+    for (const b of [...exportButtons, reportButton]) (b as HTMLElement & { disabled: boolean }).disabled = !ok;
+  }
+
+  async function doReport(): Promise<void> {
+    try {
+      if (!reportMeta) throw new Error('the model description has not arrived yet; try again in a moment');
+      const settings = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
+      await exportReport(result, { ...reportMeta, settings }, (html) => host.post({ type: 'exportReport', html }));
+    } catch (err) {
+      notify(`Export report failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
+    }
   }
 
   async function doExport(format: ImageFormat | DataFormat): Promise<void> {
@@ -144,8 +191,14 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
   }
 
   function showError(error: PanelError): void {
-    const hint = error.code === 'worker-crashed' ? ' Press "Run again" to restart the worker.' : '';
-    notify(`${error.message}${hint}`, 'error');
+    const actions = [
+      { label: 'Retry', run: () => options !== undefined && host.post({ type: 'run', options }) },
+      { label: 'Show Log', run: () => host.post({ type: 'action', action: 'showLog' }) },
+    ];
+    // A crash (out of memory, killed) or a message naming a setting: the settings may be the fix.
+    if (error.code === 'worker-crashed' || /layerLens\./.test(error.message))
+      actions.push({ label: 'Open Settings', run: () => host.post({ type: 'action', action: 'openSettings' }) });
+    notify(error.message, 'error', error.code === 'untrusted' ? [] : actions);
   }
 
   // Partials can arrive every few milliseconds; drawing each one would keep the workbench's main
@@ -177,6 +230,7 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
         partialDraws.cancel();
         notify('');
         changedBanner.hidden = true;
+        notRunBanner.hidden = true;
         statusText.textContent = 'Computing…';
         setRunning(true);
         return;
@@ -185,7 +239,7 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
         progress.hidden = false;
         progress.max = Math.max(1, msg.total);
         progress.value = Math.min(msg.done, msg.total);
-        statusText.textContent = `${msg.message ? `${msg.message} · ` : ''}${msg.done} / ${msg.total}`;
+        statusText.textContent = progressText(msg);
         return;
       case 'partial':
         if (msg.runId !== currentRun) return;
@@ -213,6 +267,17 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
         setRunning(false);
         statusText.textContent = result === undefined ? 'Cancelled' : 'Cancelled (showing the previous result)';
         if (result !== undefined) drawResult();
+        return;
+      case 'notRun':
+        notRunText.textContent = msg.message;
+        notRunBanner.hidden = false;
+        statusText.textContent = 'Not run yet';
+        return;
+      case 'reportMeta':
+        reportMeta = { analysis: msg.analysis, models: msg.models, version: msg.version };
+        return;
+      case 'replayReply':
+        replayHandlers.get(msg.name)?.(msg.data);
         return;
       case 'filesChanged':
         changedText.textContent = `${msg.message} —`;
@@ -251,5 +316,9 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
       });
     },
     notify,
+    onReplayedReply(name, handler) {
+      replayHandlers.set(name, handler);
+    },
+    redraw: drawResult,
   };
 }

@@ -9,12 +9,15 @@
 import type { CorrelationsOptions, CorrelationsResult, LayerCorrelations } from '../../src/analysis/methods/correlations/correlations';
 import { HEAD_LABELS, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES, type HeadMeasure } from '../../src/analysis/methods/correlations/names';
 import type { HeadValues } from '../../src/analysis/methods/correlations/values';
+import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { expertField, parseExpertChoice } from '../common/expertField';
 import { formatValue, h, replaceChildren } from '../common/dom';
 import type { Theme } from '../common/theme';
 import { describeValues, drawHeatmap, drawM6, drawValues } from './plots';
 import { axes, headCells, mlpCells, scatterPoints, symmetricDomain, type CorrCell } from './viewModel';
+import { drawHeadMeans } from './depthPlots';
+import { headMeanPoints } from './depthViews';
 
 type Box = { root: HTMLElement; plot: HTMLElement };
 let layout:
@@ -31,8 +34,11 @@ let layout:
     }
   | undefined;
 let current: { entries: LayerCorrelations[]; result?: CorrelationsResult; theme: Theme } | undefined;
-let selected: { layer: number; head: number; measure: HeadMeasure } | undefined;
+// The selected head is kept with the webview state, so it survives a hidden tab and a reload.
+const kept = keptState<{ selected?: { layer: number; head: number; measure: HeadMeasure } }>({ selected: undefined });
+let selected = kept.selected;
 let detailRequest = 0;
+let depthBox: HTMLElement | undefined;
 
 const GRID: { id: string; title: string }[] = [
   { id: 'M1', title: HEAD_LABELS.M1 },
@@ -64,6 +70,8 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
   const detail = h('div', { class: 'll-corr-detail', 'data-testid': 'corr-detail' }, detailSummary, detailPlot);
   const root = h('div', { class: 'll-corr' }, summary, notApplicable, grid, h('h2', {}, 'Head detail'), detail);
   replaceChildren(container, root);
+  depthBox = h('div', { class: 'll-corr-grid', 'data-testid': 'corr-depth' });
+  grid.after(h('h2', {}, 'Head-mean against depth (shaded: 95% band of random matrices)'), depthBox);
   layout = { root, summary, grid, boxes, m6Summary, notApplicable, detail, detailSummary, detailPlot };
   return layout;
 }
@@ -137,7 +145,7 @@ function draw(): void {
       m === 'M1' || m === 'M2' || m === 'M3' ? 'cc (shared by M1–M3)' : 'cc',
       theme,
       (c) => {
-        selected = { layer: c.layer, head: c.col, measure: m };
+        selected = kept.selected = { layer: c.layer, head: c.col, measure: m };
         draw();
         void showDetail(l, theme);
       },
@@ -154,6 +162,7 @@ function draw(): void {
   const m7 = mlpCells(entries, 'm7', result),
     m8 = mlpCells(entries, 'm8', result);
   drawHeatmap(l.boxes.M7.plot, m7, { x: M7_MEASURES.map((k) => M7_LABELS[k]), y: layers, xLabel: 'measure' }, symmetricDomain(m7), 'cc', theme);
+  if (depthBox) drawHeadMeans(depthBox, headMeanPoints(entries), theme);
   drawHeatmap(l.boxes.M8.plot, m8, { x: M8_MEASURES.map((k) => M8_LABELS[k]), y: layers, xLabel: 'measure' }, symmetricDomain(m8), 'cc(·, I)', theme);
 }
 

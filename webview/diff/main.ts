@@ -9,6 +9,7 @@
 import type { DiffOptions, DiffResult } from '../../src/analysis/methods/diff/diff';
 import type { MatrixDiff } from '../../src/analysis/methods/diff/matrix';
 import type { EmbeddingDiff } from '../../src/analysis/methods/diff/embeddings';
+import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { formatValue, h, replaceChildren } from '../common/dom';
 import { addHatchPattern } from '../common/hatch';
@@ -16,10 +17,14 @@ import { renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
 import { expertField, parseExpertChoice } from '../common/expertField';
 import { cellKind, DELTA_METRICS, deltaCells, deltaMetric, flaggedCells, SIDE_METRICS, sideCells, sideMetric, sharedDomain, signedDomain } from './metrics';
-import { annotateCells, deltaHistogramPlot, heatmapPlot, rowChangePlot, singularValuesPlot } from './plots';
+import { annotateCells, deltaHistogramPlot, heatmapPlot, rowChangePlot } from './plots';
 import { CellSync, type CellKey } from './sync';
+import { createDiffDepthSection, type DiffDepthSection } from './depthSection';
+import { deltaSpectrumPlot } from './depthPlots';
+import { randomReferenceSpectrum } from './depthViews';
 
-const state = { side: 'norm', delta: 'relChange' };
+// Kept with the webview state: the chosen plots survive a hidden tab and a reload.
+const state = keptState({ side: 'norm', delta: 'relChange' });
 let entries: MatrixDiff[] = [];
 let result: DiffResult | undefined;
 let theme: Theme | undefined;
@@ -38,6 +43,7 @@ let layout:
     }
   | undefined;
 const sync = new CellSync(() => drawDetail());
+let depthSection: DiffDepthSection | undefined;
 
 function select(options: { id: string; label: string }[], current: string, testid: string, label: string, onChange: (v: string) => void): HTMLSelectElement {
   const s = h('select', { 'data-testid': testid, 'aria-label': label });
@@ -92,6 +98,8 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
     report,
   );
   replaceChildren(container, root);
+  depthSection = createDiffDepthSection();
+  root.querySelector('.ll-diff-sides')?.after(depthSection.root);
   layout = { root, summary, plotA, plotD, plotB, titleA, titleB, detail, embeddings, report };
   return layout;
 }
@@ -163,7 +171,7 @@ function drawDetail(): void {
   const hp = deltaHistogramPlot(e.delta.histogram, theme);
   if (typeof hp === 'string') hist.textContent = hp;
   else renderPlot(hist, hp, theme);
-  const sp = singularValuesPlot(e.delta.singularValues, theme);
+  const sp = deltaSpectrumPlot(e.delta.singularValues, randomReferenceSpectrum(e.shape[0], e.shape[1], e.normDelta, e.delta.singularValues.length), theme);
   if (typeof sp === 'string') sv.textContent = sp;
   else renderPlot(sv, sp, theme);
 }
@@ -272,6 +280,7 @@ function draw(container: HTMLElement, list: MatrixDiff[], t: Theme): void {
   theme = t;
   ensureLayout(container);
   drawHeatmaps();
+  depthSection?.draw(entries, t);
   drawDetail();
   drawTail();
 }

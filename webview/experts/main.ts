@@ -7,12 +7,15 @@ import type { ExpertsResult } from '../../src/analysis/methods/experts/experts';
 import type { ExpertsOptions } from '../../src/analysis/methods/experts/options';
 import { INDEX_LABELS, type SimilarityIndex } from '../../src/analysis/methods/similarity/names';
 import { EXPERT_ROLES } from '../../src/analysis/model/types';
+import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { h, formatValue, replaceChildren } from '../common/dom';
 import { heatmapOptions, renderPlot, type HeatmapCell } from '../common/plot';
 import type { Theme } from '../common/theme';
 
-const state: { index?: SimilarityIndex; result?: ExpertsResult; moeLayers: number[] } = { moeLayers: [] };
+// The index is kept with the webview state (the result is not: the host replays it).
+const kept = keptState<{ index?: SimilarityIndex }>({ index: undefined });
+const state: { index?: SimilarityIndex; result?: ExpertsResult; moeLayers: number[] } = { index: kept.index, moeLayers: [] };
 let plotHost: HTMLElement | undefined;
 
 function select(label: string, testid: string, choices: [string, string][], value: string, onChange: (v: string) => void): HTMLSelectElement {
@@ -46,7 +49,7 @@ function draw(container: HTMLElement, r: ExpertsResult, theme: Theme): void {
     r.indices.map((i) => [i, INDEX_LABELS[i]]),
     index,
     (v) => {
-      state.index = v as SimilarityIndex;
+      state.index = kept.index = v as SimilarityIndex;
       draw(container, r, theme);
     },
   );

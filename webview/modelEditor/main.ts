@@ -10,6 +10,7 @@ import { registerToolkit } from '../common/toolkit';
 import { hostChannel } from '../common/vscodeApi';
 import { renderOverview } from './overview';
 import { StatsPane } from './statsPane';
+import { DepthPane } from './depthPane';
 import { statsModel } from './statsView';
 import { renderTensorTree, type TensorTree, type TreeState } from './tensorTree';
 import type { EditorModel, TensorRow } from './viewModel';
@@ -30,6 +31,17 @@ const stats = new StatsPane(
     cancel: () => host.post({ type: 'cancelStats' }),
     exportImage: (format, data, name) => host.post({ type: 'exportImage', format, data, name }),
     exportStats: (format, tensor) => host.post({ type: 'exportStats', format, tensor }),
+  },
+  theme,
+);
+
+const depth = new DepthPane(
+  {
+    compute: () => {
+      depth.computing();
+      host.post({ type: 'depthStats' });
+    },
+    cancel: () => host.post({ type: 'cancelDepth' }),
   },
   theme,
 );
@@ -56,12 +68,14 @@ function page(name: string, ...content: (Node | null)[]): void {
 
 function showModel(name: string, m: EditorModel): void {
   model = m;
+  // A (re)loaded model: depth figures of the old bytes no longer apply.
+  depth.idle();
   tensors = new Map(m.groups.flatMap((g) => g.tensors.map((t) => [t.name, t] as const)));
   tree = renderTensorTree(m.groups, treeState, select, (s) => {
     treeState = s;
     host.setState(s);
   });
-  page(name, renderOverview(m, name), h('div', { class: 'me-main' }, tree.element, stats.element));
+  page(name, renderOverview(m, name), h('div', { class: 'me-main' }, tree.element, stats.element), depth.element);
   // After a reload, bring back the tensor that was selected.
   if (treeState.selected && tensors.has(treeState.selected)) select(treeState.selected);
   else stats.idle();
@@ -125,6 +139,15 @@ host.listen((msg) => {
     case 'statsFailed':
       if (msg.tensor === pendingTensor) stats.failed(tensors.get(msg.tensor), msg.error.message, msg.error.code === 'cancelled');
       return;
+    case 'depthProgress':
+      depth.progress(msg.done, msg.total, msg.message);
+      return;
+    case 'depth':
+      depth.show(msg.stats);
+      return;
+    case 'depthFailed':
+      depth.failed(msg.error.message, msg.error.code === 'cancelled');
+      return;
     case 'changed':
       say('The model files changed on disk. The figures shown may be out of date.', 'info', { label: 'Reload', run: () => host.post({ type: 'reload' }) });
       return;
@@ -140,5 +163,6 @@ host.listen((msg) => {
 onThemeChange((t) => {
   theme = t;
   if (model) stats.setTheme(t);
+  depth.setTheme(t);
 });
 host.post({ type: 'ready' });

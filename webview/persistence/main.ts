@@ -8,16 +8,20 @@
 import type { PersistenceJobResult, PruneJobResult } from '../../src/analysis/methods/persistence/job';
 import type { PersistencePanelOptions } from '../../src/analysis/methods/persistence/options';
 import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
+import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { cachedNote, formatValue, h, replaceChildren } from '../common/dom';
 import { renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
-import { averagePlot, barcodePlot, baselinePlot, bettiPlot, heatmapPlot } from './plots';
+import { averagePlot, barcodePlot, baselinePlot, bettiPlot } from './plots';
+import { markedHeatmapPlot } from './blockMarks';
 import { homologyText, sliderSuggestion, suggestionsLine, suggestionText, tokensText } from './notes';
 import type { PromptKeep } from '../../src/analysis/methods/persistence/truncation';
 
-let dim = 1;
-let ratio = 0.9;
+// The homology dimension and the slider's p are kept with the webview state (hidden tab, reload).
+const kept = keptState({ dim: 1, ratio: 0.9 });
+let dim = kept.dim;
+let ratio = kept.ratio;
 const evaluations: PruneJobResult[] = [];
 
 function numberInput(value: number, testid: string, label: string, min: number, max: number): HTMLInputElement {
@@ -124,13 +128,13 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
   for (const p of r.homologyDims) dimSelect.append(h('option', { value: String(p) }, `H${p}`));
   dimSelect.value = String(dim);
   dimSelect.addEventListener('change', () => {
-    dim = Number(dimSelect.value);
+    dim = kept.dim = Number(dimSelect.value);
     draw(container, r, theme);
   });
   const slider = h('input', { type: 'range', min: '0.5', max: '1', step: '0.01', 'data-testid': 'persistence-ratio', 'aria-label': 'Pruning ratio p' });
   slider.value = String(ratio);
   slider.addEventListener('change', () => {
-    ratio = Number(slider.value);
+    ratio = kept.ratio = Number(slider.value);
     draw(container, r, theme);
   });
   const pruneButton = h(
@@ -201,7 +205,8 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
     h('div', { class: 'll-row ll-persistence-row' }, pruneButton, status),
     evaluationTable(),
   );
-  renderPlot(heat, heatmapPlot(r, dim, theme), theme);
+  // The suggestion at p outlined solid, the last evaluated prune dashed.
+  renderPlot(heat, markedHeatmapPlot(r, dim, theme, suggestion.layers, evaluations.at(-1)?.prune.removedLayers ?? []), theme);
   renderPlot(betti, bettiPlot(r, theme), theme);
   renderPlot(avg, averagePlot(r, sdim, suggestion.threshold, suggestion.layers, theme), theme);
   renderPlot(base, baselinePlot(r, theme), theme);
@@ -212,4 +217,10 @@ const panel = startAnalysisPanel<PersistencePanelOptions, never, PersistenceJobR
   renderOptions,
   renderResult: draw,
   exportElement: () => document.querySelector('[data-testid="persistence-heatmap"]'),
+});
+
+// Prune evaluations are kept by the host: a re-created webview gets the table's rows again.
+panel.onReplayedReply('pruneAndEvaluate', (res) => {
+  evaluations.push(res as PruneJobResult);
+  panel.redraw();
 });

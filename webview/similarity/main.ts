@@ -13,16 +13,24 @@ import type { SimilaritySettings } from '../../src/analysis/methods/similarity/o
 import { INDEX_LABELS, ORIENTATIONS, SIMILARITY_INDICES, type SimilarityIndex } from '../../src/analysis/methods/similarity/names';
 import { MATRIX_KINDS } from '../../src/analysis/model/types';
 import { expertField, parseExpertChoice } from '../common/expertField';
+import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { formatValue, h, replaceChildren } from '../common/dom';
 import type { Theme } from '../common/theme';
 import { drawAdjacent } from './adjacent';
 import { drawPairDetail } from './detail';
 import { drawHeatmap } from './heatmap';
+import { drawSmallMultiples } from './smallMultiples';
 import { describeThreshold } from '../../src/analysis/methods/similarity/clusters';
 import { clustersOf, layerLabel, pairAt, viewFromPartials, viewFromResult, type SimilarityView } from './viewModel';
 
-const state: { index: SimilarityIndex; threshold?: number; selected?: { a: number; b: number } } = { index: 'docs' };
+let multiples: HTMLElement | undefined;
+// Kept with the webview state: the index, threshold and selected pair survive a hidden tab and a reload.
+const state = keptState<{ index: SimilarityIndex; threshold?: number; selected?: { a: number; b: number } }>({
+  index: 'docs',
+  threshold: undefined,
+  selected: undefined,
+});
 let current: { view: SimilarityView; theme: Theme; container: HTMLElement } | undefined;
 let layout: { root: HTMLElement; summary: HTMLElement; heatmap: HTMLElement; clusters: HTMLElement; adjacent: HTMLElement; detail: HTMLElement } | undefined;
 let indexSelect: HTMLSelectElement | undefined;
@@ -133,6 +141,8 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
   const detail = h('div', { class: 'll-sim-detail', 'data-testid': 'similarity-detail' });
   const root = h('div', { class: 'll-sim' }, summary, heatmap, clusters, h('h2', {}, 'Adjacent layers'), adjacent, h('h2', {}, 'Pair detail'), detail);
   replaceChildren(container, root);
+  multiples = h('div', { class: 'll-sim-multiples', 'data-testid': 'similarity-multiples' });
+  clusters.after(h('h2', {}, 'Every index side by side'), multiples);
   layout = { root, summary, heatmap, clusters, adjacent, detail };
   return layout;
 }
@@ -182,6 +192,11 @@ function redraw(): void {
   l.clusters.textContent = `Clusters of ${INDEX_LABELS[state.index]}: ${list.length ? list.join(', ') : 'none'} (${describeThreshold(clusters)}; ${clusters.rule}).`;
   // The plan carries the chance level, so the reference line is there while pairs stream in.
   drawAdjacent(l.adjacent, view, state.index, clusters, theme, view.plan.docsChance);
+  if (multiples)
+    drawSmallMultiples(multiples, view, theme, (index) => {
+      state.index = index;
+      redraw();
+    });
   const sel = state.selected;
   drawPairDetail(l.detail, view, sel ? pairAt(view, sel.a, sel.b) : undefined, theme);
 }

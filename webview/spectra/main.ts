@@ -9,6 +9,7 @@
 import type { FlaggedSpectra, MatrixSpectra, SpectraOptions, SpectraResult } from '../../src/analysis/methods/spectra/spectra';
 import type { Spectrum } from '../../src/analysis/methods/spectra/spectrum';
 import { ALPHA_FIT_LABELS, fitPowerLaw } from '../../src/analysis/stats/powerLaw';
+import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { h, replaceChildren, formatValue } from '../common/dom';
 import { renderPlot } from '../common/plot';
@@ -18,6 +19,8 @@ import { annotateCells, depthPlot, heatmapPlot, histogramPlot } from './plots';
 import { createTailView, type TailView } from './tailPlot';
 import { drawExpertHeatmap, expertTableOf } from './expertHeatmap';
 import { gridOf } from '../../src/analysis/methods/spectra/expertTable';
+import { createDepthSection, drawDepthSection, drawVectorP, type DepthSection } from './depthSection';
+import { attachHeatmapKeys } from './heatmapKeys';
 
 interface Selection {
   layer: number;
@@ -26,11 +29,13 @@ interface Selection {
   head: number;
 }
 
-const state: { metric: string; selection?: Selection; expertKind: string; expertMetric: string } = {
+// Kept with the webview state: the metric, selection and expert choices survive a hidden tab and a reload.
+const state = keptState<{ metric: string; selection?: Selection; expertKind: string; expertMetric: string }>({
   metric: 'meanP',
+  selection: undefined,
   expertKind: 'up',
   expertMetric: 'alpha',
-};
+});
 
 let layout:
   | {
@@ -55,6 +60,7 @@ let expertEntries: MatrixSpectra[] = [];
 /** Matrices holding NaN/Inf (known once the result arrives): hatched cells, finite heads still shown. */
 let flagged: FlaggedSpectra[] = [];
 let theme: Theme | undefined;
+let depthSection: DepthSection | undefined;
 
 function option(value: string, label: string, selected: boolean): HTMLOptionElement {
   const o = h('option', { value }, label);
@@ -109,6 +115,9 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
     tailBox,
   );
   replaceChildren(container, root);
+  depthSection = createDepthSection();
+  depth.after(depthSection.depth);
+  tailBox.after(depthSection.vectors);
   layout = {
     root,
     metricSelect,
@@ -181,6 +190,16 @@ function drawOverview(): void {
     value?: { layer: number; kind: string } | null;
   };
   annotateCells(plot, cells, theme);
+  attachHeatmapKeys(
+    layout.heatmap,
+    () => ({ cells, selection: state.selection }),
+    (layer, kind) => {
+      state.selection = { layer, kind, head: -1 };
+      drawOverview();
+      drawDetail();
+    },
+    () => layout?.summary.scrollIntoView({ block: 'nearest' }),
+  );
   plot.addEventListener('click', () => {
     const v = plot.value;
     if (!v || typeof v.layer !== 'number') return;
@@ -191,6 +210,7 @@ function drawOverview(): void {
   const series = depthSeries(entries);
   if (series.length) renderPlot(layout.depth, depthPlot(series, theme), theme);
   else layout.depth.textContent = 'No singular-vector randomness for q, k, v yet.';
+  if (depthSection) drawDepthSection(depthSection, entries, theme);
 }
 
 function fillSelect(select: HTMLSelectElement, values: [string, string][], current: string): void {
@@ -249,6 +269,7 @@ function drawDetail(): void {
   const heads = entry?.heads ?? bad?.heads ?? [];
   fillSelect(layout.headSelect, [['-1', 'whole matrix'], ...heads.map((x): [string, string] => [String(x.head), `head ${x.head}`])], String(sel.head));
   sel.head = Number(layout.headSelect.value);
+  if (depthSection) drawVectorP(depthSection, entry, sel.head, theme);
   const headSpectrum = sel.head >= 0 ? heads.find((x) => x.head === sel.head)?.spectrum : undefined;
   if (bad && !headSpectrum) {
     const finiteHeads = bad.heads.length ? ` Heads ${bad.heads.map((x) => x.head).join(', ')} are finite: pick one above.` : '';

@@ -10,7 +10,8 @@ import { lineOptions } from '../common/plot';
 import type { Theme } from '../common/theme';
 import type { Cell, MetricDef } from './metrics';
 
-const KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'router', 'q_a', 'q_b', 'kv_a', 'kv_b'];
+/** Column order of the layer × kind heatmap (also the keyboard's). */
+export const KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'router', 'q_a', 'q_b', 'kv_a', 'kv_b'];
 
 export function heatmapPlot(cells: Cell[], metric: MetricDef, theme: Theme, selected?: { layer: number; kind: string }): Plot.PlotOptions {
   const layers = [...new Set(cells.map((c) => c.layer))].sort((a, b) => a - b);

@@ -9,13 +9,15 @@ import type { CheckpointMetrics, TimelineResult } from '../../src/analysis/metho
 import type { TimelineOptions } from '../../src/analysis/methods/timeline/timeline';
 import { LAYER_METRICS, METRIC_LABELS, TIMELINE_METRICS, type TimelineMetric } from '../../src/analysis/methods/timeline/names';
 import { cellsOf } from './cells';
+import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { h, replaceChildren } from '../common/dom';
 import { heatmapOptions, lineOptions, renderPlot, type HeatmapCell, type LineSeries } from '../common/plot';
 import type { Theme } from '../common/theme';
 
 const KINDS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
-const state: { metric: TimelineMetric; kind: string } = { metric: 'drift_first', kind: 'q' };
+// Kept with the webview state: the metric and matrix kind survive a hidden tab and a reload.
+const state = keptState<{ metric: TimelineMetric; kind: string }>({ metric: 'drift_first', kind: 'q' });
 let shown: { checkpoints: CheckpointMetrics[]; metrics: readonly TimelineMetric[] } = { checkpoints: [], metrics: TIMELINE_METRICS };
 let theme: Theme | undefined;
 let container: HTMLElement | undefined;
@@ -100,6 +102,8 @@ function draw(): void {
       rect.setAttribute('data-step', String(c.step));
       rect.setAttribute('data-layer', String(c.layer));
       rect.setAttribute('data-value', String(c.value));
+      rect.setAttribute('style', 'cursor: pointer');
+      rect.addEventListener('click', (e) => void openStep(c.step, (e as MouseEvent).shiftKey));
     });
     const byLayer = new Map<number, LineSeries>();
     for (const c of cells) {
@@ -108,6 +112,7 @@ function draw(): void {
     }
     renderPlot(lines, lineOptions([...byLayer.values()], theme, { xLabel: 'step', yLabel: what }), theme);
   }
+  heat.append(h('p', { class: 'll-muted' }, 'Click a step to open that checkpoint; Shift-click a second step to compare the two.'));
   const failed = shown.checkpoints.filter((c) => c.error);
   const notes = [...new Set(shown.checkpoints.flatMap((c) => c.notes))];
   const steps = shown.checkpoints.filter((c) => !c.error).map((c) => c.step);
@@ -129,7 +134,21 @@ function draw(): void {
   );
 }
 
-startAnalysisPanel<TimelineOptions, CheckpointMetrics, TimelineResult>({
+/** The step clicked last, so that a Shift-click on another step compares the two. */
+let lastStep: number | undefined;
+
+async function openStep(step: number, compare: boolean): Promise<void> {
+  try {
+    if (compare && lastStep !== undefined && lastStep !== step)
+      await panel.request('diffCheckpoints', { from: Math.min(lastStep, step), to: Math.max(lastStep, step) });
+    else await panel.request('openCheckpoint', { step });
+    lastStep = step;
+  } catch (err) {
+    panel.notify(err instanceof Error ? err.message : String(err), 'error');
+  }
+}
+
+const panel = startAnalysisPanel<TimelineOptions, CheckpointMetrics, TimelineResult>({
   renderPartial: (el, partials, t) => {
     container = el;
     theme = t;

@@ -6,9 +6,11 @@
  * identity (fileIdentity.ts) and every setting that changes the result; a key's hash names its
  * file and the stored key guards against collisions and older formats.
  * Disk problems never fail a run: an unreadable or unwritable cache just means computing again.
+ * Each use of an entry sets its file's modification time, so the size cap (diskCap.ts) evicts the
+ * least recently used results first.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -35,13 +37,35 @@ export interface CacheHit<T> {
   from: 'memory' | 'disk';
 }
 
-/** JSON has no NaN or ±Infinity (unfitted exponents, measures that do not apply): tag them. */
+/**
+ * JSON has no NaN or ±Infinity (unfitted exponents, measures that do not apply) and no typed arrays
+ * (which it would write as objects keyed "0", "1", …): tag them so that they come back as they were.
+ */
 const NON_FINITE = '\u0000nonfinite:';
+const TYPED = '\u0000typed';
+const TYPED_ARRAYS = { Float32Array, Float64Array, Int8Array, Int16Array, Int32Array, Uint8Array, Uint16Array, Uint32Array, Uint8ClampedArray } as const;
+type TypedName = keyof typeof TYPED_ARRAYS;
 function replacer(_k: string, v: unknown): unknown {
-  return typeof v === 'number' && !Number.isFinite(v) ? `${NON_FINITE}${v}` : v;
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${NON_FINITE}${v}`;
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView) && v.constructor.name in TYPED_ARRAYS)
+    return { [TYPED]: v.constructor.name, values: Array.from(v as unknown as ArrayLike<number>) };
+  return v;
 }
 function reviver(_k: string, v: unknown): unknown {
-  return typeof v === 'string' && v.startsWith(NON_FINITE) ? Number(v.slice(NON_FINITE.length)) : v;
+  if (typeof v === 'string' && v.startsWith(NON_FINITE)) return Number(v.slice(NON_FINITE.length));
+  if (typeof v === 'object' && v !== null && TYPED in v) {
+    const { [TYPED]: name, values } = v as { [TYPED]: unknown; values: unknown };
+    if (typeof name === 'string' && name in TYPED_ARRAYS && Array.isArray(values)) return TYPED_ARRAYS[name as TypedName].from(values as number[]);
+  }
+  return v;
+}
+
+/** Stores and reads JSON with non-finite numbers and typed arrays intact (also used for panel snapshots). */
+export function encodeCacheJson(value: unknown): string {
+  return JSON.stringify(value, replacer);
+}
+export function decodeCacheJson(text: string): unknown {
+  return JSON.parse(text, reviver);
 }
 
 export class ResultCache<T> {
@@ -53,16 +77,18 @@ export class ResultCache<T> {
     const hit = this.memory.get(key);
     if (hit !== undefined) {
       this.remember(key, hit);
+      if (cacheDir) await this.touch(cacheDir, key);
       return { value: hit, from: 'memory' };
     }
     if (!cacheDir) return undefined;
     try {
-      const stored = JSON.parse(await readFile(this.fileFor(cacheDir, key), 'utf8'), reviver) as {
+      const stored = decodeCacheJson(await readFile(this.fileFor(cacheDir, key), 'utf8')) as {
         key?: string;
         value?: T;
       };
       if (stored.key !== key || stored.value === undefined) return undefined;
       this.remember(key, stored.value);
+      await this.touch(cacheDir, key);
       return { value: stored.value, from: 'disk' };
     } catch {
       return undefined;
@@ -78,7 +104,7 @@ export class ResultCache<T> {
       await mkdir(dir, { recursive: true });
       // Write then rename: a reader never sees half a file, even if two windows race.
       const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify({ key, value }, replacer));
+      await writeFile(tmp, encodeCacheJson({ key, value }));
       await rename(tmp, file);
       await this.prune(dir);
     } catch (err) {
@@ -103,6 +129,12 @@ export class ResultCache<T> {
   /** Forgets every in-memory entry (tests; the disk copies stay). */
   clearMemory(): void {
     this.memory.clear();
+  }
+
+  /** Marks the entry's file as just used (its mtime), for the least-recently-used size cap. */
+  private async touch(cacheDir: string, key: string): Promise<void> {
+    const now = new Date();
+    await utimes(this.fileFor(cacheDir, key), now, now).catch(() => undefined);
   }
 
   private fileFor(cacheDir: string, key: string): string {

@@ -109,6 +109,11 @@ export function isModelListing(names: readonly string[]): boolean {
   return names.includes('config.json') && names.some((n) => n.endsWith('.safetensors') || n === INDEX_FILE);
 }
 
+/** A PEFT adapter folder's files: adapter_config.json and safetensors weights (it opens as its updates ΔW). */
+export function isAdapterListing(names: readonly string[]): boolean {
+  return names.includes('adapter_config.json') && names.some((n) => n.endsWith('.safetensors'));
+}
+
 export interface CachedSnapshot {
   /** The commit hash the folder is named after. */
   revision: string;

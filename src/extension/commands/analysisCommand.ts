@@ -39,13 +39,22 @@ export interface AnalysisPanelOf<Options, Result> extends Omit<AnalysisPanelSpec
 }
 
 export function openAnalysisPanel<Options, Result>(ctx: LayerLensContext, model: string, spec: AnalysisPanelOf<Options, Result>): void {
+  AnalysisPanel.open<Options, Result>(ctx, analysisPanelSpec(ctx, model, spec));
+}
+
+/** The panel spec of an analysis on `model` (also what a panel restored after a reload is given). */
+export function analysisPanelSpec<Options, Result>(
+  ctx: LayerLensContext,
+  model: string,
+  spec: AnalysisPanelOf<Options, Result>,
+): AnalysisPanelSpec<Options, Result> {
   const { analysis, toRunParams, ...panel } = spec;
-  AnalysisPanel.open<Options, Result>(ctx, {
+  return {
     ...panel,
     model,
     // The method name is built from the id, so the compiler cannot pair params with it here; the
     // worker validates them with the analysis's own parseOptions.
     run: (options, job) =>
       ctx.worker.request(`${analysis}/run`, { path: model, ...(toRunParams ? toRunParams(options) : options), ...job.cache } as never, job) as Promise<Result>,
-  });
+  };
 }

@@ -12,7 +12,7 @@ import {
   type ActivationPanelOptions,
 } from '../../analysis/methods/activation/options';
 import type { LayerLensContext } from '../context';
-import { analyzeCommand, openAnalysisPanel } from './analysisCommand';
+import { analyzeCommand, openAnalysisPanel, type AnalysisPanelOf } from './analysisCommand';
 import { pickPromptFile } from './pickPrompts';
 
 /** Opens the activation panel on `model`; `held` is what only the host may supply (a prompt file, a selection). */
@@ -20,10 +20,25 @@ export function openActivationPanel(
   ctx: LayerLensContext,
   model: string,
   options: ActivationPanelOptions,
-  held: { file?: string; selection?: string },
+  held: ActivationHeld,
   title = 'Parameter activation',
 ): void {
-  openAnalysisPanel<ActivationPanelOptions, ActivationJobResult>(ctx, model, {
+  openAnalysisPanel(ctx, model, activationPanel(options, held, title));
+}
+
+/** What only the host may supply to an activation run. */
+export interface ActivationHeld {
+  file?: string;
+  selection?: string;
+}
+
+/** The activation panel; `held` and the title are kept in its recipe to reopen it after a reload. */
+export function activationPanel(
+  options: ActivationPanelOptions,
+  held: ActivationHeld,
+  title = 'Parameter activation',
+): AnalysisPanelOf<ActivationPanelOptions, ActivationJobResult> {
+  return {
     analysis: 'activation',
     panel: 'activation',
     title,
@@ -31,7 +46,8 @@ export function openActivationPanel(
     parseOptions: parseActivationOptions,
     toRunParams: (opts) => activationJobParams(opts, held),
     toCsv: activationCsv,
-  });
+    reopen: { title, ...held },
+  };
 }
 
 /** Gradient-based activation over built-in domain prompts or a prompt file the user picks. */

@@ -7,7 +7,7 @@ import type { ExpertsResult } from '../../analysis/methods/experts/experts';
 import { expertsCsv } from '../../analysis/methods/experts/csv';
 import { parseExpertsOptions, type ExpertsOptions } from '../../analysis/methods/experts/options';
 import type { LayerLensContext } from '../context';
-import { analyzeCommand, openAnalysisPanel } from './analysisCommand';
+import { analyzeCommand, openAnalysisPanel, type AnalysisPanelOf } from './analysisCommand';
 
 /** A QuickPick of the model's mixture-of-experts layers, with their expert counts and shapes. */
 async function pickLayer(ctx: LayerLensContext, model: string): Promise<number | undefined> {
@@ -47,12 +47,17 @@ export const analyzeExperts = analyzeCommand('layerLens.analyzeExperts', 'expert
     if (layer === undefined) return;
     options = { layer, kind: 'up' };
   }
-  openAnalysisPanel<ExpertsOptions, ExpertsResult>(ctx, model, {
+  openAnalysisPanel(ctx, model, expertsPanel(options));
+});
+
+/** The expert-similarity panel with `options` for its first run. */
+export function expertsPanel(options: ExpertsOptions): AnalysisPanelOf<ExpertsOptions, ExpertsResult> {
+  return {
     analysis: 'experts',
     panel: 'experts',
     title: 'Expert similarity',
     options,
     parseOptions: parseExpertsOptions,
     toCsv: expertsCsv,
-  });
-});
+  };
+}

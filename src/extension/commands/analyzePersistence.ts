@@ -15,7 +15,7 @@ import {
 } from '../../analysis/methods/persistence/options';
 import { readPersistenceConfig, readPersistenceMaxPrunedShare } from '../config';
 import type { LayerLensContext } from '../context';
-import { analyzeCommand, openAnalysisPanel } from './analysisCommand';
+import { analyzeCommand, openAnalysisPanel, type AnalysisPanelOf } from './analysisCommand';
 import { pickPromptFile } from './pickPrompts';
 
 function parseLayers(payload: unknown): number[] {
@@ -66,7 +66,17 @@ async function pruneAndEvaluate(ctx: LayerLensContext, model: string, payload: u
 }
 
 export function openPersistencePanel(ctx: LayerLensContext, model: string, options: PersistencePanelOptions, held: { file?: string }): void {
-  openAnalysisPanel<PersistencePanelOptions, PersistenceJobResult>(ctx, model, {
+  openAnalysisPanel(ctx, model, persistencePanel(ctx, model, options, held));
+}
+
+/** The persistence panel of `model`; `held` (the prompt file) is kept in its recipe to reopen it after a reload. */
+export function persistencePanel(
+  ctx: LayerLensContext,
+  model: string,
+  options: PersistencePanelOptions,
+  held: { file?: string },
+): AnalysisPanelOf<PersistencePanelOptions, PersistenceJobResult> {
+  return {
     analysis: 'persistence',
     panel: 'persistence',
     title: 'Persistence similarity',
@@ -78,7 +88,10 @@ export function openPersistencePanel(ctx: LayerLensContext, model: string, optio
       if (name !== 'pruneAndEvaluate') throw new Error(`unknown request '${name}'`);
       return pruneAndEvaluate(ctx, model, payload);
     },
-  });
+    // The evaluations table is the panel's record: a re-created webview gets its rows again.
+    keepReplies: ['pruneAndEvaluate'],
+    reopen: { ...held },
+  };
 }
 
 /** "Layer Lens: Analyze Persistence Similarity" — zigzag persistent homology of hidden states over a prompt set. */

@@ -8,7 +8,7 @@ import { similarityCsv } from '../../analysis/methods/similarity/csv';
 import { parseSimilaritySettings, type SimilaritySettings } from '../../analysis/methods/similarity/options';
 import type { MatrixRole } from '../../analysis/model/types';
 import type { LayerLensContext } from '../context';
-import { analyzeCommand, openAnalysisPanel } from './analysisCommand';
+import { analyzeCommand, openAnalysisPanel, type AnalysisPanelOf } from './analysisCommand';
 
 const KIND_LABELS: Record<MatrixRole, string> = {
   q: 'attention query (q_proj)',
@@ -64,12 +64,17 @@ export const analyzeSimilarity = analyzeCommand('layerLens.analyzeSimilarity', '
     if (!kind) return;
     settings = { kind };
   }
-  openAnalysisPanel<SimilaritySettings, LayerSimilarityResult>(ctx, model, {
+  openAnalysisPanel(ctx, model, similarityPanel(settings));
+});
+
+/** The layer-similarity panel with `settings` for its first run. */
+export function similarityPanel(settings: SimilaritySettings): AnalysisPanelOf<SimilaritySettings, LayerSimilarityResult> {
+  return {
     analysis: 'similarity',
     panel: 'similarity',
     title: 'Layer similarity',
     options: settings,
     parseOptions: parseSimilaritySettings,
     toCsv: similarityCsv,
-  });
-});
+  };
+}

@@ -13,7 +13,7 @@ import { parseDiffOptions } from '../../analysis/methods/diff/options';
 import type { LayerLensContext } from '../context';
 import { checkModelUri, resolveModelTarget } from '../editor/activeModel';
 import { isModelFolder } from '../editor/modelFolders';
-import { AnalysisPanel } from '../panels/analysisPanel';
+import { AnalysisPanel, type AnalysisPanelSpec } from '../panels/analysisPanel';
 import type { CommandSpec } from './types';
 import { requireTrustedWorkspace } from './analysisCommand';
 import { isModelFile, MODEL_FILE_FILTERS, MODEL_FILE_GLOB } from '../../analysis/io/modelFileKinds';
@@ -25,23 +25,29 @@ function requireTrust(): void {
 /** Opens the diff panel of B against A. */
 export function openDiffPanel(ctx: LayerLensContext, pathA: string, pathB: string): AnalysisPanel<DiffOptions, DiffResult> {
   if (path.resolve(pathA) === path.resolve(pathB)) throw new Error(`pick two different models to compare (both are ${pathA}).`);
-  return AnalysisPanel.open<DiffOptions, DiffResult>(ctx, {
+  return AnalysisPanel.open(ctx, diffPanel(ctx, pathA, pathB));
+}
+
+/** The checkpoint-diff panel of B against A; A is kept in its recipe to reopen it after a reload. */
+export function diffPanel(ctx: LayerLensContext, pathA: string, pathB: string, options: DiffOptions = {}): AnalysisPanelSpec<DiffOptions, DiffResult> {
+  return {
     panel: 'diff',
     title: `Checkpoint diff vs ${path.basename(pathA)}`,
     model: pathB,
     alsoWatch: [pathA],
-    options: {},
+    options,
     parseOptions: parseDiffOptions,
     run: (options, job) => ctx.worker.request('diff/run', { pathA, pathB, ...options, ...job.cache }, job),
     toCsv: diffCsv,
-  });
+    reopen: { pathA },
+  };
 }
 
 /** Model folders and lone .safetensors files of the workspace, other than `exclude`. */
 async function workspaceModels(exclude: string): Promise<string[]> {
   const skip = '**/{node_modules,.git}/**';
   const [configs, files] = await Promise.all([
-    vscode.workspace.findFiles('**/config.json', skip, 2000),
+    vscode.workspace.findFiles('**/{config.json,adapter_config.json}', skip, 2000),
     vscode.workspace.findFiles(`**/${MODEL_FILE_GLOB}`, skip, 2000),
   ]);
   const folders = new Set<string>();

@@ -19,6 +19,9 @@ import { analyzeExperts } from './analyzeExperts';
 import { analyzeAdapter } from './analyzeAdapter';
 import { compareSelected, compareWith } from './compareModels';
 import { showTimeline } from './timeline';
+import { openSampleModel } from './openSampleModel';
+import { clearCachedResults } from './clearCache';
+import { errorActions } from './errorActions';
 
 export const commands: CommandSpec[] = [
   openModelFolder,
@@ -36,6 +39,8 @@ export const commands: CommandSpec[] = [
   compareWith,
   compareSelected,
   showTimeline,
+  openSampleModel,
+  clearCachedResults,
 ];
 
 export function registerCommands(ctx: LayerLensContext): void {
@@ -47,7 +52,12 @@ export function registerCommands(ctx: LayerLensContext): void {
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
           ctx.log.error(`${c.id} failed: ${message}`);
-          void vscode.window.showErrorMessage(`Layer Lens: ${message}`);
+          const actions = errorActions(message);
+          void vscode.window.showErrorMessage(`Layer Lens: ${message}`, ...actions.map((a) => a.label)).then(async (picked) => {
+            const action = actions.find((a) => a.label === picked);
+            if (action?.kind === 'retry') await vscode.commands.executeCommand(c.id, ...args);
+            else if (action) await vscode.commands.executeCommand(...action.command);
+          });
           return undefined;
         }
       }),

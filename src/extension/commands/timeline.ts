@@ -18,6 +18,9 @@ import { AnalysisPanel } from '../panels/analysisPanel';
 import { RunWatcher } from '../timeline/runWatcher';
 import { requireTrustedWorkspace } from './analysisCommand';
 import type { CommandSpec } from './types';
+import { isModelFile } from '../../analysis/io/modelFileKinds';
+import { showModelFolder } from '../editor/modelFolderPanel';
+import { openDiffPanel } from './compareModels';
 
 function sizeText(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -90,6 +93,26 @@ function openTimeline(ctx: LayerLensContext, runDir: string, chosen: CheckpointI
     },
     run: (options, job) => ctx.worker.request('timeline/run', { path: options.checkpoints[0].path, ...options, ...job.cache }, job),
     toCsv: timelineCsv,
+    // A click on a step opens that checkpoint; a second step clicked with Shift opens the diff of the two.
+    onRequest: async (name, payload) => {
+      const stepOf = (key: string) => {
+        const step = (payload as Record<string, unknown> | null)?.[key];
+        const c = current.checkpoints.find((x) => x.step === step);
+        if (!c) throw new Error(`no checkpoint of this timeline is at step ${String(step)}`);
+        return c.path;
+      };
+      if (name === 'openCheckpoint') {
+        const target = stepOf('step');
+        if (isModelFile(target)) await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(target), 'layerLens.modelEditor');
+        else showModelFolder(ctx, target);
+        return true;
+      }
+      if (name === 'diffCheckpoints') {
+        openDiffPanel(ctx, stepOf('from'), stepOf('to'));
+        return true;
+      }
+      throw new Error(`unknown timeline request '${name}'`);
+    },
   });
   const watcher = new RunWatcher(
     runDir,

@@ -46,7 +46,9 @@ export async function checkModelUri(uri: vscode.Uri): Promise<string> {
   if (!s) throw new Error(`${uri.fsPath} does not exist.`);
   if (s.isDirectory()) {
     if (!(await isModelFolder(uri.fsPath))) {
-      throw new Error(`${uri.fsPath} is not a model folder: it needs a config.json and .safetensors weights (or model.safetensors.index.json).`);
+      throw new Error(
+        `${uri.fsPath} is not a model folder: it needs a config.json and .safetensors weights (or model.safetensors.index.json), or a LoRA adapter's adapter_config.json and weights.`,
+      );
     }
     return uri.fsPath;
   }

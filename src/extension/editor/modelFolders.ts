@@ -1,31 +1,38 @@
 /**
- * Which folders are models (config.json plus safetensors weights), kept in the context key
- * `layerLens.modelFolders` so the explorer offers "Open Model Folder" on exactly those folders,
- * and listed in the Models view (views/modelsView.ts), which listens to `onDidChange`.
+ * Which folders are models (config.json plus safetensors weights, or a PEFT adapter:
+ * adapter_config.json plus adapter_model.safetensors), kept in the context key
+ * `layerLens.modelFolders` so the explorer offers "Open Model Folder" and the analyses on exactly
+ * those folders (adapters also in `layerLens.adapterFolders`, for "Analyze LoRA Adapter"), and
+ * listed in the Models view (views/modelsView.ts), which listens to `onDidChange`.
  * Found once with findFiles, then kept current by a file watcher.
  */
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isModelListing } from '../../analysis/model/hfCache';
+import { isAdapterListing, isModelListing } from '../../analysis/model/hfCache';
 
 export const MODEL_FOLDERS_KEY = 'layerLens.modelFolders';
+export const ADAPTER_FOLDERS_KEY = 'layerLens.adapterFolders';
 const SCAN_LIMIT = 5000;
 
-/** A model folder holds config.json and either *.safetensors or a sharded index. */
-export async function isModelFolder(dir: string): Promise<boolean> {
-  let names: string[];
+async function listing(dir: string): Promise<string[] | null> {
   try {
-    names = await readdir(dir);
+    return await readdir(dir);
   } catch {
-    return false;
+    return null;
   }
-  return isModelListing(names);
+}
+
+/** A model folder holds config.json and either *.safetensors or a sharded index, or is a PEFT adapter (opened as its ΔW). */
+export async function isModelFolder(dir: string): Promise<boolean> {
+  const names = await listing(dir);
+  return names !== null && (isModelListing(names) || isAdapterListing(names));
 }
 
 export class ModelFolderTracker implements vscode.Disposable {
   private readonly folders = new Set<string>();
-  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/{config.json,*.safetensors,model.safetensors.index.json}');
+  private readonly adapters = new Set<string>();
+  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/{config.json,adapter_config.json,*.safetensors,model.safetensors.index.json}');
   private readonly subs: vscode.Disposable[] = [];
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -50,9 +57,8 @@ export class ModelFolderTracker implements vscode.Disposable {
 
   private async scan(): Promise<void> {
     if (!vscode.workspace.workspaceFolders?.length) return this.publish();
-    const configs = await vscode.workspace.findFiles('**/config.json', '**/{node_modules,.git}/**', SCAN_LIMIT);
-    const checks = await Promise.all(configs.map(async (uri) => [path.dirname(uri.fsPath), await isModelFolder(path.dirname(uri.fsPath))] as const));
-    for (const [dir, ok] of checks) if (ok) this.folders.add(dir);
+    const configs = await vscode.workspace.findFiles('**/{config.json,adapter_config.json}', '**/{node_modules,.git}/**', SCAN_LIMIT);
+    for (const dir of new Set(configs.map((uri) => path.dirname(uri.fsPath)))) await this.classify(dir);
     this.publish();
   }
 
@@ -63,22 +69,26 @@ export class ModelFolderTracker implements vscode.Disposable {
     this.timer = setTimeout(async () => {
       const dirs = [...this.pending];
       this.pending = new Set();
-      for (const d of dirs) {
-        if (await isModelFolder(d)) this.folders.add(d);
-        else this.folders.delete(d);
-      }
+      for (const d of dirs) await this.classify(d);
       this.publish();
     }, 300);
   }
 
+  /** Files one folder's membership of the model and adapter sets on its listing now. */
+  private async classify(dir: string): Promise<void> {
+    const names = await listing(dir);
+    const adapter = names !== null && isAdapterListing(names);
+    if (names !== null && (isModelListing(names) || adapter)) this.folders.add(dir);
+    else this.folders.delete(dir);
+    if (adapter) this.adapters.add(dir);
+    else this.adapters.delete(dir);
+  }
+
   private publish(): void {
     // `resourcePath in layerLens.modelFolders` compares against the explorer item's path.
-    const paths = new Set<string>();
-    for (const f of this.folders) {
-      paths.add(f);
-      paths.add(vscode.Uri.file(f).path);
-    }
-    void vscode.commands.executeCommand('setContext', MODEL_FOLDERS_KEY, [...paths]);
+    const keyPaths = (set: Set<string>) => [...set].flatMap((f) => [f, vscode.Uri.file(f).path]);
+    void vscode.commands.executeCommand('setContext', MODEL_FOLDERS_KEY, [...new Set(keyPaths(this.folders))]);
+    void vscode.commands.executeCommand('setContext', ADAPTER_FOLDERS_KEY, [...new Set(keyPaths(this.adapters))]);
     this.changed.fire();
   }
 

@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { TensorStats } from '../../analysis/model/summary';
 import { parseModelEditorMessage, type ModelEditorFromWebview, type ModelEditorToWebview, type PanelError } from '../../protocol/panel';
 import type { LayerLensContext } from '../context';
-import { decodePng, fileStem, saveExport } from '../panels/exportFile';
+import { announceExport, decodePng, fileStem, saveExport } from '../panels/exportFile';
 import { renderWebviewHtml, webviewOptions } from '../panels/webviewHtml';
 import { WorkerRequestError } from '../worker/workerConnection';
 import { modelDisplayName } from '../views/modelsTree';
@@ -30,6 +30,8 @@ export class ModelView implements vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   private readonly stats = new Map<string, TensorStats>();
   private statsJob: { tensor: string; abort: AbortController } | undefined;
+  /** The running "weights over depth" request (model/depthStats), cancelled by a new one or the panel closing. */
+  private depthJob: AbortController | undefined;
   private changeTimer: NodeJS.Timeout | undefined;
   private loaded = false;
   private disposed = false;
@@ -42,11 +44,13 @@ export class ModelView implements vscode.Disposable {
     readonly panel: vscode.WebviewPanel,
     /** Absolute path of the .safetensors file or model folder. */
     readonly modelPath: string,
+    /** A model-folder panel's restore id (custom editors are restored by VS Code itself). */
+    restore?: string,
   ) {
     this.name = modelDisplayName(modelPath);
     panel.webview.options = webviewOptions(ctx.mediaRoot);
     panel.iconPath = vscode.Uri.joinPath(ctx.mediaRoot, 'icon.svg');
-    panel.webview.html = renderWebviewHtml(panel.webview, ctx.mediaRoot, { bundle: 'modelEditor', title: this.name });
+    panel.webview.html = renderWebviewHtml(panel.webview, ctx.mediaRoot, { bundle: 'modelEditor', title: this.name, restore });
     this.subs.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => {
         const msg = parseModelEditorMessage(raw);
@@ -91,6 +95,12 @@ export class ModelView implements vscode.Disposable {
         return;
       case 'cancelStats':
         this.statsJob?.abort.abort();
+        return;
+      case 'depthStats':
+        await this.computeDepth();
+        return;
+      case 'cancelDepth':
+        this.depthJob?.abort();
         return;
       case 'trust':
         await vscode.commands.executeCommand('workbench.trust.manage');
@@ -158,10 +168,33 @@ export class ModelView implements vscode.Disposable {
     }
   }
 
+  /** ‖W‖_F, σ and max |w| of every matrix per layer × kind, streamed by the worker with progress. */
+  private async computeDepth(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    this.depthJob?.abort();
+    const abort = new AbortController();
+    this.depthJob = abort;
+    try {
+      const stats = await this.ctx.worker.request(
+        'model/depthStats',
+        { path: this.modelPath },
+        { signal: abort.signal, onProgress: (p) => this.post({ type: 'depthProgress', done: p.done, total: p.total, message: p.message }) },
+      );
+      this.post({ type: 'depth', stats });
+    } catch (err) {
+      this.post({ type: 'depthFailed', error: toPanelError(err) });
+    } finally {
+      if (this.depthJob === abort) this.depthJob = undefined;
+    }
+  }
+
   private async export(format: 'png' | 'svg' | 'csv' | 'json', stem: string, contents: () => string | Uint8Array): Promise<void> {
     try {
       const saved = await saveExport(format, stem, contents(), this.modelPath);
-      if (saved) this.post({ type: 'exported', format, path: saved });
+      if (saved) {
+        this.post({ type: 'exported', format, path: saved });
+        announceExport(saved);
+      }
     } catch (err) {
       this.post({ type: 'exportFailed', format, message: err instanceof Error ? err.message : String(err) });
     }
@@ -171,6 +204,7 @@ export class ModelView implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.statsJob?.abort.abort();
+    this.depthJob?.abort();
     clearTimeout(this.changeTimer);
     this.watched.watcher.dispose();
     for (const s of this.subs) s.dispose();

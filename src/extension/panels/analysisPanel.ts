@@ -3,7 +3,10 @@
  * panel's bundle (media/dist/<panel>.js) under a strict CSP, runs the panel's job in the worker
  * and streams its progress and partial results to the webview, cancels on request or when the
  * panel closes, keeps the last result so a re-created webview (hidden tab, moved panel) redraws
- * it, and saves exports through a save dialog. Every message from the webview is validated
+ * it, and saves exports through a save dialog. Each panel keeps a recipe (kind, model, options) under
+ * a restore id its webview holds, and each finished result is stored with the panel results on
+ * disk, so that after a window reload the serializer (panelSerializer.ts) brings the panel back
+ * with its result and without a run. Every message from the webview is validated
  * (src/protocol/panel.ts) before use; options for a re-run go through the panel's own parseOptions.
  *
  *   AnalysisPanel.open(ctx, {
@@ -13,13 +16,19 @@
  *     toCsv: similarityCsv,
  *   });
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { formatTimeLeft, ProgressEta } from '../../analysis/jobs/eta';
 import type { CachedRun } from '../../protocol/worker';
 import { parseAnalysisMessage, type AnalysisFromWebview, type AnalysisToWebview, type PanelError } from '../../protocol/panel';
+import { modelFilesOnDisk, writePanelSnapshot, type PanelSnapshot } from '../../analysis/cache/panelSnapshot';
+import { reportModel } from '../../analysis/report/modelFiles';
 import type { LayerLensContext } from '../context';
 import { WorkerRequestError, type RequestOptions } from '../worker/workerConnection';
-import { decodePng, fileStem, saveExport } from './exportFile';
+import { announceExport, decodePng, fileStem, saveExport } from './exportFile';
+import { newRestoreId, type PanelRecipe } from './panelRecipes';
+import { snapshotKeyFor } from './restorePlan';
 import { concernsModel, filesChangedMessage, watchSpecFor } from './modelFileChange';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
@@ -56,6 +65,21 @@ export interface AnalysisPanelSpec<Options, Result> {
   runOnOpen?: boolean;
   /** Other model paths the results depend on (a diff's second model); `model` is always watched. */
   alsoWatch?: string[];
+  /**
+   * What else (JSON) this panel's kind needs to reopen it after a window reload (a prompt file, a
+   * diff's base): kept in the panel's recipe (panelRecipes.ts) for the kind's reopener.
+   */
+  reopen?: Record<string, unknown>;
+  /** Requests whose answers are kept and replayed to a re-created webview (e.g. 'pruneAndEvaluate'). */
+  keepReplies?: string[];
+}
+
+/** A panel brought back after a window reload: its restore id and its stored result, if any. */
+export interface RevivedPanel {
+  restoreId: string;
+  snapshot?: PanelSnapshot;
+  /** Shown with a Run button when there is no stored result. */
+  notRunMessage?: string;
 }
 
 type Message = AnalysisToWebview;
@@ -92,12 +116,26 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
   /** Opens a new panel beside the active editor and starts its first run. */
   static open<Options, Result>(ctx: LayerLensContext, spec: AnalysisPanelSpec<Options, Result>): AnalysisPanel<Options, Result> {
     const webviewPanel = vscode.window.createWebviewPanel(
-      `layerLens.${spec.panel}`,
+      analysisViewType(spec.panel),
       `${spec.title} · ${path.basename(spec.model)}`,
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
       webviewOptions(ctx.mediaRoot),
     );
     return new AnalysisPanel(ctx, webviewPanel, spec);
+  }
+
+  /**
+   * Takes over a webview panel VS Code restored after a window reload: shows the stored result,
+   * or the options and a Run button; it never starts a run by itself.
+   */
+  static revive<Options, Result>(
+    ctx: LayerLensContext,
+    webviewPanel: vscode.WebviewPanel,
+    spec: AnalysisPanelSpec<Options, Result>,
+    revived: RevivedPanel,
+  ): AnalysisPanel<Options, Result> {
+    webviewPanel.webview.options = webviewOptions(ctx.mediaRoot);
+    return new AnalysisPanel(ctx, webviewPanel, { ...spec, runOnOpen: false }, revived);
   }
 
   /** Panels currently open (e.g. for tests and for "cancel all"). */
@@ -117,15 +155,25 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
   private disposed = false;
   private readonly closeEmitter = new vscode.EventEmitter<void>();
   readonly onDidClose = this.closeEmitter.event;
+  /** The id of this panel's recipe, kept by its webview for a restore after a window reload. */
+  readonly restoreId: string;
+  private notRunMessage: string | undefined;
+  /** Answers to the requests named in spec.keepReplies, in order, for a re-created webview. */
+  private readonly keptReplies: { name: string; data: unknown }[] = [];
 
   private constructor(
     private readonly ctx: LayerLensContext,
     readonly webviewPanel: vscode.WebviewPanel,
     private readonly spec: AnalysisPanelSpec<Options, Result>,
+    revived?: RevivedPanel,
   ) {
     this.options = spec.options;
+    this.restoreId = revived?.restoreId ?? newRestoreId();
+    if (revived?.snapshot) this.last = { id: ++this.runId, result: revived.snapshot.result as Result, seconds: revived.snapshot.seconds };
+    else this.notRunMessage = revived?.notRunMessage;
+    this.saveRecipe();
     webviewPanel.iconPath = vscode.Uri.joinPath(ctx.mediaRoot, 'icon.svg');
-    webviewPanel.webview.html = renderWebviewHtml(webviewPanel.webview, ctx.mediaRoot, { bundle: spec.panel, title: spec.title });
+    webviewPanel.webview.html = renderWebviewHtml(webviewPanel.webview, ctx.mediaRoot, { bundle: spec.panel, title: spec.title, restore: this.restoreId });
     this.subs.push(
       webviewPanel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       webviewPanel.onDidDispose(() => this.dispose()),
@@ -161,7 +209,26 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
   }
 
   private cacheFor(fresh: boolean): CachedRun {
-    return { cacheDir: this.ctx.extension.globalStorageUri.fsPath, force: fresh };
+    return { cacheDir: this.ctx.cacheDir, force: fresh };
+  }
+
+  private recipe(): PanelRecipe {
+    const { panel, model, reopen } = this.spec;
+    return { panel, model, options: this.options, ...(reopen ? { extra: reopen } : {}) };
+  }
+
+  private saveRecipe(): void {
+    void this.ctx.panelRecipes.put(this.restoreId, this.recipe());
+  }
+
+  /** Keeps a finished result with the panel results on disk, then holds the cache to its size cap. */
+  private async saveSnapshot(result: Result, seconds: number): Promise<void> {
+    try {
+      await writePanelSnapshot(this.ctx.cacheDir, snapshotKeyFor(this.recipe()), { result, seconds, savedAt: Date.now() });
+    } catch (err) {
+      this.ctx.log.warn(`${this.spec.title}: could not keep the result for a later restore: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    await this.ctx.enforceCacheCap();
   }
 
   /** Starts a run (cancelling the one in progress). Resolves when it ends, however it ends. */
@@ -173,6 +240,8 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     this.running = running;
     this.options = options;
     this.filesChanged = undefined;
+    this.notRunMessage = undefined;
+    this.saveRecipe();
     this.post({ type: 'running', runId: id, options });
     const job: PanelJob = {
       cache: this.cacheFor(fresh),
@@ -194,6 +263,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
       this.last = { id, result, seconds: (performance.now() - t0) / 1000 };
       this.lastError = undefined;
       this.post({ type: 'result', runId: id, data: result, seconds: this.last.seconds });
+      void this.saveSnapshot(result, this.last.seconds);
     } catch (err) {
       if (this.running !== running && !abort.signal.aborted) return;
       if (abort.signal.aborted || (err instanceof WorkerRequestError && err.code === 'cancelled')) {
@@ -224,9 +294,11 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
           const sub = token.onCancellationRequested(() => running.abort.abort());
           // withProgress takes increments of a percentage; the worker reports done/total.
           let reported = 0;
+          const eta = new ProgressEta();
           running.notify = (p) => {
             const pct = p.total > 0 ? Math.min(100, (100 * p.done) / p.total) : 0;
-            progress.report({ increment: Math.max(0, pct - reported), message: p.message ?? `${p.done} / ${p.total}` });
+            const left = formatTimeLeft(eta.update(p.done, p.total).secondsLeft);
+            progress.report({ increment: Math.max(0, pct - reported), message: `${p.message ?? `${p.done} / ${p.total}`}${left ? ` — ${left}` : ''}` });
             reported = Math.max(reported, pct);
           };
           if (running.progress) running.notify(running.progress);
@@ -254,9 +326,18 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
 
   /** A new webview (first load, or re-created after being hidden) gets the whole state again. */
   private replay(): void {
-    this.post({ type: 'init', panel: this.spec.panel, title: this.spec.title, model: path.basename(this.spec.model), options: this.options });
+    this.post({
+      type: 'init',
+      panel: this.spec.panel,
+      title: this.spec.title,
+      model: path.basename(this.spec.model),
+      options: this.options,
+    });
     if (this.last) this.post({ type: 'result', runId: this.last.id, data: this.last.result, seconds: this.last.seconds });
     else if (this.lastError) this.post({ type: 'failed', runId: this.lastError.id, error: this.lastError.error });
+    else if (this.notRunMessage && !this.running) this.post({ type: 'notRun', message: this.notRunMessage });
+    for (const kept of this.keptReplies) this.post({ type: 'replayReply', name: kept.name, data: kept.data });
+    void this.postReportMeta();
     const r = this.running;
     if (r) {
       this.post({ type: 'running', runId: r.id, options: this.options });
@@ -264,6 +345,18 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
       if (r.progress) this.post({ type: 'progress', runId: r.id, ...r.progress });
     }
     if (this.filesChanged) this.post({ type: 'filesChanged', message: this.filesChanged });
+  }
+
+  /** The models' files (sizes, times) and the version for the webview's "Export report". */
+  private async postReportMeta(): Promise<void> {
+    try {
+      const paths = [...(this.spec.alsoWatch ?? []), this.spec.model];
+      const models = await Promise.all(paths.map(async (p) => reportModel({ path: p, files: (await modelFilesOnDisk(p)).filter((f) => existsSync(f)) })));
+      const version = String((this.ctx.extension.extension.packageJSON as { version?: unknown }).version ?? '');
+      this.post({ type: 'reportMeta', analysis: this.spec.panel, models, version });
+    } catch (err) {
+      this.ctx.log.warn(`${this.spec.title}: could not describe the model for a report: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private receive(raw: unknown): void {
@@ -297,6 +390,9 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
       case 'exportImage':
         await this.export(msg.format, () => (msg.format === 'png' ? decodePng(msg.data) : msg.data));
         return;
+      case 'exportReport':
+        await this.export('html', () => msg.html);
+        return;
       case 'exportData': {
         const last = this.last;
         if (!last) {
@@ -317,13 +413,19 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
       case 'request':
         await this.answer(msg.requestId, msg.name, msg.payload);
         return;
+      case 'action':
+        await runPanelAction(msg.action);
+        return;
     }
   }
 
-  private async export(format: 'png' | 'svg' | 'csv' | 'json', contents: () => string | Uint8Array): Promise<void> {
+  private async export(format: 'png' | 'svg' | 'csv' | 'json' | 'html', contents: () => string | Uint8Array): Promise<void> {
     try {
       const saved = await saveExport(format, `${this.spec.panel}-${fileStem(path.basename(this.spec.model))}`, contents(), this.spec.model);
-      if (saved) this.post({ type: 'exported', format, path: saved });
+      if (saved) {
+        this.post({ type: 'exported', format, path: saved });
+        announceExport(saved);
+      }
     } catch (err) {
       this.post({ type: 'exportFailed', format, message: err instanceof Error ? err.message : String(err) });
     }
@@ -344,6 +446,8 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
         onPartial: () => undefined,
       });
       this.post({ type: 'reply', requestId, ok: true, data });
+      // A cancelled dialog answers null: nothing to keep.
+      if (this.spec.keepReplies?.includes(name) && data !== null && data !== undefined) this.keptReplies.push({ name, data });
     } catch (err) {
       this.post({ type: 'reply', requestId, ok: false, error: toPanelError(err) });
     } finally {
@@ -362,6 +466,17 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     for (const s of this.subs) s.dispose();
     this.webviewPanel.dispose();
   }
+}
+
+/** The webview panel type of an analysis panel kind, e.g. 'layerLens.similarity' (package.json's onWebviewPanel events). */
+export function analysisViewType(panel: string): string {
+  return `layerLens.${panel}`;
+}
+
+/** The buttons of a panel's error area: the log and the Layer Lens settings. */
+async function runPanelAction(action: 'showLog' | 'openSettings'): Promise<void> {
+  if (action === 'showLog') await vscode.commands.executeCommand('layerLens.showWorkerLog');
+  else await vscode.commands.executeCommand('workbench.action.openSettings', 'layerLens');
 }
 
 /** JSON for exports: typed arrays become plain arrays, non-finite numbers become strings. */

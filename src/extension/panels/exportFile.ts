@@ -4,9 +4,10 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DataFormat, ImageFormat } from '../../protocol/panel';
+import type { DataFormat, ImageFormat, ReportFormat } from '../../protocol/panel';
 
-const FILTERS: Record<ImageFormat | DataFormat, Record<string, string[]>> = {
+const FILTERS: Record<ImageFormat | DataFormat | ReportFormat, Record<string, string[]>> = {
+  html: { 'HTML report': ['html'] },
   png: { 'PNG image': ['png'] },
   svg: { 'SVG image': ['svg'] },
   csv: { 'CSV table': ['csv'] },
@@ -28,7 +29,7 @@ export function fileStem(label: string): string {
  * `nearPath` (the model) picks the dialog's starting folder.
  */
 export async function saveExport(
-  format: ImageFormat | DataFormat,
+  format: ImageFormat | DataFormat | ReportFormat,
   stem: string,
   contents: string | Uint8Array,
   nearPath?: string,
@@ -48,4 +49,17 @@ export function decodePng(base64: string): Uint8Array {
   const magic = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
   if (bytes.length < magic.length || magic.some((b, i) => bytes[i] !== b)) throw new Error('the exported image is not a PNG');
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/** After an export is saved: a notification with Open, Reveal in Explorer and Copy Path. */
+export function announceExport(saved: string): void {
+  const open = 'Open';
+  const reveal = process.platform === 'darwin' ? 'Reveal in Finder' : 'Reveal in Explorer';
+  const copy = 'Copy Path';
+  void vscode.window.showInformationMessage(`Layer Lens: saved ${path.basename(saved)}`, open, reveal, copy).then(async (choice) => {
+    const uri = vscode.Uri.file(saved);
+    if (choice === open) await vscode.commands.executeCommand('vscode.open', uri);
+    else if (choice === reveal) await vscode.commands.executeCommand('revealFileInOS', uri);
+    else if (choice === copy) await vscode.env.clipboard.writeText(saved);
+  });
 }

@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { RESTORE_META } from '../../protocol/panel';
 import { contentSecurityPolicy, newNonce, webviewOptionsFor } from './csp';
 
 export interface WebviewPage {
@@ -15,6 +16,11 @@ export interface WebviewPage {
   title: string;
   /** Extra CSS files under media/ (e.g. shared.css). */
   styles?: string[];
+  /**
+   * The panel's restore id (panels/panelRecipes.ts), written into a meta tag that the webview keeps
+   * in its state, so that VS Code hands it back to the panel's serializer after a window reload.
+   */
+  restore?: string;
 }
 
 export function webviewOptions(mediaRoot: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -38,7 +44,7 @@ export function renderWebviewHtml(webview: vscode.Webview, mediaRoot: vscode.Uri
   <head>
     <meta charset="UTF-8">
     <meta http-equiv="Content-Security-Policy" content="${csp}">
-    <meta property="csp-nonce" content="${nonce}">
+    <meta property="csp-nonce" content="${nonce}">${page.restore ? `\n    <meta name="${RESTORE_META}" content="${escapeHtml(page.restore)}">` : ''}
     <meta name="viewport" content="width=device-width, initial-scale=1.0">
     ${styles}
     <title>${escapeHtml(page.title)}</title>

@@ -224,6 +224,13 @@ export class Workbench {
     const menu = this.page.locator('.context-view .monaco-menu');
     await menu.first().waitFor({ state: 'visible', timeout: 5_000 });
     const entry = menu.locator('.action-item:not(.disabled) .action-label', { hasText: exactText(item) }).first();
+    // The analyses sit in the extension's "Layer Lens" submenu: open it when the item is not at the top.
+    const submenu = menu.locator('.action-item .action-label', { hasText: exactText('Layer Lens') }).first();
+    if (!(await entry.count()) && (await submenu.count())) {
+      await submenu.hover();
+      await this.page.keyboard.press('ArrowRight');
+      await entry.waitFor({ state: 'visible', timeout: 2_000 }).catch(() => undefined);
+    }
     if (!(await entry.count())) {
       const labels = (await menu.locator('.action-label').allTextContents()).filter(Boolean);
       await this.page.keyboard.press('Escape');

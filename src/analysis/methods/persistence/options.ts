@@ -10,7 +10,7 @@ import { BUILTIN_DOMAINS } from '../../prompts/index';
 import type { PromptSource } from '../activation/job';
 import { checkPromptSources } from '../common/promptSources';
 import { isObject, optionReader } from '../common/options';
-import { DEFAULT_K, DEFAULT_MAX_DIM, DEFAULT_MAX_PRUNED_SHARE } from './persistence';
+import { DEFAULT_K, DEFAULT_MAX_DIM, DEFAULT_MAX_PRUNED_SHARE } from './defaults';
 import type { PersistenceJobParams } from './job';
 import { DEFAULT_MAX_TOKENS, PROMPT_KEEPS, type PromptKeep } from './truncation';
 

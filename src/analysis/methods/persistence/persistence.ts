@@ -23,6 +23,7 @@ import {
   type PruningSuggestion,
 } from './descriptors';
 import type { ResidualStreamBaselines } from './baselines';
+import { DEFAULT_K, DEFAULT_MAX_DIM, DEFAULT_MAX_PRUNED_SHARE, DEFAULT_RATIOS } from './defaults';
 
 export interface PersistenceOptions {
   /** Neighbours per point (default 5). */
@@ -40,16 +41,8 @@ export interface PersistenceOptions {
   angularBlocks?: number[];
 }
 
-export const DEFAULT_K = 5;
-/**
- * 4 as in the paper and its code (src/zigzag/README.md of github.com/YuriGardinazzi/conferenceProject
- * runs run_fast_zigzag.py with --dim=4, i.e. gudhi's expansion(4)). Measured on two CPU cores,
- * 168 prompts: the sample model's whole run takes about as long at dim 4 as at 3 (docs/persistence.md).
- */
-export const DEFAULT_MAX_DIM = 4;
-export const DEFAULT_RATIOS = [0.9, 0.8];
-/** At most half of the decoder layers are suggested for removal unless the run asks otherwise. */
-export const DEFAULT_MAX_PRUNED_SHARE = 0.5;
+// The defaults live in a leaf module so that the option validators (imported by the extension host) need none of the maths.
+export { DEFAULT_K, DEFAULT_MAX_DIM, DEFAULT_MAX_PRUNED_SHARE, DEFAULT_RATIOS } from './defaults';
 
 export interface PersistenceTimings {
   knnMs: number;

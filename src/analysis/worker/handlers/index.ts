@@ -13,6 +13,7 @@ import { forwardRun } from './forwardRun';
 import { diffRun } from './diffRun';
 import { correlationsValues } from './correlationsExtra';
 import { persistencePrune } from './persistenceExtra';
+import { depthStats } from './depthStats';
 
 /** `<id>/run` of every analysis, derived from its object. */
 const analysisHandlers = Object.fromEntries(ANALYSES.map((a) => [`${a.id}/run`, analysisRun(a)])) as {
@@ -28,4 +29,5 @@ export const handlers: HandlerTable = {
   'correlations/values': correlationsValues,
   'diff/run': diffRun,
   'persistence/prune': persistencePrune,
+  'model/depthStats': depthStats,
 };

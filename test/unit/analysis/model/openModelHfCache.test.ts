@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { cacheLocationOf, hubCacheDir, listCachedModels, repoIdOfFolder } from '../../../../src/analysis/model/hfCache';
+import { cacheLocationOf, hubCacheDir, isAdapterListing, isModelListing, listCachedModels, repoIdOfFolder } from '../../../../src/analysis/model/hfCache';
 import { openModel } from '../../../../src/analysis/model/openModel';
 import { readRoleMatrix } from '../../../../src/analysis/model/readRole';
 import { writeFixtureModel, type FixtureModel } from '../../../fixtures/makeModel';
@@ -193,4 +193,14 @@ test('a snapshot moved out of the cache, its relative links now broken, says whi
     openModel(moved),
     /^ModelFileError: model-00001-of-00003\.safetensors is a symbolic link to \.\.\/\.\.\/blobs\/[0-9a-f]{64}, which does not exist$/,
   );
+});
+
+test('folder listings: a model is config.json with safetensors weights or an index; a PEFT adapter is adapter_config.json with its weights', () => {
+  assert.equal(isModelListing(['config.json', 'model.safetensors']), true);
+  assert.equal(isModelListing(['config.json', 'model.safetensors.index.json']), true);
+  assert.equal(isModelListing(['config.json', 'pytorch_model.bin']), false);
+  assert.equal(isAdapterListing(['adapter_config.json', 'adapter_model.safetensors', 'README.md']), true);
+  assert.equal(isAdapterListing(['adapter_config.json', 'adapter_model.bin']), false);
+  assert.equal(isAdapterListing(['adapter_model.safetensors']), false);
+  assert.equal(isModelListing(['adapter_config.json', 'adapter_model.safetensors']), false);
 });

@@ -111,6 +111,8 @@ const anyMessage = fc.oneof(
         'ready',
         'selectTensor',
         'cancelStats',
+        'depthStats',
+        'cancelDepth',
         'reload',
         'trust',
         'exportImage',
@@ -138,6 +140,8 @@ test('fuzzed webview messages (3000) are refused or reduced to exactly the field
   const fields: Record<string, string[]> = {
     ready: [],
     cancelStats: [],
+    depthStats: [],
+    cancelDepth: [],
     reload: [],
     trust: [],
     cancel: [],

@@ -1,0 +1,85 @@
+/**
+ * Every computed similarity index side by side as small layer × layer heatmaps, from one result
+ * (the DOCS paper's Figure 2 layout): one panel per index, each on its own colour range (the same
+ * range the large heatmap would use for it), drawn on a canvas so 11 indices × 80 × 80 layers stay
+ * fast. Clicking a panel shows that index in the large heatmap.
+ */
+import * as Plot from '@observablehq/plot';
+import { INDEX_LABELS, type SimilarityIndex } from '../../src/analysis/methods/similarity/names';
+import { formatValue, h, replaceChildren } from '../common/dom';
+import type { Theme } from '../common/theme';
+import { colourDomain, heatCells, isSigned, type SimilarityView } from './viewModel';
+
+export interface SmallMultiple {
+  index: SimilarityIndex;
+  label: string;
+  /** Layers on each side. */
+  size: number;
+  /** Row-major size × size values; null where there is none (pending, not comparable, undefined, NaN/Inf). */
+  values: (number | null)[];
+  domain: [number, number];
+  signed: boolean;
+}
+
+/** One panel per index the run computed, in the run's index order. */
+export function smallMultiples(view: SimilarityView): SmallMultiple[] {
+  const size = view.plan.layers.length;
+  return view.plan.indices.map((index) => {
+    const cells = heatCells(view, index);
+    return {
+      index,
+      label: INDEX_LABELS[index],
+      size,
+      values: cells.map((c) => (c.state === 'value' || c.state === 'diagonal' ? c.value : null)),
+      domain: colourDomain(cells, index),
+      signed: isSigned(index),
+    };
+  });
+}
+
+/** Panel edge in CSS pixels: ≈ 180 px whatever the layer count, whole pixels per cell. */
+function cellPixels(size: number): number {
+  return Math.max(1, Math.floor(180 / Math.max(1, size)));
+}
+
+function drawOne(m: SmallMultiple, theme: Theme, onPick: (index: SimilarityIndex) => void): HTMLElement {
+  const cell = cellPixels(m.size);
+  const edge = cell * m.size;
+  const canvas = h('canvas', { class: 'll-sim-multiple-canvas', 'data-testid': `similarity-multiple-${m.index}`, title: `${m.label}: click to show it above` });
+  const ratio = globalThis.devicePixelRatio || 1;
+  canvas.width = Math.ceil(edge * ratio);
+  canvas.height = Math.ceil(edge * ratio);
+  canvas.style.width = `${edge}px`;
+  canvas.style.height = `${edge}px`;
+  const color = Plot.scale({
+    color: {
+      type: m.signed ? 'diverging' : 'linear',
+      scheme: (m.signed ? theme.divergingScheme : theme.sequentialScheme) as Plot.ColorScheme,
+      domain: m.domain,
+      clamp: true,
+    },
+  });
+  const g = canvas.getContext('2d');
+  if (g) {
+    g.scale(ratio, ratio);
+    for (let a = 0; a < m.size; a++)
+      for (let b = 0; b < m.size; b++) {
+        const v = m.values[a * m.size + b];
+        g.fillStyle = v === null || v === undefined ? theme.grid : String(color.apply(v));
+        g.fillRect(b * cell, a * cell, cell, cell);
+      }
+  }
+  canvas.addEventListener('click', () => onPick(m.index));
+  return h(
+    'figure',
+    { class: 'll-sim-multiple' },
+    h('figcaption', {}, m.label),
+    canvas,
+    h('div', { class: 'll-muted' }, `${formatValue(m.domain[0])} … ${formatValue(m.domain[1])}`),
+  );
+}
+
+export function drawSmallMultiples(container: HTMLElement, view: SimilarityView, theme: Theme, onPick: (index: SimilarityIndex) => void): void {
+  const list = smallMultiples(view);
+  replaceChildren(container, ...list.map((m) => drawOne(m, theme, onPick)));
+}
