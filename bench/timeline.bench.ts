@@ -11,7 +11,8 @@
  *   3. peak RSS.
  * Data goes to .bench-data/ and is deleted.
  *
- *   npm run bench timeline        (or: node --expose-gc --import tsx bench/timeline.bench.ts)
+ *   npm run bench timeline        (or: node --expose-gc --import tsx bench/timeline.bench.ts [--llama-1b] [--checkpoints N])
+ * At Llama-3.2-1B's shape a checkpoint is 4.4 GB of float32: 21 of them need ~92 GB of disk.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,12 +25,18 @@ import type { MatrixRole } from '../src/analysis/model/types';
 import { normalSource } from '../src/analysis/stats/random';
 import { writeFixtureModel } from '../test/fixtures/makeModel';
 
-const LAYERS = 4,
-  HIDDEN = 512,
-  HEADS = 8,
-  KV = 4,
-  FF = 1376,
-  CHECKPOINTS = 20,
+/** `--llama-1b`: Llama-3.2-1B's shape (16 layers, hidden 2048, 32 heads, 8 kv heads, ff 8192); `--checkpoints N`. */
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const LLAMA_1B = process.argv.includes('--llama-1b');
+const LAYERS = LLAMA_1B ? 16 : 4,
+  HIDDEN = LLAMA_1B ? 2048 : 512,
+  HEADS = LLAMA_1B ? 32 : 8,
+  KV = LLAMA_1B ? 8 : 4,
+  FF = LLAMA_1B ? 8192 : 1376,
+  CHECKPOINTS = Number(arg('checkpoints') ?? 20),
   EVERY = 50;
 const dataDir = join(__dirname, '..', '.bench-data', 'timeline');
 
