@@ -45,7 +45,8 @@ export default uiCase({
     );
     await wb.screenshot('done');
 
-    const cells = await panel.locator('[data-testid="persistence-heatmap"] svg g[aria-label="cell"] rect').count();
+    // The first cell mark is the heatmap; the suggested and pruned blocks are outlined by cell marks after it.
+    const cells = await panel.locator('[data-testid="persistence-heatmap"] svg g[aria-label="cell"]').first().locator('rect').count();
     if (cells !== clouds * clouds) throw new Error(`heatmap has ${cells} cells, expected ${clouds}×${clouds}`);
     const bettiLines = await panel.locator('[data-testid="persistence-betti"] svg [aria-label="line"] path').count();
     if (bettiLines !== expected.homologyDims.length) throw new Error(`Betti plot has ${bettiLines} curves, expected ${expected.homologyDims.length}`);

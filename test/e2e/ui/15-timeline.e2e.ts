@@ -51,7 +51,8 @@ export default uiCase({
     await wb.explorerContextMenu('run', commandTitle('layerLens.showTimeline'));
     const rows = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
     await rows.first().waitFor({ state: 'visible', timeout: 20_000 });
-    const labels = (await rows.locator('.label-name').allInnerTexts()).map((t) => t.trim());
+    // Each row's label (its detail line, with size and date, is a label of its own in newer VS Code).
+    const labels = (await rows.locator('.label-name').allInnerTexts()).map((t) => t.trim()).filter((t) => /^step \d+$/.test(t));
     if (labels.join('|') !== 'step 0|step 100|step 200') throw new Error(`the quick pick lists ${labels.join(' | ')}`);
     await wb.screenshot('quick-pick');
     await wb.page.keyboard.press('Enter');

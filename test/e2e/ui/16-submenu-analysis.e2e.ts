@@ -6,14 +6,22 @@ import { exactText, waitFor, type Workbench } from '../lib/workbench';
 
 /** Right-clicks `relPath`, opens the "Layer Lens" submenu and picks `item` in it. */
 async function submenuItem(wb: Workbench, relPath: string, item: string): Promise<void> {
-  const row = await wb.revealInExplorer(relPath);
-  await row.click({ button: 'right' });
   const menu = wb.page.locator('.context-view .monaco-menu');
-  await menu.first().waitFor({ state: 'visible', timeout: 5_000 });
-  const top = (await menu.first().locator('.action-label').allTextContents()).map((t) => t.trim());
-  if (top.includes(item)) throw new Error(`"${item}" is still a top-level item of the context menu: ${top.join(' | ')}`);
   const parent = menu.locator('.action-item .action-label', { hasText: exactText('Layer Lens') }).first();
-  if (!(await parent.count())) throw new Error(`the context menu has no "Layer Lens" submenu: ${top.join(' | ')}`);
+  // The submenu shows once the extension has found the model folders (a context key set
+  // asynchronously after activation): right-click again until it is there.
+  let top: string[] = [];
+  for (const deadline = Date.now() + 15_000; ;) {
+    const row = await wb.revealInExplorer(relPath);
+    await row.click({ button: 'right' });
+    await menu.first().waitFor({ state: 'visible', timeout: 5_000 });
+    top = (await menu.first().locator('.action-label').allTextContents()).map((t) => t.trim());
+    if (await parent.count()) break;
+    await wb.page.keyboard.press('Escape');
+    if (Date.now() > deadline) throw new Error(`the context menu has no "Layer Lens" submenu: ${top.join(' | ')}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (top.includes(item)) throw new Error(`"${item}" is still a top-level item of the context menu: ${top.join(' | ')}`);
   await parent.hover();
   await wb.page.keyboard.press('ArrowRight');
   await wb.contextMenuItem(item);
