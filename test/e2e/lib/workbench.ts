@@ -175,6 +175,18 @@ export class Workbench {
    * Right-clicks a file or folder in the explorer and picks `item` from its context menu. A menu
    * shows the contributions known when it opens, so a missing item is retried for a few seconds.
    */
+  /**
+   * "Developer: Reload Window", waiting until the reloaded workbench is there: a locator used while
+   * the page navigates fails with "Execution context was destroyed".
+   */
+  async reloadWindow(timeoutMs = 60_000): Promise<void> {
+    const navigated = this.page.waitForEvent('framenavigated', { predicate: (f) => f === this.page.mainFrame(), timeout: timeoutMs });
+    await this.runCommand('Developer: Reload Window');
+    await navigated;
+    await this.page.waitForLoadState('domcontentloaded', { timeout: timeoutMs });
+    await this.page.locator('.monaco-workbench').first().waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
   async explorerContextMenu(relPath: string, item: string, timeoutMs = 5_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -24,8 +24,10 @@ export default uiCase({
 
     await wb.runCommand(paletteTitle('layerLens.clearCache'));
     await waitFor('the cleared notification', async () => (await wb.notificationTexts()).some((t) => /removed \d+ cached results/.test(t)), 10_000);
+    // VS Code saves a webview's state and the workspace storage asynchronously: give it a moment.
+    await new Promise((r) => setTimeout(r, 3000));
 
-    await wb.runCommand('Developer: Reload Window');
+    await wb.reloadWindow();
     await wb.waitForTab('Layer similarity', 60_000);
     await wb.page.locator('.tabs-container .tab', { hasText: 'Layer similarity' }).first().click();
     panel = await wb.webview('[data-testid="not-run"]', 60_000);
