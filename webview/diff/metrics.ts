@@ -6,6 +6,7 @@
  */
 import type { DiffFlag } from '../../src/analysis/methods/diff/diff';
 import type { MatrixDiff } from '../../src/analysis/methods/diff/matrix';
+import { expertLabel } from '../../src/analysis/methods/common/expertLabel';
 
 export interface Cell {
   layer: number;
@@ -18,7 +19,7 @@ export interface Cell {
 
 /** A heatmap column: the kind, with the expert for an expert's matrix (`up e2`, `up shared`), as the CSV names it. */
 export function cellKind(e: { kind: string; expert?: number | 'shared' }): string {
-  return e.expert === undefined ? e.kind : `${e.kind} ${e.expert === 'shared' ? 'shared' : `e${e.expert}`}`;
+  return e.expert === undefined ? e.kind : `${e.kind} ${expertLabel(e.expert)}`;
 }
 
 /** One hatched cell per pair left out because A or B holds NaN/Inf there. */

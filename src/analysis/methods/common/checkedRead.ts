@@ -8,6 +8,7 @@ import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs'
 import type { Matrix } from '../../linalg/matrix';
 import { matrixRef, readMatrix, readRoleMatrix, roleRef } from '../../model/readRole';
 import { EXPERT_ROLES, type ExpertSelector, type MatrixKind, type MatrixRole, type ModelHandle } from '../../model/types';
+import { expertLabel } from './expertLabel';
 import { weightFlag, type WeightFlag } from './nonFinite';
 
 export interface CheckedMatrix {
@@ -63,8 +64,7 @@ export async function scanRoleMatrices(model: ModelHandle, ctx: JobContext = {})
         const ref = info.moe && (expert === 'shared' ? info.moe.shared : info.moe.experts[expert])?.[kind];
         if (!ref) continue;
         const matrix = await readMatrix(model, ref, { signal: ctx.signal });
-        const label = expert === 'shared' ? 'shared' : `e${expert}`;
-        const flag = weightFlag({ layer: info.index, role: `${kind} ${label}`, tensor: ref.source.tensor }, matrix.data);
+        const flag = weightFlag({ layer: info.index, role: `${kind} ${expertLabel(expert)}`, tensor: ref.source.tensor }, matrix.data);
         if (flag) flags.push(flag);
       }
       await yieldToEventLoop();

@@ -8,7 +8,7 @@
 import { csvCell as cell, type TidyRow } from '../common/csv';
 import type { DiffResult } from './diff';
 import type { MatrixDiff } from './matrix';
-import { expertLabel } from '../spectra/expertTable';
+import { expertLabel } from '../common/expertLabel';
 
 export const DIFF_CSV_COLUMNS = [
   'layer',

@@ -8,11 +8,9 @@ import { matrixRef, readMatrix } from '../../model/readRole';
 import type { ExpertRole, ExpertSelector, LayerInfo, ModelHandle } from '../../model/types';
 import type { CheckedMatrix } from '../common/checkedRead';
 import { weightFlag } from '../common/nonFinite';
+import { expertLabel } from '../common/expertLabel';
 
-/** `e3` for routed expert 3, `shared` for the shared expert. */
-export function expertLabel(expert: ExpertSelector): string {
-  return expert === 'shared' ? 'shared' : `e${expert}`;
-}
+export { expertLabel };
 
 /** Model layer indices of the mixture-of-experts layers. */
 export function moeLayersOf(model: ModelHandle): number[] {

@@ -6,11 +6,9 @@
  */
 import type { ExpertSelector } from '../../model/types';
 import type { ExpertGrid, MatrixSpectra } from './spectra';
+import { expertLabel } from '../common/expertLabel';
 
-/** `e3` for routed expert 3, `shared` for the shared expert. */
-export function expertLabel(expert: ExpertSelector): string {
-  return expert === 'shared' ? 'shared' : `e${expert}`;
-}
+export { expertLabel };
 
 export interface ExpertTable {
   kind: string;
