@@ -129,6 +129,16 @@ export class Workbench {
     );
   }
 
+  /** Clicks the quick-pick row whose label is exactly `label` (e.g. a matrix kind "up"), once it is listed. */
+  async pickQuickPickItem(label: string, timeoutMs = 20_000): Promise<void> {
+    const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const row = this.page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escaped}\\s*$`) }) });
+    await row.first().waitFor({ timeout: timeoutMs });
+    await row.first().click();
+  }
+
   /** Runs a command by its palette title. */
   async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
     const row = await this.waitForCommand(title, timeoutMs);

@@ -35,11 +35,7 @@ export default uiCase({
   },
   run: async (wb) => {
     await submenuItem(wb, 'sample-model', commandTitle('layerLens.analyzeSimilarity'));
-    const upRow = wb.page
-      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
-      .filter({ has: wb.page.locator('.label-name', { hasText: /^\s*up\s*$/ }) });
-    await upRow.first().waitFor({ timeout: 20_000 });
-    await upRow.first().click();
+    await wb.pickQuickPickItem('up');
     await wb.waitForTab('Layer similarity');
     const panel = await wb.webview('[data-testid="similarity-heatmap"]', 30_000);
     const status = panel.locator('.ll-status-text');

@@ -15,11 +15,7 @@ export default uiCase({
     await wb.openFromExplorer('sample-model/model.safetensors');
     await wb.webview('.me-header', 45_000);
     await wb.runCommand(paletteTitle('layerLens.analyzeSimilarity'));
-    const upRow = wb.page
-      .locator('.quick-input-widget .quick-input-list .monaco-list-row')
-      .filter({ has: wb.page.locator('.label-name', { hasText: /^\s*up\s*$/ }) });
-    await upRow.first().waitFor({ timeout: 20_000 });
-    await upRow.first().click();
+    await wb.pickQuickPickItem('up');
     await wb.waitForTab('Layer similarity');
     let panel = await wb.webview('[data-testid="similarity-heatmap"]', 30_000);
     await waitFor('the run to finish', async () => /Done in/.test(await panel.locator('.ll-status-text').innerText()), 60_000, 300);
