@@ -15,4 +15,11 @@ import { timelineCommand } from '../methods/timeline/command';
 /** Analyses whose subcommand takes something other than one model (the timeline: a run folder) and is written by hand. */
 const OWN_COMMANDS: Partial<Record<string, CliCommand>> = { [timelineCommand.name]: timelineCommand };
 
-export const commands: CliCommand[] = [inspect, forward, matrix, ...ANALYSES.map((a) => OWN_COMMANDS[a.id] ?? analysisCommand(a)), diff];
+export const commands: CliCommand[] = [
+  inspect,
+  forward,
+  matrix,
+  ...ANALYSES.map((a) => OWN_COMMANDS[a.id] ?? analysisCommand(a)),
+  // Subcommands that are not one analysis run (one per line):
+  diff,
+];
