@@ -30,6 +30,7 @@ import { announceExport, decodePng, fileStem, saveExport } from './exportFile';
 import { newRestoreId, type PanelRecipe } from './panelRecipes';
 import { snapshotKeyFor } from './restorePlan';
 import { concernsModel, filesChangedMessage, watchSpecFor } from './modelFileChange';
+import { PageLoadWatchdog } from './pageLoadWatchdog';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
 /** What a run receives: pass it straight to `ctx.worker.request` as its options. */
@@ -160,6 +161,8 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
   private notRunMessage: string | undefined;
   /** Answers to the requests named in spec.keepReplies, in order, for a re-created webview. */
   private readonly keptReplies: { name: string; data: unknown }[] = [];
+  /** Loads the page again when it never says it is ready (pageLoadWatchdog.ts). */
+  private readonly pageLoad: PageLoadWatchdog;
 
   private constructor(
     private readonly ctx: LayerLensContext,
@@ -173,9 +176,18 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     else this.notRunMessage = revived?.notRunMessage;
     this.saveRecipe();
     webviewPanel.iconPath = vscode.Uri.joinPath(ctx.mediaRoot, 'icon.svg');
-    webviewPanel.webview.html = renderWebviewHtml(webviewPanel.webview, ctx.mediaRoot, { bundle: spec.panel, title: spec.title, restore: this.restoreId });
+    const setHtml = () => {
+      webviewPanel.webview.html = renderWebviewHtml(webviewPanel.webview, ctx.mediaRoot, { bundle: spec.panel, title: spec.title, restore: this.restoreId });
+    };
+    setHtml();
+    this.pageLoad = new PageLoadWatchdog({
+      visible: () => !this.disposed && webviewPanel.visible,
+      reload: setHtml,
+      log: (m) => ctx.log.warn(`${spec.panel} panel: ${m}`),
+    });
     this.subs.push(
       webviewPanel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      webviewPanel.onDidChangeViewState(() => this.pageLoad.viewStateChanged()),
       webviewPanel.onDidDispose(() => this.dispose()),
       ...[spec.model, ...(spec.alsoWatch ?? [])].map((m) => this.watchModel(m)),
     );
@@ -371,6 +383,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
   private async handle(msg: AnalysisFromWebview): Promise<void> {
     switch (msg.type) {
       case 'ready':
+        this.pageLoad.pageReady();
         this.replay();
         return;
       case 'run': {
@@ -459,6 +472,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     if (this.disposed) return;
     this.cancel();
     clearTimeout(this.changeTimer);
+    this.pageLoad.dispose();
     this.disposed = true;
     AnalysisPanel.open_.delete(this as AnalysisPanel<unknown, unknown>);
     this.closeEmitter.fire();
