@@ -1,5 +1,6 @@
 /**
- * GGUF dequantization throughput: a 4096 × 4096 tensor in Q4_K, Q6_K and Q8_0, streamed to float32
+ * GGUF dequantization throughput: a 4096 × 4096 tensor in Q4_K, Q6_K, Q8_0 and each i-quant and
+ * ternary type (IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, TQ1_0, TQ2_0), streamed to float32
  * through the tensor reader (streamF32: read + decode, reused buffers: the statistics path) against
  * raw fs reads of the same bytes into one reused buffer, in the same run; target ≥ 50 % of raw.
  * Block bytes are seeded random with finite half-precision scales. Warm page cache (each file is read
@@ -18,11 +19,25 @@ import { writeGguf } from '../test/fixtures/ggufWriter';
 
 const N = 4096;
 const dataDir = join(__dirname, '..', '.bench-data', 'gguf-decode');
-/** Byte offsets of each type's half-precision scale fields (ggml-common.h block structs). */
-const HALVES: Record<string, number[]> = { Q4_K: [0, 2], Q6_K: [208], Q8_0: [0] };
+/** Type ids (ggml.h) and the byte offsets of each type's half-precision scale fields (ggml-common.h block structs). */
+const TYPES: Record<string, { id: number; halves: number[] }> = {
+  Q4_K: { id: 12, halves: [0, 2] },
+  Q6_K: { id: 14, halves: [208] },
+  Q8_0: { id: 8, halves: [0] },
+  IQ2_XXS: { id: 16, halves: [0] },
+  IQ2_XS: { id: 17, halves: [0] },
+  IQ2_S: { id: 22, halves: [0] },
+  IQ3_XXS: { id: 18, halves: [0] },
+  IQ3_S: { id: 21, halves: [0] },
+  IQ1_S: { id: 19, halves: [0] },
+  // IQ1_M's half is spread over the top nibbles of its four scale words; its high byte is the top nibbles of bytes 53 and 55.
+  IQ1_M: { id: 29, halves: [] },
+  TQ1_0: { id: 34, halves: [52] },
+  TQ2_0: { id: 35, halves: [64] },
+};
 
 function blocks(name: string): Uint8Array {
-  const t = ggmlType({ Q4_K: 12, Q6_K: 14, Q8_0: 8 }[name]!)!;
+  const t = ggmlType(TYPES[name].id)!;
   const count = (N * N) / t.blockSize;
   const out = new Uint8Array(count * t.typeSize);
   let s = 0x9e3779b9;
@@ -33,7 +48,12 @@ function blocks(name: string): Uint8Array {
     out[i] = s & 0xff;
   }
   // Scales: 0x2000…0x27ff are finite halves around 2^-7.
-  for (let b = 0; b < count; b++) for (const o of HALVES[name]) out[b * t.typeSize + o + 1] = 0x20 | (out[b * t.typeSize + o + 1] & 0x07);
+  for (let b = 0; b < count; b++) for (const o of TYPES[name].halves) out[b * t.typeSize + o + 1] = 0x20 | (out[b * t.typeSize + o + 1] & 0x07);
+  if (name === 'IQ1_M')
+    for (let b = 0; b < count; b++) {
+      out[b * t.typeSize + 55] = 0x20 | (out[b * t.typeSize + 55] & 0x0f);
+      out[b * t.typeSize + 53] &= 0x7f;
+    }
   return out;
 }
 
@@ -53,9 +73,10 @@ async function rawRead(file: string, start: number, length: number, buf: Uint8Ar
 async function main(): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   try {
-    for (const name of ['Q4_K', 'Q6_K', 'Q8_0']) {
+    const only = process.argv[2];
+    for (const name of Object.keys(TYPES).filter((n) => !only || n === only)) {
       const file = join(dataDir, `${name}.gguf`);
-      const t = ggmlType({ Q4_K: 12, Q6_K: 14, Q8_0: 8 }[name]!)!;
+      const t = ggmlType(TYPES[name].id)!;
       writeGguf(file, { 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'w', type: t.id, ne: [N, N], bytes: blocks(name) }]);
       const h = await readGgufHeader(file);
       const info = h.tensors[0];

@@ -20,6 +20,7 @@ import { openGgufModel } from './gguf/openGguf';
 import { guardCachePaths } from './hfCache';
 import { applyQuantizedStorage } from './quantized/index';
 import type { ModelHandle, TensorEntry } from './types';
+import { singleGgufSplitSet } from '../io/gguf/ggufSplitName';
 
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
@@ -58,6 +59,8 @@ async function folderWeights(folder: string): Promise<{ files: string[]; weightM
   const all = (await readdir(folder)).filter((n) => n.endsWith('.safetensors')).sort();
   const ggufs = (await readdir(folder)).filter((n) => /\.gguf$/i.test(n) && !n.startsWith('mmproj')).sort();
   if (all.length === 0 && ggufs.length === 1) return { files: [join(folder, ggufs[0])] };
+  // The parts of one gguf-split model (`…-00001-of-00003.gguf`): any part opens them all (and names a missing one).
+  if (all.length === 0 && singleGgufSplitSet(ggufs)) return { files: [join(folder, ggufs[0])] };
   if (all.length === 0 && ggufs.length > 1)
     throw new ModelFileError(
       `${folder} holds ${ggufs.length} GGUF files (${ggufs.slice(0, 3).join(', ')}${ggufs.length > 3 ? ', …' : ''}): each is a whole model, so open one of them`,

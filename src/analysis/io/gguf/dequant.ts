@@ -8,7 +8,10 @@ import type { TensorEntry } from '../../model/types';
 import type { PartReader, PartReadOptions, QuantDecoder } from '../quant/types';
 import { dequantIQ4_NL, dequantMXFP4, dequantQ4_0, dequantQ4_1, dequantQ5_0, dequantQ5_1, dequantQ8_0 } from './dequantLegacy';
 import { dequantIQ4_XS, dequantQ2_K, dequantQ3_K, dequantQ4_K, dequantQ5_K, dequantQ6_K, dequantQ8_K } from './dequantK';
+import { dequantIQ2_S, dequantIQ2_XS, dequantIQ2_XXS, dequantIQ3_S, dequantIQ3_XXS } from './dequantIQ';
+import { dequantIQ1_M, dequantIQ1_S } from './dequantIQ1';
 import type { BlockDecoder } from './dequantTables';
+import { dequantTQ1_0, dequantTQ2_0 } from './dequantTernary';
 import { ggmlType } from './ggmlTypes';
 
 /** Block decoders by ggml type name. */
@@ -27,6 +30,15 @@ export const BLOCK_DECODERS: Readonly<Record<string, BlockDecoder>> = {
   Q6_K: dequantQ6_K,
   Q8_K: dequantQ8_K,
   IQ4_XS: dequantIQ4_XS,
+  IQ2_XXS: dequantIQ2_XXS,
+  IQ2_XS: dequantIQ2_XS,
+  IQ2_S: dequantIQ2_S,
+  IQ3_XXS: dequantIQ3_XXS,
+  IQ3_S: dequantIQ3_S,
+  IQ1_S: dequantIQ1_S,
+  IQ1_M: dequantIQ1_M,
+  TQ1_0: dequantTQ1_0,
+  TQ2_0: dequantTQ2_0,
 };
 
 /** Raw bytes per read, about 4 MiB and a whole number of blocks (and of the reader's 8-byte steps). */

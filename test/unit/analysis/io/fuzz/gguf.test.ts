@@ -2,11 +2,12 @@
 // valid files of every ggml type must parse exactly and read back (F32 bit for bit, block types to
 // the right length); byte-mutated files and files with forged counts, lengths and offsets must
 // either parse into a header that keeps every invariant the reader relies on (then every decodable
-// tensor reads back with the right length) or be refused with a ModelFileError. No hang, and memory
-// stays bounded.
+// tensor reads back with the right length) or be refused with a ModelFileError. Split models
+// (gguf-split parts) with forged split keys, parts missing or swapped, and tensors repeated across
+// parts either open whole or are refused with a ModelFileError. No hang, and memory stays bounded.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -14,8 +15,8 @@ import { GGML_TYPES } from '../../../../../src/analysis/io/gguf/ggmlTypes';
 import { memorySource } from '../../../../../src/analysis/io/gguf/byteSource';
 import { parseGgufHeader, readGgufHeader, type GgufHeader } from '../../../../../src/analysis/io/gguf/ggufHeader';
 import { readAllF32 } from '../../../../../src/analysis/io/tensorReader';
-import { ggufTensorEntry } from '../../../../../src/analysis/model/gguf/openGguf';
-import { buildGguf, type GgufMetaValue, type GgufTensorSpec } from '../../../../fixtures/ggufWriter';
+import { ggufTensorEntry, openGgufModel } from '../../../../../src/analysis/model/gguf/openGguf';
+import { buildGguf, ggufSplitParts, type GgufMetaValue, type GgufTensorSpec } from '../../../../fixtures/ggufWriter';
 import { assertTypedRejection, byteMutation, checkProperty, report, startCaseClock, type CaseClock } from './fuzzHarness';
 
 let dir = '';
@@ -201,4 +202,61 @@ test('forged counts, lengths, dimensions and offsets (64-bit values written over
   );
   report('gguf forged fields', n, performance.now() - t0, clock, `${outcomes.parsed} parsed, ${outcomes.rejected} rejected`);
   assert.ok(outcomes.rejected > n / 4);
+});
+
+test('split models with forged split keys, missing, extra or swapped parts and repeated tensors open whole or fail typed', T, async () => {
+  const t0 = performance.now();
+  const n = 300;
+  const outcomes = { parsed: 0, rejected: 0 };
+  const splitKey = fc.constantFrom('split.no', 'split.count', 'split.tensors.count');
+  const edit = fc.oneof(
+    fc.record({ kind: fc.constant('key' as const), part: fc.nat(3), key: splitKey, value: fc.integer({ min: -2, max: 6 }) }),
+    fc.record({ kind: fc.constant('drop' as const), part: fc.nat(3) }),
+    fc.record({ kind: fc.constant('swap' as const), part: fc.nat(3) }),
+    fc.record({ kind: fc.constant('repeat' as const), part: fc.nat(3) }),
+  );
+  const groupsArb = fc
+    .integer({ min: 2, max: 3 })
+    .chain((parts) => fc.tuple(...Array.from({ length: parts }, (_, p) => fc.tuple(tensorArb(`a${p}`), tensorArb(`b${p}`)))));
+  await checkProperty(
+    fc.asyncProperty(groupsArb, fc.array(edit, { maxLength: 2 }), fc.nat(2), async (groups, edits, openAt) => {
+      cases++;
+      clock.begin(cases);
+      const caseDir = join(dir, `split${cases}`);
+      mkdirSync(caseDir);
+      try {
+        const parts = ggufSplitParts('m', { 'general.architecture': { type: 'string', value: 'llama' } }, groups as GgufTensorSpec[][]);
+        const skip = new Set<number>();
+        for (const e of edits) {
+          const i = e.part % parts.length;
+          if (e.kind === 'key') parts[i].metadata[e.key] = { type: e.key === 'split.tensors.count' ? 'i32' : 'u16', value: Math.max(0, e.value) };
+          else if (e.kind === 'drop') skip.add(i);
+          else if (e.kind === 'swap') [parts[i].tensors, parts[(i + 1) % parts.length].tensors] = [parts[(i + 1) % parts.length].tensors, parts[i].tensors];
+          else parts[i].tensors = [...parts[i].tensors, parts[(i + 1) % parts.length].tensors[0]];
+        }
+        parts.forEach((p, i) => {
+          if (!skip.has(i)) writeFileSync(join(caseDir, p.name), buildGguf(p.metadata, p.tensors));
+        });
+        const present = parts.map((p, i) => (skip.has(i) ? null : join(caseDir, p.name))).filter((p): p is string => p !== null);
+        if (present.length === 0) return;
+        try {
+          const model = await openGgufModel(present[openAt % present.length]);
+          outcomes.parsed++;
+          const written = new Map(parts.map((p) => [join(caseDir, p.name), p.tensors.length]));
+          const want = model.files.reduce((k, f) => k + written.get(f)!, 0);
+          assert.equal(model.tensors.size, want, 'every tensor of every part, once');
+          for (const t of model.tensors.values()) assert.ok(model.files.includes(t.file));
+        } catch (e) {
+          assertTypedRejection(e, 'split edit');
+          outcomes.rejected++;
+        }
+      } finally {
+        rmSync(caseDir, { recursive: true, force: true });
+        clock.end();
+      }
+    }),
+    n,
+  );
+  report('gguf split parts', n, performance.now() - t0, clock, `${outcomes.parsed} opened, ${outcomes.rejected} rejected`);
+  assert.ok(outcomes.parsed > n / 10 && outcomes.rejected > n / 10);
 });
