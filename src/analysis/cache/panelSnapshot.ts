@@ -7,11 +7,12 @@
  * cache's size cap and "Clear Cached Results" cover them.
  */
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { filesIdentity } from './fileIdentity';
 import { ResultCache } from './resultCache';
 import { isModelFile } from '../io/modelFileKinds';
 import { INDEX_FILE } from '../io/shardIndex';
+import { ggufSplitPartName, parseGgufSplitName } from '../io/gguf/ggufSplitName';
 
 /** What a panel needs to come back: its kind, the models it read, and the options of its last run. */
 export interface PanelSnapshotKey {
@@ -33,10 +34,13 @@ const snapshots = new ResultCache<PanelSnapshot>({ folder: 'panels', memoryCapac
 
 /**
  * The files whose change makes a result of `model` stale, found without opening it: a model file
- * itself, or a folder's model files with its config.json, shard index and adapter_config.json
+ * itself (every part of a split GGUF model), or a folder's model files with its config.json, shard index and adapter_config.json
  * (the files modelSourceFiles names once the worker has opened the model).
  */
 export async function modelFilesOnDisk(model: string): Promise<string[]> {
+  // Every part of a split GGUF model: a result read them all.
+  const split = parseGgufSplitName(basename(model));
+  if (split) return Array.from({ length: split.count }, (_, i) => join(dirname(model), ggufSplitPartName(split.prefix, i + 1, split.count, split.ext)));
   if (isModelFile(model)) return [model];
   let names: string[] = [];
   try {

@@ -81,6 +81,12 @@ test('the files of a model are found without opening it', async () => {
     );
     const file = join(model, 'model.safetensors');
     assert.deepEqual(await modelFilesOnDisk(file), [file]);
+    // A part of a split GGUF model stands for all its parts, the one opened or not.
+    const part2 = join(model, 'm-00002-of-00003.gguf');
+    assert.deepEqual(
+      (await modelFilesOnDisk(part2)).map((f) => f.slice(model.length + 1)),
+      ['m-00001-of-00003.gguf', 'm-00002-of-00003.gguf', 'm-00003-of-00003.gguf'],
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
