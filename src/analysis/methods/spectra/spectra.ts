@@ -37,9 +37,10 @@ import { expertLabel } from './expertTable';
  * Bumped whenever the stored entry's shape or meaning changes. 2: α by WeightWatcher's fit by
  * default (the fit is part of the key) and WeightWatcher's log_alpha_norm, num_pl_spikes,
  * matrix_rank, entropy, σ_mp and mp_softrank in every spectrum. 3: entries of any matrix kind
- * (the router, MLA factors) and of one expert (the key names the expert).
+ * (the router, MLA factors) and of one expert (the key names the expert). 4: the entry-shuffled
+ * matrix's histogram (`Spectrum.shuffled`) in every spectrum that keeps its values.
  */
-const FORMAT = 3;
+const FORMAT = 4;
 
 /** A 16-layer model's full run is 112 matrices; a file is ≈ 100 KB for a 2048-wide matrix with its heads. */
 const cache = new ResultCache<MatrixSpectra>({ folder: 'spectra', memoryCapacity: 1024, diskCapacity: 1024 });

@@ -18,6 +18,7 @@ import { marchenkoPastur, mpCdf, type MarchenkoPastur } from '../../stats/marche
 import { ALPHA_FITS, fitPowerLaw, DEFAULT_ALPHA_FIT, type AlphaFit, type PowerLawFit } from '../../stats/powerLaw';
 import { shuffled } from '../../stats/random';
 import { shuffleInPlace } from './shuffleInPlace';
+import { shuffledHistogram, type ShuffledHistogram } from './shuffledHistogram';
 import { wwLogAlphaNorm, wwMatrixEntropy, wwMatrixRank, wwMpFit, wwNumPlSpikes } from '../../stats/weightWatcher';
 
 export type VectorSide = 'right' | 'left';
@@ -113,6 +114,11 @@ export interface Spectrum {
   vectors: VectorRandomness | null;
   /** Singular values, descending, when values are kept. */
   singularValues?: number[];
+  /**
+   * Histogram of the entry-shuffled matrix's singular values on the ESD's bins (shuffledHistogram.ts),
+   * when values are kept and rand_distance was computed.
+   */
+  shuffled?: ShuffledHistogram;
   /** Why parts are missing, when they are. */
   note?: string;
 }
@@ -273,20 +279,24 @@ export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx
   throwIfCancelled(ctx.signal);
   const base = metricsFrom(s, alphaFit);
   const ww = weightWatcherMetrics(s, W.rows, W.cols, base.alpha);
+  const mp = sigma > 0 ? mpFit(s, marchenkoPastur(W.rows, W.cols, sigma)) : null;
   let randDistance = NaN;
+  let sShuffled: Float64Array | undefined;
   if (opts.randDistance !== false && sigma > 0) {
     const seed = opts.seed ?? DEFAULT_SHUFFLE_SEED;
     const mixed: Matrix = { rows: W.rows, cols: W.cols, data: opts.consume ? shuffleInPlace(W.data, seed) : shuffled(W.data, seed) };
-    randDistance = spectrumDistance(s, await singularValues(mixed, sub));
+    sShuffled = await singularValues(mixed, sub);
+    randDistance = spectrumDistance(s, sShuffled);
   }
   const result: Spectrum = {
     rows: W.rows,
     cols: W.cols,
-    mp: sigma > 0 ? mpFit(s, marchenkoPastur(W.rows, W.cols, sigma)) : null,
+    mp,
     metrics: { ...base, ...ww, randDistance },
     vectors,
   };
   if (keep) result.singularValues = Array.from(s);
+  if (keep && sShuffled) result.shuffled = shuffledHistogram(s, sShuffled, mp?.upperTolerant);
   if (!(sigma > 0)) result.note = 'every entry of this matrix is equal: no Marchenko–Pastur law and no randomness test apply';
   return result;
 }
