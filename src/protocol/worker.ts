@@ -16,6 +16,7 @@ import type { HeadValues } from '../analysis/methods/correlations/values';
 import type { CachedRun } from '../analysis/cache/resultCache';
 export type { CachedRun } from '../analysis/cache/resultCache';
 import type { PruneJobParams, PruneJobResult } from '../analysis/methods/persistence/job';
+import type { PruneCurvesParams, PruneCurvesResult } from '../analysis/methods/persistence/evaluation/job';
 import type { DepthStats } from '../analysis/model/depthStats';
 
 /**
@@ -52,6 +53,7 @@ export interface WorkerRequests extends AnalysisRequests {
   'correlations/values': { params: JobParams & { path: string } & HeadValuesQuery; result: HeadValues };
   'diff/run': { params: JobParams & CachedRun & { pathA: string; pathB: string } & DiffOptions; result: DiffResult };
   'persistence/prune': { params: JobParams & { path: string } & PruneJobParams; result: PruneJobResult };
+  'persistence/pruneCurves': { params: JobParams & CachedRun & { path: string } & PruneCurvesParams; result: PruneCurvesResult };
   'model/depthStats': { params: JobParams & { path: string }; result: DepthStats };
 }
 

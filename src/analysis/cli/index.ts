@@ -10,6 +10,7 @@ import { inspect } from './inspect';
 import { forward } from './forward';
 import { matrix } from './matrix';
 import { diff } from '../methods/diff/cli';
+import { pruneCurvesCommand } from '../methods/persistence/evaluation/cli';
 import { timelineCommand } from '../methods/timeline/command';
 
 /** Analyses whose subcommand takes something other than one model (the timeline: a run folder) and is written by hand. */
@@ -21,5 +22,6 @@ export const commands: CliCommand[] = [
   matrix,
   ...ANALYSES.map((a) => OWN_COMMANDS[a.id] ?? analysisCommand(a)),
   // Subcommands that are not one analysis run (one per line):
+  pruneCurvesCommand,
   diff,
 ];

@@ -13,6 +13,7 @@ import { forwardRun } from './forwardRun';
 import { diffRun } from './diffRun';
 import { correlationsValues } from './correlationsExtra';
 import { persistencePrune } from './persistenceExtra';
+import { persistencePruneCurves } from './pruneCurves';
 import { depthStats } from './depthStats';
 
 /** `<id>/run` of every analysis, derived from its object. */
@@ -29,5 +30,6 @@ export const handlers: HandlerTable = {
   'correlations/values': correlationsValues,
   'diff/run': diffRun,
   'persistence/prune': persistencePrune,
+  'persistence/pruneCurves': persistencePruneCurves,
   'model/depthStats': depthStats,
 };
