@@ -17,7 +17,9 @@ import type { CachedRun } from '../analysis/cache/resultCache';
 export type { CachedRun } from '../analysis/cache/resultCache';
 import type { PruneJobParams, PruneJobResult } from '../analysis/methods/persistence/job';
 import type { PruneCurvesParams, PruneCurvesResult } from '../analysis/methods/persistence/evaluation/job';
+import type { PruneExperimentJobParams, PruneExperimentJobResult } from '../analysis/methods/activation/experiments/job';
 import type { DepthStats } from '../analysis/model/depthStats';
+import type { StsJobParams, StsJobResult } from '../analysis/methods/activation/sts/job';
 
 /**
  * Which execution provider and how many threads computed a result. The worker stamps it on the
@@ -54,7 +56,9 @@ export interface WorkerRequests extends AnalysisRequests {
   'diff/run': { params: JobParams & CachedRun & { pathA: string; pathB: string } & DiffOptions; result: DiffResult };
   'persistence/prune': { params: JobParams & { path: string } & PruneJobParams; result: PruneJobResult };
   'persistence/pruneCurves': { params: JobParams & CachedRun & { path: string } & PruneCurvesParams; result: PruneCurvesResult };
+  'activation/pruneExperiment': { params: JobParams & { path: string } & PruneExperimentJobParams; result: PruneExperimentJobResult };
   'model/depthStats': { params: JobParams & { path: string }; result: DepthStats };
+  'activation/sts': { params: JobParams & { path: string } & StsJobParams; result: StsJobResult };
 }
 
 export type WorkerMethod = keyof WorkerRequests;

@@ -11,7 +11,9 @@ import { forward } from './forward';
 import { matrix } from './matrix';
 import { diff } from '../methods/diff/cli';
 import { pruneCurvesCommand } from '../methods/persistence/evaluation/cli';
+import { activationPrune } from '../methods/activation/experiments/cli';
 import { timelineCommand } from '../methods/timeline/command';
+import { activationStsCommand } from '../methods/activation/sts/cli';
 
 /** Analyses whose subcommand takes something other than one model (the timeline: a run folder) and is written by hand. */
 const OWN_COMMANDS: Partial<Record<string, CliCommand>> = { [timelineCommand.name]: timelineCommand };
@@ -22,6 +24,8 @@ export const commands: CliCommand[] = [
   matrix,
   ...ANALYSES.map((a) => OWN_COMMANDS[a.id] ?? analysisCommand(a)),
   // Subcommands that are not one analysis run (one per line):
+  activationStsCommand,
+  activationPrune,
   pruneCurvesCommand,
   diff,
 ];

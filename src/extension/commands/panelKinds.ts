@@ -45,7 +45,10 @@ export const panelReopeners: Record<string, PanelReopener> = {
       analysisPanelSpec(
         ctx,
         r.model,
-        activationPanel(parseActivationOptions(r.options), { file: extraString(r, 'file'), selection: extraString(r, 'selection') }, extraString(r, 'title')),
+        activationPanel(parseActivationOptions(r.options), { file: extraString(r, 'file'), selection: extraString(r, 'selection') }, extraString(r, 'title'), {
+          ctx,
+          model: r.model,
+        }),
       ),
     ),
   persistence: (ctx, r) =>

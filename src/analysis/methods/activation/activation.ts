@@ -14,6 +14,7 @@ import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs'
 import type { DecoderExecutor } from '../../model/executor/decoder';
 import type { FloatArray } from '../../model/executor/session';
 import { trackedMatrices, type ActivationKind, type TrackedMatrix } from './trackedMatrices';
+import { domainLayerFractions, type DomainLayerFraction } from './domainDensity';
 import {
   absActivation,
   activatedCount,
@@ -83,6 +84,11 @@ export interface ActivationResult {
   /** [layer][role]: activated parameters of that role / parameters of that role (NaN where the layer has no such matrix: the router of a dense layer). */
   roleFraction: number[][];
   layerFraction: number[];
+  /**
+   * `layerFraction` with the mean |A| taken over one domain's prompts only (same τ), per domain in
+   * order of first appearance (domainDensity.ts). Set when the run finishes.
+   */
+  domainLayerFraction?: DomainLayerFraction[];
   /** Mean |A| per layer (over prompts and tracked parameters), to choose τ. */
   meanAbsActivation: number[];
   pruneRatios: number[];
@@ -172,6 +178,13 @@ export async function activationAnalysis(ex: DecoderExecutor, prompts: Tokenized
     if (p + 1 < P) opts.onPartial?.(result);
     await yieldToEventLoop();
   }
+  result.domainLayerFraction = domainLayerFractions(
+    patterns,
+    prompts.map((p) => p.domain),
+    matrices.map((ms) => ({ sizes: ms.map((m) => m.size), kinds: ms.map((m) => m.kind) })),
+    kinds,
+    result.tau,
+  );
   result.pairs = comparePairs(prompts, patterns, L, opts.maxPairs ?? 300);
   for (let l = 0; l < L; l++) {
     result.similarityByDepth.same.push(boxStats(result.pairs.filter((x) => x.sameDomain).map((x) => x.similarity[l])));

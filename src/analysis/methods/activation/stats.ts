@@ -76,30 +76,50 @@ export function patternSimilarity(a: Float32Array[], b: Float32Array[]): number 
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
 
+/** OWL's default λ: layer ratios spread over at most ±2λ around the target (Yin et al. 2023, `--Lamda 0.08`). */
+export const DEFAULT_OWL_LAMBDA = 0.08;
+
 /**
- * Per-layer pruning ratios from activated fractions (density): r_ℓ = target + c + strength·(mean(d) − d_ℓ),
- * so a layer denser than average is pruned less by its excess density (OWL-style outlier-weighted
- * allocation, additive rather than proportional so that near-equal densities give near-equal
- * ratios). Ratios are clipped to [0, cap] and the shift c is found by bisection so that the mean
- * stays exactly at `target` (possible whenever 0 ≤ target ≤ cap).
+ * Per-layer pruning ratios from activated fractions (density), by OWL's layer-wise allocation (Yin et
+ * al. 2023, "Outlier Weighed Layerwise Sparsity"; luuyin/OWL lib/prune_all.py, prune_wanda_outlier:
+ * the layer scores are min–max normalised and scaled to [0, 2λ], shifted to mean 1 − target, and
+ * used as each layer's kept fraction), with the activated fraction in place of OWL's outlier ratio:
+ *
+ *   n_ℓ = (d_ℓ − min d) / (max d − min d),   kept_ℓ = 1 − target + 2λ·(n_ℓ − mean n),   r_ℓ = 1 − kept_ℓ
+ *
+ * so denser layers are pruned less, ratios span target ± 2λ at most, and their mean is the target.
+ * Equal densities (max = min, where OWL would divide by zero) give the target everywhere. Where
+ * target ± 2λ leaves [0, 1] the ratios are clipped to [0, 1] and the shift is re-found by
+ * bisection so that the mean stays exactly at the target (OWL itself never clips).
  */
-export function pruningRatios(density: number[], target: number, strength = 1, cap = 1): number[] {
-  if (!(target >= 0 && target <= cap)) throw new Error(`target pruning ratio ${target} must lie in [0, ${cap}]`);
+export function pruningRatios(density: number[], target: number, lambda = DEFAULT_OWL_LAMBDA): number[] {
+  if (!(target >= 0 && target <= 1)) throw new Error(`target pruning ratio ${target} must lie in [0, 1]`);
+  if (!(lambda >= 0 && lambda <= 0.5)) throw new Error(`λ ${lambda} must lie in [0, 0.5]`);
   const L = density.length;
   if (L === 0) return [];
-  const meanD = density.reduce((a, b) => a + b, 0) / L;
-  const base = density.map((d) => strength * (meanD - d));
-  const ratios = (c: number) => base.map((b) => Math.min(cap, Math.max(0, target + c + b)));
+  const bad = density.findIndex((d) => !Number.isFinite(d));
+  if (bad >= 0) throw new Error(`layer ${bad} has no finite density (${density[bad]}), so no pruning ratio can be allocated`);
+  const lo = Math.min(...density),
+    hi = Math.max(...density);
+  if (hi === lo) return density.map(() => target);
+  // OWL's arithmetic, in its order: scaled = (d − min)·(1/(max − min)·λ·2), kept = scaled − mean(scaled) + (1 − target).
+  const inv = 1 / (hi - lo); // infinite when the spread is subnormal: then divide instead
+  const scaled = density.map((d) => (Number.isFinite(inv) ? (d - lo) * (inv * lambda * 2) : ((d - lo) / (hi - lo)) * lambda * 2));
+  const meanScaled = scaled.reduce((a, b) => a + b, 0) / L;
+  const owl = scaled.map((x) => 1 - (x - meanScaled + (1 - target)));
+  if (owl.every((r) => r >= 0 && r <= 1)) return owl;
+  const base = owl.map((r) => r - target);
+  const ratios = (c: number) => base.map((b) => Math.min(1, Math.max(0, target + c + b)));
   const mean = (c: number) => ratios(c).reduce((a, b) => a + b, 0) / L;
-  // mean(c) is continuous and non-decreasing, from 0 (c very negative) to cap (c very positive).
-  let lo = -cap - Math.max(...base.map(Math.abs)) - 1,
-    hi = -lo;
-  for (let i = 0; i < 200 && hi - lo > 1e-15; i++) {
-    const mid = (lo + hi) / 2;
-    if (mean(mid) < target) lo = mid;
-    else hi = mid;
+  // mean(c) is continuous and non-decreasing, from 0 (c ≤ −2) to 1 (c ≥ 2).
+  let a = -2,
+    b = 2;
+  for (let i = 0; i < 200 && b - a > 1e-15; i++) {
+    const mid = (a + b) / 2;
+    if (mean(mid) < target) a = mid;
+    else b = mid;
   }
-  return ratios((lo + hi) / 2);
+  return ratios((a + b) / 2);
 }
 
 /** Fraction of entries with |a| < ε (forward-only MLP activation sparsity). */

@@ -18,7 +18,7 @@ import { ResultCache, type CachedRun } from '../../cache/resultCache';
 export type PromptRunKind = 'activation' | 'persistence';
 
 /** Bumped whenever a stored result's shape or meaning changes. */
-const FORMAT: Record<PromptRunKind, number> = { activation: 1, persistence: 2 };
+const FORMAT: Record<PromptRunKind, number> = { activation: 2, persistence: 2 };
 
 /**
  * A result is small next to its cost (per-layer fractions and pair similarities; barcodes and

@@ -14,7 +14,9 @@ import { diffRun } from './diffRun';
 import { correlationsValues } from './correlationsExtra';
 import { persistencePrune } from './persistenceExtra';
 import { persistencePruneCurves } from './pruneCurves';
+import { activationPruneExperiment } from './activationPruneExperiment';
 import { depthStats } from './depthStats';
+import { activationSts } from '../../methods/activation/sts/handler';
 
 /** `<id>/run` of every analysis, derived from its object. */
 const analysisHandlers = Object.fromEntries(ANALYSES.map((a) => [`${a.id}/run`, analysisRun(a)])) as {
@@ -31,5 +33,7 @@ export const handlers: HandlerTable = {
   'diff/run': diffRun,
   'persistence/prune': persistencePrune,
   'persistence/pruneCurves': persistencePruneCurves,
+  'activation/pruneExperiment': activationPruneExperiment,
   'model/depthStats': depthStats,
+  'activation/sts': activationSts,
 };

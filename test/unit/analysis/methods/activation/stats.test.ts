@@ -32,16 +32,19 @@ test('pattern similarity Σ|a·b|/(‖a‖‖b‖): closed forms', () => {
   assert.equal(patternSimilarity(f([0, 0]), f([1, 1])), 0);
 });
 
-test('pruning ratios: mean equals the target, denser layers get lower ratios, within [0, 1]', () => {
+test('pruning ratios (OWL allocation): mean equals the target, denser layers get lower ratios, within [0, 1] and target ± 2λ', () => {
   fc.assert(
     fc.property(
       fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 40 }),
-      fc.double({ min: 0, max: 0.95, noNaN: true }),
-      (density, target) => {
-        const r = pruningRatios(density, target);
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.double({ min: 0, max: 0.5, noNaN: true }),
+      (density, target, lambda) => {
+        const r = pruningRatios(density, target, lambda);
         const mean = r.reduce((a, b) => a + b, 0) / r.length;
         assert.ok(Math.abs(mean - target) < 1e-9, `mean ${mean} vs ${target}`);
-        for (const x of r) assert.ok(x >= -1e-12 && x <= 1 + 1e-12);
+        for (const x of r) assert.ok(x >= 0 && x <= 1);
+        // Never further from the target than 2λ (clipping only pulls towards the middle).
+        for (const x of r) assert.ok(Math.abs(x - target) <= 2 * lambda + 1e-9, `${x} vs ${target} ± ${2 * lambda}`);
         for (let i = 0; i < r.length; i++)
           for (let j = 0; j < r.length; j++) {
             if (density[i] > density[j]) assert.ok(r[i] <= r[j] + 1e-12);
@@ -49,21 +52,22 @@ test('pruning ratios: mean equals the target, denser layers get lower ratios, wi
       },
     ),
   );
-  // Closed form without clipping: r = target + (mean d − d). densities 0.2, 0.6, mean 0.4, target 0.3 → 0.5, 0.1
-  const r = pruningRatios([0.2, 0.6], 0.3);
-  assert.ok(Math.abs(r[0] - 0.5) < 1e-12 && Math.abs(r[1] - 0.1) < 1e-12);
-  // Equal densities give the target everywhere, however close to 1 they are.
-  assert.deepEqual(
-    pruningRatios([0.998, 0.998, 0.998], 0.5).map((x) => +x.toFixed(12)),
-    [0.5, 0.5, 0.5],
-  );
-  // Clipping: densities 0, 1, 1 (mean 2/3), target 0.5 → the first is clipped at 1, the others share the rest: 0.25 each.
-  const c = pruningRatios([0, 1, 1], 0.5);
-  assert.deepEqual(
-    c.map((x) => +x.toFixed(9)),
-    [1, 0.25, 0.25],
-  );
+  const close = (got: number[], want: number[]) => got.forEach((x, i) => assert.ok(Math.abs(x - want[i]) < 1e-12, `${got} vs ${want}`));
+  // Closed form r = target − 2λ(n − mean n), n = (d − min)/(max − min): d 0.2, 0.6 → n 0, 1; target 0.3, λ 0.08 → 0.38, 0.22.
+  close(pruningRatios([0.2, 0.6], 0.3), [0.38, 0.22]);
+  // d 0.1, 0.3, 0.9 → n 0, 0.25, 1 (mean 5/12); target 0.5 → 0.5 − 0.16·(n − 5/12).
+  close(pruningRatios([0.1, 0.3, 0.9], 0.5), [0.5 + 0.16 * (5 / 12), 0.5 - 0.16 * (0.25 - 5 / 12), 0.5 - 0.16 * (1 - 5 / 12)]);
+  // λ scales the spread: λ 0.25 on n 0, 1 → target ± 0.25.
+  close(pruningRatios([3, 7], 0.5, 0.25), [0.75, 0.25]);
+  // Only the densities' order and spacing count, not their scale (min–max normalisation).
+  close(pruningRatios([0.998, 0.999], 0.5), pruningRatios([0, 1], 0.5));
+  // Equal densities give the target everywhere.
+  assert.deepEqual(pruningRatios([0.998, 0.998, 0.998], 0.5), [0.5, 0.5, 0.5]);
+  // Clipping: target 0.05, λ 0.08, n 0, 1 → 0.13, −0.03 before clipping; clipped at 0 and re-shifted to mean 0.05 → 0.1, 0.
+  close(pruningRatios([0, 1], 0.05), [0.1, 0]);
   assert.throws(() => pruningRatios([0.5], 1.5), /target pruning ratio/);
+  assert.throws(() => pruningRatios([0.5], 0.5, 0.7), /λ/);
+  assert.throws(() => pruningRatios([0.5, NaN], 0.5), /layer 1 has no finite density/);
 });
 
 test('activated count compares mean |A| with τ', () => {
