@@ -3,6 +3,7 @@
  * (adapter_config.json's base_model_name_or_path found beside the adapter, in a workspace folder or
  * in the Hugging Face cache; otherwise the user picks one or goes on without it), then the adapter
  * panel. The base path is fixed here, on the host: options a panel sends for a re-run never choose it.
+ * The panel survives a window reload with the same base (its recipe keeps it).
  */
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -12,7 +13,7 @@ import { adapterCsv } from '../../analysis/methods/adapter/csv';
 import { parseAdapterOptions, type AdapterOptions } from '../../analysis/methods/adapter/options';
 import { findAdapterBase, isAdapterFolder } from '../../analysis/model/adapter/findBase';
 import type { LayerLensContext } from '../context';
-import { openAnalysisPanel, requireTrustedWorkspace } from './analysisCommand';
+import { openAnalysisPanel, requireTrustedWorkspace, type AnalysisPanelOf } from './analysisCommand';
 import type { CommandSpec } from './types';
 
 /** The base to compare with: found, picked, `null` to go on without one, or undefined when the user cancelled. */
@@ -63,11 +64,13 @@ async function adapterTarget(arg: unknown): Promise<string | undefined> {
   return folder;
 }
 
-async function openAdapterPanel(ctx: LayerLensContext, adapter: string): Promise<void> {
-  const base = await chooseBase(adapter);
-  if (base === undefined) return;
-  const fixed: AdapterOptions = base ? { base } : { findBase: false };
-  openAnalysisPanel<AdapterOptions, AdapterResult>(ctx, adapter, {
+/**
+ * The adapter panel with its base fixed by the host: `fixed` is also kept in the panel's recipe
+ * (never the options a panel sends, which cannot choose the base), so that the panel comes back
+ * after a window reload with the same base.
+ */
+export function adapterPanel(fixed: AdapterOptions): AnalysisPanelOf<AdapterOptions, AdapterResult> {
+  return {
     analysis: 'adapter',
     panel: 'adapter',
     title: 'LoRA adapter',
@@ -75,7 +78,14 @@ async function openAdapterPanel(ctx: LayerLensContext, adapter: string): Promise
     parseOptions: parseAdapterOptions,
     toCsv: adapterCsv,
     toRunParams: () => fixed,
-  });
+    reopen: { ...fixed },
+  };
+}
+
+async function openAdapterPanel(ctx: LayerLensContext, adapter: string): Promise<void> {
+  const base = await chooseBase(adapter);
+  if (base === undefined) return;
+  openAnalysisPanel<AdapterOptions, AdapterResult>(ctx, adapter, adapterPanel(base ? { base } : { findBase: false }));
 }
 
 export const analyzeAdapter: CommandSpec = {

@@ -2,13 +2,15 @@
  * The analysis panels that come back after a window reload, by kind: each rebuilds its panel spec
  * from the recipe the host stored (panels/panelRecipes.ts). The options go through the kind's own
  * validator again, so a recipe from an older version whose options no longer parse is not restored.
- * The LoRA adapter and training-timeline panels are not listed: their commands hold state (a base
- * model picked in a dialog, a live folder watcher) that a recipe does not capture, so VS Code
- * closes them at a reload.
+ * The LoRA adapter's base model (picked in a dialog) and the training timeline's left-out
+ * checkpoints are kept in their recipes by the host; the timeline's folder watcher starts again
+ * once its panel is back.
  */
 import type { LayerLensContext } from '../context';
-import type { AnalysisPanelSpec } from '../panels/analysisPanel';
+import type { AnalysisPanel, AnalysisPanelSpec } from '../panels/analysisPanel';
 import type { PanelRecipe } from '../panels/panelRecipes';
+import type { Reopened } from '../panels/panelSerializer';
+import { parseAdapterOptions } from '../../analysis/methods/adapter/options';
 import { parseActivationOptions } from '../../analysis/methods/activation/options';
 import { parseCorrelationsOptions } from '../../analysis/methods/correlations/options';
 import { parseDiffOptions } from '../../analysis/methods/diff/options';
@@ -24,9 +26,11 @@ import { persistencePanel } from './analyzePersistence';
 import { similarityPanel } from './analyzeSimilarity';
 import { spectraPanel } from './analyzeSpectra';
 import { diffPanel } from './compareModels';
+import { adapterPanel } from './analyzeAdapter';
+import { reopenTimeline } from './timeline';
 
 /** Rebuilds a panel spec from its recipe; throws (with the reason) when the recipe no longer fits. */
-export type PanelReopener = (ctx: LayerLensContext, recipe: PanelRecipe) => AnalysisPanelSpec<unknown, unknown>;
+export type PanelReopener = (ctx: LayerLensContext, recipe: PanelRecipe) => Reopened;
 
 function extraString(recipe: PanelRecipe, key: string): string | undefined {
   const v = recipe.extra?.[key];
@@ -57,5 +61,14 @@ export const panelReopeners: Record<string, PanelReopener> = {
     const pathA = extraString(r, 'pathA');
     if (!pathA) throw new Error('the diff recipe has no base model');
     return erase(diffPanel(ctx, pathA, r.model, parseDiffOptions(r.options)));
+  },
+  adapter: (ctx, r) => {
+    // The base is the host's choice, kept in the recipe; the options a panel sent never choose it.
+    if (!r.extra) throw new Error('the adapter recipe has no base model choice');
+    return erase(analysisPanelSpec(ctx, r.model, adapterPanel(parseAdapterOptions(r.extra))));
+  },
+  timeline: (ctx, r) => {
+    const { spec, started } = reopenTimeline(ctx, r);
+    return { spec: erase(spec), started: started as (panel: AnalysisPanel<unknown, unknown>) => void };
   },
 };

@@ -3,7 +3,8 @@
  * checkpoints of a training run in a quick pick (step, size, date; untick those to leave out), then
  * the timeline panel. While it is open the run folder is watched (RunWatcher): a checkpoint that
  * has completely landed is added — "Checkpoint 1200 added — Show" — and one that is deleted
- * disappears; each change runs the timeline again, which computes only the new checkpoint.
+ * disappears; each change runs the timeline again, which computes only the new checkpoint. The
+ * panel survives a window reload and goes on watching the folder (`reopenTimeline`).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -14,8 +15,10 @@ import type { TimelineCheckpointRef, TimelineResult } from '../../analysis/metho
 import { parseTimelineOptions } from '../../analysis/methods/timeline/options';
 import type { TimelineOptions } from '../../analysis/methods/timeline/timeline';
 import type { LayerLensContext } from '../context';
-import { AnalysisPanel } from '../panels/analysisPanel';
+import { AnalysisPanel, type AnalysisPanelSpec } from '../panels/analysisPanel';
+import type { PanelRecipe } from '../panels/panelRecipes';
 import { RunWatcher } from '../timeline/runWatcher';
+import { timelineFromRecipe, timelineRecipeExtra } from '../timeline/timelineRecipe';
 import { requireTrustedWorkspace } from './analysisCommand';
 import type { CommandSpec } from './types';
 import { isModelFile } from '../../analysis/io/modelFileKinds';
@@ -75,14 +78,26 @@ async function pickCheckpoints(runDir: string): Promise<{ chosen: CheckpointInfo
   return { chosen: complete.filter((c) => chosen.has(c.path)), left: complete.filter((c) => !chosen.has(c.path)) };
 }
 
-function openTimeline(ctx: LayerLensContext, runDir: string, chosen: CheckpointInfo[], left: CheckpointInfo[]): void {
-  let current: TimelineOptions = { checkpoints: chosen.map(toRef) };
-  const known = new Set(chosen.map((c) => c.path));
-  const panel = AnalysisPanel.open<TimelineOptions, TimelineResult>(ctx, {
+/**
+ * The timeline panel of `runDir` with `options`, and its folder watcher, started by `started` once the
+ * panel exists. `left`: the checkpoints the user left out (never added back while they stay
+ * unchanged); kept in the panel's recipe with the run folder, so that after a window reload the panel
+ * comes back and resumes watching: its first look re-reads the folder and adds what landed, drops
+ * what went (each checkpoint's figures are cached, so only new checkpoints are measured).
+ */
+export function timelinePanel(
+  ctx: LayerLensContext,
+  runDir: string,
+  options: TimelineOptions,
+  left: string[],
+): { spec: AnalysisPanelSpec<TimelineOptions, TimelineResult>; started(panel: AnalysisPanel<TimelineOptions, TimelineResult>): void } {
+  let current = options;
+  const known = new Set(options.checkpoints.map((c) => c.path));
+  const spec: AnalysisPanelSpec<TimelineOptions, TimelineResult> = {
     panel: 'timeline',
     title: 'Training timeline',
     model: runDir,
-    options: current,
+    options,
     // Options come back from the webview: only checkpoints of this run that the host found pass.
     parseOptions: (raw) => {
       const o = parseTimelineOptions(raw);
@@ -91,8 +106,9 @@ function openTimeline(ctx: LayerLensContext, runDir: string, chosen: CheckpointI
       current = o;
       return o;
     },
-    run: (options, job) => ctx.worker.request('timeline/run', { path: options.checkpoints[0].path, ...options, ...job.cache }, job),
+    run: (o, job) => ctx.worker.request('timeline/run', { path: o.checkpoints[0].path, ...o, ...job.cache }, job),
     toCsv: timelineCsv,
+    reopen: timelineRecipeExtra(left),
     // A click on a step opens that checkpoint; a second step clicked with Shift opens the diff of the two.
     onRequest: async (name, payload) => {
       const stepOf = (key: string) => {
@@ -113,32 +129,51 @@ function openTimeline(ctx: LayerLensContext, runDir: string, chosen: CheckpointI
       }
       throw new Error(`unknown timeline request '${name}'`);
     },
-  });
-  const watcher = new RunWatcher(
+  };
+  const started = (panel: AnalysisPanel<TimelineOptions, TimelineResult>) => {
+    const watcher = new RunWatcher(
+      runDir,
+      known,
+      new Set(left),
+      ({ added, removed, rewritten }) => {
+        const gone = new Set(removed);
+        const all = [...current.checkpoints.filter((c) => !gone.has(c.path)), ...added.map(toRef)];
+        all.sort((a, b) => (a.unit === b.unit ? a.step - b.step : a.unit === 'epoch' ? 1 : -1));
+        if (all.length === 0) return;
+        current = { ...current, checkpoints: all };
+        // A rewritten checkpoint has a new file identity: the run measures it (and its drift neighbours) again.
+        void panel.run(current);
+        if (rewritten.length) ctx.log.info(`timeline: ${rewritten.map((c) => c.name).join(', ')} rewritten in ${runDir}; measuring again`);
+        for (const c of added) {
+          void vscode.window
+            .showInformationMessage(`Layer Lens: checkpoint ${c.step} added to the training timeline of ${path.basename(runDir)}`, 'Show')
+            .then((choice) => {
+              if (choice === 'Show') panel.webviewPanel.reveal();
+            });
+        }
+        if (removed.length) ctx.log.info(`timeline: ${removed.map((p) => path.basename(p)).join(', ')} removed from ${runDir}`);
+      },
+      (message) => ctx.log.warn(message),
+    );
+    panel.onDidClose(() => watcher.dispose());
+  };
+  return { spec, started };
+}
+
+/** Rebuilds the timeline panel from its recipe after a window reload; throws when the recipe no longer fits. */
+export function reopenTimeline(ctx: LayerLensContext, recipe: PanelRecipe): ReturnType<typeof timelinePanel> {
+  const { runDir, options, left } = timelineFromRecipe(recipe);
+  return timelinePanel(ctx, runDir, options, left);
+}
+
+function openTimeline(ctx: LayerLensContext, runDir: string, chosen: CheckpointInfo[], left: CheckpointInfo[]): void {
+  const { spec, started } = timelinePanel(
+    ctx,
     runDir,
-    known,
-    new Set(left.map((c) => c.path)),
-    ({ added, removed, rewritten }) => {
-      const gone = new Set(removed);
-      const all = [...current.checkpoints.filter((c) => !gone.has(c.path)), ...added.map(toRef)];
-      all.sort((a, b) => (a.unit === b.unit ? a.step - b.step : a.unit === 'epoch' ? 1 : -1));
-      if (all.length === 0) return;
-      current = { ...current, checkpoints: all };
-      // A rewritten checkpoint has a new file identity: the run measures it (and its drift neighbours) again.
-      void panel.run(current);
-      if (rewritten.length) ctx.log.info(`timeline: ${rewritten.map((c) => c.name).join(', ')} rewritten in ${runDir}; measuring again`);
-      for (const c of added) {
-        void vscode.window
-          .showInformationMessage(`Layer Lens: checkpoint ${c.step} added to the training timeline of ${path.basename(runDir)}`, 'Show')
-          .then((choice) => {
-            if (choice === 'Show') panel.webviewPanel.reveal();
-          });
-      }
-      if (removed.length) ctx.log.info(`timeline: ${removed.map((p) => path.basename(p)).join(', ')} removed from ${runDir}`);
-    },
-    (message) => ctx.log.warn(message),
+    { checkpoints: chosen.map(toRef) },
+    left.map((c) => c.path),
   );
-  panel.onDidClose(() => watcher.dispose());
+  started(AnalysisPanel.open(ctx, spec));
 }
 
 export const showTimeline: CommandSpec = {

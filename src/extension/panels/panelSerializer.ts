@@ -12,10 +12,14 @@ import { AnalysisPanel, analysisViewType, type AnalysisPanelSpec } from './analy
 import type { PanelRecipe } from './panelRecipes';
 import { planRestore, snapshotKeyFor } from './restorePlan';
 
-export function registerPanelSerializers(
-  ctx: LayerLensContext,
-  reopeners: Record<string, (ctx: LayerLensContext, recipe: PanelRecipe) => AnalysisPanelSpec<unknown, unknown>>,
-): void {
+/**
+ * What a kind's reopener gives back: the panel spec, or the spec with what to start once the panel
+ * exists (the training timeline's folder watcher, which needs the panel to re-run and reveal it).
+ */
+export type Reopened =
+  AnalysisPanelSpec<unknown, unknown> | { spec: AnalysisPanelSpec<unknown, unknown>; started(panel: AnalysisPanel<unknown, unknown>): void };
+
+export function registerPanelSerializers(ctx: LayerLensContext, reopeners: Record<string, (ctx: LayerLensContext, recipe: PanelRecipe) => Reopened>): void {
   for (const [panel, reopen] of Object.entries(reopeners)) {
     ctx.track(
       vscode.window.registerWebviewPanelSerializer(analysisViewType(panel), {
@@ -30,17 +34,19 @@ export function registerPanelSerializers(
           });
           if (plan.action === 'close') return close(plan.reason);
           // The kind's reopener runs the recipe's options through the kind's own validator.
-          let spec: AnalysisPanelSpec<unknown, unknown>;
+          let reopened: Reopened;
           try {
-            spec = reopen(ctx, plan.recipe);
+            reopened = reopen(ctx, plan.recipe);
           } catch (err) {
             return close(err instanceof Error ? err.message : String(err));
           }
-          AnalysisPanel.revive(ctx, webviewPanel, spec, {
+          const spec = 'spec' in reopened ? reopened.spec : reopened;
+          const revivedPanel = AnalysisPanel.revive(ctx, webviewPanel, spec, {
             restoreId: plan.id,
             snapshot: plan.action === 'result' ? plan.snapshot : undefined,
             notRunMessage: plan.action === 'options' ? plan.message : undefined,
           });
+          if ('spec' in reopened) reopened.started(revivedPanel);
           ctx.log.info(`${panel} panel on ${plan.recipe.model} restored ${plan.action === 'result' ? 'with its stored result' : 'without a stored result'}`);
         },
       }),

@@ -24,12 +24,25 @@ export interface RestoreSources {
 /**
  * Where a panel's result is stored for a restore: its kind, its options with what else the recipe
  * holds (a selection, a prompt file's path), and the files whose change makes the result stale
- * (the model's, a diff's base model's, a prompt file). The panel (when a run finishes) and the
- * serializer (after a reload) both key by this, so they always agree.
+ * (the model's, a diff's base model's, an adapter's base model's, a prompt file, each checkpoint
+ * of a training timeline). The panel (when a run finishes) and the serializer (after a reload)
+ * both key by this, so they always agree.
  */
 export function snapshotKeyFor(recipe: PanelRecipe): PanelSnapshotKey {
-  const paths = ['pathA', 'file'].map((k) => recipe.extra?.[k]).filter((p): p is string => typeof p === 'string' && p.length > 0);
-  return { panel: recipe.panel, models: [recipe.model, ...paths], options: { options: recipe.options, extra: recipe.extra ?? null } };
+  const paths = ['pathA', 'file', 'base'].map((k) => recipe.extra?.[k]).filter((p): p is string => typeof p === 'string' && p.length > 0);
+  return {
+    panel: recipe.panel,
+    models: [recipe.model, ...paths, ...timelineCheckpoints(recipe)],
+    options: { options: recipe.options, extra: recipe.extra ?? null },
+  };
+}
+
+/** A timeline's model is its run folder; its results are those of the checkpoints inside it. */
+function timelineCheckpoints(recipe: PanelRecipe): string[] {
+  if (recipe.panel !== 'timeline') return [];
+  const list = (recipe.options as { checkpoints?: unknown } | null)?.checkpoints;
+  if (!Array.isArray(list)) return [];
+  return list.map((c) => (c as { path?: unknown } | null)?.path).filter((p): p is string => typeof p === 'string' && p.length > 0);
 }
 
 /** The restore decision for a panel of kind `panel` whose webview left `state`. */
