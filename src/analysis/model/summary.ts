@@ -9,6 +9,7 @@ import { DEFAULT_CHUNK_BYTES, elementCount, streamF32 } from '../io/tensorReader
 import { isDecodable, NotDecodableError, type DType } from '../io/dtypes';
 import { modelOverview, type ModelOverview } from './overview';
 import { expertLayerSummary, type ExpertLayerSummary } from './expertSummary';
+import { TensorDetailScan, type TensorDetail } from './tensorDetail';
 import type { AttentionGeometry, ExtraMatrixKind, MatrixRole, ModelHandle, TensorRole } from './types';
 
 export interface LayerTensorSummary {
@@ -129,6 +130,8 @@ export interface TensorStats {
   infCount: number;
   /** `bins` equal-width bins from min to max (edges has bins + 1 values) over finite values. */
   histogram: { edges: number[]; counts: number[] };
+  /** Quantiles, top |w|, 6σ outliers and the |W| image (tensorDetail.ts): only when asked for with `detail`, and when some value is finite. */
+  detail?: TensorDetail;
   seconds: number;
 }
 
@@ -136,9 +139,15 @@ export const DEFAULT_BINS = 64;
 
 /**
  * Two streamed passes: min/max/sum/zeros/non-finite first, then the histogram and the sum of
- * squared deviations from the mean (more accurate than Σx² − n·mean² when |mean| ≫ std).
+ * squared deviations from the mean (more accurate than Σx² − n·mean² when |mean| ≫ std). With
+ * `detail`, the second pass also fills tensorDetail's quantiles, outliers and |W| image; its 6σ
+ * threshold takes σ from the first pass's Σx² (the exact σ is only known after the second).
  */
-export async function tensorStats(model: ModelHandle, name: string, opts: { bins?: number; chunkBytes?: number } & JobContext = {}): Promise<TensorStats> {
+export async function tensorStats(
+  model: ModelHandle,
+  name: string,
+  opts: { bins?: number; chunkBytes?: number; detail?: boolean } & JobContext = {},
+): Promise<TensorStats> {
   const t0 = performance.now();
   const entry = model.tensors.get(name);
   if (!entry) throw new Error(`${model.path} has no tensor named '${name}'`);
@@ -152,11 +161,12 @@ export async function tensorStats(model: ModelHandle, name: string, opts: { bins
   let min = Infinity,
     max = -Infinity,
     sum = 0,
+    sqSum = 0,
     absSum = 0,
     zeros = 0,
     nan = 0,
     inf = 0;
-  const pass = async (k: number, consume: (v: Float32Array) => void) => {
+  const pass = async (k: number, consume: (v: Float32Array, first: number) => void) => {
     await streamF32(
       entry,
       {
@@ -164,8 +174,8 @@ export async function tensorStats(model: ModelHandle, name: string, opts: { bins
         signal: opts.signal,
         onProgress: (p) => opts.onProgress?.({ done: k * entry.byteLength + p.done, total, message: name }),
       },
-      async (values) => {
-        consume(values);
+      async (values, first) => {
+        consume(values, first);
         throwIfCancelled(opts.signal);
         await yieldToEventLoop();
       },
@@ -173,6 +183,7 @@ export async function tensorStats(model: ModelHandle, name: string, opts: { bins
   };
   await pass(0, (v) => {
     let s = 0,
+      q = 0,
       a = 0;
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
@@ -186,9 +197,11 @@ export async function tensorStats(model: ModelHandle, name: string, opts: { bins
       if (x < min) min = x;
       if (x > max) max = x;
       s += x;
+      q += x * x;
       a += x < 0 ? -x : x;
     }
     sum += s;
+    sqSum += q;
     absSum += a;
   });
   const finite = count - nan - inf;
@@ -198,12 +211,17 @@ export async function tensorStats(model: ModelHandle, name: string, opts: { bins
   let edges: number[] = [];
   let ss = 0;
   const mean = finite > 0 ? sum / finite : null;
+  const scan =
+    opts.detail && finite > 0
+      ? new TensorDetailScan(entry.shape, count, entry.quant ? 'F32' : entry.dtype, Math.sqrt(Math.max(0, sqSum / finite - mean! * mean!)))
+      : undefined;
   if (finite > 0) {
     const width = (max - min) / nb;
     edges = Array.from({ length: nb + 1 }, (_, i) => (i === nb ? max : min + i * width));
     const scale = max > min ? nb / (max - min) : 0;
     const m = mean!;
-    await pass(1, (v) => {
+    await pass(1, (v, first) => {
+      scan?.add(v, first);
       let local = 0;
       for (let i = 0; i < v.length; i++) {
         const x = v[i];
@@ -230,6 +248,7 @@ export async function tensorStats(model: ModelHandle, name: string, opts: { bins
     nanCount: nan,
     infCount: inf,
     histogram: { edges, counts },
+    ...(scan ? { detail: scan.result() } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
 }
