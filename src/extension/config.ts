@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { WorkerConfig } from '../protocol/workerConfig';
+import { parseColorScheme, type ColorSchemeName } from '../protocol/colorScheme';
 
 export interface LayerLensConfig {
   /** Execution providers to try, in order; the first that starts is used. */
@@ -70,4 +71,9 @@ export function readPersistenceConfig(fallback: { k: number; maxDim: number }): 
 export function readPersistenceMaxPrunedShare(fallback: number): number {
   const v = vscode.workspace.getConfiguration(`${SECTION}.persistence`).get<unknown>('maxPrunedShare');
   return typeof v === 'number' && v > 0 && v < 1 ? v : fallback;
+}
+
+/** layerLens.colorScheme: the plots' colours, "theme" where unset or unknown (webview/common/colorScheme.ts). */
+export function readColorScheme(): ColorSchemeName {
+  return parseColorScheme(vscode.workspace.getConfiguration(SECTION).get<unknown>('colorScheme'));
 }

@@ -84,10 +84,53 @@ export async function svgToPngBase64(svgText: string, width: number, height: num
   }
 }
 
+/**
+ * Several plots side by side in one <svg>, each under its title, in the order and with the gaps of
+ * the panel's layout (the diff panel's A | Δ | B): every part is the plot's own <svg> (findSvg,
+ * legend included) placed at its width plus `gap`.
+ */
+export function sideBySideSvg(parts: { title: string; el: Element }[], theme: Theme, gap = 16): SVGSVGElement | undefined {
+  const svgs = parts.map((p) => ({ title: p.title, svg: findSvg(p.el) })).filter((p): p is { title: string; svg: SVGSVGElement } => !!p.svg);
+  if (!svgs.length) return undefined;
+  const titleHeight = svgs.some((p) => p.title) ? Math.round(theme.fontSize * 1.6) : 0;
+  const row = document.createElementNS(SVG_NS, 'svg');
+  let x = 0,
+    height = 0;
+  for (const { title, svg } of svgs) {
+    const size = svgSize(svg);
+    if (title) {
+      const text = document.createElementNS(SVG_NS, 'text');
+      text.setAttribute('x', String(x));
+      text.setAttribute('y', String(theme.fontSize));
+      text.setAttribute('fill', theme.foreground);
+      text.setAttribute('font-weight', 'bold');
+      text.setAttribute('font-size', String(theme.fontSize));
+      text.textContent = title;
+      row.appendChild(text);
+    }
+    const copy = svg.cloneNode(true) as SVGSVGElement;
+    copy.setAttribute('x', String(x));
+    copy.setAttribute('y', String(titleHeight));
+    copy.setAttribute('width', String(size.width));
+    copy.setAttribute('height', String(size.height));
+    row.appendChild(copy);
+    x += size.width + gap;
+    height = Math.max(height, size.height);
+  }
+  row.setAttribute('width', String(x - gap));
+  row.setAttribute('height', String(height + titleHeight));
+  return row;
+}
+
 /** Both image forms of a plot element, ready to post to the host. */
 export async function exportImage(el: Element, format: 'png' | 'svg', theme: Theme): Promise<string> {
   const svg = findSvg(el);
   if (!svg) throw new Error('there is no plot to export');
+  return exportSvg(svg, format, theme);
+}
+
+/** An <svg> (a plot's, or one composed by sideBySideSvg) as an SVG file's text or a PNG's base64. */
+export async function exportSvg(svg: SVGSVGElement, format: 'png' | 'svg', theme: Theme): Promise<string> {
   const text = serializeSvg(svg, theme);
   if (format === 'svg') return text;
   const { width, height } = svgSize(svg);

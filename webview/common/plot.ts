@@ -1,9 +1,10 @@
 /**
  * Observable Plot in a Layer Lens webview: theme colours and fonts applied to every plot, the
  * page's CSP nonce given to the <style> elements Plot generates (the CSP allows no other inline
- * styles), and a few ready-made plots the panels share (histogram, heatmap, line chart).
+ * styles), each plot placed as a figure (figure.ts), and a few ready-made plots the panels share (histogram, heatmap, line chart).
  */
 import * as Plot from '@observablehq/plot';
+import { placeFigure, type FigureOptions } from './figure';
 import type { Theme } from './theme';
 
 /** The nonce of this page's script tag; the CSP accepts <style> elements carrying it. */
@@ -27,14 +28,17 @@ export function themed(options: Plot.PlotOptions, theme: Theme): Plot.PlotOption
   };
 }
 
-/** Renders a plot into `container` (replacing its content) and returns the plot element. */
-export function renderPlot(container: Element, options: Plot.PlotOptions, theme: Theme): SVGSVGElement | HTMLElement {
+/**
+ * Renders a plot into `container` (replacing its content) as a figure (figure.ts: caption, "Show as
+ * table", the figure's own export menu, the keyboard for heatmaps) and returns the plot element.
+ */
+export function renderPlot(container: Element, options: Plot.PlotOptions, theme: Theme, figure: FigureOptions = {}): SVGSVGElement | HTMLElement {
   const el = Plot.plot(themed(options, theme));
   const nonce = pageNonce();
   // Set before the element enters the document: that is when the CSP check happens.
   for (const style of Array.from(el.querySelectorAll('style'))) style.nonce = nonce;
   if (el.tagName.toLowerCase() === 'style') (el as unknown as HTMLStyleElement).nonce = nonce;
-  container.replaceChildren(el);
+  placeFigure(container, el, options, theme, figure);
   return el;
 }
 

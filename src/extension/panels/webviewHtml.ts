@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { RESTORE_META } from '../../protocol/panel';
 import { contentSecurityPolicy, newNonce, webviewOptionsFor } from './csp';
+import { colorSchemeMeta } from './colorSchemeSetting';
 
 export interface WebviewPage {
   /** Bundle name: loads media/dist/<bundle>.js and, if present, media/<bundle>.css. */
@@ -45,6 +46,7 @@ export function renderWebviewHtml(webview: vscode.Webview, mediaRoot: vscode.Uri
     <meta charset="UTF-8">
     <meta http-equiv="Content-Security-Policy" content="${csp}">
     <meta property="csp-nonce" content="${nonce}">${page.restore ? `\n    <meta name="${RESTORE_META}" content="${escapeHtml(page.restore)}">` : ''}
+    ${colorSchemeMeta(webview)}
     <meta name="viewport" content="width=device-width, initial-scale=1.0">
     ${styles}
     <title>${escapeHtml(page.title)}</title>

@@ -1,10 +1,12 @@
-// Keyboard reach of the spectra heatmap (webview/spectra/gridKeys.ts, heatmapKeys.ts): arrow keys
+// Keyboard reach of the heatmaps (webview/common/gridKeys.ts, heatmapKeys.ts): arrow keys
 // move within the grid and stop at its edges, the axes are the heatmap's (layers ascending, kinds in
 // its column order), and a selection maps to its cell.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { moveInGrid } from '../../../../webview/spectra/gridKeys';
-import { heatmapAxes, positionOf } from '../../../../webview/spectra/heatmapKeys';
+import { moveInGrid } from '../../../../webview/common/gridKeys';
+import { cellSentence, heatmapAxes, positionOf } from '../../../../webview/common/heatmapKeys';
+import { MATRIX_KIND_ORDER } from '../../../../webview/common/kindColor';
+import { KIND_ORDER } from '../../../../webview/spectra/plots';
 
 test('arrow keys move one cell and stop at the edges; other keys do not move', () => {
   const at = { row: 0, col: 0 };
@@ -26,9 +28,20 @@ test('the grid is the heatmap: layers ascending, kinds in column order; a select
     { layer: 1, kind: 'router' },
     { layer: 0, kind: 'k' },
   ];
+  assert.deepEqual(MATRIX_KIND_ORDER, KIND_ORDER, "the keys' column order is the spectra heatmap's");
   const axes = heatmapAxes(cells);
   assert.deepEqual(axes, { layers: [0, 1, 2], kinds: ['q', 'k', 'down', 'router'] });
   assert.deepEqual(positionOf(axes, { layer: 1, kind: 'down' }), { row: 1, col: 2 });
   assert.deepEqual(positionOf(axes, undefined), { row: 0, col: 0 });
   assert.deepEqual(positionOf(axes, { layer: 9, kind: 'zz' }), { row: 0, col: 0 });
+});
+
+test('the selected matrix is read out with its value', () => {
+  const cells = [
+    { layer: 3, kind: 'q', value: 0.412345 },
+    { layer: 3, kind: 'k', value: null },
+  ];
+  assert.equal(cellSentence(cells, 3, 'q'), 'layer 3 × q: 0.4123');
+  assert.equal(cellSentence(cells, 3, 'k'), 'layer 3 × k: no value');
+  assert.equal(cellSentence(cells, 4, 'q'), 'layer 4 × q: no value');
 });

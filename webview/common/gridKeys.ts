@@ -43,20 +43,23 @@ interface GridHandlers {
 }
 
 /** The latest handlers of each element: a redraw replaces them, the one listener reads them. */
-const handlersOf = new WeakMap<HTMLElement, GridHandlers>();
+const handlersOf = new WeakMap<HTMLElement | SVGElement, GridHandlers>();
 
 /**
  * Makes `el` focusable and routes its keys: `current()` gives the grid and the selected position,
  * `move` receives the new one, `open` runs on Enter. Call it after every draw: the listener is
  * attached once, the handlers are always the last ones given.
  */
-export function attachGridKeys(el: HTMLElement, current: GridHandlers['current'], move: GridHandlers['move'], open: GridHandlers['open']): void {
+export function attachGridKeys(el: HTMLElement | SVGElement, current: GridHandlers['current'], move: GridHandlers['move'], open: GridHandlers['open']): void {
   const attached = handlersOf.has(el);
   handlersOf.set(el, { current, move, open });
   if (attached) return;
   el.tabIndex = 0;
   el.setAttribute('role', 'grid');
-  el.addEventListener('keydown', (ev) => {
+  el.addEventListener('keydown', (event) => {
+    const ev = event as KeyboardEvent;
+    // Keys of a control inside the grid's element (a figure's buttons) are that control's.
+    if (ev.target !== el) return;
     const handlers = handlersOf.get(el);
     const c = handlers?.current();
     if (!handlers || !c) return;
