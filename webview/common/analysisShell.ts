@@ -18,7 +18,7 @@ import { progressText } from './progressText';
 import { exportImage } from './export';
 import { exportReport, type PanelReportMeta } from './report';
 import { onThemeChange, readTheme, type Theme } from './theme';
-import { registerToolkit } from './toolkit';
+import { button, registerToolkit } from './toolkit';
 import { hostChannel } from './vscodeApi';
 
 export interface AnalysisView<Options, Partial, Result> {
@@ -75,24 +75,22 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
   const statusText = h('span', { class: 'll-status-text' }, 'Waiting for the extension…');
   const progress = h('progress', { class: 'll-progress', max: 1, value: 0, hidden: true });
   const ring = h('span', { class: 'll-spinner', role: 'progressbar', 'aria-label': 'computing', hidden: true });
-  const cancelButton = h('vscode-button', { appearance: 'secondary', disabled: true, onclick: () => host.post({ type: 'cancel' }) }, 'Cancel');
-  const rerunButton = h(
-    'vscode-button',
-    { appearance: 'secondary', disabled: true, onclick: () => options !== undefined && host.post({ type: 'run', options, fresh: true }) },
+  const cancelButton = button({ appearance: 'secondary', disabled: true, onClick: () => host.post({ type: 'cancel' }) }, 'Cancel');
+  const rerunButton = button(
+    { appearance: 'secondary', disabled: true, onClick: () => options !== undefined && host.post({ type: 'run', options, fresh: true }) },
     'Run again',
   );
   const exportButtons = (['png', 'svg', 'csv', 'json'] as const)
     .filter((f) => f !== 'csv' || view.csv !== false)
     .map((format) =>
-      h(
-        'vscode-button',
+      button(
         {
           appearance: 'icon',
           title: `Export ${format.toUpperCase()}`,
-          'aria-label': `Export ${format.toUpperCase()}`,
-          'data-format': format,
+          label: `Export ${format.toUpperCase()}`,
+          data: { format },
           disabled: true,
-          onclick: () => void doExport(format),
+          onClick: () => void doExport(format),
         },
         format.toUpperCase(),
       ),
@@ -100,9 +98,8 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
   const messageText = h('span', {});
   const messageActions = h('span', { class: 'll-message-actions' });
   // "Export report": one self-contained HTML file of the result (webview/common/report.ts).
-  const reportButton = h(
-    'vscode-button',
-    { appearance: 'icon', title: 'Export report (HTML)', 'aria-label': 'Export report', 'data-format': 'html', disabled: true, onclick: () => void doReport() },
+  const reportButton = button(
+    { appearance: 'icon', title: 'Export report (HTML)', label: 'Export report', data: { format: 'html' }, disabled: true, onClick: () => void doReport() },
     'Report',
   );
   const message = h('div', { class: 'll-message', role: 'status', hidden: true }, messageText, messageActions);
@@ -113,15 +110,11 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
     { class: 'll-message ll-info', 'data-testid': 'not-run', hidden: true },
     notRunText,
     ' ',
-    h(
-      'vscode-button',
-      { appearance: 'primary', 'data-testid': 'not-run-run', onclick: () => options !== undefined && host.post({ type: 'run', options }) },
-      'Run',
-    ),
+    button({ appearance: 'primary', testid: 'not-run-run', onClick: () => options !== undefined && host.post({ type: 'run', options }) }, 'Run'),
   );
   // The model's files changed on disk after this run started: say so until the next run.
   const changedText = h('span', {});
-  const changedButton = h('vscode-button', { appearance: 'primary', onclick: () => options !== undefined && host.post({ type: 'run', options }) }, 'Re-run');
+  const changedButton = button({ appearance: 'primary', onClick: () => options !== undefined && host.post({ type: 'run', options }) }, 'Re-run');
   const changedBanner = h(
     'div',
     { class: 'll-message ll-warning ll-files-changed', role: 'alert', 'data-testid': 'files-changed', hidden: true },
@@ -152,19 +145,19 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
   function notify(text: string, kind: 'info' | 'error' = 'info', actions: { label: string; run: () => void }[] = []): void {
     message.hidden = !text;
     messageText.textContent = text;
-    replaceChildren(messageActions, ...actions.map((a) => h('vscode-button', { appearance: 'secondary', onclick: a.run }, a.label)));
+    replaceChildren(messageActions, ...actions.map((a) => button({ appearance: 'secondary', onClick: a.run }, a.label)));
     message.className = `ll-message ll-${kind}`;
   }
 
   function setRunning(running: boolean): void {
     ring.hidden = !running;
-    (cancelButton as HTMLElement & { disabled: boolean }).disabled = !running;
-    (rerunButton as HTMLElement & { disabled: boolean }).disabled = running || options === undefined;
+    cancelButton.disabled = !running;
+    rerunButton.disabled = running || options === undefined;
     if (!running) progress.hidden = true;
   }
 
   function setExportable(ok: boolean): void {
-    for (const b of [...exportButtons, reportButton]) (b as HTMLElement & { disabled: boolean }).disabled = !ok;
+    for (const b of [...exportButtons, reportButton]) b.disabled = !ok;
   }
 
   async function doReport(): Promise<void> {

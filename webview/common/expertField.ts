@@ -4,7 +4,7 @@
  * since the panel does not know how many experts the model has; the worker names the valid range
  * when an index is out of it.
  */
-import { h } from './dom';
+import type { FieldOptions } from './toolkit';
 
 export type ExpertChoice = number | 'shared' | 'all';
 
@@ -18,14 +18,14 @@ export function parseExpertChoice(text: string, allowAll: boolean): ExpertChoice
   throw new Error(`'${text}' is not an expert: give an expert index, 'shared'${allowAll ? ", 'all'" : ''} or leave it empty`);
 }
 
-export function expertField(testid: string, current: ExpertChoice | undefined, allowAll: boolean): HTMLInputElement {
-  return h('input', {
-    type: 'text',
+/** The field's options, for `textField` of ./toolkit (this module stays importable without a DOM). */
+export function expertFieldOptions(testid: string, current: ExpertChoice | undefined, allowAll: boolean): FieldOptions {
+  return {
     size: 8,
-    'data-testid': testid,
-    'aria-label': 'Expert of mixture-of-experts layers',
+    testid,
+    label: 'Expert of mixture-of-experts layers',
     title: `Mixture-of-experts layers: an expert index, 'shared'${allowAll ? ", 'all'" : ''}, or empty for dense matrices only`,
     placeholder: allowAll ? 'none · 3 · shared · all' : 'none · 3 · shared',
     value: current === undefined ? '' : String(current),
-  });
+  };
 }

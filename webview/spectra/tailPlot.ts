@@ -7,6 +7,7 @@
 import * as Plot from '@observablehq/plot';
 import { fitPowerLaw, fitPowerLawAt, positiveSorted, type PowerLawFit } from '../../src/analysis/stats/powerLaw';
 import { h, replaceChildren, formatValue } from '../common/dom';
+import type { Button, TextField } from '../common/toolkit';
 import { renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
 
@@ -35,10 +36,14 @@ export function describeFit(fit: PowerLawFit, chosen: boolean): string {
   return `α = ${formatValue(fit.alpha)} ± ${formatValue(fit.sigma)}, ${where}, ${ww ? "WeightWatcher's KS distance D" : 'KS distance'} = ${formatValue(fit.ks)}.`;
 }
 
-export function createTailView(container: HTMLElement): TailView {
+/** The view's controls, made by the panel (`numberField` and `button` of ../common/toolkit): this module stays importable without a DOM. */
+export interface TailControls {
+  xminInput: TextField;
+  reset: Button;
+}
+
+export function createTailView(container: HTMLElement, { xminInput, reset }: TailControls): TailView {
   const info = h('p', { class: 'll-spectra-fit', 'data-testid': 'spectra-fit' });
-  const xminInput = h('input', { type: 'number', step: 'any', min: '0', class: 'll-spectra-xmin', 'data-testid': 'spectra-xmin', 'aria-label': 'x_min' });
-  const reset = h('button', { type: 'button', class: 'll-button ll-spectra-button', 'data-testid': 'spectra-xmin-reset' }, 'Best x_min (min KS)');
   const plotArea = h('div', { class: 'll-spectra-tail', 'data-testid': 'spectra-tail', title: 'Drag the vertical line to move x_min' });
   replaceChildren(container, h('div', { class: 'll-row ll-spectra-row' }, h('label', {}, 'x_min ', xminInput), reset), plotArea, info);
 
@@ -89,6 +94,7 @@ export function createTailView(container: HTMLElement): TailView {
         marks,
       },
       theme,
+      { caption: 'Tail of the eigenvalue distribution P(Λ ≥ λ) on log–log axes with the fitted power law; its λmin marked.' },
     ) as PlotElement;
     info.textContent = describeFit(fit, fit === best);
     if (Number.isFinite(fit.xmin)) xminInput.value = String(Number(fit.xmin.toPrecision(6)));

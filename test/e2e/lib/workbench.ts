@@ -375,3 +375,63 @@ export function exactText(text: string): RegExp {
 function paletteLabel(title: string): RegExp {
   return exactText(title);
 }
+
+// Panel controls (webview/common/toolkit.ts): toolkit elements, which Playwright's selectOption,
+// check and fill do not drive (they are custom elements, not <select>/<input>), and the native
+// range slider. Each helper finds the control by data-testid, changes it as a user's choice does
+// and sends the events the panel listens to.
+
+/** Where a control is looked up: a webview's frame (or, in the toolkit's own tests, a page). */
+export type ControlScope = Pick<FrameLocator, 'locator'>;
+
+function control(frame: ControlScope, testid: string): Locator {
+  return frame.locator(`[data-testid="${testid}"]`);
+}
+
+/** Chooses the option whose value is `value` in a dropdown, once that option is there, and sends `change`. */
+export async function chooseOption(frame: ControlScope, testid: string, value: string, timeoutMs = 10_000): Promise<void> {
+  const el = control(frame, testid);
+  await el.waitFor({ state: 'attached', timeout: timeoutMs });
+  // Until the dropdown has taken in a new option list, a write of a value it lacks is refused: retry.
+  await waitFor(
+    `option "${value}" of ${testid} to be chosen`,
+    () =>
+      el.evaluate((node, v) => {
+        const c = node as HTMLElement & { value: string };
+        // The options are the children (<option>s of a native select, option elements of the toolkit's).
+        if (!Array.from(c.children).some((o) => (o as Element & { value?: unknown }).value === v)) return false;
+        c.value = v;
+        if (c.value !== v) return false;
+        c.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+        c.dispatchEvent(new Event('change', { bubbles: true }));
+        return true;
+      }, value),
+    timeoutMs,
+  );
+}
+
+/** Checks or unchecks a checkbox with a click, as a user does, unless it already is in that state. */
+export async function setChecked(frame: ControlScope, testid: string, checked: boolean, timeoutMs = 10_000): Promise<void> {
+  const el = control(frame, testid);
+  const isChecked = () => el.evaluate((node) => (node as HTMLElement & { checked: boolean }).checked === true);
+  await el.waitFor({ state: 'visible', timeout: timeoutMs });
+  if ((await isChecked()) !== checked) await el.click();
+  await waitFor(`${testid} to be ${checked ? 'checked' : 'unchecked'}`, async () => (await isChecked()) === checked, timeoutMs);
+}
+
+/** Replaces a text or number field's text (or a slider's value) and sends `input` and `change`, as typing and Enter do. */
+export async function fillField(frame: ControlScope, testid: string, text: string, timeoutMs = 10_000): Promise<void> {
+  const el = control(frame, testid);
+  await el.waitFor({ state: 'attached', timeout: timeoutMs });
+  await el.evaluate((node, t) => {
+    const f = node as HTMLElement & { value: string };
+    f.value = t;
+    f.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+    f.dispatchEvent(new Event('change', { bubbles: true }));
+  }, text);
+}
+
+/** The value of a dropdown, text field or slider. */
+export async function controlValue(frame: ControlScope, testid: string): Promise<string> {
+  return control(frame, testid).evaluate((node) => String((node as HTMLElement & { value: unknown }).value));
+}

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarizeValues, readF32, readHeader } from '../lib/safetensorsPeek';
 import { STORIES_260K, repoRoot, uiCase } from '../lib/uiCase';
-import { waitFor } from '../lib/workbench';
+import { fillField, waitFor } from '../lib/workbench';
 
 const TENSOR = 'model.layers.2.self_attn.q_proj.weight';
 
@@ -57,7 +57,7 @@ export default uiCase({
     if (listed !== tensorCount) throw new Error(`tree groups list ${listed} tensors (${perGroup.join('+')}), the file has ${tensorCount}`);
 
     // Filter to one tensor and click it.
-    await editor.locator('.me-filter input').fill('layers.2 q_proj');
+    await fillField(editor, 'tree-filter', 'layers.2 q_proj');
     const row = editor.locator(`tr.me-row[data-tensor="${TENSOR}"]`);
     await row.waitFor({ timeout: 10_000 });
     const rowText = (await row.innerText()).replace(/\s+/g, ' ');

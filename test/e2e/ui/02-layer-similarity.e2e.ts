@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { docs, vectorsOf } from '../lib/docsOracle';
 import { readF32, readHeader } from '../lib/safetensorsPeek';
 import { STORIES_260K, uiCase, commandTitle } from '../lib/uiCase';
-import { waitFor } from '../lib/workbench';
+import { chooseOption, waitFor } from '../lib/workbench';
 
 /**
  * Linear CKA of two layers given as their compared vectors, as the panel defines it (each vector
@@ -148,7 +148,7 @@ export default uiCase({
     await wb.screenshot('pair-detail');
 
     // Switch the index to linear CKA: the same cells, now CKA of the weights (computed here).
-    await panel.locator('[data-testid="similarity-index"]').selectOption('cka');
+    await chooseOption(panel, 'similarity-index', 'cka');
     const ckaShown = await waitFor(
       'the heatmap to show CKA',
       async () => {

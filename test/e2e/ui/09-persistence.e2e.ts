@@ -8,7 +8,7 @@ import { openModel } from '../../../src/analysis/model/openModel';
 import { runPersistenceJob } from '../../../src/analysis/methods/persistence/job';
 import { DEFAULT_PERSISTENCE_OPTIONS, persistenceJobParams } from '../../../src/analysis/methods/persistence/options';
 import { SAMPLE_MODEL, uiCase, paletteTitle } from '../lib/uiCase';
-import { waitFor } from '../lib/workbench';
+import { fillField, waitFor } from '../lib/workbench';
 
 export default uiCase({
   title: 'sample model editor → palette "Analyze Persistence Similarity" → heatmap, Betti curves, S̄₁ threshold, barcode, suggestions',
@@ -67,8 +67,7 @@ export default uiCase({
 
     // The slider recomputes the suggestion in the webview: at p = 0.8 the button names those layers.
     const p08 = expected.suggestions.find((s) => s.p === 0.8)!;
-    await panel.locator('[data-testid="persistence-ratio"]').fill('0.8');
-    await panel.locator('[data-testid="persistence-ratio"]').dispatchEvent('change');
+    await fillField(panel, 'persistence-ratio', '0.8');
     const button = panel.locator('[data-testid="persistence-prune"]');
     const wantButton = p08.layers.length ? `remove layers ${p08.layers.join(', ')}` : 'No layer suggested';
     await waitFor(`the prune button to read "${wantButton}"`, async () => (await button.innerText()).includes(wantButton), 10_000);

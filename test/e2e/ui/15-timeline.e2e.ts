@@ -8,7 +8,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STORIES_260K, uiCase, commandTitle } from '../lib/uiCase';
 import { readF32, readHeader } from '../lib/safetensorsPeek';
-import { waitFor } from '../lib/workbench';
+import { chooseOption, waitFor } from '../lib/workbench';
 
 const DOWN1 = 'model.layers.1.mlp.down_proj.weight';
 
@@ -61,8 +61,8 @@ export default uiCase({
     const panel = await wb.webview('[data-testid="timeline-metric"]', 30_000);
     const status = panel.locator('.ll-status-text');
     await waitFor('the timeline to finish', async () => /Done in/.test(await status.innerText()), 90_000, 300);
-    await panel.locator('[data-testid="timeline-metric"]').selectOption('drift_first');
-    await panel.locator('[data-testid="timeline-kind"]').selectOption('down');
+    await chooseOption(panel, 'timeline-metric', 'drift_first');
+    await chooseOption(panel, 'timeline-kind', 'down');
     const cells = panel.locator('[data-testid="timeline-cell"]');
     await waitFor('the down heatmap', async () => (await cells.count()) === 5 * 3, 10_000);
     const problems: string[] = [];

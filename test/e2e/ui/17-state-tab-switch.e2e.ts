@@ -2,7 +2,7 @@
 // hide the panel behind another editor in its group (its webview is destroyed: panels do not retain
 // their context when hidden), show it again: the index is still CKA and the same pair is selected.
 import { SAMPLE_MODEL, uiCase, paletteTitle } from '../lib/uiCase';
-import { waitFor } from '../lib/workbench';
+import { chooseOption, controlValue, waitFor } from '../lib/workbench';
 
 export default uiCase({
   title: 'similarity panel: the chosen index and selected pair survive hiding and showing the tab',
@@ -20,7 +20,7 @@ export default uiCase({
     let panel = await wb.webview('[data-testid="similarity-heatmap"]', 30_000);
     await waitFor('the run to finish', async () => /Done in/.test(await panel.locator('.ll-status-text').innerText()), 60_000, 300);
 
-    await panel.locator('[data-testid="similarity-index"]').selectOption('cka');
+    await chooseOption(panel, 'similarity-index', 'cka');
     const cell = panel.locator('[data-testid="similarity-heatmap"] [data-testid="heat-cell"]').nth(1);
     await cell.click();
     const detail = panel.locator('[data-testid="similarity-detail-summary"]');
@@ -32,11 +32,7 @@ export default uiCase({
     await wb.page.locator('.tabs-container .tab', { hasText: 'Layer similarity' }).first().click();
 
     panel = await wb.webview('[data-testid="similarity-heatmap"]', 30_000);
-    await waitFor(
-      'the index CKA after the tab came back',
-      async () => (await panel.locator('[data-testid="similarity-index"]').inputValue()) === 'cka',
-      10_000,
-    );
+    await waitFor('the index CKA after the tab came back', async () => (await controlValue(panel, 'similarity-index')) === 'cka', 10_000);
     // The selected pair's detail (its two layers and every index) is drawn again for the same pair.
     const after = panel.locator('[data-testid="similarity-detail-summary"]');
     await waitFor('the selected pair after the tab came back', async () => (await after.count()) > 0, 10_000);

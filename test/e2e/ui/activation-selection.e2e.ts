@@ -4,7 +4,7 @@
 // lists the selection as the first prompt.
 import { readFileSync } from 'node:fs';
 import { SAMPLE_MODEL, uiCase } from '../lib/uiCase';
-import { waitFor } from '../lib/workbench';
+import { chooseOption, fillField, waitFor } from '../lib/workbench';
 
 const TEXT = 'Once upon a time, there was a little fox named Tom.';
 
@@ -65,8 +65,8 @@ export default uiCase({
     if (!TEXT.startsWith(firstPrompt.slice(0, 30))) throw new Error(`the first prompt is "${firstPrompt}", not the selection`);
 
     // Re-run from the panel with a relative threshold (options round-trip through the host's validation).
-    await panel.locator('[data-testid="activation-threshold-kind"]').selectOption('relative');
-    await panel.locator('[data-testid="activation-threshold"]').fill('1');
+    await chooseOption(panel, 'activation-threshold-kind', 'relative');
+    await fillField(panel, 'activation-threshold', '1');
     await panel.locator('[data-testid="activation-run"]').click();
     await waitFor(
       'the relative-threshold run to finish',

@@ -6,7 +6,7 @@
 import { runSpectra } from '../../../src/analysis/methods/spectra/spectra';
 import { openModel } from '../../../src/analysis/model/openModel';
 import { SAMPLE_MODEL, uiCase, paletteTitle } from '../lib/uiCase';
-import { waitFor } from '../lib/workbench';
+import { chooseOption, waitFor } from '../lib/workbench';
 
 export default uiCase({
   title: 'sample model editor → palette "Analyze Weight Spectra" → heatmap, depth lines and MP histogram with the analysis numbers',
@@ -42,7 +42,7 @@ export default uiCase({
     if (problems.length) throw new Error(`heatmap differs from the analysis: ${problems.join('; ')}`);
 
     // Stable rank: a metric every matrix has.
-    await panel.locator('[data-testid="spectra-metric"]').selectOption('stableRank');
+    await chooseOption(panel, 'spectra-metric', 'stableRank');
     const down = panel.locator('[data-testid="spectra-cell"][data-kind="down"][data-layer="3"]');
     await waitFor('the stable-rank heatmap', async () => (await down.count()) === 1 && Number(await down.getAttribute('data-value')) > 1, 10_000);
     const want = expected.entries.find((e) => e.layer === 3 && e.kind === 'down')!.spectrum.metrics.stableRank;
@@ -53,12 +53,12 @@ export default uiCase({
     if (depthLines < 3) throw new Error(`randomness vs depth shows ${depthLines} lines, expected q, k, v`);
 
     // A key head (GQA: 2 kv heads of [32, 128]): histogram with the MP curve and its summary.
-    await panel.locator('[data-testid="spectra-layer"]').selectOption('1');
-    await panel.locator('[data-testid="spectra-kind"]').selectOption('k');
-    await panel.locator('[data-testid="spectra-head"]').selectOption('1');
+    await chooseOption(panel, 'spectra-layer', '1');
+    await chooseOption(panel, 'spectra-kind', 'k');
+    await chooseOption(panel, 'spectra-head', '1');
     const summary = panel.locator('[data-testid="spectra-summary"]');
     await waitFor('the head summary', async () => (await summary.innerText()).startsWith('layer 1 k head 1: 32×128'), 10_000);
-    const heads = await panel.locator('[data-testid="spectra-head"] option').count();
+    const heads = await panel.locator('[data-testid="spectra-head"] [role="option"]').count();
     if (heads !== 3) throw new Error(`the head list has ${heads} entries, expected the whole matrix and 2 kv heads`);
     if ((await panel.locator('[data-testid="spectra-histogram"] svg [aria-label="line"]').count()) < 1)
       throw new Error('the singular-value histogram has no Marchenko–Pastur curve');

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STORIES_260K, repoRoot, uiCase, commandTitle } from '../lib/uiCase';
-import { waitFor } from '../lib/workbench';
+import { chooseOption, fillField, waitFor } from '../lib/workbench';
 
 interface StoriesOracle {
   heads: { layer: number; kind: string; head: number; singularValues: number[] }[];
@@ -51,7 +51,7 @@ export default uiCase({
     if (problems.length) throw new Error(`mean KS p differs from scipy: ${problems.join('; ')}`);
 
     // Another metric: spikes above the MP edge; every layer's q has at least one.
-    await panel.locator('[data-testid="spectra-metric"]').selectOption('spikes');
+    await chooseOption(panel, 'spectra-metric', 'spikes');
     await waitFor('the spikes heatmap', async () => (await panel.locator('[data-testid="spectra-cell"][data-kind="q"]').count()) === layers, 10_000);
     for (const rect of await panel.locator('[data-testid="spectra-cell"][data-kind="q"]').all()) {
       const v = Number(await rect.getAttribute('data-value'));
@@ -63,7 +63,7 @@ export default uiCase({
     // Unreliable power-law fits are flagged, not printed: on the α heatmap, L2 q (19 tail
     // eigenvalues) is a missing cell and L3 gate (42) shows WeightWatcher's α, the default fit
     // (test/oracles/weightwatcher.json; equal to numpy's KS-chosen fit for this matrix).
-    await panel.locator('[data-testid="spectra-metric"]').selectOption('alpha');
+    await chooseOption(panel, 'spectra-metric', 'alpha');
     const gateFit = wwOracle.stories260K.find((m) => m.kind === 'gate' && m.layer === 3)!;
     await waitFor('the α heatmap', async () => (await panel.locator('[data-testid="spectra-cell"][data-kind="gate"][data-layer="3"]').count()) === 1, 10_000);
     const gateAlpha = Number(await panel.locator('[data-testid="spectra-cell"][data-kind="gate"][data-layer="3"]').getAttribute('data-value'));
@@ -74,9 +74,9 @@ export default uiCase({
 
     // Detail of one head that the oracle knows: histogram + MP curve; 8 eigenvalues are too few to fit.
     const head = oracle.heads.find((h) => h.kind === 'q') as StoriesOracle['heads'][number];
-    await panel.locator('[data-testid="spectra-layer"]').selectOption(String(head.layer));
-    await panel.locator('[data-testid="spectra-kind"]').selectOption('q');
-    await panel.locator('[data-testid="spectra-head"]').selectOption(String(head.head));
+    await chooseOption(panel, 'spectra-layer', String(head.layer));
+    await chooseOption(panel, 'spectra-kind', 'q');
+    await chooseOption(panel, 'spectra-head', String(head.head));
     await waitFor('the head summary', async () => (await panel.locator('[data-testid="spectra-summary"]').innerText()).includes(`head ${head.head}`), 10_000);
     const histogramMarks = await panel.locator('[data-testid="spectra-histogram"] svg [aria-label="line"]').count();
     if (histogramMarks < 1) throw new Error('the singular-value histogram has no Marchenko–Pastur curve');
@@ -87,7 +87,7 @@ export default uiCase({
 
     // The whole L2 q matrix: numpy's KS-chosen fit has 19 tail eigenvalues → flagged, no α shown.
     const q2 = oracle.matrices.find((m) => m.kind === 'q' && m.layer === head.layer)!;
-    await panel.locator('[data-testid="spectra-head"]').selectOption('-1');
+    await chooseOption(panel, 'spectra-head', '-1');
     await waitFor('the KS-chosen fit of the whole matrix', async () => /minimum KS distance/.test(await fit.innerText()), 5_000);
     const flagged = await fit.innerText();
     if (!/^Unreliable fit, α not reported/.test(flagged) || /α =/.test(flagged) || !flagged.includes(`tail = ${q2.fit.nTail} of 64`))
@@ -99,10 +99,7 @@ export default uiCase({
     const xmin = Math.sqrt((lambda[9] as number) * (lambda[10] as number));
     const tail = lambda.filter((l) => l >= xmin);
     const alpha = 1 + tail.length / tail.reduce((a, l) => a + Math.log(l / xmin), 0);
-    const input = panel.locator('[data-testid="spectra-xmin"]');
-    await input.fill(String(xmin));
-    await input.press('Enter');
-    await input.dispatchEvent('change');
+    await fillField(panel, 'spectra-xmin', String(xmin));
     await waitFor('the refit at the typed x_min', async () => /set by hand/.test(await fit.innerText()), 5_000);
     const typed = await fit.innerText();
     const shown = Number(/α = ([-\d.e+]+)/.exec(typed)?.[1]);
