@@ -10,34 +10,41 @@ import type { ActivationPanelOptions } from '../../src/analysis/methods/activati
 import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { cachedNote, formatPercent, formatValue, h, replaceChildren } from '../common/dom';
+import { button, checkbox, dropdown, numberField, type TextField } from '../common/toolkit';
 import { renderPlot } from '../common/plot';
 import { prunePlot } from './pruneView';
 import type { Theme } from '../common/theme';
 import { fractionPlot, similarityPlot, sparsityPlot } from './plots';
 import { expertPlot } from './expertView';
+import { domainDensitySection } from './domainDensity';
+import { mountStsSection } from './sts';
+import { mountPruneExperimentSection } from './pruneExperiment';
 
-function numberInput(value: number | undefined, testid: string, label: string, step = 'any'): HTMLInputElement {
-  const el = h('input', { type: 'number', step, 'data-testid': testid, 'aria-label': label, class: 'll-field ll-activation-number' });
-  if (value !== undefined) el.value = String(value);
-  return el;
+function numberInput(value: number | undefined, testid: string, label: string, step: number | 'any' = 'any'): TextField {
+  return numberField({ value, step, testid, label, class: 'll-activation-number' });
 }
 
 function renderOptions(container: HTMLElement, o: ActivationPanelOptions, rerun: (o: ActivationPanelOptions) => void): void {
-  const kind = h('select', { 'data-testid': 'activation-threshold-kind', 'aria-label': 'Threshold kind' });
-  kind.append(h('option', { value: 'absolute' }, 'absolute τ'), h('option', { value: 'relative' }, 'relative (× mean |A|)'));
-  kind.value = o.threshold.kind;
+  const kind = dropdown({
+    testid: 'activation-threshold-kind',
+    label: 'Threshold kind',
+    options: [
+      { value: 'absolute', label: 'absolute τ' },
+      { value: 'relative', label: 'relative (× mean |A|)' },
+    ],
+    value: o.threshold.kind,
+  });
   const value = numberInput(o.threshold.kind === 'absolute' ? o.threshold.tau : o.threshold.factor, 'activation-threshold', 'Threshold value');
   value.placeholder = 'default';
-  const target = numberInput(o.targetPruneRatio, 'activation-target', 'Target pruning ratio', '0.05');
+  const target = numberInput(o.targetPruneRatio, 'activation-target', 'Target pruning ratio', 0.05);
   const eps = numberInput(o.epsilon, 'activation-epsilon', 'ε for MLP sparsity');
-  const perDomain = numberInput(o.perDomain, 'activation-per-domain', 'Prompts per domain', '1');
+  const perDomain = numberInput(o.perDomain, 'activation-per-domain', 'Prompts per domain', 1);
   const boxes = BUILTIN_DOMAINS.map((d) => {
-    const box = h('input', { type: 'checkbox', 'data-testid': `activation-domain-${d}` });
-    box.checked = o.domains.includes(d);
+    const box = checkbox({ testid: `activation-domain-${d}`, label: d, checked: o.domains.includes(d) });
     return [d, box] as const;
   });
   const extra = [o.useSelection ? 'the editor selection' : '', o.useFile ? 'the chosen prompt file' : ''].filter(Boolean).join(' and ');
-  const run = h('button', { type: 'button', class: 'll-button ll-activation-button', 'data-testid': 'activation-run' }, 'Run with these options');
+  const run = button({ testid: 'activation-run', appearance: 'secondary', class: 'll-activation-button' }, 'Run with these options');
   run.addEventListener('click', () => {
     const v = value.value.trim() === '' ? undefined : Number(value.value);
     rerun({
@@ -62,7 +69,7 @@ function renderOptions(container: HTMLElement, o: ActivationPanelOptions, rerun:
       'div',
       { class: 'll-row ll-activation-row' },
       'Built-in prompts: ',
-      ...boxes.map(([d, b]) => h('label', {}, b, ` ${d}`)),
+      ...boxes.map(([, b]) => b),
       h('label', {}, ' per domain ', perDomain),
       extra ? h('span', { class: 'll-activation-note' }, `plus ${extra}`) : null,
       run,
@@ -133,6 +140,7 @@ function draw(container: HTMLElement, r: ActivationResult, theme: Theme, done: b
     saturated,
     h('h2', {}, 'Activated parameters per layer'),
     fraction,
+    domainDensitySection(r, theme),
     ...(r.experts ? [h('h2', {}, 'Experts: activated fraction and routing'), experts] : []),
     h('h2', {}, 'Activation-pattern similarity by depth'),
     similarity,
@@ -144,19 +152,29 @@ function draw(container: HTMLElement, r: ActivationResult, theme: Theme, done: b
     h('h2', {}, 'Prompts'),
     promptTable(r),
   );
-  renderPlot(fraction, fractionPlot(r, theme), theme);
+  renderPlot(fraction, fractionPlot(r, theme), theme, {
+    caption: 'Stacked bars: the activated fraction of each layer’s parameters (y) by layer (x), split by matrix kind (colour).',
+  });
   const ep = expertPlot(r, theme);
-  if (ep) renderPlot(experts, ep, theme);
+  if (ep)
+    renderPlot(experts, ep, theme, {
+      caption: 'Heatmap of routed experts (columns) by layer (rows), coloured by the fraction of each expert’s parameters that activate.',
+    });
   const sim = done ? similarityPlot(r, theme) : null;
-  if (sim) renderPlot(similarity, sim, theme);
+  if (sim)
+    renderPlot(similarity, sim, theme, {
+      caption: 'Box plots per layer of activation-pattern similarity between prompt pairs from the same domain and from different domains.',
+    });
   else similarity.textContent = done ? 'Similarity needs at least two prompts.' : 'Drawn when every prompt has run.';
-  renderPlot(sparsity, sparsityPlot(r, theme), theme);
+  renderPlot(sparsity, sparsityPlot(r, theme), theme, {
+    caption: 'Share of MLP activations smaller than ε in magnitude (y) in each layer (x), over the forward passes.',
+  });
   const pp = prunePlot(r, theme);
   if (typeof pp === 'string') prune.textContent = pp;
-  else renderPlot(prune, pp, theme);
+  else renderPlot(prune, pp, theme, { caption: 'Suggested pruning ratio (y) against each layer’s activated fraction (x), with the target ratio dashed.' });
 }
 
-startAnalysisPanel<ActivationPanelOptions, ActivationResult, ActivationJobResult>({
+const panel = startAnalysisPanel<ActivationPanelOptions, ActivationResult, ActivationJobResult>({
   renderOptions,
   renderPartial(container, partials, theme) {
     const last = partials[partials.length - 1];
@@ -167,3 +185,5 @@ startAnalysisPanel<ActivationPanelOptions, ActivationResult, ActivationJobResult
   },
   exportElement: () => document.querySelector('[data-testid="activation-fraction"]'),
 });
+mountStsSection(panel);
+mountPruneExperimentSection(panel);

@@ -4,6 +4,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import type { ActivationResult } from '../../src/analysis/methods/activation/activation';
+import { kindColorScale } from '../common/kindColor';
 import type { Theme } from '../common/theme';
 
 export function fractionPlot(r: ActivationResult, theme: Theme): Plot.PlotOptions {
@@ -14,8 +15,8 @@ export function fractionPlot(r: ActivationResult, theme: Theme): Plot.PlotOption
     marginLeft: 56,
     x: { label: 'layer', type: 'band' },
     y: { label: 'activated fraction of the layer', grid: true, domain: [0, Math.max(0.05, ...r.layerFraction) * 1.05], tickFormat: '.0%' },
-    // Seven matrix kinds, six theme chart colours: the muted colour is the seventh, so no two kinds share one.
-    color: { domain: r.roles, range: [...theme.categorical, theme.muted].slice(0, Math.max(r.roles.length, 1)), legend: true, label: 'matrix' },
+    // Up to nine matrix kinds (seven roles, router, shared): each its fixed colour, the same as in the other panels.
+    color: kindColorScale(r.roles, theme, { label: 'matrix' }),
     marks: [
       Plot.barY(rows, {
         x: 'layer',

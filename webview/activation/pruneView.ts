@@ -1,9 +1,9 @@
 /**
  * Suggested pruning ratio against layer density (activated fraction): each layer a dot, labelled by
  * its index, with the allocation rule drawn as a line. The rule (src/analysis/methods/activation/
- * stats.ts, pruningRatios) is r_ℓ = target + c + (mean d − d_ℓ) clipped to [0, 1], so every layer
- * not clipped lies on one line of slope −1: r = K − d with K = target + c + mean d. A layer off the
- * line was clipped at 0 or 1.
+ * stats.ts, pruningRatios: OWL's layer-wise allocation) is r_ℓ = target − 2λ·(n_ℓ − mean n) with
+ * n_ℓ = (d_ℓ − min d) / (max d − min d), clipped to [0, 1], so every layer not clipped lies on one
+ * line r = K − s·d of slope −s = −2λ / (max d − min d). A layer off the line was clipped at 0 or 1.
  */
 import * as Plot from '@observablehq/plot';
 import type { ActivationResult } from '../../src/analysis/methods/activation/activation';
@@ -25,20 +25,29 @@ export function prunePoints(r: Pick<ActivationResult, 'layerFraction' | 'pruneRa
   });
 }
 
-/** K of the line r = K − d through the layers not clipped (their mean of r + d); null when every layer was clipped. */
-export function ruleIntercept(points: readonly PrunePoint[]): number | null {
+/**
+ * The line r = K − s·d through the layers not clipped (a least-squares fit, exact since they lie on
+ * it); with equal densities the rule gives the target everywhere and the line is flat (s = 0). Null
+ * when every layer was clipped.
+ */
+export function ruleLine(points: readonly PrunePoint[]): { intercept: number; slope: number } | null {
   const free = points.filter((p) => !p.clipped);
-  return free.length ? free.reduce((a, p) => a + p.ratio + p.density, 0) / free.length : null;
+  if (!free.length) return null;
+  const md = free.reduce((a, p) => a + p.density, 0) / free.length;
+  const mr = free.reduce((a, p) => a + p.ratio, 0) / free.length;
+  const sdd = free.reduce((a, p) => a + (p.density - md) ** 2, 0);
+  const s = sdd > 0 ? -free.reduce((a, p) => a + (p.density - md) * (p.ratio - mr), 0) / sdd : 0;
+  return { intercept: mr + s * md, slope: s };
 }
 
 export function prunePlot(r: ActivationResult, theme: Theme): Plot.PlotOptions | string {
   const points = prunePoints(r);
   if (!points.length) return 'No pruning ratios yet.';
-  const K = ruleIntercept(points);
+  const rule = ruleLine(points);
   const lo = Math.min(...points.map((p) => p.density));
   const hi = Math.max(...points.map((p) => p.density));
   const pad = Math.max(1e-3, (hi - lo) * 0.1);
-  const line = K === null ? [] : [lo - pad, hi + pad].map((d) => ({ d, r: Math.min(1, Math.max(0, K - d)) }));
+  const line = rule === null ? [] : [lo - pad, hi + pad].map((d) => ({ d, r: Math.min(1, Math.max(0, rule.intercept - rule.slope * d)) }));
   return {
     width: 520,
     height: 260,

@@ -9,6 +9,7 @@ import type { AdapterOptions } from '../../src/analysis/methods/adapter/options'
 import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { h, formatValue, replaceChildren } from '../common/dom';
+import { dropdown, type Dropdown } from '../common/toolkit';
 import { heatmapOptions, lineOptions, renderPlot, type HeatmapCell } from '../common/plot';
 import type { Theme } from '../common/theme';
 
@@ -29,15 +30,8 @@ const METRICS: [Metric, string, boolean][] = [
 const state = keptState<{ metric: Metric; selected?: string }>({ metric: 'fro', selected: undefined });
 let plotHost: HTMLElement | undefined;
 
-function select(label: string, testid: string, choices: [string, string][], value: string, onChange: (v: string) => void): HTMLSelectElement {
-  const s = h('select', { 'aria-label': label, 'data-testid': testid });
-  for (const [v, text] of choices) {
-    const o = h('option', { value: v }, text);
-    o.selected = v === value;
-    s.append(o);
-  }
-  s.addEventListener('change', () => onChange(s.value));
-  return s;
+function select(label: string, testid: string, choices: [string, string][], value: string, onChange: (v: string) => void): Dropdown {
+  return dropdown({ testid, label, options: choices.map(([v, text]) => ({ value: v, label: text })), value, onChange });
 }
 
 function valueOf(m: AdapterModule, metric: Metric): number | null {
@@ -62,7 +56,9 @@ function drawSpectrum(host: HTMLElement, r: AdapterResult, theme: Theme): void {
   const points = m.singularValues.map((y, i) => ({ x: i + 1, y }));
   const plot = h('div', { 'data-testid': 'adapter-spectrum' });
   if (points.length)
-    renderPlot(plot, lineOptions([{ name: m.module, points }], theme, { xLabel: 'index', yLabel: 'singular value of ΔW', height: 220 }), theme);
+    renderPlot(plot, lineOptions([{ name: m.module, points }], theme, { xLabel: 'index', yLabel: 'singular value of ΔW', height: 220 }), theme, {
+      caption: `Singular values of the adapter’s update ΔW for ${m.module}, largest first.`,
+    });
   replaceChildren(
     host,
     h(
@@ -109,6 +105,7 @@ function draw(container: HTMLElement, r: AdapterResult, theme: Theme): void {
         y: { label: 'layer', domain: r.layers },
       },
       theme,
+      { caption: 'Heatmap of adapter modules (columns) by layer (rows), coloured by the chosen measure of each update.' },
     );
     svg.setAttribute('data-cells', JSON.stringify(cells.map((c) => [c.y, c.x, c.value])));
     // A click on a cell selects its module (the cell mark's <rect>s, in data order; the legend's are elsewhere).

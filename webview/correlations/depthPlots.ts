@@ -47,5 +47,8 @@ export function drawHeadMeans(container: HTMLElement, points: HeadMeanPoint[], t
     return { m, plot, fig: h('figure', { class: 'll-corr-cell' }, h('figcaption', {}, HEAD_LABELS[m]), plot) };
   });
   container.replaceChildren(...boxes.map((b) => b.fig));
-  for (const b of boxes) renderPlot(b.plot, headMeanPlot(points, b.m, theme), theme);
+  for (const b of boxes)
+    renderPlot(b.plot, headMeanPlot(points, b.m, theme), theme, {
+      caption: `${HEAD_LABELS[b.m]}: the mean over heads of the correlation (y) in each layer (x), with the band of chance shaded.`,
+    });
 }

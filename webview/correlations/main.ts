@@ -11,8 +11,9 @@ import { HEAD_LABELS, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES, type HeadM
 import type { HeadValues } from '../../src/analysis/methods/correlations/values';
 import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
-import { expertField, parseExpertChoice } from '../common/expertField';
+import { expertFieldOptions, parseExpertChoice } from '../common/expertField';
 import { formatValue, h, replaceChildren } from '../common/dom';
+import { button, textField } from '../common/toolkit';
 import type { Theme } from '../common/theme';
 import { describeValues, drawHeatmap, drawM6, drawValues } from './plots';
 import { axes, headCells, mlpCells, scatterPoints, symmetricDomain, type CorrCell } from './viewModel';
@@ -169,14 +170,13 @@ function draw(): void {
 const panel = startAnalysisPanel<CorrelationsOptions, LayerCorrelations, CorrelationsResult>({
   renderOptions(container, options, rerun) {
     // Mixture-of-experts layers: whose gate/up/down stand for the MLP in M7/M8.
-    const expert = expertField('correlations-expert', options.expert, false);
+    const expert = textField(expertFieldOptions('correlations-expert', options.expert, false));
     const error = h('span', { class: 'll-sim-error', role: 'alert' });
-    const apply = h(
-      'vscode-button',
+    const apply = button(
       {
         appearance: 'secondary',
-        'data-testid': 'correlations-expert-apply',
-        onclick: () => {
+        testid: 'correlations-expert-apply',
+        onClick: () => {
           try {
             error.textContent = '';
             const choice = parseExpertChoice(expert.value, false) as CorrelationsOptions['expert'];

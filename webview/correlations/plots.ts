@@ -66,6 +66,7 @@ export function drawHeatmap(
       ],
     },
     theme,
+    { caption: 'Heatmap of the correlation measure of each layer (rows) and head or measure (columns), on a diverging scale centred on 0.' },
   );
   tag(el, 'll-corr-filled', filled, 'corr-cell', !!onClick);
   tag(el, 'll-corr-empty', empty, 'corr-cell-empty', false);
@@ -132,6 +133,7 @@ export function drawM6(container: HTMLElement, points: ScatterPoint[], m6: Regre
       ],
     },
     theme,
+    { caption: 'M5 against M1 for every head (one dot each, coloured by layer), with the fitted regression line dashed.' },
   );
   el.querySelectorAll('g.ll-corr-dots circle').forEach((c) => c.setAttribute('data-testid', 'corr-dot'));
   el.querySelector('g.ll-corr-regression path')?.setAttribute('data-testid', 'corr-regression');
@@ -151,6 +153,7 @@ export function drawValues(container: HTMLElement, v: HeadValues, theme: Theme):
       marks: [Plot.dot(points, { x: 'x', y: 'y', r: 1.5, fill: theme.accent, fillOpacity: 0.5, className: 'll-corr-values' })],
     },
     theme,
+    { caption: `Entries of ${v.xLabel} (x) against the matching entries of ${v.yLabel} (y).` },
   );
   el.querySelectorAll('g.ll-corr-values circle').forEach((c) => c.setAttribute('data-testid', 'corr-value-dot'));
 }

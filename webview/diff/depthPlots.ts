@@ -3,6 +3,7 @@
  * the Δ spectrum drawn over the singular values of a random Gaussian matrix of Δ's shape and norm.
  */
 import * as Plot from '@observablehq/plot';
+import { kindColorScale } from '../common/kindColor';
 import type { Theme } from '../common/theme';
 import type { DepthLine, ExpertAggregate } from './depthViews';
 
@@ -18,10 +19,7 @@ export function relChangeDepthPlot(lines: DepthLine[], agg: ExpertAggregate, the
     x: { label: 'layer', tickFormat: 'd' },
     // A log axis when every change is positive: a fine-tune's 1e-4 and a pruned layer's 1 both read.
     y: { label: '‖B − A‖_F / ‖A‖_F', grid: true, type: positive ? 'log' : 'linear', tickFormat: '~g' },
-    color:
-      names.length <= theme.categorical.length
-        ? { domain: names, range: theme.categorical, legend: true }
-        : { domain: names, scheme: 'tableau10', legend: true },
+    color: kindColorScale(names, theme),
     marks: [
       Plot.line(rows, { x: 'x', y: 'y', stroke: 'series', z: 'series' }),
       Plot.dot(rows, {

@@ -4,6 +4,7 @@
  */
 import type { MatrixDiff } from '../../src/analysis/methods/diff/matrix';
 import { h } from '../common/dom';
+import { dropdown } from '../common/toolkit';
 import { renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
 import { relChangeDepthPlot } from './depthPlots';
@@ -18,17 +19,20 @@ export function createDiffDepthSection(): DiffDepthSection {
   let agg: ExpertAggregate = 'max';
   let last: { entries: readonly MatrixDiff[]; theme: Theme } | undefined;
   const plot = h('div', { class: 'll-diff-plot', 'data-testid': 'diff-depth' });
-  const choice = h('select', { 'data-testid': 'diff-depth-agg', 'aria-label': 'Experts folded by' });
-  for (const [v, label] of [
-    ['max', 'largest change over experts'],
-    ['mean', 'mean change over experts'],
-  ] as const)
-    choice.append(h('option', { value: v }, label));
+  const choice = dropdown({
+    testid: 'diff-depth-agg',
+    label: 'Experts folded by',
+    options: [
+      { value: 'max', label: 'largest change over experts' },
+      { value: 'mean', label: 'mean change over experts' },
+    ],
+    value: agg,
+  });
   const draw = (entries: readonly MatrixDiff[], theme: Theme) => {
     last = { entries, theme };
     const spec = relChangeDepthPlot(relChangeDepthLines(entries, agg), agg, theme);
     if (typeof spec === 'string') plot.textContent = spec;
-    else renderPlot(plot, spec, theme);
+    else renderPlot(plot, spec, theme, { caption: 'Relative change ‖B − A‖_F / ‖A‖_F (y) of each matrix kind (colour) by layer (x).' });
   };
   choice.addEventListener('change', () => {
     agg = choice.value === 'mean' ? 'mean' : 'max';

@@ -12,10 +12,12 @@ import type { EmbeddingDiff } from '../../src/analysis/methods/diff/embeddings';
 import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { formatValue, h, replaceChildren } from '../common/dom';
+import { button, dropdown, textField, type Dropdown } from '../common/toolkit';
 import { addHatchPattern } from '../common/hatch';
 import { renderPlot } from '../common/plot';
+import { attachGroupExport } from '../common/figure';
 import type { Theme } from '../common/theme';
-import { expertField, parseExpertChoice } from '../common/expertField';
+import { expertFieldOptions, parseExpertChoice } from '../common/expertField';
 import { cellKind, DELTA_METRICS, deltaCells, deltaMetric, flaggedCells, SIDE_METRICS, sideCells, sideMetric, sharedDomain, signedDomain } from './metrics';
 import { annotateCells, deltaHistogramPlot, heatmapPlot, rowChangePlot } from './plots';
 import { CellSync, type CellKey } from './sync';
@@ -45,15 +47,8 @@ let layout:
 const sync = new CellSync(() => drawDetail());
 let depthSection: DiffDepthSection | undefined;
 
-function select(options: { id: string; label: string }[], current: string, testid: string, label: string, onChange: (v: string) => void): HTMLSelectElement {
-  const s = h('select', { 'data-testid': testid, 'aria-label': label });
-  for (const o of options) {
-    const el = h('option', { value: o.id }, o.label);
-    el.selected = o.id === current;
-    s.append(el);
-  }
-  s.addEventListener('change', () => onChange(s.value));
-  return s;
+function select(options: { id: string; label: string }[], current: string, testid: string, label: string, onChange: (v: string) => void): Dropdown {
+  return dropdown({ testid, label, options: options.map((o) => ({ value: o.id, label: o.label })), value: current, onChange });
 }
 
 function baseName(p: string): string {
@@ -100,6 +95,7 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
   replaceChildren(container, root);
   depthSection = createDiffDepthSection();
   root.querySelector('.ll-diff-sides')?.after(depthSection.root);
+  attachGroupExport(root.querySelector('.ll-diff-sides') as HTMLElement, () => theme, 'diff-heatmaps', 'A, Δ and B side by side');
   layout = { root, summary, plotA, plotD, plotB, titleA, titleB, detail, embeddings, report };
   return layout;
 }
@@ -119,7 +115,9 @@ function drawHeatmaps(): void {
     [layout.plotD, d, { label: delta.short, domain: delta.signed ? signedDomain(d) : delta.domain, diverging: delta.signed }, 'diff-cell-delta'],
     [layout.plotB, b, { label: side.short, domain }, 'diff-cell-b'],
   ] as const) {
-    const plot = renderPlot(el, heatmapPlot(cells, spec, theme), theme);
+    const plot = renderPlot(el, heatmapPlot(cells, spec, theme), theme, {
+      caption: `Heatmap of layers (rows) by matrix kind (columns), coloured by ${spec.label}.`,
+    });
     annotateCells(plot, cells, id);
     addHatchPattern(plot, theme);
     plots.push(plot);
@@ -170,17 +168,17 @@ function drawDetail(): void {
   );
   const hp = deltaHistogramPlot(e.delta.histogram, theme);
   if (typeof hp === 'string') hist.textContent = hp;
-  else renderPlot(hist, hp, theme);
+  else renderPlot(hist, hp, theme, { caption: 'Histogram of the entries of Δ = B − A on a log count axis.' });
   const sp = deltaSpectrumPlot(e.delta.singularValues, randomReferenceSpectrum(e.shape[0], e.shape[1], e.normDelta, e.delta.singularValues.length), theme);
   if (typeof sp === 'string') sv.textContent = sp;
-  else renderPlot(sv, sp, theme);
+  else renderPlot(sv, sp, theme, { caption: 'Singular values σᵢ of Δ (solid) against a random matrix of the same shape and norm (dashed).' });
 }
 
 function embeddingBlock(m: EmbeddingDiff, t: Theme): HTMLElement {
   const plot = h('div', { class: 'll-diff-plot' });
   const p = rowChangePlot(m.histogram, t);
   if (typeof p === 'string') plot.textContent = p;
-  else renderPlot(plot, p, t);
+  else renderPlot(plot, p, t, { caption: 'Histogram of the relative change of each token row of the embedding.' });
   const rows = m.top.map((x) =>
     h(
       'tr',
@@ -287,14 +285,13 @@ function draw(container: HTMLElement, list: MatrixDiff[], t: Theme): void {
 
 startAnalysisPanel<DiffOptions, MatrixDiff, DiffResult>({
   renderOptions(container, options, rerun) {
-    const expert = expertField('diff-expert', options.expert, true);
+    const expert = textField(expertFieldOptions('diff-expert', options.expert, true));
     const error = h('span', { class: 'll-sim-error', role: 'alert' });
-    const apply = h(
-      'vscode-button',
+    const apply = button(
       {
         appearance: 'secondary',
-        'data-testid': 'diff-expert-apply',
-        onclick: () => {
+        testid: 'diff-expert-apply',
+        onClick: () => {
           try {
             error.textContent = '';
             const choice = parseExpertChoice(expert.value, true);

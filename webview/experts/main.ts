@@ -10,6 +10,7 @@ import { EXPERT_ROLES } from '../../src/analysis/model/types';
 import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { h, formatValue, replaceChildren } from '../common/dom';
+import { dropdown, type Dropdown } from '../common/toolkit';
 import { heatmapOptions, renderPlot, type HeatmapCell } from '../common/plot';
 import type { Theme } from '../common/theme';
 
@@ -18,15 +19,8 @@ const kept = keptState<{ index?: SimilarityIndex }>({ index: undefined });
 const state: { index?: SimilarityIndex; result?: ExpertsResult; moeLayers: number[] } = { index: kept.index, moeLayers: [] };
 let plotHost: HTMLElement | undefined;
 
-function select(label: string, testid: string, choices: [string, string][], value: string, onChange: (v: string) => void): HTMLSelectElement {
-  const s = h('select', { 'aria-label': label, 'data-testid': testid });
-  for (const [v, text] of choices) {
-    const o = h('option', { value: v }, text);
-    o.selected = v === value;
-    s.append(o);
-  }
-  s.addEventListener('change', () => onChange(s.value));
-  return s;
+function select(label: string, testid: string, choices: [string, string][], value: string, onChange: (v: string) => void): Dropdown {
+  return dropdown({ testid, label, options: choices.map(([v, text]) => ({ value: v, label: text })), value, onChange });
 }
 
 /** Symmetric cells with a diagonal of 1; pairs without a value are left out (no colour). */
@@ -73,6 +67,7 @@ function draw(container: HTMLElement, r: ExpertsResult, theme: Theme): void {
       y: { label: 'expert', domain: r.labels },
     },
     theme,
+    { caption: 'Heatmap of expert × expert similarity of one layer’s matrices, coloured by the chosen index.' },
   );
   svg.setAttribute('data-cells', JSON.stringify(r.pairs.map((p) => [p.expertA, p.expertB, p.values[index] ?? null])));
   const lines: string[] = [

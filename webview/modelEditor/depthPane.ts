@@ -6,7 +6,9 @@
 import * as Plot from '@observablehq/plot';
 import type { DepthStats } from '../../src/analysis/model/depthStats';
 import { formatCount, h, replaceChildren } from '../common/dom';
+import { button } from '../common/toolkit';
 import { renderPlot } from '../common/plot';
+import { kindColorScale } from '../common/kindColor';
 import type { Theme } from '../common/theme';
 import { DEPTH_METRICS, depthLines, depthNotes, type DepthLine } from './depthModel';
 
@@ -24,10 +26,7 @@ function linePlot(lines: DepthLine[], label: string, theme: Theme): Plot.PlotOpt
     marginLeft: 56,
     x: { label: 'layer', tickFormat: 'd' },
     y: { label, grid: true, tickFormat: '~g' },
-    color:
-      names.length <= theme.categorical.length
-        ? { domain: names, range: theme.categorical, legend: true }
-        : { domain: names, scheme: 'tableau10', legend: true },
+    color: kindColorScale(names, theme),
     marks: [
       Plot.line(rows, { x: 'x', y: 'y', stroke: 'series', z: 'series' }),
       Plot.dot(rows, {
@@ -60,7 +59,7 @@ export class DepthPane {
       this.element,
       h('h2', {}, 'Depth'),
       h('p', { class: 'll-muted' }, '‖W‖_F, σ and max |w| of every matrix against layer, one line per kind: read from disk matrix by matrix.'),
-      h('vscode-button', { 'data-testid': 'me-depth-run', onclick: () => this.actions.compute() }, 'Compute weights over depth'),
+      button({ testid: 'me-depth-run', onClick: () => this.actions.compute() }, 'Compute weights over depth'),
     );
   }
 
@@ -69,7 +68,7 @@ export class DepthPane {
       this.element,
       h('h2', {}, 'Depth'),
       h('p', { class: 'me-depth-progress', 'data-testid': 'me-depth-progress' }, 'Starting…'),
-      h('vscode-button', { appearance: 'secondary', onclick: () => this.actions.cancel() }, 'Cancel'),
+      button({ appearance: 'secondary', onClick: () => this.actions.cancel() }, 'Cancel'),
     );
   }
 
@@ -97,11 +96,12 @@ export class DepthPane {
       ),
       h('div', { class: 'me-depth-plots' }, ...plots.map((p) => p.box)),
       notes.length ? h('ul', { class: 'me-depth-notes' }, ...notes.map((n) => h('li', {}, n))) : null,
-      h('vscode-button', { appearance: 'secondary', onclick: () => this.actions.compute() }, 'Compute again'),
+      button({ appearance: 'secondary', onClick: () => this.actions.compute() }, 'Compute again'),
     );
     for (const p of plots) {
       const lines = depthLines(stats, p.m.id);
-      if (lines.length) renderPlot(p.box, linePlot(lines, p.m.label, this.theme), this.theme);
+      if (lines.length)
+        renderPlot(p.box, linePlot(lines, p.m.label, this.theme), this.theme, { caption: `${p.m.label} (y) of each matrix kind (colour) by layer (x).` });
       else p.box.textContent = `No ${p.m.label} values.`;
     }
   }

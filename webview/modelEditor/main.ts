@@ -6,7 +6,7 @@
 import type { ModelEditorFromWebview, ModelEditorToWebview } from '../../src/protocol/panel';
 import { h, replaceChildren } from '../common/dom';
 import { onThemeChange, readTheme } from '../common/theme';
-import { registerToolkit } from '../common/toolkit';
+import { button, registerToolkit } from '../common/toolkit';
 import { hostChannel } from '../common/vscodeApi';
 import { renderOverview } from './overview';
 import { StatsPane } from './statsPane';
@@ -49,7 +49,7 @@ const depth = new DepthPane(
 function say(text: string, kind: 'info' | 'error' = 'info', action?: { label: string; run: () => void }): void {
   banner.hidden = !text;
   banner.className = `ll-message ll-${kind}`;
-  replaceChildren(banner, text, action ? h('vscode-button', { appearance: 'secondary', class: 'me-banner-action', onclick: action.run }, action.label) : null);
+  replaceChildren(banner, text, action ? button({ appearance: 'secondary', class: 'me-banner-action', onClick: action.run }, action.label) : null);
 }
 
 function select(name: string): void {
@@ -104,7 +104,7 @@ host.listen((msg) => {
           {},
           'This workspace is in Restricted Mode. Layer Lens reads model files only in trusted workspaces: its worker parses the file and runs onnxruntime.',
         ),
-        h('vscode-button', { onclick: () => host.post({ type: 'trust' }) }, 'Manage Workspace Trust'),
+        button({ onClick: () => host.post({ type: 'trust' }) }, 'Manage Workspace Trust'),
       );
       return;
     case 'failed':
@@ -117,7 +117,7 @@ host.listen((msg) => {
           h('strong', {}, msg.error.code === 'bad-input' ? 'This model cannot be read: ' : msg.error.code === 'not-found' ? 'Not found: ' : 'Error: '),
           msg.error.message,
         ),
-        h('vscode-button', { appearance: 'secondary', onclick: () => host.post({ type: 'reload' }) }, 'Try again'),
+        button({ appearance: 'secondary', onClick: () => host.post({ type: 'reload' }) }, 'Try again'),
       );
       return;
     case 'summary':

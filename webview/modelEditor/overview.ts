@@ -2,6 +2,7 @@
 import { formatBytes, formatCount, formatPercent, h } from '../common/dom';
 import { quantSchemeFacts } from '../../src/analysis/model/quantScheme';
 import { renderExperts } from './experts';
+import { renderMemory } from './memory';
 import type { CountRow, EditorModel } from './viewModel';
 
 function countTable(title: string, rows: CountRow[], total: number, withBytes: boolean): HTMLElement {
@@ -101,5 +102,5 @@ export function renderOverview(model: EditorModel, name: string): HTMLElement {
     ),
   );
   const notes = model.notes.length ? h('ul', { class: 'me-notes' }, ...model.notes.map((n) => h('li', {}, n))) : null;
-  return h('div', { class: 'me-overview' }, header, notes, h('div', { class: 'me-top' }, config, quant, counts), renderExperts(model));
+  return h('div', { class: 'me-overview' }, header, notes, h('div', { class: 'me-top' }, config, quant, counts, renderMemory(model)), renderExperts(model));
 }

@@ -4,9 +4,11 @@
  * PNG/SVG/CSV/JSON export. Non-finite values are counted and flagged, never plotted.
  */
 import { formatBytes, formatCount, formatPercent, formatValue, h, replaceChildren } from '../common/dom';
+import { button } from '../common/toolkit';
 import { exportImage } from '../common/export';
 import { histogramOptions, renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
+import { DetailPane } from './detailPane';
 import type { StatsModel, TensorRow } from './viewModel';
 
 export interface StatsActions {
@@ -20,6 +22,7 @@ export class StatsPane {
   private tensor: TensorRow | undefined;
   private stats: StatsModel | undefined;
   private plotHost: HTMLElement | undefined;
+  private detail: DetailPane | undefined;
 
   constructor(
     private readonly actions: StatsActions,
@@ -31,6 +34,7 @@ export class StatsPane {
   idle(): void {
     this.tensor = undefined;
     this.stats = undefined;
+    this.detail = undefined;
     this.element.replaceChildren(
       h('h2', {}, 'Statistics'),
       h('p', { class: 'll-muted' }, 'Click a tensor to compute its statistics and histogram. Values are streamed from disk, so any size works.'),
@@ -53,6 +57,7 @@ export class StatsPane {
   computing(t: TensorRow): void {
     this.tensor = t;
     this.stats = undefined;
+    this.detail = undefined;
     const progress = h('progress', { class: 'll-progress', max: 1, value: 0 });
     this.element.replaceChildren(
       this.heading(t),
@@ -62,7 +67,7 @@ export class StatsPane {
         h('span', { class: 'll-spinner', role: 'progressbar', 'aria-label': 'computing' }),
         progress,
         h('span', { class: 'll-muted me-progress-text' }, 'Reading…'),
-        h('vscode-button', { appearance: 'secondary', onclick: () => this.actions.cancel() }, 'Cancel'),
+        button({ appearance: 'secondary', onClick: () => this.actions.cancel() }, 'Cancel'),
       ),
     );
   }
@@ -79,6 +84,7 @@ export class StatsPane {
 
   failed(t: TensorRow | undefined, message: string, cancelled: boolean): void {
     this.stats = undefined;
+    this.detail = undefined;
     this.element.replaceChildren(
       ...(t ? [this.heading(t)] : [h('h2', {}, 'Statistics')]),
       h('div', { class: `ll-message ${cancelled ? 'll-info' : 'll-error'}` }, cancelled ? 'Cancelled. Click the tensor again to restart.' : message),
@@ -100,14 +106,13 @@ export class StatsPane {
     ];
     const nonFinite = stats.nanCount + stats.infCount;
     this.plotHost = h('div', { class: 'me-histogram' });
+    this.detail = stats.detail ? new DetailPane(stats.detail, t, this.theme) : undefined;
     const exportButtons = h(
       'div',
       { class: 'me-export' },
       h('span', { class: 'll-muted' }, 'Export'),
-      ...(['png', 'svg'] as const).map((f) => h('vscode-button', { appearance: 'secondary', onclick: () => void this.exportPlot(f) }, f.toUpperCase())),
-      ...(['csv', 'json'] as const).map((f) =>
-        h('vscode-button', { appearance: 'secondary', onclick: () => this.actions.exportStats(f, t.name) }, f.toUpperCase()),
-      ),
+      ...(['png', 'svg'] as const).map((f) => button({ appearance: 'secondary', onClick: () => void this.exportPlot(f) }, f.toUpperCase())),
+      ...(['csv', 'json'] as const).map((f) => button({ appearance: 'secondary', onClick: () => this.actions.exportStats(f, t.name) }, f.toUpperCase())),
     );
     replaceChildren(
       this.element,
@@ -126,6 +131,7 @@ export class StatsPane {
       ),
       this.plotHost,
       exportButtons,
+      this.detail?.element ?? null,
       stats.seconds !== undefined ? h('p', { class: 'll-muted' }, `Computed in ${stats.seconds.toFixed(2)} s.`) : null,
     );
     this.drawPlot();
@@ -134,6 +140,7 @@ export class StatsPane {
   setTheme(theme: Theme): void {
     this.theme = theme;
     this.drawPlot();
+    this.detail?.setTheme(theme);
   }
 
   private drawPlot(): void {
@@ -143,7 +150,9 @@ export class StatsPane {
       return;
     }
     const width = Math.max(320, Math.min(720, this.element.clientWidth || 560));
-    renderPlot(this.plotHost, histogramOptions(this.stats.bins, this.theme, { width, height: 220, xLabel: this.tensor?.name ?? 'value' }), this.theme);
+    renderPlot(this.plotHost, histogramOptions(this.stats.bins, this.theme, { width, height: 220, xLabel: this.tensor?.name ?? 'value' }), this.theme, {
+      caption: `Histogram of the values of ${this.tensor?.name ?? 'the tensor'}.`,
+    });
   }
 
   private async exportPlot(format: 'png' | 'svg'): Promise<void> {

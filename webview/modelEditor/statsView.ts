@@ -16,5 +16,6 @@ export function statsModel(s: TensorStats): StatsModel {
     infCount: s.infCount,
     bins: counts.map((count, i) => ({ x0: edges[i]!, x1: edges[i + 1]!, count })),
     seconds: s.seconds,
+    ...(s.detail ? { detail: s.detail } : {}),
   };
 }

@@ -7,6 +7,7 @@
  * DeepSeek-V3-sized model (~92k tensors, ~1,500 in a layer) stays responsive whatever is typed.
  */
 import { formatBytes, formatCount, h } from '../common/dom';
+import { button, textField } from '../common/toolkit';
 import type { TensorGroup, TensorRow } from './viewModel';
 
 export interface TreeState {
@@ -57,11 +58,13 @@ export function renderTensorTree(groups: TensorGroup[], state: TreeState, onSele
   let words: string[] = [];
   const rowsByName = new Map<string, HTMLElement>();
 
-  const filterBox = h('vscode-text-field', {
+  const filterBox = textField({
     class: 'me-filter',
+    testid: 'tree-filter',
+    label: 'Filter tensors',
     placeholder: 'Filter tensors (e.g. "layers.3 q_proj", "bf16", "down")',
     value: state.filter,
-  }) as HTMLElement & { value: string };
+  });
   const count = h('span', { class: 'll-muted me-filter-count' });
   const list = h('div', { class: 'me-groups', role: 'tree' });
 
@@ -120,7 +123,7 @@ export function renderTensorTree(groups: TensorGroup[], state: TreeState, onSele
       const body = h('tbody', {});
       details.append(h('table', { class: 'll-table me-tensors' }, body));
       let drawn = 0;
-      const more = h('vscode-button', { appearance: 'secondary', class: 'me-more', 'data-testid': 'tree-show-more' });
+      const more = button({ appearance: 'secondary', class: 'me-more', testid: 'tree-show-more' });
       const page = () => {
         const next = visible.slice(drawn, drawn + ROW_PAGE);
         body.append(...next.map(row));

@@ -9,4 +9,6 @@ export type { CountRow, ModelOverview as EditorModel, TensorGroup, TensorRow } f
 export type StatsModel = Pick<TensorStats, 'count' | 'min' | 'max' | 'mean' | 'std' | 'absMean' | 'zeroFraction' | 'nanCount' | 'infCount'> & {
   bins: { x0: number; x1: number; count: number }[];
   seconds?: number;
+  /** Quantiles, top |w|, 6σ outliers and the |W| image, when the worker computed them. */
+  detail?: TensorStats['detail'];
 };

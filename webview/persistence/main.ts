@@ -11,10 +11,12 @@ import { BUILTIN_DOMAINS } from '../../src/analysis/prompts/index';
 import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { cachedNote, formatValue, h, replaceChildren } from '../common/dom';
+import { button, checkbox, dropdown, numberField, slider as rangeSlider, type TextField } from '../common/toolkit';
 import { renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
 import { averagePlot, barcodePlot, baselinePlot, bettiPlot } from './plots';
 import { markedHeatmapPlot } from './blockMarks';
+import { curvesSection } from './curves';
 import { homologyText, sliderSuggestion, suggestionsLine, suggestionText, tokensText } from './notes';
 import type { PromptKeep } from '../../src/analysis/methods/persistence/truncation';
 
@@ -24,18 +26,8 @@ let dim = kept.dim;
 let ratio = kept.ratio;
 const evaluations: PruneJobResult[] = [];
 
-function numberInput(value: number, testid: string, label: string, min: number, max: number): HTMLInputElement {
-  const el = h('input', {
-    type: 'number',
-    step: '1',
-    min: String(min),
-    max: String(max),
-    'data-testid': testid,
-    'aria-label': label,
-    class: 'll-field ll-persistence-number',
-  });
-  el.value = String(value);
-  return el;
+function numberInput(value: number, testid: string, label: string, min: number, max: number): TextField {
+  return numberField({ value, min, max, step: 1, testid, label, class: 'll-persistence-number' });
 }
 
 function renderOptions(container: HTMLElement, o: PersistencePanelOptions, rerun: (o: PersistencePanelOptions) => void): void {
@@ -43,25 +35,29 @@ function renderOptions(container: HTMLElement, o: PersistencePanelOptions, rerun
   const maxDim = numberInput(o.maxDim, 'persistence-dim', 'Clique complex dimension', 2, 5);
   const perDomain = numberInput(o.perDomain, 'persistence-per-domain', 'Prompts per domain (0 = all)', 0, 100000);
   const maxTokens = numberInput(o.maxTokens, 'persistence-max-tokens', 'Tokens per prompt', 1, 8192);
-  const keep = h('select', { 'data-testid': 'persistence-keep', 'aria-label': 'Tokens a longer prompt keeps' });
-  keep.append(h('option', { value: 'first' }, 'first (as the paper)'), h('option', { value: 'last' }, 'last'));
-  keep.value = o.keep;
-  const share = h('input', {
-    type: 'number',
-    step: '0.05',
-    min: '0.05',
-    max: '0.95',
-    'data-testid': 'persistence-max-pruned',
-    'aria-label': 'Largest share of layers pruned',
-    class: 'll-field ll-persistence-number',
+  const keep = dropdown({
+    testid: 'persistence-keep',
+    label: 'Tokens a longer prompt keeps',
+    options: [
+      { value: 'first', label: 'first (as the paper)' },
+      { value: 'last', label: 'last' },
+    ],
+    value: o.keep,
   });
-  share.value = String(o.maxPrunedShare);
+  const share = numberField({
+    value: o.maxPrunedShare,
+    min: 0.05,
+    max: 0.95,
+    step: 0.05,
+    testid: 'persistence-max-pruned',
+    label: 'Largest share of layers pruned',
+    class: 'll-persistence-number',
+  });
   const boxes = BUILTIN_DOMAINS.map((d) => {
-    const box = h('input', { type: 'checkbox', 'data-testid': `persistence-domain-${d}` });
-    box.checked = o.domains.includes(d);
+    const box = checkbox({ testid: `persistence-domain-${d}`, label: d, checked: o.domains.includes(d) });
     return [d, box] as const;
   });
-  const run = h('button', { type: 'button', class: 'll-button ll-persistence-button', 'data-testid': 'persistence-run' }, 'Run with these options');
+  const run = button({ testid: 'persistence-run', appearance: 'secondary', class: 'll-persistence-button' }, 'Run with these options');
   run.addEventListener('click', () =>
     rerun({
       ...o,
@@ -89,7 +85,7 @@ function renderOptions(container: HTMLElement, o: PersistencePanelOptions, rerun
       'div',
       { class: 'll-row ll-persistence-row' },
       'Built-in prompts: ',
-      ...boxes.map(([d, b]) => h('label', {}, b, ` ${d}`)),
+      ...boxes.map(([, b]) => b),
       h('label', {}, ' per domain ', perDomain),
       o.useFile ? h('span', { class: 'll-persistence-note' }, 'plus the chosen prompt file') : null,
       run,
@@ -124,22 +120,23 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
   dim = Math.min(dim, r.homologyDims.length - 1);
   const sdim = r.suggestionDim;
   const suggestion = sliderSuggestion(r, ratio);
-  const dimSelect = h('select', { 'data-testid': 'persistence-dim-select', 'aria-label': 'Homology dimension' });
-  for (const p of r.homologyDims) dimSelect.append(h('option', { value: String(p) }, `H${p}`));
-  dimSelect.value = String(dim);
+  const dimSelect = dropdown({
+    testid: 'persistence-dim-select',
+    label: 'Homology dimension',
+    options: r.homologyDims.map((p) => ({ value: String(p), label: `H${p}` })),
+    value: String(dim),
+  });
   dimSelect.addEventListener('change', () => {
     dim = kept.dim = Number(dimSelect.value);
     draw(container, r, theme);
   });
-  const slider = h('input', { type: 'range', min: '0.5', max: '1', step: '0.01', 'data-testid': 'persistence-ratio', 'aria-label': 'Pruning ratio p' });
-  slider.value = String(ratio);
+  const slider = rangeSlider({ min: 0.5, max: 1, step: 0.01, value: ratio, testid: 'persistence-ratio', label: 'Pruning ratio p' });
   slider.addEventListener('change', () => {
     ratio = kept.ratio = Number(slider.value);
     draw(container, r, theme);
   });
-  const pruneButton = h(
-    'button',
-    { type: 'button', class: 'll-button ll-persistence-button', 'data-testid': 'persistence-prune', disabled: suggestion.layers.length === 0 },
+  const pruneButton = button(
+    { testid: 'persistence-prune', appearance: 'secondary', class: 'll-persistence-button', disabled: suggestion.layers.length === 0 },
     suggestion.layers.length ? `Prune and evaluate: remove layers ${suggestion.layers.join(', ')}` : 'No layer suggested at this p',
   );
   const status = h('span', { class: 'll-persistence-note', 'data-testid': 'persistence-prune-status' });
@@ -204,13 +201,20 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
     h('h2', {}, 'Prune and evaluate'),
     h('div', { class: 'll-row ll-persistence-row' }, pruneButton, status),
     evaluationTable(),
+    curvesSection(panel, r, theme),
   );
   // The suggestion at p outlined solid, the last evaluated prune dashed.
-  renderPlot(heat, markedHeatmapPlot(r, dim, theme, suggestion.layers, evaluations.at(-1)?.prune.removedLayers ?? []), theme);
-  renderPlot(betti, bettiPlot(r, theme), theme);
-  renderPlot(avg, averagePlot(r, sdim, suggestion.threshold, suggestion.layers, theme), theme);
-  renderPlot(base, baselinePlot(r, theme), theme);
-  renderPlot(code, barcodePlot(r, dim, theme), theme);
+  renderPlot(heat, markedHeatmapPlot(r, dim, theme, suggestion.layers, evaluations.at(-1)?.prune.removedLayers ?? []), theme, {
+    caption: 'Heatmap of layer i (rows) by layer j (columns): the share of layer i’s persistent features that survive to layer j; suggested blocks outlined.',
+  });
+  renderPlot(betti, bettiPlot(r, theme), theme, { caption: 'Betti numbers (y, symmetric log) of each homology dimension (colour) by layer (x).' });
+  renderPlot(avg, averagePlot(r, sdim, suggestion.threshold, suggestion.layers, theme), theme, {
+    caption: 'Average similarity of each layer to the following ones (y) by layer (x); the threshold dashed, layers suggested for removal highlighted.',
+  });
+  renderPlot(base, baselinePlot(r, theme), theme, {
+    caption: 'Redundancy of each block of layers by its first layer (x) for the persistence measure and the baselines (colour); lower is more redundant.',
+  });
+  renderPlot(code, barcodePlot(r, dim, theme), theme, { caption: 'Barcode: the birth and death of each persistent feature along the zigzag of layers.' });
 }
 
 const panel = startAnalysisPanel<PersistencePanelOptions, never, PersistenceJobResult>({

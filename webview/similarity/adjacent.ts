@@ -75,5 +75,6 @@ export function drawAdjacent(
       ],
     },
     theme,
+    { caption: 'Similarity of each pair of adjacent layers (y) along the depth (x), with clusters shaded.' },
   );
 }

@@ -52,6 +52,7 @@ function sidePlot(container: HTMLElement, side: DocsSide, title: string, theme: 
       ],
     },
     theme,
+    { caption: `${title}: histogram of max |cos| per column with the fitted Gumbel density and its location dashed.` },
   );
 }
 

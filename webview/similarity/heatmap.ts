@@ -102,6 +102,7 @@ export function drawHeatmap(container: HTMLElement, view: SimilarityView, theme:
       ],
     },
     theme,
+    { caption: `Heatmap of layer × layer ${INDEX_LABELS[opts.index]}; clusters boxed, the selected pair outlined.` },
   ) as (SVGSVGElement | HTMLElement) & { scale?: (name: string) => { apply(v: string): number; bandwidth?: number } | undefined };
   tagCells(el, 'll-heat-filled', filled, 'heat-cell');
   tagCells(el, 'll-heat-empty', empty, 'heat-cell-empty');

@@ -12,10 +12,11 @@ import type { SimilarityJobResult, SimilarityPartial } from '../../src/analysis/
 import type { SimilaritySettings } from '../../src/analysis/methods/similarity/options';
 import { INDEX_LABELS, ORIENTATIONS, SIMILARITY_INDICES, type SimilarityIndex } from '../../src/analysis/methods/similarity/names';
 import { MATRIX_KINDS } from '../../src/analysis/model/types';
-import { expertField, parseExpertChoice } from '../common/expertField';
+import { expertFieldOptions, parseExpertChoice } from '../common/expertField';
 import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { formatValue, h, replaceChildren } from '../common/dom';
+import { button, dropdown, enableChoices, numberField, textField, type Dropdown } from '../common/toolkit';
 import type { Theme } from '../common/theme';
 import { drawAdjacent } from './adjacent';
 import { drawPairDetail } from './detail';
@@ -33,16 +34,10 @@ const state = keptState<{ index: SimilarityIndex; threshold?: number; selected?:
 });
 let current: { view: SimilarityView; theme: Theme; container: HTMLElement } | undefined;
 let layout: { root: HTMLElement; summary: HTMLElement; heatmap: HTMLElement; clusters: HTMLElement; adjacent: HTMLElement; detail: HTMLElement } | undefined;
-let indexSelect: HTMLSelectElement | undefined;
+let indexSelect: Dropdown | undefined;
 
-function select(testId: string, label: string, values: readonly string[], selected: string, text: (v: string) => string = (v) => v): HTMLSelectElement {
-  const el = h('select', { 'data-testid': testId, 'aria-label': label });
-  for (const v of values) {
-    const o = h('option', { value: v }, text(v));
-    o.selected = v === selected;
-    el.append(o);
-  }
-  return el;
+function select(testId: string, label: string, values: readonly string[], selected: string, text: (v: string) => string = (v) => v): Dropdown {
+  return dropdown({ testid: testId, label, options: values.map((v) => ({ value: v, label: text(v) })), value: selected });
 }
 
 function parseLayerField(text: string): number[] | undefined {
@@ -70,7 +65,7 @@ function renderOptions(container: HTMLElement, initial: SimilaritySettings, reru
     const { expert: _e, ...rest } = options;
     run(next === 'gate' || next === 'up' || next === 'down' ? { ...options, kind: next } : { ...rest, kind: next });
   });
-  const expert = expertField('similarity-expert', options.expert, false);
+  const expert = textField(expertFieldOptions('similarity-expert', options.expert, false));
   indexSelect = select('similarity-index', 'Similarity index', SIMILARITY_INDICES, state.index, (v) => INDEX_LABELS[v as SimilarityIndex]);
   indexSelect.addEventListener('change', () => {
     state.index = indexSelect!.value as SimilarityIndex;
@@ -82,20 +77,19 @@ function renderOptions(container: HTMLElement, initial: SimilaritySettings, reru
     v === 'neuron' ? 'per neuron (default)' : v === 'rows' ? 'rows of [out, in]' : 'columns of [out, in]',
   );
   orientation.addEventListener('change', () => run({ ...options, orientation: orientation.value as SimilaritySettings['orientation'] }));
-  const layers = h('input', {
-    type: 'text',
-    'data-testid': 'similarity-layers',
+  const layers = textField({
+    testid: 'similarity-layers',
+    label: 'Layers',
+    class: 'll-sim-layers',
     placeholder: 'all layers, or e.g. 0,1,5',
-    'aria-label': 'Layers',
     value: options.layers?.join(',') ?? '',
   });
   const error = h('span', { class: 'll-sim-error', role: 'alert' });
-  const apply = h(
-    'vscode-button',
+  const apply = button(
     {
       appearance: 'secondary',
-      'data-testid': 'similarity-apply',
-      onclick: () => {
+      testid: 'similarity-apply',
+      onClick: () => {
         try {
           error.textContent = '';
           const choice = parseExpertChoice(expert.value, false) as SimilaritySettings['expert'];
@@ -108,7 +102,14 @@ function renderOptions(container: HTMLElement, initial: SimilaritySettings, reru
     },
     'Apply',
   );
-  const threshold = h('input', { type: 'number', step: '0.01', 'data-testid': 'similarity-threshold', placeholder: 'Otsu', 'aria-label': 'Cluster threshold' });
+  const threshold = numberField({
+    value: state.threshold,
+    step: 'any',
+    testid: 'similarity-threshold',
+    label: 'Cluster threshold',
+    placeholder: 'Otsu',
+    class: 'll-sim-threshold',
+  });
   threshold.addEventListener('change', () => {
     const v = threshold.value.trim() === '' ? undefined : Number(threshold.value);
     state.threshold = v !== undefined && Number.isFinite(v) ? v : undefined;
@@ -174,7 +175,7 @@ function redraw(): void {
   if (!view.plan.indices.includes(state.index)) state.index = view.plan.indices[0];
   if (indexSelect) {
     // A run given a subset of indices (a command argument, the CLI's cache) offers only those.
-    for (const o of Array.from(indexSelect.options)) o.disabled = !view.plan.indices.includes(o.value as SimilarityIndex);
+    enableChoices(indexSelect, (v) => view.plan.indices.includes(v as SimilarityIndex));
     indexSelect.value = state.index;
   }
   const clusters = clustersOf(view, state.index, state.threshold);

@@ -7,8 +7,9 @@
 import * as Plot from '@observablehq/plot';
 import { INDEX_LABELS, type SimilarityIndex } from '../../src/analysis/methods/similarity/names';
 import { formatValue, h, replaceChildren } from '../common/dom';
+import { withCanvasGridKeys } from '../common/canvasGridKeys';
 import type { Theme } from '../common/theme';
-import { colourDomain, heatCells, isSigned, type SimilarityView } from './viewModel';
+import { colourDomain, heatCells, isSigned, layerLabel, type SimilarityView } from './viewModel';
 
 export interface SmallMultiple {
   index: SimilarityIndex;
@@ -42,7 +43,7 @@ function cellPixels(size: number): number {
   return Math.max(1, Math.floor(180 / Math.max(1, size)));
 }
 
-function drawOne(m: SmallMultiple, theme: Theme, onPick: (index: SimilarityIndex) => void): HTMLElement {
+function drawOne(m: SmallMultiple, theme: Theme, onPick: (index: SimilarityIndex) => void, layers: string[]): HTMLElement {
   const cell = cellPixels(m.size);
   const edge = cell * m.size;
   const canvas = h('canvas', { class: 'll-sim-multiple-canvas', 'data-testid': `similarity-multiple-${m.index}`, title: `${m.label}: click to show it above` });
@@ -74,12 +75,26 @@ function drawOne(m: SmallMultiple, theme: Theme, onPick: (index: SimilarityIndex
     'figure',
     { class: 'll-sim-multiple' },
     h('figcaption', {}, m.label),
-    canvas,
+    withCanvasGridKeys(canvas, {
+      rows: m.size,
+      cols: m.size,
+      left: 0,
+      top: 0,
+      cellWidth: cell,
+      cellHeight: cell,
+      label: `${m.label}, layer × layer`,
+      describe: ({ row, col }) => {
+        const v = m.values[row * m.size + col];
+        return `layer ${layers[row]} × layer ${layers[col]}: ${m.label} ${v === null || v === undefined ? 'no value' : formatValue(v)}`;
+      },
+      open: () => onPick(m.index),
+    }),
     h('div', { class: 'll-muted' }, `${formatValue(m.domain[0])} … ${formatValue(m.domain[1])}`),
   );
 }
 
 export function drawSmallMultiples(container: HTMLElement, view: SimilarityView, theme: Theme, onPick: (index: SimilarityIndex) => void): void {
   const list = smallMultiples(view);
-  replaceChildren(container, ...list.map((m) => drawOne(m, theme, onPick)));
+  const layers = view.plan.layers.map(layerLabel);
+  replaceChildren(container, ...list.map((m) => drawOne(m, theme, onPick, layers)));
 }

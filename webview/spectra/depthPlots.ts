@@ -3,17 +3,16 @@
  * and the KS p of each singular vector of one matrix or head (a dot plot; the head × vector map is vectorPMap.ts).
  */
 import * as Plot from '@observablehq/plot';
+import { kindColorScale } from '../common/kindColor';
 import type { Theme } from '../common/theme';
 import type { DepthLine, VectorPRow } from './depthViews';
 
 /** The smallest p drawn: KS p-values below it are clamped so the log scale stays finite. */
 export const P_FLOOR = 1e-12;
 
-/** Colour scale for named series: the theme's chart colours, or a ten-colour scheme when there are more series than those. */
+/** Colour scale for series named by matrix kind: each kind its fixed colour (common/kindColor.ts), the same in every panel. */
 export function seriesColour(theme: Theme, names: string[]): Plot.ScaleOptions {
-  return names.length <= theme.categorical.length
-    ? { domain: names, range: theme.categorical, legend: true }
-    : { domain: names, scheme: 'tableau10', legend: true };
+  return kindColorScale(names, theme);
 }
 
 export function depthLinesPlot(lines: DepthLine[], yLabel: string, theme: Theme, opts: { domain?: [number, number]; rules?: number[] } = {}): Plot.PlotOptions {

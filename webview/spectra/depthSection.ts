@@ -40,25 +40,40 @@ export function createDepthSection(): DepthSection {
   return { depth, vectors };
 }
 
-function show(box: Element | null, spec: ReturnType<typeof vectorPPlot>, theme: Theme, empty: string): void {
+function show(box: Element | null, spec: ReturnType<typeof vectorPPlot>, theme: Theme, empty: string, caption = ''): void {
   if (!box) return;
   if (typeof spec === 'string') box.textContent = spec || '';
-  else if (spec) renderPlot(box, spec, theme);
+  else if (spec) renderPlot(box, spec, theme, { caption });
   else box.textContent = empty;
 }
+
+const ALPHA_CAPTION = 'Power-law exponent α (y) of each matrix kind (colour) by layer (x); 2 and 6 dashed.';
 
 export function drawDepthSection(section: DepthSection, entries: readonly MatrixSpectra[], theme: Theme): void {
   const q = (id: string) => section.depth.querySelector(`[data-testid="${id}"]`);
   const alpha = alphaDepthLines(entries, 'alpha');
   const weighted = alphaDepthLines(entries, 'alphaWeighted');
   const random = randomnessDepthLines(entries);
-  show(q('spectra-alpha-depth'), alpha.length ? depthLinesPlot(alpha, 'α', theme, { rules: [2, 6] }) : 'No reliable power-law fit yet.', theme, '');
-  show(q('spectra-alphaw-depth'), weighted.length ? depthLinesPlot(weighted, 'α · log10 λmax', theme) : 'No reliable power-law fit yet.', theme, '');
+  show(
+    q('spectra-alpha-depth'),
+    alpha.length ? depthLinesPlot(alpha, 'α', theme, { rules: [2, 6] }) : 'No reliable power-law fit yet.',
+    theme,
+    '',
+    ALPHA_CAPTION,
+  );
+  show(
+    q('spectra-alphaw-depth'),
+    weighted.length ? depthLinesPlot(weighted, 'α · log10 λmax', theme) : 'No reliable power-law fit yet.',
+    theme,
+    '',
+    'Weighted power-law exponent α · log10 λmax (y) of each matrix kind (colour) by layer (x).',
+  );
   show(
     q('spectra-randomness-depth'),
     random.length ? depthLinesPlot(random, 'mean KS p of singular vectors', theme, { domain: [0, 1], rules: [0.5, 0.05] }) : 'No singular vectors tested yet.',
     theme,
     '',
+    'Mean Kolmogorov–Smirnov p of the singular vectors (y) of each matrix kind (colour) by layer (x); 0.5 and 0.05 dashed.',
   );
 }
 
@@ -71,6 +86,12 @@ export function drawVectorP(section: DepthSection, entry: MatrixSpectra | undefi
     return;
   }
   const rows = vectorPRows(entry);
-  show(q('spectra-vector-p'), vectorPPlot(rows, head >= 0 ? `head ${head}` : 'matrix', theme), theme, '');
+  show(
+    q('spectra-vector-p'),
+    vectorPPlot(rows, head >= 0 ? `head ${head}` : 'matrix', theme),
+    theme,
+    '',
+    'KS p (y, log) of each singular vector by its index (x), with p = 0.05 dashed.',
+  );
   drawVectorPMap(q('spectra-vector-p-heads') as HTMLElement, rows, theme);
 }

@@ -8,6 +8,7 @@ import * as Plot from '@observablehq/plot';
 import type { MatrixSpectra } from '../../src/analysis/methods/spectra/spectra';
 import { expertLabel, expertTable, gridOf, type ExpertTable } from '../../src/analysis/methods/spectra/expertTable';
 import { formatValue, h, replaceChildren } from '../common/dom';
+import { withCanvasGridKeys } from '../common/canvasGridKeys';
 import type { Theme } from '../common/theme';
 import type { MetricDef } from './metrics';
 
@@ -75,15 +76,41 @@ export function drawExpertHeatmap(box: HTMLElement, t: ExpertTable, metric: Metr
         g.fillRect(left + j * cw, top + i * ch, Math.max(1, cw - (cw > 6 ? 1 : 0)), Math.max(1, ch - (ch > 6 ? 1 : 0)));
       }
   }
-  const readout = h('p', { class: 'll-spectra-summary', 'data-testid': 'spectra-experts-readout' }, 'Hover a cell for its layer, expert and value.');
+  const readout = h(
+    'p',
+    { class: 'll-spectra-summary', 'data-testid': 'spectra-experts-readout', 'aria-live': 'polite' },
+    'Hover a cell (or focus the heatmap and use the arrow keys) for its layer, expert and value.',
+  );
+  const describe = (i: number, j: number) => {
+    const v = t.values[i]![j];
+    return `layer ${t.layers[i]} ${t.kind} ${expertLabel(t.experts[j]!)}: ${metric.short} ${v === null ? 'not available' : formatValue(v)}`;
+  };
   canvas.addEventListener('mousemove', (ev) => {
     const r = canvas.getBoundingClientRect();
     const j = Math.floor((ev.clientX - r.left - left) / cw);
     const i = Math.floor((ev.clientY - r.top - top) / ch);
     if (i < 0 || j < 0 || i >= t.layers.length || j >= t.experts.length) return;
-    const v = t.values[i]![j];
-    readout.textContent = `layer ${t.layers[i]} ${t.kind} ${expertLabel(t.experts[j]!)}: ${metric.short} ${v === null ? 'not available' : formatValue(v)}`;
+    readout.textContent = describe(i, j);
   });
   const legend = domain ? Plot.legend({ color: legendOptions }) : h('span', {}, 'no values yet');
-  replaceChildren(box, legend as HTMLElement, h('div', { class: 'll-spectra-experts-scroll' }, canvas), readout);
+  replaceChildren(
+    box,
+    legend as HTMLElement,
+    h(
+      'div',
+      { class: 'll-spectra-experts-scroll' },
+      withCanvasGridKeys(canvas, {
+        rows: t.layers.length,
+        cols: t.experts.length,
+        left,
+        top,
+        cellWidth: cw,
+        cellHeight: ch,
+        label: `Layer × expert heatmap of ${t.kind} ${metric.short}`,
+        describe: ({ row, col }) => describe(row, col),
+        live: readout,
+      }),
+    ),
+    readout,
+  );
 }

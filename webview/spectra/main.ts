@@ -12,6 +12,7 @@ import { ALPHA_FIT_LABELS, fitPowerLaw } from '../../src/analysis/stats/powerLaw
 import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { h, replaceChildren, formatValue } from '../common/dom';
+import { button, checkbox, dropdown, numberField, setDropdownOptions, type Dropdown } from '../common/toolkit';
 import { renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
 import { depthSeries, heatmapCells, metricById, METRICS } from './metrics';
@@ -20,7 +21,7 @@ import { createTailView, type TailView } from './tailPlot';
 import { drawExpertHeatmap, expertTableOf } from './expertHeatmap';
 import { gridOf } from '../../src/analysis/methods/spectra/expertTable';
 import { createDepthSection, drawDepthSection, drawVectorP, type DepthSection } from './depthSection';
-import { attachHeatmapKeys } from './heatmapKeys';
+import { attachHeatmapKeys } from '../common/heatmapKeys';
 
 interface Selection {
   layer: number;
@@ -40,15 +41,15 @@ const state = keptState<{ metric: string; selection?: Selection; expertKind: str
 let layout:
   | {
       root: HTMLElement;
-      metricSelect: HTMLSelectElement;
+      metricSelect: Dropdown;
       heatmap: HTMLElement;
       depth: HTMLElement;
       experts: HTMLElement;
-      expertKindSelect: HTMLSelectElement;
-      expertMetricSelect: HTMLSelectElement;
-      layerSelect: HTMLSelectElement;
-      kindSelect: HTMLSelectElement;
-      headSelect: HTMLSelectElement;
+      expertKindSelect: Dropdown;
+      expertMetricSelect: Dropdown;
+      layerSelect: Dropdown;
+      kindSelect: Dropdown;
+      headSelect: Dropdown;
       summary: HTMLElement;
       histogram: HTMLElement;
       tail: TailView;
@@ -62,24 +63,17 @@ let flagged: FlaggedSpectra[] = [];
 let theme: Theme | undefined;
 let depthSection: DepthSection | undefined;
 
-function option(value: string, label: string, selected: boolean): HTMLOptionElement {
-  const o = h('option', { value }, label);
-  o.selected = selected;
-  return o;
-}
-
 function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
   if (layout && container.contains(layout.root)) return layout;
-  const metricSelect = h('select', { 'data-testid': 'spectra-metric', 'aria-label': 'Heatmap metric' });
-  for (const m of METRICS) metricSelect.append(option(m.id, m.label, m.id === state.metric));
-  const layerSelect = h('select', { 'data-testid': 'spectra-layer', 'aria-label': 'Layer' });
-  const kindSelect = h('select', { 'data-testid': 'spectra-kind', 'aria-label': 'Matrix kind' });
-  const headSelect = h('select', { 'data-testid': 'spectra-head', 'aria-label': 'Head' });
+  const metricChoices = METRICS.map((m) => ({ value: m.id, label: m.label }));
+  const metricSelect = dropdown({ testid: 'spectra-metric', label: 'Heatmap metric', options: metricChoices, value: state.metric });
+  const layerSelect = dropdown({ testid: 'spectra-layer', label: 'Layer', options: [] });
+  const kindSelect = dropdown({ testid: 'spectra-kind', label: 'Matrix kind', options: [] });
+  const headSelect = dropdown({ testid: 'spectra-head', label: 'Head', options: [] });
   const heatmap = h('div', { class: 'll-spectra-plot', 'data-testid': 'spectra-heatmap' });
   const depth = h('div', { class: 'll-spectra-plot', 'data-testid': 'spectra-depth' });
-  const expertKindSelect = h('select', { 'data-testid': 'spectra-expert-kind', 'aria-label': 'Expert matrix kind' });
-  const expertMetricSelect = h('select', { 'data-testid': 'spectra-expert-metric', 'aria-label': 'Expert heatmap metric' });
-  for (const m of METRICS) expertMetricSelect.append(option(m.id, m.label, m.id === state.expertMetric));
+  const expertKindSelect = dropdown({ testid: 'spectra-expert-kind', label: 'Expert matrix kind', options: [] });
+  const expertMetricSelect = dropdown({ testid: 'spectra-expert-metric', label: 'Expert heatmap metric', options: metricChoices, value: state.expertMetric });
   const expertsPlot = h('div', { class: 'll-spectra-plot', 'data-testid': 'spectra-experts' });
   const experts = h(
     'section',
@@ -131,7 +125,10 @@ function ensureLayout(container: HTMLElement): NonNullable<typeof layout> {
     headSelect,
     summary,
     histogram,
-    tail: createTailView(tailBox),
+    tail: createTailView(tailBox, {
+      xminInput: numberField({ min: 0, step: 'any', class: 'll-spectra-xmin-field', testid: 'spectra-xmin', label: 'x_min' }),
+      reset: button({ testid: 'spectra-xmin-reset', appearance: 'secondary', class: 'll-spectra-button' }, 'Best x_min (min KS)'),
+    }),
   };
   metricSelect.addEventListener('change', () => {
     state.metric = metricSelect.value;
@@ -186,7 +183,10 @@ function drawOverview(): void {
   if (!layout || !theme) return;
   const metric = metricById(state.metric);
   const cells = heatmapCells(entries, metric, flagged);
-  const plot = renderPlot(layout.heatmap, heatmapPlot(cells, metric, theme, state.selection), theme) as HTMLElement & {
+  const plot = renderPlot(layout.heatmap, heatmapPlot(cells, metric, theme, state.selection), theme, {
+    caption: `Heatmap of layers (rows) by matrix kind (columns), coloured by ${metric.short}.`,
+    keys: false,
+  }) as HTMLElement & {
     value?: { layer: number; kind: string } | null;
   };
   annotateCells(plot, cells, theme);
@@ -208,14 +208,20 @@ function drawOverview(): void {
     drawDetail();
   });
   const series = depthSeries(entries);
-  if (series.length) renderPlot(layout.depth, depthPlot(series, theme), theme);
+  if (series.length)
+    renderPlot(layout.depth, depthPlot(series, theme), theme, {
+      caption: 'Mean Kolmogorov–Smirnov p of the singular vectors (y) of q, k and v by layer (x); 0.5 and 0.05 dashed.',
+    });
   else layout.depth.textContent = 'No singular-vector randomness for q, k, v yet.';
   if (depthSection) drawDepthSection(depthSection, entries, theme);
 }
 
-function fillSelect(select: HTMLSelectElement, values: [string, string][], current: string): void {
-  select.replaceChildren(...values.map(([v, label]) => option(v, label, v === current)));
-  if (!values.some(([v]) => v === current) && values.length) select.value = values[0]![0];
+function fillSelect(select: Dropdown, values: [string, string][], current: string): void {
+  setDropdownOptions(
+    select,
+    values.map(([value, label]) => ({ value, label })),
+    current,
+  );
 }
 
 function describeSpectrum(s: Spectrum, label: string): string {
@@ -284,7 +290,10 @@ function drawDetail(): void {
   layout.summary.textContent = describeSpectrum(spectrum, sel.head >= 0 ? `layer ${sel.layer} ${sel.kind} head ${sel.head}` : `layer ${sel.layer} ${sel.kind}`);
   const hist = histogramPlot(spectrum, theme);
   if (typeof hist === 'string') layout.histogram.textContent = hist;
-  else renderPlot(layout.histogram, hist, theme);
+  else
+    renderPlot(layout.histogram, hist, theme, {
+      caption: 'Density of the squared singular values with the Marchenko–Pastur density of a random matrix of the same shape.',
+    });
   layout.tail.show(
     (spectrum.singularValues ?? []).map((v) => v * v),
     spectrum.metrics.alpha,
@@ -305,27 +314,38 @@ function draw(container: HTMLElement, list: MatrixSpectra[], t: Theme, nonFinite
 
 startAnalysisPanel<SpectraOptions, MatrixSpectra, SpectraResult>({
   renderOptions(container, options, rerun) {
-    const side = h('select', { 'data-testid': 'spectra-side', 'aria-label': 'Singular vectors tested' });
-    side.append(
-      option('right', 'right singular vectors (input side)', options.vectorSide !== 'left'),
-      option('left', 'left singular vectors (output side)', options.vectorSide === 'left'),
-    );
-    const heads = h('input', { type: 'checkbox', 'data-testid': 'spectra-heads' });
-    heads.checked = options.heads !== false;
-    const fit = h('select', { 'data-testid': 'spectra-alpha-fit', 'aria-label': 'Power-law fit of α' });
-    fit.append(
-      option('ww', `${ALPHA_FIT_LABELS.ww} (default)`, options.alphaFit !== 'clauset'),
-      option('clauset', ALPHA_FIT_LABELS.clauset, options.alphaFit === 'clauset'),
-    );
-    const experts = h('select', { 'data-testid': 'spectra-experts-choice', 'aria-label': 'Experts of mixture-of-experts layers' });
+    const side = dropdown({
+      testid: 'spectra-side',
+      label: 'Singular vectors tested',
+      options: [
+        { value: 'right', label: 'right singular vectors (input side)' },
+        { value: 'left', label: 'left singular vectors (output side)' },
+      ],
+      value: options.vectorSide === 'left' ? 'left' : 'right',
+    });
+    const heads = checkbox({ testid: 'spectra-heads', label: 'per attention head', checked: options.heads !== false });
+    const fit = dropdown({
+      testid: 'spectra-alpha-fit',
+      label: 'Power-law fit of α',
+      options: [
+        { value: 'ww', label: `${ALPHA_FIT_LABELS.ww} (default)` },
+        { value: 'clauset', label: ALPHA_FIT_LABELS.clauset },
+      ],
+      value: options.alphaFit === 'clauset' ? 'clauset' : 'ww',
+    });
     const chosen = Array.isArray(options.experts) ? 'list' : (options.experts ?? 'none');
-    experts.append(
-      option('none', 'no experts (dense matrices, routers)', chosen === 'none'),
-      option('all', 'every expert and the shared one', chosen === 'all'),
-      option('shared', 'the shared expert', chosen === 'shared'),
-    );
-    if (Array.isArray(options.experts)) experts.append(option('list', `experts ${options.experts.join(', ')}`, true));
-    const run = h('button', { type: 'button', class: 'll-button ll-spectra-button', 'data-testid': 'spectra-run' }, 'Run with these options');
+    const experts = dropdown({
+      testid: 'spectra-experts-choice',
+      label: 'Experts of mixture-of-experts layers',
+      options: [
+        { value: 'none', label: 'no experts (dense matrices, routers)' },
+        { value: 'all', label: 'every expert and the shared one' },
+        { value: 'shared', label: 'the shared expert' },
+        ...(Array.isArray(options.experts) ? [{ value: 'list', label: `experts ${options.experts.join(', ')}` }] : []),
+      ],
+      value: chosen,
+    });
+    const run = button({ testid: 'spectra-run', appearance: 'secondary', class: 'll-spectra-button' }, 'Run with these options');
     run.addEventListener('click', () =>
       rerun({
         ...options,
@@ -341,7 +361,7 @@ startAnalysisPanel<SpectraOptions, MatrixSpectra, SpectraResult>({
         'div',
         { class: 'll-row ll-spectra-row' },
         h('label', {}, 'KS test of ', side),
-        h('label', {}, heads, ' per attention head'),
+        heads,
         h('label', {}, 'α by ', fit),
         h('label', {}, 'Experts: ', experts),
         run,

@@ -1,6 +1,7 @@
 /**
  * Plot specifications of the spectra panel: the layer × kind heatmap, randomness vs depth, and the
- * singular-value histogram with the Marchenko–Pastur density of the matrix's shape and σ on top.
+ * singular-value histogram with the Marchenko–Pastur density of the matrix's shape and σ on top
+ * and the entry-shuffled matrix's histogram as a step line (shuffledOverlay.ts).
  */
 import * as Plot from '@observablehq/plot';
 import type { Spectrum } from '../../src/analysis/methods/spectra/spectrum';
@@ -9,6 +10,7 @@ import { addHatchPattern, HATCH_FILL } from '../common/hatch';
 import { lineOptions } from '../common/plot';
 import type { Theme } from '../common/theme';
 import type { Cell, MetricDef } from './metrics';
+import { shuffledOverlayMarks } from './shuffledOverlay';
 
 /** Column order of the layer × kind heatmap (also the keyboard's). */
 export const KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'router', 'q_a', 'q_b', 'kv_a', 'kv_b'];
@@ -132,9 +134,12 @@ export function histogramPlot(s: Spectrum, theme: Theme): Plot.PlotOptions | str
   if (!values || values.length === 0) return 'Singular values were not kept for this run.';
   const max = Math.max(...values);
   const mp = s.mp;
-  const hi = Math.max(max, mp?.upperTolerant ?? 0) * 1.03 || 1;
-  const bins = densityBins(values, hi, Math.max(10, Math.min(80, Math.round(2 * Math.sqrt(values.length)))));
+  // With the shuffled matrix's histogram, the ESD is drawn on its bins (which cover both spectra).
+  const shuffled = s.shuffled;
+  const hi = shuffled?.hi ?? (Math.max(max, mp?.upperTolerant ?? 0) * 1.03 || 1);
+  const bins = densityBins(values, hi, shuffled?.counts.length ?? Math.max(10, Math.min(80, Math.round(2 * Math.sqrt(values.length)))));
   const marks: Plot.Markish[] = [Plot.rectY(bins, { x1: 'x0', x2: 'x1', y: 'density', fill: theme.accent, fillOpacity: 0.55, inset: 0 })];
+  if (shuffled) marks.push(...shuffledOverlayMarks(shuffled, theme));
   if (mp) {
     const law = marchenkoPastur(s.rows, s.cols, mp.sigma);
     const curve = mpCurve(law, 240);

@@ -12,6 +12,7 @@ import { cellsOf } from './cells';
 import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { h, replaceChildren } from '../common/dom';
+import { dropdown, type Dropdown } from '../common/toolkit';
 import { heatmapOptions, lineOptions, renderPlot, type HeatmapCell, type LineSeries } from '../common/plot';
 import type { Theme } from '../common/theme';
 
@@ -23,21 +24,8 @@ let theme: Theme | undefined;
 let container: HTMLElement | undefined;
 let plots: HTMLElement | undefined;
 
-function select(
-  testid: string,
-  label: string,
-  choices: readonly { value: string; label: string }[],
-  current: string,
-  onChange: (v: string) => void,
-): HTMLSelectElement {
-  const s = h('select', { 'data-testid': testid, 'aria-label': label });
-  for (const c of choices) {
-    const o = h('option', { value: c.value }, c.label);
-    o.selected = c.value === current;
-    s.append(o);
-  }
-  s.addEventListener('change', () => onChange(s.value));
-  return s;
+function select(testid: string, label: string, choices: readonly { value: string; label: string }[], current: string, onChange: (v: string) => void): Dropdown {
+  return dropdown({ testid, label, options: choices, value: current, onChange });
 }
 
 function draw(): void {
@@ -74,7 +62,7 @@ function draw(): void {
       ),
     ),
   );
-  (controls.querySelector('[data-testid="timeline-kind"]') as HTMLSelectElement).disabled = perLayer;
+  (controls.querySelector('[data-testid="timeline-kind"]') as Dropdown).disabled = perLayer;
   const cells = cellsOf(shown.checkpoints, state.metric, state.kind);
   const heat = h('div', { class: 'll-timeline-plot', 'data-testid': 'timeline-heatmap' });
   const lines = h('div', { class: 'll-timeline-plot', 'data-testid': 'timeline-lines' });
@@ -93,6 +81,7 @@ function draw(): void {
         height: 60 + 22 * new Set(cells.map((c) => c.layer)).size,
       }),
       theme,
+      { caption: `Heatmap of layers (rows) by training step (columns), coloured by ${what}.` },
     );
     // One rect per cell, in data order: tag each with its step, layer and value (tests read them).
     heat.querySelectorAll('g[aria-label="cell"] rect').forEach((rect, i) => {
@@ -110,7 +99,9 @@ function draw(): void {
       if (!byLayer.has(c.layer)) byLayer.set(c.layer, { name: `layer ${c.layer}`, points: [] });
       byLayer.get(c.layer)!.points.push({ x: c.step, y: c.value });
     }
-    renderPlot(lines, lineOptions([...byLayer.values()], theme, { xLabel: 'step', yLabel: what }), theme);
+    renderPlot(lines, lineOptions([...byLayer.values()], theme, { xLabel: 'step', yLabel: what }), theme, {
+      caption: `${what} (y) by training step (x), one line per layer.`,
+    });
   }
   heat.append(h('p', { class: 'll-muted' }, 'Click a step to open that checkpoint; Shift-click a second step to compare the two.'));
   const failed = shown.checkpoints.filter((c) => c.error);
