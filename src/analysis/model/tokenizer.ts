@@ -4,7 +4,8 @@
  * BOS decision is made here (HF's fast Llama tokenizers rebuild their post-processor from that flag,
  * which is what we reproduce). A folder whose only tokenizer is SentencePiece's `tokenizer.model`
  * gets sentencePieceTokenizer.ts (tokenizer.json wins when both are there, as in transformers'
- * fast tokenizers). Models without a tokenizer take prompts as token ids.
+ * fast tokenizers). A `.gguf` file's own tokenizer (its `tokenizer.ggml.*` metadata) comes first.
+ * Models without a tokenizer take prompts as token ids.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -12,6 +13,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelFileError } from '../io/modelFileError';
 import { readJsonFile } from '../io/readBytes';
 import { sentencePieceTokenizer } from './sentencePieceTokenizer';
+import { readGgufTokenizerSpec } from './gguf/ggufTokenizer';
 
 /** The largest tokenizer.json in common use (Gemma 3, 262k tokens) is ~33 MB; four times that is not one. */
 const MAX_TOKENIZER_BYTES = 128 * 1024 * 1024;
@@ -57,6 +59,22 @@ function modelFolder(modelPath: string): string {
  * SentencePiece's `tokenizer.model`; null if there is neither.
  */
 export async function loadTokenizer(modelPath: string): Promise<PromptTokenizer | null> {
+  // A GGUF file carries its own tokenizer in its metadata (gguf/ggufTokenizer.ts).
+  if (/\.gguf$/i.test(modelPath) && existsSync(modelPath) && statSync(modelPath).isFile()) {
+    const spec = await readGgufTokenizerSpec(modelPath);
+    if (spec) {
+      const tok = tokenizerFromJson(spec.json, spec.config, spec.source);
+      const refusal = spec.refusal;
+      return refusal === null
+        ? tok
+        : {
+            ...tok,
+            encode: () => {
+              throw new Error(refusal);
+            },
+          };
+    }
+  }
   const folder = modelFolder(modelPath);
   const tokPath = join(folder, 'tokenizer.json');
   const spPath = join(folder, 'tokenizer.model');

@@ -6,6 +6,7 @@ import type { ModelHandle } from '../types';
 import { resolveTiedNames, type TiedNames } from './tiedWeights';
 import { MOE_MODEL_TYPES, UNSUPPORTED_MOE, moeConfigFromJson, type MoeConfig } from './moeConfig';
 import { mlaConfigFromJson, type MlaConfig } from './mla';
+import { ggufHfWeights, ggufRopeFreqFactors, type GgufHfWeights } from '../gguf/ggufWeightSource';
 
 export type RopeScaling =
   | { type: 'default' }
@@ -44,6 +45,8 @@ export interface DecoderConfig {
   partialRotaryFactor: number;
   maxPositions: number;
   rope: RopeScaling;
+  /** Per-frequency divisors of the inverse frequencies (a GGUF file's `rope_freqs.weight`, gguf/ggufWeightSource.ts), applied after `rope`. */
+  ropeFreqFactors?: Float64Array | null;
   /** The embeddings and lm_head are one stored tensor (names.embed === names.lmHead); see tiedWeights.ts. */
   tiedEmbeddings: boolean;
   /** Mistral-style sliding-window attention (keys with j > i − window stay visible), or null. */
@@ -173,18 +176,16 @@ export function languageModelPrefix(model: ModelHandle): string | undefined {
  */
 export function decoderConfig(model: ModelHandle): DecoderConfig {
   if (!model.config) throw new Error(`${model.path}: running the model needs its config.json, and none was found`);
-  const cfg = decoderConfigFromJson(
-    languageModelConfig(model.config),
-    (n) => model.tensors.has(n),
-    model.architecture,
-    model.metadata,
-    languageModelPrefix(model),
-  );
+  // A GGUF file is read under Hugging Face names through its role map (gguf/ggufWeightSource.ts).
+  const gguf = ggufHfWeights(model);
+  const cfg = gguf
+    ? ggufDecoderConfig(model, gguf)
+    : decoderConfigFromJson(languageModelConfig(model.config), (n) => model.tensors.has(n), model.architecture, model.metadata, languageModelPrefix(model));
   for (const [name, what] of [
     [cfg.names.embed, 'the input embeddings'],
     [cfg.names.lmHead, 'lm_head'],
   ] as const) {
-    const t = model.tensors.get(name);
+    const t = gguf ? (gguf.has(name) ? { shape: gguf.shape(name) } : undefined) : model.tensors.get(name);
     if (!t) {
       const denied = languageModelConfig(model.config).tie_word_embeddings === false && what === 'the input embeddings';
       throw new Error(
@@ -198,6 +199,22 @@ export function decoderConfig(model: ModelHandle): DecoderConfig {
       );
   }
   return cfg;
+}
+
+/** The executor's view of a GGUF model: its synthesised config over the Hugging Face names its weights are served under. */
+function ggufDecoderConfig(model: ModelHandle, gguf: GgufHfWeights): DecoderConfig {
+  const json = model.config!;
+  const type = String(json.model_type);
+  // Mixtral's routing (softmax, top-k, renormalised) is fully given by expert_count / expert_used_count; the other
+  // MoE families need settings (norm_topk_prob, shared-expert sizes, MLA ranks) that the metadata does not carry as config.json does.
+  if ((MOE_MODEL_TYPES as readonly string[]).includes(type) && type !== 'mixtral')
+    throw new Error(
+      `${model.path}: running a GGUF ${type} model (mixture of experts) is not supported yet; dense Llama, Mistral, Qwen2 and Qwen3 files and Mixtral run`,
+    );
+  // gguf-py's RopeScalingType.NONE ("none") is no scaling.
+  const noScaling = isRecord(json.rope_scaling) && json.rope_scaling.type === 'none';
+  const cfg = decoderConfigFromJson(noScaling ? { ...json, rope_scaling: null } : json, (n) => gguf.has(n), model.architecture);
+  return { ...cfg, ropeFreqFactors: ggufRopeFreqFactors(model, Math.floor(cfg.headDim * cfg.partialRotaryFactor) / 2) };
 }
 
 /**

@@ -11,8 +11,19 @@ export interface RopeFrequencies {
   attentionScaling: number;
 }
 
-/** Inverse frequencies for a sequence of `seqLen` tokens (only `dynamic` depends on it). */
+/**
+ * Inverse frequencies for a sequence of `seqLen` tokens (only `dynamic` depends on it), each divided
+ * by its stored frequency factor when the model has them (`cfg.ropeFreqFactors`).
+ */
 export function ropeFrequencies(cfg: DecoderConfig, seqLen: number): RopeFrequencies {
+  const f = scaledFrequencies(cfg, seqLen);
+  const ff = cfg.ropeFreqFactors;
+  if (!ff) return f;
+  if (ff.length !== f.invFreq.length) throw new Error(`the model has ${ff.length} RoPE frequency factors for ${f.invFreq.length} rotary frequencies`);
+  return { ...f, invFreq: f.invFreq.map((v, i) => v / ff[i]) };
+}
+
+function scaledFrequencies(cfg: DecoderConfig, seqLen: number): RopeFrequencies {
   const dim = Math.floor(cfg.headDim * cfg.partialRotaryFactor);
   let base = cfg.ropeTheta;
   const half = dim / 2;

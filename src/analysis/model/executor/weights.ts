@@ -8,6 +8,7 @@ import type { ExpertRole, MatrixKind, ModelHandle, RoleMatrixRef, TensorEntry } 
 import { readElementsF32 } from '../../io/tensorReader';
 import { isFloatDType } from '../../io/dtypes';
 import { matrixRef, readMatrix } from '../readRole';
+import { ggufHfWeights } from '../gguf/ggufWeightSource';
 
 /** One matrix of a mixture-of-experts layer: the router, the shared-expert gate, or gate/up/down of an expert. */
 export type MoeMatrix = { kind: 'router' } | { kind: 'shared_gate' } | { kind: ExpertRole; expert: number | 'shared' };
@@ -71,6 +72,9 @@ function blockScaledMatrices(model: ModelHandle): Map<string, RoleMatrixRef<Matr
 }
 
 export function fileWeightSource(model: ModelHandle): WeightSource {
+  // A GGUF file serves the Hugging Face names through its role map (gguf/ggufWeightSource.ts).
+  const gguf = ggufHfWeights(model);
+  if (gguf) return { ...gguf, moeMatrix: model.layers.some((l) => l.moe) ? (layer, which) => roleMapMoeMatrix(model, layer, which) : undefined };
   let scaled: Map<string, RoleMatrixRef<MatrixKind>> | null = null;
   const entry = (name: string): TensorEntry => {
     const e = model.tensors.get(name);

@@ -118,6 +118,15 @@ export function synthesiseConfig(metadata: ReadonlyMap<string, GgufKv>, vocabFro
   if (arch !== 'deepseek2') put('head_dim', num(key('attention.key_length')));
   put('vocab_size', num(key('vocab_size')) ?? (isArray(tokens as GgufKv['value']) ? (tokens as GgufArray).length : undefined) ?? vocabFromEmbeddings);
   const scaling = metadata.get(`${arch}.rope.scaling.type`)?.value;
-  if (typeof scaling === 'string') config.rope_scaling = { type: scaling, factor: num(key('rope.scaling.factor')) };
+  // gguf-py/gguf/constants.py RopeKeys: the context the scaling stretches from is its own key
+  // (SCALING_ORIG_CTX_LEN); transformers reads it as rope_scaling.original_max_position_embeddings.
+  if (typeof scaling === 'string') {
+    const original = num(key('rope.scaling.original_context_length'));
+    config.rope_scaling = {
+      type: scaling,
+      factor: num(key('rope.scaling.factor')),
+      ...(original !== undefined ? { original_max_position_embeddings: original } : {}),
+    };
+  }
   return config;
 }
