@@ -213,7 +213,7 @@ test("yarn scaling in the metadata stretches from rope.scaling.original_context_
     },
   });
   const { logits, model } = await ggufLogits(path);
-  assert.equal((model.config.rope_scaling as { original_max_position_embeddings?: number }).original_max_position_embeddings, 16);
+  assert.equal((model.config?.rope_scaling as { original_max_position_embeddings?: number }).original_max_position_embeddings, 16);
   const yarn = { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 16 };
   assert.ok(maxDiff(logits, await reference(hf.weights, { rope_scaling: yarn })) < 1e-5);
   assert.ok(
