@@ -10,9 +10,9 @@ import type { PruneExperimentJobResult } from '../../src/analysis/methods/activa
 import type { AnalysisPanelHandle } from '../common/analysisShell';
 import { h, replaceChildren } from '../common/dom';
 import { renderPlot } from '../common/plot';
-import { onThemeChange, type Theme } from '../common/theme';
 import { button, checkbox, numberField, numberValue } from '../common/toolkit';
 import { armPlot, domainPlot } from './pruneExperimentPlot';
+import { mountRequestSection } from './requestSection';
 
 /** What the section asks the host for; the prompts are the panel's. */
 export interface PruneExperimentRequest {
@@ -56,75 +56,44 @@ function summary(r: PruneExperimentJobResult): string {
 
 /** Adds the section below the panel's results and wires it to the host's 'pruneExperiment' request. */
 export function mountPruneExperimentSection(panel: AnalysisPanelHandle): void {
-  let result: PruneExperimentJobResult | undefined;
-  let theme: Theme | undefined;
-  const status = h('span', { class: 'll-activation-note', 'data-testid': 'activation-prune-experiment-status' });
-  const body = h('div', { 'data-testid': 'activation-prune-experiment-result' });
-  const draw = () => {
-    if (!result || !theme) return;
-    const arms = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-prune-experiment-plot' });
-    const domains = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-prune-experiment-domains' });
-    replaceChildren(
-      body,
-      h('p', { class: 'll-activation-summary', 'data-testid': 'activation-prune-experiment-summary' }, summary(result)),
-      arms,
-      domains,
-      ratioTable(result),
-    );
-    renderPlot(arms, armPlot(result, theme), theme, {
-      caption:
-        'Held-out perplexity (y, log scale) of the unpruned model and of Wanda pruning at uniform and at density-derived layer ratios (x), at the same mean ratio.',
-      name: 'activation-prune-experiment',
-    });
-    const dp = domainPlot(result, theme);
-    if (dp)
-      renderPlot(domains, dp, theme, {
-        caption:
-          'Perplexity on each domain’s held-out prompts (columns) after pruning calibrated on one domain’s prompts (rows); colour: perplexity ÷ the unpruned model’s on that domain.',
-        name: 'activation-prune-domains',
-      });
-  };
-  const show = (data: unknown) => {
-    result = data as PruneExperimentJobResult;
-    draw();
-  };
   const target = numberField({ label: 'Mean pruning ratio', testid: 'activation-prune-experiment-target', value: 0.5, min: 0, max: 1, step: 'any', size: 5 });
   const lambda = numberField({ label: 'OWL λ', testid: 'activation-prune-experiment-lambda', value: 0.08, min: 0, max: 0.5, step: 'any', size: 5 });
   const domains = checkbox({ label: 'per calibration domain', testid: 'activation-prune-experiment-domains-toggle', checked: false });
   const run = button({ testid: 'activation-prune-experiment-run', appearance: 'secondary' }, 'Run pruning experiment');
+  const section = mountRequestSection<PruneExperimentJobResult>({
+    panel,
+    request: 'pruneExperiment',
+    testid: 'activation-prune-experiment',
+    title: 'Pruning experiment',
+    note: 'Do the density-derived ratios prune better than one ratio everywhere? The seven matrices of every layer are pruned with Wanda (|W|·‖X‖ over the prompts, per output row) at uniform ratios and at ratios allocated from the activated fractions by OWL’s rule (spread target ± 2λ, same mean), in memory; each domain’s last two prompts are held out for the perplexity. Per calibration domain: one pruning per domain, evaluated on every domain.',
+    controls: [target, lambda, domains, run],
+    busy: [run],
+    draw: (body, result, theme) => {
+      const arms = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-prune-experiment-plot' });
+      const byDomain = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-prune-experiment-domains' });
+      replaceChildren(
+        body,
+        h('p', { class: 'll-activation-summary', 'data-testid': 'activation-prune-experiment-summary' }, summary(result)),
+        arms,
+        byDomain,
+        ratioTable(result),
+      );
+      renderPlot(arms, armPlot(result, theme), theme, {
+        caption:
+          'Held-out perplexity (y, log scale) of the unpruned model and of Wanda pruning at uniform and at density-derived layer ratios (x), at the same mean ratio.',
+        name: 'activation-prune-experiment',
+      });
+      const dp = domainPlot(result, theme);
+      if (dp)
+        renderPlot(byDomain, dp, theme, {
+          caption:
+            'Perplexity on each domain’s held-out prompts (columns) after pruning calibrated on one domain’s prompts (rows); colour: perplexity ÷ the unpruned model’s on that domain.',
+          name: 'activation-prune-domains',
+        });
+    },
+  });
   run.addEventListener('click', () => {
     const req: PruneExperimentRequest = { targetPruneRatio: numberValue(target) ?? 0.5, lambda: numberValue(lambda) ?? 0.08, domains: domains.checked };
-    run.disabled = true;
-    status.textContent = 'Running: progress and Cancel are in the notification.';
-    panel
-      .request('pruneExperiment', req)
-      .then(
-        (data) => {
-          status.textContent = data === null ? 'Cancelled.' : '';
-          if (data !== null) show(data);
-        },
-        (err: unknown) => {
-          status.textContent = `Failed: ${err instanceof Error ? err.message : String(err)}`;
-        },
-      )
-      .finally(() => (run.disabled = false));
-  });
-  const section = h(
-    'section',
-    { class: 'll-results', 'data-testid': 'activation-prune-experiment' },
-    h('h2', {}, 'Pruning experiment'),
-    h(
-      'p',
-      { class: 'll-activation-note' },
-      'Do the density-derived ratios prune better than one ratio everywhere? The seven matrices of every layer are pruned with Wanda (|W|·‖X‖ over the prompts, per output row) at uniform ratios and at ratios allocated from the activated fractions by OWL’s rule (spread target ± 2λ, same mean), in memory; each domain’s last two prompts are held out for the perplexity. Per calibration domain: one pruning per domain, evaluated on every domain.',
-    ),
-    h('div', { class: 'll-row ll-activation-row' }, target, lambda, domains, run, status),
-    body,
-  );
-  (document.getElementById('root') ?? document.body).append(section);
-  panel.onReplayedReply('pruneExperiment', show);
-  onThemeChange((t) => {
-    theme = t;
-    draw();
+    section.run(req, 'Running: progress and Cancel are in the notification.');
   });
 }

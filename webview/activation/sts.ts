@@ -10,9 +10,9 @@ import type { StsJobResult } from '../../src/analysis/methods/activation/sts/job
 import type { AnalysisPanelHandle } from '../common/analysisShell';
 import { h, replaceChildren } from '../common/dom';
 import { renderPlot } from '../common/plot';
-import { onThemeChange, type Theme } from '../common/theme';
 import { button } from '../common/toolkit';
 import { formatP, STS_ALPHA, stsPlot, stsPoints, type StsPoint } from './stsPlot';
+import { mountRequestSection } from './requestSection';
 
 /** Where the pairs come from: the host answers 'file' with an open dialog. */
 export type StsRequest = { source: 'sample' } | { source: 'file' };
@@ -46,67 +46,37 @@ function summary(r: StsJobResult): string {
 
 /** Adds the section below the panel's results and wires it to the host's 'sts' request. */
 export function mountStsSection(panel: AnalysisPanelHandle): void {
-  let result: StsJobResult | undefined;
-  let theme: Theme | undefined;
-  const status = h('span', { class: 'll-activation-note', 'data-testid': 'activation-sts-status' });
-  const body = h('div', { 'data-testid': 'activation-sts-result' });
-  const draw = () => {
-    if (!result || !theme) return;
-    const plot = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-sts-plot' });
-    replaceChildren(body, h('p', { class: 'll-activation-summary', 'data-testid': 'activation-sts-summary' }, summary(result)), plot, stsTable(result));
-    const options = stsPlot(result, theme);
-    if (options)
-      renderPlot(plot, options, theme, {
-        caption: `Spearman ρ (y) between each layer’s activation-pattern similarity of the sentence pairs and their human scores, by layer (x); filled, larger markers: p < ${STS_ALPHA}; dashed: ρ = 0.`,
-        name: 'activation-semantic-similarity',
-      });
-    else plot.textContent = 'ρ is undefined in every layer: the similarities or the scores do not vary.';
-  };
-  const show = (data: unknown) => {
-    result = data as StsJobResult;
-    draw();
-  };
   const buttons = [
     button({ testid: 'activation-sts-sample', appearance: 'secondary' }, 'Run on the built-in sample'),
     button({ testid: 'activation-sts-file', appearance: 'secondary' }, 'Choose a pairs file…'),
   ];
-  const run = (req: StsRequest) => {
-    buttons.forEach((b) => (b.disabled = true));
-    status.textContent =
+  const section = mountRequestSection<StsJobResult>({
+    panel,
+    request: 'sts',
+    testid: 'activation-sts',
+    title: 'Semantic similarity',
+    note: 'Does the activation-pattern similarity of two sentences follow how similar people judge them? Each sentence of a scored pair (STS-B, SICK or the built-in sample, scores 0–5) is run as one prompt; per layer, Spearman’s ρ between the pairs’ similarity and their scores, p-value from the t approximation with n − 2 degrees of freedom.',
+    controls: buttons,
+    busy: buttons,
+    draw: (body, result, theme) => {
+      const plot = h('div', { class: 'll-activation-plot', 'data-testid': 'activation-sts-plot' });
+      replaceChildren(body, h('p', { class: 'll-activation-summary', 'data-testid': 'activation-sts-summary' }, summary(result)), plot, stsTable(result));
+      const options = stsPlot(result, theme);
+      if (options)
+        renderPlot(plot, options, theme, {
+          caption: `Spearman ρ (y) between each layer’s activation-pattern similarity of the sentence pairs and their human scores, by layer (x); filled, larger markers: p < ${STS_ALPHA}; dashed: ρ = 0.`,
+          name: 'activation-semantic-similarity',
+        });
+      else plot.textContent = 'ρ is undefined in every layer: the similarities or the scores do not vary.';
+    },
+  });
+  const run = (req: StsRequest) =>
+    section.run(
+      req,
       req.source === 'file'
         ? 'Choose a TSV or JSONL file of scored pairs; then progress and Cancel are in the notification.'
-        : 'Running: progress and Cancel are in the notification.';
-    panel
-      .request('sts', req)
-      .then(
-        (data) => {
-          status.textContent = data === null ? 'Cancelled.' : '';
-          if (data !== null) show(data);
-        },
-        (err: unknown) => {
-          status.textContent = `Failed: ${err instanceof Error ? err.message : String(err)}`;
-        },
-      )
-      .finally(() => buttons.forEach((b) => (b.disabled = false)));
-  };
+        : 'Running: progress and Cancel are in the notification.',
+    );
   buttons[0].addEventListener('click', () => run({ source: 'sample' }));
   buttons[1].addEventListener('click', () => run({ source: 'file' }));
-  const section = h(
-    'section',
-    { class: 'll-results', 'data-testid': 'activation-sts' },
-    h('h2', {}, 'Semantic similarity'),
-    h(
-      'p',
-      { class: 'll-activation-note' },
-      'Does the activation-pattern similarity of two sentences follow how similar people judge them? Each sentence of a scored pair (STS-B, SICK or the built-in sample, scores 0–5) is run as one prompt; per layer, Spearman’s ρ between the pairs’ similarity and their scores, p-value from the t approximation with n − 2 degrees of freedom.',
-    ),
-    h('div', { class: 'll-row ll-activation-row' }, ...buttons, status),
-    body,
-  );
-  (document.getElementById('root') ?? document.body).append(section);
-  panel.onReplayedReply('sts', show);
-  onThemeChange((t) => {
-    theme = t;
-    draw();
-  });
 }

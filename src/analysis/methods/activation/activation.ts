@@ -13,20 +13,10 @@
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { DecoderExecutor } from '../../model/executor/decoder';
 import type { FloatArray } from '../../model/executor/session';
-import { trackedMatrices, type ActivationKind, type TrackedMatrix } from './trackedMatrices';
+import type { ActivationKind, TrackedMatrix } from './trackedMatrices';
+import { patternLayout, promptPattern } from './promptPattern';
 import { domainLayerFractions, type DomainLayerFraction } from './domainDensity';
-import {
-  absActivation,
-  activatedCount,
-  boxStats,
-  defaultTau,
-  patternSimilarity,
-  pruningRatios,
-  sparsity,
-  subsetFor,
-  subsetLength,
-  type ParamSubset,
-} from './stats';
+import { activatedCount, boxStats, defaultTau, patternSimilarity, pruningRatios, sparsity, subsetLength } from './stats';
 
 export interface TokenizedPrompt {
   domain: string;
@@ -114,13 +104,9 @@ export async function activationAnalysis(ex: DecoderExecutor, prompts: Tokenized
   const P = prompts.length;
 
   // Which parameters to track: all of them unless prompts × params would exceed the budget.
-  const matrices = Array.from({ length: L }, (_, l) => trackedMatrices(ex, l));
+  const tracked = patternLayout(ex, P, opts.maxTrackedParams);
+  const { matrices, subsets } = tracked;
   const kinds = KIND_ORDER.filter((k) => matrices.some((ms) => ms.some((m) => m.kind === k)));
-  const totalParams = matrices.reduce((s, ms) => s + ms.reduce((a, m) => a + m.size, 0), 0);
-  const budget = opts.maxTrackedParams ?? 32_000_000;
-  const stride = Math.max(1, Math.ceil((totalParams * P) / budget));
-  const subsets: ParamSubset[][] = matrices.map((ms) => ms.map((m) => subsetFor(m.size, stride, m.rowLength)));
-  const trackedTotal = subsets.reduce((s, ss) => s + ss.reduce((a, x) => a + subsetLength(x), 0), 0);
 
   const sums: Float32Array[][] = subsets.map((ss) => ss.map((x) => new Float32Array(subsetLength(x))));
   const patterns: Float32Array[][][] = []; // [prompt][layer][matrix]
@@ -129,29 +115,21 @@ export async function activationAnalysis(ex: DecoderExecutor, prompts: Tokenized
   const moe = ex.cfg.moe;
   const routed = moe ? Array.from({ length: L }, (_, l) => (ex.specs[l].moe ? new Float64Array(moe.numExperts) : null)) : null;
   let routedTokens = 0;
-  const result = emptyResult(L, kinds, threshold, target, epsilon, trackedTotal / totalParams);
+  const result = emptyResult(L, kinds, threshold, target, epsilon, tracked.trackedFraction);
   const layout: Layout = { matrices, kinds, experts: moe ? moe.numExperts + (moe.sharedSize > 0 ? 1 : 0) : 0 };
 
   for (let p = 0; p < P; p++) {
     throwIfCancelled(opts.signal);
     const prompt = prompts[p];
-    const mine: Float32Array[][] = Array.from({ length: L }, () => []);
-    const r = await ex.run(
-      [prompt.ids],
-      { logits: 'none', mlpActivations: true, expertSelection: moe !== null },
-      {
-        objective: 'max-logit',
-        onLayer: ({ layer, weights, grads }) => {
-          matrices[layer].forEach((m, i) => {
-            const slice = (x: FloatArray) => x.subarray(m.offset, m.offset + m.size);
-            const a = absActivation(slice(weights[m.key]), slice(grads[m.key]), subsets[layer][i]);
-            const acc = sums[layer][i];
-            for (let j = 0; j < a.length; j++) acc[j] += a[j];
-            mine[layer][i] = a;
-          });
-        },
-      },
-      { signal: opts.signal },
+    const { pattern: mine, run: r } = await promptPattern(ex, prompt.ids, tracked, {
+      signal: opts.signal,
+      outputs: { mlpActivations: true, expertSelection: moe !== null },
+    });
+    mine.forEach((layer, l) =>
+      layer.forEach((a, i) => {
+        const acc = sums[l][i];
+        for (let j = 0; j < a.length; j++) acc[j] += a[j];
+      }),
     );
     if (!Number.isFinite(r.objectiveValue!)) {
       // The seven role matrices were checked before the run (requireFiniteWeights): what is left is a norm, a bias, an

@@ -4,39 +4,12 @@
  * [--target R] [--epsilon E] [--max-tokens N] [--json|--csv]` — its flags, their mapping to run
  * options (prompt sources, threshold), and the per-layer table it prints.
  */
-import type { AnalysisCli, CliValues } from '../analysis';
+import type { AnalysisCli } from '../analysis';
 import { UsageError } from '../common/cliArgs';
-import { parseTokenIds } from '../../model/tokenizer';
+import { numberFlag as num } from '../common/cliFlags';
 import { BUILTIN_DOMAINS } from '../../prompts/index';
-import type { ActivationJobParams, ActivationJobResult, PromptSource } from './job';
-
-/** `--key` as a number (syntax only: the range is parseActivationRunOptions's to check). */
-function num(values: CliValues, key: string): number | undefined {
-  const v = values[key];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isFinite(n)) throw new UsageError(`--${key} must be a number, got '${v}'`);
-  return n;
-}
-
-function sources(values: CliValues): PromptSource[] {
-  const out: PromptSource[] = [];
-  if (typeof values.prompts === 'string') out.push({ kind: 'file', path: values.prompts });
-  if (typeof values.text === 'string') out.push({ kind: 'text', text: values.text });
-  if (typeof values.tokens === 'string') out.push({ kind: 'tokens', ids: values.tokens.split(';').map((s) => parseTokenIds(s)) });
-  const perDomain = num(values, 'per-domain');
-  if (typeof values.domains === 'string' || out.length === 0) {
-    const domains =
-      typeof values.domains === 'string'
-        ? values.domains
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : [...BUILTIN_DOMAINS];
-    out.push({ kind: 'builtin', domains, perDomain: perDomain ?? 8 });
-  }
-  return out;
-}
+import type { ActivationJobParams, ActivationJobResult } from './job';
+import { PROMPT_FILE_OPTION, promptSourcesFromFlags, TOKEN_PROMPTS_OPTION } from './promptFlags';
 
 function formatActivation(r: ActivationJobResult): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
@@ -69,13 +42,9 @@ export const activationCli: AnalysisCli<ActivationJobResult> = {
       help: `built-in prompt domains, comma-separated from ${BUILTIN_DOMAINS.join(', ')} (default: all, when no other prompts are given)`,
     },
     'per-domain': { type: 'string', value: 'N', help: 'built-in prompts per domain (default 8)' },
-    prompts: {
-      type: 'string',
-      value: 'FILE',
-      help: 'prompt file: .jsonl (a string or {text, domain} per line) or text with prompts between blank lines',
-    },
+    prompts: PROMPT_FILE_OPTION,
     text: { type: 'string', value: 'TEXT', help: "one prompt as text (needs the model's tokenizer)" },
-    tokens: { type: 'string', value: 'IDS', help: 'prompts as token ids: ids comma-separated, prompts separated by ;' },
+    tokens: TOKEN_PROMPTS_OPTION,
     tau: { type: 'string', value: 'X', help: 'absolute activation threshold τ (default: chosen from the layer count)' },
     relative: { type: 'string', value: 'F', help: 'threshold τ = F × mean |A| over the run, instead of --tau' },
     target: {
@@ -97,7 +66,7 @@ export const activationCli: AnalysisCli<ActivationJobResult> = {
     const targetPruneRatio = num(values, 'target');
     return [
       {
-        prompts: sources(values),
+        prompts: promptSourcesFromFlags(values, { domainsFlag: 'domains', textFlag: 'text' }),
         threshold: relative !== undefined ? { kind: 'relative', factor: relative } : { kind: 'absolute', tau },
         targetPruneRatio,
         epsilon: num(values, 'epsilon'),

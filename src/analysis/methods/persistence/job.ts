@@ -14,8 +14,6 @@ import type { Matrix } from '../../linalg/matrix';
 import { decoderConfig, executorFor } from '../../model/executor/index';
 import { loadTokenizer } from '../../model/tokenizer';
 import { openModel } from '../../model/openModel';
-import { builtinPrompts } from '../../prompts/index';
-import { loadPromptFile } from '../../prompts/loadPromptFile';
 import { gatherPrompts, type PromptSource } from '../../prompts/promptSources';
 import { persistenceAnalysis, type PersistenceOptions, type PersistenceResult } from './persistence';
 import { writePrunedModel, type PruneReport } from './prune';
@@ -26,6 +24,7 @@ import { countNonFinite } from '../common/nonFinite';
 import { cachedPromptRun, promptRunKey } from '../common/promptRunCache';
 import { defaultAngularBlocks, ResidualStreamAccumulator, type ResidualStreamBaselines } from './baselines';
 import type { CachedRun } from '../../cache/resultCache';
+import { heldOutLabel, heldOutText, type HeldOutSource } from './evaluation/heldOut';
 
 export interface PersistenceJobParams extends PersistenceOptions {
   prompts: PromptSource[];
@@ -202,7 +201,7 @@ export interface PruneJobParams {
   layers: number[];
   outDir: string;
   /** Held-out text: a file, literal text, or (default) the built-in prompts joined by blank lines. */
-  heldOut?: { kind: 'file'; path: string } | { kind: 'text'; text: string } | { kind: 'builtin' };
+  heldOut?: HeldOutSource;
   /** Tokens of held-out text evaluated (default 2048). */
   maxEvalTokens?: number;
 }
@@ -217,14 +216,8 @@ export interface PruneJobResult {
 
 export async function runPruneJob(model: ModelHandle, params: PruneJobParams, opts: JobContext & { engine: Engine }): Promise<PruneJobResult> {
   const t0 = performance.now();
-  const held = params.heldOut ?? { kind: 'builtin' };
-  let text: string;
-  if (held.kind === 'file') text = (await loadPromptFile(held.path)).map((p) => p.text).join('\n\n');
-  else if (held.kind === 'text') text = held.text;
-  else
-    text = builtinPrompts()
-      .map((p) => p.text)
-      .join('\n\n');
+  const held: HeldOutSource = params.heldOut ?? { kind: 'builtin' };
+  const text = await heldOutText(held);
   await requireFiniteWeights(model, 'Prune and evaluate', { signal: opts.signal });
   const tok = await loadTokenizer(model.path);
   if (!tok) throw new Error(`${model.path} has no tokenizer.json or tokenizer.model: perplexity needs one to tokenize the held-out text`);
@@ -235,6 +228,5 @@ export async function runPruneJob(model: ModelHandle, params: PruneJobParams, op
   throwIfCancelled(opts.signal);
   const prunedModel = await openModel(prune.outDir);
   const pruned = await perplexity(prunedModel, ids, { engine: opts.engine, signal: opts.signal, maxTokens, onProgress: stage(opts, 550, 1000) });
-  const heldOutSource = held.kind === 'file' ? held.path : held.kind === 'text' ? 'text' : 'built-in prompts';
-  return { prune, heldOutSource, original, pruned, seconds: (performance.now() - t0) / 1000 };
+  return { prune, heldOutSource: heldOutLabel(held), original, pruned, seconds: (performance.now() - t0) / 1000 };
 }

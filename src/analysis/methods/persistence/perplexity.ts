@@ -6,7 +6,7 @@
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { Engine } from '../../engine/engine';
 import type { ModelHandle } from '../../model/types';
-import { executorFor } from '../../model/executor/index';
+import { executorFor, type DecoderExecutor } from '../../model/executor/index';
 
 export interface PerplexityResult {
   perplexity: number;
@@ -28,6 +28,39 @@ export function windowNll(logits: ArrayLike<number>, ids: number[], V: number): 
   return total;
 }
 
+/** Tokens per window by default (at most the model's context). */
+export const DEFAULT_PERPLEXITY_WINDOW = 128;
+
+/**
+ * exp(mean NLL) over consecutive windows of at most min(window, context) tokens of ids[0..maxTokens),
+ * on any executor (the whole model, or one with layers removed): every caller measures the same
+ * windows, so the same model gives the same number whichever job asks.
+ */
+export async function executorWindowPerplexity(
+  ex: DecoderExecutor,
+  ids: number[],
+  opts: JobContext & { window?: number; maxTokens: number },
+): Promise<PerplexityResult> {
+  const window = Math.max(2, Math.min(opts.window ?? DEFAULT_PERPLEXITY_WINDOW, ex.cfg.maxPositions));
+  const use = ids.slice(0, opts.maxTokens);
+  if (use.length < 2) throw new Error('the held-out text needs at least two tokens');
+  let nll = 0,
+    count = 0,
+    windows = 0;
+  for (let s = 0; s + 1 < use.length; s += window) {
+    throwIfCancelled(opts.signal);
+    const w = use.slice(s, s + window);
+    if (w.length < 2) break;
+    const r = await ex.run([w], { logits: 'all' }, undefined, { signal: opts.signal });
+    nll += windowNll(r.logits!, w, ex.cfg.vocabSize);
+    count += w.length - 1;
+    windows++;
+    opts.onProgress?.({ done: Math.min(use.length, s + window), total: use.length, message: `perplexity window ${windows}` });
+    await yieldToEventLoop();
+  }
+  return { perplexity: Math.exp(nll / count), meanNll: nll / count, tokens: count, windows };
+}
+
 export async function perplexity(
   model: ModelHandle,
   ids: number[],
@@ -35,24 +68,7 @@ export async function perplexity(
 ): Promise<PerplexityResult> {
   const ex = executorFor(model, { engine: opts.engine });
   try {
-    const window = Math.max(2, Math.min(opts.window ?? 128, ex.cfg.maxPositions));
-    const use = ids.slice(0, opts.maxTokens ?? 4096);
-    if (use.length < 2) throw new Error('the held-out text needs at least two tokens');
-    let nll = 0,
-      count = 0,
-      windows = 0;
-    for (let s = 0; s + 1 < use.length; s += window) {
-      throwIfCancelled(opts.signal);
-      const w = use.slice(s, s + window);
-      if (w.length < 2) break;
-      const r = await ex.run([w], { logits: 'all' }, undefined, { signal: opts.signal });
-      nll += windowNll(r.logits!, w, ex.cfg.vocabSize);
-      count += w.length - 1;
-      windows++;
-      opts.onProgress?.({ done: Math.min(use.length, s + window), total: use.length, message: `perplexity window ${windows}` });
-      await yieldToEventLoop();
-    }
-    return { perplexity: Math.exp(nll / count), meanNll: nll / count, tokens: count, windows };
+    return await executorWindowPerplexity(ex, ids, { ...opts, maxTokens: opts.maxTokens ?? 4096 });
   } finally {
     await ex.release();
   }

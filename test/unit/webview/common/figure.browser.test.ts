@@ -5,21 +5,10 @@
 // values and survives a re-draw; the figure's ⤓ menu posts this figure's SVG to the host; the
 // diff-style row export places the plots side by side; and the colour-scheme message from the host
 // switches every plot to the colour-blind palette.
-// Chromium: LAYER_LENS_CHROMIUM, else /usr/bin/chromium(-browser), else the one the e2e setup
-// unpacks into .cache/chromium/ (npm run test:e2e once); without any, the test is skipped.
+// Chromium as found by ../browserPage.ts; without one, the test is skipped.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
-
-const root = join(__dirname, '..', '..', '..', '..');
-
-function findChromium(): string | undefined {
-  const candidates = [process.env.LAYER_LENS_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', join(root, '.cache', 'chromium', 'chromium')];
-  return candidates.find((p): p is string => !!p && existsSync(p));
-}
+import { harnessPage, NO_CHROMIUM } from '../browserPage';
 
 const HARNESS = `
 import * as Plot from '@observablehq/plot';
@@ -90,23 +79,8 @@ type Win = {
   draw(): void;
   row(): { width: number; texts: string[]; parts: number };
 };
-const chromiumPath = findChromium();
-
-test('figures in Chromium', { skip: chromiumPath ? false : 'no Chromium (set LAYER_LENS_CHROMIUM)', timeout: 30_000 }, async (t) => {
-  const bundle = await esbuild.build({
-    stdin: { contents: HARNESS, resolveDir: join(root, 'webview', 'common'), loader: 'ts', sourcefile: 'harness.ts' },
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    logLevel: 'error',
-  });
-  const browser: Browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
-  t.after(() => browser.close());
-  const page: Page = await browser.newPage();
-  await page.setContent('<!doctype html><html><body class="vscode-dark"></body></html>');
-  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+test('figures in Chromium', { skip: NO_CHROMIUM, timeout: 30_000 }, async (t) => {
+  const page = await harnessPage(t, HARNESS, { resolveDir: 'webview/common', bodyClass: 'vscode-dark' });
   const live = () => page.locator('div:first-of-type .ll-figure [aria-live]').first().textContent();
   const heat = page.locator('body > div').first();
 

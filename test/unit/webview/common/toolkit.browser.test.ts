@@ -2,22 +2,11 @@
 // headless Chromium: values read and written, onChange after a user's change only, the testid and
 // accessible name on the element the user interacts with, and the e2e helpers (chooseOption,
 // setChecked, fillField, controlValue) that drive the same elements in the VS Code tests.
-// Chromium: LAYER_LENS_CHROMIUM, else /usr/bin/chromium(-browser), else the one the e2e setup
-// unpacks into .cache/chromium/ (npm run test:e2e once); without any, the test is skipped.
+// Chromium as found by ../browserPage.ts; without one, the test is skipped.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { harnessPage, NO_CHROMIUM } from '../browserPage';
 import { chooseOption, controlValue, fillField, setChecked } from '../../../e2e/lib/workbench';
-
-const root = join(__dirname, '..', '..', '..', '..');
-
-function findChromium(): string | undefined {
-  const candidates = [process.env.LAYER_LENS_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', join(root, '.cache', 'chromium', 'chromium')];
-  return candidates.find((p): p is string => !!p && existsSync(p));
-}
 
 // The page: one control of each factory, whose callbacks append to window.log.
 const HARNESS = `
@@ -50,23 +39,8 @@ interface Els {
 }
 type Win = { els: Els; log: string[]; setChecked: (el: Els['cb'], v: boolean) => void } & Record<string, unknown>;
 
-const chromiumPath = findChromium();
-
-test('toolkit controls in Chromium', { skip: chromiumPath ? false : 'no Chromium (set LAYER_LENS_CHROMIUM)', timeout: 30_000 }, async (t) => {
-  const bundle = await esbuild.build({
-    stdin: { contents: HARNESS, resolveDir: join(root, 'webview', 'common'), loader: 'ts', sourcefile: 'harness.ts' },
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    logLevel: 'error',
-  });
-  const browser: Browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
-  t.after(() => browser.close());
-  const page: Page = await browser.newPage();
-  await page.setContent('<!doctype html><html><body></body></html>');
-  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+test('toolkit controls in Chromium', { skip: NO_CHROMIUM, timeout: 30_000 }, async (t) => {
+  const page = await harnessPage(t, HARNESS, { resolveDir: 'webview/common' });
   const log = () => page.evaluate(() => (window as unknown as Win).log.splice(0));
 
   await t.test('the test id and accessible name sit on the element the user interacts with', async () => {

@@ -2,22 +2,12 @@
 // within 200 ms (and redrawn as fast when the pooling, the colour scale or the slice changes), the
 // colour of the smallest and largest cells equal to the two ends of Plot's viridis scheme
 // (d3-scale-chromatic interpolateViridis: #440154 and #fde725), and the pointer readout naming the
-// tensor rows and columns under the pointer; and the detail tables (quantiles, top |w|) built. Chromium as in test/unit/webview/common/toolkit.browser.test.ts;
-// without one, the test is skipped.
+// tensor rows and columns under the pointer; and the detail tables (quantiles, top |w|) built.
+// Chromium as found by ../browserPage.ts; without one, the test is skipped.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { harnessPage, NO_CHROMIUM } from '../browserPage';
 import { chooseOption, setChecked } from '../../../e2e/lib/workbench';
-
-const root = join(__dirname, '..', '..', '..', '..');
-
-function findChromium(): string | undefined {
-  const candidates = [process.env.LAYER_LENS_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', join(root, '.cache', 'chromium', 'chromium')];
-  return candidates.find((p): p is string => !!p && existsSync(p));
-}
 
 // Two slices of a 512 × 1024 matrix pooled into 256 × 256 cells (2 rows × 4 columns a cell); the
 // max of cell k of slice 0 is k, of slice 1 is 2k; the means are half that; cell 5 of slice 1 is empty.
@@ -54,23 +44,8 @@ const LEFT = 52,
   TOP = 6,
   PX = 2;
 
-const chromiumPath = findChromium();
-
-test('|W| image pane in Chromium', { skip: chromiumPath ? false : 'no Chromium (set LAYER_LENS_CHROMIUM)', timeout: 60_000 }, async (t) => {
-  const bundle = await esbuild.build({
-    stdin: { contents: HARNESS, resolveDir: join(root, 'webview', 'modelEditor'), loader: 'ts', sourcefile: 'harness.ts' },
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    logLevel: 'error',
-  });
-  const browser: Browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
-  t.after(() => browser.close());
-  const page: Page = await browser.newPage();
-  await page.setContent('<!doctype html><html><body></body></html>');
-  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+test('|W| image pane in Chromium', { skip: NO_CHROMIUM, timeout: 60_000 }, async (t) => {
+  const page = await harnessPage(t, HARNESS, { resolveDir: 'webview/modelEditor' });
   const pixel = (x: number, y: number) => page.evaluate(([x, y]) => (window as unknown as Win).pixel(x, y), [x, y] as const);
 
   await t.test('draws a 256 × 256 image in well under 200 ms, and redraws as fast', async (st) => {

@@ -5,39 +5,14 @@
  * and with --domains the calibration-domain × evaluation-domain perplexity matrix.
  */
 import { csvOption, JSON_OPTION } from '../../../cli/help';
-import { toJson, UsageError, type CliCommand, type CliValues } from '../../../cli/types';
-import { parseTokenIds } from '../../../model/tokenizer';
+import { toJson, UsageError, type CliCommand } from '../../../cli/types';
 import { BUILTIN_DOMAINS } from '../../../prompts/index';
-import type { PromptSource } from '../../../prompts/promptSources';
+import { numberFlag as num, validatedFlags } from '../../common/cliFlags';
 import { tidyCsv } from '../../common/csv';
+import { PROMPT_FILE_OPTION, promptSourcesFromFlags, TOKEN_PROMPTS_OPTION } from '../promptFlags';
 import { PRUNE_EXPERIMENT_TIDY_COLUMNS, pruneExperimentTidyRows } from './csv';
 import { runPruneExperimentJob, type PruneExperimentJobResult } from './job';
 import { parsePruneExperimentOptions } from './options';
-
-function num(values: CliValues, key: string): number | undefined {
-  const v = values[key];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isFinite(n)) throw new UsageError(`--${key} must be a number, got '${v}'`);
-  return n;
-}
-
-function sources(values: CliValues): PromptSource[] {
-  const out: PromptSource[] = [];
-  if (typeof values.prompts === 'string') out.push({ kind: 'file', path: values.prompts });
-  if (typeof values.tokens === 'string') out.push({ kind: 'tokens', ids: values.tokens.split(';').map((s) => parseTokenIds(s)) });
-  if (typeof values['prompt-domains'] === 'string' || out.length === 0) {
-    const domains =
-      typeof values['prompt-domains'] === 'string'
-        ? values['prompt-domains']
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : [...BUILTIN_DOMAINS];
-    out.push({ kind: 'builtin', domains, perDomain: num(values, 'per-domain') ?? 8 });
-  }
-  return out;
-}
 
 export function formatPruneExperiment(r: PruneExperimentJobResult): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -78,8 +53,8 @@ export const activationPrune: CliCommand = {
     'prompt-domains': { type: 'string', value: 'LIST', help: `built-in prompt sets to use (default ${BUILTIN_DOMAINS.join(',')})` },
     'per-domain': { type: 'string', value: 'N', help: 'calibration prompts per built-in domain (default 8)' },
     'held-out': { type: 'string', value: 'N', help: "held-out prompts at the end of each domain's prompts (default 2)" },
-    prompts: { type: 'string', value: 'FILE', help: 'a prompt file (.txt or .jsonl, as for `activation`)' },
-    tokens: { type: 'string', value: '1,2;3,4', help: 'prompts as token ids, prompts separated by ;' },
+    prompts: PROMPT_FILE_OPTION,
+    tokens: TOKEN_PROMPTS_OPTION,
     relative: { type: 'string', value: 'F', help: 'activation threshold as a multiple of the mean |A| (default: the absolute τ)' },
     'max-tokens': { type: 'string', value: 'N', help: 'longer prompts keep their first N tokens; held-out text window (default 128)' },
     json: JSON_OPTION,
@@ -90,7 +65,7 @@ export const activationPrune: CliCommand = {
     if (values.json && values.csv) throw new UsageError('--json and --csv cannot be combined');
     const relative = num(values, 'relative');
     const raw: Record<string, unknown> = {
-      prompts: sources(values),
+      prompts: promptSourcesFromFlags(values, { domainsFlag: 'prompt-domains' }),
       targetPruneRatio: num(values, 'target'),
       lambda: num(values, 'lambda'),
       heldOutText: values.text,
@@ -99,12 +74,7 @@ export const activationPrune: CliCommand = {
       maxTokens: num(values, 'max-tokens'),
       threshold: relative === undefined ? undefined : { kind: 'relative', factor: relative },
     };
-    let params;
-    try {
-      params = parsePruneExperimentOptions(raw);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const params = validatedFlags(() => parsePruneExperimentOptions(raw));
     const model = await ctx.model(positionals[0]);
     const r = await runPruneExperimentJob(model, params, { signal: ctx.signal, onProgress: ctx.onProgress, engine: await ctx.engine() });
     ctx.out(values.json ? toJson(r) : values.csv ? tidyCsv(PRUNE_EXPERIMENT_TIDY_COLUMNS, pruneExperimentTidyRows(r)) : formatPruneExperiment(r));

@@ -7,6 +7,7 @@ import { tidyCsv } from '../../common/csv';
 import { csvOption, JSON_OPTION } from '../../../cli/help';
 import { toJson, UsageError, type CliCommand } from '../../../cli/types';
 import { stringOption } from '../../common/cliArgs';
+import { integerFlag as integer, validatedFlags } from '../../common/cliFlags';
 import { STS_TIDY_COLUMNS, stsTidyRows } from './csv';
 import { readStsPairs, runStsJob, type StsJobResult } from './job';
 import { parseStsParams } from './options';
@@ -36,15 +37,6 @@ export function formatSts(r: StsJobResult): string {
   return lines.join('\n');
 }
 
-/** `--key` as an integer (syntax only: parseStsParams checks the range). */
-function integer(values: Record<string, unknown>, key: string): number | undefined {
-  const v = values[key];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n)) throw new UsageError(`--${key} must be an integer, got '${String(v)}'`);
-  return n;
-}
-
 export const activationStsCommand: CliCommand = {
   name: 'activation-sts',
   summary: 'Semantic similarity by depth: Spearman ρ per layer between activation-pattern similarity of sentence pairs and human scores (STS-B, SICK)',
@@ -64,16 +56,13 @@ export const activationStsCommand: CliCommand = {
     if (positionals.length !== 1) throw new UsageError('give exactly one model path');
     if (values.json && values.csv) throw new UsageError('give --json or --csv, not both');
     const file = stringOption(values, 'pairs');
-    let params;
-    try {
-      params = parseStsParams({
+    const params = validatedFlags(() =>
+      parseStsParams({
         pairs: file === undefined ? { kind: 'sample' } : { kind: 'file', path: file },
         maxPairs: integer(values, 'max-pairs'),
         maxTokens: integer(values, 'max-tokens'),
-      });
-    } catch (err) {
-      throw new UsageError(err instanceof Error ? err.message : String(err));
-    }
+      }),
+    );
     const model = await ctx.model(positionals[0]);
     // A malformed pairs file fails before the engine starts.
     await readStsPairs(params.pairs);

@@ -1,7 +1,7 @@
 /**
  * Semantic similarity by depth: does the activation analysis's pattern similarity of two sentences
  * follow how similar people judge them? For each scored pair, the activation pattern of each
- * sentence (one prompt each, pattern.ts) and, per layer, their similarity sim = Σ|a·b| / (‖a‖‖b‖)
+ * sentence (one prompt each, ../promptPattern.ts) and, per layer, their similarity sim = Σ|a·b| / (‖a‖‖b‖)
  * (stats.ts, patternSimilarity — the number the activation analysis reports for a prompt pair);
  * then per layer Spearman's ρ between the pairs' similarities and their human scores, with its
  * t-approximation p-value (spearman.ts).
@@ -9,7 +9,7 @@
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../../jobs';
 import type { DecoderExecutor } from '../../../model/executor/decoder';
 import { patternSimilarity } from '../stats';
-import { patternLayout, promptPattern } from './pattern';
+import { patternLayout, promptPattern } from '../promptPattern';
 import type { StsPair } from './pairs';
 import { spearman } from './spearman';
 
@@ -75,7 +75,7 @@ export async function stsAnalysis(ex: DecoderExecutor, pairs: TokenizedStsPair[]
     const patterns: Float32Array[][][] = [];
     for (const [k, ids] of [pair.ids1, pair.ids2].entries()) {
       throwIfCancelled(opts.signal);
-      const p = await promptPattern(ex, ids, layout, opts.signal);
+      const p = await promptPattern(ex, ids, layout, { signal: opts.signal });
       if (!Number.isFinite(p.maxLogit)) {
         const where = pair.line ? `line ${pair.line}` : `pair ${i + 1}`;
         throw new Error(

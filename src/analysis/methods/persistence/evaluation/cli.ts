@@ -6,8 +6,9 @@
  */
 import { tidyCsv } from '../../common/csv';
 import { stringOption } from '../../common/cliArgs';
+import { integerFlag, validatedFlags } from '../../common/cliFlags';
 import { csvOption, JSON_OPTION } from '../../../cli/help';
-import { toJson, UsageError, type CliCommand, type CliValues } from '../../../cli/types';
+import { toJson, UsageError, type CliCommand } from '../../../cli/types';
 import { persistenceCli } from '../cli';
 import { writePrunedModel } from '../prune';
 import { formatPruneCurves, pointLine, PRUNE_CURVES_TIDY_COLUMNS, pruneCurvesTidyRows } from './format';
@@ -17,11 +18,6 @@ import { CURVE_METHODS, type CurveMethod } from './removal';
 
 /** The persistence command's prompt and analysis flags (not its --prune-* ones). */
 const PERSISTENCE_FLAGS = ['domains', 'per-domain', 'prompts', 'k', 'dim', 'max-tokens', 'keep', 'max-pruned-share'];
-
-function numberOption(values: CliValues, key: string): number | undefined {
-  const text = stringOption(values, key);
-  return text === undefined ? undefined : Number(text);
-}
 
 function savePoint(text: string): { method: CurveMethod; n: number } {
   const [method, n] = text.split(':');
@@ -63,19 +59,16 @@ export const pruneCurvesCommand: CliCommand = {
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    let params;
-    try {
-      params = parsePruneCurvesParams({
+    const params = validatedFlags(() =>
+      parsePruneCurvesParams({
         persistence: persistenceCli.toOptions(values)[0],
-        maxRemoved: numberOption(values, 'max-removed'),
-        maxEvalTokens: numberOption(values, 'max-eval-tokens'),
+        maxRemoved: integerFlag(values, 'max-removed'),
+        maxEvalTokens: integerFlag(values, 'max-eval-tokens'),
         heldOut: text !== undefined ? { kind: 'file', path: text } : undefined,
         choicesFile: stringOption(values, 'choices'),
         methods,
-      });
-    } catch (err) {
-      throw new UsageError(err instanceof Error ? err.message : String(err));
-    }
+      }),
+    );
     if (save && params.maxRemoved !== undefined && save.n > params.maxRemoved)
       throw new UsageError(`--save-point n = ${save.n} is above --max-removed ${params.maxRemoved}`);
     const model = await ctx.model(positionals[0]);

@@ -1,6 +1,7 @@
 /**
  * The held-out text perplexity is measured on: a user's file (prompts joined by blank lines), literal
- * text, or the built-in prompt sets joined, as the "Prune and evaluate" job reads it.
+ * text, or the built-in prompt sets joined. Read here for both the "Prune and evaluate" job and the
+ * pruning curves.
  */
 import { builtinPrompts } from '../../../prompts/index';
 import { loadPromptFile } from '../../../prompts/loadPromptFile';
@@ -13,6 +14,11 @@ export async function heldOutText(held: HeldOutSource): Promise<string> {
   return builtinPrompts()
     .map((p) => p.text)
     .join('\n\n');
+}
+
+/** How a result names its held-out text: the file's path, 'text' or 'built-in prompts'. */
+export function heldOutLabel(held: HeldOutSource): string {
+  return held.kind === 'file' ? held.path : held.kind === 'text' ? 'text' : 'built-in prompts';
 }
 
 /** Whether a value from another process is a held-out source. */

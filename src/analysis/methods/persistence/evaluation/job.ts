@@ -17,7 +17,7 @@ import { defaultAngularBlocks, type BlockValues } from '../baselines';
 import { runPersistenceJob, type PersistenceJobParams } from '../job';
 import type { PerplexityResult } from '../perplexity';
 import { loadChoicesFile, type ChoiceItem } from './choices';
-import { heldOutText, type HeldOutSource } from './heldOut';
+import { heldOutLabel, heldOutText, type HeldOutSource } from './heldOut';
 import { executorWithout } from './layerSubset';
 import { CURVE_METHODS, layersRemoved, type CurveMethod } from './removal';
 import { DEFAULT_EVAL_TOKENS, executorPerplexity, scoreChoices, type ChoiceScore } from './scoring';
@@ -162,7 +162,7 @@ export async function runPruneCurvesJob(model: ModelHandle, params: PruneCurvesP
     decoderLayers: L,
     maxRemoved,
     methods,
-    heldOutSource: held.kind === 'file' ? held.path : held.kind === 'text' ? 'text' : 'built-in prompts',
+    heldOutSource: heldOutLabel(held),
     choicesSource: params.choicesFile ?? null,
     ranking: {
       suggestionDim: run.suggestionDim,

@@ -1,43 +1,22 @@
 /**
  * What a (pruned) model is measured by, on any executor (executorWithout runs one with layers
- * removed): perplexity on held-out token ids, the same windows and sums as perplexity.ts, and the
+ * removed): perplexity on held-out token ids, with the window loop of perplexity.ts, and the
  * log-likelihood accuracy on multiple-choice items as lm-evaluation-harness computes it.
  */
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../../jobs';
 import type { DecoderExecutor } from '../../../model/executor/index';
 import type { PromptTokenizer } from '../../../model/tokenizer';
-import { windowNll, type PerplexityResult } from '../perplexity';
+import { executorWindowPerplexity, type PerplexityResult } from '../perplexity';
 import type { ChoiceItem } from './choices';
 
 /** Held-out tokens measured at most by default (the "Prune and evaluate" job's default). */
 export const DEFAULT_EVAL_TOKENS = 2048;
-/** Tokens per window, as perplexity.ts. */
-const WINDOW = 128;
-
 /**
- * exp(mean NLL) over consecutive windows of at most min(128, context) tokens of ids[0..maxTokens):
- * the same windows as `perplexity` in perplexity.ts, so an executor of the whole model gives the
- * same number.
+ * Perplexity of an executor on held-out token ids: the windows of `perplexity` in perplexity.ts
+ * (executorWindowPerplexity), so an executor of the whole model gives the same number.
  */
-export async function executorPerplexity(ex: DecoderExecutor, ids: number[], opts: JobContext & { maxTokens?: number } = {}): Promise<PerplexityResult> {
-  const window = Math.max(2, Math.min(WINDOW, ex.cfg.maxPositions));
-  const use = ids.slice(0, opts.maxTokens ?? DEFAULT_EVAL_TOKENS);
-  if (use.length < 2) throw new Error('the held-out text needs at least two tokens');
-  let nll = 0,
-    count = 0,
-    windows = 0;
-  for (let s = 0; s + 1 < use.length; s += window) {
-    throwIfCancelled(opts.signal);
-    const w = use.slice(s, s + window);
-    if (w.length < 2) break;
-    const r = await ex.run([w], { logits: 'all' }, undefined, { signal: opts.signal });
-    nll += windowNll(r.logits!, w, ex.cfg.vocabSize);
-    count += w.length - 1;
-    windows++;
-    opts.onProgress?.({ done: Math.min(use.length, s + window), total: use.length, message: `perplexity window ${windows}` });
-    await yieldToEventLoop();
-  }
-  return { perplexity: Math.exp(nll / count), meanNll: nll / count, tokens: count, windows };
+export function executorPerplexity(ex: DecoderExecutor, ids: number[], opts: JobContext & { maxTokens?: number } = {}): Promise<PerplexityResult> {
+  return executorWindowPerplexity(ex, ids, { ...opts, maxTokens: opts.maxTokens ?? DEFAULT_EVAL_TOKENS });
 }
 
 /**

@@ -1,25 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecoderExecutor } from '../../../../../src/analysis/model/executor/decoder';
 import { activationAnalysis, type TokenizedPrompt } from '../../../../../src/analysis/methods/activation/activation';
 import { roleKeys } from '../../../../../src/analysis/model/executor/arch';
-import { syntheticModel } from '../../../../fixtures/syntheticModel';
+import { activationLlama, referenceActivations } from '../../../../fixtures/activationLlama';
 
 // The activation analysis against a direct re-computation from per-prompt gradients, and the exact
 // symmetries of A = θ·∂y/∂θ that a Llama layer has.
-const CONFIG = {
-  model_type: 'llama',
-  hidden_size: 16,
-  intermediate_size: 24,
-  num_hidden_layers: 3,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  vocab_size: 32,
-  max_position_embeddings: 64,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  tie_word_embeddings: false,
-};
 const PROMPTS: TokenizedPrompt[] = [
   { domain: 'x', label: 'x1', ids: [1, 5, 9, 2] },
   { domain: 'x', label: 'x2', ids: [1, 5, 9, 3, 3] },
@@ -27,33 +13,10 @@ const PROMPTS: TokenizedPrompt[] = [
   { domain: 'y', label: 'y2', ids: [20, 22, 30] },
 ];
 
-async function referenceActivations(ex: DecoderExecutor): Promise<Array<Record<string, Float64Array>[]>> {
-  const out: Array<Record<string, Float64Array>[]> = [];
-  for (const p of PROMPTS) {
-    const layers: Record<string, Float64Array>[] = [];
-    await ex.run(
-      [p.ids],
-      { logits: 'none' },
-      {
-        objective: 'max-logit',
-        onLayer: ({ layer, weights, grads }) => {
-          const rec: Record<string, Float64Array> = {};
-          for (const [role, key] of Object.entries(roleKeys(ex.cfg)) as Array<[string, string]>)
-            rec[role] = Float64Array.from(weights[key], (w, i) => w * grads[key][i]);
-          layers[layer] = rec;
-        },
-      },
-    );
-    out.push(layers);
-  }
-  return out;
-}
-
 test('activated fractions, similarities and sparsity equal a direct recomputation', async () => {
-  const { cfg, source } = syntheticModel(CONFIG);
-  const ex = new DecoderExecutor(cfg, source);
+  const { cfg, ex } = activationLlama();
   try {
-    const ref = await referenceActivations(ex);
+    const ref = await referenceActivations(ex, PROMPTS);
     const roles = Object.keys(roleKeys(cfg));
     // τ chosen from the data so that a sizable fraction is active: the median of mean |A| in layer 0.
     const means0 = roles.flatMap((r) => Array.from(ref[0][0][r], (_, i) => ref.reduce((s, p) => s + Math.abs(p[0][r][i]), 0) / ref.length));
@@ -125,8 +88,7 @@ test('activated fractions, similarities and sparsity equal a direct recomputatio
 test('A = θ·∂y/∂θ obeys the layer symmetries: Σ A_q = Σ A_k, Σ A_v = Σ A_o, Σ A_up = Σ A_down', async () => {
   // y is unchanged by (Wq, Wk) → (cWq, Wk/c), (Wv, Wo) → (cWv, Wo/c) and (Wu, Wd) → (cWu, Wd/c);
   // differentiating at c = 1 gives these identities for the exact gradient.
-  const { cfg, source } = syntheticModel(CONFIG);
-  const ex = new DecoderExecutor(cfg, source, { precision: 'float64' });
+  const { ex } = activationLlama({ precision: 'float64' });
   try {
     const sums: Array<Record<string, number>> = [];
     await ex.run(
@@ -158,8 +120,7 @@ test('A = θ·∂y/∂θ obeys the layer symmetries: Σ A_q = Σ A_k, Σ A_v = �
 });
 
 test('a relative threshold is a multiple of the model-wide mean |A|', async () => {
-  const { cfg, source } = syntheticModel(CONFIG);
-  const ex = new DecoderExecutor(cfg, source);
+  const { cfg, source, ex } = activationLlama();
   try {
     const res = await activationAnalysis(ex, PROMPTS.slice(0, 2), { threshold: { kind: 'relative', factor: 1 } });
     const perLayer = ['q', 'k', 'v', 'o', 'gate', 'up', 'down']

@@ -3,25 +3,11 @@
 // domain, against the run's own layerFraction.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecoderExecutor } from '../../../../../src/analysis/model/executor/decoder';
 import { activationAnalysis, type TokenizedPrompt } from '../../../../../src/analysis/methods/activation/activation';
 import { domainLayerFractions } from '../../../../../src/analysis/methods/activation/domainDensity';
 import { roleKeys } from '../../../../../src/analysis/model/executor/arch';
-import { syntheticModel } from '../../../../fixtures/syntheticModel';
+import { activationLlama, referenceActivations } from '../../../../fixtures/activationLlama';
 
-const CONFIG = {
-  model_type: 'llama',
-  hidden_size: 16,
-  intermediate_size: 24,
-  num_hidden_layers: 3,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  vocab_size: 32,
-  max_position_embeddings: 64,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  tie_word_embeddings: false,
-};
 const PROMPTS: TokenizedPrompt[] = [
   { domain: 'code', label: 'c1', ids: [1, 5, 9, 2] },
   { domain: 'prose', label: 'p1', ids: [20, 21, 30, 31, 7, 7] },
@@ -30,34 +16,10 @@ const PROMPTS: TokenizedPrompt[] = [
   { domain: 'prose', label: 'p3', ids: [11, 4, 28] },
 ];
 
-/** |A| per prompt, layer and role, in float64. */
-async function referenceAbsActivations(ex: DecoderExecutor, prompts: TokenizedPrompt[]): Promise<Array<Record<string, Float64Array>[]>> {
-  const out: Array<Record<string, Float64Array>[]> = [];
-  for (const p of prompts) {
-    const layers: Record<string, Float64Array>[] = [];
-    await ex.run(
-      [p.ids],
-      { logits: 'none' },
-      {
-        objective: 'max-logit',
-        onLayer: ({ layer, weights, grads }) => {
-          const rec: Record<string, Float64Array> = {};
-          for (const [role, key] of Object.entries(roleKeys(ex.cfg)) as Array<[string, string]>)
-            rec[role] = Float64Array.from(weights[key], (w, i) => Math.abs(w * grads[key][i]));
-          layers[layer] = rec;
-        },
-      },
-    );
-    out.push(layers);
-  }
-  return out;
-}
-
 test('per-domain density: one line per domain from that domain’s prompts only; one domain equals layerFraction', async () => {
-  const { cfg, source } = syntheticModel(CONFIG);
-  const ex = new DecoderExecutor(cfg, source);
+  const { cfg, ex } = activationLlama();
   try {
-    const ref = await referenceAbsActivations(ex, PROMPTS);
+    const ref = await referenceActivations(ex, PROMPTS, true);
     const roles = Object.keys(roleKeys(cfg));
     // τ from the data: the median of mean |A| over all prompts in layer 1, so the fractions are far from 0 and 1.
     const means = roles.flatMap((r) => Array.from(ref[0][1][r], (_, i) => ref.reduce((s, p) => s + p[1][r][i], 0) / ref.length));

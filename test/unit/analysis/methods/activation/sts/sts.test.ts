@@ -6,7 +6,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DecoderExecutor } from '../../../../../../src/analysis/model/executor/decoder';
 import { activationAnalysis } from '../../../../../../src/analysis/methods/activation/activation';
 import { runActivationJob } from '../../../../../../src/analysis/methods/activation/job';
 import { stsAnalysis, type TokenizedStsPair } from '../../../../../../src/analysis/methods/activation/sts/sts';
@@ -14,22 +13,8 @@ import { runStsJob, readStsPairs } from '../../../../../../src/analysis/methods/
 import { spearman } from '../../../../../../src/analysis/methods/activation/sts/spearman';
 import { openModel } from '../../../../../../src/analysis/model/openModel';
 import { CancelledError } from '../../../../../../src/analysis/jobs';
-import { syntheticModel } from '../../../../../fixtures/syntheticModel';
+import { activationLlama } from '../../../../../fixtures/activationLlama';
 import { REPO_ROOT } from '../../../../../paths';
-
-const CONFIG = {
-  model_type: 'llama',
-  hidden_size: 16,
-  intermediate_size: 24,
-  num_hidden_layers: 3,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  vocab_size: 32,
-  max_position_embeddings: 64,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  tie_word_embeddings: false,
-};
 
 const PAIRS: TokenizedStsPair[] = [
   { sentence1: 'a', sentence2: 'b', score: 4.5, line: 2, ids1: [1, 5, 9, 2], ids2: [1, 5, 9, 3, 3] },
@@ -46,8 +31,7 @@ function prompts(p: TokenizedStsPair) {
 }
 
 test("per-layer similarity equals the activation analysis's pair similarity, exact and strided", async () => {
-  const { cfg, source } = syntheticModel(CONFIG);
-  const ex = new DecoderExecutor(cfg, source);
+  const { ex } = activationLlama();
   try {
     const progress: string[] = [];
     const res = await stsAnalysis(ex, PAIRS, { onProgress: (p) => progress.push(`${p.done}/${p.total}`) });
@@ -86,8 +70,7 @@ test("per-layer similarity equals the activation analysis's pair similarity, exa
 });
 
 test('cancelled between sentences; fewer than three pairs is an error', async () => {
-  const { cfg, source } = syntheticModel(CONFIG);
-  const ex = new DecoderExecutor(cfg, source);
+  const { ex } = activationLlama();
   try {
     const abort = new AbortController();
     await assert.rejects(

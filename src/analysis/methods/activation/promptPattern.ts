@@ -1,15 +1,16 @@
 /**
- * One prompt's activation pattern, by the activation analysis's own rule (activation.ts,
- * activationAnalysis, methods.md §4): y = the largest logit at the last position, back-propagated
- * through the layer-streaming executor; per layer, |A| = |θ·∂y/∂θ| of every tracked matrix
- * (trackedMatrices) on the same evenly strided subset (subsetFor) the analysis would choose for the
- * same number of prompts held at once. Two patterns compare with stats.ts's patternSimilarity.
+ * One prompt's activation pattern (methods.md §4): y = the largest logit at the last position,
+ * back-propagated through the layer-streaming executor; per layer, |A| = |θ·∂y/∂θ| of every tracked
+ * matrix (trackedMatrices) on an evenly strided subset (subsetFor) chosen for the number of
+ * patterns held at once. The activation analysis (activation.ts) and semantic similarity
+ * (sts/sts.ts) both take their patterns from here, so the same prompt held with the same number of
+ * others gives the same pattern in both. Two patterns compare with stats.ts's patternSimilarity.
  */
-import { throwIfCancelled } from '../../../jobs';
-import type { DecoderExecutor } from '../../../model/executor/decoder';
-import type { FloatArray } from '../../../model/executor/session';
-import { absActivation, subsetFor, subsetLength, type ParamSubset } from '../stats';
-import { trackedMatrices, type TrackedMatrix } from '../trackedMatrices';
+import { throwIfCancelled } from '../../jobs';
+import type { DecoderExecutor, OutputRequest, RunResult } from '../../model/executor/decoder';
+import type { FloatArray } from '../../model/executor/session';
+import { absActivation, subsetFor, subsetLength, type ParamSubset } from './stats';
+import { trackedMatrices, type TrackedMatrix } from './trackedMatrices';
 
 export interface PatternLayout {
   /** [layer][matrix]. */
@@ -19,13 +20,12 @@ export interface PatternLayout {
   trackedFraction: number;
 }
 
-/** The analysis's default budget of tracked parameters (prompts held × parameters per prompt). */
+/** Default budget of tracked parameters (patterns held × parameters per pattern). */
 export const DEFAULT_MAX_TRACKED_PARAMS = 32_000_000;
 
 /**
  * Which parameters to track when `held` patterns are kept at once: all of them unless held ×
- * parameters exceeds the budget, else every stride-th (activationAnalysis's rule, so that a run
- * of the analysis on `held` prompts tracks the same parameters).
+ * parameters exceeds the budget, else every stride-th.
  */
 export function patternLayout(ex: DecoderExecutor, held: number, budget = DEFAULT_MAX_TRACKED_PARAMS): PatternLayout {
   const matrices = Array.from({ length: ex.cfg.numLayers }, (_, l) => trackedMatrices(ex, l));
@@ -42,14 +42,21 @@ export interface PromptPattern {
   /** The largest last-position logit (y) and its token. */
   maxLogit: number;
   target: number;
+  /** The forward pass's other outputs, as asked for in `outputs` (MLP activations, expert selection). */
+  run: RunResult;
 }
 
-export async function promptPattern(ex: DecoderExecutor, ids: number[], layout: PatternLayout, signal?: AbortSignal): Promise<PromptPattern> {
-  throwIfCancelled(signal);
+export async function promptPattern(
+  ex: DecoderExecutor,
+  ids: number[],
+  layout: PatternLayout,
+  opts: { signal?: AbortSignal; outputs?: Omit<OutputRequest, 'logits'> } = {},
+): Promise<PromptPattern> {
+  throwIfCancelled(opts.signal);
   const pattern: Float32Array[][] = layout.matrices.map(() => []);
   const r = await ex.run(
     [ids],
-    { logits: 'none' },
+    { ...opts.outputs, logits: 'none' },
     {
       objective: 'max-logit',
       onLayer: ({ layer, weights, grads }) => {
@@ -59,7 +66,7 @@ export async function promptPattern(ex: DecoderExecutor, ids: number[], layout: 
         });
       },
     },
-    { signal },
+    { signal: opts.signal },
   );
-  return { pattern, maxLogit: r.objectiveValue!, target: r.targets![0] };
+  return { pattern, maxLogit: r.objectiveValue!, target: r.targets![0], run: r };
 }
