@@ -4,12 +4,29 @@
  * vocabulary 128256, tied embeddings, llama3 RoPE scaling; 1.24 B parameters), streamed layer by
  * layer from a BF16 safetensors file (2.5 GB, written once to .bench-data/ with random weights),
  * on this machine's CPU. PyTorch is compared in the same run when `python3 -c "import torch"` works.
+ *
+ * Each measurement runs in its own child process (so that start-up costs and peak RSS are its own):
+ * two processes one after the other with onnxruntime's CPU memory arena off (the default), then one
+ * with it on (LAYER_LENS_ORT_ARENA=1). Each reports where its start-up goes (building and
+ * serialising the graphs, creating their sessions, the first forward+backward), forward and
+ * forward+backward times, the layer matmuls' GFLOP/s as a share of a standalone MatMul of the MLP's
+ * shape measured in the same process, and its peak RSS. Then forward+backward over 4 layers with
+ * and without the arena, interleaved in one process, and the singular values of a 14336×4096
+ * matrix in a process without and one with the arena (the eigen reduction's sessions are
+ * long-lived, so they show what arenas keep).
+ *
+ *   npm run bench executor
+ *   LAYER_LENS_ORT_ARENA=1 node --import tsx bench/executor.bench.ts --child executor   # one child: JSON on its RESULT line
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
 import { openModel } from '../src/analysis/model/openModel';
-import { executorFor } from '../src/analysis/model/executor/index';
+import { getEngine, GraphBuilder, DEFAULT_CPU_MEM_ARENA, type Engine } from '../src/analysis/engine/index';
+import { decoderConfig, DecoderExecutor, executorFor, fileWeightSource } from '../src/analysis/model/executor/index';
+import { singularValues } from '../src/analysis/linalg/svd';
 
 const DIR = join(__dirname, '..', '.bench-data', 'llama-3.2-1b-synthetic');
 const CONFIG = {
@@ -103,52 +120,248 @@ function torchAvailable(): boolean {
   return spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
 
+const THREADS = availableParallelism();
+const secondsSince = (t0: number) => (performance.now() - t0) / 1000;
+const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
+
+interface Cost {
+  seconds: number;
+  /** User + system CPU time of the whole process: less sensitive than wall time to other work on a shared machine. */
+  cpuSeconds: number;
+  /** System CPU time alone (mostly the kernel zeroing freshly mapped pages). */
+  systemSeconds: number;
+  minorPageFaults: number;
+}
+
+async function measure(f: () => Promise<unknown>): Promise<Cost> {
+  const u0 = process.resourceUsage();
+  const t0 = performance.now();
+  await f();
+  const seconds = secondsSince(t0);
+  const u1 = process.resourceUsage();
+  return {
+    seconds,
+    cpuSeconds: (u1.userCPUTime + u1.systemCPUTime - u0.userCPUTime - u0.systemCPUTime) / 1e6,
+    systemSeconds: (u1.systemCPUTime - u0.systemCPUTime) / 1e6,
+    minorPageFaults: u1.minorPageFault - u0.minorPageFault,
+  };
+}
+
+async function time(f: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return secondsSince(t0);
+}
+
+/** Session creation time of this process, measured around onnxruntime's own entry point. */
+function countSessionCreation(): { seconds: number; sessions: number } {
+  const total = { seconds: 0, sessions: 0 };
+  const cls = ort.InferenceSession as unknown as { create: (...args: unknown[]) => Promise<ort.InferenceSession> };
+  const create = cls.create.bind(cls);
+  cls.create = async (...args: unknown[]) => {
+    const t0 = performance.now();
+    try {
+      return await create(...args);
+    } finally {
+      total.seconds += secondsSince(t0);
+      total.sessions++;
+    }
+  };
+  return total;
+}
+
+/** GFLOP/s of a standalone MatMul [m,k]·[k,n] (B an input, as the executor feeds its weights), best of `repeats`. */
+async function matmulGflops(engine: Engine, m: number, k: number, n: number, repeats: number): Promise<number> {
+  const build = () => {
+    const g = new GraphBuilder('bench_matmul');
+    g.output(g.op('MatMul', [g.input('a', 'float32', ['m', 'k']), g.input('b', 'float32', ['k', 'n'])]), 'float32', { as: 'c' });
+    return g.toBytes();
+  };
+  const fill = (len: number) => Float32Array.from({ length: len }, (_, i) => Math.sin(i) * 0.1);
+  const feeds = { a: new ort.Tensor('float32', fill(m * k), [m, k]), b: new ort.Tensor('float32', fill(k * n), [k, n]) };
+  await engine.run('bench:matmul', build, feeds);
+  let best = Infinity;
+  for (let r = 0; r < repeats; r++) best = Math.min(best, await time(() => engine.run('bench:matmul', build, feeds)));
+  return (2 * m * k * n) / best / 1e9;
+}
+
+interface ExecutorFigures {
+  arena: boolean;
+  sessions: number;
+  /** Building + serialising the five graphs and creating their sessions (provider probe included). */
+  graphsReady: number;
+  sessionCreation: number;
+  firstForwardBackward: Cost;
+  forward: number[];
+  forwardBackward: Cost;
+  layerGflops: number;
+  matmulGflops: number;
+  rssAfterMiB: number;
+  peakRssMiB: number;
+  engine: string;
+}
+
+async function childExecutor(): Promise<ExecutorFigures> {
+  const created = countSessionCreation();
+  const t0 = performance.now();
+  const engine = await getEngine({ threads: THREADS });
+  const model = await openModel(DIR);
+  const ex = executorFor(model, { engine, threads: THREADS });
+  const graphs = ex.sessions();
+  // One after the other, so that the sum of session creation times is wall time.
+  await graphs.blockForward(ex.specs[0]);
+  await graphs.blockBackward(ex.specs[0]);
+  await graphs.headForward('rms');
+  await graphs.headBackward('rms');
+  const graphsReady = secondsSince(t0);
+  const ids = [Array.from({ length: T }, (_, i) => (i * 7919) % CONFIG.vocab_size)];
+  const backward = { objective: 'max-logit' as const, onLayer: () => {} };
+  const firstForwardBackward = await measure(() => ex.run(ids, { logits: 'last' }, backward));
+  const forward = [await time(() => ex.run(ids, { logits: 'last' })), await time(() => ex.run(ids, { logits: 'last' }))];
+  const forwardBackward = await measure(() => ex.run(ids, { logits: 'last' }, backward));
+  const flopsForward = 2 * T * (ex.layerBytes() / 4) * CONFIG.num_hidden_layers; // layer matmuls; attention and head excluded
+  const figures: ExecutorFigures = {
+    arena: DEFAULT_CPU_MEM_ARENA,
+    sessions: created.sessions,
+    graphsReady,
+    sessionCreation: created.seconds,
+    firstForwardBackward,
+    forward,
+    forwardBackward,
+    layerGflops: flopsForward / Math.min(...forward) / 1e9,
+    matmulGflops: await matmulGflops(engine, T, CONFIG.hidden_size, CONFIG.intermediate_size, 5),
+    rssAfterMiB: process.memoryUsage().rss / 2 ** 20,
+    peakRssMiB: peakRssMiB(),
+    engine: `${engine.info.provider}, ${engine.info.threads} threads`,
+  };
+  await ex.release();
+  return figures;
+}
+
+interface SvdFigures {
+  arena: boolean;
+  seconds: number;
+  peakRssMiB: number;
+}
+
+/** Singular values of a 14336×4096 matrix (Llama-3-8B's MLP shape): Gram product, then the eigen reduction's long-lived sessions. */
+async function childSvd(): Promise<SvdFigures> {
+  const engine = await getEngine({ threads: THREADS });
+  const [rows, cols] = [14336, 4096];
+  const data = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.7071) * 0.02);
+  const seconds = await time(() => singularValues({ rows, cols, data }, { engine }));
+  return { arena: DEFAULT_CPU_MEM_ARENA, seconds, peakRssMiB: peakRssMiB() };
+}
+
+interface InterleavedFigures {
+  layers: number;
+  off: Cost[];
+  on: Cost[];
+}
+
+/**
+ * Forward+backward over the first layers, alternating between two engines that differ only in the
+ * arena, so that both see the same machine load (absolute times on a shared machine drift by 2×).
+ */
+async function childInterleaved(): Promise<InterleavedFigures> {
+  const layers = 4;
+  const model = await openModel(DIR);
+  const cfg = { ...decoderConfig(model), numLayers: layers };
+  const executors = {
+    off: new DecoderExecutor(cfg, fileWeightSource(model), { engine: await getEngine({ threads: THREADS, enableCpuMemArena: false }) }),
+    on: new DecoderExecutor(cfg, fileWeightSource(model), { engine: await getEngine({ threads: THREADS, enableCpuMemArena: true }) }),
+  };
+  const ids = [Array.from({ length: T }, (_, i) => (i * 7919) % CONFIG.vocab_size)];
+  const backward = { objective: 'max-logit' as const, onLayer: () => {} };
+  const figures: InterleavedFigures = { layers, off: [], on: [] };
+  for (const ex of Object.values(executors)) await ex.run(ids, { logits: 'last' }, backward);
+  for (let round = 0; round < 4; round++) {
+    for (const which of round % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+      figures[which].push(await measure(() => executors[which].run(ids, { logits: 'last' }, backward)));
+    }
+  }
+  return figures;
+}
+
+function spawnChild<F>(kind: 'executor' | 'svd' | 'interleaved', arena: boolean): F {
+  const args = [...process.execArgv, process.argv[1], '--child', kind];
+  const env = { ...process.env, LAYER_LENS_ORT_ARENA: arena ? '1' : '0' };
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (r.status !== 0 || !line) throw new Error(`bench child ${kind} (arena ${arena}) failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+  return JSON.parse(line.slice(7)) as F;
+}
+
+async function child(kind: string): Promise<void> {
+  const figures = kind === 'svd' ? await childSvd() : kind === 'interleaved' ? await childInterleaved() : await childExecutor();
+  process.stdout.write(`RESULT ${JSON.stringify(figures)}\n`);
+}
+
+function report(label: string, f: ExecutorFigures): void {
+  const s = (x: number) => x.toFixed(2);
+  const best = (xs: number[]) => Math.min(...xs);
+  console.log(`${label} (arena ${f.arena ? 'on' : 'off'}; ${f.engine}):`);
+  console.log(
+    `  graphs ready:     ${s(f.graphsReady)} s (${f.sessions} sessions created in ${s(f.sessionCreation)} s; the rest is building and serialising them)`,
+  );
+  const cost = (c: Cost) => `${s(c.seconds)} s (CPU ${s(c.cpuSeconds)} s, of which system ${s(c.systemSeconds)} s; ${c.minorPageFaults} page faults)`;
+  console.log(`  first fwd+bwd:    ${cost(f.firstForwardBackward)}`);
+  console.log(`  forward:          ${s(best(f.forward))} s (best of ${f.forward.map(s).join(', ')}) = ${(T / best(f.forward)).toFixed(0)} tokens/s`);
+  console.log(`  forward+backward: ${cost(f.forwardBackward)}; backward/forward = ${(f.forwardBackward.seconds / best(f.forward) - 1).toFixed(2)}`);
+  console.log(
+    `  layer matmuls:    ${f.layerGflops.toFixed(1)} GFLOP/s = ${(f.layerGflops / f.matmulGflops).toFixed(2)}× a standalone MatMul ${T}×${CONFIG.hidden_size}·${CONFIG.hidden_size}×${CONFIG.intermediate_size} in the same process (${f.matmulGflops.toFixed(1)} GFLOP/s)`,
+  );
+  console.log(`  RSS after the runs ${f.rssAfterMiB.toFixed(0)} MiB; peak RSS ${f.peakRssMiB.toFixed(0)} MiB`);
+}
+
 async function main(): Promise<void> {
+  const childArg = process.argv.indexOf('--child');
+  if (childArg >= 0) return child(process.argv[childArg + 1]);
   if (!existsSync(join(DIR, 'model.safetensors'))) {
     const t0 = performance.now();
     writeModel();
-    console.log(`wrote ${DIR} (BF16, random) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`wrote ${DIR} (BF16, random) in ${secondsSince(t0).toFixed(1)} s`);
   }
-  const model = await openModel(DIR);
-  const ex = executorFor(model);
-  const ids = [Array.from({ length: T }, (_, i) => (i * 7919) % CONFIG.vocab_size)];
-  const params = ex.layerBytes() / 4;
-  const flopsForward = 2 * T * params * CONFIG.num_hidden_layers; // matmuls of the layers; attention and head excluded
-  const time = async (f: () => Promise<unknown>) => {
-    const t0 = performance.now();
-    await f();
-    return (performance.now() - t0) / 1000;
-  };
+  const layerMatrices = tensorList().filter(([name, shape]) => name.startsWith('model.layers.') && shape.length === 2);
+  const params = layerMatrices.reduce((sum, [, [rows, cols]]) => sum + rows * cols, 0) / 1e6;
   console.log(
-    `model: ${CONFIG.num_hidden_layers} layers × ${(params / 1e6).toFixed(1)} M parameters + ${((CONFIG.vocab_size * CONFIG.hidden_size) / 1e6).toFixed(1)} M embedding, BF16 on disk; prompt ${T} tokens`,
+    `model: ${CONFIG.num_hidden_layers} layers, ${params.toFixed(0)} M layer parameters + ${((CONFIG.vocab_size * CONFIG.hidden_size) / 1e6).toFixed(1)} M embedding, BF16 on disk; prompt ${T} tokens`,
   );
-  const warm = await time(() => ex.run(ids, { logits: 'last' }, { objective: 'max-logit', onLayer: () => {} }));
-  console.log(`warm-up forward+backward (compiles the graphs): ${warm.toFixed(2)} s`);
-  const fwd: number[] = [],
-    fb: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    fwd.push(await time(() => ex.run(ids, { logits: 'last' })));
-    fb.push(await time(() => ex.run(ids, { logits: 'last' }, { objective: 'max-logit', onLayer: () => {} })));
+  const first = spawnChild<ExecutorFigures>('executor', false);
+  report('first process', first);
+  const second = spawnChild<ExecutorFigures>('executor', false);
+  report('second process', second);
+  report('third process', spawnChild<ExecutorFigures>('executor', true));
+  const inter = spawnChild<InterleavedFigures>('interleaved', false);
+  const sum = (cs: Cost[], key: keyof Cost) => cs.reduce((a, c) => a + c[key], 0);
+  const list = (cs: Cost[]) => cs.map((c) => c.seconds.toFixed(2)).join(', ');
+  console.log(`forward+backward over ${inter.layers} layers, interleaved in one process (wall s): arena off ${list(inter.off)}; on ${list(inter.on)}`);
+  for (const [key, what] of [
+    ['seconds', 'wall'],
+    ['cpuSeconds', 'CPU'],
+    ['systemSeconds', 'system CPU'],
+    ['minorPageFaults', 'page faults'],
+  ] as const) {
+    const [off, on] = [sum(inter.off, key) / inter.off.length, sum(inter.on, key) / inter.on.length];
+    console.log(
+      `  mean ${what} per run: off ${off.toFixed(key === 'minorPageFaults' ? 0 : 2)}, on ${on.toFixed(key === 'minorPageFaults' ? 0 : 2)}; on/off ${(on / off).toFixed(2)}`,
+    );
   }
-  const best = (xs: number[]) => Math.min(...xs);
-  console.log(
-    `forward:          ${best(fwd).toFixed(2)} s per prompt (best of ${fwd.length}; ${fwd.map((x) => x.toFixed(2)).join(', ')}) = ${(T / best(fwd)).toFixed(0)} tokens/s, ${(flopsForward / best(fwd) / 1e9).toFixed(0)} GFLOP/s in layer matmuls`,
-  );
-  console.log(
-    `forward+backward: ${best(fb).toFixed(2)} s per prompt (best of ${fb.length}; ${fb.map((x) => x.toFixed(2)).join(', ')}); backward/forward = ${(best(fb) / best(fwd) - 1).toFixed(2)}`,
-  );
-  console.log(`engine: ${(await ex.sessions().engineInUse())?.info.provider ?? 'cpu'}, ${(await ex.sessions().engineInUse())?.info.threads ?? '?'} threads`);
+  for (const arena of [false, true]) {
+    const f = spawnChild<SvdFigures>('svd', arena);
+    console.log(`singular values of 14336×4096, arena ${f.arena ? 'on' : 'off'}: ${f.seconds.toFixed(2)} s; peak RSS ${f.peakRssMiB.toFixed(0)} MiB`);
+  }
   if (torchAvailable()) {
-    const threads = (await ex.sessions().engineInUse())?.info.threads ?? 2;
-    const r = spawnSync('python3', [join(__dirname, 'executor_torch.py'), String(threads)], { encoding: 'utf8' });
+    const r = spawnSync('python3', [join(__dirname, 'executor_torch.py'), String(THREADS)], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`the PyTorch reference failed: ${r.stderr}`);
     const t = JSON.parse(r.stdout.trim().split('\n').pop()!) as { forward: number; forward_backward: number; torch: string };
-    console.log(`PyTorch ${t.torch} (${threads} threads, float32): forward ${t.forward.toFixed(2)} s, forward+backward ${t.forward_backward.toFixed(2)} s`);
-    console.log(`ratio Layer Lens / PyTorch: forward ${(best(fwd) / t.forward).toFixed(2)}×, forward+backward ${(best(fb) / t.forward_backward).toFixed(2)}×`);
+    const fwd = Math.min(...first.forward, ...second.forward),
+      fb = Math.min(first.forwardBackward.seconds, second.forwardBackward.seconds);
+    console.log(`PyTorch ${t.torch} (${THREADS} threads, float32): forward ${t.forward.toFixed(2)} s, forward+backward ${t.forward_backward.toFixed(2)} s`);
+    console.log(`ratio Layer Lens / PyTorch: forward ${(fwd / t.forward).toFixed(2)}×, forward+backward ${(fb / t.forward_backward).toFixed(2)}×`);
   } else {
     console.log('PyTorch: not installed here (python3 -c "import torch" fails), so there is no PyTorch comparison in this run.');
   }
-  await ex.release();
 }
 
 main().catch((e) => {

@@ -9,7 +9,7 @@
 import * as ort from 'onnxruntime-node';
 import { availableParallelism } from 'node:os';
 import type { EngineInfo } from './info';
-import { chooseProvider, normaliseOrder } from './providers';
+import { chooseProvider, DEFAULT_CPU_MEM_ARENA, normaliseOrder } from './providers';
 import { SessionCache } from './session';
 
 export interface EngineOptions {
@@ -19,6 +19,11 @@ export interface EngineOptions {
   threads?: number;
   /** Working memory for kernel blocks, in MiB (the `layerLens.memoryBudgetMB` setting); default 4096. */
   memoryBudgetMB?: number;
+  /**
+   * Keep onnxruntime's CPU memory arena in this engine's sessions (each session then holds its
+   * largest buffers until released). Default DEFAULT_CPU_MEM_ARENA (off; see providers.ts).
+   */
+  enableCpuMemArena?: boolean;
 }
 
 export const DEFAULT_MEMORY_BUDGET_MB = 4096;
@@ -48,8 +53,11 @@ class OrtEngine implements Engine {
   private readonly cache: SessionCache;
   readonly memoryBudgetBytes: number;
 
-  constructor(readonly info: EngineInfo) {
-    this.cache = new SessionCache(info.provider, info.threads);
+  constructor(
+    readonly info: EngineInfo,
+    cpuMemArena: boolean,
+  ) {
+    this.cache = new SessionCache(info.provider, info.threads, undefined, cpuMemArena);
     this.memoryBudgetBytes = info.memoryBudgetMB * 1024 * 1024;
   }
 
@@ -106,11 +114,12 @@ export function getEngine(opts: EngineOptions = {}): Promise<Engine> {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`engine threads must be a positive integer, got ${opts.threads}`);
   const memoryBudgetMB = opts.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
   if (!(memoryBudgetMB > 0)) throw new Error(`layerLens.memoryBudgetMB must be positive, got ${opts.memoryBudgetMB}`);
-  const key = `${order.join(',')}|${threads}|${memoryBudgetMB}`;
+  const cpuMemArena = opts.enableCpuMemArena ?? DEFAULT_CPU_MEM_ARENA;
+  const key = `${order.join(',')}|${threads}|${memoryBudgetMB}|${+cpuMemArena}`;
   let engine = engines.get(key);
   if (!engine) {
     engine = cachedChoice(order, threads).then(
-      ({ provider, tried }) => new OrtEngine({ provider, threads, tried, memoryBudgetMB, ortVersion: ort.env.versions.node ?? 'unknown' }),
+      ({ provider, tried }) => new OrtEngine({ provider, threads, tried, memoryBudgetMB, ortVersion: ort.env.versions.node ?? 'unknown' }, cpuMemArena),
     );
     engine.catch(() => engines.delete(key));
     engines.set(key, engine);

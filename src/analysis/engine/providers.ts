@@ -38,13 +38,32 @@ function probeBytes(): Uint8Array {
   return probeModel;
 }
 
-/** Session options every onnxruntime session uses for `provider` (the engine's, the eigen reduction's and the model executor's, which add their own settings). */
-export function sessionOptions(provider: string, threads: number): ort.InferenceSession.SessionOptions {
+/**
+ * Whether sessions keep onnxruntime's CPU memory arena, unless an engine says otherwise (engine
+ * option `enableCpuMemArena`). The arena keeps every buffer a session has used (grown to its
+ * largest) until the session is released; sessions here live for the whole process, so their
+ * arenas add up (measured: +555 MiB peak for the singular values of a 14336×4096 matrix, +430 MiB
+ * for the executor's forward+backward at Llama-3.2-1B shapes). Without it, buffers go back to the
+ * system allocator after each run and are mapped again by the next, which costs the executor's
+ * forward+backward 6–11 % more CPU time and the eigen reduction nothing measurable (figures in
+ * docs/performance.md, "CPU memory arena"). Off, unless the
+ * environment sets LAYER_LENS_ORT_ARENA=1 (to compare; it also reaches the sessions created
+ * outside an engine: the eigen reduction's and the executor's float64 ones).
+ */
+export const DEFAULT_CPU_MEM_ARENA = process.env.LAYER_LENS_ORT_ARENA === '1';
+
+/**
+ * Session options every onnxruntime session uses for `provider` (the engine's, the eigen reduction's
+ * and the model executor's, which add their own settings). `cpuMemArena` is the engine option
+ * `enableCpuMemArena`.
+ */
+export function sessionOptions(provider: string, threads: number, cpuMemArena = DEFAULT_CPU_MEM_ARENA): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    enableCpuMemArena: cpuMemArena,
     extra: NO_SPINNING,
     // Warnings about nodes placed on CPU by a GPU provider are expected; errors still surface as throws.
     logSeverityLevel: 3,

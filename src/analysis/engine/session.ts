@@ -11,7 +11,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, onnxType, type Dim } from './graph';
-import { sessionOptions } from './providers';
+import { DEFAULT_CPU_MEM_ARENA, sessionOptions } from './providers';
 
 export type WeightDType = 'float32' | 'float16' | 'bfloat16';
 
@@ -59,7 +59,7 @@ interface Slot {
   evicted: boolean;
 }
 
-/** A least-recently-used cache of compiled sessions for one provider and thread count. */
+/** A least-recently-used cache of compiled sessions for one provider, thread count and arena setting. */
 export class SessionCache {
   private readonly slots = new Map<string, Slot>();
   /** Evicted sessions still in use (or pinned), released when their runs end or on clear(). */
@@ -69,6 +69,7 @@ export class SessionCache {
     private readonly provider: string,
     private readonly threads: number,
     private readonly capacity = 64,
+    private readonly cpuMemArena = DEFAULT_CPU_MEM_ARENA,
   ) {}
 
   get size(): number {
@@ -83,7 +84,7 @@ export class SessionCache {
       this.slots.set(signature, known);
       return known;
     }
-    const session = ort.InferenceSession.create(build(), sessionOptions(this.provider, this.threads));
+    const session = ort.InferenceSession.create(build(), sessionOptions(this.provider, this.threads, this.cpuMemArena));
     const slot: Slot = { session, active: 0, pinned: false, evicted: false };
     // A graph that fails to compile must not stay cached: the next call gets the real error again.
     session.catch(() => {
