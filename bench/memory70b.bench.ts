@@ -12,9 +12,14 @@
  * The RSS of a child that only loaded the modules and opened the model is printed as the floor.
  *
  *   npm run bench memory70b                   (every case; tens of minutes on 2 cores)
- *   node --import tsx bench/memory70b.bench.ts [--only spectra,diff] [--budgets 2048] [--quick] [--no-arena] [--keep]
+ *   node --import tsx bench/memory70b.bench.ts [--only spectra,diff] [--budgets 2048] [--quick] [--no-arena] [--keep] [--trace] [--fp8 [--compare]]
  * --quick runs one step of each (spectra and correlations of layer 0, the diff of layer 0's up and
  * down, DOCS of layers 0 × 1): the budget is per step, so the peak is the same, in a fraction of the time.
+ * --fp8 reads the slice as a fine-grained FP8 checkpoint instead (F8_E4M3 matrices with 128×128
+ * `weight_scale_inv` blocks, .bench-data/llama3-70b-slice-fp8; the diff's "after" model stays BF16)
+ * and runs only the DOCS similarity case unless --only names others; --compare adds the BF16 slice's
+ * row of each case from the same run. Similarity rows also give the seconds per layer pair.
+ * --trace passes each child's progress lines (elapsed time, RSS, step) through, to see where a peak is reached.
  */
 import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
@@ -34,6 +39,7 @@ import { writeSparseLlama70BSlice } from '../test/fixtures/sparseLlama70B';
 const dataDir = join(__dirname, '..', '.bench-data');
 const modelA = join(dataDir, 'llama3-70b-slice-a');
 const modelB = join(dataDir, 'llama3-70b-slice-b');
+const modelFp8 = join(dataDir, 'llama3-70b-slice-fp8');
 const MiB = 2 ** 20;
 
 /** Layers per case: the sets above, or with --quick one step of each kind (the budget is per step, so the peak is the same). */
@@ -53,35 +59,37 @@ function progressLog(): { onProgress: (p: Progress) => void } {
 
 const CASES = {
   /** Opens the model and builds the engine, nothing else: the floor every case starts from. */
-  baseline: async () => {
-    await openModel(modelA);
+  baseline: async (dir: string) => {
+    await openModel(dir);
   },
-  spectra: async (budgetMB: number, layers: number[]) => {
-    const model = await openModel(modelA);
+  spectra: async (dir: string, budgetMB: number, layers: number[]) => {
+    const model = await openModel(dir);
     const engine = await getEngine({ memoryBudgetMB: budgetMB });
     await spectra.run(model, spectra.parseOptions({ layers, kinds: ['up'] }), { engine, force: true, ...progressLog() });
   },
-  correlations: async (budgetMB: number, layers: number[]) => {
-    const model = await openModel(modelA);
+  correlations: async (dir: string, budgetMB: number, layers: number[]) => {
+    const model = await openModel(dir);
     const engine = await getEngine({ memoryBudgetMB: budgetMB });
     await correlations.run(model, correlations.parseOptions({ layers }), { engine, force: true, ...progressLog() });
   },
-  diff: async (budgetMB: number, layers: number[], quick: boolean) => {
-    const [a, b] = await Promise.all([openModel(modelA), openModel(modelB)]);
+  diff: async (dir: string, budgetMB: number, layers: number[], quick: boolean) => {
+    const [a, b] = await Promise.all([openModel(dir), openModel(modelB)]);
     const engine = await getEngine({ memoryBudgetMB: budgetMB });
     // --quick: the two shapes of an MLP matrix (up [28672, 8192] compared by columns, down [8192, 28672] by rows).
     await runDiff(a, b, { layers, ...(quick ? { kinds: ['up', 'down'] } : {}) }, { engine, ...progressLog() });
   },
-  similarity: async (budgetMB: number, layers: number[]) => {
-    const model = await openModel(modelA);
+  similarity: async (dir: string, budgetMB: number, layers: number[]) => {
+    const model = await openModel(dir);
     const engine = await getEngine({ memoryBudgetMB: budgetMB });
-    await similarity.run(model, similarity.parseOptions({ kind: 'up', layers, indices: ['docs'] }), { engine, force: true, ...progressLog() });
+    const r = await similarity.run(model, similarity.parseOptions({ kind: 'up', layers, indices: ['docs'] }), { engine, force: true, ...progressLog() });
+    // The DOCS path each pair took (chosen per machine by a timing calibration): the int8 screen holds quantized copies beside the matrices.
+    return `DOCS path ${[...new Set(r.pairs.map((p) => p.docsPath ?? 'none'))].join(', ')}`;
   },
 } as const;
 type CaseName = keyof typeof CASES;
 
 /** Child mode: run one case and print its peak RSS and time as one JSON line. */
-async function child(name: CaseName, budgetMB: number, quick: boolean): Promise<void> {
+async function child(name: CaseName, budgetMB: number, quick: boolean, fp8: boolean): Promise<void> {
   const t0 = performance.now();
   // The peak so far every 15 s on stderr, so that a run stopped early still tells its peak.
   const sampler = setInterval(() => {
@@ -92,9 +100,9 @@ async function child(name: CaseName, budgetMB: number, quick: boolean): Promise<
   }, 15_000);
   sampler.unref();
   const layers = name === 'baseline' ? [] : (quick ? QUICK_LAYERS : LAYERS)[name];
-  await CASES[name](budgetMB, layers, quick);
+  const detail = await CASES[name](fp8 ? modelFp8 : modelA, budgetMB, layers, quick);
   const seconds = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024, seconds }));
+  console.log(JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024, seconds, ...(detail ? { detail } : {}) }));
 }
 
 /**
@@ -109,7 +117,14 @@ function disableOrtArena(): void {
     create(bytes, { ...(options as ort.InferenceSession.SessionOptions | undefined), enableCpuMemArena: false });
 }
 
-function runChild(name: CaseName, budgetMB: number, quick: boolean, noArena: boolean): { maxRssBytes: number; seconds: number } | { error: string } {
+function runChild(
+  name: CaseName,
+  budgetMB: number,
+  quick: boolean,
+  noArena: boolean,
+  fp8: boolean,
+  trace = false,
+): { maxRssBytes: number; seconds: number; detail?: string } | { error: string } {
   const args = [
     '--max-old-space-size=20000',
     '--import',
@@ -121,12 +136,18 @@ function runChild(name: CaseName, budgetMB: number, quick: boolean, noArena: boo
     String(budgetMB),
     ...(quick ? ['--quick'] : []),
     ...(noArena ? ['--no-arena'] : []),
+    ...(fp8 ? ['--fp8'] : []),
   ];
-  const r = spawnSync(process.execPath, args, { cwd: join(__dirname, '..'), encoding: 'utf8', maxBuffer: 64 * MiB, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, args, {
+    cwd: join(__dirname, '..'),
+    encoding: 'utf8',
+    maxBuffer: 64 * MiB,
+    stdio: ['ignore', 'pipe', trace ? 'inherit' : 'pipe'],
+  });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !line.startsWith('{'))
-    return { error: `exit ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}` };
-  return JSON.parse(line) as { maxRssBytes: number; seconds: number };
+    return { error: `exit ${r.status ?? r.signal}: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}` };
+  return JSON.parse(line) as { maxRssBytes: number; seconds: number; detail?: string };
 }
 
 async function main(): Promise<void> {
@@ -139,43 +160,63 @@ async function main(): Promise<void> {
       keep: { type: 'boolean' },
       quick: { type: 'boolean' },
       'no-arena': { type: 'boolean' },
+      fp8: { type: 'boolean' },
+      compare: { type: 'boolean' },
+      trace: { type: 'boolean' },
     },
   });
   const quick = values.quick === true;
   if (values['no-arena']) disableOrtArena();
-  if (values.child) return child(values.child as CaseName, Number(values.budget), quick);
-  const only = (values.only?.split(',') ?? ['spectra', 'correlations', 'diff', 'similarity']) as CaseName[];
+  const fp8 = values.fp8 === true;
+  if (values.child) return child(values.child as CaseName, Number(values.budget), quick, fp8);
+  const only = (values.only?.split(',') ?? (fp8 ? ['similarity'] : ['spectra', 'correlations', 'diff', 'similarity'])) as CaseName[];
   const budgets = (values.budgets?.split(',') ?? ['2048', '4096']).map(Number);
-  if (!existsSync(join(modelA, 'model.safetensors')) || !existsSync(join(modelB, 'model.safetensors'))) {
+  // The slices' storage formats to run each case on: BF16, FP8, or both side by side.
+  const formats = fp8 ? (values.compare ? [true, false] : [true]) : [false];
+  const slices = [
+    { dir: modelA, needed: formats.includes(false), write: () => writeSparseLlama70BSlice(modelA, 3, 1) },
+    { dir: modelB, needed: only.includes('diff'), write: () => writeSparseLlama70BSlice(modelB, 2, 2) },
+    { dir: modelFp8, needed: fp8, write: () => writeSparseLlama70BSlice(modelFp8, 3, 1, { fp8: true }) },
+  ];
+  for (const s of slices) {
+    if (!s.needed || existsSync(join(s.dir, 'model.safetensors'))) continue;
     const t0 = performance.now();
-    const a = await writeSparseLlama70BSlice(modelA, 3, 1);
-    const b = await writeSparseLlama70BSlice(modelB, 2, 2);
-    console.log(
-      `wrote 70B-shaped slices: 3 + 2 layers, ${((a.filledBytes + b.filledBytes) / 1e9).toFixed(1)} GB of pattern in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
-    );
+    const w = await s.write();
+    console.log(`wrote ${s.dir}: ${(w.filledBytes / 1e9).toFixed(1)} GB of pattern in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
   const noArena = values['no-arena'] === true;
-  const floor = runChild('baseline', 4096, false, noArena);
-  if ('error' in floor) throw new Error(`baseline child failed: ${floor.error}`);
-  console.log(`floor (modules loaded, model opened): peak RSS ${(floor.maxRssBytes / MiB).toFixed(0)} MiB`);
+  const label = (f: boolean) => (formats.length > 1 || f ? (f ? ' (FP8)' : ' (BF16)') : '');
+  for (const f of formats) {
+    const floor = runChild('baseline', 4096, false, noArena, f);
+    if ('error' in floor) throw new Error(`baseline child failed: ${floor.error}`);
+    console.log(`floor${label(f)} (modules loaded, model opened): peak RSS ${(floor.maxRssBytes / MiB).toFixed(0)} MiB`);
+  }
   let over = 0;
   for (const name of only) {
+    // DOCS compares every pair of the listed layers once.
+    const layerCount = (quick ? QUICK_LAYERS : LAYERS)[name as Exclude<CaseName, 'baseline'>]?.length ?? 0;
+    const pairs = name === 'similarity' ? (layerCount * (layerCount - 1)) / 2 : 0;
     for (const budgetMB of budgets) {
-      const r = runChild(name, budgetMB, quick, noArena);
-      const limit = budgetMB * MiB + 512 * MiB;
-      if ('error' in r) {
-        console.log(`${name.padEnd(12)} budget ${budgetMB} MiB: FAILED ${r.error}`);
-        over++;
-        continue;
+      for (const f of formats) {
+        const r = runChild(name, budgetMB, quick, noArena, f, values.trace === true);
+        const limit = budgetMB * MiB + 512 * MiB;
+        const row = `${(name + label(f)).padEnd(19)} budget ${budgetMB} MiB:`;
+        if ('error' in r) {
+          console.log(`${row} FAILED ${r.error}`);
+          over++;
+          continue;
+        }
+        const ok = r.maxRssBytes <= limit;
+        if (!ok) over++;
+        console.log(
+          `${row} peak RSS ${(r.maxRssBytes / MiB).toFixed(0)} MiB = ${(r.maxRssBytes / limit).toFixed(2)} × (budget + 512 MiB) ${ok ? 'ok' : 'OVER'}, ${r.seconds.toFixed(0)} s` +
+            (pairs ? ` (${(r.seconds / pairs).toFixed(0)} s per pair, ${pairs} pair${pairs === 1 ? '' : 's'})` : '') +
+            (r.detail ? `, ${r.detail}` : ''),
+        );
       }
-      const ok = r.maxRssBytes <= limit;
-      if (!ok) over++;
-      console.log(
-        `${name.padEnd(12)} budget ${budgetMB} MiB: peak RSS ${(r.maxRssBytes / MiB).toFixed(0)} MiB = ${(r.maxRssBytes / limit).toFixed(2)} × (budget + 512 MiB) ${ok ? 'ok' : 'OVER'}, ${r.seconds.toFixed(0)} s`,
-      );
     }
   }
-  if (!values.keep) await Promise.all([rm(modelA, { recursive: true, force: true }), rm(modelB, { recursive: true, force: true })]);
+  if (!values.keep) await Promise.all(slices.map((s) => rm(s.dir, { recursive: true, force: true })));
   if (over) process.exitCode = 1;
 }
 
