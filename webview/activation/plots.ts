@@ -4,6 +4,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import type { ActivationResult } from '../../src/analysis/methods/activation/activation';
+import { thinnedTicks } from '../common/axisTicks';
 import { kindColorScale } from '../common/kindColor';
 import type { Theme } from '../common/theme';
 
@@ -13,7 +14,16 @@ export function fractionPlot(r: ActivationResult, theme: Theme): Plot.PlotOption
     width: 640,
     height: 280,
     marginLeft: 56,
-    x: { label: 'layer', type: 'band' },
+    // 80 layers leave 7 px a bar: every k-th layer labelled, 20 px apart at least (common/axisTicks.ts).
+    x: {
+      label: 'layer',
+      type: 'band',
+      ticks: thinnedTicks(
+        r.activatedShare.map((_, l) => l),
+        564,
+        20,
+      ),
+    },
     y: { label: 'activated fraction of the layer', grid: true, domain: [0, Math.max(0.05, ...r.layerFraction) * 1.05], tickFormat: '.0%' },
     // Up to nine matrix kinds (seven roles, router, shared): each its fixed colour, the same as in the other panels.
     color: kindColorScale(r.roles, theme, { label: 'matrix' }),

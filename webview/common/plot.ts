@@ -5,6 +5,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import { placeFigure, type FigureOptions } from './figure';
+import { RASTER_CELLS, rasterCellRender } from './rasterCells';
 import type { Theme } from './theme';
 
 /** The nonce of this page's script tag; the CSP accepts <style> elements carrying it. */
@@ -76,8 +77,19 @@ export interface HeatmapCell {
 export function heatmapOptions(
   cells: HeatmapCell[],
   theme: Theme,
-  opts: { xLabel?: string; yLabel?: string; domain?: [number, number]; diverging?: boolean; width?: number; height?: number; legendLabel?: string } = {},
+  opts: {
+    xLabel?: string;
+    yLabel?: string;
+    domain?: [number, number];
+    diverging?: boolean;
+    width?: number;
+    height?: number;
+    legendLabel?: string;
+    /** Draw the cells as one image past RASTER_CELLS cells (rasterCells.ts); only where nothing needs a rect a cell. */
+    raster?: boolean;
+  } = {},
 ): Plot.PlotOptions {
+  const render = opts.raster && cells.length > RASTER_CELLS ? rasterCellRender : undefined;
   return {
     width: opts.width ?? 560,
     height: opts.height ?? 520,
@@ -92,7 +104,7 @@ export function heatmapOptions(
       legend: true,
       label: opts.legendLabel,
     },
-    marks: [Plot.cell(cells, { x: 'x', y: 'y', fill: 'value', tip: true })],
+    marks: [Plot.cell(cells, { x: 'x', y: 'y', fill: 'value', tip: true, render })],
   };
 }
 

@@ -9,7 +9,10 @@ import * as Plot from '@observablehq/plot';
 import type { HeadValues } from '../../src/analysis/methods/correlations/values';
 import type { Regression } from '../../src/analysis/methods/correlations/regression';
 import { formatValue } from '../common/dom';
+import type { FigureTable } from '../common/figureTable';
 import { addHatchPattern, HATCH_FILL } from '../common/hatch';
+import { matrixTable } from '../common/matrixTable';
+import { RASTER_CELLS, rasterCellRender } from '../common/rasterCells';
 import { renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
 import { regressionSegment, type CorrCell, type ScatterPoint } from './viewModel';
@@ -41,32 +44,40 @@ export function drawHeatmap(
   };
   const tip = { format: { x: false, y: false, fill: false, where: true, measure: axes.xLabel !== 'query head', exact: true } };
   const sel = selected ? cells.filter((c) => c.layer === selected.layer && c.col === selected.col) : [];
+  // 80 layers × 64 heads: the cells as one image (common/rasterCells.ts), not 5 120 rects; below that, a rect a cell.
+  const raster = cells.length > RASTER_CELLS;
+  const render = raster ? rasterCellRender : undefined;
   const el = renderPlot(
     container,
     {
       width: WIDTH,
       height: 70 + axes.y.length * rowHeight,
       marginLeft: 40,
-      marginBottom: axes.xLabel === 'query head' ? 30 : 80,
+      // Room for the head labels turned upright past 12 heads ('h63') above the axis label.
+      marginBottom: axes.xLabel === 'query head' ? (axes.x.length > 12 ? 46 : 30) : 80,
       padding: 0.04,
       x: {
         domain: axes.x,
         label: axes.xLabel === 'query head' ? axes.xLabel : null,
         tickRotate: axes.xLabel === 'query head' ? (axes.x.length > 12 ? -90 : 0) : -35,
-        tickFormat: axes.x.length > 16 ? (d: string, i: number) => (i % 4 ? '' : d) : undefined,
+        // Every 4th head past 16 (a KV group of 8 heads reads as two ticks): tick values, not blank labels, so no hidden tick nodes.
+        ticks: axes.x.length > 16 ? axes.x.filter((_, i) => i % 4 === 0) : undefined,
       },
-      y: { domain: axes.y, label: null, tickFormat: axes.y.length > 24 ? (d: string, i: number) => (i % 4 ? '' : d) : undefined },
+      y: { domain: axes.y, label: null, ticks: axes.y.length > 24 ? axes.y.filter((_, i) => i % 4 === 0) : undefined },
       color: { type: 'diverging', scheme: theme.divergingScheme as Plot.ColorScheme, domain, clamp: true, legend: true, label },
       marks: [
-        Plot.cell(filled, { x: 'x', y: 'y', fill: 'value', className: 'll-corr-filled', channels, tip }),
-        Plot.cell(empty, { x: 'x', y: 'y', fill: theme.grid, className: 'll-corr-empty', channels, tip }),
-        Plot.text(empty, { x: 'x', y: 'y', text: () => 'n/a', fill: theme.muted, fontSize: 9, pointerEvents: 'none' } as Plot.TextOptions),
+        Plot.cell(filled, { x: 'x', y: 'y', fill: 'value', className: 'll-corr-filled', channels, tip, render }),
+        Plot.cell(empty, { x: 'x', y: 'y', fill: theme.grid, className: 'll-corr-empty', channels, tip, render }),
+        raster ? null : Plot.text(empty, { x: 'x', y: 'y', text: () => 'n/a', fill: theme.muted, fontSize: 9, pointerEvents: 'none' } as Plot.TextOptions),
         Plot.cell(flagged, { x: 'x', y: 'y', fill: HATCH_FILL, stroke: theme.muted, className: 'll-corr-flagged', channels, tip }),
         Plot.cell(sel, { x: 'x', y: 'y', fill: 'none', stroke: theme.foreground, strokeWidth: 2 }),
       ],
     },
     theme,
-    { caption: 'Heatmap of the correlation measure of each layer (rows) and head or measure (columns), on a diverging scale centred on 0.' },
+    {
+      caption: 'Heatmap of the correlation measure of each layer (rows) and head or measure (columns), on a diverging scale centred on 0.',
+      table: cellTable(cells, axes),
+    },
   );
   tag(el, 'll-corr-filled', filled, 'corr-cell', !!onClick);
   tag(el, 'll-corr-empty', empty, 'corr-cell-empty', false);
@@ -80,9 +91,37 @@ export function drawHeatmap(
       if (pointed && filled.includes(pointed as CorrCell)) return onClick(pointed as CorrCell);
       const rect = (e.target as Element | null)?.closest?.('[data-testid="corr-cell"]');
       const i = rect ? Number(rect.getAttribute('data-index')) : NaN;
-      if (Number.isInteger(i) && filled[i]) onClick(filled[i]);
+      if (Number.isInteger(i) && filled[i]) return onClick(filled[i]);
+      // No rect a cell (the image) or a keyboard Enter: the cell under the event's point, from the band scales.
+      const at = cellAtPoint(el, axes, e as MouseEvent);
+      const hit = at && filled.find((c) => c.x === at.x && c.y === at.y);
+      if (hit) onClick(hit);
     });
   }
+}
+
+type BandScale = { apply(v: string): number; bandwidth?: number };
+
+/** The band (x, y) under a mouse event, through the plot's scales (the SVG may be drawn scaled: client pixels to its viewBox). */
+function cellAtPoint(root: Element, axes: { x: string[]; y: string[] }, e: MouseEvent): { x: string; y: string } | undefined {
+  const plot = root as unknown as { scale?: (name: string) => BandScale | undefined };
+  const sx = plot.scale?.('x'),
+    sy = plot.scale?.('y');
+  const svg = root.querySelector('g.ll-corr-filled')?.closest('svg');
+  if (!svg || !sx?.bandwidth || !sy?.bandwidth) return undefined;
+  const box = svg.getBoundingClientRect(),
+    view = svg.viewBox.baseVal;
+  const px = (e.clientX - box.left) * (view && view.width ? view.width / box.width : 1),
+    py = (e.clientY - box.top) * (view && view.height ? view.height / box.height : 1);
+  const x = axes.x.find((v) => px >= sx.apply(v) && px < sx.apply(v) + sx.bandwidth!),
+    y = axes.y.find((v) => py >= sy.apply(v) && py < sy.apply(v) + sy.bandwidth!);
+  return x !== undefined && y !== undefined ? { x, y } : undefined;
+}
+
+/** The drawn values as a layer × column table (empty where a cell has no value): complete at 80 layers × 64 heads. */
+export function cellTable(cells: readonly CorrCell[], axes: { x: string[]; y: string[]; xLabel: string }): FigureTable {
+  const at = new Map(cells.map((c) => [`${c.y}\t${c.x}`, c.value]));
+  return matrixTable('layer', axes.y, axes.x, (i, j) => at.get(`${axes.y[i]}\t${axes.x[j]}`));
 }
 
 /** Plot draws one rect per datum and binds its index as __data__. */

@@ -18,9 +18,22 @@ import { renderPlot } from '../common/plot';
 import { attachGroupExport } from '../common/figure';
 import type { Theme } from '../common/theme';
 import { expertFieldOptions, parseExpertChoice } from '../common/expertField';
-import { cellKind, DELTA_METRICS, deltaCells, deltaMetric, flaggedCells, SIDE_METRICS, sideCells, sideMetric, sharedDomain, signedDomain } from './metrics';
+import {
+  cellKind,
+  DELTA_METRICS,
+  deltaCells,
+  deltaMetric,
+  flaggedCells,
+  SIDE_METRICS,
+  sideCells,
+  sideMetric,
+  sharedDomain,
+  signedDomain,
+  type Cell,
+} from './metrics';
 import { annotateCells, deltaHistogramPlot, heatmapPlot, rowChangePlot } from './plots';
 import { CellSync, type CellKey } from './sync';
+import { expertOfFolded, foldExperts, FOLDED_SUFFIX, shouldFold, type FoldedCell } from './expertFold';
 import { createDiffDepthSection, type DiffDepthSection } from './depthSection';
 import { deltaSpectrumPlot } from './depthPlots';
 import { randomReferenceSpectrum } from './depthViews';
@@ -45,6 +58,8 @@ let layout:
     }
   | undefined;
 const sync = new CellSync(() => drawDetail());
+/** The Δ heatmap's cells when experts are folded (what a click on a folded column resolves against). */
+let foldedDelta: (Cell | FoldedCell)[] | undefined;
 let depthSection: DiffDepthSection | undefined;
 
 function select(options: { id: string; label: string }[], current: string, testid: string, label: string, onChange: (v: string) => void): Dropdown {
@@ -108,15 +123,21 @@ function drawHeatmaps(): void {
   const a = [...sideCells(entries, side, 'a'), ...flagged];
   const b = [...sideCells(entries, side, 'b'), ...flagged];
   const d = [...deltaCells(entries, delta), ...flagged];
-  const domain = sharedDomain(a, b);
+  // Hundreds of routed experts: each kind's experts folded into one column, the maximum over them (expertFold.ts).
+  const fold = shouldFold(a);
+  const [fa, fd, fb] = fold ? [foldExperts(a), foldExperts(d), foldExperts(b)] : [a, d, b];
+  foldedDelta = fold ? fd : undefined;
+  const domain = sharedDomain(fa, fb);
   const plots: Element[] = [];
   for (const [el, cells, spec, id] of [
-    [layout.plotA, a, { label: side.short, domain }, 'diff-cell-a'],
-    [layout.plotD, d, { label: delta.short, domain: delta.signed ? signedDomain(d) : delta.domain, diverging: delta.signed }, 'diff-cell-delta'],
-    [layout.plotB, b, { label: side.short, domain }, 'diff-cell-b'],
+    [layout.plotA, fa, { label: side.short, domain }, 'diff-cell-a'],
+    [layout.plotD, fd, { label: delta.short, domain: delta.signed ? signedDomain(fd) : delta.domain, diverging: delta.signed }, 'diff-cell-delta'],
+    [layout.plotB, fb, { label: side.short, domain }, 'diff-cell-b'],
   ] as const) {
     const plot = renderPlot(el, heatmapPlot(cells, spec, theme), theme, {
-      caption: `Heatmap of layers (rows) by matrix kind (columns), coloured by ${spec.label}.`,
+      caption: `Heatmap of layers (rows) by matrix kind (columns), coloured by ${spec.label}${
+        fold ? '; the routed experts of each kind folded into one column, the maximum over the layer’s experts (a click opens the expert that holds it)' : ''
+      }.`,
     });
     annotateCells(plot, cells, id);
     addHatchPattern(plot, theme);
@@ -157,7 +178,9 @@ function drawDetail(): void {
     drawHeatmaps();
   }
   const key = sync.selected as CellKey;
-  const e = entries.find((x) => x.layer === key.layer && cellKind(x) === key.kind);
+  // A folded experts column opens the expert that holds the Δ heatmap's maximum there.
+  const kind = key.kind.endsWith(FOLDED_SUFFIX) && foldedDelta ? (expertOfFolded(foldedDelta, key.layer, key.kind) ?? key.kind) : key.kind;
+  const e = entries.find((x) => x.layer === key.layer && cellKind(x) === kind);
   if (!e) return;
   const hist = h('div', { class: 'll-diff-plot', 'data-testid': 'diff-histogram' });
   const sv = h('div', { class: 'll-diff-plot', 'data-testid': 'diff-singular' });

@@ -16,7 +16,8 @@ export function kindColumns(kinds: Iterable<string>): string[] {
   const rank = (k: string): [number, number] => {
     const [base, ex] = k.split(' ');
     const b = KIND_ORDER.indexOf(base);
-    return [b < 0 ? KIND_ORDER.length : b, ex === undefined ? -2 : ex === 'shared' ? -1 : Number(ex.slice(1))];
+    // A folded column of routed experts (`up experts`, expertFold.ts) after the shared expert.
+    return [b < 0 ? KIND_ORDER.length : b, ex === undefined ? -2 : ex === 'shared' ? -1 : ex === 'experts' ? 0 : Number(ex.slice(1))];
   };
   return [...new Set(kinds)].sort((x, y) => {
     const [a1, a2] = rank(x);
@@ -38,14 +39,19 @@ export function heatmapPlot(cells: Cell[], spec: HeatmapSpec, theme: Theme): Plo
   const missing = cells.filter((c) => c.value === null && !c.flagged);
   const flagged = cells.filter((c) => c.flagged);
   const rowHeight = Math.max(8, Math.min(24, Math.floor(480 / Math.max(1, layers.length))));
+  // Names longer than a 28 px column ('up shared', 'gate experts') stand upright above it, with room for the longest.
+  const longest = Math.max(0, ...kinds.map((k) => k.length));
+  const upright = longest > 4;
+  const marginTop = upright ? 24 + Math.ceil(6.5 * longest) : undefined;
   return {
     width: 44 + kinds.length * 28,
-    height: 84 + layers.length * rowHeight,
+    height: 84 + layers.length * rowHeight + (marginTop ?? 30) - 30,
     marginLeft: 36,
     marginRight: 8,
+    marginTop,
     padding: 0.05,
-    x: { domain: kinds, label: null, axis: 'top' },
-    y: { domain: layers, label: 'layer', tickFormat: (d: number) => (layers.length > 40 && d % 5 ? '' : String(d)) },
+    x: { domain: kinds, label: null, axis: 'top', tickRotate: upright ? -90 : 0 },
+    y: { domain: layers, label: 'layer', ticks: layers.length > 40 ? layers.filter((d) => d % 5 === 0) : undefined, tickFormat: 'd' },
     color: {
       type: spec.diverging ? 'diverging' : 'linear',
       scheme: (spec.diverging ? theme.divergingScheme : theme.sequentialScheme) as Plot.ColorScheme,
@@ -60,7 +66,7 @@ export function heatmapPlot(cells: Cell[], spec: HeatmapSpec, theme: Theme): Plo
         x: 'kind',
         y: 'layer',
         fill: 'value',
-        title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${spec.label}: ${c.value}`,
+        title: (c: Cell) => `layer ${c.layer} ${c.kind}\n${spec.label}: ${c.value}${c.note ? `\n${c.note}` : ''}`,
       }),
       Plot.cell(missing, {
         className: 'll-diff-missing',

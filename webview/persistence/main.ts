@@ -14,7 +14,7 @@ import { cachedNote, formatValue, h, replaceChildren } from '../common/dom';
 import { button, checkbox, dropdown, numberField, slider as rangeSlider, type TextField } from '../common/toolkit';
 import { renderPlot } from '../common/plot';
 import type { Theme } from '../common/theme';
-import { averagePlot, barcodePlot, baselinePlot, bettiPlot } from './plots';
+import { averagePlot, barcodePlot, baselinePlot, bettiPlot, heatmapTable } from './plots';
 import { markedHeatmapPlot } from './blockMarks';
 import { curvesSection } from './curves';
 import { homologyText, sliderSuggestion, suggestionsLine, suggestionText, tokensText } from './notes';
@@ -206,6 +206,7 @@ function draw(container: HTMLElement, r: PersistenceJobResult, theme: Theme): vo
   // The suggestion at p outlined solid, the last evaluated prune dashed.
   renderPlot(heat, markedHeatmapPlot(r, dim, theme, suggestion.layers, evaluations.at(-1)?.prune.removedLayers ?? []), theme, {
     caption: 'Heatmap of layer i (rows) by layer j (columns): the share of layer i’s persistent features that survive to layer j; suggested blocks outlined.',
+    table: heatmapTable(r, dim),
   });
   renderPlot(betti, bettiPlot(r, theme), theme, { caption: 'Betti numbers (y, symmetric log) of each homology dimension (colour) by layer (x).' });
   renderPlot(avg, averagePlot(r, sdim, suggestion.threshold, suggestion.layers, theme), theme, {

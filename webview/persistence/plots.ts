@@ -8,6 +8,9 @@ import * as Plot from '@observablehq/plot';
 import type { PersistenceResult } from '../../src/analysis/methods/persistence/persistence';
 import type { Theme } from '../common/theme';
 import { heatmapOptions } from '../common/plot';
+import { thinnedTicks } from '../common/axisTicks';
+import type { FigureTable } from '../common/figureTable';
+import { matrixTable } from '../common/matrixTable';
 
 /** Short cloud labels for axes: decoder layers by index, the final norm as 'norm'. */
 export function cloudLabel(r: PersistenceResult, l: number): string {
@@ -25,9 +28,20 @@ export function heatmapPlot(r: PersistenceResult, dim: number, theme: Theme): Pl
     width: size + 60,
     height: size,
     legendLabel: `S${dim}(i, j) / β${dim}(i)`,
+    // 81 × 81 clouds: one image, not 6 561 rects (nothing here needs a rect a cell).
+    raster: true,
   });
   const order = h.map((_, l) => cloudLabel(r, l));
-  return { ...opts, x: { ...(opts.x as object), domain: order }, y: { ...(opts.y as object), domain: order } };
+  // 81 clouds leave 6 px a band: every k-th layer labelled (and 'norm'), 24 px apart at least (common/axisTicks.ts).
+  const ticks = thinnedTicks(order, size - 30, 24, true);
+  return { ...opts, x: { ...(opts.x as object), domain: order, ticks }, y: { ...(opts.y as object), domain: order, ticks } };
+}
+
+/** The heatmap's values as a layer i × layer j table ("Show as table"): every cell, 81 rows of 82 at 80 layers. */
+export function heatmapTable(r: PersistenceResult, dim: number): FigureTable {
+  const h = r.heatmap[dim] ?? [];
+  const labels = h.map((_, l) => cloudLabel(r, l));
+  return matrixTable('layer i \\ j', labels, labels, (i, j) => h[i]?.[j]);
 }
 
 export function bettiPlot(r: PersistenceResult, theme: Theme): Plot.PlotOptions {

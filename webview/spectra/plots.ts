@@ -28,7 +28,7 @@ export function heatmapPlot(cells: Cell[], metric: MetricDef, theme: Theme, sele
     marginLeft: 56,
     padding: 0.04,
     x: { domain: kinds, label: 'matrix kind', axis: 'top' },
-    y: { domain: layers, label: 'layer', tickFormat: (d: number) => (layers.length > 40 && d % 5 ? '' : String(d)) },
+    y: { domain: layers, label: 'layer', ticks: layers.length > 40 ? layers.filter((d) => d % 5 === 0) : undefined, tickFormat: 'd' },
     color: {
       type: 'linear',
       scheme: theme.sequentialScheme as Plot.ColorScheme,

@@ -13,7 +13,8 @@ import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { h, replaceChildren } from '../common/dom';
 import { dropdown, type Dropdown } from '../common/toolkit';
-import { heatmapOptions, lineOptions, renderPlot, type HeatmapCell, type LineSeries } from '../common/plot';
+import { renderPlot } from '../common/plot';
+import { timelineHeatmapOptions, timelineLineOptions } from './plots';
 import type { Theme } from '../common/theme';
 
 const KINDS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
@@ -70,19 +71,9 @@ function draw(): void {
   const what = `${state.metric}${perLayer ? '' : ` of ${state.kind}`}`;
   if (cells.length === 0) heat.append(h('p', { class: 'll-muted' }, `No values of ${what} yet.`));
   else {
-    const heatCells: HeatmapCell[] = cells.map((c) => ({ x: c.step, y: c.layer, value: c.value }));
-    renderPlot(
-      heat,
-      heatmapOptions(heatCells, theme, {
-        xLabel: 'step',
-        yLabel: 'layer',
-        legendLabel: what,
-        width: 640,
-        height: 60 + 22 * new Set(cells.map((c) => c.layer)).size,
-      }),
-      theme,
-      { caption: `Heatmap of layers (rows) by training step (columns), coloured by ${what}.` },
-    );
+    renderPlot(heat, timelineHeatmapOptions(cells, what, theme), theme, {
+      caption: `Heatmap of layers (rows) by training step (columns), coloured by ${what}.`,
+    });
     // One rect per cell, in data order: tag each with its step, layer and value (tests read them).
     heat.querySelectorAll('g[aria-label="cell"] rect').forEach((rect, i) => {
       const c = cells[i];
@@ -94,12 +85,7 @@ function draw(): void {
       rect.setAttribute('style', 'cursor: pointer');
       rect.addEventListener('click', (e) => void openStep(c.step, (e as MouseEvent).shiftKey));
     });
-    const byLayer = new Map<number, LineSeries>();
-    for (const c of cells) {
-      if (!byLayer.has(c.layer)) byLayer.set(c.layer, { name: `layer ${c.layer}`, points: [] });
-      byLayer.get(c.layer)!.points.push({ x: c.step, y: c.value });
-    }
-    renderPlot(lines, lineOptions([...byLayer.values()], theme, { xLabel: 'step', yLabel: what }), theme, {
+    renderPlot(lines, timelineLineOptions(cells, what, theme), theme, {
       caption: `${what} (y) by training step (x), one line per layer.`,
     });
   }
