@@ -88,6 +88,19 @@ export async function chooseDocsPath(engine: Engine, n: number, precision: 'exac
   return (precision === 'fast' ? c.useFast : c.useExact) ? mode : 'float32';
 }
 
+/**
+ * `LAYER_LENS_DOCS_PATH` (benchmarks, measurements): `int8` sends DOCS to the integer path wherever
+ * it is correct and fits the memory budget, as `integer: 'always'` does; `float32` keeps it on
+ * float32; unset or `auto`, the calibration decides. Anything else is refused.
+ */
+export function docsPathOverride(env: NodeJS.ProcessEnv = process.env): 'always' | 'never' | undefined {
+  const v = env.LAYER_LENS_DOCS_PATH?.trim().toLowerCase();
+  if (!v || v === 'auto') return undefined;
+  if (v === 'int8') return 'always';
+  if (v === 'float32') return 'never';
+  throw new Error(`LAYER_LENS_DOCS_PATH must be int8, float32 or auto, got '${env.LAYER_LENS_DOCS_PATH}'`);
+}
+
 /** Does MatMulInteger compute Σ (a − 128)·b exactly on operands that saturate 16-bit pair sums? */
 export async function integerProductsExact(engine: Engine): Promise<boolean> {
   const m = 4,

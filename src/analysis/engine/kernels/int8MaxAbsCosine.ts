@@ -63,7 +63,7 @@ const U = 2 ** -24;
 const GAMMA_EXACT = 8 * U;
 const GAMMA_FAST = 4 * U;
 /** Working bytes per element of a screen block: int32 products, float32 casts and sums, the mask. */
-const SCREEN_BYTES_PER_ELEMENT = 28;
+export const SCREEN_BYTES_PER_ELEMENT = 28;
 const MIN_BUDGET_BYTES = 64 * 1024 * 1024;
 const BLOCK_VALUE_BYTES = 8 * 1024 * 1024;
 /** A margin far beyond any real one: zero vectors (cosine 0 with everything) are never candidates. */
@@ -129,8 +129,8 @@ function dot64(x: Float32Array, xo: number, y: Float32Array, yo: number, n: numb
  * screen's elementwise passes run from cache rather than memory (measured at 8192×8192: 256-row
  * blocks 15–20 % faster than one block, 128-row blocks slower again), and within the budget.
  */
-function blockRowsFor(engine: Engine, m: number, mPrime: number): number {
-  const budget = Math.max(MIN_BUDGET_BYTES, engine.memoryBudgetBytes);
+export function screenBlockRows(budgetBytes: number, m: number, mPrime: number): number {
+  const budget = Math.max(MIN_BUDGET_BYTES, budgetBytes);
   const inBudget = Math.floor(budget / (SCREEN_BYTES_PER_ELEMENT * Math.max(1, mPrime)));
   const cached = Math.max(64, Math.floor(BLOCK_VALUE_BYTES / (4 * Math.max(1, mPrime))));
   return Math.max(1, Math.min(m, inBudget, cached));
@@ -152,7 +152,7 @@ export async function int8MaxAbsCosine(engine: Engine, xt: Matrix, yt: Matrix, o
   const result: Int8MaxAbsCosineResult = { rowMax, colMax, refined: 0, entries: m * mPrime, float32Blocks: 0, maxErrorBound: 0, meanErrorBound: 0 };
   if (m === 0 || mPrime === 0 || n === 0) return result;
 
-  const blockRows = Math.max(1, Math.min(m, opts.blockRows ?? blockRowsFor(engine, m, mPrime)));
+  const blockRows = Math.max(1, Math.min(m, opts.blockRows ?? screenBlockRows(engine.memoryBudgetBytes, m, mPrime)));
   const b1 = new ort.Tensor('int8', qy.qB, [n, mPrime]);
   const b2 = mode === 'exact' ? new ort.Tensor('int8', qy.pqB as Int8Array, [2 * n, mPrime]) : undefined;
   const sb = new ort.Tensor('float32', qy.scale, [mPrime]);

@@ -9,10 +9,11 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { Engine } from '../../engine/engine';
-import { chooseDocsPath, type DocsPath } from '../../engine/int8Calibration';
+import { chooseDocsPath, docsPathOverride, type DocsPath } from '../../engine/int8Calibration';
 import { columnNormalize } from '../../engine/kernels/columnNormalize';
 import { buildFloat32BlockGraph } from '../../engine/kernels/int8Graphs';
 import { int8MaxAbsCosine } from '../../engine/kernels/int8MaxAbsCosine';
+import { int8DocsMemory } from '../../engine/kernels/int8Memory';
 import { maxAbsCosine, planBlocks } from '../../engine/kernels/maxAbsCosine';
 import { throwIfCancelled, type JobContext } from '../../jobs';
 import { transpose, type Matrix } from '../../linalg/matrix';
@@ -59,6 +60,8 @@ export interface DocsResult {
   colMax: Float32Array;
   /** Which computation produced the maxima (docsOfNormalized; the others always run float32). */
   docsPath?: DocsPath;
+  /** Why the integer path was not considered: its quantized copies do not fit the memory budget beside the float32 matrices. */
+  docsPathReason?: string;
   /** int8-refined: cosines recomputed exactly after the integer screen, of `entries`. */
   refined?: number;
   entries?: number;
@@ -183,7 +186,9 @@ export interface DocsOfNormalizedOptions extends JobContext {
   /**
    * 'auto' (default): the integer path where this CPU's calibration finds it faster
    * (engine/int8Calibration.ts); 'always' (tests, benchmarks): wherever its products are exact;
-   * 'never': float32.
+   * 'never': float32. Unset, LAYER_LENS_DOCS_PATH may set it (int8Calibration.ts, docsPathOverride).
+   * Either integer path runs only where its quantized copies fit the memory budget beside the two
+   * float32 matrices (kernels/int8Memory.ts); elsewhere float32 runs and the result says why.
    */
   integer?: 'auto' | 'always' | 'never';
 }
@@ -198,16 +203,20 @@ export async function docsOfNormalized(engine: Engine, xt: Matrix, yt: Matrix, c
     throw new Error(`DOCS needs two matrices of the same shape; got ${xt.cols}×${xt.rows} and ${yt.cols}×${yt.rows}`);
   }
   const precision = ctx.docsPrecision ?? 'exact';
-  const integer = ctx.integer ?? 'auto';
+  const integer = ctx.integer ?? docsPathOverride() ?? 'auto';
   // Small pairs take milliseconds in float32: not worth a calibration (or a quantized copy).
   const small = 2 * xt.rows * yt.rows * xt.cols < AUTO_MIN_OPERATIONS;
-  const docsPath: DocsPath =
-    integer === 'never' || xt.rows === 0 || xt.cols === 0 || (integer === 'auto' && small)
-      ? 'float32'
-      : await chooseDocsPath(engine, xt.cols, precision, integer);
+  let docsPath: DocsPath = 'float32';
+  let docsPathReason: string | undefined;
+  if (integer !== 'never' && xt.rows > 0 && xt.cols > 0 && !(integer === 'auto' && small)) {
+    // The budget first: no calibration for a pair whose quantized copies could not be held anyway.
+    const memory = int8DocsMemory(engine.memoryBudgetBytes, xt.rows, yt.rows, xt.cols, precision);
+    if (memory.fits) docsPath = await chooseDocsPath(engine, xt.cols, precision, integer);
+    else docsPathReason = memory.reason;
+  }
   if (docsPath === 'float32') {
     const { rowMax, colMax } = await maxAbsCosineNormalized(engine, xt, yt, ctx);
-    return { ...docsFromMaxima(rowMax, colMax), docsPath };
+    return { ...docsFromMaxima(rowMax, colMax), docsPath, ...(docsPathReason ? { docsPathReason } : {}) };
   }
   const r = await int8MaxAbsCosine(engine, xt, yt, { signal: ctx.signal, mode: docsPath === 'int8-fast' ? 'fast' : 'exact' });
   const out: DocsResult = { ...docsFromMaxima(r.rowMax, r.colMax), docsPath, entries: r.entries };

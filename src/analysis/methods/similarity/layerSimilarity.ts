@@ -16,6 +16,7 @@ import { MATRIX_KINDS, type ExpertRole, type ExpertSelector, type LayerInfo, typ
 import { hasExpertKind, readExpertChecked } from '../experts/read';
 import { clusterFloor, findClusters, type ClusterResult } from './clusters';
 import { docsChanceLevel } from './chanceLevel';
+import { int8DocsMemory } from '../../engine/kernels/int8Memory';
 import { docsOfNormalized, resolveOrientation, type DocsPath, type Orientation } from './docs';
 import {
   baselineIndices,
@@ -101,6 +102,8 @@ export interface PairResult {
   details?: IndexDetails;
   /** How DOCS's maxima were computed: float32, or the int8 screen with exact refinement, or int8 alone ('fast'). */
   docsPath?: DocsPath;
+  /** Why DOCS's integer path was not considered: its quantized copies do not fit the memory budget. */
+  docsPathReason?: string;
   /** int8-refined: how many cosines were recomputed exactly after the screen. */
   docsRefined?: number;
   /** int8-fast: the bound on each cosine's error, its largest and mean value. */
@@ -224,8 +227,11 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
     cka: indices.includes('cka') || indices.includes('hsic'),
     spectral: heavy.length > 0,
     projected: indices.includes('pwcca'),
-    // The int8 screen keeps a two-level quantized copy of each normalised layer (docs.ts).
-    quantized: indices.includes('docs'),
+    // The int8 screen keeps a two-level quantized copy of each normalised layer (docs.ts), where the
+    // copies of a pair fit the memory budget (int8Memory.ts); elsewhere DOCS runs float32 and there are none.
+    quantized:
+      indices.includes('docs') &&
+      shapes.some(([n, m]) => int8DocsMemory(engine.memoryBudgetBytes, m, m, n, opts.docsPrecision === 'fast' ? 'fast' : 'exact').fits),
   };
   const budget = opts.cacheBudgetBytes ?? engine.memoryBudgetBytes / 2;
   const perLayer = Math.max(...shapes.map(([n, m]) => layerBytes(n, m, needs)));
@@ -303,6 +309,7 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
           cols: { loc: d.fitY.loc, scale: d.fitY.scale, histogram: histogram(d.colMax, bins) },
         };
         if (d.docsPath) pair.docsPath = d.docsPath;
+        if (d.docsPathReason) pair.docsPathReason = d.docsPathReason;
         if (d.refined !== undefined) pair.docsRefined = d.refined;
         if (d.errorBound) pair.docsErrorBound = d.errorBound;
       }
