@@ -1,8 +1,10 @@
 /**
- * GGUF dequantization throughput: a 4096 × 4096 tensor in Q4_K, Q6_K, Q8_0 and each i-quant and
+ * GGUF dequantization throughput: a 4096 × 4096 tensor in Q4_0, Q4_K, Q5_K, Q6_K, Q8_0, MXFP4 and each i-quant and
  * ternary type (IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, TQ1_0, TQ2_0), streamed to float32
  * through the tensor reader (streamF32: read + decode, reused buffers: the statistics path) against
- * raw fs reads of the same bytes into one reused buffer, in the same run; target ≥ 50 % of raw.
+ * raw fs reads of the same bytes into one reused buffer, in the same run; target ≥ 50 % of raw. The
+ * types with a WASM SIMD kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, MXFP4) are also decoded with the kernels turned
+ * off, in the same repetitions: the JavaScript decoders they replace.
  * Block bytes are seeded random with finite half-precision scales. Warm page cache (each file is read
  * once first); repetitions alternate so load from other processes hits both sides alike; the best of
  * each is reported, with the peak resident memory. Data goes to .bench-data/gguf-decode and is deleted.
@@ -13,6 +15,8 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ggmlType } from '../src/analysis/io/gguf/ggmlTypes';
 import { readGgufHeader } from '../src/analysis/io/gguf/ggufHeader';
+import { WASM_BLOCK_TYPES } from '../src/analysis/io/gguf/ggmlBlocksWasm';
+import { setDecodeWasmEnabled } from '../src/analysis/io/wasm/decodeKernelsWasm';
 import { DEFAULT_CHUNK_BYTES, streamF32 } from '../src/analysis/io/tensorReader';
 import { ggufTensorEntry } from '../src/analysis/model/gguf/openGguf';
 import { writeGguf } from '../test/fixtures/ggufWriter';
@@ -21,9 +25,13 @@ const N = 4096;
 const dataDir = join(__dirname, '..', '.bench-data', 'gguf-decode');
 /** Type ids (ggml.h) and the byte offsets of each type's half-precision scale fields (ggml-common.h block structs). */
 const TYPES: Record<string, { id: number; halves: number[] }> = {
+  Q4_0: { id: 2, halves: [0] },
   Q4_K: { id: 12, halves: [0, 2] },
+  Q5_K: { id: 13, halves: [0, 2] },
   Q6_K: { id: 14, halves: [208] },
   Q8_0: { id: 8, halves: [0] },
+  // MXFP4's scale is an E8M0 byte, not a half: kept near 2^0 below.
+  MXFP4: { id: 39, halves: [] },
   IQ2_XXS: { id: 16, halves: [0] },
   IQ2_XS: { id: 17, halves: [0] },
   IQ2_S: { id: 22, halves: [0] },
@@ -49,6 +57,7 @@ function blocks(name: string): Uint8Array {
   }
   // Scales: 0x2000…0x27ff are finite halves around 2^-7.
   for (let b = 0; b < count; b++) for (const o of TYPES[name].halves) out[b * t.typeSize + o + 1] = 0x20 | (out[b * t.typeSize + o + 1] & 0x07);
+  if (name === 'MXFP4') for (let b = 0; b < count; b++) out[b * t.typeSize] = 120 + (out[b * t.typeSize] & 15);
   if (name === 'IQ1_M')
     for (let b = 0; b < count; b++) {
       out[b * t.typeSize + 55] = 0x20 | (out[b * t.typeSize + 55] & 0x0f);
@@ -98,7 +107,17 @@ async function main(): Promise<void> {
       let bestRaw = Infinity;
       let bestDecode = Infinity;
       let bestWrite = Infinity;
+      // Types with a WASM SIMD kernel: the JavaScript decoder (the fallback) too, in the same repetitions.
+      const hasKernel = WASM_BLOCK_TYPES.includes(name);
+      let bestJs = Infinity;
       for (let i = 0; i < 7; i++) {
+        if (hasKernel) {
+          setDecodeWasmEnabled(false);
+          const tj = performance.now();
+          await decode();
+          bestJs = Math.min(bestJs, performance.now() - tj);
+          setDecodeWasmEnabled(true);
+        }
         const tw = performance.now();
         writeAll();
         bestWrite = Math.min(bestWrite, performance.now() - tw);
@@ -113,6 +132,10 @@ async function main(): Promise<void> {
       console.log(
         `${name} ${N}×${N} (${mb.toFixed(1)} MB): raw read ${bestRaw.toFixed(1)} ms (${(mb / bestRaw).toFixed(2)} GB/s), read + dequantize ${bestDecode.toFixed(1)} ms (${(mb / bestDecode).toFixed(2)} GB/s of blocks, ${((N * N) / bestDecode / 1e6).toFixed(2)} G values/s): ${((100 * bestRaw) / bestDecode).toFixed(0)} % of raw (target ≥ 50 %); only writing the ${N * N} float32 values takes ${bestWrite.toFixed(1)} ms${Number.isFinite(sum) ? '' : ' '}`,
       );
+      if (hasKernel)
+        console.log(
+          `  ${name} JavaScript decoder (fallback without WASM SIMD): ${bestJs.toFixed(1)} ms (${((N * N) / bestJs / 1e6).toFixed(2)} G values/s, ${((100 * bestRaw) / bestJs).toFixed(0)} % of raw); WASM SIMD ${(bestJs / bestDecode).toFixed(2)}× faster`,
+        );
     }
     console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   } finally {

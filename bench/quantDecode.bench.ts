@@ -15,6 +15,9 @@
  */
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readE4M3BlockScaled } from '../src/analysis/io/fp8BlockScaled';
+import { readElementsF32 } from '../src/analysis/io/tensorReader';
+import { setDecodeWasmEnabled } from '../src/analysis/io/wasm/decodeKernelsWasm';
 import { openModel } from '../src/analysis/model/openModel';
 import { readMatrixKind } from '../src/analysis/model/readRole';
 import type { ExpertSelector, MatrixKind, ModelHandle, TensorEntry } from '../src/analysis/model/types';
@@ -162,8 +165,18 @@ async function main(): Promise<void> {
       await rawRead(parts, buf);
       const m0 = await readMatrixKind(model, 0, c.kind, c.expert);
       if (m0.rows !== N || m0.cols !== N) throw new Error(`${c.name}: decoded ${m0.rows}×${m0.cols}`);
+      // FP8: also the one-pass io/fp8BlockScaled.ts read (E4M3 decode and block scale in one WASM kernel).
+      const fp8 = c.tensors[0].dtype === 'F8_E4M3' ? parts.find((p) => p.dtype === 'F8_E4M3') : undefined;
+      const fp8Scale = parts.find((p) => p.name.endsWith('weight_scale_inv'));
+      const fused = async () => {
+        if (!fp8 || !fp8Scale) return;
+        const scales = await readElementsF32(fp8Scale, 0, fp8Scale.shape[0] * fp8Scale.shape[1]);
+        await readE4M3BlockScaled(fp8, 0, 0, N * N, { scales, cols: N, gridCols: fp8Scale.shape[1], block: [128, 128] });
+      };
       let raw = Infinity;
       let dec = Infinity;
+      let js = Infinity;
+      let one = Infinity;
       for (let i = 0; i < 5; i++) {
         let t0 = performance.now();
         await rawRead(parts, buf);
@@ -171,10 +184,24 @@ async function main(): Promise<void> {
         t0 = performance.now();
         await readMatrixKind(model, 0, c.kind, c.expert);
         dec = Math.min(dec, performance.now() - t0);
+        // The same read with the WASM SIMD kernels turned off: the JavaScript decoders, as before them.
+        setDecodeWasmEnabled(false);
+        t0 = performance.now();
+        await readMatrixKind(model, 0, c.kind, c.expert);
+        js = Math.min(js, performance.now() - t0);
+        setDecodeWasmEnabled(true);
+        t0 = performance.now();
+        await fused();
+        one = Math.min(one, performance.now() - t0);
       }
+      const gvs = (ms: number) => ((N * N) / ms / 1e6).toFixed(2);
       console.log(
-        `  ${c.name.padEnd(26)} stored ${(bytes / 2 ** 20).toFixed(1).padStart(5)} MiB: raw ${raw.toFixed(1).padStart(6)} ms, decode ${dec.toFixed(1).padStart(6)} ms, ratio ${(raw / dec).toFixed(2)}, decoded float32 ${((N * N * 4) / 2 ** 20 / (dec / 1000)).toFixed(0)} MiB/s`,
+        `  ${c.name.padEnd(26)} stored ${(bytes / 2 ** 20).toFixed(1).padStart(5)} MiB: raw ${raw.toFixed(1).padStart(6)} ms, decode ${dec.toFixed(1).padStart(6)} ms, ratio ${(raw / dec).toFixed(2)}, decoded float32 ${((N * N * 4) / 2 ** 20 / (dec / 1000)).toFixed(0)} MiB/s, ${gvs(dec)} G values/s; without WASM kernels ${js.toFixed(1)} ms (ratio ${(raw / js).toFixed(2)}, ${gvs(js)} G values/s)`,
       );
+      if (fp8)
+        console.log(
+          `  ${''.padEnd(26)} one-pass E4M3 + block scale kernel (io/fp8BlockScaled.ts): ${one.toFixed(1)} ms, ratio ${(raw / one).toFixed(2)}, ${gvs(one)} G values/s`,
+        );
       if (!process.env.KEEP) await rm(dir, { recursive: true, force: true });
     }
   } finally {

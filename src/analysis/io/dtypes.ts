@@ -3,6 +3,7 @@
  * Every decoder reads little-endian bytes (the safetensors byte order; every platform
  * onnxruntime-node ships for is little-endian too, so typed-array views read them directly).
  */
+import { E4M3_WASM_MIN_VALUES, e4m3Wasm } from './wasm/e4m3Wasm';
 
 /**
  * Element types a safetensors header may name (the format's own spelling): every variant of the
@@ -329,6 +330,7 @@ export function decodeInto(dtype: DType, src: Uint8Array, out: Float32Array, at 
       );
       return;
     case 'F8_E4M3': {
+      if (n >= E4M3_WASM_MIN_VALUES && e4m3Wasm(src.subarray(0, n), out, at)) return; // WASM SIMD, the same values
       const t = f8e4m3Table();
       for (let i = 0; i < n; i++) out[at + i] = t[src[i]];
       return;

@@ -17,6 +17,7 @@
 import type { JobContext } from '../jobs';
 import { matrix, transpose, type Matrix } from '../linalg/matrix';
 import { forEachRawChunk, readAllF32, readElementsF32 } from '../io/tensorReader';
+import { readE4M3BlockScaled, type BlockScaleGrid } from '../io/fp8BlockScaled';
 import { decodeMxfp4 } from './mxfp4';
 import {
   EXTRA_MATRIX_KINDS,
@@ -136,8 +137,8 @@ function storedMatrixShape(t: TensorEntry, expert: number | undefined, mxfp4 = f
   return [t.shape[1], t.shape[2]];
 }
 
-/** Multiplies `m` (rows `r0…` of the stored matrix) by its FP8 block inverse scales, in place. */
-async function applyBlockScale(model: ModelHandle, source: RoleSource, m: Matrix, r0: number, ctx: JobContext): Promise<void> {
+/** The FP8 block inverse-scale grid of a matrix source, checked against the matrix's shape. */
+async function blockScaleGrid(model: ModelHandle, source: RoleSource, ctx: JobContext): Promise<BlockScaleGrid> {
   const bs = source.blockScale!;
   const scale = tensorOf(model, bs.tensor);
   const lead = source.expert === undefined ? 0 : 1;
@@ -149,7 +150,14 @@ async function applyBlockScale(model: ModelHandle, source: RoleSource, m: Matrix
     throw new Error(
       `scale tensor '${scale.name}' is [${sr}, ${sc}] blocks, but [${R}, ${C}] in ${bm}×${bn} blocks needs [${Math.ceil(R / bm)}, ${Math.ceil(C / bn)}]`,
     );
-  const s = await readElementsF32(scale, (source.expert ?? 0) * sr * sc, sr * sc, ctx);
+  const scales = await readElementsF32(scale, (source.expert ?? 0) * sr * sc, sr * sc, ctx);
+  return { scales, cols: C, gridCols: sc, block: [bm, bn] };
+}
+
+/** Multiplies `m` (rows `r0…` of the stored matrix) by its FP8 block inverse scales, in place. */
+async function applyBlockScale(model: ModelHandle, source: RoleSource, m: Matrix, r0: number, ctx: JobContext): Promise<void> {
+  const { scales: s, gridCols: sc, block } = await blockScaleGrid(model, source, ctx);
+  const [bm, bn] = block;
   const { rows, cols, data } = m;
   // Block by block along each row: one scale load per bn values and no division in the inner loop.
   for (let i = 0; i < rows; i++) {
@@ -183,6 +191,30 @@ async function readMxfp4(model: ModelHandle, source: RoleSource, ctx: JobContext
   return matrix(R, C, decodeMxfp4(bytes, exponents, R, groups));
 }
 
+/**
+ * Elements `[first, first+count)` of a matrix stored from element `base` (rows from `r0`), with its
+ * FP8 block scales applied: E4M3 is decoded and scaled in one pass (io/fp8BlockScaled.ts, a WASM
+ * SIMD kernel), any other dtype read and then scaled.
+ */
+async function readScaledElements(
+  model: ModelHandle,
+  source: RoleSource,
+  t: TensorEntry,
+  base: number,
+  first: number,
+  count: number,
+  r0: number,
+  ctx: JobContext,
+): Promise<Float32Array> {
+  if (source.blockScale && t.dtype === 'F8_E4M3') return readE4M3BlockScaled(t, base, first, count, await blockScaleGrid(model, source, ctx), ctx);
+  const data = await readElementsF32(t, first, count, ctx);
+  if (source.blockScale) {
+    const cols = storedMatrixShape(t, source.expert)[1];
+    await applyBlockScale(model, source, matrix(count / cols, cols, data), r0, ctx);
+  }
+  return data;
+}
+
 export async function readMatrix(model: ModelHandle, ref: RoleMatrixRef<MatrixKind>, ctx: JobContext = {}): Promise<Matrix> {
   const { source } = ref;
   const t = tensorOf(model, source.tensor);
@@ -200,11 +232,9 @@ export async function readMatrix(model: ModelHandle, ref: RoleMatrixRef<MatrixKi
     const [r0, r1] = source.rows;
     if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= R))
       throw new Error(`rows ${r0}..${r1} are outside '${t.name}' with ${R} rows`);
-    m = matrix(r1 - r0, C, await readElementsF32(t, base + r0 * C, (r1 - r0) * C, ctx));
-    if (source.blockScale) await applyBlockScale(model, source, m, r0, ctx);
+    m = matrix(r1 - r0, C, await readScaledElements(model, source, t, base, base + r0 * C, (r1 - r0) * C, r0, ctx));
   } else {
-    m = matrix(R, C, await readElementsF32(t, base, R * C, ctx));
-    if (source.blockScale) await applyBlockScale(model, source, m, 0, ctx);
+    m = matrix(R, C, await readScaledElements(model, source, t, base, base, R * C, 0, ctx));
     if (source.transpose) m = transpose(m);
     if (source.rows) {
       const [r0, r1] = source.rows;

@@ -13,6 +13,7 @@ import { dequantIQ1_M, dequantIQ1_S } from './dequantIQ1';
 import type { BlockDecoder } from './dequantTables';
 import { dequantTQ1_0, dequantTQ2_0 } from './dequantTernary';
 import { ggmlType } from './ggmlTypes';
+import { wasmBlockDecoder } from './ggmlBlocksWasm';
 
 /** Block decoders by ggml type name. */
 export const BLOCK_DECODERS: Readonly<Record<string, BlockDecoder>> = {
@@ -52,7 +53,8 @@ function chunkBytes(typeSize: number, wanted: number | undefined): number {
 export const decodeGgml: QuantDecoder = async (entry: TensorEntry, first: number, count: number, opts: PartReadOptions, read: PartReader) => {
   const typeId = entry.quant?.params.type;
   const type = typeof typeId === 'number' ? ggmlType(typeId) : undefined;
-  const decode = type ? BLOCK_DECODERS[type.name] : undefined;
+  // The WASM SIMD kernel where the type has one (same values, bit for bit), else the JavaScript decoder.
+  const decode = type ? (wasmBlockDecoder(type.name, type.blockSize, type.typeSize) ?? BLOCK_DECODERS[type.name]) : undefined;
   const part = entry.quant?.parts[0];
   if (!type || !decode || !part) throw new Error(`tensor '${entry.name}' is stored as ggml type ${String(typeId)}, which Layer Lens cannot decode`);
   const { blockSize: B, typeSize: S } = type;
