@@ -50,13 +50,20 @@ export type ModelEditorFromWebview =
   | { type: 'reload' }
   | { type: 'trust' }
   | { type: 'exportImage'; format: ImageFormat; data: string; name: string }
+  /** "Save CSV…" of a figure's ⤓ menu: the figure's table as CSV text, saved by the host through a save dialog. */
+  | { type: 'exportTable'; csv: string; name: string }
   | { type: 'exportStats'; format: DataFormat; tensor: string };
 
 // ------------------------------------------------------ generic analysis panel
 
 export type AnalysisToWebview<Options = unknown, Partial = unknown, Result = unknown> =
-  /** First message after `ready`, and again whenever the webview was re-created. */
-  | { type: 'init'; panel: string; title: string; model: string; options: Options }
+  /**
+   * First message after `ready`, and again whenever the webview was re-created. `modelInfo`: what
+   * the host knows of the model's structure, for panels that draw options by it (absent while unknown).
+   */
+  | { type: 'init'; panel: string; title: string; model: string; options: Options; modelInfo?: PanelModelInfo }
+  /** The model's structure, when it became known after `init` was sent. */
+  | { type: 'modelInfo'; modelInfo: PanelModelInfo }
   /** Nothing has run in this panel (restored after a reload without a stored result): offer a run. */
   | { type: 'notRun'; message: string }
   /** A kept answer to an earlier panel-specific request (e.g. a prune evaluation), replayed to a re-created webview. */
@@ -88,12 +95,20 @@ export type AnalysisFromWebview =
   | { type: 'exportData'; format: DataFormat }
   /** "Export report": the report's HTML, built in the webview (webview/common/report.ts), saved by the host. */
   | { type: 'exportReport'; html: string }
+  /** "Save CSV…" of a figure's ⤓ menu: the figure's table as CSV text; `name` is the figure's file name stem. */
+  | { type: 'exportTable'; csv: string; name: string }
   /** A panel-specific question (e.g. details of a clicked cell), answered by a `reply`. */
   | { type: 'request'; requestId: number; name: string; payload: unknown }
   /** A button of the error area: show the Layer Lens log, or open the Layer Lens settings. */
   | { type: 'action'; action: PanelAction };
 
 export type PanelAction = 'showLog' | 'openSettings';
+
+/** What a panel's options depend on in the model's structure. */
+export interface PanelModelInfo {
+  /** Some layer of the model (of either model, for a diff) is a mixture of experts. */
+  moe: boolean;
+}
 
 /**
  * What an analysis panel's webview keeps with VS Code's webview state API, so that it survives the
@@ -121,6 +136,8 @@ export function parseRestoreId(state: unknown): string | undefined {
 /** Largest image a webview may hand over for export (a 4k PNG is a few MB). */
 export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
 const MAX_NAME_CHARS = 1024;
+/** Largest figure table a webview may hand over as CSV ("Save CSV…"); a figure's table is capped far below this. */
+export const MAX_TABLE_CSV_CHARS = 50 * 1024 * 1024;
 
 type Fields = Record<string, unknown>;
 
@@ -139,6 +156,14 @@ function isImage(format: unknown, data: unknown): boolean {
   return format === 'png' ? /^[A-Za-z0-9+/]+=*$/.test(data) : data.trimStart().startsWith('<svg');
 }
 const isDataFormat = (v: unknown): v is DataFormat => v === 'csv' || v === 'json';
+/** A figure's table as CSV: text of bounded size, no NUL bytes (binary data is no table). */
+function isTableCsv(csv: unknown): csv is string {
+  return typeof csv === 'string' && csv.length > 0 && csv.length <= MAX_TABLE_CSV_CHARS && !csv.includes('\0');
+}
+function exportTable(raw: Fields): { type: 'exportTable'; csv: string; name: string } | undefined {
+  if (!isTableCsv(raw.csv) || !isShortString(raw.name)) return undefined;
+  return { type: 'exportTable', csv: raw.csv, name: raw.name };
+}
 
 /** The message if it is a well-formed ModelEditorFromWebview, else undefined. */
 export function parseModelEditorMessage(raw: unknown): ModelEditorFromWebview | undefined {
@@ -158,6 +183,8 @@ export function parseModelEditorMessage(raw: unknown): ModelEditorFromWebview | 
     case 'exportImage':
       if (!isImage(raw.format, raw.data) || !isShortString(raw.name)) return undefined;
       return { type: 'exportImage', format: raw.format as ImageFormat, data: raw.data as string, name: raw.name };
+    case 'exportTable':
+      return exportTable(raw);
     case 'exportStats':
       if (!isDataFormat(raw.format) || !isShortString(raw.tensor)) return undefined;
       return { type: 'exportStats', format: raw.format, tensor: raw.tensor };
@@ -187,6 +214,8 @@ export function parseAnalysisMessage(raw: unknown): AnalysisFromWebview | undefi
     case 'exportReport':
       if (typeof raw.html !== 'string' || raw.html.length > MAX_EXPORT_CHARS || !/^\s*<!DOCTYPE html>/i.test(raw.html)) return undefined;
       return { type: 'exportReport', html: raw.html };
+    case 'exportTable':
+      return exportTable(raw);
     case 'action':
       if (raw.action !== 'showLog' && raw.action !== 'openSettings') return undefined;
       return { type: 'action', action: raw.action };

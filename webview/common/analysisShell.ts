@@ -11,7 +11,7 @@
  *     renderResult: (el, result, theme) => renderPlot(el, heatmapOptions(cells(result), theme), theme),
  *   });
  */
-import type { AnalysisFromWebview, AnalysisToWebview, DataFormat, ImageFormat, PanelError } from '../../src/protocol/panel';
+import type { AnalysisFromWebview, AnalysisToWebview, DataFormat, ImageFormat, PanelError, PanelModelInfo } from '../../src/protocol/panel';
 import { h, replaceChildren } from './dom';
 import { drawThrottle } from './drawThrottle';
 import { progressText } from './progressText';
@@ -22,8 +22,11 @@ import { button, registerToolkit } from './toolkit';
 import { hostChannel } from './vscodeApi';
 
 export interface AnalysisView<Options, Partial, Result> {
-  /** Draws controls for the options; `rerun(options)` starts a new run with them. */
-  renderOptions?(container: HTMLElement, options: Options, rerun: (options: Options) => void): void;
+  /**
+   * Draws controls for the options; `rerun(options)` starts a new run with them. `modelInfo`: the
+   * model's structure as far as the host knows it (drawn again when it arrives after `init`).
+   */
+  renderOptions?(container: HTMLElement, options: Options, rerun: (options: Options) => void, modelInfo: PanelModelInfo | undefined): void;
   /** Draws the partial results received so far (called after each one arrives). */
   renderPartial?(container: HTMLElement, partials: Partial[], theme: Theme): void;
   /** Draws the result; called again when the theme changes. */
@@ -65,6 +68,7 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
   let partials: Partial[] = [];
   let result: Result | undefined;
   let options: Options | undefined;
+  let modelInfo: PanelModelInfo | undefined;
   let nextRequest = 1;
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const replayHandlers = new Map<string, (data: unknown) => void>();
@@ -212,7 +216,8 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
         model.textContent = msg.model;
         document.title = `${msg.title} · ${msg.model}`;
         options = msg.options;
-        if (view.renderOptions) view.renderOptions(optionsArea, msg.options, (o) => host.post({ type: 'run', options: o }));
+        modelInfo = msg.modelInfo;
+        if (view.renderOptions) view.renderOptions(optionsArea, msg.options, (o) => host.post({ type: 'run', options: o }), modelInfo);
         setRunning(false);
         statusText.textContent = '';
         return;
@@ -265,6 +270,10 @@ export function startAnalysisPanel<Options, Partial, Result>(view: AnalysisView<
         notRunText.textContent = msg.message;
         notRunBanner.hidden = false;
         statusText.textContent = 'Not run yet';
+        return;
+      case 'modelInfo':
+        modelInfo = msg.modelInfo;
+        if (view.renderOptions && options !== undefined) view.renderOptions(optionsArea, options, (o) => host.post({ type: 'run', options: o }), modelInfo);
         return;
       case 'reportMeta':
         reportMeta = { analysis: msg.analysis, models: msg.models, version: msg.version };

@@ -2,8 +2,9 @@
  * The expert selector of a panel's options, for mixture-of-experts models: empty (dense matrices
  * only), `shared`, a routed expert's index, or (where the analysis takes it) `all`. A text field,
  * since the panel does not know how many experts the model has; the worker names the valid range
- * when an index is out of it.
+ * when an index is out of it. Shown only where the model has such layers (expertFieldShown).
  */
+import type { PanelModelInfo } from '../../src/protocol/panel';
 import type { FieldOptions } from './toolkit';
 
 export type ExpertChoice = number | 'shared' | 'all';
@@ -28,4 +29,13 @@ export function expertFieldOptions(testid: string, current: ExpertChoice | undef
     placeholder: allowAll ? 'none · 3 · shared · all' : 'none · 3 · shared',
     value: current === undefined ? '' : String(current),
   };
+}
+
+/**
+ * Whether a panel shows the field: on a model with mixture-of-experts layers, or when the options
+ * already name an expert (a restored panel keeps what it ran with); on a dense model it means nothing.
+ * Unknown structure (the host could not describe the model) keeps it, rather than hide it on a guess.
+ */
+export function expertFieldShown(modelInfo: PanelModelInfo | undefined, current: ExpertChoice | undefined): boolean {
+  return current !== undefined || modelInfo?.moe !== false;
 }

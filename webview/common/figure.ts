@@ -2,7 +2,7 @@
  * Every plot of a panel as a figure: a <figure> holding the plot, a one-sentence <figcaption> that
  * says what is drawn, a "Show as table" toggle that swaps the plot for an HTML table of its data
  * (figureTable.ts: the panel's own, or read from the plot's marks), an export menu (⤓) for this
- * figure alone (SVG, PNG, CSV of its table) and, for heatmaps, the keyboard (figureKeys.ts) with
+ * figure alone (SVG, PNG; its table as CSV, copied or saved to a file) and, for heatmaps, the keyboard (figureKeys.ts) with
  * an aria-live region. The choice between plot and table survives re-draws of the same container.
  */
 import * as Plot from '@observablehq/plot';
@@ -59,7 +59,7 @@ export function tableElement(table: FigureTable, caption: string): HTMLElement {
   );
 }
 
-type ExportPost = { type: 'exportImage'; format: 'png' | 'svg'; data: string; name: string };
+type ExportPost = { type: 'exportImage'; format: 'png' | 'svg'; data: string; name: string } | { type: 'exportTable'; csv: string; name: string };
 
 let channel: ReturnType<typeof hostChannel<unknown, ExportPost>> | undefined;
 function post(message: ExportPost): void {
@@ -84,9 +84,19 @@ export function exportMenu(
       say(`Export failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
+  const saveCsv = async () => {
+    try {
+      // The host asks where to save it, as for an image (src/protocol/panel.ts exportTable).
+      if (!table) throw new Error('this group of figures has no single table');
+      post({ type: 'exportTable', csv: tableToCsv(table()), name });
+      say('');
+    } catch (err) {
+      say(`Export failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
   const csv = async () => {
     try {
-      // The host saves images; a table's CSV goes to the clipboard, ready to paste into a sheet or a file.
+      // The clipboard: ready to paste into a sheet.
       if (!table) throw new Error('this group of figures has no single table');
       await navigator.clipboard.writeText(tableToCsv(table()));
       say('CSV copied');
@@ -107,6 +117,7 @@ export function exportMenu(
       item('SVG', 'svg', save('svg')),
       item('PNG', 'png', save('png')),
       table ? item('Copy CSV', 'csv', csv) : null,
+      table ? item('Save CSV…', 'csv-file', saveCsv) : null,
     ),
     status,
   );

@@ -11,7 +11,7 @@ import { HEAD_LABELS, M7_LABELS, M7_MEASURES, M8_LABELS, M8_MEASURES, type HeadM
 import type { HeadValues } from '../../src/analysis/methods/correlations/values';
 import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
-import { expertFieldOptions, parseExpertChoice } from '../common/expertField';
+import { expertFieldOptions, expertFieldShown, parseExpertChoice } from '../common/expertField';
 import { formatValue, h, replaceChildren } from '../common/dom';
 import { button, textField } from '../common/toolkit';
 import type { Theme } from '../common/theme';
@@ -168,7 +168,12 @@ function draw(): void {
 }
 
 const panel = startAnalysisPanel<CorrelationsOptions, LayerCorrelations, CorrelationsResult>({
-  renderOptions(container, options, rerun) {
+  renderOptions(container, options, rerun, modelInfo) {
+    // A dense model has no experts to pick: no options to show.
+    if (!expertFieldShown(modelInfo, options.expert)) {
+      replaceChildren(container);
+      return;
+    }
     // Mixture-of-experts layers: whose gate/up/down stand for the MLP in M7/M8.
     const expert = textField(expertFieldOptions('correlations-expert', options.expert, false));
     const error = h('span', { class: 'll-sim-error', role: 'alert' });

@@ -17,7 +17,7 @@ import { addHatchPattern } from '../common/hatch';
 import { renderPlot } from '../common/plot';
 import { attachGroupExport } from '../common/figure';
 import type { Theme } from '../common/theme';
-import { expertFieldOptions, parseExpertChoice } from '../common/expertField';
+import { expertFieldOptions, expertFieldShown, parseExpertChoice } from '../common/expertField';
 import {
   cellKind,
   DELTA_METRICS,
@@ -307,7 +307,12 @@ function draw(container: HTMLElement, list: MatrixDiff[], t: Theme): void {
 }
 
 startAnalysisPanel<DiffOptions, MatrixDiff, DiffResult>({
-  renderOptions(container, options, rerun) {
+  renderOptions(container, options, rerun, modelInfo) {
+    // Neither model has mixture-of-experts layers: no experts to pick, no options to show.
+    if (!expertFieldShown(modelInfo, options.expert)) {
+      replaceChildren(container);
+      return;
+    }
     const expert = textField(expertFieldOptions('diff-expert', options.expert, true));
     const error = h('span', { class: 'll-sim-error', role: 'alert' });
     const apply = button(

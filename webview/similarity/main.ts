@@ -10,9 +10,10 @@
  */
 import type { SimilarityJobResult, SimilarityPartial } from '../../src/analysis/methods/similarity/job';
 import type { SimilaritySettings } from '../../src/analysis/methods/similarity/options';
+import type { PanelModelInfo } from '../../src/protocol/panel';
 import { INDEX_LABELS, ORIENTATIONS, SIMILARITY_INDICES, type SimilarityIndex } from '../../src/analysis/methods/similarity/names';
 import { MATRIX_KINDS } from '../../src/analysis/model/types';
-import { expertFieldOptions, parseExpertChoice } from '../common/expertField';
+import { expertFieldOptions, expertFieldShown, parseExpertChoice } from '../common/expertField';
 import { keptState } from '../common/viewState';
 import { startAnalysisPanel } from '../common/analysisShell';
 import { formatValue, h, replaceChildren } from '../common/dom';
@@ -51,7 +52,12 @@ function parseLayerField(text: string): number[] | undefined {
   return out;
 }
 
-function renderOptions(container: HTMLElement, initial: SimilaritySettings, rerun: (o: SimilaritySettings) => void): void {
+function renderOptions(
+  container: HTMLElement,
+  initial: SimilaritySettings,
+  rerun: (o: SimilaritySettings) => void,
+  modelInfo: PanelModelInfo | undefined,
+): void {
   let options = initial;
   const run = (next: SimilaritySettings) => {
     options = next;
@@ -125,7 +131,8 @@ function renderOptions(container: HTMLElement, initial: SimilaritySettings, reru
       h('label', {}, 'Pairs ', pairs),
       h('label', {}, 'Compare ', orientation),
       h('label', {}, 'Layers ', layers),
-      h('label', {}, 'Expert ', expert),
+      // Only a mixture-of-experts model has experts to pick (an empty field reads as no expert).
+      expertFieldShown(modelInfo, options.expert) ? h('label', {}, 'Expert ', expert) : null,
       apply,
       h('label', {}, 'Cluster τ ', threshold),
       error,

@@ -108,6 +108,10 @@ export class ModelView implements vscode.Disposable {
       case 'exportImage':
         await this.export(msg.format, `${fileStem(msg.name)}-histogram`, () => (msg.format === 'png' ? decodePng(msg.data) : msg.data));
         return;
+      case 'exportTable':
+        // A figure's table ("Save CSV…" of its ⤓ menu), saved as the webview wrote it.
+        await this.export('csv', fileStem(msg.name), () => msg.csv);
+        return;
       case 'exportStats': {
         const stats = this.stats.get(msg.tensor);
         if (!stats) {

@@ -21,13 +21,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatTimeLeft, ProgressEta } from '../../analysis/jobs/eta';
 import type { CachedRun } from '../../protocol/worker';
-import { parseAnalysisMessage, type AnalysisFromWebview, type AnalysisToWebview, type PanelError } from '../../protocol/panel';
+import { parseAnalysisMessage, type AnalysisFromWebview, type AnalysisToWebview, type PanelError, type PanelModelInfo } from '../../protocol/panel';
 import { modelFilesOnDisk, writePanelSnapshot, type PanelSnapshot } from '../../analysis/cache/panelSnapshot';
 import { reportModel } from '../../analysis/report/modelFiles';
 import type { LayerLensContext } from '../context';
 import { WorkerRequestError, type RequestOptions } from '../worker/workerConnection';
-import { announceExport, decodePng, fileStem, saveExport } from './exportFile';
+import { announceExport, decodePng, saveExport } from './exportFile';
+import { panelExportStem } from './exportNames';
 import { newRestoreId, type PanelRecipe } from './panelRecipes';
+import { describeModels, wantsModelInfo } from './panelModelInfo';
 import { snapshotKeyFor } from './restorePlan';
 import { concernsModel, filesChangedMessage, watchSpecFor } from './modelFileChange';
 import { PageLoadWatchdog } from './pageLoadWatchdog';
@@ -163,6 +165,8 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
   private readonly keptReplies: { name: string; data: unknown }[] = [];
   /** Loads the page again when it never says it is ready (pageLoadWatchdog.ts). */
   private readonly pageLoad: PageLoadWatchdog;
+  /** The model's structure for the webview's options (panelModelInfo.ts), once the worker described it. */
+  private modelInfo: PanelModelInfo | undefined;
 
   private constructor(
     private readonly ctx: LayerLensContext,
@@ -192,6 +196,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
       ...[spec.model, ...(spec.alsoWatch ?? [])].map((m) => this.watchModel(m)),
     );
     AnalysisPanel.open_.add(this as AnalysisPanel<unknown, unknown>);
+    if (wantsModelInfo(spec.panel)) void this.describeModel();
     if (spec.runOnOpen !== false) void this.run(this.options);
   }
 
@@ -213,6 +218,17 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
       }, CHANGE_DEBOUNCE_MS);
     };
     return vscode.Disposable.from(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed));
+  }
+
+  /**
+   * Asks the worker for the models' header-only summaries (the run opens the same models) and tells
+   * the webview whether they have mixture-of-experts layers; until then `init` goes without it.
+   */
+  private async describeModel(): Promise<void> {
+    const info = await describeModels([this.spec.model, ...(this.spec.alsoWatch ?? [])], (p) => this.ctx.worker.request('model/open', { path: p }));
+    if (!info || this.disposed) return;
+    this.modelInfo = info;
+    this.post({ type: 'modelInfo', modelInfo: info });
   }
 
   /** The latest finished result, if any. */
@@ -344,6 +360,7 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
       title: this.spec.title,
       model: path.basename(this.spec.model),
       options: this.options,
+      ...(this.modelInfo ? { modelInfo: this.modelInfo } : {}),
     });
     if (this.last) this.post({ type: 'result', runId: this.last.id, data: this.last.result, seconds: this.last.seconds });
     else if (this.lastError) this.post({ type: 'failed', runId: this.lastError.id, error: this.lastError.error });
@@ -406,6 +423,10 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
       case 'exportReport':
         await this.export('html', () => msg.html);
         return;
+      case 'exportTable':
+        // A figure's table ("Save CSV…"), saved as the webview wrote it; the figure's name ends the file name.
+        await this.export('csv', () => msg.csv, msg.name);
+        return;
       case 'exportData': {
         const last = this.last;
         if (!last) {
@@ -432,9 +453,9 @@ export class AnalysisPanel<Options, Result> implements vscode.Disposable {
     }
   }
 
-  private async export(format: 'png' | 'svg' | 'csv' | 'json' | 'html', contents: () => string | Uint8Array): Promise<void> {
+  private async export(format: 'png' | 'svg' | 'csv' | 'json' | 'html', contents: () => string | Uint8Array, figure?: string): Promise<void> {
     try {
-      const saved = await saveExport(format, `${this.spec.panel}-${fileStem(path.basename(this.spec.model))}`, contents(), this.spec.model);
+      const saved = await saveExport(format, panelExportStem(this.spec.panel, path.basename(this.spec.model), figure), contents(), this.spec.model);
       if (saved) {
         this.post({ type: 'exported', format, path: saved });
         announceExport(saved);

@@ -1,10 +1,15 @@
 /**
- * Saving what a panel exports (PNG/SVG drawn in the webview, CSV/JSON of the data) through the
- * save dialog. The webview never names the file: the user picks it here.
+ * Saving what a panel exports (PNG/SVG drawn in the webview, CSV/JSON of the data, a figure's
+ * table as CSV) through the save dialog. The webview never names the file: the user picks it here,
+ * starting from a name made of safe characters only (exportNames.ts).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DataFormat, ImageFormat, ReportFormat } from '../../protocol/panel';
+import { fileStem } from './exportNames';
+
+/** Turns any label into a safe file name stem (exportNames.ts). */
+export { fileStem };
 
 const FILTERS: Record<ImageFormat | DataFormat | ReportFormat, Record<string, string[]>> = {
   html: { 'HTML report': ['html'] },
@@ -13,16 +18,6 @@ const FILTERS: Record<ImageFormat | DataFormat | ReportFormat, Record<string, st
   csv: { 'CSV table': ['csv'] },
   json: { JSON: ['json'] },
 };
-
-/** Turns any label into a safe file name stem. */
-export function fileStem(label: string): string {
-  return (
-    label
-      .replace(/[^A-Za-z0-9._-]+/g, '_')
-      .replace(/^_+|_+$/g, '')
-      .slice(0, 120) || 'layer-lens'
-  );
-}
 
 /**
  * Asks where to save, writes the file, and returns its path (undefined if the user cancelled).

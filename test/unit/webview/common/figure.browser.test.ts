@@ -2,9 +2,9 @@
 // in headless Chromium: the caption is there; the heatmap takes focus as a grid, the arrow keys
 // move the selection and the aria-live region names the cell and its value from the data; Enter
 // clicks that very cell; "Show as table" swaps the plot for a table whose cells are the data's
-// values and survives a re-draw; the figure's ⤓ menu posts this figure's SVG to the host; the
-// diff-style row export places the plots side by side; and the colour-scheme message from the host
-// switches every plot to the colour-blind palette.
+// values and survives a re-draw; the figure's ⤓ menu posts this figure's SVG, and its table as CSV
+// ("Save CSV…"), to the host; the diff-style row export places the plots side by side; and the
+// colour-scheme message from the host switches every plot to the colour-blind palette.
 // Chromium as found by ../browserPage.ts; without one, the test is skipped.
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -144,6 +144,20 @@ test('figures in Chromium', { skip: NO_CHROMIUM, timeout: 30_000 }, async (t) =>
     assert.ok(msg!.data.startsWith('<svg'));
     assert.equal((msg!.data.match(/<rect[^>]*fill="(?!none)[^"]*"/g) ?? []).length >= 6, true, 'the cells are in the image');
     assert.equal(msg!.data.includes('Dots.'), false);
+  });
+
+  await t.test('"Save CSV…" hands the figure’s table to the host as CSV, to be saved as a file', async () => {
+    // The menu is still open from the SVG export.
+    await heat.locator('.ll-figure-menu-item[data-format="csv-file"]').click();
+    await page.waitForFunction(() => (window as unknown as Win).posted.some((m) => m.type === 'exportTable'));
+    const msg = (await page.evaluate(() => (window as unknown as Win).posted)).find((m) => m.type === 'exportTable') as unknown as {
+      csv: string;
+      name: string;
+    };
+    assert.equal(msg.name, 'figure');
+    // The plot's own data, row by row, full precision (not the table's 4 significant digits).
+    assert.equal(msg.csv.trim(), ['a,b,v', 'L0,L0,1', 'L0,L1,0.41234', 'L0,L2,0.2', 'L1,L0,0.41234', 'L1,L1,1', 'L1,L2,0.7'].join('\n'));
+    assert.equal(await page.locator('body > div').nth(1).locator('.ll-figure-menu-item[data-format="csv-file"]').count(), 1, 'every figure offers it');
   });
 
   await t.test('a row of figures exports as one image, side by side under their titles', async () => {
