@@ -149,6 +149,7 @@ export function buildBlock<V>(g: BlockOps<V>, cfg: DecoderConfig, s: BlockSpec):
 
   const linear = (v: V, name: string) => {
     const w = W[`${name}.weight`];
+    if (g.linear) return g.linear(v, w, W[`${name}.bias`], s.weightLayout === 'out_in');
     const y = g.matmul(v, s.weightLayout === 'out_in' ? g.transpose(w, [1, 0]) : w);
     return W[`${name}.bias`] !== undefined ? g.add(y, W[`${name}.bias`]) : y;
   };

@@ -20,6 +20,28 @@ import type { ElemType } from './ops';
 import type { Engine } from '../../engine/engine';
 import { runHead, headBackward, type Objective, type HeadGradientSink } from './head';
 import { moeCostNote, moeLayerBytes } from './moeConfig';
+import { FloatBufferPool } from './bufferPool';
+
+const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+
+/** `source` with whole-tensor reads going into the pool's float32 buffers where the source can read into a buffer. */
+function pooledSource(source: WeightSource, pool: FloatBufferPool): WeightSource {
+  const readInto = source.readInto?.bind(source);
+  return {
+    has: (name) => source.has(name),
+    shape: (name) => source.shape(name),
+    readRows: (name, r0, r1) => source.readRows(name, r0, r1),
+    moeMatrix: source.moeMatrix?.bind(source),
+    read: async (name) => {
+      if (readInto) {
+        const buffer = pool.take(size(source.shape(name))) as Float32Array;
+        if (await readInto(name, buffer)) return buffer;
+        pool.give(buffer);
+      }
+      return source.read(name);
+    },
+  };
+}
 
 /** Default limit on one mixture-of-experts layer's float32 weights; LAYER_LENS_MAX_MOE_LAYER_GB overrides it. */
 const DEFAULT_MOE_LAYER_GB = 4;
@@ -44,6 +66,12 @@ export interface ExecutorOptions extends SessionOptions {
    * computed on every token and a layer is held whole). Default 4 GiB, or LAYER_LENS_MAX_MOE_LAYER_GB.
    */
   maxMoeLayerBytes?: number;
+  /**
+   * Read each layer's weights (and lm_head chunk) into the memory of the one before and write weight
+   * gradients into reused arrays (bufferPool.ts) instead of fresh allocations. Default true; false
+   * gives every layer fresh memory (same results, bit for bit).
+   */
+  reuseBuffers?: boolean;
 }
 
 export interface OutputRequest {
@@ -72,6 +100,12 @@ export interface BackwardRequest extends HeadGradientSink {
   objective: Objective;
   /** Called once per layer, from the last layer down, with that layer's weights and gradients. */
   onLayer?: (g: LayerGradients) => void | Promise<void>;
+  /**
+   * The arrays passed to onLayer are used only during the call (copied if kept), so their memory
+   * may be reused for the next layer's weights and gradients instead of fresh memory each layer.
+   * Without onLayer the executor reuses them anyway.
+   */
+  reuseLayerBuffers?: boolean;
 }
 
 export interface RunResult {
@@ -166,8 +200,9 @@ export class DecoderExecutor {
     return w instanceof Float32Array ? w : Float32Array.from(w);
   }
 
-  private async readLayer(l: number): Promise<Record<string, FloatArray>> {
-    const raw = await readLayerWeights(this.cfg, this.specs[l], this.weights, l);
+  /** Layer l's weights in the executor's precision; with a pool, read into the pool's float32 buffers where the source can. */
+  private async readLayer(l: number, pool?: FloatBufferPool): Promise<Record<string, FloatArray>> {
+    const raw = await readLayerWeights(this.cfg, this.specs[l], pool && this.elem === 'float32' ? pooledSource(this.weights, pool) : this.weights, l);
     const out: Record<string, FloatArray> = {};
     for (const [k, v] of Object.entries(raw)) out[k] = this.convert(v);
     return out;
@@ -271,19 +306,22 @@ export class DecoderExecutor {
     if (outputs.expertSelection) result.expertSelection = [];
     const fetches = ['y', ...(outputs.postAttentionNorm ? ['post_attn_norm'] : []), ...(outputs.mlpActivations ? ['mlp_act'] : [])];
 
-    let next: Promise<Record<string, FloatArray>> | null = this.readLayer(0);
+    // Layers share weight shapes: each layer is read into the memory of the layer before (bufferPool.ts).
+    const pool = this.options.reuseBuffers === false ? undefined : new FloatBufferPool(this.elem);
+    let next: Promise<Record<string, FloatArray>> | null = this.readLayer(0, pool);
     for (let l = 0; l < L; l++) {
       throwIfCancelled(ctx.signal);
       const w = await next!;
-      next = prefetch && l + 1 < L ? this.readLayer(l + 1) : null;
-      const session = await this.graphs.blockForward(this.specs[l]);
+      next = prefetch && l + 1 < L ? this.readLayer(l + 1, pool) : null;
+      const session = await this.graphs.blockForward(this.specs[l], B);
       const selection = outputs.expertSelection && this.specs[l].moe !== null;
       const out = await session.run(this.feeds(l, boundaries[l], B, T, pos, w), selection ? [...fetches, 'moe_mask'] : fetches);
       boundaries.push(dataOf(out.y));
       if (result.expertSelection) result.expertSelection.push(selection ? dataOf(out.moe_mask) : null);
       if (result.postAttentionNorm) result.postAttentionNorm.push(dataOf(out.post_attn_norm));
       if (result.mlpActivations) result.mlpActivations.push(dataOf(out.mlp_act));
-      if (!prefetch && l + 1 < L) next = this.readLayer(l + 1);
+      pool?.give(...Object.values(w));
+      if (!prefetch && l + 1 < L) next = this.readLayer(l + 1, pool);
       ctx.onProgress?.({ done: l + 1, total: backward ? 2 * L + 1 : L + 1, message: `layer ${l + 1}/${L}` });
       await yieldToEventLoop();
     }
@@ -294,23 +332,27 @@ export class DecoderExecutor {
     if (!backward) return result;
 
     let gy = await headBackward(this, boundaries[L], B, T, head, backward);
-    next = this.readLayer(L - 1);
+    // Weights and gradients handed to onLayer are reused only where the caller said it does not keep them.
+    const backPool = !backward.onLayer || backward.reuseLayerBuffers === true ? pool : undefined;
+    next = this.readLayer(L - 1, backPool);
     for (let l = L - 1; l >= 0; l--) {
       throwIfCancelled(ctx.signal);
       const w = await next!;
-      next = prefetch && l > 0 ? this.readLayer(l - 1) : null;
-      const session = await this.graphs.blockBackward(this.specs[l]);
+      next = prefetch && l > 0 ? this.readLayer(l - 1, backPool) : null;
+      const session = await this.graphs.blockBackward(this.specs[l], B);
       const feeds = this.feeds(l, boundaries[l], B, T, pos, w);
       feeds.grad_y = tensor(this.elem, gy, [B, T, this.cfg.hiddenSize]);
-      const keys = blockWeights(this.cfg, this.specs[l]).map((x) => x.key);
-      const out = await session.run(feeds, ['grad_x', ...keys.map((k) => `grad_${k}`)]);
+      const weights = blockWeights(this.cfg, this.specs[l]);
+      // With a pool, weight gradients are written into its arrays: onnxruntime fills an output tensor given in fetches.
+      const fetches: Record<string, ort.Tensor | null> = { grad_x: null };
+      for (const { key, dims } of weights) fetches[`grad_${key}`] = backPool ? tensor(this.elem, backPool.take(size(dims)), dims) : null;
+      const out = await session.run(feeds, fetches);
       gy = dataOf(out.grad_x);
-      if (backward.onLayer) {
-        const grads: Record<string, FloatArray> = {};
-        for (const k of keys) grads[k] = dataOf(out[`grad_${k}`]);
-        await backward.onLayer({ layer: l, weights: w, grads });
-      }
-      if (!prefetch && l > 0) next = this.readLayer(l - 1);
+      const grads: Record<string, FloatArray> = {};
+      for (const { key } of weights) grads[key] = dataOf(fetches[`grad_${key}`] ?? out[`grad_${key}`]);
+      if (backward.onLayer) await backward.onLayer({ layer: l, weights: w, grads });
+      backPool?.give(...Object.values(w), ...Object.values(grads));
+      if (!prefetch && l > 0) next = this.readLayer(l - 1, backPool);
       ctx.onProgress?.({ done: 2 * L + 1 - l, total: 2 * L + 1, message: `backward layer ${l + 1}/${L}` });
       await yieldToEventLoop();
     }

@@ -3,7 +3,7 @@
  * block forward, block forward + backward (recompute), head forward and head backward. The
  * session signature carries every size a graph bakes in, so models of different shapes never share one.
  */
-import { TapeOps } from './tapeOps';
+import { GemmTapeOps, TapeOps } from './tapeOps';
 import { buildBlock, buildHead, blockWeights, specKey, type BlockSpec } from './block';
 import { createSession, type SessionOptions, type ort } from './session';
 import { getEngine, type Engine } from '../../engine/engine';
@@ -48,18 +48,19 @@ export class ExecutorGraphs {
     return s;
   }
 
-  blockForward(spec: BlockSpec): Promise<ort.InferenceSession> {
-    return this.get(`fwd:${specKey(spec)}`, () => {
-      const g = new TapeOps(this.elem, 'block_forward');
+  /** The layer graph for `batch` sequences (baked in: its linear layers are 2-D Gemms, tapeOps.ts GemmTapeOps). */
+  blockForward(spec: BlockSpec, batch = 1): Promise<ort.InferenceSession> {
+    return this.get(`fwd:${specKey(spec)}:b${batch}`, () => {
+      const g = new GemmTapeOps(this.elem, 'block_forward', batch);
       buildBlock(g, this.cfg, spec);
       return g.toBytes();
     });
   }
 
   /** Inputs: those of the forward block plus `grad_y`; outputs: `grad_x` and `grad_<weight key>` for every weight. */
-  blockBackward(spec: BlockSpec): Promise<ort.InferenceSession> {
-    return this.get(`bwd:${specKey(spec)}`, () => {
-      const g = new TapeOps(this.elem, 'block_backward');
+  blockBackward(spec: BlockSpec, batch = 1): Promise<ort.InferenceSession> {
+    return this.get(`bwd:${specKey(spec)}:b${batch}`, () => {
+      const g = new GemmTapeOps(this.elem, 'block_backward', batch);
       const { hidden } = buildBlock(g, this.cfg, spec);
       g.backward(hidden, 'grad_y', ['x', ...blockWeights(this.cfg, spec).map((w) => w.key)]);
       return g.toBytes();

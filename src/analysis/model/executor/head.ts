@@ -9,6 +9,7 @@
  */
 import type { DecoderExecutor, OutputRequest, RunResult } from './decoder';
 import { dataOf, tensor, type FloatArray } from './session';
+import { FloatBufferPool } from './bufferPool';
 
 export type Objective = 'max-logit' | 'lm-loss';
 
@@ -33,7 +34,14 @@ function zeros(elem: string, n: number): FloatArray {
   return elem === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
-async function headRows(ex: DecoderExecutor, r0: number, r1: number): Promise<FloatArray> {
+/** lm_head rows r0..r1, read into a buffer of `pool` where the source can (every chunk but the last has the same size). */
+async function headRows(ex: DecoderExecutor, r0: number, r1: number, pool: FloatBufferPool): Promise<FloatArray> {
+  const d = ex.cfg.hiddenSize;
+  if (ex.elem === 'float32' && ex.weights.readInto && ex.options.reuseBuffers !== false) {
+    const buffer = pool.take((r1 - r0) * d) as Float32Array;
+    if (await ex.weights.readInto(ex.cfg.names.lmHead, buffer, r0 * d)) return buffer;
+    pool.give(buffer);
+  }
   return ex.convert(await ex.weights.readRows(ex.cfg.names.lmHead, r0, r1));
 }
 
@@ -75,13 +83,16 @@ export async function runHead(
   const normFeeds = await finalNormFeeds(ex);
   const logits = needLogits ? zeros(ex.elem, B * tl * V) : null;
   const chunk = needLogits ? ex.vocabChunkRows() : 1;
+  const pool = new FloatBufferPool(ex.elem);
   for (let r0 = 0; r0 < (needLogits ? V : 1); r0 += chunk) {
     const r1 = Math.min(V, r0 + chunk);
+    const rows = await headRows(ex, r0, r1, pool);
     const out = await session.run({
       x: tensor(ex.elem, x, [B, tl, d]),
       ...normFeeds,
-      head: tensor(ex.elem, await headRows(ex, r0, r1), [r1 - r0, d]),
+      head: tensor(ex.elem, rows, [r1 - r0, d]),
     });
+    pool.give(rows);
     if (r0 === 0 && outputs.finalNorm) state.result.finalNorm = dataOf(out.final_norm);
     if (logits) {
       const lc = dataOf(out.logits);
@@ -155,6 +166,7 @@ export async function headBackward(ex: DecoderExecutor, _xL: FloatArray, B: numb
   const gNorm = zeros(ex.elem, d),
     gBias = zeros(ex.elem, d);
   const chunk = ex.vocabChunkRows();
+  const pool = new FloatBufferPool(ex.elem);
   for (let r0 = 0; r0 < V; r0 += chunk) {
     const r1 = Math.min(V, r0 + chunk),
       vc = r1 - r0;
@@ -166,15 +178,17 @@ export async function headBackward(ex: DecoderExecutor, _xL: FloatArray, B: numb
       if (!any) any = row.some((v) => v !== 0);
     }
     if (!any) continue; // this chunk does not touch the objective
+    const rows = await headRows(ex, r0, r1, pool);
     const out = await session.run(
       {
         x: tensor(ex.elem, state.x, [B, tl, d]),
         ...normFeeds,
-        head: tensor(ex.elem, await headRows(ex, r0, r1), [vc, d]),
+        head: tensor(ex.elem, rows, [vc, d]),
         grad_logits: tensor(ex.elem, g, [B, tl, vc]),
       },
       ['grad_x', 'grad_norm', ...(withBias ? ['grad_norm_bias'] : []), 'grad_head'],
     );
+    pool.give(rows);
     const cx = dataOf(out.grad_x),
       cn = dataOf(out.grad_norm);
     for (let i = 0; i < gx.length; i++) gx[i] += cx[i];

@@ -114,7 +114,7 @@ function deinterleaveMatrix(n: number): number[] {
  * with the block's tables; `mask` is the additive causal mask [T, T].
  */
 export function buildMla<V>(g: BlockOps<V>, m: MlaConfig, H: number, W: Record<string, V>, h: V, rope: (x: V) => V, mask: V): V {
-  const lin = (v: V, key: string) => g.matmul(v, g.transpose(W[key], [1, 0]));
+  const lin = (v: V, key: string) => (g.linear ? g.linear(v, W[key], undefined, true) : g.matmul(v, g.transpose(W[key], [1, 0])));
   // q_a_layernorm and kv_a_layernorm are DeepseekV3RMSNorm(rank) with the class's default eps 1e-6, not rms_norm_eps.
   const rms = (v: V, key: string) => g.mul(g.div(v, g.sqrt(g.add(g.meanLastAxis(g.mul(v, v)), g.constant([1e-6], [])))), W[key]);
   const qk = m.nope + m.rope;

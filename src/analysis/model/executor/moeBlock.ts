@@ -103,7 +103,8 @@ export function buildMoeMlp<V>(g: BlockOps<V>, m: MoeSpec, W: Record<string, V>,
   // gate and up of every expert as one product with the experts' rows side by side ([E·f, d]), then
   // viewed per expert: [B, T, E·f] → [B, E, T, f].
   const proj = (key: string) => {
-    const flat = g.matmul(post, g.transpose(g.reshape(W[`experts.${key}`], [E * f, d]), [1, 0])); // [B, T, E·f]
+    const rows = g.reshape(W[`experts.${key}`], [E * f, d]);
+    const flat = g.linear ? g.linear(post, rows, undefined, true) : g.matmul(post, g.transpose(rows, [1, 0])); // [B, T, E·f]
     const bias = W[`experts.${key}_bias`];
     const withBias = bias === undefined ? flat : g.add(flat, g.reshape(bias, [E * f]));
     return g.transpose(g.reshape(withBias, [0, 0, E, f]), [0, 2, 1, 3]); // [B, E, T, f]
@@ -124,7 +125,7 @@ export function buildMoeMlp<V>(g: BlockOps<V>, m: MoeSpec, W: Record<string, V>,
   const weight = g.reshape(g.transpose(w, [0, 2, 1]), [0, 0, 0, 1]); // [B, E, T, 1]
   let out = g.sumAxis(g.mul(each, weight), 1); // [B, T, d]
   if (m.sharedSize > 0) {
-    const lin = (v: V, key: string) => g.matmul(v, g.transpose(W[key], [1, 0]));
+    const lin = (v: V, key: string) => (g.linear ? g.linear(v, W[key], undefined, true) : g.matmul(v, g.transpose(W[key], [1, 0])));
     const sg = lin(post, 'shared.gate.weight');
     let shared = lin(g.mul(g.mul(sg, g.sigmoid(sg)), lin(post, 'shared.up.weight')), 'shared.down.weight');
     if (m.sharedGate) shared = g.mul(g.sigmoid(lin(post, 'shared_gate.weight')), shared);

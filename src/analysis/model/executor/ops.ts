@@ -55,5 +55,11 @@ export interface BlockOps<V> {
    * 1, the maximum); 1 on the entries of the `keep` best groups, 0 elsewhere.
    */
   groupTopKMask(a: V, groups: number, keep: number, best: number): V;
+  /**
+   * Optional: a linear layer x·wᵀ + bias (`outIn`, w [out, in]) or x·w + bias (w [in, out]) of a
+   * [B, T, in] input, computed so that neither w nor its gradient is ever transposed or copied.
+   * Without it the block builders use matmul(x, transpose(w)).
+   */
+  linear?(x: V, w: V, bias: V | undefined, outIn: boolean): V;
   output(name: string, v: V): void;
 }

@@ -5,8 +5,8 @@
  * in-memory source serves the training script, which owns its weights.
  */
 import type { ExpertRole, MatrixKind, ModelHandle, RoleMatrixRef, TensorEntry } from '../types';
-import { readElementsF32 } from '../../io/tensorReader';
-import { isFloatDType } from '../../io/dtypes';
+import { forEachRawChunk, readElementsF32 } from '../../io/tensorReader';
+import { decodeInto, isFloatDType, type DType } from '../../io/dtypes';
 import { matrixRef, readMatrix } from '../readRole';
 import { ggufHfWeights } from '../gguf/ggufWeightSource';
 
@@ -26,6 +26,12 @@ export interface WeightSource {
    * read by the per-expert tensor names of moeWeights.ts.
    */
   moeMatrix?(layer: number, which: MoeMatrix): Promise<Float32Array>;
+  /**
+   * Optional: reads elements `first … first + dest.length` of the tensor (row-major) into `dest` as
+   * float32 and returns true, or returns false where this tensor cannot be read that way (then use
+   * read() or readRows()).
+   */
+  readInto?(name: string, dest: Float32Array, first?: number): Promise<boolean>;
 }
 
 /** A MoE matrix through the model's role map (architectures/*.ts), which knows every layout the family is saved in. */
@@ -71,6 +77,9 @@ function blockScaledMatrices(model: ModelHandle): Map<string, RoleMatrixRef<Matr
   return out;
 }
 
+/** Stored dtypes read into a caller's buffer by readInto (plain floats, widened exactly to float32). */
+const DIRECT_DTYPES: ReadonlySet<DType> = new Set<DType>(['F32', 'BF16', 'F16']);
+
 export function fileWeightSource(model: ModelHandle): WeightSource {
   // A GGUF file serves the Hugging Face names through its role map (gguf/ggufWeightSource.ts).
   const gguf = ggufHfWeights(model);
@@ -92,6 +101,13 @@ export function fileWeightSource(model: ModelHandle): WeightSource {
     },
     readRows: (name, r0, r1) => readEntryRows(entry(name), r0, r1),
     moeMatrix: model.layers.some((l) => l.moe) ? (layer, which) => roleMapMoeMatrix(model, layer, which) : undefined,
+    readInto: async (name, dest, first = 0) => {
+      const e = entry(name);
+      if (e.quant || !DIRECT_DTYPES.has(e.dtype) || (scaled ??= blockScaledMatrices(model)).has(name)) return false;
+      // The same chunked reads (range checked there) and the same exact widening (dtypes.ts decodeInto) as readElementsF32, into memory the caller reuses.
+      await forEachRawChunk(e, first, dest.length, {}, (bytes, at) => decodeInto(e.dtype, bytes, dest, at - first));
+      return true;
+    },
   };
 }
 
