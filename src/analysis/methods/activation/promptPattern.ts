@@ -59,6 +59,8 @@ export async function promptPattern(
     { ...opts.outputs, logits: 'none' },
     {
       objective: 'max-logit',
+      // absActivation copies what it needs, so the executor may reuse each layer's arrays.
+      reuseLayerBuffers: true,
       onLayer: ({ layer, weights, grads }) => {
         layout.matrices[layer].forEach((m, i) => {
           const slice = (x: FloatArray) => x.subarray(m.offset, m.offset + m.size);
