@@ -9,29 +9,15 @@
  *
  *   npm run bench plotDraw        (or: node --expose-gc --import tsx bench/plotDraw.bench.ts)
  */
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchBenchChromium, pageBundle } from './browserBench';
 import type { Measured } from './plotDraw.page';
 
 const BUDGET_MS = 200;
 const RUNS = 5;
 
 async function main(): Promise<void> {
-  const root = join(__dirname, '..');
-  const bundle = await build({
-    entryPoints: [join(root, 'bench/plotDraw.page.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    globalName: 'PlotDrawBench',
-    platform: 'browser',
-  });
-  const { prepareEndToEnd } = (await import(join(root, 'test/e2e/lib/prerequisites.mjs'))) as {
-    prepareEndToEnd: (root: string, o: { log: (m: string) => void }) => Promise<{ chromium: string }>;
-  };
-  const { chromium: executablePath } = await prepareEndToEnd(root, { log: () => undefined });
-  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  const bundle = await pageBundle('bench/plotDraw.page.ts', 'PlotDrawBench');
+  const browser = await launchBenchChromium();
   try {
     // Each run in a fresh page (so "first" is a first draw); the median of RUNS runs per figure.
     const runs: Measured[][] = [];
@@ -39,7 +25,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.setContent('<!doctype html><html><body></body></html>');
-      await page.addScriptTag({ content: bundle.outputFiles[0].text });
+      await page.addScriptTag({ content: bundle });
       runs.push((await page.evaluate('PlotDrawBench.measureAll()')) as Measured[]);
       heap = Math.max(
         heap,

@@ -11,8 +11,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchBenchChromium, pageBundle } from './browserBench';
 import { openModel } from '../src/analysis/model/openModel';
 import { modelOverview } from '../src/analysis/model/overview';
 import { writeSparseDeepseekV3 } from './open.bench';
@@ -78,23 +77,12 @@ async function main(): Promise<void> {
   const { groups } = modelOverview(model);
   const tensors = groups.reduce((a, g) => a + g.tensors.length, 0);
   const largest = Math.max(...groups.map((g) => g.tensors.length));
-  const bundle = await build({
-    entryPoints: [join(root, 'webview/modelEditor/tensorTree.ts')],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    globalName: 'TensorTreeBench',
-    platform: 'browser',
-  });
-  const { prepareEndToEnd } = (await import(join(root, 'test/e2e/lib/prerequisites.mjs'))) as {
-    prepareEndToEnd: (root: string, o: { log: (m: string) => void }) => Promise<{ chromium: string }>;
-  };
-  const { chromium: executablePath } = await prepareEndToEnd(root, { log: () => undefined });
-  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  const bundle = await pageBundle('webview/modelEditor/tensorTree.ts', 'TensorTreeBench');
+  const browser = await launchBenchChromium();
   try {
     const page = await browser.newPage();
     await page.setContent('<!doctype html><html><body></body></html>');
-    await page.addScriptTag({ content: bundle.outputFiles[0].text });
+    await page.addScriptTag({ content: bundle });
     const json = JSON.stringify(groups);
     // Passed as source text: tsx's transpiled functions call helpers the page does not have.
     const results = (await page.evaluate(`(${PAGE_SCRIPT})(${JSON.stringify(json)}, ${DEBOUNCE_MS})`)) as Measured[];
