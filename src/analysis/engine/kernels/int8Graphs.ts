@@ -1,14 +1,14 @@
 /**
  * The ONNX graphs of the DOCS cosine blocks: the float32 one (Gemm on unit vectors), the two
  * integer ones (uint8 × int8 products with zero point 128 on the left: onnxruntime's fast CPU
- * combination; int8 × int8 and uint8 × uint8 are far slower there), and the quantization that
- * prepares their operands.
+ * combination; int8 × int8 and uint8 × uint8 are far slower there), and the int8 transpose that
+ * lays out their right operands.
  *
  * GraphBuilder has no int8 dtype, so the int8 inputs are declared uint8 and retyped in the encoded
  * model (retypeInputs); the values fed are int8 tensors.
  */
 import { onnx } from 'onnx-proto';
-import { GraphBuilder, onnxType } from '../graph';
+import { GraphBuilder } from '../graph';
 
 /** Level-2 scale ratio of the integer screen's quantization: t = s / LEVEL2_RATIO (int8Quantize.ts). */
 export const LEVEL2_RATIO = 254;
@@ -104,47 +104,6 @@ export function buildInt8ProductGraph(): Uint8Array {
   const g = new GraphBuilder('int8_product');
   g.output(level1(g), 'float32', { as: 'c' });
   return retypeInputs(g.toBytes(), ['b1']);
-}
-
-/**
- * The quantization of int8Quantize.ts for a block of rows, in float64 (so that s·q and x − s·q are
- * exact, as the error bound assumes): per row s = fp32(max|x|/127), q = round(x/s), r = x − s·q
- * and, at level 2, t = s/254, p = round(r/t), e = r − t·p. Outputs s, q (int8) and q + 128
- * (uint8), the same for p, and the row sums of squares of x, a = s·q, r and (level 2) b = t·p,
- * a + b, e. A zero row gives s = 0 and zeros throughout.
- */
-export function buildQuantizeGraph(levels: 1 | 2): Uint8Array {
-  const g = new GraphBuilder(`int8_quantize_${levels}`);
-  const x = g.op('Cast', [g.input('x', 'float32', ['bx', 'n'])], { to: onnxType('float64') });
-  const d = (v: number) => g.scalar(v, 'float64');
-  const rowAxis = g.int64s([1]);
-  const amax = g.op('ReduceMax', [g.op('Abs', [x]), rowAxis], { keepdims: 1 });
-  const s32 = g.op('Cast', [g.op('Div', [amax, d(127)])], { to: onnxType('float32') });
-  const s = g.op('Cast', [s32], { to: onnxType('float64') });
-  // A zero row has s = 0: dividing through max(s, tiny) keeps its q (and p) at 0.
-  const q = g.op('Round', [g.op('Div', [x, g.op('Max', [s, d(1e-300)])])]);
-  const a = g.op('Mul', [q, s]);
-  const r = g.op('Sub', [x, a]);
-  const sumSq = (v: string, as: string) => g.output(g.op('ReduceSumSquare', [v, rowAxis], { keepdims: 0 }), 'float64', { as });
-  g.output(g.op('Reshape', [s32, g.int64s([-1])]), 'float32', { as: 'scale' });
-  g.output(g.op('Cast', [q], { to: onnx.TensorProto.DataType.INT8 }), 'uint8', { as: 'q' });
-  g.output(g.op('Cast', [g.op('Add', [q, d(128)])], { to: onnxType('uint8') }), 'uint8', { as: 'qa' });
-  sumSq(x, 'sx');
-  sumSq(a, 'sa');
-  sumSq(r, 'sr');
-  const int8: string[] = ['q'];
-  if (levels === 2) {
-    const t = g.op('Div', [s, d(LEVEL2_RATIO)]);
-    const p = g.op('Round', [g.op('Div', [r, g.op('Max', [t, d(1e-300)])])]);
-    const b = g.op('Mul', [p, t]);
-    g.output(g.op('Cast', [p], { to: onnx.TensorProto.DataType.INT8 }), 'uint8', { as: 'p' });
-    g.output(g.op('Cast', [g.op('Add', [p, d(128)])], { to: onnxType('uint8') }), 'uint8', { as: 'pa' });
-    sumSq(b, 'sb');
-    sumSq(g.op('Add', [a, b]), 'sab');
-    sumSq(g.op('Sub', [r, b]), 'se');
-    int8.push('p');
-  }
-  return retypeInputs(g.toBytes(), int8);
 }
 
 /** Transpose of an int8 matrix. */

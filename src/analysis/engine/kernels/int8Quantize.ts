@@ -12,8 +12,8 @@
  *
  * The operands are laid out as onnxruntime's MatMulInteger takes them: the left side as uint8 with
  * zero point 128 (q + 128), the right side as int8, transposed (MatMulInteger has no transB).
- * The arithmetic runs in float64 in an onnxruntime graph (int8Graphs.ts, buildQuantizeGraph), in
- * row blocks: a float32 times an integer below 2⁸ is exact in float64, and so is x − s·q. Every
+ * The arithmetic runs in float64 (int8QuantizeRows.ts), in row blocks: a float32 times an integer
+ * below 2⁸ is exact in float64, and so is x − s·q. Every
  * norm is rounded up by (n + 16)·2⁻⁵² relative, which covers float64 summation of n squares in
  * any order, and b's by an absolute slack for t = s/254 being rounded.
  *
@@ -22,7 +22,8 @@
 import * as ort from 'onnxruntime-node';
 import type { Matrix } from '../../linalg/matrix';
 import type { Engine } from '../engine';
-import { buildInt8TransposeGraph, buildQuantizeGraph } from './int8Graphs';
+import { buildInt8TransposeGraph, LEVEL2_RATIO } from './int8Graphs';
+import { quantizeRowRange, type QuantizeTargets } from './int8QuantizeRows';
 
 export { LEVEL2_RATIO } from './int8Graphs';
 /**
@@ -32,11 +33,8 @@ export { LEVEL2_RATIO } from './int8Graphs';
  */
 export const MAX_INT8_INNER = Math.floor((2 ** 31 - 1) / (2 * 255 * 127));
 
-/**
- * Rows per quantization run: about 1 MiB per float64 value, so that the graph's twenty-odd
- * elementwise passes stay in cache instead of streaming the whole matrix from memory each time.
- */
-const QUANTIZE_BLOCK_VALUE_BYTES = 1 << 20;
+/** Values quantized between two yields to the event loop (about 10–30 ms of work). */
+const QUANTIZE_BLOCK_VALUES = 1 << 21;
 
 export interface QuantizedRows {
   /** Vectors (rows of the source matrix). */
@@ -88,31 +86,21 @@ export async function quantizeRows(engine: Engine, x: Matrix, levels: 1 | 2): Pr
   const p = two ? new Int8Array(m * n) : undefined,
     pA = two ? new Uint8Array(m * n) : undefined;
   const scale = new Float32Array(m);
-  const sums = Object.fromEntries(['sx', 'sa', 'sr', ...(two ? ['sb', 'sab', 'se'] : [])].map((k) => [k, new Float64Array(m)]));
-  const block = Math.max(1, Math.min(m, Math.floor(QUANTIZE_BLOCK_VALUE_BYTES / (8 * Math.max(1, n)))));
+  const f64 = () => new Float64Array(m);
+  const targets: QuantizeTargets = { scale, q, qa: qA, sx: f64(), sa: f64(), sr: f64(), ...(p && pA ? { p, pa: pA, sb: f64(), sab: f64(), se: f64() } : {}) };
+  const block = Math.max(1, Math.floor(QUANTIZE_BLOCK_VALUES / Math.max(1, n)));
   for (let r0 = 0; r0 < m; r0 += block) {
-    const rows = Math.min(block, m - r0);
-    const span = (a: Int8Array | Uint8Array, type: 'int8' | 'uint8') => new ort.Tensor(type, a.subarray(r0 * n, (r0 + rows) * n), [rows, n]);
-    const outputs: Record<string, ort.Tensor> = {
-      scale: new ort.Tensor('float32', scale.subarray(r0, r0 + rows), [rows]),
-      q: span(q, 'int8'),
-      qa: span(qA, 'uint8'),
-    };
-    for (const [k, v] of Object.entries(sums)) outputs[k] = new ort.Tensor('float64', v.subarray(r0, r0 + rows), [rows]);
-    if (p && pA) Object.assign(outputs, { p: span(p, 'int8'), pa: span(pA, 'uint8') });
-    await engine.run(
-      `int8Docs:quantize${levels}`,
-      () => buildQuantizeGraph(levels),
-      { x: new ort.Tensor('float32', x.data.subarray(r0 * n, (r0 + rows) * n), [rows, n]) },
-      outputs,
-    );
+    // A block is a few milliseconds of synchronous work: yield between blocks so that a cancel or a progress message is not held up.
+    if (r0 > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    quantizeRowRange(x.data, n, r0, Math.min(m, r0 + block), targets, LEVEL2_RATIO);
   }
+  const sums = targets as Required<QuantizeTargets>;
   const bad = sums.sx.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new Error(`int8 DOCS: vector ${bad} holds a NaN or Inf`);
   // Summation of n nonnegative float64 terms in any order: relative error below (n − 1)·2⁻⁵³.
   const up = 1 + (n + 16) * 2 ** -52;
   const norms = (v: Float64Array, slack = () => 0) => Float64Array.from(v, (ss, j) => Math.sqrt(ss) * up + slack() * scale[j]);
-  // t is s/254 rounded to float64 and the graphs' b is (s/254)·p exactly: at most 127·s·2⁻⁵³ per
+  // t is s/254 rounded to float64 and b is t·p exactly: at most 127·s·2⁻⁵³ per
   // element, covered by an absolute slack of s·1e-14·√n.
   const tSlack = () => 1e-14 * Math.sqrt(n);
   const qB = new Int8Array(two ? 2 * n * m : n * m);
