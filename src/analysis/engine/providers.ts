@@ -58,6 +58,7 @@ export const DEFAULT_CPU_MEM_ARENA = process.env.LAYER_LENS_ORT_ARENA === '1';
  * `enableCpuMemArena`.
  */
 export function sessionOptions(provider: string, threads: number, cpuMemArena = DEFAULT_CPU_MEM_ARENA): ort.InferenceSession.SessionOptions {
+  if (NVIDIA_PROVIDERS.has(provider)) keepFullFloat32OnNvidia();
   return {
     executionProviders: [provider],
     intraOpNumThreads: threads,
@@ -68,6 +69,22 @@ export function sessionOptions(provider: string, threads: number, cpuMemArena = 
     // Warnings about nodes placed on CPU by a GPU provider are expected; errors still surface as throws.
     logSeverityLevel: 3,
   };
+}
+
+const NVIDIA_PROVIDERS = new Set(['cuda', 'tensorrt']);
+
+/**
+ * Keeps float32 matrix products in float32 on NVIDIA GPUs. onnxruntime's CUDA provider enables
+ * TF32 by default (`CUDAExecutionProviderInfo::use_tf32{true}`,
+ * onnxruntime/core/providers/cuda/cuda_execution_provider_info.h: GEMMs round their inputs to 10
+ * mantissa bits on Ampere and later), and onnxruntime-node passes no provider option but the device
+ * id (js/node/src/session_options_helper.cc). DOCS maxima, Gram eigenvalues, k-NN screening bounds
+ * and the executor's gradients all assume float32 products, so the process sets NVIDIA's own switch,
+ * NVIDIA_TF32_OVERRIDE=0, which cuBLAS and cuDNN read when their handles are created (the first
+ * CUDA session) — unless the user has set it, which is then respected.
+ */
+export function keepFullFloat32OnNvidia(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.NVIDIA_TF32_OVERRIDE === undefined) env.NVIDIA_TF32_OVERRIDE = '0';
 }
 
 /** Tries one provider; returns undefined on success, else the reason it cannot be used. */

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getEngine } from '../../../../src/analysis/engine/engine';
-import { chooseProvider, normaliseOrder, probeProvider, vulkanLoaderPresent } from '../../../../src/analysis/engine/providers';
+import { chooseProvider, keepFullFloat32OnNvidia, normaliseOrder, probeProvider, sessionOptions, vulkanLoaderPresent } from '../../../../src/analysis/engine/providers';
 import { describeEngine } from '../../../../src/analysis/engine/info';
 import { REPO_ROOT } from '../../../paths';
 
@@ -85,5 +85,25 @@ test('the Vulkan loader check looks in LD_LIBRARY_PATH', () => {
     if (saved === undefined) delete process.env.LD_LIBRARY_PATH;
     else process.env.LD_LIBRARY_PATH = saved;
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sessions on NVIDIA providers keep float32 products in float32 (TF32 off unless the user chose)', () => {
+  const saved = process.env.NVIDIA_TF32_OVERRIDE;
+  try {
+    delete process.env.NVIDIA_TF32_OVERRIDE;
+    sessionOptions('cpu', 1);
+    assert.equal(process.env.NVIDIA_TF32_OVERRIDE, undefined, 'a CPU session leaves the environment alone');
+    sessionOptions('cuda', 1);
+    assert.equal(process.env.NVIDIA_TF32_OVERRIDE, '0');
+    const env: NodeJS.ProcessEnv = { NVIDIA_TF32_OVERRIDE: '1' };
+    keepFullFloat32OnNvidia(env);
+    assert.equal(env.NVIDIA_TF32_OVERRIDE, '1', "the user's own setting wins");
+    const empty: NodeJS.ProcessEnv = {};
+    keepFullFloat32OnNvidia(empty);
+    assert.equal(empty.NVIDIA_TF32_OVERRIDE, '0');
+  } finally {
+    if (saved === undefined) delete process.env.NVIDIA_TF32_OVERRIDE;
+    else process.env.NVIDIA_TF32_OVERRIDE = saved;
   }
 });
