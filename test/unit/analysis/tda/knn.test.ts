@@ -47,6 +47,35 @@ test('k-NN graph equals brute force, also for far-from-origin clouds where float
   }
 });
 
+test('k-NN graph stays exact where float32 products cannot order the neighbours at all (every candidate the bound allows is re-ranked)', async () => {
+  const engine = await getEngine({ providers: ['cpu'], threads: 2 });
+  // ‖x‖² ≈ 48·(3·10⁴)² ≈ 4·10¹⁰, so a float32 inner product is off by thousands, while the squared
+  // distances between the points are about 100: the approximate ranking is noise.
+  for (const [offset, seed] of [
+    [3e4, 3],
+    [1e3, 4],
+  ] as const) {
+    const p = randomMatrix(150, 48, seed);
+    for (let i = 0; i < p.data.length; i++) p.data[i] += offset;
+    // The same, in two clusters either side of the origin: centring the cloud leaves the norms large.
+    const split = randomMatrix(150, 48, seed + 10);
+    for (let i = 0; i < split.data.length; i++) split.data[i] += i < split.data.length / 2 ? offset : -offset;
+    for (const [k, q] of [
+      [1, p],
+      [4, p],
+      [1, split],
+      [4, split],
+    ] as const) {
+      const g = await knnGraph(engine, q, k);
+      assert.deepEqual(
+        g.neighbours.map((a) => Array.from(a)),
+        bruteForce(q, k),
+        `offset ${offset}, k ${k}, ${q === p ? 'one cluster' : 'two clusters'}`,
+      );
+    }
+  }
+});
+
 test('k-NN graph: a hand-checked line of points and clear errors', async () => {
   const engine = await getEngine({ providers: ['cpu'], threads: 1 });
   // Points at 0, 1, 3, 7 on a line: nearest of 0→1, 1→0, 3→1, 7→3.
