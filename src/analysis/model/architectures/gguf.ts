@@ -61,11 +61,15 @@ export const GGUF_FAMILY: Family = {
     'attn_kv_b.weight': 'kv_b',
   },
   moe: {
-    countKeys: ['num_experts'],
+    // ggufMoeConfig.ts names the count as the Hugging Face config does: num_local_experts for Mixtral, num_experts elsewhere.
+    countKeys: ['num_experts', 'num_local_experts'],
     fused: {
       'ffn_gate_exps.weight': { transposed: false, layout: 'gate' },
       'ffn_up_exps.weight': { transposed: false, layout: 'up' },
       'ffn_down_exps.weight': { transposed: false, layout: 'down' },
+      // convert_hf_to_gguf.py --fuse-gate-up-exps (FFN_GATE_UP_EXP): torch.cat((gate, up), dim=1), so
+      // gate is the first half of each expert's rows (llama.cpp build_moe_ffn's gate_up_exps views).
+      'ffn_gate_up_exps.weight': { transposed: false, layout: 'gate_up_halves' },
     },
     shared: { 'ffn_gate_shexp.weight': 'gate', 'ffn_up_shexp.weight': 'up', 'ffn_down_shexp.weight': 'down' },
     sharedCountKey: 'n_shared_experts',

@@ -7,6 +7,8 @@ import { resolveTiedNames, type TiedNames } from './tiedWeights';
 import { MOE_MODEL_TYPES, UNSUPPORTED_MOE, moeConfigFromJson, type MoeConfig } from './moeConfig';
 import { mlaConfigFromJson, type MlaConfig } from './mla';
 import { ggufHfWeights, ggufRopeFreqFactors, type GgufHfWeights } from '../gguf/ggufWeightSource';
+import { UNSUPPORTED_GGUF_MOE } from '../gguf/ggufMoeConfig';
+import { checkGgufMoeTensors } from '../gguf/ggufMoeTensors';
 
 export type RopeScaling =
   | { type: 'default' }
@@ -201,19 +203,25 @@ export function decoderConfig(model: ModelHandle): DecoderConfig {
   return cfg;
 }
 
-/** The executor's view of a GGUF model: its synthesised config over the Hugging Face names its weights are served under. */
+/**
+ * The executor's view of a GGUF model: its synthesised config over the Hugging Face names its weights are served under.
+ * Mixture-of-experts files run where gguf/ggufMoeConfig.ts knows the routing llama.cpp builds for the architecture;
+ * their expert tensors are checked against the metadata first (gguf/ggufMoeTensors.ts).
+ */
 function ggufDecoderConfig(model: ModelHandle, gguf: GgufHfWeights): DecoderConfig {
   const json = model.config!;
   const type = String(json.model_type);
-  // Mixtral's routing (softmax, top-k, renormalised) is fully given by expert_count / expert_used_count; the other
-  // MoE families need settings (norm_topk_prob, shared-expert sizes, MLA ranks) that the metadata does not carry as config.json does.
-  if ((MOE_MODEL_TYPES as readonly string[]).includes(type) && type !== 'mixtral')
+  const arch = String(json.gguf_architecture);
+  const missing = UNSUPPORTED_GGUF_MOE[type];
+  if (missing)
     throw new Error(
-      `${model.path}: running a GGUF ${type} model (mixture of experts) is not supported yet; dense Llama, Mistral, Qwen2 and Qwen3 files and Mixtral run`,
+      `${model.path}: running a GGUF ${type} model (mixture of experts) is not supported yet: ${missing}. ` +
+        'Dense Llama, Mistral, Qwen2 and Qwen3 files and Mixtral, Qwen2-MoE, Qwen3-MoE, OLMoE and gpt-oss files run',
     );
   // gguf-py's RopeScalingType.NONE ("none") is no scaling.
   const noScaling = isRecord(json.rope_scaling) && json.rope_scaling.type === 'none';
   const cfg = decoderConfigFromJson(noScaling ? { ...json, rope_scaling: null } : json, (n) => gguf.has(n), model.architecture);
+  if (cfg.moe) checkGgufMoeTensors(model, arch, cfg.moe, cfg.hiddenSize);
   return { ...cfg, ropeFreqFactors: ggufRopeFreqFactors(model, Math.floor(cfg.headDim * cfg.partialRotaryFactor) / 2) };
 }
 

@@ -3,10 +3,11 @@
  * the model editor (long arrays such as the tokenizer vocabulary summarised), and a config.json-like
  * object synthesised from llama.cpp's hyperparameter keys (`<arch>.embedding_length`, … as
  * gguf-py/gguf/constants.py `Keys.LLM` / `Keys.Attention` / `Keys.Rope` name them), with the Hugging
- * Face `model_type` and class the architecture is converted from, so head geometry, expert counts
- * and sizes work as they do for a safetensors checkpoint.
+ * Face `model_type` and class the architecture is converted from, so head geometry, expert counts,
+ * sizes and routing rules work as they do for a safetensors checkpoint.
  */
 import type { GgufArray, GgufKv, GgufScalar } from '../../io/gguf/ggufHeader';
+import { moeConfigKeys } from './ggufMoeConfig';
 
 /** Arrays up to this long are shown in full; longer ones as `[array of N strings]`. */
 const SHOWN_ITEMS = 16;
@@ -109,11 +110,9 @@ export function synthesiseConfig(metadata: ReadonlyMap<string, GgufKv>, vocabFro
   put('layer_norm_eps', num(key('attention.layer_norm_epsilon')));
   put('rope_theta', num(key('rope.freq_base')));
   put('rope_dimension_count', num(key('rope.dimension_count')));
-  put('num_experts', experts);
-  put('num_local_experts', experts);
-  put('num_experts_per_tok', num(key('expert_used_count')));
-  put('moe_intermediate_size', num(key('expert_feed_forward_length')));
-  put('n_shared_experts', num(key('expert_shared_count')));
+  // The routing settings llama.cpp fixes per architecture, under the names transformers reads (ggufMoeConfig.ts).
+  const moe = moeConfigKeys(arch, (k) => num(key(k)));
+  Object.assign(config, moe);
   // attention.key_length is the head size where it is not embedding_length / head_count (Gemma, Qwen3).
   if (arch !== 'deepseek2') put('head_dim', num(key('attention.key_length')));
   put('vocab_size', num(key('vocab_size')) ?? (isArray(tokens as GgufKv['value']) ? (tokens as GgufArray).length : undefined) ?? vocabFromEmbeddings);
@@ -122,10 +121,19 @@ export function synthesiseConfig(metadata: ReadonlyMap<string, GgufKv>, vocabFro
   // (SCALING_ORIG_CTX_LEN); transformers reads it as rope_scaling.original_max_position_embeddings.
   if (typeof scaling === 'string') {
     const original = num(key('rope.scaling.original_context_length'));
+    // YaRN's correction range (SCALING_YARN_BETA_FAST / _SLOW, written from rope_scaling.beta_fast / beta_slow).
+    const betaFast = num(key('rope.scaling.yarn_beta_fast')),
+      betaSlow = num(key('rope.scaling.yarn_beta_slow'));
     config.rope_scaling = {
       type: scaling,
       factor: num(key('rope.scaling.factor')),
       ...(original !== undefined ? { original_max_position_embeddings: original } : {}),
+      ...(scaling === 'yarn' && betaFast !== undefined ? { beta_fast: betaFast } : {}),
+      ...(scaling === 'yarn' && betaSlow !== undefined ? { beta_slow: betaSlow } : {}),
+      // gpt-oss's config.json has rope_scaling.truncate: false (the correction range is not rounded to
+      // whole dimensions), which the converter has no key for; llama.cpp rounds it (ggml_rope_yarn_corr_dims),
+      // transformers does not, and the executor follows transformers as on the safetensors checkpoint.
+      ...(arch === 'gpt-oss' && scaling === 'yarn' ? { truncate: false } : {}),
     };
   }
   return config;

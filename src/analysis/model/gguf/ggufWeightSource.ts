@@ -2,7 +2,8 @@
  * The weights of a GGUF model under the Hugging Face names the executor reads
  * (`model.embed_tokens.weight`, `model.layers.N.self_attn.q_proj.weight`, `model.norm.weight`,
  * `lm_head.weight`), so that forward passes, activation, persistence and perplexity run on a GGUF
- * Llama/Mistral/Qwen2/Qwen3 file as on its safetensors original.
+ * Llama/Mistral/Qwen2/Qwen3 file (and the mixture-of-experts files of gguf/ggufMoeConfig.ts: their
+ * experts are read through the role map by the executor's `moeMatrix`) as on its safetensors original.
  *
  * Matrices come through the role map (architectures/gguf.ts), which already undoes what
  * convert_hf_to_gguf.py changed: q/k rows of llama-family files are gathered back from
@@ -57,6 +58,20 @@ const LAYER_VECTORS: Readonly<Record<string, string>> = {
   'attn_k_norm.weight': 'self_attn.k_norm.weight',
 };
 
+/**
+ * gpt-oss's own tensors (llama.cpp src/models/openai-moe-iswa.cpp; convert_hf_to_gguf.py GptOssModel):
+ * the MLP's norm is `post_attention_norm` (ATTN_POST_NORM, from `post_attention_layernorm`), the
+ * attention sinks `attn_sinks.weight` (from `self_attn.sinks`), the router's bias `ffn_gate_inp.bias`,
+ * and the experts' down bias `ffn_down_exps.bias` [E, d] (from `down_proj_bias`). The gate/up bias is
+ * rebuilt below. Elsewhere `post_attention_norm` is a different norm (Gemma 2's, after attention).
+ */
+const GPT_OSS_VECTORS: Readonly<Record<string, string>> = {
+  'post_attention_norm.weight': 'post_attention_layernorm.weight',
+  'attn_sinks.weight': 'self_attn.sinks',
+  'ffn_gate_inp.bias': 'mlp.router.bias',
+  'ffn_down_exps.bias': 'mlp.experts.down_proj_bias',
+};
+
 /** Bias vectors of the attention projections (Qwen2's q/k/v biases), and which role's rows they follow. */
 const BIASES: Readonly<Record<string, MatrixRole>> = { 'attn_q.bias': 'q', 'attn_k.bias': 'k', 'attn_v.bias': 'v', 'attn_output.bias': 'o' };
 
@@ -94,8 +109,33 @@ function bias(entry: TensorEntry, ref: RoleMatrixRef | undefined): HfWeight {
   return { shape: [index.length], read, readRows: async (r0, r1) => (await read()).slice(r0, r1) };
 }
 
+/**
+ * gpt-oss's `mlp.experts.gate_up_proj_bias` [E, 2F], gate and up interleaved (gate at even columns,
+ * as GptOssExperts reads `gate_up[..., ::2]`), from the converter's de-interleaved `ffn_gate_exps.bias`
+ * and `ffn_up_exps.bias` [E, F] (GptOssModel.modify_tensors: `data_torch[..., ::2]` / `[..., 1::2]`),
+ * or, with `up` null, from `ffn_gate_up_exps.bias` [E, 2F], each expert's gate then up
+ * (--fuse-gate-up-exps). The shapes are checked before the executor reads (ggufMoeTensors.ts).
+ */
+function gateUpBias(gate: TensorEntry, up: TensorEntry | null): HfWeight {
+  const E = gate.shape[0],
+    f = up ? gate.shape[1] : gate.shape[1] / 2;
+  const read = async () => {
+    const g = await rowsOf(gate, 0, E),
+      u = up ? await rowsOf(up, 0, E) : null;
+    const out = new Float32Array(2 * E * f);
+    for (let e = 0; e < E; e++)
+      for (let r = 0; r < f; r++) {
+        out[2 * (e * f + r)] = u ? g[e * f + r] : g[2 * e * f + r];
+        out[2 * (e * f + r) + 1] = u ? u[e * f + r] : g[2 * e * f + f + r];
+      }
+    return out;
+  };
+  return { shape: [E, 2 * f], read, readRows: async (r0, r1) => (await read()).slice(r0 * 2 * f, r1 * 2 * f) };
+}
+
 /** Every Hugging Face name the executor may ask for, built from the role map. */
 function weightTable(model: ModelHandle): Map<string, HfWeight> {
+  const gptOss = model.config?.gguf_architecture === 'gpt-oss';
   const out = new Map<string, HfWeight>();
   const put = (hf: string, gguf: string) => {
     const e = model.tensors.get(gguf);
@@ -112,6 +152,14 @@ function weightTable(model: ModelHandle): Map<string, HfWeight> {
     }
     const blk = `blk.${layer.index}.`;
     for (const [g, hf] of Object.entries(LAYER_VECTORS)) put(p + hf, blk + g);
+    if (gptOss) {
+      for (const [g, hf] of Object.entries(GPT_OSS_VECTORS)) put(p + hf, blk + g);
+      const gate = model.tensors.get(blk + 'ffn_gate_exps.bias'),
+        up = model.tensors.get(blk + 'ffn_up_exps.bias'),
+        fused = model.tensors.get(blk + 'ffn_gate_up_exps.bias');
+      if (gate && up) out.set(p + 'mlp.experts.gate_up_proj_bias', gateUpBias(gate, up));
+      else if (fused) out.set(p + 'mlp.experts.gate_up_proj_bias', gateUpBias(fused, null));
+    }
     for (const [g, role] of Object.entries(BIASES)) {
       const e = model.tensors.get(blk + g);
       if (e) out.set(`${p}${ROLE_NAMES[role]}.bias`, bias(e, layer.roles[role]));

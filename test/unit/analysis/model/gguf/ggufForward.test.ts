@@ -266,14 +266,6 @@ test('Mixtral GGUF (llama architecture with fused experts): logits within 1e-4 o
   }
 });
 
-test('other mixture-of-experts GGUF files are refused with a message that says so, not a missing tensor', async () => {
-  const path = join(dir, 'qwen3moe.gguf');
-  writeGgufLlama(path, { ...hf, arch: 'qwen3moe' }, { experts: 2 });
-  const model = await openModel(path);
-  assert.ok(model.layers[0].moe, 'the role map sees the experts');
-  assert.throws(() => executorFor(model), /qwen3moe\.gguf: running a GGUF qwen3_moe model \(mixture of experts\) is not supported yet/);
-});
-
 /** The sample model's tokenizer.json as convert_hf_to_gguf.py stores it (its BOS rule from tokenizer_config.json's add_bos_token). */
 function sampleTokenizerMetadata(): Record<string, GgufMetaValue> {
   const tj = JSON.parse(readFileSync(join(SAMPLE, 'tokenizer.json'), 'utf8'));
