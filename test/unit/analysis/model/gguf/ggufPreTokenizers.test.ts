@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ByteLevelPreTokenizer, SequencePreTokenizer, type PreTokenizer } from '@huggingface/tokenizers';
+import * as tokenizers from '@huggingface/tokenizers';
 import { ggufPreTokenizer, SUPPORTED_PRE_TOKENIZERS } from '../../../../../src/analysis/model/gguf/ggufPreTokenizers';
 
 /** GPT-2's bytes_to_unicode (openai/gpt-2 encoder.py): printable Latin-1 bytes map to themselves, the rest to 256 + n. */
@@ -17,11 +17,17 @@ function byteLevel(text: string): string {
   return Array.from(new TextEncoder().encode(text), (b) => map.get(b)).join('');
 }
 
+/** The library's pre-tokenizer classes (exported at run time; its type declarations do not resolve under NodeNext). */
+interface PreTokenizer {
+  pre_tokenize_text(text: string): string[];
+}
+const { ByteLevelPreTokenizer, SequencePreTokenizer } = tokenizers as unknown as Record<'ByteLevelPreTokenizer' | 'SequencePreTokenizer', new (config: unknown) => PreTokenizer>;
+
 function split(name: string, text: string): string[] {
   const pt = ggufPreTokenizer(name);
   assert.ok(pt, `${name} is known`);
   const cfg = pt.preTokenizer as { type: string };
-  const p: PreTokenizer = cfg.type === 'Sequence' ? new SequencePreTokenizer(cfg as never) : new ByteLevelPreTokenizer(cfg as never);
+  const p: PreTokenizer = cfg.type === 'Sequence' ? new SequencePreTokenizer(cfg) : new ByteLevelPreTokenizer(cfg);
   return p.pre_tokenize_text(text);
 }
 
