@@ -81,15 +81,35 @@ export function docsFromMaxima(rowMax: Float32Array, colMax: Float32Array): Docs
 
 /**
  * DOCS of X and Y (n×m each; the columns are the compared vectors — orient with orientForDocs).
- * A zero column has cosine 0 with everything (the kernel's convention).
+ * A zero column has cosine 0 with everything (the kernel's convention). One pair at a time (the
+ * checkpoint diff, an adapter against its base): the float32 kernel scales the cosine blocks by
+ * inverse norms and needs no normalised copies; where this CPU's calibration finds the exact integer
+ * path faster and its copies fit the memory budget beside X and Y, the pair goes through
+ * docsOfNormalized instead, as the whole-model job's pairs do. The result records which ran.
  */
 export async function docsSimilarity(engine: Engine, x: Matrix, y: Matrix, ctx: JobContext = {}): Promise<DocsResult> {
   if (x.rows !== y.rows || x.cols !== y.cols) {
     throw new Error(`DOCS needs two matrices of the same shape; got ${x.rows}×${x.cols} and ${y.rows}×${y.cols}`);
   }
   if (x.cols === 0 || x.rows === 0) throw new Error(`DOCS needs non-empty matrices; got ${x.rows}×${x.cols}`);
+  if (await pairTakesIntegerPath(engine, x)) {
+    const [xt, yt] = [await normalizedColumns(engine, x), await normalizedColumns(engine, y)];
+    return docsOfNormalized(engine, xt, yt, { signal: ctx.signal, docsPrecision: 'exact', integer: 'always' });
+  }
   const { rowMax, colMax } = await maxAbsCosine(engine, x, y, ctx);
-  return docsFromMaxima(rowMax, colMax);
+  return { ...docsFromMaxima(rowMax, colMax), docsPath: 'float32' };
+}
+
+/** Whether one pair of n×m matrices should take the exact integer path (see docsSimilarity). */
+async function pairTakesIntegerPath(engine: Engine, x: Matrix): Promise<boolean> {
+  const integer = docsPathOverride() ?? 'auto';
+  const n = x.rows,
+    m = x.cols;
+  if (integer === 'never' || (integer === 'auto' && 2 * m * m * n < AUTO_MIN_OPERATIONS)) return false;
+  // The normalised copies of X and Y come on top of what docsOfNormalized accounts for.
+  const copies = 2 * 4 * m * n;
+  if (!int8DocsMemory(engine.memoryBudgetBytes - copies, m, m, n, 'exact').fits) return false;
+  return (await chooseDocsPath(engine, n, 'exact', integer)) !== 'float32';
 }
 
 /**

@@ -199,3 +199,27 @@ test('the whole-model path (normalise once, then blocks) gives the same maxima a
   await assert.rejects(maxAbsCosineNormalized(engine, xt, yt, { signal: ac.signal }), /cancelled/);
   await assert.rejects(docsOfNormalized(engine, xt, await normalizedColumns(engine, randomMatrix(30, 22, 93))), /same shape/);
 });
+
+test('a single pair (diff, adapter) takes the exact integer path where chosen, with the float32 path\'s DOCS and maxima', async () => {
+  const engine = await cpu();
+  // Related matrices (a shared part plus noise), so the maxima are well above chance.
+  const base = randomMatrix(96, 40, 11);
+  const noise = randomMatrix(96, 40, 12);
+  const x = base;
+  const y: Matrix = { rows: 96, cols: 40, data: base.data.map((v, i) => v + 0.7 * noise.data[i]) };
+  const saved = process.env.LAYER_LENS_DOCS_PATH;
+  try {
+    process.env.LAYER_LENS_DOCS_PATH = 'float32';
+    const f = await docsSimilarity(engine, x, y);
+    process.env.LAYER_LENS_DOCS_PATH = 'int8';
+    const i = await docsSimilarity(engine, x, y);
+    assert.equal(f.docsPath, 'float32');
+    assert.equal(i.docsPath, 'int8-refined');
+    assert.ok(maxAbsDiff(i.rowMax, f.rowMax) <= 1e-6 && maxAbsDiff(i.colMax, f.colMax) <= 1e-6, 'maxima');
+    assert.ok(Math.abs(i.docs - f.docs) <= 1e-6, `DOCS ${i.docs} vs ${f.docs}`);
+    assert.ok(f.docs > 0.5, `related matrices: DOCS ${f.docs}`);
+  } finally {
+    if (saved === undefined) delete process.env.LAYER_LENS_DOCS_PATH;
+    else process.env.LAYER_LENS_DOCS_PATH = saved;
+  }
+});
