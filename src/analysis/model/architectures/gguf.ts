@@ -61,8 +61,9 @@ export const GGUF_FAMILY: Family = {
     'attn_kv_b.weight': 'kv_b',
   },
   moe: {
-    // ggufMoeConfig.ts names the count as the Hugging Face config does: num_local_experts for Mixtral, num_experts elsewhere.
-    countKeys: ['num_experts', 'num_local_experts'],
+    // ggufMoeConfig.ts names the count as the Hugging Face config does: num_local_experts for Mixtral, n_routed_experts
+    // for DeepSeek (ggufDeepseekConfig.ts), num_experts elsewhere.
+    countKeys: ['num_experts', 'num_local_experts', 'n_routed_experts'],
     fused: {
       'ffn_gate_exps.weight': { transposed: false, layout: 'gate' },
       'ffn_up_exps.weight': { transposed: false, layout: 'up' },

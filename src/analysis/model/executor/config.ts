@@ -9,6 +9,7 @@ import { mlaConfigFromJson, type MlaConfig } from './mla';
 import { ggufHfWeights, ggufRopeFreqFactors, type GgufHfWeights } from '../gguf/ggufWeightSource';
 import { UNSUPPORTED_GGUF_MOE } from '../gguf/ggufMoeConfig';
 import { checkGgufMoeTensors } from '../gguf/ggufMoeTensors';
+import { checkGgufMlaTensors } from '../gguf/ggufMlaTensors';
 
 export type RopeScaling =
   | { type: 'default' }
@@ -206,7 +207,8 @@ export function decoderConfig(model: ModelHandle): DecoderConfig {
 /**
  * The executor's view of a GGUF model: its synthesised config over the Hugging Face names its weights are served under.
  * Mixture-of-experts files run where gguf/ggufMoeConfig.ts knows the routing llama.cpp builds for the architecture;
- * their expert tensors are checked against the metadata first (gguf/ggufMoeTensors.ts).
+ * their expert tensors are checked against the metadata first (gguf/ggufMoeTensors.ts), and DeepSeek-V3's latent
+ * attention tensors too (gguf/ggufMlaTensors.ts).
  */
 function ggufDecoderConfig(model: ModelHandle, gguf: GgufHfWeights): DecoderConfig {
   const json = model.config!;
@@ -216,11 +218,12 @@ function ggufDecoderConfig(model: ModelHandle, gguf: GgufHfWeights): DecoderConf
   if (missing)
     throw new Error(
       `${model.path}: running a GGUF ${type} model (mixture of experts) is not supported yet: ${missing}. ` +
-        'Dense Llama, Mistral, Qwen2 and Qwen3 files and Mixtral, Qwen2-MoE, Qwen3-MoE, OLMoE and gpt-oss files run',
+        'Dense Llama, Mistral, Qwen2 and Qwen3 files and Mixtral, Qwen2-MoE, Qwen3-MoE, OLMoE, gpt-oss and DeepSeek-V3/R1 files run',
     );
   // gguf-py's RopeScalingType.NONE ("none") is no scaling.
   const noScaling = isRecord(json.rope_scaling) && json.rope_scaling.type === 'none';
   const cfg = decoderConfigFromJson(noScaling ? { ...json, rope_scaling: null } : json, (n) => gguf.has(n), model.architecture);
+  if (cfg.mla) checkGgufMlaTensors(model, cfg.mla, cfg.numHeads, cfg.hiddenSize, cfg.numLayers);
   if (cfg.moe) checkGgufMoeTensors(model, arch, cfg.moe, cfg.hiddenSize);
   return { ...cfg, ropeFreqFactors: ggufRopeFreqFactors(model, Math.floor(cfg.headDim * cfg.partialRotaryFactor) / 2) };
 }

@@ -8,6 +8,7 @@
  */
 import type { GgufArray, GgufKv, GgufScalar } from '../../io/gguf/ggufHeader';
 import { moeConfigKeys } from './ggufMoeConfig';
+import { deepseekConfigKeys, deepseekModelType } from './ggufDeepseekConfig';
 
 /** Arrays up to this long are shown in full; longer ones as `[array of N strings]`. */
 const SHOWN_ITEMS = 16;
@@ -42,7 +43,8 @@ export function metadataStrings(metadata: ReadonlyMap<string, GgufKv>): Record<s
 /**
  * llama.cpp architecture (`general.architecture`) → the transformers `model_type` and class its
  * converter (convert_hf_to_gguf.py `ModelBase.register`) reads. `llama` covers Mistral (converted
- * as llama); a llama file with experts is Mixtral.
+ * as llama); a llama file with experts is Mixtral; a deepseek2 file is DeepSeek-V3 or V2 by its
+ * gating (ggufDeepseekConfig.ts).
  */
 const HF_NAMES: Readonly<Record<string, readonly [modelType: string, className: string]>> = {
   llama: ['llama', 'LlamaForCausalLM'],
@@ -54,7 +56,6 @@ const HF_NAMES: Readonly<Record<string, readonly [modelType: string, className: 
   gemma2: ['gemma2', 'Gemma2ForCausalLM'],
   gemma3: ['gemma3_text', 'Gemma3ForCausalLM'],
   phi3: ['phi3', 'Phi3ForCausalLM'],
-  deepseek2: ['deepseek_v2', 'DeepseekV2ForCausalLM'],
   granite: ['granite', 'GraniteForCausalLM'],
   granitemoe: ['granitemoe', 'GraniteMoeForCausalLM'],
   olmo: ['olmo', 'OlmoForCausalLM'],
@@ -89,8 +90,10 @@ export function ggufArchitecture(metadata: ReadonlyMap<string, GgufKv>): string 
 export function synthesiseConfig(metadata: ReadonlyMap<string, GgufKv>, vocabFromEmbeddings?: number): Record<string, unknown> {
   const arch = ggufArchitecture(metadata) ?? 'unknown';
   const key = (k: string) => metadata.get(`${arch}.${k}`);
-  const experts = num(key('expert_count'));
-  const hf = arch === 'llama' && experts ? (['mixtral', 'MixtralForCausalLM'] as const) : HF_NAMES[arch];
+  const n = (k: string) => num(key(k));
+  const experts = n('expert_count');
+  const deepseek = arch === 'deepseek2';
+  const hf = arch === 'llama' && experts ? (['mixtral', 'MixtralForCausalLM'] as const) : deepseek ? deepseekModelType(n) : HF_NAMES[arch];
   const tokens = metadata.get('tokenizer.ggml.tokens')?.value;
   const config: Record<string, unknown> = {
     gguf_architecture: arch,
@@ -111,10 +114,10 @@ export function synthesiseConfig(metadata: ReadonlyMap<string, GgufKv>, vocabFro
   put('rope_theta', num(key('rope.freq_base')));
   put('rope_dimension_count', num(key('rope.dimension_count')));
   // The routing settings llama.cpp fixes per architecture, under the names transformers reads (ggufMoeConfig.ts).
-  const moe = moeConfigKeys(arch, (k) => num(key(k)));
-  Object.assign(config, moe);
+  // (deepseek2's are among its multi-head latent attention keys, below.)
+  if (!deepseek) Object.assign(config, moeConfigKeys(arch, n));
   // attention.key_length is the head size where it is not embedding_length / head_count (Gemma, Qwen3).
-  if (arch !== 'deepseek2') put('head_dim', num(key('attention.key_length')));
+  if (!deepseek) put('head_dim', num(key('attention.key_length')));
   put('vocab_size', num(key('vocab_size')) ?? (isArray(tokens as GgufKv['value']) ? (tokens as GgufArray).length : undefined) ?? vocabFromEmbeddings);
   const scaling = metadata.get(`${arch}.rope.scaling.type`)?.value;
   // gguf-py/gguf/constants.py RopeKeys: the context the scaling stretches from is its own key
@@ -136,5 +139,7 @@ export function synthesiseConfig(metadata: ReadonlyMap<string, GgufKv>, vocabFro
       ...(arch === 'gpt-oss' && scaling === 'yarn' ? { truncate: false } : {}),
     };
   }
+  // DeepSeek's latent attention, routing and YaRN attention scale under DeepseekV3Config's names (ggufDeepseekConfig.ts).
+  if (deepseek) Object.assign(config, deepseekConfigKeys(n, metadata, config.rope_scaling));
   return config;
 }

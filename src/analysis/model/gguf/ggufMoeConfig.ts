@@ -99,11 +99,13 @@ export function moeConfigKeys(arch: string, n: MetadataNumber): Record<string, u
   }
 }
 
-/** Mixture-of-experts model types the executor runs from safetensors but not yet from GGUF, and what is missing. */
+/** Mixture-of-experts model types the executor runs from safetensors but not yet from GGUF, and why. */
 export const UNSUPPORTED_GGUF_MOE: Readonly<Record<string, string>> = {
-  // deepseek2 files (DeepSeek-V2 and V3) come out as deepseek_v2 (ggufConfig.ts HF_NAMES).
+  // deepseek2 files with softmax gating (expert_gating_func 1, or none: llama.cpp reads that as softmax) come out
+  // as deepseek_v2 (ggufDeepseekConfig.ts). Their routing and attention scale are not transformers' DeepseekV2:
+  // llama.cpp scores expert groups by their two best experts and only when expert_group_count is written (older
+  // files lose group_limited_greedy), and scales q·k by the YaRN mscale², which DeepseekV2Attention does not.
   deepseek_v2:
-    'the multi-head latent attention tensors (attn_q_a / attn_q_b or attn_q, attn_kv_a_mqa, attn_kv_b or the split attn_k_b / attn_v_b) ' +
-    "are not yet read under the executor's names, nor leading_dense_block_count, expert_gating_func, expert_weights_scale, " +
-    'expert_weights_norm, the expert groups and rope.scaling.yarn_log_multiplier into its routing and attention scale',
+    "DeepSeek-V2 files (softmax expert gating) are routed and scaled by llama.cpp differently from transformers' DeepseekV2 " +
+    '(expert groups, YaRN attention scale), so no safetensors original can be matched; DeepSeek-V3 and R1 files (sigmoid gating) run',
 };

@@ -5,7 +5,8 @@
  * `ffn_up_exps` {n_embd, n_ff_exp, n_expert}, `ffn_down_exps` {n_ff_exp, n_embd, n_expert}, and
  * Qwen2-MoE's `ffn_gate_inp_shexp` {n_embd}, `ffn_{gate,up}_shexp` {n_embd, n_ff_shexp},
  * `ffn_down_shexp` {n_ff_shexp, n_embd}; gpt-oss's `ffn_gate_inp.bias` {n_expert} and the experts'
- * biases {n_ff_exp, n_expert} / {n_embd, n_expert}; ggml's ne reversed to the `[E, out, in]` shapes here).
+ * biases {n_ff_exp, n_expert} / {n_embd, n_expert}; deepseek2's `exp_probs_b.bias` {n_expert} and shared experts
+ * {n_embd, n_ff_exp·n_expert_shared}; ggml's ne reversed to the `[E, out, in]` shapes here).
  * The role map leaves an odd expert tensor out with a note; running would then fail deep in the
  * executor on whichever matrix it read first, so the file is refused here, naming the tensor.
  */
@@ -40,6 +41,10 @@ function neededTensors(moe: MoeConfig, d: number, fused: boolean): Needed[] {
     );
   if (moe.sharedGate) out.push({ suffix: 'ffn_gate_inp_shexp.weight', what: "the shared expert's gate", shape: [d] });
   if (moe.routerBias) out.push({ suffix: 'ffn_gate_inp.bias', what: "the router's bias", shape: [E] });
+  // DeepSeek-V3's expert-choice bias e_score_correction_bias (convert_hf_to_gguf.py renames it
+  // `e_score_correction.bias`, gguf-py FFN_EXP_PROBS_B). llama.cpp runs without it, but transformers'
+  // DeepseekV3TopkRouter always has one, so a file without it has no safetensors original to match.
+  if (moe.routing === 'sigmoid_grouped') out.push({ suffix: 'exp_probs_b.bias', what: "the router's expert-choice bias e_score_correction_bias", shape: [E] });
   if (moe.expertAct === 'gpt_oss')
     out.push(
       ...(fused
@@ -54,7 +59,7 @@ function neededTensors(moe: MoeConfig, d: number, fused: boolean): Needed[] {
 }
 
 /** ggml drops trailing 1s of ne, so `[1, d]` (a [1, d] PyTorch tensor) and `[d]` are the same tensor to llama.cpp. */
-function sameShape(got: readonly number[], want: readonly number[]): boolean {
+export function sameShape(got: readonly number[], want: readonly number[]): boolean {
   const strip = (s: readonly number[]) => {
     const a = [...s];
     while (a.length > 1 && a[0] === 1) a.shift();

@@ -3,7 +3,8 @@
  * (`model.embed_tokens.weight`, `model.layers.N.self_attn.q_proj.weight`, `model.norm.weight`,
  * `lm_head.weight`), so that forward passes, activation, persistence and perplexity run on a GGUF
  * Llama/Mistral/Qwen2/Qwen3 file (and the mixture-of-experts files of gguf/ggufMoeConfig.ts: their
- * experts are read through the role map by the executor's `moeMatrix`) as on its safetensors original.
+ * experts are read through the role map by the executor's `moeMatrix`; DeepSeek-V3's latent attention,
+ * gguf/ggufMlaTensors.ts) as on its safetensors original.
  *
  * Matrices come through the role map (architectures/gguf.ts), which already undoes what
  * convert_hf_to_gguf.py changed: q/k rows of llama-family files are gathered back from
@@ -23,7 +24,8 @@ import { readElementsF32 } from '../../io/tensorReader';
 import { ModelFileError } from '../../io/modelFileError';
 import { isGgufConfig } from '../architectures/gguf';
 import { readMatrix } from '../readRole';
-import type { MatrixRole, ModelHandle, RoleMatrixRef, TensorEntry } from '../types';
+import type { ExtraMatrixKind, MatrixKind, MatrixRole, ModelHandle, RoleMatrixRef, TensorEntry } from '../types';
+import { rebuiltKvB } from './ggufMlaTensors';
 
 /** One weight under its Hugging Face name. */
 interface HfWeight {
@@ -72,6 +74,25 @@ const GPT_OSS_VECTORS: Readonly<Record<string, string>> = {
   'ffn_down_exps.bias': 'mlp.experts.down_proj_bias',
 };
 
+/**
+ * DeepSeek's latent-attention factors (deepseek2; gguf-py TENSOR_MAPPING: `self_attn.q_a_proj` →
+ * `attn_q_a`, `q_b_proj` → `attn_q_b`, `kv_a_proj_with_mqa` → `attn_kv_a_mqa`, `kv_b_proj` →
+ * `attn_kv_b`), read through the role map's extra matrix kinds; `attn_q` is q_proj (the q role).
+ */
+const MLA_EXTRA: Readonly<Partial<Record<ExtraMatrixKind, string>>> = {
+  q_a: 'self_attn.q_a_proj.weight',
+  q_b: 'self_attn.q_b_proj.weight',
+  kv_a: 'self_attn.kv_a_proj_with_mqa.weight',
+  kv_b: 'self_attn.kv_b_proj.weight',
+};
+
+/** deepseek2's vectors: the latent norms, and V3's expert-choice bias (`e_score_correction.bias` → FFN_EXP_PROBS_B). */
+const DEEPSEEK_VECTORS: Readonly<Record<string, string>> = {
+  'attn_q_a_norm.weight': 'self_attn.q_a_layernorm.weight',
+  'attn_kv_a_norm.weight': 'self_attn.kv_a_layernorm.weight',
+  'exp_probs_b.bias': 'mlp.gate.e_score_correction_bias',
+};
+
 /** Bias vectors of the attention projections (Qwen2's q/k/v biases), and which role's rows they follow. */
 const BIASES: Readonly<Record<string, MatrixRole>> = { 'attn_q.bias': 'q', 'attn_k.bias': 'k', 'attn_v.bias': 'v', 'attn_output.bias': 'o' };
 
@@ -87,7 +108,7 @@ function stored(entry: TensorEntry): HfWeight {
   return { shape: entry.shape, read: () => rowsOf(entry, 0, entry.shape.length === 0 ? 1 : entry.shape[0]), readRows: (r0, r1) => rowsOf(entry, r0, r1) };
 }
 
-function roleMatrix(model: ModelHandle, ref: RoleMatrixRef): HfWeight {
+function roleMatrix(model: ModelHandle, ref: RoleMatrixRef<MatrixKind>): HfWeight {
   const read = async () => (await readMatrix(model, ref)).data;
   return {
     shape: ref.shape,
@@ -136,6 +157,7 @@ function gateUpBias(gate: TensorEntry, up: TensorEntry | null): HfWeight {
 /** Every Hugging Face name the executor may ask for, built from the role map. */
 function weightTable(model: ModelHandle): Map<string, HfWeight> {
   const gptOss = model.config?.gguf_architecture === 'gpt-oss';
+  const deepseek = model.config?.gguf_architecture === 'deepseek2';
   const out = new Map<string, HfWeight>();
   const put = (hf: string, gguf: string) => {
     const e = model.tensors.get(gguf);
@@ -152,6 +174,21 @@ function weightTable(model: ModelHandle): Map<string, HfWeight> {
     }
     const blk = `blk.${layer.index}.`;
     for (const [g, hf] of Object.entries(LAYER_VECTORS)) put(p + hf, blk + g);
+    if (deepseek) {
+      for (const [g, hf] of Object.entries(DEEPSEEK_VECTORS)) put(p + hf, blk + g);
+      for (const [kind, hf] of Object.entries(MLA_EXTRA) as [ExtraMatrixKind, string][]) {
+        const ref = layer.extra?.[kind];
+        if (ref) out.set(p + hf, roleMatrix(model, ref));
+      }
+      // Files converted since llama.cpp's MLA change hold kv_b_proj split into attn_k_b / attn_v_b, which
+      // llama.cpp reads in preference to a leftover attn_kv_b (and so does ggufMlaTensors.ts's check).
+      const kB = model.tensors.get(blk + 'attn_k_b.weight'),
+        vB = model.tensors.get(blk + 'attn_v_b.weight');
+      if (kB && vB) {
+        const w = rebuiltKvB(kB, vB);
+        out.set(p + MLA_EXTRA.kv_b!, { ...w, readRows: async (r0, r1) => (await w.read()).slice(r0 * w.shape[1], r1 * w.shape[1]) });
+      }
+    }
     if (gptOss) {
       for (const [g, hf] of Object.entries(GPT_OSS_VECTORS)) put(p + hf, blk + g);
       const gate = model.tensors.get(blk + 'ffn_gate_exps.bias'),
