@@ -75,8 +75,9 @@ function buildLinalg() {
 }
 
 function buildDecode() {
-  // Decode kernels (GGUF blocks, FP8): SIMD only, no threads; the module owns its memory (four pages:
-  // a batch of decoded values, the raw bytes they come from, their scales), so nothing is imported.
+  // Decode kernels (GGUF blocks, FP8): SIMD only, no threads. The memory is imported (at least four
+  // pages: a batch of decoded values, the raw bytes they come from, their scales), so that the same
+  // kernels can also run in a larger memory a stream decodes its chunks in (decodeArena.ts).
   const decodeFile = join(scratch, 'decodeKernels.wasm');
   const decodeArgs = [
     'src/analysis/io/wasm/index.as.ts',
@@ -88,9 +89,8 @@ function buildDecode() {
     '--noAssert',
     '--use',
     'abort=',
+    '--importMemory',
     '--initialMemory',
-    '4',
-    '--maximumMemory',
     '4',
     '-o',
     decodeFile,

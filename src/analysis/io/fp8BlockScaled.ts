@@ -88,7 +88,8 @@ function scaleInPlace(out: Float32Array, at: number, first: number, n: number, g
 
 /**
  * Elements `[first, first+count)` of an F8_E4M3 matrix (or one expert's slice: `first` counts from
- * the tensor's start, `matrixStart` is where the matrix begins) as float32, block-scaled.
+ * the tensor's start, `matrixStart` is where the matrix begins) as float32, block-scaled: a new
+ * array, or with `into` (at least `count` long) its first `count` elements.
  */
 export async function readE4M3BlockScaled(
   entry: TensorEntry,
@@ -97,10 +98,12 @@ export async function readE4M3BlockScaled(
   count: number,
   grid: BlockScaleGrid,
   opts: ChunkOptions = {},
+  into?: Float32Array,
 ): Promise<Float32Array> {
   if (entry.dtype !== 'F8_E4M3') throw new Error(`tensor '${entry.name}' is ${entry.dtype}, not F8_E4M3`);
   if (first < matrixStart) throw new Error(`element ${first} of tensor '${entry.name}' lies before its matrix, which starts at element ${matrixStart}`);
-  const out = new Float32Array(count);
+  if (into && into.length < count) throw new Error(`a destination of ${into.length} values cannot hold ${count} values of tensor '${entry.name}'`);
+  const out = into ? into.subarray(0, count) : new Float32Array(count);
   await forEachRawChunk(entry, first, count, opts, (bytes, firstElement) =>
     decodeE4M3BlockScaled(bytes, firstElement - matrixStart, grid, out, firstElement - first),
   );

@@ -11,7 +11,9 @@ import type { TensorEntry } from '../model/types';
 import { bf16Destination } from './bf16Wasm';
 import { byteLengthOf, decodeInto, DTYPE_BITS, DTYPE_BYTES, isDecodable, NotDecodableError } from './dtypes';
 import { ModelFileError } from './modelFileError';
+import { streamGgml } from './gguf/dequant';
 import { decodeQuantized, notDecodableMessage } from './quant/decode';
+import { byteScratch } from './quant/partBytes';
 import type { PartReader } from './quant/types';
 import { MAX_READ_BYTES, openRegularFile, readExactly, stampOf } from './readBytes';
 
@@ -142,7 +144,9 @@ function rewritten(entry: TensorEntry, when: string): ModelFileError {
 
 /**
  * Calls `consume` with the raw bytes of elements `[first, first+count)`, chunk by chunk, in order.
- * The bytes are only valid during the call (the buffer is reused two chunks later).
+ * The bytes are only valid during the call (the buffer is reused two chunks later). With `slot`,
+ * chunk k (`m` elements) is read into `slot(k, m)` instead (exactly `m` elements' bytes; the slots
+ * of two consecutive chunks must not overlap, as k+1 is read while k is consumed).
  */
 export async function forEachRawChunk(
   entry: TensorEntry,
@@ -150,6 +154,7 @@ export async function forEachRawChunk(
   count: number,
   opts: ChunkOptions,
   consume: (bytes: Uint8Array, firstElement: number, elements: number) => void | Promise<void>,
+  slot?: (k: number, elements: number) => Uint8Array,
 ): Promise<void> {
   if (entry.quant)
     throw new Error(
@@ -158,7 +163,7 @@ export async function forEachRawChunk(
   checkRange(entry, first, count);
   const eb = DTYPE_BYTES[entry.dtype];
   const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
-  const buffers = [new Uint8Array(per * eb), new Uint8Array(count > per ? per * eb : 0)];
+  const buffers = slot ? [] : [new Uint8Array(per * eb), new Uint8Array(count > per ? per * eb : 0)];
   await withFile(entry, (fh) =>
     pipeline(
       fh,
@@ -166,35 +171,35 @@ export async function forEachRawChunk(
       first,
       count,
       opts,
-      (k, _e0, m) => buffers[k & 1].subarray(0, m * eb),
+      (k, _e0, m) => {
+        if (!slot) return buffers[k & 1].subarray(0, m * eb);
+        const target = slot(k, m);
+        if (target.byteLength !== m * eb)
+          throw new Error(`the slot for ${m} elements of tensor '${entry.name}' holds ${target.byteLength} bytes, not ${m * eb}`);
+        return target;
+      },
       (_k, e0, m, bytes) => consume(bytes, first + e0, m),
     ),
   );
 }
 
-/** Elements `[first, first+count)` of a tensor as float32, whatever its dtype. */
-export async function readElementsF32(entry: TensorEntry, first: number, count: number, opts: ChunkOptions = {}): Promise<Float32Array> {
+/**
+ * Elements `[first, first+count)` of a tensor as float32, whatever its dtype: a new array, or with
+ * `into` (at least `count` long) its first `count` elements, decoded straight there and returned.
+ */
+export async function readElementsF32(entry: TensorEntry, first: number, count: number, opts: ChunkOptions = {}, into?: Float32Array): Promise<Float32Array> {
   checkDecodable(entry);
   checkRange(entry, first, count);
-  if (entry.quant) return decodeQuantized(entry, first, count, opts, PART_READER);
+  if (into && into.length < count) throw new Error(`a destination of ${into.length} values cannot hold ${count} values of tensor '${entry.name}'`);
+  if (entry.quant) return decodeQuantized(entry, first, count, opts, PART_READER, into);
   if (entry.dtype === 'F32') {
     // Read straight into the result: no second buffer, no conversion.
-    const out = new Float32Array(count);
-    const bytes = new Uint8Array(out.buffer);
-    await withFile(entry, (fh) =>
-      pipeline(
-        fh,
-        entry,
-        first,
-        count,
-        opts,
-        (_k, e0, m) => bytes.subarray(4 * e0, 4 * (e0 + m)),
-        () => undefined,
-      ),
-    );
+    const out = into ? into.subarray(0, count) : new Float32Array(count);
+    await readBytesInto(entry, first, count, opts, new Uint8Array(out.buffer, out.byteOffset, 4 * count));
     return out;
   }
-  const dest = entry.dtype === 'BF16' && count >= WASM_MIN_VALUES ? bf16Destination(count) : null;
+  // Large BF16 reads widen in a memory of their own (bf16Wasm.ts); into a caller's array, the table loop.
+  const dest = !into && entry.dtype === 'BF16' && count >= WASM_MIN_VALUES ? bf16Destination(count) : null;
   if (dest) {
     await withFile(entry, (fh) =>
       pipeline(
@@ -209,7 +214,7 @@ export async function readElementsF32(entry: TensorEntry, first: number, count: 
     );
     return dest.out;
   }
-  const out = new Float32Array(count);
+  const out = into ? into.subarray(0, count) : new Float32Array(count);
   await forEachRawChunk(entry, first, count, opts, (bytes, firstElement) => decodeInto(entry.dtype, bytes, out, firstElement - first));
   return out;
 }
@@ -277,24 +282,55 @@ export async function streamF32(
   });
 }
 
-/** The plain readers a quantized weight's decoder reads its parts with. */
-const PART_READER: PartReader = { elementsF32: readElementsF32, rawChunks: forEachRawChunk };
+/**
+ * The raw bytes of elements `[first, first+count)` read straight into `dest` (exactly their length),
+ * chunk by chunk into its own memory: no second buffer, no copy.
+ */
+export async function readBytesInto(entry: TensorEntry, first: number, count: number, opts: ChunkOptions, dest: Uint8Array): Promise<void> {
+  if (entry.quant) throw new Error(`tensor '${entry.name}' is stored as ${entry.quant.label}: it has no raw bytes of its own`);
+  checkRange(entry, first, count);
+  const eb = DTYPE_BYTES[entry.dtype];
+  if (dest.byteLength !== count * eb) throw new Error(`${count} elements of tensor '${entry.name}' are ${count * eb} bytes, not ${dest.byteLength}`);
+  await withFile(entry, (fh) =>
+    pipeline(
+      fh,
+      entry,
+      first,
+      count,
+      opts,
+      (_k, e0, m) => dest.subarray(e0 * eb, (e0 + m) * eb),
+      () => undefined,
+    ),
+  );
+}
 
-/** A quantized weight streamed in chunks of whole rows of about `chunkBytes` of float32 each. */
+/** The plain readers a quantized weight's decoder reads its parts with. */
+const PART_READER: PartReader = { elementsF32: readElementsF32, rawChunks: forEachRawChunk, bytesInto: readBytesInto };
+
+/**
+ * A quantized weight streamed in chunks into memory every chunk reuses: GGUF blocks chunk by chunk
+ * as they are read (the next chunk's bytes read while this one is decoded and consumed), other
+ * schemes in chunks of whole rows of about `chunkBytes` of float32 each, with the raw bytes of their
+ * row ranges read into buffers the chunks reuse too.
+ */
 async function streamQuantized(
   entry: TensorEntry,
   count: number,
   opts: ChunkOptions,
   consume: (values: Float32Array, firstElement: number) => void | Promise<void>,
 ): Promise<void> {
+  const values = Math.max(1, Math.floor(Math.min(MAX_READ_BYTES, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) / 4));
+  if (entry.quant!.scheme === 'ggml') return streamGgml(entry, values, opts, PART_READER, consume);
   const width = entry.shape.length ? entry.shape[entry.shape.length - 1] : 1;
-  const rowsPer = Math.max(1, Math.floor(Math.min(MAX_READ_BYTES, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) / 4 / Math.max(1, width)));
-  const per = rowsPer * Math.max(1, width);
+  const rowsPer = Math.max(1, Math.floor(values / Math.max(1, width)));
+  const per = Math.min(count, rowsPer * Math.max(1, width));
+  const into = new Float32Array(per);
+  const scratch = byteScratch();
   for (let e0 = 0; e0 < count; e0 += per) {
     throwIfCancelled(opts.signal);
     const m = Math.min(per, count - e0);
-    const values = await decodeQuantized(entry, e0, m, { signal: opts.signal, chunkBytes: opts.chunkBytes }, PART_READER);
-    await consume(values, e0);
+    const chunk = await decodeQuantized(entry, e0, m, { signal: opts.signal, chunkBytes: opts.chunkBytes, scratch }, PART_READER, into);
+    await consume(chunk, e0);
     opts.onProgress?.({ done: Math.round(((e0 + m) / count) * entry.byteLength), total: entry.byteLength, message: entry.name });
   }
 }

@@ -16,9 +16,9 @@
  */
 import type { JobContext } from '../jobs';
 import { matrix, transpose, type Matrix } from '../linalg/matrix';
-import { forEachRawChunk, readAllF32, readElementsF32 } from '../io/tensorReader';
+import { readAllF32, readElementsF32 } from '../io/tensorReader';
 import { readE4M3BlockScaled, type BlockScaleGrid } from '../io/fp8BlockScaled';
-import { decodeMxfp4 } from './mxfp4';
+import { readMxfp4Expert } from '../io/mxfp4Blocks';
 import {
   EXTRA_MATRIX_KINDS,
   type ExpertSelector,
@@ -184,11 +184,7 @@ async function readMxfp4(model: ModelHandle, source: RoleSource, ctx: JobContext
   // decoded value 2^(e − 127) is already the scale and must not be exponentiated a second time.
   if (scales.dtype !== 'U8' && scales.dtype !== 'F8_E8M0')
     throw new Error(`MXFP4 scales '${scales.name}' are ${scales.dtype}, not E8M0 exponents (U8 or F8_E8M0)`);
-  const e = source.expert ?? 0;
-  const bytes = await readElementsF32(t, e * R * groups * 16, R * groups * 16, ctx);
-  const exponents = new Uint8Array(R * groups);
-  await forEachRawChunk(scales, e * R * groups, R * groups, ctx, (raw, first) => exponents.set(raw, first - e * R * groups));
-  return matrix(R, C, decodeMxfp4(bytes, exponents, R, groups));
+  return matrix(R, C, await readMxfp4Expert(t, scales, source.expert ?? 0, R, groups, ctx));
 }
 
 /**

@@ -13,7 +13,10 @@ import { dequantIQ1_M, dequantIQ1_S } from './dequantIQ1';
 import type { BlockDecoder } from './dequantTables';
 import { dequantTQ1_0, dequantTQ2_0 } from './dequantTernary';
 import { ggmlType } from './ggmlTypes';
-import { wasmBlockDecoder } from './ggmlBlocksWasm';
+import { blockKernelOf, wasmBlockDecoder } from './ggmlBlocksWasm';
+import { acquireArena, releaseArena, type DecodeArena } from '../wasm/decodeArena';
+import type { BlockKernel } from '../wasm/decodeKernelsWasm';
+import type { Progress } from '../../jobs';
 
 /** Block decoders by ggml type name. */
 export const BLOCK_DECODERS: Readonly<Record<string, BlockDecoder>> = {
@@ -42,29 +45,83 @@ export const BLOCK_DECODERS: Readonly<Record<string, BlockDecoder>> = {
   TQ2_0: dequantTQ2_0,
 };
 
-/** Raw bytes per read, about 4 MiB and a whole number of blocks (and of the reader's 8-byte steps). */
+/** Raw bytes per read, about `wanted` (default 4 MiB) and a whole number of blocks (and of the reader's 8-byte steps). */
 function chunkBytes(typeSize: number, wanted: number | undefined): number {
   const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
   const unit = (typeSize * 8) / gcd(typeSize, 8);
   return Math.max(1, Math.floor((wanted ?? 4 << 20) / unit)) * unit;
 }
 
-/** Elements `[first, first+count)` of a GGUF block-quantized tensor as float32. */
-export const decodeGgml: QuantDecoder = async (entry: TensorEntry, first: number, count: number, opts: PartReadOptions, read: PartReader) => {
+interface GgmlLayout {
+  /** The ggml type's name (Q4_K, …). */
+  name: string;
+  decode: BlockDecoder;
+  /** Values and bytes per block. */
+  B: number;
+  S: number;
+  part: TensorEntry;
+}
+
+function layoutOf(entry: TensorEntry): GgmlLayout {
   const typeId = entry.quant?.params.type;
   const type = typeof typeId === 'number' ? ggmlType(typeId) : undefined;
   // The WASM SIMD kernel where the type has one (same values, bit for bit), else the JavaScript decoder.
   const decode = type ? (wasmBlockDecoder(type.name, type.blockSize, type.typeSize) ?? BLOCK_DECODERS[type.name]) : undefined;
   const part = entry.quant?.parts[0];
   if (!type || !decode || !part) throw new Error(`tensor '${entry.name}' is stored as ggml type ${String(typeId)}, which Layer Lens cannot decode`);
-  const { blockSize: B, typeSize: S } = type;
-  const out = new Float32Array(count);
+  return { name: type.name, decode, B: type.blockSize, S: type.typeSize, part };
+}
+
+/**
+ * Reads blocks `[b0, b1)` chunk by chunk (double-buffered by the reader: the next chunk is read while
+ * `run` handles this one) and calls `run` with each run of whole blocks, in order: `n` blocks from
+ * block `block`, their bytes from `bytes[off]`.
+ */
+async function forEachBlockRun(
+  layout: GgmlLayout,
+  b0: number,
+  b1: number,
+  opts: PartReadOptions,
+  read: PartReader,
+  run: (bytes: Uint8Array, off: number, block: number, n: number) => void | Promise<void>,
+): Promise<void> {
+  const { S, part } = layout;
+  let carry = new Uint8Array(0);
+  let next = b0;
+  await read.rawChunks(part, b0 * S, (b1 - b0) * S, { ...opts, chunkBytes: chunkBytes(S, opts.chunkBytes) }, async (bytes) => {
+    let off = 0;
+    if (carry.length) {
+      // A block split across chunks (chunk sizes are whole blocks, so only if the reader changes them).
+      const need = S - carry.length;
+      const joined = new Uint8Array(carry.length + Math.min(need, bytes.length));
+      joined.set(carry);
+      joined.set(bytes.subarray(0, need), carry.length);
+      if (joined.length < S) {
+        carry = joined;
+        return;
+      }
+      await run(joined, 0, next++, 1);
+      off = need;
+    }
+    const n = Math.floor((bytes.length - off) / S);
+    const at = next;
+    next += n;
+    carry = bytes.slice(off + n * S);
+    if (n > 0) await run(bytes, off, at, n);
+  });
+}
+
+/** Elements `[first, first+count)` of a GGUF block-quantized tensor as float32 (into `into` when given). */
+export const decodeGgml: QuantDecoder = async (entry, first, count, opts, read, into) => {
+  const layout = layoutOf(entry);
+  const { decode, B, S } = layout;
+  const out = into ?? new Float32Array(count);
   if (count === 0) return out;
   const b0 = Math.floor(first / B);
   const b1 = Math.ceil((first + count) / B);
   const scratch = new Float32Array(B);
   // A block that straddles the range's edges (a read that is not whole rows) is decoded to scratch.
-  const emit = (bytes: Uint8Array, off: number, block: number, n: number) => {
+  await forEachBlockRun(layout, b0, b1, opts, read, (bytes, off, block, n) => {
     const start = block * B;
     let k = 0;
     if (start < first) {
@@ -83,28 +140,87 @@ export const decodeGgml: QuantDecoder = async (entry: TensorEntry, first: number
       decode(bytes, off + (n - 1) * S, 1, scratch, 0);
       out.set(scratch.subarray(0, first + count - lb * B), lb * B - first);
     }
-  };
-  let carry = new Uint8Array(0);
-  let next = b0;
-  await read.rawChunks(part, b0 * S, (b1 - b0) * S, { ...opts, chunkBytes: chunkBytes(S, opts.chunkBytes) }, (bytes) => {
-    let off = 0;
-    if (carry.length) {
-      // A block split across chunks (chunk sizes are whole blocks, so only if the reader changes them).
-      const need = S - carry.length;
-      const joined = new Uint8Array(carry.length + Math.min(need, bytes.length));
-      joined.set(carry);
-      joined.set(bytes.subarray(0, need), carry.length);
-      if (joined.length < S) {
-        carry = joined;
-        return;
-      }
-      emit(joined, 0, next++, 1);
-      off = need;
-    }
-    const n = Math.floor((bytes.length - off) / S);
-    if (n > 0) emit(bytes, off, next, n);
-    next += n;
-    carry = bytes.slice(off + n * S);
   });
   return out;
 };
+
+/**
+ * The whole tensor, streamed in chunks of about `chunkValues` values (whole blocks) that `consume`
+ * must not keep. Types with a WASM kernel decode in a stream arena (../wasm/decodeArena.ts): the
+ * file is read straight into its raw slots and the kernel writes the values where `consume` reads
+ * them. Other types (or without WebAssembly SIMD) decode into one float32 array every chunk reuses.
+ * Either way chunk k+1 is read while chunk k is decoded and consumed.
+ */
+export async function streamGgml(
+  entry: TensorEntry,
+  chunkValues: number,
+  opts: PartReadOptions,
+  read: PartReader,
+  consume: (values: Float32Array, firstElement: number) => void | Promise<void>,
+): Promise<void> {
+  const layout = layoutOf(entry);
+  const { decode, B, S } = layout;
+  const count = entry.shape.reduce((a, b) => a * b, 1);
+  if (count === 0) return;
+  if (count % B !== 0) throw new Error(`tensor '${entry.name}' of ${count} values is not whole blocks of ${B}`);
+  // At least 128 bytes, so the chunk stays whole blocks above the reader's 64-byte minimum chunk.
+  const raw = chunkBytes(S, Math.max(128, Math.floor(chunkValues / B) * S));
+  const perRun = raw / S;
+  const kernel = blockKernelOf(layout.name);
+  const arena = kernel ? acquireArena(4 * perRun * B + 2 * raw) : null;
+  if (kernel && arena) {
+    try {
+      await streamInArena(entry, layout, count / B, perRun, opts, read, arena, arena.kernels[kernel] as BlockKernel, consume);
+    } finally {
+      releaseArena(arena);
+    }
+    return;
+  }
+  const out = new Float32Array(perRun * B);
+  const onProgress = opts.onProgress && ((p: Progress) => opts.onProgress!({ ...p, message: entry.name }));
+  await forEachBlockRun(layout, 0, count / B, { ...opts, chunkBytes: raw, onProgress }, read, async (bytes, off, block, n) => {
+    // Runs are at most one chunk, but a reader may hand over more: pieces of `out` size then.
+    for (let j = 0; j < n; j += perRun) {
+      const m = Math.min(perRun, n - j);
+      decode(bytes, off + j * S, m, out, 0);
+      await consume(m === perRun ? out : out.subarray(0, m * B), (block + j) * B);
+    }
+  });
+}
+
+/**
+ * streamGgml in an arena laid out as `[values of one chunk][raw slot 0][raw slot 1]` from its base:
+ * the reader reads chunk k into slot k mod 2 (one open file for the whole tensor).
+ */
+async function streamInArena(
+  entry: TensorEntry,
+  layout: GgmlLayout,
+  blocks: number,
+  perRun: number,
+  opts: PartReadOptions,
+  read: PartReader,
+  arena: DecodeArena,
+  kernel: BlockKernel,
+  consume: (values: Float32Array, firstElement: number) => void | Promise<void>,
+): Promise<void> {
+  const { B, S, part } = layout;
+  const outPtr = arena.base;
+  const slots = [outPtr + 4 * perRun * B, outPtr + 4 * perRun * B + perRun * S];
+  const onProgress = opts.onProgress && ((p: Progress) => opts.onProgress!({ ...p, message: entry.name }));
+  await read.rawChunks(
+    part,
+    0,
+    blocks * S,
+    { signal: opts.signal, chunkBytes: perRun * S, onProgress },
+    async (bytes, firstByte) => {
+      // Chunks are whole blocks (chunkBytes is, and at least the reader's 64-byte minimum).
+      const m = bytes.length / S;
+      kernel(outPtr, bytes.byteOffset, m);
+      await consume(arena.values(outPtr, m * B), (firstByte / S) * B);
+    },
+    (k, n) => {
+      if (n > perRun * S) throw new Error(`a chunk of ${n} bytes does not fit the arena's ${perRun * S}-byte slots`);
+      return arena.bytes(slots[k & 1], n);
+    },
+  );
+}

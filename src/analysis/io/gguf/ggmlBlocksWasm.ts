@@ -13,6 +13,11 @@ const KERNEL_OF: Readonly<Record<string, keyof DecodeKernels>> = { Q4_0: 'q4_0',
 /** The types with a WASM kernel. */
 export const WASM_BLOCK_TYPES: readonly string[] = Object.keys(KERNEL_OF);
 
+/** The kernel that decodes whole blocks of ggml type `typeName`, `(dst, src, nBlocks)` by byte address, or null. */
+export function blockKernelOf(typeName: string): keyof DecodeKernels | null {
+  return KERNEL_OF[typeName] ?? null;
+}
+
 /**
  * A BlockDecoder for ggml type `typeName` (blocks of `blockSize` values in `typeSize` bytes) running
  * the WASM kernel, or null when the type has none or WebAssembly SIMD is unavailable.

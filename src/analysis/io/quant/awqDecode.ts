@@ -12,6 +12,7 @@
 import type { QuantDecoder } from './types';
 import { buildLut, byRows } from './groupedInt';
 import { int32Words, wholePartBytes, wholePartF32 } from './partBytes';
+import { awq4Wasm, type GroupTables } from './groupedInt4Wasm';
 
 export interface AwqParams {
   groupSize: number;
@@ -65,38 +66,44 @@ function decodeAligned(
   }
 }
 
-export const decodeAwq: QuantDecoder = (entry, first, count, opts, read) =>
-  byRows(entry, first, count, async (o0, o1) => {
-    const p = entry.quant!.params as unknown as AwqParams;
-    const [qwPart, qzPart, sPart] = entry.quant!.parts;
-    const [qwBytes, qzBytes, scales] = await Promise.all([
-      wholePartBytes(read, qwPart, opts),
-      wholePartBytes(read, qzPart, opts),
-      wholePartF32(read, sPart, opts),
-    ]);
-    const { inFeatures: n, outFeatures: out, groups, groupSize } = p;
-    const qw = int32Words(qwBytes);
-    const qz = int32Words(qzBytes);
-    const words = out / 8;
-    const lut = buildLut(
-      4,
-      groups,
-      o0,
-      o1,
-      (g, o) => (qz[g * words + (o >>> 3)] >>> (4 * AWQ_REVERSE_ORDER[o & 7])) & 15,
-      (g, o) => scales[g * out + o],
-      p.scaleDtype,
-    );
-    const rows = o1 - o0;
-    const res = new Float32Array(rows * n);
-    if (o0 % 8 === 0 && rows % 8 === 0) decodeAligned(qw, words, n, o0, o1, groups, groupSize, lut, res);
-    else {
-      // Rows not on word boundaries (a read of a few elements): code by code.
-      for (let r = 0; r < rows; r++) {
-        const o = o0 + r;
-        const shift = 4 * AWQ_REVERSE_ORDER[o & 7];
-        for (let i = 0; i < n; i++) res[r * n + i] = lut[((r * groups + Math.floor(i / groupSize)) << 4) + ((qw[i * words + (o >>> 3)] >>> shift) & 15)];
+export const decodeAwq: QuantDecoder = (entry, first, count, opts, read, into) =>
+  byRows(
+    entry,
+    first,
+    count,
+    async (o0, o1, dest) => {
+      const p = entry.quant!.params as unknown as AwqParams;
+      const [qwPart, qzPart, sPart] = entry.quant!.parts;
+      const [qwBytes, qzBytes, scales] = await Promise.all([
+        wholePartBytes(read, qwPart, opts),
+        wholePartBytes(read, qzPart, opts),
+        wholePartF32(read, sPart, opts),
+      ]);
+      const { inFeatures: n, outFeatures: out, groups, groupSize } = p;
+      const qw = int32Words(qwBytes);
+      const qz = int32Words(qzBytes);
+      const words = out / 8;
+      const tables: GroupTables = {
+        groups,
+        zero: (g, o) => (qz[g * words + (o >>> 3)] >>> (4 * AWQ_REVERSE_ORDER[o & 7])) & 15,
+        scale: (g, o) => scales[g * out + o],
+        scaleDtype: p.scaleDtype,
+      };
+      const rows = o1 - o0;
+      const res = dest ?? new Float32Array(rows * n);
+      // The WASM SIMD kernel where the shape suits it (whole words of rows, groups of 4 inputs): the same values as the tables below.
+      if (awq4Wasm(qw, out, n, o0, o1, groupSize, tables, res)) return res;
+      const lut = buildLut(4, groups, o0, o1, tables.zero, tables.scale, p.scaleDtype);
+      if (o0 % 8 === 0 && rows % 8 === 0) decodeAligned(qw, words, n, o0, o1, groups, groupSize, lut, res);
+      else {
+        // Rows not on word boundaries (a read of a few elements): code by code.
+        for (let r = 0; r < rows; r++) {
+          const o = o0 + r;
+          const shift = 4 * AWQ_REVERSE_ORDER[o & 7];
+          for (let i = 0; i < n; i++) res[r * n + i] = lut[((r * groups + Math.floor(i / groupSize)) << 4) + ((qw[i * words + (o >>> 3)] >>> shift) & 15)];
+        }
       }
-    }
-    return res;
-  });
+      return res;
+    },
+    into,
+  );

@@ -43,10 +43,10 @@ async function absmaxOf(p: Bnb4bitParams, parts: TensorEntry[], opts: PartReadOp
   return out;
 }
 
-export const decodeBnb4bit: QuantDecoder = async (entry, first, count, opts, read) => {
+export const decodeBnb4bit: QuantDecoder = async (entry, first, count, opts, read, into) => {
   const p = entry.quant!.params as unknown as Bnb4bitParams;
   const parts = entry.quant!.parts;
-  const res = new Float32Array(count);
+  const res = into ?? new Float32Array(count);
   if (count === 0) return res;
   const b0 = Math.floor(first / 2);
   const b1 = Math.ceil((first + count) / 2);

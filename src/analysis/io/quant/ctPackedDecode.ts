@@ -32,46 +32,52 @@ export interface CtPackedParams {
   gIdxPart: number;
 }
 
-export const decodeCtPacked: QuantDecoder = (entry, first, count, opts, read) =>
-  byRows(entry, first, count, async (o0, o1) => {
-    const p = entry.quant!.params as unknown as CtPackedParams;
-    const parts = entry.quant!.parts;
-    const { bits, inFeatures: n, groups, packedCols: pc } = p;
-    const [packedBytes, scales, zBytes, gBytes] = await Promise.all([
-      readPartBytes(read, parts[0], o0 * pc, (o1 - o0) * pc, opts),
-      wholePartF32(read, parts[1], opts),
-      p.zeroPart >= 0 ? wholePartBytes(read, parts[p.zeroPart], opts) : Promise.resolve(null),
-      p.gIdxPart >= 0 ? wholePartBytes(read, parts[p.gIdxPart], opts) : Promise.resolve(null),
-    ]);
-    const per = 32 / bits;
-    const mask = (1 << bits) - 1;
-    const offset = 1 << (bits - 1);
-    const zw = zBytes && int32Words(zBytes);
-    const gidx = groupIndex(entry.name, p.gIdxPart >= 0 ? parts[p.gIdxPart].name : undefined, gBytes && int32Words(gBytes), n, p.groupSize, groups);
-    const lut = buildLut(
-      bits,
-      groups,
-      o0,
-      o1,
-      zw ? (g, o) => (zw[Math.floor(o / per) * groups + g] >>> (bits * (o % per))) & mask : () => offset,
-      p.scaleRows === 1 ? () => scales[0] : (g, o) => scales[o * groups + g],
-      p.scaleDtype,
-    );
-    const packed = int32Words(packedBytes);
-    const rows = o1 - o0;
-    const res = new Float32Array(rows * n);
-    for (let r = 0; r < rows; r++) {
-      const dst = r * n;
-      const row = r * groups;
-      for (let c = 0; c < pc; c++) {
-        let w = packed[r * pc + c];
-        const i0 = c * per;
-        const end = Math.min(per, n - i0);
-        for (let j = 0; j < end; j++) {
-          res[dst + i0 + j] = lut[((row + gidx[i0 + j]) << bits) + (w & mask)];
-          w >>>= bits;
+export const decodeCtPacked: QuantDecoder = (entry, first, count, opts, read, into) =>
+  byRows(
+    entry,
+    first,
+    count,
+    async (o0, o1, dest) => {
+      const p = entry.quant!.params as unknown as CtPackedParams;
+      const parts = entry.quant!.parts;
+      const { bits, inFeatures: n, groups, packedCols: pc } = p;
+      const [packedBytes, scales, zBytes, gBytes] = await Promise.all([
+        readPartBytes(read, parts[0], o0 * pc, (o1 - o0) * pc, opts),
+        wholePartF32(read, parts[1], opts),
+        p.zeroPart >= 0 ? wholePartBytes(read, parts[p.zeroPart], opts) : Promise.resolve(null),
+        p.gIdxPart >= 0 ? wholePartBytes(read, parts[p.gIdxPart], opts) : Promise.resolve(null),
+      ]);
+      const per = 32 / bits;
+      const mask = (1 << bits) - 1;
+      const offset = 1 << (bits - 1);
+      const zw = zBytes && int32Words(zBytes);
+      const gidx = groupIndex(entry.name, p.gIdxPart >= 0 ? parts[p.gIdxPart].name : undefined, gBytes && int32Words(gBytes), n, p.groupSize, groups);
+      const lut = buildLut(
+        bits,
+        groups,
+        o0,
+        o1,
+        zw ? (g, o) => (zw[Math.floor(o / per) * groups + g] >>> (bits * (o % per))) & mask : () => offset,
+        p.scaleRows === 1 ? () => scales[0] : (g, o) => scales[o * groups + g],
+        p.scaleDtype,
+      );
+      const packed = int32Words(packedBytes);
+      const rows = o1 - o0;
+      const res = dest ?? new Float32Array(rows * n);
+      for (let r = 0; r < rows; r++) {
+        const dst = r * n;
+        const row = r * groups;
+        for (let c = 0; c < pc; c++) {
+          let w = packed[r * pc + c];
+          const i0 = c * per;
+          const end = Math.min(per, n - i0);
+          for (let j = 0; j < end; j++) {
+            res[dst + i0 + j] = lut[((row + gidx[i0 + j]) << bits) + (w & mask)];
+            w >>>= bits;
+          }
         }
       }
-    }
-    return res;
-  });
+      return res;
+    },
+    into,
+  );

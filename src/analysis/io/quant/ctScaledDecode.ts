@@ -29,37 +29,43 @@ export interface CtScaledParams {
   zeroPart: number;
 }
 
-export const decodeCtScaled: QuantDecoder = (entry, first, count, opts, read) =>
-  byRows(entry, first, count, async (o0, o1) => {
-    const p = entry.quant!.params as unknown as CtScaledParams;
-    const parts = entry.quant!.parts;
-    const { inFeatures: n, groups, groupSize } = p;
-    const [bytes, scales, zeros] = await Promise.all([
-      readPartBytes(read, parts[0], o0 * n, (o1 - o0) * n, opts),
-      wholePartF32(read, parts[1], opts),
-      p.zeroPart >= 0 ? wholePartF32(read, parts[p.zeroPart], opts) : Promise.resolve(null),
-    ]);
-    // The value of every byte code in the stored dtype (F8_E4M3, F8_E5M2, I8, U8).
-    const codes = new Float32Array(256);
-    decodeInto(
-      parts[0].dtype,
-      Uint8Array.from({ length: 256 }, (_, i) => i),
-      codes,
-      0,
-    );
-    const rows = o1 - o0;
-    const res = new Float32Array(rows * n);
-    const lut = new Float32Array(groups * 256);
-    for (let r = 0; r < rows; r++) {
-      const o = o0 + r;
-      for (let g = 0; g < groups; g++) {
-        const at = Math.floor(o / p.rowsPerScale) * groups + g;
-        const s = scales[at];
-        const z = zeros ? zeros[at] : 0;
-        for (let u = 0; u < 256; u++) lut[g * 256 + u] = roundToScaleDtype((codes[u] - z) * s, p.scaleDtype);
+export const decodeCtScaled: QuantDecoder = (entry, first, count, opts, read, into) =>
+  byRows(
+    entry,
+    first,
+    count,
+    async (o0, o1, dest) => {
+      const p = entry.quant!.params as unknown as CtScaledParams;
+      const parts = entry.quant!.parts;
+      const { inFeatures: n, groups, groupSize } = p;
+      const [bytes, scales, zeros] = await Promise.all([
+        readPartBytes(read, parts[0], o0 * n, (o1 - o0) * n, opts),
+        wholePartF32(read, parts[1], opts),
+        p.zeroPart >= 0 ? wholePartF32(read, parts[p.zeroPart], opts) : Promise.resolve(null),
+      ]);
+      // The value of every byte code in the stored dtype (F8_E4M3, F8_E5M2, I8, U8).
+      const codes = new Float32Array(256);
+      decodeInto(
+        parts[0].dtype,
+        Uint8Array.from({ length: 256 }, (_, i) => i),
+        codes,
+        0,
+      );
+      const rows = o1 - o0;
+      const res = dest ?? new Float32Array(rows * n);
+      const lut = new Float32Array(groups * 256);
+      for (let r = 0; r < rows; r++) {
+        const o = o0 + r;
+        for (let g = 0; g < groups; g++) {
+          const at = Math.floor(o / p.rowsPerScale) * groups + g;
+          const s = scales[at];
+          const z = zeros ? zeros[at] : 0;
+          for (let u = 0; u < 256; u++) lut[g * 256 + u] = roundToScaleDtype((codes[u] - z) * s, p.scaleDtype);
+        }
+        const src = r * n;
+        for (let i = 0; i < n; i++) res[src + i] = lut[Math.floor(i / groupSize) * 256 + bytes[src + i]];
       }
-      const src = r * n;
-      for (let i = 0; i < n; i++) res[src + i] = lut[Math.floor(i / groupSize) * 256 + bytes[src + i]];
-    }
-    return res;
-  });
+      return res;
+    },
+    into,
+  );

@@ -14,6 +14,7 @@
 import type { QuantDecoder } from './types';
 import { buildLut, byRows, groupIndex, unpackField } from './groupedInt';
 import { int32Words, wholePartBytes, wholePartF32 } from './partBytes';
+import { gptq4Wasm, type GroupTables } from './groupedInt4Wasm';
 
 export interface GptqParams {
   bits: number;
@@ -106,47 +107,53 @@ function decode4(qw: Int32Array, out: number, n: number, o0: number, o1: number,
   }
 }
 
-export const decodeGptq: QuantDecoder = (entry, first, count, opts, read) =>
-  byRows(entry, first, count, async (o0, o1) => {
-    const p = entry.quant!.params as unknown as GptqParams;
-    const [qwPart, qzPart, sPart, gPart] = entry.quant!.parts;
-    const [qwBytes, qzBytes, scales, gBytes] = await Promise.all([
-      wholePartBytes(read, qwPart, opts),
-      wholePartBytes(read, qzPart, opts),
-      wholePartF32(read, sPart, opts),
-      p.hasGIdx ? wholePartBytes(read, gPart, opts) : Promise.resolve(null),
-    ]);
-    const { bits, inFeatures: n, outFeatures: out, groups } = p;
-    const qw = int32Words(qwBytes);
-    const qz = int32Words(qzBytes);
-    const gidx = groupIndex(entry.name, gPart?.name, gBytes && int32Words(gBytes), n, p.groupSize, groups);
-    const zeroWords = qz.length / groups;
-    const lut = buildLut(
-      bits,
-      groups,
-      o0,
-      o1,
-      (g, o) => unpackField(qz, g * zeroWords, o, bits) + p.zeroOffset,
-      (g, o) => scales[g * out + o],
-      p.scaleDtype,
-    );
-    const rows = o1 - o0;
-    const res = new Float32Array(rows * n);
-    if (bits === 3) {
-      // Codes straddle words: the general field reader, one column of qweight at a time.
-      for (let o = o0; o < o1; o++) {
-        const r = o - o0;
-        for (let i = 0; i < n; i++) {
-          const bit = i * 3;
-          const w = bit >>> 5;
-          const sh = bit & 31;
-          let v = qw[w * out + o] >>> sh;
-          if (sh > 29) v |= qw[(w + 1) * out + o] << (32 - sh);
-          res[r * n + i] = lut[((r * groups + gidx[i]) << 3) + (v & 7)];
+export const decodeGptq: QuantDecoder = (entry, first, count, opts, read, into) =>
+  byRows(
+    entry,
+    first,
+    count,
+    async (o0, o1, dest) => {
+      const p = entry.quant!.params as unknown as GptqParams;
+      const [qwPart, qzPart, sPart, gPart] = entry.quant!.parts;
+      const [qwBytes, qzBytes, scales, gBytes] = await Promise.all([
+        wholePartBytes(read, qwPart, opts),
+        wholePartBytes(read, qzPart, opts),
+        wholePartF32(read, sPart, opts),
+        p.hasGIdx ? wholePartBytes(read, gPart, opts) : Promise.resolve(null),
+      ]);
+      const { bits, inFeatures: n, outFeatures: out, groups } = p;
+      const qw = int32Words(qwBytes);
+      const qz = int32Words(qzBytes);
+      const gidx = groupIndex(entry.name, gPart?.name, gBytes && int32Words(gBytes), n, p.groupSize, groups);
+      const zeroWords = qz.length / groups;
+      const tables: GroupTables = {
+        groups,
+        zero: (g, o) => unpackField(qz, g * zeroWords, o, bits) + p.zeroOffset,
+        scale: (g, o) => scales[g * out + o],
+        scaleDtype: p.scaleDtype,
+      };
+      const rows = o1 - o0;
+      const res = dest ?? new Float32Array(rows * n);
+      // 4 bits: the WASM SIMD kernel, the same values as the tables below.
+      if (bits === 4 && gptq4Wasm(qw, out, n, o0, o1, gidx, tables, res)) return res;
+      const lut = buildLut(bits, groups, o0, o1, tables.zero, tables.scale, p.scaleDtype);
+      if (bits === 3) {
+        // Codes straddle words: the general field reader, one column of qweight at a time.
+        for (let o = o0; o < o1; o++) {
+          const r = o - o0;
+          for (let i = 0; i < n; i++) {
+            const bit = i * 3;
+            const w = bit >>> 5;
+            const sh = bit & 31;
+            let v = qw[w * out + o] >>> sh;
+            if (sh > 29) v |= qw[(w + 1) * out + o] << (32 - sh);
+            res[r * n + i] = lut[((r * groups + gidx[i]) << 3) + (v & 7)];
+          }
         }
+        return res;
       }
+      decodeWords(qw, out, n, o0, o1, gidx, groups, bits, lut, res);
       return res;
-    }
-    decodeWords(qw, out, n, o0, o1, gidx, groups, bits, lut, res);
-    return res;
-  });
+    },
+    into,
+  );

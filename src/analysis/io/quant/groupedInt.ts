@@ -11,21 +11,28 @@ import { rounderFor } from './floatRound';
 
 /**
  * Elements `[first, first+count)` of a 2-D `[rows, cols]` weight from a decoder of whole rows
- * `[r0, r1)` (their values row-major, `(r1 − r0) · cols` of them).
+ * `[r0, r1)` (their values row-major, `(r1 − r0) · cols` of them, written into `dest` when given).
+ * With `into`, a range of whole rows is decoded straight into it; a range cut inside rows is
+ * decoded to a new array and its part copied.
  */
 export async function byRows(
   entry: TensorEntry,
   first: number,
   count: number,
-  decodeRows: (r0: number, r1: number) => Promise<Float32Array>,
+  decodeRows: (r0: number, r1: number, dest: Float32Array | undefined) => Promise<Float32Array>,
+  into?: Float32Array,
 ): Promise<Float32Array> {
-  if (count === 0) return new Float32Array(0);
+  if (count === 0) return into ?? new Float32Array(0);
   const cols = entry.shape[entry.shape.length - 1];
   const r0 = Math.floor(first / cols);
   const r1 = Math.ceil((first + count) / cols);
-  const rows = await decodeRows(r0, r1);
   const off = first - r0 * cols;
-  return off === 0 && rows.length === count ? rows : rows.slice(off, off + count);
+  const whole = off === 0 && (r1 - r0) * cols === count;
+  const rows = await decodeRows(r0, r1, whole ? into : undefined);
+  if (whole) return rows;
+  if (!into) return rows.slice(off, off + count);
+  into.set(rows.subarray(off, off + count));
+  return into;
 }
 
 /**

@@ -98,28 +98,28 @@ function checkShape(entry: TensorEntry, cols: number): void {
     throw new Error(`LoRA weight '${entry.name}' has shape [${entry.shape.join(', ')}] but its factors give ${cols} columns`);
 }
 
-/** Elements `[first, first+count)` of the rows computed for `[row0, …)`, rounded to float32. */
-function pick(rows: Float64Array, cols: number, row0: number, first: number, count: number): Float32Array {
-  const out = new Float32Array(count);
+/** Elements `[first, first+count)` of the rows computed for `[row0, …)`, rounded to float32 (into `into` when given). */
+function pick(rows: Float64Array, cols: number, row0: number, first: number, count: number, into?: Float32Array): Float32Array {
+  const out = into ?? new Float32Array(count);
   const offset = first - row0 * cols;
   for (let x = 0; x < count; x++) out[x] = rows[offset + x];
   return out;
 }
 
 /** `lora`: ΔW alone. Parts: A, B. */
-export const decodeLoraDelta: QuantDecoder = async (entry, first, count, opts, read) => {
+export const decodeLoraDelta: QuantDecoder = async (entry, first, count, opts, read, into) => {
   const cols = entry.shape[1];
   const [row0, row1] = rowSpan(first, count, cols);
-  if (count === 0) return new Float32Array(0);
+  if (count === 0) return into ?? new Float32Array(0);
   const d = await deltaRows(entry, row0, row1, opts, read);
   checkShape(entry, d.cols);
-  return pick(d.rows, cols, row0, first, count);
+  return pick(d.rows, cols, row0, first, count, into);
 };
 
 /** `lora-merged`: W + ΔW (DoRA: rescaled per output row). Parts: W, A, B (, magnitude). */
-export const decodeLoraMerged: QuantDecoder = async (entry, first, count, opts, read) => {
+export const decodeLoraMerged: QuantDecoder = async (entry, first, count, opts, read, into) => {
   const cols = entry.shape[1];
-  if (count === 0) return new Float32Array(0);
+  if (count === 0) return into ?? new Float32Array(0);
   const [row0, row1] = rowSpan(first, count, cols);
   const [W, A, B, M] = entry.quant!.parts;
   const p = paramsOf(entry);
@@ -140,5 +140,5 @@ export const decodeLoraMerged: QuantDecoder = async (entry, first, count, opts, 
       for (let j = 0; j < cols; j++) sum[i * cols + j] *= factor;
     }
   }
-  return pick(sum, cols, row0, first, count);
+  return pick(sum, cols, row0, first, count, into);
 };

@@ -1,15 +1,17 @@
 /**
  * The decode kernels' WASM module (decodeKernels.wasm, AssemblyScript in this folder, built by
  * scripts/build-wasm.mjs and embedded as base64 so that tsx and the esbuild bundle run the same
- * bytes): one instance per thread, shared by every read on it (JavaScript runs one decode at a time
- * on a thread).
+ * bytes). Its memory is imported: one shared instance per thread in four fixed pages, used by every
+ * batch-and-copy read on it (JavaScript runs one decode at a time on a thread), and instances in
+ * the larger memories of decode arenas (decodeArena.ts), which streams and the GPTQ / AWQ kernels
+ * keep from one chunk to the next.
  *
- * Its four fixed pages are laid out as a batch of decoded float32 values (`out`), the raw bytes
- * they come from (`raw`) and, for block-scaled formats, their scales (`scales`). A caller copies a
- * batch of raw bytes in, runs a kernel and copies the values out to its own Float32Array: the
- * kernel's stores stay in cache, the destination is an ordinary array that nothing else keeps alive,
- * and no read creates a WebAssembly.Memory (a fresh one costs its page faults on first write, more
- * than the decode itself).
+ * The shared instance's pages are laid out as a batch of decoded float32 values (`out`), the raw
+ * bytes they come from (`raw`) and, for block-scaled formats, their scales (`scales`). A caller
+ * copies a batch of raw bytes in, runs a kernel and copies the values out to its own Float32Array:
+ * the kernel's stores stay in cache, the destination is an ordinary array that nothing else keeps
+ * alive, and no read of a whole tensor creates a WebAssembly.Memory (a fresh one costs its page
+ * faults on first write, more than the decode itself).
  */
 import { DECODE_KERNELS_WASM_BASE64 } from './decodeKernelsWasmBytes';
 
@@ -24,6 +26,24 @@ export interface DecodeKernels {
   mxfp4: BlockKernel;
   e4m3(dst: number, src: number, n: number): void;
   e4m3Scaled(dst: number, src: number, n: number, scales: number, bn: number, j0: number): void;
+  /** gpt-oss MXFP4: `n` groups of 16 bytes at `src`, their exponent bytes at `exps`, 32 values each to `dst`. */
+  mxfp4Groups(dst: number, src: number, exps: number, n: number): void;
+  /** GPTQ 4-bit rows `r0 … r1` of a strip (groupedInt4.as.ts; mode 0 float32, 1 / 3 float16, 2 / 4 bfloat16 scales). */
+  gptq4(dst: number, qw: number, stride: number, r0: number, r1: number, n: number, scales: number, zeros: number, gidx: number, mode: number): void;
+  /** AWQ 4-bit rows `8·c0 … 8·c1` of a strip (groupedInt4.as.ts). */
+  awq4(
+    dst: number,
+    qw: number,
+    stride: number,
+    c0: number,
+    c1: number,
+    n: number,
+    scales: number,
+    zeros: number,
+    groups: number,
+    groupSize: number,
+    mode: number,
+  ): void;
 }
 
 /** Values per batch: 64 KiB of float32, which stays in L2 between the kernel's stores and the copy out. */
@@ -45,7 +65,37 @@ export interface DecodeWasm {
 }
 
 let instance: DecodeWasm | null | undefined;
+let compiled: WebAssembly.Module | null | undefined;
 let enabled = true;
+
+/** The compiled module, or null where WebAssembly SIMD is unavailable. */
+function decodeModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(new Uint8Array(Buffer.from(DECODE_KERNELS_WASM_BASE64, 'base64')));
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/** The kernels and first free byte address (16-byte aligned) of an instance running in `memory` (at least 4 pages). */
+export interface KernelInstance {
+  kernels: DecodeKernels;
+  heapBase: number;
+}
+
+/**
+ * An instance of the kernels in `memory`, or null where WebAssembly SIMD is unavailable or the
+ * kernels are turned off. Instances are cheap: the module is compiled once.
+ */
+export function kernelsIn(memory: WebAssembly.Memory): KernelInstance | null {
+  const mod = enabled ? decodeModule() : null;
+  if (!mod) return null;
+  const exports = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as DecodeKernels & { heapBase(): number };
+  return { kernels: exports, heapBase: exports.heapBase() };
+}
 
 /** Turns the kernels off (and on again), so that benchmarks and tests can measure and check the JavaScript decoders they replace. */
 export function setDecodeWasmEnabled(on: boolean): void {
@@ -57,15 +107,16 @@ export function decodeWasm(): DecodeWasm | null {
   if (!enabled) return null;
   if (instance === undefined) {
     try {
-      const mod = new WebAssembly.Module(new Uint8Array(Buffer.from(DECODE_KERNELS_WASM_BASE64, 'base64')));
-      const exports = new WebAssembly.Instance(mod, {}).exports as unknown as DecodeKernels & { memory: WebAssembly.Memory; heapBase(): number };
-      const buffer = exports.memory.buffer;
-      const outPtr = exports.heapBase();
+      const memory = new WebAssembly.Memory({ initial: 4, maximum: 4 });
+      const k = kernelsIn(memory);
+      if (!k) throw new Error('WebAssembly SIMD is unavailable');
+      const buffer = memory.buffer;
+      const outPtr = k.heapBase;
       const rawPtr = outPtr + 4 * BATCH_VALUES;
       const scalesPtr = rawPtr + RAW_BYTES;
       if (scalesPtr + 4 * SCALE_VALUES > buffer.byteLength) throw new Error('decode kernel memory too small');
       instance = {
-        kernels: exports,
+        kernels: k.kernels,
         outPtr,
         rawPtr,
         scalesPtr,

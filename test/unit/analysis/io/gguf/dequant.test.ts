@@ -116,6 +116,7 @@ test('blocks split across the chunks the reader hands over decode the same', asy
   for (const step of [1, 7, 100, 209, 211, 500]) {
     const reader: PartReader = {
       elementsF32: () => Promise.reject(new Error('not used')),
+      bytesInto: () => Promise.reject(new Error('not used')),
       rawChunks: async (_p, first, count, _o, consume) => {
         for (let o = 0; o < count; o += step) await consume(raw.subarray(first + o, first + Math.min(count, o + step)), first + o, Math.min(step, count - o));
       },
