@@ -9,6 +9,7 @@ import { forEachRawChunk, readElementsF32 } from '../../io/tensorReader';
 import { decodeInto, isFloatDType, type DType } from '../../io/dtypes';
 import { matrixRef, readMatrix } from '../readRole';
 import { ggufHfWeights } from '../gguf/ggufWeightSource';
+import { readBf16Into } from '../../io/bf16ReadInto';
 
 /** One matrix of a mixture-of-experts layer: the router, the shared-expert gate, or gate/up/down of an expert. */
 export type MoeMatrix = { kind: 'router' } | { kind: 'shared_gate' } | { kind: ExpertRole; expert: number | 'shared' };
@@ -104,7 +105,9 @@ export function fileWeightSource(model: ModelHandle): WeightSource {
     readInto: async (name, dest, first = 0) => {
       const e = entry(name);
       if (e.quant || !DIRECT_DTYPES.has(e.dtype) || (scaled ??= blockScaledMatrices(model)).has(name)) return false;
-      // The same chunked reads (range checked there) and the same exact widening (dtypes.ts decodeInto) as readElementsF32, into memory the caller reuses.
+      // BF16 through the WebAssembly widening where it runs; otherwise the same chunked reads (range
+      // checked there) and the same exact widening (dtypes.ts decodeInto) as readElementsF32, into memory the caller reuses.
+      if (await readBf16Into(e, first, dest)) return true;
       await forEachRawChunk(e, first, dest.length, {}, (bytes, at) => decodeInto(e.dtype, bytes, dest, at - first));
       return true;
     },
