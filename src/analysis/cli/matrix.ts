@@ -66,6 +66,7 @@ function formatReport(r: MatrixReport): string {
     r.source.rowIndex ? `${r.source.rowIndex.length} interleaved rows` : '',
     r.source.blockScale ? `× block scales ${r.source.blockScale.tensor} [${r.source.blockScale.block.join('×')}]` : '',
     r.source.mxfp4 ? `MXFP4, scales ${r.source.mxfp4.scales}` : '',
+    r.source.mlaKvB ? `with ${r.source.mlaKvB.vb}: kv_b_proj rebuilt per head from k_b (transposed) and v_b` : '',
   ].filter(Boolean);
   const num = (x: number | null) => (x === null ? '—' : x.toPrecision(6));
   return [

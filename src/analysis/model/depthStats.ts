@@ -90,7 +90,9 @@ export function mergeChunk(acc: MatrixMoments, values: ArrayLike<number>): Matri
 /** A role source that is the whole stored tensor (any transpose: it changes no statistic), so it can be streamed. */
 function isWholeTensor(ref: RoleMatrixRef<MatrixKind>): boolean {
   const s = ref.source;
-  return s.rows === undefined && s.rowIndex === undefined && s.expert === undefined && s.blockScale === undefined && s.mxfp4 === undefined;
+  return (
+    s.rows === undefined && s.rowIndex === undefined && s.expert === undefined && s.blockScale === undefined && s.mxfp4 === undefined && s.mlaKvB === undefined
+  );
 }
 
 /** The moments of one matrix: streamed when it is a whole tensor, else read as the role reader builds it. */

@@ -19,6 +19,7 @@ import { matrix, transpose, type Matrix } from '../linalg/matrix';
 import { readAllF32, readElementsF32 } from '../io/tensorReader';
 import { readE4M3BlockScaled, type BlockScaleGrid } from '../io/fp8BlockScaled';
 import { readMxfp4Expert } from '../io/mxfp4Blocks';
+import { checkKvBSplit, rebuiltKvB } from './gguf/ggufMlaTensors';
 import {
   EXTRA_MATRIX_KINDS,
   type ExpertSelector,
@@ -188,6 +189,33 @@ async function readMxfp4(model: ModelHandle, source: RoleSource, ctx: JobContext
 }
 
 /**
+ * DeepSeek's kv_b_proj rebuilt from the converter's attn_k_b / attn_v_b (RoleSource `mlaKvB`): the
+ * stored shapes checked against the metadata's sizes first (a ModelFileError naming the tensor),
+ * then the one rebuild of gguf/ggufMlaTensors.ts, which the executor reads too.
+ */
+async function readMlaKvB(model: ModelHandle, source: RoleSource, ctx: JobContext): Promise<Matrix> {
+  const split = source.mlaKvB!;
+  if (source.expert !== undefined || source.blockScale || source.mxfp4)
+    throw new Error(`kv_b rebuilt from '${source.tensor}' and '${split.vb}' cannot also be an expert slice, block-scaled or MXFP4`);
+  const kB = tensorOf(model, source.tensor),
+    vB = tensorOf(model, split.vb);
+  checkKvBSplit(model.path, kB, vB, split);
+  const w = rebuiltKvB(kB, vB);
+  return matrix(w.shape[0], w.shape[1], await w.read(ctx));
+}
+
+/** `m` with the source's row range (every `step`-th row of it) or row list applied. */
+function selectRows(m: Matrix, source: RoleSource, step: number, what: string): Matrix {
+  if (source.rows) {
+    const [r0, r1] = source.rows;
+    if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= m.rows))
+      throw new Error(`rows ${r0}..${r1} are outside '${what}' read as ${m.rows} rows`);
+    return step === 1 ? matrix(r1 - r0, m.cols, m.data.slice(r0 * m.cols, r1 * m.cols)) : steppedRows(m, r0, r1, step);
+  }
+  return source.rowIndex ? gatherRows(m, source.rowIndex) : m;
+}
+
+/**
  * Elements `[first, first+count)` of a matrix stored from element `base` (rows from `r0`), with its
  * FP8 block scales applied: E4M3 is decoded and scaled in one pass (io/fp8BlockScaled.ts, a WASM
  * SIMD kernel), any other dtype read and then scaled.
@@ -213,11 +241,17 @@ async function readScaledElements(
 
 export async function readMatrix(model: ModelHandle, ref: RoleMatrixRef<MatrixKind>, ctx: JobContext = {}): Promise<Matrix> {
   const { source } = ref;
+  const step = source.rowStep ?? 1;
+  if (!Number.isInteger(step) || step < 1) throw new Error(`row step ${step} of '${source.tensor}' is not a positive integer`);
+  if (source.mlaKvB) {
+    // Two 3-D tensors, not one stored matrix: rebuilt whole, then cut like any read matrix.
+    let kv = await readMlaKvB(model, source, ctx);
+    if (source.transpose) kv = transpose(kv);
+    return checkedShape(ref, selectRows(kv, source, step, `${source.tensor} + ${source.mlaKvB.vb}`));
+  }
   const t = tensorOf(model, source.tensor);
   const [R, C] = storedMatrixShape(t, source.expert, source.mxfp4 !== undefined);
   const base = (source.expert ?? 0) * R * C;
-  const step = source.rowStep ?? 1;
-  if (!Number.isInteger(step) || step < 1) throw new Error(`row step ${step} of '${t.name}' is not a positive integer`);
   let m: Matrix;
   if (source.mxfp4) {
     m = await readMxfp4(model, source, ctx);
@@ -232,13 +266,13 @@ export async function readMatrix(model: ModelHandle, ref: RoleMatrixRef<MatrixKi
   } else {
     m = matrix(R, C, await readScaledElements(model, source, t, base, base, R * C, 0, ctx));
     if (source.transpose) m = transpose(m);
-    if (source.rows) {
-      const [r0, r1] = source.rows;
-      if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= m.rows))
-        throw new Error(`rows ${r0}..${r1} are outside '${t.name}' read as ${m.rows} rows`);
-      m = step === 1 ? matrix(r1 - r0, m.cols, m.data.slice(r0 * m.cols, r1 * m.cols)) : steppedRows(m, r0, r1, step);
-    } else if (source.rowIndex) m = gatherRows(m, source.rowIndex);
+    m = selectRows(m, source, step, t.name);
   }
+  return checkedShape(ref, m);
+}
+
+/** `m` when it has the shape the role map promised, else an error naming the matrix. */
+function checkedShape(ref: RoleMatrixRef<MatrixKind>, m: Matrix): Matrix {
   if (m.rows !== ref.shape[0] || m.cols !== ref.shape[1]) {
     const who = ref.expert === undefined ? '' : ref.expert === 'shared' ? ' (shared expert)' : ` (expert ${ref.expert})`;
     throw new Error(`layer ${ref.layer} ${ref.role}${who}: read [${m.rows}, ${m.cols}] but the map says [${ref.shape.join(', ')}]`);

@@ -51,9 +51,19 @@ export function matrixShares(model: ModelHandle): Map<string, MatrixShare[]> {
   for (const layer of model.layers)
     for (const ref of refsOf(layer)) {
       const bucket = ref.expert === undefined ? ref.role : ref.expert === 'shared' ? 'shared expert' : 'experts';
-      const list = shares.get(ref.source.tensor) ?? [];
-      list.push({ bucket, role: ref.role, expert: ref.expert, params: ref.shape[0] * ref.shape[1] });
-      shares.set(ref.source.tensor, list);
+      // A kv_b rebuilt from attn_k_b and attn_v_b (RoleSource mlaKvB): each tensor holds its own part.
+      const kv = ref.source.mlaKvB;
+      const parts: [string, number][] = kv
+        ? [
+            [ref.source.tensor, kv.heads * kv.nope * kv.rank],
+            [kv.vb, kv.heads * kv.v * kv.rank],
+          ]
+        : [[ref.source.tensor, ref.shape[0] * ref.shape[1]]];
+      for (const [tensor, params] of parts) {
+        const list = shares.get(tensor) ?? [];
+        list.push({ bucket, role: ref.role, expert: ref.expert, params });
+        shares.set(tensor, list);
+      }
     }
   return shares;
 }

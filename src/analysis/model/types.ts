@@ -109,6 +109,14 @@ export interface RoleSource {
    * the expert's stored matrix is `[rows, groups·32]`, each value `fp4 · 2^(scale − 127)`.
    */
   mxfp4?: { scales: string };
+  /**
+   * DeepSeek's kv_b_proj `[heads·(nope + v), rank]` as newer llama.cpp converters split it: `tensor`
+   * is `attn_k_b` `[heads, rank, nope]` (each head's key rows, transposed) and `vb` is `attn_v_b`
+   * `[heads, v, rank]`; the sizes are the file's metadata, which the stored shapes must match.
+   * Rebuilt whole by gguf/ggufMlaTensors.ts (then `transpose`/`rows` apply as for any matrix);
+   * `expert`, `blockScale` and `mxfp4` do not combine with it.
+   */
+  mlaKvB?: { vb: string; heads: number; nope: number; v: number; rank: number };
 }
 
 export interface RoleMatrixRef<K extends MatrixKind = MatrixRole> {

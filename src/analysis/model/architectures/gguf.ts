@@ -135,6 +135,42 @@ function splitPhi3GateUp(layers: LayerInfo[]): void {
   }
 }
 
+const K_B = 'attn_k_b.weight',
+  V_B = 'attn_v_b.weight';
+
+/**
+ * DeepSeek's kv_b_proj where the converter split it into `attn_k_b` / `attn_v_b`
+ * (convert_hf_to_gguf.py `DeepseekV2Model.modify_tensors`; gguf-py constants.py `ATTN_K_B`,
+ * `ATTN_V_B`): a `kv_b` matrix composed of both (RoleSource `mlaKvB`), rebuilt on reading by
+ * model/gguf/ggufMlaTensors.ts, so weight analyses see the kv_b of older files (`attn_kv_b`) and of
+ * the safetensors original. The sizes come from the metadata (ggufDeepseekConfig.ts); the stored
+ * shapes are checked against them when read. Like llama.cpp, the split pair is preferred to a
+ * leftover `attn_kv_b`.
+ */
+function composeSplitKvB(layers: LayerInfo[], config: Record<string, unknown>, notes: string[]): void {
+  const split = layers.filter((l) => l.suffixes?.[K_B] || l.suffixes?.[V_B]);
+  if (!split.length) return;
+  const keys = ['num_attention_heads', 'qk_nope_head_dim', 'v_head_dim', 'kv_lora_rank'] as const;
+  const [heads, nope, v, rank] = keys.map((k) => configInt(config, k));
+  if (!heads || !nope || !v || !rank) {
+    const missing = keys.filter((k) => !configInt(config, k)).join(', ');
+    notes.push(`The file holds kv_b_proj split into attn_k_b / attn_v_b, but its metadata gives no ${missing}, so there is no kv_b matrix to rebuild.`);
+    return;
+  }
+  for (const l of split) {
+    const kb = l.suffixes![K_B],
+      vb = l.suffixes![V_B];
+    if (!kb || !vb) {
+      const [has, lacks] = kb ? [kb, `blk.${l.index}.${V_B}`] : [vb, `blk.${l.index}.${K_B}`];
+      notes.push(`Layer ${l.index} has '${has}' but no '${lacks}', so its kv_b_proj cannot be rebuilt${l.extra?.kv_b ? '; kv_b is read from attn_kv_b' : ''}.`);
+      continue;
+    }
+    const source = { tensor: kb, transpose: false, mlaKvB: { vb, heads, nope, v, rank } };
+    l.extra = { ...l.extra, kv_b: { role: 'kv_b', layer: l.index, shape: [heads * (nope + v), rank], source } };
+    if (l.tensorRoles) l.tensorRoles[kb] = l.tensorRoles[vb] = 'kv_b';
+  }
+}
+
 /** The role map of a model opened from a GGUF file (config synthesised by model/gguf/ggufConfig.ts). */
 export function mapGguf(input: ArchitectureInput): ArchitectureResult {
   const config = input.config ?? {};
@@ -144,6 +180,7 @@ export function mapGguf(input: ArchitectureInput): ArchitectureResult {
   const result = mapFamily(GGUF_FAMILY, input, modelType, `${cls} from GGUF`);
   if (QK_PERMUTED_ARCHS.has(arch)) unpermuteQk(result.layers, config, result.notes);
   if (arch === 'phi3') splitPhi3GateUp(result.layers);
+  composeSplitKvB(result.layers, config, result.notes);
   for (const name of input.tensors.keys()) {
     if (name === 'token_embd.weight') result.otherRoles.set(name, 'embed');
     else if (name === 'output_norm.weight' || name === 'output_norm.bias') result.otherRoles.set(name, 'final_norm');

@@ -15,11 +15,41 @@
  * v_b [H, v, r]; k_b transposed per head to [H, r, nope] ("MLA with the absorption optimization").
  * Undone here: kv_b row h·(nope + v) + i is k_b[h][·][i] for i < nope, and v_b[h][i − nope] after.
  */
-import { readElementsF32 } from '../../io/tensorReader';
+import { readElementsF32, type ChunkOptions } from '../../io/tensorReader';
 import { ModelFileError } from '../../io/modelFileError';
 import type { ModelHandle, TensorEntry } from '../types';
 import type { MlaConfig } from '../executor/mla';
 import { sameShape } from './ggufMoeTensors';
+
+/** The sizes of kv_b_proj that the file's metadata gives: head count, k-nope and value head sizes, kv_lora_rank. */
+export interface KvBSizes {
+  heads: number;
+  nope: number;
+  v: number;
+  rank: number;
+}
+
+const K_B_WHAT = "the keys' up-projection (kv_b_proj's key rows, transposed per head)";
+const V_B_WHAT = "the values' up-projection (kv_b_proj's value rows)";
+
+/** The converter's k_b [H, r, nope] and v_b [H, v, r] for these sizes. */
+function splitShapes(s: KvBSizes): { kB: number[]; vB: number[] } {
+  return { kB: [s.heads, s.rank, s.nope], vB: [s.heads, s.v, s.rank] };
+}
+
+function shapeError(path: string, e: TensorEntry, what: string, want: number[]): ModelFileError {
+  return new ModelFileError(
+    `${path}: tensor "${e.name}" (${what}) has shape [${e.shape.join(', ')}], but the file's metadata implies [${want.join(', ')}]`,
+    e.file,
+  );
+}
+
+/** Throws a ModelFileError naming k_b or v_b when its shape is not what the metadata's sizes imply. */
+export function checkKvBSplit(path: string, kB: TensorEntry, vB: TensorEntry, sizes: KvBSizes): void {
+  const want = splitShapes(sizes);
+  if (!sameShape(kB.shape, want.kB)) throw shapeError(path, kB, K_B_WHAT, want.kB);
+  if (!sameShape(vB.shape, want.vB)) throw shapeError(path, vB, V_B_WHAT, want.vB);
+}
 
 interface Needed {
   suffix: string;
@@ -32,9 +62,10 @@ function kvTensors(model: ModelHandle, l: number, m: MlaConfig, H: number): Need
   const split = model.tensors.has(`blk.${l}.attn_k_b.weight`) || model.tensors.has(`blk.${l}.attn_v_b.weight`);
   if (!split && model.tensors.has(`blk.${l}.attn_kv_b.weight`))
     return [{ suffix: 'attn_kv_b.weight', what: 'the key/value up-projection kv_b_proj', shape: [H * (m.nope + m.vHead), m.kvLoraRank] }];
+  const want = splitShapes({ heads: H, nope: m.nope, v: m.vHead, rank: m.kvLoraRank });
   return [
-    { suffix: 'attn_k_b.weight', what: "the keys' up-projection (kv_b_proj's key rows, transposed per head)", shape: [H, m.kvLoraRank, m.nope] },
-    { suffix: 'attn_v_b.weight', what: "the values' up-projection (kv_b_proj's value rows)", shape: [H, m.vHead, m.kvLoraRank] },
+    { suffix: 'attn_k_b.weight', what: K_B_WHAT, shape: want.kB },
+    { suffix: 'attn_v_b.weight', what: V_B_WHAT, shape: want.vB },
   ];
 }
 
@@ -66,17 +97,17 @@ export function checkGgufMlaTensors(model: ModelHandle, m: MlaConfig, H: number,
           `${model.path}: layer ${l} has no tensor "${name}" (${n.what}), which the multi-head latent attention of a GGUF deepseek2 model needs`,
           model.path,
         );
-      if (!sameShape(e.shape, n.shape))
-        throw new ModelFileError(
-          `${model.path}: tensor "${name}" (${n.what}) has shape [${e.shape.join(', ')}], but the file's metadata implies [${n.shape.join(', ')}]`,
-          e.file,
-        );
+      if (!sameShape(e.shape, n.shape)) throw shapeError(model.path, e, n.what, n.shape);
     }
   }
 }
 
-/** kv_b_proj [H·(nope + v), r] rebuilt from the converter's k_b [H, r, nope] and v_b [H, v, r] (shapes checked above). */
-export function rebuiltKvB(kB: TensorEntry, vB: TensorEntry): { shape: number[]; read(): Promise<Float32Array> } {
+/**
+ * kv_b_proj [H·(nope + v), r] rebuilt from the converter's k_b [H, r, nope] and v_b [H, v, r] (shapes
+ * checked by checkGgufMlaTensors or checkKvBSplit first). The one rebuild: the executor's weights
+ * (ggufWeightSource.ts) and the role map's `kv_b` (readRole.ts, RoleSource `mlaKvB`) both read it.
+ */
+export function rebuiltKvB(kB: TensorEntry, vB: TensorEntry): { shape: number[]; read(opts?: ChunkOptions): Promise<Float32Array> } {
   const size = (e: TensorEntry) => e.shape.reduce((a, b) => a * b, 1);
   const nope = kB.shape[kB.shape.length - 1],
     r = kB.shape[kB.shape.length - 2];
@@ -85,9 +116,10 @@ export function rebuiltKvB(kB: TensorEntry, vB: TensorEntry): { shape: number[];
   const rows = nope + v;
   return {
     shape: [H * rows, r],
-    read: async () => {
-      const k = await readElementsF32(kB, 0, size(kB)),
-        vals = await readElementsF32(vB, 0, size(vB));
+    read: async (opts = {}) => {
+      // Cancellable; no progress, which two reads would report as two runs from zero.
+      const k = await readElementsF32(kB, 0, size(kB), { signal: opts.signal }),
+        vals = await readElementsF32(vB, 0, size(vB), { signal: opts.signal });
       const out = new Float32Array(H * rows * r);
       for (let h = 0; h < H; h++) {
         for (let i = 0; i < nope; i++) for (let c = 0; c < r; c++) out[(h * rows + i) * r + c] = k[(h * r + c) * nope + i];
