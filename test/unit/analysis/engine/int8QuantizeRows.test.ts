@@ -41,7 +41,19 @@ function oracleGraph(): Uint8Array {
 
 function targets(m: number, n: number): Required<QuantizeTargets> {
   const f = () => new Float64Array(m);
-  return { scale: new Float32Array(m), q: new Int8Array(m * n), qa: new Uint8Array(m * n), p: new Int8Array(m * n), pa: new Uint8Array(m * n), sx: f(), sa: f(), sr: f(), sb: f(), sab: f(), se: f() };
+  return {
+    scale: new Float32Array(m),
+    q: new Int8Array(m * n),
+    qa: new Uint8Array(m * n),
+    p: new Int8Array(m * n),
+    pa: new Uint8Array(m * n),
+    sx: f(),
+    sa: f(),
+    sr: f(),
+    sb: f(),
+    sab: f(),
+    se: f(),
+  };
 }
 
 async function compareWithGraph(x: Float32Array, m: number, n: number): Promise<void> {

@@ -5,7 +5,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getEngine } from '../../../../src/analysis/engine/engine';
-import { chooseProvider, keepFullFloat32OnNvidia, normaliseOrder, probeProvider, sessionOptions, vulkanLoaderPresent } from '../../../../src/analysis/engine/providers';
+import {
+  chooseProvider,
+  keepFullFloat32OnNvidia,
+  normaliseOrder,
+  probeProvider,
+  sessionOptions,
+  vulkanLoaderPresent,
+} from '../../../../src/analysis/engine/providers';
 import { describeEngine } from '../../../../src/analysis/engine/info';
 import { REPO_ROOT } from '../../../paths';
 

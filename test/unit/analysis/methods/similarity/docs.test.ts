@@ -200,7 +200,7 @@ test('the whole-model path (normalise once, then blocks) gives the same maxima a
   await assert.rejects(docsOfNormalized(engine, xt, await normalizedColumns(engine, randomMatrix(30, 22, 93))), /same shape/);
 });
 
-test('a single pair (diff, adapter) takes the exact integer path where chosen, with the float32 path\'s DOCS and maxima', async () => {
+test("a single pair (diff, adapter) takes the exact integer path where chosen, with the float32 path's DOCS and maxima", async () => {
   const engine = await cpu();
   // Related matrices (a shared part plus noise), so the maxima are well above chance.
   const base = randomMatrix(96, 40, 11);

@@ -22,6 +22,8 @@ import { ModelFileError } from '../../../../../src/analysis/io/modelFileError';
 import { decodedWeights, writeGgufDeepseek, type DeepseekGgufOptions } from '../../../../fixtures/ggufDeepseek';
 import { MOE_ORACLE } from '../executor/moeOracleModel';
 import { oracleCase, q8Case, writeSafetensorsDeepseek, type DeepseekCase } from './ggufDeepseekModels';
+import { maxAbsDiff as maxDiff } from '../../engine/random';
+import { runFile } from './ggufRun';
 
 /** DeepseekV3Config keys that decide routing and latent attention in transformers' modeling code. */
 const KEYS = [
@@ -51,22 +53,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function logitsOf(path: string, ids = MOE_ORACLE.ids): Promise<{ logits: Float32Array; selection: (Float32Array | null)[] }> {
-  const ex = executorFor(await openModel(path));
-  try {
-    const r = await ex.run([ids], { logits: 'all', expertSelection: true });
-    return { logits: Float32Array.from(r.logits!), selection: r.expertSelection!.map((s) => (s ? Float32Array.from(s) : null)) };
-  } finally {
-    await ex.release();
-  }
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
+const logitsOf = (path: string, ids = MOE_ORACLE.ids) => runFile(path, ids, { experts: true });
 
 function gguf(name: string, c: DeepseekCase, opts: DeepseekGgufOptions = {}): string {
   return writeGgufDeepseek(join(dir, `${name}.gguf`), c.config, c.weights, opts);

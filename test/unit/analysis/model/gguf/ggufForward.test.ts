@@ -19,13 +19,14 @@ import { DecoderExecutor, decoderConfigFromJson, executorFor, memoryWeightSource
 import { forwardReport } from '../../../../../src/analysis/model/executor/forwardReport';
 import { perplexity } from '../../../../../src/analysis/methods/persistence/perplexity';
 import { loadTokenizer } from '../../../../../src/analysis/model/tokenizer';
-import type { ModelHandle } from '../../../../../src/analysis/model/types';
 import { q8Dequantized, writeGgufLlama, type HfLlama } from '../../../../fixtures/ggufLlama';
 import { syntheticWeights } from '../../../../fixtures/syntheticModel';
 import { MOE_ORACLE, oracleWeights } from '../executor/moeOracleModel';
 import type { GgufMetaValue } from '../../../../fixtures/ggufWriter';
 import { bpeGgufMetadata } from '../../../../fixtures/ggufTokenizerMetadata';
 import { REPO_ROOT } from '../../../../paths';
+import { maxAbsDiff as maxDiff } from '../../engine/random';
+import { runFile } from './ggufRun';
 
 const SAMPLE = join(REPO_ROOT, 'media', 'sample-model');
 const oracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/llama_forward.json'), 'utf8'));
@@ -67,22 +68,7 @@ async function reference(weights: HfLlama['weights'], cfg: Record<string, unknow
   }
 }
 
-async function ggufLogits(path: string): Promise<{ logits: Float32Array; model: ModelHandle }> {
-  const model = await openModel(path);
-  const ex = executorFor(model);
-  try {
-    return { logits: Float32Array.from((await ex.run([IDS], { logits: 'all' })).logits!), model };
-  } finally {
-    await ex.release();
-  }
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
+const ggufLogits = (path: string) => runFile(path, IDS);
 
 test('F32 GGUF with tied embeddings: logits equal the safetensors model within 1e-5', async () => {
   const path = join(dir, 'tied-f32.gguf');

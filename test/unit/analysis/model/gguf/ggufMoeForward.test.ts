@@ -23,6 +23,8 @@ import { q8Dequantized } from '../../../../fixtures/ggufLlama';
 import { MOE_DIMS, moeCase, writeGgufModel, writeSafetensorsModel, type GgufMoeArch } from './ggufMoeModels';
 import { MOE_ORACLE, oracleWeights, writeOracleModel } from '../executor/moeOracleModel';
 import { writeGgufLlama, type GgufLlamaOptions } from '../../../../fixtures/ggufLlama';
+import { maxAbsDiff as maxDiff } from '../../engine/random';
+import { runFile } from './ggufRun';
 
 const IDS = [3, 17, 42, 8, 63, 0, 29, 11, 50];
 const ARCHS: GgufMoeArch[] = ['qwen3moe', 'qwen2moe', 'olmoe'];
@@ -46,23 +48,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function logitsOf(path: string, ids = IDS): Promise<{ logits: Float32Array; moe: unknown; selection: (Float32Array | null)[] }> {
-  const model = await openModel(path);
-  const ex = executorFor(model);
-  try {
-    const r = await ex.run([ids], { logits: 'all', expertSelection: true });
-    return { logits: Float32Array.from(r.logits!), moe: ex.cfg.moe, selection: r.expertSelection!.map((s) => (s ? Float32Array.from(s) : null)) };
-  } finally {
-    await ex.release();
-  }
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
+const logitsOf = (path: string, ids = IDS) => runFile(path, ids, { experts: true });
 
 for (const arch of ARCHS) {
   test(`${arch}: the synthesised config's routing keys equal the Hugging Face config's`, async () => {

@@ -21,7 +21,10 @@ function byteLevel(text: string): string {
 interface PreTokenizer {
   pre_tokenize_text(text: string): string[];
 }
-const { ByteLevelPreTokenizer, SequencePreTokenizer } = tokenizers as unknown as Record<'ByteLevelPreTokenizer' | 'SequencePreTokenizer', new (config: unknown) => PreTokenizer>;
+const { ByteLevelPreTokenizer, SequencePreTokenizer } = tokenizers as unknown as Record<
+  'ByteLevelPreTokenizer' | 'SequencePreTokenizer',
+  new (config: unknown) => PreTokenizer
+>;
 
 function split(name: string, text: string): string[] {
   const pt = ggufPreTokenizer(name);
@@ -31,11 +34,27 @@ function split(name: string, text: string): string[] {
   return p.pre_tokenize_text(text);
 }
 
-const expectSplit = (name: string, text: string, pieces: string[]) => assert.deepEqual(split(name, text), pieces.map(byteLevel), `${name}: ${JSON.stringify(text)}`);
+const expectSplit = (name: string, text: string, pieces: string[]) =>
+  assert.deepEqual(split(name, text), pieces.map(byteLevel), `${name}: ${JSON.stringify(text)}`);
 
 test('deepseek-v3: up to three digits, CJK runs, a punctuation mark joined to the ASCII word after it', () => {
   expectSplit('deepseek-v3', 'Hello, world! 1234567 中文字 .NET x=foo(bar)', [
-    'Hello', ',', ' world', '!', ' ', '123', '456', '7', ' ', '中文字', ' .', 'NET', ' x', '=foo', '(bar', ')',
+    'Hello',
+    ',',
+    ' world',
+    '!',
+    ' ',
+    '123',
+    '456',
+    '7',
+    ' ',
+    '中文字',
+    ' .',
+    'NET',
+    ' x',
+    '=foo',
+    '(bar',
+    ')',
   ]);
   // Kana are a run of their own; a letter after a newline starts a new piece, the newlines stay together.
   expectSplit('deepseek-v3', 'ひらがなabc\n\nDef', ['ひらがな', 'abc', '\n\n', 'Def']);
