@@ -1,6 +1,6 @@
 /**
  * GGUF dequantization throughput: a 4096 × 4096 tensor in Q4_0, Q4_K, Q5_K, Q6_K, Q8_0, MXFP4 and each i-quant and
- * ternary type (IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, TQ1_0, TQ2_0), read and decoded to
+ * ternary type (IQ4_NL, IQ4_XS, IQ1_S, IQ1_M, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, TQ1_0, TQ2_0), read and decoded to
  * float32 three ways, each against raw fs reads of the same bytes into one reused buffer in the same run
  * (target ≥ 50 % of raw):
  *  - streamed (streamF32, the statistics path): every chunk decoded into the same memory (for the
@@ -8,13 +8,13 @@
  *  - new array per chunk: the same 1 Mi-value chunks each read into a new array (readElementsF32),
  *    which is what a stream did before it reused its memory;
  *  - whole: readAllF32, one new 64 MiB array (what a matrix read costs).
- * The types with a WASM SIMD kernel (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, MXFP4) are also streamed with the
- * kernels turned off, in the same repetitions: the JavaScript decoders they replace.
+ * The types with a WASM SIMD kernel (all of these) are also streamed with the kernels turned off, in
+ * the same repetitions: the JavaScript decoders they replace.
  * Block bytes are seeded random with finite half-precision scales. Warm page cache (each file is read
  * once first); repetitions alternate so load from other processes hits both sides alike; the best of
  * each is reported, with the peak resident memory. Data goes to .bench-data/gguf-decode and is deleted.
  *
- *   npm run bench ggufDecode        (or: node --import tsx bench/ggufDecode.bench.ts)
+ *   npm run bench ggufDecode        (or: node --import tsx bench/ggufDecode.bench.ts [TYPE…])
  */
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,6 +37,8 @@ const TYPES: Record<string, { id: number; halves: number[] }> = {
   Q8_0: { id: 8, halves: [0] },
   // MXFP4's scale is an E8M0 byte, not a half: kept near 2^0 below.
   MXFP4: { id: 39, halves: [] },
+  IQ4_NL: { id: 20, halves: [0] },
+  IQ4_XS: { id: 23, halves: [0] },
   IQ2_XXS: { id: 16, halves: [0] },
   IQ2_XS: { id: 17, halves: [0] },
   IQ2_S: { id: 22, halves: [0] },
@@ -87,8 +89,8 @@ async function rawRead(file: string, start: number, length: number, buf: Uint8Ar
 async function main(): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   try {
-    const only = process.argv[2];
-    for (const name of Object.keys(TYPES).filter((n) => !only || n === only)) {
+    const only = process.argv.slice(2);
+    for (const name of Object.keys(TYPES).filter((n) => only.length === 0 || only.includes(n))) {
       const file = join(dataDir, `${name}.gguf`);
       const t = ggmlType(TYPES[name].id)!;
       writeGguf(file, { 'general.architecture': { type: 'string', value: 'llama' } }, [{ name: 'w', type: t.id, ne: [N, N], bytes: blocks(name) }]);

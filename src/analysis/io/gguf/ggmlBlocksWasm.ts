@@ -1,14 +1,34 @@
 /**
- * GGUF block dequantization through the WASM SIMD kernels (../wasm/ggmlBlocks.as.ts): Q4_0, Q8_0,
- * Q4_K, Q5_K, Q6_K and MXFP4, bit for bit the values of the JavaScript decoders in dequantLegacy.ts /
- * dequantK.ts, several times faster. Batches of blocks are decoded in the kernels' own memory and
+ * GGUF block dequantization through the WASM SIMD kernels (../wasm/ggmlBlocks.as.ts, iq4.as.ts,
+ * iqGrid.as.ts, iq1.as.ts, ternary.as.ts): Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, MXFP4, the i-quants (IQ4_NL,
+ * IQ4_XS, IQ2_XXS, IQ2_XS, IQ2_S, IQ3_XXS, IQ3_S, IQ1_S, IQ1_M) and the ternary types (TQ1_0, TQ2_0),
+ * bit for bit the values of the JavaScript decoders in dequantLegacy.ts / dequantK.ts / dequantIQ.ts
+ * / dequantIQ1.ts / dequantTernary.ts, several times faster. Batches of blocks are decoded in the kernels' own memory and
  * copied out (../wasm/decodeKernelsWasm.ts says why).
  */
 import { BATCH_VALUES, decodeWasm, RAW_BYTES, type DecodeKernels } from '../wasm/decodeKernelsWasm';
 import type { BlockDecoder } from './dequantTables';
 
 /** ggml type name → the kernel. */
-const KERNEL_OF: Readonly<Record<string, keyof DecodeKernels>> = { Q4_0: 'q4_0', Q8_0: 'q8_0', Q4_K: 'q4_K', Q5_K: 'q5_K', Q6_K: 'q6_K', MXFP4: 'mxfp4' };
+const KERNEL_OF: Readonly<Record<string, keyof DecodeKernels>> = {
+  Q4_0: 'q4_0',
+  Q8_0: 'q8_0',
+  Q4_K: 'q4_K',
+  Q5_K: 'q5_K',
+  Q6_K: 'q6_K',
+  MXFP4: 'mxfp4',
+  IQ4_NL: 'iq4_nl',
+  IQ4_XS: 'iq4_xs',
+  IQ2_XXS: 'iq2_xxs',
+  IQ2_XS: 'iq2_xs',
+  IQ2_S: 'iq2_s',
+  IQ3_XXS: 'iq3_xxs',
+  IQ3_S: 'iq3_s',
+  IQ1_S: 'iq1_s',
+  IQ1_M: 'iq1_m',
+  TQ1_0: 'tq1_0',
+  TQ2_0: 'tq2_0',
+};
 
 /** The types with a WASM kernel. */
 export const WASM_BLOCK_TYPES: readonly string[] = Object.keys(KERNEL_OF);

@@ -74,7 +74,7 @@ export function acquireArena(bytes: number): DecodeArena | null {
   if (!held) {
     let memory: WebAssembly.Memory;
     try {
-      // The static data below heapBase takes well under a page: one page of headroom covers it.
+      // The static data and the i-quant grids below heapBase take under a page (34 KiB): one page of headroom covers it.
       memory = new WebAssembly.Memory({ initial: Math.max(4, Math.ceil(bytes / PAGE) + 1) });
     } catch {
       return null;

@@ -14,6 +14,7 @@
  * faults on first write, more than the decode itself).
  */
 import { DECODE_KERNELS_WASM_BASE64 } from './decodeKernelsWasmBytes';
+import { fillIqTables } from './iqTablesWasm';
 
 export type BlockKernel = (dst: number, src: number, nBlocks: number) => void;
 
@@ -24,6 +25,18 @@ export interface DecodeKernels {
   q5_K: BlockKernel;
   q6_K: BlockKernel;
   mxfp4: BlockKernel;
+  /** The i-quants and ternary types (iq4.as.ts, iqGrid.as.ts, iq1.as.ts, ternary.as.ts). */
+  iq4_nl: BlockKernel;
+  iq4_xs: BlockKernel;
+  iq2_xxs: BlockKernel;
+  iq2_xs: BlockKernel;
+  iq2_s: BlockKernel;
+  iq3_xxs: BlockKernel;
+  iq3_s: BlockKernel;
+  iq1_s: BlockKernel;
+  iq1_m: BlockKernel;
+  tq1_0: BlockKernel;
+  tq2_0: BlockKernel;
   e4m3(dst: number, src: number, n: number): void;
   e4m3Scaled(dst: number, src: number, n: number, scales: number, bn: number, j0: number): void;
   /** gpt-oss MXFP4: `n` groups of 16 bytes at `src`, their exponent bytes at `exps`, 32 values each to `dst`. */
@@ -88,12 +101,19 @@ export interface KernelInstance {
 
 /**
  * An instance of the kernels in `memory`, or null where WebAssembly SIMD is unavailable or the
- * kernels are turned off. Instances are cheap: the module is compiled once.
+ * kernels are turned off. Instances are cheap: the module is compiled once, and the i-quant grids
+ * (33 KiB) are copied in.
  */
 export function kernelsIn(memory: WebAssembly.Memory): KernelInstance | null {
   const mod = enabled ? decodeModule() : null;
   if (!mod) return null;
-  const exports = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as DecodeKernels & { heapBase(): number };
+  const exports = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as DecodeKernels & {
+    heapBase(): number;
+    iqTables(): number;
+    iqTableBytes(): number;
+  };
+  // The i-quant kernels read their grids from the memory (iqTables.as.ts): copied in once per instance.
+  fillIqTables(memory, exports);
   return { kernels: exports, heapBase: exports.heapBase() };
 }
 

@@ -8,7 +8,7 @@
 // Pointers are byte offsets into the module's own memory; `n` counts whole blocks.
 
 /** GGML_FP16_TO_FP32: IEEE half bits → float32, exact. */
-function halfToF32(h: u32): f32 {
+export function halfToF32(h: u32): f32 {
   const sign = (h & 0x8000) << 16;
   const exp = (h >> 10) & 0x1f;
   const mant = h & 0x3ff;
@@ -21,7 +21,7 @@ function halfToF32(h: u32): f32 {
 }
 
 /** Sixteen signed bytes → 16 float32 values times `d`, stored from `dst`. */
-function emitSigned(dst: usize, q: v128, d: v128): void {
+export function emitSigned(dst: usize, q: v128, d: v128): void {
   const lo = i16x8.extend_low_i8x16_s(q);
   const hi = i16x8.extend_high_i8x16_s(q);
   v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), d));

@@ -1,7 +1,8 @@
 // The WASM SIMD block kernels (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, MXFP4) against the JavaScript decoders, bit for bit,
 // on seeded random blocks whose scales include zeros, ±0, subnormals, infinities and NaNs, across
-// batch boundaries and at odd offsets; both, the JavaScript decoders being the fallback, against the
-// numpy oracle (test/oracles/gguf_quants.py) directly.
+// batch boundaries and at odd offsets (the i-quant and ternary kernels: iquantsWasm.test.ts); every
+// kernel and its JavaScript decoder, the fallback, against the numpy oracles (test/oracles/gguf_quants.py,
+// gguf_iq_quants.py) directly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -72,7 +73,7 @@ test('WASM SIMD is available here, so the kernels are the path under test', () =
   assert.equal(wasmBlockDecoder('Q3_K', 256, 110), null, 'types without a kernel keep their JavaScript decoder');
 });
 
-for (const name of WASM_BLOCK_TYPES) {
+for (const name of Object.keys(SCALES)) {
   test(`${name}: the WASM kernel equals the JavaScript decoder bit for bit, special scales, batch edges, odd offsets`, () => {
     const { blockSize: B, typeSize: S } = typeOf(name);
     const wasm = wasmBlockDecoder(name, B, S)!;
@@ -105,11 +106,12 @@ for (const name of WASM_BLOCK_TYPES) {
 }
 
 test('the kernels, and the JavaScript decoders (the fallback without WASM SIMD), equal the numpy oracle bit for bit', () => {
-  const oracle = JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles/gguf_quants.json'), 'utf8')) as {
-    types: Record<string, { ne: [number, number]; bytes: string; bits: number[] }>;
-  };
+  type Oracle = { types: Record<string, { ne: [number, number]; bytes: string; bits: number[] }> };
+  const read = (file: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'test/oracles', file), 'utf8')) as Oracle;
+  const types = { ...read('gguf_quants.json').types, ...read('gguf_iq_quants.json').types };
+  assert.equal(WASM_BLOCK_TYPES.length, 17);
   for (const name of WASM_BLOCK_TYPES) {
-    const t = oracle.types[name];
+    const t = types[name];
     assert.ok(t, `the oracle has ${name}`);
     const raw = new Uint8Array(Buffer.from(t.bytes, 'hex'));
     const { blockSize: B, typeSize: S } = typeOf(name);
