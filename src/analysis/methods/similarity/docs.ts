@@ -232,6 +232,28 @@ export interface DocsOfNormalizedOptions extends JobContext {
 }
 
 /**
+ * Which computation DOCS of m×n and m'×n normalised matrices takes (docsOfNormalized), and why not
+ * the integer one when that is for a reason worth telling. `integer` as in DocsOfNormalizedOptions.
+ */
+export async function docsPathFor(
+  engine: Engine,
+  m: number,
+  mPrime: number,
+  n: number,
+  precision: DocsPrecision,
+  integerOption?: 'auto' | 'always' | 'never',
+): Promise<{ docsPath: DocsPath; docsPathReason?: string }> {
+  const integer = integerOption ?? docsPathOverride() ?? 'auto';
+  // Small pairs take milliseconds in float32: not worth a calibration (or a quantized copy).
+  const small = 2 * m * mPrime * n < AUTO_MIN_OPERATIONS;
+  if (integer === 'never' || m === 0 || n === 0 || (integer === 'auto' && small)) return { docsPath: 'float32' };
+  // The budget first: no calibration for a pair whose quantized copies could not be held anyway.
+  const memory = int8DocsMemory(engine.memoryBudgetBytes, m, mPrime, n, precision);
+  if (!memory.fits) return { docsPath: 'float32', docsPathReason: memory.reason };
+  return { docsPath: await chooseDocsPath(engine, n, precision, integer) };
+}
+
+/**
  * DOCS of two normalizedColumns() matrices (the whole-model job's path): on the integer matrix
  * units where they are faster (an int8 screen refined exactly, or for 'fast' the int8 product
  * alone), else the float32 kernel. The result records which ran.
@@ -241,18 +263,10 @@ export async function docsOfNormalized(engine: Engine, xt: Matrix, yt: Matrix, c
     throw new Error(`DOCS needs two matrices of the same shape; got ${xt.cols}×${xt.rows} and ${yt.cols}×${yt.rows}`);
   }
   const precision = ctx.docsPrecision ?? 'exact';
-  const integer = ctx.integer ?? docsPathOverride() ?? 'auto';
-  // Small pairs take milliseconds in float32: not worth a calibration (or a quantized copy).
-  const small = 2 * xt.rows * yt.rows * xt.cols < AUTO_MIN_OPERATIONS;
-  let docsPath: DocsPath = 'float32';
-  let docsPathReason: string | undefined;
-  if (integer !== 'never' && xt.rows > 0 && xt.cols > 0 && !(integer === 'auto' && small)) {
-    // The budget first: no calibration for a pair whose quantized copies could not be held anyway.
-    const memory = int8DocsMemory(engine.memoryBudgetBytes, xt.rows, yt.rows, xt.cols, precision);
-    if (memory.fits) docsPath = await chooseDocsPath(engine, xt.cols, precision, integer);
-    else docsPathReason = memory.reason;
-  }
+  const { docsPath, docsPathReason } = await docsPathFor(engine, xt.rows, yt.rows, xt.cols, precision, ctx.integer);
   if (docsPath === 'float32') {
+    if (xt.data.length < xt.rows * xt.cols || yt.data.length < yt.rows * yt.cols)
+      throw new Error('DOCS: the float32 path needs the normalised vectors, but only their int8 copies were kept');
     const { rowMax, colMax } = await maxAbsCosineNormalized(engine, xt, yt, ctx);
     return { ...docsFromMaxima(rowMax, colMax), docsPath, ...(docsPathReason ? { docsPathReason } : {}) };
   }

@@ -16,8 +16,9 @@ import { MATRIX_KINDS, type ExpertRole, type ExpertSelector, type LayerInfo, typ
 import { hasExpertKind, readExpertChecked } from '../experts/read';
 import { clusterFloor, findClusters, type ClusterResult } from './clusters';
 import { docsChanceLevel } from './chanceLevel';
-import { int8DocsMemory } from '../../engine/kernels/int8Memory';
-import { docsOfNormalized, resolveOrientation, type DocsPath, type Orientation } from './docs';
+import { int8CopyBytes, int8DocsMemory } from '../../engine/kernels/int8Memory';
+import { quantizedRows } from '../../engine/kernels/int8Quantize';
+import { docsOfNormalized, docsPathFor, resolveOrientation, type DocsPath, type Orientation } from './docs';
 import {
   baselineIndices,
   type IndexDetails,
@@ -233,8 +234,12 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
       indices.includes('docs') &&
       shapes.some(([n, m]) => int8DocsMemory(engine.memoryBudgetBytes, m, m, n, opts.docsPrecision === 'fast' ? 'fast' : 'exact').fits),
   };
+  // Fast DOCS alone on the integer path needs nothing of a layer but its int8 copy: the cache keeps
+  // that (2 bytes a weight) and lets the float32 vectors go, so several times more layers stay in
+  // memory and fewer are read again (at 70B shapes with the default budget, 8 instead of 2).
+  const int8Only = needs.docs && !needs.raw && opts.docsPrecision === 'fast' && (await fastIntegerPathForAll(engine, shapes));
   const budget = opts.cacheBudgetBytes ?? engine.memoryBudgetBytes / 2;
-  const perLayer = Math.max(...shapes.map(([n, m]) => layerBytes(n, m, needs)));
+  const perLayer = Math.max(...shapes.map(([n, m]) => (int8Only ? int8CopyBytes(m, n, 'fast') : layerBytes(n, m, needs))));
   const capacity = Math.max(2, Math.floor(budget / perLayer));
   // Inner steps get the signal only: the job's own progress counts pairs.
   const inner = { signal: opts.signal };
@@ -246,7 +251,12 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
         ? await readKindChecked(model, layers[p], opts.kind, inner)
         : await readExpertChecked(model, layers[p], opts.kind as ExpertRole, expert, inner);
     if (read.flag) flagged.set(p, read.flag);
-    return prepareCompared(engine, read, side, needs, light, inner);
+    const compared = await prepareCompared(engine, read, side, needs, light, inner);
+    if (int8Only && compared.normalized) {
+      await quantizedRows(engine, compared.normalized, 1);
+      compared.normalized.data = new Float32Array(0); // docsOfNormalized refuses the float32 path on it
+    }
+    return compared;
   });
 
   const plan = planPairs(layers.length, pairMode, capacity);
@@ -378,6 +388,13 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
     ...(notes.length ? { notes } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** Whether every pair of these (oriented n×m) shapes takes DOCS's int8 fast path: one shape, and the path chosen for it. */
+async function fastIntegerPathForAll(engine: Engine, shapes: [number, number][]): Promise<boolean> {
+  const [n, m] = shapes[0];
+  if (!shapes.every(([a, b]) => a === n && b === m)) return false;
+  return (await docsPathFor(engine, m, m, n, 'fast')).docsPath === 'int8-fast';
 }
 
 function mostCommon(shapes: [number, number][]): [number, number] {

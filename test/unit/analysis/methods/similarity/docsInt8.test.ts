@@ -136,3 +136,11 @@ test('option: docsPrecision parses, changes the cache key only when fast, and ha
   assert.equal((similarityCli.toOptions({ kind: 'up' })[0] as { docsPrecision?: string }).docsPrecision, undefined);
   assert.throws(() => similarityCli.toOptions({ kind: 'up', 'docs-precision': 'rough' }), /--docs-precision/);
 });
+
+test('a pair whose float32 vectors were let go (int8-only cache) refuses the float32 path instead of reading nothing', async () => {
+  const engine = await cpu();
+  const xt = normalizedRows(randomMatrix(64, 32, 3));
+  const yt = normalizedRows(randomMatrix(64, 32, 4));
+  xt.data = new Float32Array(0);
+  await assert.rejects(docsOfNormalized(engine, xt, yt, { integer: 'never' }), /only their int8 copies were kept/);
+});

@@ -317,3 +317,31 @@ test("the DOCS precision option reaches every pair: each records the path its ma
     assert.ok(Math.abs((f.values.docs as number) - (p.values.docs as number)) <= slack + 1e-9, key(p));
   }
 });
+
+test('fast DOCS on the integer path caches only int8 copies: the same values, fewer layer reads', async () => {
+  const engine = await cpu();
+  const saved = process.env.LAYER_LENS_DOCS_PATH;
+  process.env.LAYER_LENS_DOCS_PATH = 'int8';
+  try {
+    // Room for six int8 copies of a 48×32 up matrix (2 bytes a weight and 52 per vector) but only two float32 layers.
+    const cacheBudgetBytes = 6 * (2 * 48 * 32 + 52 * 48);
+    const base = { kind: 'up' as const, docsPrecision: 'fast' as const, pairs: 'all' as const, cacheBudgetBytes };
+    const int8Only = await layerSimilarity(engine, families, { ...base, indices: ['docs'] });
+    const withFloat32 = await layerSimilarity(engine, families, { ...base, indices: ['docs', 'cka'] });
+    assert.equal(int8Only.pairs.length, 15);
+    // The pairs come in another order when fewer layers fit (planPairs): match them by layers.
+    const other = new Map(withFloat32.pairs.map((q) => [`${q.layerA}×${q.layerB}`, q]));
+    for (const p of int8Only.pairs) {
+      const q = other.get(`${p.layerA}×${p.layerB}`)!;
+      assert.equal(p.docsPath, 'int8-fast');
+      assert.equal(q.docsPath, 'int8-fast');
+      assert.equal(p.values.docs, q.values.docs, `pair ${p.layerA}×${p.layerB}`);
+      assert.deepEqual(p.docsErrorBound, q.docsErrorBound);
+    }
+    assert.equal(int8Only.layerReads, 6, 'every layer read once');
+    assert.ok(withFloat32.layerReads > 6, `float32 layers re-read: ${withFloat32.layerReads}`);
+  } finally {
+    if (saved === undefined) delete process.env.LAYER_LENS_DOCS_PATH;
+    else process.env.LAYER_LENS_DOCS_PATH = saved;
+  }
+});
