@@ -77,8 +77,18 @@ async function transposeInt8(engine: Engine, src: Int8Array, rows: number, cols:
 }
 
 /** Quantizes every row of `x` (m×n) at one or two levels; a row holding NaN or Inf is refused. */
-export async function quantizeRows(engine: Engine, x: Matrix, levels: 1 | 2): Promise<QuantizedRows> {
-  const { rows: m, cols: n } = x;
+export function quantizeRows(engine: Engine, x: Matrix, levels: 1 | 2): Promise<QuantizedRows> {
+  return quantizeRowBlocks(engine, x.rows, x.cols, levels, (r0) => ({ values: x.data, firstRow: r0 }));
+}
+
+/**
+ * Rows r0 … r1 − 1 of the vectors to quantize, as rows `firstRow` … of `values` (the matrix itself,
+ * or a block buffer filled for the call and valid until the next).
+ */
+export type RowBlockSource = (r0: number, r1: number) => { values: Float32Array; firstRow: number };
+
+/** quantizeRows over m vectors of length n that `source` hands over block by block. */
+export async function quantizeRowBlocks(engine: Engine, m: number, n: number, levels: 1 | 2, source: RowBlockSource): Promise<QuantizedRows> {
   if (n > MAX_INT8_INNER) throw new Error(`int8 DOCS: vectors of length ${n} are longer than the ${MAX_INT8_INNER} an int32 product can hold`);
   const two = levels === 2;
   const q = new Int8Array(m * n),
@@ -92,7 +102,9 @@ export async function quantizeRows(engine: Engine, x: Matrix, levels: 1 | 2): Pr
   for (let r0 = 0; r0 < m; r0 += block) {
     // A block is a few milliseconds of synchronous work: yield between blocks so that a cancel or a progress message is not held up.
     if (r0 > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    quantizeRowRange(x.data, n, r0, Math.min(m, r0 + block), targets, LEVEL2_RATIO);
+    const r1 = Math.min(m, r0 + block);
+    const { values, firstRow } = source(r0, r1);
+    quantizeRowRange(values, n, r0, r1, targets, LEVEL2_RATIO, firstRow);
   }
   const sums = targets as Required<QuantizeTargets>;
   const bad = sums.sx.findIndex((v) => !Number.isFinite(v));
@@ -140,9 +152,69 @@ const cache = new WeakMap<Matrix, Promise<QuantizedRows>>();
  */
 export async function quantizedRows(engine: Engine, x: Matrix, levels: 1 | 2): Promise<QuantizedRows> {
   const known = cache.get(x);
+  if (x.data.length < x.rows * x.cols && !(known && (await known).levels >= levels))
+    throw new Error(`int8 DOCS: only a ${known ? (await known).levels : 0}-level int8 copy of these vectors was kept, and ${levels} levels were asked for`);
   if (known && (await known).levels >= levels) return known;
   const q = quantizeRows(engine, x, levels);
   q.catch(() => cache.delete(x));
   cache.set(x, q);
   return q;
+}
+
+/**
+ * The unit vectors of a weight matrix quantized straight from it: its rows (`side` 'rows') or its
+ * columns ('columns') scaled to unit length block by block into a small buffer, never as a whole
+ * float32 copy (which the int8-only layer cache of layer similarity would let go at once). The
+ * values quantized are those normalizedRows / normalizedColumns give up to float32 rounding
+ * (rows: bit for bit — the same float64 norm and float32 product; columns: the norm in float64
+ * here, in onnxruntime's float32 there). Returns an m×n stand-in whose data is empty, registered
+ * with quantizedRows' cache, so the DOCS kernels find the copy; the float32 path refuses it.
+ */
+export async function quantizedVectors(engine: Engine, w: Matrix, side: 'rows' | 'columns', levels: 1 | 2): Promise<Matrix> {
+  const byRow = side === 'rows';
+  const m = byRow ? w.rows : w.cols,
+    n = byRow ? w.cols : w.rows;
+  const inv = new Float64Array(m);
+  const d = w.data;
+  if (byRow) {
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let i = j * n; i < (j + 1) * n; i++) s += d[i] * d[i];
+      inv[j] = s > 0 ? 1 / Math.sqrt(s) : 0;
+    }
+  } else {
+    // Column sums of squares in one row-major sweep.
+    for (let i = 0; i < n; i++) {
+      const base = i * m;
+      for (let j = 0; j < m; j++) inv[j] += d[base + j] * d[base + j];
+    }
+    for (let j = 0; j < m; j++) inv[j] = inv[j] > 0 ? 1 / Math.sqrt(inv[j]) : 0;
+  }
+  const block = Math.max(1, Math.floor(QUANTIZE_BLOCK_VALUES / Math.max(1, n)));
+  const buffer = new Float32Array(Math.min(m, block) * n);
+  const source: RowBlockSource = (r0, r1) => {
+    if (byRow) {
+      for (let j = r0; j < r1; j++) for (let i = 0; i < n; i++) buffer[(j - r0) * n + i] = d[j * n + i] * inv[j];
+    } else {
+      // Column j of w (stride m) becomes row j − r0 of the buffer, in 16 × 16 tiles: a tile reads 16
+      // cache lines of w and writes 16 of the buffer, each used whole.
+      for (let i0 = 0; i0 < n; i0 += 16) {
+        const i1 = Math.min(n, i0 + 16);
+        for (let j0 = r0; j0 < r1; j0 += 16) {
+          const j1 = Math.min(r1, j0 + 16);
+          for (let j = j0; j < j1; j++) {
+            const out = (j - r0) * n,
+              f = inv[j];
+            for (let i = i0; i < i1; i++) buffer[out + i] = d[i * m + j] * f;
+          }
+        }
+      }
+    }
+    return { values: buffer, firstRow: 0 };
+  };
+  const stand: Matrix = { rows: m, cols: n, data: new Float32Array(0) };
+  const q = quantizeRowBlocks(engine, m, n, levels, source);
+  cache.set(stand, q);
+  await q;
+  return stand;
 }

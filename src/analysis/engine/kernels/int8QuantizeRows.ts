@@ -34,14 +34,16 @@ export interface QuantizeTargets {
 }
 
 /**
- * Quantizes rows r0 … r1 − 1 of the row-major `x` (n values per row) into `out`; `ratio` is the
- * level-2 scale ratio (254). A zero row gives s = 0 and zeros throughout (the division goes through
+ * Quantizes rows r0 … r1 − 1 into `out`; their values are rows `xFirstRow` … of the row-major `x`
+ * (n values per row; by default the same rows, a block buffer passes 0). `ratio` is the level-2
+ * scale ratio (254). A zero row gives s = 0 and zeros throughout (the division goes through
  * max(s, 1e-300), as in the definition).
  */
-export function quantizeRowRange(x: Float32Array, n: number, r0: number, r1: number, out: QuantizeTargets, ratio: number): void {
+export function quantizeRowRange(x: Float32Array, n: number, r0: number, r1: number, out: QuantizeTargets, ratio: number, xFirstRow = r0): void {
   const two = out.p !== undefined;
   for (let j = r0; j < r1; j++) {
-    const base = j * n;
+    const base = (j - r0 + xFirstRow) * n;
+    const ob = j * n;
     let amax = 0;
     for (let i = 0; i < n; i++) {
       const v = Math.abs(x[base + i]);
@@ -64,7 +66,7 @@ export function quantizeRowRange(x: Float32Array, n: number, r0: number, r1: num
         sx += xv * xv;
         sa += a * a;
         sr += r * r;
-        qa[base + i] = qi + 128;
+        qa[ob + i] = qi + 128;
       }
     } else {
       const { qa } = out;
@@ -89,8 +91,8 @@ export function quantizeRowRange(x: Float32Array, n: number, r0: number, r1: num
         sb += b * b;
         sab += ab * ab;
         se += e * e;
-        qa[base + i] = qi + 128;
-        pa[base + i] = pi + 128;
+        qa[ob + i] = qi + 128;
+        pa[ob + i] = pi + 128;
       }
       (out.sb as Float64Array)[j] = sb;
       (out.sab as Float64Array)[j] = sab;

@@ -17,7 +17,7 @@ import { hasExpertKind, readExpertChecked } from '../experts/read';
 import { clusterFloor, findClusters, type ClusterResult } from './clusters';
 import { docsChanceLevel } from './chanceLevel';
 import { int8CopyBytes, int8DocsMemory } from '../../engine/kernels/int8Memory';
-import { quantizedRows } from '../../engine/kernels/int8Quantize';
+import { quantizedVectors } from '../../engine/kernels/int8Quantize';
 import { docsOfNormalized, docsPathFor, resolveOrientation, type DocsPath, type Orientation } from './docs';
 import {
   baselineIndices,
@@ -251,12 +251,10 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
         ? await readKindChecked(model, layers[p], opts.kind, inner)
         : await readExpertChecked(model, layers[p], opts.kind as ExpertRole, expert, inner);
     if (read.flag) flagged.set(p, read.flag);
-    const compared = await prepareCompared(engine, read, side, needs, light, inner);
-    if (int8Only && compared.normalized) {
-      await quantizedRows(engine, compared.normalized, 1);
-      compared.normalized.data = new Float32Array(0); // docsOfNormalized refuses the float32 path on it
-    }
-    return compared;
+    // int8 only: the vectors are normalised block by block into their int8 copy, no float32 copy
+    // is made (docsOfNormalized refuses the float32 path on the stand-in it gets).
+    if (int8Only && !read.flag) return { normalized: await quantizedVectors(engine, read.matrix, side, 1), features: {} };
+    return prepareCompared(engine, read, side, needs, light, inner);
   });
 
   const plan = planPairs(layers.length, pairMode, capacity);

@@ -4,9 +4,10 @@ import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { getEngine } from '../../../../src/analysis/engine/engine';
 import { GraphBuilder, onnxType } from '../../../../src/analysis/engine/graph';
-import { LEVEL2_RATIO, quantizeRows } from '../../../../src/analysis/engine/kernels/int8Quantize';
+import { LEVEL2_RATIO, quantizedRows, quantizedVectors, quantizeRows } from '../../../../src/analysis/engine/kernels/int8Quantize';
 import { quantizeRowRange, type QuantizeTargets } from '../../../../src/analysis/engine/kernels/int8QuantizeRows';
-import { gaussian, rng } from './random';
+import { gaussian, randomMatrix, rng } from './random';
+import { normalizedColumns, normalizedRows } from '../../../../src/analysis/methods/similarity/docs';
 
 // The fused quantization loop against two references: the definition written as an elementwise
 // float64 ONNX graph (Round is half to even there, Div a float64 division), and hand-made rows
@@ -116,4 +117,33 @@ test('int8 quantization: a row with NaN or Inf is refused by name', async () => 
     x[2 * 8 + 5] = bad;
     await assert.rejects(quantizeRows(engine, { rows: 4, cols: 8, data: x }, 2), /vector 2 holds a NaN or Inf/);
   }
+});
+
+test('int8 quantization straight from a weight: rows equal normalizedRows + quantizeRows bit for bit, columns to float32 rounding of the norm', async () => {
+  const engine = await getEngine({ providers: ['cpu'], threads: 2 });
+  const w = randomMatrix(300, 70, 9); // odd sizes: partial 16 × 16 tiles and row blocks
+  for (let i = 0; i < w.cols; i++) w.data[5 * w.cols + i] = 0; // a zero row
+  for (let i = 0; i < w.rows; i++) w.data[i * w.cols + 3] = 0; // a zero column
+  const rows = await quantizedRows(engine, await quantizedVectors(engine, w, 'rows', 1), 1);
+  const ref = await quantizeRows(engine, normalizedRows(w), 1);
+  assert.deepEqual(rows.qA, ref.qA);
+  assert.deepEqual(rows.scale, ref.scale);
+  assert.deepEqual(rows.normR, ref.normR);
+  const stand = await quantizedVectors(engine, w, 'columns', 2);
+  assert.equal(stand.rows, 70);
+  assert.equal(stand.cols, 300);
+  const cols = await quantizedRows(engine, stand, 2);
+  const refCols = await quantizeRows(engine, await normalizedColumns(engine, w), 2);
+  let differ = 0;
+  for (let i = 0; i < cols.qA.length; i++) {
+    const d = Math.abs(cols.qA[i] - refCols.qA[i]);
+    assert.ok(d <= 1, `element ${i} differs by ${d}`);
+    differ += d;
+  }
+  assert.ok(differ <= cols.qA.length * 1e-3, `${differ} of ${cols.qA.length} level-1 values moved by one`);
+  for (let j = 0; j < 70; j++) assert.ok(Math.abs(cols.scale[j] - refCols.scale[j]) <= 1e-6 * refCols.scale[j] + 1e-30, `scale ${j}`);
+  assert.equal(cols.scale[3], 0);
+  // A stand-in has no float32 vectors: a request beyond its kept levels is refused by name.
+  const fast = await quantizedVectors(engine, w, 'rows', 1);
+  await assert.rejects(quantizedRows(engine, fast, 2), /only a 1-level int8 copy/);
 });
