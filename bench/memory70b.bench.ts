@@ -28,6 +28,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getEngine } from '../src/analysis/engine/engine';
+import { setMemoryMarkListener } from '../src/analysis/linalg/memoryMarks';
 import { correlations } from '../src/analysis/methods/correlations/index';
 import { runDiff } from '../src/analysis/methods/diff/diff';
 import { similarity } from '../src/analysis/methods/similarity/index';
@@ -99,6 +100,12 @@ async function child(name: CaseName, budgetMB: number, quick: boolean, fp8: bool
     );
   }, 15_000);
   sampler.unref();
+  // Each phase of the decompositions and steps (linalg/memoryMarks.ts) with the RSS and peak when it begins.
+  setMemoryMarkListener((label) =>
+    process.stderr.write(
+      `  [${((performance.now() - t0) / 1000).toFixed(0)} s] RSS ${(process.memoryUsage.rss() / MiB).toFixed(0)} MiB, peak ${((process.resourceUsage().maxRSS * 1024) / MiB).toFixed(0)} MiB: ${label}\n`,
+    ),
+  );
   const layers = name === 'baseline' ? [] : (quick ? QUICK_LAYERS : LAYERS)[name];
   const detail = await CASES[name](fp8 ? modelFp8 : modelA, budgetMB, layers, quick);
   const seconds = (performance.now() - t0) / 1000;

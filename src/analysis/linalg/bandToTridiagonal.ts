@@ -33,6 +33,13 @@ export interface BandReflectors {
   taus: Float64Array;
   /** count × b; reflector q's vector (unit first entry) starts at q·b. */
   vectors: Float64Array;
+  /**
+   * Set when the arrays above are views on the caller's workspace (bandToTridiagonal given a `ws`):
+   * where they lie in it, so that applyBandReflectors on the same workspace reads them in place.
+   * At n = 8192 they are 8n² bytes (512 MB), which would otherwise exist three times: in the
+   * workspace, copied out to JavaScript and copied back in.
+   */
+  workspace?: { ws: WasmWorkspace; rows: number; lengths: number; taus: number; vectors: number };
 }
 
 export interface TridiagonalForm {
@@ -66,6 +73,15 @@ export async function bandToTridiagonal(
   if (ld < bandLeadingDimension(n, b))
     throw new Error(`band storage of order ${n} and bandwidth ${b} needs leading dimension ≥ ${bandLeadingDimension(n, b)}, got ${ld}`);
   const ws = opts.ws ?? new WasmWorkspace();
+  const keep = opts.keepReflectors === true;
+  let count = 0;
+  if (keep && b > 1) for (let i = 0; i < n; i++) count += sweepReflectors(n, b, i);
+  const width = Math.max(1, b);
+  // In the caller's workspace the reflectors stay where they are written (below the mark, so they
+  // outlive this call) for applyBandReflectors; in a workspace of this call's own they are copied out.
+  const inPlace = keep && opts.ws !== undefined;
+  const allocReflectors = () => ({ rows: ws.alloc(count * 4), lengths: ws.alloc(count * 4), taus: ws.allocF64(count), vectors: ws.allocF64(count * width) });
+  const kept = inPlace ? allocReflectors() : undefined;
   // Leased for this whole call: the sweep split (odd/even) is fixed by `threads` from here on.
   const helper = !opts.singleThread && b > 1 && wantsHelper(n, b) ? await leaseSweepHelper() : undefined;
   const threads = helper ? 2 : 1;
@@ -75,25 +91,19 @@ export async function bandToTridiagonal(
   try {
     const abPtr = ws.allocF64(n * ld);
     ws.f64(abPtr, n * ld).set(band.data);
-    const width = Math.max(1, b);
     const scratch = Array.from({ length: threads }, () => ({ v: ws.allocF64(width + 2), w: ws.allocF64(width + 2), s: ws.allocF64(4) }));
     // Per sweep: steps done, then (at n + i) whether the partner thread sleeps waiting on it.
     const progressPtr = ws.alloc(2 * n * 4);
     ws.i32(progressPtr, 2 * n).fill(0);
-    const keep = opts.keepReflectors === true;
-    let count = 0;
     const firstPtr = ws.alloc(keep ? n * 4 : 0);
     if (keep && b > 1) {
       const first = ws.i32(firstPtr, n);
-      for (let i = 0; i < n; i++) {
-        first[i] = count;
-        count += sweepReflectors(n, b, i);
+      for (let i = 0, at = 0; i < n; i++) {
+        first[i] = at;
+        at += sweepReflectors(n, b, i);
       }
     }
-    const rowsPtr = ws.alloc(count * 4);
-    const lensPtr = ws.alloc(count * 4);
-    const tausPtr = ws.allocF64(count);
-    const vsPtr = ws.allocF64(count * width);
+    const { rows: rowsPtr, lengths: lensPtr, taus: tausPtr, vectors: vsPtr } = kept ?? allocReflectors();
     if (b > 1) {
       const slice = sweepsPerSlice(n, b, threads);
       for (let s0 = 0; s0 < n - 1; s0 += slice) {
@@ -136,14 +146,16 @@ export async function bandToTridiagonal(
     for (let i = 0; i < n; i++) diagonal[i] = ab[i * ld];
     if (b > 0) for (let i = 0; i + 1 < n; i++) offDiagonal[i] = ab[i * ld + 1];
     if (!keep) return { diagonal, offDiagonal };
+    const view = <T extends Int32Array | Float64Array>(x: T): T => (kept ? x : (x.slice() as T));
     const reflectors: BandReflectors = {
       count,
       b,
-      rows: ws.i32(rowsPtr, count).slice(),
-      lengths: ws.i32(lensPtr, count).slice(),
-      taus: ws.f64(tausPtr, count).slice(),
-      vectors: ws.f64(vsPtr, count * b).slice(),
+      rows: view(ws.i32(rowsPtr, count)),
+      lengths: view(ws.i32(lensPtr, count)),
+      taus: view(ws.f64(tausPtr, count)),
+      vectors: view(ws.f64(vsPtr, count * b)),
     };
+    if (kept) reflectors.workspace = { ws, ...kept };
     return { diagonal, offDiagonal, reflectors };
   } finally {
     // After a failure on this thread the helper may still be chasing its sweeps (it gives up
@@ -175,14 +187,17 @@ export async function applyBandReflectors(
   let inFlight: Promise<unknown> | undefined;
   try {
     const { count, b } = reflectors;
-    const rowsPtr = ws.alloc(count * 4);
-    const lensPtr = ws.alloc(count * 4);
-    const tausPtr = ws.allocF64(count);
-    const vsPtr = ws.allocF64(count * b);
-    ws.i32(rowsPtr, count).set(reflectors.rows);
-    ws.i32(lensPtr, count).set(reflectors.lengths);
-    ws.f64(tausPtr, count).set(reflectors.taus);
-    ws.f64(vsPtr, count * b).set(reflectors.vectors);
+    const at = reflectors.workspace?.ws === ws ? reflectors.workspace : undefined;
+    const rowsPtr = at?.rows ?? ws.alloc(count * 4);
+    const lensPtr = at?.lengths ?? ws.alloc(count * 4);
+    const tausPtr = at?.taus ?? ws.allocF64(count);
+    const vsPtr = at?.vectors ?? ws.allocF64(count * b);
+    if (!at) {
+      ws.i32(rowsPtr, count).set(reflectors.rows);
+      ws.i32(lensPtr, count).set(reflectors.lengths);
+      ws.f64(tausPtr, count).set(reflectors.taus);
+      ws.f64(vsPtr, count * b).set(reflectors.vectors);
+    }
     // Columns in chunks so that the rows one reflector touches stay in cache across the sweep.
     const chunk = Math.min(Math.ceil(k / threads), 256);
     const buffers = Array.from({ length: threads }, () => ({ y: ws.allocF64(n * chunk), w: ws.allocF64(chunk) }));

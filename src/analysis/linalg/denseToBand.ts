@@ -4,16 +4,24 @@
 // Panels are grouped into blocks of `panelsPerBlock`: inside a block the trailing matrix is not
 // rewritten; its updates stay implicit as A − Σₚ (vₚᵀ·wₚ + wₚᵀ·vₚ) (one row of vₚ, wₚ per reflector),
 // and each panel's products correct for them. Only at the end of a block is the trailing matrix rewritten,
-// with one Gemm of inner dimension 2·(block width). That keeps the number of full passes over the
+// with Gemms of inner dimension 2·(block width). That keeps the number of full passes over the
 // n² matrix (which cost memory bandwidth, not flops) at n / (block width) instead of n / b.
+//
+// Memory: everything happens in the one n × n buffer given (8n² bytes, 512 MB at n = 8192). Each
+// trailing matrix is written compactly (row stride = its order) over the rows of the previous one
+// that its row blocks have consumed, so no second n × n buffer is ever needed; the work buffers
+// besides it hold O(n·block width).
 import { JobContext, throwIfCancelled } from '../jobs';
 import { SymmetricBand, emptyBand } from './bandToTridiagonal';
 import { ReductionSessions, TRAILING_SPLIT, f64Tensor, indexTensor } from './reductionGraphs';
 import { WasmWorkspace } from './wasm/linalgWasm';
 import { giveScratch, takeScratch } from './scratchPool';
+import { memoryMark } from './memoryMarks';
 
 /** Below this order the trailing update is one plain Gemm: splitting it saves too little. */
 export const SPLIT_MIN = 256;
+/** Bytes of one row block of a trailing update's result (the Gemm's output buffer). */
+const TRAILING_BLOCK_BYTES = 32 * 1024 * 1024;
 
 /** The reflectors of one block: Q_block = I − Vᵀ·T·V acting on rows/columns offset.. of A. */
 export interface ReflectorBlock {
@@ -38,25 +46,24 @@ export interface DenseToBandOptions extends JobContext {
   panelsPerBlock: number;
   /** Smallest trailing order updated by row blocks (default SPLIT_MIN). */
   splitMin?: number;
+  /** Bytes of one row block of a trailing update's result (default TRAILING_BLOCK_BYTES; tests use a few KB). */
+  rowBlockBytes?: number;
   keepReflectors?: boolean;
   sessions: ReductionSessions;
   ws: WasmWorkspace;
 }
 
 /**
- * a: the full symmetric n×n matrix, row-major float64; it is not modified.
- * Progress is reported in columns reduced.
+ * a: the full symmetric n×n matrix, row-major float64; it is overwritten (the reduction works in
+ * it). Progress is reported in columns reduced.
  */
 export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandOptions): Promise<DenseToBandResult> {
   const { b, sessions, ws } = opts;
   const band = emptyBand(n, b);
   const ld = band.ld;
   const blocks: ReflectorBlock[] = [];
-  // The caller's array is only read; the shrinking trailing matrices ping-pong between two buffers,
-  // each allocated at the first (largest) size it holds: block k writes buffer k mod 2.
-  let cur: Float64Array = a;
-  const trailing: Float64Array[] = [];
-  let blockIndex = 0;
+  // The current trailing matrix, m × m with row stride m, at the start of a.
+  const cur: Float64Array = a;
   let m = n;
   let offset = 0;
   const mark = ws.mark();
@@ -82,6 +89,9 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
     const qrBuffer = take(2 * maxWidth * n);
     const pTailBuffer = take(Math.max(0, n - maxWidth) * 2 * maxWidth);
     const qTailBuffer = take(pTailBuffer.length);
+    // One row block of a trailing update's result: ⌈r/k⌉ rows of at most r entries, k from its size.
+    const blockEntries = Math.max(1, Math.floor((opts.rowBlockBytes ?? TRAILING_BLOCK_BYTES) / 8));
+    const rowBlockBuffer = take(Math.min(n * n, blockEntries + n));
     while (m > b) {
       const panels = Math.min(opts.panelsPerBlock, Math.ceil((m - b) / b));
       const width = panels * b;
@@ -94,9 +104,9 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
       const pTail = pTailBuffer.subarray(0, (m - width) * 2 * width);
       const panelT: Float64Array[] = [];
       const r = m - width;
-      // The symmetric trailing update also takes QR[:, width:]ᵀ, built like pTail (see trailingSplitGraph).
-      const split = r >= Math.max(TRAILING_SPLIT, opts.splitMin ?? SPLIT_MIN);
-      const qTail = split ? qTailBuffer.subarray(0, r * 2 * width) : undefined;
+      // The trailing update also takes QR[:, width:]ᵀ, built like pTail (see trailingRowsGraph).
+      const qTail = qTailBuffer.subarray(0, r * 2 * width);
+      memoryMark('eigh: dense → band panels');
       let rows = cur.subarray(0, b * m); // rows c..c+b of the current matrix (= its columns)
       for (let p = 0; p < panels; p++) {
         throwIfCancelled(opts.signal);
@@ -145,39 +155,37 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
         vBlock?.set(v, p * b * m);
         transposeInto(pTail, 2 * width, 2 * p * b, v, m, width, b, m - width);
         transposeInto(pTail, 2 * width, 2 * p * b + b, wSlot, m, width, b, m - width);
-        if (qTail) {
-          transposeInto(qTail, 2 * width, 2 * p * b, wSlot, m, width, b, m - width);
-          transposeInto(qTail, 2 * width, 2 * p * b + b, v, m, width, b, m - width);
-        }
+        transposeInto(qTail, 2 * width, 2 * p * b, wSlot, m, width, b, m - width);
+        transposeInto(qTail, 2 * width, 2 * p * b + b, v, m, width, b, m - width);
         rows = next;
         opts.onProgress?.({ done: offset + s, total: n, message: 'dense → band' });
       }
       // Rewrite the trailing matrix once for the whole block.
+      memoryMark('eigh: dense → band trailing update');
       throwIfCancelled(opts.signal);
-      const slot = blockIndex++ % 2;
-      trailing[slot] ??= take(r * r);
-      const out = trailing[slot].subarray(0, r * r);
-      const A = f64Tensor(cur.subarray(0, m * m), m, m);
+      // Row blocks of the result (one for small orders, where splitting saves too little), each
+      // written compactly (stride r) over rows of cur it no longer needs: block [ρ₀, ρ₁) reads
+      // rows width + ρ₀.. of cur, which begin at (width + ρ₀)·m, past the ρ₁·r entries written so far.
+      const split = r >= Math.max(TRAILING_SPLIT, opts.splitMin ?? SPLIT_MIN);
+      const blockCount = Math.max(split ? TRAILING_SPLIT : 1, Math.ceil((r * r) / blockEntries));
+      const height = Math.ceil(r / blockCount);
       const start = indexTensor(width);
-      if (qTail) {
-        // Row blocks of the symmetric result, each written straight into its rows of `out`.
-        const cuts = Array.from({ length: TRAILING_SPLIT + 1 }, (_, i) => Math.round((i * r) / TRAILING_SPLIT));
-        const feeds: Record<string, ReturnType<typeof f64Tensor>> = { A, start };
-        const rowFetches: Record<string, ReturnType<typeof f64Tensor>> = {};
-        for (let i = 0; i < TRAILING_SPLIT; i++) {
-          const h = cuts[i + 1] - cuts[i];
-          if (i > 0) feeds[`cut${i}`] = indexTensor(cuts[i]);
-          feeds[`P${i}`] = f64Tensor(pTail.subarray(cuts[i] * 2 * width, cuts[i + 1] * 2 * width), h, 2 * width);
-          feeds[`Q${i}`] = f64Tensor(qTail.subarray(cuts[i] * 2 * width, cuts[i + 1] * 2 * width), h, 2 * width);
-          rowFetches[`row${i}`] = f64Tensor(out.subarray(cuts[i] * r, cuts[i + 1] * r), h, r);
-        }
-        await sessions.trailingSplit.run(feeds, rowFetches);
-      } else {
-        const feeds = { A, P: f64Tensor(pTail, r, 2 * width), QR: f64Tensor(qr, 2 * width, m), start };
-        await sessions.trailing.run(feeds, { out: f64Tensor(out, r, r) });
+      for (let r0 = 0; r0 < r; r0 += height) {
+        const r1 = Math.min(r, r0 + height);
+        const h = r1 - r0;
+        const out = rowBlockBuffer.subarray(0, h * r1);
+        const feeds = {
+          A: f64Tensor(cur.subarray((width + r0) * m, (width + r1) * m), h, m),
+          P: f64Tensor(pTail.subarray(r0 * 2 * width, r1 * 2 * width), h, 2 * width),
+          Q: f64Tensor(qTail.subarray(0, r1 * 2 * width), r1, 2 * width),
+          start,
+          end: indexTensor(width + r1),
+        };
+        await sessions.trailingRows.run(feeds, { out: f64Tensor(out, h, r1) });
+        for (let i = 0; i < h; i++) cur.set(out.subarray(i * r1, (i + 1) * r1), (r0 + i) * r);
       }
+      mirrorLower(cur, r);
       if (vBlock) blocks.push({ offset, m, v: vBlock, q: width, panelT });
-      cur = out;
       offset += width;
       m = r;
     }
@@ -190,6 +198,24 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
     ws.release(mark);
   }
   return { band, blocks: opts.keepReflectors ? blocks : undefined };
+}
+
+/**
+ * The upper triangle of the n × n row-major matrix a from its lower one, so that it is exactly
+ * symmetric (the next block's panels read whole rows). Tiled, as transposeInto.
+ */
+function mirrorLower(a: Float64Array, n: number): void {
+  const TILE = 64;
+  for (let i0 = 0; i0 < n; i0 += TILE) {
+    const i1 = Math.min(n, i0 + TILE);
+    for (let j0 = i0; j0 < n; j0 += TILE) {
+      const j1 = Math.min(n, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        const row = i * n;
+        for (let j = Math.max(j0, i + 1); j < j1; j++) a[row + j] = a[j * n + i];
+      }
+    }
+  }
 }
 
 /**

@@ -10,11 +10,12 @@ import { JobContext, Progress } from '../jobs';
 import { Matrix, Matrix64 } from './matrix';
 import { bandToTridiagonal, applyBandReflectors, emptyBand, SymmetricBand, BandReflectors } from './bandToTridiagonal';
 import { denseToBand, ReflectorBlock } from './denseToBand';
-import { reductionSessions, ReductionSessions, f64Tensor, product } from './reductionGraphs';
+import { reductionSessions, ReductionSessions, f64Tensor, indexTensor, product } from './reductionGraphs';
 import { tridiagonalEigen } from './tridiagonal';
 import { WasmWorkspace } from './wasm/linalgWasm';
 import { symmetricView } from './symmetricInput';
 import type { Engine } from '../engine/engine';
+import { memoryMark } from './memoryMarks';
 
 /** Half-bandwidth after stage 1: stage 2 costs ∝ BAND, stage 1's GEMMs get thin below ~32. */
 export const BAND = 32;
@@ -29,13 +30,19 @@ export const DENSE_MAX = 384;
 
 export interface EighOptions extends JobContext {
   vectors?: boolean;
+  /**
+   * The input is the caller's to lose: the reduction overwrites its float64 data instead of
+   * working in a copy (8n² bytes fewer: 512 MB at n = 8192). Default false.
+   */
+  overwrite?: boolean;
   /** Supplies the intra-op thread count for the float64 GEMMs (which always run on ORT's CPU EP). */
   engine?: Engine;
   /**
-   * Overrides of BAND, PANELS_PER_BLOCK, DENSE_MAX and denseToBand's SPLIT_MIN, for tests (small
-   * sizes through every path) and benchmarks.
+   * Overrides of BAND, PANELS_PER_BLOCK, DENSE_MAX, denseToBand's SPLIT_MIN and the bytes of the
+   * row blocks through which stage 1 and its back-transformation write their results (32 MiB), for
+   * tests (small sizes through every path) and benchmarks.
    */
-  tuning?: { band?: number; panelsPerBlock?: number; denseMax?: number; splitMin?: number };
+  tuning?: { band?: number; panelsPerBlock?: number; denseMax?: number; splitMin?: number; rowBlockBytes?: number };
 }
 
 export interface EighResult {
@@ -63,10 +70,14 @@ export async function eigh(A: Matrix | Matrix64, opts: EighOptions = {}): Promis
     for (let j = 0; j < n; j++) band.data.set(a.subarray(j * n + j, j * n + n), j * band.ld);
   } else {
     sessions = await reductionSessions(engineThreads(opts.engine));
-    const stage1 = await denseToBand(a, n, {
+    memoryMark('eigh: dense → band');
+    // Stage 1 works in the matrix itself: symmetricView's copy is ours, the caller's array only when given up.
+    const work = a !== A.data || opts.overwrite ? a : a.slice();
+    const stage1 = await denseToBand(work, n, {
       b: bandWidth,
       panelsPerBlock,
       splitMin: opts.tuning?.splitMin,
+      rowBlockBytes: opts.tuning?.rowBlockBytes,
       keepReflectors: opts.vectors,
       sessions,
       ws,
@@ -76,7 +87,9 @@ export async function eigh(A: Matrix | Matrix64, opts: EighOptions = {}): Promis
     band = stage1.band;
     blocks = stage1.blocks;
   }
+  memoryMark('eigh: band → tridiagonal');
   const tri = await bandToTridiagonal(band, { keepReflectors: opts.vectors, ws, signal: opts.signal, onProgress: progress('band → tridiagonal') });
+  memoryMark('eigh: tridiagonal');
   const eig = await tridiagonalEigen(tri.diagonal, tri.offDiagonal, {
     vectors: opts.vectors,
     columns: true,
@@ -87,8 +100,10 @@ export async function eigh(A: Matrix | Matrix64, opts: EighOptions = {}): Promis
   if (!opts.vectors) return { values: eig.values };
   // Column i is the tridiagonal form's eigenvector i; the back-transformations turn it into A's.
   const y = eig.vectorColumns as Float64Array;
+  memoryMark('eigh: back through band → tridiagonal');
   await applyBandReflectors(tri.reflectors as BandReflectors, y, n, n, { ws, signal: opts.signal });
-  if (blocks && sessions) await applyReflectorBlocks(blocks, y, n, sessions);
+  memoryMark('eigh: back through dense → band');
+  if (blocks && sessions) await applyReflectorBlocks(blocks, y, n, sessions, opts.tuning?.rowBlockBytes);
   return { values: eig.values, vectors: { rows: n, cols: n, data: y } };
 }
 
@@ -97,20 +112,44 @@ function engineThreads(engine: Engine | undefined): number | undefined {
   return typeof threads === 'number' && threads > 0 ? threads : undefined;
 }
 
+/** Bytes of the row block through which a reflector block's update reaches Y. */
+const ROW_BLOCK_BYTES = 32 * 1024 * 1024;
+
 /**
  * Y ← Q₁·Y for stage 1's reflector blocks (last block first), Y n×k row-major. Each block is
- * I − Vᵀ·T·V with T built from the Gram matrix V·Vᵀ (LAPACK dlarft, forward, row-wise V).
+ * I − Vᵀ·T·V with T built from the Gram matrix V·Vᵀ (LAPACK dlarft, forward, row-wise V); Y's rows
+ * are updated a row block at a time from Z = T·V·Y, so the work memory is q×k plus one row block,
+ * never another n×k matrix (512 MB at n = 8192).
  */
-async function applyReflectorBlocks(blocks: ReflectorBlock[], y: Float64Array, k: number, sessions: ReductionSessions): Promise<void> {
+async function applyReflectorBlocks(
+  blocks: ReflectorBlock[],
+  y: Float64Array,
+  k: number,
+  sessions: ReductionSessions,
+  rowBlockBytes = ROW_BLOCK_BYTES,
+): Promise<void> {
+  const height = Math.max(1, Math.floor(rowBlockBytes / (8 * Math.max(1, k))));
+  // Sized for the first block, the largest (its m is the whole order).
+  const rows = new Float64Array(Math.min(blocks[0]?.m ?? 0, height) * k);
   for (let bi = blocks.length - 1; bi >= 0; bi--) {
     const { offset, m, v, q, panelT } = blocks[bi];
     const gram = await product(sessions, 'nt', v, q, m, v, q, m);
     const b = panelT[0].length === 0 ? 0 : Math.round(Math.sqrt(panelT[0].length));
     const t = blockT(gram, q, panelT, b);
     const sub = y.subarray(offset * k, (offset + m) * k);
-    const out = new Float64Array(m * k);
-    await sessions.blockReflector.run({ V: f64Tensor(v, q, m), T: f64Tensor(t, q, q), Y: f64Tensor(sub, m, k) }, { out: f64Tensor(out, m, k) });
-    sub.set(out);
+    const V = f64Tensor(v, q, m);
+    const z = (await sessions.reflectorProjection.run({ V, T: f64Tensor(t, q, q), Y: f64Tensor(sub, m, k) })).out.data as Float64Array;
+    const Z = f64Tensor(z, q, k);
+    for (let r0 = 0; r0 < m; r0 += height) {
+      const r1 = Math.min(m, r0 + height);
+      const target = sub.subarray(r0 * k, r1 * k);
+      const out = rows.subarray(0, (r1 - r0) * k);
+      await sessions.reflectorRows.run(
+        { V, Z, Y: f64Tensor(target, r1 - r0, k), start: indexTensor(r0), end: indexTensor(r1) },
+        { out: f64Tensor(out, r1 - r0, k) },
+      );
+      target.set(out);
+    }
   }
 }
 

@@ -22,6 +22,19 @@ export function transpose(m: Matrix): Matrix;
 export function transpose(m: Matrix64): Matrix64;
 export function transpose(m: Matrix | Matrix64): Matrix | Matrix64 {
   const out = m.data instanceof Float64Array ? new Float64Array(m.rows * m.cols) : new Float32Array(m.rows * m.cols);
+  return transposeInto(m, out);
+}
+
+/**
+ * mᵀ written into `out` (another matrix's storage that is no longer needed, of the same length and
+ * not overlapping m's), so that a transpose costs no new allocation.
+ */
+export function transposeInto(m: Matrix, out: Float32Array): Matrix;
+export function transposeInto(m: Matrix64, out: Float64Array): Matrix64;
+export function transposeInto(m: Matrix | Matrix64, out: Float32Array | Float64Array): Matrix | Matrix64;
+export function transposeInto(m: Matrix | Matrix64, out: Float32Array | Float64Array): Matrix | Matrix64 {
+  if (out.length !== m.rows * m.cols) throw new Error(`transpose: the output holds ${out.length} values, expected ${m.rows}×${m.cols}`);
+  if (out.buffer === m.data.buffer) throw new Error('transpose: the output must not share the input’s storage');
   const B = 64; // cache blocking: a plain double loop thrashes on large matrices
   for (let i0 = 0; i0 < m.rows; i0 += B) {
     for (let j0 = 0; j0 < m.cols; j0 += B) {

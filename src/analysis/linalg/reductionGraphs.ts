@@ -133,89 +133,69 @@ function panelGraph(first: boolean): Uint8Array {
   );
 }
 
-/**
- * End of a block of panels: the trailing part A[s:, s:] − P·QR[:, s:] of the implicitly updated
- * matrix (s = start), one Gemm of inner dimension 2q. P = PR[:, s:]ᵀ ((m−s)×2q) comes transposed
- * from the caller, who builds it as the panels appear: a transposed operand would slow the Gemm.
- */
-function trailingGraph(): Uint8Array {
-  const nodes: Node[] = [
-    sliceCols('QRs', 'QR', 'start', 'end'),
-    { op: 'Concat', inputs: ['start', 'start'], output: 'starts', attrs: { axis: 0 } },
-    { op: 'Slice', inputs: ['A', 'starts', 'ends', 'axes01'], output: 'C' },
-    gemm('out', 'P', 'QRs', { c: 'C', alpha: -1 }),
-  ];
-  return encode(
-    'band_trailing_update',
-    nodes,
-    [valueInfo('A', DOUBLE, ['m', 'm']), valueInfo('P', DOUBLE, ['r', 'q2']), valueInfo('QR', DOUBLE, ['q2', 'm']), valueInfo('start', INT64, [1])],
-    [valueInfo('out', DOUBLE, ['r', 'r'])],
-    [int64Constant('end', [END]), int64Constant('ends', [END, END]), int64Constant('axes01', [0n, 1n]), int64Constant('axis1', [1n])],
-  );
-}
-
-/** Row blocks of the split trailing update (see trailingSplitGraph). */
+/** Row blocks of a trailing update, at least (see trailingRowsGraph and denseToBand). */
 export const TRAILING_SPLIT = 4;
 
 /**
- * The same trailing update, exploiting the symmetry of its result: its rows and columns are cut
- * into k blocks at local indices cut1 < … < cut(k−1); block (i, j) with j ≤ i is one Gemm,
- * A[s+cutᵢ.., s+cutⱼ..] − Pᵢ·Qⱼᵀ, and the blocks above the diagonal are transposes of those below.
- * That saves (k−1)/(2k) of the flops. P = PR[:, s:]ᵀ and Q = QR[:, s:]ᵀ (both (m−s)×2q) come from
- * the caller, who builds both as the panels appear, as row blocks Pᵢ, Qᵢ (contiguous views): so
- * no operand is sliced in the graph. Slicing QR's columns per block copied ~45 MB at n = 2048 and
- * first-touched as much fresh memory, which costs ~3 µs a page on the reference VM. Each row block
- * is its own output, so the caller can point them at consecutive rows of one buffer: row0 … row(k−1).
+ * End of a block of panels, one row block at a time: rows [w + ρ₀, w + ρ₁) of the implicitly
+ * updated matrix, columns [w, w + ρ₁) (the lower part and the diagonal block of the new trailing
+ * matrix; the caller mirrors the upper part), as A[rows, w : w + ρ₁] − P·Qᵀ with P = PR[:, w:]ᵀ for
+ * these rows and Q = QR[:, w:]ᵀ for rows 0..ρ₁ (both built by the caller as the panels appear,
+ * contiguous, so no operand is transposed or sliced but A's rows). Only the block's rows of A are
+ * fed, so the caller can write each result over rows of A that are already consumed: the whole
+ * reduction then works in one n × n buffer. Skipping the columns right of the diagonal block
+ * saves (k − 1)/(2k) of the flops for k row blocks.
  */
-function trailingSplitGraph(k: number): Uint8Array {
-  const nodes: Node[] = [];
-  for (let i = 1; i < k; i++) nodes.push({ op: 'Add', inputs: ['start', `cut${i}`], output: `abs${i}` });
-  const abs = (i: number) => (i === 0 ? 'start' : i === k ? 'end' : `abs${i}`);
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j <= i; j++) {
-      nodes.push(
-        { op: 'Concat', inputs: [abs(i), abs(j)], output: `cs${i}_${j}`, attrs: { axis: 0 } },
-        { op: 'Concat', inputs: [abs(i + 1), abs(j + 1)], output: `ce${i}_${j}`, attrs: { axis: 0 } },
-        { op: 'Slice', inputs: ['A', `cs${i}_${j}`, `ce${i}_${j}`, 'axes01'], output: `C${i}_${j}` },
-        gemm(`G${i}_${j}`, `P${i}`, `Q${j}`, { c: `C${i}_${j}`, transB: true, alpha: -1 }),
-      );
-    }
-  }
-  for (let i = 0; i < k; i++) {
-    const parts: string[] = [];
-    for (let j = 0; j < k; j++) {
-      if (j <= i) parts.push(`G${i}_${j}`);
-      else {
-        nodes.push({ op: 'Transpose', inputs: [`G${j}_${i}`], output: `T${i}_${j}` });
-        parts.push(`T${i}_${j}`);
-      }
-    }
-    nodes.push({ op: 'Concat', inputs: parts, output: `row${i}`, attrs: { axis: 1 } });
-  }
-  const cuts = Array.from({ length: k - 1 }, (_, i) => valueInfo(`cut${i + 1}`, INT64, [1]));
-  const blocks = Array.from({ length: k }, (_, i) => [valueInfo(`P${i}`, DOUBLE, [`h${i}`, 'q2']), valueInfo(`Q${i}`, DOUBLE, [`h${i}`, 'q2'])]).flat();
+function trailingRowsGraph(): Uint8Array {
+  const nodes: Node[] = [{ op: 'Slice', inputs: ['A', 'start', 'end', 'axis1'], output: 'C' }, gemm('out', 'P', 'Q', { c: 'C', transB: true, alpha: -1 })];
   return encode(
-    `band_trailing_update_split${k}`,
+    'band_trailing_rows',
     nodes,
-    [valueInfo('A', DOUBLE, ['m', 'm']), ...blocks, valueInfo('start', INT64, [1]), ...cuts],
-    Array.from({ length: k }, (_, i) => valueInfo(`row${i}`, DOUBLE, [`h${i}`, 'r'])),
-    [int64Constant('end', [END]), int64Constant('axes01', [0n, 1n])],
+    [
+      valueInfo('A', DOUBLE, ['h', 'm']),
+      valueInfo('P', DOUBLE, ['h', 'q2']),
+      valueInfo('Q', DOUBLE, ['c', 'q2']),
+      valueInfo('start', INT64, [1]),
+      valueInfo('end', INT64, [1]),
+    ],
+    [valueInfo('out', DOUBLE, ['h', 'c'])],
+    [int64Constant('axis1', [1n])],
   );
 }
 
-/** Y − Vᵀ·(T·(V·Y)): a block of reflectors I − Vᵀ·T·V applied to Y (m×k) from the left. */
-function blockReflectorGraph(): Uint8Array {
+/**
+ * A block of reflectors I − Vᵀ·T·V applied to Y (m×k) from the left, in two graphs so that no
+ * m×k result is ever allocated: Z = T·(V·Y) (q×k) for the whole of Y, then each row block
+ * Y[start:end] − V[:, start:end]ᵀ·Z, written by the caller over those rows of Y.
+ */
+function reflectorProjectionGraph(): Uint8Array {
   const nodes: Node[] = [
     { op: 'MatMul', inputs: ['V', 'Y'], output: 'VY' },
-    { op: 'MatMul', inputs: ['T', 'VY'], output: 'TVY' },
-    gemm('out', 'V', 'TVY', { c: 'Y', transA: true, alpha: -1 }),
+    { op: 'MatMul', inputs: ['T', 'VY'], output: 'out' },
   ];
   return encode(
-    'block_reflector',
+    'block_reflector_projection',
     nodes,
     [valueInfo('V', DOUBLE, ['q', 'm']), valueInfo('T', DOUBLE, ['q', 'q']), valueInfo('Y', DOUBLE, ['m', 'k'])],
-    [valueInfo('out', DOUBLE, ['m', 'k'])],
+    [valueInfo('out', DOUBLE, ['q', 'k'])],
     [],
+  );
+}
+
+function reflectorRowsGraph(): Uint8Array {
+  const nodes: Node[] = [sliceCols('Vs', 'V', 'start', 'end'), gemm('out', 'Vs', 'Z', { c: 'Y', transA: true, alpha: -1 })];
+  return encode(
+    'block_reflector_rows',
+    nodes,
+    [
+      valueInfo('V', DOUBLE, ['q', 'm']),
+      valueInfo('Z', DOUBLE, ['q', 'k']),
+      valueInfo('Y', DOUBLE, ['h', 'k']),
+      valueInfo('start', INT64, [1]),
+      valueInfo('end', INT64, [1]),
+    ],
+    [valueInfo('out', DOUBLE, ['h', 'k'])],
+    [int64Constant('axis1', [1n])],
   );
 }
 
@@ -229,26 +209,6 @@ function productGraph(kind: 'nn' | 'nt' | 'tn'): Uint8Array {
     [valueInfo('A', DOUBLE, a), valueInfo('B', DOUBLE, b)],
     [valueInfo('out', DOUBLE, ['m', 'n'])],
     [],
-  );
-}
-
-/**
- * Gram matrix in float64 of a float32 matrix, over the slice [start, end) of its long dimension:
- * side 'rows' → W[:, s:e]·W[:, s:e]ᵀ, 'cols' → W[s:e, :]ᵀ·W[s:e, :]. The Cast happens per slice
- * inside ORT, so the float64 copy of a large weight matrix never exists as a whole.
- */
-function gramGraph(side: 'rows' | 'cols'): Uint8Array {
-  const axis = side === 'rows' ? 'axis1' : 'axis0';
-  return encode(
-    `gram_${side}_f64`,
-    [
-      { op: 'Slice', inputs: ['W', 'start', 'end', axis], output: 'Ws' },
-      { op: 'Cast', inputs: ['Ws'], output: 'Wd', attrs: { to: DOUBLE } },
-      gemm('out', 'Wd', 'Wd', side === 'rows' ? { transB: true } : { transA: true }),
-    ],
-    [valueInfo('W', onnx.TensorProto.DataType.FLOAT, ['m', 'n']), valueInfo('start', INT64, [1]), valueInfo('end', INT64, [1])],
-    [valueInfo('out', DOUBLE, ['g', 'g'])],
-    [side === 'rows' ? int64Constant('axis1', [1n]) : int64Constant('axis0', [0n])],
   );
 }
 
@@ -275,14 +235,12 @@ export interface ReductionSessions {
   threads: number;
   panelFirst: ort.InferenceSession;
   panel: ort.InferenceSession;
-  trailing: ort.InferenceSession;
-  trailingSplit: ort.InferenceSession;
-  blockReflector: ort.InferenceSession;
+  trailingRows: ort.InferenceSession;
+  reflectorProjection: ort.InferenceSession;
+  reflectorRows: ort.InferenceSession;
   productNN: ort.InferenceSession;
   productNT: ort.InferenceSession;
   productTN: ort.InferenceSession;
-  gramRows: ort.InferenceSession;
-  gramCols: ort.InferenceSession;
   mixed: Record<MixedKind, ort.InferenceSession>;
 }
 
@@ -305,14 +263,12 @@ export function reductionSessions(threads = availableParallelism()): Promise<Red
       threads,
       panelFirst: await make(panelGraph(true)),
       panel: await make(panelGraph(false)),
-      trailing: await make(trailingGraph()),
-      trailingSplit: await make(trailingSplitGraph(TRAILING_SPLIT)),
-      blockReflector: await make(blockReflectorGraph()),
+      trailingRows: await make(trailingRowsGraph()),
+      reflectorProjection: await make(reflectorProjectionGraph()),
+      reflectorRows: await make(reflectorRowsGraph()),
       productNN: await make(productGraph('nn')),
       productNT: await make(productGraph('nt')),
       productTN: await make(productGraph('tn')),
-      gramRows: await make(gramGraph('rows')),
-      gramCols: await make(gramGraph('cols')),
       mixed: { nn: await make(mixedProductGraph('nn')), tn: await make(mixedProductGraph('tn')), nt: await make(mixedProductGraph('nt')) },
     }))();
     s.catch(() => cache.delete(threads));

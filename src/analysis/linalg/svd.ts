@@ -7,6 +7,7 @@ import { Matrix, Matrix64 } from './matrix';
 import { gramEigen, GramOptions } from './gramEigen';
 import { mixedProduct } from './reductionGraphs';
 import type { Engine } from '../engine/engine';
+import { memoryMark } from './memoryMarks';
 
 export interface SvdOptions extends JobContext {
   engine?: Engine;
@@ -50,15 +51,21 @@ export async function svd(W: Matrix, opts: SvdOptions = {}): Promise<SvdResult> 
   const eig = await gramEigen(W, 'svd', wantVectors, gramOpts);
   const s = descendingRoots(eig.values);
   if (!wantVectors) return { s };
+  memoryMark('svd: vectors');
   const g = eig.values.length; // order of the Gram matrix, = min(m, n)
   const all = eig.vectors as Matrix64;
-  // Leading k eigenvectors (largest eigenvalues last in ascending order), as a g×k matrix.
-  const gramSideVectors = new Float64Array(g * k);
-  for (let r = 0; r < g; r++) for (let i = 0; i < k; i++) gramSideVectors[r * k + i] = all.data[r * g + (g - 1 - i)];
+  // Leading k eigenvectors (largest eigenvalues last in ascending order), as a g×k matrix; all of
+  // them by reversing each row in place (no second g×g array: 512 MB at g = 8192).
+  const gramSideVectors = k === g ? all.data : new Float64Array(g * k);
+  for (let r = 0; r < g; r++) {
+    if (k === g) gramSideVectors.subarray(r * g, r * g + g).reverse();
+    else for (let i = 0; i < k; i++) gramSideVectors[r * k + i] = all.data[r * g + (g - 1 - i)];
+  }
   const gramSide: Matrix64 = { rows: g, cols: k, data: gramSideVectors };
   const otherWanted = eig.side === 'rows' ? opts.right : opts.left;
   let other: Matrix64 | undefined;
   if (otherWanted) {
+    memoryMark('svd: other side');
     // W wide ('rows'): V = Wᵀ·U·Σ⁻¹; W tall ('cols'): U = W·V·Σ⁻¹.
     const len = eig.side === 'rows' ? W.cols : W.rows;
     const raw =

@@ -22,6 +22,8 @@ export interface DivideOptions extends JobContext {
   leaf: (d: Float64Array, e: Float64Array) => Promise<ColumnEigen>;
   leafSize: number;
   multiply: Multiply;
+  /** Bytes of one row block of a merge's product (default PRODUCT_BLOCK_BYTES; tests use a few KB). */
+  productBlockBytes?: number;
 }
 
 const EPS = 2 ** -52;
@@ -37,16 +39,33 @@ export async function divideAndConquer(d: Float64Array, e: Float64Array, opts: D
     d2 = d.slice(k);
   d1[k - 1] -= rho;
   d2[0] -= rho;
-  const left = await divideAndConquer(d1, e.slice(0, k - 1), opts);
-  const right = await divideAndConquer(d2, e.slice(k), opts);
+  // Handed to merge in a box, which it empties once their vectors are in its own n² array.
+  const halves: Halves = { left: await divideAndConquer(d1, e.slice(0, k - 1), opts), right: await divideAndConquer(d2, e.slice(k), opts) };
   throwIfCancelled(opts.signal);
-  const merged = await merge(left, right, rho, beta < 0 ? -1 : 1, opts.multiply);
+  const merged = await merge(halves, rho, beta < 0 ? -1 : 1, opts.multiply, opts.productBlockBytes ?? PRODUCT_BLOCK_BYTES);
   await yieldToEventLoop();
   return merged;
 }
 
-/** Eigen-pairs of diag(T₁', T₂') + ρ·v·vᵀ from those of T₁' (left) and T₂' (right). */
-async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: number, multiply: Multiply): Promise<ColumnEigen> {
+interface Halves {
+  left?: ColumnEigen;
+  right?: ColumnEigen;
+}
+
+/** Bytes of one row block of the merge's product (its rows go straight into the result). */
+const PRODUCT_BLOCK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Eigen-pairs of diag(T₁', T₂') + ρ·v·vᵀ from those of T₁' (left) and T₂' (right). Memory at the
+ * top merge (n = 8192: 512 MB per n² array): the n² result, which starts as diag(Q₁, Q₂) (the halves
+ * are let go once copied into it), the rank-one problem's K² eigenvectors (written over its K²
+ * differences), and per half of the rows one copy of its part of each; the product's rows are
+ * written into the result a row block at a time, never held whole.
+ */
+async function merge(halves: Halves, rho0: number, sign: number, multiply: Multiply, blockBytes: number): Promise<ColumnEigen> {
+  const left = halves.left as ColumnEigen,
+    right = halves.right as ColumnEigen;
+  halves.left = halves.right = undefined;
   const k1 = left.values.length,
     k2 = right.values.length,
     n = k1 + k2;
@@ -124,32 +143,14 @@ async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: 
 
   const K = kept.length;
   const values = new Float64Array(n);
-  let product: Float64Array = new Float64Array(0);
   let lambda: Float64Array = new Float64Array(0);
+  let ut: Float64Array = new Float64Array(0);
   if (K > 0) {
     const dk = Float64Array.from(kept, (i) => ds[i]);
     const zk = Float64Array.from(kept, (i) => zs[i]);
     const roots = rankOneEigen(dk, zk, rho);
     lambda = roots.lambda;
-    const ut = roots.ut;
-    // product = Qp[:, kept]·U, by row halves: the top k1 rows need only the columns with top
-    // entries (and U's matching rows), the bottom k2 rows those with bottom entries. Without
-    // rotations that halves the flops of the merge's one O(n³) step.
-    product = new Float64Array(n * K);
-    for (const [bit, r0, rows] of [
-      [1, 0, k1],
-      [2, k1, k2],
-    ] as const) {
-      const cols: number[] = [];
-      for (let j = 0; j < K; j++) if (rowsOf[kept[j]] & bit) cols.push(j);
-      if (cols.length === 0) continue;
-      const qPart = new Float64Array(rows * cols.length);
-      for (let r = 0; r < rows; r++) for (let c = 0; c < cols.length; c++) qPart[r * cols.length + c] = qp[(r0 + r) * n + kept[cols[c]]];
-      const m = cols.length;
-      const utPart = new Float64Array(K * m);
-      for (let j = 0; j < K; j++) for (let c = 0; c < m; c++) utPart[j * m + c] = ut[j * K + cols[c]];
-      product.set(await multiply(qPart, rows, m, utPart, K), r0 * K);
-    }
+    ut = roots.ut;
   }
   // All eigenvalues ascending: the merged problem's and the deflated ones, with their vectors.
   const all: Array<{ value: number; from: number; kind: 0 | 1 }> = [];
@@ -157,22 +158,47 @@ async function merge(left: ColumnEigen, right: ColumnEigen, rho0: number, sign: 
   for (const i of deflated) all.push({ value: ds[i], from: i, kind: 1 });
   all.sort((a, b) => a.value - b.value);
   all.forEach((entry, col) => (values[col] = entry.value));
-  // The result overwrites qp row by row (one n² buffer fewer at the merge's peak: n = 8192 is
-  // 512 MB per n² buffer).
+  // Row r of the result: column col is row r of Qp[:, kept]·U for a merged root (from `product`,
+  // zero where the row's half has no entries in the kept columns), else Qp's deflated column. It
+  // overwrites row r of qp, whose old values go to rowCopy first.
   const rowCopy = new Float64Array(n);
-  for (let row = 0; row < n; row++) {
-    const out = row * n,
-      fromProduct = row * K;
+  const writeRow = (row: number, product: Float64Array | undefined, at: number) => {
+    const out = row * n;
     rowCopy.set(qp.subarray(out, out + n));
     for (let col = 0; col < n; col++) {
       const entry = all[col];
-      qp[out + col] = entry.kind === 0 ? product[fromProduct + entry.from] : rowCopy[entry.from];
+      qp[out + col] = entry.kind === 1 ? rowCopy[entry.from] : product ? product[at + entry.from] : 0;
+    }
+  };
+  // Qp[:, kept]·U by row halves: the top k1 rows need only the columns with top entries (and U's
+  // matching rows), the bottom k2 rows those with bottom entries. Without rotations that halves the
+  // flops of the merge's one O(n³) step.
+  for (const [bit, r0, rows] of [
+    [1, 0, k1],
+    [2, k1, k2],
+  ] as const) {
+    const cols: number[] = [];
+    for (let j = 0; j < K; j++) if (rowsOf[kept[j]] & bit) cols.push(j);
+    if (cols.length === 0) {
+      for (let r = 0; r < rows; r++) writeRow(r0 + r, undefined, 0);
+      continue;
+    }
+    const m = cols.length;
+    const qPart = new Float64Array(rows * m);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < m; c++) qPart[r * m + c] = qp[(r0 + r) * n + kept[cols[c]]];
+    const utPart = new Float64Array(K * m);
+    for (let j = 0; j < K; j++) for (let c = 0; c < m; c++) utPart[j * m + c] = ut[j * K + cols[c]];
+    const step = Math.max(1, Math.floor(blockBytes / (8 * K)));
+    for (let c0 = 0; c0 < rows; c0 += step) {
+      const c1 = Math.min(rows, c0 + step);
+      const product = await multiply(qPart.subarray(c0 * m, c1 * m), c1 - c0, m, utPart, K);
+      for (let r = c0; r < c1; r++) writeRow(r0 + r, product, (r - c0) * K);
     }
   }
   return { values, vectors: qp };
 }
 
-/** Roots and unit eigenvectors (rows of ut) of diag(d) + ρ·z·zᵀ; the K×K differences are freed on return. */
+/** Roots and unit eigenvectors (rows of ut, written over the K×K differences) of diag(d) + ρ·z·zᵀ. */
 function rankOneEigen(d: Float64Array, z: Float64Array, rho: number): { lambda: Float64Array; ut: Float64Array } {
   const K = d.length;
   // delta[j·K + i] = d_i − λ_j, each computed from its root's own origin so that it is accurate.
@@ -299,7 +325,9 @@ function eigenvectorsOfRankOne(d: Float64Array, z: Float64Array, rho: number, de
   }
   const zHat = new Float64Array(K);
   for (let i = 0; i < K; i++) zHat[i] = Math.sign(z[i]) * Math.sqrt(Math.max(0, p[i]));
-  const ut = new Float64Array(K * K);
+  // Entry (j, i) of the vectors needs only entry (j, i) of delta, which is not read again: they
+  // share the K² array (K = n at the top merge: 512 MB at n = 8192).
+  const ut = delta;
   for (let j = 0; j < K; j++) {
     const row = j * K;
     // Scaled by the largest entry before squaring: with differences below ~1e-154 the squares

@@ -30,3 +30,46 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const r = sab / Math.sqrt(saa * sbb);
   return Math.max(-1, Math.min(1, r));
 }
+
+/**
+ * pearson(a, bᵀ) for a r×c and b c×r row-major, without forming bᵀ: entry (i, j) of a is paired
+ * with entry (j, i) of b. For the MLP measures, which pair Wg, Wu and pinv(Wu)ᵀ [ff, d] with Wdᵀ
+ * while down_proj is stored [d, ff]: a transpose of it at 70B shapes is another 940 MB. The means
+ * are order-independent sums; the centred sums walk both in 64 × 64 tiles so that b's strided
+ * reads stay in cache.
+ */
+export function pearsonTransposed(a: ArrayLike<number>, b: ArrayLike<number>, rows: number, cols: number): number {
+  const n = rows * cols;
+  if (a.length !== n || b.length !== n) throw new Error(`pearson: expected two ${rows}×${cols} tensors (${n} values), got ${a.length} and ${b.length}`);
+  if (n < 2) throw new Error(`pearson: needs at least 2 values, got ${n}`);
+  let sa = 0,
+    sb = 0;
+  for (let i = 0; i < n; i++) {
+    sa += a[i];
+    sb += b[i];
+  }
+  const ma = sa / n,
+    mb = sb / n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  const TILE = 64;
+  for (let i0 = 0; i0 < rows; i0 += TILE) {
+    const i1 = Math.min(rows, i0 + TILE);
+    for (let j0 = 0; j0 < cols; j0 += TILE) {
+      const j1 = Math.min(cols, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0; j < j1; j++) {
+          const da = a[i * cols + j] - ma,
+            db = b[j * rows + i] - mb;
+          sab += da * db;
+          saa += da * da;
+          sbb += db * db;
+        }
+      }
+    }
+  }
+  if (saa === 0 || sbb === 0) return NaN;
+  const r = sab / Math.sqrt(saa * sbb);
+  return Math.max(-1, Math.min(1, r));
+}

@@ -54,6 +54,21 @@ function buildProductBlockFrobenius(): Uint8Array {
   return g.toBytes();
 }
 
+/** Bytes of one block of M on the product path (see productFrobenius). */
+const MAX_BLOCK_BYTES = 128 * 2 ** 20;
+
+/** ‖AᵀB‖²_F by Gram matrices from Aᵀ (d×n) as given: A·Aᵀ = (Aᵀ)ᵀ·Aᵀ. */
+function buildGramFrobeniusOfTransposed(): Uint8Array {
+  const g = new GraphBuilder('frobenius_by_grams_at');
+  const at = g.input('at', 'float32', ['d', 'n']);
+  const b = g.input('b', 'float32', ['n', 'e']);
+  const toDouble = (v: string) => g.op('Cast', [v], { to: onnxType('float64') });
+  const ga = toDouble(g.op('Gemm', [at, at], { transA: 1 }));
+  const gb = toDouble(g.op('Gemm', [b, b], { transB: 1 }));
+  g.output(g.op('ReduceSum', [g.op('Mul', [ga, gb])], { keepdims: 0 }), 'float64', { as: 's' });
+  return g.toBytes();
+}
+
 function buildTranspose(): Uint8Array {
   const g = new GraphBuilder('transpose');
   g.output(g.op('Transpose', [g.input('x', 'float32', ['r', 'c'])], { perm: [1, 0] }), 'float32', { as: 'y' });
@@ -89,9 +104,63 @@ export async function traceProducts(engine: Engine, a: Matrix, b: Matrix, opts: 
     });
     sumSquares = Number((out.s.data as Float64Array)[0]);
   } else {
-    sumSquares = await productFrobenius(engine, a, b, opts);
+    const at = new Float32Array(n * d);
+    await engine.run('traceProducts:transpose', buildTranspose, { x: new ort.Tensor('float32', a.data, [n, d]) }, { y: new ort.Tensor('float32', at, [d, n]) });
+    sumSquares = await productFrobenius(engine, at, b, n, d, e, 2, opts);
   }
+  return finish(d, e, sum, sumSquares, trace, path);
+}
 
+/**
+ * traceProducts(engine, A, B) with A given as Aᵀ (d×n, row-major): what the MLP measures have in
+ * down_proj as stored ([d, ff], with A = Wdᵀ), so that neither they nor the product path transpose
+ * it (940 MB at 70B shapes). The same sums, in another order.
+ */
+export async function traceProductsOfTransposed(engine: Engine, at: Matrix, b: Matrix, opts: TraceProductOptions = {}): Promise<TraceProducts> {
+  if (at.cols !== b.rows)
+    throw new Error(`traceProducts: M = AᵀB needs A and B with the same number of rows (Aᵀ is ${at.rows}×${at.cols}, B is ${b.rows}×${b.cols})`);
+  const n = b.rows,
+    d = at.rows,
+    e = b.cols;
+  if (n === 0 || d === 0 || e === 0) throw new Error(`traceProducts: empty matrices (Aᵀ is ${d}×${n}, B is ${n}×${e})`);
+  const square = d === e;
+  // Row sums of A are column sums of Aᵀ, accumulated row by row of Aᵀ (sequential reads).
+  const ra = new Float64Array(n);
+  for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) ra[i] += at.data[j * n + i];
+  let sum = 0,
+    trace = 0;
+  for (let i = 0; i < n; i++) {
+    let rb = 0;
+    for (let j = 0; j < e; j++) rb += b.data[i * e + j];
+    sum += ra[i] * rb;
+  }
+  if (square) {
+    // tr(AᵀB) = Σ A[i, j]·B[i, j] = Σ Aᵀ[j, i]·B[i, j], in tiles so that both stay in cache.
+    const TILE = 64;
+    for (let j0 = 0; j0 < d; j0 += TILE) {
+      const j1 = Math.min(d, j0 + TILE);
+      for (let i0 = 0; i0 < n; i0 += TILE) {
+        const i1 = Math.min(n, i0 + TILE);
+        for (let j = j0; j < j1; j++) for (let i = i0; i < i1; i++) trace += at.data[j * n + i] * b.data[i * d + j];
+      }
+    }
+  }
+  const path = opts.path ?? (n * (d + e) < d * e ? 'gram' : 'product');
+  let sumSquares: number;
+  if (path === 'gram') {
+    const out = await engine.run('traceProducts:gramOfTransposed', buildGramFrobeniusOfTransposed, {
+      at: new ort.Tensor('float32', at.data, [d, n]),
+      b: new ort.Tensor('float32', b.data, [n, e]),
+    });
+    sumSquares = Number((out.s.data as Float64Array)[0]);
+  } else {
+    sumSquares = await productFrobenius(engine, at.data, b, n, d, e, 1, opts);
+  }
+  return finish(d, e, sum, sumSquares, trace, path);
+}
+
+function finish(d: number, e: number, sum: number, sumSquares: number, trace: number, path: TraceProducts['path']): TraceProducts {
+  const square = d === e;
   const count = d * e;
   const mean = sum / count;
   const variance = Math.max(0, sumSquares / count - mean * mean);
@@ -99,15 +168,26 @@ export async function traceProducts(engine: Engine, a: Matrix, b: Matrix, opts: 
   return { rows: d, cols: e, sum, sumSquares, trace: square ? trace : NaN, ccIdentity, path };
 }
 
-/** ‖AᵀB‖²_F from blocks of rows of M: Aᵀ is transposed once so that its row blocks are contiguous. */
-async function productFrobenius(engine: Engine, a: Matrix, b: Matrix, opts: TraceProductOptions): Promise<number> {
-  const n = a.rows,
-    d = a.cols,
-    e = b.cols;
-  const at = new Float32Array(n * d);
-  await engine.run('traceProducts:transpose', buildTranspose, { x: new ort.Tensor('float32', a.data, [n, d]) }, { y: new ort.Tensor('float32', at, [d, n]) });
-  // A block of M costs 12 bytes per element (fp32 product + its float64 copy).
-  const budgetRows = Math.floor(Math.max(16 * 2 ** 20, engine.memoryBudgetBytes - 4 * n * (2 * d + e)) / (12 * e));
+/**
+ * ‖AᵀB‖²_F from blocks of rows of M, from Aᵀ (d×n, whose row blocks are contiguous). `copiesOfA`:
+ * how many n×d float32 arrays of A the caller holds for this call (A and its transpose, or Aᵀ
+ * alone), counted against the budget with B.
+ */
+async function productFrobenius(
+  engine: Engine,
+  at: Float32Array,
+  b: Matrix,
+  n: number,
+  d: number,
+  e: number,
+  copiesOfA: number,
+  opts: TraceProductOptions,
+): Promise<number> {
+  // A block of M costs 12 bytes per element (fp32 product + its float64 copy), at most
+  // MAX_BLOCK_BYTES: a larger block saves nothing (each re-reads B, n·e, for d·n·e multiply-adds)
+  // and leaves less room beside the step's matrices for what garbage collection has not freed yet.
+  const budgetBytes = Math.min(MAX_BLOCK_BYTES, engine.memoryBudgetBytes - 4 * n * (copiesOfA * d + e));
+  const budgetRows = Math.floor(Math.max(16 * 2 ** 20, budgetBytes) / (12 * e));
   const blockRows = opts.blockRows ?? Math.max(1, Math.min(d, budgetRows));
   const bt = new ort.Tensor('float32', b.data, [n, e]);
   const total = Math.ceil(d / blockRows);

@@ -9,13 +9,22 @@
 import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { CachedRun } from '../../cache/resultCache';
-import { transpose } from '../../linalg/matrix';
 import { headSlice, kvHeadOf, matrixRef, readMatrix } from '../../model/readRole';
 import type { ExpertSelector, MatrixRole, ModelHandle } from '../../model/types';
 import { headFlag, readRoleChecked, type CheckedMatrix } from '../common/checkedRead';
 import { ResultCache } from '../../cache/resultCache';
-import { cc, ccProductIdentity, headCorrelations, mlpCorrelations, type AttentionMatrices, type HeadCorrelations, type MlpPrepared } from './measures';
+import {
+  cc,
+  gateDownMeasures,
+  headCorrelations,
+  mlpCorrelations,
+  pinvMeasures,
+  type AttentionMatrices,
+  type HeadCorrelations,
+  type MlpPrepared,
+} from './measures';
 import { pinvTransposed } from './pinvTransposed';
+import { memoryMark } from '../../linalg/memoryMarks';
 import { budgetLeft, heldBytes } from '../../jobs/memoryBudget';
 import { GATE_MEASURES, HEAD_MEASURE_ROLES, HEAD_MEASURES, M7_MEASURES, M8_MEASURES, MLP_MEASURE_ROLES, type M7Measure, type M8Measure } from './names';
 import { notComputableReason, weightFlag, type WeightFlag } from '../common/nonFinite';
@@ -165,9 +174,9 @@ async function mlpWithFlags(
     // pinv(Wu) and every up–down measure are out; the gate still pairs with whichever of the two is finite.
     if (!bad.has('up')) entry.m7.gate_up = cc(goodGate, up.matrix, 'cc(Wg, Wu)');
     if (!bad.has('down')) {
-      const downT = transpose(down.matrix);
-      entry.m7.gate_downT = cc(goodGate, downT, 'cc(Wg, Wdᵀ)');
-      entry.m8.down_gate = await ccProductIdentity(ctx.engine, downT, goodGate, ctx);
+      const g = await gateDownMeasures(ctx.engine, goodGate, down.matrix, ctx);
+      entry.m7.gate_downT = g.gate_downT;
+      entry.m8.down_gate = g.down_gate;
     }
   }
   const has = (role: string) => role !== 'gate' || !!gate;
@@ -238,14 +247,20 @@ async function analyzeLayer(
     entry.notes.push(`no MLP measures: the layer has no ${[!roles.up && 'up', !roles.down && 'down'].filter(Boolean).join(' or ')} matrix`);
   else {
     // Memory: pinv(Wu) first, while up is the only MLP matrix held (its eigen-decomposition is the
-    // step's largest), then down and gate; down is transposed within its own storage (it is not
-    // needed afterwards), so at most up, pinv(Wu)ᵀ, Wdᵀ and gate are held at once.
+    // step's largest), then down (as stored, never transposed) and pinv(Wu)'s measures, which let
+    // pinv(Wu)ᵀ go, and only then gate: at most three of the four 940 MB matrices at once.
+    memoryMark('correlations: pinv(Wu)');
     const up = note(await read('up'));
-    const pinvUpT = up.flag ? undefined : await pinvTransposed(up.matrix, { engine: budgetLeft(ctx.engine, heldBytes(up.matrix)), rcond, signal: ctx.signal });
+    const prepared: MlpPrepared = {};
+    if (!up.flag) prepared.pinvUpT = await pinvTransposed(up.matrix, { engine: budgetLeft(ctx.engine, heldBytes(up.matrix)), rcond, signal: ctx.signal });
     throwIfCancelled(ctx.signal);
+    memoryMark('correlations: pinv(Wu) measures');
     const down = note(await read('down'));
+    if (prepared.pinvUpT && !down.flag) prepared.pinv = await pinvMeasures(ctx.engine, prepared, down.matrix, [up.matrix], ctx);
+    prepared.pinvUpT = undefined;
+    memoryMark('correlations: gate, up and down measures');
     const gate = roles.gate ? note(await read('gate')) : undefined;
-    await mlpWithFlags(entry, { up, down, gate }, rcond, ctx, { pinvUpT, consumeDown: true });
+    await mlpWithFlags(entry, { up, down, gate }, rcond, ctx, prepared);
   }
   if (flags.length) entry.notes.push(`some values are ${notComputableReason(flags)}`);
   return entry;

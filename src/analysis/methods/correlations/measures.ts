@@ -12,17 +12,16 @@
  * for ill-conditioned trained weights where the normal-equation inverse (WuᵀWu)⁻¹Wuᵀ is not.
  */
 import type { Engine } from '../../engine/engine';
-import { pearson } from '../../engine/kernels/pearson';
-import { traceProducts } from '../../engine/kernels/traceProducts';
+import { pearson, pearsonTransposed } from '../../engine/kernels/pearson';
+import { traceProducts, traceProductsOfTransposed } from '../../engine/kernels/traceProducts';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import { budgetLeft, heldBytes } from '../../jobs/memoryBudget';
-import { transpose, type Matrix } from '../../linalg/matrix';
+import type { Matrix } from '../../linalg/matrix';
 import { headSlice, kvHeadOf } from '../../model/readRole';
 import type { ModelHandle } from '../../model/types';
 import type { M7Measure, M8Measure } from './names';
 import type { WeightFlag } from '../common/nonFinite';
 import { pinvTransposed } from './pinvTransposed';
-import { transposeInPlace } from './transposeInPlace';
 
 export interface HeadCorrelations {
   head: number;
@@ -107,40 +106,96 @@ export async function headCorrelations(model: ModelHandle, m: AttentionMatrices,
   return out;
 }
 
-/** What a caller that streams the layer already has or may give up (see correlations.ts's analyzeLayer). */
-export interface MlpPrepared {
-  /** pinv(Wu)ᵀ, computed before down and gate were read. */
-  pinvUpT?: Matrix;
-  /** Wd is not needed afterwards: transpose it within its own storage instead of into a copy. */
-  consumeDown?: boolean;
+/** The two measures of pinv(Wu): M7 cc(pinv(Wu), Wd) and M8 cc(Wd·pinv(Wu)ᵀ, I). */
+export interface PinvMeasures {
+  pinvUp_down: number;
+  down_pinvUpT: number;
 }
 
+/** What a caller that streams the layer already has (see correlations.ts's analyzeLayer). */
+export interface MlpPrepared {
+  /**
+   * pinv(Wu)ᵀ, computed before down and gate were read. Let go (set to undefined) as soon as its
+   * measures are done, so that the caller's box no longer keeps it alive.
+   */
+  pinvUpT?: Matrix;
+  /** pinv(Wu)'s measures, when the caller took them before reading gate (then pinvUpT is gone). */
+  pinv?: PinvMeasures;
+}
+
+/**
+ * pinv(Wu)'s measures from the prepared pinv(Wu)ᵀ, which is let go afterwards; `besides`: the
+ * other matrices held meanwhile, counted against the product's budget.
+ */
+export async function pinvMeasures(
+  engine: Engine,
+  prepared: MlpPrepared,
+  down: Matrix,
+  besides: (Matrix | undefined)[],
+  ctx: JobContext = {},
+): Promise<PinvMeasures> {
+  let pinvUpT = prepared.pinvUpT;
+  if (!pinvUpT) throw new Error('internal: pinv(Wu)ᵀ has not been computed');
+  prepared.pinvUpT = undefined;
+  const pinvUp_down = ccDownT(pinvUpT, down, 'cc(pinv(Wu), Wd)');
+  // Wd·X = (Wdᵀ)ᵀ·X: every M8 product is AᵀB with A = Wdᵀ [ff, d] and B [ff, d].
+  const down_pinvUpT = await ccDownProduct(budgetLeft(engine, heldBytes(...besides)), down, pinvUpT, { signal: ctx.signal });
+  pinvUpT = undefined;
+  return { pinvUp_down, down_pinvUpT };
+}
+
+/** cc(A, Wdᵀ) for A [ff, d] and Wd [d, ff] as stored. */
+function ccDownT(a: Matrix, down: Matrix, what: string): number {
+  if (a.rows !== down.cols || a.cols !== down.rows)
+    throw new Error(`${what}: the matrices have different shapes (${a.rows}×${a.cols} and ${down.cols}×${down.rows})`);
+  return pearsonTransposed(a.data, down.data, a.rows, a.cols);
+}
+
+/** cc(Wd·B, I) = cc((Wdᵀ)ᵀ·B, I) from Wd as stored. */
+async function ccDownProduct(engine: Engine, down: Matrix, b: Matrix, ctx: JobContext): Promise<number> {
+  return (await traceProductsOfTransposed(engine, down, b, { signal: ctx.signal })).ccIdentity;
+}
+
+/**
+ * Memory at 70B shapes (each matrix 940 MB as float32): Wd is never transposed (its measures pair
+ * entries with pearsonTransposed and take it as Aᵀ in traceProductsOfTransposed), pinv(Wu)ᵀ's
+ * measures come first and it is let go after them (a streaming caller takes them before it reads
+ * gate: prepared.pinv), and each M8 product's blocks get the budget less the matrices held beside
+ * its two inputs.
+ */
 export async function mlpCorrelations(m: MlpMatrices, ctx: MeasureContext, prepared: MlpPrepared = {}): Promise<MlpCorrelations> {
   const { gate, up, down } = m;
   if (down.rows !== up.cols || down.cols !== up.rows)
     throw new Error(`down is ${down.rows}×${down.cols} but up is ${up.rows}×${up.cols}: expected down = [d, ff] for up = [ff, d]`);
   if (gate && (gate.rows !== up.rows || gate.cols !== up.cols)) throw new Error(`gate is ${gate.rows}×${gate.cols} but up is ${up.rows}×${up.cols}`);
-  const downT = prepared.consumeDown ? transposeInPlace(down) : transpose(down); // [ff, d], the shape of Wg and Wu
   const none = NaN;
+  const engine = ctx.engine;
+  const kernelCtx = { signal: ctx.signal };
   // pinv(Wu)ᵀ [ff, d] in row blocks: the measures need the pseudo-inverse only transposed, and
   // cc(pinv(Wu), Wd) pairs the same entries as cc(pinv(Wu)ᵀ, Wdᵀ).
-  const held = heldBytes(up, downT, gate) + (prepared.consumeDown ? 0 : heldBytes(down));
-  const pinvUpT = prepared.pinvUpT ?? (await pinvTransposed(up, { engine: budgetLeft(ctx.engine, held), rcond: ctx.rcond, signal: ctx.signal }));
-  throwIfCancelled(ctx.signal);
+  let pinv = prepared.pinv;
+  if (!pinv) {
+    prepared.pinvUpT ??= await pinvTransposed(up, { engine: budgetLeft(engine, heldBytes(up, down, gate)), rcond: ctx.rcond, signal: ctx.signal });
+    throwIfCancelled(ctx.signal);
+    pinv = await pinvMeasures(engine, prepared, down, [up, gate], kernelCtx);
+  }
+  const { pinvUp_down, down_pinvUpT } = pinv;
+  await yieldToEventLoop();
   const m7: Record<M7Measure, number> = {
     gate_up: gate ? cc(gate, up, 'cc(Wg, Wu)') : none,
-    gate_downT: gate ? cc(gate, downT, 'cc(Wg, Wdᵀ)') : none,
-    up_downT: cc(up, downT, 'cc(Wu, Wdᵀ)'),
-    pinvUp_down: cc(pinvUpT, downT, 'cc(pinv(Wu), Wd)'),
+    gate_downT: gate ? ccDownT(gate, down, 'cc(Wg, Wdᵀ)') : none,
+    up_downT: ccDownT(up, down, 'cc(Wu, Wdᵀ)'),
+    pinvUp_down,
   };
-  // Wd·X = (Wdᵀ)ᵀ·X: every M8 product is AᵀB with A = Wdᵀ [ff, d] and B [ff, d] (the kernel sizes its
-  // blocks counting its two inputs as held).
-  const kernelCtx = { signal: ctx.signal };
-  const engine = ctx.engine;
   const m8: Record<M8Measure, number> = {
-    down_gate: gate ? await ccProductIdentity(engine, downT, gate, kernelCtx) : none,
-    down_up: await ccProductIdentity(engine, downT, up, kernelCtx),
-    down_pinvUpT: await ccProductIdentity(engine, downT, pinvUpT, kernelCtx),
+    down_gate: gate ? await ccDownProduct(budgetLeft(engine, heldBytes(up)), down, gate, kernelCtx) : none,
+    down_up: await ccDownProduct(budgetLeft(engine, heldBytes(gate)), down, up, kernelCtx),
+    down_pinvUpT,
   };
   return { m7, m8 };
+}
+
+/** cc(Wg, Wdᵀ) and cc(Wd·Wg, I) from Wd as stored, for a layer whose up cannot be used. */
+export async function gateDownMeasures(engine: Engine, gate: Matrix, down: Matrix, ctx: JobContext = {}): Promise<{ gate_downT: number; down_gate: number }> {
+  return { gate_downT: ccDownT(gate, down, 'cc(Wg, Wdᵀ)'), down_gate: await ccDownProduct(engine, down, gate, ctx) };
 }

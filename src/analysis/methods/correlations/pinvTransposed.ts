@@ -15,15 +15,19 @@ import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs'
 import { gramEigen } from '../../linalg/gramEigen';
 import { transpose, type Matrix } from '../../linalg/matrix';
 import { defaultRcond, pinv } from '../../linalg/pinv';
-import { mixedProduct, product } from '../../linalg/reductionGraphs';
+import { f32Tensor, f64Tensor, product } from '../../linalg/reductionGraphs';
 
 export interface PinvTransposedOptions extends JobContext {
   engine?: Engine;
   rcond?: number;
 }
 
-/** Float64 bytes of one block's product W[J]·G⁺ when no engine budget is given. */
-const DEFAULT_BLOCK_BYTES = 256 * 1024 * 1024;
+/**
+ * Float64 bytes of one block's product W[J]·G⁺ at most (less when the budget is small): 1024 rows at
+ * n = 8192, already large enough for the Gemm, and a step that holds W, the result and G⁺ beside
+ * what garbage collection has not yet freed of the eigen-decomposition has no room for more.
+ */
+const DEFAULT_BLOCK_BYTES = 64 * 1024 * 1024;
 
 export async function pinvTransposed(W: Matrix, opts: PinvTransposedOptions = {}): Promise<Matrix> {
   const { rows: m, cols: n } = W;
@@ -37,11 +41,15 @@ export async function pinvTransposed(W: Matrix, opts: PinvTransposedOptions = {}
   const blockBytes = Math.min(DEFAULT_BLOCK_BYTES, (opts.engine?.memoryBudgetBytes ?? Infinity) / 2);
   const step = Math.max(1, Math.floor(blockBytes / (8 * n)));
   const sessions = gPlus.sessions;
+  // One float64 block buffer for every block (fresh ones would each be garbage until collected).
+  const block = new Float64Array(Math.min(m, step) * n);
+  const G = f64Tensor(gPlus.data, n, n);
   for (let r0 = 0; r0 < m; r0 += step) {
     throwIfCancelled(opts.signal);
     const r1 = Math.min(m, r0 + step);
-    const block = await mixedProduct(sessions, 'nn', W.data.subarray(r0 * n, r1 * n), r1 - r0, n, gPlus.data, n, n);
-    out.set(block, r0 * n);
+    const part = block.subarray(0, (r1 - r0) * n);
+    await sessions.mixed.nn.run({ A: f32Tensor(W.data.subarray(r0 * n, r1 * n), r1 - r0, n), B: G }, { out: f64Tensor(part, r1 - r0, n) });
+    out.set(part, r0 * n);
     await yieldToEventLoop();
   }
   return { rows: m, cols: n, data: out };
@@ -60,18 +68,28 @@ async function pseudoInverseOfGram(
   const kept: number[] = [];
   for (let i = 0; i < g; i++) if (eig.values[i] > cutoff && eig.values[i] > 0) kept.push(i);
   if (kept.length === 0) return null;
-  const { vr, scaled } = keptFactors(eig, kept);
-  // The eigenvectors are not needed past this point: let them go before the product.
+  let { vr, scaled } = keptFactors(eig, kept);
+  // The eigenvectors are not needed past this point (vr is them when every pair is kept).
   eig.vectors = undefined;
   const r = kept.length;
-  return { data: await product(eig.sessions, 'nt', scaled, g, r, vr, g, r), sessions: eig.sessions };
+  const gPlus = await product(eig.sessions, 'nt', scaled, g, r, vr, g, r);
+  vr = scaled = new Float64Array(0);
+  return { data: gPlus, sessions: eig.sessions };
 }
 
-/** V_r and V_r·Λ_r⁻¹ (g×r, row-major) over the kept eigenpairs. */
+/**
+ * V_r and V_r·Λ_r⁻¹ (g×r, row-major) over the kept eigenpairs. When every pair is kept (the usual
+ * case), V_r is the eigenvector matrix itself rather than a copy (g² float64: 512 MB at g = 8192).
+ */
 function keptFactors(eig: { values: Float64Array; vectors?: { data: Float64Array } }, kept: number[]): { vr: Float64Array; scaled: Float64Array } {
   const g = eig.values.length,
     r = kept.length;
   const vectors = eig.vectors!.data;
+  if (r === g) {
+    const scaled = new Float64Array(g * g);
+    for (let row = 0; row < g; row++) for (let c = 0; c < g; c++) scaled[row * g + c] = vectors[row * g + c] / eig.values[c];
+    return { vr: vectors, scaled };
+  }
   const vr = new Float64Array(g * r);
   const scaled = new Float64Array(g * r);
   for (let row = 0; row < g; row++) {

@@ -7,7 +7,8 @@
 import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import { budgetLeft, heldBytes } from '../../jobs/memoryBudget';
-import type { Matrix } from '../../linalg/matrix';
+import { transpose, transposeInto, type Matrix } from '../../linalg/matrix';
+import { memoryMark } from '../../linalg/memoryMarks';
 import { singularValues } from '../../linalg/svd';
 import type { ExpertSelector, MatrixRole } from '../../model/types';
 import { docsSimilarity, orientForDocs, resolveOrientation } from '../similarity/docs';
@@ -69,7 +70,7 @@ async function sideSpectrum(W: Matrix, ctx: { engine?: Engine } & JobContext): P
 
 /** The diff of A and B, which stay as they are (B is copied for the delta); runDiff hands its pairs over with diffMatrixPair. */
 export function diffMatrices(A: Matrix, B: Matrix, info: PairInfo, options: MatrixDiffOptions, ctx: { engine?: Engine } & JobContext): Promise<MatrixDiff> {
-  return diffMatrixPair({ A, B: { rows: B.rows, cols: B.cols, data: B.data.slice() } }, info, options, ctx);
+  return diffPair({ A, B: { rows: B.rows, cols: B.cols, data: B.data.slice() } }, false, info, options, ctx);
 }
 
 /**
@@ -84,10 +85,22 @@ export interface MatrixPair {
 /**
  * Memory (a 70B model's up_proj is 940 MB as float32): A and B while their cosine, DOCS and spectra
  * are computed (for a row-oriented DOCS each is replaced by its transpose, which has the same
- * singular values), then Δ = B − A written over B and A let go, so Δ's decomposition runs beside
- * one matrix, not three. The kernels get the memory budget less the matrices held.
+ * singular values: Aᵀ in a new array, Bᵀ in A's), then Δ = B − A written over B and A let go, so
+ * Δ's decomposition runs beside one matrix, not three. The kernels get the memory budget less the
+ * matrices held, and DOCS also less B's old storage, which may not be collected yet.
  */
-export async function diffMatrixPair(pair: MatrixPair, info: PairInfo, options: MatrixDiffOptions, ctx: { engine?: Engine } & JobContext): Promise<MatrixDiff> {
+export function diffMatrixPair(pair: MatrixPair, info: PairInfo, options: MatrixDiffOptions, ctx: { engine?: Engine } & JobContext): Promise<MatrixDiff> {
+  return diffPair(pair, true, info, options, ctx);
+}
+
+/** ownsA: A's storage is the pair's to reuse (handed over) rather than the caller's. */
+async function diffPair(
+  pair: MatrixPair,
+  ownsA: boolean,
+  info: PairInfo,
+  options: MatrixDiffOptions,
+  ctx: { engine?: Engine } & JobContext,
+): Promise<MatrixDiff> {
   let A = pair.A,
     B = pair.B;
   pair.A = pair.B = undefined;
@@ -104,18 +117,32 @@ export async function diffMatrixPair(pair: MatrixPair, info: PairInfo, options: 
   } else if (options.docs) {
     if (!ctx.engine) throw new Error('DOCS needs the compute engine');
     const side = resolveOrientation(info.kind);
-    // Each original is let go as soon as its transpose exists; the spectra below take the transposes.
-    A = orientForDocs(A, side);
-    B = orientForDocs(B, side);
-    docs = (await docsSimilarity(within(heldBytes(A, B)).engine!, A, B, { signal: ctx.signal })).docs;
+    // The originals that may still be resident beside the transposes while DOCS runs: garbage
+    // collection frees them when it runs, not when they are let go.
+    let stale = 0;
+    if (side === 'rows') {
+      // Aᵀ in a new array, then Bᵀ in A's storage when it is ours: three matrices at most, not four.
+      // The spectra below take the transposes.
+      const At = transpose(A);
+      B = ownsA ? transposeInto(B, A.data) : transpose(B);
+      stale = heldBytes(B) * (ownsA ? 1 : 2);
+      A = At;
+    } else {
+      A = orientForDocs(A, side);
+      B = orientForDocs(B, side);
+    }
+    memoryMark('diff: DOCS');
+    docs = (await docsSimilarity(within(heldBytes(A, B) + stale).engine!, A, B, { signal: ctx.signal })).docs;
     await yieldToEventLoop();
   }
   let a: SideSpectrum | null = null,
     b: SideSpectrum | null = null,
     change: MatrixDiff['change'] = null;
   if (options.spectra) {
+    memoryMark('diff: spectrum of A');
     a = await sideSpectrum(A, within(heldBytes(A, B)));
     // An unchanged matrix has the same spectrum: skip the second decomposition.
+    memoryMark('diff: spectrum of B');
     b = flat.normDelta > 0 ? await sideSpectrum(B, within(heldBytes(A, B))) : { ...a };
     change = {
       logNorm: b.logNorm - a.logNorm,
@@ -126,6 +153,7 @@ export async function diffMatrixPair(pair: MatrixPair, info: PairInfo, options: 
   }
   throwIfCancelled(ctx.signal);
   // Δ = B − A over B's storage (the same float32 subtraction as deltaOf); A is not needed after this.
+  memoryMark('diff: delta');
   const D = subtractInto(B, A);
   A = B = undefined;
   // A zero delta has zero singular values: no decomposition needed (and none of its rounding).

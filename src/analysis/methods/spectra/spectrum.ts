@@ -17,6 +17,7 @@ import { ksFromSortedCdf, ksPValue, ksStatistic } from '../../stats/ks';
 import { marchenkoPastur, mpCdf, type MarchenkoPastur } from '../../stats/marchenkoPastur';
 import { ALPHA_FITS, fitPowerLaw, DEFAULT_ALPHA_FIT, type AlphaFit, type PowerLawFit } from '../../stats/powerLaw';
 import { shuffled } from '../../stats/random';
+import { memoryMark } from '../../linalg/memoryMarks';
 import { shuffleInPlace } from './shuffleInPlace';
 import { shuffledHistogram, type ShuffledHistogram } from './shuffledHistogram';
 import { wwLogAlphaNorm, wwMatrixEntropy, wwMatrixRank, wwMpFit, wwNumPlSpikes } from '../../stats/weightWatcher';
@@ -259,6 +260,7 @@ async function valuesAndVectorRandomness(
   if (!test) return { s, vectors: null };
   await yieldToEventLoop();
   const V = (side === 'right' ? decomposition.V : decomposition.U) as Matrix64;
+  memoryMark('spectrum: vector p-values');
   let count = 0;
   while (count < s.length && s[count] > NEGLIGIBLE * s[0]) count++;
   return { s, vectors: randomnessOf(vectorPValues(V, count), side, V.rows, keep) };
@@ -283,6 +285,7 @@ export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx
   let randDistance = NaN;
   let sShuffled: Float64Array | undefined;
   if (opts.randDistance !== false && sigma > 0) {
+    memoryMark('spectrum: shuffle');
     const seed = opts.seed ?? DEFAULT_SHUFFLE_SEED;
     const mixed: Matrix = { rows: W.rows, cols: W.cols, data: opts.consume ? shuffleInPlace(W.data, seed) : shuffled(W.data, seed) };
     sShuffled = await singularValues(mixed, sub);

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEngine } from '../../../../src/analysis/engine/engine';
 import { gram } from '../../../../src/analysis/engine/kernels/gram';
-import { traceProducts } from '../../../../src/analysis/engine/kernels/traceProducts';
-import { pearson } from '../../../../src/analysis/engine/kernels/pearson';
+import { traceProducts, traceProductsOfTransposed } from '../../../../src/analysis/engine/kernels/traceProducts';
+import { pearson, pearsonTransposed } from '../../../../src/analysis/engine/kernels/pearson';
 import { GraphBuilder } from '../../../../src/analysis/engine/graph';
 import { opsetFor, weightInput, weightTensor, type WeightData } from '../../../../src/analysis/engine/session';
 import type { Matrix } from '../../../../src/analysis/linalg/matrix';
@@ -105,3 +105,55 @@ test('weights enter graphs as fp32, fp16 (Cast) and bf16 bits (BitCast + Cast), 
   const g = new GraphBuilder('old_opset');
   assert.throws(() => weightInput(g, 'w', 'bfloat16', [1]), /opset 26/);
 });
+
+test('traceProductsOfTransposed: Aᵀ as given, both paths, equal to the explicit product and to traceProducts', async () => {
+  const engine = await cpu();
+  // n = 70 rows crosses the 64-entry tiles of the transposed trace; d = e = 9 (square) and e = 6.
+  for (const e of [9, 6]) {
+    const a = randomMatrix(70, 9, 31),
+      b = randomMatrix(70, e, 32);
+    if (e === 9) for (let i = 0; i < 9; i++) b.data[i * 9 + i] += 2 * a.data[i * 9 + i];
+    const at = { rows: 9, cols: 70, data: Float32Array.from(transposeRef(a)) };
+    const ref = explicit(a, b);
+    for (const path of ['gram', 'product'] as const) {
+      for (const blockRows of [undefined, 4]) {
+        const r = await traceProductsOfTransposed(engine, at, b, { path, blockRows });
+        const plain = await traceProducts(engine, a, b, { path, blockRows });
+        const rel = (x: number, y: number) => Math.abs(x - y) / Math.max(1, Math.abs(y));
+        assert.equal(r.path, path);
+        assert.deepEqual([r.rows, r.cols], [9, e]);
+        assert.ok(rel(r.sum, ref.sum) < 1e-6, `${path} sum ${r.sum} vs ${ref.sum}`);
+        assert.ok(rel(r.sumSquares, ref.sq) < 1e-5, `${path} ‖M‖² ${r.sumSquares} vs ${ref.sq}`);
+        if (e === 9) {
+          assert.ok(rel(r.trace, ref.tr) < 1e-6, `${path} trace ${r.trace} vs ${ref.tr}`);
+          assert.ok(Math.abs(r.ccIdentity - ref.cc) < 1e-5, `${path} cc ${r.ccIdentity} vs ${ref.cc}`);
+        } else assert.ok(Number.isNaN(r.trace) && Number.isNaN(r.ccIdentity), 'no trace of a non-square M');
+        assert.ok(rel(r.sumSquares, plain.sumSquares) < 1e-12 && rel(r.sum, plain.sum) < 1e-12, 'the same sums as from A');
+      }
+    }
+  }
+  await assert.rejects(traceProductsOfTransposed(engine, randomMatrix(3, 5, 1), randomMatrix(4, 2, 2)), /same number of rows/);
+});
+
+test('pearsonTransposed pairs a[i, j] with b[j, i]: pearson of a and the transpose of b', () => {
+  for (const [rows, cols] of [
+    [2, 3],
+    [70, 131],
+  ]) {
+    const a = randomMatrix(rows, cols, rows + 5),
+      b = randomMatrix(cols, rows, cols + 7);
+    for (let i = 0; i < Math.min(rows, cols); i++) b.data[i * rows + i] += a.data[i * cols + i]; // some correlation
+    const want = pearson(a.data, transposeRef(b));
+    const got = pearsonTransposed(a.data, b.data, rows, cols);
+    assert.ok(Math.abs(got - want) < 1e-12, `${rows}×${cols}: ${got} vs ${want}`);
+  }
+  assert.ok(Number.isNaN(pearsonTransposed(new Float32Array(6).fill(2), randomMatrix(3, 2, 1).data, 2, 3)), 'a constant tensor has no correlation');
+  assert.throws(() => pearsonTransposed(new Float32Array(6), new Float32Array(5), 2, 3), /expected two 2×3 tensors/);
+});
+
+/** The transpose of a row-major matrix by a plain double loop. */
+function transposeRef(m: Matrix): Float64Array {
+  const out = new Float64Array(m.rows * m.cols);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out[j * m.rows + i] = m.data[i * m.cols + j];
+  return out;
+}

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bandToTridiagonal, applyBandReflectors, emptyBand } from '../../../../src/analysis/linalg/bandToTridiagonal';
 import { tridiagonalEigen } from '../../../../src/analysis/linalg/tridiagonal';
+import { WasmWorkspace } from '../../../../src/analysis/linalg/wasm/linalgWasm';
 import { eigenResiduals, gridLaplacian, maxAbs, randomSymmetric } from './helpers';
 
 function toBand(a: Float64Array, n: number, b: number) {
@@ -63,6 +64,30 @@ test('recorded reflectors map tridiagonal eigenvectors back to eigenvectors of t
     assert.ok(residual < 1e-12 * maxAbs(a) * n, `n=${n} b=${b}: residual ${residual}`);
     assert.ok(orthogonality < 1e-12, `n=${n} b=${b}: orthogonality ${orthogonality}`);
   }
+});
+
+test("reflectors kept in the caller's workspace are applied in place, as the copied ones are", async () => {
+  const n = 300;
+  const b = 12;
+  const a = randomSymmetric(n, 7);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (Math.abs(i - j) > b) a[i * n + j] = 0;
+  const copied = await bandToTridiagonal(toBand(a, n, b), { keepReflectors: true });
+  const ws = new WasmWorkspace();
+  const kept = await bandToTridiagonal(toBand(a, n, b), { keepReflectors: true, ws });
+  assert.ok(copied.reflectors && kept.reflectors);
+  assert.equal(copied.reflectors.workspace, undefined);
+  assert.equal(kept.reflectors.workspace?.ws, ws, 'the reflectors lie in the given workspace');
+  assert.deepEqual(Array.from(kept.reflectors.vectors), Array.from(copied.reflectors.vectors));
+  // The workspace is used again on top of them (as eigh's tridiagonal stage does) before they are applied.
+  const eig = await tridiagonalEigen(kept.diagonal, kept.offDiagonal, { vectors: true, columns: true, ws });
+  const y1 = (eig.vectorColumns as Float64Array).slice();
+  const y2 = y1.slice();
+  await applyBandReflectors(copied.reflectors, y1, n, n);
+  await applyBandReflectors(kept.reflectors, y2, n, n, { ws });
+  assert.deepEqual(y2, y1);
+  const { residual, orthogonality } = eigenResiduals(a, eig.values, y2, n);
+  assert.ok(residual < 1e-12 * maxAbs(a) * n, `residual ${residual}`);
+  assert.ok(orthogonality < 1e-12, `orthogonality ${orthogonality}`);
 });
 
 test('the two-thread pipelined sweeps give bit for bit the single-thread result (values and reflectors)', async () => {

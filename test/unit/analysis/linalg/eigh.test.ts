@@ -149,3 +149,28 @@ test('cancellation before and during the work throws CancelledError; progress ri
   assert.ok(seen.length > 3);
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], 'progress never goes back');
 });
+
+test('overwrite: the reduction works in the caller’s array, with the values and vectors of the copying path', async () => {
+  // Row blocks of a few KB: trailing updates and the back-transformation each go through many row blocks.
+  for (const tuning of [
+    undefined,
+    { ...SMALL_STAGES, rowBlockBytes: 8 * 40 * 3 },
+    { band: 8, panelsPerBlock: 2, denseMax: 16, splitMin: 20, rowBlockBytes: 4096 },
+  ]) {
+    const n = 430;
+    const lambda = Array.from({ length: n }, (_, i) => Math.cos(i) * 20 + (i % 13 === 0 ? 7 : 0));
+    const a = withSpectrum(randomOrthogonal(n, 3), lambda);
+    const kept = a.slice();
+    const copying = await eigh({ rows: n, cols: n, data: a }, { vectors: true, tuning });
+    assert.deepEqual(a, kept, 'without overwrite the input stays');
+    const inPlace = await eigh({ rows: n, cols: n, data: a }, { vectors: true, overwrite: true, tuning });
+    assert.notDeepEqual(a, kept, 'with overwrite the input is the work buffer');
+    assert.deepEqual(inPlace.values, copying.values);
+    assert.deepEqual(inPlace.vectors?.data, copying.vectors?.data);
+    const expected = ascending(lambda);
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(inPlace.values[i] - expected[i]) < 1e-12 * 27 * Math.sqrt(n), `λ${i}`);
+    const { residual, orthogonality } = eigenResiduals(kept, inPlace.values, (inPlace.vectors as { data: Float64Array }).data, n);
+    assert.ok(residual / frobenius(kept) < 1e-10, `residual ${residual / frobenius(kept)}`);
+    assert.ok(orthogonality < 1e-10, `orthogonality ${orthogonality}`);
+  }
+});

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tridiagonalEigen, DIVIDE_MIN } from '../../../../src/analysis/linalg/tridiagonal';
+import { divideAndConquer, multiplyPlain } from '../../../../src/analysis/linalg/tridiagonalDivide';
 import { seeded } from './helpers';
 
 function norm1(d: Float64Array, e: Float64Array): number {
@@ -180,4 +181,27 @@ test('cancellation stops the divide-and-conquer path', async () => {
     tridiagonalEigen(Float64Array.from({ length: n }, random), Float64Array.from({ length: n - 1 }, random), { vectors: true, signal: controller.signal }),
     /cancel/i,
   );
+});
+
+test('merges whose products reach the result in many row blocks give the one-block result', async () => {
+  const n = 300;
+  const random = seeded(31);
+  const d = Float64Array.from({ length: n }, () => random() * 4 - 2);
+  const e = Float64Array.from({ length: n - 1 }, () => random() - 0.5);
+  const leaf = async (dd: Float64Array, ee: Float64Array) => {
+    const r = await tridiagonalEigen(dd, ee, { vectors: true, columns: true, divideMin: Infinity });
+    return { values: r.values, vectors: r.vectorColumns as Float64Array };
+  };
+  const base = { leaf, leafSize: 24, multiply: multiplyPlain };
+  const whole = await divideAndConquer(d, e, base);
+  // 8·n·3 bytes: three rows of the top merge's product at a time.
+  const blocked = await divideAndConquer(d, e, { ...base, productBlockBytes: 8 * n * 3 });
+  assert.deepEqual(blocked.values, whole.values);
+  assert.deepEqual(blocked.vectors, whole.vectors);
+  // Columns are the vectors: rows of the transpose for check().
+  const rows = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) rows[i * n + j] = blocked.vectors[j * n + i];
+  const { residual, orthogonality } = check(d, e, blocked.values, rows);
+  assert.ok(residual < 1e-13 * norm1(d, e) * n, `residual ${residual}`);
+  assert.ok(orthogonality < 1e-12, `orthogonality ${orthogonality}`);
 });
