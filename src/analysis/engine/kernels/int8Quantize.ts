@@ -22,6 +22,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Matrix } from '../../linalg/matrix';
 import type { Engine } from '../engine';
+import { columnNormalize } from './columnNormalize';
 import { buildInt8TransposeGraph, LEVEL2_RATIO } from './int8Graphs';
 import { quantizeRowRange, type QuantizeTargets } from './int8QuantizeRows';
 
@@ -162,58 +163,38 @@ export async function quantizedRows(engine: Engine, x: Matrix, levels: 1 | 2): P
 }
 
 /**
- * The unit vectors of a weight matrix quantized straight from it: its rows (`side` 'rows') or its
- * columns ('columns') scaled to unit length block by block into a small buffer, never as a whole
- * float32 copy (which the int8-only layer cache of layer similarity would let go at once). The
- * values quantized are those normalizedRows / normalizedColumns give up to float32 rounding
- * (rows: bit for bit — the same float64 norm and float32 product; columns: the norm in float64
- * here, in onnxruntime's float32 there). Returns an m×n stand-in whose data is empty, registered
- * with quantizedRows' cache, so the DOCS kernels find the copy; the float32 path refuses it.
+ * The unit vectors of a weight matrix quantized without keeping a float32 copy of them: its rows
+ * (`side` 'rows') scaled to unit length block by block into a small buffer, or its columns
+ * ('columns') normalised and transposed by columnNormalize into a transient copy (onnxruntime does
+ * that transpose far faster than a JavaScript loop), quantized, and let go. The values quantized are
+ * exactly those of normalizedRows / normalizedColumns. Returns an m×n stand-in whose data is empty,
+ * registered with quantizedRows' cache, so the DOCS kernels find the copy; the float32 path and a
+ * request for more levels than were kept are refused on it.
  */
 export async function quantizedVectors(engine: Engine, w: Matrix, side: 'rows' | 'columns', levels: 1 | 2): Promise<Matrix> {
-  const byRow = side === 'rows';
-  const m = byRow ? w.rows : w.cols,
-    n = byRow ? w.cols : w.rows;
-  const inv = new Float64Array(m);
-  const d = w.data;
-  if (byRow) {
-    for (let j = 0; j < m; j++) {
-      let s = 0;
-      for (let i = j * n; i < (j + 1) * n; i++) s += d[i] * d[i];
-      inv[j] = s > 0 ? 1 / Math.sqrt(s) : 0;
-    }
+  let q: Promise<QuantizedRows>;
+  let m: number, n: number;
+  if (side === 'columns') {
+    const normalized = await columnNormalize(engine, w, { transpose: true });
+    [m, n] = [normalized.rows, normalized.cols];
+    q = quantizeRows(engine, normalized, levels);
   } else {
-    // Column sums of squares in one row-major sweep.
-    for (let i = 0; i < n; i++) {
-      const base = i * m;
-      for (let j = 0; j < m; j++) inv[j] += d[base + j] * d[base + j];
-    }
-    for (let j = 0; j < m; j++) inv[j] = inv[j] > 0 ? 1 / Math.sqrt(inv[j]) : 0;
-  }
-  const block = Math.max(1, Math.floor(QUANTIZE_BLOCK_VALUES / Math.max(1, n)));
-  const buffer = new Float32Array(Math.min(m, block) * n);
-  const source: RowBlockSource = (r0, r1) => {
-    if (byRow) {
-      for (let j = r0; j < r1; j++) for (let i = 0; i < n; i++) buffer[(j - r0) * n + i] = d[j * n + i] * inv[j];
-    } else {
-      // Column j of w (stride m) becomes row j − r0 of the buffer, in 16 × 16 tiles: a tile reads 16
-      // cache lines of w and writes 16 of the buffer, each used whole.
-      for (let i0 = 0; i0 < n; i0 += 16) {
-        const i1 = Math.min(n, i0 + 16);
-        for (let j0 = r0; j0 < r1; j0 += 16) {
-          const j1 = Math.min(r1, j0 + 16);
-          for (let j = j0; j < j1; j++) {
-            const out = (j - r0) * n,
-              f = inv[j];
-            for (let i = i0; i < i1; i++) buffer[out + i] = d[i * m + j] * f;
-          }
-        }
+    [m, n] = [w.rows, w.cols];
+    const d = w.data;
+    const block = Math.max(1, Math.floor(QUANTIZE_BLOCK_VALUES / Math.max(1, n)));
+    const buffer = new Float32Array(Math.min(m, block) * n);
+    // The same float64 norm and float32 product as normalizedRows (docs.ts scaleRowsToUnit).
+    q = quantizeRowBlocks(engine, m, n, levels, (r0, r1) => {
+      for (let j = r0; j < r1; j++) {
+        let s = 0;
+        for (let i = j * n; i < (j + 1) * n; i++) s += d[i] * d[i];
+        const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+        for (let i = 0; i < n; i++) buffer[(j - r0) * n + i] = d[j * n + i] * inv;
       }
-    }
-    return { values: buffer, firstRow: 0 };
-  };
+      return { values: buffer, firstRow: 0 };
+    });
+  }
   const stand: Matrix = { rows: m, cols: n, data: new Float32Array(0) };
-  const q = quantizeRowBlocks(engine, m, n, levels, source);
   cache.set(stand, q);
   await q;
   return stand;
