@@ -8,7 +8,7 @@
  * One expert's matrix is read straight into its result: the exponents first (one byte per 32
  * values), then the blocks chunk by chunk, each chunk decoded by the WASM SIMD kernel
  * (wasm/mxfp4.as.ts) in batches, or without WebAssembly SIMD by the loop below; both equal
- * ../model/mxfp4.ts `decodeMxfp4` (checked against the reference) bit for bit.
+ * the test reference (test/unit/analysis/io/mxfp4Reference.ts, written from transformers) bit for bit.
  */
 import type { TensorEntry } from '../model/types';
 import { DEFAULT_CHUNK_BYTES, forEachRawChunk, readBytesInto, type ChunkOptions } from './tensorReader';

@@ -3,7 +3,7 @@
 // MXFP4 as gpt-oss's safetensors checkpoints store it (transformers `integrations/mxfp4.py`,
 // `convert_moe_packed_tensors`): groups of 16 bytes, each byte two E2M1 codes (low nibble the even
 // value, high nibble the odd one), one E8M0 exponent byte per group of 32 values, kept in a separate
-// array; a value is FP4_VALUES[code] · 2^(e − 127). Bit for bit ../../model/mxfp4.ts decodeMxfp4,
+// array; a value is FP4_VALUES[code] · 2^(e − 127). Bit for bit the test reference decodeMxfp4 (test/unit/analysis/io/mxfp4Reference.ts),
 // which computes that product exactly and rounds it to float32 once: here the codes are doubled to
 // integers (0, 1, 2, 3, 4, 6, 8, 12, signed) and multiplied by 2^(e − 128), the same real number
 // rounded once (exact except 2^(255 − 127) · {±1 … ±6}, which overflow to ±Infinity both ways).

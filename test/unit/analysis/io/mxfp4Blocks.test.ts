@@ -1,6 +1,7 @@
 // gpt-oss MXFP4 (safetensors `*_blocks` + `*_scales`) decoded by the WASM SIMD kernel and by its
-// JavaScript fallback: bit for bit the reference decoder model/mxfp4.ts (itself checked against
-// transformers' convert_moe_packed_tensors in the MoE tests) over random bytes, every exponent 0…255
+// JavaScript fallback: bit for bit the reference decoder mxfp4Reference.ts (written from
+// transformers' convert_moe_packed_tensors; the MoE tests check the reads end to end against the
+// numpy oracle) over random bytes, every exponent 0…255
 // and every code, batch edges and output offsets; spot values from the format's definition (−0,
 // 2^-128, 2^127, overflow to Infinity); and one expert read from a file, into a new array or a caller's.
 import { after, before, test } from 'node:test';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { decodeMxfp4Into, readMxfp4Expert } from '../../../../src/analysis/io/mxfp4Blocks';
 import { readSafetensorsHeader } from '../../../../src/analysis/io/safetensors';
 import { decodeWasm, setDecodeWasmEnabled } from '../../../../src/analysis/io/wasm/decodeKernelsWasm';
-import { decodeMxfp4 } from '../../../../src/analysis/model/mxfp4';
+import { decodeMxfp4 } from './mxfp4Reference';
 import { writeSafetensors } from '../../../fixtures/safetensorsWriter';
 
 let dir = '';
