@@ -9,7 +9,8 @@ import { histogramOptions } from '../common/plot';
 import type { Theme } from '../common/theme';
 import type { Cell } from './metrics';
 
-const KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+// The seven roles, then the router and MLA's factor matrices (the diff pairs those by layer and kind too).
+const KIND_ORDER = ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'router', 'q_a', 'q_b', 'kv_a', 'kv_b'];
 
 /** Columns in kind order; an expert's columns (`up e2`, `up shared`) after their kind's, shared first, then by index. */
 export function kindColumns(kinds: Iterable<string>): string[] {

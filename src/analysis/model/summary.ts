@@ -9,6 +9,7 @@ import { DEFAULT_CHUNK_BYTES, elementCount, streamF32 } from '../io/tensorReader
 import { isDecodable, NotDecodableError, type DType } from '../io/dtypes';
 import { modelOverview, type ModelOverview } from './overview';
 import { expertLayerSummary, type ExpertLayerSummary } from './expertSummary';
+import { sourceLabel } from './sourceTensors';
 import { TensorDetailScan, type TensorDetail } from './tensorDetail';
 import type { AttentionGeometry, ExtraMatrixKind, MatrixRole, ModelHandle, TensorRole } from './types';
 
@@ -37,6 +38,7 @@ export interface LayerKindSummary {
   kind: ExtraMatrixKind;
   /** `[out, in]`. */
   shape: [number, number];
+  /** The stored tensor; both, joined by ` + `, for a kv_b rebuilt from attn_k_b and attn_v_b. */
   tensor: string;
 }
 
@@ -80,7 +82,7 @@ export function summarize(model: ModelHandle): ModelSummary {
     roles: Object.values(l.roles).map((r) => ({
       role: r.role,
       shape: [r.shape[0], r.shape[1]] as [number, number],
-      tensor: r.source.tensor,
+      tensor: sourceLabel(r.source),
       fused: r.source.rows !== undefined || r.source.rowIndex !== undefined,
       transposed: r.source.transpose,
     })),
@@ -102,7 +104,7 @@ function layerExtras(l: ModelHandle['layers'][number]): Pick<LayerSummary, 'kind
   const out: Pick<LayerSummary, 'kinds' | 'experts'> = {};
   const kinds = Object.values(l.extra ?? {})
     .filter((r) => r !== undefined)
-    .map((r) => ({ kind: r.role, shape: [r.shape[0], r.shape[1]] as [number, number], tensor: r.source.tensor }));
+    .map((r) => ({ kind: r.role, shape: [r.shape[0], r.shape[1]] as [number, number], tensor: sourceLabel(r.source) }));
   if (kinds.length) out.kinds = kinds;
   const experts = expertLayerSummary(l);
   if (experts) out.experts = experts;

@@ -7,6 +7,7 @@
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { Matrix } from '../../linalg/matrix';
 import { matrixRef, readMatrix, readRoleMatrix, roleRef } from '../../model/readRole';
+import { sourceLabel } from '../../model/sourceTensors';
 import { EXPERT_ROLES, type ExpertSelector, type MatrixKind, type MatrixRole, type ModelHandle } from '../../model/types';
 import { expertLabel } from './expertLabel';
 import { weightFlag, type WeightFlag } from './nonFinite';
@@ -20,19 +21,20 @@ export interface CheckedMatrix {
 /** readRoleMatrix, plus the flag when the matrix holds NaN or ±Inf. */
 export async function readRoleChecked(model: ModelHandle, layer: number, role: MatrixRole, ctx: JobContext = {}): Promise<CheckedMatrix> {
   const matrix = await readRoleMatrix(model, layer, role, ctx);
-  return { matrix, flag: weightFlag({ layer, role, tensor: roleRef(model, layer, role).source.tensor }, matrix.data) };
+  return { matrix, flag: weightFlag({ layer, role, tensor: sourceLabel(roleRef(model, layer, role).source) }, matrix.data) };
 }
 
 /** Any matrix kind of a layer outside its experts (the seven roles, the router, MLA's factors), checked for NaN/Inf. */
 export async function readKindChecked(model: ModelHandle, layer: number, kind: MatrixKind, ctx: JobContext = {}): Promise<CheckedMatrix> {
   const ref = matrixRef(model, layer, kind);
   const matrix = await readMatrix(model, ref, ctx);
-  return { matrix, flag: weightFlag({ layer, role: kind, tensor: ref.source.tensor }, matrix.data) };
+  // A kv_b rebuilt from attn_k_b and attn_v_b names both: either may hold the NaN.
+  return { matrix, flag: weightFlag({ layer, role: kind, tensor: sourceLabel(ref.source) }, matrix.data) };
 }
 
 /** The flag of one head slice (headSlice's result) of a role matrix, or null when it is finite. */
 export function headFlag(model: ModelHandle, layer: number, role: MatrixRole, head: number, slice: Matrix): WeightFlag | null {
-  return weightFlag({ layer, role, head, tensor: roleRef(model, layer, role).source.tensor }, slice.data);
+  return weightFlag({ layer, role, head, tensor: sourceLabel(roleRef(model, layer, role).source) }, slice.data);
 }
 
 // One scan per opened model: the worker opens a new handle whenever a file's identity changes
@@ -64,7 +66,7 @@ export async function scanRoleMatrices(model: ModelHandle, ctx: JobContext = {})
         const ref = info.moe && (expert === 'shared' ? info.moe.shared : info.moe.experts[expert])?.[kind];
         if (!ref) continue;
         const matrix = await readMatrix(model, ref, { signal: ctx.signal });
-        const flag = weightFlag({ layer: info.index, role: `${kind} ${expertLabel(expert)}`, tensor: ref.source.tensor }, matrix.data);
+        const flag = weightFlag({ layer: info.index, role: `${kind} ${expertLabel(expert)}`, tensor: sourceLabel(ref.source) }, matrix.data);
         if (flag) flags.push(flag);
       }
       await yieldToEventLoop();

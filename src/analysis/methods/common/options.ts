@@ -3,7 +3,7 @@
  * (a worker request), a webview (a panel's re-run) or the command line: only well-formed values
  * pass, and every rejection is an Error whose message names the analysis and the option.
  */
-import { MATRIX_ROLES, type MatrixRole } from '../../model/types';
+import { MATRIX_KINDS, MATRIX_ROLES, type MatrixKind, type MatrixRole } from '../../model/types';
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -48,6 +48,14 @@ export function optionReader(analysis: string) {
       if (!Array.isArray(v) || v.length === 0 || !v.every((k) => MATRIX_ROLES.includes(k as MatrixRole)))
         fail(key, `a non-empty list of ${MATRIX_ROLES.join(', ')}`);
       return v as MatrixRole[];
+    },
+    /** Like `kinds`, also accepting the router and MLA's factor matrices. */
+    matrixKinds(o: Record<string, unknown>, key: string): MatrixKind[] | undefined {
+      if (!present(o, key)) return undefined;
+      const v = o[key];
+      if (!Array.isArray(v) || v.length === 0 || !v.every((k) => MATRIX_KINDS.includes(k as MatrixKind)))
+        fail(key, `a non-empty list of ${MATRIX_KINDS.join(', ')}`);
+      return v as MatrixKind[];
     },
   };
 }

@@ -9,7 +9,7 @@ import { ResultCache, type CachedRun } from '../../cache/resultCache';
 import { resolveDiffOptions, type DiffOptions, type DiffResult } from './diff';
 
 /** Bumped whenever the stored result's shape or meaning changes. */
-const FORMAT = 3; // 3: α is WeightWatcher's fit
+const FORMAT = 4; // 3: α is WeightWatcher's fit; 4: the router and MLA factors are paired by layer and kind
 
 /** A diff result holds histograms and top singular values per matrix: tens of KB to a few MB. */
 const cache = new ResultCache<DiffResult>({ folder: 'diff', memoryCapacity: 16, diskCapacity: 128 });

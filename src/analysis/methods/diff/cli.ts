@@ -10,9 +10,9 @@ import { runDiff, type DiffExpertSelector, type DiffResult } from './diff';
 import { DIFF_TIDY_COLUMNS, diffCsv, diffTidyRows } from './csv';
 import type { MatrixDiff } from './matrix';
 import { describeUnmatched } from './plan';
-import { MATRIX_ROLES } from '../../model/types';
+import { MATRIX_KINDS } from '../../model/types';
 import { expertLabel } from '../experts/read';
-import { parseKindList, parseLayerList, stringOption } from '../common/cliArgs';
+import { parseLayerList, parseMatrixKindList, stringOption } from '../common/cliArgs';
 import { csvOption, JSON_OPTION } from '../../cli/help';
 import { toJson, UsageError, type CliCommand } from '../../cli/types';
 import { openDiffSides } from '../../model/adapter/diffSides';
@@ -120,7 +120,7 @@ export const diff: CliCommand = {
     kind: {
       type: 'string',
       value: 'q|q,k,v',
-      help: `matrix kinds, one or a comma list of ${MATRIX_ROLES.join(', ')} (default: all)`,
+      help: `matrix kinds, one or a comma list of ${MATRIX_KINDS.join(', ')} (default: the seven and every router / MLA factor present)`,
     },
     expert: {
       type: 'string',
@@ -151,7 +151,7 @@ export const diff: CliCommand = {
     const options = {
       ...(expert === undefined ? {} : { expert }),
       layers: layerText === undefined ? undefined : parseLayerList(layerText),
-      kinds: kindText === undefined ? undefined : parseKindList(kindText),
+      kinds: kindText === undefined ? undefined : parseMatrixKindList(kindText),
       docs: values['no-docs'] !== true,
       spectra: values['no-spectra'] !== true,
       embeddings: values['no-embeddings'] !== true,

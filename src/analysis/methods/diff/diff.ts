@@ -10,10 +10,10 @@
 import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import { readTensorF32 } from '../../model/readRole';
-import { readRoleChecked, type CheckedMatrix } from '../common/checkedRead';
+import { readKindChecked, type CheckedMatrix } from '../common/checkedRead';
 import type { WeightFlag } from '../common/nonFinite';
 import { loadTokenizer, type PromptTokenizer } from '../../model/tokenizer';
-import { MATRIX_ROLES, type ExpertSelector, type MatrixRole, type ModelHandle } from '../../model/types';
+import { MATRIX_KINDS, type ExpertSelector, type MatrixKind, type ModelHandle } from '../../model/types';
 import { expertLabel, readExpertChecked } from '../experts/read';
 import { diffEmbedding, type EmbeddingDiff } from './embeddings';
 import { diffMatrixPair, type MatrixDiff, type MatrixPair } from './matrix';
@@ -36,7 +36,7 @@ export interface DiffResult {
   modelA: string;
   modelB: string;
   layers: number[];
-  kinds: MatrixRole[];
+  kinds: MatrixKind[];
   options: ResolvedDiffOptions;
   entries: MatrixDiff[];
   embeddings: EmbeddingDiff[];
@@ -45,7 +45,7 @@ export interface DiffResult {
   /** The expert selector given (absent without one). */
   expert?: DiffExpertSelector;
   /** The matrix with the largest relative change (null when no matrix was compared). */
-  largest: { layer: number; kind: MatrixRole; relChange: number; expert?: ExpertSelector } | null;
+  largest: { layer: number; kind: MatrixKind; relChange: number; expert?: ExpertSelector } | null;
   /** Matrices whose delta is not exactly zero. */
   changedMatrices: number;
   /**
@@ -58,7 +58,7 @@ export interface DiffResult {
 
 export interface DiffFlag extends WeightFlag {
   model: 'A' | 'B';
-  kind: MatrixRole;
+  kind: MatrixKind;
 }
 
 export interface DiffContext extends JobContext {
@@ -84,8 +84,8 @@ async function tokenizerFor(a: ModelHandle, b: ModelHandle, notes: string[]): Pr
 export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions = {}, ctx: DiffContext = {}): Promise<DiffResult> {
   const t0 = performance.now();
   const options = resolveDiffOptions(opts);
-  const kinds = opts.kinds ?? [...MATRIX_ROLES];
-  for (const k of kinds) if (!MATRIX_ROLES.includes(k)) throw new Error(`unknown matrix kind '${String(k)}': use one of ${MATRIX_ROLES.join(', ')}`);
+  const kinds = opts.kinds ?? [...MATRIX_KINDS];
+  for (const k of kinds) if (!MATRIX_KINDS.includes(k)) throw new Error(`unknown matrix kind '${String(k)}': use one of ${MATRIX_KINDS.join(', ')}`);
   const plan = planDiff(a, b, opts.layers, kinds, opts.expert);
   const embeddingPairs = options.embeddings ? plan.embeddings : [];
   if (plan.matrices.length === 0 && embeddingPairs.length === 0) {
@@ -105,7 +105,7 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
     // One pair in memory at a time: A, B and their delta, released before the next pair is read.
     const read = (m: ModelHandle) =>
       ex === undefined || (p.kind !== 'gate' && p.kind !== 'up' && p.kind !== 'down')
-        ? readRoleChecked(m, p.layer, p.kind, { signal: ctx.signal })
+        ? readKindChecked(m, p.layer, p.kind, { signal: ctx.signal })
         : readExpertChecked(m, p.layer, p.kind, ex, { signal: ctx.signal });
     let A: CheckedMatrix | undefined = await read(a);
     let B: CheckedMatrix | undefined = await read(b);
@@ -152,7 +152,7 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
     modelA: a.path,
     modelB: b.path,
     layers: [...new Set(plan.matrices.map((p) => p.layer))].sort((x, y) => x - y),
-    kinds: MATRIX_ROLES.filter((k) => plan.matrices.some((p) => p.kind === k)),
+    kinds: MATRIX_KINDS.filter((k) => plan.matrices.some((p) => p.kind === k)),
     options,
     ...(opts.expert === undefined ? {} : { expert: opts.expert }),
     entries,

@@ -10,7 +10,7 @@ import { budgetLeft, heldBytes } from '../../jobs/memoryBudget';
 import { transpose, transposeInto, type Matrix } from '../../linalg/matrix';
 import { memoryMark } from '../../linalg/memoryMarks';
 import { singularValues } from '../../linalg/svd';
-import type { ExpertSelector, MatrixRole } from '../../model/types';
+import type { ExpertSelector, MatrixKind } from '../../model/types';
 import { docsSimilarity, orientForDocs, resolveOrientation } from '../similarity/docs';
 import { compareFlat, effectiveRankOf, subtractInto, stableRankOf, symmetricHistogram, type FlatComparison, type HistogramBin } from './metrics';
 import { metricsFrom } from '../spectra/spectrum';
@@ -26,7 +26,7 @@ export interface SideSpectrum {
 
 export interface MatrixDiff extends FlatComparison {
   layer: number;
-  kind: MatrixRole;
+  kind: MatrixKind;
   /** Set on gate/up/down of a mixture-of-experts layer's expert (the diff's expert selector). */
   expert?: ExpertSelector;
   shape: [number, number];
@@ -57,7 +57,7 @@ export interface MatrixDiffOptions {
 
 export interface PairInfo {
   layer: number;
-  kind: MatrixRole;
+  kind: MatrixKind;
   dtypeA: string;
   dtypeB: string;
 }

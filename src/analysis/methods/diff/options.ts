@@ -13,7 +13,7 @@ export function parseDiffOptions(raw: unknown): DiffOptions {
   const out: DiffOptions = {};
   const layers = read.layers(raw, 'layers');
   if (layers) out.layers = layers;
-  const kinds = read.kinds(raw, 'kinds');
+  const kinds = read.matrixKinds(raw, 'kinds');
   if (kinds) out.kinds = kinds;
   for (const key of ['docs', 'spectra', 'embeddings'] as const) {
     const v = read.boolean(raw, key);

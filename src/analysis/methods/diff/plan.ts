@@ -1,18 +1,32 @@
 /**
  * Which tensors of two checkpoints are compared with which (the pairing step of a checkpoint diff).
- * The seven role matrices are matched by (layer, role), so a fused `qkv` on one side still pairs
- * with separate q/k/v projections on the other; embeddings and lm_head are matched by role; every
- * other tensor (norms, biases, anything unmapped) by name. Whatever cannot be paired (present on one
- * side only, or of a different shape) is listed with the reason, never silently dropped.
+ * The seven role matrices and the extra kinds (the MoE router, DeepSeek's MLA factors q_a, q_b,
+ * kv_a, kv_b) are matched by (layer, kind), so a fused `qkv` on one side still pairs with separate
+ * q/k/v projections on the other, and a GGUF's `blk.N.attn_kv_a_mqa.weight` with the safetensors
+ * original's `kv_a_proj_with_mqa` (or a kv_b rebuilt from `attn_k_b`/`attn_v_b` with `attn_kv_b`);
+ * embeddings and lm_head are matched by role; every other tensor (norms, biases, anything
+ * unmapped) by name. Whatever cannot be paired (present on one side only, or of a different shape)
+ * is listed with the reason, never silently dropped.
  */
 import { matrixRef } from '../../model/readRole';
-import { MATRIX_ROLES, type ExpertSelector, type LayerInfo, type MatrixRole, type ModelHandle, type RoleMatrixRef } from '../../model/types';
+import { sourceLabel, sourceTensors } from '../../model/sourceTensors';
+import {
+  EXTRA_MATRIX_KINDS,
+  MATRIX_KINDS,
+  type ExpertSelector,
+  type ExtraMatrixKind,
+  type LayerInfo,
+  type MatrixKind,
+  type ModelHandle,
+  type RoleMatrixRef,
+} from '../../model/types';
 
 export interface MatrixPair {
   layer: number;
-  kind: MatrixRole;
+  kind: MatrixKind;
   /** `[out, in]`, equal on both sides. */
   shape: [number, number];
+  /** The stored tensor(s) of each side (`… + …` for a kv_b rebuilt from two). */
   tensorA: string;
   tensorB: string;
   dtypeA: string;
@@ -76,6 +90,11 @@ function storageOf(model: ModelHandle, name: string): string {
   return t ? (t.quant?.label ?? t.dtype) : '?';
 }
 
+/** The storage of a matrix's tensor(s): `Q8_0`, or `Q8_0 + F16` for a rebuilt kv_b whose two parts differ. */
+function sourceStorage(model: ModelHandle, ref: RoleMatrixRef<MatrixKind>): string {
+  return [...new Set(sourceTensors(ref.source).map((t) => storageOf(model, t)))].join(' + ');
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
@@ -85,14 +104,15 @@ function shapeText(s: readonly number[] | null): string {
 }
 
 /**
- * Tensors that feed a role matrix (fused ones included): compared through the role, not by name.
+ * Tensors that feed a role matrix or an extra kind (fused and composed ones included): compared
+ * through the kind, not by name.
  * With an expert selector, also that expert's own tensors (a tensor holding every expert, `[E, …]`,
  * stays with the other tensors, so the experts not chosen are still compared by name).
  */
 function roleSources(model: ModelHandle, expert?: ExpertSelector | 'all'): Set<string> {
   const out = new Set<string>();
   for (const l of model.layers) {
-    for (const ref of Object.values(l.roles)) if (ref) out.add(ref.source.tensor);
+    for (const ref of [...Object.values(l.roles), ...Object.values(l.extra ?? {})]) if (ref) for (const t of sourceTensors(ref.source)) out.add(t);
     // With every expert compared, a tensor holding all of them (`[E, …]`) is covered too.
     for (const sel of expert === undefined ? [] : expertsOf(l, expert))
       for (const ref of Object.values(expertMatrices(l, sel) ?? {}))
@@ -113,13 +133,18 @@ function expertMatrices(l: LayerInfo | undefined, expert: ExpertSelector) {
   return expert === 'shared' ? l.moe.shared : l.moe.experts[expert];
 }
 
-const isExpertKind = (k: MatrixRole): k is 'gate' | 'up' | 'down' => k === 'gate' || k === 'up' || k === 'down';
+const isExpertKind = (k: MatrixKind): k is 'gate' | 'up' | 'down' => k === 'gate' || k === 'up' || k === 'down';
+const isExtraKind = (k: MatrixKind): k is ExtraMatrixKind => (EXTRA_MATRIX_KINDS as readonly string[]).includes(k);
 
-/** Gate/up/down of `layer` in `model`: the dense role, or with `expert` the expert's matrix of an MoE layer. */
-function pairRef(model: ModelHandle, l: LayerInfo | undefined, kind: MatrixRole, expert?: ExpertSelector): RoleMatrixRef | undefined {
+/**
+ * The matrix of `kind` in layer `l` of `model`: a role, an extra kind (router, MLA factor), or with
+ * `expert` gate/up/down of that expert of an MoE layer.
+ */
+function pairRef(model: ModelHandle, l: LayerInfo | undefined, kind: MatrixKind, expert?: ExpertSelector): RoleMatrixRef<MatrixKind> | undefined {
   if (!l) return undefined;
+  if (isExtraKind(kind)) return l.extra?.[kind];
   if (expert === undefined || !l.moe || !isExpertKind(kind)) return l.roles[kind];
-  return expertMatrices(l, expert)?.[kind] ? (matrixRef(model, l.index, kind, expert) as RoleMatrixRef) : undefined;
+  return expertMatrices(l, expert)?.[kind] ? matrixRef(model, l.index, kind, expert) : undefined;
 }
 
 function firstWithRole(model: ModelHandle, role: 'embed' | 'lm_head'): string | undefined {
@@ -128,7 +153,8 @@ function firstWithRole(model: ModelHandle, role: 'embed' | 'lm_head'): string | 
 }
 
 /**
- * Pairs the tensors of A and B. `layers`/`kinds` restrict the role matrices (all by default);
+ * Pairs the tensors of A and B. `layers`/`kinds` restrict the matrices (by default the seven roles
+ * and every extra kind either model has);
  * layers requested but absent from both models are an error. In mixture-of-experts layers gate, up
  * and down are those of `expert` (a routed index or 'shared') when it is given; without it the
  * experts are not compared as matrices, and a note says so.
@@ -137,7 +163,7 @@ export function planDiff(
   a: ModelHandle,
   b: ModelHandle,
   layers?: number[],
-  kinds: readonly MatrixRole[] = MATRIX_ROLES,
+  kinds: readonly MatrixKind[] = MATRIX_KINDS,
   expert?: ExpertSelector | 'all',
 ): DiffPlan {
   const unmatched: Unmatched[] = [];
@@ -154,7 +180,7 @@ export function planDiff(
     const lb = b.layers.find((l) => l.index === layer);
     const moe = Boolean(la?.moe || lb?.moe);
     if (moe && wantsMlp) moeLayers.push(layer);
-    for (const kind of MATRIX_ROLES.filter((k) => kinds.includes(k))) {
+    for (const kind of MATRIX_KINDS.filter((k) => kinds.includes(k))) {
       // One pass for a dense kind; one per selected expert for gate/up/down of an MoE layer.
       const selectors: (ExpertSelector | undefined)[] =
         moe && expert !== undefined && isExpertKind(kind) ? [...new Set([...expertsOf(la, expert), ...expertsOf(lb, expert)])] : [undefined];
@@ -162,7 +188,7 @@ export function planDiff(
     }
   }
 
-  function planPair(layer: number, kind: MatrixRole, la: LayerInfo | undefined, lb: LayerInfo | undefined, sel: ExpertSelector | undefined): void {
+  function planPair(layer: number, kind: MatrixKind, la: LayerInfo | undefined, lb: LayerInfo | undefined, sel: ExpertSelector | undefined): void {
     const ra = pairRef(a, la, kind, sel);
     const rb = pairRef(b, lb, kind, sel);
     if (!ra && !rb) return;
@@ -179,10 +205,10 @@ export function planDiff(
       layer,
       kind,
       shape: [ra.shape[0], ra.shape[1]],
-      tensorA: ra.source.tensor,
-      tensorB: rb.source.tensor,
-      dtypeA: storageOf(a, ra.source.tensor),
-      dtypeB: storageOf(b, rb.source.tensor),
+      tensorA: sourceLabel(ra.source),
+      tensorB: sourceLabel(rb.source),
+      dtypeA: sourceStorage(a, ra),
+      dtypeB: sourceStorage(b, rb),
       ...(sel === undefined ? {} : { expert: sel }),
     });
   }
@@ -216,7 +242,7 @@ export function planDiff(
     embeddings.push({ role, tensorA: ta, tensorB: tb, shapeA: [sa[0], sa[1]], shapeB: [sb[0], sb[1]] });
   }
 
-  // Everything else by name. Role-matrix sources and embeddings were handled above.
+  // Everything else by name. The sources of role matrices and extra kinds, and embeddings, were handled above.
   const handled = (m: ModelHandle, e: 'tensorA' | 'tensorB') => new Set([...roleSources(m, expert), ...embeddings.map((p) => p[e])]);
   const skipA = handled(a, 'tensorA');
   const skipB = handled(b, 'tensorB');

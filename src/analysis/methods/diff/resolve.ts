@@ -2,13 +2,13 @@
  * The checkpoint diff's options, their defaults and their range checks, in a module of their own:
  * the option validator (options.ts), which the extension host imports, needs none of the maths.
  */
-import type { ExpertSelector, MatrixRole } from '../../model/types';
+import type { ExpertSelector, MatrixKind } from '../../model/types';
 
 export interface DiffOptions {
   /** Layer indices (default: every layer of either model). */
   layers?: number[];
-  /** Matrix kinds (default: all seven). */
-  kinds?: MatrixRole[];
+  /** Matrix kinds (default: the seven and every router / MLA factor either model has). */
+  kinds?: MatrixKind[];
   /** DOCS(A_ℓ, B_ℓ) per matrix (default true). */
   docs?: boolean;
   /** Spectral metrics of A and B and their change (default true; two extra decompositions per matrix). */

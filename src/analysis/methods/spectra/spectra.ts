@@ -28,6 +28,7 @@ import { ResultCache } from '../../cache/resultCache';
 import { headFlag } from '../common/checkedRead';
 import { weightFlag, type WeightFlag } from '../common/nonFinite';
 import { expertLabel } from './expertTable';
+import { sourceLabel } from '../../model/sourceTensors';
 
 // Finished entries, kept so that a re-run (other layers, after a cancel, a re-opened panel, the
 // next VS Code session) computes only what is new; the key holds the model's file identity and
@@ -256,7 +257,7 @@ async function analyzeMatrix(
   // The same read and check as readRoleChecked, for any kind and expert.
   const ref = matrixRef(model, layer, kind, expert);
   const W = await readMatrix(model, ref, { signal: ctx.signal });
-  const flag = weightFlag({ layer, role: matrixLabel(kind, expert), tensor: ref.source.tensor }, W.data);
+  const flag = weightFlag({ layer, role: matrixLabel(kind, expert), tensor: sourceLabel(ref.source) }, W.data);
   const at = expert === undefined ? {} : { expert };
   const heads = options.heads ? headCount(model, kind) : 0;
   const common = {

@@ -92,10 +92,16 @@ describe('checkpoint diff: mixture-of-experts expert selector', () => {
     assert.equal(r.changedMatrices, 0);
   });
 
-  test('without a selector MoE layers get a note and no expert matrix; attention is still compared', async () => {
+  test('without a selector MoE layers get a note and no expert matrix; attention and the router are still compared', async () => {
     const r = await runDiff(a, b, { docs: false, spectra: false }, { engine: await cpu() });
-    assert.ok(r.entries.every((e) => e.expert === undefined && ['q', 'k', 'v', 'o'].includes(e.kind)));
-    assert.equal(r.entries.length, MOE_DIMS.layers * 4);
+    assert.ok(r.entries.every((e) => e.expert === undefined && ['q', 'k', 'v', 'o', 'router'].includes(e.kind)));
+    assert.equal(r.entries.length, MOE_DIMS.layers * 5);
+    // The router is a matrix of its own (layer, kind), not a tensor compared by name.
+    assert.deepEqual(
+      r.entries.filter((e) => e.kind === 'router').map((e) => [e.layer, e.shape, e.relChange]),
+      Array.from({ length: MOE_DIMS.layers }, (_, l) => [l, [MOE_DIMS.experts, MOE_DIMS.hidden], 0]),
+    );
+    assert.ok(!r.others.some((o) => /block_sparse_moe\.gate\.weight$/.test(o.name)));
     assert.ok(r.report.notes.some((n) => n.includes('layers 0, 1, 2 are mixture-of-experts layers: their experts were not compared as matrices')));
     // By name, the perturbed tensor is still seen changed.
     const byName = r.others.find((o) => o.name === UP_E2_L1)!;
@@ -132,7 +138,7 @@ describe('checkpoint diff: mixture-of-experts expert selector', () => {
     const k0 = await diffCacheKey(a, b, {});
     const k2 = await diffCacheKey(a, b, { expert: 2 });
     assert.notEqual(k0, k2);
-    assert.match(k2, /^v3#/);
+    assert.match(k2, /^v4#/);
   });
 
   test('CLI --expert', () => {
