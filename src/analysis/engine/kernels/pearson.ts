@@ -6,15 +6,7 @@
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   if (n !== b.length) throw new Error(`pearson: the tensors have different sizes (${n} and ${b.length} values)`);
-  if (n < 2) throw new Error(`pearson: needs at least 2 values, got ${n}`);
-  let sa = 0,
-    sb = 0;
-  for (let i = 0; i < n; i++) {
-    sa += a[i];
-    sb += b[i];
-  }
-  const ma = sa / n,
-    mb = sb / n;
+  const [ma, mb] = means(a, b);
   let sab = 0,
     saa = 0,
     sbb = 0;
@@ -25,7 +17,24 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
     saa += da * da;
     sbb += db * db;
   }
-  // A constant tensor has no spread: the correlation is undefined, reported as NaN (not a crash).
+  return correlation(sab, saa, sbb);
+}
+
+/** The two means (order-independent sums), after checking there are at least 2 values. */
+function means(a: ArrayLike<number>, b: ArrayLike<number>): [number, number] {
+  const n = a.length;
+  if (n < 2) throw new Error(`pearson: needs at least 2 values, got ${n}`);
+  let sa = 0,
+    sb = 0;
+  for (let i = 0; i < n; i++) {
+    sa += a[i];
+    sb += b[i];
+  }
+  return [sa / n, sb / n];
+}
+
+/** r from the centred sums, clamped to [−1, 1]; a constant tensor has no spread: NaN, not a crash. */
+function correlation(sab: number, saa: number, sbb: number): number {
   if (saa === 0 || sbb === 0) return NaN;
   const r = sab / Math.sqrt(saa * sbb);
   return Math.max(-1, Math.min(1, r));
@@ -41,15 +50,7 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function pearsonTransposed(a: ArrayLike<number>, b: ArrayLike<number>, rows: number, cols: number): number {
   const n = rows * cols;
   if (a.length !== n || b.length !== n) throw new Error(`pearson: expected two ${rows}×${cols} tensors (${n} values), got ${a.length} and ${b.length}`);
-  if (n < 2) throw new Error(`pearson: needs at least 2 values, got ${n}`);
-  let sa = 0,
-    sb = 0;
-  for (let i = 0; i < n; i++) {
-    sa += a[i];
-    sb += b[i];
-  }
-  const ma = sa / n,
-    mb = sb / n;
+  const [ma, mb] = means(a, b);
   let sab = 0,
     saa = 0,
     sbb = 0;
@@ -69,7 +70,5 @@ export function pearsonTransposed(a: ArrayLike<number>, b: ArrayLike<number>, ro
       }
     }
   }
-  if (saa === 0 || sbb === 0) return NaN;
-  const r = sab / Math.sqrt(saa * sbb);
-  return Math.max(-1, Math.min(1, r));
+  return correlation(sab, saa, sbb);
 }
