@@ -111,12 +111,26 @@ function shapeText(s: readonly number[] | null): string {
  */
 function roleSources(model: ModelHandle, expert?: ExpertSelector | 'all'): Set<string> {
   const out = new Set<string>();
+  // A matrix's scale tensors (FP8 `weight_scale_inv`, MXFP4 `_scales`) are part of its values: the
+  // matrix is compared decoded, so they are not also compared by name (an FP8 checkpoint against its
+  // BF16 original would otherwise list every scale as "only in A").
+  const addScales = (ref: RoleMatrixRef<MatrixKind>) => {
+    if (ref.source.blockScale) out.add(ref.source.blockScale.tensor);
+    if (ref.source.mxfp4) out.add(ref.source.mxfp4.scales);
+  };
   for (const l of model.layers) {
-    for (const ref of [...Object.values(l.roles), ...Object.values(l.extra ?? {})]) if (ref) for (const t of sourceTensors(ref.source)) out.add(t);
+    for (const ref of [...Object.values(l.roles), ...Object.values(l.extra ?? {})])
+      if (ref) {
+        for (const t of sourceTensors(ref.source)) out.add(t);
+        addScales(ref);
+      }
     // With every expert compared, a tensor holding all of them (`[E, …]`) is covered too.
     for (const sel of expert === undefined ? [] : expertsOf(l, expert))
       for (const ref of Object.values(expertMatrices(l, sel) ?? {}))
-        if (ref && (expert === 'all' || ref.source.expert === undefined)) out.add(ref.source.tensor);
+        if (ref && (expert === 'all' || ref.source.expert === undefined)) {
+          out.add(ref.source.tensor);
+          addScales(ref);
+        }
   }
   return out;
 }

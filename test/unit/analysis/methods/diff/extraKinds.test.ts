@@ -23,6 +23,7 @@ import { openModel } from '../../../../../src/analysis/model/openModel';
 import type { ModelHandle } from '../../../../../src/analysis/model/types';
 import { decodedWeights, writeGgufDeepseek, type DeepseekGgufOptions } from '../../../../fixtures/ggufDeepseek';
 import { q8Case, writeSafetensorsDeepseek, type DeepseekCase } from '../../model/gguf/ggufDeepseekModels';
+import { writeMoeFixture } from '../../../../fixtures/moeLayouts';
 
 const cpu = () => getEngine({ providers: ['cpu'], threads: 1 });
 
@@ -183,4 +184,27 @@ describe('checkpoint diff: router and MLA factors paired by layer and kind', () 
     assert.deepEqual(parseDiffOptions({ kinds: ['router', 'kv_b'] }), { kinds: ['router', 'kv_b'] });
     assert.throws(() => parseDiffOptions({ kinds: ['kv'] }), /'kinds' must be a non-empty list of .*router, q_a, q_b, kv_a, kv_b/);
   });
+});
+
+test('an FP8 checkpoint against an unquantized one: the block scales belong to their matrices, not "only in A"', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'll-diff-fp8-'));
+  try {
+    const fp8 = await openModel((await writeMoeFixture(join(root, 'fp8'), { arch: 'deepseek_v3_fp8' })).dir);
+    const plain = await openModel((await writeMoeFixture(join(root, 'bf16'), { arch: 'deepseek_v3' })).dir);
+    assert.ok(
+      [...fp8.tensors.keys()].some((n) => n.endsWith('weight_scale_inv')),
+      'the fixture has block scales',
+    );
+    for (const [a, b] of [
+      [fp8, plain],
+      [plain, fp8],
+    ] as const) {
+      const plan = planDiff(a, b, undefined, undefined, 'all');
+      assert.ok(plan.matrices.length > 0);
+      const scales = plan.report.unmatched.filter((u) => u.what.endsWith('weight_scale_inv'));
+      assert.deepEqual(scales, [], 'no scale tensor is listed unpaired');
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
