@@ -25,7 +25,6 @@ import { ModelFileError } from '../../io/modelFileError';
 import { isGgufConfig } from '../architectures/gguf';
 import { readMatrix } from '../readRole';
 import type { ExtraMatrixKind, MatrixKind, MatrixRole, ModelHandle, RoleMatrixRef, TensorEntry } from '../types';
-import { rebuiltKvB } from './ggufMlaTensors';
 
 /** One weight under its Hugging Face name. */
 interface HfWeight {
@@ -77,7 +76,8 @@ const GPT_OSS_VECTORS: Readonly<Record<string, string>> = {
 /**
  * DeepSeek's latent-attention factors (deepseek2; gguf-py TENSOR_MAPPING: `self_attn.q_a_proj` →
  * `attn_q_a`, `q_b_proj` → `attn_q_b`, `kv_a_proj_with_mqa` → `attn_kv_a_mqa`, `kv_b_proj` →
- * `attn_kv_b`), read through the role map's extra matrix kinds; `attn_q` is q_proj (the q role).
+ * `attn_kv_b`, or newer files' `attn_k_b` + `attn_v_b`, which the role map puts back together), read through
+ * the role map's extra matrix kinds; `attn_q` is q_proj (the q role).
  */
 const MLA_EXTRA: Readonly<Partial<Record<ExtraMatrixKind, string>>> = {
   q_a: 'self_attn.q_a_proj.weight',
@@ -179,14 +179,6 @@ function weightTable(model: ModelHandle): Map<string, HfWeight> {
       for (const [kind, hf] of Object.entries(MLA_EXTRA) as [ExtraMatrixKind, string][]) {
         const ref = layer.extra?.[kind];
         if (ref) out.set(p + hf, roleMatrix(model, ref));
-      }
-      // Files converted since llama.cpp's MLA change hold kv_b_proj split into attn_k_b / attn_v_b, which
-      // llama.cpp reads in preference to a leftover attn_kv_b (and so does ggufMlaTensors.ts's check).
-      const kB = model.tensors.get(blk + 'attn_k_b.weight'),
-        vB = model.tensors.get(blk + 'attn_v_b.weight');
-      if (kB && vB) {
-        const w = rebuiltKvB(kB, vB);
-        out.set(p + MLA_EXTRA.kv_b!, { ...w, readRows: async (r0, r1) => (await w.read()).slice(r0 * w.shape[1], r1 * w.shape[1]) });
       }
     }
     if (gptOss) {
