@@ -102,14 +102,10 @@ export async function docsSimilarity(engine: Engine, x: Matrix, y: Matrix, ctx: 
 
 /** Whether one pair of n×m matrices should take the exact integer path (see docsSimilarity). */
 async function pairTakesIntegerPath(engine: Engine, x: Matrix): Promise<boolean> {
-  const integer = docsPathOverride() ?? 'auto';
   const n = x.rows,
     m = x.cols;
-  if (integer === 'never' || (integer === 'auto' && 2 * m * m * n < AUTO_MIN_OPERATIONS)) return false;
   // The normalised copies of X and Y come on top of what docsOfNormalized accounts for.
-  const copies = 2 * 4 * m * n;
-  if (!int8DocsMemory(engine.memoryBudgetBytes - copies, m, m, n, 'exact').fits) return false;
-  return (await chooseDocsPath(engine, n, 'exact', integer)) !== 'float32';
+  return (await docsPathFor(engine, m, m, n, 'exact', undefined, 2 * 4 * m * n)).docsPath !== 'float32';
 }
 
 /**
@@ -233,7 +229,8 @@ export interface DocsOfNormalizedOptions extends JobContext {
 
 /**
  * Which computation DOCS of m×n and m'×n normalised matrices takes (docsOfNormalized), and why not
- * the integer one when that is for a reason worth telling. `integer` as in DocsOfNormalizedOptions.
+ * the integer one when that is for a reason worth telling. `integer` as in DocsOfNormalizedOptions;
+ * `heldBytes`: memory the caller holds besides the two matrices, taken off the budget.
  */
 export async function docsPathFor(
   engine: Engine,
@@ -242,13 +239,14 @@ export async function docsPathFor(
   n: number,
   precision: DocsPrecision,
   integerOption?: 'auto' | 'always' | 'never',
+  heldBytes = 0,
 ): Promise<{ docsPath: DocsPath; docsPathReason?: string }> {
   const integer = integerOption ?? docsPathOverride() ?? 'auto';
   // Small pairs take milliseconds in float32: not worth a calibration (or a quantized copy).
   const small = 2 * m * mPrime * n < AUTO_MIN_OPERATIONS;
   if (integer === 'never' || m === 0 || n === 0 || (integer === 'auto' && small)) return { docsPath: 'float32' };
   // The budget first: no calibration for a pair whose quantized copies could not be held anyway.
-  const memory = int8DocsMemory(engine.memoryBudgetBytes, m, mPrime, n, precision);
+  const memory = int8DocsMemory(engine.memoryBudgetBytes - heldBytes, m, mPrime, n, precision);
   if (!memory.fits) return { docsPath: 'float32', docsPathReason: memory.reason };
   return { docsPath: await chooseDocsPath(engine, n, precision, integer) };
 }
