@@ -58,3 +58,20 @@ export function sliceCols(m: Matrix, c0: number, c1: number): Matrix {
   for (let i = 0; i < m.rows; i++) out.set(m.data.subarray(i * m.cols + c0, i * m.cols + c1), i * w);
   return { rows: m.rows, cols: w, data: out };
 }
+
+/**
+ * Rows r0 … r1 − 1 of `w` scaled to unit length, written to `out` from row `outFirstRow` on:
+ * out[i, :] = w[i, :] · (1 / ‖w[i, :]‖), the norm from a float64 sum of squares (0 for a zero row).
+ * `out` may be `w.data` itself (with outFirstRow = r0): each row is summed before it is written.
+ */
+export function scaleRowsToUnit(w: Matrix, r0: number, r1: number, out: Float32Array, outFirstRow = r0): void {
+  const { cols, data } = w;
+  for (let i = r0; i < r1; i++) {
+    const row = data.subarray(i * cols, (i + 1) * cols);
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += row[j] * row[j];
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    const o = (i - r0 + outFirstRow) * cols;
+    for (let j = 0; j < cols; j++) out[o + j] = row[j] * inv;
+  }
+}

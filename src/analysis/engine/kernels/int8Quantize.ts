@@ -20,7 +20,7 @@
  * Done once per layer and reused by every pair the layer is in (quantizedRows caches it).
  */
 import * as ort from 'onnxruntime-node';
-import type { Matrix } from '../../linalg/matrix';
+import { scaleRowsToUnit, type Matrix } from '../../linalg/matrix';
 import type { Engine } from '../engine';
 import { columnNormalize } from './columnNormalize';
 import { buildInt8TransposeGraph, LEVEL2_RATIO } from './int8Graphs';
@@ -180,17 +180,11 @@ export async function quantizedVectors(engine: Engine, w: Matrix, side: 'rows' |
     q = quantizeRows(engine, normalized, levels);
   } else {
     [m, n] = [w.rows, w.cols];
-    const d = w.data;
     const block = Math.max(1, Math.floor(QUANTIZE_BLOCK_VALUES / Math.max(1, n)));
     const buffer = new Float32Array(Math.min(m, block) * n);
-    // The same float64 norm and float32 product as normalizedRows (docs.ts scaleRowsToUnit).
+    // The values of normalizedRows (the same function), a block at a time.
     q = quantizeRowBlocks(engine, m, n, levels, (r0, r1) => {
-      for (let j = r0; j < r1; j++) {
-        let s = 0;
-        for (let i = j * n; i < (j + 1) * n; i++) s += d[i] * d[i];
-        const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-        for (let i = 0; i < n; i++) buffer[(j - r0) * n + i] = d[j * n + i] * inv;
-      }
+      scaleRowsToUnit(w, r0, r1, buffer, 0);
       return { values: buffer, firstRow: 0 };
     });
   }

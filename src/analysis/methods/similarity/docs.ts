@@ -16,7 +16,7 @@ import { int8MaxAbsCosine } from '../../engine/kernels/int8MaxAbsCosine';
 import { int8DocsMemory } from '../../engine/kernels/int8Memory';
 import { maxAbsCosine, planBlocks } from '../../engine/kernels/maxAbsCosine';
 import { throwIfCancelled, type JobContext } from '../../jobs';
-import { transpose, type Matrix } from '../../linalg/matrix';
+import { scaleRowsToUnit, transpose, type Matrix } from '../../linalg/matrix';
 import type { MatrixKind, MatrixRole } from '../../model/types';
 import { fitGumbel, type GumbelFit } from '../../stats/gumbel';
 import { ORIENTATIONS, type Orientation } from './names';
@@ -125,7 +125,7 @@ export function normalizedColumns(engine: Engine, x: Matrix): Promise<Matrix> {
  */
 export function normalizedRows(w: Matrix): Matrix {
   const out = new Float32Array(w.data.length);
-  scaleRowsToUnit(w, out);
+  scaleRowsToUnit(w, 0, w.rows, out);
   return { rows: w.rows, cols: w.cols, data: out };
 }
 
@@ -137,21 +137,8 @@ export function normalizedRows(w: Matrix): Matrix {
  * normalizedRows, bit for bit.
  */
 export function normalizeRowsInPlace(w: Matrix): Matrix {
-  scaleRowsToUnit(w, w.data);
+  scaleRowsToUnit(w, 0, w.rows, w.data);
   return w;
-}
-
-/** out[i, :] = w[i, :] · (1 / ‖w[i, :]‖), the norm from a float64 sum of squares (0 for a zero row); `out` may be w.data. */
-function scaleRowsToUnit(w: Matrix, out: Float32Array): void {
-  const { rows, cols, data } = w;
-  for (let i = 0; i < rows; i++) {
-    const row = data.subarray(i * cols, (i + 1) * cols);
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += row[j] * row[j];
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    // Every value of the row is read by the sum above before the first write below, so out === data is safe.
-    for (let j = 0; j < cols; j++) out[i * cols + j] = row[j] * inv;
-  }
 }
 
 /** Bytes of one float32 value of a float32 cosine block (maxAbsCosineNormalized). */
