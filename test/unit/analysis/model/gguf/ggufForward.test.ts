@@ -19,7 +19,7 @@ import { DecoderExecutor, decoderConfigFromJson, executorFor, memoryWeightSource
 import { forwardReport } from '../../../../../src/analysis/model/executor/forwardReport';
 import { perplexity } from '../../../../../src/analysis/methods/persistence/perplexity';
 import { loadTokenizer } from '../../../../../src/analysis/model/tokenizer';
-import { q8Dequantized, writeGgufLlama, type HfLlama } from '../../../../fixtures/ggufLlama';
+import { hfLlamaOf, q8Dequantized, writeGgufLlama, type HfLlama } from '../../../../fixtures/ggufLlama';
 import { syntheticWeights } from '../../../../fixtures/syntheticModel';
 import { MOE_ORACLE, oracleWeights } from '../executor/moeOracleModel';
 import type { GgufMetaValue } from '../../../../fixtures/ggufWriter';
@@ -94,17 +94,7 @@ for (const name of ['llama_default', 'llama_tied', 'llama_bias', 'qwen2', 'qwen3
     const path = join(dir, `synthetic-${name}.gguf`);
     writeGgufLlama(path, {
       arch,
-      headDim: cfg.head_dim,
-      hidden: cfg.hidden_size,
-      intermediate: cfg.intermediate_size,
-      layers: cfg.num_hidden_layers,
-      heads: cfg.num_attention_heads,
-      kvHeads: cfg.num_key_value_heads,
-      vocab: cfg.vocab_size,
-      context: cfg.max_position_embeddings,
-      eps: cfg.rms_norm_eps,
-      theta: cfg.rope_theta,
-      weights,
+      ...hfLlamaOf(cfg, weights),
     });
     const model = await openModel(path);
     assert.equal(model.tensors.has('output.weight'), !cfg.tie_word_embeddings);
@@ -223,18 +213,8 @@ test('Mixtral GGUF (llama architecture with fused experts): logits within 1e-4 o
   writeGgufLlama(
     path,
     {
-      headDim: cfg.head_dim,
-      hidden: cfg.hidden_size,
-      intermediate: cfg.intermediate_size,
-      layers: cfg.num_hidden_layers,
-      heads: cfg.num_attention_heads,
-      kvHeads: cfg.num_key_value_heads,
-      vocab: cfg.vocab_size,
-      context: cfg.max_position_embeddings,
-      eps: cfg.rms_norm_eps,
-      theta: cfg.rope_theta,
+      ...hfLlamaOf(cfg, weights),
       expertsUsed: cfg.num_experts_per_tok,
-      weights,
     },
     { experts: cfg.num_local_experts },
   );

@@ -19,10 +19,9 @@ import { openModel } from '../../../../../src/analysis/model/openModel';
 import { executorFor } from '../../../../../src/analysis/model/executor/index';
 import { moeConfigFromJson } from '../../../../../src/analysis/model/executor/moeConfig';
 import { ModelFileError } from '../../../../../src/analysis/io/modelFileError';
-import { q8Dequantized } from '../../../../fixtures/ggufLlama';
+import { hfLlamaOf, q8Dequantized, writeGgufLlama, type GgufLlamaOptions } from '../../../../fixtures/ggufLlama';
 import { MOE_DIMS, moeCase, writeGgufModel, writeSafetensorsModel, type GgufMoeArch } from './ggufMoeModels';
 import { MOE_ORACLE, oracleWeights, writeOracleModel } from '../executor/moeOracleModel';
-import { writeGgufLlama, type GgufLlamaOptions } from '../../../../fixtures/ggufLlama';
 import { maxAbsDiff as maxDiff } from '../../engine/random';
 import { runFile } from './ggufRun';
 
@@ -188,20 +187,10 @@ function writeGptOss(path: string, opts: Pick<GgufLlamaOptions, 'metadata' | 'ed
     path,
     {
       arch: 'gpt-oss',
-      headDim: cfg.head_dim,
-      hidden: cfg.hidden_size,
-      intermediate: cfg.intermediate_size,
-      layers: cfg.num_hidden_layers,
-      heads: cfg.num_attention_heads,
-      kvHeads: cfg.num_key_value_heads,
-      vocab: cfg.vocab_size,
-      context: cfg.max_position_embeddings,
-      eps: cfg.rms_norm_eps,
-      theta: cfg.rope_theta,
+      ...hfLlamaOf(cfg, weights),
       expertsUsed: cfg.num_experts_per_tok,
       expertFeedForward: cfg.intermediate_size,
       slidingWindow: cfg.sliding_window,
-      weights,
     },
     { experts: cfg.num_local_experts, ...opts },
   );
