@@ -11,6 +11,7 @@ import { decodeE4M3BlockScaled, readE4M3BlockScaled, type BlockScaleGrid } from 
 import { readSafetensorsHeader } from '../../../../src/analysis/io/safetensors';
 import { setDecodeWasmEnabled } from '../../../../src/analysis/io/wasm/decodeKernelsWasm';
 import { writeSafetensors } from '../../../fixtures/safetensorsWriter';
+import { xorshiftBytes } from '../../../fixtures/prng';
 
 function e4m3(b: number): number {
   const s = b & 0x80 ? -1 : 1;
@@ -18,18 +19,6 @@ function e4m3(b: number): number {
   const m = b & 7;
   if (e === 15 && m === 7) return NaN;
   return e === 0 ? s * m * 2 ** -9 : s * (1 + m / 8) * 2 ** (e - 7);
-}
-
-function bytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = s & 0xff;
-  }
-  return out;
 }
 
 function gridFor(rows: number, cols: number, bm: number, bn: number): BlockScaleGrid {
@@ -70,7 +59,7 @@ for (const wasm of [true, false]) {
       setDecodeWasmEnabled(wasm);
       try {
         const g = gridFor(rows, cols, bm, bn);
-        const all = bytes(rows * cols, 0x1234567 + rows);
+        const all = xorshiftBytes(rows * cols, 0x1234567 + rows);
         for (const [first, count] of [
           [0, rows * cols],
           [cols + 7, 3 * cols + 5],
@@ -111,7 +100,7 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 test('readE4M3BlockScaled reads one expert of a 3-D F8_E4M3 tensor in chunks that cut rows, equal to the formula', async () => {
   const [E, R, C] = [2, 260, 384];
-  const raw = bytes(E * R * C, 0xbeef);
+  const raw = xorshiftBytes(E * R * C, 0xbeef);
   const file = join(dir, 'fp8.safetensors');
   await writeSafetensors(file, [{ name: 'w', dtype: 'F8_E4M3', shape: [E, R, C], bytes: raw }]);
   const entry = (await readSafetensorsHeader(file)).tensors.find((t) => t.name === 'w')!;

@@ -14,6 +14,7 @@ import { readSafetensorsHeader } from '../../../../src/analysis/io/safetensors';
 import { decodeWasm, setDecodeWasmEnabled } from '../../../../src/analysis/io/wasm/decodeKernelsWasm';
 import { decodeMxfp4 } from './mxfp4Reference';
 import { writeSafetensors } from '../../../fixtures/safetensorsWriter';
+import { xorshiftBytes } from '../../../fixtures/prng';
 
 let dir = '';
 before(() => {
@@ -21,25 +22,13 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function random(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = s & 0xff;
-  }
-  return out;
-}
-
 const bitsOf = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 /** Groups whose exponents run through 0…255 (then random) and whose bytes hold every code pair. */
 function inputs(groups: number, seed: number): { bytes: Uint8Array; exps: Uint8Array } {
-  const bytes = random(16 * groups, seed);
+  const bytes = xorshiftBytes(16 * groups, seed);
   for (let i = 0; i < Math.min(256, bytes.length); i++) bytes[i] = i;
-  const exps = random(groups, seed + 1);
+  const exps = xorshiftBytes(groups, seed + 1);
   for (let g = 0; g < Math.min(256, groups); g++) exps[g] = g;
   return { bytes, exps };
 }
@@ -91,8 +80,8 @@ test("one expert of a file: the reference decode of its slice, into a new array 
   const E = 3;
   const rows = 5;
   const groups = 7;
-  const blocks = random(E * rows * groups * 16, 12345);
-  const exps = random(E * rows * groups, 777).map((b) => 100 + (b % 56));
+  const blocks = xorshiftBytes(E * rows * groups * 16, 12345);
+  const exps = xorshiftBytes(E * rows * groups, 777).map((b) => 100 + (b % 56));
   for (const scaleDtype of ['U8', 'F8_E8M0'] as const) {
     const file = join(dir, `experts-${scaleDtype}.safetensors`);
     await writeSafetensors(file, [

@@ -11,23 +11,13 @@ import { BLOCK_DECODERS } from '../../../../../src/analysis/io/gguf/dequant';
 import { GGML_TYPES } from '../../../../../src/analysis/io/gguf/ggmlTypes';
 import { WASM_BLOCK_TYPES, wasmBlockDecoder } from '../../../../../src/analysis/io/gguf/ggmlBlocksWasm';
 import { REPO_ROOT } from '../../../../paths';
+import { xorshiftBytes } from '../../../../fixtures/prng';
+import { firstDifference } from './bitDifference';
 
 function typeOf(name: string): { blockSize: number; typeSize: number } {
   const t = GGML_TYPES.find((x) => x.name === name);
   assert.ok(t, name);
   return t;
-}
-
-function randomBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = s & 0xff;
-  }
-  return out;
 }
 
 /** Byte offsets of each type's scale field (ggml-common.h block structs): half-precision, or MXFP4's E8M0 byte. */
@@ -40,7 +30,7 @@ const SPECIAL_E8M0 = [0, 1, 2, 127, 128, 254, 255];
 /** Random blocks, the first ones with each special scale in each scale field. */
 function blocksFor(name: string, nBlocks: number, seed: number): Uint8Array {
   const { typeSize } = typeOf(name);
-  const raw = randomBytes(nBlocks * typeSize, seed);
+  const raw = xorshiftBytes(nBlocks * typeSize, seed);
   let b = 0;
   for (const field of SCALES[name]) {
     for (const v of name === 'MXFP4' ? SPECIAL_E8M0 : SPECIAL_HALVES) {
@@ -51,18 +41,6 @@ function blocksFor(name: string, nBlocks: number, seed: number): Uint8Array {
     }
   }
   return raw;
-}
-
-/** Equal bit patterns, or both NaN (a NaN's sign and payload are not part of either decoder's contract). */
-function firstDifference(got: Float32Array, want: Float32Array): string {
-  assert.equal(got.length, want.length);
-  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
-  for (let i = 0; i < got.length; i++) {
-    if (g[i] === w[i] || (Number.isNaN(got[i]) && Number.isNaN(want[i]))) continue;
-    return `value ${i}: wasm ${got[i]} (0x${g[i].toString(16)}), JavaScript ${want[i]} (0x${w[i].toString(16)})`;
-  }
-  return 'equal';
 }
 
 test('WASM SIMD is available here, so the kernels are the path under test', () => {

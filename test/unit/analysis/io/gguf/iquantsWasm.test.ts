@@ -19,6 +19,8 @@ import type { BlockKernel } from '../../../../../src/analysis/io/wasm/decodeKern
 import { readAllF32, readElementsF32, streamF32 } from '../../../../../src/analysis/io/tensorReader';
 import { openModel } from '../../../../../src/analysis/model/openModel';
 import { writeGguf } from '../../../../fixtures/ggufWriter';
+import { xorshift32 } from '../../../../fixtures/prng';
+import { firstDifference } from './bitDifference';
 
 const TYPES = ['IQ4_NL', 'IQ4_XS', 'IQ2_XXS', 'IQ2_XS', 'IQ2_S', 'IQ3_XXS', 'IQ3_S', 'IQ1_S', 'IQ1_M', 'TQ1_0', 'TQ2_0'];
 
@@ -26,16 +28,6 @@ function typeOf(name: string): { id: number; blockSize: number; typeSize: number
   const t = GGML_TYPES.find((x) => x.name === name);
   assert.ok(t, name);
   return t;
-}
-
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
 }
 
 /** Byte offset of the half-precision super-block scale (ggml-common.h block structs); IQ1_M spreads it over nibbles. */
@@ -64,7 +56,7 @@ function put32(raw: Uint8Array, o: number, v: number): void {
  */
 function blocks(name: string, nBlocks: number, seed: number): Uint8Array {
   const S = typeOf(name).typeSize;
-  const next = xorshift(seed);
+  const next = xorshift32(seed);
   const raw = new Uint8Array(nBlocks * S);
   for (let i = 0; i < raw.length; i++) raw[i] = next() & 0xff;
   for (let b = 0; b < nBlocks; b++) {
@@ -127,18 +119,6 @@ function blocks(name: string, nBlocks: number, seed: number): Uint8Array {
   let b = 0;
   for (const h of SPECIAL_HALVES) if (b < nBlocks) setHalf(raw, b++ * S, name, h);
   return raw;
-}
-
-/** Equal bit patterns, or both NaN (a NaN's sign and payload are not part of either decoder's contract). */
-function firstDifference(got: Float32Array, want: Float32Array): string {
-  assert.equal(got.length, want.length);
-  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
-  for (let i = 0; i < got.length; i++) {
-    if (g[i] === w[i] || (Number.isNaN(got[i]) && Number.isNaN(want[i]))) continue;
-    return `value ${i}: wasm ${got[i]} (0x${g[i].toString(16)}), JavaScript ${want[i]} (0x${w[i].toString(16)})`;
-  }
-  return 'equal';
 }
 
 /** The JavaScript decoder's values for `nBlocks` blocks. */
