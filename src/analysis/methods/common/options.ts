@@ -15,6 +15,13 @@ export function optionReader(analysis: string) {
     throw new Error(`${analysis} option '${key}' must be ${what}`);
   };
   const present = (o: Record<string, unknown>, key: string) => o[key] !== undefined && o[key] !== null;
+  /** A non-empty list whose every item is one of `allowed`. */
+  const listOf = <T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[]): T[] | undefined => {
+    if (!present(o, key)) return undefined;
+    const v = o[key];
+    if (!Array.isArray(v) || v.length === 0 || !v.every((k) => allowed.includes(k as T))) fail(key, `a non-empty list of ${allowed.join(', ')}`);
+    return v as T[];
+  };
   return {
     fail,
     present,
@@ -43,19 +50,11 @@ export function optionReader(analysis: string) {
       return v as number[];
     },
     kinds(o: Record<string, unknown>, key: string): MatrixRole[] | undefined {
-      if (!present(o, key)) return undefined;
-      const v = o[key];
-      if (!Array.isArray(v) || v.length === 0 || !v.every((k) => MATRIX_ROLES.includes(k as MatrixRole)))
-        fail(key, `a non-empty list of ${MATRIX_ROLES.join(', ')}`);
-      return v as MatrixRole[];
+      return listOf(o, key, MATRIX_ROLES);
     },
     /** Like `kinds`, also accepting the router and MLA's factor matrices. */
     matrixKinds(o: Record<string, unknown>, key: string): MatrixKind[] | undefined {
-      if (!present(o, key)) return undefined;
-      const v = o[key];
-      if (!Array.isArray(v) || v.length === 0 || !v.every((k) => MATRIX_KINDS.includes(k as MatrixKind)))
-        fail(key, `a non-empty list of ${MATRIX_KINDS.join(', ')}`);
-      return v as MatrixKind[];
+      return listOf(o, key, MATRIX_KINDS);
     },
   };
 }
