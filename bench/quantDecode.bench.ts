@@ -5,11 +5,13 @@
  *  - MXFP4 (gpt-oss expert blocks + E8M0 scales)
  *  - GPTQ int4 g128 with act-order g_idx
  *  - AWQ int4 g128 (GEMM layout)
- * Two ways of decoding: through the role map into a new array (readMatrixKind, the path every
- * analysis takes), and into memory that is reused: GPTQ and AWQ streamed (streamF32, the statistics
- * path: every chunk decoded into the same array), FP8 and MXFP4 read into one array reused across
- * repetitions (io/fp8BlockScaled.ts, io/mxfp4Blocks.ts with `into`). Both are also timed with the
- * WASM kernels turned off (the JavaScript decoders they replace).
+ * Three ways of decoding: through the role map into a new array (readMatrixKind, the path every
+ * analysis takes); streamed, every chunk decoded where the consumer reads it (the statistics path:
+ * streamF32 for GPTQ and AWQ, io/fp8BlockScaled.ts streamE4M3BlockScaled and io/mxfp4Blocks.ts
+ * streamMxfp4Expert, each reading the stored bytes straight into a decode arena); and, for FP8 and
+ * MXFP4, read into one array reused across repetitions (`into`: each chunk copied once from the
+ * arena). The first two are also timed with the WASM kernels turned off (the JavaScript decoders
+ * they replace).
  * Target: decoding at ≥ 50 % of the raw read's speed (ratio = raw time / decode time). Integer
  * formats store 1/8 of the float32 bytes they decode to, so the decoded float32 MB/s is printed
  * too. Warm page cache; repetitions alternate; best of each. Data goes to .bench-data/ and is
@@ -19,8 +21,8 @@
  */
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readE4M3BlockScaled } from '../src/analysis/io/fp8BlockScaled';
-import { readMxfp4Expert } from '../src/analysis/io/mxfp4Blocks';
+import { readE4M3BlockScaled, streamE4M3BlockScaled } from '../src/analysis/io/fp8BlockScaled';
+import { readMxfp4Expert, streamMxfp4Expert } from '../src/analysis/io/mxfp4Blocks';
 import { readElementsF32, streamF32 } from '../src/analysis/io/tensorReader';
 import { setDecodeWasmEnabled } from '../src/analysis/io/wasm/decodeKernelsWasm';
 import { openModel } from '../src/analysis/model/openModel';
@@ -178,19 +180,27 @@ async function main(): Promise<void> {
         const scales = await readElementsF32(fp8Scale, 0, fp8Scale.shape[0] * fp8Scale.shape[1]);
         await readE4M3BlockScaled(fp8, 0, 0, N * N, { scales, cols: N, gridCols: fp8Scale.shape[1], block: [128, 128] });
       };
-      // Into memory that is reused: the stream of a quantized entry, or FP8 / MXFP4 read into one array.
+      // Streamed (the statistics path): every chunk decoded where the consumer reads it — the stream of
+      // a quantized entry, FP8 / MXFP4 through their own streams; and FP8 / MXFP4 read into one array
+      // reused across repetitions (`into`: each chunk copied once, from the stream's memory).
       const reusedOut = new Float32Array(N * N);
       const weight = [...model.tensors.values()].find((t) => t.quant && parts.some((p) => t.quant!.parts.includes(p)));
       const mxBlocks = parts.find((p) => p.name.endsWith('_blocks'));
       const mxScales = parts.find((p) => p.name.endsWith('_scales'));
       let sum = 0;
-      const reused = async () => {
+      const fp8Grid = async () => {
+        const scales = await readElementsF32(fp8Scale!, 0, fp8Scale!.shape[0] * fp8Scale!.shape[1]);
+        return { scales, cols: N, gridCols: fp8Scale!.shape[1], block: [128, 128] as const };
+      };
+      const streamed = async () => {
         if (weight) await streamF32(weight, {}, (v) => void (sum += v[0]));
-        else if (fp8 && fp8Scale) {
-          const scales = await readElementsF32(fp8Scale, 0, fp8Scale.shape[0] * fp8Scale.shape[1]);
-          await readE4M3BlockScaled(fp8, 0, 0, N * N, { scales, cols: N, gridCols: fp8Scale.shape[1], block: [128, 128] }, {}, reusedOut);
-        } else if (mxBlocks && mxScales) await readMxfp4Expert(mxBlocks, mxScales, 0, N, N / 32, {}, reusedOut);
-        else throw new Error(`${c.name}: nothing to decode into reused memory`);
+        else if (fp8 && fp8Scale) await streamE4M3BlockScaled(fp8, 0, 0, N * N, await fp8Grid(), {}, (v) => void (sum += v[0]));
+        else if (mxBlocks && mxScales) await streamMxfp4Expert(mxBlocks, mxScales, 0, N, N / 32, {}, (v) => void (sum += v[0]));
+        else throw new Error(`${c.name}: nothing to stream`);
+      };
+      const intoOne = async () => {
+        if (fp8 && fp8Scale) await readE4M3BlockScaled(fp8, 0, 0, N * N, await fp8Grid(), {}, reusedOut);
+        else if (mxBlocks && mxScales) await readMxfp4Expert(mxBlocks, mxScales, 0, N, N / 32, {}, reusedOut);
       };
       let raw = Infinity;
       let dec = Infinity;
@@ -198,6 +208,7 @@ async function main(): Promise<void> {
       let one = Infinity;
       let re = Infinity;
       let reJs = Infinity;
+      let into = Infinity;
       for (let i = 0; i < 5; i++) {
         let t0 = performance.now();
         await rawRead(parts, buf);
@@ -215,18 +226,25 @@ async function main(): Promise<void> {
         await fused();
         one = Math.min(one, performance.now() - t0);
         t0 = performance.now();
-        await reused();
+        await streamed();
         re = Math.min(re, performance.now() - t0);
         setDecodeWasmEnabled(false);
         t0 = performance.now();
-        await reused();
+        await streamed();
         reJs = Math.min(reJs, performance.now() - t0);
         setDecodeWasmEnabled(true);
+        t0 = performance.now();
+        await intoOne();
+        into = Math.min(into, performance.now() - t0);
       }
       const gvs = (ms: number) => ((N * N) / ms / 1e6).toFixed(2);
       console.log(
-        `  ${c.name.padEnd(26)} stored ${(bytes / 2 ** 20).toFixed(1).padStart(5)} MiB: raw ${raw.toFixed(1).padStart(6)} ms; new array (readMatrixKind) ${dec.toFixed(1).padStart(6)} ms, ratio ${(raw / dec).toFixed(2)}, decoded float32 ${((N * N * 4) / 2 ** 20 / (dec / 1000)).toFixed(0)} MiB/s, ${gvs(dec)} G values/s; reused memory (${weight ? 'streamF32' : 'into one array'}) ${re.toFixed(1)} ms, ratio ${(raw / re).toFixed(2)}, ${gvs(re)} G values/s (without WASM kernels ${reJs.toFixed(1)} ms, ratio ${(raw / reJs).toFixed(2)}); new array without WASM kernels ${js.toFixed(1)} ms (ratio ${(raw / js).toFixed(2)}, ${gvs(js)} G values/s)${Number.isFinite(sum) ? '' : ' '}`,
+        `  ${c.name.padEnd(26)} stored ${(bytes / 2 ** 20).toFixed(1).padStart(5)} MiB: raw ${raw.toFixed(1).padStart(6)} ms; new array (readMatrixKind) ${dec.toFixed(1).padStart(6)} ms, ratio ${(raw / dec).toFixed(2)}, decoded float32 ${((N * N * 4) / 2 ** 20 / (dec / 1000)).toFixed(0)} MiB/s, ${gvs(dec)} G values/s; streamed, reused memory (${weight ? 'streamF32' : fp8 ? 'streamE4M3BlockScaled' : 'streamMxfp4Expert'}) ${re.toFixed(1)} ms, ratio ${(raw / re).toFixed(2)}, ${gvs(re)} G values/s (without WASM kernels ${reJs.toFixed(1)} ms, ratio ${(raw / reJs).toFixed(2)}); new array without WASM kernels ${js.toFixed(1)} ms (ratio ${(raw / js).toFixed(2)}, ${gvs(js)} G values/s)${Number.isFinite(sum) ? '' : ' '}`,
       );
+      if (!weight)
+        console.log(
+          `  ${''.padEnd(26)} into one array reused across repetitions: ${into.toFixed(1)} ms, ratio ${(raw / into).toFixed(2)}, ${gvs(into)} G values/s`,
+        );
       if (fp8)
         console.log(
           `  ${''.padEnd(26)} one-pass E4M3 + block scale kernel (io/fp8BlockScaled.ts), new array: ${one.toFixed(1)} ms, ratio ${(raw / one).toFixed(2)}, ${gvs(one)} G values/s`,

@@ -5,13 +5,13 @@
  * `[E, rows, groups]`, one E8M0 exponent byte per group of 32 values (U8, or the format's own
  * F8_E8M0: the raw byte either way); a value is `FP4_VALUES[code] · 2^(e − 127)` (`torch.ldexp`).
  *
- * One expert's matrix is read straight into its result: the exponents first (one byte per 32
- * values), then the blocks chunk by chunk, each chunk decoded by the WASM SIMD kernel
- * (wasm/mxfp4.as.ts) in batches, or without WebAssembly SIMD by the loop below; both equal
- * the test reference (test/unit/analysis/io/mxfp4Reference.ts, written from transformers) bit for bit.
+ * One expert's matrix is streamed: the exponents first (one byte per 32 values), then the blocks
+ * chunk by chunk, read straight into a decode arena and decoded there by the WASM SIMD kernel
+ * (wasm/mxfp4.as.ts), or without WebAssembly SIMD by the loop below; both equal the test reference (test/unit/analysis/io/mxfp4Reference.ts, written from transformers) bit for bit.
  */
 import type { TensorEntry } from '../model/types';
-import { DEFAULT_CHUNK_BYTES, forEachRawChunk, readBytesInto, type ChunkOptions } from './tensorReader';
+import { streamThroughArena } from './wasm/arenaStream';
+import { DEFAULT_CHUNK_BYTES, forEachRawChunk, PART_READER, readBytesInto, type ChunkOptions } from './tensorReader';
 import { BATCH_VALUES, decodeWasm, SCALE_VALUES } from './wasm/decodeKernelsWasm';
 
 /** E2M1 code → value, the reference's `FP4_VALUES` (code 8 is −0). */
@@ -53,9 +53,59 @@ export function decodeMxfp4Into(bytes: Uint8Array, exps: Uint8Array, out: Float3
   }
 }
 
+/** Checks the parts' dtypes and returns the expert's groups, `rows · groups`. */
+function expertGroups(blocks: TensorEntry, scales: TensorEntry, rows: number, groups: number): number {
+  if (blocks.dtype !== 'U8') throw new Error(`MXFP4 blocks '${blocks.name}' are ${blocks.dtype}, not U8`);
+  if (scales.dtype !== 'U8' && scales.dtype !== 'F8_E8M0')
+    throw new Error(`MXFP4 scales '${scales.name}' are ${scales.dtype}, not E8M0 exponents (U8 or F8_E8M0)`);
+  return rows * groups;
+}
+
 /**
  * Expert `expert`'s matrix `[rows, groups · 32]` of MXFP4 blocks `[E, rows, groups, 16]` and their
- * exponents `[E, rows, groups]`: a new array, or with `into` (at least that long) its first elements.
+ * exponents `[E, rows, groups]`, streamed chunk by chunk in order to `consume` (its values only
+ * valid during the call; `chunkBytes` counts a chunk's float32 values). The exponents are read into
+ * a decode arena first, then the blocks straight into its raw slots, decoded there by the WASM
+ * kernel (wasm/arenaStream.ts); without WebAssembly SIMD, into one array every chunk reuses.
+ */
+export async function streamMxfp4Expert(
+  blocks: TensorEntry,
+  scales: TensorEntry,
+  expert: number,
+  rows: number,
+  groups: number,
+  opts: ChunkOptions,
+  consume: (values: Float32Array, firstValue: number) => void | Promise<void>,
+): Promise<void> {
+  const n = expertGroups(blocks, scales, rows, groups);
+  const base = expert * n * 16;
+  // Whole groups per chunk (16 bytes, 32 values each), at least the reader's 64-byte minimum.
+  const raw = Math.max(64, Math.floor((opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) / 128) * 16);
+  const streamed = await streamThroughArena(
+    { part: blocks, first: base, count: 16 * n, chunkBytes: raw, chunkValues: 2 * raw, tableBytes: n },
+    opts,
+    PART_READER,
+    (arena, tables) => readBytesInto(scales, expert * n, n, opts, arena.bytes(tables, n)),
+    ({ arena, src, out, tables, first, bytes }) => {
+      arena.kernels.mxfp4Groups(out, src, tables + (first - base) / 16, bytes / 16);
+      return 2 * bytes;
+    },
+    (values, chunk) => consume(values, 2 * (chunk.first - base)),
+  );
+  if (streamed) return;
+  const exps = new Uint8Array(n);
+  await readBytesInto(scales, expert * n, n, opts, exps);
+  const values = new Float32Array(2 * raw);
+  await forEachRawChunk(blocks, base, 16 * n, { ...opts, chunkBytes: raw }, async (bytes, first) => {
+    const g0 = (first - base) / 16;
+    decodeMxfp4Into(bytes, exps.subarray(g0, g0 + bytes.length / 16), values, 0);
+    await consume(values.subarray(0, 2 * bytes.length), 32 * g0);
+  });
+}
+
+/**
+ * Expert `expert`'s matrix (as streamMxfp4Expert): a new array, or with `into` (at least that long)
+ * its first elements. Each chunk's values are copied once, from the arena to the result.
  */
 export async function readMxfp4Expert(
   blocks: TensorEntry,
@@ -66,20 +116,9 @@ export async function readMxfp4Expert(
   opts: ChunkOptions = {},
   into?: Float32Array,
 ): Promise<Float32Array> {
-  if (blocks.dtype !== 'U8') throw new Error(`MXFP4 blocks '${blocks.name}' are ${blocks.dtype}, not U8`);
-  if (scales.dtype !== 'U8' && scales.dtype !== 'F8_E8M0')
-    throw new Error(`MXFP4 scales '${scales.name}' are ${scales.dtype}, not E8M0 exponents (U8 or F8_E8M0)`);
-  const n = rows * groups;
+  const n = expertGroups(blocks, scales, rows, groups);
   if (into && into.length < 32 * n) throw new Error(`a destination of ${into.length} values cannot hold the ${32 * n} values of '${blocks.name}'`);
   const out = into ? into.subarray(0, 32 * n) : new Float32Array(32 * n);
-  const exps = new Uint8Array(n);
-  await readBytesInto(scales, expert * n, n, opts, exps);
-  const base = expert * n * 16;
-  // Chunks of whole groups: a multiple of 16 bytes (the reader's own step is 8).
-  const chunkBytes = Math.max(64, Math.floor((opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) / 16) * 16);
-  await forEachRawChunk(blocks, base, 16 * n, { ...opts, chunkBytes }, (bytes, first) => {
-    const g0 = (first - base) / 16;
-    decodeMxfp4Into(bytes, exps.subarray(g0, g0 + bytes.length / 16), out, 32 * g0);
-  });
+  await streamMxfp4Expert(blocks, scales, expert, rows, groups, opts, (values, first) => out.set(values, first));
   return out;
 }

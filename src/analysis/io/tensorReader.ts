@@ -2,7 +2,8 @@
  * Lazy, chunked tensor reads. A tensor is read in chunks of at most 64 MiB, double-buffered: while
  * one chunk is converted to float32 on this thread, the next is already being read by libuv's thread
  * pool, so conversion hides behind the read. Nothing ever reads a whole file. F32 is read straight
- * into the result; BF16 is read into the result's own memory and widened there (bf16Wasm.ts).
+ * into the result; BF16 is read into the result's own memory and widened there (bf16Wasm.ts); a
+ * streamed F8_E4M3 tensor is read into a decode arena and decoded there (wasm/arenaStream.ts).
  */
 import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -12,12 +13,16 @@ import { bf16Destination } from './bf16Wasm';
 import { byteLengthOf, decodeInto, DTYPE_BITS, DTYPE_BYTES, isDecodable, NotDecodableError } from './dtypes';
 import { ModelFileError } from './modelFileError';
 import { streamGgml } from './gguf/dequant';
-import { decodeQuantized, notDecodableMessage } from './quant/decode';
+import { streamThroughArena } from './wasm/arenaStream';
+import { decodeQuantized, notDecodableMessage, streamQuantizedWhole } from './quant/decode';
 import { byteScratch } from './quant/partBytes';
 import type { PartReader } from './quant/types';
 import { MAX_READ_BYTES, openRegularFile, readExactly, stampOf } from './readBytes';
 
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Values per chunk of an F8_E4M3 stream decoded in an arena: 4 MiB of float32, so the arena (with its raw slots) is kept between streams. */
+const ARENA_CHUNK_VALUES = 1024 * 1024;
 
 /**
  * Below this many values the JavaScript loop is fast enough, and not creating a WebAssembly.Memory
@@ -253,6 +258,24 @@ export async function streamF32(
     );
     return;
   }
+  if (entry.dtype === 'F8_E4M3' && count >= WASM_MIN_VALUES) {
+    // Read straight into a decode arena and decoded there (wasm/arenaStream.ts), in chunks of at
+    // most 1 Mi values so the arena is kept for the next stream.
+    const raw = Math.min(per, ARENA_CHUNK_VALUES);
+    const plan = { part: entry, first: 0, count, chunkBytes: raw, chunkValues: raw, tableBytes: 0 };
+    const streamed = await streamThroughArena(
+      plan,
+      opts,
+      PART_READER,
+      () => undefined,
+      ({ arena, src, out, bytes }) => {
+        arena.kernels.e4m3(out, src, bytes);
+        return bytes;
+      },
+      (values, chunk) => consume(values, chunk.first),
+    );
+    if (streamed) return;
+  }
   const a = entry.dtype === 'BF16' && per >= WASM_MIN_VALUES ? bf16Destination(per) : null;
   const b = a && count > per ? bf16Destination(per) : a;
   if (a && b) {
@@ -305,12 +328,13 @@ export async function readBytesInto(entry: TensorEntry, first: number, count: nu
 }
 
 /** The plain readers a quantized weight's decoder reads its parts with. */
-const PART_READER: PartReader = { elementsF32: readElementsF32, rawChunks: forEachRawChunk, bytesInto: readBytesInto };
+export const PART_READER: PartReader = { elementsF32: readElementsF32, rawChunks: forEachRawChunk, bytesInto: readBytesInto };
 
 /**
  * A quantized weight streamed in chunks into memory every chunk reuses: GGUF blocks chunk by chunk
- * as they are read (the next chunk's bytes read while this one is decoded and consumed), other
- * schemes in chunks of whole rows of about `chunkBytes` of float32 each, with the raw bytes of their
+ * as they are read (the next chunk's bytes read while this one is decoded and consumed), GPTQ and
+ * AWQ 4-bit weights by their WASM kernels where their packed words are read (quant/decode.ts
+ * streamQuantizedWhole), other schemes in chunks of whole rows of about `chunkBytes` of float32 each, with the raw bytes of their
  * row ranges read into buffers the chunks reuse too.
  */
 async function streamQuantized(
@@ -321,6 +345,7 @@ async function streamQuantized(
 ): Promise<void> {
   const values = Math.max(1, Math.floor(Math.min(MAX_READ_BYTES, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) / 4));
   if (entry.quant!.scheme === 'ggml') return streamGgml(entry, values, opts, PART_READER, consume);
+  if (await streamQuantizedWhole(entry, values, opts, PART_READER, consume)) return;
   const width = entry.shape.length ? entry.shape[entry.shape.length - 1] : 1;
   const rowsPer = Math.max(1, Math.floor(values / Math.max(1, width)));
   const per = Math.min(count, rowsPer * Math.max(1, width));

@@ -14,7 +14,7 @@ import type { BlockDecoder } from './dequantTables';
 import { dequantTQ1_0, dequantTQ2_0 } from './dequantTernary';
 import { ggmlType } from './ggmlTypes';
 import { blockKernelOf, wasmBlockDecoder } from './ggmlBlocksWasm';
-import { acquireArena, releaseArena, type DecodeArena } from '../wasm/decodeArena';
+import { streamThroughArena } from '../wasm/arenaStream';
 import type { BlockKernel } from '../wasm/decodeKernelsWasm';
 import type { Progress } from '../../jobs';
 
@@ -166,18 +166,26 @@ export async function streamGgml(
   // At least 128 bytes, so the chunk stays whole blocks above the reader's 64-byte minimum chunk.
   const raw = chunkBytes(S, Math.max(128, Math.floor(chunkValues / B) * S));
   const perRun = raw / S;
+  const onProgress = opts.onProgress && ((p: Progress) => opts.onProgress!({ ...p, message: entry.name }));
   const kernel = blockKernelOf(layout.name);
-  const arena = kernel ? acquireArena(4 * perRun * B + 2 * raw) : null;
-  if (kernel && arena) {
-    try {
-      await streamInArena(entry, layout, count / B, perRun, opts, read, arena, arena.kernels[kernel] as BlockKernel, consume);
-    } finally {
-      releaseArena(arena);
-    }
-    return;
+  if (kernel) {
+    // The file read straight into the arena's raw slots, the values written where `consume` reads them.
+    const plan = { part: layout.part, first: 0, count: (count / B) * S, chunkBytes: raw, chunkValues: perRun * B, tableBytes: 0 };
+    const streamed = await streamThroughArena(
+      plan,
+      { signal: opts.signal, onProgress },
+      read,
+      () => undefined,
+      ({ arena, out, src, bytes }) => {
+        // Chunks are whole blocks (chunkBytes is, and at least the reader's 64-byte minimum).
+        (arena.kernels[kernel] as BlockKernel)(out, src, bytes / S);
+        return (bytes / S) * B;
+      },
+      (values, chunk) => consume(values, (chunk.first / S) * B),
+    );
+    if (streamed) return;
   }
   const out = new Float32Array(perRun * B);
-  const onProgress = opts.onProgress && ((p: Progress) => opts.onProgress!({ ...p, message: entry.name }));
   await forEachBlockRun(layout, 0, count / B, { ...opts, chunkBytes: raw, onProgress }, read, async (bytes, off, block, n) => {
     // Runs are at most one chunk, but a reader may hand over more: pieces of `out` size then.
     for (let j = 0; j < n; j += perRun) {
@@ -186,41 +194,4 @@ export async function streamGgml(
       await consume(m === perRun ? out : out.subarray(0, m * B), (block + j) * B);
     }
   });
-}
-
-/**
- * streamGgml in an arena laid out as `[values of one chunk][raw slot 0][raw slot 1]` from its base:
- * the reader reads chunk k into slot k mod 2 (one open file for the whole tensor).
- */
-async function streamInArena(
-  entry: TensorEntry,
-  layout: GgmlLayout,
-  blocks: number,
-  perRun: number,
-  opts: PartReadOptions,
-  read: PartReader,
-  arena: DecodeArena,
-  kernel: BlockKernel,
-  consume: (values: Float32Array, firstElement: number) => void | Promise<void>,
-): Promise<void> {
-  const { B, S, part } = layout;
-  const outPtr = arena.base;
-  const slots = [outPtr + 4 * perRun * B, outPtr + 4 * perRun * B + perRun * S];
-  const onProgress = opts.onProgress && ((p: Progress) => opts.onProgress!({ ...p, message: entry.name }));
-  await read.rawChunks(
-    part,
-    0,
-    blocks * S,
-    { signal: opts.signal, chunkBytes: perRun * S, onProgress },
-    async (bytes, firstByte) => {
-      // Chunks are whole blocks (chunkBytes is, and at least the reader's 64-byte minimum).
-      const m = bytes.length / S;
-      kernel(outPtr, bytes.byteOffset, m);
-      await consume(arena.values(outPtr, m * B), (firstByte / S) * B);
-    },
-    (k, n) => {
-      if (n > perRun * S) throw new Error(`a chunk of ${n} bytes does not fit the arena's ${perRun * S}-byte slots`);
-      return arena.bytes(slots[k & 1], n);
-    },
-  );
 }

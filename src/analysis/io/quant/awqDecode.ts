@@ -9,10 +9,11 @@
  * scales[g, o]` in the scales' dtype (AWQ stores zero points as they are; no offset). The decoded
  * matrix is the transpose of that `[in, out]` product, `[out, in]` like every Linear weight.
  */
-import type { QuantDecoder } from './types';
+import type { TensorEntry } from '../../model/types';
+import type { PartReader, PartReadOptions, QuantDecoder, QuantStreamer } from './types';
 import { buildLut, byRows } from './groupedInt';
 import { int32Words, wholePartBytes, wholePartF32 } from './partBytes';
-import { awq4Wasm, type GroupTables } from './groupedInt4Wasm';
+import { awq4Wasm, streamAwq4, type GroupTables } from './groupedInt4Wasm';
 
 export interface AwqParams {
   groupSize: number;
@@ -66,6 +67,22 @@ function decodeAligned(
   }
 }
 
+/** The per-(group, row) tables of an AWQ weight, from its zero points and scales. */
+async function awqTables(entry: TensorEntry, opts: PartReadOptions, read: PartReader): Promise<GroupTables> {
+  const p = entry.quant!.params as unknown as AwqParams;
+  const [, qzPart, sPart] = entry.quant!.parts;
+  const [qzBytes, scales] = await Promise.all([wholePartBytes(read, qzPart, opts), wholePartF32(read, sPart, opts)]);
+  const qz = int32Words(qzBytes);
+  const { outFeatures: out, groups } = p;
+  const words = out / 8;
+  return {
+    groups,
+    zero: (g, o) => (qz[g * words + (o >>> 3)] >>> (4 * AWQ_REVERSE_ORDER[o & 7])) & 15,
+    scale: (g, o) => scales[g * out + o],
+    scaleDtype: p.scaleDtype,
+  };
+}
+
 export const decodeAwq: QuantDecoder = (entry, first, count, opts, read, into) =>
   byRows(
     entry,
@@ -73,22 +90,10 @@ export const decodeAwq: QuantDecoder = (entry, first, count, opts, read, into) =
     count,
     async (o0, o1, dest) => {
       const p = entry.quant!.params as unknown as AwqParams;
-      const [qwPart, qzPart, sPart] = entry.quant!.parts;
-      const [qwBytes, qzBytes, scales] = await Promise.all([
-        wholePartBytes(read, qwPart, opts),
-        wholePartBytes(read, qzPart, opts),
-        wholePartF32(read, sPart, opts),
-      ]);
+      const [qwBytes, tables] = await Promise.all([wholePartBytes(read, entry.quant!.parts[0], opts), awqTables(entry, opts, read)]);
       const { inFeatures: n, outFeatures: out, groups, groupSize } = p;
       const qw = int32Words(qwBytes);
-      const qz = int32Words(qzBytes);
       const words = out / 8;
-      const tables: GroupTables = {
-        groups,
-        zero: (g, o) => (qz[g * words + (o >>> 3)] >>> (4 * AWQ_REVERSE_ORDER[o & 7])) & 15,
-        scale: (g, o) => scales[g * out + o],
-        scaleDtype: p.scaleDtype,
-      };
       const rows = o1 - o0;
       const res = dest ?? new Float32Array(rows * n);
       // The WASM SIMD kernel where the shape suits it (whole words of rows, groups of 4 inputs): the same values as the tables below.
@@ -107,3 +112,11 @@ export const decodeAwq: QuantDecoder = (entry, first, count, opts, read, into) =
     },
     into,
   );
+
+/** The whole weight streamed by the WASM kernel, its packed words read straight into its memory (groupedInt4Wasm.ts). */
+export const streamAwq: QuantStreamer = async (entry, chunkValues, opts, read, consume) => {
+  const p = entry.quant!.params as unknown as AwqParams;
+  return streamAwq4({ entry, qwPart: entry.quant!.parts[0], read, opts, chunkValues, consume }, p.outFeatures, p.inFeatures, p.groupSize, p.groups, () =>
+    awqTables(entry, opts, read),
+  );
+};

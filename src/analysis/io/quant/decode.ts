@@ -5,13 +5,13 @@
 import type { TensorEntry } from '../../model/types';
 import { decodeGgml } from '../gguf/dequant';
 import { decodeLoraDelta, decodeLoraMerged } from './lora';
-import { decodeAwq } from './awqDecode';
+import { decodeAwq, streamAwq } from './awqDecode';
 import { decodeBnb4bit } from './bnb4bitDecode';
 import { decodeBnbInt8 } from './bnbInt8Decode';
 import { decodeCtPacked } from './ctPackedDecode';
 import { decodeCtScaled } from './ctScaledDecode';
-import { decodeGptq } from './gptqDecode';
-import type { PartReader, PartReadOptions, QuantDecoder } from './types';
+import { decodeGptq, streamGptq } from './gptqDecode';
+import type { PartReader, PartReadOptions, QuantDecoder, QuantStreamer } from './types';
 
 const DECODERS: Readonly<Record<string, QuantDecoder>> = {
   // scheme: decoder, one line each
@@ -25,6 +25,27 @@ const DECODERS: Readonly<Record<string, QuantDecoder>> = {
   'lora-merged': decodeLoraMerged,
   ggml: decodeGgml,
 };
+
+/** Schemes with a whole-weight stream of their own (types.ts QuantStreamer), tried before chunk-by-chunk decoding. */
+const STREAMERS: Readonly<Record<string, QuantStreamer>> = {
+  gptq: streamGptq,
+  awq: streamAwq,
+};
+
+/**
+ * Streams a whole quantized weight through its scheme's own streamer; false (nothing consumed)
+ * where it has none or it does not apply, and the caller decodes chunk by chunk.
+ */
+export function streamQuantizedWhole(
+  entry: TensorEntry,
+  chunkValues: number,
+  opts: PartReadOptions,
+  read: PartReader,
+  consume: (values: Float32Array, firstElement: number) => void | Promise<void>,
+): Promise<boolean> {
+  const streamer = entry.quant && entry.quant.decodable !== false ? STREAMERS[entry.quant.scheme] : undefined;
+  return streamer ? streamer(entry, chunkValues, opts, read, consume) : Promise.resolve(false);
+}
 
 /** The schemes that can be decoded, for messages and tests. */
 export const QUANT_SCHEMES: readonly string[] = Object.keys(DECODERS);

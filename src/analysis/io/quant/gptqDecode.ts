@@ -11,10 +11,11 @@
  * per field (`zeros = zeros + 1` in qlinear_cuda_old.py; GPTQModel `convert_gptq_v1_to_v2_format`);
  * "gptq_v2" stores them as they are.
  */
-import type { QuantDecoder } from './types';
+import type { TensorEntry } from '../../model/types';
+import type { PartReader, PartReadOptions, QuantDecoder, QuantStreamer } from './types';
 import { buildLut, byRows, groupIndex, unpackField } from './groupedInt';
 import { int32Words, wholePartBytes, wholePartF32 } from './partBytes';
-import { gptq4Wasm, type GroupTables } from './groupedInt4Wasm';
+import { gptq4Wasm, streamGptq4, type GroupTables } from './groupedInt4Wasm';
 
 export interface GptqParams {
   bits: number;
@@ -107,6 +108,34 @@ function decode4(qw: Int32Array, out: number, n: number, o0: number, o1: number,
   }
 }
 
+/** The group of each input and the per-(group, row) tables of a GPTQ weight, from its parts (all but qweight). */
+async function gptqTables(entry: TensorEntry, opts: PartReadOptions, read: PartReader): Promise<{ gidx: Int32Array; tables: GroupTables }> {
+  const p = entry.quant!.params as unknown as GptqParams;
+  const [, qzPart, sPart, gPart] = entry.quant!.parts;
+  const [qzBytes, scales, gBytes] = await Promise.all([
+    wholePartBytes(read, qzPart, opts),
+    wholePartF32(read, sPart, opts),
+    p.hasGIdx ? wholePartBytes(read, gPart, opts) : Promise.resolve(null),
+  ]);
+  const { bits, inFeatures: n, outFeatures: out, groups } = p;
+  const qz = int32Words(qzBytes);
+  const gidx = groupIndex(entry.name, gPart?.name, gBytes && int32Words(gBytes), n, p.groupSize, groups);
+  const zeroWords = qz.length / groups;
+  const tables: GroupTables = {
+    groups,
+    zero: (g, o) => unpackField(qz, g * zeroWords, o, bits) + p.zeroOffset,
+    scale: (g, o) => scales[g * out + o],
+    scaleDtype: p.scaleDtype,
+    groupRow: (g, s, z, at) => {
+      s.set(scales.subarray(g * out, (g + 1) * out), at);
+      const base = g * zeroWords;
+      if (bits === 4) for (let o = 0; o < out; o++) z[at + o] = ((qz[base + (o >>> 3)] >>> (4 * (o & 7))) & 15) + p.zeroOffset;
+      else for (let o = 0; o < out; o++) z[at + o] = unpackField(qz, base, o, bits) + p.zeroOffset;
+    },
+  };
+  return { gidx, tables };
+}
+
 export const decodeGptq: QuantDecoder = (entry, first, count, opts, read, into) =>
   byRows(
     entry,
@@ -114,24 +143,9 @@ export const decodeGptq: QuantDecoder = (entry, first, count, opts, read, into) 
     count,
     async (o0, o1, dest) => {
       const p = entry.quant!.params as unknown as GptqParams;
-      const [qwPart, qzPart, sPart, gPart] = entry.quant!.parts;
-      const [qwBytes, qzBytes, scales, gBytes] = await Promise.all([
-        wholePartBytes(read, qwPart, opts),
-        wholePartBytes(read, qzPart, opts),
-        wholePartF32(read, sPart, opts),
-        p.hasGIdx ? wholePartBytes(read, gPart, opts) : Promise.resolve(null),
-      ]);
+      const [qwBytes, { gidx, tables }] = await Promise.all([wholePartBytes(read, entry.quant!.parts[0], opts), gptqTables(entry, opts, read)]);
       const { bits, inFeatures: n, outFeatures: out, groups } = p;
       const qw = int32Words(qwBytes);
-      const qz = int32Words(qzBytes);
-      const gidx = groupIndex(entry.name, gPart?.name, gBytes && int32Words(gBytes), n, p.groupSize, groups);
-      const zeroWords = qz.length / groups;
-      const tables: GroupTables = {
-        groups,
-        zero: (g, o) => unpackField(qz, g * zeroWords, o, bits) + p.zeroOffset,
-        scale: (g, o) => scales[g * out + o],
-        scaleDtype: p.scaleDtype,
-      };
       const rows = o1 - o0;
       const res = dest ?? new Float32Array(rows * n);
       // 4 bits: the WASM SIMD kernel, the same values as the tables below.
@@ -157,3 +171,12 @@ export const decodeGptq: QuantDecoder = (entry, first, count, opts, read, into) 
     },
     into,
   );
+
+/** The whole weight streamed by the WASM kernel, its packed words read straight into its memory (groupedInt4Wasm.ts); 4 bits only. */
+export const streamGptq: QuantStreamer = async (entry, chunkValues, opts, read, consume) => {
+  const p = entry.quant!.params as unknown as GptqParams;
+  if (p.bits !== 4) return false;
+  return streamGptq4({ entry, qwPart: entry.quant!.parts[0], read, opts, chunkValues, consume }, p.outFeatures, p.inFeatures, p.groups, () =>
+    gptqTables(entry, opts, read),
+  );
+};

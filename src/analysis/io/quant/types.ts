@@ -55,3 +55,17 @@ export type QuantDecoder = (
   read: PartReader,
   into?: Float32Array,
 ) => Promise<Float32Array>;
+
+/**
+ * Streams a whole quantized weight to `consume` in chunks of whole rows (about `chunkValues` values
+ * each, in order; each valid only during the call), decoded where the consumer reads them. False,
+ * with nothing consumed, where the scheme's fast path does not apply (no WebAssembly SIMD, a shape
+ * or bit width its kernel does not take): the caller then decodes chunk by chunk.
+ */
+export type QuantStreamer = (
+  entry: TensorEntry,
+  chunkValues: number,
+  opts: PartReadOptions,
+  read: PartReader,
+  consume: (values: Float32Array, firstElement: number) => void | Promise<void>,
+) => Promise<boolean>;

@@ -1,11 +1,12 @@
 /**
  * A decode arena: a WebAssembly.Memory with the kernels instantiated in it, for data larger than
- * the shared instance's four pages. A GGUF stream (../gguf/dequant.ts) keeps a chunk's raw bytes
- * there (two slots, so the next chunk is read while this one is decoded) and its decoded float32
- * values: the file is read straight into a raw slot, the kernel writes the values where the
- * consumer reads them, and nothing is copied (the shared instance's batch-and-copy writes every
- * value twice, which costs as much as the decode itself). The GPTQ / AWQ kernels decode strips of
- * packed words there (../quant/groupedInt4Wasm.ts).
+ * the shared instance's four pages. Streams of GGUF blocks, F8_E4M3 values (plain or block-scaled)
+ * and MXFP4 experts (arenaStream.ts) keep a chunk's raw bytes there (two slots, so the next chunk is
+ * read while this one is decoded) and its decoded float32 values: the file is read straight into a
+ * raw slot, the kernel writes the values where the consumer reads them, and nothing is copied (the
+ * shared instance's batch-and-copy writes every value twice, which costs as much as the decode
+ * itself). The GPTQ / AWQ kernels decode strips of packed words there, or a streamed weight's
+ * packed words read there whole (../quant/groupedInt4Wasm.ts).
  *
  * Arenas are kept between uses (their pages stay mapped, so the next stream's first chunk does not
  * fault them in again): up to KEEP_ARENAS per thread, for reads interleaved at their awaits, each

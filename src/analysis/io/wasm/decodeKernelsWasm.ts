@@ -39,10 +39,24 @@ export interface DecodeKernels {
   tq2_0: BlockKernel;
   e4m3(dst: number, src: number, n: number): void;
   e4m3Scaled(dst: number, src: number, n: number, scales: number, bn: number, j0: number): void;
+  /** `n` E4M3 bytes from row `r`, column `c` of a matrix `cols` wide, each times its block's scale from the grid at `scales` (fp8.as.ts). */
+  e4m3BlockRows(dst: number, src: number, n: number, r: number, c: number, cols: number, scales: number, gridCols: number, bm: number, bn: number): void;
   /** gpt-oss MXFP4: `n` groups of 16 bytes at `src`, their exponent bytes at `exps`, 32 values each to `dst`. */
   mxfp4Groups(dst: number, src: number, exps: number, n: number): void;
-  /** GPTQ 4-bit rows `r0 … r1` of a strip (groupedInt4.as.ts; mode 0 float32, 1 / 3 float16, 2 / 4 bfloat16 scales). */
-  gptq4(dst: number, qw: number, stride: number, r0: number, r1: number, n: number, scales: number, zeros: number, gidx: number, mode: number): void;
+  /** GPTQ 4-bit rows `r0 … r1` of a strip, tables `[groups, tableStride]` (groupedInt4.as.ts; mode 0 float32, 1 / 3 float16, 2 / 4 bfloat16 scales). */
+  gptq4(
+    dst: number,
+    qw: number,
+    stride: number,
+    r0: number,
+    r1: number,
+    n: number,
+    scales: number,
+    zeros: number,
+    tableStride: number,
+    gidx: number,
+    mode: number,
+  ): void;
   /** AWQ 4-bit rows `8·c0 … 8·c1` of a strip (groupedInt4.as.ts). */
   awq4(
     dst: number,

@@ -9,31 +9,29 @@
 const NAN_BITS: u32 = 0x7fc00000;
 const TWO_M9: f32 = 0.001953125; // 2^-9: a subnormal's 3-bit mantissa m is m/8 · 2^-6
 
-/**
- * Eight sign-extended E4M3 bytes `w` → their values as bfloat16 patterns (the top halves of the
- * float32 values; every E4M3 value is exactly a bfloat16), if normal: s.eeee.mmm moved to
- * s.(e + 120).mmm0000, the exponent rebiased from 7 to 127. Integer operations only.
- */
-function normal16(w: v128): v128 {
-  // Shifted by 4: s at bit 15 (its copies in 14…11 cleared), e at 10…7, m at 6…4; + 120 in the exponent field.
-  return i16x8.add(v128.and(i16x8.shl(w, 4), i16x8.splat(<i16>0x87ff)), i16x8.splat(120 << 7));
-}
-
-/**
- * `normal` (eight patterns from normal16, bytes 0…7 of `x` if `low`, else 8…15) with its subnormal
- * lanes replaced by m·2^-9 (exponent 0; eight patterns from a table by m: 0, 2^-9, 2^-8, 1.5·2^-8,
- * 2^-7, 1.25·2^-7, 1.5·2^-7, 1.75·2^-7, sign added) and its S.1111.111 lanes by NaN. Integer
- * operations only: no float32 subnormal reaches a multiplier (x86 takes microcode assists on those).
- */
-function special16(x: v128, normal: v128, subMask: v128, nanMask: v128, low: bool): v128 {
-  const m = v128.and(x, i8x16.splat(7));
-  const hiByte = v128.or(i8x16.swizzle(i8x16(0, 0x3b, 0x3b, 0x3b, 0x3c, 0x3c, 0x3c, 0x3c, 0, 0, 0, 0, 0, 0, 0, 0), m), v128.and(x, i8x16.splat(<i8>0x80)));
-  const loByte = i8x16.swizzle(i8x16(0, 0, <i8>0x80, <i8>0xc0, 0, 0x20, 0x40, 0x60, 0, 0, 0, 0, 0, 0, 0, 0), m);
-  const sub = low
-    ? i8x16.shuffle(loByte, hiByte, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
-    : i8x16.shuffle(loByte, hiByte, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  return v128.bitselect(i16x8.splat(0x7fc0), v128.bitselect(sub, normal, subMask), nanMask);
-}
+// Sixteen E4M3 bytes → their values as bfloat16 patterns (the top halves of the float32 values;
+// every E4M3 value is exactly a bfloat16), with no branch and integer operations only (no float32
+// subnormal reaches a multiplier: x86 takes microcode assists on those). A byte s.eeee.mmm,
+// sign-extended to 16 bits and shifted by 4, is s.000.eeee.mmm.0000 (its sign copies cleared);
+// adding a bias by the byte's class gives the pattern:
+//  - normal (e ≥ 1): 120 << 7 (0x3c00), the exponent rebiased from 7 to 127;
+//  - subnormal (e = 0, value m·2^-9): the pattern of m·2^-9 minus m << 4 (0 for ±0: −0 stays −0);
+//  - NaN (S.1111.111, its sign cleared first: the byte table's NaN is 0x7fc00000 for both signs):
+//    0x7fc0 minus 0x7f0.
+// The class index, min(|byte|, 8) (0…7 a subnormal's m, 8 any normal) or 9 for NaN, picks the bias's
+// low and high bytes from two 16-byte tables; the two are interleaved into 16-bit lanes.
+// The tables and masks are loaded from memory before the loop: as constants, the compiled loop would
+// rebuild each of them on every iteration (V8 materializes a v128.const where it is used).
+const CONSTS = memory.data<u8>(
+  [
+    // BIAS_LO, BIAS_HI
+    0, 0xf0, 0x60, 0x90, 0xc0, 0xd0, 0xe0, 0xf0, 0, 0xd0, 0, 0, 0, 0, 0, 0, 0, 0x3a, 0x3b, 0x3b, 0x3b, 0x3b, 0x3b, 0x3b, 0x3c, 0x77, 0, 0, 0, 0, 0, 0,
+    // 0x7f and 8 in every byte, 0x87ff in every 16-bit lane
+    0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 0xff, 0x87,
+    0xff, 0x87, 0xff, 0x87, 0xff, 0x87, 0xff, 0x87, 0xff, 0x87, 0xff, 0x87, 0xff, 0x87,
+  ],
+  16,
+);
 
 function one(b: u32): f32 {
   const em = b & 0x7f;
@@ -43,26 +41,35 @@ function one(b: u32): f32 {
   return reinterpret<f32>(((em << 20) + (120 << 23)) | sign);
 }
 
-/** `n` values from `src` to `dst`, each times `scale` (if `scaled`). */
-function run(dst: usize, src: usize, n: i32, scale: f32, scaled: bool): void {
+/**
+ * `n` values from `src` to `dst`, each times `scale` (if `scaled`); the tables and masks of CONSTS
+ * are loaded by the caller (once for all its runs: it inlines this).
+ */
+function run(dst: usize, src: usize, n: i32, scale: f32, scaled: bool, biasLoTable: v128, biasHiTable: v128, k7f: v128, k8: v128, keep: v128): void {
   const s = f32x4.splat(scale);
+  const zero = i8x16.splat(0);
   let i = 0;
   for (; i + 16 <= n; i += 16) {
     const x = v128.load(src + i);
-    let lo = normal16(i16x8.extend_low_i8x16_s(x));
-    let hi = normal16(i16x8.extend_high_i8x16_s(x));
-    // Zeros, subnormals and NaNs are rare in weights: one test per 16 bytes.
-    const sub8 = i8x16.eq(v128.and(x, i8x16.splat(0x78)), i8x16.splat(0));
-    const nan8 = i8x16.eq(v128.and(x, i8x16.splat(0x7f)), i8x16.splat(0x7f));
-    if (v128.any_true(v128.or(sub8, nan8))) {
-      lo = special16(x, lo, i16x8.extend_low_i8x16_s(sub8), i16x8.extend_low_i8x16_s(nan8), true);
-      hi = special16(x, hi, i16x8.extend_high_i8x16_s(sub8), i16x8.extend_high_i8x16_s(nan8), false);
-    }
-    // Each bfloat16 pattern becomes the top half of a float32 whose low half is 0.
-    let a = i32x4.shl(i32x4.extend_low_i16x8_u(lo), 16);
-    let b = i32x4.shl(i32x4.extend_high_i16x8_u(lo), 16);
-    let c = i32x4.shl(i32x4.extend_low_i16x8_u(hi), 16);
-    let d = i32x4.shl(i32x4.extend_high_i16x8_u(hi), 16);
+    const em = v128.and(x, k7f);
+    const nan = i8x16.eq(em, k7f);
+    // NaN bytes become 0x7f (sign cleared), their index 8 − (−1) = 9.
+    const xs = v128.bitselect(k7f, x, nan);
+    const idx = i8x16.sub(i8x16.min_u(em, k8), nan);
+    const biasLo = i8x16.swizzle(biasLoTable, idx);
+    const biasHi = i8x16.swizzle(biasHiTable, idx);
+    const lo = i16x8.add(
+      v128.and(i16x8.shl(i16x8.extend_low_i8x16_s(xs), 4), keep),
+      i8x16.shuffle(biasLo, biasHi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23),
+    );
+    const hi = i16x8.add(
+      v128.and(i16x8.shl(i16x8.extend_high_i8x16_s(xs), 4), keep),
+      i8x16.shuffle(biasLo, biasHi, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31),
+    );
+    let a = i8x16.shuffle(zero, lo, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    let b = i8x16.shuffle(zero, lo, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    let c = i8x16.shuffle(zero, hi, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    let d = i8x16.shuffle(zero, hi, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
     if (scaled) {
       a = f32x4.mul(a, s);
       b = f32x4.mul(b, s);
@@ -80,7 +87,7 @@ function run(dst: usize, src: usize, n: i32, scale: f32, scaled: bool): void {
 
 /** `n` E4M3 bytes from `src` → float32 at `dst`. */
 export function e4m3(dst: usize, src: usize, n: i32): void {
-  run(dst, src, n, 1, false);
+  inline.always(run(dst, src, n, 1, false, v128.load(CONSTS), v128.load(CONSTS, 16), v128.load(CONSTS, 32), v128.load(CONSTS, 48), v128.load(CONSTS, 64)));
 }
 
 /**
@@ -88,14 +95,37 @@ export function e4m3(dst: usize, src: usize, n: i32): void {
  * a stretch of one matrix row whose first value is column j0 of a block of bn columns.
  */
 export function e4m3Scaled(dst: usize, src: usize, n: i32, scales: usize, bn: i32, j0: i32): void {
+  const biasLoTable = v128.load(CONSTS);
+  const biasHiTable = v128.load(CONSTS, 16);
+  const k7f = v128.load(CONSTS, 32);
+  const k8 = v128.load(CONSTS, 48);
+  const keep = v128.load(CONSTS, 64);
   let j = 0;
   let cb = 0;
   let width = bn - j0;
   while (j < n) {
     const m = min(width, n - j);
-    run(dst + ((<usize>j) << 2), src + j, m, load<f32>(scales + ((<usize>cb) << 2)), true);
+    const scale = load<f32>(scales + ((<usize>cb) << 2));
+    inline.always(run(dst + ((<usize>j) << 2), src + j, m, scale, true, biasLoTable, biasHiTable, k7f, k8, keep));
     j += m;
     cb++;
     width = bn;
+  }
+}
+
+/**
+ * `n` E4M3 bytes from `src`, matrix elements from row `r`, column `c` on (rows `cols` wide), → float32
+ * at `dst`, each multiplied by its block's scale: the float32 grid at `scales`, `gridCols` a row,
+ * one scale per `bm`×`bn` block. Row stretch by row stretch, as e4m3Scaled.
+ */
+export function e4m3BlockRows(dst: usize, src: usize, n: i32, r: i32, c: i32, cols: i32, scales: usize, gridCols: i32, bm: i32, bn: i32): void {
+  let j = 0;
+  while (j < n) {
+    const len = min(cols - c, n - j);
+    const block = scales + ((<usize>((r / bm) * gridCols + c / bn)) << 2);
+    e4m3Scaled(dst + ((<usize>j) << 2), src + j, len, block, bn, c % bn);
+    j += len;
+    r++;
+    c = 0;
   }
 }

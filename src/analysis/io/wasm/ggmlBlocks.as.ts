@@ -40,14 +40,55 @@ function emitAffine(dst: usize, q: v128, d: v128, m: v128): void {
   v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(hi)), d), m), 48);
 }
 
+// The kernels below widen bytes to float32 by interleaving them with zero bytes (one unpack
+// instruction per step, where the sign- or zero-extensions take up to two): byte q lands in the top
+// byte of a 32-bit lane, q·2^24, converted exactly, and the scale comes pre-multiplied by 2^-24 (exact:
+// their scales are float16 values, at least 2^-24, times small integers, so nothing underflows).
+// (q·2^24)·(d·2^-24) is the same real number as q·d, rounded once the same way: the same float32.
+// Their vector constants are loaded from memory before the loops: as constants, the compiled loops
+// would rebuild each of them on every use (V8 materializes a v128.const where it is used).
+const CONSTS = memory.data<u8>(
+  [
+    // 0x0f, 0x30, 32 and 8 in every byte
+    0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30,
+    0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  ],
+  16,
+);
+const TWO_M24: f32 = 5.9604644775390625e-8;
+
+/**
+ * Sixteen bytes q (signed, or unsigned below 128) → 16 float32 values q·d, `d24` being d·2^-24
+ * (see above), then minus `m` if `affine`, stored from `dst`.
+ */
+function emit24(dst: usize, q: v128, d24: v128, m: v128, affine: bool): void {
+  const z = i8x16.splat(0);
+  // q·2^8 in 16-bit lanes, then q·2^24 in 32-bit lanes.
+  const lo = i8x16.shuffle(z, q, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const hi = i8x16.shuffle(z, q, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  let a = f32x4.mul(f32x4.convert_i32x4_s(i8x16.shuffle(z, lo, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23)), d24);
+  let b = f32x4.mul(f32x4.convert_i32x4_s(i8x16.shuffle(z, lo, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31)), d24);
+  let c = f32x4.mul(f32x4.convert_i32x4_s(i8x16.shuffle(z, hi, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23)), d24);
+  let e = f32x4.mul(f32x4.convert_i32x4_s(i8x16.shuffle(z, hi, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31)), d24);
+  if (affine) {
+    a = f32x4.sub(a, m);
+    b = f32x4.sub(b, m);
+    c = f32x4.sub(c, m);
+    e = f32x4.sub(e, m);
+  }
+  v128.store(dst, a);
+  v128.store(dst, b, 16);
+  v128.store(dst, c, 32);
+  v128.store(dst, e, 48);
+}
+
 /** block_q8_0 (34 bytes): half d · int8 qs[32]; x = qs[j]·d. */
 export function q8_0(dst: usize, src: usize, n: i32): void {
+  const none = f32x4.splat(0);
   for (let i = 0; i < n; i++) {
-    const d = f32x4.splat(halfToF32(<u32>load<u16>(src)));
-    const a = v128.load(src, 2);
-    const b = v128.load(src, 18);
-    emitSigned(dst, a, d);
-    emitSigned(dst + 64, b, d);
+    const d = f32x4.splat(halfToF32(<u32>load<u16>(src)) * TWO_M24);
+    inline.always(emit24(dst, v128.load(src, 2), d, none, false));
+    inline.always(emit24(dst + 64, v128.load(src, 18), d, none, false));
     src += 34;
     dst += 128;
   }
@@ -62,23 +103,25 @@ function scaleMinK4(q: usize, j: i32, which: i32): u32 {
 
 /** block_q4_K (144 bytes): half d · half dmin · scales[12] · qs[128]; each 64 values: low nibbles with scale/min 2k, high with 2k+1; x = (d·sc)·q − (dmin·m). */
 export function q4_K(dst: usize, src: usize, n: i32): void {
-  const mask = i8x16.splat(0x0f);
+  const mask = v128.load(CONSTS);
   for (let i = 0; i < n; i++) {
     const d = halfToF32(<u32>load<u16>(src));
     const dmin = halfToF32(<u32>load<u16>(src, 2));
+    const d24 = d * TWO_M24;
     const sc = src + 4;
     let q = src + 16;
     for (let is = 0; is < 8; is += 2) {
-      const d1 = f32x4.splat(d * <f32>scaleMinK4(sc, is, 0));
+      // d·sc·2^-24 is (d·sc)·2^-24 exactly: the C code's float32 d·sc, scaled by a power of two.
+      const d1 = f32x4.splat(d24 * <f32>scaleMinK4(sc, is, 0));
       const m1 = f32x4.splat(dmin * <f32>scaleMinK4(sc, is, 1));
-      const d2 = f32x4.splat(d * <f32>scaleMinK4(sc, is + 1, 0));
+      const d2 = f32x4.splat(d24 * <f32>scaleMinK4(sc, is + 1, 0));
       const m2 = f32x4.splat(dmin * <f32>scaleMinK4(sc, is + 1, 1));
       const x0 = v128.load(q);
       const x1 = v128.load(q, 16);
-      emitAffine(dst, v128.and(x0, mask), d1, m1);
-      emitAffine(dst + 64, v128.and(x1, mask), d1, m1);
-      emitAffine(dst + 128, i8x16.shr_u(x0, 4), d2, m2);
-      emitAffine(dst + 192, i8x16.shr_u(x1, 4), d2, m2);
+      inline.always(emit24(dst, v128.and(x0, mask), d1, m1, true));
+      inline.always(emit24(dst + 64, v128.and(x1, mask), d1, m1, true));
+      inline.always(emit24(dst + 128, v128.and(i16x8.shr_u(x0, 4), mask), d2, m2, true));
+      inline.always(emit24(dst + 192, v128.and(i16x8.shr_u(x1, 4), mask), d2, m2, true));
       q += 32;
       dst += 256;
     }
@@ -88,11 +131,12 @@ export function q4_K(dst: usize, src: usize, n: i32): void {
 
 /** block_q6_K (210 bytes): ql[128] · qh[64] · int8 scales[16] · half d; each 128 values: x = (d·sc)·(q − 32), q = 4 low bits | 2 high bits << 4. */
 export function q6_K(dst: usize, src: usize, n: i32): void {
-  const lo4 = i8x16.splat(0x0f);
-  const b45 = i8x16.splat(0x30);
-  const k32 = i8x16.splat(32);
+  const lo4 = v128.load(CONSTS);
+  const b45 = v128.load(CONSTS, 16);
+  const k32 = v128.load(CONSTS, 32);
+  const none = f32x4.splat(0);
   for (let i = 0; i < n; i++) {
-    const d = halfToF32(<u32>load<u16>(src, 208));
+    const d24 = halfToF32(<u32>load<u16>(src, 208)) * TWO_M24;
     for (let half = 0; half < 2; half++) {
       const ql = src + 64 * half;
       const qh = src + 128 + 32 * half;
@@ -102,15 +146,16 @@ export function q6_K(dst: usize, src: usize, n: i32): void {
         const a = v128.load(ql + 16 * g);
         const b = v128.load(ql + 32 + 16 * g);
         const h = v128.load(qh + 16 * g);
-        const q0 = v128.or(v128.and(a, lo4), v128.and(i8x16.shl(h, 4), b45));
-        const q1 = v128.or(v128.and(b, lo4), v128.and(i8x16.shl(h, 2), b45));
-        const q2 = v128.or(i8x16.shr_u(a, 4), v128.and(h, b45));
-        const q3 = v128.or(i8x16.shr_u(b, 4), v128.and(i8x16.shr_u(h, 2), b45));
+        // 16-bit shifts: the bits they carry across bytes fall outside the masks.
+        const q0 = v128.or(v128.and(a, lo4), v128.and(i16x8.shl(h, 4), b45));
+        const q1 = v128.or(v128.and(b, lo4), v128.and(i16x8.shl(h, 2), b45));
+        const q2 = v128.or(v128.and(i16x8.shr_u(a, 4), lo4), v128.and(h, b45));
+        const q3 = v128.or(v128.and(i16x8.shr_u(b, 4), lo4), v128.and(i16x8.shr_u(h, 2), b45));
         const o = dst + 64 * g;
-        emitSigned(o, i8x16.sub(q0, k32), f32x4.splat(d * <f32>load<i8>(sc + g)));
-        emitSigned(o + 128, i8x16.sub(q1, k32), f32x4.splat(d * <f32>load<i8>(sc + g + 2)));
-        emitSigned(o + 256, i8x16.sub(q2, k32), f32x4.splat(d * <f32>load<i8>(sc + g + 4)));
-        emitSigned(o + 384, i8x16.sub(q3, k32), f32x4.splat(d * <f32>load<i8>(sc + g + 6)));
+        inline.always(emit24(o, i8x16.sub(q0, k32), f32x4.splat(d24 * <f32>load<i8>(sc + g)), none, false));
+        inline.always(emit24(o + 128, i8x16.sub(q1, k32), f32x4.splat(d24 * <f32>load<i8>(sc + g + 2)), none, false));
+        inline.always(emit24(o + 256, i8x16.sub(q2, k32), f32x4.splat(d24 * <f32>load<i8>(sc + g + 4)), none, false));
+        inline.always(emit24(o + 384, i8x16.sub(q3, k32), f32x4.splat(d24 * <f32>load<i8>(sc + g + 6)), none, false));
       }
       dst += 512;
     }
@@ -140,13 +185,14 @@ export function mxfp4(dst: usize, src: usize, n: i32): void {
 
 /** block_q4_0 (18 bytes): half d · 16 bytes, low nibbles values 0…15, high nibbles 16…31; x = (q − 8)·d. */
 export function q4_0(dst: usize, src: usize, n: i32): void {
-  const mask = i8x16.splat(0x0f);
-  const eight = i8x16.splat(8);
+  const mask = v128.load(CONSTS);
+  const eight = v128.load(CONSTS, 48);
+  const none = f32x4.splat(0);
   for (let i = 0; i < n; i++) {
-    const d = f32x4.splat(halfToF32(<u32>load<u16>(src)));
+    const d = f32x4.splat(halfToF32(<u32>load<u16>(src)) * TWO_M24);
     const x = v128.load(src, 2);
-    emitSigned(dst, i8x16.sub(v128.and(x, mask), eight), d);
-    emitSigned(dst + 64, i8x16.sub(i8x16.shr_u(x, 4), eight), d);
+    inline.always(emit24(dst, i8x16.sub(v128.and(x, mask), eight), d, none, false));
+    inline.always(emit24(dst + 64, i8x16.sub(v128.and(i16x8.shr_u(x, 4), mask), eight), d, none, false));
     src += 18;
     dst += 128;
   }

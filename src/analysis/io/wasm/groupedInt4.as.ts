@@ -8,23 +8,38 @@
 // overflow to ±Infinity, float16 subnormals kept); with float32 scales the product is the one
 // float32 multiplication Math.fround gives. Per-(row, group) scales and zero points come as float32
 // tables (GPTQ `[groups, rows]`, AWQ `[rows, groups]`).
+// Codes convert to float32 as signed integers (they are 0 … 15, so the value is the same): x86 has
+// no unsigned conversion, and V8 emulates one in about ten instructions.
 // Pointers are byte addresses in the module's memory. The helpers are inlined where called
 // (inline.always): they run once per four values.
 
 const F32_NAN = 0x7fc00000;
 
+// Vector constants are loaded from memory before a loop: as constants, the compiled loop would
+// rebuild each of them on every use (V8 materializes a v128.const where it is used).
+const CONSTS = memory.data<i32>(
+  [
+    // 15 (a nibble), 1
+    15, 15, 15, 15, 1, 1, 1, 1,
+    // modes 3 / 4: half an ulp below the kept bits, the kept bits
+    0xfff, 0xfff, 0xfff, 0xfff, 0xffffe000, 0xffffe000, 0xffffe000, 0xffffe000, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0xffff0000, 0xffff0000, 0xffff0000, 0xffff0000,
+  ],
+  16,
+);
+
 /**
  * Rounds float32 products to float16 (mode 1, 3) or bfloat16 (mode 2, 4), or leaves them (mode 0), as
- * floatRound.ts does: a NaN becomes 0x7fc00000 in mode 1 (the float16 table's NaN) and stays as the
+ * floatRound.ts does (`one`, `half`, `keep`: the vectors of 1, half an ulp and the kept bits the fast
+ * modes use, from CONSTS): a NaN becomes 0x7fc00000 in mode 1 (the float16 table's NaN) and stays as the
  * multiplication made it otherwise (as Math.fround and roundBF16 leave it).
  */
-function roundTo(x: v128, mode: i32): v128 {
+function roundTo(x: v128, mode: i32, one: v128, half: v128, keep: v128): v128 {
   if (mode == 0) return x;
   // Modes 3 and 4: float16 / bfloat16 when the caller knows every product is 0 or a finite value in
   // the dtype's normal range (scales 0 or 2^-14 ≤ |s| < 2^12 for float16, finite and < 2^123 for
   // bfloat16): the mantissa rounding on the bits alone, ties to even.
-  if (mode == 3) return v128.and(i32x4.add(i32x4.add(x, i32x4.splat(0xfff)), v128.and(i32x4.shr_u(x, 13), i32x4.splat(1))), i32x4.splat(<i32>0xffffe000));
-  if (mode == 4) return v128.and(i32x4.add(i32x4.add(x, i32x4.splat(0x7fff)), v128.and(i32x4.shr_u(x, 16), i32x4.splat(1))), i32x4.splat(<i32>0xffff0000));
+  if (mode == 3) return v128.and(i32x4.add(i32x4.add(x, half), v128.and(i32x4.shr_u(x, 13), one)), keep);
+  if (mode == 4) return v128.and(i32x4.add(i32x4.add(x, half), v128.and(i32x4.shr_u(x, 16), one)), keep);
   const ax = v128.and(x, i32x4.splat(0x7fffffff));
   const nan = i32x4.gt_u(ax, i32x4.splat(0x7f800000));
   if (mode == 2) {
@@ -54,52 +69,153 @@ function store4x4(dst: usize, rowBytes: usize, a: v128, b: v128, c: v128, d: v12
 }
 
 /**
- * GPTQ (qweight `[in / 8, out]`, word row k holding inputs 8k … 8k + 7 of one output row, code j at
- * bits 4j): rows `r0 … r1` (multiples of 4) of a strip of `stride` output rows, words at
- * `qw + 4·(k·stride + r)`, written row-major (`n` values a row) from `dst`. Four output rows at a
- * time: the four words of one word row load as one vector, and as input i's group `gidx[i]` (int32)
- * is the same for the four, their scales and zero points load as vectors too, from tables laid out
- * `[groups, stride]`. Each 4 × 4 block of values is transposed into the rows.
+ * Eight values of four output rows `r … r + 3` from word row `k` (inputs 8k … 8k + 7): code j of
+ * the four words `w`, with input 8k + j's group, whose scales and zero points for the four rows load
+ * as vectors from tables `[groups, tableStride]`; each 4 × 4 block is transposed into the rows from `out`.
  */
-export function gptq4(dst: usize, qw: usize, stride: i32, r0: i32, r1: i32, n: i32, scales: usize, zeros: usize, gidx: usize, mode: i32): void {
-  const mask = i32x4.splat(15);
+function gptqFour(
+  out: usize,
+  rowBytes: usize,
+  w: v128,
+  g: usize,
+  r: i32,
+  tableStride: i32,
+  scales: usize,
+  zeros: usize,
+  mode: i32,
+  mask: v128,
+  one: v128,
+  half: v128,
+  keep: v128,
+): void {
+  const a0 = (<usize>(load<i32>(g) * tableStride + r)) << 2;
+  const a1 = (<usize>(load<i32>(g, 4) * tableStride + r)) << 2;
+  const a2 = (<usize>(load<i32>(g, 8) * tableStride + r)) << 2;
+  const a3 = (<usize>(load<i32>(g, 12) * tableStride + r)) << 2;
+  const a4 = (<usize>(load<i32>(g, 16) * tableStride + r)) << 2;
+  const a5 = (<usize>(load<i32>(g, 20) * tableStride + r)) << 2;
+  const a6 = (<usize>(load<i32>(g, 24) * tableStride + r)) << 2;
+  const a7 = (<usize>(load<i32>(g, 28) * tableStride + r)) << 2;
+  const v0 = inline.always(
+    roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(w, mask)), v128.load(zeros + a0)), v128.load(scales + a0)), mode, one, half, keep),
+  );
+  const v1 = inline.always(
+    roundTo(
+      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 4), mask)), v128.load(zeros + a1)), v128.load(scales + a1)),
+      mode,
+      one,
+      half,
+      keep,
+    ),
+  );
+  const v2 = inline.always(
+    roundTo(
+      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 8), mask)), v128.load(zeros + a2)), v128.load(scales + a2)),
+      mode,
+      one,
+      half,
+      keep,
+    ),
+  );
+  const v3 = inline.always(
+    roundTo(
+      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 12), mask)), v128.load(zeros + a3)), v128.load(scales + a3)),
+      mode,
+      one,
+      half,
+      keep,
+    ),
+  );
+  const v4 = inline.always(
+    roundTo(
+      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 16), mask)), v128.load(zeros + a4)), v128.load(scales + a4)),
+      mode,
+      one,
+      half,
+      keep,
+    ),
+  );
+  const v5 = inline.always(
+    roundTo(
+      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 20), mask)), v128.load(zeros + a5)), v128.load(scales + a5)),
+      mode,
+      one,
+      half,
+      keep,
+    ),
+  );
+  const v6 = inline.always(
+    roundTo(
+      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 24), mask)), v128.load(zeros + a6)), v128.load(scales + a6)),
+      mode,
+      one,
+      half,
+      keep,
+    ),
+  );
+  const v7 = inline.always(
+    roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(i32x4.shr_u(w, 28)), v128.load(zeros + a7)), v128.load(scales + a7)), mode, one, half, keep),
+  );
+  inline.always(store4x4(out, rowBytes, v0, v1, v2, v3));
+  inline.always(store4x4(out + 16, rowBytes, v4, v5, v6, v7));
+}
+
+/**
+ * GPTQ (qweight `[in / 8, out]`, word row k holding inputs 8k … 8k + 7 of one output row, code j at
+ * bits 4j): rows `r0 … r1` (multiples of 4) of `stride` output rows, words at
+ * `qw + 4·(k·stride + r)`, written row-major (`n` values a row) from `dst`. Four output rows at a
+ * time (gptqFour): the four words of one word row load as one vector, and as input i's group
+ * `gidx[i]` (int32) is the same for the four, their scales and zero points load as vectors too,
+ * from tables `[groups, tableStride]` (measured faster than sixteen rows at a time, which share a
+ * cache line of words but write sixteen rows `4·n` bytes apart, a power of two that maps them all
+ * to one set of the L1 cache).
+ */
+export function gptq4(
+  dst: usize,
+  qw: usize,
+  stride: i32,
+  r0: i32,
+  r1: i32,
+  n: i32,
+  scales: usize,
+  zeros: usize,
+  tableStride: i32,
+  gidx: usize,
+  mode: i32,
+): void {
+  // One copy of the loop per mode, the mode a constant in each: a mode tested per vector costs more than the rounding.
+  if (mode == 0) inline.always(gptqRows(dst, qw, stride, r0, r1, n, scales, zeros, tableStride, gidx, 0));
+  else if (mode == 3) inline.always(gptqRows(dst, qw, stride, r0, r1, n, scales, zeros, tableStride, gidx, 3));
+  else if (mode == 4) inline.always(gptqRows(dst, qw, stride, r0, r1, n, scales, zeros, tableStride, gidx, 4));
+  else gptqRows(dst, qw, stride, r0, r1, n, scales, zeros, tableStride, gidx, mode);
+}
+
+function gptqRows(dst: usize, qw: usize, stride: i32, r0: i32, r1: i32, n: i32, scales: usize, zeros: usize, tableStride: i32, gidx: usize, mode: i32): void {
+  const mask = v128.load(CONSTS);
+  const one = v128.load(CONSTS, 16);
+  const half = v128.load(CONSTS + (mode == 4 ? 64 : 32));
+  const keep = v128.load(CONSTS + (mode == 4 ? 80 : 48));
   const rowBytes = (<usize>n) << 2;
   for (let r = r0; r < r1; r += 4) {
     let out = dst + <usize>(r - r0) * rowBytes;
     for (let k = 0, i0 = 0; i0 < n; k++, i0 += 8) {
-      const w = v128.load(qw + ((<usize>(k * stride + r)) << 2));
-      const g = gidx + ((<usize>i0) << 2);
-      // Value j of the four rows: code j of their words, with input i0 + j's group.
-      const a0 = (<usize>(load<i32>(g) * stride + r)) << 2;
-      const a1 = (<usize>(load<i32>(g, 4) * stride + r)) << 2;
-      const a2 = (<usize>(load<i32>(g, 8) * stride + r)) << 2;
-      const a3 = (<usize>(load<i32>(g, 12) * stride + r)) << 2;
-      const a4 = (<usize>(load<i32>(g, 16) * stride + r)) << 2;
-      const a5 = (<usize>(load<i32>(g, 20) * stride + r)) << 2;
-      const a6 = (<usize>(load<i32>(g, 24) * stride + r)) << 2;
-      const a7 = (<usize>(load<i32>(g, 28) * stride + r)) << 2;
-      const v0 = inline.always(roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_u(v128.and(w, mask)), v128.load(zeros + a0)), v128.load(scales + a0)), mode));
-      const v1 = inline.always(
-        roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(w, 4), mask)), v128.load(zeros + a1)), v128.load(scales + a1)), mode),
+      inline.always(
+        gptqFour(
+          out,
+          rowBytes,
+          v128.load(qw + ((<usize>(k * stride + r)) << 2)),
+          gidx + ((<usize>i0) << 2),
+          r,
+          tableStride,
+          scales,
+          zeros,
+          mode,
+          mask,
+          one,
+          half,
+          keep,
+        ),
       );
-      const v2 = inline.always(
-        roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(w, 8), mask)), v128.load(zeros + a2)), v128.load(scales + a2)), mode),
-      );
-      const v3 = inline.always(
-        roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(w, 12), mask)), v128.load(zeros + a3)), v128.load(scales + a3)), mode),
-      );
-      const v4 = inline.always(
-        roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(w, 16), mask)), v128.load(zeros + a4)), v128.load(scales + a4)), mode),
-      );
-      const v5 = inline.always(
-        roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(w, 20), mask)), v128.load(zeros + a5)), v128.load(scales + a5)), mode),
-      );
-      const v6 = inline.always(
-        roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(w, 24), mask)), v128.load(zeros + a6)), v128.load(scales + a6)), mode),
-      );
-      const v7 = inline.always(roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_u(i32x4.shr_u(w, 28)), v128.load(zeros + a7)), v128.load(scales + a7)), mode));
-      inline.always(store4x4(out, rowBytes, v0, v1, v2, v3));
-      inline.always(store4x4(out + 16, rowBytes, v4, v5, v6, v7));
       out += 32;
     }
   }
@@ -112,25 +228,55 @@ export function gptq4(dst: usize, qw: usize, stride: i32, r0: i32, r1: i32, n: i
  * first) from `dst`. `n` and `groupSize` are multiples of 4: four inputs share a group.
  */
 export function awq4(dst: usize, qw: usize, stride: i32, c0: i32, c1: i32, n: i32, scales: usize, zeros: usize, groups: i32, groupSize: i32, mode: i32): void {
-  const mask = i32x4.splat(15);
+  // One copy of the loop per mode, as gptq4.
+  if (mode == 0) inline.always(awqRows(dst, qw, stride, c0, c1, n, scales, zeros, groups, groupSize, 0));
+  else if (mode == 3) inline.always(awqRows(dst, qw, stride, c0, c1, n, scales, zeros, groups, groupSize, 3));
+  else if (mode == 4) inline.always(awqRows(dst, qw, stride, c0, c1, n, scales, zeros, groups, groupSize, 4));
+  else awqRows(dst, qw, stride, c0, c1, n, scales, zeros, groups, groupSize, mode);
+}
+
+/** Row `8c + m` of AWQ word vector `v` (four inputs): nibble AWQ_REVERSE_ORDER[m], with the row's zero point and scale at `at`. */
+function awqOne(out: usize, v: v128, shift: i32, at: usize, zeros: usize, scales: usize, mode: i32, mask: v128, one: v128, half: v128, keep: v128): void {
+  const q = f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, shift), mask));
+  const x = f32x4.mul(f32x4.sub(q, v128.load32_splat(zeros + at)), v128.load32_splat(scales + at));
+  v128.store(out, inline.always(roundTo(x, mode, one, half, keep)));
+}
+
+function awqRows(dst: usize, qw: usize, stride: i32, c0: i32, c1: i32, n: i32, scales: usize, zeros: usize, groups: i32, groupSize: i32, mode: i32): void {
+  const mask = v128.load(CONSTS);
+  const one = v128.load(CONSTS, 16);
+  const half = v128.load(CONSTS + (mode == 4 ? 64 : 32));
+  const keep = v128.load(CONSTS + (mode == 4 ? 80 : 48));
+  const step = (<usize>stride) << 2;
+  const rowBytes = (<usize>n) << 2;
+  const tableRow = (<usize>groups) << 2;
   for (let c = c0; c < c1; c++) {
     const rowOut = dst + ((<usize>((c - c0) * 8 * n)) << 2);
+    // The group advances every groupSize inputs (a multiple of 4): counted, not divided.
+    let g = 0;
+    let left = groupSize;
     for (let i = 0; i < n; i += 4) {
       const p = qw + ((<usize>(i * stride + c)) << 2);
-      const step = (<usize>stride) << 2;
       const v = i32x4.replace_lane(
         i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(load<i32>(p)), 1, load<i32>(p + step)), 2, load<i32>(p + 2 * step)),
         3,
         load<i32>(p + 3 * step),
       );
-      const g = i / groupSize;
-      for (let m = 0; m < 8; m++) {
-        // AWQ_REVERSE_ORDER[m] = [0, 4, 1, 5, 2, 6, 3, 7][m]: nibble (m >> 1) + 4·(m & 1).
-        const shift = 4 * ((m >> 1) + 4 * (m & 1));
-        const at = (<usize>((8 * c + m) * groups + g)) << 2;
-        const q = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(v, shift), mask));
-        const x = f32x4.mul(f32x4.sub(q, f32x4.splat(load<f32>(zeros + at))), f32x4.splat(load<f32>(scales + at)));
-        v128.store(rowOut + ((<usize>(m * n + i)) << 2), inline.always(roundTo(x, mode)));
+      const at = (<usize>(8 * c * groups + g)) << 2;
+      const out = rowOut + ((<usize>i) << 2);
+      // AWQ_REVERSE_ORDER = [0, 4, 1, 5, 2, 6, 3, 7]: row m at nibble (m >> 1) + 4·(m & 1), shifts 0, 16, 4, 20, 8, 24, 12, 28.
+      inline.always(awqOne(out, v, 0, at, zeros, scales, mode, mask, one, half, keep));
+      inline.always(awqOne(out + rowBytes, v, 16, at + tableRow, zeros, scales, mode, mask, one, half, keep));
+      inline.always(awqOne(out + 2 * rowBytes, v, 4, at + 2 * tableRow, zeros, scales, mode, mask, one, half, keep));
+      inline.always(awqOne(out + 3 * rowBytes, v, 20, at + 3 * tableRow, zeros, scales, mode, mask, one, half, keep));
+      inline.always(awqOne(out + 4 * rowBytes, v, 8, at + 4 * tableRow, zeros, scales, mode, mask, one, half, keep));
+      inline.always(awqOne(out + 5 * rowBytes, v, 24, at + 5 * tableRow, zeros, scales, mode, mask, one, half, keep));
+      inline.always(awqOne(out + 6 * rowBytes, v, 12, at + 6 * tableRow, zeros, scales, mode, mask, one, half, keep));
+      inline.always(awqOne(out + 7 * rowBytes, v, 28, at + 7 * tableRow, zeros, scales, mode, mask, one, half, keep));
+      left -= 4;
+      if (left == 0) {
+        g++;
+        left = groupSize;
       }
     }
   }

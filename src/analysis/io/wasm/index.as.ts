@@ -14,7 +14,7 @@ export { iq1_s, iq1_m } from './iq1.as';
 export { tq1_0, tq2_0 } from './ternary.as';
 import { IQ_TABLES, IQ_TABLE_BYTES } from './iqTables.as';
 export { iqTables, iqTableBytes } from './iqTables.as';
-export { e4m3, e4m3Scaled } from './fp8.as';
+export { e4m3, e4m3Scaled, e4m3BlockRows } from './fp8.as';
 export { mxfp4Groups } from './mxfp4.as';
 export { gptq4, awq4 } from './groupedInt4.as';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeE4M3BlockScaled, readE4M3BlockScaled, type BlockScaleGrid } from '../../../../src/analysis/io/fp8BlockScaled';
+import { decodeE4M3BlockScaled, readE4M3BlockScaled, streamE4M3BlockScaled, type BlockScaleGrid } from '../../../../src/analysis/io/fp8BlockScaled';
 import { readSafetensorsHeader } from '../../../../src/analysis/io/safetensors';
 import { setDecodeWasmEnabled } from '../../../../src/analysis/io/wasm/decodeKernelsWasm';
 import { writeSafetensors } from '../../../fixtures/safetensorsWriter';
@@ -106,9 +106,56 @@ test('readE4M3BlockScaled reads one expert of a 3-D F8_E4M3 tensor in chunks tha
   const entry = (await readSafetensorsHeader(file)).tensors.find((t) => t.name === 'w')!;
   const g = gridFor(R, C, 128, 128);
   const start = R * C; // expert 1
-  for (const chunkBytes of [1000, 4096, 1 << 22]) {
-    const got = await readE4M3BlockScaled(entry, start, start + 5 * C + 3, 100 * C, g, { chunkBytes });
-    assert.equal(firstDifference(got, want(raw.subarray(start + 5 * C + 3, start + 105 * C + 3), 5 * C + 3, g)), 'equal', `chunks of ${chunkBytes} bytes`);
+  for (const wasm of [true, false]) {
+    setDecodeWasmEnabled(wasm);
+    try {
+      for (const chunkBytes of [1000, 4096, 1 << 22]) {
+        const got = await readE4M3BlockScaled(entry, start, start + 5 * C + 3, 100 * C, g, { chunkBytes });
+        assert.equal(
+          firstDifference(got, want(raw.subarray(start + 5 * C + 3, start + 105 * C + 3), 5 * C + 3, g)),
+          'equal',
+          `${wasm ? 'WASM' : 'JavaScript'}, chunks of ${chunkBytes} bytes`,
+        );
+      }
+    } finally {
+      setDecodeWasmEnabled(true);
+    }
   }
   await assert.rejects(readE4M3BlockScaled({ ...entry, dtype: 'BF16' }, 0, 0, 1, g), /tensor 'w' is BF16, not F8_E4M3/);
+});
+
+test('streamE4M3BlockScaled hands over chunks in order, all in one reused memory, together equal to the formula; WASM and JavaScript', async () => {
+  const [R, C] = [300, 520];
+  const raw = xorshiftBytes(R * C, 0x5eed);
+  const file = join(dir, 'fp8-stream.safetensors');
+  await writeSafetensors(file, [{ name: 'w', dtype: 'F8_E4M3', shape: [R, C], bytes: raw }]);
+  const entry = (await readSafetensorsHeader(file)).tensors.find((t) => t.name === 'w')!;
+  const g = gridFor(R, C, 128, 128);
+  const first = 2 * C + 7;
+  const count = R * C - first - 11;
+  const expected = want(raw.subarray(first, first + count), first, g);
+  for (const wasm of [true, false]) {
+    setDecodeWasmEnabled(wasm);
+    try {
+      // About a fifth of the range a chunk (chunkBytes counts float32 bytes), so the memory is reused.
+      const chunkBytes = 4 * Math.ceil(count / 5);
+      const got = new Float32Array(count).fill(7);
+      const buffers = new Set<ArrayBufferLike>();
+      let next = first;
+      let chunks = 0;
+      await streamE4M3BlockScaled(entry, 0, first, count, g, { chunkBytes }, (values, at) => {
+        assert.equal(at, next, 'chunks arrive in order');
+        buffers.add(values.buffer);
+        got.set(values, at - first);
+        next += values.length;
+        chunks++;
+      });
+      assert.equal(next, first + count, 'the chunks cover the range');
+      assert.ok(chunks >= 5, `${chunks} chunks`);
+      assert.equal(buffers.size, 1, 'every chunk is decoded into the same memory');
+      assert.equal(firstDifference(got, expected), 'equal', wasm ? 'WASM' : 'JavaScript');
+    } finally {
+      setDecodeWasmEnabled(true);
+    }
+  }
 });

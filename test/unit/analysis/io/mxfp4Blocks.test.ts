@@ -3,13 +3,14 @@
 // transformers' convert_moe_packed_tensors; the MoE tests check the reads end to end against the
 // numpy oracle) over random bytes, every exponent 0…255
 // and every code, batch edges and output offsets; spot values from the format's definition (−0,
-// 2^-128, 2^127, overflow to Infinity); and one expert read from a file, into a new array or a caller's.
+// 2^-128, 2^127, overflow to Infinity); and one expert read from a file, into a new array or a caller's,
+// or streamed chunk by chunk.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeMxfp4Into, readMxfp4Expert } from '../../../../src/analysis/io/mxfp4Blocks';
+import { decodeMxfp4Into, readMxfp4Expert, streamMxfp4Expert } from '../../../../src/analysis/io/mxfp4Blocks';
 import { readSafetensorsHeader } from '../../../../src/analysis/io/safetensors';
 import { decodeWasm, setDecodeWasmEnabled } from '../../../../src/analysis/io/wasm/decodeKernelsWasm';
 import { decodeMxfp4 } from './mxfp4Reference';
@@ -102,5 +103,42 @@ test("one expert of a file: the reference decode of its slice, into a new array 
       assert.ok(Number.isNaN(into[32 * n]) && Number.isNaN(into[32 * n + 1]));
     }
     if (scaleDtype === 'F8_E8M0') await assert.rejects(readMxfp4Expert(s, s, 0, rows, groups), /are F8_E8M0, not U8/);
+  }
+});
+
+test('one expert streamed: chunks in order, all in one reused memory, together the reference decode; WASM and JavaScript', async () => {
+  const [E, rows, groups] = [2, 40, 24];
+  const { bytes: blocks, exps } = inputs(E * rows * groups, 4242);
+  const file = join(dir, 'experts-stream.safetensors');
+  await writeSafetensors(file, [
+    { name: 'b_blocks', dtype: 'U8', shape: [E, rows, groups, 16], bytes: blocks },
+    { name: 'b_scales', dtype: 'U8', shape: [E, rows, groups], bytes: exps },
+  ]);
+  const h = await readSafetensorsHeader(file);
+  const [b, s] = ['b_blocks', 'b_scales'].map((n) => h.tensors.find((t) => t.name === n)!);
+  const n = rows * groups;
+  const want = decodeMxfp4(blocks.subarray(n * 16, 2 * n * 16), exps.subarray(n, 2 * n), rows, groups);
+  for (const wasm of [true, false]) {
+    setDecodeWasmEnabled(wasm);
+    try {
+      const got = new Float32Array(32 * n).fill(NaN);
+      const buffers = new Set<ArrayBufferLike>();
+      let next = 0;
+      let chunks = 0;
+      // chunkBytes counts float32 bytes: a seventh of the matrix a chunk, the last one shorter.
+      await streamMxfp4Expert(b, s, 1, rows, groups, { chunkBytes: 4 * Math.ceil((32 * n) / 7) }, (values, at) => {
+        assert.equal(at, next, 'chunks arrive in order');
+        buffers.add(values.buffer);
+        got.set(values, at);
+        next += values.length;
+        chunks++;
+      });
+      assert.equal(next, 32 * n, 'the chunks cover the matrix');
+      assert.ok(chunks >= 7, `${chunks} chunks`);
+      assert.equal(buffers.size, 1, 'every chunk is decoded into the same memory');
+      assert.deepEqual(bitsOf(got), bitsOf(want), wasm ? 'WASM' : 'JavaScript');
+    } finally {
+      setDecodeWasmEnabled(true);
+    }
   }
 });

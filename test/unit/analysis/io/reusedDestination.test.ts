@@ -117,10 +117,19 @@ for (const [name, c] of Object.entries(ORACLE.cases)) {
       if (!entry?.quant) continue; // the Llama-shaped case's plain tensors
       const want = expected(c, wname);
       const cols = entry.shape[entry.shape.length - 1];
-      for (const rows of [1, 3]) assert.ok((await checkStream(entry, 4 * cols * rows, want, `${wname}, ${rows} row(s) a chunk`)) >= 2);
-      await checkInto(entry, 0, want.length, wname);
-      await checkInto(entry, cols, 2 * cols, `${wname}, whole rows`);
-      await checkInto(entry, Math.min(cols + 3, want.length - 1), Math.min(2 * cols + 5, want.length - cols - 3), `${wname}, cut rows`);
+      // With the WASM kernels (GPTQ / AWQ streams decode in their arena) and with the JavaScript decoders alone.
+      for (const wasm of [true, false]) {
+        setDecodeWasmEnabled(wasm);
+        try {
+          const what = `${wname}${wasm ? '' : ' (JavaScript)'}`;
+          for (const rows of [1, 3]) assert.ok((await checkStream(entry, 4 * cols * rows, want, `${what}, ${rows} row(s) a chunk`)) >= 2);
+          await checkInto(entry, 0, want.length, what);
+          await checkInto(entry, cols, 2 * cols, `${what}, whole rows`);
+          await checkInto(entry, Math.min(cols + 3, want.length - 1), Math.min(2 * cols + 5, want.length - cols - 3), `${what}, cut rows`);
+        } finally {
+          setDecodeWasmEnabled(true);
+        }
+      }
     }
   });
 }

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { readSafetensorsHeader } from '../../../../src/analysis/io/safetensors';
 import { forEachRawChunk, readAllF32, readElementsF32, streamF32, WASM_MIN_VALUES } from '../../../../src/analysis/io/tensorReader';
 import { bf16Destination } from '../../../../src/analysis/io/bf16Wasm';
+import { setDecodeWasmEnabled } from '../../../../src/analysis/io/wasm/decodeKernelsWasm';
 import { CancelledError } from '../../../../src/analysis/jobs';
 import type { TensorEntry } from '../../../../src/analysis/model/types';
-import { mulberry32, uniform } from '../../../fixtures/prng';
+import { mulberry32, uniform, xorshiftBytes } from '../../../fixtures/prng';
 import { roundTrip, writeSafetensors } from '../../../fixtures/safetensorsWriter';
 
 let root = '';
@@ -107,4 +108,39 @@ test('large BF16 tensors (WASM in-place widening) equal the written values: whol
   });
   assert.equal(calls, 2);
   assert.deepEqual(seen, want);
+});
+
+test('a large F8_E4M3 tensor streamed (read into a decode arena, decoded there) equals the byte table, chunk by chunk in order; WASM and JavaScript', async () => {
+  const n = WASM_MIN_VALUES + 4099;
+  const raw = xorshiftBytes(n, 0xf8);
+  const file = join(root, 'fp8-big.safetensors');
+  await writeSafetensors(file, [{ name: 'w', dtype: 'F8_E4M3', shape: [n], bytes: raw }]);
+  const e = (await readSafetensorsHeader(file)).tensors[0];
+  setDecodeWasmEnabled(false);
+  let want: Float32Array;
+  try {
+    want = await readAllF32(e);
+  } finally {
+    setDecodeWasmEnabled(true);
+  }
+  const bitsOf = (v: Float32Array) => new Uint32Array(v.buffer, v.byteOffset, v.length);
+  for (const wasm of [true, false]) {
+    setDecodeWasmEnabled(wasm);
+    try {
+      const seen = new Float32Array(n).fill(7);
+      const buffers = new Set<ArrayBufferLike>();
+      let next = 0;
+      await streamF32(e, { chunkBytes: 20000 }, (v, first) => {
+        assert.equal(first, next, 'chunks arrive in order');
+        buffers.add(v.buffer);
+        seen.set(v, first);
+        next += v.length;
+      });
+      assert.equal(next, n);
+      assert.equal(buffers.size, 1, 'every chunk in the same memory');
+      assert.deepEqual(bitsOf(seen), bitsOf(want), wasm ? 'WASM' : 'JavaScript');
+    } finally {
+      setDecodeWasmEnabled(true);
+    }
+  }
 });

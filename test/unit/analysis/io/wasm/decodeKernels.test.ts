@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeWasm } from '../../../../../src/analysis/io/wasm/decodeKernelsWasm';
+import { decodeInto } from '../../../../../src/analysis/io/dtypes';
+import { decodeWasm, setDecodeWasmEnabled } from '../../../../../src/analysis/io/wasm/decodeKernelsWasm';
 import { DECODE_KERNELS_WASM_BASE64 } from '../../../../../src/analysis/io/wasm/decodeKernelsWasmBytes';
 import { e4m3Wasm } from '../../../../../src/analysis/io/wasm/e4m3Wasm';
 import { REPO_ROOT } from '../../../../paths';
@@ -64,7 +65,7 @@ test('the E4M3 kernel: every byte, every offset and length around the SIMD step,
   }
 });
 
-test('the E4M3 kernel: 16-byte groups of normal values only (its short path), and with one zero, subnormal or NaN at each position', () => {
+test('the E4M3 kernel: 16-byte groups of normal values only, and with one zero, subnormal or NaN at each position', () => {
   const normals = Array.from({ length: 256 }, (_, b) => b).filter((b) => (b & 0x78) !== 0 && (b & 0x7f) !== 0x7f);
   const groups: number[] = [];
   for (let g = 0; g < 40; g++) for (let k = 0; k < 16; k++) groups.push(normals[(g * 37 + k * 11) % normals.length]);
@@ -74,6 +75,24 @@ test('the E4M3 kernel: 16-byte groups of normal values only (its short path), an
   const out = new Float32Array(src.length);
   assert.equal(e4m3Wasm(src, out, 0), true);
   for (let i = 0; i < src.length; i++) assert.ok(Object.is(out[i], Math.fround(e4m3(src[i]))), `value ${i}, byte 0x${src[i].toString(16)}: ${out[i]}`);
+});
+
+test('the E4M3 kernel equals the byte table of dtypes.ts bit for bit: every byte at every lane of a 16-byte step, NaN 0x7fc00000 for both signs', () => {
+  const src = new Uint8Array(256 * 16);
+  for (let i = 0; i < src.length; i++) src[i] = (i + (i >> 4) * 17) & 255;
+  const kernel = new Float32Array(src.length);
+  assert.equal(e4m3Wasm(src, kernel, 0), true);
+  setDecodeWasmEnabled(false);
+  const table = new Float32Array(src.length);
+  try {
+    decodeInto('F8_E4M3', src, table, 0);
+  } finally {
+    setDecodeWasmEnabled(true);
+  }
+  const [a, b] = [kernel, table].map((v) => new Uint32Array(v.buffer));
+  for (let i = 0; i < src.length; i++) assert.equal(a[i], b[i], `byte 0x${src[i].toString(16)} at lane ${i % 16}`);
+  assert.equal(a[src.indexOf(0xff)], 0x7fc00000);
+  assert.equal(a[src.indexOf(0x7f)], 0x7fc00000);
 });
 
 test('a batch larger than the kernel memory is split: 100 000 values in one call', () => {
