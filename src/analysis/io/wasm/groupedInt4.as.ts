@@ -69,6 +69,29 @@ function store4x4(dst: usize, rowBytes: usize, a: v128, b: v128, c: v128, d: v12
 }
 
 /**
+ * Code j (bits 4j … 4j + 3) of the four words `w`, less its zero points, times its scales, rounded:
+ * input 8k + j, whose group `gidx` holds at `g + 4j` (`j` is a constant where this is inlined).
+ */
+function gptqCode(
+  w: v128,
+  j: i32,
+  g: usize,
+  r: i32,
+  tableStride: i32,
+  scales: usize,
+  zeros: usize,
+  mode: i32,
+  mask: v128,
+  one: v128,
+  half: v128,
+  keep: v128,
+): v128 {
+  const at = (<usize>(load<i32>(g + (<usize>j << 2)) * tableStride + r)) << 2;
+  const q = f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 4 * j), mask));
+  return inline.always(roundTo(f32x4.mul(f32x4.sub(q, v128.load(zeros + at)), v128.load(scales + at)), mode, one, half, keep));
+}
+
+/**
  * Eight values of four output rows `r … r + 3` from word row `k` (inputs 8k … 8k + 7): code j of
  * the four words `w`, with input 8k + j's group, whose scales and zero points for the four rows load
  * as vectors from tables `[groups, tableStride]`; each 4 × 4 block is transposed into the rows from `out`.
@@ -88,74 +111,14 @@ function gptqFour(
   half: v128,
   keep: v128,
 ): void {
-  const a0 = (<usize>(load<i32>(g) * tableStride + r)) << 2;
-  const a1 = (<usize>(load<i32>(g, 4) * tableStride + r)) << 2;
-  const a2 = (<usize>(load<i32>(g, 8) * tableStride + r)) << 2;
-  const a3 = (<usize>(load<i32>(g, 12) * tableStride + r)) << 2;
-  const a4 = (<usize>(load<i32>(g, 16) * tableStride + r)) << 2;
-  const a5 = (<usize>(load<i32>(g, 20) * tableStride + r)) << 2;
-  const a6 = (<usize>(load<i32>(g, 24) * tableStride + r)) << 2;
-  const a7 = (<usize>(load<i32>(g, 28) * tableStride + r)) << 2;
-  const v0 = inline.always(
-    roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(w, mask)), v128.load(zeros + a0)), v128.load(scales + a0)), mode, one, half, keep),
-  );
-  const v1 = inline.always(
-    roundTo(
-      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 4), mask)), v128.load(zeros + a1)), v128.load(scales + a1)),
-      mode,
-      one,
-      half,
-      keep,
-    ),
-  );
-  const v2 = inline.always(
-    roundTo(
-      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 8), mask)), v128.load(zeros + a2)), v128.load(scales + a2)),
-      mode,
-      one,
-      half,
-      keep,
-    ),
-  );
-  const v3 = inline.always(
-    roundTo(
-      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 12), mask)), v128.load(zeros + a3)), v128.load(scales + a3)),
-      mode,
-      one,
-      half,
-      keep,
-    ),
-  );
-  const v4 = inline.always(
-    roundTo(
-      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 16), mask)), v128.load(zeros + a4)), v128.load(scales + a4)),
-      mode,
-      one,
-      half,
-      keep,
-    ),
-  );
-  const v5 = inline.always(
-    roundTo(
-      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 20), mask)), v128.load(zeros + a5)), v128.load(scales + a5)),
-      mode,
-      one,
-      half,
-      keep,
-    ),
-  );
-  const v6 = inline.always(
-    roundTo(
-      f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 24), mask)), v128.load(zeros + a6)), v128.load(scales + a6)),
-      mode,
-      one,
-      half,
-      keep,
-    ),
-  );
-  const v7 = inline.always(
-    roundTo(f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(i32x4.shr_u(w, 28)), v128.load(zeros + a7)), v128.load(scales + a7)), mode, one, half, keep),
-  );
+  const v0 = inline.always(gptqCode(w, 0, g, r, tableStride, scales, zeros, mode, mask, one, half, keep));
+  const v1 = inline.always(gptqCode(w, 1, g, r, tableStride, scales, zeros, mode, mask, one, half, keep));
+  const v2 = inline.always(gptqCode(w, 2, g, r, tableStride, scales, zeros, mode, mask, one, half, keep));
+  const v3 = inline.always(gptqCode(w, 3, g, r, tableStride, scales, zeros, mode, mask, one, half, keep));
+  const v4 = inline.always(gptqCode(w, 4, g, r, tableStride, scales, zeros, mode, mask, one, half, keep));
+  const v5 = inline.always(gptqCode(w, 5, g, r, tableStride, scales, zeros, mode, mask, one, half, keep));
+  const v6 = inline.always(gptqCode(w, 6, g, r, tableStride, scales, zeros, mode, mask, one, half, keep));
+  const v7 = inline.always(gptqCode(w, 7, g, r, tableStride, scales, zeros, mode, mask, one, half, keep));
   inline.always(store4x4(out, rowBytes, v0, v1, v2, v3));
   inline.always(store4x4(out + 16, rowBytes, v4, v5, v6, v7));
 }
