@@ -1,12 +1,13 @@
 // All-pairs DOCS of a synthetic stack of Llama-3.2-1B-shaped up_proj matrices (8192×2048) on the
 // integer path (int8 screen + exact refinement), the float32 path and the int8 fast mode, against
 // the same computation in numpy, all in the same run.
-//   node --import tsx bench/docsInt8.bench.ts [--layers N] [--orientation columns|neuron]
+//   node --import tsx bench/docsInt8.bench.ts [--layers N] [--orientation columns|neuron] [--modes int8-fast,...]
 // 'columns' (default): 2048 vectors of length 8192 per layer (C is 2048×2048 per pair); 'neuron':
 // 8192 vectors of length 2048 (C 8192×8192, 4× the work). Each path runs in its own child process,
 // so each peak RSS is its own. The integer throughput is compared with MatMulInteger's peak on the
-// same shape, measured in the same child. The machine may be shared: the load average is printed,
-// and the ratios come from one run.
+// same shape, measured in the int8-refined child. --modes runs some of the three paths only (the
+// comparisons with float32 and the peaks need those paths in the run). The machine may be shared:
+// the load average is printed, and the ratios come from one run.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -160,12 +161,18 @@ function maxDocsDiff(a: Record<string, number>, b: Record<string, number>): numb
   return Math.max(...Object.keys(a).map((k) => Math.abs(a[k] - b[k])));
 }
 
+const MODES: readonly Mode[] = ['float32', 'int8-refined', 'int8-fast'];
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { layers: { type: 'string' }, orientation: { type: 'string' }, child: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { layers: { type: 'string' }, orientation: { type: 'string' }, modes: { type: 'string' }, child: { type: 'string' } },
+  });
   const layers = Number(values.layers ?? 16);
   const orientation = values.orientation ?? 'columns';
   if (orientation !== 'columns' && orientation !== 'neuron') throw new Error(`--orientation must be columns or neuron, got ${orientation}`);
   if (values.child) return child(values.child as Mode, layers, orientation);
+  const modes = values.modes ? (values.modes.split(',') as Mode[]) : MODES;
+  for (const mode of modes) if (!MODES.includes(mode)) throw new Error(`--modes: unknown mode '${mode}' (${MODES.join(', ')})`);
   const load = () =>
     loadavg()
       .map((v) => v.toFixed(1))
@@ -173,48 +180,50 @@ async function main(): Promise<void> {
   try {
     console.log(`load average before: ${load()} (other processes may share these cores)`);
     writeLayers(layers);
-    const results = Object.fromEntries(
-      (['float32', 'int8-refined', 'int8-fast'] as Mode[]).map((mode) => [
-        mode,
-        run('node', ['--import', 'tsx', __filename, '--child', mode, '--layers', String(layers), '--orientation', orientation]),
-      ]),
-    ) as Record<Mode, Result>;
-    const { m, n } = results.float32;
+    const results: Partial<Record<Mode, Result>> = {};
+    for (const mode of MODES.filter((x) => modes.includes(x)))
+      results[mode] = run('node', ['--import', 'tsx', __filename, '--child', mode, '--layers', String(layers), '--orientation', orientation]);
+    const { m, n } = results[modes[0]] as Result;
     const pairs = (layers * (layers - 1)) / 2;
     const pairOps = 2 * m * m * n;
     console.log(
       `\nall ${pairs} pairs of ${layers} layers, ${m} vectors of length ${n} (${orientation}); ${((pairs * pairOps) / 1e9).toFixed(0)} G multiply-adds ×2`,
     );
     const ex = results['int8-refined'];
-    console.log(
-      `peaks on one pair's shape (same run): MatMulInteger ${ex.int8Gops.toFixed(0)} GOP/s, float32 GEMM block ${ex.float32Gflops.toFixed(0)} GFLOP/s (ratio ${(ex.int8Gops / ex.float32Gflops).toFixed(2)})`,
-    );
-    const cal = ex.calibration as Record<string, number | boolean | string> | undefined;
-    if (cal)
+    if (ex) {
       console.log(
-        `calibration (1024×1024 block, n=${cal.n}): float32 ${Number(cal.float32Ms).toFixed(1)} ms, exact ${Number(cal.exactMs).toFixed(1)} ms, fast ${Number(cal.fastMs).toFixed(1)} ms → auto picks ${cal.useExact ? 'int8-refined' : 'float32'} for exact, ${cal.useFast ? 'int8-fast' : 'float32'} for fast`,
+        `peaks on one pair's shape (same run): MatMulInteger ${ex.int8Gops.toFixed(0)} GOP/s, float32 GEMM block ${ex.float32Gflops.toFixed(0)} GFLOP/s (ratio ${(ex.int8Gops / ex.float32Gflops).toFixed(2)})`,
       );
+      const cal = ex.calibration as Record<string, number | boolean | string> | undefined;
+      if (cal)
+        console.log(
+          `calibration (1024×1024 block, n=${cal.n}): float32 ${Number(cal.float32Ms).toFixed(1)} ms, exact ${Number(cal.exactMs).toFixed(1)} ms, fast ${Number(cal.fastMs).toFixed(1)} ms → auto picks ${cal.useExact ? 'int8-refined' : 'float32'} for exact, ${cal.useFast ? 'int8-fast' : 'float32'} for fast`,
+        );
+    }
     const f32 = results.float32;
-    for (const mode of ['float32', 'int8-refined', 'int8-fast'] as Mode[]) {
+    for (const mode of MODES) {
       const r = results[mode];
+      if (!r) continue;
       const intOps = mode === 'int8-refined' ? 3 * pairOps : pairOps; // inner lengths n + 2n, or n
       const rate = (pairs * intOps) / (r.seconds - r.prepSeconds) / 1e9;
-      const peak = mode === 'float32' ? ex.float32Gflops : ex.int8Gops;
+      const peak = mode === 'float32' ? ex?.float32Gflops : ex?.int8Gops;
       console.log(
         `${mode.padEnd(13)} wall ${r.seconds.toFixed(2)} s (preparing layers ${r.prepSeconds.toFixed(2)} s, of it quantizing ${r.quantizeSeconds.toFixed(2)} s), fastest pair ${r.bestPairSeconds.toFixed(3)} s, ` +
-          `${rate.toFixed(0)} G${mode === 'float32' ? 'FLOP' : 'OP'}/s = ${(rate / peak).toFixed(2)} of peak, peak RSS ${r.peakRssMB.toFixed(0)} MB, time / float32 ${(r.seconds / f32.seconds).toFixed(2)}` +
+          `${rate.toFixed(0)} G${mode === 'float32' ? 'FLOP' : 'OP'}/s${peak ? ` = ${(rate / peak).toFixed(2)} of peak` : ''}, peak RSS ${r.peakRssMB.toFixed(0)} MB` +
+          (f32 ? `, time / float32 ${(r.seconds / f32.seconds).toFixed(2)}` : '') +
           (mode === 'int8-refined' ? `, refined ${r.refined} of ${r.entries} entries (${((100 * r.refined) / r.entries).toFixed(3)} %)` : '') +
           (mode === 'int8-fast' ? `, error bound on the maxima ≤ ${r.bound.toExponential(2)}` : '') +
-          (mode === 'float32' ? '' : `, max |ΔDOCS| vs float32 ${maxDocsDiff(r.docs, f32.docs).toExponential(2)}`),
+          (mode !== 'float32' && f32 ? `, max |ΔDOCS| vs float32 ${maxDocsDiff(r.docs, f32.docs).toExponential(2)}` : ''),
       );
     }
     const probe = spawnSync('python3', ['-c', 'import numpy, scipy'], { encoding: 'utf8' });
     if (probe.status !== 0) console.log('python3 with numpy and scipy not found: numpy comparison skipped');
     else {
       const np = run('python3', ['-c', NUMPY, dataDir, String(layers), orientation, String(FF), String(HIDDEN)]);
+      const ratios = MODES.filter((mode) => results[mode]).map((mode) => `${mode} / numpy ${((results[mode] as Result).seconds / np.seconds).toFixed(2)}`);
       console.log(
-        `numpy         wall ${np.seconds.toFixed(2)} s, fastest pair ${np.bestPairSeconds.toFixed(3)} s, peak RSS ${np.peakRssMB.toFixed(0)} MB; ` +
-          `int8-refined / numpy ${(ex.seconds / np.seconds).toFixed(2)}, float32 / numpy ${(f32.seconds / np.seconds).toFixed(2)}, max |ΔDOCS| float32 vs numpy ${maxDocsDiff(f32.docs, np.docs).toExponential(2)}`,
+        `numpy         wall ${np.seconds.toFixed(2)} s, fastest pair ${np.bestPairSeconds.toFixed(3)} s, peak RSS ${np.peakRssMB.toFixed(0)} MB; ${ratios.join(', ')}` +
+          (f32 ? `, max |ΔDOCS| float32 vs numpy ${maxDocsDiff(f32.docs, np.docs).toExponential(2)}` : ''),
       );
     }
     console.log(`load average after: ${load()}`);

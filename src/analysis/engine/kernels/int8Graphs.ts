@@ -66,10 +66,20 @@ function maxima(g: GraphBuilder, v: string): { row: string; col: string } {
   return { row, col };
 }
 
-/** Fast mode: one integer product, its row and column maxima of |s_x s_y q_x·q_y|. */
+/**
+ * Fast mode: one integer product, its row and column maxima of |s_x s_y q_x·q_y|. s_y goes in as
+ * MatMulIntegerToFloat's per-column b_scale, applied in the GEMM's epilogue, which saves a pass over
+ * the block (a_scale can only be a scalar, so s_x stays a Mul). Three float32 roundings form each
+ * value either way (the conversion and two products), which the fast bound's γ₁ covers.
+ */
 export function buildInt8FastGraph(): Uint8Array {
   const g = new GraphBuilder('docs_int8_fast');
-  maxima(g, scaled(g, level1(g)));
+  const a1 = g.input('a1', 'uint8', ['bx', 'n']);
+  const b1 = g.input('b1', 'uint8', ['n', 'by']);
+  const sa = g.input('sa', 'float32', ['bx', 1]);
+  const sb = g.input('sb', 'float32', ['by']);
+  const product = g.op('MatMulIntegerToFloat', [a1, b1, g.scalar(1, 'float32'), sb, g.scalar(128, 'uint8')], {}, 'com.microsoft');
+  maxima(g, g.op('Abs', [g.op('Mul', [product, sa])]));
   return retypeInputs(g.toBytes(), ['b1']);
 }
 

@@ -7,7 +7,8 @@
  *   exact (two levels): q + 128 (1 byte), [pᵀ ; qᵀ] (2 bytes), [q + 128 | p + 128] (2 bytes) = 5;
  *   fast (one level):   q + 128 (1 byte), qᵀ (1 byte) = 2;
  * and while a matrix is being quantized, its intermediate q, p and p + 128 (exact: 3 bytes a weight;
- * fast: q, 1 byte), plus the screen's block (int8MaxAbsCosine.ts, screenBlockRows). At Llama-3-70B's
+ * fast: q and qᵀ in the WASM quantizer's memory, int8QuantizeWasm.ts, 2 bytes; its copy of the
+ * weight stands where the other paths hold the normalised float32 copy), plus the screen's block (int8MaxAbsCosine.ts, screenBlockRows). At Llama-3-70B's
  * up_proj (28672 × 8192) the exact copies are 1.2 GB per matrix, more than the float32 matrix itself,
  * so where they do not fit the pair takes the float32 path (docs.ts records why).
  */
@@ -26,7 +27,7 @@ export function int8CopyBytes(vectors: number, n: number, mode: Int8Mode): numbe
 
 /** Extra bytes while one matrix is quantized: the intermediates that quantizeRows lets go when it returns. */
 export function int8QuantizingBytes(vectors: number, n: number, mode: Int8Mode): number {
-  return (mode === 'exact' ? 3 : 1) * vectors * n;
+  return (mode === 'exact' ? 3 : 2) * vectors * n;
 }
 
 export interface Int8DocsMemory {

@@ -12,9 +12,9 @@
  *
  * The operands are laid out as onnxruntime's MatMulInteger takes them: the left side as uint8 with
  * zero point 128 (q + 128), the right side as int8, transposed (MatMulInteger has no transB).
- * The arithmetic runs in float64 (int8QuantizeRows.ts), in row blocks: a float32 times an integer
- * below 2⁸ is exact in float64, and so is x − s·q. Every
- * norm is rounded up by (n + 16)·2⁻⁵² relative, which covers float64 summation of n squares in
+ * The arithmetic runs in float64 (int8QuantizeRows.ts, and for quantizedVectors' one-level copy the
+ * WASM kernels of int8QuantizeWasm.ts, to the same bits), in row blocks: a float32 times an integer
+ * below 2⁸ is exact in float64, and so is x − s·q. Every norm is rounded up by (n + 16)·2⁻⁵² relative, which covers float64 summation of n squares in
  * any order, and b's by an absolute slack for t = s/254 being rounded.
  *
  * Done once per layer and reused by every pair the layer is in (quantizedRows caches it).
@@ -25,6 +25,7 @@ import type { Engine } from '../engine';
 import { columnNormalize } from './columnNormalize';
 import { buildInt8TransposeGraph, LEVEL2_RATIO } from './int8Graphs';
 import { quantizeRowRange, type QuantizeTargets } from './int8QuantizeRows';
+import { MAX_WASM_WEIGHTS, quantizeLevel1, type Level1Copy } from './int8QuantizeWasm';
 
 export { LEVEL2_RATIO } from './int8Graphs';
 /**
@@ -108,14 +109,10 @@ export async function quantizeRowBlocks(engine: Engine, m: number, n: number, le
     quantizeRowRange(values, n, r0, r1, targets, LEVEL2_RATIO, firstRow);
   }
   const sums = targets as Required<QuantizeTargets>;
-  const bad = sums.sx.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new Error(`int8 DOCS: vector ${bad} holds a NaN or Inf`);
-  // Summation of n nonnegative float64 terms in any order: relative error below (n − 1)·2⁻⁵³.
-  const up = 1 + (n + 16) * 2 ** -52;
-  const norms = (v: Float64Array, slack = () => 0) => Float64Array.from(v, (ss, j) => Math.sqrt(ss) * up + slack() * scale[j]);
+  const { norm, normA, normR, of } = normsOf(n, scale, sums.sx, sums.sa, sums.sr);
   // t is s/254 rounded to float64 and b is t·p exactly: at most 127·s·2⁻⁵³ per
   // element, covered by an absolute slack of s·1e-14·√n.
-  const tSlack = () => 1e-14 * Math.sqrt(n);
+  const tSlack = 1e-14 * Math.sqrt(n);
   const qB = new Int8Array(two ? 2 * n * m : n * m);
   let pqB: Int8Array | undefined, qpA: Uint8Array | undefined;
   if (p && pA) {
@@ -138,11 +135,31 @@ export async function quantizeRowBlocks(engine: Engine, m: number, n: number, le
     qpA,
     pqB,
     scale,
-    norm: norms(sums.sx),
-    normA: norms(sums.sa),
-    normR: norms(sums.sr),
-    ...(two ? { normB: norms(sums.sb, tSlack), normAB: norms(sums.sab, tSlack), normE: norms(sums.se, tSlack) } : {}),
+    norm,
+    normA,
+    normR,
+    ...(two ? { normB: of(sums.sb, tSlack), normAB: of(sums.sab, tSlack), normE: of(sums.se, tSlack) } : {}),
   };
+}
+
+/**
+ * ‖x‖, ‖a‖, ‖r‖ from their float64 sums of squares, each rounded up to stay an upper bound, and
+ * `of` for the level-2 ones (plus an absolute slack times s); a vector whose ‖x‖² is not finite
+ * (it holds NaN or Inf) is refused.
+ */
+function normsOf(n: number, scale: Float32Array, sx: Float64Array, sa: Float64Array, sr: Float64Array) {
+  const bad = sx.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new Error(`int8 DOCS: vector ${bad} holds a NaN or Inf`);
+  // Summation of n nonnegative float64 terms in any order: relative error below (n − 1)·2⁻⁵³.
+  const up = 1 + (n + 16) * 2 ** -52;
+  const of = (v: Float64Array, slack = 0) => Float64Array.from(v, (ss, j) => Math.sqrt(ss) * up + slack * scale[j]);
+  return { norm: of(sx), normA: of(sa), normR: of(sr), of };
+}
+
+/** QuantizedRows of the one-level copy made by quantizeLevel1 (int8QuantizeWasm.ts). */
+function fromLevel1(c: Level1Copy): QuantizedRows {
+  const { norm, normA, normR } = normsOf(c.n, c.scale, c.sx, c.sa, c.sr);
+  return { m: c.m, n: c.n, levels: 1, qA: c.qA, qB: c.qB, scale: c.scale, norm, normA, normR };
 }
 
 const cache = new WeakMap<Matrix, Promise<QuantizedRows>>();
@@ -164,22 +181,21 @@ export async function quantizedRows(engine: Engine, x: Matrix, levels: 1 | 2): P
 
 /**
  * The unit vectors of a weight matrix quantized without keeping a float32 copy of them: its rows
- * (`side` 'rows') scaled to unit length block by block into a small buffer, or its columns
- * ('columns') normalised and transposed by columnNormalize into a transient copy (onnxruntime does
- * that transpose far faster than a JavaScript loop), quantized, and let go. The values quantized are
- * exactly those of normalizedRows / normalizedColumns. Returns an m×n stand-in whose data is empty,
- * registered with quantizedRows' cache, so the DOCS kernels find the copy; the float32 path and a
- * request for more levels than were kept are refused on it.
+ * (`side` 'rows', as normalizedRows scales them) or its columns ('columns', as normalizedColumns).
+ * One level (fast DOCS) is made by the WASM kernels straight from the weight (int8QuantizeWasm.ts,
+ * up to its MAX_WASM_WEIGHTS); two levels normalise rows block by block into a small buffer, or
+ * columns by columnNormalize into a transient transposed copy, and quantize that. Either way the
+ * values quantized are exactly those of normalizedRows / normalizedColumns. Returns an m×n stand-in whose data is empty, registered with
+ * quantizedRows' cache, so the DOCS kernels find the copy; the float32 path and a request for more
+ * levels than were kept are refused on it.
  */
 export async function quantizedVectors(engine: Engine, w: Matrix, side: 'rows' | 'columns', levels: 1 | 2): Promise<Matrix> {
+  const [m, n] = side === 'columns' ? [w.cols, w.rows] : [w.rows, w.cols];
+  if (n > MAX_INT8_INNER) throw new Error(`int8 DOCS: vectors of length ${n} are longer than the ${MAX_INT8_INNER} an int32 product can hold`);
   let q: Promise<QuantizedRows>;
-  let m: number, n: number;
-  if (side === 'columns') {
-    const normalized = await columnNormalize(engine, w, { transpose: true });
-    [m, n] = [normalized.rows, normalized.cols];
-    q = quantizeRows(engine, normalized, levels);
-  } else {
-    [m, n] = [w.rows, w.cols];
+  if (levels === 1 && m * n <= MAX_WASM_WEIGHTS) q = quantizeLevel1(w, side).then(fromLevel1);
+  else if (side === 'columns') q = columnNormalize(engine, w, { transpose: true }).then((normalized) => quantizeRows(engine, normalized, levels));
+  else {
     const block = Math.max(1, Math.floor(QUANTIZE_BLOCK_VALUES / Math.max(1, n)));
     const buffer = new Float32Array(Math.min(m, block) * n);
     // The values of normalizedRows (the same function), a block at a time.

@@ -30,6 +30,46 @@ export interface LinalgExports {
   applyBandReflectors(y: number, k: number, b: number, q0: number, q1: number, rows: number, lens: number, taus: number, vs: number, w: number): void;
   tridiagonalQL(d: number, e: number, n: number, l0: number, l1: number, zt: number): number;
   tridiagonalValues(d: number, e: number, n: number, scratch: number): number;
+  int8QuantizeColumnVectors(
+    x: number,
+    n: number,
+    m: number,
+    ld: number,
+    sum: number,
+    amax: number,
+    inv: number,
+    scale: number,
+    s64: number,
+    sdiv: number,
+    sx: number,
+    sa: number,
+    sr: number,
+    q: number,
+    ldq: number,
+    counter: number,
+    chunk: number,
+  ): void;
+  int8QuantizeRowVectors(
+    x: number,
+    m: number,
+    n: number,
+    ld: number,
+    xt: number,
+    block: number,
+    sum: number,
+    amax: number,
+    inv: number,
+    scale: number,
+    s64: number,
+    sdiv: number,
+    sx: number,
+    sa: number,
+    sr: number,
+    q: number,
+    ldq: number,
+    counter: number,
+  ): void;
+  int8TransposeOffset(src: number, rows: number, cols: number, lds: number, dst: number, ldd: number, counter: number, chunk: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -1,8 +1,9 @@
 // A second thread for stage two of the eigen-decomposition: a worker_threads Worker that runs the
 // same WASM functions on the same shared memory: the bulge chasing (odd sweeps while the main
 // thread runs the even ones) and the back-transformation of eigenvectors (its own block of
-// columns). The worker's code is a string (eval), so it needs no file of its own next to the
-// esbuild bundle.
+// columns). The int8 quantizer of fast DOCS (engine/kernels/int8QuantizeWasm.ts) leases it too:
+// it takes chunks of a layer's vectors beside the main thread. The worker's code is a string
+// (eval), so it needs no file of its own next to the esbuild bundle.
 //
 // Lifetime rules, so that no thread outlives its use:
 // - one helper per process, created on first use and leased to one reduction at a time (a second,
@@ -29,7 +30,7 @@ parentPort.postMessage({ ready: true });
 `;
 
 /** The WASM exports the helper thread runs. */
-export type HelperFunction = 'bandToTridiagonal' | 'applyBandReflectors';
+export type HelperFunction = 'bandToTridiagonal' | 'applyBandReflectors' | 'int8QuantizeColumnVectors' | 'int8QuantizeRowVectors' | 'int8TransposeOffset';
 
 /** How long an unused helper thread lives on (a following reduction reuses it). */
 export const IDLE_MS = 2000;

@@ -4,6 +4,7 @@ export { panelQR } from './panelQR';
 export { bandToTridiagonal, applyBandReflectors } from './bandToTridiagonal';
 export { tridiagonalQL } from './tridiagonalQL';
 export { tridiagonalValues } from './tridiagonalValues';
+export { int8QuantizeColumnVectors, int8QuantizeRowVectors, int8TransposeOffset } from './int8Quantize';
 
 /** First byte that the module's own static data does not use. */
 export function heapBase(): usize {
