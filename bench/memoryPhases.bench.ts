@@ -84,7 +84,8 @@ async function main(): Promise<void> {
   const sampler = new Worker(SAMPLER, { eval: true, workerData: { current, peaks } });
   sampler.unref();
   const engine = await getEngine({ memoryBudgetMB: Number(values.budget) });
-  const W = weightLike(rows, cols, 1);
+  // `let`, emptied before the spectra case hands its matrix over (V8 keeps an async function's locals across awaits).
+  let W: Matrix | undefined = weightLike(rows, cols, 1);
   const second = which === 'diff' ? weightLike(rows, cols, 2) : undefined;
   if (second) for (let i = 0; i < second.data.length; i++) second.data[i] = W.data[i] + 0.05 * second.data[i];
   global.gc?.();
@@ -92,7 +93,11 @@ async function main(): Promise<void> {
   setMemoryMarkListener(mark);
   const started = performance.now();
   if (which === 'spectra') {
-    await analyzeSpectrum(W, { vectors: true, consume: true, engine });
+    // As the spectra analysis hands over a matrix it does not need afterwards: in a box that the
+    // analysis may empty, with the same matrix generated again as its re-read.
+    const box = { matrix: W as Matrix | undefined, reread: async () => weightLike(rows, cols, 1) };
+    W = undefined;
+    await analyzeSpectrum(box, { vectors: true, engine });
   } else if (which === 'diff') {
     await diffMatrixPair({ A: W, B: second }, { layer: 0, kind: values.kind as MatrixRole, dtypeA: 'BF16', dtypeB: 'BF16' }, DIFF_DEFAULTS, { engine });
   } else if (which === 'gram') {

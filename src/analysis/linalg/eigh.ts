@@ -16,6 +16,7 @@ import { WasmWorkspace } from './wasm/linalgWasm';
 import { symmetricView } from './symmetricInput';
 import type { Engine } from '../engine/engine';
 import { memoryMark } from './memoryMarks';
+import { releaseScratch } from './scratchPool';
 
 /** Half-bandwidth after stage 1: stage 2 costs ∝ BAND, stage 1's GEMMs get thin below ~32. */
 export const BAND = 32;
@@ -65,6 +66,9 @@ export async function eigh(A: Matrix | Matrix64, opts: EighOptions = {}): Promis
   let band: SymmetricBand;
   let blocks: ReflectorBlock[] | undefined;
   let sessions: ReductionSessions | undefined;
+  // Stage 1's n² work matrix, dead once the band is formed: the tridiagonal eigenvectors are
+  // written into it (512 MB at n = 8192 that would otherwise be a second n² array beside it).
+  let spare: Float64Array | undefined;
   if (n <= denseMax) {
     band = emptyBand(n, n - 1);
     for (let j = 0; j < n; j++) band.data.set(a.subarray(j * n + j, j * n + n), j * band.ld);
@@ -86,6 +90,12 @@ export async function eigh(A: Matrix | Matrix64, opts: EighOptions = {}): Promis
     });
     band = stage1.band;
     blocks = stage1.blocks;
+    if (opts.vectors) {
+      spare = work;
+      // The vector stages allocate several n² arrays of their own; stage 1's pooled work buffers
+      // (≈ 0.45·8n² bytes at n = 8192) would only sit beside them until the pool's idle timeout.
+      releaseScratch();
+    }
   }
   memoryMark('eigh: band → tridiagonal');
   const tri = await bandToTridiagonal(band, { keepReflectors: opts.vectors, ws, signal: opts.signal, onProgress: progress('band → tridiagonal') });
@@ -96,6 +106,7 @@ export async function eigh(A: Matrix | Matrix64, opts: EighOptions = {}): Promis
     ws,
     threads: engineThreads(opts.engine),
     signal: opts.signal,
+    out: spare,
   });
   if (!opts.vectors) return { values: eig.values };
   // Column i is the tridiagonal form's eigenvector i; the back-transformations turn it into A's.

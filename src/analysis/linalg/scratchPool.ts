@@ -53,6 +53,14 @@ export function giveScratch(...buffers: Float64Array[]): void {
   free.length = Math.min(free.length, MAX_KEPT);
 }
 
+/**
+ * Lets go of every kept buffer now, for a caller about to allocate far more than the pool holds
+ * (the eigenvector stages after stage one), where waiting out IDLE_MS would keep both.
+ */
+export function releaseScratch(): void {
+  free.length = 0;
+}
+
 /** Number of buffers currently kept, for tests. */
 export function keptScratch(): number {
   return free.length;

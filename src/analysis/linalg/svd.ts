@@ -3,8 +3,8 @@
 // and the other side's follow as Wᵀ·u/σ (or W·v/σ). Squaring costs accuracy only for σ below
 // about √(n·ε₆₄)·σ_max ≈ 1e-6·σ_max, far under the float32 resolution of the weights themselves.
 import { JobContext } from '../jobs';
-import { Matrix, Matrix64 } from './matrix';
-import { gramEigen, GramOptions } from './gramEigen';
+import { Matrix64 } from './matrix';
+import { gramEigen, GramOptions, matrixOf, shapeOf, type GramInput } from './gramEigen';
 import { mixedProduct } from './reductionGraphs';
 import type { Engine } from '../engine/engine';
 import { memoryMark } from './memoryMarks';
@@ -28,8 +28,8 @@ export interface SvdResult {
   V?: Matrix64;
 }
 
-/** Singular values of W, descending, length min(m, n). */
-export async function singularValues(W: Matrix, opts: { engine?: Engine } & JobContext = {}): Promise<Float64Array> {
+/** Singular values of W (given, boxed to be let go of, or as its formed Gram matrix: gramEigen.ts), descending, length min(m, n). */
+export async function singularValues(W: GramInput, opts: GramOptions = {}): Promise<Float64Array> {
   const { values } = await gramEigen(W, 'singularValues', false, opts);
   return descendingRoots(values);
 }
@@ -42,13 +42,19 @@ function descendingRoots(values: Float64Array): Float64Array {
   return s;
 }
 
-export async function svd(W: Matrix, opts: SvdOptions = {}): Promise<SvdResult> {
-  const p = Math.min(W.rows, W.cols);
+/**
+ * W given, boxed or as its formed Gram matrix (gramEigen.ts). A box is let go of during the
+ * decomposition, and when the other side's vectors need W afterwards it is read back into the box
+ * (where the caller finds it); a formed Gram matrix gives the Gram side's vectors only.
+ */
+export async function svd(input: GramInput, opts: SvdOptions = {}): Promise<SvdResult> {
+  const { rows, cols } = shapeOf(input, 'svd');
+  const p = Math.min(rows, cols);
   const k = opts.k ?? p;
-  if (!Number.isInteger(k) || k < 0 || k > p) throw new Error(`svd: k must be an integer between 0 and ${p} for a ${W.rows}×${W.cols} matrix, got ${opts.k}`);
+  if (!Number.isInteger(k) || k < 0 || k > p) throw new Error(`svd: k must be an integer between 0 and ${p} for a ${rows}×${cols} matrix, got ${opts.k}`);
   const wantVectors = opts.left === true || opts.right === true;
   const gramOpts: GramOptions = { engine: opts.engine, signal: opts.signal, onProgress: opts.onProgress };
-  const eig = await gramEigen(W, 'svd', wantVectors, gramOpts);
+  const eig = await gramEigen(input, 'svd', wantVectors, gramOpts);
   const s = descendingRoots(eig.values);
   if (!wantVectors) return { s };
   memoryMark('svd: vectors');
@@ -66,6 +72,8 @@ export async function svd(W: Matrix, opts: SvdOptions = {}): Promise<SvdResult> 
   let other: Matrix64 | undefined;
   if (otherWanted) {
     memoryMark('svd: other side');
+    if ('reread' in input && !input.matrix) input.matrix = await input.reread();
+    const W = matrixOf(input, 'svd');
     // W wide ('rows'): V = Wᵀ·U·Σ⁻¹; W tall ('cols'): U = W·V·Σ⁻¹.
     const len = eig.side === 'rows' ? W.cols : W.rows;
     const raw =

@@ -3,7 +3,7 @@
 // vectors by implicit QL with rotations in WASM up to DIVIDE_MIN, by divide and conquer above it
 // (tridiagonalDivide.ts), whose products run on ORT's float64 GEMM.
 import { JobContext, throwIfCancelled, yieldToEventLoop } from '../jobs';
-import { divideAndConquer, multiplyPlain, type ColumnEigen } from './tridiagonalDivide';
+import { divideAndConquer, multiplyPlain, multiplyPlainNN, type ColumnEigen } from './tridiagonalDivide';
 import { product, reductionSessions } from './reductionGraphs';
 import { WasmWorkspace } from './wasm/linalgWasm';
 import { transpose } from './matrix';
@@ -46,15 +46,25 @@ function notConverged(n: number): Error {
 /** Work per slice between cancellation checks, in rotations·row-length units. */
 const SLICE_WORK = 1 << 24;
 
+export interface TridiagonalOptions extends JobContext {
+  vectors?: boolean;
+  columns?: boolean;
+  ws?: WasmWorkspace;
+  threads?: number;
+  divideMin?: number;
+  /**
+   * n² entries the vectors may be written into instead of a fresh array (divide and conquer's
+   * result, columns layout): the caller's dead work matrix. Overwritten; the result's vectors are
+   * then a view on it.
+   */
+  out?: Float64Array;
+}
+
 /**
  * diagonal has n entries, offDiagonal n − 1 (offDiagonal[i] couples i and i + 1). Inputs are not
  * modified. With ws given, its memory is used (the caller owns the instance).
  */
-export async function tridiagonalEigen(
-  diagonal: Float64Array,
-  offDiagonal: Float64Array,
-  opts: { vectors?: boolean; columns?: boolean; ws?: WasmWorkspace; threads?: number; divideMin?: number } & JobContext = {},
-): Promise<TridiagonalEigen> {
+export async function tridiagonalEigen(diagonal: Float64Array, offDiagonal: Float64Array, opts: TridiagonalOptions = {}): Promise<TridiagonalEigen> {
   const n = diagonal.length;
   if (offDiagonal.length !== Math.max(0, n - 1)) {
     throw new Error(`a tridiagonal matrix of order ${n} has ${Math.max(0, n - 1)} off-diagonal entries, got ${offDiagonal.length}`);
@@ -102,11 +112,7 @@ export async function tridiagonalEigen(
 }
 
 /** Vectors by divide and conquer, leaves by the QL iteration; rows of the result are the vectors. */
-async function byDivideAndConquer(
-  diagonal: Float64Array,
-  offDiagonal: Float64Array,
-  opts: { ws?: WasmWorkspace; threads?: number; columns?: boolean } & JobContext,
-): Promise<TridiagonalEigen> {
+async function byDivideAndConquer(diagonal: Float64Array, offDiagonal: Float64Array, opts: TridiagonalOptions): Promise<TridiagonalEigen> {
   const n = diagonal.length;
   for (let i = 0; i < n; i++) if (!Number.isFinite(diagonal[i]) || (i < n - 1 && !Number.isFinite(offDiagonal[i]))) throw notConverged(n);
   const sessions = await reductionSessions(opts.threads);
@@ -123,13 +129,16 @@ async function byDivideAndConquer(
   };
   const multiply = (a: Float64Array, m: number, k: number, b: Float64Array, cols: number) =>
     m * k * cols < ORT_PRODUCT_MIN ? multiplyPlain(a, m, k, b, cols) : product(sessions, 'nt', a, m, k, b, cols, k);
+  const multiplyNN = (a: Float64Array, m: number, k: number, b: Float64Array, cols: number) =>
+    m * k * cols < ORT_PRODUCT_MIN ? multiplyPlainNN(a, m, k, b, cols) : product(sessions, 'nn', a, m, k, b, k, cols);
   // Scaled to max |entry| ≈ 1 (as LAPACK's dstedc does): the secular equation's sums and the
   // vectors' norms would otherwise overflow or underflow for matrices of order 1e±150.
   const scale = unitScale(diagonal, offDiagonal);
   const r = await divideAndConquer(
     diagonal.map((x) => x / scale),
     offDiagonal.map((x) => x / scale),
-    { leaf, leafSize: DIVIDE_LEAF, multiply, signal: opts.signal },
+    // In columns layout the top merge's array is the result itself, so it may be the caller's.
+    { leaf, leafSize: DIVIDE_LEAF, multiply, multiplyNN, signal: opts.signal, out: opts.columns ? opts.out : undefined },
   );
   return withVectors(
     r.values.map((x) => x * scale),

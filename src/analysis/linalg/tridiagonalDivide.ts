@@ -22,8 +22,20 @@ export interface DivideOptions extends JobContext {
   leaf: (d: Float64Array, e: Float64Array) => Promise<ColumnEigen>;
   leafSize: number;
   multiply: Multiply;
+  /**
+   * C = A·B for row-major A (m×k) and B (k×n). When given, a merge multiplies by row ranges of its
+   * rank-one vectors transposed in place instead of a K × m copy of their columns (256 MB at the
+   * top merge of n = 8192); the same sums, in an order that may differ by rounding.
+   */
+  multiplyNN?: Multiply;
   /** Bytes of one row block of a merge's product (default PRODUCT_BLOCK_BYTES; tests use a few KB). */
   productBlockBytes?: number;
+  /**
+   * At least n² entries that the result's vectors may be written into (the top merge's n² array),
+   * instead of a fresh one: eigh hands over its dense → band work matrix, dead by then (512 MB at
+   * n = 8192). Its contents are overwritten.
+   */
+  out?: Float64Array;
 }
 
 const EPS = 2 ** -52;
@@ -31,6 +43,8 @@ const EPS = 2 ** -52;
 export async function divideAndConquer(d: Float64Array, e: Float64Array, opts: DivideOptions): Promise<ColumnEigen> {
   const n = d.length;
   if (n <= Math.max(2, opts.leafSize)) return opts.leaf(d, e);
+  // Only the top merge writes into `out`: the halves below it get fresh arrays.
+  const inner = opts.out ? { ...opts, out: undefined } : opts;
   const k = n >> 1;
   const beta = e[k - 1];
   const rho = Math.abs(beta);
@@ -40,9 +54,9 @@ export async function divideAndConquer(d: Float64Array, e: Float64Array, opts: D
   d1[k - 1] -= rho;
   d2[0] -= rho;
   // Handed to merge in a box, which it empties once their vectors are in its own n² array.
-  const halves: Halves = { left: await divideAndConquer(d1, e.slice(0, k - 1), opts), right: await divideAndConquer(d2, e.slice(k), opts) };
+  const halves: Halves = { left: await divideAndConquer(d1, e.slice(0, k - 1), inner), right: await divideAndConquer(d2, e.slice(k), inner) };
   throwIfCancelled(opts.signal);
-  const merged = await merge(halves, rho, beta < 0 ? -1 : 1, opts.multiply, opts.productBlockBytes ?? PRODUCT_BLOCK_BYTES);
+  const merged = await merge(halves, rho, beta < 0 ? -1 : 1, opts, opts.productBlockBytes ?? PRODUCT_BLOCK_BYTES, opts.out);
   await yieldToEventLoop();
   return merged;
 }
@@ -53,50 +67,29 @@ interface Halves {
 }
 
 /** Bytes of one row block of the merge's product (its rows go straight into the result). */
-const PRODUCT_BLOCK_BYTES = 64 * 1024 * 1024;
+const PRODUCT_BLOCK_BYTES = 16 * 1024 * 1024;
 
 /**
  * Eigen-pairs of diag(T₁', T₂') + ρ·v·vᵀ from those of T₁' (left) and T₂' (right). Memory at the
  * top merge (n = 8192: 512 MB per n² array): the n² result, which starts as diag(Q₁, Q₂) (the halves
- * are let go once copied into it), the rank-one problem's K² eigenvectors (written over its K²
- * differences), and per half of the rows one copy of its part of each; the product's rows are
- * written into the result a row block at a time, never held whole.
+ * are let go once copied into it: spreadHalves is synchronous, so no frame of this async function
+ * ever holds them, and V8 keeps an async function's locals, dead or not, across its awaits), the
+ * rank-one problem's K² eigenvectors (written over its K² differences; with multiplyNN transposed
+ * in place, else beside one K × m copy of the columns of them that a half of the rows needs), and
+ * one row block of Qp's entries for the product; the product's rows are written into the result a
+ * row block at a time, never held whole.
  */
-async function merge(halves: Halves, rho0: number, sign: number, multiply: Multiply, blockBytes: number): Promise<ColumnEigen> {
-  const left = halves.left as ColumnEigen,
-    right = halves.right as ColumnEigen;
-  halves.left = halves.right = undefined;
-  const k1 = left.values.length,
-    k2 = right.values.length,
-    n = k1 + k2;
-  // z = Qᵀ·v: the last row of Q₁ and sign·(first row of Q₂).
-  const dAll = new Float64Array(n),
-    zAll = new Float64Array(n);
-  dAll.set(left.values);
-  dAll.set(right.values, k1);
-  for (let j = 0; j < k1; j++) zAll[j] = left.vectors[(k1 - 1) * k1 + j];
-  for (let j = 0; j < k2; j++) zAll[k1 + j] = sign * right.vectors[j];
-  let zz = 0;
-  for (let i = 0; i < n; i++) zz += zAll[i] * zAll[i];
-  const rho = rho0 * zz;
-  const zNorm = Math.sqrt(zz);
+async function merge(
+  halves: Halves,
+  rho0: number,
+  sign: number,
+  { multiply, multiplyNN }: Pick<DivideOptions, 'multiply' | 'multiplyNN'>,
+  blockBytes: number,
+  out?: Float64Array,
+): Promise<ColumnEigen> {
+  const { k1, k2, rho, ds, zs, qp, rowsOf } = spreadHalves(halves, rho0, sign, out);
+  const n = k1 + k2;
 
-  // Sorted order; Qp holds diag(Q₁, Q₂)'s columns in that order (n×n row-major).
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => dAll[a] - dAll[b]);
-  const ds = Float64Array.from(order, (i) => dAll[i]);
-  const zs = Float64Array.from(order, (i) => (zNorm > 0 ? zAll[i] / zNorm : 0));
-  const qp = new Float64Array(n * n);
-  // Row by row (a column-by-column fill would stride through n² memory).
-  for (let r = 0; r < k1; r++) {
-    for (let c = 0; c < n; c++) if (order[c] < k1) qp[r * n + c] = left.vectors[r * k1 + order[c]];
-  }
-  for (let r = 0; r < k2; r++) {
-    for (let c = 0; c < n; c++) if (order[c] >= k1) qp[(k1 + r) * n + c] = right.vectors[r * k2 + order[c] - k1];
-  }
-
-  // Which halves of the rows each column has entries in: 1 top (T₁'s rows), 2 bottom, 3 both
-  // (after a deflating rotation mixed a column of each). The final product skips the zero blocks.
-  const rowsOf = Uint8Array.from(order, (src) => (src < k1 ? 1 : 2));
   // Deflation: a negligible z component leaves its pair as it is; two close poles are rotated so
   // that one of them has z = 0 (the rotation's off-diagonal remainder below the tolerance).
   let dMax = 0;
@@ -173,29 +166,142 @@ async function merge(halves: Halves, rho0: number, sign: number, multiply: Multi
   // Qp[:, kept]·U by row halves: the top k1 rows need only the columns with top entries (and U's
   // matching rows), the bottom k2 rows those with bottom entries. Without rotations that halves the
   // flops of the merge's one O(n³) step.
-  for (const [bit, r0, rows] of [
-    [1, 0, k1],
-    [2, k1, k2],
+  const step = Math.max(1, Math.floor(blockBytes / (8 * K)));
+  // Per half of the rows, the rank-one components (indices into kept) it has entries in, and the
+  // rows of B (m×K, row c for component comps[c]) that its product takes: either U's rows of those
+  // components after an in-place transpose (components ordered top-only, both, bottom-only, so
+  // that each half's are one contiguous range), or a K × m copy of U's columns (A·Bᵀ).
+  let halvesComps: number[][];
+  let operand: (half: 0 | 1, m: number) => Float64Array;
+  if (multiplyNN && K > 0) {
+    const order: number[] = [];
+    for (const bits of [1, 3, 2]) for (let j = 0; j < K; j++) if (rowsOf[kept[j]] === bits) order.push(j);
+    transposeRowsInPlace(ut, K, order);
+    const end = (i: number) => (i < 0 ? K : i);
+    const topEnd = end(order.findIndex((j) => rowsOf[kept[j]] === 2));
+    const bottomStart = end(order.findIndex((j) => (rowsOf[kept[j]] & 2) !== 0));
+    halvesComps = [order.slice(0, topEnd), order.slice(bottomStart)];
+    operand = (half, m) => (half === 0 ? ut.subarray(0, m * K) : ut.subarray(bottomStart * K, K * K));
+  } else {
+    halvesComps = ([1, 2] as const).map((bit) => {
+      const cols: number[] = [];
+      for (let j = 0; j < K; j++) if (rowsOf[kept[j]] & bit) cols.push(j);
+      return cols;
+    });
+    // One buffer for both halves' U columns, each half's in turn.
+    const utBuffer = new Float64Array(K * Math.max(halvesComps[0].length, halvesComps[1].length));
+    operand = (half, m) => {
+      const cols = halvesComps[half];
+      const utPart = utBuffer.subarray(0, K * m);
+      for (let j = 0; j < K; j++) for (let c = 0; c < m; c++) utPart[j * m + c] = ut[j * K + cols[c]];
+      return utPart;
+    };
+  }
+  const widest = Math.max(halvesComps[0].length, halvesComps[1].length);
+  const qBuffer = new Float64Array(Math.min(Math.max(k1, k2), step) * widest);
+  for (const [half, r0, rows] of [
+    [0, 0, k1],
+    [1, k1, k2],
   ] as const) {
-    const cols: number[] = [];
-    for (let j = 0; j < K; j++) if (rowsOf[kept[j]] & bit) cols.push(j);
-    if (cols.length === 0) {
+    const comps = halvesComps[half];
+    if (comps.length === 0) {
       for (let r = 0; r < rows; r++) writeRow(r0 + r, undefined, 0);
       continue;
     }
-    const m = cols.length;
-    const qPart = new Float64Array(rows * m);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < m; c++) qPart[r * m + c] = qp[(r0 + r) * n + kept[cols[c]]];
-    const utPart = new Float64Array(K * m);
-    for (let j = 0; j < K; j++) for (let c = 0; c < m; c++) utPart[j * m + c] = ut[j * K + cols[c]];
-    const step = Math.max(1, Math.floor(blockBytes / (8 * K)));
+    const m = comps.length;
+    const b = operand(half, m);
     for (let c0 = 0; c0 < rows; c0 += step) {
       const c1 = Math.min(rows, c0 + step);
-      const product = await multiply(qPart.subarray(c0 * m, c1 * m), c1 - c0, m, utPart, K);
+      // This row block's entries in the half's columns, copied before writeRow overwrites its rows.
+      const qPart = qBuffer.subarray(0, (c1 - c0) * m);
+      for (let r = c0; r < c1; r++) for (let c = 0; c < m; c++) qPart[(r - c0) * m + c] = qp[(r0 + r) * n + kept[comps[c]]];
+      const product = multiplyNN ? await multiplyNN(qPart, c1 - c0, m, b, K) : await multiply(qPart, c1 - c0, m, b, K);
       for (let r = c0; r < c1; r++) writeRow(r0 + r, product, (r - c0) * K);
     }
   }
   return { values, vectors: qp };
+}
+
+/**
+ * The merge's start: the halves' values and vectors placed side by side in sorted order (Qp =
+ * diag(Q₁, Q₂) with its columns permuted, n×n row-major, in `out` when given), z = Qᵀ·v normalised,
+ * ρ·|z|², and which halves of the rows each column has entries in (1 top, 2 bottom). Empties `halves`.
+ */
+function spreadHalves(
+  halves: Halves,
+  rho0: number,
+  sign: number,
+  out: Float64Array | undefined,
+): { k1: number; k2: number; rho: number; ds: Float64Array; zs: Float64Array; qp: Float64Array; rowsOf: Uint8Array } {
+  const left = halves.left as ColumnEigen,
+    right = halves.right as ColumnEigen;
+  halves.left = halves.right = undefined;
+  const k1 = left.values.length,
+    k2 = right.values.length,
+    n = k1 + k2;
+  // z = Qᵀ·v: the last row of Q₁ and sign·(first row of Q₂).
+  const dAll = new Float64Array(n),
+    zAll = new Float64Array(n);
+  dAll.set(left.values);
+  dAll.set(right.values, k1);
+  for (let j = 0; j < k1; j++) zAll[j] = left.vectors[(k1 - 1) * k1 + j];
+  for (let j = 0; j < k2; j++) zAll[k1 + j] = sign * right.vectors[j];
+  let zz = 0;
+  for (let i = 0; i < n; i++) zz += zAll[i] * zAll[i];
+  const zNorm = Math.sqrt(zz);
+
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => dAll[a] - dAll[b]);
+  const ds = Float64Array.from(order, (i) => dAll[i]);
+  const zs = Float64Array.from(order, (i) => (zNorm > 0 ? zAll[i] / zNorm : 0));
+  const qp = out && out.length >= n * n ? out.subarray(0, n * n).fill(0) : new Float64Array(n * n);
+  // Row by row (a column-by-column fill would stride through n² memory).
+  for (let r = 0; r < k1; r++) {
+    for (let c = 0; c < n; c++) if (order[c] < k1) qp[r * n + c] = left.vectors[r * k1 + order[c]];
+  }
+  for (let r = 0; r < k2; r++) {
+    for (let c = 0; c < n; c++) if (order[c] >= k1) qp[(k1 + r) * n + c] = right.vectors[r * k2 + order[c] - k1];
+  }
+  // Which halves of the rows each column has entries in: 1 top (T₁'s rows), 2 bottom, 3 both
+  // (after a deflating rotation mixed a column of each). The final product skips the zero blocks.
+  const rowsOf = Uint8Array.from(order, (src) => (src < k1 ? 1 : 2));
+  return { k1, k2, rho: rho0 * zz, ds, zs, qp, rowsOf };
+}
+
+/**
+ * u (K×K row-major) ← its transpose with rows permuted: row p becomes column order[p] of u. In
+ * place (a tiled transpose, then the permutation cycle by cycle through one spare row).
+ */
+export function transposeRowsInPlace(u: Float64Array, K: number, order: number[]): void {
+  const TILE = 64;
+  for (let i0 = 0; i0 < K; i0 += TILE) {
+    for (let j0 = i0; j0 < K; j0 += TILE) {
+      for (let i = i0; i < Math.min(K, i0 + TILE); i++) {
+        for (let j = Math.max(j0, i + 1); j < Math.min(K, j0 + TILE); j++) {
+          const x = u[i * K + j];
+          u[i * K + j] = u[j * K + i];
+          u[j * K + i] = x;
+        }
+      }
+    }
+  }
+  // Row p ← row order[p], following each cycle of the permutation once.
+  const done = new Uint8Array(K);
+  const spare = new Float64Array(K);
+  for (let p = 0; p < K; p++) {
+    if (done[p] || order[p] === p) continue;
+    spare.set(u.subarray(p * K, p * K + K));
+    let at = p;
+    for (;;) {
+      done[at] = 1;
+      const src = order[at];
+      if (src === p) {
+        u.set(spare, at * K);
+        break;
+      }
+      u.copyWithin(at * K, src * K, src * K + K);
+      at = src;
+    }
+  }
 }
 
 /** Roots and unit eigenvectors (rows of ut, written over the K×K differences) of diag(d) + ρ·z·zᵀ. */
@@ -355,6 +461,20 @@ export async function multiplyPlain(a: Float64Array, m: number, k: number, b: Fl
       const bj = j * k;
       let s = 0;
       for (let p = 0; p < k; p++) s += a[ai + p] * b[bj + p];
+      c[i * n + j] = s;
+    }
+  }
+  return c;
+}
+
+/** A·B in plain JS (row-major A m×k, B k×n), each sum in the order of k as multiplyPlain's. */
+export async function multiplyPlainNN(a: Float64Array, m: number, k: number, b: Float64Array, n: number): Promise<Float64Array> {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const ai = i * k;
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[ai + p] * b[p * n + j];
       c[i * n + j] = s;
     }
   }

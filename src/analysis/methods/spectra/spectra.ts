@@ -6,6 +6,7 @@
  * so a cancelled or repeated run resumes without recomputing what it already has.
  */
 import type { Engine } from '../../engine/engine';
+import type { Matrix } from '../../linalg/matrix';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { CachedRun } from '../../cache/resultCache';
 import { headSlice, matrixRef, readMatrix } from '../../model/readRole';
@@ -256,7 +257,10 @@ async function analyzeMatrix(
   // Only the signal: the reader's byte progress would garble the job's matrix-by-matrix progress.
   // The same read and check as readRoleChecked, for any kind and expert.
   const ref = matrixRef(model, layer, kind, expert);
-  const W = await readMatrix(model, ref, { signal: ctx.signal });
+  const read = () => readMatrix(model, ref, { signal: ctx.signal });
+  // `let`, emptied when the matrix is handed over: V8 keeps an async function's locals across its awaits.
+  let W: Matrix | undefined = await read();
+  const shape: [number, number] = [W.rows, W.cols];
   const flag = weightFlag({ layer, role: matrixLabel(kind, expert), tensor: sourceLabel(ref.source) }, W.data);
   const at = expert === undefined ? {} : { expert };
   const heads = options.heads ? headCount(model, kind) : 0;
@@ -269,7 +273,7 @@ async function analyzeMatrix(
     engine: ctx.engine,
   };
   if (flag) {
-    const flagged: FlaggedSpectra = { ...flag, kind, ...at, shape: [W.rows, W.cols], headFlags: [], heads: [] };
+    const flagged: FlaggedSpectra = { ...flag, kind, ...at, shape, headFlags: [], heads: [] };
     for (let h = 0; h < heads; h++) {
       throwIfCancelled(ctx.signal);
       const slice = headSlice(model, W, kind as MatrixRole, h);
@@ -280,18 +284,22 @@ async function analyzeMatrix(
     }
     return flagged;
   }
-  // Without heads the matrix is not needed afterwards: rand_distance may shuffle it in place.
-  const spectrum = await analyzeSpectrum(W, { ...common, vectors: options.matrixVectors, consume: heads === 0 }, ctx);
-  const entry: MatrixSpectra = { layer, kind, ...at, shape: [W.rows, W.cols], spectrum, meanP: spectrum.vectors?.meanP ?? null };
-  if (heads > 0) {
-    entry.heads = [];
-    for (let h = 0; h < heads; h++) {
-      throwIfCancelled(ctx.signal);
-      entry.heads.push({ head: h, spectrum: await analyzeSpectrum(headSlice(model, W, kind as MatrixRole, h), common, ctx) });
-      await yieldToEventLoop();
-    }
-    entry.meanP = mean(entry.heads.map((x) => x.spectrum.vectors?.meanP ?? NaN));
+  if (heads === 0) {
+    // The matrix is not needed afterwards: it is handed over in a box, which the analysis may
+    // empty during the decomposition (reading it again for rand_distance) and shuffles in place.
+    const box = { matrix: W as Matrix | undefined, reread: read };
+    W = undefined;
+    const spectrum = await analyzeSpectrum(box, { ...common, vectors: options.matrixVectors }, ctx);
+    return { layer, kind, ...at, shape, spectrum, meanP: spectrum.vectors?.meanP ?? null };
   }
+  const spectrum = await analyzeSpectrum(W, { ...common, vectors: options.matrixVectors }, ctx);
+  const entry: MatrixSpectra = { layer, kind, ...at, shape, spectrum, meanP: null, heads: [] };
+  for (let h = 0; h < heads; h++) {
+    throwIfCancelled(ctx.signal);
+    entry.heads?.push({ head: h, spectrum: await analyzeSpectrum(headSlice(model, W, kind as MatrixRole, h), common, ctx) });
+    await yieldToEventLoop();
+  }
+  entry.meanP = mean((entry.heads ?? []).map((x) => x.spectrum.vectors?.meanP ?? NaN));
   return entry;
 }
 

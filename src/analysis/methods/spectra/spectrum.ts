@@ -11,6 +11,7 @@ import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { Matrix, Matrix64 } from '../../linalg/matrix';
 import { singularValues, svd } from '../../linalg/svd';
+import { formGram, gramEigenBytes, gramSide, shapeOf, type GramInput, type GramOptions, type MatrixBox } from '../../linalg/gramEigen';
 import { erfc } from '../../stats/erf';
 import { jensenShannonDistance } from '../../stats/jensenShannon';
 import { ksFromSortedCdf, ksPValue, ksStatistic } from '../../stats/ks';
@@ -238,6 +239,20 @@ function randomnessOf(p: Float64Array, side: VectorSide, length: number, keep: b
   return out;
 }
 
+/**
+ * Singular values of W with its entries shuffled (rand_distance's random baseline), W given or
+ * boxed: a box let go of during the decomposition is read back first, and handed on boxed so that
+ * the shuffled matrix goes once its Gram matrix is formed. `inPlace`: W may be shuffled in place.
+ */
+async function shuffledValues(input: Matrix | MatrixBox, inPlace: boolean, seed: number, sub: GramOptions): Promise<Float64Array> {
+  if (!('reread' in input)) {
+    return singularValues({ rows: input.rows, cols: input.cols, data: inPlace ? shuffleInPlace(input.data, seed) : shuffled(input.data, seed) }, sub);
+  }
+  if (!input.matrix) input.matrix = await input.reread();
+  shuffleInPlace(input.matrix.data, seed);
+  return singularValues(input, sub);
+}
+
 /** Singular values at or below this fraction of the largest carry no direction worth testing. */
 const NEGLIGIBLE = 1e-6;
 
@@ -246,28 +261,62 @@ const NEGLIGIBLE = 1e-6;
  * randomness is tested when `test` (the vectors themselves are not kept).
  */
 async function valuesAndVectorRandomness(
-  W: Matrix,
+  W: GramInput,
   vectors: boolean,
   test: boolean,
   side: VectorSide,
   keep: boolean,
   sub: { engine?: Engine; signal?: AbortSignal },
-): Promise<{ s: Float64Array; vectors: VectorRandomness | null }> {
+): Promise<{ s: Float64Array; vectors: VectorRandomness | null; spare?: Float64Array }> {
   if (!vectors) return { s: await singularValues(W, sub), vectors: null };
   const decomposition = await svd(W, { ...sub, right: side === 'right', left: side === 'left' });
   throwIfCancelled(sub.signal);
   const s = decomposition.s;
   if (!test) return { s, vectors: null };
   await yieldToEventLoop();
-  const V = (side === 'right' ? decomposition.V : decomposition.U) as Matrix64;
   memoryMark('spectrum: vector p-values');
-  let count = 0;
-  while (count < s.length && s[count] > NEGLIGIBLE * s[0]) count++;
-  return { s, vectors: randomnessOf(vectorPValues(V, count), side, V.rows, keep) };
+  // The tested vectors' array is dead from here on: rand_distance's Gram matrix may take its place.
+  return { s, vectors: testVectors(decomposition, side, keep), spare: (side === 'right' ? decomposition.V : decomposition.U)?.data };
 }
 
-export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx: JobContext = {}): Promise<Spectrum> {
-  if (W.rows === 0 || W.cols === 0) throw new Error(`spectrum: the matrix is empty (${W.rows}×${W.cols})`);
+/** The KS randomness of the chosen side's vectors (synchronous: no frame keeps them afterwards). */
+function testVectors(decomposition: { s: Float64Array; U?: Matrix64; V?: Matrix64 }, side: VectorSide, keep: boolean): VectorRandomness {
+  const s = decomposition.s;
+  const V = (side === 'right' ? decomposition.V : decomposition.U) as Matrix64;
+  let count = 0;
+  while (count < s.length && s[count] > NEGLIGIBLE * s[0]) count++;
+  return randomnessOf(vectorPValues(V, count), side, V.rows, keep);
+}
+
+/**
+ * A matrix given up to the analysis (as `consume`) in a box it may empty: when W's bytes beside the
+ * decomposition's would exceed the engine's memory budget, W is let go of once its Gram matrix is
+ * formed and read again (MatrixBox.reread, the same read path and values) for rand_distance.
+ */
+export type SpectrumInput = Matrix | MatrixBox;
+
+/** Shape and entry std of W, given or boxed (synchronous: the caller's frame never holds W). */
+function describe(input: SpectrumInput): { rows: number; cols: number; sigma: number } {
+  const shape = shapeOf(input, 'spectrum');
+  if (shape.rows === 0 || shape.cols === 0) throw new Error(`spectrum: the matrix is empty (${shape.rows}×${shape.cols})`);
+  return { ...shape, sigma: entryStd('reread' in input ? (input.matrix as Matrix) : input) };
+}
+
+/**
+ * Whether a boxed W should be let go of during the decomposition: its float32 entries beside the
+ * decomposition's own memory (gramEigenBytes) would not fit the engine's memory budget.
+ */
+function releaseDuringDecomposition(rows: number, cols: number, vectors: boolean, engine: Engine | undefined): boolean {
+  const budget = engine?.memoryBudgetBytes ?? Infinity;
+  return 4 * rows * cols + gramEigenBytes(Math.min(rows, cols), vectors) > budget;
+}
+
+/**
+ * The spectrum of W. W given in a box (SpectrumInput) is the caller's to lose, as with `consume`,
+ * and may be let go of during the decomposition when memory is short.
+ */
+export async function analyzeSpectrum(input: SpectrumInput, opts: SpectrumOptions = {}, ctx: JobContext = {}): Promise<Spectrum> {
+  const { rows, cols, sigma } = describe(input);
   const side = opts.vectorSide ?? 'right';
   if (side !== 'right' && side !== 'left') throw new Error(`spectrum: vector side must be 'right' or 'left', got '${String(side)}'`);
   const alphaFit = opts.alphaFit ?? DEFAULT_ALPHA_FIT;
@@ -275,25 +324,42 @@ export async function analyzeSpectrum(W: Matrix, opts: SpectrumOptions = {}, ctx
   const wantVectors = opts.vectors !== false;
   const keep = opts.keepValues !== false;
   const sub = { engine: opts.engine, signal: ctx.signal };
-  const sigma = entryStd(W);
-  // The singular vectors are tested and dropped before rand_distance's decomposition: never both at once.
-  const { s, vectors } = await valuesAndVectorRandomness(W, wantVectors, sigma > 0, side, keep, sub);
+  const box = 'reread' in input ? input : undefined;
+  const release = box !== undefined && releaseDuringDecomposition(rows, cols, wantVectors, opts.engine);
+  // W itself, unless the decomposition may let go of it (then only the box holds it).
+  const W = release ? undefined : 'reread' in input ? (input.matrix as Matrix) : input;
+  // A W let go of whose vectors (if any) are the Gram side's is not read again: its Gram matrix is
+  // formed first, then W is shuffled in place for rand_distance's values, and only then is the
+  // Gram matrix decomposed. Otherwise the singular vectors are tested and dropped before
+  // rand_distance's decomposition: never both at once.
+  let first: GramInput | undefined;
+  let shuffledFirst: Float64Array | undefined;
+  if (release && opts.randDistance !== false && sigma > 0 && (!wantVectors || (gramSide({ rows, cols }) === 'rows') === (side === 'left'))) {
+    first = await formGram(box as MatrixBox, 'spectrum', sub);
+    memoryMark('spectrum: shuffle');
+    shuffledFirst = await shuffledValues(box as MatrixBox, true, opts.seed ?? DEFAULT_SHUFFLE_SEED, sub);
+    throwIfCancelled(ctx.signal);
+  }
+  const { s, vectors, spare } = await valuesAndVectorRandomness(first ?? W ?? (box as MatrixBox), wantVectors, sigma > 0, side, keep, sub);
+  first = undefined;
   throwIfCancelled(ctx.signal);
   const base = metricsFrom(s, alphaFit);
-  const ww = weightWatcherMetrics(s, W.rows, W.cols, base.alpha);
-  const mp = sigma > 0 ? mpFit(s, marchenkoPastur(W.rows, W.cols, sigma)) : null;
+  const ww = weightWatcherMetrics(s, rows, cols, base.alpha);
+  const mp = sigma > 0 ? mpFit(s, marchenkoPastur(rows, cols, sigma)) : null;
   let randDistance = NaN;
-  let sShuffled: Float64Array | undefined;
-  if (opts.randDistance !== false && sigma > 0) {
+  let sShuffled = shuffledFirst;
+  if (sShuffled) randDistance = spectrumDistance(s, sShuffled);
+  else if (opts.randDistance !== false && sigma > 0) {
     memoryMark('spectrum: shuffle');
-    const seed = opts.seed ?? DEFAULT_SHUFFLE_SEED;
-    const mixed: Matrix = { rows: W.rows, cols: W.cols, data: opts.consume ? shuffleInPlace(W.data, seed) : shuffled(W.data, seed) };
-    sShuffled = await singularValues(mixed, sub);
+    sShuffled = await shuffledValues(W ?? (box as MatrixBox), opts.consume === true || box !== undefined, opts.seed ?? DEFAULT_SHUFFLE_SEED, {
+      ...sub,
+      into: spare,
+    });
     randDistance = spectrumDistance(s, sShuffled);
   }
   const result: Spectrum = {
-    rows: W.rows,
-    cols: W.cols,
+    rows,
+    cols,
     mp,
     metrics: { ...base, ...ww, randDistance },
     vectors,

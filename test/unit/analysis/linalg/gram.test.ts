@@ -61,3 +61,15 @@ test('the Gram eigen-decomposition gives the eigenvalues of the reference Gram m
   const top = want.values[rows - 1];
   for (let i = 0; i < rows; i++) assert.ok(Math.abs(got.values[i] - want.values[i]) < 1e-12 * top, `λ${i}: ${got.values[i]} vs ${want.values[i]}`);
 });
+
+test('a Gram matrix accumulated in a given dead buffer equals the fresh one and lies in that buffer', async () => {
+  const sessions = await reductionSessions();
+  const [rows, cols] = [700, 300];
+  const w = randomF32(rows, cols, 17);
+  const engine = budget(16 * 8 * 300 * 101);
+  const fresh = await gramMatrix({ rows, cols, data: w }, sessions, { engine });
+  const into = new Float64Array(cols * cols + 9).fill(Number.NaN);
+  const reused = await gramMatrix({ rows, cols, data: w }, sessions, { engine, into });
+  assert.equal(reused.data.buffer, into.buffer);
+  assert.deepEqual(reused.data, fresh.data);
+});

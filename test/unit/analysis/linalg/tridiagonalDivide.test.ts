@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tridiagonalEigen, DIVIDE_MIN } from '../../../../src/analysis/linalg/tridiagonal';
-import { divideAndConquer, multiplyPlain } from '../../../../src/analysis/linalg/tridiagonalDivide';
+import { divideAndConquer, multiplyPlain, multiplyPlainNN, transposeRowsInPlace } from '../../../../src/analysis/linalg/tridiagonalDivide';
 import { seeded } from './helpers';
 
 function norm1(d: Float64Array, e: Float64Array): number {
@@ -202,6 +202,49 @@ test('merges whose products reach the result in many row blocks give the one-blo
   const rows = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) rows[i * n + j] = blocked.vectors[j * n + i];
   const { residual, orthogonality } = check(d, e, blocked.values, rows);
+  assert.ok(residual < 1e-13 * norm1(d, e) * n, `residual ${residual}`);
+  assert.ok(orthogonality < 1e-12, `orthogonality ${orthogonality}`);
+});
+
+test('transposeRowsInPlace gives the transpose with its rows permuted, across tiles and permutation cycles', () => {
+  const K = 130;
+  const random = seeded(41);
+  const u = Float64Array.from({ length: K * K }, random);
+  const order = Array.from({ length: K }, (_, i) => i);
+  for (let i = K - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const expected = new Float64Array(K * K);
+  for (let p = 0; p < K; p++) for (let j = 0; j < K; j++) expected[p * K + j] = u[j * K + order[p]];
+  transposeRowsInPlace(u, K, order);
+  assert.deepEqual(u, expected);
+});
+
+test('merges by A·B on the transposed rank-one vectors (multiplyNN) and into a given array match the A·Bᵀ copy path to rounding', async () => {
+  // Repeated diagonal entries make close poles: deflating rotations mix top and bottom columns, so
+  // the components of both halves (top-only, both, bottom-only) all occur.
+  const n = 300;
+  const random = seeded(43);
+  const d = Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1 : random() * 4 - 2));
+  const e = Float64Array.from({ length: n - 1 }, (_, i) => (i % 5 === 0 ? 1e-12 : random() - 0.5));
+  const leaf = async (dd: Float64Array, ee: Float64Array) => {
+    const r = await tridiagonalEigen(dd, ee, { vectors: true, columns: true, divideMin: Infinity });
+    return { values: r.values, vectors: r.vectorColumns as Float64Array };
+  };
+  const base = { leaf, leafSize: 24, multiply: multiplyPlain, productBlockBytes: 8 * n * 7 };
+  const copied = await divideAndConquer(d, e, base);
+  const out = new Float64Array(n * n + 5).fill(Number.NaN);
+  const transposed = await divideAndConquer(d, e, { ...base, multiplyNN: multiplyPlainNN, out });
+  assert.equal(transposed.vectors.buffer, out.buffer, 'the result is written into the given array');
+  // The values do not depend on the products; the vectors are the same sums in another order.
+  assert.deepEqual(transposed.values, copied.values);
+  let worst = 0;
+  for (let i = 0; i < n * n; i++) worst = Math.max(worst, Math.abs(transposed.vectors[i] - copied.vectors[i]));
+  assert.ok(worst < 1e-13, `largest difference ${worst}`);
+  const rows = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) rows[i * n + j] = transposed.vectors[j * n + i];
+  const { residual, orthogonality } = check(d, e, transposed.values, rows);
   assert.ok(residual < 1e-13 * norm1(d, e) * n, `residual ${residual}`);
   assert.ok(orthogonality < 1e-12, `orthogonality ${orthogonality}`);
 });
