@@ -86,7 +86,7 @@ function gptqCode(
   half: v128,
   keep: v128,
 ): v128 {
-  const at = (<usize>(load<i32>(g + (<usize>j << 2)) * tableStride + r)) << 2;
+  const at = (<usize>(load<i32>(g + ((<usize>j) << 2)) * tableStride + r)) << 2;
   const q = f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(w, 4 * j), mask));
   return inline.always(roundTo(f32x4.mul(f32x4.sub(q, v128.load(zeros + at)), v128.load(scales + at)), mode, one, half, keep));
 }
