@@ -13,8 +13,10 @@
  * Block bytes are seeded random with finite half-precision scales. Warm page cache (each file is read
  * once first); repetitions alternate so load from other processes hits both sides alike; the best of
  * each is reported, with the peak resident memory. Data goes to .bench-data/gguf-decode and is deleted.
+ * With --cold (Linux, root) the page cache is dropped before each timed raw read and stream instead,
+ * so both read the file from the disk (pageCache.ts); only those two are timed then.
  *
- *   npm run bench ggufDecode        (or: node --import tsx bench/ggufDecode.bench.ts [TYPE…])
+ *   npm run bench ggufDecode        (or: node --import tsx bench/ggufDecode.bench.ts [--cold] [TYPE…])
  */
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +27,7 @@ import { setDecodeWasmEnabled } from '../src/analysis/io/wasm/decodeKernelsWasm'
 import { DEFAULT_CHUNK_BYTES, readAllF32, readElementsF32, streamF32 } from '../src/analysis/io/tensorReader';
 import { ggufTensorEntry } from '../src/analysis/model/gguf/openGguf';
 import { writeGguf } from '../test/fixtures/ggufWriter';
+import { dropPageCache, flushToDisk } from './pageCache';
 
 const N = 4096;
 const dataDir = join(__dirname, '..', '.bench-data', 'gguf-decode');
@@ -89,7 +92,8 @@ async function rawRead(file: string, start: number, length: number, buf: Uint8Ar
 async function main(): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   try {
-    const only = process.argv.slice(2);
+    const cold = process.argv.includes('--cold');
+    const only = process.argv.slice(2).filter((a) => a !== '--cold');
     for (const name of Object.keys(TYPES).filter((n) => only.length === 0 || only.includes(n))) {
       const file = join(dataDir, `${name}.gguf`);
       const t = ggmlType(TYPES[name].id)!;
@@ -99,6 +103,26 @@ async function main(): Promise<void> {
       const entry = ggufTensorEntry(info, file, h.stamp);
       const buf = new Uint8Array(DEFAULT_CHUNK_BYTES);
       await rawRead(file, info.dataStart, info.byteLength, buf);
+      if (cold) {
+        flushToDisk();
+        let sumCold = 0;
+        let [coldRaw, coldStream] = [Infinity, Infinity];
+        for (let i = 0; i < 5; i++) {
+          dropPageCache();
+          let t0 = performance.now();
+          await rawRead(file, info.dataStart, info.byteLength, buf);
+          coldRaw = Math.min(coldRaw, performance.now() - t0);
+          dropPageCache();
+          t0 = performance.now();
+          await streamF32(entry, {}, (v) => void (sumCold += v[0]));
+          coldStream = Math.min(coldStream, performance.now() - t0);
+        }
+        const mb = info.byteLength / 1e6;
+        console.log(
+          `${name} ${N}×${N} (${mb.toFixed(1)} MB), cold page cache: raw read ${coldRaw.toFixed(1)} ms (${(mb / coldRaw).toFixed(2)} GB/s); streamed ${coldStream.toFixed(1)} ms, ${((N * N) / coldStream / 1e6).toFixed(2)} G values/s, ${(coldRaw / coldStream).toFixed(2)} of raw (target ≥ 0.50)${Number.isFinite(sumCold) ? '' : ' '}`,
+        );
+        continue;
+      }
       let sum = 0;
       const decode = () =>
         streamF32(entry, {}, (v) => {

@@ -15,9 +15,11 @@
  * Target: decoding at ≥ 50 % of the raw read's speed (ratio = raw time / decode time). Integer
  * formats store 1/8 of the float32 bytes they decode to, so the decoded float32 MB/s is printed
  * too. Warm page cache; repetitions alternate; best of each. Data goes to .bench-data/ and is
- * deleted. Peak RSS at the end.
+ * deleted. Peak RSS at the end. With --cold (Linux, root) the page cache is dropped before each
+ * timed raw read and stream instead, so both read the file from the disk (pageCache.ts); only those
+ * two are timed then.
  *
- *   npm run bench quantDecode        (or: node --import tsx bench/quantDecode.bench.ts)
+ *   npm run bench quantDecode        (or: node --import tsx bench/quantDecode.bench.ts [--cold])
  */
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,6 +31,7 @@ import { openModel } from '../src/analysis/model/openModel';
 import { readMatrixKind } from '../src/analysis/model/readRole';
 import type { ExpertSelector, MatrixKind, ModelHandle, TensorEntry } from '../src/analysis/model/types';
 import { f16Bits, writeSafetensors, type TensorSpec } from '../test/fixtures/safetensorsWriter';
+import { dropPageCache, flushToDisk } from './pageCache';
 
 const N = 4096;
 const dataDir = join(__dirname, '..', '.bench-data', 'quant');
@@ -149,7 +152,10 @@ async function rawRead(parts: TensorEntry[], buf: Uint8Array): Promise<void> {
 
 async function main(): Promise<void> {
   await mkdir(dataDir, { recursive: true });
-  console.log(`decode of a ${N}×${N} matrix through readMatrixKind vs raw fs.read of its stored bytes (best of 5, warm cache; target ratio ≥ 0.50)`);
+  const cold = process.argv.includes('--cold');
+  console.log(
+    `decode of a ${N}×${N} matrix through readMatrixKind vs raw fs.read of its stored bytes (best of 5, ${cold ? 'cold page cache: streams only' : 'warm cache'}; target ratio ≥ 0.50)`,
+  );
   try {
     for (const c of cases()) {
       const dir = join(dataDir, c.name.replace(/\W+/g, '_'));
@@ -202,6 +208,25 @@ async function main(): Promise<void> {
         if (fp8 && fp8Scale) await readE4M3BlockScaled(fp8, 0, 0, N * N, await fp8Grid(), {}, reusedOut);
         else if (mxBlocks && mxScales) await readMxfp4Expert(mxBlocks, mxScales, 0, N, N / 32, {}, reusedOut);
       };
+      if (cold) {
+        flushToDisk();
+        let [coldRaw, coldStream] = [Infinity, Infinity];
+        for (let i = 0; i < 5; i++) {
+          dropPageCache();
+          let t0 = performance.now();
+          await rawRead(parts, buf);
+          coldRaw = Math.min(coldRaw, performance.now() - t0);
+          dropPageCache();
+          t0 = performance.now();
+          await streamed();
+          coldStream = Math.min(coldStream, performance.now() - t0);
+        }
+        console.log(
+          `  ${c.name.padEnd(26)} stored ${(bytes / 2 ** 20).toFixed(1).padStart(5)} MiB, cold page cache: raw ${coldRaw.toFixed(1)} ms; streamed ${coldStream.toFixed(1)} ms, ratio ${(coldRaw / coldStream).toFixed(2)}, ${((N * N) / coldStream / 1e6).toFixed(2)} G values/s${Number.isFinite(sum) ? '' : ' '}`,
+        );
+        if (!process.env.KEEP) await rm(dir, { recursive: true, force: true });
+        continue;
+      }
       let raw = Infinity;
       let dec = Infinity;
       let js = Infinity;
