@@ -159,6 +159,14 @@ export async function traceProductsOfTransposed(engine: Engine, at: Matrix, b: M
   return finish(d, e, sum, sumSquares, trace, path);
 }
 
+/**
+ * cc(M, I) of a square d×d product M whose sum, ‖M‖²_F and trace were accumulated elsewhere (the
+ * MLP measures form Wd·Wu in blocks of its inner dimension): the closed form every path here ends with.
+ */
+export function ccIdentityOfSums(d: number, sum: number, sumSquares: number, trace: number): number {
+  return finish(d, d, sum, sumSquares, trace, 'product').ccIdentity;
+}
+
 function finish(d: number, e: number, sum: number, sumSquares: number, trace: number, path: TraceProducts['path']): TraceProducts {
   const square = d === e;
   const count = d * e;

@@ -9,24 +9,15 @@
 import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { CachedRun } from '../../cache/resultCache';
-import { headSlice, kvHeadOf, matrixRef, readMatrix } from '../../model/readRole';
-import type { ExpertSelector, MatrixRole, ModelHandle } from '../../model/types';
-import { headFlag, readRoleChecked, type CheckedMatrix } from '../common/checkedRead';
+import { headSlice, kvHeadOf, matrixRef, roleRef } from '../../model/readRole';
+import type { ExpertSelector, MatrixKind, MatrixRole, ModelHandle, RoleMatrixRef } from '../../model/types';
+import { sourceLabel } from '../../model/sourceTensors';
+import { headFlag, readRoleChecked } from '../common/checkedRead';
 import { ResultCache } from '../../cache/resultCache';
-import {
-  cc,
-  gateDownMeasures,
-  headCorrelations,
-  mlpCorrelations,
-  pinvMeasures,
-  type AttentionMatrices,
-  type HeadCorrelations,
-  type MlpPrepared,
-} from './measures';
-import { pinvTransposed } from './pinvTransposed';
-import { memoryMark } from '../../linalg/memoryMarks';
-import { budgetLeft, heldBytes } from '../../jobs/memoryBudget';
-import { GATE_MEASURES, HEAD_MEASURE_ROLES, HEAD_MEASURES, M7_MEASURES, M8_MEASURES, MLP_MEASURE_ROLES, type M7Measure, type M8Measure } from './names';
+import { headCorrelations, type AttentionMatrices, type HeadCorrelations } from './measures';
+import { mlpMeasures } from './mlp';
+import { modelRows } from './rowSource';
+import { GATE_MEASURES, HEAD_MEASURE_ROLES, HEAD_MEASURES, M7_MEASURES, M8_MEASURES, type M7Measure, type M8Measure } from './names';
 import { notComputableReason, weightFlag, type WeightFlag } from '../common/nonFinite';
 import { regression, type Regression } from './regression';
 import { modelIdentity } from '../../cache/fileIdentity';
@@ -155,37 +146,42 @@ function flagHeads(model: ModelHandle, layer: number, m: AttentionMatrices, head
   }
 }
 
-/** M7/M8 when some of gate, up, down hold NaN/Inf: only the measures whose matrices are all finite. */
-async function mlpWithFlags(
+/**
+ * M7/M8 of the layer's gate/up/down (an expert's when `expert` is set), streamed (mlp.ts): their
+ * flags go into the entry and the measures that need a flagged matrix are null.
+ */
+async function mlpOfLayer(
+  model: ModelHandle,
   entry: LayerCorrelations,
-  mats: { up: CheckedMatrix; down: CheckedMatrix; gate?: CheckedMatrix },
+  refs: { up: RoleMatrixRef<MatrixKind>; down: RoleMatrixRef<MatrixKind>; gate?: RoleMatrixRef<MatrixKind> },
+  where: (role: 'gate' | 'up' | 'down', ref: RoleMatrixRef<MatrixKind>) => { role: string; tensor: string },
   rcond: number | undefined,
   ctx: CorrelationsContext,
-  prepared: MlpPrepared = {},
-): Promise<void> {
-  const bad = new Set((entry.nonFinite ?? []).map((f) => f.role));
-  const { up, down, gate } = mats;
-  const goodGate = gate && !bad.has('gate') ? gate.matrix : undefined;
-  if (!bad.has('up') && !bad.has('down')) {
-    const mlp = await mlpCorrelations({ up: up.matrix, down: down.matrix, gate: goodGate }, { engine: ctx.engine, rcond, signal: ctx.signal }, prepared);
-    entry.m7 = mlp.m7;
-    entry.m8 = mlp.m8;
-  } else if (goodGate) {
-    // pinv(Wu) and every up–down measure are out; the gate still pairs with whichever of the two is finite.
-    if (!bad.has('up')) entry.m7.gate_up = cc(goodGate, up.matrix, 'cc(Wg, Wu)');
-    if (!bad.has('down')) {
-      const g = await gateDownMeasures(ctx.engine, goodGate, down.matrix, ctx);
-      entry.m7.gate_downT = g.gate_downT;
-      entry.m8.down_gate = g.down_gate;
-    }
-  }
-  const has = (role: string) => role !== 'gate' || !!gate;
-  for (const group of [entry.m7, entry.m8] as Record<string, number | null>[]) {
-    for (const measure of Object.keys(group) as (M7Measure | M8Measure)[]) {
-      const roles = MLP_MEASURE_ROLES[measure];
-      if (roles.every(has) && roles.some((r) => bad.has(r))) group[measure] = null;
-    }
-  }
+): Promise<WeightFlag[]> {
+  const source = (role: 'gate' | 'up' | 'down', ref: RoleMatrixRef<MatrixKind>) =>
+    modelRows(model, ref, (values) => weightFlag({ layer: entry.layer, ...where(role, ref) }, values), { signal: ctx.signal });
+  const mlp = await mlpMeasures(
+    { up: source('up', refs.up), down: source('down', refs.down), gate: refs.gate && source('gate', refs.gate) },
+    { engine: ctx.engine, rcond, signal: ctx.signal },
+  );
+  entry.m7 = mlp.m7;
+  entry.m8 = mlp.m8;
+  return mlp.flags;
+}
+
+/**
+ * The per-head measures, with q, k, v and o flagged into `flags`. A function of its own so that the
+ * four matrices (576 MiB at 70B shapes) are gone when it returns: V8 keeps an async function's
+ * locals, dead or not, alive across its awaits, which would hold them through the MLP measures.
+ */
+async function headsOfLayer(model: ModelHandle, layer: number, flags: WeightFlag[], ctx: CorrelationsContext): Promise<HeadCorrelations[]> {
+  // Only the signal: the reader's byte progress would garble the job's layer-by-layer progress.
+  const checked = await Promise.all(ATTENTION.map((role) => readRoleChecked(model, layer, role, { signal: ctx.signal })));
+  for (const c of checked) if (c.flag) flags.push(c.flag);
+  const [q, k, v, o] = checked.map((c) => c.matrix);
+  const heads = await headCorrelations(model, { q, k, v, o }, { engine: ctx.engine, signal: ctx.signal });
+  if (flags.length) flagHeads(model, layer, { q, k, v, o }, heads);
+  return heads;
 }
 
 async function analyzeLayer(
@@ -198,14 +194,8 @@ async function analyzeLayer(
 ): Promise<LayerCorrelations> {
   const info = model.layers.find((l) => l.index === layer)!;
   const roles = info.roles;
-  // Only the signal: the reader's byte progress would garble the job's layer-by-layer progress.
-  const read = (role: MatrixRole) => readRoleChecked(model, layer, role, { signal: ctx.signal });
   const flags: WeightFlag[] = [];
   const entry: LayerCorrelations = { layer, heads: [], m7: nanRecord(M7_MEASURES), m8: nanRecord(M8_MEASURES), shapes: {}, notes: [], nonFinite: flags };
-  const note = (c: CheckedMatrix) => {
-    if (c.flag) flags.push(c.flag);
-    return c;
-  };
   for (const role of Object.keys(roles) as MatrixRole[]) entry.shapes[role] = roles[role]!.shape;
 
   step(`layer ${layer} attention heads`);
@@ -213,11 +203,7 @@ async function analyzeLayer(
   if (info.extra?.kv_a || info.extra?.q_a) entry.notes.push(`no per-head measures: ${MLA_REASON}`);
   else if (missingAttention.length) entry.notes.push(`no per-head measures: the layer has no ${missingAttention.join(', ')} matrix`);
   else if (!model.attention) entry.notes.push('no per-head measures: config.json gives no usable head counts');
-  else {
-    const [q, k, v, o] = (await Promise.all(ATTENTION.map(read))).map(note).map((c) => c.matrix);
-    entry.heads = await headCorrelations(model, { q, k, v, o }, { engine: ctx.engine, signal: ctx.signal });
-    if (flags.length) flagHeads(model, layer, { q, k, v, o }, entry.heads);
-  }
+  else entry.heads = await headsOfLayer(model, layer, flags, ctx);
   throwIfCancelled(ctx.signal);
 
   step(`layer ${layer} MLP (pseudo-inverse of up)`);
@@ -232,35 +218,20 @@ async function analyzeLayer(
     if (!matrices?.up || !matrices.down) entry.notes.push(`no MLP measures: this layer has no ${what}${matrices ? ' with up and down' : ''}`);
     else {
       entry.expert = expert;
-      // The same read and non-finite check as readRoleChecked, for the expert's matrices.
-      const readExpert = async (role: 'gate' | 'up' | 'down'): Promise<CheckedMatrix> => {
-        const ref = matrixRef(model, layer, role, expert);
-        const matrix = await readMatrix(model, ref, { signal: ctx.signal });
-        entry.shapes[role] = ref.shape;
-        return { matrix, flag: weightFlag({ layer, role: `${role} (${what})`, tensor: ref.source.tensor }, matrix.data) };
+      const refs = {
+        up: matrixRef(model, layer, 'up', expert),
+        down: matrixRef(model, layer, 'down', expert),
+        gate: matrices.gate && matrixRef(model, layer, 'gate', expert),
       };
-      const [up, down, gate] = await Promise.all([readExpert('up'), readExpert('down'), matrices.gate ? readExpert('gate') : Promise.resolve(undefined)]);
-      [up, down, gate].forEach((c) => c && note(c));
-      await mlpWithFlags(entry, { up, down, gate }, rcond, ctx);
+      for (const role of ['up', 'down', 'gate'] as const) if (refs[role]) entry.shapes[role] = refs[role].shape;
+      flags.push(...(await mlpOfLayer(model, entry, refs, (role, ref) => ({ role: `${role} (${what})`, tensor: ref.source.tensor }), rcond, ctx)));
     }
   } else if (!roles.up || !roles.down)
     entry.notes.push(`no MLP measures: the layer has no ${[!roles.up && 'up', !roles.down && 'down'].filter(Boolean).join(' or ')} matrix`);
   else {
-    // Memory: pinv(Wu) first, while up is the only MLP matrix held (its eigen-decomposition is the
-    // step's largest), then down (as stored, never transposed) and pinv(Wu)'s measures, which let
-    // pinv(Wu)ᵀ go, and only then gate: at most three of the four 940 MB matrices at once.
-    memoryMark('correlations: pinv(Wu)');
-    const up = note(await read('up'));
-    const prepared: MlpPrepared = {};
-    if (!up.flag) prepared.pinvUpT = await pinvTransposed(up.matrix, { engine: budgetLeft(ctx.engine, heldBytes(up.matrix)), rcond, signal: ctx.signal });
-    throwIfCancelled(ctx.signal);
-    memoryMark('correlations: pinv(Wu) measures');
-    const down = note(await read('down'));
-    if (prepared.pinvUpT && !down.flag) prepared.pinv = await pinvMeasures(ctx.engine, prepared, down.matrix, [up.matrix], ctx);
-    prepared.pinvUpT = undefined;
-    memoryMark('correlations: gate, up and down measures');
-    const gate = roles.gate ? note(await read('gate')) : undefined;
-    await mlpWithFlags(entry, { up, down, gate }, rcond, ctx, prepared);
+    // Memory: never more than down and two d×d float64 matrices beside a row block (mlp.ts).
+    const refs = { up: roleRef(model, layer, 'up'), down: roleRef(model, layer, 'down'), gate: roles.gate && roleRef(model, layer, 'gate') };
+    flags.push(...(await mlpOfLayer(model, entry, refs, (role, ref) => ({ role, tensor: sourceLabel(ref.source) }), rcond, ctx)));
   }
   if (flags.length) entry.notes.push(`some values are ${notComputableReason(flags)}`);
   return entry;

@@ -6,22 +6,22 @@
  *   so that entry (j, i) of Woᵀ and of Wv both belong to value channel j and hidden unit i;
  * - M7 cc(Wg, Wu), cc(Wg, Wdᵀ), cc(Wu, Wdᵀ), cc(pinv(Wu), Wd);
  * - M8 cc(Wd·Wg, I), cc(Wd·Wu, I), cc(Wd·pinv(Wu)ᵀ, I).
- * Every cc(AᵀB, I) goes through traceProducts: sum, trace and ‖AᵀB‖²_F in closed form, so no d×d
- * product is ever held whole (per head through two hd×hd Gram matrices; for the MLP in row blocks).
- * pinv(Wu) is the eigen-based pseudo-inverse (Gram eigen-decomposition with a relative cutoff), robust
- * for ill-conditioned trained weights where the normal-equation inverse (WuᵀWu)⁻¹Wuᵀ is not.
+ * Every head cc(AᵀB, I) goes through traceProducts: sum, trace and ‖AᵀB‖²_F in closed form, through
+ * two hd×hd Gram matrices. The MLP measures stream their matrices in row blocks (mlp.ts); pinv(Wu)
+ * is the eigen-based pseudo-inverse (Gram eigen-decomposition with a relative cutoff), robust for
+ * ill-conditioned trained weights where the normal-equation inverse (WuᵀWu)⁻¹Wuᵀ is not.
  */
 import type { Engine } from '../../engine/engine';
-import { pearson, pearsonTransposed } from '../../engine/kernels/pearson';
-import { traceProducts, traceProductsOfTransposed } from '../../engine/kernels/traceProducts';
+import { pearson } from '../../engine/kernels/pearson';
+import { traceProducts } from '../../engine/kernels/traceProducts';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
-import { budgetLeft, heldBytes } from '../../jobs/memoryBudget';
 import type { Matrix } from '../../linalg/matrix';
 import { headSlice, kvHeadOf } from '../../model/readRole';
 import type { ModelHandle } from '../../model/types';
 import type { M7Measure, M8Measure } from './names';
 import type { WeightFlag } from '../common/nonFinite';
-import { pinvTransposed } from './pinvTransposed';
+import { mlpMeasures } from './mlp';
+import { matrixRows } from './rowSource';
 
 export interface HeadCorrelations {
   head: number;
@@ -106,96 +106,12 @@ export async function headCorrelations(model: ModelHandle, m: AttentionMatrices,
   return out;
 }
 
-/** The two measures of pinv(Wu): M7 cc(pinv(Wu), Wd) and M8 cc(Wd·pinv(Wu)ᵀ, I). */
-export interface PinvMeasures {
-  pinvUp_down: number;
-  down_pinvUpT: number;
-}
-
-/** What a caller that streams the layer already has (see correlations.ts's analyzeLayer). */
-export interface MlpPrepared {
-  /**
-   * pinv(Wu)ᵀ, computed before down and gate were read. Let go (set to undefined) as soon as its
-   * measures are done, so that the caller's box no longer keeps it alive.
-   */
-  pinvUpT?: Matrix;
-  /** pinv(Wu)'s measures, when the caller took them before reading gate (then pinvUpT is gone). */
-  pinv?: PinvMeasures;
-}
-
 /**
- * pinv(Wu)'s measures from the prepared pinv(Wu)ᵀ, which is let go afterwards; `besides`: the
- * other matrices held meanwhile, counted against the product's budget.
+ * M7 and M8 of matrices in memory: the streamed route of mlp.ts over them (see there for how each
+ * measure is formed), with NaN for the gate measures of an MLP without a gate.
  */
-export async function pinvMeasures(
-  engine: Engine,
-  prepared: MlpPrepared,
-  down: Matrix,
-  besides: (Matrix | undefined)[],
-  ctx: JobContext = {},
-): Promise<PinvMeasures> {
-  let pinvUpT = prepared.pinvUpT;
-  if (!pinvUpT) throw new Error('internal: pinv(Wu)ᵀ has not been computed');
-  prepared.pinvUpT = undefined;
-  const pinvUp_down = ccDownT(pinvUpT, down, 'cc(pinv(Wu), Wd)');
-  // Wd·X = (Wdᵀ)ᵀ·X: every M8 product is AᵀB with A = Wdᵀ [ff, d] and B [ff, d].
-  const down_pinvUpT = await ccDownProduct(budgetLeft(engine, heldBytes(...besides)), down, pinvUpT, { signal: ctx.signal });
-  pinvUpT = undefined;
-  return { pinvUp_down, down_pinvUpT };
-}
-
-/** cc(A, Wdᵀ) for A [ff, d] and Wd [d, ff] as stored. */
-function ccDownT(a: Matrix, down: Matrix, what: string): number {
-  if (a.rows !== down.cols || a.cols !== down.rows)
-    throw new Error(`${what}: the matrices have different shapes (${a.rows}×${a.cols} and ${down.cols}×${down.rows})`);
-  return pearsonTransposed(a.data, down.data, a.rows, a.cols);
-}
-
-/** cc(Wd·B, I) = cc((Wdᵀ)ᵀ·B, I) from Wd as stored. */
-async function ccDownProduct(engine: Engine, down: Matrix, b: Matrix, ctx: JobContext): Promise<number> {
-  return (await traceProductsOfTransposed(engine, down, b, { signal: ctx.signal })).ccIdentity;
-}
-
-/**
- * Memory at 70B shapes (each matrix 940 MB as float32): Wd is never transposed (its measures pair
- * entries with pearsonTransposed and take it as Aᵀ in traceProductsOfTransposed), pinv(Wu)ᵀ's
- * measures come first and it is let go after them (a streaming caller takes them before it reads
- * gate: prepared.pinv), and each M8 product's blocks get the budget less the matrices held beside
- * its two inputs.
- */
-export async function mlpCorrelations(m: MlpMatrices, ctx: MeasureContext, prepared: MlpPrepared = {}): Promise<MlpCorrelations> {
-  const { gate, up, down } = m;
-  if (down.rows !== up.cols || down.cols !== up.rows)
-    throw new Error(`down is ${down.rows}×${down.cols} but up is ${up.rows}×${up.cols}: expected down = [d, ff] for up = [ff, d]`);
-  if (gate && (gate.rows !== up.rows || gate.cols !== up.cols)) throw new Error(`gate is ${gate.rows}×${gate.cols} but up is ${up.rows}×${up.cols}`);
-  const none = NaN;
-  const engine = ctx.engine;
-  const kernelCtx = { signal: ctx.signal };
-  // pinv(Wu)ᵀ [ff, d] in row blocks: the measures need the pseudo-inverse only transposed, and
-  // cc(pinv(Wu), Wd) pairs the same entries as cc(pinv(Wu)ᵀ, Wdᵀ).
-  let pinv = prepared.pinv;
-  if (!pinv) {
-    prepared.pinvUpT ??= await pinvTransposed(up, { engine: budgetLeft(engine, heldBytes(up, down, gate)), rcond: ctx.rcond, signal: ctx.signal });
-    throwIfCancelled(ctx.signal);
-    pinv = await pinvMeasures(engine, prepared, down, [up, gate], kernelCtx);
-  }
-  const { pinvUp_down, down_pinvUpT } = pinv;
-  await yieldToEventLoop();
-  const m7: Record<M7Measure, number> = {
-    gate_up: gate ? cc(gate, up, 'cc(Wg, Wu)') : none,
-    gate_downT: gate ? ccDownT(gate, down, 'cc(Wg, Wdᵀ)') : none,
-    up_downT: ccDownT(up, down, 'cc(Wu, Wdᵀ)'),
-    pinvUp_down,
-  };
-  const m8: Record<M8Measure, number> = {
-    down_gate: gate ? await ccDownProduct(budgetLeft(engine, heldBytes(up)), down, gate, kernelCtx) : none,
-    down_up: await ccDownProduct(budgetLeft(engine, heldBytes(gate)), down, up, kernelCtx),
-    down_pinvUpT,
-  };
-  return { m7, m8 };
-}
-
-/** cc(Wg, Wdᵀ) and cc(Wd·Wg, I) from Wd as stored, for a layer whose up cannot be used. */
-export async function gateDownMeasures(engine: Engine, gate: Matrix, down: Matrix, ctx: JobContext = {}): Promise<{ gate_downT: number; down_gate: number }> {
-  return { gate_downT: ccDownT(gate, down, 'cc(Wg, Wdᵀ)'), down_gate: await ccDownProduct(engine, down, gate, ctx) };
+export async function mlpCorrelations(m: MlpMatrices, ctx: MeasureContext & { blockRows?: number }): Promise<MlpCorrelations> {
+  const r = await mlpMeasures({ up: matrixRows(m.up), down: matrixRows(m.down), gate: m.gate && matrixRows(m.gate) }, ctx);
+  // Without flags nothing is null: a non-finite entry gives NaN (or the decomposition's error).
+  return { m7: r.m7 as Record<M7Measure, number>, m8: r.m8 as Record<M8Measure, number> };
 }
