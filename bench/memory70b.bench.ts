@@ -7,19 +7,24 @@
  * second 2-layer slice with another pattern (the diff's "after" model) go to .bench-data/. Each case
  * then runs in its own child process (`--max-old-space-size` generous, so only our own bounds limit
  * memory) which reports `process.resourceUsage().maxRSS` after the analysis:
- *   spectra of up_proj of layers 0–1 · correlations of layer 0 · diff of layers 0–1 · DOCS layer
- *   similarity of up_proj of layers 0–2; each with budgets 2048 and 4096 MB.
+ *   spectra of up_proj of layers 0–1 · spectra of down_proj of layers 0–1 (`spectra-down`: its right
+ *   singular vectors, of length 28672, are the other side of its 8192² Gram matrix) · correlations
+ *   of layer 0 · diff of layers 0–1 · DOCS layer similarity of up_proj of layers 0–2; each with
+ *   budgets 2048 and 4096 MB.
  * The RSS of a child that only loaded the modules and opened the model is printed as the floor.
  *
  *   npm run bench memory70b                   (every case; tens of minutes on 2 cores)
  *   node --import tsx bench/memory70b.bench.ts [--only spectra,diff] [--budgets 2048] [--quick] [--no-arena] [--keep] [--trace] [--fp8 [--compare]]
- * --quick runs one step of each (spectra and correlations of layer 0, the diff of layer 0's up and
- * down, DOCS of layers 0 × 1): the budget is per step, so the peak is the same, in a fraction of the time.
+ * --quick runs one step of each (spectra, spectra-down and correlations of layer 0, the diff of
+ * layer 0's up and down, DOCS of layers 0 × 1): the budget is per step, so the peak is the same, in
+ * a fraction of the time.
  * --fp8 reads the slice as a fine-grained FP8 checkpoint instead (F8_E4M3 matrices with 128×128
  * `weight_scale_inv` blocks, .bench-data/llama3-70b-slice-fp8; the diff's "after" model stays BF16)
  * and runs only the DOCS similarity case unless --only names others; --compare adds the BF16 slice's
  * row of each case from the same run. Similarity rows also give the seconds per layer pair.
  * --trace passes each child's progress lines (elapsed time, RSS, step) through, to see where a peak is reached.
+ * The slices are written once and deleted at the end unless --keep; LAYER_LENS_BENCH_DATA names
+ * another folder for them than .bench-data/.
  */
 import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
@@ -37,15 +42,16 @@ import type { Progress } from '../src/analysis/jobs/index';
 import { openModel } from '../src/analysis/model/openModel';
 import { writeSparseLlama70BSlice } from '../test/fixtures/sparseLlama70B';
 
-const dataDir = join(__dirname, '..', '.bench-data');
+/** LAYER_LENS_BENCH_DATA: another folder for the slices (one that a concurrent run without --keep does not delete). */
+const dataDir = process.env.LAYER_LENS_BENCH_DATA ?? join(__dirname, '..', '.bench-data');
 const modelA = join(dataDir, 'llama3-70b-slice-a');
 const modelB = join(dataDir, 'llama3-70b-slice-b');
 const modelFp8 = join(dataDir, 'llama3-70b-slice-fp8');
 const MiB = 2 ** 20;
 
 /** Layers per case: the sets above, or with --quick one step of each kind (the budget is per step, so the peak is the same). */
-const LAYERS = { spectra: [0, 1], correlations: [0], diff: [0, 1], similarity: [0, 1, 2] };
-const QUICK_LAYERS = { spectra: [0], correlations: [0], diff: [0], similarity: [0, 1] };
+const LAYERS = { spectra: [0, 1], 'spectra-down': [0, 1], correlations: [0], diff: [0, 1], similarity: [0, 1, 2] };
+const QUICK_LAYERS = { spectra: [0], 'spectra-down': [0], correlations: [0], diff: [0], similarity: [0, 1] };
 
 /** The child's progress on stderr: elapsed seconds, current RSS and the step, to see where the peak is. */
 function progressLog(): { onProgress: (p: Progress) => void } {
@@ -67,6 +73,12 @@ const CASES = {
     const model = await openModel(dir);
     const engine = await getEngine({ memoryBudgetMB: budgetMB });
     await spectra.run(model, spectra.parseOptions({ layers, kinds: ['up'] }), { engine, force: true, ...progressLog() });
+  },
+  /** down_proj [8192, 28672] with the default options: its right vectors come from Wᵀ·U·Σ⁻¹, not from the Gram matrix. */
+  'spectra-down': async (dir: string, budgetMB: number, layers: number[]) => {
+    const model = await openModel(dir);
+    const engine = await getEngine({ memoryBudgetMB: budgetMB });
+    await spectra.run(model, spectra.parseOptions({ layers, kinds: ['down'] }), { engine, force: true, ...progressLog() });
   },
   correlations: async (dir: string, budgetMB: number, layers: number[]) => {
     const model = await openModel(dir);
@@ -176,7 +188,7 @@ async function main(): Promise<void> {
   if (values['no-arena']) disableOrtArena();
   const fp8 = values.fp8 === true;
   if (values.child) return child(values.child as CaseName, Number(values.budget), quick, fp8);
-  const only = (values.only?.split(',') ?? (fp8 ? ['similarity'] : ['spectra', 'correlations', 'diff', 'similarity'])) as CaseName[];
+  const only = (values.only?.split(',') ?? (fp8 ? ['similarity'] : ['spectra', 'spectra-down', 'correlations', 'diff', 'similarity'])) as CaseName[];
   const budgets = (values.budgets?.split(',') ?? ['2048', '4096']).map(Number);
   // The slices' storage formats to run each case on: BF16, FP8, or both side by side.
   const formats = fp8 ? (values.compare ? [true, false] : [true]) : [false];

@@ -10,7 +10,7 @@
 import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { Matrix, Matrix64 } from '../../linalg/matrix';
-import { singularValues, svd } from '../../linalg/svd';
+import { singularValues, svd, svdVectorBlocks } from '../../linalg/svd';
 import { formGram, gramEigenBytes, gramSide, shapeOf, type GramInput, type GramOptions, type MatrixBox } from '../../linalg/gramEigen';
 import { erfc } from '../../stats/erf';
 import { jensenShannonDistance } from '../../stats/jensenShannon';
@@ -19,6 +19,7 @@ import { marchenkoPastur, mpCdf, type MarchenkoPastur } from '../../stats/marche
 import { ALPHA_FITS, fitPowerLaw, DEFAULT_ALPHA_FIT, type AlphaFit, type PowerLawFit } from '../../stats/powerLaw';
 import { shuffled } from '../../stats/random';
 import { memoryMark } from '../../linalg/memoryMarks';
+import { budgetLeft } from '../../jobs/memoryBudget';
 import { shuffleInPlace } from './shuffleInPlace';
 import { shuffledHistogram, type ShuffledHistogram } from './shuffledHistogram';
 import { wwLogAlphaNorm, wwMatrixEntropy, wwMatrixRank, wwMpFit, wwNumPlSpikes } from '../../stats/weightWatcher';
@@ -243,14 +244,19 @@ function randomnessOf(p: Float64Array, side: VectorSide, length: number, keep: b
  * Singular values of W with its entries shuffled (rand_distance's random baseline), W given or
  * boxed: a box let go of during the decomposition is read back first, and handed on boxed so that
  * the shuffled matrix goes once its Gram matrix is formed. `inPlace`: W may be shuffled in place.
+ * The Gram product's slices come from the budget less the shuffled matrix and the Gram matrix it
+ * fills (the same figure whether W was copied, kept or read back, so the values are the same).
  */
 async function shuffledValues(input: Matrix | MatrixBox, inPlace: boolean, seed: number, sub: GramOptions): Promise<Float64Array> {
+  if ('reread' in input && !input.matrix) input.matrix = await input.reread();
+  const { rows, cols } = shapeOf(input, 'spectrum');
+  const g = Math.min(rows, cols);
+  const opts = sub.engine ? { ...sub, engine: budgetLeft(sub.engine, 4 * rows * cols + 8 * g * g) } : sub;
   if (!('reread' in input)) {
-    return singularValues({ rows: input.rows, cols: input.cols, data: inPlace ? shuffleInPlace(input.data, seed) : shuffled(input.data, seed) }, sub);
+    return singularValues({ rows, cols, data: inPlace ? shuffleInPlace(input.data, seed) : shuffled(input.data, seed) }, opts);
   }
-  if (!input.matrix) input.matrix = await input.reread();
-  shuffleInPlace(input.matrix.data, seed);
-  return singularValues(input, sub);
+  shuffleInPlace((input.matrix as Matrix).data, seed);
+  return singularValues(input, opts);
 }
 
 /** Singular values at or below this fraction of the largest carry no direction worth testing. */
@@ -258,7 +264,8 @@ const NEGLIGIBLE = 1e-6;
 
 /**
  * Singular values; with `vectors` from the SVD with the chosen side's singular vectors, whose
- * randomness is tested when `test` (the vectors themselves are not kept).
+ * randomness is tested when `test`. The vectors are tested as the SVD hands them over, a block of
+ * them at a time (svdVectorBlocks), and not kept: a 70B down_proj's right vectors would be 1.75 GiB.
  */
 async function valuesAndVectorRandomness(
   W: GramInput,
@@ -269,23 +276,29 @@ async function valuesAndVectorRandomness(
   sub: { engine?: Engine; signal?: AbortSignal },
 ): Promise<{ s: Float64Array; vectors: VectorRandomness | null; spare?: Float64Array }> {
   if (!vectors) return { s: await singularValues(W, sub), vectors: null };
-  const decomposition = await svd(W, { ...sub, right: side === 'right', left: side === 'left' });
+  if (!test) return { s: (await svd(W, { ...sub, right: side === 'right', left: side === 'left' })).s, vectors: null };
+  const shape = shapeOf(W, 'spectrum');
+  const length = side === 'right' ? shape.cols : shape.rows;
+  let p = new Float64Array(0);
+  memoryMark('spectrum: singular vectors, KS-tested a block at a time');
+  const { s, spare } = await svdVectorBlocks(
+    W,
+    side,
+    (values) => (p = new Float64Array(testedCount(values))).length,
+    (block, first, count) => p.set(vectorPValues(block, count), first),
+    sub,
+  );
   throwIfCancelled(sub.signal);
-  const s = decomposition.s;
-  if (!test) return { s, vectors: null };
   await yieldToEventLoop();
-  memoryMark('spectrum: vector p-values');
-  // The tested vectors' array is dead from here on: rand_distance's Gram matrix may take its place.
-  return { s, vectors: testVectors(decomposition, side, keep), spare: (side === 'right' ? decomposition.V : decomposition.U)?.data };
+  // The Gram side's vectors are dead from here on: rand_distance's Gram matrix may take their place.
+  return { s, vectors: randomnessOf(p, side, length, keep), spare };
 }
 
-/** The KS randomness of the chosen side's vectors (synchronous: no frame keeps them afterwards). */
-function testVectors(decomposition: { s: Float64Array; U?: Matrix64; V?: Matrix64 }, side: VectorSide, keep: boolean): VectorRandomness {
-  const s = decomposition.s;
-  const V = (side === 'right' ? decomposition.V : decomposition.U) as Matrix64;
+/** Vectors tested: those of the leading singular values above NEGLIGIBLE·s[0]. */
+function testedCount(s: Float64Array): number {
   let count = 0;
   while (count < s.length && s[count] > NEGLIGIBLE * s[0]) count++;
-  return randomnessOf(vectorPValues(V, count), side, V.rows, keep);
+  return count;
 }
 
 /**
