@@ -50,27 +50,11 @@ function correlation(sab: number, saa: number, sbb: number): number {
 export function pearsonTransposed(a: ArrayLike<number>, b: ArrayLike<number>, rows: number, cols: number): number {
   const n = rows * cols;
   if (a.length !== n || b.length !== n) throw new Error(`pearson: expected two ${rows}×${cols} tensors (${n} values), got ${a.length} and ${b.length}`);
-  const [ma, mb] = means(a, b);
-  let sab = 0,
-    saa = 0,
-    sbb = 0;
-  const TILE = 64;
-  for (let i0 = 0; i0 < rows; i0 += TILE) {
-    const i1 = Math.min(rows, i0 + TILE);
-    for (let j0 = 0; j0 < cols; j0 += TILE) {
-      const j1 = Math.min(cols, j0 + TILE);
-      for (let i = i0; i < i1; i++) {
-        for (let j = j0; j < j1; j++) {
-          const da = a[i * cols + j] - ma,
-            db = b[j * rows + i] - mb;
-          sab += da * db;
-          saa += da * da;
-          sbb += db * db;
-        }
-      }
-    }
-  }
-  return correlation(sab, saa, sbb);
+  if (n < 2) throw new Error(`pearson: needs at least 2 values, got ${n}`);
+  // One block of PearsonSums: its means, then its centred sums in tiles.
+  const sums = new PearsonSums();
+  sums.addTransposed(a, b, 0, rows, cols, rows);
+  return sums.value();
 }
 
 /**

@@ -2,11 +2,11 @@
 // vectors must be svd()'s (whose own test checks them against the generating U and V), in order,
 // whatever the block width a small memory budget forces, for wide and tall matrices on both sides.
 import { test } from 'node:test';
+import { engineForWidth } from './vectorBlockEngine';
 import assert from 'node:assert/strict';
 import { svd, svdVectorBlocks, vectorBlockPlan } from '../../../../src/analysis/linalg/svd';
 import type { Matrix, Matrix64 } from '../../../../src/analysis/linalg/matrix';
 import { getEngine, type Engine } from '../../../../src/analysis/engine/engine';
-import { budgetLeft } from '../../../../src/analysis/jobs/memoryBudget';
 import { matmul, randomOrthonormalColumns, transpose } from './helpers';
 
 /** W = U·diag(s)·Vᵀ rounded to float32, with orthonormal U (m×p) and V (n×p), p = min(m, n). */
@@ -20,17 +20,6 @@ function withSingularValues(m: number, n: number, s: number[], seed: number): Ma
 }
 
 const descending = (p: number) => Array.from({ length: p }, (_, i) => 10 * 0.9 ** i + 0.05);
-
-/** An engine with the smallest budget whose plan takes `width` vectors per block (above the plan's minimum). */
-async function engineForWidth(m: number, n: number, width: number) {
-  const big = await getEngine({ memoryBudgetMB: 4096 });
-  const at = (bytes: number) => budgetLeft(big, big.memoryBudgetBytes - bytes, bytes);
-  const plan = (bytes: number) => vectorBlockPlan(at(bytes), 4 * m * n, Math.min(m, n), Math.max(m, n), Math.min(m, n));
-  let bytes = 1024;
-  while (plan(bytes).width < width) bytes += 64;
-  assert.equal(plan(bytes).width, width);
-  return at(bytes);
-}
 
 interface Received {
   first: number;

@@ -4,26 +4,15 @@
 // once (vectorPValues on every leading column), whether the budget forces blocks of a few vectors
 // or allows one block, and the rest of the spectrum must not depend on the blocks.
 import { test } from 'node:test';
+import { engineForWidth } from '../../linalg/vectorBlockEngine';
 import assert from 'node:assert/strict';
 import { analyzeSpectrum, vectorPValues } from '../../../../../src/analysis/methods/spectra/spectrum';
-import { svd, vectorBlockPlan } from '../../../../../src/analysis/linalg/svd';
+import { svd } from '../../../../../src/analysis/linalg/svd';
 import { setMemoryMarkListener } from '../../../../../src/analysis/linalg/memoryMarks';
 import { getEngine } from '../../../../../src/analysis/engine/engine';
-import { budgetLeft } from '../../../../../src/analysis/jobs/memoryBudget';
 import type { Engine } from '../../../../../src/analysis/engine/engine';
 import type { Matrix, Matrix64 } from '../../../../../src/analysis/linalg/matrix';
 import { gaussianMatrix, withLocalisedSpike } from './helpers';
-
-/** An engine with the smallest budget whose plan takes `width` vectors per block (above the plan's minimum). */
-async function engineForWidth(m: number, n: number, width: number): Promise<Engine> {
-  const big = await getEngine({ memoryBudgetMB: 4096 });
-  const at = (bytes: number) => budgetLeft(big, big.memoryBudgetBytes - bytes, bytes);
-  const plan = (bytes: number) => vectorBlockPlan(at(bytes), 4 * m * n, Math.min(m, n), Math.max(m, n), Math.min(m, n));
-  let bytes = 1024;
-  while (plan(bytes).width < width) bytes += 64;
-  assert.equal(plan(bytes).width, width);
-  return at(bytes);
-}
 
 /** The whole-matrix test: every vector of the side from svd() at once, those of σ > 1e-6·σ_max tested. */
 async function wholeReference(W: Matrix, side: 'left' | 'right', engine: Engine) {
