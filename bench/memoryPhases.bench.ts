@@ -44,9 +44,8 @@ setInterval(() => {
 `;
 
 /** A weight-like matrix: N(0, 0.02²) entries plus a few strong rank-one directions (spikes). */
-function weightLike(rows: number, cols: number, seed: number): Matrix {
+function weightLike(rows: number, cols: number, seed: number, data: Float32Array = new Float32Array(rows * cols)): Matrix {
   const normal = normalSource(seed);
-  const data = new Float32Array(rows * cols);
   for (let i = 0; i < data.length; i++) data[i] = 0.02 * normal();
   for (let s = 0; s < 4; s++) {
     const u = Float32Array.from({ length: rows }, () => normal() / Math.sqrt(rows));
@@ -86,6 +85,12 @@ async function main(): Promise<void> {
   const engine = await getEngine({ memoryBudgetMB: Number(values.budget) });
   // `let`, emptied before the spectra case hands its matrix over (V8 keeps an async function's locals across awaits).
   let W: Matrix | undefined = weightLike(rows, cols, 1);
+  // The diff's B = A + 0.05·(another weight-like matrix), generated again into an array when the diff reads it back.
+  const changed = (into: Float32Array) => {
+    const a = weightLike(rows, cols, 1).data;
+    weightLike(rows, cols, 2, into);
+    for (let i = 0; i < into.length; i++) into[i] = a[i] + 0.05 * into[i];
+  };
   const second = which === 'diff' ? weightLike(rows, cols, 2) : undefined;
   if (second) for (let i = 0; i < second.data.length; i++) second.data[i] = W.data[i] + 0.05 * second.data[i];
   global.gc?.();
@@ -99,7 +104,11 @@ async function main(): Promise<void> {
     W = undefined;
     await analyzeSpectrum(box, { vectors: true, engine });
   } else if (which === 'diff') {
-    await diffMatrixPair({ A: W, B: second }, { layer: 0, kind: values.kind as MatrixRole, dtypeA: 'BF16', dtypeB: 'BF16' }, DIFF_DEFAULTS, { engine });
+    // Handed over with rereads, as runDiff hands over a pair read from two checkpoints.
+    const reread = { A: async (into: Float32Array) => void weightLike(rows, cols, 1, into), B: async (into: Float32Array) => changed(into) };
+    await diffMatrixPair({ A: W, B: second, reread }, { layer: 0, kind: values.kind as MatrixRole, dtypeA: 'BF16', dtypeB: 'BF16' }, DIFF_DEFAULTS, {
+      engine,
+    });
   } else if (which === 'gram') {
     await gramMatrix(W, await reductionSessions(), { engine });
   } else if (which === 'values') {

@@ -1,15 +1,16 @@
 /**
  * Checkpoint diff: what changed between a base model A and a changed model B (fine-tune, later
  * training step, pruned or merged copy). Tensors are paired by role and layer (plan.ts), then
- * streamed one pair at a time, so memory holds two matrices and their delta whatever the model
- * size: per matrix the relative change, cosine, DOCS, the delta's spectrum and rank, and the change
- * of the spectral metrics (matrix.ts); per embedding/lm_head row the relative change with the
+ * streamed one pair at a time, so memory holds two matrices whatever the model size (matrix.ts
+ * works in their two arrays and reads a matrix again where a phase needs it back): per matrix the
+ * relative change, cosine, DOCS, the delta's spectrum and rank, and the change of the spectral
+ * metrics (matrix.ts); per embedding/lm_head row the relative change with the
  * tokens that moved most (embeddings.ts); every other paired tensor (norms, biases) by its
  * relative change and cosine. Each finished matrix is streamed as a partial result.
  */
 import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
-import { readTensorF32 } from '../../model/readRole';
+import { matrixRef, readTensorF32 } from '../../model/readRole';
 import { readKindChecked, type CheckedMatrix } from '../common/checkedRead';
 import type { WeightFlag } from '../common/nonFinite';
 import { loadTokenizer, type PromptTokenizer } from '../../model/tokenizer';
@@ -18,6 +19,7 @@ import { expertLabel, readExpertChecked } from '../experts/read';
 import { diffEmbedding, type EmbeddingDiff } from './embeddings';
 import { diffMatrixPair, type MatrixDiff, type MatrixPair } from './matrix';
 import { compareFlat } from './metrics';
+import { matrixReader } from './reread';
 import { describeUnmatched, planDiff, type DiffReport } from './plan';
 import { resolveDiffOptions, type DiffExpertSelector, type DiffOptions, type ResolvedDiffOptions } from './resolve';
 
@@ -102,11 +104,12 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
     const p = plan.matrices[i];
     const ex = p.expert;
     ctx.onProgress?.({ done: i, total, message: `layer ${p.layer} ${p.kind}${ex === undefined ? '' : ` ${expertLabel(ex)}`}` });
-    // One pair in memory at a time: A, B and their delta, released before the next pair is read.
+    // One pair in memory at a time: A and B, released before the next pair is read.
+    const expertKind = ex !== undefined && (p.kind === 'gate' || p.kind === 'up' || p.kind === 'down');
     const read = (m: ModelHandle) =>
-      ex === undefined || (p.kind !== 'gate' && p.kind !== 'up' && p.kind !== 'down')
-        ? readKindChecked(m, p.layer, p.kind, { signal: ctx.signal })
-        : readExpertChecked(m, p.layer, p.kind, ex, { signal: ctx.signal });
+      ex !== undefined && (p.kind === 'gate' || p.kind === 'up' || p.kind === 'down')
+        ? readExpertChecked(m, p.layer, p.kind, ex, { signal: ctx.signal })
+        : readKindChecked(m, p.layer, p.kind, { signal: ctx.signal });
     let A: CheckedMatrix | undefined = await read(a);
     let B: CheckedMatrix | undefined = await read(b);
     if (A.flag || B.flag) {
@@ -118,8 +121,9 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
       }
       continue;
     }
-    // Handed over: diffMatrixPair lets each matrix go once it is done with it (see MatrixPair).
-    const pair: MatrixPair = { A: A.matrix, B: B.matrix };
+    // Handed over: diffMatrixPair works in their arrays and reads a matrix again where it needs it back (see MatrixPair).
+    const reread = (m: ModelHandle) => matrixReader(m, matrixRef(m, p.layer, p.kind, expertKind ? ex : undefined));
+    const pair: MatrixPair = { A: A.matrix, B: B.matrix, reread: { A: reread(a), B: reread(b) } };
     A = B = undefined;
     const entry = await diffMatrixPair(pair, p, options, sub);
     if (ex !== undefined) entry.expert = ex;
