@@ -6,31 +6,11 @@
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   if (n !== b.length) throw new Error(`pearson: the tensors have different sizes (${n} and ${b.length} values)`);
-  const [ma, mb] = means(a, b);
-  let sab = 0,
-    saa = 0,
-    sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma,
-      db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return correlation(sab, saa, sbb);
-}
-
-/** The two means (order-independent sums), after checking there are at least 2 values. */
-function means(a: ArrayLike<number>, b: ArrayLike<number>): [number, number] {
-  const n = a.length;
   if (n < 2) throw new Error(`pearson: needs at least 2 values, got ${n}`);
-  let sa = 0,
-    sb = 0;
-  for (let i = 0; i < n; i++) {
-    sa += a[i];
-    sb += b[i];
-  }
-  return [sa / n, sb / n];
+  // One block of PearsonSums: its means, then its centred sums.
+  const sums = new PearsonSums();
+  sums.add(a, b);
+  return sums.value();
 }
 
 /** r from the centred sums, clamped to [−1, 1]; a constant tensor has no spread: NaN, not a crash. */
