@@ -271,6 +271,35 @@ export async function readMatrix(model: ModelHandle, ref: RoleMatrixRef<MatrixKi
   return checkedShape(ref, m);
 }
 
+/** Reads rows `r0 … r1` (exclusive) of one matrix as float32 `(r1 − r0) × cols`, row-major. */
+export type MatrixRowReader = (r0: number, r1: number, ctx?: JobContext) => Promise<Float32Array>;
+
+/**
+ * A reader of row blocks of `ref`, each read alone and with its scales applied as readMatrix applies
+ * them (FP8 block scales, per-channel scales), where the storage keeps the matrix's rows contiguous:
+ * a 2-D tensor, one expert of a 3-D one, a fused tensor's row block. Null where it does not
+ * (transposed, stepped or gathered rows, MXFP4 experts, a rebuilt kv_b): those are read whole.
+ * The analyses that stream a 70B layer's matrices in row blocks (correlations, the diff) read
+ * through it, so that a block-scaled FP8 checkpoint stays within the memory budget too.
+ */
+export function matrixRowReader(model: ModelHandle, ref: RoleMatrixRef<MatrixKind>): MatrixRowReader | null {
+  const { source } = ref;
+  if (source.transpose || source.mxfp4 || source.mlaKvB || source.rowIndex || (source.rowStep ?? 1) !== 1) return null;
+  const t = model.tensors.get(source.tensor);
+  if (!t || !(source.expert === undefined ? t.shape.length === 2 : t.shape.length === 3 && Number.isInteger(source.expert))) return null;
+  const [R, C] = storedMatrixShape(t, source.expert);
+  const [rows, cols] = ref.shape;
+  const top = source.rows?.[0] ?? 0;
+  if (C !== cols || top + rows > R) return null;
+  const base = (source.expert ?? 0) * R * C;
+  return (r0, r1, ctx = {}) => {
+    if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= rows))
+      return Promise.reject(new Error(`rows ${r0}..${r1} are outside layer ${ref.layer} ${ref.role} with ${rows} rows`));
+    // As readMatrix's contiguous case: the block's elements and its rows' place in the scale grid.
+    return readScaledElements(model, source, t, base, base + (top + r0) * C, (r1 - r0) * C, top + r0, ctx);
+  };
+}
+
 /** `m` when it has the shape the role map promised, else an error naming the matrix. */
 function checkedShape(ref: RoleMatrixRef<MatrixKind>, m: Matrix): Matrix {
   if (m.rows !== ref.shape[0] || m.cols !== ref.shape[1]) {

@@ -12,16 +12,20 @@ import { getEngine, type Engine } from '../../../../../src/analysis/engine/engin
 import { PearsonSums, pearson, pearsonTransposed } from '../../../../../src/analysis/engine/kernels/pearson';
 import type { Matrix } from '../../../../../src/analysis/linalg/matrix';
 import { mlpMeasures } from '../../../../../src/analysis/methods/correlations/mlp';
-import { matrixRows, modelRows, readsRows } from '../../../../../src/analysis/methods/correlations/rowSource';
+import { matrixRows, modelRows } from '../../../../../src/analysis/methods/correlations/rowSource';
 import { weightFlag } from '../../../../../src/analysis/methods/common/nonFinite';
 import { M7_MEASURES, M8_MEASURES } from '../../../../../src/analysis/methods/correlations/names';
 import { openModel } from '../../../../../src/analysis/model/openModel';
-import { matrixRef, readMatrix } from '../../../../../src/analysis/model/readRole';
+import { matrixRef, matrixRowReader, readMatrix } from '../../../../../src/analysis/model/readRole';
 import type { MatrixKind, RoleMatrixRef } from '../../../../../src/analysis/model/types';
 import { writeFixtureModel } from '../../../../fixtures/makeModel';
 import { MOE_ARCHS, writeMoeFixture } from '../../../../fixtures/moeLayouts';
+import { writeSparseLlama70BSlice } from '../../../../fixtures/sparseLlama70B';
 import { randomMatrix } from '../../engine/random';
 import { refCcIdentity, refMul, refPearson, refPinvTall, refT, type RefMat } from './reference';
+
+/** A small FP8 Llama slice: hidden 384 (3 blocks of 128), MLP 256 (2 blocks). */
+const FP8_DIMS = { hidden: 384, intermediate: 256, heads: 6, kvHeads: 1, vocab: 1000 };
 
 let engine: Engine;
 let root = '';
@@ -189,15 +193,19 @@ test('row blocks read from model files equal the rows of the whole matrix (plain
       break;
     }
   }
+  // Dense FP8 with 128×128 block scales (hidden 384, MLP 256: blocks end inside the row blocks read below).
+  const fp8 = await openModel((await writeSparseLlama70BSlice(join(root, 'fp8'), 1, 3, { fp8: true, dims: FP8_DIMS })).dir);
+  for (const role of ['up', 'gate', 'down'] as const) refs.push({ what: `FP8 block-scaled ${role}`, model: fp8, ref: matrixRef(fp8, 0, role) });
   let rowReads = 0;
   for (const { what, model, ref } of refs) {
     const whole = await readMatrix(model, ref);
     const src = modelRows(model, ref, () => null);
-    if (readsRows(model, ref)) rowReads++;
+    if (matrixRowReader(model, ref)) rowReads++;
     const n = whole.rows;
     for (const [r0, r1] of [
       [0, 1],
       [1, Math.min(n, 4)],
+      [Math.min(n, 127), Math.min(n, 130)],
       [Math.floor(n / 2), n],
     ]) {
       const got = await src.read(r0, r1);

@@ -20,6 +20,7 @@ import type { ModelHandle } from '../../../../../src/analysis/model/types';
 import { writeFixtureModel, type FixtureArch } from '../../../../fixtures/makeModel';
 import { randomMatrix } from '../../engine/random';
 import { copyModel, lowRank } from './helpers';
+import { writeSparseLlama70BSlice } from '../../../../fixtures/sparseLlama70B';
 
 const ALL = { docs: true, spectra: true, keepSingular: 6, bins: 9 };
 // A budget far below the two matrices, so that every kernel runs on the floor the budget leaves.
@@ -31,6 +32,19 @@ describe('the diff reads matrices again from the model files', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'layer-lens-diff-reread-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('FP8 with 128×128 block scales: each reader, a block of rows at a time, equals readMatrix', async () => {
+    const dims = { hidden: 384, intermediate: 256, heads: 6, kvHeads: 1, vocab: 1000 };
+    const model = await openModel((await writeSparseLlama70BSlice(path.join(dir, 'fp8'), 1, 3, { fp8: true, dims })).dir);
+    for (const role of ['q', 'k', 'o', 'up', 'down'] as const) {
+      const ref = matrixRef(model, 0, role);
+      assert.ok(ref.source.blockScale, `${role} is block-scaled`);
+      const want = (await readMatrix(model, ref)).data;
+      const into = new Float32Array(want.length).fill(NaN);
+      await matrixReader(model, ref)(into);
+      assert.deepEqual(into, want, role);
+    }
+  });
 
   // llama BF16: plain tensors decoded straight into the arrays; phi3: fused qkv/gate_up, a row block
   // of one tensor; gpt2: Conv1D stored [in, out], read by readMatrix and copied.
