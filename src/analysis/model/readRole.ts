@@ -218,7 +218,7 @@ function selectRows(m: Matrix, source: RoleSource, step: number, what: string): 
 /**
  * Elements `[first, first+count)` of a matrix stored from element `base` (rows from `r0`), with its
  * FP8 block scales applied: E4M3 is decoded and scaled in one pass (io/fp8BlockScaled.ts, a WASM
- * SIMD kernel), any other dtype read and then scaled.
+ * SIMD kernel), any other dtype read and then scaled. With `into`, decoded straight into it.
  */
 async function readScaledElements(
   model: ModelHandle,
@@ -229,9 +229,10 @@ async function readScaledElements(
   count: number,
   r0: number,
   ctx: JobContext,
+  into?: Float32Array,
 ): Promise<Float32Array> {
-  if (source.blockScale && t.dtype === 'F8_E4M3') return readE4M3BlockScaled(t, base, first, count, await blockScaleGrid(model, source, ctx), ctx);
-  const data = await readElementsF32(t, first, count, ctx);
+  if (source.blockScale && t.dtype === 'F8_E4M3') return readE4M3BlockScaled(t, base, first, count, await blockScaleGrid(model, source, ctx), ctx, into);
+  const data = await readElementsF32(t, first, count, ctx, into);
   if (source.blockScale) {
     const cols = storedMatrixShape(t, source.expert)[1];
     await applyBlockScale(model, source, matrix(count / cols, cols, data), r0, ctx);
@@ -271,8 +272,8 @@ export async function readMatrix(model: ModelHandle, ref: RoleMatrixRef<MatrixKi
   return checkedShape(ref, m);
 }
 
-/** Reads rows `r0 … r1` (exclusive) of one matrix as float32 `(r1 − r0) × cols`, row-major. */
-export type MatrixRowReader = (r0: number, r1: number, ctx?: JobContext) => Promise<Float32Array>;
+/** Reads rows `r0 … r1` (exclusive) of one matrix as float32 `(r1 − r0) × cols`, row-major; with `into`, into its start. */
+export type MatrixRowReader = (r0: number, r1: number, ctx?: JobContext, into?: Float32Array) => Promise<Float32Array>;
 
 /**
  * A reader of row blocks of `ref`, each read alone and with its scales applied as readMatrix applies
@@ -292,11 +293,11 @@ export function matrixRowReader(model: ModelHandle, ref: RoleMatrixRef<MatrixKin
   const top = source.rows?.[0] ?? 0;
   if (C !== cols || top + rows > R) return null;
   const base = (source.expert ?? 0) * R * C;
-  return (r0, r1, ctx = {}) => {
+  return (r0, r1, ctx = {}, into) => {
     if (!(Number.isInteger(r0) && Number.isInteger(r1) && 0 <= r0 && r0 <= r1 && r1 <= rows))
       return Promise.reject(new Error(`rows ${r0}..${r1} are outside layer ${ref.layer} ${ref.role} with ${rows} rows`));
     // As readMatrix's contiguous case: the block's elements and its rows' place in the scale grid.
-    return readScaledElements(model, source, t, base, base + (top + r0) * C, (r1 - r0) * C, top + r0, ctx);
+    return readScaledElements(model, source, t, base, base + (top + r0) * C, (r1 - r0) * C, top + r0, ctx, into);
   };
 }
 
