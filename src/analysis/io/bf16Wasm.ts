@@ -196,3 +196,27 @@ export function bf16Destination(n: number): Bf16Destination | null {
     },
   };
 }
+
+/** Values per destination of a read into a caller's array (2 Mi: a 4 MiB raw chunk). */
+export const BF16_PAIR_VALUES = 2 * 1024 * 1024;
+export type Bf16Pair = [Bf16Destination, Bf16Destination];
+/** Pairs not in use, kept for the next read (reads may run at once: the executor prefetches a layer). */
+const freePairs: Bf16Pair[] = [];
+
+/**
+ * Two destinations of BF16_PAIR_VALUES each, through which a read into a caller's array (which
+ * cannot live in a WebAssembly memory) widens its chunks: chunk k+1 is read into one while chunk k
+ * is widened in the other and copied out. Null when WebAssembly cannot provide them.
+ */
+export function takeBf16Pair(): Bf16Pair | null {
+  const kept = freePairs.pop();
+  if (kept) return kept;
+  const a = bf16Destination(BF16_PAIR_VALUES),
+    b = a && bf16Destination(BF16_PAIR_VALUES);
+  return a && b ? [a, b] : null;
+}
+
+/** Returns a pair from takeBf16Pair once its read is over. */
+export function giveBf16Pair(pair: Bf16Pair): void {
+  freePairs.push(pair);
+}

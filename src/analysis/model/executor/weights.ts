@@ -5,11 +5,10 @@
  * in-memory source serves the training script, which owns its weights.
  */
 import type { ExpertRole, MatrixKind, ModelHandle, RoleMatrixRef, TensorEntry } from '../types';
-import { forEachRawChunk, readElementsF32 } from '../../io/tensorReader';
-import { decodeInto, isFloatDType, type DType } from '../../io/dtypes';
+import { readElementsF32 } from '../../io/tensorReader';
+import { isFloatDType, type DType } from '../../io/dtypes';
 import { matrixRef, readMatrix } from '../readRole';
 import { ggufHfWeights } from '../gguf/ggufWeightSource';
-import { readBf16Into } from '../../io/bf16ReadInto';
 
 /** One matrix of a mixture-of-experts layer: the router, the shared-expert gate, or gate/up/down of an expert. */
 export type MoeMatrix = { kind: 'router' } | { kind: 'shared_gate' } | { kind: ExpertRole; expert: number | 'shared' };
@@ -105,10 +104,9 @@ export function fileWeightSource(model: ModelHandle): WeightSource {
     readInto: async (name, dest, first = 0) => {
       const e = entry(name);
       if (e.quant || !DIRECT_DTYPES.has(e.dtype) || (scaled ??= blockScaledMatrices(model)).has(name)) return false;
-      // BF16 through the WebAssembly widening where it runs; otherwise the same chunked reads (range
-      // checked there) and the same exact widening (dtypes.ts decodeInto) as readElementsF32, into memory the caller reuses.
-      if (await readBf16Into(e, first, dest)) return true;
-      await forEachRawChunk(e, first, dest.length, {}, (bytes, at) => decodeInto(e.dtype, bytes, dest, at - first));
+      // Into memory the caller reuses: BF16 through the WebAssembly widening where it runs, other
+      // dtypes through the same exact decoding as any read (range checked there).
+      await readElementsF32(e, first, dest.length, {}, dest);
       return true;
     },
   };

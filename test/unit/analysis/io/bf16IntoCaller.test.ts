@@ -1,13 +1,13 @@
-// BF16 read into a caller's array through the WebAssembly widening, against the plain reader, the
-// values as written and a marker fill (nothing outside the range touched), including reads that run
-// at the same time (the executor prefetches one layer while reading another).
+// BF16 read into a caller's array (readElementsF32's `into`, through the WebAssembly widening)
+// against the plain reader, the values as written and a marker fill (nothing outside the range
+// touched), including reads that run at the same time (the executor prefetches one layer while
+// reading another) and a cancelled read.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensorsHeader } from '../../../../src/analysis/io/safetensors';
-import { readBf16Into } from '../../../../src/analysis/io/bf16ReadInto';
 import { readElementsF32, WASM_MIN_VALUES } from '../../../../src/analysis/io/tensorReader';
 import type { TensorEntry } from '../../../../src/analysis/model/types';
 import { mulberry32, uniform } from '../../../fixtures/prng';
@@ -41,7 +41,9 @@ test('BF16 into a caller array: the values as written, bit for bit, and nothing 
     [2 * 1024 * 1024 - 1, WASM_MIN_VALUES + 1],
   ]) {
     const dest = new Float32Array(count + 2).fill(NaN);
-    assert.equal(await readBf16Into(entries.get('a')!, first, dest.subarray(1, count + 1)), true);
+    const into = dest.subarray(1, count + 1);
+    const returned = await readElementsF32(entries.get('a')!, first, count, {}, into);
+    assert.equal(returned.buffer, dest.buffer, 'the values are in the caller array');
     assert.ok(Number.isNaN(dest[0]) && Number.isNaN(dest[count + 1]), 'the marker either side is untouched');
     const got = dest.subarray(1, count + 1);
     for (let i = 0; i < count; i++) if (!Object.is(got[i], want[first + i])) assert.fail(`element ${first + i}: ${got[i]} vs ${want[first + i]}`);
@@ -52,15 +54,29 @@ test('BF16 into a caller array: the values as written, bit for bit, and nothing 
 test('two reads at once each get their own values', async () => {
   const da = new Float32Array(N),
     db = new Float32Array(N);
-  await Promise.all([readBf16Into(entries.get('a')!, 0, da), readBf16Into(entries.get('b')!, 0, db)]);
+  await Promise.all([readElementsF32(entries.get('a')!, 0, N, {}, da), readElementsF32(entries.get('b')!, 0, N, {}, db)]);
   assert.deepEqual(da, roundTrip('BF16', a));
   assert.deepEqual(db, roundTrip('BF16', b));
 });
 
-test('not BF16, or too small to gain: nothing is read and the caller falls back', async () => {
-  assert.equal(await readBf16Into(entries.get('f')!, 0, new Float32Array(WASM_MIN_VALUES)), false);
+test('small reads, F32, a chunk size of the caller: the same values by the other paths', async () => {
   const small = new Float32Array(100).fill(NaN);
-  assert.equal(await readBf16Into(entries.get('a')!, 0, small), false);
-  assert.ok(small.every(Number.isNaN));
-  await assert.rejects(readBf16Into(entries.get('a')!, N - 10, new Float32Array(WASM_MIN_VALUES)), /outside|range|beyond/i);
+  await readElementsF32(entries.get('a')!, 5, 100, {}, small);
+  assert.deepEqual(small, roundTrip('BF16', a).subarray(5, 105));
+  const f = new Float32Array(WASM_MIN_VALUES);
+  await readElementsF32(entries.get('f')!, 0, WASM_MIN_VALUES, {}, f);
+  assert.deepEqual(f, a.subarray(0, WASM_MIN_VALUES));
+  const chunked = new Float32Array(N - 3);
+  await readElementsF32(entries.get('a')!, 3, N - 3, { chunkBytes: 1000 }, chunked);
+  assert.deepEqual(chunked, roundTrip('BF16', a).subarray(3));
+  await assert.rejects(readElementsF32(entries.get('a')!, N - 10, WASM_MIN_VALUES, {}, new Float32Array(WASM_MIN_VALUES)), /outside/);
+});
+
+test('a cancelled read stops, and the next read is whole', async () => {
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(readElementsF32(entries.get('a')!, 0, N, { signal: controller.signal }, new Float32Array(N)), /cancel/i);
+  const again = new Float32Array(N);
+  await readElementsF32(entries.get('a')!, 0, N, {}, again);
+  assert.deepEqual(again, roundTrip('BF16', a));
 });
