@@ -92,6 +92,8 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
     // One row block of a trailing update's result: ⌈r/k⌉ rows of at most r entries, k from its size.
     const blockEntries = Math.max(1, Math.floor((opts.rowBlockBytes ?? TRAILING_BLOCK_BYTES) / 8));
     const rowBlockBuffer = take(Math.min(n * n, blockEntries + n));
+    // The same block of the current matrix, copied contiguous as the update's C.
+    const rowBlockInput = take(rowBlockBuffer.length);
     while (m > b) {
       const panels = Math.min(opts.panelsPerBlock, Math.ceil((m - b) / b));
       const width = panels * b;
@@ -169,17 +171,19 @@ export async function denseToBand(a: Float64Array, n: number, opts: DenseToBandO
       const split = r >= Math.max(TRAILING_SPLIT, opts.splitMin ?? SPLIT_MIN);
       const blockCount = Math.max(split ? TRAILING_SPLIT : 1, Math.ceil((r * r) / blockEntries));
       const height = Math.ceil(r / blockCount);
-      const start = indexTensor(width);
       for (let r0 = 0; r0 < r; r0 += height) {
         const r1 = Math.min(r, r0 + height);
         const h = r1 - r0;
         const out = rowBlockBuffer.subarray(0, h * r1);
+        const c = rowBlockInput.subarray(0, h * r1);
+        for (let i = 0; i < h; i++) {
+          const from = (width + r0 + i) * m + width;
+          c.set(cur.subarray(from, from + r1), i * r1);
+        }
         const feeds = {
-          A: f64Tensor(cur.subarray((width + r0) * m, (width + r1) * m), h, m),
+          C: f64Tensor(c, h, r1),
           P: f64Tensor(pTail.subarray(r0 * 2 * width, r1 * 2 * width), h, 2 * width),
           Q: f64Tensor(qTail.subarray(0, r1 * 2 * width), r1, 2 * width),
-          start,
-          end: indexTensor(width + r1),
         };
         await sessions.trailingRows.run(feeds, { out: f64Tensor(out, h, r1) });
         for (let i = 0; i < h; i++) cur.set(out.subarray(i * r1, (i + 1) * r1), (r0 + i) * r);

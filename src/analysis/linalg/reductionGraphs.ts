@@ -139,27 +139,24 @@ export const TRAILING_SPLIT = 4;
 /**
  * End of a block of panels, one row block at a time: rows [w + ρ₀, w + ρ₁) of the implicitly
  * updated matrix, columns [w, w + ρ₁) (the lower part and the diagonal block of the new trailing
- * matrix; the caller mirrors the upper part), as A[rows, w : w + ρ₁] − P·Qᵀ with P = PR[:, w:]ᵀ for
- * these rows and Q = QR[:, w:]ᵀ for rows 0..ρ₁ (both built by the caller as the panels appear,
- * contiguous, so no operand is transposed or sliced but A's rows). Only the block's rows of A are
- * fed, so the caller can write each result over rows of A that are already consumed: the whole
- * reduction then works in one n × n buffer. Skipping the columns right of the diagonal block
- * saves (k − 1)/(2k) of the flops for k row blocks.
+ * matrix; the caller mirrors the upper part), as C − P·Qᵀ with C = A[rows, w : w + ρ₁] (copied by
+ * the caller into a contiguous block), P = PR[:, w:]ᵀ for these rows and Q = QR[:, w:]ᵀ for rows
+ * 0..ρ₁ (both built by the caller as the panels appear, contiguous, so no operand is transposed or
+ * sliced). One Gemm into the caller's output: the graph allocates nothing. (A Slice of A here
+ * allocated a block-sized intermediate on every run, up to 32 MiB, on whichever thread ran it;
+ * the C library kept those freed blocks in its per-thread heaps, which at n = 8192 left the reduction
+ * 250–290 MiB above its own buffers, measured with bench/memoryPhases.bench.ts.) The caller can
+ * write each result over rows of A that are already consumed: the whole reduction then works in
+ * one n × n buffer. Skipping the columns right of the diagonal block saves (k − 1)/(2k) of the
+ * flops for k row blocks.
  */
 function trailingRowsGraph(): Uint8Array {
-  const nodes: Node[] = [{ op: 'Slice', inputs: ['A', 'start', 'end', 'axis1'], output: 'C' }, gemm('out', 'P', 'Q', { c: 'C', transB: true, alpha: -1 })];
   return encode(
     'band_trailing_rows',
-    nodes,
-    [
-      valueInfo('A', DOUBLE, ['h', 'm']),
-      valueInfo('P', DOUBLE, ['h', 'q2']),
-      valueInfo('Q', DOUBLE, ['c', 'q2']),
-      valueInfo('start', INT64, [1]),
-      valueInfo('end', INT64, [1]),
-    ],
+    [gemm('out', 'P', 'Q', { c: 'C', transB: true, alpha: -1 })],
+    [valueInfo('C', DOUBLE, ['h', 'c']), valueInfo('P', DOUBLE, ['h', 'q2']), valueInfo('Q', DOUBLE, ['c', 'q2'])],
     [valueInfo('out', DOUBLE, ['h', 'c'])],
-    [int64Constant('axis1', [1n])],
+    [],
   );
 }
 
