@@ -142,6 +142,11 @@ async function applyReflectorBlocks(
   const height = Math.max(1, Math.floor(rowBlockBytes / (8 * Math.max(1, k))));
   // Sized for the first block, the largest (its m is the whole order).
   const rows = new Float64Array(Math.min(blocks[0]?.m ?? 0, height) * k);
+  // V·Y and Z = T·(V·Y), q×k each, in arrays of ours: as onnxruntime's own results they were fresh
+  // allocations on every block (24 MiB each at n = 8192), which the C library's per-thread heaps keep.
+  const widest = blocks.reduce((w, blk) => Math.max(w, blk.q), 0);
+  const vyBuffer = new Float64Array(widest * k);
+  const zBuffer = new Float64Array(widest * k);
   for (let bi = blocks.length - 1; bi >= 0; bi--) {
     const { offset, m, v, q, panelT } = blocks[bi];
     const gram = await product(sessions, 'nt', v, q, m, v, q, m);
@@ -149,7 +154,10 @@ async function applyReflectorBlocks(
     const t = blockT(gram, q, panelT, b);
     const sub = y.subarray(offset * k, (offset + m) * k);
     const V = f64Tensor(v, q, m);
-    const z = (await sessions.reflectorProjection.run({ V, T: f64Tensor(t, q, q), Y: f64Tensor(sub, m, k) })).out.data as Float64Array;
+    const vy = vyBuffer.subarray(0, q * k);
+    const z = zBuffer.subarray(0, q * k);
+    await sessions.productNN.run({ A: V, B: f64Tensor(sub, m, k) }, { out: f64Tensor(vy, q, k) });
+    await sessions.productNN.run({ A: f64Tensor(t, q, q), B: f64Tensor(vy, q, k) }, { out: f64Tensor(z, q, k) });
     const Z = f64Tensor(z, q, k);
     for (let r0 = 0; r0 < m; r0 += height) {
       const r1 = Math.min(m, r0 + height);

@@ -161,24 +161,11 @@ function trailingRowsGraph(): Uint8Array {
 }
 
 /**
- * A block of reflectors I − Vᵀ·T·V applied to Y (m×k) from the left, in two graphs so that no
- * m×k result is ever allocated: Z = T·(V·Y) (q×k) for the whole of Y, then each row block
- * Y[start:end] − V[:, start:end]ᵀ·Z, written by the caller over those rows of Y.
+ * A block of reflectors I − Vᵀ·T·V applied to Y (m×k) from the left, a row block at a time, so
+ * that no m×k result is ever allocated: with Z = T·(V·Y) (q×k, two products the caller runs into
+ * its own arrays), each row block is Y[start:end] − V[:, start:end]ᵀ·Z, written by the caller over
+ * those rows of Y.
  */
-function reflectorProjectionGraph(): Uint8Array {
-  const nodes: Node[] = [
-    { op: 'MatMul', inputs: ['V', 'Y'], output: 'VY' },
-    { op: 'MatMul', inputs: ['T', 'VY'], output: 'out' },
-  ];
-  return encode(
-    'block_reflector_projection',
-    nodes,
-    [valueInfo('V', DOUBLE, ['q', 'm']), valueInfo('T', DOUBLE, ['q', 'q']), valueInfo('Y', DOUBLE, ['m', 'k'])],
-    [valueInfo('out', DOUBLE, ['q', 'k'])],
-    [],
-  );
-}
-
 function reflectorRowsGraph(): Uint8Array {
   const nodes: Node[] = [sliceCols('Vs', 'V', 'start', 'end'), gemm('out', 'Vs', 'Z', { c: 'Y', transA: true, alpha: -1 })];
   return encode(
@@ -233,7 +220,6 @@ export interface ReductionSessions {
   panelFirst: ort.InferenceSession;
   panel: ort.InferenceSession;
   trailingRows: ort.InferenceSession;
-  reflectorProjection: ort.InferenceSession;
   reflectorRows: ort.InferenceSession;
   productNN: ort.InferenceSession;
   productNT: ort.InferenceSession;
@@ -261,7 +247,6 @@ export function reductionSessions(threads = availableParallelism()): Promise<Red
       panelFirst: await make(panelGraph(true)),
       panel: await make(panelGraph(false)),
       trailingRows: await make(trailingRowsGraph()),
-      reflectorProjection: await make(reflectorProjectionGraph()),
       reflectorRows: await make(reflectorRowsGraph()),
       productNN: await make(productGraph('nn')),
       productNT: await make(productGraph('nt')),
