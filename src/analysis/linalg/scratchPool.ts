@@ -7,7 +7,10 @@
 // (every Gram matrix of a spectra run) pays that on every call unless the buffers are reused.
 //
 // The pool holds only buffers given back, for IDLE_MS after the last take or give: an idle worker
-// keeps nothing alive that garbage collection could reclaim.
+// keeps nothing alive that garbage collection could reclaim. What it lets go of is collected at
+// once (jobs/reclaim.ts): otherwise the next decomposition's fresh buffers would sit beside the
+// dead ones until V8's next collection, over the memory budget.
+import { reclaimMemory } from '../jobs/reclaim';
 
 /** How long given-back buffers are kept without any use. */
 export const IDLE_MS = 2000;
@@ -17,11 +20,17 @@ const MAX_KEPT = 8;
 const free: Float64Array[] = [];
 let idleTimer: NodeJS.Timeout | undefined;
 
+/** Lets go of the kept buffers from index `from` on, and has their memory collected. */
+function drop(from = 0): void {
+  let bytes = 0;
+  for (let i = from; i < free.length; i++) bytes += free[i].byteLength;
+  free.length = Math.min(free.length, from);
+  reclaimMemory(bytes);
+}
+
 function touch(): void {
   clearTimeout(idleTimer);
-  idleTimer = setTimeout(() => {
-    free.length = 0;
-  }, IDLE_MS);
+  idleTimer = setTimeout(drop, IDLE_MS);
   idleTimer.unref();
 }
 
@@ -50,7 +59,7 @@ export function giveScratch(...buffers: Float64Array[]): void {
   }
   // Over the cap, the smallest go: the large ones are the expensive ones to fault in again.
   free.sort((x, y) => y.length - x.length);
-  free.length = Math.min(free.length, MAX_KEPT);
+  drop(MAX_KEPT);
 }
 
 /**
@@ -58,7 +67,7 @@ export function giveScratch(...buffers: Float64Array[]): void {
  * (the eigenvector stages after stage one), where waiting out IDLE_MS would keep both.
  */
 export function releaseScratch(): void {
-  free.length = 0;
+  drop();
 }
 
 /** Number of buffers currently kept, for tests. */

@@ -10,6 +10,7 @@
  */
 import type { Engine } from '../../engine/engine';
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
+import { reclaimMemory } from '../../jobs/reclaim';
 import { matrixRef, readTensorF32 } from '../../model/readRole';
 import { readKindChecked, type CheckedMatrix } from '../common/checkedRead';
 import type { WeightFlag } from '../common/nonFinite';
@@ -129,6 +130,8 @@ export async function runDiff(a: ModelHandle, b: ModelHandle, opts: DiffOptions 
     if (ex !== undefined) entry.expert = ex;
     entries.push(entry);
     ctx.onPartial?.(entry);
+    // The pair's two arrays are dead: collected now, before the next pair is read beside them.
+    reclaimMemory(8 * entry.shape[0] * entry.shape[1]);
     await yieldToEventLoop();
   }
   const embeddings: EmbeddingDiff[] = [];
