@@ -23,14 +23,13 @@
  * and runs only the DOCS similarity case unless --only names others; --compare adds the BF16 slice's
  * row of each case from the same run. Similarity rows also give the seconds per layer pair.
  * --trace passes each child's progress lines (elapsed time, RSS, step) through, to see where a peak is reached.
- * The slices are written once and deleted at the end unless --keep; LAYER_LENS_BENCH_DATA names
- * another folder for them than .bench-data/.
+ * The slices are written once and deleted at the end unless --keep or another run still uses them
+ * (runs at once share them: sharedData.ts); LAYER_LENS_BENCH_DATA names another folder for them
+ * than .bench-data/.
  */
 import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getEngine } from '../src/analysis/engine/engine';
 import { setMemoryMarkListener } from '../src/analysis/linalg/memoryMarks';
@@ -41,6 +40,7 @@ import { spectra } from '../src/analysis/methods/spectra/index';
 import type { Progress } from '../src/analysis/jobs/index';
 import { openModel } from '../src/analysis/model/openModel';
 import { writeSparseLlama70BSlice } from '../test/fixtures/sparseLlama70B';
+import { SharedBenchData } from './sharedData';
 
 /** LAYER_LENS_BENCH_DATA: another folder for the slices (one that a concurrent run without --keep does not delete). */
 const dataDir = process.env.LAYER_LENS_BENCH_DATA ?? join(__dirname, '..', '.bench-data');
@@ -197,11 +197,15 @@ async function main(): Promise<void> {
     { dir: modelB, needed: only.includes('diff'), write: () => writeSparseLlama70BSlice(modelB, 2, 2) },
     { dir: modelFp8, needed: fp8, write: () => writeSparseLlama70BSlice(modelFp8, 3, 1, { fp8: true }) },
   ];
+  // Runs at once share the slices: one writes each, and none deletes them under another (sharedData.ts).
+  const shared = new SharedBenchData(dataDir);
   for (const s of slices) {
-    if (!s.needed || existsSync(join(s.dir, 'model.safetensors'))) continue;
-    const t0 = performance.now();
-    const w = await s.write();
-    console.log(`wrote ${s.dir}: ${(w.filledBytes / 1e9).toFixed(1)} GB of pattern in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    if (!s.needed) continue;
+    await shared.ensure(join(s.dir, 'model.safetensors'), basename(s.dir), async () => {
+      const t0 = performance.now();
+      const w = await s.write();
+      console.log(`wrote ${s.dir}: ${(w.filledBytes / 1e9).toFixed(1)} GB of pattern in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    });
   }
   const noArena = values['no-arena'] === true;
   const label = (f: boolean) => (formats.length > 1 || f ? (f ? ' (FP8)' : ' (BF16)') : '');
@@ -235,7 +239,12 @@ async function main(): Promise<void> {
       }
     }
   }
-  if (!values.keep) await Promise.all(slices.map((s) => rm(s.dir, { recursive: true, force: true })));
+  const others = shared.otherUsers();
+  const deleted = shared.release(
+    slices.map((s) => s.dir),
+    !values.keep,
+  );
+  if (!values.keep && !deleted) console.log(`kept the slices in ${dataDir}: runs ${others.join(', ')} still use them`);
   if (over) process.exitCode = 1;
 }
 
