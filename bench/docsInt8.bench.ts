@@ -9,7 +9,7 @@
 // comparisons with float32 and the peaks need those paths in the run). The machine may be shared:
 // the load average is printed, and the ratios come from one run.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,9 +42,24 @@ function writeLayers(layers: number): void {
   }
 }
 
-function readLayer(l: number): Matrix {
-  const b = readFileSync(join(dataDir, `layer${l}.f32`));
-  return { rows: FF, cols: HIDDEN, data: new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4) };
+/** Layer `l` as float32: a new array, or into `into` (FF × HIDDEN values) as layer similarity reads layers for fast DOCS alone. */
+function readLayer(l: number, into?: Float32Array): Matrix {
+  if (!into) {
+    const b = readFileSync(join(dataDir, `layer${l}.f32`));
+    return { rows: FF, cols: HIDDEN, data: new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4) };
+  }
+  const fd = openSync(join(dataDir, `layer${l}.f32`), 'r');
+  try {
+    const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+    for (let at = 0; at < bytes.length;) {
+      const n = readSync(fd, bytes, at, bytes.length - at, at);
+      if (n <= 0) throw new Error(`layer${l}.f32 is shorter than ${bytes.length} bytes`);
+      at += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { rows: FF, cols: HIDDEN, data: into };
 }
 
 async function bestMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
@@ -82,8 +97,10 @@ async function child(mode: Mode, layers: number, orientation: string): Promise<v
   const t0 = performance.now();
   const prepared: Matrix[] = [];
   let quantizeSeconds = 0;
+  // Fast DOCS alone keeps only the int8 copies: every layer is read into the same array.
+  const reused = mode === 'int8-fast' ? new Float32Array(FF * HIDDEN) : undefined;
   for (let l = 0; l < layers; l++) {
-    const w = readLayer(l);
+    const w = readLayer(l, reused);
     // 'columns': the 2048 columns of the [out, in] weight; 'neuron' (up_proj): its 8192 rows.
     const side = orientation === 'columns' ? 'columns' : 'rows';
     const tq = performance.now();
