@@ -141,6 +141,18 @@ async function withFile<T>(entry: TensorEntry, body: (fh: FileHandle) => Promise
   }
 }
 
+/** `pipeline` over the tensor's file, opened afresh for the read (withFile). */
+function readThrough(
+  entry: TensorEntry,
+  first: number,
+  count: number,
+  opts: ChunkOptions,
+  slot: (k: number, e0: number, m: number) => Uint8Array,
+  process: (k: number, e0: number, m: number, bytes: Uint8Array) => void | Promise<void>,
+): Promise<void> {
+  return withFile(entry, (fh) => pipeline(fh, entry, first, count, opts, slot, process));
+}
+
 function rewritten(entry: TensorEntry, when: string): ModelFileError {
   return new ModelFileError(
     `${basename(entry.file)} was rewritten ${when} (its modification time or inode changed), so tensor '${entry.name}' cannot be read through the header of the earlier version: reload the model`,
@@ -170,22 +182,18 @@ export async function forEachRawChunk(
   const eb = DTYPE_BYTES[entry.dtype];
   const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
   const buffers = slot ? [] : [new Uint8Array(per * eb), new Uint8Array(count > per ? per * eb : 0)];
-  await withFile(entry, (fh) =>
-    pipeline(
-      fh,
-      entry,
-      first,
-      count,
-      opts,
-      (k, _e0, m) => {
-        if (!slot) return buffers[k & 1].subarray(0, m * eb);
-        const target = slot(k, m);
-        if (target.byteLength !== m * eb)
-          throw new Error(`the slot for ${m} elements of tensor '${entry.name}' holds ${target.byteLength} bytes, not ${m * eb}`);
-        return target;
-      },
-      (_k, e0, m, bytes) => consume(bytes, first + e0, m),
-    ),
+  await readThrough(
+    entry,
+    first,
+    count,
+    opts,
+    (k, _e0, m) => {
+      if (!slot) return buffers[k & 1].subarray(0, m * eb);
+      const target = slot(k, m);
+      if (target.byteLength !== m * eb) throw new Error(`the slot for ${m} elements of tensor '${entry.name}' holds ${target.byteLength} bytes, not ${m * eb}`);
+      return target;
+    },
+    (_k, e0, m, bytes) => consume(bytes, first + e0, m),
   );
 }
 
@@ -212,19 +220,16 @@ export async function readElementsF32(entry: TensorEntry, first: number, count: 
     const out = (into as Float32Array).subarray(0, count);
     try {
       const chunkBytes = Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, 2 * BF16_PAIR_VALUES);
-      await withFile(entry, (fh) =>
-        pipeline(
-          fh,
-          entry,
-          first,
-          count,
-          { ...opts, chunkBytes },
-          (k, _e0, m) => pair[k & 1].rawSlot(0, m),
-          (k, e0, m) => {
-            pair[k & 1].expand(0, m);
-            out.set(pair[k & 1].out.subarray(0, m), e0);
-          },
-        ),
+      await readThrough(
+        entry,
+        first,
+        count,
+        { ...opts, chunkBytes },
+        (k, _e0, m) => pair[k & 1].rawSlot(0, m),
+        (k, e0, m) => {
+          pair[k & 1].expand(0, m);
+          out.set(pair[k & 1].out.subarray(0, m), e0);
+        },
       );
     } finally {
       giveBf16Pair(pair);
@@ -234,16 +239,13 @@ export async function readElementsF32(entry: TensorEntry, first: number, count: 
   // Large BF16 reads widen in a memory of their own (bf16Wasm.ts).
   const dest = !into && wasm ? bf16Destination(count) : null;
   if (dest) {
-    await withFile(entry, (fh) =>
-      pipeline(
-        fh,
-        entry,
-        first,
-        count,
-        opts,
-        (_k, e0, m) => dest.rawSlot(e0, m),
-        (_k, e0, m) => dest.expand(e0, m),
-      ),
+    await readThrough(
+      entry,
+      first,
+      count,
+      opts,
+      (_k, e0, m) => dest.rawSlot(e0, m),
+      (_k, e0, m) => dest.expand(e0, m),
     );
     return dest.out;
   }
@@ -273,16 +275,13 @@ export async function streamF32(
   const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
   if (entry.dtype === 'F32') {
     const buffers = [new Float32Array(per), new Float32Array(count > per ? per : 0)];
-    await withFile(entry, (fh) =>
-      pipeline(
-        fh,
-        entry,
-        0,
-        count,
-        opts,
-        (k, _e0, m) => new Uint8Array(buffers[k & 1].buffer, 0, 4 * m),
-        (k, e0, m) => consume(buffers[k & 1].subarray(0, m), e0),
-      ),
+    await readThrough(
+      entry,
+      0,
+      count,
+      opts,
+      (k, _e0, m) => new Uint8Array(buffers[k & 1].buffer, 0, 4 * m),
+      (k, e0, m) => consume(buffers[k & 1].subarray(0, m), e0),
     );
     return;
   }
@@ -308,19 +307,16 @@ export async function streamF32(
   const b = a && count > per ? bf16Destination(per) : a;
   if (a && b) {
     const dests = [a, b];
-    await withFile(entry, (fh) =>
-      pipeline(
-        fh,
-        entry,
-        0,
-        count,
-        opts,
-        (k, _e0, m) => dests[k & 1].rawSlot(0, m),
-        (k, e0, m) => {
-          dests[k & 1].expand(0, m);
-          return consume(dests[k & 1].out.subarray(0, m), e0);
-        },
-      ),
+    await readThrough(
+      entry,
+      0,
+      count,
+      opts,
+      (k, _e0, m) => dests[k & 1].rawSlot(0, m),
+      (k, e0, m) => {
+        dests[k & 1].expand(0, m);
+        return consume(dests[k & 1].out.subarray(0, m), e0);
+      },
     );
     return;
   }
@@ -342,16 +338,13 @@ export async function readBytesInto(entry: TensorEntry, first: number, count: nu
   checkRange(entry, first, count);
   const eb = DTYPE_BYTES[entry.dtype];
   if (dest.byteLength !== count * eb) throw new Error(`${count} elements of tensor '${entry.name}' are ${count * eb} bytes, not ${dest.byteLength}`);
-  await withFile(entry, (fh) =>
-    pipeline(
-      fh,
-      entry,
-      first,
-      count,
-      opts,
-      (_k, e0, m) => dest.subarray(e0 * eb, (e0 + m) * eb),
-      () => undefined,
-    ),
+  await readThrough(
+    entry,
+    first,
+    count,
+    opts,
+    (_k, e0, m) => dest.subarray(e0 * eb, (e0 + m) * eb),
+    () => undefined,
   );
 }
 
