@@ -75,12 +75,11 @@ function checkDecodable(entry: TensorEntry): void {
 }
 
 /**
- * The double-buffered loop every read shares: chunk k (elements `e0 … e0+m` relative to `first`) is
- * read into `slot(k, e0, m)`, and `process` runs on chunk k while chunk k+1 is being read, so two
- * consecutive slots must not overlap.
+ * The double-buffered loop every read shares, on the tensor's file opened for this read: chunk k
+ * (elements `e0 … e0+m` relative to `first`) is read into `slot(k, e0, m)`, and `process` runs on
+ * chunk k while chunk k+1 is being read, so two consecutive slots must not overlap.
  */
 async function pipeline(
-  fh: FileHandle,
   entry: TensorEntry,
   first: number,
   count: number,
@@ -88,30 +87,33 @@ async function pipeline(
   slot: (k: number, e0: number, m: number) => Uint8Array,
   process: (k: number, e0: number, m: number, bytes: Uint8Array) => void | Promise<void>,
 ): Promise<void> {
-  if (count === 0) return;
-  const eb = DTYPE_BYTES[entry.dtype];
-  const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
-  const chunks = Math.ceil(count / per);
-  const total = count * eb;
-  const read = async (k: number): Promise<Uint8Array> => {
-    const e0 = k * per;
-    const target = slot(k, e0, Math.min(per, count - e0));
-    await readExactly(fh, target, entry.dataStart + (first + e0) * eb, entry.file);
-    return target;
-  };
-  let pending = read(0);
-  for (let k = 0; k < chunks; k++) {
-    const bytes = await pending;
-    throwIfCancelled(opts.signal);
-    if (k + 1 < chunks) {
-      pending = read(k + 1);
-      // A failed read-ahead is awaited (and thrown) next turn; this keeps it from counting as unhandled.
-      pending.catch(() => undefined);
+  // The file is opened afresh for every read (withFile), and the checks there run even for no elements.
+  return withFile(entry, async (fh) => {
+    if (count === 0) return;
+    const eb = DTYPE_BYTES[entry.dtype];
+    const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
+    const chunks = Math.ceil(count / per);
+    const total = count * eb;
+    const read = async (k: number): Promise<Uint8Array> => {
+      const e0 = k * per;
+      const target = slot(k, e0, Math.min(per, count - e0));
+      await readExactly(fh, target, entry.dataStart + (first + e0) * eb, entry.file);
+      return target;
+    };
+    let pending = read(0);
+    for (let k = 0; k < chunks; k++) {
+      const bytes = await pending;
+      throwIfCancelled(opts.signal);
+      if (k + 1 < chunks) {
+        pending = read(k + 1);
+        // A failed read-ahead is awaited (and thrown) next turn; this keeps it from counting as unhandled.
+        pending.catch(() => undefined);
+      }
+      const e0 = k * per;
+      await process(k, e0, bytes.byteLength / eb, bytes);
+      opts.onProgress?.({ done: Math.min(total, (e0 + per) * eb), total, message: entry.name });
     }
-    const e0 = k * per;
-    await process(k, e0, bytes.byteLength / eb, bytes);
-    opts.onProgress?.({ done: Math.min(total, (e0 + per) * eb), total, message: entry.name });
-  }
+  });
 }
 
 /**
@@ -139,18 +141,6 @@ async function withFile<T>(entry: TensorEntry, body: (fh: FileHandle) => Promise
   } finally {
     await fh.close();
   }
-}
-
-/** `pipeline` over the tensor's file, opened afresh for the read (withFile). */
-function readThrough(
-  entry: TensorEntry,
-  first: number,
-  count: number,
-  opts: ChunkOptions,
-  slot: (k: number, e0: number, m: number) => Uint8Array,
-  process: (k: number, e0: number, m: number, bytes: Uint8Array) => void | Promise<void>,
-): Promise<void> {
-  return withFile(entry, (fh) => pipeline(fh, entry, first, count, opts, slot, process));
 }
 
 function rewritten(entry: TensorEntry, when: string): ModelFileError {
@@ -182,7 +172,7 @@ export async function forEachRawChunk(
   const eb = DTYPE_BYTES[entry.dtype];
   const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
   const buffers = slot ? [] : [new Uint8Array(per * eb), new Uint8Array(count > per ? per * eb : 0)];
-  await readThrough(
+  await pipeline(
     entry,
     first,
     count,
@@ -220,7 +210,7 @@ export async function readElementsF32(entry: TensorEntry, first: number, count: 
     const out = (into as Float32Array).subarray(0, count);
     try {
       const chunkBytes = Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, 2 * BF16_PAIR_VALUES);
-      await readThrough(
+      await pipeline(
         entry,
         first,
         count,
@@ -239,7 +229,7 @@ export async function readElementsF32(entry: TensorEntry, first: number, count: 
   // Large BF16 reads widen in a memory of their own (bf16Wasm.ts).
   const dest = !into && wasm ? bf16Destination(count) : null;
   if (dest) {
-    await readThrough(
+    await pipeline(
       entry,
       first,
       count,
@@ -275,7 +265,7 @@ export async function streamF32(
   const per = Math.min(chunkElements(entry, opts.chunkBytes), count);
   if (entry.dtype === 'F32') {
     const buffers = [new Float32Array(per), new Float32Array(count > per ? per : 0)];
-    await readThrough(
+    await pipeline(
       entry,
       0,
       count,
@@ -307,7 +297,7 @@ export async function streamF32(
   const b = a && count > per ? bf16Destination(per) : a;
   if (a && b) {
     const dests = [a, b];
-    await readThrough(
+    await pipeline(
       entry,
       0,
       count,
@@ -338,7 +328,7 @@ export async function readBytesInto(entry: TensorEntry, first: number, count: nu
   checkRange(entry, first, count);
   const eb = DTYPE_BYTES[entry.dtype];
   if (dest.byteLength !== count * eb) throw new Error(`${count} elements of tensor '${entry.name}' are ${count * eb} bytes, not ${dest.byteLength}`);
-  await readThrough(
+  await pipeline(
     entry,
     first,
     count,
