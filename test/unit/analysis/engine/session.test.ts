@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { SessionCache } from '../../../../src/analysis/engine/session';
+import { ARENA_IDLE_MS, BLOCK_ARENA_GRAPHS, SessionCache } from '../../../../src/analysis/engine/session';
 import { GraphBuilder, float } from '../../../../src/analysis/engine/graph';
 
 function scaleGraph(factor: number): Uint8Array {
@@ -56,4 +56,33 @@ test('graph builder: float attributes must be marked, names are unique, opset 26
   assert.throws(() => g.input('x', 'float32', [2]), /already used/);
   assert.equal(g.int64s([0, 1]), g.int64s([0, 1]));
   assert.equal(new GraphBuilder('n', { opset: 26 }).irVersion, 13);
+});
+
+test('a block-arena graph (DOCS cosine block) is released once idle and rebuilt on its next run; other sessions stay', async () => {
+  const cache = new SessionCache('cpu', 1);
+  const arenaSignature = [...BLOCK_ARENA_GRAPHS][0];
+  let builds = 0;
+  const feeds = { x: new ort.Tensor('float32', Float32Array.of(1, -2), [2]) };
+  const run = (signature: string) =>
+    cache.use(
+      signature,
+      () => (builds++, scaleGraph(3)),
+      (s) => s.run(feeds),
+    );
+  await run(arenaSignature);
+  await run('scale:plain');
+  // Runs closer together than the idle time keep the session.
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, ARENA_IDLE_MS / 4));
+    await run(arenaSignature);
+  }
+  assert.equal(builds, 2);
+  assert.equal(cache.size, 2);
+  await new Promise((r) => setTimeout(r, ARENA_IDLE_MS + 200));
+  assert.equal(cache.size, 1, 'the idle arena session was released');
+  assert.deepEqual(Array.from((await run(arenaSignature)).y.data as Float32Array), [3, -6]);
+  assert.equal(builds, 3, 'and rebuilt when needed again');
+  await run('scale:plain');
+  assert.equal(builds, 3, 'the plain session was kept');
+  await cache.clear();
 });
