@@ -14,7 +14,7 @@ import { reclaimMemory } from '../jobs/reclaim';
 
 /** How long given-back buffers are kept without any use. */
 export const IDLE_MS = 2000;
-/** At most this many buffers are kept (one reduction uses seven). */
+/** At most this many buffers are kept (one reduction uses eight). */
 const MAX_KEPT = 8;
 
 const free: Float64Array[] = [];
