@@ -301,6 +301,17 @@ export function matrixRowReader(model: ModelHandle, ref: RoleMatrixRef<MatrixKin
   };
 }
 
+/**
+ * readMatrix into `into` where the storage keeps the matrix's rows contiguous (matrixRowReader) and
+ * `into` has exactly its size: the same values with no fresh array. Anywhere else, readMatrix's own
+ * new array; the caller tells which by the result's `data`.
+ */
+export async function readMatrixInto(model: ModelHandle, ref: RoleMatrixRef<MatrixKind>, into: Float32Array, ctx: JobContext = {}): Promise<Matrix> {
+  const [rows, cols] = ref.shape;
+  const rowsOf = into.length === rows * cols ? matrixRowReader(model, ref) : null;
+  return rowsOf ? { rows, cols, data: await rowsOf(0, rows, ctx, into) } : readMatrix(model, ref, ctx);
+}
+
 /** `m` when it has the shape the role map promised, else an error naming the matrix. */
 function checkedShape(ref: RoleMatrixRef<MatrixKind>, m: Matrix): Matrix {
   if (m.rows !== ref.shape[0] || m.cols !== ref.shape[1]) {

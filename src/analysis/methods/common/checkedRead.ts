@@ -6,7 +6,7 @@
  */
 import { throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { Matrix } from '../../linalg/matrix';
-import { matrixRef, matrixRowReader, readMatrix, readRoleMatrix, roleRef } from '../../model/readRole';
+import { matrixRef, readMatrix, readMatrixInto, readRoleMatrix, roleRef } from '../../model/readRole';
 import { sourceLabel } from '../../model/sourceTensors';
 import { EXPERT_ROLES, type ExpertSelector, type MatrixKind, type MatrixRole, type ModelHandle } from '../../model/types';
 import { expertLabel } from './expertLabel';
@@ -24,33 +24,17 @@ export async function readRoleChecked(model: ModelHandle, layer: number, role: M
   return { matrix, flag: weightFlag({ layer, role, tensor: sourceLabel(roleRef(model, layer, role).source) }, matrix.data) };
 }
 
-/** Any matrix kind of a layer outside its experts (the seven roles, the router, MLA's factors), checked for NaN/Inf. */
-export async function readKindChecked(model: ModelHandle, layer: number, kind: MatrixKind, ctx: JobContext = {}): Promise<CheckedMatrix> {
-  const ref = matrixRef(model, layer, kind);
-  const matrix = await readMatrix(model, ref, ctx);
-  // A kv_b rebuilt from attn_k_b and attn_v_b names both: either may hold the NaN.
-  return { matrix, flag: weightFlag({ layer, role: kind, tensor: sourceLabel(ref.source) }, matrix.data) };
-}
-
 /**
- * readKindChecked into `scratch` where the storage keeps the matrix's rows contiguous (readRole.ts
- * matrixRowReader) and `scratch` is the matrix's size: for a caller that reads layer after layer
- * and keeps only something derived from each (fast DOCS keeps the int8 copy), so that no fresh
- * array, and none of its page faults, is paid per layer. Anywhere else, a fresh read. The matrix
- * returned shares `scratch` when it was used: it is valid until the next read into it.
+ * Any matrix kind of a layer outside its experts (the seven roles, the router, MLA's factors),
+ * checked for NaN/Inf. With `into` (the matrix's size), read into it where the storage allows
+ * (readRole.ts readMatrixInto): for a caller that reads layer after layer and keeps only something
+ * derived from each (fast DOCS keeps the int8 copy), so that no fresh array, and none of its page
+ * faults, is paid per layer. The matrix returned may then share `into` until the next read into it.
  */
-export async function readKindCheckedInto(
-  model: ModelHandle,
-  layer: number,
-  kind: MatrixKind,
-  scratch: Float32Array,
-  ctx: JobContext = {},
-): Promise<CheckedMatrix> {
+export async function readKindChecked(model: ModelHandle, layer: number, kind: MatrixKind, ctx: JobContext = {}, into?: Float32Array): Promise<CheckedMatrix> {
   const ref = matrixRef(model, layer, kind);
-  const [rows, cols] = ref.shape;
-  const rowsOf = scratch.length === rows * cols ? matrixRowReader(model, ref) : null;
-  if (!rowsOf) return readKindChecked(model, layer, kind, ctx);
-  const matrix = { rows, cols, data: await rowsOf(0, rows, ctx, scratch) };
+  const matrix = into ? await readMatrixInto(model, ref, into, ctx) : await readMatrix(model, ref, ctx);
+  // A kv_b rebuilt from attn_k_b and attn_v_b names both: either may hold the NaN.
   return { matrix, flag: weightFlag({ layer, role: kind, tensor: sourceLabel(ref.source) }, matrix.data) };
 }
 

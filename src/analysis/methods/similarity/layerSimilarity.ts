@@ -9,7 +9,7 @@
 import type { Engine } from '../../engine/engine';
 import { CancelledError, throwIfCancelled, yieldToEventLoop, type JobContext } from '../../jobs';
 import type { Matrix } from '../../linalg/matrix';
-import { readKindChecked, readKindCheckedInto } from '../common/checkedRead';
+import { readKindChecked } from '../common/checkedRead';
 import { notComputableReason, type WeightFlag } from '../common/nonFinite';
 import { matrixRef } from '../../model/readRole';
 import { MATRIX_KINDS, type ExpertRole, type ExpertSelector, type LayerInfo, type MatrixKind, type MatrixRole, type ModelHandle } from '../../model/types';
@@ -247,19 +247,17 @@ export async function layerSimilarity(engine: Engine, model: ModelHandle, opts: 
   // int8 only: each layer is read into the same float32 array (loads run one at a time), since
   // only its int8 copy is kept.
   let scratch: Float32Array | undefined;
-  const readInto = (p: number) => {
+  const scratchFor = (p: number) => {
     const [n, m] = shapes[p];
     if (scratch?.length !== n * m) scratch = new Float32Array(n * m);
-    return readKindCheckedInto(model, layers[p], opts.kind, scratch, inner);
+    return scratch;
   };
   const cache = new LayerCache<ComparedMatrix>(capacity, async (p) => {
     throwIfCancelled(opts.signal);
     const read =
-      expert !== undefined
-        ? await readExpertChecked(model, layers[p], opts.kind as ExpertRole, expert, inner)
-        : int8Only
-          ? await readInto(p)
-          : await readKindChecked(model, layers[p], opts.kind, inner);
+      expert === undefined
+        ? await readKindChecked(model, layers[p], opts.kind, inner, int8Only ? scratchFor(p) : undefined)
+        : await readExpertChecked(model, layers[p], opts.kind as ExpertRole, expert, inner);
     if (read.flag) flagged.set(p, read.flag);
     // int8 only: the vectors are normalised block by block into their int8 copy, no float32 copy
     // is made (docsOfNormalized refuses the float32 path on the stand-in it gets).
