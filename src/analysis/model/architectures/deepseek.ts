@@ -18,6 +18,13 @@
  * `moe_intermediate_size · n_shared_experts` standing for the n_shared_experts shared experts.
  * DeepSeek-V3's checkpoint carries a multi-token-prediction layer `model.layers.61` that the model
  * does not load (`DeepseekV3Model._keys_to_ignore_on_load_unexpected = [r"model\.layers\.61.*"]`).
+ *
+ * DeepSeek-V3.2 (`models/deepseek_v32/modular_deepseek_v32.py`), GLM-4.7-Flash (`glm4_moe_lite`,
+ * `models/glm4_moe_lite/modular_glm4_moe_lite.py`) and GLM-5 (`glm_moe_dsa`,
+ * `models/glm_moe_dsa/modular_glm_moe_dsa.py`) keep these names. V3.2 and GLM-5 add the sparse-attention
+ * indexer `self_attn.indexer.{wq_b, wk, k_norm, weights_proj}` (listed with the layer's other tensors),
+ * and all three say which layers are dense in `mlp_layer_types` ("dense" / "sparse"), which their
+ * configs derive from `first_k_dense_replace` when absent.
  */
 import type { LayerInfo, RoleMatrixRef } from '../types';
 import type { MatrixKind } from '../types';
@@ -59,7 +66,7 @@ function checkMla(layers: readonly LayerInfo[], config: Record<string, unknown>,
 export const deepseek: Family = {
   id: 'deepseek_v3',
   label: 'DeepSeek',
-  modelTypes: ['deepseek_v3', 'deepseek_v2'],
+  modelTypes: ['deepseek_v3', 'deepseek_v2', 'deepseek_v32', 'glm4_moe_lite', 'glm_moe_dsa'],
   anchor: 'self_attn.kv_a_proj_with_mqa.weight',
   direct: { 'self_attn.q_proj.weight': 'q', 'self_attn.o_proj.weight': 'o', ...denseMlp('mlp') },
   extra: {
@@ -77,14 +84,17 @@ export const deepseek: Family = {
     shared: expertMlp('mlp.shared_experts'),
     sharedCountKey: 'n_shared_experts',
     auxiliary: { 'mlp.gate.e_score_correction_bias': 'router_bias' },
-    // DeepseekV3DecoderLayer / DeepseekV2DecoderLayer: MoE when layer_idx >= first_k_dense_replace.
+    // DeepseekV3DecoderLayer / DeepseekV2DecoderLayer: MoE when layer_idx >= first_k_dense_replace;
+    // V3.2 and the GLM MLA models: `config.mlp_layer_types[layer_idx] == "sparse"`.
     isMoeLayer: (index, config) => {
+      const types = config.mlp_layer_types;
+      if (Array.isArray(types) && typeof types[index] === 'string') return types[index] === 'sparse';
       const k = intOr(config, 'first_k_dense_replace', undefined);
       return k === undefined ? undefined : index >= k;
     },
   },
   layersBeyondConfig:
-    "DeepSeek-V3's multi-token-prediction module (num_nextn_predict_layers), which the model does not run (transformers ignores model.layers.61.* on load); its tensors are listed under Other.",
+    'a multi-token-prediction layer (num_nextn_predict_layers), which the model does not run (transformers ignores it on load, as model.layers.61.* of DeepSeek-V3); its tensors are listed under Other.',
   checkLayers: checkMla,
   named: (suffix) => llamaNorms(suffix) ?? (suffix === 'self_attn.q_a_layernorm.weight' || suffix === 'self_attn.kv_a_layernorm.weight' ? 'norm' : undefined),
 };

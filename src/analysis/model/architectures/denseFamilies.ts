@@ -10,6 +10,7 @@ import { chatglm } from './chatglm';
 import { cohere } from './cohere';
 import { falcon } from './falcon';
 import { gptj } from './gptj';
+import { glm4 } from './glm4';
 import { gptNeo } from './gptNeo';
 import { granite } from './granite';
 import { internlm2 } from './internlm2';
@@ -27,6 +28,7 @@ export const DENSE_FAMILIES: readonly Family[] = [
   cohere,
   olmo,
   olmo2,
+  glm4,
   phi,
   gptNeo,
   gptj,

@@ -30,7 +30,7 @@ function layerOf(ctx: LayerContext, index: number, suffixes: Map<string, string>
   const tensorRoles: Record<string, TensorRole> = {};
   const all = new Set(suffixes.keys());
   const transpose = family.transposed === true;
-  const moe = family.moe ? mapMoeLayer(family.moe, index, suffixes, input.tensors, ctx.sharedCount, notes) : undefined;
+  const moe = family.moe ? mapMoeLayer(family.moe, index, suffixes, input.tensors, ctx.sharedCount, notes, geometry.hiddenSize) : undefined;
   for (const [suffix, name] of suffixes) {
     const claimed = moe?.claimed.get(name);
     if (claimed) {

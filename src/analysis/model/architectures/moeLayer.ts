@@ -100,6 +100,20 @@ function fusedShape(name: string, entry: TensorEntry, spec: FusedExpertsSpec, sc
   return [entry.shape[0], entry.shape[1], entry.shape[2]];
 }
 
+/**
+ * Whether an expert's stored `[a, b]` is `[in, out]`: gate/up read the hidden state (their input is
+ * the hidden size), down writes it (its output is). Undefined when the hidden size is unknown or on
+ * neither side; where both sides are the hidden size, transformers' own `[out, in]` is taken.
+ */
+function transposedByShape(layout: ExpertLayout, a: number, b: number, hidden: number | undefined): boolean | undefined {
+  if (hidden === undefined) return undefined;
+  // The side that is the hidden size when the matrix is stored [out, in], and when it is stored [in, out].
+  const [straight, swapped] = layout === 'down' ? [a, b] : [b, a];
+  if (straight === hidden) return false;
+  if (swapped === hidden) return true;
+  return undefined;
+}
+
 /** Every expert's matrices cut from one `[E, a, b]` tensor. */
 function fromFused(
   index: number,
@@ -108,6 +122,7 @@ function fromFused(
   spec: FusedExpertsSpec,
   scales: TensorEntry | undefined,
   notes: Set<string>,
+  hiddenSize: number | undefined,
 ): RoleMatrixRef<ExpertRole>[][] {
   const shape = fusedShape(name, entry, spec, scales);
   if (typeof shape === 'string') {
@@ -115,7 +130,14 @@ function fromFused(
     return [];
   }
   const [E, a, b] = shape;
-  const [rows, cols] = spec.transposed ? [b, a] : [a, b];
+  const transposed = spec.transposed === 'byShape' ? transposedByShape(spec.layout, a, b, hiddenSize) : spec.transposed;
+  if (transposed === undefined) {
+    notes.add(
+      `Layer ${index}: '${name}' is [${entry.shape.join(', ')}], and neither side of its experts' matrices is the hidden size (${hiddenSize ?? 'not in config.json'}), so its orientation is unknown; it is left out of the experts.`,
+    );
+    return [];
+  }
+  const [rows, cols] = transposed ? [b, a] : [a, b];
   const pieces = expertPieces(spec.layout, rows, name);
   if (typeof pieces === 'string') {
     notes.add(`Layer ${index}: ${pieces}; it is left out of the experts.`);
@@ -130,7 +152,7 @@ function fromFused(
         shape: [pieceRows(p, rows), cols] as [number, number],
         source: {
           tensor: name,
-          transpose: spec.transposed,
+          transpose: transposed,
           expert: e,
           rows: p.rows,
           rowStep: p.rowStep,
@@ -212,6 +234,7 @@ export function mapMoeLayer(
   tensors: ReadonlyMap<string, TensorEntry>,
   sharedCount: number | undefined,
   notes: Set<string>,
+  hiddenSize?: number,
 ): MoeLayerResult {
   const claimed = new Map<string, TensorRole>();
   const perExpert = new Map<number, Map<string, string>>(); // e → (name after the index → tensor)
@@ -290,7 +313,7 @@ export function mapMoeLayer(
   // One [E, …] tensor per matrix: all of them must hold the same number of experts.
   for (const [name, f] of fused) {
     const scales = f.mxfp4Scales ? tensors.get(head + f.mxfp4Scales) : undefined;
-    const all = fromFused(index, name, tensors.get(name)!, f, scales, notes);
+    const all = fromFused(index, name, tensors.get(name)!, f, scales, notes, hiddenSize);
     if (!all.length) continue;
     if (count && count.experts !== all.length)
       notes.add(

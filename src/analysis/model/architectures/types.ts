@@ -28,8 +28,13 @@ export type ExpertLayout = ExpertRole | 'gate_up_halves' | 'gate_up_interleaved'
 
 /** A tensor holding one matrix (or fused gate/up) of every expert, stored `[E, a, b]`. */
 export interface FusedExpertsSpec {
-  /** The per-expert `[a, b]` is `[in, out]` (the forward pass computes `x @ W[e]`): transposed on read. */
-  transposed: boolean;
+  /**
+   * The per-expert `[a, b]` is `[in, out]` (the forward pass computes `x @ W[e]`): transposed on read.
+   * `'byShape'`: either orientation may be on disk (a release stored `[in, out]`, a re-save by
+   * transformers v5 `[out, in]`), told apart by which side is the hidden size: the input of gate/up,
+   * the output of down.
+   */
+  transposed: boolean | 'byShape';
   layout: ExpertLayout;
   /**
    * The tensor is MXFP4 blocks `[E, out, in / 32, 16]` (U8, two 4-bit codes a byte) whose E8M0

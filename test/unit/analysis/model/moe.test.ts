@@ -47,8 +47,16 @@ const SHARED: Partial<Record<MoeArch, true>> = {
   deepseek_v3: true,
   deepseek_v3_fp8: true,
   llama4: true,
+  glm4_moe: true,
+  glm4v_moe: true,
+  dots1: true,
+  ernie4_5_moe: true,
+  hunyuan_v1_moe: true,
+  glm_moe_dsa: true,
 };
-const MLA_ARCHS = new Set<MoeArch>(['deepseek_v2', 'deepseek_v3', 'deepseek_v3_fp8']);
+/** Fixtures with a multi-token-prediction layer after the stack (one note says it is not a decoder layer). */
+const MTP_ARCHS = new Set<MoeArch>(['glm4_moe']);
+const MLA_ARCHS = new Set<MoeArch>(['deepseek_v2', 'deepseek_v3', 'deepseek_v3_fp8', 'glm_moe_dsa']);
 
 for (const arch of MOE_ARCHS) {
   test(`${arch}: layers, experts, shared expert, router and roles recovered; every matrix equals the source`, async () => {
@@ -94,9 +102,14 @@ for (const arch of MOE_ARCHS) {
       assert.equal(model.attention, undefined);
       hasNote(model, /Multi-head latent attention: .* per-head views .* do not apply/);
       assert.equal(model.layers[1].moe!.sharedCount, 2);
+      // Nothing else to say: which layers are dense matches config.json (first_k_dense_replace or mlp_layer_types).
+      const other = (model.notes ?? []).filter((n) => !/^Multi-head latent attention|multi-token-prediction layer/.test(n));
+      assert.deepEqual(other, []);
     } else {
       assert.ok(model.attention, 'head geometry');
-      assert.equal(model.notes?.length ?? 0, 0, (model.notes ?? []).join('\n'));
+      const notes = (model.notes ?? []).filter((n) => !(MTP_ARCHS.has(arch) && /^Layer 3 .* multi-token-prediction layer/.test(n)));
+      assert.equal(notes.length, 0, notes.join('\n'));
+      if (MTP_ARCHS.has(arch)) hasNote(model, /^Layer 3 \(model\.layers\.3\.\*\) is at or beyond num_hidden_layers = 3: a multi-token-prediction layer/);
     }
   });
 }
@@ -105,7 +118,7 @@ test('DeepSeek-V3: the multi-token-prediction layer beyond num_hidden_layers is 
   const fx = await writeMoeFixture(join(root, 'ds-mtp'), { arch: 'deepseek_v3_fp8' });
   const model = await openModel(fx.dir);
   assert.equal(model.layers.length, 3);
-  hasNote(model, /Layer 3 \(model\.layers\.3\.\*\) is at or beyond num_hidden_layers = 3: DeepSeek-V3's multi-token-prediction module/);
+  hasNote(model, /Layer 3 \(model\.layers\.3\.\*\) is at or beyond num_hidden_layers = 3: a multi-token-prediction layer/);
   assert.equal(model.otherRoles.get('model.layers.3.embed_tokens.weight'), 'other');
   assert.equal(model.otherRoles.get('model.embed_tokens.weight'), 'embed');
   const ref = model.layers[1].moe!.experts[2].gate!;
