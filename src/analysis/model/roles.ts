@@ -135,6 +135,8 @@ export function groupLayers(names: Iterable<string>, prefix: string): Map<number
  */
 export function otherRoleOf(name: string): OtherRole {
   if (componentOf(name) !== undefined) return 'other';
+  // Multi-token-prediction modules (Qwen3-Next / Qwen3.5 `mtp.*`, ERNIE 4.5 `model.mtp_*`): their norm and head are not the model's.
+  if (/^(model\.)?mtp[._]/.test(name)) return 'other';
   if (/(^|\.)(embed_tokens|wte|wpe|embed_in|embed_positions|word_embeddings|position_embeddings|tok_embeddings|shared)\.weight$/.test(name)) return 'embed';
   if (/(^|\.)(lm_head|embed_out|output|output_layer)\.weight$/.test(name)) return 'lm_head';
   if (/(^|\.)(norm|ln_f|final_layer_norm|final_layernorm|norm_f)\.(weight|bias)$/.test(name)) return 'final_norm';

@@ -19,11 +19,13 @@ import { olmo } from './olmo';
 import { olmo2 } from './olmo2';
 import { phi } from './phi';
 import { qwen2Vl } from './qwen2Vl';
+import { qwen35 } from './qwen3Hybrid';
 import { starcoder2 } from './starcoder2';
 import type { Family } from './types';
 
 export const DENSE_FAMILIES: readonly Family[] = [
   qwen2Vl,
+  qwen35,
   granite,
   cohere,
   olmo,

@@ -11,6 +11,7 @@ import { mixtral } from './mixtral';
 import { olmoe } from './olmoe';
 import { phimoe } from './phimoe';
 import { qwen2Moe } from './qwen2Moe';
+import { qwen35Moe, qwen3Next } from './qwen3Hybrid';
 import { qwen3Moe } from './qwen3Moe';
 import { qwen3VlMoe } from './qwen3VlMoe';
 import type { Family } from './types';
@@ -28,6 +29,8 @@ export const MOE_FAMILIES: readonly Family[] = [
   ernie45Moe,
   hunyuanMoe,
   qwen3VlMoe,
+  qwen3Next,
+  qwen35Moe,
   gptOss,
   llama4,
 ];
