@@ -6,7 +6,9 @@
  * experts: the router `mlp.gate.wg.weight` `[num_experts, d]` (float32), experts
  * `mlp.experts.<e>.{gate,up,down}_proj` (v5 fuses them: conversion_mapping.py hunyuan_v1_moe =
  * qwen2_moe) and one shared MLP `mlp.shared_mlp.{gate,up,down}_proj`, added ungated.
- * The remote-code release names its model_type `hunyuan`.
+ * The remote-code release (model_type `hunyuan`) is not listed: some of its saves fuse `qkv_proj`
+ * and `gate_and_up_proj`, which transformers never reads; a file with the names above is still
+ * recognised by them (index.ts maps an unlisted type by its tensor names).
  */
 import { expertMlp, v5FusedExperts } from './moeCommon';
 import { LLAMA_ATTENTION, llamaNorms } from './llamaNames';
@@ -15,7 +17,7 @@ import type { Family } from './types';
 export const hunyuanMoe: Family = {
   id: 'hunyuan_v1_moe',
   label: 'Hunyuan-MoE',
-  modelTypes: ['hunyuan_v1_moe', 'hunyuan'],
+  modelTypes: ['hunyuan_v1_moe'],
   anchor: 'mlp.gate.wg.weight',
   anchors: ['post_attention_layernorm.weight'],
   direct: LLAMA_ATTENTION,
