@@ -15,6 +15,7 @@
  *   exactly as `q_proj.weight` / `k_proj.weight`.
  */
 import { blockQkv } from './qkvLayouts';
+import { addHybridNotes, gatedQuery } from './qwen3Hybrid';
 import { mapFamily } from './mapFamily';
 import type { ArchitectureInput, ArchitectureResult } from './result';
 import type { Family } from './types';
@@ -78,6 +79,38 @@ export const GGUF_FAMILY: Family = {
   },
   mla: true,
   named: norms,
+  layersBeyondConfig:
+    'a multi-token-prediction (nextn) block, written after the decoder blocks (<arch>.nextn_predict_layers), which llama.cpp loads but does not run; its tensors are listed under Other.',
+};
+
+/**
+ * llama.cpp's hybrid Gated DeltaNet architectures (convert_hf_to_gguf.py Qwen3NextModel and the Qwen3.5
+ * classes built on it; src/models/qwen3next.cpp, qwen35.cpp). A full-attention block's `attn_q` is
+ * Hugging Face's q_proj unchanged, each head's query rows then its output-gate rows (the graph views
+ * the first head_dim of every 2·head_dim), so q is cut from it as from q_proj. A linear-attention
+ * block holds `attn_qkv` (the delta rule's q/k/v, Qwen3-Next's in_proj_qkvz regrouped), `attn_gate`
+ * (z) and `ssm_*` (ba or beta/alpha, conv1d, A, dt bias, norm, out): no q/k/v/o roles, as on the
+ * safetensors checkpoint (qwen3Hybrid.ts).
+ */
+const HYBRID_ARCHS: ReadonlySet<string> = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
+const LINEAR_TENSORS = new Set(['attn_qkv.weight', 'attn_gate.weight']);
+const { 'attn_q.weight': _q, ...nonQuery } = GGUF_FAMILY.direct;
+void _q;
+
+const GGUF_HYBRID_FAMILY: Family = {
+  ...GGUF_FAMILY,
+  direct: nonQuery,
+  fused: { 'attn_q.weight': { role: 'qkv', split: gatedQuery } },
+  named: (suffix, all) => {
+    if (suffix === 'ssm_norm.weight') return 'norm';
+    if (suffix === 'ssm_dt.bias') return 'bias';
+    if (suffix.startsWith('ssm_') || LINEAR_TENSORS.has(suffix)) return 'other';
+    return GGUF_FAMILY.named!(suffix, all);
+  },
+  checkLayers: (layers, _config, notes) => {
+    const linear = layers.filter((l) => l.suffixes?.['ssm_out.weight']).map((l) => l.index);
+    addHybridNotes(layers, linear, 'attn_qkv, attn_gate, ssm_*', 'attn_q.weight', notes);
+  },
 };
 
 /** Rows of the Hugging Face matrix in stored order: `index[s]` is the stored row of HF row s (inverse of LlamaModel.permute). */
@@ -120,7 +153,7 @@ function unpermuteQk(layers: LayerInfo[], config: Record<string, unknown>, notes
   }
 }
 
-/** Phi-3's `ffn_up` holds gate_up_proj (`gate, up = chunk(2)`): split into its two halves. */
+/** Phi-3's and GLM-4's `ffn_up` hold gate_up_proj (`gate, up = chunk(2)`): split into its two halves. */
 function splitPhi3GateUp(layers: LayerInfo[]): void {
   for (const l of layers) {
     const up = l.roles.up;
@@ -177,9 +210,10 @@ export function mapGguf(input: ArchitectureInput): ArchitectureResult {
   const arch = String(config.gguf_architecture);
   const modelType = typeof config.model_type === 'string' ? config.model_type : arch;
   const cls = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : arch;
-  const result = mapFamily(GGUF_FAMILY, input, modelType, `${cls} from GGUF`);
+  const result = mapFamily(HYBRID_ARCHS.has(arch) ? GGUF_HYBRID_FAMILY : GGUF_FAMILY, input, modelType, `${cls} from GGUF`);
   if (QK_PERMUTED_ARCHS.has(arch)) unpermuteQk(result.layers, config, result.notes);
-  if (arch === 'phi3') splitPhi3GateUp(result.layers);
+  // GLM-4-0414's mlp.gate_up_proj is written whole as ffn_up (tensor_mapping.py FFN_UP: "phi3 glm-4-0414").
+  if (arch === 'phi3' || arch === 'glm4') splitPhi3GateUp(result.layers);
   composeSplitKvB(result.layers, config, result.notes);
   for (const name of input.tensors.keys()) {
     if (name === 'token_embd.weight') result.otherRoles.set(name, 'embed');

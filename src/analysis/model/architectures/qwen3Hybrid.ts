@@ -117,13 +117,23 @@ const checkHybridLayers: LayerCheck = (layers, config, notes) => {
     else if (isFull && declared === 'linear_attention')
       notes.add(`config.json (${from}) makes layer ${l.index} a linear-attention layer, but it stores full-attention (self_attn.*) tensors.`);
   }
+  addHybridNotes(layers, linear, 'linear_attn.*', Q_PROJ, notes);
+};
+
+/**
+ * The two notes of a hybrid model (also for its GGUF conversion, architectures/gguf.ts): which layers
+ * are Gated DeltaNet layers (`linearTensors` names their tensors) and that q is the query half of the
+ * gated query projection `qTensor`.
+ */
+export function addHybridNotes(layers: readonly LayerInfo[], linear: number[], linearTensors: string, qTensor: string, notes: Set<string>): void {
   if (linear.length)
     notes.add(
-      `Layers ${ranges(linear)} (${linear.length} of ${layers.length}) are Gated DeltaNet linear-attention layers (linear_attn.*): their heads have another geometry and no softmax, so they have no q/k/v/o matrices. The q, k, v and o kinds and the per-head views cover the full-attention layers only.`,
+      `Layers ${ranges(linear)} (${linear.length} of ${layers.length}) are Gated DeltaNet linear-attention layers (${linearTensors}): their heads have another geometry and no softmax, so they have no q/k/v/o matrices. The q, k, v and o kinds and the per-head views cover the full-attention layers only.`,
     );
-  if (layers.some((l) => l.roles.q?.source.rowIndex && l.suffixes?.[Q_PROJ]))
-    notes.add("q_proj holds each head's query rows followed by its output-gate rows; q is the query rows (the gate rows are not one of the seven matrices).");
-};
+  const q = qTensor.replace(/\.weight$/, '');
+  if (layers.some((l) => l.roles.q?.source.rowIndex && l.suffixes?.[qTensor]))
+    notes.add(`${q} holds each head's query rows followed by its output-gate rows; q is the query rows (the gate rows are not one of the seven matrices).`);
+}
 
 const HYBRID_ATTENTION = {
   direct: ATTENTION,

@@ -66,6 +66,17 @@ const HF_NAMES: Readonly<Record<string, readonly [modelType: string, className: 
   internlm2: ['internlm2', 'InternLM2ForCausalLM'],
   stablelm: ['stablelm', 'StableLmForCausalLM'],
   'gpt-oss': ['gpt_oss', 'GptOssForCausalLM'],
+  glm4: ['glm4', 'Glm4ForCausalLM'],
+  glm4moe: ['glm4_moe', 'Glm4MoeForCausalLM'],
+  dots1: ['dots1', 'Dots1ForCausalLM'],
+  'minimax-m2': ['minimax_m2', 'MiniMaxM2ForCausalLM'],
+  'ernie4_5-moe': ['ernie4_5_moe', 'Ernie4_5_MoeForCausalLM'],
+  'hunyuan-moe': ['hunyuan_v1_moe', 'HunYuanMoEV1ForCausalLM'],
+  qwen3vl: ['qwen3_vl_text', 'Qwen3VLForConditionalGeneration'],
+  qwen3vlmoe: ['qwen3_vl_moe_text', 'Qwen3VLMoeForConditionalGeneration'],
+  qwen3next: ['qwen3_next', 'Qwen3NextForCausalLM'],
+  qwen35: ['qwen3_5_text', 'Qwen3_5ForConditionalGeneration'],
+  qwen35moe: ['qwen3_5_moe_text', 'Qwen3_5MoeForConditionalGeneration'],
 };
 
 function num(kv: GgufKv | undefined): number | undefined {
@@ -104,7 +115,12 @@ export function synthesiseConfig(metadata: ReadonlyMap<string, GgufKv>, vocabFro
     if (value !== undefined) config[name] = value;
   };
   put('hidden_size', num(key('embedding_length')));
-  put('num_hidden_layers', num(key('block_count')));
+  // Multi-token-prediction blocks are written after the decoder's (convert_hf_to_gguf.py Glm4MoeModel, Qwen3.5's MTP
+  // mixin: block_count += nextn_predict_layers) and not run by llama.cpp's graph: the decoder has the rest.
+  const blocks = num(key('block_count'));
+  const nextn = num(key('nextn_predict_layers')) ?? 0;
+  put('num_hidden_layers', blocks !== undefined && nextn > 0 && nextn < blocks ? blocks - nextn : blocks);
+  if (nextn > 0) put('num_nextn_predict_layers', nextn);
   put('num_attention_heads', num(key('attention.head_count')));
   put('num_key_value_heads', num(key('attention.head_count_kv')));
   put('intermediate_size', num(key('feed_forward_length')));
