@@ -130,7 +130,10 @@ export function addHybridNotes(layers: readonly LayerInfo[], linear: number[], l
     notes.add(
       `Layers ${ranges(linear)} (${linear.length} of ${layers.length}) are Gated DeltaNet linear-attention layers (${linearTensors}): their heads have another geometry and no softmax, so they have no q/k/v/o matrices. The q, k, v and o kinds and the per-head views cover the full-attention layers only.`,
     );
-  const q = qTensor.replace(/\.weight$/, '');
+  const q = qTensor
+    .replace(/\.weight$/, '')
+    .split('.')
+    .pop();
   if (layers.some((l) => l.roles.q?.source.rowIndex && l.suffixes?.[qTensor]))
     notes.add(`${q} holds each head's query rows followed by its output-gate rows; q is the query rows (the gate rows are not one of the seven matrices).`);
 }
