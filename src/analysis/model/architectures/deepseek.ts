@@ -24,11 +24,13 @@
  * `models/glm_moe_dsa/modular_glm_moe_dsa.py`) keep these names. V3.2 and GLM-5 add the sparse-attention
  * indexer `self_attn.indexer.{wq_b, wk, k_norm, weights_proj}` (listed with the layer's other tensors),
  * and all three say which layers are dense in `mlp_layer_types` ("dense" / "sparse"), which their
- * configs derive from `first_k_dense_replace` when absent.
+ * configs derive from `first_k_dense_replace` when absent. Kimi K2 and K2.5's language model
+ * (`kimi_k2`, models/kimi_k25: a DeepseekV3Model under the wrapper) and Mistral 4 (models/mistral4:
+ * latent attention, experts stored fused as `mlp.experts.gate_up_proj`, no selection bias) keep them too.
  */
 import type { LayerInfo, RoleMatrixRef } from '../types';
 import type { MatrixKind } from '../types';
-import { expertMlp, intOr, v5FusedExperts } from './moeCommon';
+import { deepseekMoeLayer, expertMlp, v5FusedExperts } from './moeCommon';
 import { denseMlp, llamaNorms } from './llamaNames';
 import type { Family } from './types';
 
@@ -66,7 +68,7 @@ function checkMla(layers: readonly LayerInfo[], config: Record<string, unknown>,
 export const deepseek: Family = {
   id: 'deepseek_v3',
   label: 'DeepSeek',
-  modelTypes: ['deepseek_v3', 'deepseek_v2', 'deepseek_v32', 'glm4_moe_lite', 'glm_moe_dsa'],
+  modelTypes: ['deepseek_v3', 'deepseek_v2', 'deepseek_v32', 'glm4_moe_lite', 'glm_moe_dsa', 'kimi_k2', 'mistral4'],
   anchor: 'self_attn.kv_a_proj_with_mqa.weight',
   direct: { 'self_attn.q_proj.weight': 'q', 'self_attn.o_proj.weight': 'o', ...denseMlp('mlp') },
   extra: {
@@ -84,14 +86,7 @@ export const deepseek: Family = {
     shared: expertMlp('mlp.shared_experts'),
     sharedCountKey: 'n_shared_experts',
     auxiliary: { 'mlp.gate.e_score_correction_bias': 'router_bias' },
-    // DeepseekV3DecoderLayer / DeepseekV2DecoderLayer: MoE when layer_idx >= first_k_dense_replace;
-    // V3.2 and the GLM MLA models: `config.mlp_layer_types[layer_idx] == "sparse"`.
-    isMoeLayer: (index, config) => {
-      const types = config.mlp_layer_types;
-      if (Array.isArray(types) && typeof types[index] === 'string') return types[index] === 'sparse';
-      const k = intOr(config, 'first_k_dense_replace', undefined);
-      return k === undefined ? undefined : index >= k;
-    },
+    isMoeLayer: deepseekMoeLayer,
   },
   layersBeyondConfig:
     'a multi-token-prediction layer (num_nextn_predict_layers), which the model does not run (transformers ignores it on load, as model.layers.61.* of DeepSeek-V3); its tensors are listed under Other.',

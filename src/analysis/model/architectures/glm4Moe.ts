@@ -4,7 +4,9 @@
  * (Dots1ForCausalLM), from transformers `models/glm4_moe/modular_glm4_moe.py` (Glm4MoeAttention,
  * Glm4MoeMoE, Glm4MoeDecoderLayer), `models/glm4v_moe/modeling_glm4v_moe.py` and
  * `models/dots1/modular_dots1.py` (Qwen3Attention with DeepseekV3MoE and DeepseekV3DecoderLayer: the
- * same tensor names and layer rule).
+ * same tensor names and layer rule). Solar Open (models/solar_open: every layer sparse) and
+ * EXAONE-MoE (models/exaone_moe: `mlp_layer_types`, the selection bias stored as
+ * `mlp.e_score_correction_bias`) use the same names.
  *
  * Attention is Llama's q/k/v/o (`nn.Linear`, q/k/v biases when `attention_bias`), with per-head
  * `self_attn.q_norm` / `k_norm` `[head_dim]` when `use_qk_norm`; nothing is fused. The MLP is dense
@@ -17,7 +19,7 @@
  * stack (`model.layers.46` for Air, `.92` for GLM-4.5), which transformers drops on load
  * (`_keys_to_ignore_on_load_unexpected = [r"model\.layers\.92.*", r"model\.layers\.46.*"]`).
  */
-import { expertMlp, intOr, v5FusedExperts } from './moeCommon';
+import { deepseekMoeLayer, expertMlp, v5FusedExperts } from './moeCommon';
 import { LLAMA_ATTENTION, denseMlp, llamaNorms } from './llamaNames';
 import type { Family } from './types';
 
@@ -25,7 +27,7 @@ export const glm4Moe: Family = {
   id: 'glm4_moe',
   label: 'GLM-4.5',
   // GLM-4.5V's text config was first spelled 'Glm4vMoe_text' (configuration_glm4v_moe.py), later 'glm4v_moe_text'.
-  modelTypes: ['glm4_moe', 'glm4v_moe_text', 'Glm4vMoe_text', 'dots1'],
+  modelTypes: ['glm4_moe', 'glm4v_moe_text', 'Glm4vMoe_text', 'dots1', 'solar_open', 'exaone_moe'],
   anchor: 'mlp.gate.e_score_correction_bias',
   anchors: ['post_attention_layernorm.weight'],
   direct: { ...LLAMA_ATTENTION, ...denseMlp('mlp') },
@@ -36,12 +38,8 @@ export const glm4Moe: Family = {
     fused: v5FusedExperts('mlp'),
     shared: expertMlp('mlp.shared_experts'),
     sharedCountKey: 'n_shared_experts',
-    auxiliary: { 'mlp.gate.e_score_correction_bias': 'router_bias' },
-    // Glm4MoeDecoderLayer: `if layer_idx >= config.first_k_dense_replace: Glm4MoeMoE` (no default in the config class).
-    isMoeLayer: (index, config) => {
-      const k = intOr(config, 'first_k_dense_replace', undefined);
-      return k === undefined ? undefined : index >= k;
-    },
+    auxiliary: { 'mlp.gate.e_score_correction_bias': 'router_bias', 'mlp.e_score_correction_bias': 'router_bias' },
+    isMoeLayer: deepseekMoeLayer,
   },
   layersBeyondConfig:
     'a multi-token-prediction layer (num_nextn_predict_layers), which the model does not run (transformers ignores it on load); its tensors are listed under Other.',

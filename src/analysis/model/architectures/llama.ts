@@ -6,7 +6,10 @@
  * Qwen3VLTextAttention, under `model.language_model.layers.N`) and Gemma 3 add per-head q/k norms,
  * Hunyuan names them `query_layernorm` / `key_layernorm` (models/hunyuan_v1_dense/
  * modular_hunyuan_v1_dense.py); Gemma 2/3 add post-norms; head_dim may differ from hidden/heads
- * (Gemma), which readGeometry takes from config.json.
+ * (Gemma), which readGeometry takes from config.json. SmolLM3, Seed-OSS (q/k/v biases), Helium,
+ * Ministral and the language model of Ministral 3 (`ministral3` inside Mistral3ForConditionalGeneration)
+ * keep Llama's names exactly (models/smollm3, seed_oss, helium, ministral, ministral3); their
+ * differences (layers without RoPE, interleaved RoPE, query scaling) are in the forward pass only.
  */
 import type { TensorRole } from '../types';
 import type { Family } from './types';
@@ -26,7 +29,24 @@ const NORMS: Record<string, TensorRole> = {
 export const llama: Family = {
   id: 'llama',
   label: 'Llama',
-  modelTypes: ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma', 'gemma2', 'gemma3', 'gemma3_text', 'ernie4_5', 'hunyuan_v1_dense', 'qwen3_vl_text'],
+  modelTypes: [
+    'llama',
+    'mistral',
+    'qwen2',
+    'qwen3',
+    'gemma',
+    'gemma2',
+    'gemma3',
+    'gemma3_text',
+    'ernie4_5',
+    'hunyuan_v1_dense',
+    'qwen3_vl_text',
+    'smollm3',
+    'seed_oss',
+    'helium',
+    'ministral',
+    'ministral3',
+  ],
   anchor: 'mlp.down_proj.weight',
   direct: { ...LLAMA_ATTENTION, ...denseMlp('mlp') },
   named(suffix, all) {

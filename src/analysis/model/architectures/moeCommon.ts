@@ -36,3 +36,16 @@ export function intList(config: Record<string, unknown>, key: string): number[] 
   const v = config[key];
   return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x)) ? (v as number[]) : undefined;
 }
+
+/**
+ * DeepseekV3DecoderLayer's rule, which GLM-4.5, dots.llm1 and others copy: a layer is sparse when
+ * `layer_idx >= first_k_dense_replace`; configs that list `mlp_layer_types` ("dense" / "sparse":
+ * DeepSeek-V3.2, GLM-4.7-Flash, GLM-5, EXAONE-MoE) say it per layer. Undefined when the config says
+ * neither.
+ */
+export function deepseekMoeLayer(index: number, config: Record<string, unknown>): boolean | undefined {
+  const types = config.mlp_layer_types;
+  if (Array.isArray(types) && typeof types[index] === 'string') return types[index] === 'sparse';
+  const k = intOr(config, 'first_k_dense_replace', undefined);
+  return k === undefined ? undefined : index >= k;
+}

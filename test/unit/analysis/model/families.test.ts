@@ -4,7 +4,7 @@
 // equal its source bit for bit — so a wrong split, a swapped key/value group or a transpose fails.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getEngine } from '../../../../src/analysis/engine/engine';
@@ -20,6 +20,7 @@ import { findLayerPrefix, readGeometry } from '../../../../src/analysis/model/ro
 import { MATRIX_ROLES, type ModelHandle } from '../../../../src/analysis/model/types';
 import type { Mat } from '../../../fixtures/archLayouts';
 import { DENSE_KINDS, writeDenseModel, type DenseKind } from '../../../fixtures/denseLayouts';
+import { writeFixtureModel } from '../../../fixtures/makeModel';
 import { MULTIMODAL_KINDS, writeEncoderDecoderModel, writeMultimodalModel } from '../../../fixtures/wrapperLayouts';
 
 let root = '';
@@ -247,5 +248,29 @@ for (const kind of ['bart', 't5'] as const) {
     const all = groups.flatMap((g) => g.tensors.map((t) => t.name));
     assert.equal(new Set(all).size, all.length);
     assert.equal(all.length, model.tensors.size);
+  });
+}
+
+// Model types whose checkpoints keep an existing family's tensor names exactly (their transformers
+// modeling code differs only in the forward pass): mapped by type, with no fallback note, every role
+// matrix equal to the source.
+const SAME_NAMES: [type: string, base: 'llama' | 'olmo2'][] = [
+  ['smollm3', 'llama'],
+  ['seed_oss', 'llama'],
+  ['helium', 'llama'],
+  ['ministral', 'llama'],
+  ['olmo3', 'olmo2'],
+  ['exaone4', 'olmo2'],
+];
+for (const [type, base] of SAME_NAMES) {
+  test(`${type}: mapped as ${base} by its model_type, every role matrix equal to the source`, async () => {
+    const dir = join(root, `same-${type}`);
+    const fx = base === 'llama' ? await writeFixtureModel(dir, { arch: 'llama', layers: 2, kvHeads: 2 }) : await writeDenseModel(dir, 'olmo2', { layers: 2 });
+    const config = JSON.parse(await readFile(join(fx.dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(fx.dir, 'config.json'), JSON.stringify({ ...config, model_type: type }));
+    const model = await openModel(fx.dir);
+    assert.equal(model.architecture, type);
+    assert.deepEqual(model.notes ?? [], []);
+    await assertRolesEqual(model, fx.source, type);
   });
 }

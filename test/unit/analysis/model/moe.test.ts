@@ -53,10 +53,13 @@ const SHARED: Partial<Record<MoeArch, true>> = {
   ernie4_5_moe: true,
   hunyuan_v1_moe: true,
   glm_moe_dsa: true,
+  mistral4: true,
+  kimi_k25: true,
+  exaone_moe: true,
 };
 /** Fixtures with a multi-token-prediction layer after the stack (one note says it is not a decoder layer). */
 const MTP_ARCHS = new Set<MoeArch>(['glm4_moe']);
-const MLA_ARCHS = new Set<MoeArch>(['deepseek_v2', 'deepseek_v3', 'deepseek_v3_fp8', 'glm_moe_dsa']);
+const MLA_ARCHS = new Set<MoeArch>(['deepseek_v2', 'deepseek_v3', 'deepseek_v3_fp8', 'glm_moe_dsa', 'mistral4', 'kimi_k25']);
 
 for (const arch of MOE_ARCHS) {
   test(`${arch}: layers, experts, shared expert, router and roles recovered; every matrix equals the source`, async () => {

@@ -79,12 +79,12 @@ test('generic grouping: Meta-style names get roles, ambiguous names do not, othe
 
 test('an unknown model_type with Llama tensor names is mapped like Llama, with a note', async () => {
   const fx = await writeFixtureModel(join(root, 'olmo'), { arch: 'llama', layers: 2 });
-  await writeFile(join(fx.dir, 'config.json'), JSON.stringify({ ...fx.config, model_type: 'helium', architectures: ['HeliumForCausalLM'] }));
+  await writeFile(join(fx.dir, 'config.json'), JSON.stringify({ ...fx.config, model_type: 'acme_lm', architectures: ['AcmeLmForCausalLM'] }));
   const model = await openModel(fx.dir);
-  assert.equal(model.architecture, 'helium');
-  assert.equal(model.architectureLabel, 'HeliumForCausalLM');
+  assert.equal(model.architecture, 'acme_lm');
+  assert.equal(model.architectureLabel, 'AcmeLmForCausalLM');
   assert.ok(model.attention);
-  assert.match(model.notes![0], /Architecture 'helium' is not in the architecture map; its tensor names follow Llama's/);
+  assert.match(model.notes![0], /Architecture 'acme_lm' is not in the architecture map; its tensor names follow Llama's/);
   assert.deepEqual((await readRoleMatrix(model, 1, 'q')).data, fx.source[1].q!.data);
 });
 
