@@ -41,6 +41,13 @@ the sparse blocks loop over the experts a token was routed to:
     routed_scaling_factor, never renormalised), and DeepseekV2Attention: the same latent attention,
     the rotation done on complex pairs (x[2j] + i·x[2j+1]) · e^{i·t·f_j} (apply_rotary_emb), scaling
     qk_head_dim^-1/2 without YaRN's mscale.
+  * GLM-4.5 (models/glm4_moe/modular_glm4_moe.py): Glm4MoeTopkRouter / Glm4MoeMoE route as DeepSeek-V3
+    does (the same sigmoid, correction bias, groups, norm_topk_prob and routed_scaling_factor; shared
+    experts of width moe_intermediate_size · n_shared_experts), dense layers below first_k_dense_replace;
+    Glm4MoeAttention is Llama's with q/k/v biases (attention_bias), per-head q/k RMSNorm before the
+    rotation (use_qk_norm), and apply_rotary_pos_emb rotating only the first
+    head_dim · partial_rotary_factor dims of each head (rotate_half within them; the inverse
+    frequencies over that many dims).
 Attention, RMSNorm and rotary embeddings are otherwise the Llama ones (rotate_half, default rope, grouped-query
 attention with query head h reading kv head h // (H / H_kv), causal mask).
 
@@ -70,7 +77,7 @@ def lcg_tensor(seed, shape, scale):
 
 def is_sparse(cfg, l):
     mt = cfg['model_type']
-    if mt in ('deepseek_v2', 'deepseek_v3'):
+    if mt in ('deepseek_v2', 'deepseek_v3', 'glm4_moe'):
         return l >= cfg['first_k_dense_replace']
     if mt in ('mixtral', 'olmoe', 'gpt_oss'):
         return True
@@ -78,13 +85,13 @@ def is_sparse(cfg, l):
 
 
 def n_experts(cfg):
-    if cfg['model_type'] in ('deepseek_v2', 'deepseek_v3'):
+    if cfg['model_type'] in ('deepseek_v2', 'deepseek_v3', 'glm4_moe'):
         return cfg['n_routed_experts']
     return cfg['num_local_experts'] if cfg['model_type'] in ('mixtral', 'gpt_oss') else cfg['num_experts']
 
 
 def expert_width(cfg):
-    return cfg['moe_intermediate_size'] if cfg['model_type'] in ('qwen2_moe', 'qwen3_moe', 'deepseek_v2', 'deepseek_v3') else cfg['intermediate_size']
+    return cfg['moe_intermediate_size'] if cfg['model_type'] in ('qwen2_moe', 'qwen3_moe', 'deepseek_v2', 'deepseek_v3', 'glm4_moe') else cfg['intermediate_size']
 
 
 def specs_of(cfg):
@@ -106,12 +113,12 @@ def specs_of(cfg):
             (p + 'self_attn.v_proj.weight', [Hkv * hd, d], lin(d)),
             (p + 'self_attn.o_proj.weight', [d, H * hd], lin(H * hd)),
         ]
-        if mt in ('qwen2_moe', 'gpt_oss'):
+        if mt in ('qwen2_moe', 'gpt_oss') or (mt == 'glm4_moe' and cfg['attention_bias']):
             specs += [(p + 'self_attn.q_proj.bias', [H * hd], 0.2), (p + 'self_attn.k_proj.bias', [Hkv * hd], 0.2),
                       (p + 'self_attn.v_proj.bias', [Hkv * hd], 0.2)]
         if mt == 'gpt_oss':
             specs += [(p + 'self_attn.o_proj.bias', [d], 0.2), (p + 'self_attn.sinks', [H], 4.0)]
-        if mt == 'qwen3_moe':
+        if mt == 'qwen3_moe' or (mt == 'glm4_moe' and cfg['use_qk_norm']):
             specs += [(p + 'self_attn.q_norm.weight', [hd], 'norm'), (p + 'self_attn.k_norm.weight', [hd], 'norm')]
         if mt == 'olmoe':
             specs += [(p + 'self_attn.q_norm.weight', [H * hd], 'norm'), (p + 'self_attn.k_norm.weight', [Hkv * hd], 'norm')]
@@ -123,6 +130,16 @@ def specs_of(cfg):
                 specs += [(p + 'mlp.router.weight', [E, d], 3 * lin(d)), (p + 'mlp.router.bias', [E], 1.0),
                           (p + 'mlp.experts.gate_up_proj', [E, d, 2 * f], 8.0), (p + 'mlp.experts.gate_up_proj_bias', [E, 2 * f], 2.0),
                           (p + 'mlp.experts.down_proj', [E, f, d], 0.5 * lin(f)), (p + 'mlp.experts.down_proj_bias', [E, d], 0.2)]
+            elif mt == 'glm4_moe':
+                fs = f * cfg['n_shared_experts']
+                specs += [(p + 'mlp.gate.weight', [E, d], 3 * lin(d)), (p + 'mlp.gate.e_score_correction_bias', [E], 0.4)]
+                for e in range(E):
+                    q = p + f'mlp.experts.{e}.'
+                    specs += [(q + 'gate_proj.weight', [f, d], lin(d)), (q + 'up_proj.weight', [f, d], lin(d)),
+                              (q + 'down_proj.weight', [d, f], lin(f))]
+                q = p + 'mlp.shared_experts.'
+                specs += [(q + 'gate_proj.weight', [fs, d], lin(d)), (q + 'up_proj.weight', [fs, d], lin(d)),
+                          (q + 'down_proj.weight', [d, fs], lin(fs))]
             elif mt == 'mixtral':
                 specs.append((p + 'block_sparse_moe.gate.weight', [E, d], 3 * lin(d)))
                 for e in range(E):
@@ -368,7 +385,7 @@ def moe_token(cfg, w, p, x, margins):
     mt = cfg['model_type']
     if mt == 'gpt_oss':
         return gpt_oss_token(cfg, w, p, x, margins)
-    if mt == 'deepseek_v3':
+    if mt in ('deepseek_v3', 'glm4_moe'):
         return deepseek_token(cfg, w, p, x, margins)
     if mt == 'deepseek_v2':
         return deepseek_v2_token(cfg, w, p, x, margins)
@@ -420,7 +437,9 @@ def forward(cfg, w, ids):
     eps = cfg['rms_norm_eps']
     mt = cfg['model_type']
     T = len(ids)
-    inv = 1.0 / cfg['rope_theta'] ** (np.arange(0, hd, 2, dtype=np.float64) / hd)
+    # The rotated dims of each head: all of them, or head_dim · partial_rotary_factor (GLM-4.5).
+    rd = int(hd * cfg.get('partial_rotary_factor', 1.0))
+    inv = 1.0 / cfg['rope_theta'] ** (np.arange(0, rd, 2, dtype=np.float64) / rd)
     freqs = np.outer(np.arange(T, dtype=np.float64), inv)
     emb = np.concatenate([freqs, freqs], axis=-1)
     cos, sin = np.cos(emb), np.sin(emb)
@@ -435,7 +454,7 @@ def forward(cfg, w, ids):
             x, bounds, routes = mlp_step(cfg, w, p, x, eps, T, margins, bounds, routes)
             continue
         q, k, v = (h @ w[p + f'self_attn.{r}_proj.weight'].T for r in 'qkv')
-        if mt in ('qwen2_moe', 'gpt_oss'):
+        if p + 'self_attn.q_proj.bias' in w:
             q, k, v = (t + w[p + f'self_attn.{r}_proj.bias'] for t, r in zip((q, k, v), 'qkv'))
         if mt == 'olmoe':
             q = rms(q, w[p + 'self_attn.q_norm.weight'], eps)
@@ -443,11 +462,11 @@ def forward(cfg, w, ids):
         q = q.reshape(T, H, hd).transpose(1, 0, 2)
         k = k.reshape(T, Hkv, hd).transpose(1, 0, 2)
         v = v.reshape(T, Hkv, hd).transpose(1, 0, 2)
-        if mt == 'qwen3_moe':
+        if mt in ('qwen3_moe', 'glm4_moe') and p + 'self_attn.q_norm.weight' in w:
             q = rms(q, w[p + 'self_attn.q_norm.weight'], eps)
             k = rms(k, w[p + 'self_attn.k_norm.weight'], eps)
-        q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
+        q = np.concatenate([q[..., :rd] * cos + rotate_half(q[..., :rd]) * sin, q[..., rd:]], axis=-1)
+        k = np.concatenate([k[..., :rd] * cos + rotate_half(k[..., :rd]) * sin, k[..., rd:]], axis=-1)
         visible = np.tril(np.ones((T, T), dtype=bool))
         if mt == 'gpt_oss' and cfg['layer_types'][l] == 'sliding_attention':
             i, j = np.indices((T, T))
@@ -506,6 +525,11 @@ CASES = {
                                            q_lora_rank=None, kv_lora_rank=5, qk_rope_head_dim=4, qk_nope_head_dim=3, v_head_dim=4,
                                            rope_scaling=dict(type='yarn', factor=4.0, original_max_position_embeddings=16,
                                                              mscale=0.707, mscale_all_dim=0.707, beta_fast=32, beta_slow=1)),
+    'glm4_moe': dict(BASE, model_type='glm4_moe', architectures=['Glm4MoeForCausalLM'], num_hidden_layers=3, head_dim=8,
+                     num_key_value_heads=2, intermediate_size=20, moe_intermediate_size=6, n_routed_experts=8,
+                     n_shared_experts=1, num_experts_per_tok=2, n_group=2, topk_group=1, norm_topk_prob=True,
+                     routed_scaling_factor=2.5, first_k_dense_replace=1, attention_bias=True, use_qk_norm=True,
+                     partial_rotary_factor=0.5),
     'olmoe_norm_topk': dict(BASE, model_type='olmoe', architectures=['OlmoeForCausalLM'], num_hidden_layers=2, intermediate_size=12,
                             num_experts=5, num_experts_per_tok=3, norm_topk_prob=True, clip_qkv=None),
 }

@@ -298,7 +298,8 @@ function llamaConfig(cfg: Record<string, unknown>, hasTensor: (name: string) => 
     vocabSize: num(cfg, 'vocab_size'),
     normEps: num(cfg, 'rms_norm_eps', 1e-6),
     ropeTheta: num(cfg, 'rope_theta', 10000),
-    partialRotaryFactor: num(cfg, 'partial_rotary_factor', 1),
+    // Glm4MoeConfig defaults partial_rotary_factor to 0.5 (apply_rotary_pos_emb rotates the first half of each head).
+    partialRotaryFactor: num(cfg, 'partial_rotary_factor', modelType === 'glm4_moe' ? 0.5 : 1),
     maxPositions,
     rope,
     tiedEmbeddings: tied.tied,

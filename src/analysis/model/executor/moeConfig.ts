@@ -28,6 +28,9 @@
  *   the scores (without the bias) of the chosen experts, divided by their sum + 1e-20 when
  *   `norm_topk_prob`, times `routed_scaling_factor`; `n_shared_experts` shared experts of width
  *   `moe_intermediate_size` as one MLP, no gate; layers below `first_k_dense_replace` are dense.
+ * - GLM-4.5 (`models/glm4_moe/modular_glm4_moe.py`, Glm4MoeTopkRouter = DeepseekV3TopkRouter, Glm4MoeMoE):
+ *   DeepSeek-V3's routing and shared experts with Glm4MoeConfig's defaults (one group, scaling 1,
+ *   first_k_dense_replace 1); its attention is Llama's (config.ts).
  * - DeepSeek-V2 (`models/deepseek_v2/modular_deepseek_v2.py`, DeepseekV2Moe.route_tokens_to_experts):
  *   softmax scores; `topk_method` "greedy" takes the top k, "group_limited_greedy" first keeps the
  *   `topk_group` groups with the largest single score (the others' scores set to 0); the weights are
@@ -63,7 +66,7 @@ export interface MoeConfig {
 /** GptOssExperts' constants (`self.alpha = 1.702`, `self.limit = 7.0`). */
 export const GPT_OSS_GLU = { alpha: 1.702, limit: 7 };
 
-export const MOE_MODEL_TYPES = ['mixtral', 'qwen2_moe', 'qwen3_moe', 'olmoe', 'gpt_oss', 'deepseek_v2', 'deepseek_v3'] as const;
+export const MOE_MODEL_TYPES = ['mixtral', 'qwen2_moe', 'qwen3_moe', 'olmoe', 'gpt_oss', 'deepseek_v2', 'deepseek_v3', 'glm4_moe'] as const;
 
 /** Mixture-of-experts families the role map reads but the executor cannot run yet, and what is missing. */
 export const UNSUPPORTED_MOE: Record<string, string> = {
@@ -117,10 +120,13 @@ export function moeConfigFromJson(cfg: Record<string, unknown>, modelType: strin
         scale: 1,
       };
       break;
-    case 'deepseek_v3': {
-      // Absent keys take DeepseekV3Config's defaults (configuration_deepseek_v3.py).
+    case 'deepseek_v3':
+    case 'glm4_moe': {
+      // Absent keys take DeepseekV3Config's defaults (configuration_deepseek_v3.py) or Glm4MoeConfig's
+      // (configuration_glm4_moe.py: n_group = topk_group = 1, routed_scaling_factor 1, first_k_dense_replace 1).
+      const glm = modelType === 'glm4_moe';
       const E = int(cfg, 'n_routed_experts');
-      const first = int(cfg, 'first_k_dense_replace', 3);
+      const first = int(cfg, 'first_k_dense_replace', glm ? 1 : 3);
       const f = int(cfg, 'moe_intermediate_size');
       out = {
         numExperts: E,
@@ -133,9 +139,9 @@ export function moeConfigFromJson(cfg: Record<string, unknown>, modelType: strin
         routing: 'sigmoid_grouped',
         routerBias: false,
         expertAct: 'swiglu',
-        groups: int(cfg, 'n_group', 8),
-        topkGroup: int(cfg, 'topk_group', 4),
-        scale: typeof cfg.routed_scaling_factor === 'number' ? cfg.routed_scaling_factor : 2.5,
+        groups: int(cfg, 'n_group', glm ? 1 : 8),
+        topkGroup: int(cfg, 'topk_group', glm ? 1 : 4),
+        scale: typeof cfg.routed_scaling_factor === 'number' ? cfg.routed_scaling_factor : glm ? 1 : 2.5,
       };
       if (out.groups < 1 || E % out.groups !== 0 || E / out.groups < 2 || out.topkGroup < 1 || out.topkGroup > out.groups)
         throw new Error(`config.json n_group = ${out.groups}, topk_group = ${out.topkGroup} do not split ${E} experts into groups of at least 2`);

@@ -108,4 +108,7 @@ export const UNSUPPORTED_GGUF_MOE: Readonly<Record<string, string>> = {
   deepseek_v2:
     "DeepSeek-V2 files (softmax expert gating) are routed and scaled by llama.cpp differently from transformers' DeepseekV2 " +
     '(expert groups, YaRN attention scale), so no safetensors original can be matched; DeepSeek-V3 and R1 files (sigmoid gating) run',
+  // GLM-4.5 runs from its safetensors checkpoint; its GGUF routing keys (expert_gating_func, expert_group_count, …)
+  // are not read into a config here yet, so the file is refused rather than routed with the wrong rule.
+  glm4_moe: 'the GLM-4.5 routing keys of GGUF files are not read yet; the safetensors checkpoint runs',
 };
