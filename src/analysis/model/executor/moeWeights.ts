@@ -43,7 +43,8 @@ export function moeTensorName(modelType: string, which: MoeMatrix): string {
   const mixtral = modelType === 'mixtral';
   if (which.kind === 'router') return mixtral ? 'block_sparse_moe.gate.weight' : modelType === 'gpt_oss' ? 'mlp.router.weight' : 'mlp.gate.weight';
   if (which.kind === 'shared_gate') return 'mlp.shared_expert_gate.weight';
-  if (which.expert === 'shared') return `mlp.${modelType.startsWith('deepseek') || modelType === 'glm4_moe' ? 'shared_experts' : 'shared_expert'}.${which.kind}_proj.weight`;
+  if (which.expert === 'shared')
+    return `mlp.${modelType.startsWith('deepseek') || modelType === 'glm4_moe' ? 'shared_experts' : 'shared_expert'}.${which.kind}_proj.weight`;
   return mixtral ? `block_sparse_moe.experts.${which.expert}.${MIXTRAL_EXPERT[which.kind]}.weight` : `mlp.experts.${which.expert}.${which.kind}_proj.weight`;
 }
 
