@@ -78,9 +78,12 @@ export interface DecoderConfig {
  * Qwen2-VL / Qwen2.5-VL's language model is Qwen2's decoder with multimodal RoPE (models/qwen2_5_vl,
  * Qwen2_5_VLModel.get_rope_index): a text-only prompt gets the same position on its temporal, height
  * and width axes, and apply_multimodal_rotary_pos_emb then takes every `mrope_section` band from
- * identical tables, which is plain RoPE. Images are not part of the executor's prompts.
+ * identical tables, which is plain RoPE. Qwen3-VL's is Qwen3's decoder (per-head q/k norms), whose
+ * interleaved mrope (models/qwen3_vl, Qwen3VLTextRotaryEmbedding.apply_interleaved_mrope) likewise
+ * picks every frequency from identical tables on text, and whose deepstack adds visual features only
+ * where there are images. Images are not part of the executor's prompts.
  */
-const QWEN_VL_TYPES = ['qwen2_vl', 'qwen2_5_vl', 'qwen2_vl_text', 'qwen2_5_vl_text'];
+const QWEN_VL_TYPES = ['qwen2_vl', 'qwen2_5_vl', 'qwen2_vl_text', 'qwen2_5_vl_text', 'qwen3_vl', 'qwen3_vl_text'];
 const LLAMA_TYPES = new Set<string>(['llama', 'mistral', 'qwen2', 'qwen3', ...QWEN_VL_TYPES, ...MOE_MODEL_TYPES]);
 export const SUPPORTED_MODEL_TYPES = [...LLAMA_TYPES, 'gpt2', 'gpt_neox'];
 

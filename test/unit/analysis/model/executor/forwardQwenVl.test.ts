@@ -2,7 +2,8 @@
  * The language model of Qwen2.5-VL checkpoints (both save formats: `model.layers.N` beside `visual.`,
  * and `model.language_model.layers.N` beside `model.visual.` with the settings in text_config) runs
  * as the Qwen2 decoder it is: the same weights under a plain `qwen2` config give the same logits.
- * Text-only prompts make Qwen2.5-VL's multimodal RoPE plain RoPE (config.ts, QWEN_VL_TYPES).
+ * Text-only prompts make Qwen2.5-VL's multimodal RoPE plain RoPE (config.ts, QWEN_VL_TYPES). The same
+ * for Qwen3-VL's language model (`model.language_model.`, per-head q/k norms) against plain Qwen3.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,8 +18,9 @@ import { writeMultimodalModel } from '../../../../fixtures/wrapperLayouts';
 const root = mkdtempSync(join(tmpdir(), 'layer-lens-qwen-vl-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-for (const kind of ['qwen2_5_vl', 'qwen2_5_vl_new'] as const) {
-  test(`Qwen2.5-VL language model (${kind}) runs as Qwen2 on text`, async () => {
+for (const kind of ['qwen2_5_vl', 'qwen2_5_vl_new', 'qwen3_vl'] as const) {
+  const plainType = kind === 'qwen3_vl' ? 'qwen3' : 'qwen2';
+  test(`${kind} language model runs as ${plainType} on text`, async () => {
     const fx = await writeMultimodalModel(join(root, kind), kind, { layers: 2, seed: 4 });
     const model = await openModel(fx.dir);
     const lm = kind === 'qwen2_5_vl' ? 'model.' : 'model.language_model.';
@@ -30,7 +32,7 @@ for (const kind of ['qwen2_5_vl', 'qwen2_5_vl_new'] as const) {
     }
     const raw = model.config as Record<string, unknown>;
     const text = (raw.text_config as Record<string, unknown> | undefined) ?? raw;
-    const plain = { ...text, model_type: 'qwen2', rope_scaling: null, tie_word_embeddings: false };
+    const plain = { ...text, model_type: plainType, rope_scaling: null, tie_word_embeddings: false };
     const ids = [[3, 17, 4, 29, 11, 0, 8]];
     const exVl = executorFor(model);
     const exPlain = new DecoderExecutor(
