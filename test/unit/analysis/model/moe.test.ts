@@ -13,32 +13,16 @@ import { openModel } from '../../../../src/analysis/model/openModel';
 import { summarize } from '../../../../src/analysis/model/summary';
 import { overviewText } from '../../../../src/analysis/cli/overviewText';
 import { readMatrix, readMatrixKind, readRoleMatrix } from '../../../../src/analysis/model/readRole';
-import { EXPERT_ROLES, MATRIX_ROLES, type ModelHandle, type TensorEntry } from '../../../../src/analysis/model/types';
-import type { Matrix } from '../../../../src/analysis/linalg/matrix';
+import { EXPERT_ROLES, MATRIX_ROLES, type TensorEntry } from '../../../../src/analysis/model/types';
 import { MOE_ARCHS, MOE_DIMS, modelTypeOf, writeMoeFixture, type MoeArch } from '../../../fixtures/moeLayouts';
-import type { Mat } from '../../../fixtures/archLayouts';
 import { writeSafetensors } from '../../../fixtures/safetensorsWriter';
+import { hasNote, same } from './modelAsserts';
 
 let root = '';
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'll-moe-'));
 });
 after(() => rm(root, { recursive: true, force: true }));
-
-/** Bit-for-bit equality of a read matrix with the truth, naming the first differing entry. */
-function same(got: Matrix, want: Mat, what: string): void {
-  assert.deepEqual([got.rows, got.cols], [want.rows, want.cols], `${what}: shape`);
-  const a = new Uint32Array(got.data.buffer, got.data.byteOffset, got.data.length);
-  const b = new Uint32Array(want.data.buffer, want.data.byteOffset, want.data.length);
-  const i = a.findIndex((x, k) => x !== b[k]);
-  assert.equal(i, -1, `${what}: entry ${i} is ${got.data[i]}, the source has ${want.data[i]}`);
-}
-
-const hasNote = (m: ModelHandle, re: RegExp) =>
-  assert.ok(
-    m.notes?.some((n) => re.test(n)),
-    `no note matching ${re}:\n${(m.notes ?? []).join('\n')}`,
-  );
 
 const SHARED: Partial<Record<MoeArch, true>> = {
   qwen2_moe: true,
