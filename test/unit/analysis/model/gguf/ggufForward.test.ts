@@ -84,14 +84,16 @@ test('F32 GGUF with tied embeddings: logits equal the safetensors model within 1
 
 // The synthetic Llama-family models of test/oracles/llama_forward.py written as GGUF: logits against
 // the numpy forward itself (q/k biases permuted with their weights for llama, none for Qwen2;
-// Qwen3's q/k norms and explicit head_dim; tied and untied heads).
-for (const name of ['llama_default', 'llama_tied', 'llama_bias', 'qwen2', 'qwen3']) {
-  test(`GGUF of the synthetic ${name} model: logits within 1e-4 of the numpy oracle`, async () => {
+// Qwen3's q/k norms and explicit head_dim; tied and untied heads). Qwen3-VL's text model is written by
+// convert_hf_to_gguf.py Qwen3VLTextModel(Qwen3Model) with Qwen3's tensors under `qwen3vl`: on text it
+// is the same Qwen3 decoder.
+for (const [name, archOf] of [['llama_default'], ['llama_tied'], ['llama_bias'], ['qwen2'], ['qwen3'], ['qwen3', 'qwen3vl']] as const) {
+  test(`GGUF of the synthetic ${name} model${archOf ? ` as ${archOf}` : ''}: logits within 1e-4 of the numpy oracle`, async () => {
     const c = oracle.synthetic[name];
     const cfg = c.config;
     const weights = new Map([...syntheticWeights(cfg)].map(([n, w]) => [n, { shape: w.shape, data: Float32Array.from(w.data) }]));
-    const arch = cfg.model_type === 'llama' ? 'llama' : cfg.model_type;
-    const path = join(dir, `synthetic-${name}.gguf`);
+    const arch = archOf ?? (cfg.model_type === 'llama' ? 'llama' : cfg.model_type);
+    const path = join(dir, `synthetic-${name}-${arch}.gguf`);
     writeGgufLlama(path, {
       arch,
       ...hfLlamaOf(cfg, weights),
