@@ -32,7 +32,7 @@ import type { LayerInfo, RoleMatrixRef } from '../types';
 import type { MatrixKind } from '../types';
 import { deepseekMoeLayer, expertMlp, v5FusedExperts } from './moeCommon';
 import { denseMlp, llamaNorms } from './llamaNames';
-import type { Family } from './types';
+import type { Family, MoeSpec } from './types';
 
 function positive(config: Record<string, unknown>, key: string): number | undefined {
   const v = config[key];
@@ -65,6 +65,17 @@ function checkMla(layers: readonly LayerInfo[], config: Record<string, unknown>,
   }
 }
 
+/** DeepseekV3MoE's storage, which GLM-4.5 and the other DeepSeek-style MoE families keep (glm4Moe.ts). */
+export const deepseekExperts: MoeSpec = {
+  countKeys: ['n_routed_experts', 'num_local_experts'],
+  perExpert: { prefix: 'mlp.experts.', names: expertMlp() },
+  fused: v5FusedExperts('mlp'),
+  shared: expertMlp('mlp.shared_experts'),
+  sharedCountKey: 'n_shared_experts',
+  auxiliary: { 'mlp.gate.e_score_correction_bias': 'router_bias' },
+  isMoeLayer: deepseekMoeLayer,
+};
+
 export const deepseek: Family = {
   id: 'deepseek_v3',
   label: 'DeepSeek',
@@ -79,15 +90,7 @@ export const deepseek: Family = {
     'mlp.gate.weight': 'router',
   },
   mla: true,
-  moe: {
-    countKeys: ['n_routed_experts', 'num_local_experts'],
-    perExpert: { prefix: 'mlp.experts.', names: expertMlp() },
-    fused: v5FusedExperts('mlp'),
-    shared: expertMlp('mlp.shared_experts'),
-    sharedCountKey: 'n_shared_experts',
-    auxiliary: { 'mlp.gate.e_score_correction_bias': 'router_bias' },
-    isMoeLayer: deepseekMoeLayer,
-  },
+  moe: deepseekExperts,
   layersBeyondConfig:
     'a multi-token-prediction layer (num_nextn_predict_layers), which the model does not run (transformers ignores it on load, as model.layers.61.* of DeepSeek-V3); its tensors are listed under Other.',
   checkLayers: checkMla,

@@ -19,7 +19,7 @@
  * stack (`model.layers.46` for Air, `.92` for GLM-4.5), which transformers drops on load
  * (`_keys_to_ignore_on_load_unexpected = [r"model\.layers\.92.*", r"model\.layers\.46.*"]`).
  */
-import { deepseekMoeLayer, expertMlp, v5FusedExperts } from './moeCommon';
+import { deepseekExperts } from './deepseek';
 import { LLAMA_ATTENTION, denseMlp, llamaNorms } from './llamaNames';
 import type { Family } from './types';
 
@@ -32,15 +32,8 @@ export const glm4Moe: Family = {
   anchors: ['post_attention_layernorm.weight'],
   direct: { ...LLAMA_ATTENTION, ...denseMlp('mlp') },
   extra: { 'mlp.gate.weight': 'router' },
-  moe: {
-    countKeys: ['n_routed_experts', 'num_local_experts'],
-    perExpert: { prefix: 'mlp.experts.', names: expertMlp() },
-    fused: v5FusedExperts('mlp'),
-    shared: expertMlp('mlp.shared_experts'),
-    sharedCountKey: 'n_shared_experts',
-    auxiliary: { 'mlp.gate.e_score_correction_bias': 'router_bias', 'mlp.e_score_correction_bias': 'router_bias' },
-    isMoeLayer: deepseekMoeLayer,
-  },
+  // EXAONE-MoE stores the selection bias beside the router, not under it.
+  moe: { ...deepseekExperts, auxiliary: { ...deepseekExperts.auxiliary, 'mlp.e_score_correction_bias': 'router_bias' } },
   layersBeyondConfig:
     'a multi-token-prediction layer (num_nextn_predict_layers), which the model does not run (transformers ignores it on load); its tensors are listed under Other.',
   named: (suffix) => llamaNorms(suffix) ?? (suffix === 'self_attn.q_norm.weight' || suffix === 'self_attn.k_norm.weight' ? 'norm' : undefined),

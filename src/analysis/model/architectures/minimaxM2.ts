@@ -9,6 +9,7 @@
  * `mlp` and fuses the experts (conversion_mapping.py: minimax_m2 = mixtral, and the bias renamed to
  * `mlp.e_score_correction_bias`). No shared expert.
  */
+import { MIXTRAL_EXPERT_NAMES } from './mixtral';
 import { v5FusedExperts } from './moeCommon';
 import { LLAMA_ATTENTION, llamaNorms } from './llamaNames';
 import type { Family } from './types';
@@ -23,7 +24,7 @@ export const minimaxM2: Family = {
   extra: { 'block_sparse_moe.gate.weight': 'router', 'mlp.gate.weight': 'router' },
   moe: {
     countKeys: ['num_local_experts'],
-    perExpert: { prefix: 'block_sparse_moe.experts.', names: { 'w1.weight': 'gate', 'w3.weight': 'up', 'w2.weight': 'down' } },
+    perExpert: { prefix: 'block_sparse_moe.experts.', names: MIXTRAL_EXPERT_NAMES },
     fused: v5FusedExperts('mlp'),
     auxiliary: { 'block_sparse_moe.e_score_correction_bias': 'router_bias', 'mlp.e_score_correction_bias': 'router_bias' },
     // MiniMaxM2DecoderLayer: `self.mlp = MiniMaxM2SparseMoeBlock(config)` in every layer.

@@ -11,6 +11,9 @@ import { v5FusedExperts } from './moeCommon';
 import { LLAMA_ATTENTION, llamaNorms } from './llamaNames';
 import type { Family } from './types';
 
+/** Mixtral's expert matrix names (`w2(act(w1 x) * w3 x)`), which MiniMax keeps (minimaxM2.ts). */
+export const MIXTRAL_EXPERT_NAMES = { 'w1.weight': 'gate', 'w3.weight': 'up', 'w2.weight': 'down' } as const;
+
 export const mixtral: Family = {
   id: 'mixtral',
   label: 'Mixtral',
@@ -21,7 +24,7 @@ export const mixtral: Family = {
   extra: { 'block_sparse_moe.gate.weight': 'router', 'mlp.gate.weight': 'router' },
   moe: {
     countKeys: ['num_local_experts'],
-    perExpert: { prefix: 'block_sparse_moe.experts.', names: { 'w1.weight': 'gate', 'w3.weight': 'up', 'w2.weight': 'down' } },
+    perExpert: { prefix: 'block_sparse_moe.experts.', names: MIXTRAL_EXPERT_NAMES },
     fused: v5FusedExperts('mlp'),
     // Every decoder layer is MixtralSparseMoeBlock.
     isMoeLayer: () => true,
